@@ -1,0 +1,23 @@
+package dev.agentstore.domain;
+
+/**
+ * Root of agentstore's unchecked exceptions. Catch it to handle every failure the library reports itself;
+ * the subclasses say what went wrong ({@link NotFoundException}, {@link DuplicateException},
+ * {@link ConcurrencyConflictException}, {@link InvalidInputException}). Messages name the entity and key and
+ * never contain passwords.
+ */
+public class AgentStoreException extends RuntimeException {
+
+    /** @param message what failed, naming the entity and key */
+    public AgentStoreException(String message) {
+        super(message);
+    }
+
+    /**
+     * @param message what failed, naming the entity and key
+     * @param cause   the underlying JDBC, Hibernate or Liquibase exception
+     */
+    public AgentStoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.agentstore.domain;
+
+import java.util.Collection;
+
+/**
+ * Argument checks shared by entities and repositories. Each method returns its argument when valid and
+ * throws {@link InvalidInputException} naming the parameter otherwise, so invalid input is rejected before
+ * anything is written.
+ */
+public final class Check {
+
+    /** Maximum length of names and ids (flow names, run ids, trigger names, job ids, event types): 255 characters. */
+    public static final int MAX_NAME_LENGTH = 255;
+
+    private Check() {
+    }
+
+    /**
+     * @param parameter the parameter's name, used in the message
+     * @param value     the value to check
+     * @return {@code value}
+     * @throws InvalidInputException when {@code value} is {@code null}, blank, or longer than {@link #MAX_NAME_LENGTH}
+     */
+    public static String name(String parameter, String value) {
+        return text(parameter, value, MAX_NAME_LENGTH);
+    }
+
+    /**
+     * @param parameter the parameter's name, used in the message
+     * @param value     the value to check
+     * @param maxLength the largest accepted length in characters
+     * @return {@code value}
+     * @throws InvalidInputException when {@code value} is {@code null}, blank, or longer than {@code maxLength}
+     */
+    public static String text(String parameter, String value, int maxLength) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidInputException(parameter + " must not be blank");
+        }
+        if (value.length() > maxLength) {
+            throw new InvalidInputException(parameter + " must be at most " + maxLength + " characters, was "
+                    + value.length());
+        }
+        return value;
+    }
+
+    /**
+     * As {@link #name(String, String)}, but {@code null} is accepted and returned.
+     *
+     * @param parameter the parameter's name, used in the message
+     * @param value     the value to check, or {@code null}
+     * @return {@code value}
+     * @throws InvalidInputException when {@code value} is blank or longer than {@link #MAX_NAME_LENGTH}
+     */
+    public static String optionalName(String parameter, String value) {
+        return value == null ? null : name(parameter, value);
+    }
+
+    /**
+     * @param parameter the parameter's name, used in the message
+     * @param value     the value to check
+     * @param <T>       the value's type
+     * @return {@code value}
+     * @throws InvalidInputException when {@code value} is {@code null}
+     */
+    public static <T> T notNull(String parameter, T value) {
+        if (value == null) {
+            throw new InvalidInputException(parameter + " must not be null");
+        }
+        return value;
+    }
+
+    /**
+     * @param parameter the parameter's name, used in the message
+     * @param value     the value to check
+     * @param min       smallest accepted value
+     * @param max       largest accepted value
+     * @return {@code value}
+     * @throws InvalidInputException when {@code value} is outside {@code [min, max]}
+     */
+    public static int range(String parameter, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new InvalidInputException(parameter + " must be between " + min + " and " + max + ", was " + value);
+        }
+        return value;
+    }
+
+    /**
+     * @param parameter the parameter's name, used in the message
+     * @param value     the value to check
+     * @return {@code value}
+     * @throws InvalidInputException when {@code value} is negative
+     */
+    public static long notNegative(String parameter, long value) {
+        if (value < 0) {
+            throw new InvalidInputException(parameter + " must not be negative, was " + value);
+        }
+        return value;
+    }
+
+    /**
+     * @param parameter the parameter's name, used in the message
+     * @param values    the collection to check
+     * @param <C>       the collection type
+     * @return {@code values}
+     * @throws InvalidInputException when {@code values} is {@code null} or contains {@code null}
+     */
+    public static <C extends Collection<?>> C noNulls(String parameter, C values) {
+        notNull(parameter, values);
+        for (Object v : values) {
+            if (v == null) {
+                throw new InvalidInputException(parameter + " must not contain null elements");
+            }
+        }
+        return values;
+    }
+}

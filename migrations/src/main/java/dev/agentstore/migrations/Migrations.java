@@ -1,0 +1,201 @@
+package dev.agentstore.migrations;
+
+import java.io.StringWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Objects;
+import java.util.zip.CRC32;
+import javax.sql.DataSource;
+
+import liquibase.Contexts;
+import liquibase.LabelExpression;
+import liquibase.Liquibase;
+import liquibase.database.Database;
+import liquibase.database.DatabaseFactory;
+import liquibase.database.jvm.JdbcConnection;
+import liquibase.exception.LiquibaseException;
+import liquibase.resource.ClassLoaderResourceAccessor;
+
+/**
+ * The programmatic migration API: apply ({@link #up()}), inspect ({@link #status()}), undo
+ * ({@link #rollback(int)}, {@link #rollbackToTag(String)}) and export ({@link #pendingSql()}) the agentstore
+ * schema, all driven by the Liquibase changelog {@value #MASTER_CHANGELOG} on the classpath.
+ *
+ * <p>Every table, and Liquibase's own {@code databasechangelog} and {@code databasechangeloglock} tables, live
+ * in one schema, created by {@code up()} if missing. Concurrent migrators of the same schema are serialised:
+ * each operation first takes the PostgreSQL session-level advisory lock derived from the schema name (so two
+ * processes starting at once on a fresh database do not race to create Liquibase's lock table), then Liquibase's
+ * own changelog lock. A second process waits; it neither fails nor applies a change set twice.
+ *
+ * <p>Instances are cheap and stateless; each call borrows one connection from the {@link DataSource} and
+ * returns it.
+ */
+public final class Migrations {
+
+    /** Classpath location of the master changelog. */
+    public static final String MASTER_CHANGELOG = "db/changelog/db.changelog-master.xml";
+
+    /** The tag applied after the last change set of release 0.1. */
+    public static final String TAG_0_1 = "0.1";
+
+    private static final long ADVISORY_LOCK_NAMESPACE = 0x6167656e74L << 32; // "agent"
+
+    private final DataSource dataSource;
+    private final String schema;
+
+    /**
+     * @param dataSource where to migrate; its user needs CREATE on the database (to create the schema) or
+     *                   ownership of an existing schema
+     * @param schema     the target schema, validated by {@link SchemaNames#requireValid(String)}
+     * @throws IllegalArgumentException when the schema name is invalid
+     * @throws NullPointerException     when {@code dataSource} is {@code null}
+     */
+    public Migrations(DataSource dataSource, String schema) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.schema = SchemaNames.requireValid(schema);
+    }
+
+    /** @return the schema this instance migrates */
+    public String schema() {
+        return schema;
+    }
+
+    /**
+     * Creates the schema if needed and applies every pending change set, in changelog order.
+     *
+     * @return the change sets that were applied by this call (empty when the schema was up to date)
+     * @throws MigrationException when a change set fails; Liquibase rolls back the failing change set's
+     *                            transaction, and earlier ones stay applied
+     */
+    public List<PendingChangeSet> up() {
+        return withLiquibase("apply migrations", liquibase -> {
+            List<PendingChangeSet> pending = pending(liquibase);
+            liquibase.update(new Contexts(), new LabelExpression());
+            return pending;
+        });
+    }
+
+    /**
+     * Lists the change sets not applied yet, in the order {@link #up()} would apply them.
+     *
+     * @return the pending change sets; empty when the schema is up to date
+     * @throws MigrationException when the changelog or the database cannot be read
+     */
+    public List<PendingChangeSet> status() {
+        return withLiquibase("read migration status", Migrations::pending);
+    }
+
+    /**
+     * Rolls back the last {@code count} applied change sets, newest first, using each change set's rollback.
+     *
+     * @param count how many change sets to roll back; at least 1
+     * @throws IllegalArgumentException when {@code count < 1}
+     * @throws MigrationException       when a rollback fails
+     */
+    public void rollback(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("rollback count must be at least 1, was " + count);
+        }
+        withLiquibase("roll back " + count + " change set(s)", liquibase -> {
+            liquibase.rollback(count, (String) null);
+            return null;
+        });
+    }
+
+    /**
+     * Rolls back every change set applied after {@code tag} (for example {@link #TAG_0_1}).
+     *
+     * @param tag a tag previously applied by the changelog
+     * @throws MigrationException when the tag is unknown or a rollback fails
+     */
+    public void rollbackToTag(String tag) {
+        Objects.requireNonNull(tag, "tag");
+        withLiquibase("roll back to tag '" + tag + "'", liquibase -> {
+            liquibase.rollback(tag, (String) null);
+            return null;
+        });
+    }
+
+    /**
+     * Renders the SQL that {@link #up()} would run, without running it, for deployments where DDL is reviewed and
+     * applied separately (as Mastra's {@code exportSchemas}). The script includes Liquibase's bookkeeping
+     * statements, so applying it by hand leaves {@link #status()} empty afterwards.
+     *
+     * @return the SQL script; only comments when nothing is pending
+     * @throws MigrationException when the changelog or the database cannot be read
+     */
+    public String pendingSql() {
+        StringWriter out = new StringWriter();
+        writePendingSql(out);
+        return out.toString();
+    }
+
+    /**
+     * As {@link #pendingSql()}, writing to {@code out}.
+     *
+     * @param out where to write the script; not closed
+     * @throws MigrationException when the changelog or the database cannot be read
+     */
+    public void writePendingSql(Writer out) {
+        Objects.requireNonNull(out, "out");
+        withLiquibase("export pending SQL", liquibase -> {
+            liquibase.update(new Contexts(), new LabelExpression(), out);
+            return null;
+        });
+    }
+
+    private static List<PendingChangeSet> pending(Liquibase liquibase) throws LiquibaseException {
+        return liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression()).stream()
+                .map(cs -> new PendingChangeSet(cs.getId(), cs.getAuthor(), cs.getFilePath()))
+                .toList();
+    }
+
+    private interface LiquibaseWork<T> {
+        T run(Liquibase liquibase) throws LiquibaseException;
+    }
+
+    private <T> T withLiquibase(String what, LiquibaseWork<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(true);
+            long lockKey = advisoryLockKey();
+            lock(connection, "SELECT pg_advisory_lock(?)", lockKey);
+            try {
+                try (Statement st = connection.createStatement()) {
+                    st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                }
+                Database database = DatabaseFactory.getInstance()
+                        .findCorrectDatabaseImplementation(new JdbcConnection(connection));
+                database.setDefaultSchemaName(schema);
+                database.setLiquibaseSchemaName(schema);
+                Liquibase liquibase = new Liquibase(MASTER_CHANGELOG,
+                        new ClassLoaderResourceAccessor(Migrations.class.getClassLoader()), database);
+                liquibase.setChangeLogParameter("schema", schema);
+                return work.run(liquibase);
+            } finally {
+                lock(connection, "SELECT pg_advisory_unlock(?)", lockKey);
+                connection.setAutoCommit(autoCommit);
+            }
+        } catch (LiquibaseException | SQLException e) {
+            throw new MigrationException("could not " + what + " in schema '" + schema + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static void lock(Connection connection, String sql, long key) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setLong(1, key);
+            ps.execute();
+        }
+    }
+
+    private long advisoryLockKey() {
+        CRC32 crc = new CRC32();
+        crc.update(schema.getBytes(StandardCharsets.UTF_8));
+        return ADVISORY_LOCK_NAMESPACE | crc.getValue();
+    }
+}

@@ -1,0 +1,263 @@
+package dev.agentstore.persistence;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.domain.flow.Flow;
+import dev.agentstore.domain.flow.FlowEvent;
+import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.kv.KvEntry;
+import dev.agentstore.domain.scheduler.SchedulerJob;
+import dev.agentstore.domain.trigger.Trigger;
+import dev.agentstore.domain.trigger.TriggerEvent;
+import dev.agentstore.migrations.Migrations;
+import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.RetryPolicy;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.EntityManagerFactory;
+import jakarta.persistence.EntityTransaction;
+import org.hibernate.SessionFactory;
+import org.hibernate.boot.MetadataSources;
+import org.hibernate.boot.registry.StandardServiceRegistry;
+import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
+import org.hibernate.cfg.AvailableSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import javax.sql.DataSource;
+
+/**
+ * The standalone entry point: a HikariCP pool, Liquibase migrations (when {@link AgentStoreConfig#autoMigrate()}),
+ * and Hibernate validating the schema ({@code hbm2ddl=validate}), with a unit-of-work API over them. For CLI tools,
+ * batch jobs and tests; inside a Jakarta EE container inject the repositories instead.
+ *
+ * <pre>{@code
+ * try (AgentStore store = AgentStore.open(AgentStoreConfig.fromEnvironment())) {
+ *     store.inTransaction(uow -> uow.flows().register("etl", "Nightly ETL", 1));
+ *     long total = store.fromTransaction(uow -> uow.flows().incrementStat("etl", FlowStat.TOTAL, 1));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: many threads may run transactions at once, each on its own connection.
+ */
+public final class AgentStore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentStore.class);
+
+    /** The entity classes of the agentstore persistence unit. */
+    public static final List<Class<?>> ENTITY_CLASSES = List.of(
+            Flow.class, FlowRun.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
+            KvEntry.class);
+
+    private final AgentStoreConfig config;
+    private final DataSource dataSource;
+    private final HikariDataSource ownedPool;
+    private final SessionFactory sessionFactory;
+
+    private AgentStore(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool,
+                       SessionFactory sessionFactory) {
+        this.config = config;
+        this.dataSource = dataSource;
+        this.ownedPool = ownedPool;
+        this.sessionFactory = sessionFactory;
+    }
+
+    /**
+     * Opens a store with its own HikariCP pool.
+     *
+     * @param config the settings
+     * @return the open store; close it to release the pool
+     * @throws AgentStoreException when the database cannot be reached, a migration fails, or the schema does not
+     *                             match the entities (for example {@code autoMigrate=false} on an unmigrated schema)
+     */
+    public static AgentStore open(AgentStoreConfig config) {
+        Objects.requireNonNull(config, "config");
+        HikariDataSource pool = createPool(config);
+        try {
+            return open(config, pool, pool);
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a store over a caller-owned {@link DataSource} (another pool, or a proxy that counts statements). The
+     * URL, user, password, sslmode and pool settings of {@code config} are then ignored; {@link #close()} does not
+     * close {@code dataSource}. Its connections must have the configured schema first on their {@code search_path}
+     * (pgjdbc's {@code currentSchema}), since repository SQL names tables without a schema.
+     *
+     * @param config     schema, auto-migrate and clock settings
+     * @param dataSource where connections come from
+     * @return the open store
+     * @throws AgentStoreException when a migration fails or the schema does not match the entities
+     */
+    public static AgentStore open(AgentStoreConfig config, DataSource dataSource) {
+        return open(config, Objects.requireNonNull(dataSource, "dataSource"), null);
+    }
+
+    private static AgentStore open(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool) {
+        if (config.autoMigrate()) {
+            var applied = new Migrations(dataSource, config.schema()).up();
+            LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
+        }
+        try {
+            return new AgentStore(config, dataSource, ownedPool, buildSessionFactory(config, dataSource));
+        } catch (RuntimeException e) {
+            throw new AgentStoreException("could not start Hibernate on schema '" + config.schema() + "' (is it migrated?"
+                    + " set autoMigrate=true or run the migrations first): " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the settings this store was opened with */
+    public AgentStoreConfig config() {
+        return config;
+    }
+
+    /** @return the connection pool, for a caller's own SQL (as Mastra exposes its pool); do not close it */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** @return Hibernate's entity manager factory, for a caller's own JPA work; do not close it */
+    public EntityManagerFactory entityManagerFactory() {
+        return sessionFactory;
+    }
+
+    /** @return the migration API for this store's schema */
+    public Migrations migrations() {
+        return new Migrations(dataSource, config.schema());
+    }
+
+    /**
+     * Runs {@code work} in one transaction: commits when it returns, rolls back when it throws.
+     *
+     * @param work the work, given the transaction's repositories
+     * @throws AgentStoreException (or a subclass) translated from whatever the work or the commit threw
+     */
+    public void inTransaction(Consumer<UnitOfWork> work) {
+        fromTransaction(uow -> {
+            work.accept(uow);
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code work} in one transaction and returns its result: commits when it returns, rolls back when it throws.
+     *
+     * @param work the work, given the transaction's repositories
+     * @param <T>  the result type
+     * @return what {@code work} returned
+     * @throws AgentStoreException (or a subclass) translated from whatever the work or the commit threw;
+     *                             {@link dev.agentstore.domain.ConcurrencyConflictException} when the commit lost an
+     *                             optimistic-locking race
+     */
+    public <T> T fromTransaction(Function<UnitOfWork, T> work) {
+        EntityManager em = sessionFactory.createEntityManager();
+        EntityTransaction tx = em.getTransaction();
+        try {
+            tx.begin();
+            T result = work.apply(new UnitOfWork(em, config.clock()));
+            tx.commit();
+            return result;
+        } catch (RuntimeException e) {
+            if (tx.isActive()) {
+                try {
+                    tx.rollback();
+                } catch (RuntimeException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+            }
+            throw PersistenceErrors.translate("transaction failed", e);
+        } finally {
+            em.close();
+        }
+    }
+
+    /**
+     * Runs {@code work} in a new transaction per attempt, retrying when an attempt ends in a
+     * {@link dev.agentstore.domain.ConcurrencyConflictException} (a {@code @Version} check failed, or a
+     * serialization failure or deadlock). This is nvent's {@code updateWithRetry}, bounded and without lost updates:
+     * the work re-reads the current state in every attempt.
+     *
+     * @param policy attempts and backoff
+     * @param work   the work; it may run several times, so it must not have side effects outside the transaction
+     * @param <T>    the result type
+     * @return what the successful attempt returned
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when every attempt conflicted
+     */
+    public <T> T fromTransactionWithRetry(RetryPolicy policy, Function<UnitOfWork, T> work) {
+        return policy.execute("unit of work", () -> fromTransaction(work));
+    }
+
+    /**
+     * Closes Hibernate and, when the store created it, the pool. Idempotent.
+     */
+    @Override
+    public void close() {
+        try {
+            sessionFactory.close();
+        } finally {
+            if (ownedPool != null) {
+                ownedPool.close();
+            }
+        }
+    }
+
+    private static HikariDataSource createPool(AgentStoreConfig config) {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("agentstore");
+        hc.setJdbcUrl(config.jdbcUrl());
+        config.user().ifPresent(hc::setUsername);
+        config.password().ifPresent(hc::setPassword);
+        hc.setMaximumPoolSize(config.poolMaxSize());
+        hc.setMinimumIdle(config.poolMinIdle());
+        // the schema first, then public (where extensions such as pgvector are installed)
+        hc.addDataSourceProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
+        hc.addDataSourceProperty("reWriteBatchedInserts", "true");
+        hc.addDataSourceProperty("ApplicationName", "agentstore");
+        config.sslMode().ifPresent(mode -> hc.addDataSourceProperty("sslmode", mode.value()));
+        try {
+            return new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            // HikariCP's message names URL and user, never the password
+            throw new AgentStoreException("could not connect to " + config.jdbcUrl() + config.user().map(u -> " as " + u).orElse("")
+                    + ": " + rootMessage(e) + " (check AGENTSTORE_DB_URL / AGENTSTORE_DB_HOST, AGENTSTORE_DB_USER and"
+                    + " AGENTSTORE_DB_PASSWORD)", e);
+        }
+    }
+
+    private static SessionFactory buildSessionFactory(AgentStoreConfig config, DataSource dataSource) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(AvailableSettings.DATASOURCE, dataSource);
+        settings.put(AvailableSettings.HBM2DDL_AUTO, "validate");
+        settings.put(AvailableSettings.DEFAULT_SCHEMA, config.schema());
+        settings.put(AvailableSettings.JDBC_TIME_ZONE, "UTC");
+        settings.put(AvailableSettings.ORDER_INSERTS, "true");
+        settings.put(AvailableSettings.ORDER_UPDATES, "true");
+        settings.put(AvailableSettings.SHOW_SQL, "false");
+        StandardServiceRegistry registry = new StandardServiceRegistryBuilder().applySettings(settings).build();
+        try {
+            MetadataSources sources = new MetadataSources(registry);
+            ENTITY_CLASSES.forEach(sources::addAnnotatedClass);
+            return sources.buildMetadata().buildSessionFactory();
+        } catch (RuntimeException e) {
+            StandardServiceRegistryBuilder.destroy(registry);
+            throw e;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.agentstore.persistence;
+
+import dev.agentstore.persistence.flow.FlowEventRepository;
+import dev.agentstore.persistence.flow.FlowRepository;
+import dev.agentstore.persistence.flow.FlowRunRepository;
+import dev.agentstore.persistence.kv.KvRepository;
+import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
+import dev.agentstore.persistence.trigger.TriggerRepository;
+import jakarta.persistence.EntityManager;
+
+import java.time.Clock;
+
+/**
+ * The repositories of one standalone transaction, all sharing its {@link EntityManager}. Handed to the work passed
+ * to {@link AgentStore#inTransaction}, {@link AgentStore#fromTransaction} and
+ * {@link AgentStore#fromTransactionWithRetry}; valid only until that work returns.
+ */
+public final class UnitOfWork {
+
+    private final EntityManager entityManager;
+    private final Clock clock;
+    private FlowRepository flows;
+    private FlowRunRepository flowRuns;
+    private FlowEventRepository flowEvents;
+    private TriggerRepository triggers;
+    private SchedulerJobRepository schedulerJobs;
+    private KvRepository kv;
+
+    UnitOfWork(EntityManager entityManager, Clock clock) {
+        this.entityManager = entityManager;
+        this.clock = clock;
+    }
+
+    /** @return the transaction's entity manager, for a caller's own JPQL or native queries */
+    public EntityManager entityManager() {
+        return entityManager;
+    }
+
+    /** @return the flow registry and its atomic stats */
+    public FlowRepository flows() {
+        return flows == null ? flows = new FlowRepository(entityManager, clock) : flows;
+    }
+
+    /** @return flow runs: start, list, transitions, merge-patch updates */
+    public FlowRunRepository flowRuns() {
+        return flowRuns == null ? flowRuns = new FlowRunRepository(entityManager, clock) : flowRuns;
+    }
+
+    /** @return the append-only flow event log */
+    public FlowEventRepository flowEvents() {
+        return flowEvents == null ? flowEvents = new FlowEventRepository(entityManager, clock) : flowEvents;
+    }
+
+    /** @return triggers and their fire log */
+    public TriggerRepository triggers() {
+        return triggers == null ? triggers = new TriggerRepository(entityManager, clock) : triggers;
+    }
+
+    /** @return scheduler jobs: cron schedules, leases, claims */
+    public SchedulerJobRepository schedulerJobs() {
+        return schedulerJobs == null ? schedulerJobs = new SchedulerJobRepository(entityManager, clock) : schedulerJobs;
+    }
+
+    /** @return the key-value store with TTL */
+    public KvRepository kv() {
+        return kv == null ? kv = new KvRepository(entityManager, clock) : kv;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.agentstore.persistence.support;
+
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+
+/**
+ * How to retry a unit of work that lost an optimistic-locking race: at most {@code maxAttempts} attempts, waiting
+ * between them an exponential backoff with full jitter (a random time between 0 and
+ * {@code min(maxBackoff, initialBackoff * 2^(attempt-1))}), as nvent's {@code updateWithRetry} but bounded and
+ * without its lost updates.
+ *
+ * <p>Each attempt must run in its own transaction: pass a whole unit of work, such as
+ * {@code () -> store.fromTransaction(work)} or a {@code REQUIRES_NEW} bean method, never a call inside a
+ * transaction that is still open.
+ *
+ * @param maxAttempts    attempts in all, 1 to 1000
+ * @param initialBackoff upper bound of the first wait
+ * @param maxBackoff     upper bound of any wait
+ */
+public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+
+    /** 20 attempts, waits up to 2 ms, 4 ms, 8 ms, … capped at 250 ms. */
+    public static final RetryPolicy DEFAULT = new RetryPolicy(20, Duration.ofMillis(2), Duration.ofMillis(250));
+
+    /**
+     * @throws dev.agentstore.domain.InvalidInputException when {@code maxAttempts} is outside 1–1000 or a
+     *                                                     duration is null or negative
+     */
+    public RetryPolicy {
+        Check.range("maxAttempts", maxAttempts, 1, 1000);
+        Check.notNegative("initialBackoff (ms)", Check.notNull("initialBackoff", initialBackoff).toMillis());
+        Check.notNegative("maxBackoff (ms)", Check.notNull("maxBackoff", maxBackoff).toMillis());
+    }
+
+    /**
+     * Runs {@code attempt} until it returns without a {@link ConcurrencyConflictException} or the attempts run out.
+     *
+     * @param what    names the work in the final exception's message, for example {@code FlowRun etl/run-1}
+     * @param attempt one whole unit of work (its own transaction)
+     * @param <T>     the result type
+     * @return what the successful attempt returned
+     * @throws ConcurrencyConflictException when every attempt conflicted; the message gives the number of attempts
+     *                                      and the last conflict is the cause
+     */
+    public <T> T execute(String what, Supplier<T> attempt) {
+        ConcurrencyConflictException last = null;
+        for (int i = 1; i <= maxAttempts; i++) {
+            try {
+                return attempt.get();
+            } catch (ConcurrencyConflictException e) {
+                last = e;
+                if (i < maxAttempts) {
+                    sleep(backoff(i));
+                }
+            }
+        }
+        throw new ConcurrencyConflictException(what + ": still conflicting after " + maxAttempts + " attempts", last);
+    }
+
+    /**
+     * @param attempt the attempt that just failed, from 1
+     * @return a random wait between 0 and the capped exponential bound for that attempt
+     */
+    Duration backoff(int attempt) {
+        long cap = maxBackoff.toNanos();
+        long bound = initialBackoff.toNanos() << Math.min(attempt - 1, 30);
+        if (bound <= 0 || bound > cap) {
+            bound = cap;
+        }
+        return Duration.ofNanos(bound == 0 ? 0 : ThreadLocalRandom.current().nextLong(bound + 1));
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConcurrencyConflictException("interrupted while waiting to retry", e);
+        }
+    }
+}

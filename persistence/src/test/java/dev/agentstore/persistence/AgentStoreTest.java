@@ -1,0 +1,64 @@
+package dev.agentstore.persistence;
+
+import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.domain.InvalidInputException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@ExtendWith(AgentStoreExtension.class)
+class AgentStoreTest {
+
+    @Test
+    void opensOnAMigratedSchemaAndExposesItsPoolAndEntityManagerFactory(AgentStore store) throws Exception {
+        assertThat(store.migrations().status()).isEmpty();
+        try (Connection c = store.dataSource().getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_schema()")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo(store.config().schema());
+        }
+        var em = store.entityManagerFactory().createEntityManager();
+        try {
+            Object one = em.createNativeQuery("SELECT count(*) FROM flows").getSingleResult();
+            assertThat(((Number) one).longValue()).isZero();
+        } finally {
+            em.close();
+        }
+    }
+
+    @Test
+    void refusesToStartOnAnUnmigratedSchemaWithoutAutoMigrate() {
+        String schema = AgentStoreExtension.uniqueSchema(getClass());
+        assertThatThrownBy(() -> AgentStore.open(AgentStoreExtension.testConfig(schema).autoMigrate(false).build()).close())
+                .isInstanceOf(AgentStoreException.class)
+                .hasMessageContaining("is it migrated?");
+    }
+
+    @Test
+    void aFailedTransactionRollsBackEverythingItWrote(AgentStore store) {
+        assertThatThrownBy(() -> store.inTransaction(uow -> {
+            uow.entityManager().createNativeQuery(
+                    "INSERT INTO flows (name, registered_at) VALUES ('half-written', now())").executeUpdate();
+            throw new InvalidInputException("boom");
+        })).isInstanceOf(InvalidInputException.class).hasMessage("boom");
+        long rows = store.fromTransaction(uow -> ((Number) uow.entityManager()
+                .createNativeQuery("SELECT count(*) FROM flows WHERE name = 'half-written'").getSingleResult()).longValue());
+        assertThat(rows).isZero();
+    }
+
+    @Test
+    void connectionFailureNamesTheSettingsButNeverThePassword() {
+        AgentStoreConfig config = AgentStoreConfig.builder().host("127.0.0.1").port(1).database("nope")
+                .user("nobody").password("s3cret-Pa55").build();
+        assertThatThrownBy(() -> AgentStore.open(config))
+                .isInstanceOf(AgentStoreException.class)
+                .hasMessageContaining("AGENTSTORE_DB_HOST")
+                .hasMessageNotContaining("s3cret-Pa55");
+    }
+}

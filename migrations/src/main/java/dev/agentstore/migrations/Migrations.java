@@ -14,6 +14,11 @@ import javax.sql.DataSource;
 
 import liquibase.Contexts;
 import liquibase.LabelExpression;
+import liquibase.Scope;
+import liquibase.executor.ExecutorService;
+import liquibase.changelog.ChangeLogHistoryServiceFactory;
+import liquibase.changelog.FastCheckService;
+import liquibase.lockservice.LockServiceFactory;
 import liquibase.Liquibase;
 import liquibase.database.Database;
 import liquibase.database.DatabaseFactory;
@@ -108,7 +113,9 @@ public final class Migrations {
     }
 
     /**
-     * Rolls back every change set applied after {@code tag} (for example {@link #TAG_0_1}).
+     * Rolls back every change set applied after {@code tag} (for example {@link #TAG_0_1}). Liquibase also undoes
+     * the {@code tagDatabase} change set that set the tag, so that change set alone shows as pending afterwards;
+     * the schema is as the tagged release left it.
      *
      * @param tag a tag previously applied by the changelog
      * @throws MigrationException when the tag is unknown or a rollback fails
@@ -165,11 +172,15 @@ public final class Migrations {
             connection.setAutoCommit(true);
             long lockKey = advisoryLockKey();
             lock(connection, "SELECT pg_advisory_lock(?)", lockKey);
+            Database database = null;
             try {
                 try (Statement st = connection.createStatement()) {
                     st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
                 }
-                Database database = DatabaseFactory.getInstance()
+                // Liquibase caches "schema is up to date" per URL and schema for the JVM's lifetime; a rollback by
+                // this or another process makes that answer stale, so always ask the database
+                Scope.getCurrentScope().getSingleton(FastCheckService.class).clearCache();
+                database = DatabaseFactory.getInstance()
                         .findCorrectDatabaseImplementation(new JdbcConnection(connection));
                 database.setDefaultSchemaName(schema);
                 database.setLiquibaseSchemaName(schema);
@@ -178,6 +189,12 @@ public final class Migrations {
                 liquibase.setChangeLogParameter("schema", schema);
                 return work.run(liquibase);
             } finally {
+                if (database != null) {
+                    // Liquibase caches applied change sets, lock state and executors per database; forget them
+                    ChangeLogHistoryServiceFactory.getInstance().getChangeLogService(database).reset();
+                    LockServiceFactory.getInstance().getLockService(database).reset();
+                    Scope.getCurrentScope().getSingleton(ExecutorService.class).clearExecutor("jdbc", database);
+                }
                 lock(connection, "SELECT pg_advisory_unlock(?)", lockKey);
                 connection.setAutoCommit(autoCommit);
             }

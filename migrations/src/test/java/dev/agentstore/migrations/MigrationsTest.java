@@ -1,0 +1,186 @@
+package dev.agentstore.migrations;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Runs the real changelog against the real PostgreSQL, each test in a schema of its own. */
+class MigrationsTest {
+
+    private static final List<String> TABLES = List.of(
+            "flows", "flow_runs", "flow_events", "triggers", "trigger_events", "scheduler_jobs", "kv_entries");
+
+    private static HikariDataSource dataSource;
+    private final List<String> schemas = new ArrayList<>();
+
+    @BeforeAll
+    static void pool() {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(env("AGENTSTORE_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore"));
+        hc.setUsername(env("AGENTSTORE_TEST_DB_USER", "agentstore"));
+        hc.setPassword(env("AGENTSTORE_TEST_DB_PASSWORD", "agentstore"));
+        hc.setMaximumPoolSize(8);
+        hc.setMinimumIdle(0);
+        dataSource = new HikariDataSource(hc);
+    }
+
+    @AfterAll
+    static void close() {
+        dataSource.close();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void dropSchemas() throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            for (String s : schemas) {
+                st.execute("DROP SCHEMA IF EXISTS " + s + " CASCADE");
+            }
+        }
+    }
+
+    private Migrations fresh() {
+        String schema = "t_migrations_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        schemas.add(schema);
+        return new Migrations(dataSource, schema);
+    }
+
+    @Test
+    void freshSchemaMigratesUpThenRollsBackCompletelyThenMigratesUpAgain() throws SQLException {
+        Migrations migrations = fresh();
+        int total = migrations.status().size();
+        assertThat(total).isGreaterThanOrEqualTo(8);
+
+        assertThat(migrations.up()).hasSize(total);
+        assertThat(migrations.status()).isEmpty();
+        assertThat(tablesIn(migrations.schema())).containsAll(TABLES);
+        assertThat(migrations.up()).as("a second up applies nothing").isEmpty();
+
+        migrations.rollback(total);
+        assertThat(migrations.status()).hasSize(total);
+        assertThat(tablesIn(migrations.schema())).doesNotContainAnyElementsOf(TABLES);
+
+        assertThat(migrations.up()).hasSize(total);
+        assertThat(migrations.status()).isEmpty();
+        assertThat(tablesIn(migrations.schema())).containsAll(TABLES);
+    }
+
+    @Test
+    void rollbackByCountUndoesOnlyTheNewestChangeSets() throws SQLException {
+        Migrations migrations = fresh();
+        migrations.up();
+        // the newest change sets are the 0.1 tag and kv_entries
+        migrations.rollback(2);
+        assertThat(migrations.status()).extracting(PendingChangeSet::id).containsExactly("0.1-kv-entries", "0.1-tag");
+        assertThat(tablesIn(migrations.schema())).doesNotContain("kv_entries").contains("scheduler_jobs");
+    }
+
+    @Test
+    void rollbackToTagKeepsEverythingUpToTheTag() throws SQLException {
+        Migrations migrations = fresh();
+        migrations.up();
+        migrations.rollbackToTag(Migrations.TAG_0_1);
+        // Liquibase also undoes the tagDatabase change set that holds the tag; every table of 0.1 stays
+        assertThat(migrations.status()).extracting(PendingChangeSet::id).containsExactly("0.1-tag");
+        assertThat(tablesIn(migrations.schema())).containsAll(TABLES);
+        assertThatThrownBy(() -> migrations.rollbackToTag("no-such-tag"))
+                .isInstanceOf(MigrationException.class)
+                .hasMessageContaining(migrations.schema());
+    }
+
+    @Test
+    void pendingSqlRendersTheDdlWithoutApplyingIt() throws SQLException {
+        Migrations migrations = fresh();
+        String sql = migrations.pendingSql();
+        assertThat(sql)
+                .contains("CREATE TABLE " + migrations.schema() + ".flows")
+                .contains("CREATE FUNCTION " + migrations.schema() + ".jsonb_merge_patch")
+                .contains("scheduler_jobs_due_idx");
+        assertThat(tablesIn(migrations.schema())).doesNotContainAnyElementsOf(TABLES);
+        assertThat(migrations.status()).isNotEmpty();
+
+        migrations.up();
+        assertThat(migrations.pendingSql()).doesNotContain("CREATE TABLE");
+    }
+
+    @Test
+    void concurrentMigratorsOfOneFreshSchemaWaitForEachOtherAndApplyEachChangeSetOnce() throws Exception {
+        Migrations probe = fresh();
+        int total = probe.status().size();
+        int migrators = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(migrators);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Integer>> applied = new ArrayList<>();
+        for (int i = 0; i < migrators; i++) {
+            applied.add(pool.submit(() -> {
+                start.await();
+                return new Migrations(dataSource, probe.schema()).up().size();
+            }));
+        }
+        start.countDown();
+        int sum = 0;
+        for (Future<Integer> f : applied) {
+            sum += f.get();
+        }
+        pool.shutdown();
+        assertThat(sum).as("change sets applied over all migrators").isEqualTo(total);
+        assertThat(probe.status()).isEmpty();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT count(*), count(DISTINCT id) FROM " + probe.schema()
+                     + ".databasechangelog")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(total);
+                assertThat(rs.getInt(2)).isEqualTo(total);
+            }
+        }
+    }
+
+    @Test
+    void invalidSchemaNamesAreRejectedBeforeTouchingTheDatabase() {
+        for (String bad : new String[]{null, "", "Public", "a-b", "x; DROP TABLE y", "1abc", "pg_catalog", "a".repeat(64)}) {
+            assertThatThrownBy(() -> new Migrations(dataSource, bad))
+                    .as("schema %s", bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("invalid schema name");
+        }
+        assertThat(new Migrations(dataSource, "tenant_42").schema()).isEqualTo("tenant_42");
+    }
+
+    private static List<String> tablesIn(String schema) throws SQLException {
+        List<String> tables = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT table_name FROM information_schema.tables WHERE table_schema = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}

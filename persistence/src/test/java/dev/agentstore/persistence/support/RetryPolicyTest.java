@@ -1,0 +1,73 @@
+package dev.agentstore.persistence.support;
+
+import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.InvalidInputException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RetryPolicyTest {
+
+    private final RetryPolicy fast = new RetryPolicy(5, Duration.ZERO, Duration.ZERO);
+
+    @Test
+    void retriesConflictsUntilAnAttemptSucceeds() {
+        AtomicInteger calls = new AtomicInteger();
+        String result = fast.execute("work", () -> {
+            if (calls.incrementAndGet() < 3) {
+                throw new ConcurrencyConflictException("lost race", null);
+            }
+            return "done";
+        });
+        assertThat(result).isEqualTo("done");
+        assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void givesUpAfterMaxAttemptsWithTheLastConflictAsCause() {
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> fast.execute("FlowRun etl/1", () -> {
+            calls.incrementAndGet();
+            throw new ConcurrencyConflictException("lost race " + calls.get(), null);
+        }))
+                .isInstanceOf(ConcurrencyConflictException.class)
+                .hasMessage("FlowRun etl/1: still conflicting after 5 attempts")
+                .hasRootCauseMessage("lost race 5");
+        assertThat(calls).hasValue(5);
+    }
+
+    @Test
+    void otherFailuresAreNotRetried() {
+        AtomicInteger calls = new AtomicInteger();
+        assertThatThrownBy(() -> fast.execute("work", () -> {
+            calls.incrementAndGet();
+            throw new InvalidInputException("bad");
+        })).isInstanceOf(InvalidInputException.class);
+        assertThat(calls).hasValue(1);
+    }
+
+    @Test
+    void backoffIsJitteredWithinTheExponentialBoundAndCapped() {
+        RetryPolicy policy = new RetryPolicy(10, Duration.ofMillis(4), Duration.ofMillis(20));
+        for (int i = 0; i < 200; i++) {
+            assertThat(policy.backoff(1)).isBetween(Duration.ZERO, Duration.ofMillis(4));
+            assertThat(policy.backoff(2)).isBetween(Duration.ZERO, Duration.ofMillis(8));
+            assertThat(policy.backoff(9)).isBetween(Duration.ZERO, Duration.ofMillis(20));
+            assertThat(policy.backoff(60)).isBetween(Duration.ZERO, Duration.ofMillis(20));
+        }
+    }
+
+    @Test
+    void invalidPoliciesAreRejected() {
+        assertThatThrownBy(() -> new RetryPolicy(0, Duration.ZERO, Duration.ZERO)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("maxAttempts");
+        assertThatThrownBy(() -> new RetryPolicy(3, Duration.ofMillis(-1), Duration.ZERO))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("initialBackoff");
+        assertThatThrownBy(() -> new RetryPolicy(3, Duration.ZERO, null))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("maxBackoff");
+    }
+}

@@ -134,9 +134,9 @@ public class KvRepository {
             """;
 
     /**
-     * One bounded batch, oldest expiry first, through the partial index on expires_at. SKIP LOCKED lets purgers
-     * run side by side; the outer expiry condition is re-checked on a row that a concurrent {@code set} renewed
-     * meanwhile, so a freshly written value is never purged.
+     * One bounded batch, oldest expiry first, through the partial index on expires_at. FOR UPDATE re-checks
+     * {@code expires_at <= now} on the latest version of each row and keeps it locked until the DELETE, so a row
+     * that a concurrent {@code set} renewed is never purged; SKIP LOCKED lets purgers (and writers) run side by side.
      */
     private static final String PURGE_BATCH = """
             DELETE FROM kv_entries
@@ -146,7 +146,6 @@ public class KvRepository {
                             ORDER BY expires_at
                             LIMIT ?2
                               FOR UPDATE SKIP LOCKED)
-               AND expires_at <= ?1
             """;
 
     @PersistenceContext(unitName = "agentstore")

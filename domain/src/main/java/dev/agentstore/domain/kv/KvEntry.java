@@ -13,7 +13,6 @@ import org.hibernate.type.SqlTypes;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -213,9 +212,7 @@ public class KvEntry {
             return node.textValue().indexOf('\0') >= 0;
         }
         if (node.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
                 if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
                     return true;
                 }

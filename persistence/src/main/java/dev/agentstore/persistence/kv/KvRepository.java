@@ -30,6 +30,9 @@ import java.util.function.Supplier;
  * the injected {@link Clock} (truncated to microseconds, PostgreSQL's precision), in writes and reads alike, so an
  * entry set with a ttl of 10 s is present until the clock has moved 10 s on and absent from then on. Expired rows
  * stay in the table until they are overwritten, deleted, cleared, or removed by {@link #purgeExpired(int)}.
+ * Since expiry is judged by each caller's clock (not the database's), processes sharing a store (for example
+ * lock holders using {@link #setIfAbsent(String, JsonNode, Duration)}) need synchronised clocks (NTP); a skew of
+ * {@code d} shifts when one process sees another's entry expire by {@code d}.
  *
  * <p><b>Transactions.</b> Every method runs in the caller's transaction and sends one SQL statement (except the
  * error path of {@link #increment} and the loop of {@link #purgeExpired(int)}); nothing is begun or committed

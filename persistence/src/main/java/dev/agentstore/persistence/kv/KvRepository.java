@@ -1,14 +1,155 @@
 package dev.agentstore.persistence.kv;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.kv.KvEntry;
+import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import org.hibernate.query.NativeQuery;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 
-/** STUB: to be replaced by the full repository. */
+/**
+ * The key-value store with time to live, nvent's KV contract without its defects: every JSON value is a value
+ * ({@code 0}, {@code false}, {@code ""} and JSON {@code null} are stored and returned, distinct from an absent
+ * key), reads never write (nvent deleted every expired row of the table on each {@code get}), and
+ * {@link #clear(String)} treats every {@code *} as a wildcard (nvent converted only the first).
+ *
+ * <p><b>Expiry.</b> An entry whose expiry time is at or before "now" reads as absent everywhere. "Now" is always
+ * the injected {@link Clock} (truncated to microseconds, PostgreSQL's precision), in writes and reads alike, so an
+ * entry set with a ttl of 10 s is present until the clock has moved 10 s on and absent from then on. Expired rows
+ * stay in the table until they are overwritten, deleted, cleared, or removed by {@link #purgeExpired(int)}.
+ * Since expiry is judged by each caller's clock (not the database's), processes sharing a store (for example
+ * lock holders using {@link #setIfAbsent(String, JsonNode, Duration)}) need synchronised clocks (NTP); a skew of
+ * {@code d} shifts when one process sees another's entry expire by {@code d}.
+ *
+ * <p><b>Transactions.</b> Every method runs in the caller's transaction and sends one SQL statement (except the
+ * error path of {@link #increment} and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
+ * here. The statements are native and bypass the persistence context: a {@link KvEntry} the caller loaded earlier
+ * in the same transaction is not refreshed by them (pending changes to loaded entries are flushed first).
+ *
+ * <p>Standalone: {@code store.fromTransaction(uow -> uow.kv().get("config"))}; in a container inject it.
+ */
 @ApplicationScoped
 public class KvRepository {
+
+    /** Largest accepted {@code batchSize} of {@link #purgeExpired(int)} and {@link #purgeExpiredBatch(int)}. */
+    public static final int MAX_BATCH_SIZE = 10_000;
+
+    /** Largest accepted {@code limit} of {@link #keys(String, int)}. */
+    public static final int MAX_KEYS_LIMIT = 10_000;
+
+    private static final String GET = """
+            SELECT CAST(value AS text)
+              FROM kv_entries
+             WHERE key = ?1
+               AND (expires_at IS NULL OR expires_at > ?2)
+            """;
+
+    private static final String SET = """
+            INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
+            VALUES (?1, CAST(?2 AS jsonb), CAST(?3 AS timestamptz), 0, ?4)
+            ON CONFLICT (key) DO UPDATE
+               SET value = EXCLUDED.value,
+                   expires_at = EXCLUDED.expires_at,
+                   version = kv_entries.version + 1,
+                   updated_at = EXCLUDED.updated_at
+            """;
+
+    /** As {@link #SET}, but an existing row is only taken over when it has expired; 0 rows affected = not acquired. */
+    private static final String SET_IF_ABSENT = """
+            INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
+            VALUES (?1, CAST(?2 AS jsonb), CAST(?3 AS timestamptz), 0, ?4)
+            ON CONFLICT (key) DO UPDATE
+               SET value = EXCLUDED.value,
+                   expires_at = EXCLUDED.expires_at,
+                   version = kv_entries.version + 1,
+                   updated_at = EXCLUDED.updated_at
+             WHERE kv_entries.expires_at IS NOT NULL
+               AND kv_entries.expires_at <= ?4
+            """;
+
+    /**
+     * A missing or expired key starts from 0 (and an expired one loses its expiry); a live key must hold a JSON
+     * integer whose sum with the delta fits in a bigint, else the row is left alone and nothing is returned. The
+     * CASE keeps PostgreSQL from casting a non-number to numeric (AND/OR do not fix the evaluation order).
+     */
+    private static final String INCREMENT = """
+            INSERT INTO kv_entries AS e (key, value, expires_at, version, updated_at)
+            VALUES (?1, to_jsonb(CAST(?2 AS bigint)), NULL, 0, ?3)
+            ON CONFLICT (key) DO UPDATE
+               SET value = CASE WHEN e.expires_at <= ?3 THEN EXCLUDED.value
+                                ELSE to_jsonb(CAST(e.value AS numeric) + CAST(?2 AS bigint)) END,
+                   expires_at = CASE WHEN e.expires_at <= ?3 THEN NULL ELSE e.expires_at END,
+                   version = e.version + 1,
+                   updated_at = EXCLUDED.updated_at
+             WHERE e.expires_at <= ?3
+                OR CASE WHEN jsonb_typeof(e.value) = 'number'
+                        THEN scale(CAST(e.value AS numeric)) = 0
+                             AND CAST(e.value AS numeric) + CAST(?2 AS bigint)
+                                 BETWEEN -9223372036854775808 AND 9223372036854775807
+                        ELSE false END
+            RETURNING CAST(e.value AS text)
+            """;
+
+    /** Error path of {@link #INCREMENT}: why was the row not updated. */
+    private static final String CURRENT_VALUE = """
+            SELECT CAST(value AS text)
+              FROM kv_entries
+             WHERE key = ?1
+            """;
+
+    /** Removes the row whatever its expiry; returns whether it was live. */
+    private static final String DELETE = """
+            DELETE FROM kv_entries
+             WHERE key = ?1
+            RETURNING (expires_at IS NULL OR expires_at > ?2)
+            """;
+
+    private static final String CLEAR = """
+            WITH removed AS (
+                DELETE FROM kv_entries
+                 WHERE key LIKE ?1 ESCAPE '\\'
+                RETURNING expires_at)
+            SELECT count(*)
+              FROM removed
+             WHERE expires_at IS NULL OR expires_at > ?2
+            """;
+
+    private static final String KEYS = """
+            SELECT key
+              FROM kv_entries
+             WHERE key LIKE ?1 ESCAPE '\\'
+               AND (expires_at IS NULL OR expires_at > ?2)
+             ORDER BY key COLLATE "C"
+             LIMIT ?3
+            """;
+
+    /**
+     * One bounded batch, oldest expiry first, through the partial index on expires_at. FOR UPDATE re-checks
+     * {@code expires_at <= now} on the latest version of each row and keeps it locked until the DELETE, so a row
+     * that a concurrent {@code set} renewed is never purged; SKIP LOCKED lets purgers (and writers) run side by side.
+     */
+    private static final String PURGE_BATCH = """
+            DELETE FROM kv_entries
+             WHERE key IN (SELECT key
+                             FROM kv_entries
+                            WHERE expires_at <= ?1
+                            ORDER BY expires_at
+                            LIMIT ?2
+                              FOR UPDATE SKIP LOCKED)
+            """;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -22,10 +163,324 @@ public class KvRepository {
      * Standalone use: a repository bound to one entity manager (one transaction).
      *
      * @param em    the transaction's entity manager
-     * @param clock where the time comes from
+     * @param clock where the time comes from; expiry is judged by this clock in every method
      */
     public KvRepository(EntityManager em, Clock clock) {
         this.em = em;
         this.clock = clock;
+    }
+
+    /**
+     * Reads a value, as nvent's {@code get} but without its defects: a stored {@code 0}, {@code false}, {@code ""}
+     * or JSON {@code null} is returned as such (JSON null as {@code Optional.of(NullNode.instance)}), and the read
+     * writes nothing (expired rows are left for {@link #purgeExpired(int)}). One SELECT.
+     *
+     * @param key the key, 1–512 characters
+     * @return the value, or empty when the key is absent or expired
+     * @throws InvalidInputException when the key is blank, longer than 512 characters or contains NUL
+     */
+    public Optional<JsonNode> get(String key) {
+        KvEntry.requireKey(key);
+        Instant now = now();
+        List<?> rows = run("get KvEntry key=" + key,
+                () -> query(GET).setParameter(1, key).setParameter(2, now).getResultList());
+        return rows.isEmpty() ? Optional.empty() : Optional.of(Json.parse("value", (String) rows.get(0)));
+    }
+
+    /**
+     * Stores a value that never expires, replacing any value and removing any expiry the key had (as Redis
+     * {@code SET}). One upsert statement; the entry's version goes up by one on every overwrite.
+     *
+     * @param key   the key, 1–512 characters
+     * @param value any JSON value, including {@code 0}, {@code false}, {@code ""} and
+     *              {@link com.fasterxml.jackson.databind.node.NullNode#instance} (JSON null)
+     * @throws InvalidInputException when the key is invalid, or the value is Java {@code null} or contains NUL;
+     *                               nothing is written
+     */
+    public void set(String key, JsonNode value) {
+        upsert(key, value, null);
+    }
+
+    /**
+     * Stores a value that expires {@code ttl} after the clock's now, replacing any value and expiry the key had, as
+     * nvent's {@code set(key, value, ttlSeconds)} but with millisecond precision. One upsert statement.
+     *
+     * @param key   the key, 1–512 characters
+     * @param value any JSON value (see {@link #set(String, JsonNode)})
+     * @param ttl   time to live, 1 ms to 36,500 days; a sub-millisecond part is dropped
+     * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
+     */
+    public void set(String key, JsonNode value, Duration ttl) {
+        upsert(key, value, Check.notNull("ttl", ttl));
+    }
+
+    /**
+     * As {@link #set(String, JsonNode)} for a plain Java value (maps, lists, strings, numbers, booleans, records),
+     * converted with {@link Json#of}.
+     *
+     * @param key   the key, 1–512 characters
+     * @param value the value; Java {@code null} is rejected (store JSON null with
+     *              {@link com.fasterxml.jackson.databind.node.NullNode#instance})
+     * @throws InvalidInputException when the key is invalid, the value is {@code null} or cannot be converted to
+     *                               JSON; nothing is written
+     */
+    public void set(String key, Object value) {
+        upsert(key, toJson(key, value), null);
+    }
+
+    /**
+     * As {@link #set(String, JsonNode, Duration)} for a plain Java value, converted with {@link Json#of}.
+     *
+     * @param key   the key, 1–512 characters
+     * @param value the value; Java {@code null} is rejected
+     * @param ttl   time to live, 1 ms to 36,500 days
+     * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
+     */
+    public void set(String key, Object value, Duration ttl) {
+        upsert(key, toJson(key, value), Check.notNull("ttl", ttl));
+    }
+
+    /**
+     * Stores a value only when the key is absent or expired, as Redis {@code SET key value NX PX ttl}: usable as a
+     * lock whose holder vanishes after {@code ttl} (the value can name the owner). Of several transactions racing
+     * for the same key exactly one gets {@code true}; once that entry has expired by the clock, the next caller can
+     * take it over. One statement ({@code INSERT ... ON CONFLICT DO UPDATE ... WHERE expired}).
+     *
+     * @param key   the key, 1–512 characters
+     * @param value any JSON value
+     * @param ttl   time to live, 1 ms to 36,500 days
+     * @return {@code true} when the value was stored (lock acquired), {@code false} when a live entry exists (it
+     *         is left unchanged)
+     * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
+     */
+    public boolean setIfAbsent(String key, JsonNode value, Duration ttl) {
+        return setIfAbsentOrExpired(key, value, Check.notNull("ttl", ttl));
+    }
+
+    /**
+     * As {@link #setIfAbsent(String, JsonNode, Duration)} for an entry that never expires (a lock taken this way
+     * is only released by {@link #delete}).
+     *
+     * @param key   the key, 1–512 characters
+     * @param value any JSON value
+     * @return {@code true} when the value was stored, {@code false} when a live entry exists (left unchanged)
+     * @throws InvalidInputException when the key or value is invalid; nothing is written
+     */
+    public boolean setIfAbsent(String key, JsonNode value) {
+        return setIfAbsentOrExpired(key, value, null);
+    }
+
+    /**
+     * Removes a key, as nvent's {@code delete}. An expired entry is removed too but reported as {@code false},
+     * since it already read as absent. One statement.
+     *
+     * @param key the key, 1–512 characters
+     * @return whether a live entry was removed
+     * @throws InvalidInputException when the key is invalid
+     */
+    public boolean delete(String key) {
+        KvEntry.requireKey(key);
+        Instant now = now();
+        List<?> rows = run("delete KvEntry key=" + key,
+                () -> query(DELETE).setParameter(1, key).setParameter(2, now).getResultList());
+        return !rows.isEmpty() && Boolean.TRUE.equals(rows.get(0));
+    }
+
+    /**
+     * Adds {@code delta} to an integer value atomically and returns the sum, as nvent's {@code increment} and Redis
+     * {@code INCRBY}: one upsert, so concurrent increments never lose an update. A missing or expired key starts
+     * from 0 and gets no expiry; a live key keeps its expiry (as Redis {@code INCR}), so a counter set with a ttl
+     * still expires on time.
+     *
+     * @param key   the key, 1–512 characters
+     * @param delta the amount to add; may be negative or 0
+     * @return the new value
+     * @throws InvalidInputException when the key is invalid, the live value is not a JSON integer (a string,
+     *                               {@code 1.5}, {@code true}, JSON null, an object...), or the sum would not fit in a
+     *                               64-bit signed integer; the message names the key and nothing is written
+     */
+    public long increment(String key, long delta) {
+        KvEntry.requireKey(key);
+        Instant now = now();
+        String context = "increment KvEntry key=" + key;
+        List<?> rows = run(context, () -> query(INCREMENT)
+                .setParameter(1, key).setParameter(2, delta).setParameter(3, now).getResultList());
+        if (!rows.isEmpty()) {
+            return Long.parseLong((String) rows.get(0));
+        }
+        // the live value is not an integer, or the sum overflows: say which, write nothing
+        List<?> current = run(context, () -> query(CURRENT_VALUE).setParameter(1, key).getResultList());
+        if (current.isEmpty()) {
+            throw new ConcurrencyConflictException(context + ": deleted concurrently", null);
+        }
+        JsonNode value = Json.parse("value", (String) current.get(0));
+        if (value.isIntegralNumber()) {
+            throw new InvalidInputException(context + ": " + value + " + " + delta
+                    + " does not fit in a 64-bit integer; the value was not changed");
+        }
+        throw new InvalidInputException(context + ": the value is a JSON " + value.getNodeType().name().toLowerCase()
+                + (value.isNumber() ? " with a fraction" : "") + ", not an integer; the value was not changed");
+    }
+
+    /**
+     * Removes every key matching a Redis-style glob, fixing nvent's {@code clear} (which converted only the first
+     * {@code *}): <b>every</b> {@code *} matches any run of characters, including none; every other character
+     * matches only itself. In particular {@code %}, {@code _} and {@code \} (LIKE's specials) are literal, and so is
+     * {@code ?}: unlike Redis there is no single-character wildcard, no {@code [...]} class and no escape character,
+     * so a pattern without {@code *} removes at most that one key and a destructive call never matches more than
+     * the {@code *}s allow. Matching is case-sensitive. The pattern is bound as a parameter (LIKE with
+     * {@code ESCAPE '\'}); a pattern with a literal prefix ({@code session:*}) can use the key index. Expired
+     * entries that match are removed too but not counted. One statement.
+     *
+     * @param pattern the glob, 1–512 characters, not blank; {@code *} alone removes every key
+     * @return how many live entries were removed
+     * @throws InvalidInputException when the pattern is blank, longer than 512 characters or contains NUL
+     */
+    public long clear(String pattern) {
+        String like = likePattern(KvEntry.requirePattern(pattern));
+        Instant now = now();
+        Object count = run("clear KvEntry pattern=" + pattern,
+                () -> query(CLEAR).setParameter(1, like).setParameter(2, now).getSingleResult());
+        return ((Number) count).longValue();
+    }
+
+    /**
+     * Lists live keys matching a glob (the rules of {@link #clear(String)}), in code-point order, at most
+     * {@code limit} of them. For inspection and tooling; it scans the matching keys.
+     *
+     * @param pattern the glob, 1–512 characters, not blank
+     * @param limit   the most keys to return, 1 to {@value #MAX_KEYS_LIMIT}
+     * @return the keys, sorted; unmodifiable
+     * @throws InvalidInputException when the pattern or limit is invalid
+     */
+    public List<String> keys(String pattern, int limit) {
+        String like = likePattern(KvEntry.requirePattern(pattern));
+        Check.range("limit", limit, 1, MAX_KEYS_LIMIT);
+        Instant now = now();
+        List<?> rows = run("list KvEntry keys pattern=" + pattern, () -> query(KEYS)
+                .setParameter(1, like).setParameter(2, now).setParameter(3, limit).getResultList());
+        return rows.stream().map(String.class::cast).toList();
+    }
+
+    /**
+     * Deletes one batch of at most {@code batchSize} expired entries (oldest expiry first) in the caller's
+     * transaction and returns how many it deleted; fewer than {@code batchSize} means none were left (apart from
+     * rows another transaction has locked, which are skipped rather than waited for). To purge a large backlog
+     * with bounded transactions, commit each batch on its own:
+     *
+     * <pre>{@code
+     * int deleted;
+     * do {
+     *     deleted = store.fromTransaction(uow -> uow.kv().purgeExpiredBatch(1000));
+     * } while (deleted == 1000);
+     * }</pre>
+     *
+     * (In a container, call it from a {@code REQUIRES_NEW} method in the same loop.) One statement.
+     *
+     * @param batchSize the most rows to delete, 1 to {@value #MAX_BATCH_SIZE}
+     * @return how many expired entries were deleted
+     * @throws InvalidInputException when {@code batchSize} is out of range
+     */
+    public int purgeExpiredBatch(int batchSize) {
+        Check.range("batchSize", batchSize, 1, MAX_BATCH_SIZE);
+        Instant now = now();
+        return run("purge expired KvEntry rows", () -> query(PURGE_BATCH)
+                .setParameter(1, now).setParameter(2, batchSize).executeUpdate());
+    }
+
+    /**
+     * Deletes every expired entry, in DELETE statements of at most {@code batchSize} rows each, until a batch comes
+     * back short, and returns the total. This replaces nvent's delete-on-read: run it from a periodic job. All
+     * batches run in the caller's <b>one</b> transaction (a repository never commits), so each statement is
+     * bounded but the row locks and the undo of all batches last until the caller commits; that is fine for a
+     * routine purge, while a large backlog should be purged with {@link #purgeExpiredBatch(int)} in one
+     * transaction per batch.
+     *
+     * @param batchSize the most rows per DELETE statement, 1 to {@value #MAX_BATCH_SIZE}
+     * @return how many expired entries were deleted in all
+     * @throws InvalidInputException when {@code batchSize} is out of range
+     */
+    public long purgeExpired(int batchSize) {
+        Check.range("batchSize", batchSize, 1, MAX_BATCH_SIZE);
+        long total = 0;
+        int deleted;
+        do {
+            deleted = purgeExpiredBatch(batchSize);
+            total += deleted;
+        } while (deleted == batchSize);
+        return total;
+    }
+
+    /**
+     * Translates a Redis-style glob into a LIKE pattern for {@code ESCAPE '\'}: each run of {@code *} becomes
+     * {@code %}; {@code %}, {@code _} and {@code \} are escaped; everything else (including {@code ?}) is literal.
+     *
+     * @param glob the glob
+     * @return the LIKE pattern
+     */
+    static String likePattern(String glob) {
+        StringBuilder like = new StringBuilder(glob.length() + 8);
+        boolean afterWildcard = false;
+        for (int i = 0; i < glob.length(); i++) {
+            char c = glob.charAt(i);
+            if (c == '*') {
+                if (!afterWildcard) {
+                    like.append('%');
+                }
+                afterWildcard = true;
+                continue;
+            }
+            afterWildcard = false;
+            if (c == '%' || c == '_' || c == '\\') {
+                like.append('\\');
+            }
+            like.append(c);
+        }
+        return like.toString();
+    }
+
+    private void upsert(String key, JsonNode value, Duration ttl) {
+        KvEntry.requireKey(key);
+        String json = Json.print(KvEntry.requireValue(key, value));
+        Instant now = now();
+        Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
+        run("set KvEntry key=" + key, () -> query(SET).setParameter(1, key).setParameter(2, json)
+                .setParameter(3, expiresAt, Instant.class).setParameter(4, now).executeUpdate());
+    }
+
+    private boolean setIfAbsentOrExpired(String key, JsonNode value, Duration ttl) {
+        KvEntry.requireKey(key);
+        String json = Json.print(KvEntry.requireValue(key, value));
+        Instant now = now();
+        Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
+        int rows = run("setIfAbsent KvEntry key=" + key, () -> query(SET_IF_ABSENT).setParameter(1, key)
+                .setParameter(2, json).setParameter(3, expiresAt, Instant.class).setParameter(4, now).executeUpdate());
+        return rows == 1;
+    }
+
+    private static JsonNode toJson(String key, Object value) {
+        if (value == null) {
+            throw new InvalidInputException("value of KvEntry key=" + key
+                    + " must not be null (store JSON null as NullNode.instance)");
+        }
+        return Json.of("value", value);
+    }
+
+    /** "Now" for expiry, at PostgreSQL's precision so that what is written compares exactly with what is read. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** A native query that flushes pending {@link KvEntry} changes first and invalidates nothing else. */
+    private NativeQuery<?> query(String sql) {
+        return em.createNativeQuery(sql).unwrap(NativeQuery.class).addSynchronizedEntityClass(KvEntry.class);
+    }
+
+    private static <T> T run(String context, Supplier<T> statement) {
+        try {
+            return statement.get();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
     }
 }

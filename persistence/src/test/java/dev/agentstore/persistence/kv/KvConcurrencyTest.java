@@ -1,0 +1,149 @@
+package dev.agentstore.persistence.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.AgentStoreExtension;
+import dev.agentstore.persistence.MutableClock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Races of real transactions on real threads: the single-statement upserts must need no retry and lose nothing. */
+@ExtendWith(AgentStoreExtension.class)
+class KvConcurrencyTest {
+
+    private static final int THREADS = 16;
+
+    @Test
+    void exactlyOneOfSixteenRacingSetIfAbsentCallsWinsAndAnotherCanWinAfterExpiry(AgentStore store, MutableClock clock)
+            throws Exception {
+        List<Boolean> firstRace = race(i -> () -> store.fromTransaction(uow ->
+                uow.kv().setIfAbsent("race:lock", owner(i), Duration.ofSeconds(30))));
+        assertThat(firstRace).filteredOn(Boolean::booleanValue).hasSize(1);
+        int firstWinner = firstRace.indexOf(true);
+        assertThat(get(store, "race:lock")).contains(owner(firstWinner));
+
+        clock.advance(Duration.ofSeconds(29));
+        List<Boolean> stillHeld = race(i -> () -> store.fromTransaction(uow ->
+                uow.kv().setIfAbsent("race:lock", owner(i), Duration.ofSeconds(30))));
+        assertThat(stillHeld).containsOnly(false);
+        assertThat(get(store, "race:lock")).contains(owner(firstWinner));
+
+        clock.advance(Duration.ofSeconds(1));
+        List<Boolean> afterExpiry = race(i -> () -> store.fromTransaction(uow ->
+                uow.kv().setIfAbsent("race:lock", owner(i), Duration.ofSeconds(30))));
+        assertThat(afterExpiry).filteredOn(Boolean::booleanValue).hasSize(1);
+        assertThat(get(store, "race:lock")).contains(owner(afterExpiry.indexOf(true)));
+    }
+
+    @Test
+    void sixteenThreadsIncrementingFiveHundredTimesEachCountExactlyEightThousand(AgentStore store) throws Exception {
+        int perThread = 500;
+        List<List<Long>> returned = race(i -> () -> {
+            List<Long> mine = new ArrayList<>(perThread);
+            for (int n = 0; n < perThread; n++) {
+                mine.add(store.fromTransaction(uow -> uow.kv().increment("race:counter", 1)));
+            }
+            return mine;
+        });
+
+        Set<Long> distinct = new HashSet<>();
+        returned.forEach(distinct::addAll);
+        assertThat(distinct).hasSize(THREADS * perThread);
+        assertThat(distinct).allMatch(v -> v >= 1 && v <= THREADS * perThread);
+        assertThat(get(store, "race:counter")).contains(IntNode.valueOf(THREADS * perThread));
+    }
+
+    @Test
+    void purgeLeavesAnExpiredEntryThatAnOpenTransactionIsRenewing(AgentStore store, MutableClock clock) throws Exception {
+        store.inTransaction(uow -> {
+            uow.kv().set("renew:busy", IntNode.valueOf(1), Duration.ofSeconds(1));
+            uow.kv().set("renew:idle", IntNode.valueOf(1), Duration.ofSeconds(1));
+        });
+        clock.advance(Duration.ofSeconds(1));
+
+        CountDownLatch renewed = new CountDownLatch(1);
+        CountDownLatch purged = new CountDownLatch(1);
+        ExecutorService renewer = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> renewal = renewer.submit(() -> store.inTransaction(uow -> {
+                uow.kv().set("renew:busy", IntNode.valueOf(2), Duration.ofHours(1));
+                renewed.countDown();
+                await(purged);
+            }));
+            assertThat(renewed.await(30, TimeUnit.SECONDS)).isTrue();
+            long deleted = store.fromTransaction(uow -> uow.kv().purgeExpired(100));
+            purged.countDown();
+            renewal.get(30, TimeUnit.SECONDS);
+
+            assertThat(deleted).isEqualTo(1);
+            assertThat(get(store, "renew:busy")).contains(IntNode.valueOf(2));
+            assertThat(get(store, "renew:idle")).isEmpty();
+        } finally {
+            purged.countDown();
+            renewer.shutdownNow();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode owner(int i) {
+        return Json.of("value", Map.of("owner", "worker-" + i));
+    }
+
+    private static Optional<JsonNode> get(AgentStore store, String key) {
+        return store.fromTransaction(uow -> uow.kv().get(key));
+    }
+
+    /** Runs one task per thread, all released at once by a start gate; returns the results in thread order. */
+    private static <T> List<T> race(IntFunction<Callable<T>> task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try {
+            CountDownLatch ready = new CountDownLatch(THREADS);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < THREADS; i++) {
+                Callable<T> work = task.apply(i);
+                futures.add(pool.submit(() -> {
+                    ready.countDown();
+                    start.await();
+                    return work.call();
+                }));
+            }
+            ready.await();
+            start.countDown();
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get(60, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -50,7 +50,11 @@ public final class CronSchedule {
      *                               message quotes the expression and names the expected format
      */
     public static CronSchedule parse(String expression) {
-        Check.name("cron expression", expression);
+        if (expression == null || expression.isBlank() || expression.length() > Check.MAX_NAME_LENGTH) {
+            throw new InvalidInputException("cron expression must not be blank and at most " + Check.MAX_NAME_LENGTH
+                    + " characters, was " + (expression == null ? "null" : expression.length() + " characters")
+                    + "; expected " + EXPECTED_FORMAT + " (a one-shot job has no cron expression: null)");
+        }
         String normalised = expression.trim().replaceAll("\\s+", " ");
         ExecutionTime executionTime;
         try {

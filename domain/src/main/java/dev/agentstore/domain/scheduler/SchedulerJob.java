@@ -230,6 +230,34 @@ public class SchedulerJob {
     // ---------------------------------------------------------------- worker transitions
 
     /**
+     * Leases this one job to a worker: RUNNING, {@code attempts + 1}, {@code lastRunAt = now}. This is what the
+     * repository's {@code claimDue} statement does in SQL for many jobs at once, with the database clock and
+     * {@code SKIP LOCKED}; use that to claim. This method exists for single-job use through optimistic locking.
+     *
+     * @param workerId       the worker taking the lease, 1–255 characters
+     * @param leaseExpiresAt when the lease ends, after {@code now}
+     * @param now            the current time
+     * @throws InvalidInputException when the job is not PENDING or is disabled, or an argument is invalid
+     */
+    public void lease(String workerId, Instant leaseExpiresAt, Instant now) {
+        Check.name("workerId", workerId);
+        Check.notNull("now", now);
+        if (!Check.notNull("leaseExpiresAt", leaseExpiresAt).isAfter(now)) {
+            throw new InvalidInputException("leaseExpiresAt must be after now (" + now + "), was " + leaseExpiresAt);
+        }
+        requireStatus("lease", JobStatus.PENDING);
+        if (!enabled) {
+            throw new InvalidInputException("cannot lease SchedulerJob id=" + id + ": it is disabled");
+        }
+        status = JobStatus.RUNNING;
+        leaseOwner = workerId;
+        this.leaseExpiresAt = leaseExpiresAt;
+        attempts++;
+        lastRunAt = now;
+        touch(now);
+    }
+
+    /**
      * Records a successful run by the lease owner. A recurring job becomes PENDING again, due at its next cron fire
      * time after {@code now}, with attempts reset to 0 and the last error cleared; a one-shot job becomes
      * COMPLETED (attempts kept: how many runs it took). The lease is released either way.

@@ -66,6 +66,12 @@ import java.util.function.Consumer;
  * later change through it fails with {@link ConcurrencyConflictException} (never a lost update). Run worker steps in
  * their own units of work, as above.
  *
+ * <p><b>Operator actions</b> ({@link #pause}, {@link #resume}, {@link #enable}, {@link #disable}, {@link #reschedule},
+ * {@link #delete}) load the entity and write it through its {@code @Version} check: when the row changed in between
+ * (for example a heartbeat) they throw {@link ConcurrencyConflictException}; run them with
+ * {@code fromTransactionWithRetry}. {@link #complete} and {@link #fail} lock the row ({@code SELECT … FOR UPDATE})
+ * first, so they wait for a concurrent heartbeat instead of conflicting with it.
+ *
  * <p>Runs in the caller's transaction; never begins or commits one. Every argument is validated before anything
  * is written.
  */
@@ -362,10 +368,9 @@ public class SchedulerJobRepository {
         Check.name("workerId", workerId);
         Check.range("limit", limit, 1, MAX_CLAIM_LIMIT);
         long leaseMillis = leaseMillis(leaseDuration);
-        List<?> rows;
+        List<Object[]> rows;
         try {
-            @SuppressWarnings("unchecked")
-            NativeQuery<Object[]> query = em.unwrap(Session.class).createNativeQuery(CLAIM_DUE)
+            NativeQuery<Object[]> query = em.unwrap(Session.class).createNativeQuery(CLAIM_DUE, Object[].class)
                     .addEntity("j", SchedulerJob.class)
                     .addScalar("returned_version", StandardBasicTypes.LONG);
             rows = query.setParameter(1, workerId)
@@ -376,8 +381,7 @@ public class SchedulerJobRepository {
             throw PersistenceErrors.translate("claim due SchedulerJobs for worker " + workerId, e);
         }
         List<SchedulerJob> claimed = new ArrayList<>(rows.size());
-        for (Object row : rows) {
-            Object[] columns = (Object[]) row;
+        for (Object[] columns : rows) {
             SchedulerJob job = (SchedulerJob) columns[0];
             if (job.version() != (Long) columns[1]) {
                 em.refresh(job); // it was already loaded in this persistence context, before the claim

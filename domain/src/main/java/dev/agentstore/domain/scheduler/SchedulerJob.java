@@ -1,18 +1,457 @@
 package dev.agentstore.domain.scheduler;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
-/** STUB: to be replaced by the full entity. */
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A scheduled job (nvent's {@code scheduler_jobs} row, leased like a db-scheduler execution): a recurring job with a
+ * UNIX cron {@link #schedule()}, or a one-shot job (no schedule) that runs once at {@link #nextRunAt()}. Workers
+ * claim due jobs, which leases them ({@link JobStatus#RUNNING}, {@link #leaseOwner()}, {@link #leaseExpiresAt()});
+ * the owner then {@link #complete completes} or {@link #fail fails} them. Claims, heartbeats and lease recovery are
+ * single SQL statements in the repository; the transitions here are the ones that need Java (cron fire times).
+ *
+ * <p>Times: {@link #nextRunAt()} values set here come from the caller's clock (the repository's injected
+ * {@code Clock}); claim, lease and recovery times come from the database clock. Cron expressions are evaluated in UTC.
+ *
+ * <p>Mutable root with optimistic locking ({@code @Version}); every native statement that changes a row also bumps
+ * its version. No public setters: state changes through the intention-revealing methods below, which throw
+ * {@link InvalidInputException} for transitions that the current status does not allow.
+ */
 @Entity
 @Table(name = "scheduler_jobs")
 public class SchedulerJob {
+
+    /** Largest {@code maxAttempts}: 1000. */
+    public static final int MAX_ATTEMPTS_LIMIT = 1000;
+
+    /** Error texts longer than this many characters are truncated by {@link #fail}: 8000. */
+    public static final int MAX_ERROR_LENGTH = 8000;
+
+    /** Delay before the first retry of a failed run: 1 second; doubled per further attempt. */
+    public static final Duration RETRY_BASE_DELAY = Duration.ofSeconds(1);
+
+    /** Largest delay between retries: 1 hour. */
+    public static final Duration RETRY_MAX_DELAY = Duration.ofHours(1);
+
     @Id
-    
+    @Column(name = "id", length = 255)
     private String id;
 
+    @Column(name = "name", nullable = false, length = 255)
+    private String name;
+
+    @Column(name = "schedule", length = 255)
+    private String schedule;
+
+    @Column(name = "enabled", nullable = false)
+    private boolean enabled;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "status", nullable = false, length = 16)
+    private JobStatus status;
+
+    @Column(name = "next_run_at")
+    private Instant nextRunAt;
+
+    @Column(name = "last_run_at")
+    private Instant lastRunAt;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "config", columnDefinition = "jsonb", nullable = false)
+    private JsonNode config;
+
+    @Column(name = "attempts", nullable = false)
+    private int attempts;
+
+    @Column(name = "max_attempts", nullable = false)
+    private int maxAttempts;
+
+    @Column(name = "last_error", columnDefinition = "text")
+    private String lastError;
+
+    @Column(name = "lease_owner", length = 255)
+    private String leaseOwner;
+
+    @Column(name = "lease_expires_at")
+    private Instant leaseExpiresAt;
+
+    @Column(name = "created_at", nullable = false, updatable = false)
+    private Instant createdAt;
+
+    @Version
+    @Column(name = "version", nullable = false)
+    private long version;
+
+    @Column(name = "updated_at", nullable = false)
+    private Instant updatedAt;
+
+    /** For JPA. */
     protected SchedulerJob() {
+    }
+
+    /**
+     * A new, enabled, {@link JobStatus#PENDING} job.
+     *
+     * @param id          the job's unique id, 1–255 characters
+     * @param name        a display name, 1–255 characters
+     * @param cron        the recurring schedule, or {@code null} for a one-shot job
+     * @param nextRunAt   when the job first becomes due
+     * @param config      the job's configuration, a JSON object; {@code null} means an empty object; copied
+     * @param maxAttempts how many times one run may be attempted before it counts as failed, 1–{@value #MAX_ATTEMPTS_LIMIT}
+     * @param now         the creation time
+     * @throws InvalidInputException when an argument is invalid (the message names it)
+     */
+    public SchedulerJob(String id, String name, CronSchedule cron, Instant nextRunAt, JsonNode config,
+                        int maxAttempts, Instant now) {
+        this.id = Check.name("id", id);
+        this.name = Check.name("name", name);
+        this.schedule = cron == null ? null : cron.expression();
+        this.nextRunAt = Check.notNull("nextRunAt", nextRunAt);
+        this.config = config == null ? Json.object() : Json.requireObject("config", config);
+        this.maxAttempts = Check.range("maxAttempts", maxAttempts, 1, MAX_ATTEMPTS_LIMIT);
+        this.enabled = true;
+        this.status = JobStatus.PENDING;
+        this.attempts = 0;
+        this.createdAt = Check.notNull("now", now);
+        this.updatedAt = now;
+    }
+
+    /**
+     * The wait before retrying a run that failed: {@link #RETRY_BASE_DELAY} × 2^(attempt − 1), at most
+     * {@link #RETRY_MAX_DELAY} (1 s, 2 s, 4 s, … 1 h).
+     *
+     * @param attempt the attempt that just failed, from 1
+     * @return the delay
+     */
+    public static Duration retryDelay(int attempt) {
+        int exponent = Math.max(0, Math.min(attempt - 1, 30));
+        Duration delay = RETRY_BASE_DELAY.multipliedBy(1L << exponent);
+        return delay.compareTo(RETRY_MAX_DELAY) > 0 ? RETRY_MAX_DELAY : delay;
+    }
+
+    // ---------------------------------------------------------------- operator transitions
+
+    /**
+     * Pauses a pending job: it is not claimed until {@link #resume resumed}. Pausing a paused job does nothing.
+     *
+     * @param now the time of the change
+     * @throws InvalidInputException when the job is RUNNING, COMPLETED or FAILED (use {@link #disable} to stop a
+     *                               running job from being claimed again)
+     */
+    public void pause(Instant now) {
+        if (status == JobStatus.PAUSED) {
+            return;
+        }
+        requireStatus("pause", JobStatus.PENDING);
+        status = JobStatus.PAUSED;
+        touch(now);
+    }
+
+    /**
+     * Makes a paused, completed or failed job pending again, due at {@code nextRunAt}, with its attempts reset.
+     * Resuming a pending job does nothing (its next run time is kept).
+     *
+     * @param nextRunAt when the job becomes due
+     * @param now       the time of the change
+     * @throws InvalidInputException when the job is RUNNING, or {@code nextRunAt} is {@code null}
+     */
+    public void resume(Instant nextRunAt, Instant now) {
+        Check.notNull("nextRunAt", nextRunAt);
+        if (status == JobStatus.PENDING) {
+            return;
+        }
+        requireStatus("resume", JobStatus.PAUSED, JobStatus.COMPLETED, JobStatus.FAILED);
+        status = JobStatus.PENDING;
+        this.nextRunAt = nextRunAt;
+        attempts = 0;
+        touch(now);
+    }
+
+    /**
+     * Lets the job be claimed again (in whatever status it is in). Idempotent.
+     *
+     * @param now the time of the change
+     */
+    public void enable(Instant now) {
+        if (!enabled) {
+            enabled = true;
+            touch(now);
+        }
+    }
+
+    /**
+     * Stops the job from being claimed, without changing its status: a running job's worker may still complete or
+     * fail it, and it then waits, disabled, for {@link #enable}. Idempotent.
+     *
+     * @param now the time of the change
+     */
+    public void disable(Instant now) {
+        if (enabled) {
+            enabled = false;
+            touch(now);
+        }
+    }
+
+    /**
+     * Changes the schedule. Unless the job is RUNNING, its next run moves to {@code nextRunAt}; a running job's
+     * next run is computed from the new schedule when it completes. The status is kept (resume a completed or
+     * failed job to re-arm it).
+     *
+     * @param cron      the new schedule, or {@code null} to make it a one-shot job
+     * @param nextRunAt the new next run time; ignored for a RUNNING job
+     * @param now       the time of the change
+     * @throws InvalidInputException when {@code nextRunAt} is {@code null}
+     */
+    public void reschedule(CronSchedule cron, Instant nextRunAt, Instant now) {
+        Check.notNull("nextRunAt", nextRunAt);
+        schedule = cron == null ? null : cron.expression();
+        if (status != JobStatus.RUNNING) {
+            this.nextRunAt = nextRunAt;
+        }
+        touch(now);
+    }
+
+    // ---------------------------------------------------------------- worker transitions
+
+    /**
+     * Leases this one job to a worker: RUNNING, {@code attempts + 1}, {@code lastRunAt = now}. This is what the
+     * repository's {@code claimDue} statement does in SQL for many jobs at once, with the database clock and
+     * {@code SKIP LOCKED}; use that to claim. This method exists for single-job use through optimistic locking.
+     *
+     * @param workerId       the worker taking the lease, 1–255 characters
+     * @param leaseExpiresAt when the lease ends, after {@code now}
+     * @param now            the current time
+     * @throws InvalidInputException when the job is not PENDING or is disabled, or an argument is invalid
+     */
+    public void lease(String workerId, Instant leaseExpiresAt, Instant now) {
+        Check.name("workerId", workerId);
+        Check.notNull("now", now);
+        if (!Check.notNull("leaseExpiresAt", leaseExpiresAt).isAfter(now)) {
+            throw new InvalidInputException("leaseExpiresAt must be after now (" + now + "), was " + leaseExpiresAt);
+        }
+        requireStatus("lease", JobStatus.PENDING);
+        if (!enabled) {
+            throw new InvalidInputException("cannot lease SchedulerJob id=" + id + ": it is disabled");
+        }
+        status = JobStatus.RUNNING;
+        leaseOwner = workerId;
+        this.leaseExpiresAt = leaseExpiresAt;
+        attempts++;
+        lastRunAt = now;
+        touch(now);
+    }
+
+    /**
+     * Records a successful run by the lease owner. A recurring job becomes PENDING again, due at its next cron fire
+     * time after {@code now}, with attempts reset to 0 and the last error cleared; a one-shot job becomes
+     * COMPLETED (attempts kept: how many runs it took). The lease is released either way.
+     *
+     * @param workerId the worker completing the run
+     * @param now      the current time (the repository's clock); the next fire time is computed after it
+     * @throws ConcurrencyConflictException when {@code workerId} does not hold the lease (the job is not RUNNING
+     *                                      or is leased by another worker — its lease expired and was recovered)
+     */
+    public void complete(String workerId, Instant now) {
+        requireLease(workerId);
+        Check.notNull("now", now);
+        Optional<CronSchedule> cron = cron();
+        if (cron.isPresent()) {
+            status = JobStatus.PENDING;
+            nextRunAt = cron.get().nextAfter(now);
+            attempts = 0;
+            lastError = null;
+        } else {
+            status = JobStatus.COMPLETED;
+            nextRunAt = null;
+        }
+        releaseLease();
+        touch(now);
+    }
+
+    /**
+     * Records a failed run by the lease owner and releases the lease. While {@code attempts < maxAttempts} the job
+     * becomes PENDING again, due after {@link #retryDelay(int) retryDelay(attempts)}. When attempts are used up, a
+     * one-shot job becomes FAILED; a recurring job is not given up (as db-scheduler's recurring tasks): it becomes
+     * PENDING at its next cron fire time after {@code now} with attempts reset to 0. The error is kept in
+     * {@link #lastError()} either way.
+     *
+     * @param workerId the worker reporting the failure
+     * @param error    what went wrong, or {@code null}; truncated to {@value #MAX_ERROR_LENGTH} characters
+     * @param now      the current time (the repository's clock)
+     * @throws ConcurrencyConflictException when {@code workerId} does not hold the lease
+     */
+    public void fail(String workerId, String error, Instant now) {
+        requireLease(workerId);
+        Check.notNull("now", now);
+        lastError = error == null || error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
+        Optional<CronSchedule> cron = cron();
+        if (attempts < maxAttempts) {
+            status = JobStatus.PENDING;
+            nextRunAt = now.plus(retryDelay(attempts));
+        } else if (cron.isPresent()) {
+            status = JobStatus.PENDING;
+            nextRunAt = cron.get().nextAfter(now);
+            attempts = 0;
+        } else {
+            status = JobStatus.FAILED;
+            nextRunAt = null;
+        }
+        releaseLease();
+        touch(now);
+    }
+
+    /**
+     * @param workerId a worker id
+     * @return whether the job is RUNNING under a lease held by {@code workerId} (whether or not the lease has
+     * expired by the database clock, as long as it was not recovered)
+     */
+    public boolean isLeasedBy(String workerId) {
+        return status == JobStatus.RUNNING && workerId != null && workerId.equals(leaseOwner);
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    /** @return the job's unique id */
+    public String id() {
+        return id;
+    }
+
+    /** @return the display name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the cron expression, or {@code null} for a one-shot job */
+    public String schedule() {
+        return schedule;
+    }
+
+    /** @return the parsed cron schedule, or empty for a one-shot job */
+    public Optional<CronSchedule> cron() {
+        return schedule == null ? Optional.empty() : Optional.of(CronSchedule.parse(schedule));
+    }
+
+    /** @return whether the job has a cron schedule (otherwise it is one-shot) */
+    public boolean isRecurring() {
+        return schedule != null;
+    }
+
+    /** @return whether the job may be claimed (together with status PENDING and a due {@link #nextRunAt()}) */
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** @return the life-cycle status */
+    public JobStatus status() {
+        return status;
+    }
+
+    /** @return when the job is next due; {@code null} once a one-shot job completed or failed */
+    public Instant nextRunAt() {
+        return nextRunAt;
+    }
+
+    /** @return when the job was last claimed (database clock), or {@code null} if never */
+    public Instant lastRunAt() {
+        return lastRunAt;
+    }
+
+    /** @return a copy of the configuration, a JSON object */
+    public JsonNode config() {
+        return config.deepCopy();
+    }
+
+    /** @return how many claims since the last success (or since the attempts were last reset) */
+    public int attempts() {
+        return attempts;
+    }
+
+    /** @return how many attempts one run gets before it counts as failed */
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /** @return the error of the most recent failure or lease expiry, or {@code null}; cleared by a success */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** @return the worker holding the lease, or {@code null} when not RUNNING */
+    public String leaseOwner() {
+        return leaseOwner;
+    }
+
+    /** @return when the lease expires (database clock), or {@code null} when not RUNNING */
+    public Instant leaseExpiresAt() {
+        return leaseExpiresAt;
+    }
+
+    /** @return when the job was scheduled */
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    /** @return the optimistic-locking version, incremented by every change */
+    public long version() {
+        return version;
+    }
+
+    /** @return when the row last changed */
+    public Instant updatedAt() {
+        return updatedAt;
+    }
+
+    @Override
+    public String toString() {
+        return "SchedulerJob[id=" + id + ", name=" + name + ", schedule=" + schedule + ", status=" + status
+                + ", enabled=" + enabled + ", nextRunAt=" + nextRunAt + ", attempts=" + attempts + "/" + maxAttempts
+                + ", leaseOwner=" + leaseOwner + ", version=" + version + "]";
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void requireStatus(String action, JobStatus... allowed) {
+        for (JobStatus s : allowed) {
+            if (status == s) {
+                return;
+            }
+        }
+        throw new InvalidInputException("cannot " + action + " SchedulerJob id=" + id + ": it is " + status
+                + (status == JobStatus.RUNNING ? " (leased by " + leaseOwner + ")" : ""));
+    }
+
+    private void requireLease(String workerId) {
+        Check.name("workerId", workerId);
+        if (!isLeasedBy(workerId)) {
+            throw new ConcurrencyConflictException("SchedulerJob id=" + id + ": worker " + workerId
+                    + " does not hold the lease (status " + status
+                    + (leaseOwner == null ? "" : ", leased by " + leaseOwner)
+                    + "); its lease expired and was recovered, or the job was never claimed by it", null);
+        }
+    }
+
+    private void releaseLease() {
+        leaseOwner = null;
+        leaseExpiresAt = null;
+    }
+
+    private void touch(Instant now) {
+        updatedAt = Check.notNull("now", now);
     }
 }

@@ -1,14 +1,132 @@
 package dev.agentstore.persistence.scheduler;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.DuplicateException;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.scheduler.CronSchedule;
+import dev.agentstore.domain.scheduler.JobStatus;
+import dev.agentstore.domain.scheduler.SchedulerJob;
+import dev.agentstore.persistence.support.Page;
+import dev.agentstore.persistence.support.PageRequest;
+import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityExistsException;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.TypedQuery;
+import org.hibernate.Session;
+import org.hibernate.query.NativeQuery;
+import org.hibernate.type.StandardBasicTypes;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
 
-/** STUB: to be replaced by the full repository. */
+/**
+ * Scheduler jobs: nvent's {@code scheduler_jobs} with the worker protocol of db-scheduler — workers claim due jobs
+ * with one {@code UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING *} statement, hold them
+ * under a lease that they {@link #heartbeat extend}, and {@link #complete complete} or {@link #fail fail} them; a
+ * maintenance loop {@link #recoverExpiredLeases() recovers} the jobs of dead workers. Delivery is at least once: a
+ * job whose worker stops heartbeating runs again elsewhere.
+ *
+ * <p><b>Typical worker loop</b>, each step its own unit of work:
+ * <pre>{@code
+ * List<SchedulerJob> jobs = store.fromTransaction(uow -> uow.schedulerJobs().claimDue("worker-1", 10, Duration.ofMinutes(5)));
+ * for (SchedulerJob job : jobs) {
+ *     try {
+ *         run(job.config());
+ *         store.inTransaction(uow -> uow.schedulerJobs().complete(job.id(), "worker-1"));
+ *     } catch (Exception e) {
+ *         store.inTransaction(uow -> uow.schedulerJobs().fail(job.id(), "worker-1", e.toString()));
+ *     }
+ * }
+ * // elsewhere, every minute or so:
+ * store.fromTransaction(uow -> uow.schedulerJobs().recoverExpiredLeases());
+ * }</pre>
+ *
+ * <p><b>Clocks.</b> Everything that compares rows written by several processes uses the database clock
+ * ({@code now()}, the transaction's start time): whether a job is due, lease expiry, {@code lastRunAt}, recovery.
+ * Every {@code nextRunAt} the library computes comes from the injected {@link Clock}: cron fire times (the first
+ * fire time strictly after the clock's now, in UTC), retry backoff ({@code now + retryDelay}), and the defaults
+ * of {@link #schedule}, {@link #resume(String)} and {@link #reschedule}. A skew between the two clocks only moves
+ * a run by the skew.
+ *
+ * <p><b>Stale entities.</b> {@link #claimDue}, {@link #heartbeat} and {@link #recoverExpiredLeases} are native
+ * statements that bump the row version. {@code claimDue} refreshes the entities it returns, but an entity of the same
+ * job loaded earlier in the same transaction is not refreshed by {@code heartbeat} or {@code recoverExpiredLeases}; a
+ * later change through it fails with {@link ConcurrencyConflictException} (never a lost update). Run worker steps in
+ * their own units of work, as above.
+ *
+ * <p><b>Operator actions</b> ({@link #pause}, {@link #resume}, {@link #enable}, {@link #disable}, {@link #reschedule},
+ * {@link #delete}) load the entity and write it through its {@code @Version} check: when the row changed in between
+ * (for example a heartbeat) they throw {@link ConcurrencyConflictException}; run them with
+ * {@code fromTransactionWithRetry}. {@link #complete} and {@link #fail} lock the row ({@code SELECT … FOR UPDATE})
+ * first, so they wait for a concurrent heartbeat instead of conflicting with it.
+ *
+ * <p>Runs in the caller's transaction; never begins or commits one. Every argument is validated before anything
+ * is written.
+ */
 @ApplicationScoped
 public class SchedulerJobRepository {
+
+    /** Largest {@code limit} of one {@link #claimDue} call: 1000. */
+    public static final int MAX_CLAIM_LIMIT = 1000;
+
+    /** Longest lease: 7 days. */
+    public static final Duration MAX_LEASE = Duration.ofDays(7);
+
+    /**
+     * The claim (db-scheduler's "lock and fetch"): locks up to ?3 due jobs, skipping rows other workers have locked,
+     * and leases them to ?1 for ?2 milliseconds, by the database clock. Served by {@code scheduler_jobs_due_idx}.
+     * {@code returned_version} lets us detect entities that were already loaded (stale) in this persistence context.
+     */
+    private static final String CLAIM_DUE = """
+            UPDATE scheduler_jobs
+               SET status = 'RUNNING',
+                   lease_owner = ?1,
+                   lease_expires_at = now() + CAST(?2 AS bigint) * interval '1 millisecond',
+                   attempts = attempts + 1,
+                   last_run_at = now(),
+                   version = version + 1,
+                   updated_at = now()
+             WHERE id IN (SELECT id FROM scheduler_jobs
+                           WHERE status = 'PENDING' AND enabled AND next_run_at <= now()
+                           ORDER BY next_run_at, id
+                           LIMIT ?3
+                           FOR UPDATE SKIP LOCKED)
+            RETURNING *, version AS returned_version
+            """;
+
+    /** Renews the lease of job ?1 for ?3 ms from the database's now, if worker ?2 still holds it. */
+    private static final String HEARTBEAT = """
+            UPDATE scheduler_jobs
+               SET lease_expires_at = now() + CAST(?3 AS bigint) * interval '1 millisecond',
+                   version = version + 1,
+                   updated_at = now()
+             WHERE id = ?1 AND status = 'RUNNING' AND lease_owner = ?2
+            """;
+
+    /** Makes running jobs whose lease expired (database clock) pending and due again. Served by {@code scheduler_jobs_lease_idx}. */
+    private static final String RECOVER_EXPIRED_LEASES = """
+            UPDATE scheduler_jobs
+               SET status = 'PENDING',
+                   next_run_at = LEAST(next_run_at, now()),
+                   last_error = concat('lease of worker ', lease_owner, ' expired before the run completed'),
+                   lease_owner = NULL,
+                   lease_expires_at = NULL,
+                   version = version + 1,
+                   updated_at = now()
+             WHERE status = 'RUNNING' AND lease_expires_at < now()
+            """;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -27,5 +145,386 @@ public class SchedulerJobRepository {
     public SchedulerJobRepository(EntityManager em, Clock clock) {
         this.em = em;
         this.clock = clock;
+    }
+
+    // ---------------------------------------------------------------- create, read, delete
+
+    /**
+     * Creates a job (nvent's scheduler job entry): enabled, PENDING, attempts 0.
+     *
+     * @param id          unique id, 1–255 characters
+     * @param name        display name, 1–255 characters
+     * @param cron        a UNIX five-field cron expression such as {@code 0 * * * *}, or {@code null} for a one-shot job
+     * @param firstRunAt  when the job is first due; {@code null} means the next cron fire time after the clock's now,
+     *                    or the clock's now for a one-shot job. A past time makes it due at once.
+     * @param config      the job's configuration, a JSON object; {@code null} means {@code {}}
+     * @param maxAttempts attempts per run before it counts as failed, 1–{@value SchedulerJob#MAX_ATTEMPTS_LIMIT}
+     * @return the new job (managed)
+     * @throws InvalidInputException when an argument is invalid, for example a cron expression that is not five UNIX
+     *                               fields (the message quotes it and names the format); nothing is written
+     * @throws DuplicateException    when a job with this id exists
+     */
+    public SchedulerJob schedule(String id, String name, String cron, Instant firstRunAt, JsonNode config,
+                                 int maxAttempts) {
+        Check.name("id", id);
+        Check.name("name", name);
+        CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
+        Instant now = clock.instant();
+        Instant first = firstRunAt != null ? firstRunAt : defaultNextRun(schedule, now);
+        SchedulerJob job = new SchedulerJob(id, name, schedule, first, config, maxAttempts, now);
+        String context = "schedule SchedulerJob id=" + id;
+        try {
+            em.persist(job);
+            em.flush();
+        } catch (EntityExistsException e) {
+            throw new DuplicateException(context + ": already exists", e);
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
+        return job;
+    }
+
+    /**
+     * As {@link #schedule(String, String, String, Instant, JsonNode, int)} with the default first run time.
+     *
+     * @param id          unique id
+     * @param name        display name
+     * @param cron        cron expression, or {@code null} for a one-shot job due now
+     * @param config      JSON object, or {@code null}
+     * @param maxAttempts attempts per run
+     * @return the new job
+     */
+    public SchedulerJob schedule(String id, String name, String cron, JsonNode config, int maxAttempts) {
+        return schedule(id, name, cron, null, config, maxAttempts);
+    }
+
+    /**
+     * @param id the job id
+     * @return the job, or empty when no job has this id
+     * @throws InvalidInputException when {@code id} is blank or longer than 255 characters
+     */
+    public Optional<SchedulerJob> get(String id) {
+        Check.name("id", id);
+        return Optional.ofNullable(em.find(SchedulerJob.class, id));
+    }
+
+    /**
+     * Lists all jobs, ordered by next run time (those without one last), then id.
+     *
+     * @param page page number and size
+     * @return the page
+     */
+    public Page<SchedulerJob> list(PageRequest page) {
+        return list(null, page);
+    }
+
+    /**
+     * Lists jobs with a status, ordered by next run time (those without one last), then id.
+     *
+     * @param status the status to list, or {@code null} for all
+     * @param page   page number and size
+     * @return the page
+     * @throws InvalidInputException when {@code page} is {@code null}
+     */
+    public Page<SchedulerJob> list(JobStatus status, PageRequest page) {
+        Check.notNull("page", page);
+        String where = status == null ? "" : " where j.status = :status";
+        TypedQuery<SchedulerJob> items = em.createQuery(
+                "select j from SchedulerJob j" + where + " order by j.nextRunAt asc nulls last, j.id asc",
+                SchedulerJob.class);
+        TypedQuery<Long> count = em.createQuery("select count(j) from SchedulerJob j" + where, Long.class);
+        if (status != null) {
+            items.setParameter("status", status);
+            count.setParameter("status", status);
+        }
+        List<SchedulerJob> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
+                .setMaxResults(page.perPage())
+                .getResultList();
+        return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
+    }
+
+    /**
+     * Deletes a job, whatever its status. A worker running it then gets {@link NotFoundException} from
+     * {@link #complete}, {@link #fail} and {@code false} from {@link #heartbeat}.
+     *
+     * @param id the job id
+     * @return whether a job was deleted
+     * @throws InvalidInputException when {@code id} is invalid
+     */
+    public boolean delete(String id) {
+        Check.name("id", id);
+        SchedulerJob job = em.find(SchedulerJob.class, id);
+        if (job == null) {
+            return false;
+        }
+        em.remove(job);
+        flush("delete SchedulerJob id=" + id);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- operator actions
+
+    /**
+     * Pauses a PENDING job ({@link SchedulerJob#pause}); it is not claimed until resumed. Idempotent.
+     *
+     * @param id the job id
+     * @return the job
+     * @throws NotFoundException           when no job has this id
+     * @throws InvalidInputException       when the job is RUNNING, COMPLETED or FAILED
+     * @throws ConcurrencyConflictException when the row changed concurrently (retry the unit of work)
+     */
+    public SchedulerJob pause(String id) {
+        return modify(id, "pause", job -> job.pause(clock.instant()));
+    }
+
+    /**
+     * Resumes a PAUSED job, or re-arms a COMPLETED or FAILED one ({@link SchedulerJob#resume}): PENDING, attempts 0,
+     * due at the next cron fire time after the clock's now (a one-shot job: now). A PENDING job is left as it is.
+     *
+     * @param id the job id
+     * @return the job
+     * @throws NotFoundException     when no job has this id
+     * @throws InvalidInputException when the job is RUNNING
+     */
+    public SchedulerJob resume(String id) {
+        return resume(id, null);
+    }
+
+    /**
+     * As {@link #resume(String)}, due at {@code nextRunAt}.
+     *
+     * @param id        the job id
+     * @param nextRunAt when it becomes due; {@code null} for the default of {@link #resume(String)}
+     * @return the job
+     * @throws NotFoundException     when no job has this id
+     * @throws InvalidInputException when the job is RUNNING
+     */
+    public SchedulerJob resume(String id, Instant nextRunAt) {
+        return modify(id, "resume", job -> {
+            Instant now = clock.instant();
+            job.resume(nextRunAt != null ? nextRunAt : defaultNextRun(job.cron().orElse(null), now), now);
+        });
+    }
+
+    /**
+     * Lets a job be claimed again ({@link SchedulerJob#enable}). Idempotent.
+     *
+     * @param id the job id
+     * @return the job
+     * @throws NotFoundException when no job has this id
+     */
+    public SchedulerJob enable(String id) {
+        return modify(id, "enable", job -> job.enable(clock.instant()));
+    }
+
+    /**
+     * Stops a job from being claimed without changing its status ({@link SchedulerJob#disable}); a running job's
+     * worker can still complete or fail it. Idempotent.
+     *
+     * @param id the job id
+     * @return the job
+     * @throws NotFoundException when no job has this id
+     */
+    public SchedulerJob disable(String id) {
+        return modify(id, "disable", job -> job.disable(clock.instant()));
+    }
+
+    /**
+     * Changes a job's cron schedule ({@link SchedulerJob#reschedule}); the status is kept.
+     *
+     * @param id        the job id
+     * @param cron      the new UNIX cron expression, or {@code null} to make the job one-shot
+     * @param nextRunAt the new next run time; {@code null} means the new schedule's next fire time after the clock's
+     *                  now (one-shot: now). Ignored for a RUNNING job, whose next run is computed when it completes.
+     * @return the job
+     * @throws InvalidInputException when the cron expression is invalid (nothing is written)
+     * @throws NotFoundException     when no job has this id
+     */
+    public SchedulerJob reschedule(String id, String cron, Instant nextRunAt) {
+        Check.name("id", id);
+        CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
+        return modify(id, "reschedule", job -> {
+            Instant now = clock.instant();
+            job.reschedule(schedule, nextRunAt != null ? nextRunAt : defaultNextRun(schedule, now), now);
+        });
+    }
+
+    // ---------------------------------------------------------------- worker protocol
+
+    /**
+     * Claims up to {@code limit} due jobs for {@code workerId} in ONE statement: PENDING, enabled jobs with
+     * {@code next_run_at <= now()} (database clock), oldest {@code nextRunAt} first (then id), skipping rows that
+     * concurrent claims have locked ({@code FOR UPDATE SKIP LOCKED}), so concurrent workers never claim the same job.
+     * Each claimed job becomes RUNNING, leased to {@code workerId} until {@code now() + leaseDuration}, with
+     * {@code attempts + 1} and {@code lastRunAt = now()}. The claim is visible to others when the transaction commits.
+     *
+     * @param workerId      the claiming worker, 1–255 characters
+     * @param limit         most jobs to claim, 1–{@value #MAX_CLAIM_LIMIT}
+     * @param leaseDuration how long the lease lasts, in whole milliseconds, 1 ms to {@link #MAX_LEASE 7 days}
+     * @return the claimed jobs (managed, current), ordered by next run time then id; empty when none is due
+     * @throws InvalidInputException when an argument is invalid; nothing is claimed
+     */
+    public List<SchedulerJob> claimDue(String workerId, int limit, Duration leaseDuration) {
+        Check.name("workerId", workerId);
+        Check.range("limit", limit, 1, MAX_CLAIM_LIMIT);
+        long leaseMillis = leaseMillis(leaseDuration);
+        List<Object[]> rows;
+        try {
+            NativeQuery<Object[]> query = em.unwrap(Session.class).createNativeQuery(CLAIM_DUE, Object[].class)
+                    .addEntity("j", SchedulerJob.class)
+                    .addScalar("returned_version", StandardBasicTypes.LONG);
+            rows = query.setParameter(1, workerId)
+                    .setParameter(2, leaseMillis)
+                    .setParameter(3, limit)
+                    .getResultList();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("claim due SchedulerJobs for worker " + workerId, e);
+        }
+        List<SchedulerJob> claimed = new ArrayList<>(rows.size());
+        for (Object[] columns : rows) {
+            SchedulerJob job = (SchedulerJob) columns[0];
+            if (job.version() != (Long) columns[1]) {
+                em.refresh(job); // it was already loaded in this persistence context, before the claim
+            }
+            claimed.add(job);
+        }
+        claimed.sort(Comparator.comparing(SchedulerJob::nextRunAt).thenComparing(SchedulerJob::id));
+        return claimed;
+    }
+
+    /**
+     * Renews the lease of a running job: it then expires {@code leaseDuration} after the database's now. Succeeds
+     * only while {@code workerId} holds the lease — also when it has expired but was not yet
+     * {@link #recoverExpiredLeases() recovered}, since nobody else took the job.
+     *
+     * @param id            the job id
+     * @param workerId      the worker holding the lease
+     * @param leaseDuration the new lease length from now, in whole milliseconds, 1 ms to 7 days
+     * @return {@code true} when the lease was renewed; {@code false} when the worker no longer holds it (the job was
+     * recovered, completed, deleted, or never claimed by it): the worker should stop working on it, as its
+     * result can no longer be recorded
+     * @throws InvalidInputException when an argument is invalid
+     */
+    public boolean heartbeat(String id, String workerId, Duration leaseDuration) {
+        Check.name("id", id);
+        Check.name("workerId", workerId);
+        long leaseMillis = leaseMillis(leaseDuration);
+        try {
+            return em.createNativeQuery(HEARTBEAT)
+                    .setParameter(1, id)
+                    .setParameter(2, workerId)
+                    .setParameter(3, leaseMillis)
+                    .executeUpdate() == 1;
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("heartbeat SchedulerJob id=" + id + " by worker " + workerId, e);
+        }
+    }
+
+    /**
+     * Records a successful run ({@link SchedulerJob#complete}): a recurring job becomes PENDING at its next cron fire
+     * time strictly after the injected clock's now (attempts 0, last error cleared); a one-shot job becomes
+     * COMPLETED. The lease is released. Locks the row ({@code SELECT … FOR UPDATE}) first.
+     *
+     * @param id       the job id
+     * @param workerId the worker holding the lease
+     * @return the updated job
+     * @throws NotFoundException            when no job has this id (it was deleted)
+     * @throws ConcurrencyConflictException when {@code workerId} does not hold the lease (it expired and the job was
+     *                                      recovered, so it runs again elsewhere); retrying does not help
+     * @throws InvalidInputException        when an argument is invalid
+     */
+    public SchedulerJob complete(String id, String workerId) {
+        Check.name("id", id);
+        Check.name("workerId", workerId);
+        SchedulerJob job = lockForWorker(id, workerId);
+        job.complete(workerId, clock.instant());
+        flush("complete SchedulerJob id=" + id);
+        return job;
+    }
+
+    /**
+     * Records a failed run ({@link SchedulerJob#fail}): while {@code attempts < maxAttempts} the job becomes PENDING,
+     * due after an exponential backoff from the injected clock's now ({@link SchedulerJob#retryDelay}: 1 s, 2 s,
+     * 4 s, … at most 1 h); when the attempts are used up a one-shot job becomes FAILED and a recurring job PENDING at
+     * its next cron fire time with attempts reset. The error is kept in {@code lastError}; the lease is released.
+     *
+     * @param id       the job id
+     * @param workerId the worker holding the lease
+     * @param error    what went wrong, or {@code null}; truncated to {@value SchedulerJob#MAX_ERROR_LENGTH} characters
+     * @return the updated job
+     * @throws NotFoundException            when no job has this id
+     * @throws ConcurrencyConflictException when {@code workerId} does not hold the lease; retrying does not help
+     * @throws InvalidInputException        when an argument is invalid
+     */
+    public SchedulerJob fail(String id, String workerId, String error) {
+        Check.name("id", id);
+        Check.name("workerId", workerId);
+        SchedulerJob job = lockForWorker(id, workerId);
+        job.fail(workerId, error, clock.instant());
+        flush("fail SchedulerJob id=" + id);
+        return job;
+    }
+
+    /**
+     * Recovers the jobs of dead workers in one statement: RUNNING jobs whose lease expired by the database clock
+     * become PENDING and due at once ({@code nextRunAt} set to now unless it was earlier), the lease cleared and
+     * {@code lastError} saying whose lease expired. {@code attempts} keeps counting the lost run. Run it
+     * periodically (for example every lease length) from any worker.
+     *
+     * @return how many jobs were recovered
+     */
+    public int recoverExpiredLeases() {
+        try {
+            return em.createNativeQuery(RECOVER_EXPIRED_LEASES).executeUpdate();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("recover expired SchedulerJob leases", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private static Instant defaultNextRun(CronSchedule schedule, Instant now) {
+        return schedule == null ? now : schedule.nextAfter(now);
+    }
+
+    private static long leaseMillis(Duration leaseDuration) {
+        Check.notNull("leaseDuration", leaseDuration);
+        if (leaseDuration.isNegative() || leaseDuration.toMillis() < 1 || leaseDuration.compareTo(MAX_LEASE) > 0) {
+            throw new InvalidInputException("leaseDuration must be between 1 ms and " + MAX_LEASE.toDays()
+                    + " days, was " + leaseDuration);
+        }
+        return leaseDuration.toMillis();
+    }
+
+    private SchedulerJob lockForWorker(String id, String workerId) {
+        SchedulerJob job;
+        try {
+            job = em.find(SchedulerJob.class, id, LockModeType.PESSIMISTIC_WRITE);
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("lock SchedulerJob id=" + id + " for worker " + workerId, e);
+        }
+        if (job == null) {
+            throw new NotFoundException("SchedulerJob", "id=" + id);
+        }
+        return job;
+    }
+
+    private SchedulerJob modify(String id, String action, Consumer<SchedulerJob> change) {
+        Check.name("id", id);
+        SchedulerJob job = em.find(SchedulerJob.class, id);
+        if (job == null) {
+            throw new NotFoundException("SchedulerJob", "id=" + id);
+        }
+        change.accept(job);
+        flush(action + " SchedulerJob id=" + id);
+        return job;
+    }
+
+    private void flush(String context) {
+        try {
+            em.flush();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
     }
 }

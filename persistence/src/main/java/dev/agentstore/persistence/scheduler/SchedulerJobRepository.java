@@ -118,7 +118,8 @@ public class SchedulerJobRepository {
     /** Makes running jobs whose lease expired (database clock) pending and due again. Served by {@code scheduler_jobs_lease_idx}. */
     private static final String RECOVER_EXPIRED_LEASES = """
             UPDATE scheduler_jobs
-               SET status = 'PENDING',
+               SET status = CASE WHEN schedule IS NULL AND attempts >= max_attempts THEN 'FAILED' ELSE 'PENDING' END,
+                   attempts = CASE WHEN schedule IS NOT NULL AND attempts >= max_attempts THEN 0 ELSE attempts END,
                    next_run_at = LEAST(next_run_at, now()),
                    last_error = concat('lease of worker ', lease_owner, ' expired before the run completed'),
                    lease_owner = NULL,
@@ -468,8 +469,10 @@ public class SchedulerJobRepository {
     /**
      * Recovers the jobs of dead workers in one statement: RUNNING jobs whose lease expired by the database clock
      * become PENDING and due at once ({@code nextRunAt} set to now unless it was earlier), the lease cleared and
-     * {@code lastError} saying whose lease expired. {@code attempts} keeps counting the lost run. Run it
-     * periodically (for example every lease length) from any worker.
+     * {@code lastError} saying whose lease expired. {@code attempts} keeps counting the lost run, so a one-shot job
+     * whose lost run was its last attempt becomes FAILED instead (a job that kills its worker every time does not
+     * loop for ever), and a recurring one starts its attempts again. Run it periodically (for example every lease
+     * length) from any worker.
      *
      * @return how many jobs were recovered
      */

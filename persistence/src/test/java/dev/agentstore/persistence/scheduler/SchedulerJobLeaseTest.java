@@ -318,6 +318,23 @@ class SchedulerJobLeaseTest {
     }
 
     @Test
+    void aOneShotJobWhoseLastAttemptLostItsLeaseEndsFailedInsteadOfLoopingForEver(AgentStore store) {
+        scheduleDue(store, "crashes-its-worker", null, 2, Duration.ofSeconds(1));
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            assertThat(claim(store, "doomed-" + attempt, 1, FIVE_MINUTES)).hasSize(1);
+            SchedulerSql.update(store, "UPDATE scheduler_jobs SET lease_expires_at = now() - interval '1 second'"
+                    + " WHERE id = 'crashes-its-worker'");
+            int recovered = store.fromTransaction(uow -> uow.schedulerJobs().recoverExpiredLeases());
+            assertThat(recovered).isEqualTo(1);
+        }
+        SchedulerJob job = read(store, "crashes-its-worker");
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.attempts()).isEqualTo(2);
+        assertThat(job.lastError()).contains("doomed-2");
+        assertThat(claim(store, "next", 1, FIVE_MINUTES)).isEmpty();
+    }
+
+    @Test
     void aShortLeaseRunsOutByTheDatabaseClock(AgentStore store) throws InterruptedException {
         scheduleDue(store, "short-lease", null, 5, Duration.ofSeconds(1));
         claim(store, "sw", 1, Duration.ofMillis(200));

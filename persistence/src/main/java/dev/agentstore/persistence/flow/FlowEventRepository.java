@@ -246,23 +246,8 @@ public class FlowEventRepository {
     public List<FlowEvent> read(String runId, FlowEventQuery query) {
         Check.name("runId", runId);
         Check.notNull("query", query);
-        boolean asc = query.order() == FlowEventQuery.Order.ASC;
-        StringBuilder sql = new StringBuilder("SELECT e.* FROM flow_events e WHERE e.run_id = :runId");
-        if (!query.types().isEmpty()) {
-            sql.append(" AND e.type IN (:types)");
-        }
-        if (query.from() != null) {
-            sql.append(" AND e.ts >= :from");
-        }
-        if (query.to() != null) {
-            sql.append(" AND e.ts <= :to");
-        }
-        if (query.afterId() != null) {
-            sql.append(asc ? AFTER_ASC : AFTER_DESC);
-        }
-        sql.append(asc ? " ORDER BY e.ts ASC, e.id ASC" : " ORDER BY e.ts DESC, e.id DESC").append(" LIMIT :limit");
         try {
-            NativeQuery<FlowEvent> q = nativeQuery(sql.toString());
+            NativeQuery<FlowEvent> q = nativeQuery(readSql(query));
             q.setParameter("runId", runId);
             if (!query.types().isEmpty()) {
                 q.setParameterList("types", query.types());
@@ -308,17 +293,8 @@ public class FlowEventRepository {
         if (from != null && to != null && from.isAfter(to)) {
             throw new InvalidInputException("from (" + from + ") must not be after to (" + to + ")");
         }
-        StringBuilder sql = new StringBuilder(
-                "SELECT e.* FROM flow_events e WHERE e.flow_name = :flowName AND e.type = :type");
-        if (from != null) {
-            sql.append(" AND e.ts >= :from");
-        }
-        if (to != null) {
-            sql.append(" AND e.ts <= :to");
-        }
-        sql.append(" ORDER BY e.ts DESC, e.id DESC LIMIT :limit");
         try {
-            NativeQuery<FlowEvent> q = nativeQuery(sql.toString());
+            NativeQuery<FlowEvent> q = nativeQuery(readByFlowSql(from != null, to != null));
             q.setParameter("flowName", flowName);
             q.setParameter("type", type);
             if (from != null) {
@@ -398,6 +374,42 @@ public class FlowEventRepository {
         } catch (RuntimeException e) {
             throw translate("purge FlowEvents older than " + cutoff, e);
         }
+    }
+
+    /**
+     * The SQL of {@link #read} for a query: fixed fragments chosen by which filters are set, named parameters
+     * {@code :runId}, {@code :types}, {@code :from}, {@code :to}, {@code :after}, {@code :limit} for the values.
+     */
+    static String readSql(FlowEventQuery query) {
+        boolean asc = query.order() == FlowEventQuery.Order.ASC;
+        StringBuilder sql = new StringBuilder("SELECT e.* FROM flow_events e WHERE e.run_id = :runId");
+        if (!query.types().isEmpty()) {
+            sql.append(" AND e.type IN (:types)");
+        }
+        if (query.from() != null) {
+            sql.append(" AND e.ts >= :from");
+        }
+        if (query.to() != null) {
+            sql.append(" AND e.ts <= :to");
+        }
+        if (query.afterId() != null) {
+            sql.append(asc ? AFTER_ASC : AFTER_DESC);
+        }
+        return sql.append(asc ? " ORDER BY e.ts ASC, e.id ASC" : " ORDER BY e.ts DESC, e.id DESC")
+                .append(" LIMIT :limit").toString();
+    }
+
+    /** The SQL of {@link #readByFlow}, with or without each time bound. */
+    static String readByFlowSql(boolean from, boolean to) {
+        StringBuilder sql = new StringBuilder(
+                "SELECT e.* FROM flow_events e WHERE e.flow_name = :flowName AND e.type = :type");
+        if (from) {
+            sql.append(" AND e.ts >= :from");
+        }
+        if (to) {
+            sql.append(" AND e.ts <= :to");
+        }
+        return sql.append(" ORDER BY e.ts DESC, e.id DESC LIMIT :limit").toString();
     }
 
     private boolean cursorExists(String runId, long afterId) {

@@ -81,7 +81,10 @@ public record FlowEventQuery(Set<String> types, Instant from, Instant to, Long a
     }
 
     /**
-     * @param types the event types to return; none for all
+     * Filters by type. (With no argument, {@code types()} is the record accessor; to drop a type filter start again
+     * from {@link #defaults()}.)
+     *
+     * @param types the event types to return, any of them
      * @return a copy returning only these types
      * @throws InvalidInputException when a type is {@code null}, blank or longer than 255 characters
      */

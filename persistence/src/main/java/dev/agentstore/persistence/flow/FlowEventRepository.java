@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.flow;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
@@ -159,6 +160,9 @@ public class FlowEventRepository {
      * every value bound. The statement is atomic: if the database refuses any element, no element is written.
      * Events without a time all get the same clock reading.
      *
+     * <p>The arrays travel whole in one message: batches of up to tens of thousands of events are fine; split larger
+     * ones (each call is still one statement). There is no COPY path: COPY cannot return the ids.
+     *
      * @param events the events, in order; an empty list writes nothing and sends no statement
      * @return the stored events, in input order (ids ascend in that order)
      * @throws InvalidInputException when {@code events} is {@code null} or holds a {@code null}, or the database
@@ -190,7 +194,8 @@ public class FlowEventRepository {
             stepNames[i] = e.stepName();
             stepIds[i] = e.stepId();
             attempts[i] = e.attempt();
-            data[i] = e.data() == null ? null : Json.print(e.data());
+            JsonNode payload = e.data();
+            data[i] = payload == null ? null : Json.print(payload);
         }
         try {
             long[] ids = session().doReturningWork(connection -> {

@@ -1,7 +1,6 @@
 package dev.agentstore.persistence.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -150,7 +149,7 @@ public class FlowEventRepository {
             });
             return FlowEvent.appended(id, stamped);
         } catch (RuntimeException e) {
-            throw translate("append FlowEvent run=" + event.runId() + " type=" + event.type(), e);
+            throw PersistenceErrors.translate("append FlowEvent run=" + event.runId() + " type=" + event.type(), e);
         }
     }
 
@@ -231,7 +230,7 @@ public class FlowEventRepository {
             }
             return stored;
         } catch (RuntimeException e) {
-            throw translate("append " + n + " FlowEvents", e);
+            throw PersistenceErrors.translate("append " + n + " FlowEvents", e);
         }
     }
 
@@ -274,7 +273,7 @@ public class FlowEventRepository {
             }
             return events;
         } catch (RuntimeException e) {
-            throw translate("read FlowEvents of run " + runId, e);
+            throw PersistenceErrors.translate("read FlowEvents of run " + runId, e);
         }
     }
 
@@ -311,7 +310,7 @@ public class FlowEventRepository {
             q.setParameter("limit", limit);
             return q.getResultList();
         } catch (RuntimeException e) {
-            throw translate("read FlowEvents of flow " + flowName + " type=" + type, e);
+            throw PersistenceErrors.translate("read FlowEvents of flow " + flowName + " type=" + type, e);
         }
     }
 
@@ -328,7 +327,7 @@ public class FlowEventRepository {
         try {
             return em.createNativeQuery(DELETE_RUN).setParameter("runId", runId).executeUpdate();
         } catch (RuntimeException e) {
-            throw translate("delete FlowEvents of run " + runId, e);
+            throw PersistenceErrors.translate("delete FlowEvents of run " + runId, e);
         }
     }
 
@@ -377,7 +376,7 @@ public class FlowEventRepository {
                     .setParameter("batchSize", batchSize)
                     .executeUpdate();
         } catch (RuntimeException e) {
-            throw translate("purge FlowEvents older than " + cutoff, e);
+            throw PersistenceErrors.translate("purge FlowEvents older than " + cutoff, e);
         }
     }
 
@@ -448,18 +447,4 @@ public class FlowEventRepository {
         }
     }
 
-    /**
-     * As {@link PersistenceErrors#translate}, and also SQL states 22P05 (a JSON string holding U+0000, which
-     * {@code jsonb} cannot store) and 22021 (a byte sequence invalid in the database encoding) as invalid input.
-     */
-    static AgentStoreException translate(String context, RuntimeException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && ("22P05".equals(sql.getSQLState()) || "22021".equals(sql.getSQLState()))) {
-                String m = String.valueOf(sql.getMessage());
-                int nl = m.indexOf('\n');
-                return new InvalidInputException(context + ": " + (nl < 0 ? m : m.substring(0, nl)), e);
-            }
-        }
-        return PersistenceErrors.translate(context, e);
-    }
 }

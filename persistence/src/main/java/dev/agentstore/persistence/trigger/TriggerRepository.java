@@ -1,7 +1,6 @@
 package dev.agentstore.persistence.trigger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -21,7 +20,6 @@ import org.hibernate.Session;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -389,7 +387,7 @@ public class TriggerRepository {
             }
             return TriggerEvent.recorded(id, name, ts, type, data);
         } catch (RuntimeException e) {
-            throw translate("fire Trigger " + name, e);
+            throw PersistenceErrors.translate("fire Trigger " + name, e);
         }
     }
 
@@ -478,17 +476,5 @@ public class TriggerRepository {
 
     private Session session() {
         return em.unwrap(Session.class);
-    }
-
-    /** As {@link PersistenceErrors#translate}, and SQL states 22P05 and 22021 (text jsonb or the encoding refuses). */
-    private static AgentStoreException translate(String context, RuntimeException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && ("22P05".equals(sql.getSQLState()) || "22021".equals(sql.getSQLState()))) {
-                String m = String.valueOf(sql.getMessage());
-                int nl = m.indexOf('\n');
-                return new InvalidInputException(context + ": " + (nl < 0 ? m : m.substring(0, nl)), e);
-            }
-        }
-        return PersistenceErrors.translate(context, e);
     }
 }

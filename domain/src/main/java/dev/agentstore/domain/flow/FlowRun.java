@@ -21,7 +21,6 @@ import org.hibernate.type.SqlTypes;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 
@@ -41,10 +40,6 @@ import java.util.Set;
 @Entity
 @Table(name = "flow_runs")
 public class FlowRun {
-
-    /** Patch keys that map to columns (as nvent's flat-column routing); all other keys go to {@link #metadata()}. */
-    public static final Set<String> COLUMN_KEYS = Set.of("status", "startedAt", "completedAt", "lastActivityAt",
-            "stepCount", "completedSteps", "emittedEvents", "awaitingSteps", "snapshot", "resourceId");
 
     /** Patch keys that are rejected because the store manages them: identity and optimistic-lock fields. */
     public static final Set<String> READ_ONLY_KEYS = Set.of("id", "flowName", "runId", "version", "updatedAt");
@@ -146,10 +141,9 @@ public class FlowRun {
      * Moves a running run to {@link FlowRunStatus#AWAITING} (it waits for an event or a time).
      *
      * @param now the time of the change, recorded as last activity
-     * @throws InvalidInputException when the run is not {@link FlowRunStatus#RUNNING}
+     * @throws InvalidInputException when the run is not {@link FlowRunStatus#RUNNING}; it is then unchanged
      */
     public void await(Instant now) {
-        requireStatus(FlowRunStatus.AWAITING, FlowRunStatus.RUNNING);
         moveTo(FlowRunStatus.AWAITING, now);
     }
 
@@ -160,7 +154,6 @@ public class FlowRun {
      * @throws InvalidInputException when the run is not {@link FlowRunStatus#AWAITING}
      */
     public void resume(Instant now) {
-        requireStatus(FlowRunStatus.RUNNING, FlowRunStatus.AWAITING);
         moveTo(FlowRunStatus.RUNNING, now);
     }
 
@@ -261,9 +254,7 @@ public class FlowRun {
         JsonNode newSnapshot = snapshot;
         String newResourceId = resourceId;
         ObjectNode other = Json.object();
-        Iterator<Map.Entry<String, JsonNode>> fields = p.fields();
-        while (fields.hasNext()) {
-            Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : p.properties()) {
             String key = field.getKey();
             JsonNode v = field.getValue();
             switch (key) {
@@ -423,21 +414,11 @@ public class FlowRun {
             awaitingSteps, snapshot, resourceId, metadata};
     }
 
-    private void requireStatus(FlowRunStatus target, FlowRunStatus required) {
-        if (status != required) {
-            throw illegalMove(target);
-        }
-    }
-
     private void checkMove(FlowRunStatus target) {
         if (!status.canMoveTo(target)) {
-            throw illegalMove(target);
+            throw new InvalidInputException("FlowRun " + flowName + "/" + runId + " cannot move from " + status + " to "
+                    + target + (status.isTerminal() ? ": " + status + " is terminal" : ""));
         }
-    }
-
-    private InvalidInputException illegalMove(FlowRunStatus target) {
-        return new InvalidInputException("FlowRun " + flowName + "/" + runId + " cannot move from " + status + " to "
-                + target + (status.isTerminal() ? ": " + status + " is terminal" : ""));
     }
 
     private static InvalidInputException wrongType(String key, JsonNode v, String expected) {

@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -207,7 +208,7 @@ class FlowRunRepositoryTest {
         Page<FlowRun> inRange = store.fromTransaction(uow -> uow.flowRuns().list("list-filter",
                 FlowRunFilter.ALL.startedBetween(t.minusSeconds(20), t.minusSeconds(10)), PageRequest.first()));
         Page<FlowRun> both = store.fromTransaction(uow -> uow.flowRuns().list("list-filter",
-                new FlowRunFilter(java.util.Set.of(FlowRunStatus.RUNNING), t.minusSeconds(30), null),
+                new FlowRunFilter(Set.of(FlowRunStatus.RUNNING), t.minusSeconds(30), null),
                 PageRequest.first()));
 
         assertThat(finished.items()).extracting(FlowRun::runId).containsExactly("c", "b");

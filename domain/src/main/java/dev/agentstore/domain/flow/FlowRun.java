@@ -1,18 +1,466 @@
 package dev.agentstore.domain.flow;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
-/** STUB: to be replaced by the full entity. */
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One run of a flow, unique by (flow name, run id), as nvent's {@code flow_runs} index entry: status, start,
+ * completion and last-activity times, step counts, the JSON maps {@code emittedEvents} and {@code awaitingSteps},
+ * a Mastra-style workflow {@code snapshot}, a {@code resourceId}, and {@code metadata} holding every other key an
+ * update carried (nvent silently drops those; agentstore keeps them).
+ *
+ * <p>State changes go through intention-revealing methods ({@link #await}, {@link #resume}, {@link #complete},
+ * {@link #fail}, {@link #cancel}, {@link #applyPatch}) that validate everything before they change anything.
+ * These change only the run: apply them through {@code FlowRunRepository} ({@code transition}, {@code update}),
+ * which also moves the flow's counters in the same transaction; runs it hands out are detached snapshots.
+ * {@link #version()} is the {@code @Version} optimistic lock; the repository's single-statement writes
+ * ({@code completeStep}, {@code mergeSnapshot}) add 1 to it as well.
+ */
 @Entity
 @Table(name = "flow_runs")
 public class FlowRun {
+
+    /** Patch keys that are rejected because the store manages them: identity and optimistic-lock fields. */
+    public static final Set<String> READ_ONLY_KEYS = Set.of("id", "flowName", "runId", "version", "updatedAt");
+
     @Id
-    
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "flow_runs_seq")
+    @SequenceGenerator(name = "flow_runs_seq", sequenceName = "flow_runs_seq", allocationSize = 50)
+    @Column(name = "id")
     private Long id;
 
+    @Column(name = "flow_name", nullable = false, length = Check.MAX_NAME_LENGTH)
+    private String flowName;
+
+    @Column(name = "run_id", nullable = false, length = Check.MAX_NAME_LENGTH)
+    private String runId;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "status", nullable = false, length = 16)
+    private FlowRunStatus status;
+
+    @Column(name = "started_at", nullable = false)
+    private Instant startedAt;
+
+    @Column(name = "completed_at")
+    private Instant completedAt;
+
+    @Column(name = "last_activity_at")
+    private Instant lastActivityAt;
+
+    @Column(name = "step_count")
+    private Integer stepCount;
+
+    @Column(name = "completed_steps", nullable = false)
+    private int completedSteps;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "emitted_events", columnDefinition = "jsonb", nullable = false)
+    private JsonNode emittedEvents;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "awaiting_steps", columnDefinition = "jsonb", nullable = false)
+    private JsonNode awaitingSteps;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "snapshot", columnDefinition = "jsonb")
+    private JsonNode snapshot;
+
+    @Column(name = "resource_id", length = Check.MAX_NAME_LENGTH)
+    private String resourceId;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "metadata", columnDefinition = "jsonb", nullable = false)
+    private JsonNode metadata;
+
+    @Version
+    @Column(name = "version", nullable = false)
+    private long version;
+
+    @Column(name = "updated_at", nullable = false)
+    private Instant updatedAt;
+
+    /** For JPA. */
     protected FlowRun() {
+    }
+
+    /**
+     * A new run in status {@link FlowRunStatus#RUNNING} with no completed steps and empty JSON maps. The repository's
+     * {@code start} validates through this factory before it writes.
+     *
+     * @param flowName   the flow's name, 1–255 characters, not blank
+     * @param runId      the run's id within the flow, 1–255 characters, not blank
+     * @param startedAt  when it started; also its last activity
+     * @param stepCount  how many steps the run has, 0 or more, or {@code null} when unknown
+     * @param resourceId the resource (user, thread, tenant) the run belongs to, up to 255 characters, or {@code null}
+     * @return the run, not yet stored
+     * @throws InvalidInputException when a parameter is invalid; the message names it
+     */
+    public static FlowRun start(String flowName, String runId, Instant startedAt, Integer stepCount,
+                                String resourceId) {
+        FlowRun run = new FlowRun();
+        run.flowName = Check.name("flowName", flowName);
+        run.runId = Check.name("runId", runId);
+        run.startedAt = Check.notNull("startedAt", startedAt);
+        if (stepCount != null) {
+            Check.range("stepCount", stepCount, 0, Integer.MAX_VALUE);
+        }
+        run.stepCount = stepCount;
+        run.resourceId = Check.optionalName("resourceId", resourceId);
+        run.status = FlowRunStatus.RUNNING;
+        run.lastActivityAt = startedAt;
+        run.emittedEvents = Json.object();
+        run.awaitingSteps = Json.object();
+        run.metadata = Json.object();
+        run.updatedAt = startedAt;
+        return run;
+    }
+
+    /**
+     * Moves a running run to {@link FlowRunStatus#AWAITING} (it waits for an event or a time).
+     *
+     * @param now the time of the change, recorded as last activity
+     * @throws InvalidInputException when the run is not {@link FlowRunStatus#RUNNING}; it is then unchanged
+     */
+    public void await(Instant now) {
+        moveTo(FlowRunStatus.AWAITING, now);
+    }
+
+    /**
+     * Moves an awaiting run back to {@link FlowRunStatus#RUNNING}.
+     *
+     * @param now the time of the change, recorded as last activity
+     * @throws InvalidInputException when the run is not {@link FlowRunStatus#AWAITING}
+     */
+    public void resume(Instant now) {
+        moveTo(FlowRunStatus.RUNNING, now);
+    }
+
+    /**
+     * Finishes an active run successfully.
+     *
+     * @param now the completion time (also last activity)
+     * @throws InvalidInputException when the run is already in a terminal status
+     */
+    public void complete(Instant now) {
+        moveTo(FlowRunStatus.COMPLETED, now);
+    }
+
+    /**
+     * Finishes an active run with a failure.
+     *
+     * @param now the completion time (also last activity)
+     * @throws InvalidInputException when the run is already in a terminal status
+     */
+    public void fail(Instant now) {
+        moveTo(FlowRunStatus.FAILED, now);
+    }
+
+    /**
+     * Cancels an active run.
+     *
+     * @param now the completion time (also last activity)
+     * @throws InvalidInputException when the run is already in a terminal status
+     */
+    public void cancel(Instant now) {
+        moveTo(FlowRunStatus.CANCELLED, now);
+    }
+
+    /**
+     * Moves the run to {@code target}: sets the status and last activity, and the completion time when
+     * {@code target} is terminal. Legal moves are those of {@link FlowRunStatus#canMoveTo}: from an active status to
+     * any other status.
+     *
+     * @param target the new status
+     * @param now    the time of the change
+     * @return the status before the move
+     * @throws InvalidInputException when the move is illegal (the run is terminal, or already in {@code target});
+     *                               the run is then unchanged
+     */
+    public FlowRunStatus moveTo(FlowRunStatus target, Instant now) {
+        checkMove(Check.notNull("status", target));
+        Check.notNull("now", now);
+        FlowRunStatus before = status;
+        status = target;
+        lastActivityAt = now;
+        if (target.isTerminal()) {
+            completedAt = now;
+        }
+        updatedAt = now;
+        return before;
+    }
+
+    /**
+     * Applies an nvent-style metadata patch as a JSON Merge Patch (RFC 7386), as nvent's {@code update} but keeping
+     * every key: objects merge recursively, a {@code null} member deletes, arrays and scalars replace.
+     *
+     * <p>Keys and what they accept:
+     * <ul>
+     * <li>{@code status}: a status name ({@link FlowRunStatus#parse}); a different status is a move as in
+     * {@link #moveTo} (a terminal one sets {@code completedAt} unless the patch gives it); must not be {@code null}</li>
+     * <li>{@code startedAt}; {@code completedAt}, {@code lastActivityAt} (these two may be {@code null}): an ISO-8601
+     * instant ({@code 2024-05-01T10:00:00Z}) or epoch milliseconds, as nvent stores them</li>
+     * <li>{@code completedSteps} (not {@code null}), {@code stepCount} (may be {@code null}): an integer, 0 or more</li>
+     * <li>{@code emittedEvents}, {@code awaitingSteps}: an object, merged into the current one; {@code null} empties it</li>
+     * <li>{@code snapshot}: merged into the current snapshot; {@code null} removes it</li>
+     * <li>{@code resourceId}: a string of 1–255 characters, or {@code null}</li>
+     * <li>{@link #READ_ONLY_KEYS} ({@code id}, {@code flowName}, {@code runId}, {@code version}, {@code updatedAt}):
+     * rejected</li>
+     * <li>any other key: merged into {@link #metadata()} ({@code null} deletes it there)</li>
+     * </ul>
+     * Every key is validated before anything changes, so an invalid patch leaves the run as it was.
+     *
+     * @param patch the patch, a JSON object
+     * @param now   the time of the change ({@code updatedAt}, and last activity and completion time of a status move)
+     * @return whether anything changed; {@code false} when every value equalled the current one
+     * @throws InvalidInputException when {@code patch} is not an object, or a key has a value of the wrong type, an
+     *                               unknown status, an illegal status move, or is read-only; the message names the key
+     */
+    public boolean applyPatch(JsonNode patch, Instant now) {
+        ObjectNode p = Json.requireObject("patch", patch);
+        Check.notNull("now", now);
+        // Phase 1: validate every key and compute the new values; nothing changes yet.
+        FlowRunStatus newStatus = status;
+        Instant newStartedAt = startedAt;
+        Instant newCompletedAt = completedAt;
+        Instant newLastActivityAt = lastActivityAt;
+        boolean completedAtGiven = false;
+        boolean lastActivityAtGiven = false;
+        Integer newStepCount = stepCount;
+        int newCompletedSteps = completedSteps;
+        JsonNode newEmittedEvents = emittedEvents;
+        JsonNode newAwaitingSteps = awaitingSteps;
+        JsonNode newSnapshot = snapshot;
+        String newResourceId = resourceId;
+        ObjectNode other = Json.object();
+        for (Map.Entry<String, JsonNode> field : p.properties()) {
+            String key = field.getKey();
+            JsonNode v = field.getValue();
+            switch (key) {
+                case "status" -> {
+                    if (!v.isTextual()) {
+                        throw wrongType(key, v, "a status name (running, awaiting, completed, failed, cancelled)");
+                    }
+                    newStatus = FlowRunStatus.parse(v.textValue());
+                }
+                case "startedAt" -> newStartedAt = Check.notNull(key, instant(key, v));
+                case "completedAt" -> {
+                    newCompletedAt = instant(key, v);
+                    completedAtGiven = true;
+                }
+                case "lastActivityAt" -> {
+                    newLastActivityAt = instant(key, v);
+                    lastActivityAtGiven = true;
+                }
+                case "stepCount" -> newStepCount = count(key, v);
+                case "completedSteps" -> newCompletedSteps = Check.notNull(key, count(key, v));
+                case "emittedEvents" -> newEmittedEvents = mergeObject(key, newEmittedEvents, v);
+                case "awaitingSteps" -> newAwaitingSteps = mergeObject(key, newAwaitingSteps, v);
+                case "snapshot" -> newSnapshot = v.isNull() ? null : Json.mergePatch(newSnapshot, v);
+                case "resourceId" -> {
+                    if (!v.isNull() && !v.isTextual()) {
+                        throw wrongType(key, v, "a string or null");
+                    }
+                    newResourceId = Check.optionalName(key, v.isNull() ? null : v.textValue());
+                }
+                default -> {
+                    if (READ_ONLY_KEYS.contains(key)) {
+                        throw new InvalidInputException("patch key '" + key + "' is managed by the store and cannot"
+                                + " be updated");
+                    }
+                    other.set(key, v);
+                }
+            }
+        }
+        if (newStatus != status) {
+            checkMove(newStatus);
+        }
+        // Phase 2: apply, then compare with the state before.
+        Object[] before = state();
+        if (newStatus != status) {
+            moveTo(newStatus, now);
+        }
+        if (completedAtGiven) {
+            completedAt = newCompletedAt;
+        }
+        if (lastActivityAtGiven) {
+            lastActivityAt = newLastActivityAt;
+        }
+        startedAt = newStartedAt;
+        stepCount = newStepCount;
+        completedSteps = newCompletedSteps;
+        emittedEvents = newEmittedEvents;
+        awaitingSteps = newAwaitingSteps;
+        snapshot = newSnapshot;
+        resourceId = newResourceId;
+        if (!other.isEmpty()) {
+            metadata = Json.mergePatch(metadata, other);
+        }
+        boolean changed = !Arrays.equals(before, state());
+        if (changed) {
+            updatedAt = now;
+        }
+        return changed;
+    }
+
+    /** @return the surrogate id, {@code null} before the run is stored */
+    public Long id() {
+        return id;
+    }
+
+    /** @return the flow's name */
+    public String flowName() {
+        return flowName;
+    }
+
+    /** @return the run's id within its flow */
+    public String runId() {
+        return runId;
+    }
+
+    /** @return the status */
+    public FlowRunStatus status() {
+        return status;
+    }
+
+    /** @return when the run started */
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** @return when it reached a terminal status, or {@code null} */
+    public Instant completedAt() {
+        return completedAt;
+    }
+
+    /** @return when it last changed status, completed a step or merged a snapshot, or {@code null} */
+    public Instant lastActivityAt() {
+        return lastActivityAt;
+    }
+
+    /** @return how many steps the run has, or {@code null} when unknown */
+    public Integer stepCount() {
+        return stepCount;
+    }
+
+    /** @return how many steps have completed, 0 or more */
+    public int completedSteps() {
+        return completedSteps;
+    }
+
+    /** @return a copy of the events the run emitted, a JSON object */
+    public JsonNode emittedEvents() {
+        return emittedEvents.deepCopy();
+    }
+
+    /** @return a copy of the steps waiting for events or times, a JSON object */
+    public JsonNode awaitingSteps() {
+        return awaitingSteps.deepCopy();
+    }
+
+    /** @return a copy of the workflow snapshot (Mastra-style), or {@code null} when none was stored */
+    public JsonNode snapshot() {
+        return snapshot == null ? null : snapshot.deepCopy();
+    }
+
+    /** @return the resource the run belongs to, or {@code null} */
+    public String resourceId() {
+        return resourceId;
+    }
+
+    /** @return a copy of the keys of updates that map to no column, a JSON object */
+    public JsonNode metadata() {
+        return metadata.deepCopy();
+    }
+
+    /** @return the optimistic-lock version: 0 when started, plus 1 per write */
+    public long version() {
+        return version;
+    }
+
+    /** @return when the row was last written */
+    public Instant updatedAt() {
+        return updatedAt;
+    }
+
+    @Override
+    public String toString() {
+        return "FlowRun[" + flowName + "/" + runId + ", status=" + status + ", version=" + version + "]";
+    }
+
+    private Object[] state() {
+        return new Object[] {status, startedAt, completedAt, lastActivityAt, stepCount, completedSteps, emittedEvents,
+            awaitingSteps, snapshot, resourceId, metadata};
+    }
+
+    private void checkMove(FlowRunStatus target) {
+        if (!status.canMoveTo(target)) {
+            throw new InvalidInputException("FlowRun " + flowName + "/" + runId + " cannot move from " + status + " to "
+                    + target + (status.isTerminal() ? ": " + status + " is terminal" : ""));
+        }
+    }
+
+    private static InvalidInputException wrongType(String key, JsonNode v, String expected) {
+        return new InvalidInputException("patch key '" + key + "' must be " + expected + ", was "
+                + v.getNodeType().name().toLowerCase() + " " + Json.print(v));
+    }
+
+    private static Instant instant(String key, JsonNode v) {
+        if (v.isNull()) {
+            return null;
+        }
+        if (v.isIntegralNumber() && v.canConvertToLong()) {
+            return Instant.ofEpochMilli(v.longValue());
+        }
+        if (v.isTextual()) {
+            try {
+                return Instant.parse(v.textValue());
+            } catch (DateTimeParseException e) {
+                throw new InvalidInputException("patch key '" + key + "' must be an ISO-8601 instant, was '"
+                        + v.textValue() + "'", e);
+            }
+        }
+        throw wrongType(key, v, "an ISO-8601 instant or epoch milliseconds");
+    }
+
+    private static Integer count(String key, JsonNode v) {
+        if (v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
+            throw wrongType(key, v, "an integer from 0 to " + Integer.MAX_VALUE);
+        }
+        return v.intValue();
+    }
+
+    private static JsonNode mergeObject(String key, JsonNode current, JsonNode v) {
+        if (v.isNull()) {
+            return Json.object();
+        }
+        if (!v.isObject()) {
+            throw wrongType(key, v, "an object or null");
+        }
+        return Json.mergePatch(current, v);
     }
 }

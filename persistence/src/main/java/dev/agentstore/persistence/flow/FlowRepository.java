@@ -1,14 +1,87 @@
 package dev.agentstore.persistence.flow;
 
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.flow.Flow;
+import dev.agentstore.domain.flow.FlowRunStatus;
+import dev.agentstore.domain.flow.FlowStat;
+import dev.agentstore.persistence.support.Page;
+import dev.agentstore.persistence.support.PageRequest;
+import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
-/** STUB: to be replaced by the full repository. */
+/**
+ * The flow registry (nvent's {@code flows} index): register, read, list, delete, and atomic counters.
+ *
+ * <p>Counters change only by single-statement SQL increments ({@code stats_x = stats_x + ?}), never by
+ * read-modify-write, so concurrent increments are never lost. The run lifecycle keeps them consistent:
+ * {@link FlowRunRepository} moves them in the caller's transaction when a run of a registered flow starts
+ * ({@code total + 1}, {@code running + 1}, {@code lastRunAt} moves forward), changes status (the old status's gauge
+ * − 1, the new status's counter + 1: {@code running}/{@code awaiting}, {@code success}, {@code failure},
+ * {@code cancelled}) or is deleted while active (its gauge − 1). Runs of a flow not registered at that moment are not
+ * counted. Gauges are clamped at 0.
+ *
+ * <p>Runs in the caller's transaction; never begins or commits one. Flows handed out are detached snapshots.
+ * Every write adds 1 to the flow's {@code version}.
+ */
 @ApplicationScoped
 public class FlowRepository {
+
+    /** Insert, or update display name and version keeping stats and {@code registered_at}. */
+    private static final String REGISTER = """
+            INSERT INTO flows (name, display_name, flow_version, registered_at, updated_at)
+            VALUES (?1, CAST(?2 AS varchar), ?3, ?4, ?4)
+            ON CONFLICT (name) DO UPDATE
+               SET display_name = EXCLUDED.display_name,
+                   flow_version = EXCLUDED.flow_version,
+                   version      = flows.version + 1,
+                   updated_at   = EXCLUDED.updated_at
+            RETURNING version
+            """;
+
+    /** {@code %1$s} is a column name from {@link #column(FlowStat)}, never user input; the WHERE keeps it ≥ 0. */
+    private static final String INCREMENT = """
+            UPDATE flows
+               SET %1$s = %1$s + ?1, version = version + 1, updated_at = ?3
+             WHERE name = ?2 AND %1$s + ?1 >= 0
+            RETURNING %1$s
+            """;
+
+    /** One statement moves every counter of a run lifecycle event; gauges are clamped at 0. */
+    private static final String RUN_STATS = """
+            UPDATE flows
+               SET stats_total     = stats_total + ?2,
+                   stats_success   = stats_success + ?3,
+                   stats_failure   = stats_failure + ?4,
+                   stats_running   = greatest(stats_running + ?5, 0),
+                   stats_awaiting  = greatest(stats_awaiting + ?6, 0),
+                   stats_cancelled = stats_cancelled + ?7,
+                   last_run_at     = greatest(last_run_at, CAST(?8 AS timestamptz)),
+                   version         = version + 1,
+                   updated_at      = ?9
+             WHERE name = ?1
+            """;
+
+    private static final String DELETE = "DELETE FROM flows WHERE name = ?1";
+
+    private static final Map<FlowStat, String> INCREMENT_BY_STAT = new EnumMap<>(FlowStat.class);
+
+    static {
+        for (FlowStat stat : FlowStat.values()) {
+            INCREMENT_BY_STAT.put(stat, INCREMENT.formatted(column(stat)));
+        }
+    }
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -27,5 +100,195 @@ public class FlowRepository {
     public FlowRepository(EntityManager em, Clock clock) {
         this.em = em;
         this.clock = clock;
+    }
+
+    /**
+     * Registers a flow, or updates the display name and version of a registered one (nvent's flow registration),
+     * in one {@code INSERT ... ON CONFLICT DO UPDATE} statement: counters, {@code registeredAt} and
+     * {@code lastRunAt} of an existing flow are kept.
+     *
+     * @param name        the flow's name, 1–255 characters, not blank
+     * @param displayName a human-readable name, up to 255 characters, or {@code null}
+     * @param flowVersion the definition's version, 1 or more
+     * @return the flow as stored
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     */
+    public Flow register(String name, String displayName, int flowVersion) {
+        Flow valid = new Flow(name, displayName, flowVersion, clock.instant());
+        return db("register Flow name=" + name, () -> {
+            long version = ((Number) em.createNativeQuery(REGISTER)
+                    .setParameter(1, valid.name())
+                    .setParameter(2, valid.displayName())
+                    .setParameter(3, valid.flowVersion())
+                    .setParameter(4, valid.registeredAt())
+                    .getSingleResult()).longValue();
+            return load(name, version);
+        });
+    }
+
+    /**
+     * @param name the flow's name
+     * @return the flow, or empty when it is not registered
+     * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
+     */
+    public Optional<Flow> get(String name) {
+        Check.name("name", name);
+        return db("get Flow name=" + name, () -> Optional.ofNullable(detach(em.find(Flow.class, name))));
+    }
+
+    /**
+     * Lists flows, most recently run first ({@code lastRunAt} descending, never-run flows last, then by name), in two
+     * queries (the page and the count).
+     *
+     * @param page which page
+     * @return the page, with the total number of flows
+     * @throws InvalidInputException when {@code page} is {@code null}
+     */
+    public Page<Flow> list(PageRequest page) {
+        Check.notNull("page", page);
+        return db("list Flows", () -> {
+            List<Flow> items = page.offset() > Integer.MAX_VALUE ? List.of()
+                    : em.createQuery("SELECT f FROM Flow f ORDER BY f.lastRunAt DESC NULLS LAST, f.name", Flow.class)
+                    .setFirstResult((int) page.offset())
+                    .setMaxResults(page.perPage())
+                    .getResultList();
+            items.forEach(this::detach);
+            long total = em.createQuery("SELECT count(f) FROM Flow f", Long.class).getSingleResult();
+            return Page.of(items, page.page(), page.perPage(), total);
+        });
+    }
+
+    /**
+     * Deletes a flow. Its runs and events are kept.
+     *
+     * @param name the flow's name
+     * @return whether a flow was deleted
+     * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
+     */
+    public boolean delete(String name) {
+        Check.name("name", name);
+        return db("delete Flow name=" + name,
+                () -> em.createNativeQuery(DELETE).setParameter(1, name).executeUpdate() > 0);
+    }
+
+    /**
+     * Adds {@code delta} to a counter in one statement ({@code UPDATE ... SET stats_x = stats_x + ? ... RETURNING}),
+     * as nvent's {@code index.increment} on a mapped stat but never losing a concurrent increment.
+     *
+     * @param name  the flow's name
+     * @param stat  the counter
+     * @param delta what to add; negative to decrement
+     * @return the counter's new value
+     * @throws InvalidInputException when a parameter is invalid, or the counter would go below 0 (nothing is then
+     *                               written)
+     * @throws NotFoundException     when the flow is not registered
+     */
+    public long incrementStat(String name, FlowStat stat, long delta) {
+        Check.name("name", name);
+        Check.notNull("stat", stat);
+        return db("increment " + stat.field() + " of Flow name=" + name, () -> {
+            List<?> rows = em.createNativeQuery(INCREMENT_BY_STAT.get(stat))
+                    .setParameter(1, delta)
+                    .setParameter(2, name)
+                    .setParameter(3, clock.instant())
+                    .getResultList();
+            if (rows.isEmpty()) {
+                Flow flow = detach(em.find(Flow.class, name));
+                if (flow == null) {
+                    throw new NotFoundException("Flow", "name=" + name);
+                }
+                throw new InvalidInputException(stat.field() + " of Flow name=" + name + " must not go below 0: is "
+                        + flow.stat(stat) + ", delta " + delta);
+            }
+            return ((Number) rows.get(0)).longValue();
+        });
+    }
+
+    /**
+     * As {@link #incrementStat(String, FlowStat, long)}, with the counter named as nvent's {@code index.increment}
+     * takes it ({@code stats.total}, {@code stats.success}, … see {@link FlowStat#fromField}).
+     *
+     * @param name  the flow's name
+     * @param field the counter's field name
+     * @param delta what to add; negative to decrement
+     * @return the counter's new value
+     * @throws InvalidInputException when {@code field} names no counter (for example {@code displayName}), another
+     *                               parameter is invalid, or the counter would go below 0
+     * @throws NotFoundException     when the flow is not registered
+     */
+    public long incrementStat(String name, String field, long delta) {
+        return incrementStat(name, FlowStat.fromField(field), delta);
+    }
+
+    /**
+     * Moves the counters of a flow for one run lifecycle event, in one statement; does nothing when the flow is not
+     * registered.
+     *
+     * @param flowName  the run's flow
+     * @param from      the run's status before, or {@code null} for a new run
+     * @param to        the run's status after, or {@code null} for a deleted run
+     * @param startedAt the new run's start time, moving {@code lastRunAt} forward, or {@code null}
+     */
+    void runChanged(String flowName, FlowRunStatus from, FlowRunStatus to, Instant startedAt) {
+        Map<FlowStat, Long> delta = new EnumMap<>(FlowStat.class);
+        for (FlowStat s : FlowStat.values()) {
+            delta.put(s, 0L);
+        }
+        if (from == null) {
+            delta.merge(FlowStat.TOTAL, 1L, Long::sum);
+        } else if (!from.isTerminal()) {
+            delta.merge(from.stat(), -1L, Long::sum);
+        }
+        if (to != null) {
+            delta.merge(to.stat(), 1L, Long::sum);
+        }
+        if (startedAt == null && delta.values().stream().allMatch(d -> d == 0)) {
+            return;
+        }
+        em.createNativeQuery(RUN_STATS)
+                .setParameter(1, flowName)
+                .setParameter(2, delta.get(FlowStat.TOTAL))
+                .setParameter(3, delta.get(FlowStat.SUCCESS))
+                .setParameter(4, delta.get(FlowStat.FAILURE))
+                .setParameter(5, delta.get(FlowStat.RUNNING))
+                .setParameter(6, delta.get(FlowStat.AWAITING))
+                .setParameter(7, delta.get(FlowStat.CANCELLED))
+                .setParameter(8, startedAt)
+                .setParameter(9, clock.instant())
+                .executeUpdate();
+    }
+
+    private Flow load(String name, long version) {
+        Flow flow = em.find(Flow.class, name);
+        if (flow.version() != version) {
+            em.refresh(flow); // a copy loaded earlier in this persistence context
+        }
+        return detach(flow);
+    }
+
+    private <T> T detach(T entity) {
+        if (entity != null) {
+            em.detach(entity);
+        }
+        return entity;
+    }
+
+    private static <T> T db(String context, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
+    }
+
+    private static String column(FlowStat stat) {
+        return switch (stat) {
+            case TOTAL -> "stats_total";
+            case SUCCESS -> "stats_success";
+            case FAILURE -> "stats_failure";
+            case RUNNING -> "stats_running";
+            case AWAITING -> "stats_awaiting";
+            case CANCELLED -> "stats_cancelled";
+        };
     }
 }

@@ -1,14 +1,92 @@
 package dev.agentstore.persistence.flow;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.flow.FlowRunFilter;
+import dev.agentstore.domain.flow.FlowRunStatus;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.Page;
+import dev.agentstore.persistence.support.PageRequest;
+import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.TypedQuery;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
 
-/** STUB: to be replaced by the full repository. */
+/**
+ * Flow runs (nvent's {@code flow_runs} index, Mastra's workflow snapshots): start, read, list, status transitions,
+ * atomic step completion, deep-merge updates checked by {@code @Version}, single-statement snapshot merges, delete.
+ *
+ * <p><b>Flow stats.</b> Every run lifecycle event moves the counters of the run's flow (when registered) in the same
+ * transaction, with one atomic {@code UPDATE flows} after the run's own write: a new run adds 1 to
+ * {@code total} and {@code running} and moves {@code lastRunAt} forward; a status change subtracts 1 from the old
+ * status's gauge and adds 1 to the new status's counter (see {@link dev.agentstore.domain.flow.FlowRunStatus#stat});
+ * deleting an active run subtracts 1 from its gauge. A transaction that rolls back (a lost {@code @Version} race, an
+ * error) moves nothing. Runs are always locked before their flow's row, so these writes cannot deadlock each other.
+ *
+ * <p><b>Concurrency.</b> {@link #update} and {@link #transition} are read-modify-writes: they read the run locking
+ * its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and flush an
+ * {@code UPDATE ... WHERE version = ?}. The row lock makes concurrent writers of one run queue instead of failing
+ * (with optimistic locking alone, 8 writers of one run needed up to 20 attempts for a single update, which exhausts
+ * {@code RetryPolicy.DEFAULT}); the {@code @Version} check still rejects a write based on a copy read earlier in the
+ * persistence context, with {@link dev.agentstore.domain.ConcurrencyConflictException}. Callers wrap units of work
+ * in {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))} (nvent's
+ * {@code updateWithRetry} without its lost updates), which also retries deadlocks and serialization failures.
+ * {@link #start}, {@link #completeStep} and {@link #mergeSnapshot} are single statements that never conflict; they
+ * add 1 to the {@code version} as well.
+ *
+ * <p>Runs in the caller's transaction; never begins or commits one. Runs handed out are detached snapshots.
+ */
 @ApplicationScoped
 public class FlowRunRepository {
+
+    /** Idempotent start: a second start of the same run inserts nothing and returns no row. */
+    private static final String START = """
+            INSERT INTO flow_runs (flow_name, run_id, status, started_at, last_activity_at, step_count, resource_id,
+                                   updated_at)
+            VALUES (?1, ?2, 'RUNNING', ?3, ?3, CAST(?4 AS integer), CAST(?5 AS varchar), ?6)
+            ON CONFLICT (flow_name, run_id) DO NOTHING
+            RETURNING id
+            """;
+
+    private static final String COMPLETE_STEP = """
+            UPDATE flow_runs
+               SET completed_steps = completed_steps + 1, last_activity_at = ?3, updated_at = ?3,
+                   version = version + 1
+             WHERE flow_name = ?1 AND run_id = ?2
+            RETURNING completed_steps
+            """;
+
+    /**
+     * Creates the run with the patch as its snapshot, or merges the patch into the stored snapshot, in one
+     * statement; {@code xmax = 0} holds for a row this statement inserted.
+     */
+    private static final String MERGE_SNAPSHOT = """
+            INSERT INTO flow_runs AS r (flow_name, run_id, status, started_at, last_activity_at, snapshot, updated_at)
+            VALUES (?1, ?2, 'RUNNING', ?3, ?3, jsonb_merge_patch(CAST(NULL AS jsonb), CAST(?4 AS jsonb)), ?3)
+            ON CONFLICT (flow_name, run_id) DO UPDATE
+               SET snapshot         = jsonb_merge_patch(r.snapshot, CAST(?4 AS jsonb)),
+                   last_activity_at = EXCLUDED.last_activity_at,
+                   updated_at       = EXCLUDED.updated_at,
+                   version          = r.version + 1
+            RETURNING id, version, (xmax = 0) AS inserted
+            """;
+
+    private static final String DELETE = """
+            DELETE FROM flow_runs WHERE flow_name = ?1 AND run_id = ?2 RETURNING status
+            """;
+
+    private static final String BY_KEY = "SELECT r FROM FlowRun r WHERE r.flowName = :flowName AND r.runId = :runId";
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -27,5 +105,320 @@ public class FlowRunRepository {
     public FlowRunRepository(EntityManager em, Clock clock) {
         this.em = em;
         this.clock = clock;
+    }
+
+    /**
+     * Starts a run in status {@link FlowRunStatus#RUNNING}, idempotently ({@code INSERT ... ON CONFLICT DO NOTHING}):
+     * when the run exists it is returned unchanged. A newly inserted run of a registered flow adds 1 to the flow's
+     * {@code total} and {@code running} and moves its {@code lastRunAt} forward, in the same transaction.
+     *
+     * @param flowName   the flow's name, 1–255 characters
+     * @param runId      the run's id within the flow, 1–255 characters
+     * @param startedAt  when it started
+     * @param stepCount  how many steps it has, 0 or more, or {@code null} when unknown
+     * @param resourceId the resource it belongs to, up to 255 characters, or {@code null}
+     * @return the run as stored (the existing one when it was already started)
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     */
+    public FlowRun start(String flowName, String runId, Instant startedAt, Integer stepCount, String resourceId) {
+        FlowRun valid = FlowRun.start(flowName, runId, startedAt, stepCount, resourceId);
+        return db("start FlowRun " + flowName + "/" + runId, () -> {
+            List<?> inserted = em.createNativeQuery(START)
+                    .setParameter(1, valid.flowName())
+                    .setParameter(2, valid.runId())
+                    .setParameter(3, valid.startedAt())
+                    .setParameter(4, valid.stepCount())
+                    .setParameter(5, valid.resourceId())
+                    .setParameter(6, clock.instant())
+                    .getResultList();
+            if (inserted.isEmpty()) {
+                return find(flowName, runId).map(this::detach).orElseThrow(() -> new NotFoundException("FlowRun",
+                        key(flowName, runId) + " (deleted while starting)"));
+            }
+            flows().runChanged(flowName, null, FlowRunStatus.RUNNING, valid.startedAt());
+            return load(((Number) inserted.get(0)).longValue(), 0);
+        });
+    }
+
+    /**
+     * As {@link #start(String, String, Instant, Integer, String)}, started now, with no step count and no resource.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @return the run as stored
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public FlowRun start(String flowName, String runId) {
+        return start(flowName, runId, clock.instant(), null, null);
+    }
+
+    /**
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @return the run, or empty when there is none
+     * @throws InvalidInputException when a name is blank or longer than 255 characters
+     */
+    public Optional<FlowRun> get(String flowName, String runId) {
+        checkKey(flowName, runId);
+        return db("get FlowRun " + flowName + "/" + runId, () -> find(flowName, runId).map(this::detach));
+    }
+
+    /**
+     * Lists the runs of a flow, newest first ({@code startedAt} descending, then id descending), in two queries (the
+     * page and the count).
+     *
+     * @param flowName the flow's name
+     * @param filter   statuses and start-time range, both optional ({@link FlowRunFilter#ALL} for every run)
+     * @param page     which page
+     * @return the page, with the total number of matching runs
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public Page<FlowRun> list(String flowName, FlowRunFilter filter, PageRequest page) {
+        Check.name("flowName", flowName);
+        Check.notNull("filter", filter);
+        Check.notNull("page", page);
+        StringBuilder where = new StringBuilder(" FROM FlowRun r WHERE r.flowName = :flowName");
+        if (!filter.statuses().isEmpty()) {
+            where.append(" AND r.status IN :statuses");
+        }
+        if (filter.startedFrom() != null) {
+            where.append(" AND r.startedAt >= :startedFrom");
+        }
+        if (filter.startedTo() != null) {
+            where.append(" AND r.startedAt <= :startedTo");
+        }
+        return db("list FlowRuns of " + flowName, () -> {
+            List<FlowRun> items = List.of();
+            if (page.offset() <= Integer.MAX_VALUE) {
+                items = bind(em.createQuery("SELECT r" + where + " ORDER BY r.startedAt DESC, r.id DESC",
+                        FlowRun.class), flowName, filter)
+                        .setFirstResult((int) page.offset())
+                        .setMaxResults(page.perPage())
+                        .getResultList();
+                items.forEach(this::detach);
+            }
+            long total = bind(em.createQuery("SELECT count(r)" + where, Long.class), flowName, filter)
+                    .getSingleResult();
+            return Page.of(items, page.page(), page.perPage(), total);
+        });
+    }
+
+    /**
+     * Moves a run to {@code target} through the entity's transition rules ({@link FlowRun#moveTo}: from an active
+     * status to any other status; {@link FlowRun#await}, {@link FlowRun#resume}, {@link FlowRun#complete},
+     * {@link FlowRun#fail}, {@link FlowRun#cancel}), reading the run with a row lock and checking the write by
+     * {@code @Version}, and moves the flow's counters in the same transaction.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @param target   the new status
+     * @return the run after the move
+     * @throws InvalidInputException                                 when a parameter is invalid or the move is illegal
+     *                                                               (the run is terminal, or already in {@code target})
+     * @throws NotFoundException                                     when the run does not exist
+     * @throws dev.agentstore.domain.ConcurrencyConflictException    when the run was read earlier in this
+     *                                                               persistence context and another transaction
+     *                                                               changed it since, or on a deadlock
+     */
+    public FlowRun transition(String flowName, String runId, FlowRunStatus target) {
+        checkKey(flowName, runId);
+        Check.notNull("target", target);
+        return db("transition FlowRun " + flowName + "/" + runId, () -> {
+            FlowRun run = requireForUpdate(flowName, runId);
+            try {
+                FlowRunStatus before = run.moveTo(target, clock.instant());
+                em.flush();
+                flows().runChanged(flowName, before, target, null);
+                return run;
+            } finally {
+                em.detach(run);
+            }
+        });
+    }
+
+    /**
+     * Counts one more completed step in one statement ({@code completed_steps = completed_steps + 1}), never losing
+     * a concurrent completion; also records the last activity and adds 1 to the version.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @return the new number of completed steps
+     * @throws InvalidInputException when a name is invalid
+     * @throws NotFoundException     when the run does not exist
+     */
+    public int completeStep(String flowName, String runId) {
+        checkKey(flowName, runId);
+        return db("complete a step of FlowRun " + flowName + "/" + runId, () -> {
+            List<?> rows = em.createNativeQuery(COMPLETE_STEP)
+                    .setParameter(1, flowName)
+                    .setParameter(2, runId)
+                    .setParameter(3, clock.instant())
+                    .getResultList();
+            if (rows.isEmpty()) {
+                throw new NotFoundException("FlowRun", key(flowName, runId));
+            }
+            return ((Number) rows.get(0)).intValue();
+        });
+    }
+
+    /**
+     * Deep-merges an nvent-style metadata patch into a run (nvent's {@code index.update}), as JSON Merge Patch
+     * (RFC 7386) through {@link FlowRun#applyPatch}: objects merge recursively, {@code null} deletes a key, arrays
+     * replace; keys that map to no column are kept in {@link FlowRun#metadata()}, never dropped. Every key is
+     * validated before anything is written. A status in the patch is a transition (as {@link #transition}) and
+     * moves the flow's counters. The run's row is locked for the read ({@code SELECT ... FOR UPDATE}) and the write
+     * is checked by {@code @Version}.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @param patch    a JSON object, for example
+     *                 {@code {"status":"completed","completedSteps":3,"emittedEvents":{"e":true},"note":"x"}}
+     * @return the run after the update
+     * @throws InvalidInputException                              when a parameter or a patch key is invalid (the
+     *                                                            message names the key); nothing is written
+     * @throws NotFoundException                                  when the run does not exist
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the run was read earlier in this persistence
+     *                                                            context and another transaction changed it since, or
+     *                                                            on a deadlock; retry the unit of work
+     */
+    public FlowRun update(String flowName, String runId, JsonNode patch) {
+        checkKey(flowName, runId);
+        Json.requireObject("patch", patch);
+        return db("update FlowRun " + flowName + "/" + runId, () -> {
+            FlowRun run = requireForUpdate(flowName, runId);
+            try {
+                FlowRunStatus before = run.status();
+                if (run.applyPatch(patch, clock.instant())) {
+                    em.flush();
+                    if (run.status() != before) {
+                        flows().runChanged(flowName, before, run.status(), null);
+                    }
+                }
+                return run;
+            } finally {
+                em.detach(run);
+            }
+        });
+    }
+
+    /**
+     * Merges a step result into a run's snapshot in one upsert statement
+     * ({@code INSERT ... ON CONFLICT DO UPDATE SET snapshot = jsonb_merge_patch(snapshot, ?)}): when the run does not
+     * exist yet it is created (status {@link FlowRunStatus#RUNNING}, started now, counted in the flow's stats as by
+     * {@link #start}); concurrent merges into the same run, existing or not, are never lost (Mastra's
+     * read-merge-write loses them). Adds 1 to the version when the run existed.
+     *
+     * @param flowName      the flow's name
+     * @param runId         the run's id within the flow
+     * @param snapshotPatch a JSON object merged into the snapshot as JSON Merge Patch, for example
+     *                      {@code {"context":{"step-2":{"status":"success","output":{...}}}}}
+     * @return the run after the merge
+     * @throws InvalidInputException when a parameter is invalid or {@code snapshotPatch} is not an object
+     */
+    public FlowRun mergeSnapshot(String flowName, String runId, JsonNode snapshotPatch) {
+        checkKey(flowName, runId);
+        Json.requireObject("snapshotPatch", snapshotPatch);
+        return db("merge snapshot into FlowRun " + flowName + "/" + runId, () -> {
+            Instant now = clock.instant();
+            Object[] row = (Object[]) em.createNativeQuery(MERGE_SNAPSHOT)
+                    .setParameter(1, flowName)
+                    .setParameter(2, runId)
+                    .setParameter(3, now)
+                    .setParameter(4, Json.print(snapshotPatch))
+                    .getSingleResult();
+            if ((Boolean) row[2]) {
+                flows().runChanged(flowName, null, FlowRunStatus.RUNNING, now);
+            }
+            return load(((Number) row[0]).longValue(), ((Number) row[1]).longValue());
+        });
+    }
+
+    /**
+     * Deletes a run. Deleting an active run subtracts 1 from its flow's {@code running} or {@code awaiting}; the
+     * history counters ({@code total}, {@code success}, …) are kept. The run's events are kept.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @return whether a run was deleted
+     * @throws InvalidInputException when a name is invalid
+     */
+    public boolean delete(String flowName, String runId) {
+        checkKey(flowName, runId);
+        return db("delete FlowRun " + flowName + "/" + runId, () -> {
+            List<?> rows = em.createNativeQuery(DELETE).setParameter(1, flowName).setParameter(2, runId)
+                    .getResultList();
+            if (rows.isEmpty()) {
+                return false;
+            }
+            flows().runChanged(flowName, FlowRunStatus.valueOf((String) rows.get(0)), null, null);
+            return true;
+        });
+    }
+
+    private FlowRepository flows() {
+        return new FlowRepository(em, clock);
+    }
+
+    private Optional<FlowRun> find(String flowName, String runId) {
+        return em.createQuery(BY_KEY, FlowRun.class)
+                .setParameter("flowName", flowName)
+                .setParameter("runId", runId)
+                .getResultStream()
+                .findFirst();
+    }
+
+    /** Reads the run for a read-modify-write, locking its row ({@code SELECT ... FOR UPDATE}) until commit. */
+    private FlowRun requireForUpdate(String flowName, String runId) {
+        return em.createQuery(BY_KEY, FlowRun.class)
+                .setParameter("flowName", flowName)
+                .setParameter("runId", runId)
+                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                .getResultStream()
+                .findFirst()
+                .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
+    }
+
+    private FlowRun load(long id, long version) {
+        FlowRun run = em.find(FlowRun.class, id);
+        if (run.version() != version) {
+            em.refresh(run); // a copy loaded earlier in this persistence context
+        }
+        return detach(run);
+    }
+
+    private FlowRun detach(FlowRun run) {
+        em.detach(run);
+        return run;
+    }
+
+    private static <T> TypedQuery<T> bind(TypedQuery<T> query, String flowName, FlowRunFilter filter) {
+        query.setParameter("flowName", flowName);
+        if (!filter.statuses().isEmpty()) {
+            query.setParameter("statuses", filter.statuses());
+        }
+        if (filter.startedFrom() != null) {
+            query.setParameter("startedFrom", filter.startedFrom());
+        }
+        if (filter.startedTo() != null) {
+            query.setParameter("startedTo", filter.startedTo());
+        }
+        return query;
+    }
+
+    private static void checkKey(String flowName, String runId) {
+        Check.name("flowName", flowName);
+        Check.name("runId", runId);
+    }
+
+    private static String key(String flowName, String runId) {
+        return "flowName=" + flowName + ", runId=" + runId;
+    }
+
+    private static <T> T db(String context, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
     }
 }

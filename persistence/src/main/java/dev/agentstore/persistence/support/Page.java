@@ -28,6 +28,6 @@ public record Page<T>(List<T> items, int page, int perPage, long total, boolean 
      * @return the page, with {@code hasMore} derived from {@code total}
      */
     public static <T> Page<T> of(List<T> items, int page, int perPage, long total) {
-        return new Page<>(items, page, perPage, total, (long) (page + 1) * perPage < total);
+        return new Page<>(items, page, perPage, total, ((long) page + 1) * perPage < total);
     }
 }

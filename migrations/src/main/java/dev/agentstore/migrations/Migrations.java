@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.zip.CRC32;
 import javax.sql.DataSource;
@@ -15,6 +16,7 @@ import javax.sql.DataSource;
 import liquibase.Contexts;
 import liquibase.LabelExpression;
 import liquibase.Scope;
+import liquibase.UpdateSummaryOutputEnum;
 import liquibase.executor.ExecutorService;
 import liquibase.changelog.ChangeLogHistoryServiceFactory;
 import liquibase.changelog.FastCheckService;
@@ -25,6 +27,7 @@ import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
 import liquibase.exception.LiquibaseException;
 import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.ui.LoggerUIService;
 
 /**
  * The programmatic migration API: apply ({@link #up()}), inspect ({@link #status()}), undo
@@ -187,7 +190,9 @@ public final class Migrations {
                 Liquibase liquibase = new Liquibase(MASTER_CHANGELOG,
                         new ClassLoaderResourceAccessor(Migrations.class.getClassLoader()), database);
                 liquibase.setChangeLogParameter("schema", schema);
-                return work.run(liquibase);
+                // a library does not print to stdout: Liquibase's console messages go to its logger instead
+                liquibase.setShowSummaryOutput(UpdateSummaryOutputEnum.LOG);
+                return Scope.child(Map.of(Scope.Attr.ui.name(), new LoggerUIService()), () -> work.run(liquibase));
             } finally {
                 if (database != null) {
                     // Liquibase caches applied change sets, lock state and executors per database; forget them
@@ -198,7 +203,7 @@ public final class Migrations {
                 lock(connection, "SELECT pg_advisory_unlock(?)", lockKey);
                 connection.setAutoCommit(autoCommit);
             }
-        } catch (LiquibaseException | SQLException e) {
+        } catch (Exception e) {
             throw new MigrationException("could not " + what + " in schema '" + schema + "': " + e.getMessage(), e);
         }
     }

@@ -121,7 +121,7 @@ public final class Json {
             return patch.deepCopy();
         }
         ObjectNode result = target != null && target.isObject() ? (ObjectNode) target.deepCopy() : object();
-        Iterator<Map.Entry<String, JsonNode>> fields = patch.fields();
+        Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
             if (field.getValue().isNull()) {

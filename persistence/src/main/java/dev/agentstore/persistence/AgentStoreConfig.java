@@ -168,37 +168,55 @@ public final class AgentStoreConfig {
             return this;
         }
 
-        /** @param host the server host name or address; default {@code localhost} @return this builder */
+        /**
+         * @param host the server host name or address; default {@code localhost}
+         * @return this builder
+         */
         public Builder host(String host) {
             this.host = host;
             return this;
         }
 
-        /** @param port the server port, 1–65535; default 5432 @return this builder */
+        /**
+         * @param port the server port, 1–65535; default 5432
+         * @return this builder
+         */
         public Builder port(int port) {
             this.port = port;
             return this;
         }
 
-        /** @param database the database name @return this builder */
+        /**
+         * @param database the database name
+         * @return this builder
+         */
         public Builder database(String database) {
             this.database = database;
             return this;
         }
 
-        /** @param user the database user @return this builder */
+        /**
+         * @param user the database user
+         * @return this builder
+         */
         public Builder user(String user) {
             this.user = user;
             return this;
         }
 
-        /** @param password the database password; never logged @return this builder */
+        /**
+         * @param password the database password; never logged
+         * @return this builder
+         */
         public Builder password(String password) {
             this.password = password;
             return this;
         }
 
-        /** @param sslMode the TLS mode; {@code null} leaves the driver's default @return this builder */
+        /**
+         * @param sslMode the TLS mode; {@code null} leaves the driver's default
+         * @return this builder
+         */
         public Builder sslMode(SslMode sslMode) {
             this.sslMode = sslMode;
             return this;
@@ -214,25 +232,37 @@ public final class AgentStoreConfig {
             return this;
         }
 
-        /** @param poolMaxSize the pool's maximum number of connections, at least 1; default 10 @return this builder */
+        /**
+         * @param poolMaxSize the pool's maximum number of connections, at least 1; default 10
+         * @return this builder
+         */
         public Builder poolMaxSize(int poolMaxSize) {
             this.poolMaxSize = poolMaxSize;
             return this;
         }
 
-        /** @param poolMinIdle minimum idle connections, 0 to poolMaxSize; default 2 @return this builder */
+        /**
+         * @param poolMinIdle minimum idle connections, 0 to poolMaxSize; default 2
+         * @return this builder
+         */
         public Builder poolMinIdle(int poolMinIdle) {
             this.poolMinIdle = poolMinIdle;
             return this;
         }
 
-        /** @param autoMigrate whether opening the store applies pending migrations; default true @return this builder */
+        /**
+         * @param autoMigrate whether opening the store applies pending migrations; default true
+         * @return this builder
+         */
         public Builder autoMigrate(boolean autoMigrate) {
             this.autoMigrate = autoMigrate;
             return this;
         }
 
-        /** @param clock the clock repositories read the time from; default {@link Clock#systemUTC()} @return this builder */
+        /**
+         * @param clock the clock repositories read the time from; default {@link Clock#systemUTC()}
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;

@@ -45,7 +45,10 @@ public final class AgentStoreExtension implements BeforeAllCallback, AfterAllCal
                 .poolMinIdle(0);
     }
 
-    /** @param testClass the test class @return a fresh, unique schema name for it */
+    /**
+     * @param testClass the test class
+     * @return a fresh, unique schema name for it
+     */
     public static String uniqueSchema(Class<?> testClass) {
         String base = testClass.getSimpleName().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
         if (base.length() > 40) {

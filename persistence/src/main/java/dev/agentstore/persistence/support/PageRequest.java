@@ -22,7 +22,11 @@ public record PageRequest(int page, int perPage) {
         Check.range("perPage", perPage, 1, MAX_PER_PAGE);
     }
 
-    /** @param page zero-based page number @param perPage rows per page @return the request */
+    /**
+     * @param page zero-based page number
+     * @param perPage rows per page
+     * @return the request
+     */
     public static PageRequest of(int page, int perPage) {
         return new PageRequest(page, perPage);
     }

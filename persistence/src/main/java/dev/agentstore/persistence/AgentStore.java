@@ -10,12 +10,14 @@ import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
+import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
+import jakarta.persistence.PersistenceException;
 import org.hibernate.SessionFactory;
 import org.hibernate.boot.MetadataSources;
 import org.hibernate.boot.registry.StandardServiceRegistry;
@@ -104,8 +106,12 @@ public final class AgentStore implements AutoCloseable {
 
     private static AgentStore open(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool) {
         if (config.autoMigrate()) {
-            var applied = new Migrations(dataSource, config.schema()).up();
-            LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
+            try {
+                var applied = new Migrations(dataSource, config.schema()).up();
+                LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
+            } catch (MigrationException e) {
+                throw new AgentStoreException(e.getMessage(), e);
+            }
         }
         try {
             return new AgentStore(config, dataSource, ownedPool, buildSessionFactory(config, dataSource));
@@ -130,7 +136,11 @@ public final class AgentStore implements AutoCloseable {
         return sessionFactory;
     }
 
-    /** @return the migration API for this store's schema */
+    /**
+     * @return the migration API for this store's schema; its methods throw
+     *         {@link dev.agentstore.migrations.MigrationException} (the migrations module stands alone, outside the
+     *         {@link AgentStoreException} hierarchy)
+     */
     public Migrations migrations() {
         return new Migrations(dataSource, config.schema());
     }
@@ -139,7 +149,8 @@ public final class AgentStore implements AutoCloseable {
      * Runs {@code work} in one transaction: commits when it returns, rolls back when it throws.
      *
      * @param work the work, given the transaction's repositories
-     * @throws AgentStoreException (or a subclass) translated from whatever the work or the commit threw
+     * @throws AgentStoreException (or a subclass) translated from a JPA or Hibernate exception of the work or the
+     *                             commit; any other exception the work throws is rethrown unchanged, after the rollback
      */
     public void inTransaction(Consumer<UnitOfWork> work) {
         fromTransaction(uow -> {
@@ -154,9 +165,10 @@ public final class AgentStore implements AutoCloseable {
      * @param work the work, given the transaction's repositories
      * @param <T>  the result type
      * @return what {@code work} returned
-     * @throws AgentStoreException (or a subclass) translated from whatever the work or the commit threw;
-     *                             {@link dev.agentstore.domain.ConcurrencyConflictException} when the commit lost an
-     *                             optimistic-locking race
+     * @throws AgentStoreException (or a subclass) translated from a JPA or Hibernate exception of the work or the
+     *                             commit; {@link dev.agentstore.domain.ConcurrencyConflictException} when the commit
+     *                             lost an optimistic-locking race. Any other exception the work throws is rethrown
+     *                             unchanged, after the rollback.
      */
     public <T> T fromTransaction(Function<UnitOfWork, T> work) {
         EntityManager em = sessionFactory.createEntityManager();
@@ -174,7 +186,8 @@ public final class AgentStore implements AutoCloseable {
                     e.addSuppressed(rollbackFailure);
                 }
             }
-            throw PersistenceErrors.translate("transaction failed", e);
+            // JPA's and Hibernate's exceptions become typed ones; the work's own exceptions pass unchanged
+            throw e instanceof PersistenceException ? PersistenceErrors.translate("transaction failed", e) : e;
         } finally {
             em.close();
         }

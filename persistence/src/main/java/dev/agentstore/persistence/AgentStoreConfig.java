@@ -160,7 +160,8 @@ public final class AgentStoreConfig {
         /**
          * @param url a JDBC URL ({@code jdbc:postgresql://…}) or a DSN ({@code postgres://} or
          *            {@code postgresql://user:password@host:port/database?sslmode=…}); user, password and sslmode
-         *            in a DSN fill those settings unless they are set explicitly
+         *            in a DSN, and {@code user} and {@code password} parameters of a JDBC URL, fill those settings
+         *            unless they are set explicitly, and are removed from {@link AgentStoreConfig#jdbcUrl()}
          * @return this builder
          */
         public Builder url(String url) {
@@ -305,7 +306,25 @@ public final class AgentStoreConfig {
             if (url != null && !url.isBlank()) {
                 String u = url.trim();
                 if (u.startsWith("jdbc:postgresql:")) {
-                    jdbcUrl = u;
+                    // user and password as URL parameters move into the settings, so the URL can be shown safely
+                    int q = u.indexOf('?');
+                    StringBuilder kept = new StringBuilder(q < 0 ? u : u.substring(0, q));
+                    if (q >= 0) {
+                        char sep = '?';
+                        for (String pair : u.substring(q + 1).split("&")) {
+                            String[] kv = pair.split("=", 2);
+                            String value = kv.length == 2 ? Dsn.decode(kv[1]) : "";
+                            if (kv[0].equals("password")) {
+                                effectivePassword = effectivePassword != null ? effectivePassword : value;
+                            } else if (kv[0].equals("user")) {
+                                effectiveUser = effectiveUser != null ? effectiveUser : value;
+                            } else if (!pair.isEmpty()) {
+                                kept.append(sep).append(pair);
+                                sep = '&';
+                            }
+                        }
+                    }
+                    jdbcUrl = kept.toString();
                 } else if (u.startsWith("postgres://") || u.startsWith("postgresql://")) {
                     Dsn dsn = Dsn.parse(u);
                     jdbcUrl = "jdbc:postgresql://" + dsn.hostAndPort + "/" + dsn.database;

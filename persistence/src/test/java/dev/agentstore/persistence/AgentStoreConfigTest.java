@@ -93,6 +93,20 @@ class AgentStoreConfigTest {
     }
 
     @Test
+    void userAndPasswordParametersOfAJdbcUrlBecomeSettingsAndLeaveTheUrl() {
+        AgentStoreConfig config = AgentStoreConfig.builder()
+                .url("jdbc:postgresql://h:5432/d?user=app&password=T0p%26Secret&sslmode=require&ApplicationName=x").build();
+        assertThat(config.jdbcUrl()).isEqualTo("jdbc:postgresql://h:5432/d?sslmode=require&ApplicationName=x");
+        assertThat(config.user()).contains("app");
+        assertThat(config.password()).contains("T0p&Secret");
+        assertThat(config.toString()).doesNotContain("T0p");
+        AgentStoreConfig explicit = AgentStoreConfig.builder().url("jdbc:postgresql://h/d?password=fromUrl")
+                .password("explicit").build();
+        assertThat(explicit.password()).contains("explicit");
+        assertThat(explicit.jdbcUrl()).isEqualTo("jdbc:postgresql://h/d");
+    }
+
+    @Test
     void thePasswordNeverAppearsInToStringOrInDsnErrors() {
         AgentStoreConfig config = AgentStoreConfig.builder().url("postgres://u:T0p-Secret@h:5432/d").build();
         assertThat(config.toString()).doesNotContain("T0p-Secret").contains("****");

@@ -1,10 +1,12 @@
 package dev.agentstore.migrations;
 
+import java.io.IOException;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -19,6 +21,7 @@ import liquibase.Scope;
 import liquibase.UpdateSummaryOutputEnum;
 import liquibase.executor.ExecutorService;
 import liquibase.changelog.ChangeLogHistoryServiceFactory;
+import liquibase.changelog.ChangeSet;
 import liquibase.changelog.FastCheckService;
 import liquibase.lockservice.LockServiceFactory;
 import liquibase.Liquibase;
@@ -57,8 +60,9 @@ public final class Migrations {
     private final String schema;
 
     /**
-     * @param dataSource where to migrate; its user needs CREATE on the database (to create the schema) or
-     *                   ownership of an existing schema
+     * @param dataSource where to migrate; its user needs CREATE on the database when {@link #up()} has to create
+     *                   the schema, or else ownership of the existing schema; {@link #status()} and
+     *                   {@link #pendingSql()} only read
      * @param schema     the target schema, validated by {@link SchemaNames#requireValid(String)}
      * @throws IllegalArgumentException when the schema name is invalid
      * @throws NullPointerException     when {@code dataSource} is {@code null}
@@ -81,7 +85,7 @@ public final class Migrations {
      *                            transaction, and earlier ones stay applied
      */
     public List<PendingChangeSet> up() {
-        return withLiquibase("apply migrations", liquibase -> {
+        return withLiquibase("apply migrations", true, (liquibase, schemaExists) -> {
             List<PendingChangeSet> pending = pending(liquibase);
             liquibase.update(new Contexts(), new LabelExpression());
             return pending;
@@ -89,13 +93,16 @@ public final class Migrations {
     }
 
     /**
-     * Lists the change sets not applied yet, in the order {@link #up()} would apply them.
+     * Lists the change sets not applied yet, in the order {@link #up()} would apply them. Only reads: when the
+     * schema does not exist, every change set is pending and nothing is created.
      *
      * @return the pending change sets; empty when the schema is up to date
      * @throws MigrationException when the changelog or the database cannot be read
      */
     public List<PendingChangeSet> status() {
-        return withLiquibase("read migration status", Migrations::pending);
+        return withLiquibase("read migration status", false, (liquibase, schemaExists) -> schemaExists
+                ? pending(liquibase)
+                : liquibase.getDatabaseChangeLog().getChangeSets().stream().map(Migrations::pendingChangeSet).toList());
     }
 
     /**
@@ -109,7 +116,8 @@ public final class Migrations {
         if (count < 1) {
             throw new IllegalArgumentException("rollback count must be at least 1, was " + count);
         }
-        withLiquibase("roll back " + count + " change set(s)", liquibase -> {
+        withLiquibase("roll back " + count + " change set(s)", false, (liquibase, schemaExists) -> {
+            requireExisting(schemaExists);
             liquibase.rollback(count, (String) null);
             return null;
         });
@@ -125,7 +133,8 @@ public final class Migrations {
      */
     public void rollbackToTag(String tag) {
         Objects.requireNonNull(tag, "tag");
-        withLiquibase("roll back to tag '" + tag + "'", liquibase -> {
+        withLiquibase("roll back to tag '" + tag + "'", false, (liquibase, schemaExists) -> {
+            requireExisting(schemaExists);
             liquibase.rollback(tag, (String) null);
             return null;
         });
@@ -134,7 +143,8 @@ public final class Migrations {
     /**
      * Renders the SQL that {@link #up()} would run, without running it, for deployments where DDL is reviewed and
      * applied separately (as Mastra's {@code exportSchemas}). The script includes Liquibase's bookkeeping
-     * statements, so applying it by hand leaves {@link #status()} empty afterwards.
+     * statements, so applying it by hand leaves {@link #status()} empty afterwards; it starts with
+     * {@code CREATE SCHEMA} when the schema does not exist. Nothing is created or changed in the database.
      *
      * @return the SQL script; only comments when nothing is pending
      * @throws MigrationException when the changelog or the database cannot be read
@@ -153,7 +163,10 @@ public final class Migrations {
      */
     public void writePendingSql(Writer out) {
         Objects.requireNonNull(out, "out");
-        withLiquibase("export pending SQL", liquibase -> {
+        withLiquibase("export pending SQL", false, (liquibase, schemaExists) -> {
+            if (!schemaExists) {
+                out.write("-- schema " + schema + " does not exist yet\nCREATE SCHEMA IF NOT EXISTS " + schema + ";\n\n");
+            }
             liquibase.update(new Contexts(), new LabelExpression(), out);
             return null;
         });
@@ -161,15 +174,30 @@ public final class Migrations {
 
     private static List<PendingChangeSet> pending(Liquibase liquibase) throws LiquibaseException {
         return liquibase.listUnrunChangeSets(new Contexts(), new LabelExpression()).stream()
-                .map(cs -> new PendingChangeSet(cs.getId(), cs.getAuthor(), cs.getFilePath()))
+                .map(Migrations::pendingChangeSet)
                 .toList();
     }
 
-    private interface LiquibaseWork<T> {
-        T run(Liquibase liquibase) throws LiquibaseException;
+    private static PendingChangeSet pendingChangeSet(ChangeSet cs) {
+        return new PendingChangeSet(cs.getId(), cs.getAuthor(), cs.getFilePath());
     }
 
-    private <T> T withLiquibase(String what, LiquibaseWork<T> work) {
+    private void requireExisting(boolean schemaExists) throws LiquibaseException {
+        if (!schemaExists) {
+            throw new LiquibaseException("the schema does not exist, so nothing was ever applied to it");
+        }
+    }
+
+    private interface LiquibaseWork<T> {
+        T run(Liquibase liquibase, boolean schemaExists) throws LiquibaseException, IOException;
+    }
+
+    /**
+     * Runs {@code work} under the schema's advisory lock. Only {@code up} creates a missing schema (so reading the
+     * status or exporting SQL needs no CREATE privilege on the database, and an existing schema needs only
+     * ownership).
+     */
+    private <T> T withLiquibase(String what, boolean createSchema, LiquibaseWork<T> work) {
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(true);
@@ -177,9 +205,14 @@ public final class Migrations {
             lock(connection, "SELECT pg_advisory_lock(?)", lockKey);
             Database database = null;
             try {
-                try (Statement st = connection.createStatement()) {
-                    st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                boolean schemaExists = schemaExists(connection);
+                if (!schemaExists && createSchema) {
+                    try (Statement st = connection.createStatement()) {
+                        st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
+                    }
+                    schemaExists = true;
                 }
+                boolean exists = schemaExists;
                 // Liquibase caches "schema is up to date" per URL and schema for the JVM's lifetime; a rollback by
                 // this or another process makes that answer stale, so always ask the database
                 Scope.getCurrentScope().getSingleton(FastCheckService.class).clearCache();
@@ -192,7 +225,7 @@ public final class Migrations {
                 liquibase.setChangeLogParameter("schema", schema);
                 // a library does not print to stdout: Liquibase's console messages go to its logger instead
                 liquibase.setShowSummaryOutput(UpdateSummaryOutputEnum.LOG);
-                return Scope.child(Map.of(Scope.Attr.ui.name(), new LoggerUIService()), () -> work.run(liquibase));
+                return Scope.child(Map.of(Scope.Attr.ui.name(), new LoggerUIService()), () -> work.run(liquibase, exists));
             } finally {
                 if (database != null) {
                     // Liquibase caches applied change sets, lock state and executors per database; forget them
@@ -205,6 +238,15 @@ public final class Migrations {
             }
         } catch (Exception e) {
             throw new MigrationException("could not " + what + " in schema '" + schema + "': " + e.getMessage(), e);
+        }
+    }
+
+    private boolean schemaExists(Connection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
         }
     }
 

@@ -121,6 +121,20 @@ class MigrationsTest {
     }
 
     @Test
+    void statusAndPendingSqlOfAMissingSchemaReadOnlyAndCreateNothing() throws SQLException {
+        Migrations migrations = fresh();
+        assertThat(migrations.status()).extracting(PendingChangeSet::id).startsWith("0.1-jsonb-merge-patch")
+                .endsWith("0.1-tag");
+        assertThat(migrations.pendingSql()).startsWith("-- schema " + migrations.schema() + " does not exist yet")
+                .contains("CREATE SCHEMA IF NOT EXISTS " + migrations.schema() + ";");
+        assertThat(schemaExists(migrations.schema())).isFalse();
+        assertThatThrownBy(() -> migrations.rollback(1))
+                .isInstanceOf(MigrationException.class)
+                .hasMessageContaining("does not exist");
+        assertThat(schemaExists(migrations.schema())).isFalse();
+    }
+
+    @Test
     void concurrentMigratorsOfOneFreshSchemaWaitForEachOtherAndApplyEachChangeSetOnce() throws Exception {
         Migrations probe = fresh();
         int total = probe.status().size();
@@ -155,13 +169,24 @@ class MigrationsTest {
 
     @Test
     void invalidSchemaNamesAreRejectedBeforeTouchingTheDatabase() {
-        for (String bad : new String[]{null, "", "Public", "a-b", "x; DROP TABLE y", "1abc", "pg_catalog", "a".repeat(64)}) {
+        for (String bad : new String[]{null, "", "Public", "a-b", "x; DROP TABLE y", "1abc", "pg_catalog", "a".repeat(64),
+                "user", "order", "select", "table"}) {
             assertThatThrownBy(() -> new Migrations(dataSource, bad))
                     .as("schema %s", bad)
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("invalid schema name");
         }
         assertThat(new Migrations(dataSource, "tenant_42").schema()).isEqualTo("tenant_42");
+    }
+
+    private static boolean schemaExists(String schema) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private static List<String> tablesIn(String schema) throws SQLException {

@@ -12,6 +12,7 @@ import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
+import dev.agentstore.persistence.support.JsonFormatMapper;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
 import jakarta.persistence.EntityManager;
@@ -255,6 +256,7 @@ public final class AgentStore implements AutoCloseable {
         settings.put(AvailableSettings.ORDER_INSERTS, "true");
         settings.put(AvailableSettings.ORDER_UPDATES, "true");
         settings.put(AvailableSettings.SHOW_SQL, "false");
+        settings.put(AvailableSettings.JSON_FORMAT_MAPPER, new JsonFormatMapper());
         StandardServiceRegistry registry = new StandardServiceRegistryBuilder().applySettings(settings).build();
         try {
             MetadataSources sources = new MetadataSources(registry);

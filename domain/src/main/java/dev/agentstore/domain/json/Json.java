@@ -1,6 +1,7 @@
 package dev.agentstore.domain.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -23,8 +24,18 @@ import java.util.Map;
  */
 public final class Json {
 
-    /** The mapper used to parse and print JSON values; configured once, thread-safe. */
-    public static final ObjectMapper MAPPER = JsonMapper.builder().findAndAddModules().build();
+    /**
+     * The mapper used to parse and print JSON values; configured once, thread-safe. Decimals are read as
+     * {@link java.math.BigDecimal} ({@code DecimalNode}), so a value such as {@code 0.12345678901234567890123}
+     * round-trips exactly, as {@code jsonb}'s {@code numeric} keeps it; integers stay {@code int}/{@code long}
+     * nodes and become {@code BigInteger} only beyond {@code long}.
+     */
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .findAndAddModules()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
 
     private Json() {
     }
@@ -40,14 +51,19 @@ public final class Json {
      * @param parameter the parameter's name, for the message
      * @param text      JSON text, any JSON value
      * @return the parsed tree; {@link NullNode} for the text {@code null}
-     * @throws InvalidInputException when the text is {@code null} or not valid JSON
+     * @throws InvalidInputException when the text is {@code null}, empty, not valid JSON, or has anything after the
+     *                               first JSON value
      */
     public static JsonNode parse(String parameter, String text) {
         if (text == null) {
             throw new InvalidInputException(parameter + " must be JSON text, was null");
         }
         try {
-            return MAPPER.readTree(text);
+            JsonNode node = MAPPER.readTree(text);
+            if (node.isMissingNode()) {
+                throw new InvalidInputException(parameter + " is not valid JSON: it is empty");
+            }
+            return node;
         } catch (JsonProcessingException e) {
             throw new InvalidInputException(parameter + " is not valid JSON: " + e.getOriginalMessage(), e);
         }

@@ -3,11 +3,13 @@ package dev.agentstore.domain.json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.InvalidInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class JsonTest {
 
@@ -96,5 +98,30 @@ class JsonTest {
 
         assertThat(Json.print(target)).isEqualTo(targetBefore);
         assertThat(Json.print(patch)).isEqualTo(patchBefore);
+    }
+
+    @Test
+    void malformedJsonTextIsRejectedNamingTheParameter() {
+        for (String bad : new String[]{"{", "{\"a\":}", "[1,2", "nul", "{'a':1}", "", "  ", "{} x", "1 2", null}) {
+            assertThatThrownBy(() -> Json.parse("patch", bad))
+                    .as("input %s", bad)
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageStartingWith("patch ");
+        }
+    }
+
+    @Test
+    void decimalsParseExactlyAndPrintAsTheyCame() {
+        String text = "{\"a\":0.12345678901234567890123,\"b\":1.50,\"c\":7,\"d\":123456789012345678901234567890}";
+        assertThat(Json.print(Json.parse("v", text))).isEqualTo(text);
+    }
+
+    @Test
+    void requireObjectRejectsEveryOtherJsonValue() {
+        for (String other : new String[]{"[]", "1", "\"s\"", "true", "null"}) {
+            assertThatThrownBy(() -> Json.requireObject("patch", Json.parse("v", other)))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("patch must be a JSON object");
+        }
     }
 }

@@ -46,9 +46,18 @@ is_local_host() {
     esac
 }
 
+# How the superuser connects: over TCP (trust, ~/.pgpass or PGPASSWORD), or, on a stock Debian install where
+# TCP needs a password, as root through the Unix socket with peer authentication (runuser -u postgres).
+SU_VIA_SOCKET=0
+
 # psql as the superuser; extra args are passed through (-d DB, -c SQL, ...).
 su_psql() {
-    PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" psql -X -q -h "$PGHOST_" -p "$PGPORT_" -U "$SUPERUSER" -v ON_ERROR_STOP=1 "$@"
+    if [ "$SU_VIA_SOCKET" -eq 1 ]; then
+        runuser -u "$SUPERUSER" -- env PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
+            psql -X -q -p "$PGPORT_" -v ON_ERROR_STOP=1 "$@"
+    else
+        PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" psql -X -q -h "$PGHOST_" -p "$PGPORT_" -U "$SUPERUSER" -v ON_ERROR_STOP=1 "$@"
+    fi
 }
 
 # ---------------------------------------------------------------------------
@@ -223,7 +232,7 @@ SQL
         log "database $APP_DB exists"
     else
         log "creating database $APP_DB owned by $APP_ROLE"
-        createdb -h "$PGHOST_" -p "$PGPORT_" -U "$SUPERUSER" -O "$APP_ROLE" "$APP_DB"
+        su_psql -d postgres -c "CREATE DATABASE $APP_DB OWNER $APP_ROLE"
     fi
 
     log "granting CREATE on database $APP_DB to $APP_ROLE; creating extension vector in $APP_DB"
@@ -235,6 +244,11 @@ SQL
 main() {
     log "target $SUPERUSER@$PGHOST_:$PGPORT_"
     ensure_running
+    if ! su_psql -d postgres -Atc 'SELECT 1' >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && is_local_host &&
+        command -v runuser >/dev/null 2>&1 && id -u "$SUPERUSER" >/dev/null 2>&1; then
+        log "cannot log in as $SUPERUSER over TCP; using the local socket as OS user $SUPERUSER (peer authentication)"
+        SU_VIA_SOCKET=1
+    fi
     su_psql -d postgres -Atc 'SELECT 1' >/dev/null ||
         die "cannot connect to $PGHOST_:$PGPORT_ as superuser '$SUPERUSER'. Set AGENTSTORE_SETUP_SUPERUSER to a superuser that can log in without a password (or via ~/.pgpass / PGPASSWORD)."
     [ "$(su_psql -d postgres -Atc 'SELECT rolsuper FROM pg_roles WHERE rolname = current_user')" = "t" ] ||

@@ -3,7 +3,7 @@ package dev.agentstore.domain;
 /**
  * Thrown when a write lost a race: an optimistic lock check on {@code @Version} failed, or PostgreSQL reported a
  * serialization failure or deadlock (SQL states 40001, 40P01). Retrying the whole unit of work in a new
- * transaction is safe; {@code AgentStore.inTransactionWithRetry} does that and throws this exception only when
+ * transaction is safe; {@code AgentStore.fromTransactionWithRetry} does that and throws this exception only when
  * every attempt conflicted.
  */
 public class ConcurrencyConflictException extends AgentStoreException {

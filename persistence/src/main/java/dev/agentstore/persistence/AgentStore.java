@@ -236,6 +236,8 @@ public final class AgentStore implements AutoCloseable {
         hc.addDataSourceProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
         hc.addDataSourceProperty("reWriteBatchedInserts", "true");
         hc.addDataSourceProperty("ApplicationName", "agentstore");
+        // keep PostgreSQL's DETAIL lines (which quote the values of a failed statement) out of exceptions and logs
+        hc.addDataSourceProperty("logServerErrorDetail", "false");
         config.sslMode().ifPresent(mode -> hc.addDataSourceProperty("sslmode", mode.value()));
         try {
             return new HikariDataSource(hc);

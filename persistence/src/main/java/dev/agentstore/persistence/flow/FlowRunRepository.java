@@ -32,7 +32,10 @@ import java.util.function.Supplier;
  * {@code total} and {@code running} and moves {@code lastRunAt} forward; a status change subtracts 1 from the old
  * status's gauge and adds 1 to the new status's counter (see {@link dev.agentstore.domain.flow.FlowRunStatus#stat});
  * deleting an active run subtracts 1 from its gauge. A transaction that rolls back (a lost {@code @Version} race, an
- * error) moves nothing. Runs are always locked before their flow's row, so these writes cannot deadlock each other.
+ * error) moves nothing. Each call locks the run before its flow's row, so single calls cannot deadlock each other; a
+ * unit of work that first writes the flow (for example {@code register}) and then a run can deadlock with a
+ * concurrent transition, which PostgreSQL resolves by failing one of them: run such work through
+ * {@code fromTransactionWithRetry}.
  *
  * <p><b>Concurrency.</b> {@link #update} and {@link #transition} are read-modify-writes: they read the run locking
  * its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and flush an

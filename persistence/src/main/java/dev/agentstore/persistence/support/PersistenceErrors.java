@@ -16,8 +16,9 @@ import java.sql.SQLException;
  * {@link ConcurrencyConflictException}; 23505 (unique violation) {@link DuplicateException}; 22P02, 22P05, 22021,
  * 22023, 22001, 22003, 23502 and 23514 (a value PostgreSQL refuses: bad text representation, U+0000 in jsonb text,
  * bad encoding, out of range, too long, not null or check violation) {@link InvalidInputException}. Anything else is wrapped in
- * {@link AgentStoreException}. Messages carry the caller's context and the PostgreSQL message, never parameters
- * or passwords.
+ * {@link AgentStoreException}. Messages carry the caller's context and the first line of PostgreSQL's message
+ * (which, for a value PostgreSQL refuses, may quote that value), never the statement's other parameters, PostgreSQL's
+ * {@code DETAIL} lines or passwords.
  */
 public final class PersistenceErrors {
 

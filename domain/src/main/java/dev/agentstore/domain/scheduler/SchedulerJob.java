@@ -2,7 +2,6 @@ package dev.agentstore.domain.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
-import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
@@ -31,7 +30,8 @@ import java.util.Optional;
  *
  * <p>Mutable root with optimistic locking ({@code @Version}); every native statement that changes a row also bumps
  * its version. No public setters: state changes through the intention-revealing methods below, which throw
- * {@link InvalidInputException} for transitions that the current status does not allow.
+ * {@link InvalidInputException} for transitions that the current status does not allow, and
+ * {@link LeaseLostException} when a worker completes or fails a job whose lease it does not hold.
  */
 @Entity
 @Table(name = "scheduler_jobs")
@@ -264,8 +264,10 @@ public class SchedulerJob {
      *
      * @param workerId the worker completing the run
      * @param now      the current time (the repository's clock); the next fire time is computed after it
-     * @throws ConcurrencyConflictException when {@code workerId} does not hold the lease (the job is not RUNNING
-     *                                      or is leased by another worker — its lease expired and was recovered)
+     * @throws LeaseLostException    when {@code workerId} does not hold the lease (the job is not RUNNING or is
+     *                               leased by another worker — its lease expired and was recovered, or the job was
+     *                               reset); retrying does not help
+     * @throws InvalidInputException when {@code workerId} is invalid or {@code now} is {@code null}
      */
     public void complete(String workerId, Instant now) {
         requireLease(workerId);
@@ -294,7 +296,9 @@ public class SchedulerJob {
      * @param workerId the worker reporting the failure
      * @param error    what went wrong, or {@code null}; truncated to {@value #MAX_ERROR_LENGTH} characters
      * @param now      the current time (the repository's clock)
-     * @throws ConcurrencyConflictException when {@code workerId} does not hold the lease
+     * @throws LeaseLostException    when {@code workerId} does not hold the lease (the job is not RUNNING or is
+     *                               leased by another worker); retrying does not help
+     * @throws InvalidInputException when {@code workerId} is invalid or {@code now} is {@code null}
      */
     public void fail(String workerId, String error, Instant now) {
         requireLease(workerId);
@@ -439,10 +443,7 @@ public class SchedulerJob {
     private void requireLease(String workerId) {
         Check.name("workerId", workerId);
         if (!isLeasedBy(workerId)) {
-            throw new ConcurrencyConflictException("SchedulerJob id=" + id + ": worker " + workerId
-                    + " does not hold the lease (status " + status
-                    + (leaseOwner == null ? "" : ", leased by " + leaseOwner)
-                    + "); its lease expired and was recovered, or the job was never claimed by it", null);
+            throw new LeaseLostException(id, workerId, status, leaseOwner);
         }
     }
 

@@ -155,12 +155,14 @@ class SchedulerJobTest {
     @Test
     void onlyTheLeaseOwnerCanCompleteOrFail() {
         SchedulerJob job = oneShot(3);
-        assertThatThrownBy(() -> job.complete("w1", NOW)).isInstanceOf(ConcurrencyConflictException.class)
-                .hasMessageContaining("job-1").hasMessageContaining("w1");
+        assertThatThrownBy(() -> job.complete("w1", NOW)).isInstanceOf(LeaseLostException.class)
+                .isNotInstanceOf(ConcurrencyConflictException.class)
+                .hasMessageContaining("job-1").hasMessageContaining("w1").hasMessageContaining("no current lease owner");
         job.lease("w1", NOW.plusSeconds(60), NOW);
-        assertThatThrownBy(() -> job.complete("w2", NOW)).isInstanceOf(ConcurrencyConflictException.class)
-                .hasMessageContaining("leased by w1");
-        assertThatThrownBy(() -> job.fail("w2", "e", NOW)).isInstanceOf(ConcurrencyConflictException.class);
+        assertThatThrownBy(() -> job.complete("w2", NOW)).isInstanceOf(LeaseLostException.class)
+                .hasMessageContaining("job-1").hasMessageContaining("worker w2").hasMessageContaining("leased by w1");
+        assertThatThrownBy(() -> job.fail("w2", "e", NOW)).isInstanceOf(LeaseLostException.class)
+                .hasMessageContaining("worker w2").hasMessageContaining("leased by w1");
         assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
         assertThat(job.attempts()).isEqualTo(1);
     }

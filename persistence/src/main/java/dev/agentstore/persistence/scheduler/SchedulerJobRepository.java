@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.DuplicateException;
@@ -8,6 +9,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.scheduler.CronSchedule;
 import dev.agentstore.domain.scheduler.JobStatus;
+import dev.agentstore.domain.scheduler.LeaseLostException;
 import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
@@ -30,6 +32,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Scheduler jobs: nvent's {@code scheduler_jobs} with the worker protocol of db-scheduler — workers claim due jobs
@@ -42,13 +45,19 @@ import java.util.function.Consumer;
  * <pre>{@code
  * List<SchedulerJob> jobs = store.fromTransaction(uow -> uow.schedulerJobs().claimDue("worker-1", 10, Duration.ofMinutes(5)));
  * for (SchedulerJob job : jobs) {
+ *     boolean ok;
  *     try {
  *         run(job.config());
- *         store.inTransaction(uow -> uow.schedulerJobs().complete(job.id(), "worker-1"));
+ *         ok = true;
  *     } catch (Exception e) {
+ *         ok = false;
  *         store.inTransaction(uow -> uow.schedulerJobs().fail(job.id(), "worker-1", e.toString()));
  *     }
+ *     if (ok) {
+ *         store.inTransaction(uow -> uow.schedulerJobs().complete(job.id(), "worker-1"));
+ *     }
  * }
+ * // complete and fail throw LeaseLostException when the lease was lost meanwhile: the job runs elsewhere
  * // elsewhere, every minute or so:
  * store.fromTransaction(uow -> uow.schedulerJobs().recoverExpiredLeases());
  * }</pre>
@@ -70,7 +79,9 @@ import java.util.function.Consumer;
  * {@link #delete}) load the entity and write it through its {@code @Version} check: when the row changed in between
  * (for example a heartbeat) they throw {@link ConcurrencyConflictException}; run them with
  * {@code fromTransactionWithRetry}. {@link #complete} and {@link #fail} lock the row ({@code SELECT … FOR UPDATE})
- * first, so they wait for a concurrent heartbeat instead of conflicting with it.
+ * first, so they wait for a concurrent heartbeat instead of conflicting with it. When the worker no longer holds the
+ * lease they throw {@link LeaseLostException}, which is not a conflict: {@code fromTransactionWithRetry} does not
+ * retry it.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Every argument is validated before anything
  * is written.
@@ -203,10 +214,11 @@ public class SchedulerJobRepository {
      * @param id the job id
      * @return the job, or empty when no job has this id
      * @throws InvalidInputException when {@code id} is blank or longer than 255 characters
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
     public Optional<SchedulerJob> get(String id) {
         Check.name("id", id);
-        return Optional.ofNullable(em.find(SchedulerJob.class, id));
+        return db("get SchedulerJob id=" + id, () -> Optional.ofNullable(em.find(SchedulerJob.class, id)));
     }
 
     /**
@@ -214,6 +226,8 @@ public class SchedulerJobRepository {
      *
      * @param page page number and size
      * @return the page
+     * @throws InvalidInputException when {@code page} is {@code null}
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
     public Page<SchedulerJob> list(PageRequest page) {
         return list(null, page);
@@ -226,22 +240,25 @@ public class SchedulerJobRepository {
      * @param page   page number and size
      * @return the page
      * @throws InvalidInputException when {@code page} is {@code null}
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
     public Page<SchedulerJob> list(JobStatus status, PageRequest page) {
         Check.notNull("page", page);
         String where = status == null ? "" : " where j.status = :status";
-        TypedQuery<SchedulerJob> items = em.createQuery(
-                "select j from SchedulerJob j" + where + " order by j.nextRunAt asc nulls last, j.id asc",
-                SchedulerJob.class);
-        TypedQuery<Long> count = em.createQuery("select count(j) from SchedulerJob j" + where, Long.class);
-        if (status != null) {
-            items.setParameter("status", status);
-            count.setParameter("status", status);
-        }
-        List<SchedulerJob> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
-                .setMaxResults(page.perPage())
-                .getResultList();
-        return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
+        return db("list SchedulerJobs" + (status == null ? "" : " with status " + status), () -> {
+            TypedQuery<SchedulerJob> items = em.createQuery(
+                    "select j from SchedulerJob j" + where + " order by j.nextRunAt asc nulls last, j.id asc",
+                    SchedulerJob.class);
+            TypedQuery<Long> count = em.createQuery("select count(j) from SchedulerJob j" + where, Long.class);
+            if (status != null) {
+                items.setParameter("status", status);
+                count.setParameter("status", status);
+            }
+            List<SchedulerJob> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
+                    .setMaxResults(page.perPage())
+                    .getResultList();
+            return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
+        });
     }
 
     /**
@@ -250,16 +267,20 @@ public class SchedulerJobRepository {
      *
      * @param id the job id
      * @return whether a job was deleted
-     * @throws InvalidInputException when {@code id} is invalid
+     * @throws InvalidInputException        when {@code id} is invalid
+     * @throws ConcurrencyConflictException when the row changed concurrently (retry the unit of work)
      */
     public boolean delete(String id) {
         Check.name("id", id);
-        SchedulerJob job = em.find(SchedulerJob.class, id);
+        SchedulerJob job = db("delete SchedulerJob id=" + id, () -> em.find(SchedulerJob.class, id));
         if (job == null) {
             return false;
         }
-        em.remove(job);
-        flush("delete SchedulerJob id=" + id);
+        db("delete SchedulerJob id=" + id, () -> {
+            em.remove(job);
+            em.flush();
+            return null;
+        });
         return true;
     }
 
@@ -429,10 +450,12 @@ public class SchedulerJobRepository {
      * @param id       the job id
      * @param workerId the worker holding the lease
      * @return the updated job
-     * @throws NotFoundException            when no job has this id (it was deleted)
-     * @throws ConcurrencyConflictException when {@code workerId} does not hold the lease (it expired and the job was
-     *                                      recovered, so it runs again elsewhere); retrying does not help
-     * @throws InvalidInputException        when an argument is invalid
+     * @throws NotFoundException     when no job has this id (it was deleted)
+     * @throws LeaseLostException    when {@code workerId} does not hold the lease (it expired and the job was
+     *                               recovered, so it runs again elsewhere, or the job was reset); not a
+     *                               {@link ConcurrencyConflictException}: retrying does not help and
+     *                               {@code fromTransactionWithRetry} does not retry it
+     * @throws InvalidInputException when an argument is invalid
      */
     public SchedulerJob complete(String id, String workerId) {
         Check.name("id", id);
@@ -453,9 +476,11 @@ public class SchedulerJobRepository {
      * @param workerId the worker holding the lease
      * @param error    what went wrong, or {@code null}; truncated to {@value SchedulerJob#MAX_ERROR_LENGTH} characters
      * @return the updated job
-     * @throws NotFoundException            when no job has this id
-     * @throws ConcurrencyConflictException when {@code workerId} does not hold the lease; retrying does not help
-     * @throws InvalidInputException        when an argument is invalid
+     * @throws NotFoundException     when no job has this id
+     * @throws LeaseLostException    when {@code workerId} does not hold the lease (it expired and the job was
+     *                               recovered, or the job was reset); not a {@link ConcurrencyConflictException}:
+     *                               retrying does not help and {@code fromTransactionWithRetry} does not retry it
+     * @throws InvalidInputException when an argument is invalid
      */
     public SchedulerJob fail(String id, String workerId, String error) {
         Check.name("id", id);
@@ -514,13 +539,21 @@ public class SchedulerJobRepository {
 
     private SchedulerJob modify(String id, String action, Consumer<SchedulerJob> change) {
         Check.name("id", id);
-        SchedulerJob job = em.find(SchedulerJob.class, id);
+        SchedulerJob job = db(action + " SchedulerJob id=" + id, () -> em.find(SchedulerJob.class, id));
         if (job == null) {
             throw new NotFoundException("SchedulerJob", "id=" + id);
         }
         change.accept(job);
         flush(action + " SchedulerJob id=" + id);
         return job;
+    }
+
+    private static <T> T db(String context, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
     }
 
     private void flush(String context) {

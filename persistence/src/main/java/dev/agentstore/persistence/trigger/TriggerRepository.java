@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.trigger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -26,6 +27,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Triggers (nvent's {@code nvent:triggers} index) and their append-only fire log ({@code nvent:trigger:event:<name>}):
@@ -184,10 +186,11 @@ public class TriggerRepository {
      * @param name the trigger's name
      * @return the trigger, or empty when there is none by that name
      * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
     public Optional<Trigger> find(String name) {
         Check.name("name", name);
-        return Optional.ofNullable(em.find(Trigger.class, name));
+        return db("find Trigger " + name, () -> Optional.ofNullable(em.find(Trigger.class, name)));
     }
 
     /**
@@ -195,6 +198,7 @@ public class TriggerRepository {
      * @return the trigger
      * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
      * @throws NotFoundException     when there is no trigger by that name
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
     public Trigger get(String name) {
         return find(name).orElseThrow(() -> new NotFoundException("Trigger", "name=" + name));
@@ -206,6 +210,7 @@ public class TriggerRepository {
      * @param page which page
      * @return the page, ordered by name
      * @throws InvalidInputException when {@code page} is {@code null}
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
     public Page<Trigger> list(PageRequest page) {
         return list(null, page);
@@ -218,20 +223,24 @@ public class TriggerRepository {
      * @param page   which page
      * @return the page, ordered by name
      * @throws InvalidInputException when {@code page} is {@code null}
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
     public Page<Trigger> list(TriggerStatus status, PageRequest page) {
         Check.notNull("page", page);
         String where = status == null ? "" : " where t.status = :status";
-        TypedQuery<Trigger> items = em.createQuery("select t from Trigger t" + where + " order by t.name", Trigger.class);
-        TypedQuery<Long> count = em.createQuery("select count(t) from Trigger t" + where, Long.class);
-        if (status != null) {
-            items.setParameter("status", status);
-            count.setParameter("status", status);
-        }
-        List<Trigger> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
-                .setMaxResults(page.perPage())
-                .getResultList();
-        return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
+        return db("list Triggers" + (status == null ? "" : " with status " + status), () -> {
+            TypedQuery<Trigger> items = em.createQuery("select t from Trigger t" + where + " order by t.name",
+                    Trigger.class);
+            TypedQuery<Long> count = em.createQuery("select count(t) from Trigger t" + where, Long.class);
+            if (status != null) {
+                items.setParameter("status", status);
+                count.setParameter("status", status);
+            }
+            List<Trigger> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
+                    .setMaxResults(page.perPage())
+                    .getResultList();
+            return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
+        });
     }
 
     /**
@@ -456,9 +465,19 @@ public class TriggerRepository {
         if (t.isEmpty()) {
             return false;
         }
-        em.remove(t.get());
-        flushed(t.get(), "delete");
+        db("delete Trigger " + name, () -> {
+            em.remove(t.get());
+            return flushed(t.get(), "delete");
+        });
         return true;
+    }
+
+    private static <T> T db(String context, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
     }
 
     private Trigger flushed(Trigger t, String what) {

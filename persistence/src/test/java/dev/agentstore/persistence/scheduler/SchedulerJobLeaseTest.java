@@ -4,10 +4,12 @@ import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.scheduler.JobStatus;
+import dev.agentstore.domain.scheduler.LeaseLostException;
 import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
+import dev.agentstore.persistence.support.RetryPolicy;
 import io.hypersistence.utils.jdbc.validator.SQLStatementCountValidator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import static dev.agentstore.persistence.scheduler.SchedulerSql.dbNow;
@@ -212,12 +215,16 @@ class SchedulerJobLeaseTest {
     void onlyTheLeaseOwnerCanCompleteOrFailAndAnUnknownJobIsNotFound(AgentStore store) {
         scheduleDue(store, "owned", null, 3, Duration.ofSeconds(1));
         assertThatThrownBy(() -> store.inTransaction(uow -> uow.schedulerJobs().complete("owned", "ow")))
-                .isInstanceOf(ConcurrencyConflictException.class).hasMessageContaining("does not hold the lease");
+                .isInstanceOf(LeaseLostException.class).isNotInstanceOf(ConcurrencyConflictException.class)
+                .hasMessageContaining("owned").hasMessageContaining("worker ow")
+                .hasMessageContaining("does not hold the lease").hasMessageContaining("no current lease owner");
         claim(store, "ow", 1, FIVE_MINUTES);
         assertThatThrownBy(() -> store.inTransaction(uow -> uow.schedulerJobs().complete("owned", "other")))
-                .isInstanceOf(ConcurrencyConflictException.class).hasMessageContaining("leased by ow");
+                .isInstanceOf(LeaseLostException.class)
+                .hasMessageContaining("owned").hasMessageContaining("worker other").hasMessageContaining("leased by ow");
         assertThatThrownBy(() -> store.inTransaction(uow -> uow.schedulerJobs().fail("owned", "other", "x")))
-                .isInstanceOf(ConcurrencyConflictException.class);
+                .isInstanceOf(LeaseLostException.class)
+                .hasMessageContaining("owned").hasMessageContaining("worker other").hasMessageContaining("leased by ow");
         SchedulerJob job = read(store, "owned");
         assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
         assertThat(job.leaseOwner()).isEqualTo("ow");
@@ -229,6 +236,33 @@ class SchedulerJobLeaseTest {
                 .isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> store.inTransaction(uow -> uow.schedulerJobs().complete("owned", "")))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("workerId");
+    }
+
+    @Test
+    void aLostLeaseIsNotRetriedByFromTransactionWithRetry(AgentStore store) {
+        scheduleDue(store, "lost-lease", null, 3, Duration.ofSeconds(1));
+        claim(store, "the-owner", 1, FIVE_MINUTES);
+
+        AtomicInteger attempts = new AtomicInteger();
+        assertThatThrownBy(() -> store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> {
+            attempts.incrementAndGet();
+            return uow.schedulerJobs().complete("lost-lease", "not-the-owner");
+        })).isInstanceOf(LeaseLostException.class).isNotInstanceOf(ConcurrencyConflictException.class)
+                .hasMessageContaining("lost-lease").hasMessageContaining("worker not-the-owner")
+                .hasMessageContaining("leased by the-owner");
+        assertThat(attempts).hasValue(1);
+
+        AtomicInteger failAttempts = new AtomicInteger();
+        assertThatThrownBy(() -> store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> {
+            failAttempts.incrementAndGet();
+            return uow.schedulerJobs().fail("lost-lease", "not-the-owner", "late");
+        })).isInstanceOf(LeaseLostException.class).hasMessageContaining("leased by the-owner");
+        assertThat(failAttempts).hasValue(1);
+
+        SchedulerJob job = read(store, "lost-lease");
+        assertThat(job.status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(job.leaseOwner()).isEqualTo("the-owner");
+        assertThat(job.lastError()).isNull();
     }
 
     @Test
@@ -308,7 +342,8 @@ class SchedulerJobLeaseTest {
         boolean heartbeat = store.fromTransaction(uow -> uow.schedulerJobs().heartbeat("dead-worker-job", "w1", FIVE_MINUTES));
         assertThat(heartbeat).isFalse();
         assertThatThrownBy(() -> store.inTransaction(uow -> uow.schedulerJobs().complete("dead-worker-job", "w1")))
-                .isInstanceOf(ConcurrencyConflictException.class).hasMessageContaining("leased by w2");
+                .isInstanceOf(LeaseLostException.class).hasMessageContaining("dead-worker-job")
+                .hasMessageContaining("worker w1").hasMessageContaining("leased by w2");
         // while the live lease still works
         store.inTransaction(uow -> uow.schedulerJobs().complete("live-worker-job", "w1"));
         store.inTransaction(uow -> uow.schedulerJobs().complete("dead-worker-job", "w2"));

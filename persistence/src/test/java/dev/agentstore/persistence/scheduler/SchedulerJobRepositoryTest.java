@@ -11,29 +11,25 @@ import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.scheduler.JobStatus;
 import dev.agentstore.domain.scheduler.SchedulerJob;
+import dev.agentstore.persistence.AbortedTransaction;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
 import dev.agentstore.persistence.UnitOfWork;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
-import org.hibernate.Session;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import static dev.agentstore.persistence.scheduler.SchedulerSql.jobCount;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /** Scheduling, reading, listing, deleting, and the operator actions (pause, resume, enable, disable, reschedule). */
 @ExtendWith(AgentStoreExtension.class)
@@ -286,43 +282,16 @@ class SchedulerJobRepositoryTest {
                 uow -> uow.schedulerJobs().get("translated"),
                 uow -> uow.schedulerJobs().delete("translated"),
                 uow -> uow.schedulerJobs().pause("translated"))) {
-            assertThat(thrownInAnAbortedTransaction(store, read)).isExactlyInstanceOf(AgentStoreException.class)
+            assertThat(AbortedTransaction.thrownBy(store, read)).isExactlyInstanceOf(AgentStoreException.class)
                     .hasMessageContaining("SchedulerJob id=translated").hasMessageContaining("25P02");
         }
-        assertThat(thrownInAnAbortedTransaction(store, uow -> uow.schedulerJobs().list(PageRequest.of(1, 10))))
+        assertThat(AbortedTransaction.thrownBy(store, uow -> uow.schedulerJobs().list(PageRequest.of(1, 10))))
                 .isExactlyInstanceOf(AgentStoreException.class)
                 .hasMessageContaining("list SchedulerJobs").hasMessageContaining("25P02");
-        assertThat(thrownInAnAbortedTransaction(store,
+        assertThat(AbortedTransaction.thrownBy(store,
                 uow -> uow.schedulerJobs().list(JobStatus.PAUSED, PageRequest.of(1, 10))))
                 .isExactlyInstanceOf(AgentStoreException.class)
                 .hasMessageContaining("list SchedulerJobs with status PAUSED").hasMessageContaining("25P02");
         assertThat(read(store, "translated").status()).isEqualTo(JobStatus.PENDING);
-    }
-
-    /**
-     * Runs {@code read} in a transaction that PostgreSQL has already aborted (a statement failed on the same connection,
-     * behind Hibernate's back, so Hibernate does not know), so the read's own query fails with SQL state 25P02, and
-     * returns what the repository method itself threw: what a container caller, which has no {@code fromTransaction}
-     * translating for it, would see.
-     */
-    private static Throwable thrownInAnAbortedTransaction(AgentStore store, Consumer<UnitOfWork> read) {
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Throwable outer = catchThrowable(() -> store.inTransaction(uow -> {
-            uow.entityManager().unwrap(Session.class).doWork(connection -> {
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("SELECT 1 / 0");
-                } catch (SQLException expected) {
-                    // division by zero: the PostgreSQL transaction is now aborted
-                }
-            });
-            try {
-                read.accept(uow);
-            } catch (RuntimeException e) {
-                thrown.set(e);
-                throw e;
-            }
-        }));
-        assertThat(thrown.get()).as("the read failed; the transaction threw %s", outer).isNotNull();
-        return thrown.get();
     }
 }

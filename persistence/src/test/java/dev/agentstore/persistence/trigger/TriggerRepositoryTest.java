@@ -11,30 +11,26 @@ import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.domain.trigger.TriggerStatus;
 import dev.agentstore.domain.trigger.TriggerType;
+import dev.agentstore.persistence.AbortedTransaction;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
 import dev.agentstore.persistence.UnitOfWork;
 import dev.agentstore.persistence.support.PageRequest;
 import io.hypersistence.utils.jdbc.validator.SQLStatementCountValidator;
-import org.hibernate.Session;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 @ExtendWith(AgentStoreExtension.class)
 class TriggerRepositoryTest {
@@ -396,43 +392,16 @@ class TriggerRepositoryTest {
                 uow -> uow.triggers().get("translated"),
                 uow -> uow.triggers().pause("translated"),
                 uow -> uow.triggers().delete("translated"))) {
-            assertThat(thrownInAnAbortedTransaction(store, read)).isExactlyInstanceOf(AgentStoreException.class)
+            assertThat(AbortedTransaction.thrownBy(store, read)).isExactlyInstanceOf(AgentStoreException.class)
                     .hasMessageContaining("Trigger translated").hasMessageContaining("25P02");
         }
-        assertThat(thrownInAnAbortedTransaction(store, uow -> uow.triggers().list(PageRequest.of(1, 10))))
+        assertThat(AbortedTransaction.thrownBy(store, uow -> uow.triggers().list(PageRequest.of(1, 10))))
                 .isExactlyInstanceOf(AgentStoreException.class)
                 .hasMessageContaining("list Triggers").hasMessageContaining("25P02");
-        assertThat(thrownInAnAbortedTransaction(store,
+        assertThat(AbortedTransaction.thrownBy(store,
                 uow -> uow.triggers().list(TriggerStatus.PAUSED, PageRequest.of(1, 10))))
                 .isExactlyInstanceOf(AgentStoreException.class)
                 .hasMessageContaining("list Triggers with status PAUSED").hasMessageContaining("25P02");
         assertThat(get(store, "translated").status()).isEqualTo(TriggerStatus.ACTIVE);
-    }
-
-    /**
-     * Runs {@code read} in a transaction that PostgreSQL has already aborted (a statement failed on the same connection,
-     * behind Hibernate's back, so Hibernate does not know), so the read's own query fails with SQL state 25P02, and
-     * returns what the repository method itself threw: what a container caller, which has no {@code fromTransaction}
-     * translating for it, would see.
-     */
-    private static Throwable thrownInAnAbortedTransaction(AgentStore store, Consumer<UnitOfWork> read) {
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Throwable outer = catchThrowable(() -> store.inTransaction(uow -> {
-            uow.entityManager().unwrap(Session.class).doWork(connection -> {
-                try (Statement statement = connection.createStatement()) {
-                    statement.execute("SELECT 1 / 0");
-                } catch (SQLException expected) {
-                    // division by zero: the PostgreSQL transaction is now aborted
-                }
-            });
-            try {
-                read.accept(uow);
-            } catch (RuntimeException e) {
-                thrown.set(e);
-                throw e;
-            }
-        }));
-        assertThat(thrown.get()).as("the read failed; the transaction threw %s", outer).isNotNull();
-        return thrown.get();
     }
 }

@@ -229,7 +229,7 @@ public final class Migrations {
             } finally {
                 if (database != null) {
                     // Liquibase caches applied change sets, lock state and executors per database; forget them
-                    ChangeLogHistoryServiceFactory.getInstance().getChangeLogService(database).reset();
+                    Scope.getCurrentScope().getSingleton(ChangeLogHistoryServiceFactory.class).getChangeLogService(database).reset();
                     LockServiceFactory.getInstance().getLockService(database).reset();
                     Scope.getCurrentScope().getSingleton(ExecutorService.class).clearExecutor("jdbc", database);
                 }

@@ -251,7 +251,7 @@ public final class AgentStore implements AutoCloseable {
 
     private static SessionFactory buildSessionFactory(AgentStoreConfig config, DataSource dataSource) {
         Map<String, Object> settings = new HashMap<>();
-        settings.put(AvailableSettings.DATASOURCE, dataSource);
+        settings.put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, dataSource);
         settings.put(AvailableSettings.HBM2DDL_AUTO, "validate");
         settings.put(AvailableSettings.DEFAULT_SCHEMA, config.schema());
         settings.put(AvailableSettings.JDBC_TIME_ZONE, "UTC");

@@ -29,7 +29,10 @@ class RepositoriesAreCdiBeansTest {
 
     @ParameterizedTest
     @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class, FlowEventRepository.class,
-            TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class})
+            TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
+            dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
+            dev.agentstore.persistence.configuration.ConfigurationRepository.class,
+            dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();

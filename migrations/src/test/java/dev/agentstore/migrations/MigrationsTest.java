@@ -85,24 +85,29 @@ class MigrationsTest {
     @Test
     void rollbackByCountUndoesOnlyTheNewestChangeSets() throws SQLException {
         Migrations migrations = fresh();
+        List<String> all = ids(migrations.status());
         migrations.up();
-        // the newest change sets are the 0.1 tag and kv_entries
         migrations.rollback(2);
-        assertThat(migrations.status()).extracting(PendingChangeSet::id).containsExactly("0.1-kv-entries", "0.1-tag");
-        assertThat(tablesIn(migrations.schema())).doesNotContain("kv_entries").contains("scheduler_jobs");
+        assertThat(ids(migrations.status())).containsExactlyElementsOf(all.subList(all.size() - 2, all.size()));
+        assertThat(tablesIn(migrations.schema())).contains("flows", "flow_runs");
     }
 
     @Test
     void rollbackToTagKeepsEverythingUpToTheTag() throws SQLException {
         Migrations migrations = fresh();
+        List<String> all = ids(migrations.status());
         migrations.up();
         migrations.rollbackToTag(Migrations.TAG_0_1);
         // Liquibase also undoes the tagDatabase change set that holds the tag; every table of 0.1 stays
-        assertThat(migrations.status()).extracting(PendingChangeSet::id).containsExactly("0.1-tag");
+        assertThat(ids(migrations.status())).containsExactlyElementsOf(all.subList(all.indexOf("0.1-tag"), all.size()));
         assertThat(tablesIn(migrations.schema())).containsAll(TABLES);
         assertThatThrownBy(() -> migrations.rollbackToTag("no-such-tag"))
                 .isInstanceOf(MigrationException.class)
                 .hasMessageContaining(migrations.schema());
+    }
+
+    private static List<String> ids(List<PendingChangeSet> changeSets) {
+        return changeSets.stream().map(PendingChangeSet::id).toList();
     }
 
     @Test
@@ -124,7 +129,7 @@ class MigrationsTest {
     void statusAndPendingSqlOfAMissingSchemaReadOnlyAndCreateNothing() throws SQLException {
         Migrations migrations = fresh();
         assertThat(migrations.status()).extracting(PendingChangeSet::id).startsWith("0.1-jsonb-merge-patch")
-                .endsWith("0.1-tag");
+                .contains("0.1-tag");
         assertThat(migrations.pendingSql()).startsWith("-- schema " + migrations.schema() + " does not exist yet")
                 .contains("CREATE SCHEMA IF NOT EXISTS " + migrations.schema() + ";");
         assertThat(schemaExists(migrations.schema())).isFalse();

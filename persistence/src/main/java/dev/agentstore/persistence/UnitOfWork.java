@@ -3,8 +3,13 @@ package dev.agentstore.persistence;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
+import dev.agentstore.persistence.configuration.ConfigurationRepository;
+import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
+import dev.agentstore.persistence.memory.MemoryRepository;
+import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
+import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -25,6 +30,11 @@ public final class UnitOfWork {
     private TriggerRepository triggers;
     private SchedulerJobRepository schedulerJobs;
     private KvRepository kv;
+    private MemoryRepository memories;
+    private TemplateRepository templates;
+    private ConfigurationRepository configurations;
+    private RecordRepository records;
+    private KnowledgeRepository knowledge;
 
     UnitOfWork(EntityManager entityManager, Clock clock) {
         this.entityManager = entityManager;
@@ -64,5 +74,30 @@ public final class UnitOfWork {
     /** @return the key-value store with TTL */
     public KvRepository kv() {
         return kv == null ? kv = new KvRepository(entityManager, clock) : kv;
+    }
+
+    /** @return conversational memory: threads, messages, resource working memory, variables */
+    public MemoryRepository memories() {
+        return memories == null ? memories = new MemoryRepository(entityManager, clock) : memories;
+    }
+
+    /** @return prompt templates with revisions */
+    public TemplateRepository templates() {
+        return templates == null ? templates = new TemplateRepository(entityManager, clock) : templates;
+    }
+
+    /** @return configuration snapshots */
+    public ConfigurationRepository configurations() {
+        return configurations == null ? configurations = new ConfigurationRepository(entityManager, clock) : configurations;
+    }
+
+    /** @return generic JSONB records and their query */
+    public RecordRepository records() {
+        return records == null ? records = new RecordRepository(entityManager, clock) : records;
+    }
+
+    /** @return pgvector knowledge bases and chunks */
+    public KnowledgeRepository knowledge() {
+        return knowledge == null ? knowledge = new KnowledgeRepository(entityManager, clock) : knowledge;
     }
 }

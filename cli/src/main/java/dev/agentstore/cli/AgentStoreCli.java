@@ -1,11 +1,109 @@
 package dev.agentstore.cli;
 
-/** placeholder */
-public final class AgentStoreCli {
-    private AgentStoreCli() {
+import dev.agentstore.cli.embed.MiniLmEmbedder;
+import dev.agentstore.cli.ingest.Corpus;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
+import java.util.logging.LogManager;
+
+/**
+ * {@code agentstore}: the command line of agentstore. Subcommands: {@code migrate}, {@code ingest}, {@code search},
+ * {@code stats}, {@code export}, {@code import}, {@code demo}. Exit codes: {@link ExitCodes}.
+ */
+@Command(name = "agentstore", mixinStandardHelpOptions = true, version = "agentstore 0.1.0-SNAPSHOT",
+        description = "PostgreSQL persistence for AI agents: migrations, knowledge ingest and search, export/import, and a demo.",
+        subcommands = {MigrateCommand.class, IngestCommand.class, SearchCommand.class, StatsCommand.class,
+                ExportCommand.class, ImportCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:unexpected failure", "2:wrong command line",
+                "3:database unreachable, login refused or database missing", "4:pgvector extension missing",
+                "5:corpus missing, unreadable or empty", "6:migration failed or schema not migrated",
+                "7:import rejected some lines", "130:interrupted (committed batches stay; rerun to resume)"})
+public final class AgentStoreCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command");
     }
 
-    /** @param args args */
+    /**
+     * Runs the CLI and exits the JVM with its exit code.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
+        MiniLmEmbedder.goOffline();
+        quietLogging();
+        System.exit(execute(CliContext.system(), args));
+    }
+
+    /**
+     * Runs the CLI without exiting (for tests and embedding).
+     *
+     * @param context streams, environment and embedder
+     * @param args    the command line
+     * @return the exit code ({@link ExitCodes})
+     */
+    public static int execute(CliContext context, String... args) {
+        CommandLine cli = new CommandLine(new AgentStoreCli(), new Factory(context));
+        cli.setOut(new PrintWriter(context.out(), true));
+        cli.setErr(new PrintWriter(context.err(), true));
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            if (e instanceof CliException ce) {
+                context.err().println("error: " + ce.getMessage());
+                if (ce.hint() != null) {
+                    context.err().println("hint: " + ce.hint());
+                }
+                debug(context, e);
+                return ce.exitCode();
+            }
+            if (e instanceof Corpus.CorpusException) {
+                context.err().println("error: " + e.getMessage());
+                context.err().println("hint: give directories or .html/.md/.txt files that exist and are readable"
+                        + " (scripts/setup-corpus.sh installs the PostgreSQL manual)");
+                return ExitCodes.CORPUS;
+            }
+            context.err().println("error: " + e);
+            debug(context, e);
+            return ExitCodes.FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    private static void debug(CliContext context, Exception e) {
+        if ("true".equalsIgnoreCase(context.env().get("AGENTSTORE_DEBUG"))) {
+            e.printStackTrace(context.err());
+        }
+    }
+
+    private static void quietLogging() {
+        try (InputStream logging = AgentStoreCli.class.getResourceAsStream("/logging.properties")) {
+            if (logging != null) {
+                LogManager.getLogManager().readConfiguration(logging);
+            }
+        } catch (IOException ignored) {
+            // keep the JDK's default logging
+        }
+    }
+
+    /** Creates commands, handing the {@link CliContext} to those whose constructor takes one. */
+    private record Factory(CliContext context) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            try {
+                Constructor<K> c = cls.getDeclaredConstructor(CliContext.class);
+                return c.newInstance(context);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(cls);
+            }
+        }
     }
 }

@@ -1,0 +1,293 @@
+package dev.agentstore.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.cli.embed.Embedder;
+import dev.agentstore.cli.ingest.BookIndex;
+import dev.agentstore.cli.ingest.Chunk;
+import dev.agentstore.cli.ingest.Corpus;
+import dev.agentstore.cli.ingest.Ingester;
+import dev.agentstore.cli.store.ChunkHit;
+import dev.agentstore.cli.store.ChunkStore;
+import dev.agentstore.domain.flow.FlowRunStatus;
+import dev.agentstore.domain.flow.NewFlowEvent;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.trigger.TriggerType;
+import dev.agentstore.migrations.MigrationException;
+import dev.agentstore.migrations.Migrations;
+import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.AgentStoreConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * {@code agentstore demo}: the knowledge-agent main job on the PostgreSQL 15 manual. Migrates; ingests the manual
+ * (later runs reuse stored chunks); registers flow {@code knowledge-qa}, a trigger and a nightly re-index job; then for a
+ * sample of the manual's index terms runs a flow (retrieve → rerank → answer) whose events, step results and cached
+ * answer are stored; and prints hit@1/hit@10 against the index's page labels, recall@10 of the HNSW index against exact
+ * search, search latency and rows per table.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run the knowledge-agent demo on the PostgreSQL manual and print a quality and latency report.")
+public final class DemoCommand implements Callable<Integer> {
+
+    static final String FLOW = "knowledge-qa";
+    static final String TRIGGER = "knowledge-qa-questions";
+    static final String REINDEX_JOB = "knowledge-qa-nightly-reindex";
+    static final String DEFAULT_CORPUS = "/usr/share/doc/postgresql-doc-15/html";
+    static final String PROMPT_TEMPLATE = """
+            You answer questions about PostgreSQL 15 from the manual.
+            Question: {{question}}
+            Passages:
+            {{passages}}
+            Answer in two sentences and cite the pages.""";
+
+    private final CliContext ctx;
+
+    @Mixin
+    ConnectionOptions db;
+
+    @Option(names = "--corpus", paramLabel = "DIR", description = "The manual's HTML directory (default: $AGENTSTORE_CORPUS_DIR or " + DEFAULT_CORPUS + ").")
+    Path corpus;
+
+    @Option(names = "--questions", defaultValue = "200", description = "How many index terms to ask (default ${DEFAULT-VALUE}).")
+    int questions;
+
+    @Option(names = "--pages", description = "Ingest only the first N pages (a reduced demo for CI); questions come from terms that link to them.")
+    Integer pages;
+
+    @Option(names = "--kb", defaultValue = "pg15-manual", description = "Knowledge base name (default ${DEFAULT-VALUE}).")
+    String kb;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed of the question sample (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--answer-ttl", defaultValue = "PT24H", description = "TTL of cached answers in the KV store, ISO-8601 (default ${DEFAULT-VALUE}).")
+    Duration answerTtl;
+
+    @Option(names = "--no-progress", negatable = false, description = "Do not draw the progress bar.")
+    boolean noProgress;
+
+    DemoCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() throws IOException, SQLException {
+        PrintStream out = ctx.out();
+        if (questions < 1) {
+            throw new CliException(ExitCodes.USAGE, "--questions must be at least 1", null, null);
+        }
+        Path dir = corpus != null ? corpus
+                : Path.of(ctx.env().getOrDefault("AGENTSTORE_CORPUS_DIR", DEFAULT_CORPUS));
+        Path bookIndex = dir.resolve("bookindex.html");
+        if (!Files.isReadable(bookIndex)) {
+            throw new CliException(ExitCodes.CORPUS, "no readable bookindex.html in " + dir,
+                    "run scripts/setup-corpus.sh (installs Debian's postgresql-doc-15), or pass --corpus DIR", null);
+        }
+        AgentStoreConfig config = db.toConfig(ctx.env(), false);
+        out.println("agentstore demo on " + Database.describe(config) + ", schema " + config.schema());
+
+        // 1. migrate
+        Database.preflight(config, true);
+        try {
+            int applied = new Migrations(Database.simpleDataSource(config), config.schema()).up().size();
+            out.println("1. migrations: " + (applied == 0 ? "schema up to date" : applied + " change set(s) applied"));
+        } catch (MigrationException e) {
+            throw new CliException(ExitCodes.SCHEMA, e.getMessage(), "`agentstore migrate status` shows the schema's state", e);
+        }
+
+        try (AgentStore store = Database.open(config, true)) {
+            ChunkStore chunks = Knowledge.chunkStore(store);
+            Embedder embedder = ctx.embedder().get();
+
+            // 2. ingest
+            Corpus all = Corpus.of(List.of(dir), List.of("bookindex.html"));
+            Corpus docs = pages == null ? all : Corpus.of(all.files().stream().limit(pages).map(f -> f.path()).toList(), List.of());
+            out.println("2. ingest " + docs.files().size() + " page(s) from " + dir + " with " + embedder.name());
+            Ingester.Report report = Knowledge.ingest(chunks, embedder, kb, docs, 64, !noProgress, ctx.err());
+            out.print("   ");
+            Knowledge.printReport(new PrintStream(new IndentingStream(out), true), kb, report);
+
+            // 3. flow, trigger, nightly re-index job
+            store.inTransaction(uow -> {
+                uow.flows().register(FLOW, "Knowledge Q&A over the PostgreSQL manual", 1);
+                uow.triggers().register(TRIGGER, TriggerType.EVENT,
+                        Json.parse("subscriptions", "{\"flows\":{\"" + FLOW + "\":{\"enabled\":true}}}"));
+                if (uow.schedulerJobs().get(REINDEX_JOB).isEmpty()) {
+                    uow.schedulerJobs().schedule(REINDEX_JOB, "Nightly re-index of " + kb, "0 3 * * *", null,
+                            Json.of("config", Map.of("command", "ingest", "kb", kb, "corpus", dir.toString())), 3);
+                }
+            });
+            out.println("3. registered flow " + FLOW + ", trigger " + TRIGGER + " and job " + REINDEX_JOB + " (cron 0 3 * * *)");
+
+            // 4. questions
+            Set<String> corpusPages = docs.files().stream().map(Corpus.SourceFile::id).collect(Collectors.toSet());
+            List<BookIndex.Entry> labelled = new ArrayList<>();
+            for (BookIndex.Entry e : BookIndex.parse(bookIndex)) {
+                Set<String> inCorpus = new LinkedHashSet<>(e.pages());
+                inCorpus.retainAll(corpusPages);
+                if (!inCorpus.isEmpty()) {
+                    labelled.add(new BookIndex.Entry(e.term(), inCorpus));
+                }
+            }
+            if (labelled.isEmpty()) {
+                throw new CliException(ExitCodes.CORPUS, "no index term of " + bookIndex + " links to an ingested page",
+                        "ingest more pages (--pages) or use the full manual", null);
+            }
+            Collections.shuffle(labelled, new Random(seed));
+            List<BookIndex.Entry> sample = labelled.subList(0, Math.min(questions, labelled.size()));
+            out.println("4. asking " + sample.size() + " of " + labelled.size() + " labelled index terms (seed " + seed + ")");
+
+            Metrics m = new Metrics();
+            String batchId = "demo-" + Instant.now().toEpochMilli();
+            int n = 0;
+            for (BookIndex.Entry q : sample) {
+                ask(store, chunks, embedder, q, batchId + "-" + (++n), m);
+            }
+
+            // 5. report
+            out.println();
+            out.println("Report (" + sample.size() + " questions, k=10, knowledge base " + kb + ", "
+                    + chunks.count(kb) + " chunks)");
+            out.printf(Locale.ROOT, "  hit@1      %.3f   (top passage from a page the index links the term to)%n", m.hit1 / (double) sample.size());
+            out.printf(Locale.ROOT, "  hit@10     %.3f   (any of the top 10)%n", m.hit10 / (double) sample.size());
+            out.printf(Locale.ROOT, "  recall@10  %.3f   (HNSW top 10 vs exact top 10, same queries)%n", m.recallSum / sample.size());
+            out.printf(Locale.ROOT, "  search latency (HNSW, k=10): p50 %.2f ms, p99 %.2f ms; exact scan: p50 %.2f ms; query embedding: p50 %.2f ms%n",
+                    pct(m.hnswMs, 50), pct(m.hnswMs, 99), pct(m.exactMs, 50), pct(m.embedMs, 50));
+            out.printf(Locale.ROOT, "  flow runs completed: %d; events appended: %d; answers cached in KV (TTL %s): %d%n",
+                    m.runs, m.events, answerTtl, m.cached);
+            out.println();
+            StatsCommand.print(out, StatsCommand.tables(store.dataSource(), config.schema()));
+            return ExitCodes.OK;
+        }
+    }
+
+    private void ask(AgentStore store, ChunkStore chunks, Embedder embedder, BookIndex.Entry q, String runId, Metrics m) {
+        long t = System.nanoTime();
+        float[] vector = embedder.embed(q.term());
+        m.embedMs.add((System.nanoTime() - t) / 1e6);
+        t = System.nanoTime();
+        List<ChunkHit> hits = chunks.search(kb, vector, 10, Map.of(), false, false);
+        m.hnswMs.add((System.nanoTime() - t) / 1e6);
+        t = System.nanoTime();
+        List<ChunkHit> exact = chunks.search(kb, vector, 10, Map.of(), true, false);
+        m.exactMs.add((System.nanoTime() - t) / 1e6);
+
+        if (!hits.isEmpty() && q.pages().contains(hits.get(0).documentId())) {
+            m.hit1++;
+        }
+        if (hits.stream().anyMatch(h -> q.pages().contains(h.documentId()))) {
+            m.hit10++;
+        }
+        Set<String> exactKeys = exact.stream().map(ChunkHit::key).collect(Collectors.toSet());
+        m.recallSum += exact.isEmpty() ? 1.0
+                : hits.stream().filter(h -> exactKeys.contains(h.key())).count() / (double) exact.size();
+
+        // rerank: the best passage of each page, at most 3 pages
+        Map<String, ChunkHit> perPage = new LinkedHashMap<>();
+        hits.forEach(h -> perPage.putIfAbsent(h.documentId(), h));
+        List<ChunkHit> passages = perPage.values().stream().limit(3).toList();
+        String passageText = passages.stream()
+                .map(h -> "[" + h.documentId() + "] " + SearchCommand.snippet(h.content(), 400))
+                .collect(Collectors.joining("\n"));
+        String prompt = PROMPT_TEMPLATE.replace("{{question}}", q.term()).replace("{{passages}}", passageText);
+        String answer = passages.isEmpty() ? "No passage found." : firstSentence(passages.get(0)) + " (see "
+                + passages.stream().map(ChunkHit::documentId).collect(Collectors.joining(", ")) + ")";
+
+        JsonNode retrieved = Json.MAPPER.valueToTree(Map.of("hits", hits.stream().map(h -> Map.of(
+                "document", h.documentId(), "ordinal", h.ordinal(), "score", h.score())).toList()));
+        JsonNode reranked = Json.MAPPER.valueToTree(Map.of("passages", passages.stream().map(ChunkHit::key).toList()));
+        JsonNode answered = Json.MAPPER.valueToTree(Map.of("answer", answer, "promptChars", prompt.length()));
+        store.inTransaction(uow -> {
+            uow.triggers().fire(TRIGGER, Json.MAPPER.valueToTree(Map.of("question", q.term(), "runId", runId)));
+            uow.triggers().recordFlowsStarted(TRIGGER, 1);
+            uow.flowRuns().start(FLOW, runId, Instant.now(), 3, "demo");
+            List<NewFlowEvent> events = new ArrayList<>();
+            events.add(NewFlowEvent.of(runId, FLOW, "flow.started").data(Json.MAPPER.valueToTree(Map.of("question", q.term()))));
+            for (var step : List.of(Map.entry("retrieve", retrieved), Map.entry("rerank", reranked), Map.entry("answer", answered))) {
+                events.add(NewFlowEvent.of(runId, FLOW, "step.started").step(step.getKey(), step.getKey() + "-1").attempt(1));
+                events.add(NewFlowEvent.of(runId, FLOW, "step.completed").step(step.getKey(), step.getKey() + "-1").attempt(1)
+                        .data(step.getValue()));
+            }
+            events.add(NewFlowEvent.of(runId, FLOW, "flow.completed"));
+            uow.flowEvents().appendAll(events);
+            m.events += events.size();
+            uow.flowRuns().mergeSnapshot(FLOW, runId, Json.MAPPER.valueToTree(Map.of("context", Map.of(
+                    "retrieve", retrieved, "rerank", reranked, "answer", answered))));
+            for (int i = 0; i < 3; i++) {
+                uow.flowRuns().completeStep(FLOW, runId);
+            }
+            uow.flowRuns().transition(FLOW, runId, FlowRunStatus.COMPLETED);
+            uow.kv().set("knowledge-qa:answer:" + Chunk.sha256(q.term()).substring(0, 16),
+                    Json.MAPPER.valueToTree(Map.of("question", q.term(), "answer", answer,
+                            "sources", passages.stream().map(ChunkHit::documentId).toList())), answerTtl);
+        });
+        m.runs++;
+        m.cached++;
+    }
+
+    private static String firstSentence(ChunkHit h) {
+        String body = SearchCommand.snippet(h.content(), 1000);
+        int dot = body.indexOf(". ");
+        return dot > 0 && dot < 300 ? body.substring(0, dot + 1) : SearchCommand.snippet(h.content(), 300);
+    }
+
+    static double pct(List<Double> values, int p) {
+        if (values.isEmpty()) {
+            return 0;
+        }
+        List<Double> s = new ArrayList<>(values);
+        Collections.sort(s);
+        int i = (int) Math.ceil(p / 100.0 * s.size()) - 1;
+        return s.get(Math.max(0, Math.min(s.size() - 1, i)));
+    }
+
+    private static final class Metrics {
+        int hit1;
+        int hit10;
+        double recallSum;
+        int runs;
+        int events;
+        int cached;
+        final List<Double> hnswMs = new ArrayList<>();
+        final List<Double> exactMs = new ArrayList<>();
+        final List<Double> embedMs = new ArrayList<>();
+    }
+
+    /** Indents continuation lines of the ingest report under the step number. */
+    private static final class IndentingStream extends java.io.OutputStream {
+        private final PrintStream target;
+
+        IndentingStream(PrintStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            target.write(b);
+            if (b == '\n') {
+                target.print("   ");
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package dev.agentstore.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentstore.cli.ingest.Chunk;
+import dev.agentstore.cli.store.ChunkStore;
+import dev.agentstore.persistence.AgentStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code agentstore import FILE}: reads JSON Lines written by {@code agentstore export}, line by line, and writes them
+ * in batches; each batch is one transaction (all or nothing). A line that is not valid JSON, has an unknown type or
+ * misses a field is rejected and reported with its line number; so is every line of a batch the database refused.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Import JSON Lines from `agentstore export` in batches (each all-or-nothing), reporting rejected lines.")
+public final class ImportCommand implements Callable<Integer> {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final CliContext ctx;
+
+    @Mixin
+    ConnectionOptions db;
+
+    @Parameters(paramLabel = "FILE", description = "The JSON Lines file.")
+    Path file;
+
+    @Option(names = "--batch", defaultValue = "500", description = "Lines per transaction (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    ImportCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    private record Pending(long line, String kb, Chunk chunk, float[] vector) {
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (batch < 1) {
+            throw new CliException(ExitCodes.USAGE, "--batch must be at least 1", null, null);
+        }
+        if (!Files.isReadable(file)) {
+            throw new CliException(ExitCodes.CORPUS, file + " does not exist or is not readable", null, null);
+        }
+        Map<Long, String> rejected = new LinkedHashMap<>();
+        long imported = 0;
+        try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), true);
+             BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            ChunkStore chunks = Knowledge.chunkStore(store);
+            Set<String> bases = new HashSet<>();
+            List<Pending> pending = new ArrayList<>();
+            String text;
+            long lineNo = 0;
+            while ((text = in.readLine()) != null) {
+                lineNo++;
+                if (text.isBlank()) {
+                    continue;
+                }
+                try {
+                    Pending p = parse(lineNo, text);
+                    if (bases.add(p.kb())) {
+                        chunks.ensureBase(p.kb(), p.vector().length);
+                    }
+                    pending.add(p);
+                } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+                    rejected.put(lineNo, e.getMessage());
+                }
+                if (pending.size() >= batch) {
+                    imported += flush(chunks, pending, rejected);
+                }
+            }
+            imported += flush(chunks, pending, rejected);
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCodes.CORPUS, file + " does not exist", null, e);
+        }
+        ctx.out().println("imported " + imported + " line(s), rejected " + rejected.size());
+        rejected.forEach((line, why) -> ctx.out().println("  line " + line + ": " + why));
+        return rejected.isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL_IMPORT;
+    }
+
+    private static long flush(ChunkStore chunks, List<Pending> pending, Map<Long, String> rejected) {
+        if (pending.isEmpty()) {
+            return 0;
+        }
+        Map<String, List<Pending>> byKb = new LinkedHashMap<>();
+        pending.forEach(p -> byKb.computeIfAbsent(p.kb(), k -> new ArrayList<>()).add(p));
+        long ok = 0;
+        for (var e : byKb.entrySet()) {
+            try {
+                chunks.upsert(e.getKey(), e.getValue().stream().map(Pending::chunk).toList(),
+                        e.getValue().stream().map(Pending::vector).toList());
+                ok += e.getValue().size();
+            } catch (RuntimeException ex) {
+                e.getValue().forEach(p -> rejected.put(p.line(), "batch rejected by the database: " + ex.getMessage()));
+            }
+        }
+        pending.clear();
+        return ok;
+    }
+
+    private static Pending parse(long lineNo, String text) throws IOException {
+        JsonNode n;
+        try {
+            n = MAPPER.readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("not valid JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        String type = n.path("type").asText("");
+        if (!type.equals("chunk")) {
+            throw new IllegalArgumentException("unsupported type '" + type + "' (this build imports: chunk)");
+        }
+        String kb = required(n, "kb");
+        String doc = required(n, "document");
+        String content = required(n, "content");
+        if (!n.path("ordinal").canConvertToInt() || !n.path("ordinal").isIntegralNumber() || n.path("ordinal").asInt() < 0) {
+            throw new IllegalArgumentException("ordinal must be a non-negative integer");
+        }
+        JsonNode emb = n.path("embedding");
+        if (!emb.isArray() || emb.isEmpty()) {
+            throw new IllegalArgumentException("embedding must be a non-empty array of numbers");
+        }
+        float[] v = new float[emb.size()];
+        for (int i = 0; i < v.length; i++) {
+            if (!emb.get(i).isNumber()) {
+                throw new IllegalArgumentException("embedding[" + i + "] is not a number");
+            }
+            v[i] = (float) emb.get(i).asDouble();
+        }
+        String hash = Chunk.sha256(content);
+        return new Pending(lineNo, kb, new Chunk(doc, n.path("ordinal").asInt(), n.path("title").asText(null),
+                n.path("heading").asText(null), content, hash), v);
+    }
+
+    private static String required(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw new IllegalArgumentException("missing or blank field '" + field + "'");
+        }
+        return v.asText();
+    }
+}

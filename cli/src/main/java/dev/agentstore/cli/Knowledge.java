@@ -1,0 +1,130 @@
+package dev.agentstore.cli;
+
+import dev.agentstore.cli.embed.Embedder;
+import dev.agentstore.cli.ingest.Chunker;
+import dev.agentstore.cli.ingest.Corpus;
+import dev.agentstore.cli.ingest.Ingester;
+import dev.agentstore.cli.store.ChunkHit;
+import dev.agentstore.cli.store.ChunkStore;
+import dev.agentstore.cli.store.JdbcChunkStore;
+import dev.agentstore.persistence.AgentStore;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Ingest and search helpers shared by {@code ingest}, {@code search} and {@code demo}. */
+final class Knowledge {
+
+    /** Default knowledge base name. */
+    static final String DEFAULT_KB = "docs";
+    /** HNSW candidate list size for searches. */
+    static final int EF_SEARCH = 100;
+
+    private Knowledge() {
+    }
+
+    static ChunkStore chunkStore(AgentStore store) {
+        return new JdbcChunkStore(store.dataSource(), EF_SEARCH);
+    }
+
+    /**
+     * Runs an ingest with a shutdown hook that, on Ctrl-C, says what was committed and how to resume.
+     */
+    static Ingester.Report ingest(ChunkStore chunks, Embedder embedder, String kb, Corpus corpus, int batchSize,
+                                  boolean progress, PrintStream err) {
+        Ingester ingester = new Ingester(chunks, embedder, new Chunker(), batchSize, progress ? err : null);
+        Thread hook = new Thread(() -> {
+            err.println();
+            err.println("interrupted: " + ingester.committedChunks() + " chunk(s) in " + ingester.committedBatches()
+                    + " batch(es) were committed and stay in knowledge base " + kb + ".");
+            err.println("hint: rerun the same command to resume; stored chunks are not embedded again (exit code "
+                    + ExitCodes.INTERRUPTED + ")");
+        }, "ingest-interrupted");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return ingester.ingest(kb, corpus);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs
+            }
+        }
+    }
+
+    static void printReport(PrintStream out, String kb, Ingester.Report r) {
+        out.printf(Locale.ROOT, "ingested %d file(s) into knowledge base %s: %d chunk(s), %d embedded and written,"
+                        + " %d unchanged (not embedded again), %d stale deleted, %d batch(es)%n",
+                r.files(), kb, r.chunks(), r.embedded(), r.unchanged(), r.deleted(), r.batches());
+        out.printf(Locale.ROOT, "time: total %s = extraction %s + embedding %s + database %s%s%n",
+                secs(r.total()), secs(r.extraction()), secs(r.embedding()), secs(r.database()),
+                r.embedded() == 0 ? "" : String.format(Locale.ROOT, " (%.1f chunks/s embedded)",
+                        r.embedded() / Math.max(1e-9, r.embedding().toNanos() / 1e9)));
+    }
+
+    static String secs(Duration d) {
+        return String.format(Locale.ROOT, "%.1f s", d.toNanos() / 1e9);
+    }
+
+    /**
+     * Maximal marginal relevance over candidates that carry their embeddings.
+     *
+     * @param query      the query vector
+     * @param candidates hits with embeddings, best first
+     * @param k          how many to keep
+     * @param lambda     relevance weight in [0, 1] (1: pure relevance)
+     */
+    static List<ChunkHit> mmr(float[] query, List<ChunkHit> candidates, int k, double lambda) {
+        List<ChunkHit> pool = new ArrayList<>(candidates);
+        List<ChunkHit> chosen = new ArrayList<>();
+        while (chosen.size() < k && !pool.isEmpty()) {
+            ChunkHit best = null;
+            double bestScore = Double.NEGATIVE_INFINITY;
+            for (ChunkHit c : pool) {
+                double rel = cosine(query, c.embedding());
+                double red = 0;
+                for (ChunkHit s : chosen) {
+                    red = Math.max(red, cosine(c.embedding(), s.embedding()));
+                }
+                double score = lambda * rel - (1 - lambda) * red;
+                if (score > bestScore) {
+                    bestScore = score;
+                    best = c;
+                }
+            }
+            chosen.add(best);
+            pool.remove(best);
+        }
+        return chosen;
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    static Map<String, String> parseFilters(List<String> filters) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (String f : filters) {
+            int eq = f.indexOf('=');
+            String key = eq < 0 ? "" : f.substring(0, eq).trim();
+            if (!List.of("document", "title", "heading").contains(key)) {
+                throw new CliException(ExitCodes.USAGE, "bad --filter '" + f + "'",
+                        "use document=PAGE, title=TITLE or heading=HEADING (exact match)", null);
+            }
+            out.put(key, f.substring(eq + 1).trim());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.agentstore.cli.ingest;
+
+import dev.agentstore.cli.embed.Embedder;
+import dev.agentstore.cli.store.ChunkStore;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The ingest pipeline: extract (jsoup / text) → chunk → embed → upsert, in batches, each batch committed on its own.
+ * Incremental: a chunk whose (document, ordinal) already holds the same content hash is neither embedded nor written
+ * again, so a rerun over an unchanged corpus only reads, and an interrupted run resumes where its last committed batch
+ * ended. Chunks left over from a document that got shorter are deleted.
+ */
+public final class Ingester {
+
+    /**
+     * What an ingest did.
+     *
+     * @param files      files read
+     * @param chunks     chunks in the corpus
+     * @param embedded   chunks embedded and written by this run
+     * @param unchanged  chunks already stored with the same content hash (not embedded again)
+     * @param deleted    stale chunks deleted
+     * @param batches    batches committed
+     * @param extraction time reading files, extracting text and chunking
+     * @param embedding  time embedding
+     * @param database   time reading stored hashes and writing chunks
+     * @param total      wall-clock time
+     */
+    public record Report(int files, int chunks, int embedded, int unchanged, int deleted, int batches,
+                         Duration extraction, Duration embedding, Duration database, Duration total) {
+    }
+
+    private final ChunkStore store;
+    private final Embedder embedder;
+    private final Chunker chunker;
+    private final int batchSize;
+    private final PrintStream progressOut;
+    private final AtomicInteger committedChunks = new AtomicInteger();
+    private final AtomicInteger committedBatches = new AtomicInteger();
+
+    /**
+     * @param store       where chunks go
+     * @param embedder    the embedding model
+     * @param chunker     the chunker
+     * @param batchSize   chunks per embedded-and-committed batch; at least 1
+     * @param progressOut where the progress bar is drawn, or {@code null} for none
+     */
+    public Ingester(ChunkStore store, Embedder embedder, Chunker chunker, int batchSize, PrintStream progressOut) {
+        this.store = Objects.requireNonNull(store);
+        this.embedder = Objects.requireNonNull(embedder);
+        this.chunker = Objects.requireNonNull(chunker);
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, was " + batchSize);
+        }
+        this.batchSize = batchSize;
+        this.progressOut = progressOut;
+    }
+
+    /** @return chunks committed so far by this ingester (readable from another thread, e.g. a shutdown hook) */
+    public int committedChunks() {
+        return committedChunks.get();
+    }
+
+    /** @return batches committed so far by this ingester */
+    public int committedBatches() {
+        return committedBatches.get();
+    }
+
+    /**
+     * @param kb     the knowledge base (created if missing)
+     * @param corpus the files
+     * @return counts and the time split
+     * @throws Corpus.CorpusException when a file cannot be read, or the corpus holds no text at all
+     */
+    public Report ingest(String kb, Corpus corpus) {
+        long start = System.nanoTime();
+        long extractNs = 0;
+        long embedNs = 0;
+        long dbNs = 0;
+        int chunks = 0;
+        int unchanged = 0;
+        int deleted = 0;
+        int embedded = 0;
+
+        long t = System.nanoTime();
+        store.ensureBase(kb, embedder.dimension());
+        Map<String, String> stored = store.storedHashes(kb);
+        dbNs += System.nanoTime() - t;
+
+        List<Chunk> pending = new ArrayList<>();
+        try (ProgressBar bar = progressBar(corpus.files().size())) {
+            for (Corpus.SourceFile file : corpus.files()) {
+                t = System.nanoTime();
+                List<Chunk> docChunks = chunker.chunk(corpus.extract(file));
+                extractNs += System.nanoTime() - t;
+                chunks += docChunks.size();
+                for (Chunk c : docChunks) {
+                    if (c.contentHash().equals(stored.get(c.documentId() + "#" + c.ordinal()))) {
+                        unchanged++;
+                    } else {
+                        pending.add(c);
+                    }
+                }
+                if (stored.containsKey(file.id() + "#" + docChunks.size())) {
+                    t = System.nanoTime();
+                    deleted += store.deleteFrom(kb, file.id(), docChunks.size());
+                    dbNs += System.nanoTime() - t;
+                }
+                while (pending.size() >= batchSize) {
+                    List<Chunk> batch = new ArrayList<>(pending.subList(0, batchSize));
+                    pending.subList(0, batchSize).clear();
+                    long[] times = writeBatch(kb, batch);
+                    embedNs += times[0];
+                    dbNs += times[1];
+                    embedded += batch.size();
+                }
+                if (bar != null) {
+                    bar.step();
+                    bar.setExtraMessage(" chunks " + chunks + ", embedded " + embedded);
+                }
+            }
+            if (!pending.isEmpty()) {
+                long[] times = writeBatch(kb, pending);
+                embedNs += times[0];
+                dbNs += times[1];
+                embedded += pending.size();
+                if (bar != null) {
+                    bar.setExtraMessage(" chunks " + chunks + ", embedded " + embedded);
+                }
+            }
+        }
+        if (chunks == 0) {
+            throw new Corpus.CorpusException("the corpus (" + corpus.files().size() + " file(s)) holds no text to ingest");
+        }
+        return new Report(corpus.files().size(), chunks, embedded, unchanged, deleted, committedBatches.get(),
+                Duration.ofNanos(extractNs), Duration.ofNanos(embedNs), Duration.ofNanos(dbNs),
+                Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private long[] writeBatch(String kb, List<Chunk> batch) {
+        long t = System.nanoTime();
+        List<float[]> vectors = embedder.embedAll(batch.stream().map(Chunk::content).toList());
+        long embedNs = System.nanoTime() - t;
+        t = System.nanoTime();
+        store.upsert(kb, batch, vectors);
+        long dbNs = System.nanoTime() - t;
+        committedChunks.addAndGet(batch.size());
+        committedBatches.incrementAndGet();
+        return new long[] {embedNs, dbNs};
+    }
+
+    private ProgressBar progressBar(int files) {
+        if (progressOut == null) {
+            return null;
+        }
+        return new ProgressBarBuilder()
+                .setTaskName("ingest")
+                .setInitialMax(files)
+                .setUnit(" files", 1)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500)
+                .showSpeed()
+                .setConsumer(new ConsoleProgressBarConsumer(progressOut))
+                .build();
+    }
+}

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentstore.cli.ingest.Chunk;
 import dev.agentstore.cli.store.ChunkStore;
+import dev.agentstore.cli.store.JdbcChunkStore;
 import dev.agentstore.persistence.AgentStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,6 +78,10 @@ public final class ImportCommand implements Callable<Integer> {
                 }
                 try {
                     Pending p = parse(lineNo, text);
+                    if (p.vector().length != JdbcChunkStore.DIMENSION) {
+                        throw new IllegalArgumentException("embedding has " + p.vector().length
+                                + " dimensions, knowledge base " + p.kb() + " holds " + JdbcChunkStore.DIMENSION);
+                    }
                     if (bases.add(p.kb())) {
                         chunks.ensureBase(p.kb(), p.vector().length);
                     }

@@ -8,7 +8,8 @@ import java.util.Objects;
  * Cuts a document into chunks of about {@code targetChars} characters on section and paragraph boundaries. A chunk
  * never spans two sections; inside a section, consecutive paragraphs fill a chunk, and the next chunk starts with
  * the last {@code overlapChars} characters (at a word boundary) of the previous one, so a passage cut at a boundary
- * is still found whole. A paragraph longer than the target is cut at sentence ends, or else at spaces.
+ * is still found whole. A section shorter than {@value #MIN_SECTION} characters is not a chunk of its own: it is carried,
+ * with its heading, into the first chunk of the next section (or, for the last section, emitted as it is). A paragraph longer than the target is cut at sentence ends, or else at spaces.
  * Every chunk's text begins with a context line {@code title — heading}, which is embedded with it.
  */
 public final class Chunker {
@@ -17,6 +18,8 @@ public final class Chunker {
     public static final int DEFAULT_TARGET = 800;
     /** Default overlap, in characters. */
     public static final int DEFAULT_OVERLAP = 150;
+    /** Sections shorter than this (characters) are merged into the next section. */
+    public static final int MIN_SECTION = 250;
 
     private final int targetChars;
     private final int overlapChars;
@@ -47,19 +50,34 @@ public final class Chunker {
     public List<Chunk> chunk(SourceDocument doc) {
         List<Chunk> out = new ArrayList<>();
         List<String> section = new ArrayList<>();
+        List<String> carried = new ArrayList<>();
         String heading = null;
         for (Block b : doc.blocks()) {
             if (heading != null && !Objects.equals(heading, b.heading())) {
-                emitSection(doc, heading, section, out);
+                int length = section.stream().mapToInt(String::length).sum();
+                if (length < MIN_SECTION) {
+                    // too small to stand alone: goes, with its heading, into the next section's first chunk
+                    carried.add(heading.equals(doc.title()) ? String.join("\n", section)
+                            : heading + "\n" + String.join("\n", section));
+                } else {
+                    emitSection(doc, heading, concat(carried, section), out);
+                    carried.clear();
+                }
                 section.clear();
             }
             heading = b.heading();
             section.add(b.text());
         }
         if (heading != null) {
-            emitSection(doc, heading, section, out);
+            emitSection(doc, heading, concat(carried, section), out);
         }
         return out;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private void emitSection(SourceDocument doc, String heading, List<String> paragraphs, List<Chunk> out) {

@@ -171,7 +171,7 @@ public final class Ingester {
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(500)
                 .showSpeed()
-                .setConsumer(new ConsoleProgressBarConsumer(progressOut))
+                .setConsumer(new ConsoleProgressBarConsumer(progressOut, 130))
                 .build();
     }
 }

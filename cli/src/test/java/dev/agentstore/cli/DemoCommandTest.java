@@ -1,0 +1,53 @@
+package dev.agentstore.cli;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DemoCommandTest {
+
+    private static CliRunner cli;
+
+    @BeforeAll
+    static void setUp() {
+        cli = new CliRunner(DemoCommandTest.class);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        cli.close();
+    }
+
+    @Test
+    void demoRunsTheKnowledgeQaFlowPerQuestionAndReportsQuality(@TempDir Path dir) throws IOException {
+        TestCorpus.write(dir);
+        CliRunner.Result r = cli.run("demo", "--corpus", dir.toString(), "--no-progress");
+        assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+        assertThat(r.out()).contains("asking 4 of 4 labelled index terms")
+                .containsPattern("hit@1 +[01]\\.\\d{3}").containsPattern("hit@10 +\\d\\.\\d{3}")
+                .containsPattern("recall@10 +1\\.000").contains("p50").contains("p99")
+                .containsPattern("flow_runs\\s+4\\s");
+        assertThat(cli.queryLong("SELECT count(*) FROM flow_runs WHERE flow_name = 'knowledge-qa' AND status = 'COMPLETED'")).isEqualTo(4);
+        assertThat(cli.queryLong("SELECT count(*) FROM flow_events WHERE type = 'step.completed'")).isEqualTo(12);
+        assertThat(cli.queryLong("SELECT count(*) FROM kv_entries WHERE \"key\" LIKE 'knowledge-qa:answer:%' AND expires_at > now()")).isEqualTo(4);
+        assertThat(cli.queryLong("SELECT count(*) FROM scheduler_jobs WHERE id = 'knowledge-qa-nightly-reindex'")).isEqualTo(1);
+
+        // a second run reuses the stored chunks and the registrations
+        CliRunner.Result again = cli.run("demo", "--corpus", dir.toString(), "--no-progress", "--questions", "2");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("0 embedded and written").contains("asking 2 of 4");
+    }
+
+    @Test
+    void demoWithoutTheManualSaysHowToInstallIt(@TempDir Path dir) {
+        CliRunner.Result r = cli.run("demo", "--corpus", dir.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.CORPUS);
+        assertThat(r.err()).contains("bookindex.html").contains("setup-corpus.sh");
+    }
+}

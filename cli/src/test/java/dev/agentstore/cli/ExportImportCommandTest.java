@@ -1,0 +1,68 @@
+package dev.agentstore.cli;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ExportImportCommandTest {
+
+    private static CliRunner source;
+    private static CliRunner target;
+
+    @BeforeAll
+    static void setUp() {
+        source = new CliRunner(ExportImportCommandTest.class);
+        target = new CliRunner(ExportImportCommandTest.class);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        source.close();
+        target.close();
+    }
+
+    @Test
+    void exportedChunksImportIntoAnotherSchemaAndSearchTheSame(@TempDir Path dir) throws IOException {
+        TestCorpus.write(dir);
+        assertThat(source.run("ingest", "--kb", "manual", "--exclude", "bookindex.html", "--no-progress", dir.toString()).exitCode()).isZero();
+        long chunks = source.queryLong("SELECT count(*) FROM cli_chunks");
+        Path file = dir.resolve("export.jsonl");
+        CliRunner.Result export = source.run("export", "-o", file.toString());
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(Files.readAllLines(file)).hasSize((int) chunks).allMatch(l -> l.startsWith("{\"type\":\"chunk\""));
+
+        CliRunner.Result imported = target.run("import", "--batch", "3", file.toString());
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.out()).contains("imported " + chunks + " line(s), rejected 0");
+        assertThat(target.queryLong("SELECT count(*) FROM cli_chunks")).isEqualTo(chunks);
+        assertThat(target.run("search", "--kb", "manual", "--k", "1", "vacuum freezes transaction identifiers").out())
+                .isEqualTo(source.run("search", "--kb", "manual", "--k", "1", "vacuum freezes transaction identifiers").out());
+    }
+
+    @Test
+    void badLinesAreRejectedWithTheirLineNumbersAndGoodOnesImported(@TempDir Path dir) throws IOException {
+        String vector = "[" + "0.1,".repeat(383) + "0.2]";
+        Path file = dir.resolve("mixed.jsonl");
+        Files.write(file, List.of(
+                "{\"type\":\"chunk\",\"kb\":\"mixed\",\"document\":\"a.html\",\"ordinal\":0,\"content\":\"alpha\",\"embedding\":" + vector + "}",
+                "{not json",
+                "{\"type\":\"record\",\"id\":\"r1\"}",
+                "{\"type\":\"chunk\",\"kb\":\"mixed\",\"document\":\"b.html\",\"ordinal\":0,\"content\":\"beta\",\"embedding\":[1,2,3]}",
+                "{\"type\":\"chunk\",\"kb\":\"mixed\",\"document\":\"c.html\",\"ordinal\":0,\"embedding\":" + vector + "}",
+                "{\"type\":\"chunk\",\"kb\":\"mixed\",\"document\":\"d.html\",\"ordinal\":1,\"content\":\"delta\",\"embedding\":" + vector + "}"));
+        CliRunner.Result r = target.run("import", file.toString());
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.PARTIAL_IMPORT);
+        assertThat(r.out()).contains("imported 2 line(s), rejected 4")
+                .contains("line 2: not valid JSON").contains("line 3: unsupported type 'record'")
+                .contains("line 4: embedding has 3 dimensions, knowledge base mixed holds 384").contains("line 5: missing or blank field 'content'");
+        assertThat(target.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'mixed'")).isEqualTo(2);
+    }
+}

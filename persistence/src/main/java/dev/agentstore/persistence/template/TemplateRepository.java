@@ -33,7 +33,10 @@ import java.util.function.Supplier;
  * {@link dev.agentstore.domain.ConcurrencyConflictException} instead of writing a duplicate. The lock is held until
  * the caller's transaction ends, so keep transactions that define templates short. Defining several identifiers in
  * one transaction in different orders in concurrent transactions can deadlock; PostgreSQL then fails one of them
- * with a {@code ConcurrencyConflictException} (retry with {@code fromTransactionWithRetry}).
+ * with a {@code ConcurrencyConflictException} (retry with {@code fromTransactionWithRetry}). Each identifier
+ * defined in a transaction holds one lock until its end; PostgreSQL's shared lock table is sized by
+ * {@code max_locks_per_transaction} (64 per connection by default, shared by all), so import thousands of templates
+ * in transactions of a few hundred.
  *
  * <p><b>Listing.</b> {@link #listLatest} pages by keyset, the cursor being the last identifier of the previous
  * page: {@code SELECT DISTINCT ON (identifier) ... WHERE identifier > ? ORDER BY identifier, revision DESC LIMIT n}

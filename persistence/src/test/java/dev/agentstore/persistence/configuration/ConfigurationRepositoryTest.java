@@ -278,7 +278,7 @@ class ConfigurationRepositoryTest {
             start.countDown();
             List<Integer> revisions = new ArrayList<>();
             for (Future<List<Integer>> f : futures) {
-                revisions.addAll(f.get(60, TimeUnit.SECONDS));
+                revisions.addAll(f.get(300, TimeUnit.SECONDS));
             }
             int n = threads * perThread;
             assertThat(revisions).containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, n).boxed().toList());

@@ -75,7 +75,7 @@ class TemplateConcurrencyTest {
             start.countDown();
             List<Integer> all = new ArrayList<>();
             for (Future<List<Integer>> f : futures) {
-                all.addAll(f.get(60, TimeUnit.SECONDS));
+                all.addAll(f.get(300, TimeUnit.SECONDS));
             }
             return all;
         } finally {

@@ -53,10 +53,8 @@ class RecordGinIndexTest {
     private static String explain(AgentStore store, Filter filter) {
         SqlFragment where = new QueryRenderer(RecordRepository.FIELDS).where(filter, ParameterStyle.ORDINAL, 1);
         return store.fromTransaction(uow -> {
-            var q = uow.entityManager().createNativeQuery("EXPLAIN SELECT r.id FROM records r WHERE " + where.sql());
-            for (int i = 0; i < where.parameters().size(); i++) {
-                q.setParameter(i + 1, where.parameters().get(i));
-            }
+            var q = where.bind(uow.entityManager().createNativeQuery("EXPLAIN SELECT r.id FROM records r WHERE "
+                    + where.sql()), 1);
             return ((List<?>) q.getResultList()).stream().map(String::valueOf).collect(Collectors.joining("\n"));
         });
     }

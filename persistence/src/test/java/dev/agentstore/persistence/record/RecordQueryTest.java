@@ -70,7 +70,8 @@ class RecordQueryTest {
                         + "\"tags\":[\"vip\"]}", "{}"),
                 rec("p4", "{\"name\":\"Dave\",\"age\":\"11\",\"city\":\"Paris\",\"born\":\"not a date\"}",
                         "{\"source\":\"web\"}"),
-                rec("p5", "{\"name\":\"Eve\",\"age\":9.5,\"extra\":{\"deep\":{\"x\":1}}}", "{\"level\":3}"))));
+                rec("p5", "{\"name\":\"Eve\",\"age\":9.5,\"born\":\"2015-13-01\",\"day\":\"2015-03-01x\","
+                        + "\"extra\":{\"deep\":{\"x\":1}}}", "{\"level\":3}"))));
     }
 
     @Test
@@ -95,6 +96,10 @@ class RecordQueryTest {
         assertThat(ids(eq("data.born", carol))).as("12:00+02:00 is 10:00Z").containsExactly("p3");
         assertThat(ids(eq("data.day", LocalDate.of(2015, 3, 1)))).containsExactly("p1");
         assertThat(ids(lt("data.born", LocalDate.of(2015, 1, 1)))).containsExactly("p2", "p3");
+        assertThat(ids(gt("data.born", Instant.EPOCH))).as("'not a date' and month 13 do not match")
+                .containsExactly("p1", "p2", "p3");
+        assertThat(ids(lt("data.day", LocalDate.of(2100, 1, 1)))).as("'2015-03-01x' is not a date")
+                .containsExactly("p1");
     }
 
     @Test

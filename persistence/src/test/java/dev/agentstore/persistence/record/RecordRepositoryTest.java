@@ -12,6 +12,7 @@ import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
 import dev.agentstore.persistence.query.Filter;
+import dev.agentstore.persistence.query.Query;
 import io.hypersistence.utils.jdbc.validator.SQLStatementCountValidator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -247,6 +248,14 @@ class RecordRepositoryTest {
         });
         assertThat(seen.data()).isEqualTo(json("{\"v\":2}"));
         assertThat(seen.version()).isEqualTo(1);
+    }
+
+    @Test
+    void aDateLikeStringThatIsNoDateMakesATimestampComparisonInvalidInput(AgentStore store) {
+        store.inTransaction(uow -> uow.records().create("date:1", json("{\"at\":\"2023-02-30\"}"), null));
+        assertThatThrownBy(() -> store.inTransaction(uow -> uow.records().search(
+                Query.where(Filter.lt("data.at", java.time.Instant.now())))))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("search Records");
     }
 
     private static Optional<Record> get(AgentStore store, String id) {

@@ -61,7 +61,8 @@ public final class AgentStore implements AutoCloseable {
             Flow.class, FlowRun.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
             KvEntry.class,
             Template.class,
-            ConfigurationSnapshot.class);
+            ConfigurationSnapshot.class,
+            dev.agentstore.domain.record.Record.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;

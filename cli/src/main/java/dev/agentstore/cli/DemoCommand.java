@@ -53,6 +53,7 @@ public final class DemoCommand implements Callable<Integer> {
     static final String FLOW = "knowledge-qa";
     static final String TRIGGER = "knowledge-qa-questions";
     static final String REINDEX_JOB = "knowledge-qa-nightly-reindex";
+    static final String PROMPT_ID = "knowledge-qa-prompt";
     static final String DEFAULT_CORPUS = "/usr/share/doc/postgresql-doc-15/html";
     static final String PROMPT_TEMPLATE = """
             You answer questions about PostgreSQL 15 from the manual.
@@ -137,8 +138,17 @@ public final class DemoCommand implements Callable<Integer> {
                     uow.schedulerJobs().schedule(REINDEX_JOB, "Nightly re-index of " + kb, "0 3 * * *", null,
                             Json.of("config", Map.of("command", "ingest", "kb", kb, "corpus", dir.toString())), 3);
                 }
+                // the prompt as a stored template (a new revision only when its text changed) and the flow's settings
+                if (uow.templates().latest(PROMPT_ID).map(t -> !t.content().equals(PROMPT_TEMPLATE)).orElse(true)) {
+                    uow.templates().define(PROMPT_ID, PROMPT_TEMPLATE, "Prompt of the knowledge-qa flow",
+                            Json.of("variables", Map.of("question", "the user's question", "passages", "retrieved passages")),
+                            Json.of("meta", Map.of("flow", FLOW)));
+                }
+                uow.configurations().define(FLOW, Json.of("content", Map.of("kb", kb, "k", 10, "rerankPages", 3,
+                        "efSearch", Knowledge.EF_SEARCH, "embedder", embedder.name(), "answerTtl", answerTtl.toString())));
             });
-            out.println("3. registered flow " + FLOW + ", trigger " + TRIGGER + " and job " + REINDEX_JOB + " (cron 0 3 * * *)");
+            out.println("3. registered flow " + FLOW + ", trigger " + TRIGGER + ", job " + REINDEX_JOB
+                    + " (cron 0 3 * * *), prompt template " + PROMPT_ID + " and configuration " + FLOW);
 
             // 4. questions
             Set<String> corpusPages = docs.files().stream().map(Corpus.SourceFile::id).collect(Collectors.toSet());
@@ -210,15 +220,16 @@ public final class DemoCommand implements Callable<Integer> {
         String passageText = passages.stream()
                 .map(h -> "[" + h.documentId() + "] " + SearchCommand.snippet(h.content(), 400))
                 .collect(Collectors.joining("\n"));
-        String prompt = PROMPT_TEMPLATE.replace("{{question}}", q.term()).replace("{{passages}}", passageText);
         String answer = passages.isEmpty() ? "No passage found." : firstSentence(passages.get(0)) + " (see "
                 + passages.stream().map(ChunkHit::documentId).collect(Collectors.joining(", ")) + ")";
 
         JsonNode retrieved = Json.MAPPER.valueToTree(Map.of("hits", hits.stream().map(h -> Map.of(
                 "document", h.documentId(), "ordinal", h.ordinal(), "score", h.score())).toList()));
         JsonNode reranked = Json.MAPPER.valueToTree(Map.of("passages", passages.stream().map(ChunkHit::key).toList()));
-        JsonNode answered = Json.MAPPER.valueToTree(Map.of("answer", answer, "promptChars", prompt.length()));
         store.inTransaction(uow -> {
+            String prompt = uow.templates().latest(PROMPT_ID).orElseThrow()
+                    .render(Map.of("question", q.term(), "passages", passageText));
+            JsonNode answered = Json.MAPPER.valueToTree(Map.of("answer", answer, "prompt", prompt));
             uow.triggers().fire(TRIGGER, Json.MAPPER.valueToTree(Map.of("question", q.term(), "runId", runId)));
             uow.triggers().recordFlowsStarted(TRIGGER, 1);
             uow.flowRuns().start(FLOW, runId, Instant.now(), 3, "demo");

@@ -1,5 +1,6 @@
 package dev.agentstore.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,21 +21,35 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code agentstore export}: writes data as JSON Lines, one object per line with a {@code type} field, streamed from
- * a server-side cursor (never loaded whole). This build exports {@code chunk} lines (knowledge chunks with their
- * vectors); records, memories, templates and configurations follow when their repositories are in the build.
+ * {@code agentstore export}: writes data as JSON Lines, one object per line with a {@code type} field
+ * ({@code record}, {@code template}, {@code configuration}, {@code chunk}), streamed from server-side cursors (500 rows
+ * at a time, never loaded whole), in a stable order (templates and configurations by identifier and revision, so an
+ * import replays their history in order). A type whose table is not in the schema is skipped.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export knowledge chunks as JSON Lines (streamed), for `agentstore import` into another store.")
+        description = "Export records, templates, configurations and knowledge chunks as JSON Lines (streamed).")
 public final class ExportCommand implements Callable<Integer> {
 
-    private static final String CHUNKS = """
-            SELECT kb, document_id, ordinal, title, heading, content, content_hash, embedding::text
-            FROM cli_chunks WHERE (?::text IS NULL OR kb = ?) ORDER BY kb, document_id, ordinal
-            """;
+    /** The exportable types and the SQL that streams each (no user values besides the bound kb). */
+    static final Map<String, String> QUERIES = new LinkedHashMap<>();
+
+    static {
+        QUERIES.put("record", "SELECT id, data::text, metadata::text FROM records ORDER BY id");
+        QUERIES.put("template", "SELECT identifier, revision, description, content, variables::text, meta::text"
+                + " FROM templates ORDER BY identifier, revision");
+        QUERIES.put("configuration", "SELECT identifier, revision, content::text FROM configurations"
+                + " ORDER BY identifier, revision");
+        QUERIES.put("chunk", "SELECT kb, document_id, ordinal, title, heading, content, content_hash, embedding::text"
+                + " FROM cli_chunks WHERE (?::text IS NULL OR kb = ?) ORDER BY kb, document_id, ordinal");
+    }
+
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final CliContext ctx;
@@ -42,7 +57,11 @@ public final class ExportCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions db;
 
-    @Option(names = "--kb", description = "Only this knowledge base (default: all).")
+    @Option(names = "--types", split = ",", paramLabel = "TYPE",
+            description = "What to export: record, template, configuration, chunk (default: all).")
+    List<String> types = new ArrayList<>(QUERIES.keySet());
+
+    @Option(names = "--kb", description = "Only the chunks of this knowledge base (default: all).")
     String kb;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write here instead of standard output.")
@@ -54,22 +73,70 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        for (String t : types) {
+            if (!QUERIES.containsKey(t)) {
+                throw new CliException(ExitCodes.USAGE, "unknown type '" + t + "'", "use " + String.join(", ", QUERIES.keySet()), null);
+            }
+        }
         try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), true)) {
-            Knowledge.chunkStore(store).ensureBase(kb == null ? Knowledge.DEFAULT_KB : kb, 384);
             Writer w = output == null
                     ? new BufferedWriter(new OutputStreamWriter(ctx.out(), StandardCharsets.UTF_8))
                     : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
-            long lines = 0;
+            Map<String, Long> counts = new LinkedHashMap<>();
             try (Connection c = store.dataSource().getConnection()) {
-                c.setAutoCommit(false); // a cursor: rows are fetched 500 at a time
-                try (PreparedStatement ps = c.prepareStatement(CHUNKS)) {
-                    ps.setFetchSize(500);
-                    ps.setString(1, kb);
-                    ps.setString(2, kb);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            ObjectNode line = MAPPER.createObjectNode();
-                            line.put("type", "chunk");
+                c.setAutoCommit(false); // cursors: rows are fetched 500 at a time
+                for (String type : types) {
+                    if (!tableExists(c, table(type))) {
+                        continue;
+                    }
+                    counts.put(type, export(c, type, w));
+                }
+                c.commit();
+            } catch (SQLException e) {
+                throw new CliException(ExitCodes.FAILURE, "export failed: " + e.getMessage(), null, e);
+            } finally {
+                w.flush();
+                if (output != null) {
+                    w.close();
+                }
+            }
+            ctx.err().println("exported " + counts + (output == null ? "" : " to " + output));
+            return ExitCodes.OK;
+        }
+    }
+
+    private long export(Connection c, String type, Writer w) throws SQLException, IOException {
+        long lines = 0;
+        try (PreparedStatement ps = c.prepareStatement(QUERIES.get(type))) {
+            ps.setFetchSize(500);
+            if (type.equals("chunk")) {
+                ps.setString(1, kb);
+                ps.setString(2, kb);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ObjectNode line = MAPPER.createObjectNode();
+                    line.put("type", type);
+                    switch (type) {
+                        case "record" -> {
+                            line.put("id", rs.getString(1));
+                            line.set("data", json(rs.getString(2)));
+                            line.set("metadata", json(rs.getString(3)));
+                        }
+                        case "template" -> {
+                            line.put("identifier", rs.getString(1));
+                            line.put("revision", rs.getInt(2));
+                            line.put("description", rs.getString(3));
+                            line.put("content", rs.getString(4));
+                            line.set("variables", json(rs.getString(5)));
+                            line.set("meta", json(rs.getString(6)));
+                        }
+                        case "configuration" -> {
+                            line.put("identifier", rs.getString(1));
+                            line.put("revision", rs.getInt(2));
+                            line.set("content", json(rs.getString(3)));
+                        }
+                        default -> {
                             line.put("kb", rs.getString(1));
                             line.put("document", rs.getString(2));
                             line.put("ordinal", rs.getInt(3));
@@ -81,23 +148,37 @@ public final class ExportCommand implements Callable<Integer> {
                             for (float f : new PGvector(rs.getString(8)).toArray()) {
                                 emb.add(f);
                             }
-                            w.write(MAPPER.writeValueAsString(line));
-                            w.write('\n');
-                            lines++;
                         }
                     }
-                }
-                c.commit();
-            } catch (SQLException e) {
-                throw new CliException(ExitCodes.FAILURE, "export failed: " + e.getMessage(), null, e);
-            } finally {
-                w.flush();
-                if (output != null) {
-                    w.close();
+                    w.write(MAPPER.writeValueAsString(line));
+                    w.write('\n');
+                    lines++;
                 }
             }
-            ctx.err().println("exported " + lines + " line(s)" + (output == null ? "" : " to " + output));
-            return ExitCodes.OK;
         }
+        return lines;
+    }
+
+    private static String table(String type) {
+        return switch (type) {
+            case "record" -> "records";
+            case "template" -> "templates";
+            case "configuration" -> "configurations";
+            default -> "cli_chunks";
+        };
+    }
+
+    private static boolean tableExists(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static JsonNode json(String text) throws IOException {
+        return MAPPER.readTree(text);
     }
 }

@@ -27,8 +27,10 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code agentstore import FILE}: reads JSON Lines written by {@code agentstore export}, line by line, and writes them
- * in batches; each batch is one transaction (all or nothing). A line that is not valid JSON, has an unknown type or
- * misses a field is rejected and reported with its line number; so is every line of a batch the database refused.
+ * in batches: the records, templates and configurations of a batch in one transaction through the repositories
+ * (records upserted by id; templates and configurations appended as new revisions, in file order), its chunks in
+ * another. Each is all or nothing. A line that is not valid JSON, has an unknown type or misses a field is rejected
+ * and reported with its line number; so is every line of a batch the database refused.
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Import JSON Lines from `agentstore export` in batches (each all-or-nothing), reporting rejected lines.")
@@ -54,6 +56,10 @@ public final class ImportCommand implements Callable<Integer> {
     private record Pending(long line, String kb, Chunk chunk, float[] vector) {
     }
 
+    /** A record, template or configuration line, written through the repositories. */
+    private record Entity(long line, String type, JsonNode node) {
+    }
+
     @Override
     public Integer call() throws IOException {
         if (batch < 1) {
@@ -62,13 +68,14 @@ public final class ImportCommand implements Callable<Integer> {
         if (!Files.isReadable(file)) {
             throw new CliException(ExitCodes.CORPUS, file + " does not exist or is not readable", null, null);
         }
-        Map<Long, String> rejected = new LinkedHashMap<>();
+        Map<Long, String> rejected = new java.util.TreeMap<>();
         long imported = 0;
         try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), true);
              BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             ChunkStore chunks = Knowledge.chunkStore(store);
             Set<String> bases = new HashSet<>();
             List<Pending> pending = new ArrayList<>();
+            List<Entity> entities = new ArrayList<>();
             String text;
             long lineNo = 0;
             while ((text = in.readLine()) != null) {
@@ -77,7 +84,17 @@ public final class ImportCommand implements Callable<Integer> {
                     continue;
                 }
                 try {
-                    Pending p = parse(lineNo, text);
+                    JsonNode node = readLine(text);
+                    String type = node.path("type").asText("");
+                    if (List.of("record", "template", "configuration").contains(type)) {
+                        validateEntity(type, node);
+                        entities.add(new Entity(lineNo, type, node));
+                        if (entities.size() >= batch) {
+                            imported += flushEntities(store, entities, rejected);
+                        }
+                        continue;
+                    }
+                    Pending p = parse(lineNo, node);
                     if (p.vector().length != JdbcChunkStore.DIMENSION) {
                         throw new IllegalArgumentException("embedding has " + p.vector().length
                                 + " dimensions, knowledge base " + p.kb() + " holds " + JdbcChunkStore.DIMENSION);
@@ -94,6 +111,7 @@ public final class ImportCommand implements Callable<Integer> {
                 }
             }
             imported += flush(chunks, pending, rejected);
+            imported += flushEntities(store, entities, rejected);
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCodes.CORPUS, file + " does not exist", null, e);
         }
@@ -122,7 +140,7 @@ public final class ImportCommand implements Callable<Integer> {
         return ok;
     }
 
-    private static Pending parse(long lineNo, String text) throws IOException {
+    private static JsonNode readLine(String text) throws IOException {
         JsonNode n;
         try {
             n = MAPPER.readTree(text);
@@ -132,9 +150,68 @@ public final class ImportCommand implements Callable<Integer> {
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("not a JSON object");
         }
+        return n;
+    }
+
+    private static void validateEntity(String type, JsonNode n) {
+        switch (type) {
+            case "record" -> {
+                required(n, "id");
+                requireObject(n, "data");
+                if (n.has("metadata") && !n.get("metadata").isNull()) {
+                    requireObject(n, "metadata");
+                }
+            }
+            case "template" -> {
+                required(n, "identifier");
+                required(n, "content");
+            }
+            default -> {
+                required(n, "identifier");
+                requireObject(n, "content");
+            }
+        }
+    }
+
+    private static void requireObject(JsonNode n, String field) {
+        if (!n.path(field).isObject()) {
+            throw new IllegalArgumentException("field '" + field + "' must be a JSON object");
+        }
+    }
+
+    private static long flushEntities(AgentStore store, List<Entity> entities, Map<Long, String> rejected) {
+        if (entities.isEmpty()) {
+            return 0;
+        }
+        try {
+            store.inTransaction(uow -> {
+                for (Entity e : entities) {
+                    JsonNode n = e.node();
+                    switch (e.type()) {
+                        case "record" -> uow.records().upsert(n.get("id").asText(), n.get("data"),
+                                n.path("metadata").isObject() ? n.get("metadata") : null);
+                        case "template" -> uow.templates().define(n.get("identifier").asText(), n.get("content").asText(),
+                                n.path("description").isTextual() ? n.get("description").asText() : null,
+                                n.path("variables").isObject() ? n.get("variables") : null,
+                                n.path("meta").isObject() ? n.get("meta") : null);
+                        default -> uow.configurations().define(n.get("identifier").asText(), n.get("content"));
+                    }
+                }
+            });
+            long ok = entities.size();
+            entities.clear();
+            return ok;
+        } catch (RuntimeException ex) {
+            entities.forEach(e -> rejected.put(e.line(), "batch rejected by the database: " + ex.getMessage()));
+            entities.clear();
+            return 0;
+        }
+    }
+
+    private static Pending parse(long lineNo, JsonNode n) {
         String type = n.path("type").asText("");
         if (!type.equals("chunk")) {
-            throw new IllegalArgumentException("unsupported type '" + type + "' (this build imports: chunk)");
+            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, chunk)");
         }
         String kb = required(n, "kb");
         String doc = required(n, "document");

@@ -42,6 +42,10 @@ class DemoCommandTest {
         CliRunner.Result again = cli.run("demo", "--corpus", dir.toString(), "--no-progress", "--questions", "2");
         assertThat(again.exitCode()).as(again.err()).isZero();
         assertThat(again.out()).contains("0 embedded and written").contains("asking 2 of 4");
+        assertThat(cli.queryLong("SELECT count(*) FROM templates WHERE identifier = 'knowledge-qa-prompt'")).isEqualTo(1);
+        assertThat(cli.queryLong("SELECT count(*) FROM configurations WHERE identifier = 'knowledge-qa'")).isEqualTo(2);
+        assertThat(cli.queryLong("SELECT count(*) FROM flow_events WHERE type = 'step.completed' AND step_name = 'answer'"
+                + " AND data #>> '{prompt}' LIKE '%Question: %Passages:%'")).isEqualTo(6);
     }
 
     @Test

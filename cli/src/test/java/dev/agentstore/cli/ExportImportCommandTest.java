@@ -35,7 +35,7 @@ class ExportImportCommandTest {
         assertThat(source.run("ingest", "--kb", "manual", "--exclude", "bookindex.html", "--no-progress", dir.toString()).exitCode()).isZero();
         long chunks = source.queryLong("SELECT count(*) FROM cli_chunks");
         Path file = dir.resolve("export.jsonl");
-        CliRunner.Result export = source.run("export", "-o", file.toString());
+        CliRunner.Result export = source.run("export", "--types", "chunk", "-o", file.toString());
         assertThat(export.exitCode()).as(export.err()).isZero();
         assertThat(Files.readAllLines(file)).hasSize((int) chunks).allMatch(l -> l.startsWith("{\"type\":\"chunk\""));
 
@@ -45,6 +45,29 @@ class ExportImportCommandTest {
         assertThat(target.queryLong("SELECT count(*) FROM cli_chunks")).isEqualTo(chunks);
         assertThat(target.run("search", "--kb", "manual", "--k", "1", "vacuum freezes transaction identifiers").out())
                 .isEqualTo(source.run("search", "--kb", "manual", "--k", "1", "vacuum freezes transaction identifiers").out());
+    }
+
+    @Test
+    void recordsTemplatesAndConfigurationsRoundTripWithTheirRevisionsInOrder(@TempDir Path dir) throws IOException {
+        Path seed = dir.resolve("seed.jsonl");
+        Files.write(seed, List.of(
+                "{\"type\":\"record\",\"id\":\"r-1\",\"data\":{\"n\":1.50,\"tags\":[\"a\"]},\"metadata\":{\"src\":\"test\"}}",
+                "{\"type\":\"template\",\"identifier\":\"greet\",\"content\":\"Hello {{name}}\",\"description\":\"v1\"}",
+                "{\"type\":\"template\",\"identifier\":\"greet\",\"content\":\"Hi {{name}}!\",\"variables\":{\"name\":\"who\"}}",
+                "{\"type\":\"configuration\",\"identifier\":\"agent\",\"content\":{\"model\":\"m\",\"temperature\":0.2}}"));
+        CliRunner.Result seeded = source.run("import", "--batch", "2", seed.toString());
+        assertThat(seeded.exitCode()).as(seeded.out() + seeded.err()).isZero();
+
+        Path file = dir.resolve("all.jsonl");
+        assertThat(source.run("export", "--types", "record,template,configuration", "-o", file.toString()).exitCode()).isZero();
+        assertThat(Files.readAllLines(file)).hasSize(4);
+        CliRunner.Result r = target.run("import", file.toString());
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+        assertThat(target.queryLong("SELECT count(*) FROM records WHERE id = 'r-1' AND data = '{\"n\":1.50,\"tags\":[\"a\"]}'::jsonb"
+                + " AND metadata ->> 'src' = 'test'")).isEqualTo(1);
+        assertThat(target.queryLong("SELECT revision FROM templates WHERE identifier = 'greet' AND content = 'Hi {{name}}!'")).isEqualTo(2);
+        assertThat(target.queryLong("SELECT count(*) FROM configurations WHERE identifier = 'agent'"
+                + " AND content = '{\"model\":\"m\",\"temperature\":0.2}'::jsonb")).isEqualTo(1);
     }
 
     @Test
@@ -61,7 +84,7 @@ class ExportImportCommandTest {
         CliRunner.Result r = target.run("import", file.toString());
         assertThat(r.exitCode()).isEqualTo(ExitCodes.PARTIAL_IMPORT);
         assertThat(r.out()).contains("imported 2 line(s), rejected 4")
-                .contains("line 2: not valid JSON").contains("line 3: unsupported type 'record'")
+                .contains("line 2: not valid JSON").contains("line 3: field 'data' must be a JSON object")
                 .contains("line 4: embedding has 3 dimensions, knowledge base mixed holds 384").contains("line 5: missing or blank field 'content'");
         assertThat(target.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'mixed'")).isEqualTo(2);
     }

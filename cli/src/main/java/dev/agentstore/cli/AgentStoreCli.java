@@ -65,6 +65,10 @@ public final class AgentStoreCli implements Runnable {
                 debug(context, e);
                 return ce.exitCode();
             }
+            if (e instanceof dev.agentstore.domain.InvalidInputException) {
+                context.err().println("error: " + e.getMessage());
+                return ExitCodes.USAGE;
+            }
             if (e instanceof Corpus.CorpusException) {
                 context.err().println("error: " + e.getMessage());
                 context.err().println("hint: give directories or .html/.md/.txt files that exist and are readable"

@@ -76,7 +76,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pages", description = "Ingest only the first N pages (a reduced demo for CI); questions come from terms that link to them.")
     Integer pages;
 
-    @Option(names = "--kb", defaultValue = "pg15-manual", description = "Knowledge base name (default ${DEFAULT-VALUE}).")
+    @Option(names = "--kb", defaultValue = "pg15_manual", description = "Knowledge base name (default ${DEFAULT-VALUE}).")
     String kb;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of the question sample (default ${DEFAULT-VALUE}).")

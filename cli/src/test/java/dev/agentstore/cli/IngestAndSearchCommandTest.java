@@ -129,9 +129,9 @@ class IngestAndSearchCommandTest {
     @Test
     void searchOfAnEmptyKnowledgeBaseOrWithABadFilterSaysWhatToDo() {
         cli.embedder(FakeEmbedder::new);
-        CliRunner.Result empty = cli.run("search", "--kb", "nothing-here", "vacuum");
+        CliRunner.Result empty = cli.run("search", "--kb", "nothing_here", "vacuum");
         assertThat(empty.exitCode()).isEqualTo(ExitCodes.CORPUS);
-        assertThat(empty.err()).contains("knowledge base nothing-here is empty").contains("agentstore ingest --kb nothing-here");
+        assertThat(empty.err()).contains("knowledge base nothing_here is empty").contains("agentstore ingest --kb nothing_here");
 
         CliRunner.Result bad = cli.run("search", "--kb", "search", "--filter", "color=red", "vacuum");
         assertThat(bad.exitCode()).isEqualTo(ExitCodes.USAGE);

@@ -112,9 +112,13 @@ public final class Ingester {
                         pending.add(c);
                     }
                 }
-                if (stored.containsKey(file.id() + "#" + docChunks.size())) {
+                List<String> stale = new ArrayList<>();
+                for (int ordinal = docChunks.size(); stored.containsKey(file.id() + "#" + ordinal); ordinal++) {
+                    stale.add(file.id() + "#" + ordinal);
+                }
+                if (!stale.isEmpty()) {
                     t = System.nanoTime();
-                    deleted += store.deleteFrom(kb, file.id(), docChunks.size());
+                    deleted += store.delete(kb, stale);
                     dbNs += System.nanoTime() - t;
                 }
                 while (pending.size() >= batchSize) {

@@ -36,14 +36,13 @@ public interface ChunkStore {
     void upsert(String kb, List<Chunk> chunks, List<float[]> vectors);
 
     /**
-     * Deletes a document's chunks from ordinal {@code keep} on (left over when the document got shorter).
+     * Deletes chunks (left over when a document got shorter).
      *
-     * @param kb         the knowledge base
-     * @param documentId the document
-     * @param keep       how many chunks the document has now
+     * @param kb   the knowledge base
+     * @param keys {@code documentId#ordinal} of each chunk
      * @return how many were deleted
      */
-    int deleteFrom(String kb, String documentId, int keep);
+    int delete(String kb, java.util.Collection<String> keys);
 
     /**
      * Nearest chunks by cosine similarity.

@@ -46,7 +46,7 @@ public final class JdbcChunkStore implements ChunkStore {
                 content = excluded.content, content_hash = excluded.content_hash, embedding = excluded.embedding,
                 created_at = now()
             """;
-    private static final String DELETE_FROM = "DELETE FROM cli_chunks WHERE kb = ? AND document_id = ? AND ordinal >= ?";
+    private static final String DELETE = "DELETE FROM cli_chunks WHERE kb = ? AND document_id = ? AND ordinal = ?";
     private static final String COUNT = "SELECT count(*) FROM cli_chunks WHERE kb = ?";
     private static final String SEARCH = """
             SELECT document_id, ordinal, title, heading, content, 1 - (embedding <=> ?) AS score, %s
@@ -129,15 +129,23 @@ public final class JdbcChunkStore implements ChunkStore {
     }
 
     @Override
-    public int deleteFrom(String kb, String documentId, int keep) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(DELETE_FROM)) {
+    public int delete(String kb, java.util.Collection<String> keys) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(DELETE)) {
             c.setAutoCommit(true);
-            ps.setString(1, kb);
-            ps.setString(2, documentId);
-            ps.setInt(3, keep);
-            return ps.executeUpdate();
+            for (String key : keys) {
+                int hash = key.lastIndexOf('#');
+                ps.setString(1, kb);
+                ps.setString(2, key.substring(0, hash));
+                ps.setInt(3, Integer.parseInt(key.substring(hash + 1)));
+                ps.addBatch();
+            }
+            int n = 0;
+            for (int r : ps.executeBatch()) {
+                n += Math.max(0, r);
+            }
+            return n;
         } catch (SQLException e) {
-            throw new IllegalStateException("could not delete stale chunks of " + documentId + ": " + e.getMessage(), e);
+            throw new IllegalStateException("could not delete stale chunks " + keys + ": " + e.getMessage(), e);
         }
     }
 

@@ -56,7 +56,11 @@ public final class AgentStore implements AutoCloseable {
     /** The entity classes of the agentstore persistence unit. */
     public static final List<Class<?>> ENTITY_CLASSES = List.of(
             Flow.class, FlowRun.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
-            KvEntry.class);
+            KvEntry.class,
+            dev.agentstore.domain.memory.Memory.class,
+            dev.agentstore.domain.memory.MemoryMessage.class,
+            dev.agentstore.domain.memory.MemoryResource.class,
+            dev.agentstore.domain.memory.MemoryVariables.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;

@@ -166,7 +166,7 @@ public class MemoryRepository {
             """;
 
     /** The last ?2 messages of a thread, newest first: a backward read of (memory_id, seq DESC), no sort. */
-    private static final String LAST_MESSAGES = """
+    static final String LAST_MESSAGES = """
             SELECT * FROM memory_messages WHERE memory_id = ?1 ORDER BY seq DESC LIMIT ?2
             """;
 
@@ -182,7 +182,7 @@ public class MemoryRepository {
      * Every include (a JSON array of {id, previous, next}) with its context, in one statement: per include two
      * bounded index reads of (memory_id, seq) in its target's thread. Optional resource filter ?2.
      */
-    private static final String INCLUDED = """
+    static final String INCLUDED = """
             SELECT c.*
               FROM jsonb_to_recordset(CAST(?1 AS jsonb)) AS i(id text, previous int, next int)
               JOIN memory_messages t ON t.id = i.id

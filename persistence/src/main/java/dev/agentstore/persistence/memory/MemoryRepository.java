@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.Check;
-import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
@@ -298,9 +297,10 @@ public class MemoryRepository {
 
     /**
      * Saves a thread, as Mastra's {@code saveThread}: creates it, or replaces the title and metadata of an existing
-     * one (its creation time, messages and sequence are kept). One upsert statement, then a read. A thread that
-     * belongs to another resource is not taken over; a memory without a resource (created by {@link #remember}) is
-     * claimed by this resource.
+     * one (its creation time, messages and sequence are kept). One upsert statement, then a read. The save is scoped
+     * to the resource: a thread that belongs to another resource is neither changed nor taken over, and is reported
+     * as not found (as by {@link #getThread(String, String)}, so ids of other resources cannot be probed; Mastra's
+     * upsert silently moves it); a memory without a resource (created by {@link #remember}) is claimed.
      *
      * @param id         the thread's id, 1–255 characters
      * @param resourceId the resource it belongs to, 1–255 characters
@@ -308,7 +308,7 @@ public class MemoryRepository {
      * @param metadata   a JSON object, or {@code null} for an empty one
      * @return the thread as stored
      * @throws InvalidInputException when a parameter is invalid; nothing is written
-     * @throws DuplicateException    when a thread with this id belongs to another resource
+     * @throws NotFoundException     when a thread with this id belongs to another resource; nothing is written
      */
     public Memory saveThread(String id, String resourceId, String title, JsonNode metadata) {
         Memory valid = Memory.create(id, Check.notNull("resourceId", resourceId), title, metadata, now());
@@ -321,7 +321,8 @@ public class MemoryRepository {
                     .setParameter(5, valid.createdAt())
                     .getResultList();
             if (rows.isEmpty()) {
-                throw new DuplicateException("Memory id=" + id + " belongs to another resource", null);
+                // reported as a missing thread of this resource, as getThread(id, resourceId) does
+                throw new NotFoundException("Memory", "id=" + id + ", resourceId=" + resourceId);
             }
             return load(id, ((Number) rows.get(0)).longValue());
         });

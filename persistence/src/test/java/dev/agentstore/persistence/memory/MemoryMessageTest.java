@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.memory.Memory;
@@ -11,6 +12,7 @@ import dev.agentstore.domain.memory.MessageRole;
 import dev.agentstore.domain.memory.MessageUpdate;
 import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.domain.memory.SortDirection;
+import dev.agentstore.persistence.AbortedTransaction;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
@@ -386,6 +388,16 @@ class MemoryMessageTest {
         assertThat(listing.page().items().get(0).content().get("k'--").asText()).isEqualTo("'); DROP TABLE memories; --");
         assertThat(included(listing)).containsExactly(evil + "1");
         assertThat(count(store, "memories")).isPositive();
+    }
+
+    @Test
+    void databaseFailuresOfReadsAndWritesAreTranslated(AgentStore store) {
+        assertThat(AbortedTransaction.thrownBy(store, uow -> uow.memories().lastMessages("m-any", 1)))
+                .isInstanceOf(AgentStoreException.class).hasMessageContaining("m-any");
+        assertThat(AbortedTransaction.thrownBy(store, uow -> uow.memories().listMessages(MessageQuery.of("m-any"),
+                PageRequest.first()))).isInstanceOf(AgentStoreException.class).hasMessageContaining("m-any");
+        assertThat(AbortedTransaction.thrownBy(store, uow -> uow.memories().saveMessages("m-any",
+                List.of(msg("m-any-1"))))).isInstanceOf(AgentStoreException.class).hasMessageContaining("m-any");
     }
 
     static void thread(AgentStore store, String id) {

@@ -1,7 +1,6 @@
 package dev.agentstore.persistence.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
@@ -86,7 +85,7 @@ class MemoryThreadTest {
         assertThatThrownBy(() -> store.fromTransaction(uow -> uow.memories().getThread("t-nothing", "alice")))
                 .isInstanceOf(NotFoundException.class);
         assertThatThrownBy(() -> store.fromTransaction(uow -> uow.memories().saveThread("t-owned", "mallory",
-                "mine now", null))).isInstanceOf(DuplicateException.class);
+                "mine now", null))).isInstanceOf(NotFoundException.class);
 
         Memory unchanged = store.fromTransaction(uow -> uow.memories().getThread("t-owned"));
         assertThat(unchanged.resourceId()).isEqualTo("alice");

@@ -65,6 +65,12 @@ import java.util.function.Supplier;
  * numbers, so concurrent first uses cannot fail (Draive's fails on the foreign key unless {@code maintenance} ran
  * first).
  *
+ * <p><b>Locks.</b> Appends lock the thread's row, then write messages. {@link #updateMessages} and
+ * {@link #deleteMessages} lock the messages first (so a message cannot move away between reading and writing it),
+ * then their threads; when such a call and a concurrent save touch the same message ids, PostgreSQL may resolve the
+ * crossing locks as a deadlock, reported as {@link dev.agentstore.domain.ConcurrencyConflictException}: run units of
+ * work that update or delete messages through {@code fromTransactionWithRetry}.
+ *
  * <p><b>Transactions.</b> Runs in the caller's transaction; never begins or commits one. Input is validated before
  * the first write. Writes are native statements that bypass the persistence context: entities the caller loaded
  * earlier in the same persistence context are not refreshed by them. Everything returned is a detached snapshot.
@@ -207,8 +213,11 @@ public class MemoryRepository {
                FOR UPDATE
             """;
 
+    /** The target threads of moves that exist, locked so that they cannot be deleted before the move. */
     private static final String EXISTING_THREADS = """
             SELECT id FROM memories WHERE id IN (SELECT jsonb_array_elements_text(CAST(?1 AS jsonb)))
+             ORDER BY id
+               FOR NO KEY UPDATE
             """;
 
     /** Bumps every thread of a JSON object {threadId: n} and allocates n sequence numbers in each. */

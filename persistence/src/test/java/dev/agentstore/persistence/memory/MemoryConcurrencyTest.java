@@ -103,6 +103,34 @@ class MemoryConcurrencyTest {
         assertThat(resource.version()).isEqualTo(THREADS - 1);
     }
 
+    @Test
+    void concurrentMovesAndAppendsIntoOneThreadGetDistinctSequenceNumbers(AgentStore store) throws Exception {
+        store.inTransaction(uow -> {
+            uow.memories().saveThread("race-target", "racer", null, null);
+            for (int w = 0; w < THREADS; w++) {
+                uow.memories().saveThread("race-source-" + w, "racer", null, null);
+                uow.memories().saveMessages("race-source-" + w, List.of(
+                        NewMessage.of("mv-" + w, MessageRole.USER, Json.object().put("w", w))));
+            }
+        });
+
+        race(w -> () -> w % 2 == 0
+                ? store.fromTransaction(uow -> uow.memories().updateMessages(List.of(
+                        dev.agentstore.domain.memory.MessageUpdate.of("mv-" + w).movedTo("race-target"))))
+                : store.fromTransaction(uow -> uow.memories().saveMessages("race-target", List.of(
+                        NewMessage.of("mv-" + w, MessageRole.USER, Json.object().put("moved", w))))));
+
+        List<MemoryMessage> target = store.fromTransaction(uow -> uow.memories().lastMessages("race-target", 100));
+        assertThat(target).hasSize(THREADS);
+        assertThat(target).extracting(MemoryMessage::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, THREADS).boxed().toList());
+        for (int w = 0; w < THREADS; w++) {
+            int source = w;
+            assertThat(store.<List<MemoryMessage>>fromTransaction(uow -> uow.memories()
+                    .lastMessages("race-source-" + source, 10))).isEmpty();
+        }
+    }
+
     /** Runs one task per thread, all released at once by a start gate; returns the results in thread order. */
     private static <T> List<T> race(IntFunction<Callable<T>> task) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);

@@ -62,7 +62,11 @@ public final class AgentStore implements AutoCloseable {
             KvEntry.class,
             Template.class,
             ConfigurationSnapshot.class,
-            dev.agentstore.domain.record.Record.class);
+            dev.agentstore.domain.record.Record.class,
+            dev.agentstore.domain.memory.Memory.class,
+            dev.agentstore.domain.memory.MemoryMessage.class,
+            dev.agentstore.domain.memory.MemoryResource.class,
+            dev.agentstore.domain.memory.MemoryVariables.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;

@@ -11,6 +11,8 @@ import dev.agentstore.cli.store.ChunkStore;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.memory.MessageRole;
+import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
@@ -54,6 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
     static final String TRIGGER = "knowledge-qa-questions";
     static final String REINDEX_JOB = "knowledge-qa-nightly-reindex";
     static final String PROMPT_ID = "knowledge-qa-prompt";
+    static final String MEMORY_RESOURCE = "demo-user";
     static final String DEFAULT_CORPUS = "/usr/share/doc/postgresql-doc-15/html";
     static final String PROMPT_TEMPLATE = """
             You answer questions about PostgreSQL 15 from the manual.
@@ -184,8 +187,8 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  recall@10  %.3f   (HNSW top 10 vs exact top 10, same queries)%n", m.recallSum / sample.size());
             out.printf(Locale.ROOT, "  search latency (HNSW, k=10): p50 %.2f ms, p99 %.2f ms; exact scan: p50 %.2f ms; query embedding: p50 %.2f ms%n",
                     pct(m.hnswMs, 50), pct(m.hnswMs, 99), pct(m.exactMs, 50), pct(m.embedMs, 50));
-            out.printf(Locale.ROOT, "  flow runs completed: %d; events appended: %d; answers cached in KV (TTL %s): %d%n",
-                    m.runs, m.events, answerTtl, m.cached);
+            out.printf(Locale.ROOT, "  flow runs completed: %d; events appended: %d; memory threads: %d (3 messages each);"
+                    + " answers cached in KV (TTL %s): %d%n", m.runs, m.events, m.runs, answerTtl, m.cached);
             out.println();
             StatsCommand.print(out, StatsCommand.tables(store.dataSource(), config.schema()));
             return ExitCodes.OK;
@@ -249,6 +252,15 @@ public final class DemoCommand implements Callable<Integer> {
                 uow.flowRuns().completeStep(FLOW, runId);
             }
             uow.flowRuns().transition(FLOW, runId, FlowRunStatus.COMPLETED);
+            // the conversation: question, retrieved passages (as a tool result) and answer in a memory thread
+            String thread = "knowledge-qa:" + runId;
+            uow.memories().saveThread(thread, MEMORY_RESOURCE, q.term(), Json.MAPPER.valueToTree(Map.of("flow", FLOW, "runId", runId)));
+            uow.memories().saveMessages(thread, List.of(
+                    NewMessage.of(thread + ":q", MessageRole.USER, Json.MAPPER.valueToTree(Map.of("type", "text", "text", q.term()))),
+                    NewMessage.of(thread + ":passages", MessageRole.TOOL, Json.MAPPER.valueToTree(Map.of("type", "tool-result",
+                            "toolName", "retrieve", "result", passages.stream().map(h -> Map.of("document", h.documentId(),
+                                    "heading", String.valueOf(h.heading()), "score", h.score(), "text", h.content())).toList()))),
+                    NewMessage.of(thread + ":a", MessageRole.ASSISTANT, Json.MAPPER.valueToTree(Map.of("type", "text", "text", answer)))));
             uow.kv().set("knowledge-qa:answer:" + Chunk.sha256(q.term()).substring(0, 16),
                     Json.MAPPER.valueToTree(Map.of("question", q.term(), "answer", answer,
                             "sources", passages.stream().map(ChunkHit::documentId).toList())), answerTtl);

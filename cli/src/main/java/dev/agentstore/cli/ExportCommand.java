@@ -29,12 +29,12 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code agentstore export}: writes data as JSON Lines, one object per line with a {@code type} field
- * ({@code record}, {@code template}, {@code configuration}, {@code chunk}), streamed from server-side cursors (500 rows
+ * ({@code record}, {@code template}, {@code configuration}, {@code memory} (a thread), {@code message}, {@code chunk}), streamed from server-side cursors (500 rows
  * at a time, never loaded whole), in a stable order (templates and configurations by identifier and revision, so an
  * import replays their history in order). A type whose table is not in the schema is skipped.
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export records, templates, configurations and knowledge chunks as JSON Lines (streamed).")
+        description = "Export records, templates, configurations, memories (threads and messages) and knowledge chunks as JSON Lines (streamed).")
 public final class ExportCommand implements Callable<Integer> {
 
     /** The exportable types and the SQL that streams each (no user values besides the bound kb). */
@@ -46,6 +46,9 @@ public final class ExportCommand implements Callable<Integer> {
                 + " FROM templates ORDER BY identifier, revision");
         QUERIES.put("configuration", "SELECT identifier, revision, content::text FROM configurations"
                 + " ORDER BY identifier, revision");
+        QUERIES.put("memory", "SELECT id, resource_id, title, metadata::text FROM memories ORDER BY id");
+        QUERIES.put("message", "SELECT id, memory_id, role, content::text, resource_id, created_at FROM memory_messages"
+                + " ORDER BY memory_id, seq");
         QUERIES.put("chunk", "SELECT kb, document_id, ordinal, title, heading, content, content_hash, embedding::text"
                 + " FROM cli_chunks WHERE (?::text IS NULL OR kb = ?) ORDER BY kb, document_id, ordinal");
     }
@@ -58,7 +61,7 @@ public final class ExportCommand implements Callable<Integer> {
     ConnectionOptions db;
 
     @Option(names = "--types", split = ",", paramLabel = "TYPE",
-            description = "What to export: record, template, configuration, chunk (default: all).")
+            description = "What to export: record, template, configuration, memory, message, chunk (default: all).")
     List<String> types = new ArrayList<>(QUERIES.keySet());
 
     @Option(names = "--kb", description = "Only the chunks of this knowledge base (default: all).")
@@ -136,6 +139,20 @@ public final class ExportCommand implements Callable<Integer> {
                             line.put("revision", rs.getInt(2));
                             line.set("content", json(rs.getString(3)));
                         }
+                        case "memory" -> {
+                            line.put("id", rs.getString(1));
+                            line.put("resourceId", rs.getString(2));
+                            line.put("title", rs.getString(3));
+                            line.set("metadata", json(rs.getString(4)));
+                        }
+                        case "message" -> {
+                            line.put("id", rs.getString(1));
+                            line.put("memoryId", rs.getString(2));
+                            line.put("role", rs.getString(3));
+                            line.set("content", json(rs.getString(4)));
+                            line.put("resourceId", rs.getString(5));
+                            line.put("createdAt", rs.getTimestamp(6).toInstant().toString());
+                        }
                         default -> {
                             line.put("kb", rs.getString(1));
                             line.put("document", rs.getString(2));
@@ -164,6 +181,8 @@ public final class ExportCommand implements Callable<Integer> {
             case "record" -> "records";
             case "template" -> "templates";
             case "configuration" -> "configurations";
+            case "memory" -> "memories";
+            case "message" -> "memory_messages";
             default -> "cli_chunks";
         };
     }

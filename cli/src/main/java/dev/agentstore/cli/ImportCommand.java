@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentstore.cli.ingest.Chunk;
 import dev.agentstore.cli.store.ChunkStore;
 import dev.agentstore.cli.store.JdbcChunkStore;
+import dev.agentstore.domain.memory.MessageRole;
+import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.persistence.AgentStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 
 /**
@@ -86,7 +89,7 @@ public final class ImportCommand implements Callable<Integer> {
                 try {
                     JsonNode node = readLine(text);
                     String type = node.path("type").asText("");
-                    if (List.of("record", "template", "configuration").contains(type)) {
+                    if (List.of("record", "template", "configuration", "memory", "message").contains(type)) {
                         validateEntity(type, node);
                         entities.add(new Entity(lineNo, type, node));
                         if (entities.size() >= batch) {
@@ -166,6 +169,28 @@ public final class ImportCommand implements Callable<Integer> {
                 required(n, "identifier");
                 required(n, "content");
             }
+            case "memory" -> {
+                required(n, "id");
+                if (n.path("metadata").isObject() || n.path("metadata").isMissingNode() || n.path("metadata").isNull()) {
+                    return;
+                }
+                requireObject(n, "metadata");
+            }
+            case "message" -> {
+                required(n, "id");
+                required(n, "memoryId");
+                MessageRole.parse(required(n, "role"));
+                if (n.path("content").isMissingNode() || n.path("content").isNull()) {
+                    throw new IllegalArgumentException("missing field 'content'");
+                }
+                if (n.path("createdAt").isTextual()) {
+                    try {
+                        Instant.parse(n.get("createdAt").asText());
+                    } catch (java.time.format.DateTimeParseException e) {
+                        throw new IllegalArgumentException("createdAt is not an ISO-8601 instant");
+                    }
+                }
+            }
             default -> {
                 required(n, "identifier");
                 requireObject(n, "content");
@@ -194,6 +219,18 @@ public final class ImportCommand implements Callable<Integer> {
                                 n.path("description").isTextual() ? n.get("description").asText() : null,
                                 n.path("variables").isObject() ? n.get("variables") : null,
                                 n.path("meta").isObject() ? n.get("meta") : null);
+                        case "memory" -> {
+                            String resource = text(n, "resourceId");
+                            if (resource == null) {
+                                uow.memories().ensureMemory(n.get("id").asText());
+                            } else {
+                                uow.memories().saveThread(n.get("id").asText(), resource, text(n, "title"),
+                                        n.path("metadata").isObject() ? n.get("metadata") : null);
+                            }
+                        }
+                        case "message" -> uow.memories().saveMessages(n.get("memoryId").asText(), List.of(new NewMessage(
+                                n.get("id").asText(), MessageRole.parse(n.get("role").asText()), n.get("content"),
+                                text(n, "resourceId"), n.path("createdAt").isTextual() ? Instant.parse(n.get("createdAt").asText()) : null)));
                         default -> uow.configurations().define(n.get("identifier").asText(), n.get("content"));
                     }
                 }
@@ -211,7 +248,7 @@ public final class ImportCommand implements Callable<Integer> {
     private static Pending parse(long lineNo, JsonNode n) {
         String type = n.path("type").asText("");
         if (!type.equals("chunk")) {
-            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, chunk)");
+            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk)");
         }
         String kb = required(n, "kb");
         String doc = required(n, "document");
@@ -233,6 +270,10 @@ public final class ImportCommand implements Callable<Integer> {
         String hash = Chunk.sha256(content);
         return new Pending(lineNo, kb, new Chunk(doc, n.path("ordinal").asInt(), n.path("title").asText(null),
                 n.path("heading").asText(null), content, hash), v);
+    }
+
+    private static String text(JsonNode n, String field) {
+        return n.path(field).isTextual() ? n.get(field).asText() : null;
     }
 
     private static String required(JsonNode n, String field) {

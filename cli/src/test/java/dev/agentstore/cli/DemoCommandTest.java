@@ -37,6 +37,8 @@ class DemoCommandTest {
         assertThat(cli.queryLong("SELECT count(*) FROM flow_events WHERE type = 'step.completed'")).isEqualTo(12);
         assertThat(cli.queryLong("SELECT count(*) FROM kv_entries WHERE \"key\" LIKE 'knowledge-qa:answer:%' AND expires_at > now()")).isEqualTo(4);
         assertThat(cli.queryLong("SELECT count(*) FROM scheduler_jobs WHERE id = 'knowledge-qa-nightly-reindex'")).isEqualTo(1);
+        assertThat(cli.queryLong("SELECT count(*) FROM memory_messages m JOIN memories t ON t.id = m.memory_id"
+                + " WHERE t.resource_id = 'demo-user' AND t.metadata ->> 'flow' = 'knowledge-qa'")).isEqualTo(12);
 
         // a second run reuses the stored chunks and the registrations
         CliRunner.Result again = cli.run("demo", "--corpus", dir.toString(), "--no-progress", "--questions", "2");

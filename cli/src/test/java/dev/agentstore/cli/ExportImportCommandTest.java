@@ -54,13 +54,17 @@ class ExportImportCommandTest {
                 "{\"type\":\"record\",\"id\":\"r-1\",\"data\":{\"n\":1.50,\"tags\":[\"a\"]},\"metadata\":{\"src\":\"test\"}}",
                 "{\"type\":\"template\",\"identifier\":\"greet\",\"content\":\"Hello {{name}}\",\"description\":\"v1\"}",
                 "{\"type\":\"template\",\"identifier\":\"greet\",\"content\":\"Hi {{name}}!\",\"variables\":{\"name\":\"who\"}}",
-                "{\"type\":\"configuration\",\"identifier\":\"agent\",\"content\":{\"model\":\"m\",\"temperature\":0.2}}"));
+                "{\"type\":\"configuration\",\"identifier\":\"agent\",\"content\":{\"model\":\"m\",\"temperature\":0.2}}",
+                "{\"type\":\"memory\",\"id\":\"t-1\",\"resourceId\":\"user-1\",\"title\":\"Chat\",\"metadata\":{\"k\":1}}",
+                "{\"type\":\"message\",\"id\":\"m-1\",\"memoryId\":\"t-1\",\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}",
+                "{\"type\":\"message\",\"id\":\"m-2\",\"memoryId\":\"t-1\",\"role\":\"assistant\",\"content\":{\"toolCalls\":[{\"name\":\"f\"}]},"
+                        + "\"createdAt\":\"2026-01-02T03:04:05Z\"}"));
         CliRunner.Result seeded = source.run("import", "--batch", "2", seed.toString());
         assertThat(seeded.exitCode()).as(seeded.out() + seeded.err()).isZero();
 
         Path file = dir.resolve("all.jsonl");
-        assertThat(source.run("export", "--types", "record,template,configuration", "-o", file.toString()).exitCode()).isZero();
-        assertThat(Files.readAllLines(file)).hasSize(4);
+        assertThat(source.run("export", "--types", "record,template,configuration,memory,message", "-o", file.toString()).exitCode()).isZero();
+        assertThat(Files.readAllLines(file)).hasSize(7);
         CliRunner.Result r = target.run("import", file.toString());
         assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
         assertThat(target.queryLong("SELECT count(*) FROM records WHERE id = 'r-1' AND data = '{\"n\":1.50,\"tags\":[\"a\"]}'::jsonb"
@@ -68,6 +72,9 @@ class ExportImportCommandTest {
         assertThat(target.queryLong("SELECT revision FROM templates WHERE identifier = 'greet' AND content = 'Hi {{name}}!'")).isEqualTo(2);
         assertThat(target.queryLong("SELECT count(*) FROM configurations WHERE identifier = 'agent'"
                 + " AND content = '{\"model\":\"m\",\"temperature\":0.2}'::jsonb")).isEqualTo(1);
+        assertThat(target.queryLong("SELECT count(*) FROM memories WHERE id = 't-1' AND resource_id = 'user-1' AND title = 'Chat'")).isEqualTo(1);
+        assertThat(target.queryLong("SELECT seq FROM memory_messages WHERE id = 'm-2' AND role = 'ASSISTANT'"
+                + " AND content = '{\"toolCalls\":[{\"name\":\"f\"}]}'::jsonb AND created_at = '2026-01-02T03:04:05Z'")).isEqualTo(2);
     }
 
     @Test

@@ -6,6 +6,8 @@ import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.flow.Flow;
 import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.knowledge.Chunk;
+import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.domain.trigger.Trigger;
@@ -56,7 +58,9 @@ public final class AgentStore implements AutoCloseable {
     /** The entity classes of the agentstore persistence unit. */
     public static final List<Class<?>> ENTITY_CLASSES = List.of(
             Flow.class, FlowRun.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
-            KvEntry.class);
+            KvEntry.class,
+            KnowledgeBase.class,
+            Chunk.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;

@@ -59,6 +59,7 @@ public final class AgentStore implements AutoCloseable {
     public static final List<Class<?>> ENTITY_CLASSES = List.of(
             Flow.class, FlowRun.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
             KvEntry.class,
+            dev.agentstore.domain.record.Record.class,
             KnowledgeBase.class,
             Chunk.class);
 

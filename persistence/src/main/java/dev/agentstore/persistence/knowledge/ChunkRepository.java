@@ -13,6 +13,12 @@ import dev.agentstore.domain.knowledge.IndexType;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.NewChunk;
 import dev.agentstore.domain.knowledge.VectorType;
+import dev.agentstore.persistence.query.FieldMap;
+import dev.agentstore.persistence.query.Filter;
+import dev.agentstore.persistence.query.ParameterStyle;
+import dev.agentstore.persistence.query.QueryRenderer;
+import dev.agentstore.persistence.query.SqlFragment;
+import dev.agentstore.persistence.query.ValueKind;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -68,6 +74,25 @@ import java.util.Set;
  */
 @ApplicationScoped
 public class ChunkRepository {
+
+    /**
+     * The paths filters may use (the shared query language, {@link Filter}): {@code payload.<key>…} and
+     * {@code meta.<key>…} inside the JSONB objects, and the columns {@code documentId} (text), {@code id} (text),
+     * {@code ordinal} (number) and {@code createdAt} (timestamp). For example
+     * {@code Filter.and(Filter.eq("payload.lang", "en"), Filter.gte("meta.year", 2020))}; equality on a JSONB
+     * value can also be written {@code Filter.contains("payload.lang", "en")} ({@code payload @> '{"lang":"en"}'}),
+     * for which PostgreSQL keeps statistics, which helps the planner estimate how many chunks match.
+     */
+    public static final FieldMap FIELDS = FieldMap.builder()
+            .json("payload", "payload")
+            .json("meta", "meta")
+            .column("documentId", "document_id", ValueKind.TEXT)
+            .column("id", "id", ValueKind.TEXT)
+            .column("ordinal", "ordinal", ValueKind.NUMBER)
+            .column("createdAt", "created_at", ValueKind.TIMESTAMP)
+            .build();
+
+    private static final QueryRenderer RENDERER = new QueryRenderer(FIELDS);
 
     /** Rows per upsert statement: 500 (11 parameters each). */
     public static final int UPSERT_BATCH_SIZE = 500;
@@ -246,26 +271,27 @@ public class ChunkRepository {
     }
 
     /**
-     * Deletes the chunks that match a filter. The filter is required: to empty a base, call {@link #deleteAll}.
+     * Deletes the chunks that match a filter. The filter is required: to empty a base, call {@link #deleteAll}
+     * (Draive's delete without requirements silently emptied the table).
      *
      * @param base   the knowledge base's name
-     * @param filter the conditions, not {@code null}
+     * @param filter the conditions on {@link #FIELDS}, not {@code null} and not the empty {@code Filter.all()}
      * @return how many chunks were deleted
-     * @throws InvalidInputException when {@code filter} is {@code null}
+     * @throws InvalidInputException when {@code filter} is {@code null} or empty, or invalid for {@link #FIELDS}
      * @throws NotFoundException     when the base does not exist
      */
-    public int deleteByFilter(String base, ChunkFilter filter) {
-        if (filter == null) {
-            throw new InvalidInputException("filter must not be null: deleteByFilter needs a filter; call deleteAll("
-                    + "base) to delete every chunk of a knowledge base");
+    public int deleteByFilter(String base, Filter filter) {
+        if (filter == null || filter instanceof Filter.And and && and.filters().isEmpty()) {
+            throw new InvalidInputException("filter must not be " + (filter == null ? "null" : "empty (Filter.all())")
+                    + ": deleteByFilter needs a condition; call deleteAll(base) to delete every chunk of a knowledge base");
         }
         KnowledgeBase kb = base(base);
-        ChunkFilter.Rendered f = filter.render();
+        SqlFragment f = render(filter);
         String sql = "DELETE FROM chunks WHERE knowledge_base = ? AND (" + f.sql() + ")";
         return work("delete chunks of KnowledgeBase " + base + " where " + filter, connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 ps.setString(1, kb.name());
-                bind(ps, 2, f.params());
+                bind(ps, 2, f.parameters());
                 return ps.executeUpdate();
             }
         });
@@ -340,19 +366,20 @@ public class ChunkRepository {
 
     /**
      * @param base   the knowledge base's name
-     * @param filter conditions, or {@code null} for all chunks
+     * @param filter conditions on {@link #FIELDS}, or {@code null} for all chunks
      * @return how many chunks of the base match
-     * @throws NotFoundException when the base does not exist
+     * @throws InvalidInputException when the filter is invalid for {@link #FIELDS}
+     * @throws NotFoundException     when the base does not exist
      */
-    public long count(String base, ChunkFilter filter) {
+    public long count(String base, Filter filter) {
         KnowledgeBase kb = base(base);
-        ChunkFilter.Rendered f = filter == null ? null : filter.render();
+        SqlFragment f = filter == null ? null : render(filter);
         String sql = "SELECT count(*) FROM chunks WHERE knowledge_base = ?" + (f == null ? "" : " AND (" + f.sql() + ")");
         return work("count chunks of KnowledgeBase " + base, connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 ps.setString(1, kb.name());
                 if (f != null) {
-                    bind(ps, 2, f.params());
+                    bind(ps, 2, f.parameters());
                 }
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -438,7 +465,7 @@ public class ChunkRepository {
         int limit = options.candidates();
         boolean withEmbeddings = options.includeEmbeddings() || options.mmr();
         Double bound = options.minScore() == null ? null : kb.distance().maxDistance(options.minScore());
-        ChunkFilter.Rendered f = options.filter() == null ? null : options.filter().render();
+        SqlFragment f = options.filter() == null ? null : render(options.filter());
         List<ChunkMatch> found = work("search KnowledgeBase " + base, connection -> {
             IndexType indexType = kb.index().type();
             if (indexType == IndexType.HNSW) {
@@ -475,21 +502,21 @@ public class ChunkRepository {
      * @return the SQL text with {@code ?} placeholders
      * @throws NotFoundException when the base does not exist
      */
-    public String searchSql(String base, ChunkFilter filter, boolean withBound) {
-        return nearestSql(base(base), filter == null ? null : filter.render(), withBound, false, false);
+    public String searchSql(String base, Filter filter, boolean withBound) {
+        return nearestSql(base(base), filter == null ? null : render(filter), withBound, false, false);
     }
 
     private record Result(List<ChunkMatch> matches, long candidates) {
     }
 
-    private Result nearest(Connection connection, KnowledgeBase kb, float[] q, ChunkFilter.Rendered f, int limit,
+    private Result nearest(Connection connection, KnowledgeBase kb, float[] q, SqlFragment f, int limit,
                            Double bound, boolean withEmbeddings, boolean exact) throws SQLException {
         String sql = nearestSql(kb, f, bound != null, withEmbeddings, exact);
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
             int p = 1;
             ps.setObject(p++, kb.vectorType() == VectorType.HALFVEC ? new PGhalfvec(q) : new PGvector(q));
             if (f != null) {
-                p = bind(ps, p, f.params());
+                p = bind(ps, p, f.parameters());
             }
             ps.setInt(p++, limit);
             if (bound != null) {
@@ -523,7 +550,7 @@ public class ChunkRepository {
      * variant orders outside an {@code OFFSET 0} subquery, which no index can serve), then the distance bound and a
      * strict re-sort. A UNION ALL row with a null id reports the CTE's size even when the bound removes every row.
      */
-    private static String nearestSql(KnowledgeBase kb, ChunkFilter.Rendered f, boolean withBound,
+    private static String nearestSql(KnowledgeBase kb, SqlFragment f, boolean withBound,
                                      boolean withEmbeddings, boolean exact) {
         String distance = KnowledgeSql.embeddingExpression(kb) + " " + KnowledgeSql.operator(kb.distance()) + " "
                 + KnowledgeSql.queryParameter(kb);
@@ -562,6 +589,10 @@ public class ChunkRepository {
             throw new NotFoundException("KnowledgeBase", name);
         }
         return kb;
+    }
+
+    private static SqlFragment render(Filter filter) {
+        return RENDERER.where(filter, ParameterStyle.JDBC, 1);
     }
 
     private static List<Chunk> readChunks(KnowledgeBase kb, PreparedStatement ps) throws SQLException {

@@ -2,6 +2,7 @@ package dev.agentstore.persistence.knowledge;
 
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.persistence.query.Filter;
 
 /**
  * How {@link ChunkRepository#search} searches: immutable, built with withers from {@link #top(int)}.
@@ -9,7 +10,7 @@ import dev.agentstore.domain.InvalidInputException;
  * <pre>{@code
  * SearchOptions.top(10)                       // the 10 nearest chunks, no threshold
  *         .withMinScore(0.75)                 // cosine similarity at least 0.75 (a distance bound in SQL)
- *         .withFilter(filter)                 // payload./meta./documentId conditions
+ *         .withFilter(Filter.eq("payload.lang", "en"))   // payload./meta. paths, documentId, ordinal
  *         .withEfSearch(100)                  // HNSW candidate list (recall vs speed)
  *         .withMmr();                         // maximal marginal relevance, λ = 0.5, 8 × k candidates
  * }</pre>
@@ -35,7 +36,7 @@ public final class SearchOptions {
 
     private final int k;
     private final Double minScore;
-    private final ChunkFilter filter;
+    private final Filter filter;
     private final Integer efSearch;
     private final Integer probes;
     private final boolean mmr;
@@ -43,7 +44,7 @@ public final class SearchOptions {
     private final int mmrMultiplier;
     private final boolean includeEmbeddings;
 
-    private SearchOptions(int k, Double minScore, ChunkFilter filter, Integer efSearch, Integer probes, boolean mmr,
+    private SearchOptions(int k, Double minScore, Filter filter, Integer efSearch, Integer probes, boolean mmr,
                           double mmrLambda, int mmrMultiplier, boolean includeEmbeddings) {
         this.k = k;
         this.minScore = minScore;
@@ -82,10 +83,11 @@ public final class SearchOptions {
     }
 
     /**
-     * @param newFilter conditions the chunks must meet, or {@code null} for none
+     * @param newFilter conditions the chunks must meet (see {@link ChunkRepository#FIELDS} for the paths), or
+     *                  {@code null} for none
      * @return a copy with this filter
      */
-    public SearchOptions withFilter(ChunkFilter newFilter) {
+    public SearchOptions withFilter(Filter newFilter) {
         return new SearchOptions(k, minScore, newFilter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
                 includeEmbeddings);
     }
@@ -156,7 +158,7 @@ public final class SearchOptions {
     }
 
     /** @return the filter, or {@code null} */
-    public ChunkFilter filter() {
+    public Filter filter() {
         return filter;
     }
 

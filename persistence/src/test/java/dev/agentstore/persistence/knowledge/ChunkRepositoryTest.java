@@ -13,6 +13,7 @@ import dev.agentstore.domain.knowledge.NewChunk;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
+import dev.agentstore.persistence.query.Filter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -37,7 +38,7 @@ class ChunkRepositoryTest {
         return store.fromTransaction(uow -> uow.chunks().get(base, id));
     }
 
-    private static long count(AgentStore store, String base, ChunkFilter filter) {
+    private static long count(AgentStore store, String base, Filter filter) {
         return store.fromTransaction(uow -> uow.chunks().count(base, filter));
     }
 
@@ -230,7 +231,7 @@ class ChunkRepositoryTest {
 
         int byIds = store.fromTransaction(uow -> uow.chunks().delete("deletes", List.of("c0", "c9", "nope")));
         int byFilter = store.fromTransaction(uow -> uow.chunks().deleteByFilter("deletes",
-                ChunkFilter.payloadEquals("tag", "old")));
+                Filter.eq("payload.tag", "old")));
         int byDocument = store.fromTransaction(uow -> uow.chunks().deleteByDocument("deletes", "doc1"));
 
         assertThat(byIds).isEqualTo(2);
@@ -253,6 +254,8 @@ class ChunkRepositoryTest {
 
         assertThatThrownBy(() -> store.inTransaction(uow -> uow.chunks().deleteByFilter("guarded", null)))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("deleteAll");
+        assertThatThrownBy(() -> store.inTransaction(uow -> uow.chunks().deleteByFilter("guarded", Filter.all())))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("deleteAll");
         assertThat(count(store, "guarded", null)).isEqualTo(2);
 
         int deleted = store.fromTransaction(uow -> uow.chunks().deleteAll("guarded"));
@@ -273,11 +276,17 @@ class ChunkRepositoryTest {
                 NewChunk.of("b", 0, "z", new float[]{1}).withPayload(Json.parse("p", "{\"lang\":\"en\"}"))
                         .withMeta(Json.parse("m", "{\"src\":\"web\"}")))));
 
-        assertThat(count(store, "counted", ChunkFilter.payloadEquals("lang", "en"))).isEqualTo(2);
-        assertThat(count(store, "counted", ChunkFilter.payloadEquals("n", 1))).isEqualTo(2);
-        assertThat(count(store, "counted", ChunkFilter.metaEquals("src", "web")
-                .and(ChunkFilter.documentId("a")))).isEqualTo(1);
-        assertThat(count(store, "counted", ChunkFilter.documentId("b"))).isEqualTo(1);
+        assertThat(count(store, "counted", Filter.eq("payload.lang", "en"))).isEqualTo(2);
+        assertThat(count(store, "counted", Filter.contains("payload.lang", "en"))).isEqualTo(2);
+        assertThat(count(store, "counted", Filter.eq("payload.n", 1))).isEqualTo(2);
+        assertThat(count(store, "counted", Filter.and(Filter.eq("meta.src", "web"), Filter.eq("documentId", "a"))))
+                .isEqualTo(1);
+        assertThat(count(store, "counted", Filter.eq("documentId", "b"))).isEqualTo(1);
+        assertThat(count(store, "counted", Filter.or(Filter.eq("ordinal", 1), Filter.eq("payload.lang", "de"))))
+                .isEqualTo(1);
+        assertThat(count(store, "counted", Filter.not(Filter.exists("meta.src")))).isEqualTo(1);
+        assertThatThrownBy(() -> count(store, "counted", Filter.eq("content", "x")))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("payload");
     }
 
     @Test
@@ -286,13 +295,16 @@ class ChunkRepositoryTest {
         String evil = "x'); DROP TABLE chunks; --";
         store.inTransaction(uow -> uow.chunks().upsert("inert", List.of(
                 NewChunk.of(evil, 0, evil, new float[]{1}).withId(evil)
-                        .withPayload(Json.parse("p", "{\"" + "k'\\\"" + "\":\"" + "v' OR 1=1 --" + "\"}")))));
+                        .withPayload(Json.parse("p", "{\"k\":\"v' OR 1=1 --\"}")))));
 
         assertThat(get(store, "inert", evil)).map(Chunk::content).contains(evil);
-        assertThat(count(store, "inert", ChunkFilter.payloadEquals("k'\"", "v' OR 1=1 --"))).isEqualTo(1);
-        assertThat(count(store, "inert", ChunkFilter.payloadEquals("k'\"", "' OR '1'='1"))).isZero();
-        assertThat(count(store, "inert", ChunkFilter.documentId(evil))).isEqualTo(1);
-        int deleted = store.fromTransaction(uow -> uow.chunks().deleteByFilter("inert", ChunkFilter.documentId("' OR 1=1 --")));
+        assertThat(count(store, "inert", Filter.eq("payload.k", "v' OR 1=1 --"))).isEqualTo(1);
+        assertThat(count(store, "inert", Filter.eq("payload.k", "' OR '1'='1"))).isZero();
+        assertThat(count(store, "inert", Filter.eq("documentId", evil))).isEqualTo(1);
+        assertThatThrownBy(() -> count(store, "inert", Filter.eq("payload.k'--", "x")))
+                .isInstanceOf(InvalidInputException.class);
+        int deleted = store.fromTransaction(uow -> uow.chunks().deleteByFilter("inert",
+                Filter.eq("documentId", "' OR 1=1 --")));
         assertThat(deleted).isZero();
         assertThat(count(store, "inert", null)).isEqualTo(1);
     }

@@ -137,11 +137,23 @@ public class ChunkRepository {
 
     private static final String DELETE_ALL = "DELETE FROM chunks WHERE knowledge_base = ?";
 
+    /** pgvector's default {@code hnsw.ef_search}: 40; searches use at least this. */
+    private static final int DEFAULT_EF_SEARCH = 40;
+
+    /**
+     * Before an indexed search: the index's search settings for the rest of the transaction, and
+     * {@code enable_sort = off} for the nearest-neighbour statement only (restored right after it with
+     * {@link #RESTORE_SORT}); returns the previous {@code enable_sort}.
+     */
     private static final String HNSW_SETTINGS = """
-            SELECT set_config('hnsw.ef_search', ?, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)""";
+            SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true),
+                   set_config('hnsw.ef_search', ?, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)""";
 
     private static final String IVFFLAT_SETTINGS = """
-            SELECT set_config('ivfflat.probes', ?, true), set_config('ivfflat.iterative_scan', 'relaxed_order', true)""";
+            SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true),
+                   set_config('ivfflat.probes', ?, true), set_config('ivfflat.iterative_scan', 'relaxed_order', true)""";
+
+    private static final String RESTORE_SORT = "SELECT set_config('enable_sort', ?, true)";
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -438,6 +450,7 @@ public class ChunkRepository {
     public List<ChunkMatch> search(String base, String text, Embedder embedder, SearchOptions options) {
         Check.notNull("text", text);
         Check.notNull("embedder", embedder);
+        Check.notNull("options", options);
         KnowledgeBase kb = base(base);
         if (embedder.dimension() != kb.dimension()) {
             throw new InvalidInputException("embedder has dimension " + embedder.dimension() + " but knowledge base '"
@@ -453,75 +466,109 @@ public class ChunkRepository {
      * @param query   the query embedding, of the base's dimension
      * @param options k ≤ 1,000, minimum score, filter, {@code ef_search} / {@code probes}, MMR, embeddings
      * @return at most {@code k} matches with {@code score ≥ minScore}, best first, ties by id (with MMR: in MMR's
-     *         order); exactly {@code min(k, matching chunks)} when no threshold is given
-     * @throws InvalidInputException when an argument is {@code null} or the query's dimension is wrong (the message
-     *                               names the expected and the actual dimension)
+     *         order); {@code min(k, matching chunks)} of them when no threshold is given
+     * @throws InvalidInputException when an argument is {@code null} or invalid for {@link #FIELDS}, or the query's
+     *                               dimension is wrong (the message names the expected and the actual dimension)
      * @throws NotFoundException     when the base does not exist
      */
     public List<ChunkMatch> search(String base, float[] query, SearchOptions options) {
         Check.notNull("options", options);
-        KnowledgeBase kb = base(base);
-        float[] q = kb.requireEmbedding("query vector", query).clone();
-        int limit = options.candidates();
-        boolean withEmbeddings = options.includeEmbeddings() || options.mmr();
-        Double bound = options.minScore() == null ? null : kb.distance().maxDistance(options.minScore());
-        SqlFragment f = options.filter() == null ? null : render(options.filter());
+        Plan plan = plan(base(base), query, options);
         List<ChunkMatch> found = work("search KnowledgeBase " + base, connection -> {
-            IndexType indexType = kb.index().type();
-            if (indexType == IndexType.HNSW) {
-                int ef = options.efSearch() != null ? options.efSearch()
-                        : Math.min(SearchOptions.MAX_EF_SEARCH, Math.max(40, limit));
-                settings(connection, HNSW_SETTINGS, ef);
-            } else if (indexType == IndexType.IVFFLAT) {
-                int probes = options.probes() != null ? options.probes()
-                        : Math.max(1, (int) Math.round(Math.sqrt(kb.index().lists())));
-                settings(connection, IVFFLAT_SETTINGS, probes);
-            }
-            Result r = nearest(connection, kb, q, f, limit, bound, withEmbeddings, false);
-            if (indexType != IndexType.NONE && r.candidates() < limit) {
-                // the index ran out (selective filter, max_scan_tuples, stale IVFFlat lists): scan exactly
-                r = nearest(connection, kb, q, f, limit, bound, withEmbeddings, true);
+            String previousSort = applySettings(connection, plan);
+            Result r = nearest(connection, plan, false);
+            restoreSort(connection, previousSort);
+            if (plan.indexed() && r.candidates() < plan.limit()) {
+                // the index ran out (selective filter, hnsw.max_scan_tuples, stale IVFFlat lists): scan exactly
+                r = nearest(connection, plan, true);
             }
             return r.matches();
         });
-        List<ChunkMatch> result = options.mmr() ? Mmr.rerank(q, found, options.k(), options.mmrLambda()) : found;
-        if (options.mmr() && !options.includeEmbeddings()) {
-            result = result.stream().map(ChunkRepository::withoutEmbedding).toList();
+        if (!options.mmr()) {
+            return found;
         }
-        return result;
+        List<ChunkMatch> reranked = Mmr.rerank(plan.query(), found, options.k(), options.mmrLambda());
+        return options.includeEmbeddings() ? reranked : reranked.stream().map(ChunkRepository::withoutEmbedding).toList();
     }
 
     /**
-     * The statement {@link #search(String, float[], SearchOptions)} sends (for EXPLAIN in tests and benchmarks); its
-     * parameters are: the query vector, the filter's values, the limit, then the distance bound when
-     * {@code withBound}.
+     * The plan of the nearest-neighbour statement {@link #search(String, float[], SearchOptions)} sends first, with the
+     * same settings and parameters: {@code EXPLAIN}, or {@code EXPLAIN (ANALYZE, BUFFERS)} when {@code analyze}
+     * (which runs it). For checking that the base's index serves a query shape, in tests, benchmarks and operations.
+     * Leaves the same transaction-local index settings as a search.
      *
-     * @param base      the knowledge base's name
-     * @param filter    the filter, or {@code null}
-     * @param withBound whether a minimum score applies
-     * @return the SQL text with {@code ?} placeholders
-     * @throws NotFoundException when the base does not exist
+     * @param base    the knowledge base's name
+     * @param query   the query embedding, of the base's dimension
+     * @param options as for a search
+     * @param analyze whether to run the statement and report actual rows and timings
+     * @return the plan's lines
+     * @throws InvalidInputException when an argument is invalid
+     * @throws NotFoundException     when the base does not exist
      */
-    public String searchSql(String base, Filter filter, boolean withBound) {
-        return nearestSql(base(base), filter == null ? null : render(filter), withBound, false, false);
+    public List<String> explainSearch(String base, float[] query, SearchOptions options, boolean analyze) {
+        Check.notNull("options", options);
+        Plan plan = plan(base(base), query, options);
+        String sql = (analyze ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN ") + nearestSql(plan, false);
+        return work("explain search of KnowledgeBase " + base, connection -> {
+            String previousSort = applySettings(connection, plan);
+            List<String> lines = new ArrayList<>();
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                bindSearch(ps, plan, false);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        lines.add(rs.getString(1));
+                    }
+                }
+            }
+            restoreSort(connection, previousSort);
+            return lines;
+        });
+    }
+
+    /**
+     * What one search needs.
+     *
+     * @param limit the rows wanted: k, or MMR's candidates
+     * @param fetch the rows the index is asked for: at least {@code limit}, and {@code ef_search} for HNSW (the index
+     *              visits that many anyway; sorting them exactly before taking {@code limit} makes up for relaxed
+     *              ordering)
+     */
+    private record Plan(KnowledgeBase kb, float[] query, SqlFragment filter, int limit, int fetch, Double bound,
+                        boolean withEmbeddings, int efSearch, int probes) {
+        boolean indexed() {
+            return kb.index().indexed();
+        }
+    }
+
+    private static Plan plan(KnowledgeBase kb, float[] query, SearchOptions options) {
+        float[] q = kb.requireEmbedding("query vector", query).clone();
+        int limit = options.candidates();
+        Double bound = options.minScore() == null ? null : kb.distance().maxDistance(options.minScore());
+        SqlFragment f = options.filter() == null ? null : render(options.filter());
+        int ef = options.efSearch() != null ? options.efSearch()
+                : Math.min(SearchOptions.MAX_EF_SEARCH, Math.max(DEFAULT_EF_SEARCH, limit));
+        int probes = 0;
+        int fetch = limit;
+        switch (kb.index().type()) {
+            case HNSW -> fetch = Math.max(limit, ef);
+            case IVFFLAT -> {
+                probes = options.probes() != null ? Math.min(options.probes(), kb.index().lists())
+                        : Math.max(1, (int) Math.round(Math.sqrt(kb.index().lists())));
+                fetch = Math.max(limit, DEFAULT_EF_SEARCH);
+            }
+            default -> {
+            }
+        }
+        return new Plan(kb, q, f, limit, fetch, bound, options.includeEmbeddings() || options.mmr(), ef, probes);
     }
 
     private record Result(List<ChunkMatch> matches, long candidates) {
     }
 
-    private Result nearest(Connection connection, KnowledgeBase kb, float[] q, SqlFragment f, int limit,
-                           Double bound, boolean withEmbeddings, boolean exact) throws SQLException {
-        String sql = nearestSql(kb, f, bound != null, withEmbeddings, exact);
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            int p = 1;
-            ps.setObject(p++, kb.vectorType() == VectorType.HALFVEC ? new PGhalfvec(q) : new PGvector(q));
-            if (f != null) {
-                p = bind(ps, p, f.parameters());
-            }
-            ps.setInt(p++, limit);
-            if (bound != null) {
-                ps.setDouble(p, bound);
-            }
+    private Result nearest(Connection connection, Plan plan, boolean exact) throws SQLException {
+        KnowledgeBase kb = plan.kb();
+        try (PreparedStatement ps = connection.prepareStatement(nearestSql(plan, exact))) {
+            bindSearch(ps, plan, exact);
             List<ChunkMatch> matches = new ArrayList<>();
             long candidates = 0;
             try (ResultSet rs = ps.executeQuery()) {
@@ -546,38 +593,91 @@ public class ChunkRepository {
     }
 
     /**
-     * The nearest rows in a materialised CTE (ordered by the index expression, so the index serves it; the exact
-     * variant orders outside an {@code OFFSET 0} subquery, which no index can serve), then the distance bound and a
-     * strict re-sort. A UNION ALL row with a null id reports the CTE's size even when the bound removes every row.
+     * The nearest {@code fetch} rows in a materialised CTE, ordered by the base's index expression so that its index
+     * serves them (the exact variant orders outside an {@code OFFSET 0} subquery, which no index can serve); then the
+     * distance bound, a strict re-sort by distance and id, and the {@code limit}. A UNION ALL row with a null id
+     * reports how many rows the index yielded, even when the bound removes all of them. Parameters: the query vector,
+     * the filter's values, {@code fetch}, the bound (when there is one), {@code limit}.
      */
-    private static String nearestSql(KnowledgeBase kb, SqlFragment f, boolean withBound,
-                                     boolean withEmbeddings, boolean exact) {
+    private static String nearestSql(Plan plan, boolean exact) {
+        KnowledgeBase kb = plan.kb();
+        SqlFragment f = plan.filter();
         String distance = KnowledgeSql.embeddingExpression(kb) + " " + KnowledgeSql.operator(kb.distance()) + " "
                 + KnowledgeSql.queryParameter(kb);
-        String select = "SELECT " + COLUMNS + ", " + (withEmbeddings ? "CAST(embedding AS text)" : "CAST(NULL AS text)")
-                + " AS embedding_text, " + distance + " AS distance"
-                + " FROM chunks WHERE " + KnowledgeSql.basePredicate(kb) + (f == null ? "" : " AND (" + f.sql() + ")");
+        String select = "SELECT " + COLUMNS + ", "
+                + (plan.withEmbeddings() ? "CAST(embedding AS text)" : "CAST(NULL AS text)") + " AS embedding_text, "
+                + distance + " AS distance FROM chunks WHERE " + KnowledgeSql.basePredicate(kb)
+                + (f == null ? "" : " AND (" + f.sql() + ")");
         String nearest = exact
                 ? "SELECT * FROM (" + select + " OFFSET 0) AS s ORDER BY distance, id LIMIT ?"
                 : select + " ORDER BY distance LIMIT ?";
         return "WITH nearest AS MATERIALIZED (" + nearest + "),\n"
-                + "     counted AS (SELECT count(*) AS candidates FROM nearest)\n"
-                + "SELECT n.*, c.candidates FROM nearest n CROSS JOIN counted c"
-                + (withBound ? " WHERE n.distance <= ?" : "") + "\n"
+                + "     counted AS (SELECT count(*) AS candidates FROM nearest),\n"
+                + "     best AS (SELECT * FROM nearest" + (plan.bound() != null ? " WHERE distance <= ?" : "")
+                + " ORDER BY distance, id LIMIT ?)\n"
+                + "SELECT b.*, c.candidates FROM best b CROSS JOIN counted c\n"
                 + "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, c.candidates FROM counted c\n"
                 + "ORDER BY distance NULLS LAST, id";
+    }
+
+    private static void bindSearch(PreparedStatement ps, Plan plan, boolean exact) throws SQLException {
+        KnowledgeBase kb = plan.kb();
+        int p = 1;
+        ps.setObject(p++, kb.vectorType() == VectorType.HALFVEC ? new PGhalfvec(plan.query()) : new PGvector(plan.query()));
+        if (plan.filter() != null) {
+            p = bind(ps, p, plan.filter().parameters());
+        }
+        ps.setInt(p++, exact ? plan.limit() : plan.fetch());
+        if (plan.bound() != null) {
+            ps.setDouble(p++, plan.bound());
+        }
+        ps.setInt(p, plan.limit());
+    }
+
+    /**
+     * {@code SET LOCAL} of the index's search settings, and {@code enable_sort = off} so that the planner takes the
+     * index (the only plan that needs no sort for the nearest rows) even when it misjudges a filter as very selective.
+     *
+     * @return the previous {@code enable_sort}, to restore; {@code null} for a base without index (nothing set)
+     */
+    private static String applySettings(Connection connection, Plan plan) throws SQLException {
+        String sql;
+        int value;
+        switch (plan.kb().index().type()) {
+            case HNSW -> {
+                sql = HNSW_SETTINGS;
+                value = plan.efSearch();
+            }
+            case IVFFLAT -> {
+                sql = IVFFLAT_SETTINGS;
+                value = plan.probes();
+            }
+            default -> {
+                return null;
+            }
+        }
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, Integer.toString(value));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private static void restoreSort(Connection connection, String previous) throws SQLException {
+        if (previous == null) {
+            return;
+        }
+        try (PreparedStatement ps = connection.prepareStatement(RESTORE_SORT)) {
+            ps.setString(1, previous);
+            ps.executeQuery().close();
+        }
     }
 
     private static ChunkMatch withoutEmbedding(ChunkMatch m) {
         return new ChunkMatch(m.id(), m.documentId(), m.ordinal(), m.content(), m.contentHash(), m.payload(), m.meta(),
                 m.createdAt(), m.score(), m.distance(), null);
-    }
-
-    private static void settings(Connection connection, String sql, int value) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setString(1, Integer.toString(value));
-            ps.executeQuery().close();
-        }
     }
 
     // -------------------------------------------------------------------------------------------------------- helpers

@@ -52,17 +52,21 @@ import java.util.Set;
  * and k-nearest-neighbour search through the base's own HNSW or IVFFlat index, with a score threshold, filters and
  * MMR reranking.
  *
- * <p><b>Search.</b> One statement finds the nearest {@code k} (or MMR's candidates) in a materialised CTE,
- * {@code WHERE knowledge_base = '<base>' [AND filter] ORDER BY (embedding::vector(n)) <=> ? LIMIT ?}, which is
- * exactly the base's partial index expression, so PostgreSQL uses the index; the outer query applies the minimum
- * score as a distance bound ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}) and re-sorts by distance
- * and id. Before it, {@code set_config(…, true)} (that is, {@code SET LOCAL}) sets {@code hnsw.ef_search} and
+ * <p><b>Search.</b> One statement finds the nearest rows in a materialised CTE,
+ * {@code WHERE knowledge_base = '<base>' [AND filter] ORDER BY (embedding::vector(n)) <=> ? LIMIT ?}: exactly the
+ * base's partial index predicate and expression, so PostgreSQL can use the index. The index is asked for
+ * {@code max(k, ef_search)} rows (it visits that many anyway); the outer query applies the minimum score as a distance
+ * bound ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}), sorts strictly by distance and id, and keeps
+ * {@code k}. Before it, {@code set_config(…, true)} (that is, {@code SET LOCAL}) sets {@code hnsw.ef_search} and
  * {@code hnsw.iterative_scan = relaxed_order} (IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan}),
- * so a filtered search keeps walking the graph until it has {@code k} matching rows (pgvector 0.8), instead of
- * Mastra's choice between post-filtering too few rows and a sequential scan. The settings stay in force until the
- * caller's transaction ends. Should the index still yield fewer rows than asked (a filter so selective that
- * {@code hnsw.max_scan_tuples} runs out, or an IVFFlat index built before the data), the search repeats as an exact
- * scan, so a search returns {@code k} results whenever {@code k} chunks match.
+ * which stay in force until the caller's transaction ends: a filtered search keeps walking the graph until it has
+ * enough matching rows (pgvector 0.8), instead of Mastra's choice between post-filtering too few rows and a
+ * sequential scan. For that one statement it also sets {@code enable_sort = off} (and restores the previous value
+ * right after): the index is then the planner's only way to produce the order without a sort, so it is used even
+ * when the planner misjudges a filter's selectivity (it estimates {@code payload ->> 'k' = ?} at 0.5% of rows, and
+ * would otherwise sort a sequential scan). Should the index yield fewer rows than asked (a filter so selective that
+ * {@code hnsw.max_scan_tuples} runs out, or an IVFFlat index built before its data), the search repeats as an exact
+ * scan, so it returns {@code k} results whenever {@code k} chunks match. {@link #explainSearch} shows the plan.
  *
  * <p><b>SQL and values.</b> Every value (vectors, ids, filter values, limits, bounds) is a bind parameter. The base's
  * name and dimension are part of the statement text, because PostgreSQL only matches a partial expression index when

@@ -91,8 +91,7 @@ public class KnowledgeBase {
      * @param index      the index; an HNSW or IVFFlat index needs a dimension of at most 2,000 for {@code vector} and
      *                   4,000 for {@code halfvec}
      * @param vectorType the type of the index and the searches, or {@code null} for
-     *                   {@link VectorType#defaultFor(int, boolean)} (so a 3,072-dimension indexed base gets
-     *                   {@code halfvec})
+     *                   {@link VectorType#defaultFor(int)} (so a 3,072-dimension base gets {@code halfvec})
      * @param now        the creation time (truncated to microseconds, PostgreSQL's precision)
      * @return the base, to persist
      * @throws InvalidInputException when a parameter is invalid or the index cannot hold the dimension
@@ -104,7 +103,7 @@ public class KnowledgeBase {
         Check.notNull("distance", distance);
         Check.notNull("index", index);
         Check.notNull("now", now);
-        VectorType type = vectorType != null ? vectorType : VectorType.defaultFor(dimension, index.indexed());
+        VectorType type = vectorType != null ? vectorType : VectorType.defaultFor(dimension);
         requireIndexable(name, dimension, type, index);
         KnowledgeBase kb = new KnowledgeBase();
         kb.name = name;

@@ -32,14 +32,13 @@ public enum VectorType {
     }
 
     /**
-     * The type chosen when a caller gives none: {@code vector} up to 2,000 dimensions or when nothing is indexed,
-     * {@code halfvec} above 2,000 dimensions with an index.
+     * The type chosen when a caller gives none: {@code vector} up to 2,000 dimensions, {@code halfvec} above (up to
+     * 4,000 it can be indexed; a base created without index can get one later without changing its type).
      *
      * @param dimension the base's dimension
-     * @param indexed   whether the base has an HNSW or IVFFlat index
      * @return the default type
      */
-    public static VectorType defaultFor(int dimension, boolean indexed) {
-        return indexed && dimension > MAX_VECTOR_INDEX_DIMENSION ? HALFVEC : VECTOR;
+    public static VectorType defaultFor(int dimension) {
+        return dimension > MAX_VECTOR_INDEX_DIMENSION ? HALFVEC : VECTOR;
     }
 }

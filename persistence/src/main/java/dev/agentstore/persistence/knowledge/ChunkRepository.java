@@ -39,11 +39,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Chunks of knowledge bases and their search (Draive's vector index and Mastra's PgVector, without their defects):
@@ -184,7 +184,8 @@ public class ChunkRepository {
      * Inserts or replaces chunks, {@value #UPSERT_BATCH_SIZE} rows per statement
      * ({@code INSERT … VALUES (…), (…) ON CONFLICT (knowledge_base, id) DO UPDATE}). An existing chunk keeps its
      * creation time and gets everything else from the new one. The same id twice in {@code chunks}: one row, the last
-     * one wins. Every chunk is validated (including each embedding's dimension) before anything is written.
+     * one wins. Every chunk is validated (including each embedding's dimension) before anything is written. Rows are
+     * written in id order, so concurrent upserts of overlapping ids wait for each other instead of deadlocking.
      *
      * @param base   the knowledge base's name
      * @param chunks the chunks; ids left {@code null} get random UUIDs
@@ -198,11 +199,11 @@ public class ChunkRepository {
         KnowledgeBase kb = base(base);
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         List<String> ids = new ArrayList<>(chunks.size());
-        Map<String, Chunk> rows = new LinkedHashMap<>();
+        // by id: the last of equal ids wins, and concurrent upserts lock rows in one order (no deadlocks)
+        Map<String, Chunk> rows = new TreeMap<>();
         for (NewChunk c : chunks) {
             Chunk row = Chunk.create(kb, c, now);
             ids.add(row.id());
-            rows.remove(row.id());
             rows.put(row.id(), row);
         }
         if (rows.isEmpty()) {

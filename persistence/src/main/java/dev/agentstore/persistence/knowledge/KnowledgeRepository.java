@@ -72,7 +72,7 @@ public class KnowledgeRepository {
 
     /**
      * Creates a knowledge base with the default vector type ({@code vector} up to 2,000 dimensions, {@code halfvec}
-     * above when indexed) and its index.
+     * above) and its index.
      *
      * @param name      the name, matching {@value KnowledgeBase#NAME_PATTERN}
      * @param dimension the embeddings' dimension, 1–16,000

@@ -62,6 +62,9 @@ class KnowledgeRepositoryTest {
         var hits = store.fromTransaction(uow -> uow.chunks().search("large3072", target, SearchOptions.top(1)));
         assertThat(hits).extracting(m -> m.id()).containsExactly("t");
         assertThat(hits.get(0).score()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-3));
+        List<String> plan = store.fromTransaction(uow -> uow.chunks().explainSearch("large3072", target,
+                SearchOptions.top(1), false));
+        assertThat(String.join("\n", plan)).contains("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + "large3072");
         // stored at full precision: the read-back embedding is the one written, not a half-precision copy
         assertThat(store.fromTransaction(uow -> uow.chunks().get("large3072", "t")).orElseThrow().embedding())
                 .containsExactly(target);
@@ -88,7 +91,7 @@ class KnowledgeRepositoryTest {
                 uow.knowledge().create("plain16k", 16_000, Distance.COSINE, IndexSpec.none()));
 
         assertThat(kb.index().type()).isEqualTo(IndexType.NONE);
-        assertThat(kb.vectorType()).isEqualTo(VectorType.VECTOR);
+        assertThat(kb.vectorType()).isEqualTo(VectorType.HALFVEC);
         assertThat(indexDefinition(store, "plain16k")).isEmpty();
     }
 

@@ -11,7 +11,9 @@ public class ChunkId implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    /** The knowledge base's name. */
     private String knowledgeBase;
+    /** The chunk's id within the base. */
     private String id;
 
     /** For JPA. */

@@ -36,6 +36,10 @@ public record IndexSpec(IndexType type, Integer m, Integer efConstruction, Integ
     /**
      * Validates the parameters of the type.
      *
+     * @param type           the index type
+     * @param m              HNSW's {@code m}, else {@code null}
+     * @param efConstruction HNSW's {@code ef_construction}, else {@code null}
+     * @param lists          IVFFlat's {@code lists}, else {@code null}
      * @throws InvalidInputException when {@code type} is {@code null}, a parameter of the type is missing or out of
      *                               range, or a parameter of another type is given
      */

@@ -33,6 +33,13 @@ public record NewChunk(String id, String documentId, int ordinal, String content
     /**
      * Validates and copies.
      *
+     * @param id         the id, or {@code null} for a random UUID
+     * @param documentId the document's id
+     * @param ordinal    the position in the document
+     * @param content    the text
+     * @param embedding  the embedding
+     * @param payload    a JSON object, or {@code null}
+     * @param meta       a JSON object, or {@code null}
      * @throws InvalidInputException when a value is invalid: blank or oversized id or document id, negative ordinal,
      *                               {@code null} content or embedding, NUL characters, payload or meta not an object
      */

@@ -25,10 +25,12 @@ import java.util.List;
  *   <li>A JSONB field compared with a number reads as
  *       {@code CASE WHEN jsonb_typeof(f) = 'number' THEN CAST(f ->> .. AS numeric) END}: only JSON numbers take part,
  *       and a row holding {@code "abc"} there does not match instead of failing the query. Booleans likewise; a
- *       timestamp or date compares ISO-8601 strings ({@code YYYY-MM-DD...}) cast to {@code timestamptz}/{@code date}
- *       (a string that starts like a date but is not one, such as {@code 2024-13-45}, fails the query with SQL
- *       state 22008; date-only strings compared as timestamps are midnight in the session time zone). Text compares
- *       the value's text ({@code ->>}), whatever its JSON type.</li>
+ *       timestamp or date compares ISO-8601 strings ({@code YYYY-MM-DD}, optionally followed by {@code T} or a space
+ *       and a time) cast to {@code timestamptz}/{@code date}; other strings do not match. A string that passes that
+ *       check but is still not a valid date or time (such as {@code 2023-02-30} or {@code 2024-01-01T25:00}) makes
+ *       PostgreSQL fail the query (SQL state 22008/22007; repositories report it as invalid input). Date-only strings
+ *       compared as timestamps are midnight in the session time zone. Text compares the value's text ({@code ->>}),
+ *       whatever its JSON type.</li>
  *   <li>{@link Filter.Contains} renders as {@code column @> CAST(? AS jsonb)} on the root column with the path's
  *       keys wrapped around the value, so a GIN index on the column ({@code jsonb_ops} or {@code jsonb_path_ops})
  *       serves it.</li>
@@ -39,9 +41,10 @@ import java.util.List;
  * <p>Example: with roots {@code data → r.data}, {@code and(gt("data.age", 9), not(exists("data.deleted")))}
  * renders (ordinal style, first index 1) as
  * <pre>{@code
- * ((CASE WHEN jsonb_typeof(r.data -> 'age') = 'number' THEN CAST(r.data ->> 'age' AS numeric) END) > CAST(?1 AS numeric)
+ * (((CASE WHEN jsonb_typeof(r.data -> 'age') = 'number' THEN CAST(r.data ->> 'age' AS numeric) END) > CAST(?1 AS numeric))
  *  AND NOT COALESCE((r.data -> 'deleted' IS NOT NULL), false))
  * }</pre>
+ * (on one line).
  * with parameters {@code [9]}.
  */
 public final class QueryRenderer {
@@ -52,7 +55,9 @@ public final class QueryRenderer {
     /** Deepest nesting of AND/OR/NOT: 32 levels. */
     public static final int MAX_DEPTH = 32;
 
-    private static final String DATE_PREFIX = "'^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'";
+    /** A calendar date at the start, followed by the end, {@code T} or a space (no braces: see the class doc). */
+    private static final String DATE_PREFIX =
+            "'^[0-9][0-9][0-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([T ]|$)'";
 
     private final FieldMap fields;
 

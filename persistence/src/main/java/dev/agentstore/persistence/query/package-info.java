@@ -42,10 +42,12 @@
  * static final QueryRenderer RENDERER = new QueryRenderer(FIELDS);
  *
  * SqlFragment where = RENDERER.where(filter, ParameterStyle.ORDINAL, 3);   // ?3, ?4, ... after the statement's ?1, ?2
- * Query q = em.createNativeQuery("SELECT ... FROM chunks c WHERE c.base_id = ?1 AND c.x = ?2 AND " + where.sql());
- * for (int i = 0; i < where.parameters().size(); i++) {
- *     q.setParameter(3 + i, where.parameters().get(i));
- * }
+ * Query q = where.bind(em.createNativeQuery(
+ *         "SELECT ... FROM chunks c WHERE c.base_id = ?1 AND c.x = ?2 AND " + where.sql()), 3);
+ * q.setParameter(1, baseId).setParameter(2, x);
+ *
+ * SqlFragment jdbc = RENDERER.where(filter, ParameterStyle.JDBC, 1);          // plain ?, for a PreparedStatement
+ * jdbc.bind(connection.prepareStatement("SELECT ... WHERE c.base_id = ? AND " + jdbc.sql()), 2).setLong(1, baseId);
  * }</pre>
  * Only the renderer's output and the repository's own constant SQL are concatenated; every caller value is in
  * {@link dev.agentstore.persistence.query.SqlFragment#parameters()}.

@@ -373,7 +373,7 @@ public class RecordRepository {
     public long count(Filter filter) {
         SqlFragment where = RENDERER.where(Check.notNull("filter", filter), ParameterStyle.ORDINAL, 1);
         String sql = "SELECT count(*) FROM records r WHERE " + where.sql();
-        Object count = db("count Records", () -> bind(query(sql), where, 1).getSingleResult());
+        Object count = db("count Records", () -> where.bind(query(sql), 1).getSingleResult());
         return ((Number) count).longValue();
     }
 
@@ -441,7 +441,7 @@ public class RecordRepository {
         String sql = "SELECT " + columns + " FROM records r WHERE " + where.sql()
                 + " ORDER BY " + (order.isEmpty() ? "" : order + ", ") + "r.id"
                 + " LIMIT ?" + limitIndex + " OFFSET ?" + (limitIndex + 1);
-        return db("search Records", () -> bind(query(sql), where, 1)
+        return db("search Records", () -> where.bind(query(sql), 1)
                 .setParameter(limitIndex, query.limit())
                 .setParameter(limitIndex + 1, query.offset())
                 .getResultList());
@@ -512,14 +512,6 @@ public class RecordRepository {
             return t.toInstant();
         }
         throw new IllegalStateException("unexpected timestamp type " + value.getClass());
-    }
-
-    private static NativeQuery<?> bind(NativeQuery<?> q, SqlFragment fragment, int firstIndex) {
-        List<Object> parameters = fragment.parameters();
-        for (int i = 0; i < parameters.size(); i++) {
-            q.setParameter(firstIndex + i, parameters.get(i));
-        }
-        return q;
     }
 
     private static String abbreviate(Set<String> ids) {

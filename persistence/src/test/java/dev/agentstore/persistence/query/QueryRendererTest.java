@@ -51,6 +51,15 @@ class QueryRendererTest {
     }
 
     @Test
+    void theClassDocExampleRendersAsDocumented() {
+        SqlFragment sql = where(and(gt("data.age", 9), not(exists("data.deleted"))));
+        assertThat(sql.sql()).isEqualTo("(((CASE WHEN jsonb_typeof(r.data -> 'age') = 'number' THEN"
+                + " CAST(r.data ->> 'age' AS numeric) END) > CAST(?1 AS numeric))"
+                + " AND NOT COALESCE((r.data -> 'deleted' IS NOT NULL), false))");
+        assertThat(sql.parameters()).containsExactly(BigDecimal.valueOf(9));
+    }
+
+    @Test
     void stringValuesCompareTheTextAtNestedPaths() {
         SqlFragment sql = where(eq("data.user.name", "Alice"));
         assertThat(sql.sql()).isEqualTo("(r.data -> 'user' ->> 'name' = CAST(?1 AS text))");

@@ -10,11 +10,17 @@ import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.query.Filter;
 import dev.agentstore.persistence.query.Query;
 import dev.agentstore.persistence.query.Sort;
+import dev.agentstore.persistence.query.ParameterStyle;
+import dev.agentstore.persistence.query.QueryRenderer;
+import dev.agentstore.persistence.query.SqlFragment;
+import org.hibernate.Session;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -64,7 +70,8 @@ class RecordQueryTest {
                         + "\"tags\":[\"vip\"]}", "{}"),
                 rec("p4", "{\"name\":\"Dave\",\"age\":\"11\",\"city\":\"Paris\",\"born\":\"not a date\"}",
                         "{\"source\":\"web\"}"),
-                rec("p5", "{\"name\":\"Eve\",\"age\":9.5,\"extra\":{\"deep\":{\"x\":1}}}", "{\"level\":3}"))));
+                rec("p5", "{\"name\":\"Eve\",\"age\":9.5,\"born\":\"2015-13-01\",\"day\":\"2015-03-01x\","
+                        + "\"extra\":{\"deep\":{\"x\":1}}}", "{\"level\":3}"))));
     }
 
     @Test
@@ -89,6 +96,10 @@ class RecordQueryTest {
         assertThat(ids(eq("data.born", carol))).as("12:00+02:00 is 10:00Z").containsExactly("p3");
         assertThat(ids(eq("data.day", LocalDate.of(2015, 3, 1)))).containsExactly("p1");
         assertThat(ids(lt("data.born", LocalDate.of(2015, 1, 1)))).containsExactly("p2", "p3");
+        assertThat(ids(gt("data.born", Instant.EPOCH))).as("'not a date' and month 13 do not match")
+                .containsExactly("p1", "p2", "p3");
+        assertThat(ids(lt("data.day", LocalDate.of(2100, 1, 1)))).as("'2015-03-01x' is not a date")
+                .containsExactly("p1");
     }
 
     @Test
@@ -273,6 +284,29 @@ class RecordQueryTest {
     void comparisonsOnColumnsOfAnotherKindAreInvalidInput() {
         assertThatThrownBy(() -> ids(gt("created_at", 5))).isInstanceOf(InvalidInputException.class);
         assertThatThrownBy(() -> ids(eq("data", 5))).isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
+    void jdbcStyleFragmentsBindWithPlainSetObject() {
+        Filter filter = or(eq("data.day", LocalDate.of(2015, 3, 1)),
+                and(gt("data.age", 9), lt("data.born", Instant.parse("2014-06-01T00:00:00Z")),
+                        eq("data.active", true), contains("data.tags", List.of("vip")), like("data.name", "c%")));
+        SqlFragment where = new QueryRenderer(RecordRepository.FIELDS).where(filter, ParameterStyle.JDBC, 1);
+        List<String> ids = store.fromTransaction(uow -> uow.entityManager().unwrap(Session.class)
+                .doReturningWork(connection -> {
+                    try (PreparedStatement ps = connection.prepareStatement(
+                            "SELECT r.id FROM records r WHERE " + where.sql() + " ORDER BY r.id")) {
+                        where.bind(ps, 1);
+                        List<String> found = new ArrayList<>();
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                found.add(rs.getString(1));
+                            }
+                        }
+                        return found;
+                    }
+                }));
+        assertThat(ids).containsExactly("p1", "p3");
     }
 
     private long count(Filter filter) {

@@ -49,8 +49,9 @@ public final class ExportCommand implements Callable<Integer> {
         QUERIES.put("memory", "SELECT id, resource_id, title, metadata::text FROM memories ORDER BY id");
         QUERIES.put("message", "SELECT id, memory_id, role, content::text, resource_id, created_at FROM memory_messages"
                 + " ORDER BY memory_id, seq");
-        QUERIES.put("chunk", "SELECT kb, document_id, ordinal, title, heading, content, content_hash, embedding::text"
-                + " FROM cli_chunks WHERE (?::text IS NULL OR kb = ?) ORDER BY kb, document_id, ordinal");
+        QUERIES.put("chunk", "SELECT knowledge_base, document_id, ordinal, payload ->> 'title', payload ->> 'heading',"
+                + " content, content_hash, embedding::text FROM chunks WHERE (?::text IS NULL OR knowledge_base = ?)"
+                + " ORDER BY knowledge_base, document_id, ordinal");
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -183,7 +184,7 @@ public final class ExportCommand implements Callable<Integer> {
             case "configuration" -> "configurations";
             case "memory" -> "memories";
             case "message" -> "memory_messages";
-            default -> "cli_chunks";
+            default -> "chunks";
         };
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentstore.cli.ingest.Chunk;
 import dev.agentstore.cli.store.ChunkStore;
-import dev.agentstore.cli.store.JdbcChunkStore;
 import dev.agentstore.domain.memory.MessageRole;
 import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.persistence.AgentStore;
@@ -76,7 +75,7 @@ public final class ImportCommand implements Callable<Integer> {
         try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), true);
              BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             ChunkStore chunks = Knowledge.chunkStore(store);
-            Set<String> bases = new HashSet<>();
+            Map<String, Integer> bases = new java.util.HashMap<>();
             List<Pending> pending = new ArrayList<>();
             List<Entity> entities = new ArrayList<>();
             String text;
@@ -98,12 +97,13 @@ public final class ImportCommand implements Callable<Integer> {
                         continue;
                     }
                     Pending p = parse(lineNo, node);
-                    if (p.vector().length != JdbcChunkStore.DIMENSION) {
+                    Integer dimension = bases.get(p.kb());
+                    if (dimension == null) {
+                        chunks.ensureBase(p.kb(), p.vector().length); // creates it, or rejects a wrong dimension
+                        bases.put(p.kb(), p.vector().length);
+                    } else if (dimension != p.vector().length) {
                         throw new IllegalArgumentException("embedding has " + p.vector().length
-                                + " dimensions, knowledge base " + p.kb() + " holds " + JdbcChunkStore.DIMENSION);
-                    }
-                    if (bases.add(p.kb())) {
-                        chunks.ensureBase(p.kb(), p.vector().length);
+                                + " dimensions, knowledge base " + p.kb() + " holds " + dimension);
                     }
                     pending.add(p);
                 } catch (IllegalArgumentException | IllegalStateException | IOException e) {

@@ -6,7 +6,7 @@ import dev.agentstore.cli.ingest.Corpus;
 import dev.agentstore.cli.ingest.Ingester;
 import dev.agentstore.cli.store.ChunkHit;
 import dev.agentstore.cli.store.ChunkStore;
-import dev.agentstore.cli.store.JdbcChunkStore;
+import dev.agentstore.cli.store.RepositoryChunkStore;
 import dev.agentstore.persistence.AgentStore;
 
 import java.io.PrintStream;
@@ -28,7 +28,7 @@ final class Knowledge {
     }
 
     static ChunkStore chunkStore(AgentStore store) {
-        return new JdbcChunkStore(store.dataSource(), EF_SEARCH);
+        return new RepositoryChunkStore(store, EF_SEARCH);
     }
 
     /**

@@ -64,7 +64,6 @@ public final class SearchCommand implements Callable<Integer> {
         Map<String, String> filter = Knowledge.parseFilters(filters);
         try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), true)) {
             ChunkStore chunks = Knowledge.chunkStore(store);
-            chunks.ensureBase(kb, 384);
             if (chunks.count(kb) == 0) {
                 throw new CliException(ExitCodes.CORPUS, "knowledge base " + kb + " is empty",
                         "ingest something first: agentstore ingest --kb " + kb + " PATH…", null);

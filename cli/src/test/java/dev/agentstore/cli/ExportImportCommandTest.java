@@ -33,7 +33,7 @@ class ExportImportCommandTest {
     void exportedChunksImportIntoAnotherSchemaAndSearchTheSame(@TempDir Path dir) throws IOException {
         TestCorpus.write(dir);
         assertThat(source.run("ingest", "--kb", "manual", "--exclude", "bookindex.html", "--no-progress", dir.toString()).exitCode()).isZero();
-        long chunks = source.queryLong("SELECT count(*) FROM cli_chunks");
+        long chunks = source.queryLong("SELECT count(*) FROM chunks");
         Path file = dir.resolve("export.jsonl");
         CliRunner.Result export = source.run("export", "--types", "chunk", "-o", file.toString());
         assertThat(export.exitCode()).as(export.err()).isZero();
@@ -42,7 +42,7 @@ class ExportImportCommandTest {
         CliRunner.Result imported = target.run("import", "--batch", "3", file.toString());
         assertThat(imported.exitCode()).as(imported.err()).isZero();
         assertThat(imported.out()).contains("imported " + chunks + " line(s), rejected 0");
-        assertThat(target.queryLong("SELECT count(*) FROM cli_chunks")).isEqualTo(chunks);
+        assertThat(target.queryLong("SELECT count(*) FROM chunks")).isEqualTo(chunks);
         assertThat(target.run("search", "--kb", "manual", "--k", "1", "vacuum freezes transaction identifiers").out())
                 .isEqualTo(source.run("search", "--kb", "manual", "--k", "1", "vacuum freezes transaction identifiers").out());
     }
@@ -93,6 +93,6 @@ class ExportImportCommandTest {
         assertThat(r.out()).contains("imported 2 line(s), rejected 4")
                 .contains("line 2: not valid JSON").contains("line 3: field 'data' must be a JSON object")
                 .contains("line 4: embedding has 3 dimensions, knowledge base mixed holds 384").contains("line 5: missing or blank field 'content'");
-        assertThat(target.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'mixed'")).isEqualTo(2);
+        assertThat(target.queryLong("SELECT count(*) FROM chunks WHERE knowledge_base = 'mixed'")).isEqualTo(2);
     }
 }

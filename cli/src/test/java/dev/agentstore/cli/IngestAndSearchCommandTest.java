@@ -35,7 +35,7 @@ class IngestAndSearchCommandTest {
         cli.embedder(() -> embedder);
         CliRunner.Result first = cli.run("ingest", "--kb", "manual", "--exclude", "bookindex.html", "--no-progress", corpus.toString());
         assertThat(first.exitCode()).as(first.err()).isZero();
-        long stored = cli.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'manual'");
+        long stored = cli.queryLong("SELECT count(*) FROM chunks WHERE knowledge_base = 'manual'");
         assertThat(stored).isGreaterThanOrEqualTo(5);
         assertThat(first.out()).contains("ingested 5 file(s) into knowledge base manual: " + stored + " chunk(s), "
                 + stored + " embedded").contains("extraction").contains("embedding").contains("database");
@@ -45,7 +45,7 @@ class IngestAndSearchCommandTest {
         assertThat(second.exitCode()).isZero();
         assertThat(second.out()).contains("0 embedded and written, " + stored + " unchanged");
         assertThat(embedder.embedded.get()).isEqualTo(before);
-        assertThat(cli.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'manual'")).isEqualTo(stored);
+        assertThat(cli.queryLong("SELECT count(*) FROM chunks WHERE knowledge_base = 'manual'")).isEqualTo(stored);
     }
 
     @Test
@@ -54,14 +54,14 @@ class IngestAndSearchCommandTest {
         Files.writeString(dir.resolve("a.txt"), "First paragraph about tablespaces.\n\n" + "Long text about WAL. ".repeat(80));
         Files.writeString(dir.resolve("b.txt"), "Unchanged paragraph about roles.");
         assertThat(cli.run("ingest", "--kb", "changes", "--no-progress", dir.toString()).exitCode()).isZero();
-        long before = cli.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'changes' AND document_id = 'a.txt'");
+        long before = cli.queryLong("SELECT count(*) FROM chunks WHERE knowledge_base = 'changes' AND document_id = 'a.txt'");
         assertThat(before).isGreaterThan(1);
 
         Files.writeString(dir.resolve("a.txt"), "Only a short paragraph now.");
         CliRunner.Result r = cli.run("ingest", "--kb", "changes", "--no-progress", dir.toString());
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("1 embedded and written, 1 unchanged (not embedded again), " + (before - 1) + " stale deleted");
-        assertThat(cli.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'changes' AND document_id = 'a.txt'")).isEqualTo(1);
+        assertThat(cli.queryLong("SELECT count(*) FROM chunks WHERE knowledge_base = 'changes' AND document_id = 'a.txt'")).isEqualTo(1);
     }
 
     @Test
@@ -93,7 +93,7 @@ class IngestAndSearchCommandTest {
         cli.embedder(() -> failing);
         CliRunner.Result broken = cli.run("ingest", "--kb", "resume", "--batch", "2", "--no-progress", dir.toString());
         assertThat(broken.exitCode()).isEqualTo(ExitCodes.FAILURE);
-        assertThat(cli.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'resume'")).isEqualTo(4);
+        assertThat(cli.queryLong("SELECT count(*) FROM chunks WHERE knowledge_base = 'resume'")).isEqualTo(4);
 
         FakeEmbedder resumed = new FakeEmbedder();
         cli.embedder(() -> resumed);
@@ -101,7 +101,7 @@ class IngestAndSearchCommandTest {
         assertThat(rerun.exitCode()).isZero();
         assertThat(rerun.out()).contains("2 embedded and written, 4 unchanged");
         assertThat(resumed.embedded.get()).isEqualTo(2);
-        assertThat(cli.queryLong("SELECT count(*) FROM cli_chunks WHERE kb = 'resume'")).isEqualTo(6);
+        assertThat(cli.queryLong("SELECT count(*) FROM chunks WHERE knowledge_base = 'resume'")).isEqualTo(6);
     }
 
     @Test

@@ -4,10 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns text into a fixed-size vector for the knowledge store. The CLI's own adapter of the library's
- * {@code Embedder} contract (text → {@code float[]}, a fixed dimension); implementations are thread-safe.
+ * Turns text into a fixed-size vector for the knowledge store: the library's
+ * {@link dev.agentstore.domain.knowledge.Embedder} (text → {@code float[]}, a fixed dimension) with a name for reports;
+ * implementations are thread-safe.
  */
-public interface Embedder {
+public interface Embedder extends dev.agentstore.domain.knowledge.Embedder {
 
     /** @return the number of components of every vector this embedder returns */
     int dimension();

@@ -92,6 +92,28 @@ class DatabaseCommandsTest {
     }
 
     @Test
+    void aDatabaseWithoutPgvectorExitsWithTheExtensionCodeAndAHint(@TempDir Path dir) throws Exception {
+        String db = "t_cli_novector_" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        try (var c = java.sql.DriverManager.getConnection(CliRunner.URL, CliRunner.USER, CliRunner.PASSWORD);
+             var st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + db);
+        }
+        cli.env().put("AGENTSTORE_DB_URL", CliRunner.URL.replaceAll("/[^/]*$", "/" + db));
+        try {
+            Files.writeString(dir.resolve("a.txt"), "Some text about vacuum.");
+            CliRunner.Result r = cli.run("ingest", "--no-progress", dir.toString());
+            assertThat(r.exitCode()).isEqualTo(ExitCodes.EXTENSION_MISSING);
+            assertThat(r.err()).contains("pgvector").contains(db).contains("hint:").contains("CREATE EXTENSION vector");
+        } finally {
+            cli.env().put("AGENTSTORE_DB_URL", CliRunner.URL);
+            try (var c = java.sql.DriverManager.getConnection(CliRunner.URL, CliRunner.USER, CliRunner.PASSWORD);
+                 var st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS " + db);
+            }
+        }
+    }
+
+    @Test
     void flagsOverrideTheEnvironmentWhichOverridesTheConfigFile(@TempDir Path dir) throws IOException {
         Path config = dir.resolve("agentstore.properties");
         Files.writeString(config, "schema=from_file\nuser=file-user\n");

@@ -227,6 +227,28 @@ class ContainerRepositoriesTest {
         assertThat(Json.print(read.get(1).data())).isEqualTo("{\"amount\":1.10}");
     }
 
+    // ------------------------------------------------------------------ triggers
+
+    @Test
+    void concurrentFiresFromManagedTasksCountEveryFire() throws Exception {
+        triggers.register("it-trigger", TriggerType.EVENT, json("{\"events\":[\"order.created\"]}"));
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < TASKS; t++) {
+            int task = t;
+            futures.add(executor.submit(() -> {
+                for (int i = 0; i < 5; i++) {
+                    triggers.fire("it-trigger", json("{\"task\":" + task + "}"));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get(120, TimeUnit.SECONDS);
+        }
+        assertThat(triggers.get("it-trigger").totalFires()).isEqualTo(TASKS * 5L);
+        assertThat(triggers.events("it-trigger", 100)).hasSize(TASKS * 5);
+    }
+
     // ------------------------------------------------------------------ scheduler
 
     @Test

@@ -147,7 +147,7 @@ class ContainerRepositoriesTest {
     @Test
     void concurrentRetriedMergesFromManagedTasksLoseNoUpdate() throws Exception {
         runs.start("it-concurrent", "r1");
-        int perTask = 25;
+        int perTask = 12;
         CountDownLatch ready = new CountDownLatch(TASKS);
         List<Future<?>> futures = new ArrayList<>();
         for (int t = 0; t < TASKS; t++) {
@@ -168,7 +168,7 @@ class ContainerRepositoriesTest {
         }
         FlowRun run = runs.get("it-concurrent", "r1").orElseThrow();
         assertThat(run.metadata().size()).isEqualTo(TASKS * perTask);
-        assertThat(run.metadata().get("k-7-24").intValue()).isEqualTo(24);
+        assertThat(run.metadata().get("k-7-11").intValue()).isEqualTo(11);
     }
 
     @Test
@@ -271,7 +271,7 @@ class ContainerRepositoriesTest {
                 ready.await(5, TimeUnit.SECONDS);
                 List<SchedulerJob> batch;
                 do {
-                    batch = jobs.claimDue(worker, 3, Duration.ofMinutes(5));
+                    batch = jobs.claimDue(worker, 4, Duration.ofMinutes(5));
                     batch.forEach(j -> claimed.add(j.id()));
                 } while (!batch.isEmpty());
                 return null;

@@ -34,7 +34,7 @@ final class Deployments {
     static WebArchive withTests(String name, Class<?>... classes) {
         WebArchive war = ShrinkWrap.create(WebArchive.class, name).merge(exampleApp());
         war.addClasses(classes).addClass(TxHelper.class);
-        war.addAsLibraries(jarOf(Assertions.class), jarOf(net.bytebuddy.ByteBuddy.class));
+        war.addAsLibraries(jarOf(Assertions.class));
         return war;
     }
 

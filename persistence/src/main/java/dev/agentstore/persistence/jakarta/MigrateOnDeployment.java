@@ -65,7 +65,8 @@ public class MigrateOnDeployment implements Integrator {
     /**
      * Migrates the unit's schema when it opted in and is not switched off (see the class comment).
      *
-     * @throws AgentStoreException   when a migration fails or the unit's datasource cannot be reached
+     * @throws AgentStoreException   when a migration fails, the unit's datasource cannot be reached, or the unit
+     *                               gets its connections from something other than a {@link DataSource}
      * @throws InvalidInputException when a switch is neither {@code true} nor {@code false}, or the schema name is
      *                               invalid
      */
@@ -81,8 +82,12 @@ public class MigrateOnDeployment implements Integrator {
         }
         Object configured = settings.get(AvailableSettings.DEFAULT_SCHEMA);
         String schema = configured == null || configured.toString().isBlank() ? "public" : configured.toString().trim();
-        DataSource dataSource = sessionFactory.getServiceRegistry().requireService(ConnectionProvider.class)
-                .unwrap(DataSource.class);
+        ConnectionProvider connections = sessionFactory.getServiceRegistry().requireService(ConnectionProvider.class);
+        if (!connections.isUnwrappableAs(DataSource.class)) {
+            throw new AgentStoreException("agentstore: cannot migrate schema '" + schema + "' at deployment: the"
+                    + " persistence unit has no DataSource (use <jta-data-source>) or set " + PROPERTY + "=false");
+        }
+        DataSource dataSource = connections.unwrap(DataSource.class);
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(Migrations.class.getClassLoader());

@@ -6,6 +6,7 @@ import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.scheduler.SchedulerJob;
@@ -192,6 +193,26 @@ class ContainerRepositoriesTest {
         assertThat(attempts).hasValue(2);
         assertThat(run.emittedEvents()).isEqualTo(json("{\"fromA\":true,\"fromB\":true}"));
         assertThat(runs.get("it-retry", "r1").orElseThrow().emittedEvents()).isEqualTo(run.emittedEvents());
+    }
+
+    @Test
+    void aStaleManagedEntityFailsAtTheFlushBeforeCommitAndIsRetried() {
+        runs.start("it-flush", "r1");
+        AtomicInteger attempts = new AtomicInteger();
+        retry.execute(RetryPolicy.DEFAULT, () -> {
+            FlowRun managed = tx.em()
+                    .createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'it-flush' AND r.runId = 'r1'", FlowRun.class)
+                    .getSingleResult();
+            if (attempts.incrementAndGet() == 1) {
+                retry.inNewTransaction(() -> runs.update("it-flush", "r1", json("{\"emittedEvents\":{\"fromB\":true}}")));
+            }
+            managed.complete(Instant.now()); // no repository call: only the flush before commit sees the conflict
+            return null;
+        });
+        assertThat(attempts).hasValue(2);
+        FlowRun run = runs.get("it-flush", "r1").orElseThrow();
+        assertThat(run.status()).isEqualTo(FlowRunStatus.COMPLETED);
+        assertThat(run.emittedEvents()).isEqualTo(json("{\"fromB\":true}"));
     }
 
     @Test

@@ -61,7 +61,11 @@ class RepositoriesAreCdiBeansTest {
 
     @ParameterizedTest
     @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class, FlowEventRepository.class,
-            TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class})
+            TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
+            dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
+            dev.agentstore.persistence.configuration.ConfigurationRepository.class,
+            dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
+            dev.agentstore.persistence.knowledge.ChunkRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
         assertThat(tx).as("@Transactional on the class").isNotNull();

@@ -1,14 +1,18 @@
 package dev.agentstore.it;
 
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
 import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
+import dev.agentstore.persistence.jakarta.TransactionalRetry;
+import dev.agentstore.persistence.support.RetryPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,14 +20,17 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Placeholder until the WildFly issue brings Arquillian: checks, without a container, the rules a CDI container
- * enforces on the repositories it will proxy (normal-scoped, non-final, a non-private no-arg constructor, no
+ * Without a container (fast, and naming the rule that broke): the rules a CDI container enforces on the repositories
+ * it proxies (normal-scoped, non-final, a non-private no-arg constructor, no
  * final public methods) and that each gets its entity manager from {@code @PersistenceContext}, plus that the
- * persistence jar ships a {@code beans.xml}.
+ * persistence jar ships a {@code beans.xml}; and that the repositories join the caller's JTA transaction
+ * ({@code REQUIRED}, never {@code REQUIRES_NEW}) without marking it for rollback on agentstore's own exceptions.
+ * {@link ContainerRepositoriesTest} checks the same beans inside WildFly.
  */
 class RepositoriesAreCdiBeansTest {
 
@@ -53,8 +60,37 @@ class RepositoriesAreCdiBeansTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = "META-INF/beans.xml")
-    void persistenceJarShipsABeansXml(String resource) {
+    @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class, FlowEventRepository.class,
+            TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
+            dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
+            dev.agentstore.persistence.configuration.ConfigurationRepository.class,
+            dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
+            dev.agentstore.persistence.knowledge.ChunkRepository.class})
+    void repositoryJoinsTheCallersTransaction(Class<?> repository) {
+        Transactional tx = repository.getAnnotation(Transactional.class);
+        assertThat(tx).as("@Transactional on the class").isNotNull();
+        assertThat(tx.value()).isEqualTo(Transactional.TxType.REQUIRED);
+        assertThat(tx.dontRollbackOn()).containsExactly(AgentStoreException.class);
+        assertThat(Arrays.stream(repository.getDeclaredMethods())
+                .filter(m -> m.isAnnotationPresent(Transactional.class))
+                .map(Method::getName))
+                .as("no method-level transaction attribute (REQUIRES_NEW would break joining)").isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(classes = TransactionalRetry.class)
+    void retryHelperIsAProxyableBeanWithANewTransactionPerAttempt(Class<?> helper) throws Exception {
+        assertThat(helper.isAnnotationPresent(ApplicationScoped.class)).isTrue();
+        assertThat(Modifier.isFinal(helper.getModifiers())).isFalse();
+        assertThat(helper.getMethod("execute", RetryPolicy.class, Supplier.class).getAnnotation(Transactional.class).value())
+                .isEqualTo(Transactional.TxType.NEVER);
+        assertThat(helper.getMethod("inNewTransaction", Supplier.class).getAnnotation(Transactional.class).value())
+                .isEqualTo(Transactional.TxType.REQUIRES_NEW);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"META-INF/beans.xml", "META-INF/services/org.hibernate.integrator.spi.Integrator"})
+    void persistenceJarShipsItsContainerDescriptors(String resource) {
         assertThat(FlowRepository.class.getClassLoader().getResource(resource)).isNotNull();
     }
 }

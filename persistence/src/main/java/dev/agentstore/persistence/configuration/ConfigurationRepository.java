@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.configuration;
 
+import dev.agentstore.domain.AgentStoreException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
@@ -11,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import org.hibernate.engine.spi.SessionImplementor;
 
 import java.time.Clock;
@@ -43,8 +45,14 @@ import java.util.function.Supplier;
  * <p>Runs in the caller's transaction; never begins or commits one. Standalone:
  * {@code store.fromTransaction(uow -> uow.configurations().load("llm", LlmSettings.class))}; in a container inject
  * it (with the {@code @ApplicationScoped} {@link ConfigurationCache}).
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
+ * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
+ * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class ConfigurationRepository {
 
     /** Largest accepted {@code limit} of {@link #identifiers(String, int)} and {@link #history(String, int)}. */

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -12,6 +13,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import org.hibernate.Session;
 import org.hibernate.query.NativeQuery;
 
@@ -39,8 +41,15 @@ import java.util.List;
  *
  * <p>Indexes used: {@code (run_id, ts DESC, id DESC)} for {@link #read} (either direction, cursor as an index
  * condition), {@code (flow_name, type, ts DESC)} for {@link #readByFlow}, {@code BRIN(ts)} for purges.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
+ * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
+ * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
+ * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class FlowEventRepository {
 
     /** One event, one round trip: the id from the column default {@code nextval('flow_events_seq')}. */

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.flow;
 
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -12,6 +13,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -34,8 +36,15 @@ import java.util.function.Supplier;
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Flows handed out are detached snapshots.
  * Every write adds 1 to the flow's {@code version}.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
+ * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
+ * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
+ * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class FlowRepository {
 
     /** Insert, or update display name and version keeping stats and {@code registered_at}. */

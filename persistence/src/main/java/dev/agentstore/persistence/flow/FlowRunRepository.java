@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -16,6 +17,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.TypedQuery;
+import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -49,8 +51,15 @@ import java.util.function.Supplier;
  * add 1 to the {@code version} as well.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Runs handed out are detached snapshots.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
+ * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
+ * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
+ * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class FlowRunRepository {
 
     /** Idempotent start: a second start of the same run inserts nothing and returns no row. */

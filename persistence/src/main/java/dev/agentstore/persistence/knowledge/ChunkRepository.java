@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.knowledge;
 
+import dev.agentstore.domain.AgentStoreException;
 import com.pgvector.PGhalfvec;
 import com.pgvector.PGvector;
 import dev.agentstore.domain.Check;
@@ -23,6 +24,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import org.hibernate.Session;
 import org.hibernate.jdbc.ReturningWork;
 
@@ -75,8 +77,14 @@ import java.util.TreeMap;
  *
  * <p>Every method runs in the caller's transaction and works with JDBC on its connection (pending JPA changes are
  * flushed first); returned {@link Chunk}s are detached.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
+ * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
+ * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class ChunkRepository {
 
     /**

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.knowledge;
 
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
@@ -13,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import org.hibernate.Session;
 
 import java.sql.Statement;
@@ -44,8 +46,14 @@ import java.util.Optional;
  *
  * <p>Every method runs in the caller's transaction; standalone:
  * {@code store.inTransaction(uow -> uow.knowledge().create("docs", 384, Distance.COSINE, IndexSpec.hnsw()))}.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
+ * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
+ * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class KnowledgeRepository {
 
     /** Prefix of the per-base index names: the index of base {@code docs} is {@code chunks_ann_docs}. */

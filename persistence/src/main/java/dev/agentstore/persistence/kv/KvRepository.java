@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.kv;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
@@ -10,6 +11,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import org.hibernate.query.NativeQuery;
 
 import java.time.Clock;
@@ -40,8 +42,15 @@ import java.util.function.Supplier;
  * in the same transaction is not refreshed by them (pending changes to loaded entries are flushed first).
  *
  * <p>Standalone: {@code store.fromTransaction(uow -> uow.kv().get("config"))}; in a container inject it.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
+ * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
+ * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
+ * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class KvRepository {
 
     /** Largest accepted {@code batchSize} of {@link #purgeExpired(int)} and {@link #purgeExpiredBatch(int)}. */

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.memory;
 
+import dev.agentstore.domain.AgentStoreException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -26,6 +27,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import jakarta.persistence.Query;
 
 import java.sql.Timestamp;
@@ -74,8 +76,14 @@ import java.util.function.Supplier;
  * <p><b>Transactions.</b> Runs in the caller's transaction; never begins or commits one. Input is validated before
  * the first write. Writes are native statements that bypass the persistence context: entities the caller loaded
  * earlier in the same persistence context are not refreshed by them. Everything returned is a detached snapshot.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
+ * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
+ * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class MemoryRepository {
 
     /** Largest accepted number of messages (or updates, or ids) in one call: 10,000. */

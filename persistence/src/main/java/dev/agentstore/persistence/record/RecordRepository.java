@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.record;
 
+import dev.agentstore.domain.AgentStoreException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -24,6 +25,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import org.hibernate.query.NativeQuery;
 
 import java.sql.SQLException;
@@ -62,8 +64,14 @@ import java.util.function.Supplier;
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Records handed out are immutable snapshots read
  * with native SQL; this repository never leaves {@link Record} instances in the persistence context.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
+ * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
+ * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class RecordRepository {
 
     /** Most records in one {@link #createBatch} call: 10,000. */

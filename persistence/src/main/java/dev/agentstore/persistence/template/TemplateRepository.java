@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.template;
 
+import dev.agentstore.domain.AgentStoreException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
@@ -9,6 +10,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 import org.hibernate.query.NativeQuery;
 
 import java.time.Clock;
@@ -47,8 +49,14 @@ import java.util.function.Supplier;
  * <p>Runs in the caller's transaction; never begins or commits one. Templates handed out are detached, immutable
  * snapshots. Standalone: {@code store.fromTransaction(uow -> uow.templates().latest("greeting"))}; in a container
  * inject it.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
+ * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
+ * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class TemplateRepository {
 
     /** Largest accepted {@code limit} of {@link #listLatest} and {@link #history(String, int)}. */

@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.TypedQuery;
+import jakarta.transaction.Transactional;
 import org.hibernate.Session;
 
 import java.sql.PreparedStatement;
@@ -39,8 +40,15 @@ import java.util.function.Supplier;
  * makes them fail with {@link dev.agentstore.domain.ConcurrencyConflictException}, so wrap them in
  * {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, ...)} to merge without losing updates. Fires and
  * flows-started counts are single atomic statements that never conflict.
+ *
+ * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
+ * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
+ * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
+ * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
+ * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
  */
 @ApplicationScoped
+@Transactional(dontRollbackOn = AgentStoreException.class)
 public class TriggerRepository {
 
     /**

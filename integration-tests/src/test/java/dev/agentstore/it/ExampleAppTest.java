@@ -1,0 +1,125 @@
+package dev.agentstore.it;
+
+import dev.agentstore.domain.json.Json;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.OperateOnDeployment;
+import org.jboss.arquillian.container.test.api.RunAsClient;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.asset.StringAsset;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * From outside the server: the example WAR, deployed as built, over HTTP through its JAX-RS resource; and a
+ * deployment whose persistence unit switches migrations off, which must leave its schema uncreated.
+ */
+@ExtendWith(ArquillianExtension.class)
+@RunAsClient
+class ExampleAppTest {
+
+    private static final String UNMIGRATED = System.getProperty("it.schema", "agentstore_it") + "_unmigrated";
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    /** @return the example WAR exactly as examples/wildfly-app builds it */
+    @Deployment(name = "example", testable = false, order = 1)
+    static WebArchive example() {
+        return Deployments.exampleApp();
+    }
+
+    /** @return the example with a unit that opts out of migrations and names a schema nobody creates */
+    @Deployment(name = "no-migrate", testable = false, order = 2)
+    static WebArchive withoutMigrations() {
+        WebArchive war = ShrinkWrap.create(WebArchive.class, "no-migrate.war").merge(Deployments.exampleApp());
+        String path = "WEB-INF/classes/META-INF/persistence.xml";
+        String xml;
+        try (InputStream in = war.get(path).getAsset().openStream()) {
+            xml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        war.delete(path);
+        String changed = xml
+                .replace("<property name=\"agentstore.auto_migrate\" value=\"true\"/>",
+                        "<property name=\"agentstore.auto_migrate\" value=\"false\"/>")
+                .replace("<property name=\"hibernate.hbm2ddl.auto\" value=\"validate\"/>",
+                        "<property name=\"hibernate.hbm2ddl.auto\" value=\"none\"/>")
+                .replace("${env.AGENTSTORE_DB_SCHEMA:public}", UNMIGRATED);
+        assertThat(changed).contains("value=\"false\"", UNMIGRATED);
+        war.addAsWebInfResource(new StringAsset(changed), "classes/META-INF/persistence.xml");
+        return war;
+    }
+
+    @Test
+    void startARunAndAppendAnEventOverHttp(@ArquillianResource @OperateOnDeployment("example") URL base) throws Exception {
+        String run = base + "api/flows/it-http/runs/r1";
+
+        HttpResponse<String> started = send(HttpRequest.newBuilder(URI.create(run)).PUT(HttpRequest.BodyPublishers.noBody()));
+        assertThat(started.statusCode()).isEqualTo(200);
+        assertThat(json(started.body()).get("status").asText()).isEqualTo("RUNNING");
+
+        HttpResponse<String> appended = send(HttpRequest.newBuilder(URI.create(run + "/events"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"step.completed\",\"data\":{\"cost\":0.10}}")));
+        assertThat(appended.statusCode()).isEqualTo(200);
+        assertThat(json(appended.body()).get("id").asLong()).isPositive();
+
+        HttpResponse<String> read = send(HttpRequest.newBuilder(URI.create(run + "/events")).GET());
+        assertThat(read.statusCode()).isEqualTo(200);
+        JsonNode events = json(read.body());
+        assertThat(events).hasSize(1);
+        assertThat(Json.print(events.get(0).get("data"))).isEqualTo("{\"cost\":0.10}");
+
+        HttpResponse<String> patched = send(HttpRequest.newBuilder(URI.create(run))
+                .header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"owner\":\"http\"}")));
+        assertThat(patched.statusCode()).isEqualTo(200);
+        assertThat(json(patched.body()).get("metadata")).isEqualTo(json("{\"owner\":\"http\"}"));
+    }
+
+    @Test
+    void unknownRunIsA404(@ArquillianResource @OperateOnDeployment("example") URL base) throws Exception {
+        HttpResponse<String> absent = send(HttpRequest.newBuilder(URI.create(base + "api/flows/it-http/runs/absent")).GET());
+        assertThat(absent.statusCode()).isEqualTo(404);
+        assertThat(json(absent.body()).get("error").asText()).contains("it-http/absent");
+    }
+
+    @Test
+    void aUnitWithMigrationsSwitchedOffCreatesNoSchema() throws Exception {
+        try (Connection c = FreshSchema.connect();
+             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?")) {
+            s.setString(1, UNMIGRATED);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("schema %s", UNMIGRATED).isZero();
+            }
+        }
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(String text) {
+        return Json.parse("response", text);
+    }
+}

@@ -4,14 +4,12 @@ import dev.agentstore.cli.embed.Embedder;
 import dev.agentstore.cli.ingest.Chunker;
 import dev.agentstore.cli.ingest.Corpus;
 import dev.agentstore.cli.ingest.Ingester;
-import dev.agentstore.cli.store.ChunkHit;
 import dev.agentstore.cli.store.ChunkStore;
 import dev.agentstore.cli.store.RepositoryChunkStore;
 import dev.agentstore.persistence.AgentStore;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -68,50 +66,6 @@ final class Knowledge {
 
     static String secs(Duration d) {
         return String.format(Locale.ROOT, "%.1f s", d.toNanos() / 1e9);
-    }
-
-    /**
-     * Maximal marginal relevance over candidates that carry their embeddings.
-     *
-     * @param query      the query vector
-     * @param candidates hits with embeddings, best first
-     * @param k          how many to keep
-     * @param lambda     relevance weight in [0, 1] (1: pure relevance)
-     */
-    static List<ChunkHit> mmr(float[] query, List<ChunkHit> candidates, int k, double lambda) {
-        List<ChunkHit> pool = new ArrayList<>(candidates);
-        List<ChunkHit> chosen = new ArrayList<>();
-        while (chosen.size() < k && !pool.isEmpty()) {
-            ChunkHit best = null;
-            double bestScore = Double.NEGATIVE_INFINITY;
-            for (ChunkHit c : pool) {
-                double rel = cosine(query, c.embedding());
-                double red = 0;
-                for (ChunkHit s : chosen) {
-                    red = Math.max(red, cosine(c.embedding(), s.embedding()));
-                }
-                double score = lambda * rel - (1 - lambda) * red;
-                if (score > bestScore) {
-                    bestScore = score;
-                    best = c;
-                }
-            }
-            chosen.add(best);
-            pool.remove(best);
-        }
-        return chosen;
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     static Map<String, String> parseFilters(List<String> filters) {

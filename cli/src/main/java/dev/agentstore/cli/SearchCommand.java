@@ -71,7 +71,7 @@ public final class SearchCommand implements Callable<Integer> {
             Embedder embedder = ctx.embedder().get();
             float[] q = embedder.embed(question);
             List<ChunkHit> hits = mmr
-                    ? Knowledge.mmr(q, chunks.search(kb, q, Math.min(1000, k * 8), filter, exact, true), k, lambda)
+                    ? chunks.searchMmr(kb, q, k, filter, lambda)
                     : chunks.search(kb, q, k, filter, exact, false);
             int rank = 1;
             for (ChunkHit h : hits) {

@@ -58,6 +58,18 @@ public interface ChunkStore {
     List<ChunkHit> search(String kb, float[] query, int k, Map<String, String> filter, boolean exact, boolean withEmbedding);
 
     /**
+     * Nearest chunks re-ranked by maximal marginal relevance (the library's MMR over 8×k candidates).
+     *
+     * @param kb     the knowledge base
+     * @param query  the query vector
+     * @param k      how many results
+     * @param filter as for {@link #search}
+     * @param lambda relevance weight in [0, 1] (1: pure relevance)
+     * @return at most {@code k} hits in MMR order
+     */
+    List<ChunkHit> searchMmr(String kb, float[] query, int k, Map<String, String> filter, double lambda);
+
+    /**
      * @param kb the knowledge base
      * @return how many chunks it holds
      */

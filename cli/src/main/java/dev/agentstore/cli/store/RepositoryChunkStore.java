@@ -114,16 +114,26 @@ public final class RepositoryChunkStore implements ChunkStore {
         if (exact) {
             return exactSearch(kb, query, k, filter);
         }
+        SearchOptions options = options(k, filter);
+        return run(kb, query, withEmbedding ? options.withEmbeddings() : options);
+    }
+
+    @Override
+    public List<ChunkHit> searchMmr(String kb, float[] query, int k, Map<String, String> filter, double lambda) {
+        return run(kb, query, options(k, filter).withMmr(lambda, SearchOptions.DEFAULT_MMR_MULTIPLIER));
+    }
+
+    private SearchOptions options(int k, Map<String, String> filter) {
         SearchOptions options = SearchOptions.top(k).withEfSearch(Math.max(efSearch, k));
         List<Filter> filters = new ArrayList<>();
         filter.forEach((key, value) -> filters.add(Filter.eq(key.equals("document") ? "documentId" : "payload." + key, value)));
         if (!filters.isEmpty()) {
             options = options.withFilter(filters.size() == 1 ? filters.get(0) : Filter.and(filters.toArray(Filter[]::new)));
         }
-        if (withEmbedding) {
-            options = options.withEmbeddings();
-        }
-        SearchOptions o = options;
+        return options;
+    }
+
+    private List<ChunkHit> run(String kb, float[] query, SearchOptions o) {
         List<ChunkMatch> matches = store.fromTransaction(uow -> {
             // ChunkRepository disables sorting for its nearest-neighbour statement; the resulting 1e10 plan cost makes
             // PostgreSQL JIT-compile every search (about 100 ms here, for a 2 ms index scan); JIT never pays off for

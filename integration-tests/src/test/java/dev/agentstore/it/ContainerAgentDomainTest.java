@@ -240,6 +240,15 @@ class ContainerAgentDomainTest {
                 .setMaxResults(5)
                 .getResultList());
         assertThat(ids).containsExactlyElementsOf(nearest(batch, query, 5, c -> true));
+        // JPA's function() syntax, which strict query compliance (WildFly's default) accepts too
+        List<String> viaFunction = tx.inTransaction(() -> tx.em().createQuery("""
+                        SELECT c.id FROM Chunk c WHERE c.knowledgeBase = :base
+                        ORDER BY function('cosine_distance', c.embedding, :query), c.id""", String.class)
+                .setParameter("base", "it_hql")
+                .setParameter("query", query)
+                .setMaxResults(5)
+                .getResultList());
+        assertThat(viaFunction).isEqualTo(ids);
 
         Chunk loaded = tx.inTransaction(() -> tx.em().find(Chunk.class, new ChunkId("it_hql", "c-3")));
         assertThat(loaded.embedding()).containsExactly(batch.get(3).embedding());

@@ -29,7 +29,8 @@ import java.nio.charset.StandardCharsets;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * From outside the server: the example WAR, deployed as built, over HTTP through its JAX-RS resource; and a
+ * From outside the server: the example WAR, deployed as built, over HTTP through its JAX-RS resources (runs and
+ * events; knowledge bases and vector search); and a
  * deployment whose persistence unit switches migrations off, which must leave its schema uncreated.
  */
 @ExtendWith(ArquillianExtension.class)
@@ -94,6 +95,43 @@ class ExampleAppTest {
                 .method("PATCH", HttpRequest.BodyPublishers.ofString("{\"owner\":\"http\"}")));
         assertThat(patched.statusCode()).isEqualTo(200);
         assertThat(json(patched.body()).get("metadata")).isEqualTo(json("{\"owner\":\"http\"}"));
+    }
+
+    @Test
+    void createAKnowledgeBaseUpsertChunksAndSearchOverHttp(@ArquillianResource @OperateOnDeployment("example") URL base)
+            throws Exception {
+        String kb = base + "api/knowledge/it_http";
+        HttpResponse<String> created = send(HttpRequest.newBuilder(URI.create(kb))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"dimension\":3,\"distance\":\"COSINE\"}")));
+        assertThat(created.statusCode()).isEqualTo(200);
+        assertThat(json(created.body()).get("dimension").asInt()).isEqualTo(3);
+
+        HttpResponse<String> upserted = send(HttpRequest.newBuilder(URI.create(kb + "/chunks"))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("""
+                        [{"id":"x","documentId":"d1","content":"along x","embedding":[1,0,0],"payload":{"lang":"en"}},
+                         {"id":"y","documentId":"d1","ordinal":1,"content":"along y","embedding":[0,1,0],"payload":{"lang":"de"}},
+                         {"id":"xy","documentId":"d2","content":"between","embedding":[0.7,0.7,0],"payload":{"lang":"de"}}]""")));
+        assertThat(upserted.statusCode()).isEqualTo(200);
+        assertThat(json(upserted.body())).hasSize(3);
+
+        HttpResponse<String> found = send(HttpRequest.newBuilder(URI.create(kb + "/search"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"vector\":[1,0.1,0],\"k\":2}")));
+        assertThat(found.statusCode()).isEqualTo(200);
+        JsonNode matches = json(found.body());
+        assertThat(matches).extracting(m -> m.get("id").asText()).containsExactly("x", "xy");
+
+        HttpResponse<String> german = send(HttpRequest.newBuilder(URI.create(kb + "/search"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"vector\":[1,0.1,0],\"k\":2,\"filter\":{\"payload.lang\":\"de\"}}")));
+        assertThat(json(german.body())).extracting(m -> m.get("id").asText()).containsExactly("xy", "y");
+
+        HttpResponse<String> again = send(HttpRequest.newBuilder(URI.create(kb))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"dimension\":3}")));
+        assertThat(again.statusCode()).as("a duplicate base").isEqualTo(409);
     }
 
     @Test

@@ -31,6 +31,7 @@ public final class BenchMain {
      * @throws Exception when the run cannot start or a workload cannot run
      */
     public static void main(String[] args) throws Exception {
+        quietLogging();
         Options o;
         try {
             o = Options.parse(args);
@@ -95,6 +96,16 @@ public final class BenchMain {
         Files.createDirectories(o.out);
         new Report(o, machine, warm, measured, pending).write(o.out);
         System.err.println("agentstore-bench: wrote " + o.out.resolve("latest.md") + " and latest.png");
+    }
+
+    /** Hibernate and Liquibase log through java.util.logging: keep stderr to warnings. */
+    static void quietLogging() {
+        for (String name : new String[]{"", "org.hibernate", "liquibase", "com.zaxxer"}) {
+            java.util.logging.Logger.getLogger(name).setLevel(java.util.logging.Level.WARNING);
+        }
+        for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+            h.setLevel(java.util.logging.Level.WARNING);
+        }
     }
 
     /** @return every workload, in run order (W5 reads W1's events) */

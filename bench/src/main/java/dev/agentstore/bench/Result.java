@@ -34,6 +34,10 @@ final class Result {
         json.put("p50_ms", sorted.length == 0 ? null : round(Generators.percentile(sorted, 50), 3));
         json.put("p99_ms", sorted.length == 0 ? null : round(Generators.percentile(sorted, 99), 3));
         json.put("check", "ok");
+        double cpu = latency.cpuMicrosPerOp();
+        if (!Double.isNaN(cpu)) {
+            json.put("client_cpu_us_per_call", round(cpu, 1));
+        }
         return this;
     }
 

@@ -1,0 +1,110 @@
+package dev.agentstore.bench;
+
+import dev.agentstore.domain.flow.FlowEventQuery;
+import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.AgentStoreConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where the agentstore path's time goes, for the findings: the same read through layers added one at a time (raw
+ * autocommit SELECT; the SELECT in an explicit transaction; an empty {@code fromTransaction}; the repository read).
+ * {@code java -cp ... dev.agentstore.bench.Diagnose [n]}; prints median microseconds per call.
+ */
+public final class Diagnose {
+
+    private Diagnose() {
+    }
+
+    interface Call {
+        void run() throws Exception;
+    }
+
+    /**
+     * @param args optional number of calls per probe (default 2000)
+     * @throws Exception when the database is unreachable
+     */
+    public static void main(String[] args) throws Exception {
+        BenchMain.quietLogging();
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        Options o = new Options();
+        o.scale = 0.05;
+        String schema = "bench_diag_" + Long.toHexString(System.nanoTime() & 0xffffff);
+        AgentStoreConfig config = AgentStoreConfig.builder().url(o.url).user(o.user).password(o.password)
+                .schema(schema).poolMaxSize(4).poolMinIdle(4).autoMigrate(true).build();
+        try (AgentStore store = AgentStore.open(config); HikariDataSource jdbc = Bench.baselinePool(o, schema)) {
+            Bench b = new Bench(o, store, jdbc, schema, o.scale, true, new java.util.ArrayList<>());
+            try {
+                EventWorkloads.W1.loadByCopy(b, 10, false);
+                b.sql("ANALYZE flow_events");
+                String runId = "run-000003";
+                Map<String, Call> probes = new LinkedHashMap<>();
+                probes.put("jdbc SELECT 1 (autocommit)", () -> {
+                    try (Connection c = jdbc.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT 1");
+                         ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                    }
+                });
+                probes.put("jdbc latest-50 (autocommit)", () -> {
+                    try (Connection c = jdbc.getConnection();
+                         PreparedStatement ps = c.prepareStatement(EventWorkloads.LATEST)) {
+                        ps.setString(1, runId);
+                        ps.setInt(2, 50);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                rs.getString(9);
+                            }
+                        }
+                    }
+                });
+                probes.put("jdbc latest-50 in BEGIN/COMMIT", () -> {
+                    try (Connection c = jdbc.getConnection()) {
+                        c.setAutoCommit(false);
+                        try (PreparedStatement ps = c.prepareStatement(EventWorkloads.LATEST)) {
+                            ps.setString(1, runId);
+                            ps.setInt(2, 50);
+                            try (ResultSet rs = ps.executeQuery()) {
+                                while (rs.next()) {
+                                    rs.getString(9);
+                                }
+                            }
+                        }
+                        c.commit();
+                        c.setAutoCommit(true);
+                    }
+                });
+                probes.put("store.fromTransaction(empty)", () -> store.fromTransaction(uow -> null));
+                probes.put("store.fromTransaction(native SELECT 1)", () -> store.fromTransaction(
+                        uow -> uow.entityManager().createNativeQuery("SELECT 1").getSingleResult()));
+                probes.put("flowEvents().read latest 50", () -> store.fromTransaction(uow -> uow.flowEvents()
+                        .read(runId, FlowEventQuery.defaults().limit(50).descending())));
+                probes.put("kv().get (absent key)", () -> store.fromTransaction(uow -> uow.kv().get("nope")));
+                for (int round = 0; round < 2; round++) {
+                    for (Map.Entry<String, Call> p : probes.entrySet()) {
+                        long[] t = new long[n];
+                        java.lang.management.ThreadMXBean tm = java.lang.management.ManagementFactory.getThreadMXBean();
+                        long cpu0 = tm.getCurrentThreadCpuTime();
+                        for (int i = 0; i < n; i++) {
+                            long t0 = System.nanoTime();
+                            p.getValue().run();
+                            t[i] = System.nanoTime() - t0;
+                        }
+                        double cpuUs = (tm.getCurrentThreadCpuTime() - cpu0) / 1e3 / n;
+                        java.util.Arrays.sort(t);
+                        if (round == 1) {
+                            System.out.printf(java.util.Locale.ROOT, "%-42s p50 %8.1f us   p90 %8.1f us   client CPU %7.1f us/call%n",
+                                    p.getKey(), t[n / 2] / 1e3, t[n * 9 / 10] / 1e3, cpuUs);
+                        }
+                    }
+                }
+            } finally {
+                b.sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+}

@@ -84,6 +84,9 @@ public final class Diagnose {
                 probes.put("flowEvents().read latest 50", () -> store.fromTransaction(uow -> uow.flowEvents()
                         .read(runId, FlowEventQuery.defaults().limit(50).descending())));
                 probes.put("kv().get (absent key)", () -> store.fromTransaction(uow -> uow.kv().get("nope")));
+                if (args.length > 1) {
+                    probes.keySet().removeIf(k -> !k.contains(args[1]));
+                }
                 for (int round = 0; round < 2; round++) {
                     for (Map.Entry<String, Call> p : probes.entrySet()) {
                         long[] t = new long[n];

@@ -18,8 +18,10 @@ final class Options {
               --pool N          connections per pool, agentstore and baseline each (default 16)
               --workloads LIST  comma-separated W1..W8, ANN, or single phases such as W1.jdbc (default W1..W8)
               --out DIR         where latest.md, latest.png and the JSON lines go (default bench/results)
-              --warmup-scale S  scale of the separate warm-up pass (default min(0.05, scale / 4)); --no-warmup skips it
+              --warmup-scale S  scale of the separate warm-up pass (default scale / 4); --no-warmup skips it
               --keep-schema     do not drop the run's schema at the end
+              --ann-queries N   fashion-mnist test queries for ANN (default 1000, at most 10000)
+              --ann-maintenance-work-mem M  session maintenance_work_mem for the HNSW build (default 1GB)
               --render FILE     only re-render latest.md and latest.png into --out from a JSON-lines file
               database: --url/--user/--password or AGENTSTORE_DB_URL/_USER/_PASSWORD
                         (default jdbc:postgresql://127.0.0.1:5432/agentstore, agentstore/agentstore)
@@ -34,6 +36,8 @@ final class Options {
     boolean noWarmup;
     boolean keepSchema;
     Path render;
+    int annQueries = 1000;
+    String annMaintenanceWorkMem = "1GB";
     String url = env("AGENTSTORE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore");
     String user = env("AGENTSTORE_DB_USER", "agentstore");
     String password = env("AGENTSTORE_DB_PASSWORD", "agentstore");
@@ -60,6 +64,8 @@ final class Options {
                 case "--no-warmup" -> o.noWarmup = true;
                 case "--keep-schema" -> o.keepSchema = true;
                 case "--render" -> o.render = Path.of(value(args, ++i, a));
+                case "--ann-queries" -> o.annQueries = Integer.parseInt(value(args, ++i, a));
+                case "--ann-maintenance-work-mem" -> o.annMaintenanceWorkMem = value(args, ++i, a);
                 case "--url" -> o.url = value(args, ++i, a);
                 case "--user" -> o.user = value(args, ++i, a);
                 case "--password" -> o.password = value(args, ++i, a);
@@ -69,6 +75,9 @@ final class Options {
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
+        }
+        if (!o.annMaintenanceWorkMem.matches("[0-9]{1,7}\\s?(kB|MB|GB)")) {
+            throw new IllegalArgumentException("--ann-maintenance-work-mem must look like 512MB or 1GB");
         }
         if (!(o.scale > 0)) {
             throw new IllegalArgumentException("--scale must be > 0");
@@ -80,7 +89,7 @@ final class Options {
     }
 
     double warmupScale() {
-        return warmupScale != null ? warmupScale : Math.min(0.05, scale / 4);
+        return warmupScale != null ? warmupScale : scale / 4;
     }
 
     /**

@@ -27,7 +27,8 @@ final class Report {
     /** Fields shown in the notes column when present. */
     private static final List<String> NOTES = List.of("create_ops_per_s", "create_p99_ms", "lost_updates",
             "rejected_after_retries", "acked_but_lost", "update_attempts", "distinct_values", "expired_by_ttl",
-            "batch", "recall_at_10", "ef_search", "short_results", "heap_peak_mb");
+            "batch", "recall_at_10", "ef_search", "short_results", "maintenance_work_mem", "vectors",
+            "client_cpu_us_per_call", "heap_peak_mb");
 
     private final Options options;
     private final Map<String, Object> machine;
@@ -107,6 +108,34 @@ final class Report {
         Files.writeString(dir.resolve("latest.md"), md);
         Files.writeString(dir.resolve("run-" + tag + ".md"), md);
         chart(dir.resolve("latest.png"));
+        annChart(dir.resolve("ann.png"));
+    }
+
+    /** Recall@10 against queries/s, one point per ef_search, when the run measured ANN. */
+    void annChart(Path file) throws IOException {
+        List<Double> recall = new ArrayList<>();
+        List<Double> qps = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (Result r : measured) {
+            if (r.workload().startsWith("ANN.ef") || r.workload().startsWith("W8.query")) {
+                if (r.json.has("recall_at_10") && r.workload().startsWith("ANN.ef")) {
+                    recall.add(r.json.path("recall_at_10").asDouble());
+                    qps.add(r.json.path("ops_per_s").asDouble());
+                    labels.add("ef " + r.json.path("ef_search").asText());
+                }
+            }
+        }
+        if (recall.isEmpty()) {
+            return;
+        }
+        org.knowm.xchart.XYChart c = new org.knowm.xchart.XYChartBuilder().width(800).height(500)
+                .title("fashion-mnist-784 (L2), HNSW m=16 ef_construction=64: recall@10 vs queries/s")
+                .xAxisTitle("recall@10").yAxisTitle("queries/s (1 client)").build();
+        c.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        c.getStyler().setLegendVisible(false);
+        c.addSeries("pgvector HNSW", recall, qps);
+        c.getStyler().setToolTipsEnabled(false);
+        BitmapEncoder.saveBitmap(c, file.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private Map<String, JsonNode> byName() {
@@ -137,7 +166,7 @@ final class Report {
     }
 
     private static boolean isBaselineOnly(String name) {
-        return Set.of("W1.copy", "W1.jdbcbatch", "W8.copy").contains(name);
+        return Set.of("W1.copy", "W1.jdbcbatch", "W8.copy").contains(name) || name.startsWith("ANN.");
     }
 
     String markdown() {
@@ -171,7 +200,11 @@ final class Report {
             s.append("| ").append(p.getKey()).append(" | pending |  |  |  |  |  |  |  | ").append(p.getValue())
                     .append(" |\n");
         }
-        s.append("\n![throughput and p99 per phase](latest.png)\n\n## Machine\n\n");
+        s.append("\n![throughput and p99 per phase](latest.png)\n");
+        if (measured.stream().anyMatch(r -> r.workload().startsWith("ANN.ef"))) {
+            s.append("\n![fashion-mnist recall/QPS](ann.png)\n");
+        }
+        s.append("\n## Machine\n\n");
         for (Map.Entry<String, Object> e : machine.entrySet()) {
             s.append("- ").append(e.getKey()).append(": ").append(e.getValue()).append('\n');
         }

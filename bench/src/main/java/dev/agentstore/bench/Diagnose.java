@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.agentstore.domain.json.Json;
 
 /**
  * Where the agentstore path's time goes, for the findings: the same read through layers added one at a time (raw
@@ -19,6 +20,46 @@ import java.util.Map;
 public final class Diagnose {
 
     private Diagnose() {
+    }
+
+    /** Statements each agentstore call sends (datasource-proxy), beside the one statement of its raw form. */
+    static void statementCounts(AgentStore store, Bench b) {
+        javax.sql.DataSource counting = net.ttddyy.dsproxy.support.ProxyDataSourceBuilder.create(store.dataSource())
+                .countQuery().build();
+        AgentStoreConfig cfg = AgentStoreConfig.builder().url(store.config().jdbcUrl()).user("unused")
+                .schema(store.config().schema()).autoMigrate(false).build();
+        try (AgentStore s = AgentStore.open(cfg, counting)) {
+            s.inTransaction(uow -> uow.flows().register("bench-flow", "bench", 1));
+            s.inTransaction(uow -> uow.flowRuns().start("bench-flow", "w4-run"));
+            Map<String, Runnable> calls = new LinkedHashMap<>();
+            calls.put("W1 flowEvents().append", () -> s.inTransaction(uow -> uow.flowEvents().append(
+                    dev.agentstore.domain.flow.NewFlowEvent.of("run-x", "bench-flow", "step.completed")
+                            .data(Json.object().put("seq", 1)))));
+            calls.put("W2 flowRuns().start", () -> s.inTransaction(uow -> uow.flowRuns().start("bench-flow", "w2-x",
+                    java.time.Instant.now(), 10, null)));
+            calls.put("W2 flowRuns().update(status)", () -> s.inTransaction(uow -> uow.flowRuns().update("bench-flow",
+                    "w2-x", Json.parse("patch", "{\"status\":\"completed\"}"))));
+            calls.put("W3 flows().incrementStat", () -> s.fromTransaction(uow -> uow.flows().incrementStat("bench-flow",
+                    dev.agentstore.domain.flow.FlowStat.TOTAL, 1)));
+            calls.put("W3.kv kv().increment", () -> s.fromTransaction(uow -> uow.kv().increment("c", 1)));
+            calls.put("W4 get + update (one transaction)", () -> s.inTransaction(uow -> {
+                uow.flowRuns().get("bench-flow", "w4-run").orElseThrow();
+                uow.flowRuns().update("bench-flow", "w4-run", RunWorkloads.W4.patch(0, 1));
+            }));
+            calls.put("W5 flowEvents().read(50, desc)", () -> s.fromTransaction(uow -> uow.flowEvents().read("run-000003",
+                    FlowEventQuery.defaults().limit(50).descending())));
+            calls.put("W6 kv().set(ttl)", () -> s.inTransaction(uow -> uow.kv().set("k", Json.object().put("i", 1),
+                    java.time.Duration.ofSeconds(60))));
+            calls.put("W6 kv().get", () -> s.fromTransaction(uow -> uow.kv().get("k")));
+            for (Map.Entry<String, Runnable> c : calls.entrySet()) {
+                net.ttddyy.dsproxy.QueryCountHolder.clear();
+                c.getValue().run();
+                net.ttddyy.dsproxy.QueryCount q = net.ttddyy.dsproxy.QueryCountHolder.getGrandTotal();
+                System.out.printf(java.util.Locale.ROOT,
+                        "%-36s statements %d (select %d, insert %d, update %d, other %d) + COMMIT%n", c.getKey(),
+                        q.getTotal(), q.getSelect(), q.getInsert(), q.getUpdate(), q.getOther());
+            }
+        }
     }
 
     interface Call {
@@ -84,6 +125,7 @@ public final class Diagnose {
                 probes.put("flowEvents().read latest 50", () -> store.fromTransaction(uow -> uow.flowEvents()
                         .read(runId, FlowEventQuery.defaults().limit(50).descending())));
                 probes.put("kv().get (absent key)", () -> store.fromTransaction(uow -> uow.kv().get("nope")));
+                statementCounts(store, b);
                 if (args.length > 1) {
                     probes.keySet().removeIf(k -> !k.contains(args[1]));
                 }

@@ -3,15 +3,18 @@ package dev.agentstore.persistence;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.domain.configuration.ConfigurationSnapshot;
 import dev.agentstore.domain.flow.Flow;
 import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowRun;
 import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.domain.scheduler.SchedulerJob;
+import dev.agentstore.domain.template.Template;
 import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
+import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.support.JsonFormatMapper;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -56,12 +59,20 @@ public final class AgentStore implements AutoCloseable {
     /** The entity classes of the agentstore persistence unit. */
     public static final List<Class<?>> ENTITY_CLASSES = List.of(
             Flow.class, FlowRun.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
-            KvEntry.class);
+            KvEntry.class,
+            Template.class,
+            ConfigurationSnapshot.class,
+            dev.agentstore.domain.record.Record.class,
+            dev.agentstore.domain.memory.Memory.class,
+            dev.agentstore.domain.memory.MemoryMessage.class,
+            dev.agentstore.domain.memory.MemoryResource.class,
+            dev.agentstore.domain.memory.MemoryVariables.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
     private final HikariDataSource ownedPool;
     private final SessionFactory sessionFactory;
+    private final ConfigurationCache configurationCache;
 
     private AgentStore(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool,
                        SessionFactory sessionFactory) {
@@ -69,6 +80,7 @@ public final class AgentStore implements AutoCloseable {
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.sessionFactory = sessionFactory;
+        this.configurationCache = new ConfigurationCache(config.configCacheMaxSize(), config.configCacheTtl());
     }
 
     /**
@@ -132,6 +144,14 @@ public final class AgentStore implements AutoCloseable {
         return dataSource;
     }
 
+    /**
+     * @return the read cache of configurations shared by this store's transactions (sized by
+     *         {@link AgentStoreConfig#configCacheMaxSize()} and {@link AgentStoreConfig#configCacheTtl()})
+     */
+    public ConfigurationCache configurationCache() {
+        return configurationCache;
+    }
+
     /** @return Hibernate's entity manager factory, for a caller's own JPA work; do not close it */
     public EntityManagerFactory entityManagerFactory() {
         return sessionFactory;
@@ -176,7 +196,7 @@ public final class AgentStore implements AutoCloseable {
         EntityTransaction tx = em.getTransaction();
         try {
             tx.begin();
-            T result = work.apply(new UnitOfWork(em, config.clock()));
+            T result = work.apply(new UnitOfWork(em, config.clock(), configurationCache));
             tx.commit();
             return result;
         } catch (RuntimeException e) {

@@ -2,12 +2,14 @@ package dev.agentstore.persistence;
 
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.migrations.SchemaNames;
+import dev.agentstore.persistence.configuration.ConfigurationCache;
 
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,6 +36,8 @@ import java.util.Optional;
  * <tr><td>poolMaxSize</td><td>10</td><td>{@code AGENTSTORE_POOL_MAX_SIZE}</td></tr>
  * <tr><td>poolMinIdle</td><td>2</td><td>{@code AGENTSTORE_POOL_MIN_IDLE}</td></tr>
  * <tr><td>autoMigrate</td><td>{@code true}</td><td>{@code AGENTSTORE_AUTO_MIGRATE}</td></tr>
+ * <tr><td>configCacheMaxSize (entries)</td><td>1000</td><td>{@code AGENTSTORE_CONFIG_CACHE_MAX_SIZE}</td></tr>
+ * <tr><td>configCacheTtl</td><td>600 s</td><td>{@code AGENTSTORE_CONFIG_CACHE_TTL_SECONDS} (seconds)</td></tr>
  * </table>
  *
  * <p>The password is never part of {@link #toString()} or of any exception message.
@@ -58,9 +62,12 @@ public final class AgentStoreConfig {
     private final int poolMinIdle;
     private final boolean autoMigrate;
     private final Clock clock;
+    private final long configCacheMaxSize;
+    private final Duration configCacheTtl;
 
     private AgentStoreConfig(String jdbcUrl, String user, String password, SslMode sslMode, String schema,
-                             int poolMaxSize, int poolMinIdle, boolean autoMigrate, Clock clock) {
+                             int poolMaxSize, int poolMinIdle, boolean autoMigrate, Clock clock,
+                             long configCacheMaxSize, Duration configCacheTtl) {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
@@ -70,6 +77,8 @@ public final class AgentStoreConfig {
         this.poolMinIdle = poolMinIdle;
         this.autoMigrate = autoMigrate;
         this.clock = clock;
+        this.configCacheMaxSize = configCacheMaxSize;
+        this.configCacheTtl = configCacheTtl;
     }
 
     /** @return a builder with every setting at its default */
@@ -132,11 +141,28 @@ public final class AgentStoreConfig {
         return clock;
     }
 
+    /**
+     * @return the most configuration identifiers the store's {@link ConfigurationCache} keeps (entries); 0 turns the
+     *         cache off
+     */
+    public long configCacheMaxSize() {
+        return configCacheMaxSize;
+    }
+
+    /**
+     * @return how long the store's {@link ConfigurationCache} keeps a loaded configuration: the bound on how stale a
+     *         configuration changed by another process can be; zero turns the cache off
+     */
+    public Duration configCacheTtl() {
+        return configCacheTtl;
+    }
+
     @Override
     public String toString() {
         return "AgentStoreConfig[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password=" + (password == null ? "<none>" : "****")
                 + ", sslMode=" + (sslMode == null ? "<driver default>" : sslMode.value()) + ", schema=" + schema
-                + ", poolMaxSize=" + poolMaxSize + ", poolMinIdle=" + poolMinIdle + ", autoMigrate=" + autoMigrate + "]";
+                + ", poolMaxSize=" + poolMaxSize + ", poolMinIdle=" + poolMinIdle + ", autoMigrate=" + autoMigrate
+                + ", configCacheMaxSize=" + configCacheMaxSize + ", configCacheTtl=" + configCacheTtl + "]";
     }
 
     /** Builds an {@link AgentStoreConfig}; every setter returns the builder. Not thread-safe. */
@@ -153,6 +179,8 @@ public final class AgentStoreConfig {
         private int poolMinIdle = DEFAULT_POOL_MIN_IDLE;
         private boolean autoMigrate = true;
         private Clock clock = Clock.systemUTC();
+        private long configCacheMaxSize = ConfigurationCache.DEFAULT_MAX_SIZE;
+        private Duration configCacheTtl = ConfigurationCache.DEFAULT_TTL;
 
         private Builder() {
         }
@@ -270,6 +298,26 @@ public final class AgentStoreConfig {
         }
 
         /**
+         * @param configCacheMaxSize the most configuration identifiers cached (entries), 0 (no cache) to 1,000,000;
+         *                           default 1,000
+         * @return this builder
+         */
+        public Builder configCacheMaxSize(long configCacheMaxSize) {
+            this.configCacheMaxSize = configCacheMaxSize;
+            return this;
+        }
+
+        /**
+         * @param configCacheTtl how long a loaded configuration is cached, 0 (no cache) to 1 day; default 10 minutes.
+         *                       Configurations changed by other processes are seen at most this long after the change.
+         * @return this builder
+         */
+        public Builder configCacheTtl(Duration configCacheTtl) {
+            this.configCacheTtl = configCacheTtl;
+            return this;
+        }
+
+        /**
          * Overrides settings with the {@code AGENTSTORE_*} variables present in {@code env}; absent or empty
          * variables leave the setting as it is.
          *
@@ -289,6 +337,10 @@ public final class AgentStoreConfig {
             value(env, "AGENTSTORE_POOL_MAX_SIZE").ifPresent(v -> poolMaxSize(parseInt("AGENTSTORE_POOL_MAX_SIZE", v)));
             value(env, "AGENTSTORE_POOL_MIN_IDLE").ifPresent(v -> poolMinIdle(parseInt("AGENTSTORE_POOL_MIN_IDLE", v)));
             value(env, "AGENTSTORE_AUTO_MIGRATE").ifPresent(v -> autoMigrate(parseBoolean("AGENTSTORE_AUTO_MIGRATE", v)));
+            value(env, "AGENTSTORE_CONFIG_CACHE_MAX_SIZE").ifPresent(v -> configCacheMaxSize(
+                    parseInt("AGENTSTORE_CONFIG_CACHE_MAX_SIZE", v)));
+            value(env, "AGENTSTORE_CONFIG_CACHE_TTL_SECONDS").ifPresent(v -> configCacheTtl(Duration.ofSeconds(
+                    parseInt("AGENTSTORE_CONFIG_CACHE_TTL_SECONDS", v))));
             return this;
         }
 
@@ -366,8 +418,10 @@ public final class AgentStoreConfig {
                 throw new InvalidInputException("poolMinIdle (AGENTSTORE_POOL_MIN_IDLE) must be between 0 and poolMaxSize ("
                         + poolMaxSize + "), was " + poolMinIdle);
             }
+            ConfigurationCache.requireMaxSize(configCacheMaxSize);
+            ConfigurationCache.requireTtl(configCacheTtl);
             return new AgentStoreConfig(jdbcUrl, effectiveUser, effectivePassword, effectiveSsl, validSchema,
-                    poolMaxSize, poolMinIdle, autoMigrate, clock);
+                    poolMaxSize, poolMinIdle, autoMigrate, clock, configCacheMaxSize, configCacheTtl);
         }
 
         private static Optional<String> value(Map<String, String> env, String name) {

@@ -3,6 +3,7 @@ package dev.agentstore.persistence;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
+import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
@@ -24,6 +25,7 @@ public final class UnitOfWork {
 
     private final EntityManager entityManager;
     private final Clock clock;
+    private final ConfigurationCache configurationCache;
     private FlowRepository flows;
     private FlowRunRepository flowRuns;
     private FlowEventRepository flowEvents;
@@ -36,9 +38,10 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
 
-    UnitOfWork(EntityManager entityManager, Clock clock) {
+    UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
         this.clock = clock;
+        this.configurationCache = configurationCache;
     }
 
     /** @return the transaction's entity manager, for a caller's own JPQL or native queries */
@@ -86,9 +89,11 @@ public final class UnitOfWork {
         return templates == null ? templates = new TemplateRepository(entityManager, clock) : templates;
     }
 
-    /** @return configuration snapshots */
+    /** @return configuration snapshots, loaded through the store's {@link ConfigurationCache} */
     public ConfigurationRepository configurations() {
-        return configurations == null ? configurations = new ConfigurationRepository(entityManager, clock) : configurations;
+        return configurations == null
+                ? configurations = new ConfigurationRepository(entityManager, clock, configurationCache)
+                : configurations;
     }
 
     /** @return generic JSONB records and their query */

@@ -1,14 +1,287 @@
 package dev.agentstore.persistence.memory;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.memory.Memory;
+import dev.agentstore.domain.memory.MemoryMessage;
+import dev.agentstore.domain.memory.MemoryRecall;
+import dev.agentstore.domain.memory.MemoryResource;
+import dev.agentstore.domain.memory.MemoryVariables;
+import dev.agentstore.domain.memory.MessageInclude;
+import dev.agentstore.domain.memory.MessageQuery;
+import dev.agentstore.domain.memory.MessageRole;
+import dev.agentstore.domain.memory.MessageUpdate;
+import dev.agentstore.domain.memory.NewMessage;
+import dev.agentstore.domain.memory.SortDirection;
+import dev.agentstore.domain.memory.ThreadOrder;
+import dev.agentstore.persistence.support.Page;
+import dev.agentstore.persistence.support.PageRequest;
+import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.Query;
 
+import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
-/** STUB (memory threads, messages, resource working memory and variables): to be replaced by the full repository. */
+/**
+ * Conversational memory: Mastra's {@code @mastra/pg} memory domain (threads, messages, resources with working
+ * memory) and Draive's {@code PostgresModelMemory} ({@code remember}/{@code recall} with variable snapshots), on
+ * the tables {@code memories}, {@code memory_messages}, {@code memory_resources} and {@code memory_variables}.
+ *
+ * <p><b>Order.</b> Every message has a sequence number, unique within its thread and increasing in append order.
+ * Appends allocate their numbers with one {@code UPDATE memories SET last_seq = last_seq + n ... RETURNING last_seq},
+ * which also bumps the thread's {@code updated_at} and locks its row until commit: concurrent appends to one thread
+ * queue on that lock, never fail, and get disjoint, increasing ranges (gap-free unless a batch upserts existing
+ * messages). Listings order by sequence, never by a timestamp alone, so equal timestamps are no problem.
+ *
+ * <p><b>Recall.</b> The last N messages of a thread are read backwards from the unique index
+ * {@code (memory_id, seq DESC)}: N index entries, no sort, whatever the table's size (Mastra's {@code ROW_NUMBER()}
+ * over the whole table takes minutes at a million rows).
+ *
+ * <p><b>First use.</b> {@link #remember} creates its memory row in the same single upsert that allocates sequence
+ * numbers, so concurrent first uses cannot fail (Draive's fails on the foreign key unless {@code maintenance} ran
+ * first).
+ *
+ * <p><b>Locks.</b> Appends lock the thread's row, then write messages. {@link #updateMessages} and
+ * {@link #deleteMessages} lock the messages first (so a message cannot move away between reading and writing it),
+ * then their threads; when such a call and a concurrent save touch the same message ids, PostgreSQL may resolve the
+ * crossing locks as a deadlock, reported as {@link dev.agentstore.domain.ConcurrencyConflictException}: run units of
+ * work that update or delete messages through {@code fromTransactionWithRetry}.
+ *
+ * <p><b>Transactions.</b> Runs in the caller's transaction; never begins or commits one. Input is validated before
+ * the first write. Writes are native statements that bypass the persistence context: entities the caller loaded
+ * earlier in the same persistence context are not refreshed by them. Everything returned is a detached snapshot.
+ */
 @ApplicationScoped
 public class MemoryRepository {
+
+    /** Largest accepted number of messages (or updates, or ids) in one call: 10,000. */
+    public static final int MAX_BATCH = 10_000;
+
+    /** Largest accepted {@code limit} of {@link #recall} and {@link #lastMessages}: 10,000. */
+    public static final int MAX_RECALL = 10_000;
+
+    /** Creates a thread or replaces its resource, title and metadata; refused when another resource owns it. */
+    private static final String SAVE_THREAD = """
+            INSERT INTO memories AS m (id, resource_id, title, metadata, created_at, updated_at)
+            VALUES (?1, ?2, CAST(?3 AS text), CAST(?4 AS jsonb), ?5, ?5)
+            ON CONFLICT (id) DO UPDATE
+               SET resource_id = EXCLUDED.resource_id,
+                   title       = EXCLUDED.title,
+                   metadata    = EXCLUDED.metadata,
+                   updated_at  = EXCLUDED.updated_at,
+                   version     = m.version + 1
+             WHERE m.resource_id IS NULL OR m.resource_id = EXCLUDED.resource_id
+            RETURNING version
+            """;
+
+    private static final String UPDATE_THREAD = """
+            UPDATE memories
+               SET title      = COALESCE(CAST(?2 AS text), title),
+                   metadata   = jsonb_merge_patch(metadata, CAST(?3 AS jsonb)),
+                   updated_at = ?4,
+                   version    = version + 1
+             WHERE id = ?1
+            RETURNING version
+            """;
+
+    private static final String DELETE_THREAD = "DELETE FROM memories WHERE id = ?1";
+
+    private static final String THREADS_WHERE = """
+             FROM memories
+             WHERE resource_id = ?1
+               AND metadata @> CAST(?2 AS jsonb)
+            """;
+
+    /** Allocates {@code n} sequence numbers of an existing thread, locks its row, bumps its update time. */
+    private static final String ALLOCATE = """
+            UPDATE memories
+               SET last_seq = last_seq + ?2, updated_at = ?3, version = version + 1
+             WHERE id = ?1
+            RETURNING last_seq, resource_id
+            """;
+
+    /** As {@link #ALLOCATE}, creating the memory (no resource, no title) when it does not exist: one statement. */
+    private static final String ENSURE_AND_ALLOCATE = """
+            INSERT INTO memories AS m (id, last_seq, created_at, updated_at)
+            VALUES (?1, ?2, ?3, ?3)
+            ON CONFLICT (id) DO UPDATE
+               SET last_seq = m.last_seq + EXCLUDED.last_seq, updated_at = EXCLUDED.updated_at,
+                   version = m.version + 1
+            RETURNING last_seq, resource_id
+            """;
+
+    private static final String ENSURE = """
+            INSERT INTO memories (id, created_at, updated_at) VALUES (?1, ?2, ?2)
+            ON CONFLICT (id) DO NOTHING
+            """;
+
+    /**
+     * Upserts a batch (a JSON array, ids distinct) into thread ?2 with sequence numbers ?3 + 1, ?3 + 2, ...: a new
+     * id is inserted; an id of this thread keeps its sequence number and creation time and takes the new role,
+     * content and resource; an id of another thread moves here (new sequence number) and that thread's update time
+     * is bumped.
+     */
+    private static final String UPSERT_MESSAGES = """
+            WITH input AS (
+                SELECT e ->> 'id' AS id, e ->> 'role' AS role, e -> 'content' AS content,
+                       e ->> 'resourceId' AS resource_id, CAST(e ->> 'createdAt' AS timestamptz) AS created_at, x.ord
+                  FROM jsonb_array_elements(CAST(?1 AS jsonb)) WITH ORDINALITY AS x(e, ord)
+            ), left_threads AS (
+                UPDATE memories
+                   SET updated_at = ?4, version = version + 1
+                 WHERE id IN (SELECT mm.memory_id
+                                FROM memory_messages mm JOIN input i ON i.id = mm.id
+                               WHERE mm.memory_id <> ?2)
+            )
+            INSERT INTO memory_messages AS m (id, memory_id, seq, role, content, resource_id, created_at)
+            SELECT id, ?2, ?3 + ord, role, content, resource_id, created_at
+              FROM input
+             ORDER BY ord
+            ON CONFLICT (id) DO UPDATE
+               SET memory_id   = EXCLUDED.memory_id,
+                   seq         = CASE WHEN m.memory_id = EXCLUDED.memory_id THEN m.seq ELSE EXCLUDED.seq END,
+                   role        = EXCLUDED.role,
+                   content     = EXCLUDED.content,
+                   resource_id = EXCLUDED.resource_id
+            RETURNING id, seq, created_at
+            """;
+
+    /** The last ?2 messages of a thread, newest first: a backward read of (memory_id, seq DESC), no sort. */
+    static final String LAST_MESSAGES = """
+            SELECT * FROM memory_messages WHERE memory_id = ?1 ORDER BY seq DESC LIMIT ?2
+            """;
+
+    private static final String MESSAGES_WHERE = """
+             FROM memory_messages
+             WHERE memory_id = ?1
+               AND (CAST(?2 AS varchar) IS NULL OR resource_id = CAST(?2 AS varchar))
+               AND (CAST(?3 AS timestamptz) IS NULL OR created_at >= CAST(?3 AS timestamptz))
+               AND (CAST(?4 AS timestamptz) IS NULL OR created_at <= CAST(?4 AS timestamptz))
+            """;
+
+    /**
+     * Every include (a JSON array of {id, previous, next}) with its context, in one statement: per include two
+     * bounded index reads of (memory_id, seq) in its target's thread. Optional resource filter ?2.
+     */
+    static final String INCLUDED = """
+            SELECT c.*
+              FROM jsonb_to_recordset(CAST(?1 AS jsonb)) AS i(id text, previous int, next int)
+              JOIN memory_messages t ON t.id = i.id
+                                    AND (CAST(?2 AS varchar) IS NULL OR t.resource_id = CAST(?2 AS varchar))
+             CROSS JOIN LATERAL (
+                   (SELECT * FROM memory_messages b
+                     WHERE b.memory_id = t.memory_id AND b.seq <= t.seq
+                       AND (CAST(?2 AS varchar) IS NULL OR b.resource_id = CAST(?2 AS varchar))
+                     ORDER BY b.seq DESC LIMIT i.previous + 1)
+                   UNION ALL
+                   (SELECT * FROM memory_messages a
+                     WHERE a.memory_id = t.memory_id AND a.seq > t.seq
+                       AND (CAST(?2 AS varchar) IS NULL OR a.resource_id = CAST(?2 AS varchar))
+                     ORDER BY a.seq LIMIT i.next)
+             ) c
+            """;
+
+    /** Locks the messages an update changes and tells which thread each is in. */
+    private static final String LOCK_MESSAGES = """
+            SELECT id, memory_id FROM memory_messages
+             WHERE id IN (SELECT jsonb_array_elements_text(CAST(?1 AS jsonb)))
+             ORDER BY id
+               FOR UPDATE
+            """;
+
+    /** The target threads of moves that exist, locked so that they cannot be deleted before the move. */
+    private static final String EXISTING_THREADS = """
+            SELECT id FROM memories WHERE id IN (SELECT jsonb_array_elements_text(CAST(?1 AS jsonb)))
+             ORDER BY id
+               FOR NO KEY UPDATE
+            """;
+
+    /** Bumps every thread of a JSON object {threadId: n} and allocates n sequence numbers in each. */
+    private static final String BUMP_AND_ALLOCATE = """
+            UPDATE memories m
+               SET last_seq = m.last_seq + CAST(a.value AS bigint), updated_at = ?2, version = m.version + 1
+              FROM jsonb_each_text(CAST(?1 AS jsonb)) AS a(key, value)
+             WHERE m.id = a.key
+            RETURNING m.id, m.last_seq
+            """;
+
+    private static final String UPDATE_MESSAGES = """
+            UPDATE memory_messages m
+               SET role      = COALESCE(u.role, m.role),
+                   content   = CASE WHEN u.patch IS NULL THEN m.content ELSE jsonb_merge_patch(m.content, u.patch) END,
+                   memory_id = COALESCE(u.memory_id, m.memory_id),
+                   seq       = COALESCE(u.seq, m.seq)
+              FROM jsonb_to_recordset(CAST(?1 AS jsonb)) AS u(id text, role text, patch jsonb, memory_id text, seq bigint)
+             WHERE m.id = u.id
+            RETURNING m.id, m.memory_id, m.seq, m.role, CAST(m.content AS text), m.resource_id, m.created_at
+            """;
+
+    /** Deletes messages and bumps the update time of their threads; returns how many were deleted. */
+    private static final String DELETE_MESSAGES = """
+            WITH removed AS (
+                DELETE FROM memory_messages
+                 WHERE id IN (SELECT jsonb_array_elements_text(CAST(?1 AS jsonb)))
+                RETURNING memory_id
+            ), touched AS (
+                UPDATE memories SET updated_at = ?2, version = version + 1
+                 WHERE id IN (SELECT memory_id FROM removed)
+            )
+            SELECT count(*) FROM removed
+            """;
+
+    /** The next variables revision, taken while the memory's row is locked by the allocation before it. */
+    private static final String INSERT_VARIABLES = """
+            INSERT INTO memory_variables (memory_id, revision, variables, created_at)
+            SELECT ?1, COALESCE(max(revision), 0) + 1, CAST(?2 AS jsonb), ?3
+              FROM memory_variables
+             WHERE memory_id = ?1
+            RETURNING revision
+            """;
+
+    private static final String LATEST_VARIABLES = """
+            SELECT * FROM memory_variables WHERE memory_id = ?1 ORDER BY revision DESC LIMIT 1
+            """;
+
+    private static final String VARIABLES_HISTORY = """
+            SELECT * FROM memory_variables WHERE memory_id = ?1 ORDER BY revision
+            """;
+
+    private static final String UPDATE_RESOURCE = """
+            INSERT INTO memory_resources AS r (id, working_memory, metadata, created_at, updated_at)
+            VALUES (?1, CAST(?2 AS text), jsonb_merge_patch(CAST('{}' AS jsonb), CAST(?3 AS jsonb)), ?4, ?4)
+            ON CONFLICT (id) DO UPDATE
+               SET working_memory = COALESCE(EXCLUDED.working_memory, r.working_memory),
+                   metadata       = jsonb_merge_patch(r.metadata, CAST(?3 AS jsonb)),
+                   updated_at     = EXCLUDED.updated_at,
+                   version        = r.version + 1
+            RETURNING version
+            """;
+
+    private static final String DELETE_RESOURCE = "DELETE FROM memory_resources WHERE id = ?1";
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -27,5 +300,695 @@ public class MemoryRepository {
     public MemoryRepository(EntityManager em, Clock clock) {
         this.em = em;
         this.clock = clock;
+    }
+
+    // ------------------------------------------------------------------------------------------------ threads
+
+    /**
+     * Saves a thread, as Mastra's {@code saveThread}: creates it, or replaces the title and metadata of an existing
+     * one (its creation time, messages and sequence are kept). One upsert statement, then a read. The save is scoped
+     * to the resource: a thread that belongs to another resource is neither changed nor taken over, and is reported
+     * as not found (as by {@link #getThread(String, String)}, so ids of other resources cannot be probed; Mastra's
+     * upsert silently moves it); a memory without a resource (created by {@link #remember}) is claimed.
+     *
+     * @param id         the thread's id, 1–255 characters
+     * @param resourceId the resource it belongs to, 1–255 characters
+     * @param title      the title, at most 1,000 characters, or {@code null}
+     * @param metadata   a JSON object, or {@code null} for an empty one
+     * @return the thread as stored
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws NotFoundException     when a thread with this id belongs to another resource; nothing is written
+     */
+    public Memory saveThread(String id, String resourceId, String title, JsonNode metadata) {
+        Memory valid = Memory.create(id, Check.notNull("resourceId", resourceId), title, metadata, now());
+        return db("save Memory id=" + id, () -> {
+            List<?> rows = em.createNativeQuery(SAVE_THREAD)
+                    .setParameter(1, valid.id())
+                    .setParameter(2, valid.resourceId())
+                    .setParameter(3, valid.title())
+                    .setParameter(4, Json.print(valid.metadata()))
+                    .setParameter(5, valid.createdAt())
+                    .getResultList();
+            if (rows.isEmpty()) {
+                // reported as a missing thread of this resource, as getThread(id, resourceId) does
+                throw new NotFoundException("Memory", "id=" + id + ", resourceId=" + resourceId);
+            }
+            return load(id, ((Number) rows.get(0)).longValue());
+        });
+    }
+
+    /**
+     * @param id the thread's id
+     * @return the thread, or empty when there is none
+     * @throws InvalidInputException when the id is invalid
+     */
+    public Optional<Memory> findThread(String id) {
+        Memory.requireId("id", id);
+        return db("get Memory id=" + id, () -> Optional.ofNullable(em.find(Memory.class, id)).map(this::detach));
+    }
+
+    /**
+     * As Mastra's {@code getThreadById}.
+     *
+     * @param id the thread's id
+     * @return the thread
+     * @throws InvalidInputException when the id is invalid
+     * @throws NotFoundException     when there is no such thread
+     */
+    public Memory getThread(String id) {
+        return findThread(id).orElseThrow(() -> new NotFoundException("Memory", "id=" + id));
+    }
+
+    /**
+     * Reads a thread of one resource: a thread of another resource (or of none) is reported exactly as a missing
+     * one, so a caller cannot probe other resources' thread ids.
+     *
+     * @param id         the thread's id
+     * @param resourceId the resource it must belong to
+     * @return the thread
+     * @throws InvalidInputException when an id is invalid
+     * @throws NotFoundException     when there is no such thread of this resource
+     */
+    public Memory getThread(String id, String resourceId) {
+        MemoryResource.requireId(resourceId);
+        return findThread(id).filter(m -> m.belongsTo(resourceId))
+                .orElseThrow(() -> new NotFoundException("Memory", "id=" + id + ", resourceId=" + resourceId));
+    }
+
+    /**
+     * Lists the threads of a resource, as Mastra's {@code listThreadsByResourceId}, in two statements (the page and
+     * the count). Threads with equal timestamps are ordered by id, so consecutive pages neither repeat nor skip a
+     * thread.
+     *
+     * @param resourceId     the resource
+     * @param metadataFilter a JSON object the metadata must contain ({@code metadata @> filter}: every key, with
+     *                       equal value, nested objects matched the same way), or {@code null} for every thread
+     * @param order          by creation or update time, either direction
+     * @param page           which page; a page beyond the last has no items but the right total
+     * @return the page
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public Page<Memory> listThreads(String resourceId, JsonNode metadataFilter, ThreadOrder order, PageRequest page) {
+        Check.notNull("page", page);
+        return threads(resourceId, metadataFilter, order, page);
+    }
+
+    /**
+     * As {@link #listThreads(String, JsonNode, ThreadOrder, PageRequest)} with every matching thread on one page
+     * (Mastra's {@code perPage: false}); {@code perPage} of the result is the number of threads.
+     *
+     * @param resourceId     the resource
+     * @param metadataFilter a JSON object the metadata must contain, or {@code null}
+     * @param order          the order
+     * @return every matching thread
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public Page<Memory> listAllThreads(String resourceId, JsonNode metadataFilter, ThreadOrder order) {
+        return threads(resourceId, metadataFilter, order, null);
+    }
+
+    /**
+     * Renames a thread and merges a metadata patch in one statement ({@code jsonb_merge_patch}, RFC 7386 as
+     * {@link Json#mergePatch}: objects merge, {@code null} deletes a key), so concurrent patches of different keys are
+     * all kept. Bumps the update time and version.
+     *
+     * @param id            the thread's id
+     * @param title         the new title, or {@code null} to keep it
+     * @param metadataPatch a JSON object, or {@code null} to keep the metadata
+     * @return the thread after the update
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws NotFoundException     when there is no such thread
+     */
+    public Memory updateThread(String id, String title, JsonNode metadataPatch) {
+        Memory.requireId("id", id);
+        Memory.requireTitle(title);
+        String patch = metadataPatch == null ? "{}" : Json.print(Memory.requireMetadata("metadataPatch", metadataPatch));
+        Instant now = now();
+        return db("update Memory id=" + id, () -> {
+            List<?> rows = em.createNativeQuery(UPDATE_THREAD)
+                    .setParameter(1, id)
+                    .setParameter(2, title)
+                    .setParameter(3, patch)
+                    .setParameter(4, now)
+                    .getResultList();
+            if (rows.isEmpty()) {
+                throw new NotFoundException("Memory", "id=" + id);
+            }
+            return load(id, ((Number) rows.get(0)).longValue());
+        });
+    }
+
+    /**
+     * Deletes a thread with its messages and variable snapshots (foreign keys {@code ON DELETE CASCADE}). One
+     * statement.
+     *
+     * @param id the thread's id
+     * @return whether a thread was deleted
+     * @throws InvalidInputException when the id is invalid
+     */
+    public boolean deleteThread(String id) {
+        Memory.requireId("id", id);
+        return db("delete Memory id=" + id,
+                () -> em.createNativeQuery(DELETE_THREAD).setParameter(1, id).executeUpdate() == 1);
+    }
+
+    // ----------------------------------------------------------------------------------------------- messages
+
+    /**
+     * Saves messages to a thread in the caller's transaction, as Mastra's {@code saveMessages}: two statements
+     * whatever the batch size (allocate sequence numbers, then one multi-row upsert). New ids are appended in list
+     * order after the thread's last message; an id already in this thread is updated in place (role, content,
+     * resource; its sequence number and creation time stay); an id of another thread moves here. The same id twice in
+     * the list is saved once, with the last occurrence's values, at the first occurrence's position. The thread's
+     * update time is bumped. A message without a resource gets the thread's.
+     *
+     * @param memoryId the thread's id
+     * @param messages the messages, 1 to {@value #MAX_BATCH}
+     * @return the saved messages in sequence order, as stored
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws NotFoundException     when there is no such thread; nothing is written
+     */
+    public List<MemoryMessage> saveMessages(String memoryId, List<NewMessage> messages) {
+        Memory.requireId("memoryId", memoryId);
+        List<NewMessage> batch = distinct(messages);
+        return db("save MemoryMessages into Memory id=" + memoryId, () -> {
+            Instant now = now();
+            Object[] allocated = single(em.createNativeQuery(ALLOCATE)
+                    .setParameter(1, memoryId).setParameter(2, (long) batch.size()).setParameter(3, now));
+            if (allocated == null) {
+                throw new NotFoundException("Memory", "id=" + memoryId);
+            }
+            return upsert(memoryId, batch, ((Number) allocated[0]).longValue() - batch.size(),
+                    (String) allocated[1], now);
+        });
+    }
+
+    /**
+     * The last {@code limit} messages of a thread, oldest first: one statement reading the index
+     * {@code (memory_id, seq DESC)} backwards from the end, as fast at a million rows as at ten.
+     *
+     * @param memoryId the thread's id
+     * @param limit    how many, 1 to {@value #MAX_RECALL}
+     * @return up to {@code limit} messages in sequence order; empty for an unknown thread
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public List<MemoryMessage> lastMessages(String memoryId, int limit) {
+        Memory.requireId("memoryId", memoryId);
+        Check.range("limit", limit, 1, MAX_RECALL);
+        return db("recall MemoryMessages of Memory id=" + memoryId, () -> {
+            List<MemoryMessage> newestFirst = new ArrayList<>(messages(em.createNativeQuery(LAST_MESSAGES,
+                    MemoryMessage.class).setParameter(1, memoryId).setParameter(2, limit)));
+            Collections.reverse(newestFirst);
+            return newestFirst;
+        });
+    }
+
+    /**
+     * Lists a thread's messages, as Mastra's {@code listMessages}, in at most three statements whatever the number of
+     * includes (the page, the count, and all includes with their context in one query).
+     *
+     * @param query the thread (required), filters, direction and includes
+     * @param page  which page of the thread's matching messages
+     * @return the page and the included messages
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public MessageListing listMessages(MessageQuery query, PageRequest page) {
+        Check.notNull("page", page);
+        return listing(query, page);
+    }
+
+    /**
+     * As {@link #listMessages(MessageQuery, PageRequest)} with every matching message on one page (Mastra's
+     * {@code perPage: false}).
+     *
+     * @param query the thread, filters, direction and includes
+     * @return every matching message and the included ones
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public MessageListing listAllMessages(MessageQuery query) {
+        return listing(query, null);
+    }
+
+    /**
+     * Updates stored messages, as Mastra's {@code updateMessages}: a new role, a content merge (JSON Merge Patch,
+     * {@code jsonb_merge_patch}), a move to another thread (appended after its last message, with a new sequence
+     * number). Bumps the update time of every thread that gained, lost or holds a changed message. At most four
+     * statements whatever the number of updates: lock the messages, check the target threads, bump and allocate, one
+     * multi-row UPDATE.
+     *
+     * @param updates the updates, 1 to {@value #MAX_BATCH}, each message at most once
+     * @return the messages after the update, in the order of {@code updates}
+     * @throws InvalidInputException when an update is invalid or a message appears twice; nothing is written
+     * @throws NotFoundException     when a message or a target thread does not exist; nothing is written
+     */
+    public List<MemoryMessage> updateMessages(List<MessageUpdate> updates) {
+        Check.noNulls("updates", updates);
+        Check.range("updates (size)", updates.size(), 1, MAX_BATCH);
+        Set<String> ids = new LinkedHashSet<>();
+        Set<String> targets = new LinkedHashSet<>();
+        for (MessageUpdate u : updates) {
+            if (!ids.add(u.id())) {
+                throw new InvalidInputException("updates must name each message once, " + u.id() + " appears twice");
+            }
+            if (u.role() == null && u.contentPatch() == null && u.memoryId() == null) {
+                throw new InvalidInputException("update of MemoryMessage id=" + u.id() + " changes nothing");
+            }
+            if (u.memoryId() != null) {
+                targets.add(u.memoryId());
+            }
+        }
+        return db("update MemoryMessages", () -> {
+            Map<String, String> threadOf = new HashMap<>();
+            for (Object row : em.createNativeQuery(LOCK_MESSAGES).setParameter(1, jsonArray(ids)).getResultList()) {
+                Object[] r = (Object[]) row;
+                threadOf.put((String) r[0], (String) r[1]);
+            }
+            for (String id : ids) {
+                if (!threadOf.containsKey(id)) {
+                    throw new NotFoundException("MemoryMessage", "id=" + id);
+                }
+            }
+            if (!targets.isEmpty()) {
+                Set<String> existing = new HashSet<>();
+                for (Object id : em.createNativeQuery(EXISTING_THREADS).setParameter(1, jsonArray(targets))
+                        .getResultList()) {
+                    existing.add((String) id);
+                }
+                for (String t : targets) {
+                    if (!existing.contains(t)) {
+                        throw new NotFoundException("Memory", "id=" + t);
+                    }
+                }
+            }
+            // per touched thread: how many messages move into it
+            Map<String, Long> incoming = new LinkedHashMap<>();
+            for (MessageUpdate u : updates) {
+                String from = threadOf.get(u.id());
+                incoming.merge(from, 0L, Long::sum);
+                if (u.memoryId() != null && !u.memoryId().equals(from)) {
+                    incoming.merge(u.memoryId(), 1L, Long::sum);
+                }
+            }
+            ObjectNode counts = Json.object();
+            incoming.forEach(counts::put);
+            Map<String, Long> nextSeq = new HashMap<>();
+            for (Object row : em.createNativeQuery(BUMP_AND_ALLOCATE).setParameter(1, Json.print(counts))
+                    .setParameter(2, now()).getResultList()) {
+                Object[] r = (Object[]) row;
+                nextSeq.put((String) r[0], ((Number) r[1]).longValue() - incoming.get((String) r[0]) + 1);
+            }
+            ArrayNode rows = JsonNodeFactory.instance.arrayNode();
+            for (MessageUpdate u : updates) {
+                ObjectNode row = rows.addObject().put("id", u.id());
+                if (u.role() != null) {
+                    row.put("role", u.role().name());
+                }
+                if (u.contentPatch() != null) {
+                    row.set("patch", u.contentPatch());
+                }
+                if (u.memoryId() != null && !u.memoryId().equals(threadOf.get(u.id()))) {
+                    long seq = nextSeq.merge(u.memoryId(), 1L, Long::sum) - 1;
+                    row.put("memory_id", u.memoryId()).put("seq", seq);
+                }
+            }
+            Map<String, MemoryMessage> updated = new HashMap<>();
+            for (Object row : em.createNativeQuery(UPDATE_MESSAGES).setParameter(1, Json.print(rows))
+                    .getResultList()) {
+                Object[] r = (Object[]) row;
+                updated.put((String) r[0], MemoryMessage.of((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
+                        MessageRole.valueOf((String) r[3]), Json.parse("content", (String) r[4]), (String) r[5],
+                        instant(r[6])));
+            }
+            return updates.stream().map(u -> updated.get(u.id())).toList();
+        });
+    }
+
+    /**
+     * Deletes messages by id and bumps the update time of their threads, in one statement. Unknown ids are ignored.
+     *
+     * @param ids the message ids, 1 to {@value #MAX_BATCH}
+     * @return how many messages were deleted
+     * @throws InvalidInputException when an id is invalid
+     */
+    public int deleteMessages(List<String> ids) {
+        Set<String> valid = ids(ids);
+        return db("delete MemoryMessages", () -> ((Number) em.createNativeQuery(DELETE_MESSAGES)
+                .setParameter(1, jsonArray(valid)).setParameter(2, now()).getSingleResult()).intValue());
+    }
+
+    // ------------------------------------------------------------------------------------ remember and recall
+
+    /**
+     * Appends context elements and, optionally, a new variables snapshot to a memory, as Draive's
+     * {@code remember(*items, variables=...)}, creating the memory (without resource or title) on first use in the
+     * same single upsert that allocates the sequence numbers, so concurrent first uses cannot fail. Elements are saved
+     * as by {@link #saveMessages}. With no elements and no variables it only ensures the memory exists (Draive's
+     * {@code maintenance}). At most three statements.
+     *
+     * @param memoryId  the memory's id
+     * @param elements  the messages to append, 0 to {@value #MAX_BATCH}
+     * @param variables a JSON object to store as the next snapshot, or {@code null} for none
+     * @return the saved messages in sequence order
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     */
+    public List<MemoryMessage> remember(String memoryId, List<NewMessage> elements, JsonNode variables) {
+        Memory.requireId("memoryId", memoryId);
+        List<NewMessage> batch = Check.noNulls("elements", elements).isEmpty() ? List.of() : distinct(elements);
+        String vars = variables == null ? null : Json.print(MemoryVariables.requireVariables(variables));
+        return db("remember in Memory id=" + memoryId, () -> {
+            Instant now = now();
+            Object[] allocated = single(em.createNativeQuery(ENSURE_AND_ALLOCATE)
+                    .setParameter(1, memoryId).setParameter(2, (long) batch.size()).setParameter(3, now));
+            List<MemoryMessage> saved = batch.isEmpty() ? List.of() : upsert(memoryId, batch,
+                    ((Number) allocated[0]).longValue() - batch.size(), (String) allocated[1], now);
+            if (vars != null) {
+                em.createNativeQuery(INSERT_VARIABLES).setParameter(1, memoryId).setParameter(2, vars)
+                        .setParameter(3, now).getSingleResult();
+            }
+            return saved;
+        });
+    }
+
+    /**
+     * As {@link #remember(String, List, JsonNode)} without variables.
+     *
+     * @param memoryId the memory's id
+     * @param elements the messages to append
+     * @return the saved messages in sequence order
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     */
+    public List<MemoryMessage> remember(String memoryId, NewMessage... elements) {
+        Check.notNull("elements", elements);
+        return remember(memoryId, Arrays.asList(elements), null);
+    }
+
+    /**
+     * Creates a memory (no resource, no title) unless it exists, as Draive's {@code maintenance}, with
+     * {@code INSERT ... ON CONFLICT DO NOTHING}: one statement, safe under concurrency.
+     *
+     * @param memoryId the memory's id
+     * @return whether it was created
+     * @throws InvalidInputException when the id is invalid
+     */
+    public boolean ensureMemory(String memoryId) {
+        Memory.requireId("memoryId", memoryId);
+        return db("ensure Memory id=" + memoryId, () -> em.createNativeQuery(ENSURE)
+                .setParameter(1, memoryId).setParameter(2, now()).executeUpdate() == 1);
+    }
+
+    /**
+     * Recalls a memory, as Draive's {@code recall(limit=...)}: its last {@code limit} messages (as
+     * {@link #lastMessages}) and its newest variables. Two statements; writes nothing, so an unknown memory recalls
+     * as empty.
+     *
+     * @param memoryId the memory's id
+     * @param limit    how many messages, 1 to {@value #MAX_RECALL}
+     * @return the messages, oldest first, and the variables ({@code {}} and revision 0 when none were stored)
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public MemoryRecall recall(String memoryId, int limit) {
+        List<MemoryMessage> messages = lastMessages(memoryId, limit);
+        return variables(memoryId)
+                .map(v -> new MemoryRecall(messages, v.variables(), v.revision()))
+                .orElseGet(() -> new MemoryRecall(messages, Json.object(), 0));
+    }
+
+    /**
+     * @param memoryId the memory's id
+     * @return its newest variables snapshot, or empty when none was stored
+     * @throws InvalidInputException when the id is invalid
+     */
+    public Optional<MemoryVariables> variables(String memoryId) {
+        Memory.requireId("memoryId", memoryId);
+        return db("read MemoryVariables of Memory id=" + memoryId, () -> variablesOf(em.createNativeQuery(
+                LATEST_VARIABLES, MemoryVariables.class).setParameter(1, memoryId)).stream().findFirst());
+    }
+
+    /**
+     * @param memoryId the memory's id
+     * @return every variables snapshot of the memory, oldest (revision 1) first
+     * @throws InvalidInputException when the id is invalid
+     */
+    public List<MemoryVariables> variablesHistory(String memoryId) {
+        Memory.requireId("memoryId", memoryId);
+        return db("read MemoryVariables of Memory id=" + memoryId, () -> variablesOf(em.createNativeQuery(
+                VARIABLES_HISTORY, MemoryVariables.class).setParameter(1, memoryId)));
+    }
+
+    // ------------------------------------------------------------------------------------------- resources
+
+    /**
+     * Creates or updates a resource's working memory, as Mastra's {@code updateResource}, in one upsert: the working
+     * memory text is replaced when given; the metadata patch is merged (JSON Merge Patch, RFC 7386, not Mastra's
+     * shallow spread), so concurrent patches of different keys are all kept.
+     *
+     * @param resourceId    the resource's id
+     * @param workingMemory the new working memory text (may be empty), or {@code null} to keep it
+     * @param metadataPatch a JSON object, or {@code null} to keep the metadata
+     * @return the resource as stored
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     */
+    public MemoryResource updateResource(String resourceId, String workingMemory, JsonNode metadataPatch) {
+        MemoryResource.requireId(resourceId);
+        MemoryResource.requireWorkingMemory(workingMemory);
+        String patch = metadataPatch == null ? "{}" : Json.print(Memory.requireMetadata("metadataPatch", metadataPatch));
+        Instant now = now();
+        return db("update MemoryResource id=" + resourceId, () -> {
+            long version = ((Number) em.createNativeQuery(UPDATE_RESOURCE)
+                    .setParameter(1, resourceId)
+                    .setParameter(2, workingMemory)
+                    .setParameter(3, patch)
+                    .setParameter(4, now)
+                    .getSingleResult()).longValue();
+            MemoryResource r = em.find(MemoryResource.class, resourceId);
+            if (r.version() != version) {
+                em.refresh(r);
+            }
+            em.detach(r);
+            return r;
+        });
+    }
+
+    /**
+     * @param resourceId the resource's id
+     * @return the resource, or empty when there is none
+     * @throws InvalidInputException when the id is invalid
+     */
+    public Optional<MemoryResource> getResource(String resourceId) {
+        MemoryResource.requireId(resourceId);
+        return db("get MemoryResource id=" + resourceId, () -> {
+            MemoryResource r = em.find(MemoryResource.class, resourceId);
+            if (r != null) {
+                em.detach(r);
+            }
+            return Optional.ofNullable(r);
+        });
+    }
+
+    /**
+     * Deletes a resource's working memory (its threads are kept). One statement.
+     *
+     * @param resourceId the resource's id
+     * @return whether it existed
+     * @throws InvalidInputException when the id is invalid
+     */
+    public boolean deleteResource(String resourceId) {
+        MemoryResource.requireId(resourceId);
+        return db("delete MemoryResource id=" + resourceId,
+                () -> em.createNativeQuery(DELETE_RESOURCE).setParameter(1, resourceId).executeUpdate() == 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------- private
+
+    private Page<Memory> threads(String resourceId, JsonNode metadataFilter, ThreadOrder order, PageRequest page) {
+        MemoryResource.requireId(resourceId);
+        Check.notNull("order", order);
+        String filter = metadataFilter == null ? "{}" : Json.print(Memory.requireMetadata("metadataFilter", metadataFilter));
+        String orderBy = switch (order) {
+            case CREATED_ASC -> " ORDER BY created_at ASC, id ASC";
+            case CREATED_DESC -> " ORDER BY created_at DESC, id DESC";
+            case UPDATED_ASC -> " ORDER BY updated_at ASC, id ASC";
+            case UPDATED_DESC -> " ORDER BY updated_at DESC, id DESC";
+        };
+        return db("list Memories of resource " + resourceId, () -> {
+            List<Memory> items = new ArrayList<>();
+            Query select = em.createNativeQuery("SELECT *" + THREADS_WHERE + orderBy
+                    + " LIMIT CAST(?3 AS bigint) OFFSET ?4", Memory.class)
+                    .setParameter(1, resourceId).setParameter(2, filter)
+                    .setParameter(3, page == null ? null : (long) page.perPage())
+                    .setParameter(4, page == null ? 0L : page.offset());
+            for (Object m : select.getResultList()) {
+                items.add(detach((Memory) m));
+            }
+            if (page == null) {
+                return new Page<>(items, 0, items.size(), items.size(), false);
+            }
+            long total = ((Number) em.createNativeQuery("SELECT count(*)" + THREADS_WHERE)
+                    .setParameter(1, resourceId).setParameter(2, filter).getSingleResult()).longValue();
+            return Page.of(items, page.page(), page.perPage(), total);
+        });
+    }
+
+    private MessageListing listing(MessageQuery query, PageRequest page) {
+        Check.notNull("query", query);
+        String order = query.direction() == SortDirection.ASC ? " ORDER BY seq ASC" : " ORDER BY seq DESC";
+        return db("list MemoryMessages of Memory id=" + query.memoryId(), () -> {
+            List<MemoryMessage> items = messages(bindMessageFilter(em.createNativeQuery("SELECT *" + MESSAGES_WHERE
+                    + order + " LIMIT CAST(?5 AS bigint) OFFSET ?6", MemoryMessage.class), query)
+                    .setParameter(5, page == null ? null : (long) page.perPage())
+                    .setParameter(6, page == null ? 0L : page.offset()));
+            Page<MemoryMessage> result;
+            if (page == null) {
+                result = new Page<>(items, 0, items.size(), items.size(), false);
+            } else {
+                long total = ((Number) bindMessageFilter(em.createNativeQuery("SELECT count(*)" + MESSAGES_WHERE),
+                        query).getSingleResult()).longValue();
+                result = Page.of(items, page.page(), page.perPage(), total);
+            }
+            List<MemoryMessage> included = List.of();
+            if (!query.include().isEmpty()) {
+                ArrayNode includes = JsonNodeFactory.instance.arrayNode();
+                for (MessageInclude i : query.include()) {
+                    includes.addObject().put("id", i.id()).put("previous", i.previous()).put("next", i.next());
+                }
+                Map<String, MemoryMessage> byId = new LinkedHashMap<>();
+                messages(em.createNativeQuery(INCLUDED, MemoryMessage.class).setParameter(1, Json.print(includes))
+                        .setParameter(2, query.resourceId())).forEach(m -> byId.putIfAbsent(m.id(), m));
+                List<MemoryMessage> sorted = new ArrayList<>(byId.values());
+                sorted.sort(MessageListing.CHRONOLOGICAL);
+                included = sorted;
+            }
+            return new MessageListing(result, included);
+        });
+    }
+
+    private static Query bindMessageFilter(Query q, MessageQuery query) {
+        return q.setParameter(1, query.memoryId())
+                .setParameter(2, query.resourceId())
+                .setParameter(3, query.from())
+                .setParameter(4, query.to());
+    }
+
+    /** The upsert of {@link #saveMessages}/{@link #remember} after the allocation; {@code base} = first seq - 1. */
+    private List<MemoryMessage> upsert(String memoryId, List<NewMessage> batch, long base, String threadResource,
+                                       Instant now) {
+        ArrayNode input = JsonNodeFactory.instance.arrayNode();
+        List<MemoryMessage> intended = new ArrayList<>(batch.size());
+        for (NewMessage m : batch) {
+            String resource = m.resourceId() != null ? m.resourceId() : threadResource;
+            Instant createdAt = m.createdAt() != null ? m.createdAt().truncatedTo(ChronoUnit.MICROS) : now;
+            ObjectNode row = input.addObject()
+                    .put("id", m.id())
+                    .put("role", m.role().name())
+                    .put("resourceId", resource)
+                    .put("createdAt", createdAt.toString());
+            row.set("content", m.content());
+            intended.add(MemoryMessage.of(m.id(), memoryId, 1, m.role(), m.content(), resource, createdAt));
+        }
+        Map<String, Object[]> stored = new HashMap<>();
+        for (Object row : em.createNativeQuery(UPSERT_MESSAGES)
+                .setParameter(1, Json.print(input)).setParameter(2, memoryId).setParameter(3, base)
+                .setParameter(4, now).getResultList()) {
+            Object[] r = (Object[]) row;
+            stored.put((String) r[0], r);
+        }
+        List<MemoryMessage> saved = new ArrayList<>(intended.size());
+        for (MemoryMessage m : intended) {
+            Object[] r = stored.get(m.id());
+            saved.add(MemoryMessage.of(m.id(), memoryId, ((Number) r[1]).longValue(), m.role(), m.content(),
+                    m.resourceId(), instant(r[2])));
+        }
+        saved.sort((a, b) -> Long.compare(a.seq(), b.seq()));
+        return saved;
+    }
+
+    /** Validates a batch and keeps each id once: the last occurrence's values at the first occurrence's position. */
+    private static List<NewMessage> distinct(List<NewMessage> messages) {
+        Check.noNulls("messages", messages);
+        Check.range("messages (size)", messages.size(), 1, MAX_BATCH);
+        Map<String, NewMessage> byId = new LinkedHashMap<>();
+        for (NewMessage m : messages) {
+            byId.put(m.id(), m);
+        }
+        return List.copyOf(byId.values());
+    }
+
+    private static Set<String> ids(List<String> ids) {
+        Check.noNulls("ids", ids);
+        Check.range("ids (size)", ids.size(), 1, MAX_BATCH);
+        Set<String> valid = new LinkedHashSet<>();
+        for (String id : ids) {
+            valid.add(Memory.requireId("id", id));
+        }
+        return valid;
+    }
+
+    private static String jsonArray(Set<String> values) {
+        ArrayNode a = JsonNodeFactory.instance.arrayNode();
+        values.forEach(a::add);
+        return Json.print(a);
+    }
+
+    private List<MemoryMessage> messages(Query q) {
+        List<MemoryMessage> out = new ArrayList<>();
+        for (Object m : q.getResultList()) {
+            em.detach(m);
+            out.add((MemoryMessage) m);
+        }
+        return out;
+    }
+
+    private List<MemoryVariables> variablesOf(Query q) {
+        List<MemoryVariables> out = new ArrayList<>();
+        for (Object v : q.getResultList()) {
+            em.detach(v);
+            out.add((MemoryVariables) v);
+        }
+        return out;
+    }
+
+    private static Object[] single(Query q) {
+        List<?> rows = q.getResultList();
+        return rows.isEmpty() ? null : (Object[]) rows.get(0);
+    }
+
+    /** Reads the thread after a native write; refreshes a copy loaded earlier in this persistence context. */
+    private Memory load(String id, long version) {
+        Memory m = em.find(Memory.class, id);
+        if (m.version() != version) {
+            em.refresh(m);
+        }
+        return detach(m);
+    }
+
+    private Memory detach(Memory m) {
+        em.detach(m);
+        return m;
+    }
+
+    private static Instant instant(Object value) {
+        if (value instanceof Instant i) {
+            return i;
+        }
+        if (value instanceof OffsetDateTime o) {
+            return o.toInstant();
+        }
+        if (value instanceof Timestamp t) {
+            return t.toInstant();
+        }
+        throw new IllegalStateException("unexpected timestamp type " + (value == null ? null : value.getClass()));
+    }
+
+    /** "Now" at PostgreSQL's precision, so that what is returned equals what is stored. */
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    private static <T> T db(String context, Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
     }
 }

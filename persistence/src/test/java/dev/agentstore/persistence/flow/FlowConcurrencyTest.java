@@ -52,7 +52,7 @@ class FlowConcurrencyTest {
             gate.countDown();
             List<T> results = new ArrayList<>();
             for (Future<T> f : futures) {
-                results.add(f.get(120, TimeUnit.SECONDS));
+                results.add(f.get(300, TimeUnit.SECONDS));
             }
             return results;
         } finally {

@@ -139,7 +139,7 @@ class KvConcurrencyTest {
             start.countDown();
             List<T> results = new ArrayList<>();
             for (Future<T> f : futures) {
-                results.add(f.get(60, TimeUnit.SECONDS));
+                results.add(f.get(300, TimeUnit.SECONDS));
             }
             return results;
         } finally {

@@ -64,7 +64,7 @@ class SchedulerJobClaimConcurrencyTest {
             Map<String, String> ownerById = new HashMap<>();
             List<String> all = new ArrayList<>();
             for (int w = 0; w < WORKERS; w++) {
-                List<String> ids = results.get(w).get(60, TimeUnit.SECONDS);
+                List<String> ids = results.get(w).get(300, TimeUnit.SECONDS);
                 all.addAll(ids);
                 for (String id : ids) {
                     ownerById.put(id, "worker-" + w);

@@ -41,7 +41,7 @@ class TriggerConcurrencyTest {
             }
             start.countDown();
             for (Future<?> f : futures) {
-                f.get(60, TimeUnit.SECONDS);
+                f.get(300, TimeUnit.SECONDS);
             }
         } finally {
             pool.shutdownNow();

@@ -1,0 +1,139 @@
+package dev.agentstore.domain.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.InvalidInputException;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import org.hibernate.annotations.Immutable;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One message of a thread (table {@code memory_messages}). The content is any JSON value kept verbatim: Mastra's
+ * {@code {format: 2, parts: [...]}}, text parts, tool calls and tool results, media references; nothing is dropped
+ * (Spring AI's chat memory keeps only the text). {@link #seq()} orders the messages of a thread totally: it is
+ * unique per thread and increases in append order, also between messages with the same {@link #createdAt()}.
+ *
+ * <p>Immutable for JPA: the repository changes messages only through {@code updateMessages} (role, content merge,
+ * move to another thread) with native statements.
+ */
+@Entity
+@Immutable
+@Table(name = "memory_messages")
+public class MemoryMessage {
+
+    @Id
+    @Column(name = "id", length = Check.MAX_NAME_LENGTH)
+    private String id;
+
+    @Column(name = "memory_id", nullable = false, length = Check.MAX_NAME_LENGTH)
+    private String memoryId;
+
+    @Column(name = "seq", nullable = false)
+    private long seq;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "role", nullable = false, length = 16)
+    private MessageRole role;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "content", columnDefinition = "jsonb", nullable = false)
+    private JsonNode content;
+
+    @Column(name = "resource_id", length = Check.MAX_NAME_LENGTH)
+    private String resourceId;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    /** For JPA. */
+    protected MemoryMessage() {
+    }
+
+    /**
+     * A message as stored: the repository builds its results with this factory from what the database returned.
+     *
+     * @param id         the message's id, 1–255 characters
+     * @param memoryId   the thread's id, 1–255 characters
+     * @param seq        its sequence number in the thread, 1 or more
+     * @param role       who wrote it
+     * @param content    the content, any JSON value but JSON {@code null}; copied
+     * @param resourceId the resource it belongs to, or {@code null}
+     * @param createdAt  when it was written
+     * @return the message
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public static MemoryMessage of(String id, String memoryId, long seq, MessageRole role, JsonNode content,
+                                   String resourceId, Instant createdAt) {
+        MemoryMessage m = new MemoryMessage();
+        m.id = MemoryText.id("id", id);
+        m.memoryId = MemoryText.id("memoryId", memoryId);
+        if (seq < 1) {
+            throw new InvalidInputException("seq must be 1 or more, was " + seq);
+        }
+        m.seq = seq;
+        m.role = Check.notNull("role", role);
+        m.content = MemoryText.value("content", content);
+        m.resourceId = MemoryText.optionalId("resourceId", resourceId);
+        m.createdAt = Check.notNull("createdAt", createdAt);
+        return m;
+    }
+
+    /** @return the message's id, unique over all threads */
+    public String id() {
+        return id;
+    }
+
+    /** @return the id of the thread it belongs to */
+    public String memoryId() {
+        return memoryId;
+    }
+
+    /** @return its sequence number in the thread: unique there, increasing in append order */
+    public long seq() {
+        return seq;
+    }
+
+    /** @return who wrote it */
+    public MessageRole role() {
+        return role;
+    }
+
+    /** @return a copy of the content, exactly as saved (or as merged by an update) */
+    public JsonNode content() {
+        return content.deepCopy();
+    }
+
+    /** @return the resource it belongs to (by default its thread's when it was saved), or {@code null} */
+    public String resourceId() {
+        return resourceId;
+    }
+
+    /** @return when it was written (the caller's time, or the clock's when the caller gave none) */
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o || o instanceof MemoryMessage other && id != null && id.equals(other.id);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hashCode(id);
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryMessage[id=" + id + ", memoryId=" + memoryId + ", seq=" + seq + ", role=" + role + "]";
+    }
+}

@@ -1,0 +1,160 @@
+package dev.agentstore.persistence.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.memory.Memory;
+import dev.agentstore.domain.memory.MemoryMessage;
+import dev.agentstore.domain.memory.MemoryResource;
+import dev.agentstore.domain.memory.MemoryVariables;
+import dev.agentstore.domain.memory.MessageRole;
+import dev.agentstore.domain.memory.NewMessage;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.AgentStoreExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Races of real transactions on real threads: sequence allocation, first use, merges. None may need a retry. */
+@ExtendWith(AgentStoreExtension.class)
+class MemoryConcurrencyTest {
+
+    private static final int THREADS = 8;
+
+    @Test
+    void eightWritersAppendingToOneThreadGetAGapFreeTotalOrder(AgentStore store) throws Exception {
+        store.inTransaction(uow -> uow.memories().saveThread("race-append", "racer", null, null));
+        int rounds = 25;
+
+        List<List<MemoryMessage>> returned = race(w -> () -> {
+            List<MemoryMessage> mine = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                int round = r;
+                List<NewMessage> batch = new ArrayList<>();
+                for (int k = 0; k <= round % 3; k++) {
+                    batch.add(NewMessage.of("w" + w + "-r" + round + "-k" + k, MessageRole.USER,
+                            Json.object().put("writer", w).put("round", round).put("k", k)));
+                }
+                mine.addAll(store.fromTransaction(uow -> uow.memories().saveMessages("race-append", batch)));
+            }
+            return mine;
+        });
+
+        List<MemoryMessage> all = store.fromTransaction(uow -> uow.memories().lastMessages("race-append", 10_000));
+        long expected = THREADS * (long) returned.get(0).size();
+        assertThat(all).hasSize((int) expected);
+        assertThat(all).extracting(MemoryMessage::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, expected).boxed().toList());
+        // each writer's messages are in the order it wrote them, and what it was told matches what is stored
+        Map<String, Long> stored = all.stream().collect(Collectors.toMap(MemoryMessage::id, MemoryMessage::seq));
+        for (List<MemoryMessage> mine : returned) {
+            assertThat(mine).extracting(MemoryMessage::seq).isSorted().doesNotHaveDuplicates();
+            mine.forEach(m -> assertThat(stored.get(m.id())).isEqualTo(m.seq()));
+        }
+        assertThat(store.fromTransaction(uow -> uow.memories().getThread("race-append")).lastSeq()).isEqualTo(expected);
+    }
+
+    @Test
+    void concurrentFirstUseOfOneMemoryByRememberNeverFails(AgentStore store) throws Exception {
+        List<List<MemoryMessage>> returned = race(w -> () -> store.fromTransaction(uow -> uow.memories()
+                .remember("race-first", List.of(NewMessage.of("first-" + w, MessageRole.USER, Json.object().put("w", w))),
+                        Json.object().put("writer", w))));
+
+        assertThat(returned).allSatisfy(saved -> assertThat(saved).hasSize(1));
+        List<MemoryVariables> history = store.fromTransaction(uow -> uow.memories().variablesHistory("race-first"));
+        assertThat(history).extracting(MemoryVariables::revision)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, THREADS).boxed().toList());
+        assertThat(store.<List<MemoryMessage>>fromTransaction(uow -> uow.memories().lastMessages("race-first", 100)))
+                .extracting(MemoryMessage::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, THREADS).boxed().toList());
+    }
+
+    @Test
+    void concurrentMetadataPatchesOfDifferentKeysAreAllKept(AgentStore store) throws Exception {
+        store.inTransaction(uow -> uow.memories().saveThread("race-meta", "racer", null, null));
+        race(w -> () -> store.fromTransaction(uow -> uow.memories().updateThread("race-meta", null,
+                Json.object().put("k" + w, w))));
+        race(w -> () -> store.fromTransaction(uow -> uow.memories().updateResource("race-resource", null,
+                Json.object().put("k" + w, w))));
+
+        Memory memory = store.fromTransaction(uow -> uow.memories().getThread("race-meta"));
+        MemoryResource resource = store.fromTransaction(uow -> uow.memories().getResource("race-resource"))
+                .orElseThrow();
+        for (JsonNode metadata : List.of(memory.metadata(), resource.metadata())) {
+            assertThat(metadata.size()).isEqualTo(THREADS);
+            for (int w = 0; w < THREADS; w++) {
+                assertThat(metadata.get("k" + w).asInt()).isEqualTo(w);
+            }
+        }
+        assertThat(memory.version()).isEqualTo(THREADS);
+        assertThat(resource.version()).isEqualTo(THREADS - 1);
+    }
+
+    @Test
+    void concurrentMovesAndAppendsIntoOneThreadGetDistinctSequenceNumbers(AgentStore store) throws Exception {
+        store.inTransaction(uow -> {
+            uow.memories().saveThread("race-target", "racer", null, null);
+            for (int w = 0; w < THREADS; w++) {
+                uow.memories().saveThread("race-source-" + w, "racer", null, null);
+                uow.memories().saveMessages("race-source-" + w, List.of(
+                        NewMessage.of("mv-" + w, MessageRole.USER, Json.object().put("w", w))));
+            }
+        });
+
+        race(w -> () -> w % 2 == 0
+                ? store.fromTransaction(uow -> uow.memories().updateMessages(List.of(
+                        dev.agentstore.domain.memory.MessageUpdate.of("mv-" + w).movedTo("race-target"))))
+                : store.fromTransaction(uow -> uow.memories().saveMessages("race-target", List.of(
+                        NewMessage.of("mv-" + w, MessageRole.USER, Json.object().put("moved", w))))));
+
+        List<MemoryMessage> target = store.fromTransaction(uow -> uow.memories().lastMessages("race-target", 100));
+        assertThat(target).hasSize(THREADS);
+        assertThat(target).extracting(MemoryMessage::seq)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, THREADS).boxed().toList());
+        for (int w = 0; w < THREADS; w++) {
+            int source = w;
+            assertThat(store.<List<MemoryMessage>>fromTransaction(uow -> uow.memories()
+                    .lastMessages("race-source-" + source, 10))).isEmpty();
+        }
+    }
+
+    /** Runs one task per thread, all released at once by a start gate; returns the results in thread order. */
+    private static <T> List<T> race(IntFunction<Callable<T>> task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        try {
+            CountDownLatch ready = new CountDownLatch(THREADS);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < THREADS; i++) {
+                Callable<T> work = task.apply(i);
+                futures.add(pool.submit(() -> {
+                    ready.countDown();
+                    start.await();
+                    return work.call();
+                }));
+            }
+            ready.await();
+            start.countDown();
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get(120, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

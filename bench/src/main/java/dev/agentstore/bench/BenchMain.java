@@ -112,7 +112,7 @@ public final class BenchMain {
     static List<Workload> all() {
         return List.of(new EventWorkloads.W1(), new RunWorkloads.W2(), new RunWorkloads.W3(), new RunWorkloads.W4(),
                 new EventWorkloads.W5(), new KvWorkload(),
-                new PendingWorkload("W7", "needs the memory repository (branch i/memory) on main"),
+                new MemoryWorkload(),
                 new PendingWorkload("W8", "needs the knowledge/vector repository (branch i/knowledge) on main"),
                 new AnnWorkload());
     }

@@ -32,7 +32,8 @@ class RepositoriesAreCdiBeansTest {
             TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
             dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
-            dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class})
+            dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
+            dev.agentstore.persistence.knowledge.ChunkRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();

@@ -7,6 +7,8 @@ import dev.agentstore.domain.configuration.ConfigurationSnapshot;
 import dev.agentstore.domain.flow.Flow;
 import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.knowledge.Chunk;
+import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.domain.template.Template;
@@ -66,7 +68,9 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.memory.Memory.class,
             dev.agentstore.domain.memory.MemoryMessage.class,
             dev.agentstore.domain.memory.MemoryResource.class,
-            dev.agentstore.domain.memory.MemoryVariables.class);
+            dev.agentstore.domain.memory.MemoryVariables.class,
+            KnowledgeBase.class,
+            Chunk.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;

@@ -5,6 +5,7 @@ import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
+import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
@@ -37,6 +38,7 @@ public final class UnitOfWork {
     private ConfigurationRepository configurations;
     private RecordRepository records;
     private KnowledgeRepository knowledge;
+    private ChunkRepository chunks;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -104,5 +106,10 @@ public final class UnitOfWork {
     /** @return pgvector knowledge bases and chunks */
     public KnowledgeRepository knowledge() {
         return knowledge == null ? knowledge = new KnowledgeRepository(entityManager, clock) : knowledge;
+    }
+
+    /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
+    public ChunkRepository chunks() {
+        return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
     }
 }

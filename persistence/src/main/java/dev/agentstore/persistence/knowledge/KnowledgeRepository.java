@@ -1,14 +1,55 @@
 package dev.agentstore.persistence.knowledge;
 
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.DuplicateException;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.knowledge.Distance;
+import dev.agentstore.domain.knowledge.IndexSpec;
+import dev.agentstore.domain.knowledge.KnowledgeBase;
+import dev.agentstore.domain.knowledge.VectorType;
+import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
+import org.hibernate.Session;
 
+import java.sql.Statement;
 import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
 
-/** STUB (pgvector knowledge bases and chunks): to be replaced by the full repository. */
+/**
+ * Knowledge bases (Compozy's {@code knowledge.vector_dbs}) and their pgvector indexes. Chunks and search are in
+ * {@link ChunkRepository}.
+ *
+ * <p><b>One table, one partial index per base.</b> All bases share the {@code chunks} table, whose embedding column
+ * is an untyped {@code vector}. Creating an indexed base creates its own partial expression index,
+ * {@code CREATE INDEX chunks_ann_<name> ON chunks USING hnsw ((embedding::vector(<dimension>)) vector_cosine_ops)
+ * WITH (m = …, ef_construction = …) WHERE knowledge_base = '<name>'} ({@code halfvec(<dimension>)} and
+ * {@code halfvec_*_ops} for {@code halfvec} bases; {@code ivfflat … WITH (lists = …)} for IVFFlat), so every base
+ * gets an index of its own dimension, metric and parameters, while the schema stays fixed (Liquibase-managed,
+ * validated by Hibernate, one entity mapping). The alternative, one table per base, was rejected: it would put
+ * DDL-created tables outside the migrations and the entity model, and every query would splice in a table name
+ * instead of a predicate.
+ *
+ * <p><b>DDL at runtime.</b> {@link #create}, {@link #changeIndex} and {@link #delete} run {@code CREATE INDEX} /
+ * {@code DROP INDEX} in the caller's transaction (so a rollback undoes them). {@code CREATE INDEX} holds a
+ * {@code SHARE} lock on {@code chunks} and {@code DROP INDEX} an {@code ACCESS EXCLUSIVE} lock, until the
+ * transaction ends: other transactions' chunk writes (and, for a drop, reads) of <em>every</em> base wait meanwhile.
+ * Run these calls in short transactions of their own. Building an index over many rows is much faster than
+ * maintaining it row by row: for a bulk load, create the base with {@link IndexSpec#none()}, upsert, then
+ * {@link #changeIndex} to HNSW. The connection's {@code maintenance_work_mem} bounds the build's memory.
+ *
+ * <p>Every method runs in the caller's transaction; standalone:
+ * {@code store.inTransaction(uow -> uow.knowledge().create("docs", 384, Distance.COSINE, IndexSpec.hnsw()))}.
+ */
 @ApplicationScoped
 public class KnowledgeRepository {
+
+    /** Prefix of the per-base index names: the index of base {@code docs} is {@code chunks_ann_docs}. */
+    public static final String INDEX_PREFIX = KnowledgeSql.INDEX_PREFIX;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -27,5 +68,144 @@ public class KnowledgeRepository {
     public KnowledgeRepository(EntityManager em, Clock clock) {
         this.em = em;
         this.clock = clock;
+    }
+
+    /**
+     * Creates a knowledge base with the default vector type ({@code vector} up to 2,000 dimensions, {@code halfvec}
+     * above) and its index.
+     *
+     * @param name      the name, matching {@value KnowledgeBase#NAME_PATTERN}
+     * @param dimension the embeddings' dimension, 1–16,000
+     * @param distance  the metric
+     * @param index     the index: {@link IndexSpec#hnsw()}, {@link IndexSpec#ivfflat(int)} or {@link IndexSpec#none()}
+     * @return the created base
+     * @throws InvalidInputException when a parameter is invalid, or the index cannot hold the dimension (above 4,000)
+     * @throws DuplicateException    when a base of that name exists
+     */
+    public KnowledgeBase create(String name, int dimension, Distance distance, IndexSpec index) {
+        return create(name, dimension, distance, index, null);
+    }
+
+    /**
+     * Creates a knowledge base and its index (see the class comment for the DDL and its locks).
+     *
+     * @param name       the name, matching {@value KnowledgeBase#NAME_PATTERN}
+     * @param dimension  the embeddings' dimension, 1–16,000
+     * @param distance   the metric
+     * @param index      the index
+     * @param vectorType {@code vector} (indexable up to 2,000 dimensions), {@code halfvec} (up to 4,000; half the
+     *                   index size), or {@code null} for the default
+     * @return the created base
+     * @throws InvalidInputException when a parameter is invalid, or the index cannot hold the dimension with that type
+     * @throws DuplicateException    when a base of that name exists
+     */
+    public KnowledgeBase create(String name, int dimension, Distance distance, IndexSpec index, VectorType vectorType) {
+        KnowledgeBase kb = KnowledgeBase.create(name, dimension, distance, index, vectorType, clock.instant());
+        try {
+            em.persist(kb);
+            em.flush();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("create KnowledgeBase " + name, e);
+        }
+        runDdl("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
+        return kb;
+    }
+
+    /**
+     * @param name the base's name
+     * @return the base, or empty when there is none of that name
+     * @throws InvalidInputException when {@code name} is not a valid base name
+     */
+    public Optional<KnowledgeBase> find(String name) {
+        KnowledgeBase.requireName(name);
+        return Optional.ofNullable(em.find(KnowledgeBase.class, name));
+    }
+
+    /**
+     * @param name the base's name
+     * @return the base
+     * @throws InvalidInputException when {@code name} is not a valid base name
+     * @throws NotFoundException     when there is no base of that name
+     */
+    public KnowledgeBase get(String name) {
+        return find(name).orElseThrow(() -> new NotFoundException("KnowledgeBase", name));
+    }
+
+    /** @return every base, by name */
+    public List<KnowledgeBase> list() {
+        return em.createQuery("SELECT k FROM KnowledgeBase k ORDER BY k.name", KnowledgeBase.class).getResultList();
+    }
+
+    /**
+     * Replaces a base's index: drops the old one (if any) and builds the new one over the base's current chunks,
+     * with the base row locked. Use it to build HNSW after a bulk load, to tune {@code m}/{@code ef_construction},
+     * or to rebuild IVFFlat lists once the data is there (IVFFlat clusters what exists when it is built).
+     *
+     * @param name  the base's name
+     * @param index the new index (may equal the current one: that rebuilds it)
+     * @return the updated base
+     * @throws InvalidInputException when the index cannot hold the base's dimension with its vector type
+     * @throws NotFoundException     when there is no base of that name
+     */
+    public KnowledgeBase changeIndex(String name, IndexSpec index) {
+        Check.notNull("index", index);
+        KnowledgeBase kb = lock(name);
+        kb.changeIndex(index, clock.instant());
+        try {
+            em.flush();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("change index of KnowledgeBase " + name, e);
+        }
+        runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(kb));
+        runDdl("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
+        return kb;
+    }
+
+    /**
+     * Deletes a base, its index and all its chunks.
+     *
+     * @param name the base's name
+     * @return whether a base was deleted
+     * @throws InvalidInputException when {@code name} is not a valid base name
+     */
+    public boolean delete(String name) {
+        KnowledgeBase.requireName(name);
+        KnowledgeBase kb = em.find(KnowledgeBase.class, name, LockModeType.PESSIMISTIC_WRITE);
+        if (kb == null) {
+            return false;
+        }
+        runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(kb));
+        try {
+            em.createNativeQuery("DELETE FROM chunks WHERE knowledge_base = ?1").setParameter(1, name).executeUpdate();
+            em.remove(kb);
+            em.flush();
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("delete KnowledgeBase " + name, e);
+        }
+        return true;
+    }
+
+    private KnowledgeBase lock(String name) {
+        KnowledgeBase.requireName(name);
+        KnowledgeBase kb = em.find(KnowledgeBase.class, name, LockModeType.PESSIMISTIC_WRITE);
+        if (kb == null) {
+            throw new NotFoundException("KnowledgeBase", name);
+        }
+        return kb;
+    }
+
+    private void runDdl(String context, String ddl) {
+        if (ddl == null) {
+            return;
+        }
+        try {
+            em.unwrap(Session.class).doWork(connection -> {
+                try (Statement st = connection.createStatement()) {
+                    st.execute(ddl);
+                }
+            });
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
+        }
     }
 }

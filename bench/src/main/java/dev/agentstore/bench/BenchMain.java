@@ -113,7 +113,7 @@ public final class BenchMain {
         return List.of(new EventWorkloads.W1(), new RunWorkloads.W2(), new RunWorkloads.W3(), new RunWorkloads.W4(),
                 new EventWorkloads.W5(), new KvWorkload(),
                 new MemoryWorkload(),
-                new PendingWorkload("W8", "needs the knowledge/vector repository (branch i/knowledge) on main"),
+                new VectorWorkload(),
                 new AnnWorkload());
     }
 }

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import dev.agentstore.domain.json.Json;
 
@@ -51,6 +52,21 @@ public final class Diagnose {
             calls.put("W6 kv().set(ttl)", () -> s.inTransaction(uow -> uow.kv().set("k", Json.object().put("i", 1),
                     java.time.Duration.ofSeconds(60))));
             calls.put("W6 kv().get", () -> s.fromTransaction(uow -> uow.kv().get("k")));
+            s.inTransaction(uow -> uow.memories().saveThread("t1", "user-1", null, null));
+            calls.put("W7 memories().saveMessages(1)", () -> s.inTransaction(uow -> uow.memories().saveMessages("t1",
+                    List.of(dev.agentstore.domain.memory.NewMessage.of("t1-m" + System.nanoTime(),
+                            dev.agentstore.domain.memory.MessageRole.USER, MemoryWorkload.content("hi"))))));
+            calls.put("W7 memories().listMessages(20, DESC)", () -> s.fromTransaction(uow -> uow.memories().listMessages(
+                    dev.agentstore.domain.memory.MessageQuery.of("t1").withResourceId("user-1")
+                            .orderedBy(dev.agentstore.domain.memory.SortDirection.DESC),
+                    dev.agentstore.persistence.support.PageRequest.of(0, 20))));
+            calls.put("W7 memories().lastMessages(20)", () -> s.fromTransaction(uow -> uow.memories().lastMessages("t1", 20)));
+            s.inTransaction(uow -> uow.knowledge().create("probe", 3, dev.agentstore.domain.knowledge.Distance.COSINE,
+                    dev.agentstore.domain.knowledge.IndexSpec.hnsw(16, 64)));
+            calls.put("W8 chunks().upsert(1)", () -> s.inTransaction(uow -> uow.chunks().upsert("probe", List.of(
+                    dev.agentstore.domain.knowledge.NewChunk.of("d", 0, "c", new float[]{1, 0, 0}).withId("c1")))));
+            calls.put("W8 chunks().search(top 10)", () -> s.fromTransaction(uow -> uow.chunks().search("probe",
+                    new float[]{1, 0, 0}, dev.agentstore.persistence.knowledge.SearchOptions.top(10))));
             for (Map.Entry<String, Runnable> c : calls.entrySet()) {
                 net.ttddyy.dsproxy.QueryCountHolder.clear();
                 c.getValue().run();

@@ -1,0 +1,119 @@
+package dev.agentstore.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.AgentStoreConfig;
+
+import java.nio.file.Files;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The benchmark harness: runs the workloads of {@code shared/bench/WORKLOADS.md} against a fresh schema (migrated
+ * by agentstore, dropped at the end), the agentstore API path and a raw-JDBC baseline side by side, prints one JSON
+ * line per phase on stdout, and writes {@code latest.md}, {@code latest.png} and the JSON lines to {@code --out}.
+ * A warm-up pass at a small scale runs first and is reported separately (lines with {@code "warmup":true}).
+ */
+public final class BenchMain {
+
+    private BenchMain() {
+    }
+
+    /**
+     * @param args see {@link Options#USAGE}
+     * @throws Exception when the run cannot start or a workload cannot run
+     */
+    public static void main(String[] args) throws Exception {
+        quietLogging();
+        Options o;
+        try {
+            o = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (o.render != null) {
+            Files.createDirectories(o.out);
+            Report.render(o.render, o.out);
+            return;
+        }
+        List<Workload> workloads = new ArrayList<>();
+        for (Workload w : all()) {
+            if (o.selected(w.id())) {
+                workloads.add(w);
+            }
+        }
+        Map<String, Object> machine = Machine.describe();
+        machine.put("load_avg_start", Machine.loadAverage());
+        String schema = "bench_" + DateTimeFormatter.ofPattern("yyyyMMdd_HHmmss").withZone(ZoneOffset.UTC)
+                .format(Instant.now()) + "_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+        System.err.printf(Locale.ROOT, "agentstore-bench: scale %s, seed %d, pool %d, schema %s, workloads %s%n",
+                o.scale, o.seed, o.pool, schema, o.workloads);
+        AgentStoreConfig config = AgentStoreConfig.builder().url(o.url).user(o.user).password(o.password)
+                .schema(schema).poolMaxSize(o.pool).poolMinIdle(o.pool).autoMigrate(true).build();
+        List<Result> warm = new ArrayList<>();
+        List<Result> measured = new ArrayList<>();
+        double peakHeap;
+        try (AgentStore store = AgentStore.open(config); HikariDataSource jdbc = Bench.baselinePool(o, schema)) {
+            machine.putAll(Machine.database(jdbc));
+            try {
+                if (!o.noWarmup) {
+                    Bench w = new Bench(o, store, jdbc, schema, o.warmupScale(), true, warm);
+                    for (Workload wl : workloads) {
+                        wl.run(w);
+                    }
+                }
+                Bench b = new Bench(o, store, jdbc, schema, o.scale, false, measured);
+                Bench.resetHeapPeak();
+                for (Workload wl : workloads) {
+                    wl.run(b);
+                }
+                peakHeap = b.peakHeapMb();
+            } finally {
+                if (!o.keepSchema) {
+                    new Bench(o, store, jdbc, schema, 1, true, new ArrayList<>())
+                            .sql("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+                }
+            }
+        }
+        machine.put("load_avg_end", Machine.loadAverage());
+        machine.put("peak_heap_mb", Result.round(peakHeap, 1));
+        machine.put("max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        Map<String, String> pending = new LinkedHashMap<>();
+        for (Workload wl : workloads) {
+            if (wl instanceof PendingWorkload p) {
+                pending.put(p.id(), p.reason());
+            }
+        }
+        Files.createDirectories(o.out);
+        new Report(o, machine, warm, measured, pending).write(o.out);
+        System.err.println("agentstore-bench: wrote " + o.out.resolve("latest.md") + " and latest.png");
+    }
+
+    /** Hibernate and Liquibase log through java.util.logging: keep stderr to warnings. */
+    static void quietLogging() {
+        for (String name : new String[]{"", "org.hibernate", "liquibase", "com.zaxxer"}) {
+            java.util.logging.Logger.getLogger(name).setLevel(java.util.logging.Level.WARNING);
+        }
+        for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
+            h.setLevel(java.util.logging.Level.WARNING);
+        }
+    }
+
+    /** @return every workload, in run order (W5 reads W1's events) */
+    static List<Workload> all() {
+        return List.of(new EventWorkloads.W1(), new RunWorkloads.W2(), new RunWorkloads.W3(), new RunWorkloads.W4(),
+                new EventWorkloads.W5(), new KvWorkload(),
+                new MemoryWorkload(),
+                new VectorWorkload(),
+                new AnnWorkload());
+    }
+}

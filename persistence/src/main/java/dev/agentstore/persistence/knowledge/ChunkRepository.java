@@ -57,7 +57,8 @@ import java.util.TreeMap;
  * <p><b>Search.</b> One statement finds the nearest rows in a materialised CTE,
  * {@code WHERE knowledge_base = '<base>' [AND filter] ORDER BY (embedding::vector(n)) <=> ? LIMIT ?}: exactly the
  * base's partial index predicate and expression, so PostgreSQL can use the index. The index is asked for
- * {@code max(k, ef_search)} rows (it visits that many anyway); the outer query applies the minimum score as a distance
+ * {@code max(k, ef_search)} rows without a filter (it visits that many anyway), at most {@code 2k} with one (each
+ * extra matching row costs the iterative scan about 1/selectivity visited tuples); the outer query applies the minimum score as a distance
  * bound ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}), sorts strictly by distance and id, and keeps
  * {@code k}. Before it, {@code set_config(…, true)} (that is, {@code SET LOCAL}) sets {@code hnsw.ef_search} and
  * {@code hnsw.iterative_scan = relaxed_order} (IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan}),
@@ -545,9 +546,10 @@ public class ChunkRepository {
      * What one search needs.
      *
      * @param limit the rows wanted: k, or MMR's candidates
-     * @param fetch the rows the index is asked for: at least {@code limit}, and {@code ef_search} for HNSW (the index
-     *              visits that many anyway; sorting them exactly before taking {@code limit} makes up for relaxed
-     *              ordering)
+     * @param fetch the rows the index is asked for: at least {@code limit}; for HNSW without a filter {@code ef_search}
+     *              (the index visits that many anyway; sorting them exactly before taking {@code limit} makes up for
+     *              relaxed ordering), with a filter at most {@code 2 × limit} (each extra matching row costs the
+     *              iterative scan about 1/selectivity more visited tuples)
      */
     private record Plan(KnowledgeBase kb, float[] query, SqlFragment filter, int limit, int fetch, Double bound,
                         boolean withEmbeddings, int efSearch, int probes) {
@@ -566,7 +568,9 @@ public class ChunkRepository {
         int probes = 0;
         int fetch = limit;
         switch (kb.index().type()) {
-            case HNSW -> fetch = Math.max(limit, ef);
+            // unfiltered, the index visits ef_search rows anyway: sort them all exactly; filtered, every extra row
+            // asked for makes the iterative scan visit ~1/selectivity more tuples, so ask for 2k at most
+            case HNSW -> fetch = f == null ? Math.max(limit, ef) : Math.max(limit, Math.min(ef, 2 * limit));
             case IVFFLAT -> {
                 probes = options.probes() != null ? Math.min(options.probes(), kb.index().lists())
                         : Math.max(1, (int) Math.round(Math.sqrt(kb.index().lists())));

@@ -5,7 +5,8 @@
 #   2. builds and installs the pgvector extension from Debian's source package
 #      (next release, trixie) when `CREATE EXTENSION vector` is not available;
 #   3. creates role `agentstore` (password `agentstore`, LOGIN CREATEDB) and
-#      database `agentstore` owned by it, with the `vector` extension created.
+#      databases `agentstore` and `agentstore_it` (for the WildFly integration tests) owned by it, each with the
+#      `vector` extension created (pgvector is not a trusted extension: only a superuser can create it).
 #
 # Idempotent: every step checks first, so running it again is cheap and safe.
 #
@@ -27,6 +28,8 @@ SRC_LIST=/etc/apt/sources.list.d/agentstore-trixie-src.list
 APP_ROLE=agentstore
 APP_PASSWORD=agentstore
 APP_DB=agentstore
+# a second database with another name: the WildFly integration tests run there (non-default AGENTSTORE_DB_NAME)
+IT_DB=agentstore_it
 
 log() { echo "[setup-postgres] $*"; }
 die() {
@@ -228,16 +231,18 @@ END
 \$\$;
 SQL
 
-    if [ "$(su_psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$APP_DB'")" = "1" ]; then
-        log "database $APP_DB exists"
-    else
-        log "creating database $APP_DB owned by $APP_ROLE"
-        su_psql -d postgres -c "CREATE DATABASE $APP_DB OWNER $APP_ROLE"
-    fi
-
-    log "granting CREATE on database $APP_DB to $APP_ROLE; creating extension vector in $APP_DB"
-    su_psql -d postgres -c "GRANT CREATE ON DATABASE $APP_DB TO $APP_ROLE"
-    su_psql -d "$APP_DB" -c "CREATE EXTENSION IF NOT EXISTS vector"
+    local db
+    for db in $APP_DB $IT_DB; do
+        if [ "$(su_psql -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$db'")" = "1" ]; then
+            log "database $db exists"
+        else
+            log "creating database $db owned by $APP_ROLE"
+            su_psql -d postgres -c "CREATE DATABASE $db OWNER $APP_ROLE"
+        fi
+        log "granting CREATE on database $db to $APP_ROLE; creating extension vector in $db"
+        su_psql -d postgres -c "GRANT CREATE ON DATABASE $db TO $APP_ROLE"
+        su_psql -d "$db" -c "CREATE EXTENSION IF NOT EXISTS vector"
+    done
     log "database $APP_DB: vector $(su_psql -d "$APP_DB" -Atc "SELECT extversion FROM pg_extension WHERE extname='vector'") ready; connect with postgresql://$APP_ROLE:$APP_PASSWORD@$PGHOST_:$PGPORT_/$APP_DB"
 }
 

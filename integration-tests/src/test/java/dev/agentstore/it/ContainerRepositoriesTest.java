@@ -113,7 +113,8 @@ class ContainerRepositoriesTest {
              ResultSet rs = s.executeQuery("SELECT current_schema(), current_database()")) {
             rs.next();
             assertThat(rs.getString(1)).isEqualTo(schema);
-            assertThat(rs.getString(2)).isEqualTo(System.getenv().getOrDefault("AGENTSTORE_DB_NAME", "agentstore"));
+            assertThat(rs.getString(2)).as("AGENTSTORE_DB_NAME, inherited by the server").isEqualTo("agentstore_it")
+                    .isEqualTo(System.getenv("AGENTSTORE_DB_NAME"));
         }
     }
 

@@ -149,4 +149,34 @@ public final class Json {
         }
         return result;
     }
+
+    /**
+     * Whether a JSON value holds the NUL character (U+0000) in a string or a member name: PostgreSQL's {@code jsonb}
+     * cannot store it (SQL state 22P05), so values are checked before anything is written.
+     *
+     * @param node the value; {@code null} holds nothing
+     * @return {@code true} when some string or member name contains U+0000
+     */
+    public static boolean containsNul(JsonNode node) {
+        if (node == null) {
+            return false;
+        }
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\0') >= 0;
+        }
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
+                    return true;
+                }
+            }
+        } else if (node.isArray()) {
+            for (JsonNode element : node) {
+                if (containsNul(element)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
 }

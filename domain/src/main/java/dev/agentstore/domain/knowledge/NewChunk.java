@@ -5,7 +5,6 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 
-import java.util.Map;
 
 /**
  * A chunk to upsert into a knowledge base: what {@code ChunkRepository.upsert} takes. Validated on construction
@@ -124,30 +123,10 @@ public record NewChunk(String id, String documentId, int ordinal, String content
 
     private static JsonNode requireJsonObject(String parameter, JsonNode value) {
         JsonNode copy = Json.requireObject(parameter, value);
-        if (containsNul(copy)) {
+        if (Json.containsNul(copy)) {
             throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000), which"
                     + " PostgreSQL's jsonb cannot store");
         }
         return copy;
-    }
-
-    private static boolean containsNul(JsonNode node) {
-        if (node.isTextual()) {
-            return node.textValue().indexOf('\0') >= 0;
-        }
-        if (node.isObject()) {
-            for (Map.Entry<String, JsonNode> field : node.properties()) {
-                if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
-                    return true;
-                }
-            }
-        } else if (node.isArray()) {
-            for (JsonNode element : node) {
-                if (containsNul(element)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 }

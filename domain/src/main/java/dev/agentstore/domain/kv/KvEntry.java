@@ -1,5 +1,6 @@
 package dev.agentstore.domain.kv;
 
+import dev.agentstore.domain.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
@@ -13,7 +14,6 @@ import org.hibernate.type.SqlTypes;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -174,7 +174,7 @@ public class KvEntry {
             throw new InvalidInputException("value of KvEntry key=" + key
                     + " must not be null (store JSON null as NullNode.instance)");
         }
-        if (containsNul(value)) {
+        if (Json.containsNul(value)) {
             throw new InvalidInputException("value of KvEntry key=" + key
                     + " must not contain the NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
         }
@@ -205,28 +205,6 @@ public class KvEntry {
             throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
         }
         return value;
-    }
-
-    private static boolean containsNul(JsonNode node) {
-        if (node.isTextual()) {
-            return node.textValue().indexOf('\0') >= 0;
-        }
-        if (node.isObject()) {
-            for (Map.Entry<String, JsonNode> field : node.properties()) {
-                if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        if (node.isArray()) {
-            for (JsonNode element : node) {
-                if (containsNul(element)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 
-import java.util.Map;
 
 /** Checks shared by the memory entities: ids, free text and JSON that PostgreSQL can store. */
 final class MemoryText {
@@ -49,7 +48,7 @@ final class MemoryText {
     }
 
     private static JsonNode json(String parameter, JsonNode value) {
-        if (containsNul(value)) {
+        if (Json.containsNul(value)) {
             throw new InvalidInputException(parameter
                     + " must not contain the NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
         }
@@ -61,25 +60,5 @@ final class MemoryText {
             throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
         }
         return value;
-    }
-
-    private static boolean containsNul(JsonNode node) {
-        if (node.isTextual()) {
-            return node.textValue().indexOf('\0') >= 0;
-        }
-        if (node.isObject()) {
-            for (Map.Entry<String, JsonNode> field : node.properties()) {
-                if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
-                    return true;
-                }
-            }
-        } else if (node.isArray()) {
-            for (JsonNode element : node) {
-                if (containsNul(element)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 }

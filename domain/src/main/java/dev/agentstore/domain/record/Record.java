@@ -14,7 +14,6 @@ import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -160,29 +159,10 @@ public class Record {
      */
     public static ObjectNode requireData(String id, String parameter, JsonNode value) {
         ObjectNode copy = Json.requireObject(parameter + " of Record id=" + id, value);
-        if (containsNul(copy)) {
+        if (Json.containsNul(copy)) {
             throw new InvalidInputException(parameter + " of Record id=" + id
                     + " must not contain the NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
         }
         return copy;
-    }
-
-    private static boolean containsNul(JsonNode node) {
-        if (node.isTextual()) {
-            return node.textValue().indexOf('\0') >= 0;
-        }
-        for (Map.Entry<String, JsonNode> field : node.properties()) {
-            if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
-                return true;
-            }
-        }
-        if (node.isArray()) {
-            for (JsonNode element : node) {
-                if (containsNul(element)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 }

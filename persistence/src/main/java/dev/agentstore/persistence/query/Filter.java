@@ -214,7 +214,7 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
             Check.notNull("path", path);
             Check.notNull("value", value);
             value = value.deepCopy();
-            if (containsNul(value)) {
+            if (Json.containsNul(value)) {
                 throw new InvalidInputException("value of " + path + " must not contain the NUL character (\\u0000)");
             }
         }
@@ -458,25 +458,6 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
     private static List<Object> copy(List<?> values) {
         Check.notNull("values", values);
         return new ArrayList<>(values);
-    }
-
-    private static boolean containsNul(JsonNode node) {
-        if (node.isTextual()) {
-            return node.textValue().indexOf('\0') >= 0;
-        }
-        for (var field : node.properties()) {
-            if (field.getKey().indexOf('\0') >= 0 || containsNul(field.getValue())) {
-                return true;
-            }
-        }
-        if (node.isArray()) {
-            for (JsonNode element : node) {
-                if (containsNul(element)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     private static void sameKind(FieldPath path, List<Object> normalized) {

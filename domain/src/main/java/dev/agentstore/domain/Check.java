@@ -19,7 +19,8 @@ public final class Check {
      * @param parameter the parameter's name, used in the message
      * @param value     the value to check
      * @return {@code value}
-     * @throws InvalidInputException when {@code value} is {@code null}, blank, or longer than {@link #MAX_NAME_LENGTH}
+     * @throws InvalidInputException when {@code value} is {@code null}, blank, longer than {@link #MAX_NAME_LENGTH},
+     *                               or contains the NUL character (U+0000)
      */
     public static String name(String parameter, String value) {
         return text(parameter, value, MAX_NAME_LENGTH);
@@ -30,7 +31,8 @@ public final class Check {
      * @param value     the value to check
      * @param maxLength the largest accepted length in characters
      * @return {@code value}
-     * @throws InvalidInputException when {@code value} is {@code null}, blank, or longer than {@code maxLength}
+     * @throws InvalidInputException when {@code value} is {@code null}, blank, longer than {@code maxLength}, or
+     *                               contains the NUL character (U+0000)
      */
     public static String text(String parameter, String value, int maxLength) {
         if (value == null || value.isBlank()) {
@@ -39,6 +41,20 @@ public final class Check {
         if (value.length() > maxLength) {
             throw new InvalidInputException(parameter + " must be at most " + maxLength + " characters, was "
                     + value.length());
+        }
+        return noNul(parameter, value);
+    }
+
+    /**
+     * @param parameter the parameter's name, used in the message
+     * @param value     the text to check, or {@code null}
+     * @return {@code value}
+     * @throws InvalidInputException when {@code value} contains the NUL character (U+0000), which PostgreSQL cannot
+     *                               store in text or jsonb
+     */
+    public static String noNul(String parameter, String value) {
+        if (value != null && value.indexOf('\0') >= 0) {
+            throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
         }
         return value;
     }

@@ -97,11 +97,7 @@ public class ConfigurationSnapshot {
      *                               character
      */
     public static String requireIdentifier(String identifier) {
-        Check.text("identifier", identifier, MAX_IDENTIFIER_LENGTH);
-        if (identifier.indexOf('\0') >= 0) {
-            throw new InvalidInputException("identifier must not contain the NUL character (\\u0000)");
-        }
-        return identifier;
+        return Check.text("identifier", identifier, MAX_IDENTIFIER_LENGTH);
     }
 
     /**

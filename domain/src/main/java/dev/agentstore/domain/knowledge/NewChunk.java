@@ -44,11 +44,11 @@ public record NewChunk(String id, String documentId, int ordinal, String content
      */
     public NewChunk {
         if (id != null) {
-            requireNoNul("id", Check.name("id", id));
+            Check.name("id", id);
         }
-        requireNoNul("documentId", Check.name("documentId", documentId));
+        Check.name("documentId", documentId);
         Check.notNegative("ordinal", ordinal);
-        requireNoNul("content", Check.notNull("content", content));
+        Check.noNul("content", Check.notNull("content", content));
         embedding = Check.notNull("embedding", embedding).clone();
         payload = payload == null ? Json.object() : requireJsonObject("payload", payload);
         meta = meta == null ? Json.object() : requireJsonObject("meta", meta);
@@ -113,12 +113,6 @@ public record NewChunk(String id, String documentId, int ordinal, String content
     /** @return the SHA-256 of the content, as {@link Chunk#contentHash(String)} */
     public String contentHash() {
         return Chunk.contentHash(content);
-    }
-
-    private static void requireNoNul(String parameter, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
-        }
     }
 
     private static JsonNode requireJsonObject(String parameter, JsonNode value) {

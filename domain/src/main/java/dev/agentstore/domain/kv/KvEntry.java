@@ -144,7 +144,7 @@ public class KvEntry {
      *                               characters, or contains the NUL character (PostgreSQL text cannot hold it)
      */
     public static String requireKey(String key) {
-        return requireText("key", key);
+        return Check.text("key", key, MAX_KEY_LENGTH);
     }
 
     /**
@@ -156,7 +156,7 @@ public class KvEntry {
      *                               characters, or contains the NUL character
      */
     public static String requirePattern(String pattern) {
-        return requireText("pattern", pattern);
+        return Check.text("pattern", pattern, MAX_KEY_LENGTH);
     }
 
     /**
@@ -197,14 +197,6 @@ public class KvEntry {
             throw new InvalidInputException("ttl must be between 1 ms and 36500 days, was " + ttl);
         }
         return now.plusMillis(ttl.toMillis());
-    }
-
-    private static String requireText(String parameter, String value) {
-        Check.text(parameter, value, MAX_KEY_LENGTH);
-        if (value.indexOf('\0') >= 0) {
-            throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
-        }
-        return value;
     }
 
     @Override

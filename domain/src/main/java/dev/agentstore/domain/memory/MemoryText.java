@@ -14,7 +14,7 @@ final class MemoryText {
 
     /** An id or name: 1–255 characters, not blank, no NUL. */
     static String id(String parameter, String value) {
-        return noNul(parameter, Check.name(parameter, value));
+        return Check.name(parameter, value);
     }
 
     /** As {@link #id}, {@code null} accepted. */
@@ -31,7 +31,7 @@ final class MemoryText {
             throw new InvalidInputException(parameter + " must be at most " + maxLength + " characters, was "
                     + value.length());
         }
-        return noNul(parameter, value);
+        return Check.noNul(parameter, value);
     }
 
     /** A JSON object without NUL in any string or member name; returns a copy. */
@@ -51,13 +51,6 @@ final class MemoryText {
         if (Json.containsNul(value)) {
             throw new InvalidInputException(parameter
                     + " must not contain the NUL character (\\u0000), which PostgreSQL's jsonb cannot store");
-        }
-        return value;
-    }
-
-    private static String noNul(String parameter, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
         }
         return value;
     }

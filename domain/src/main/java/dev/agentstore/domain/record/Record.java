@@ -140,11 +140,7 @@ public class Record {
      *                               the NUL character
      */
     public static String requireId(String id) {
-        Check.name("id", id);
-        if (id.indexOf('\0') >= 0) {
-            throw new InvalidInputException("id must not contain the NUL character (\\u0000)");
-        }
-        return id;
+        return Check.name("id", id);
     }
 
     /**

@@ -130,7 +130,7 @@ public class Template {
      *                               character (PostgreSQL text cannot hold it)
      */
     public static String requireIdentifier(String identifier) {
-        return noNul("identifier", Check.text("identifier", identifier, MAX_IDENTIFIER_LENGTH));
+        return Check.text("identifier", identifier, MAX_IDENTIFIER_LENGTH);
     }
 
     /**
@@ -148,7 +148,7 @@ public class Template {
             throw new InvalidInputException("description must be at most " + MAX_DESCRIPTION_LENGTH
                     + " characters, was " + description.length());
         }
-        return noNul("description", description);
+        return Check.noNul("description", description);
     }
 
     /**
@@ -167,7 +167,7 @@ public class Template {
             throw new InvalidInputException("content must be at most " + MAX_CONTENT_LENGTH + " characters, was "
                     + content.length());
         }
-        return noNul("content", content);
+        return Check.noNul("content", content);
     }
 
     /**
@@ -260,12 +260,5 @@ public class Template {
     @Override
     public String toString() {
         return "Template[" + identifier + " revision " + revision + "]";
-    }
-
-    private static String noNul(String parameter, String value) {
-        if (value.indexOf('\0') >= 0) {
-            throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
-        }
-        return value;
     }
 }

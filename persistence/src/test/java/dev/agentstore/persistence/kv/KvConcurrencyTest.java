@@ -6,6 +6,7 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
+import dev.agentstore.persistence.Race;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -16,13 +17,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Callable;
+
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,20 +36,20 @@ class KvConcurrencyTest {
     @Test
     void exactlyOneOfSixteenRacingSetIfAbsentCallsWinsAndAnotherCanWinAfterExpiry(AgentStore store, MutableClock clock)
             throws Exception {
-        List<Boolean> firstRace = race(i -> () -> store.fromTransaction(uow ->
+        List<Boolean> firstRace = Race.run(THREADS, i -> () -> store.fromTransaction(uow ->
                 uow.kv().setIfAbsent("race:lock", owner(i), Duration.ofSeconds(30))));
         assertThat(firstRace).filteredOn(Boolean::booleanValue).hasSize(1);
         int firstWinner = firstRace.indexOf(true);
         assertThat(get(store, "race:lock")).contains(owner(firstWinner));
 
         clock.advance(Duration.ofSeconds(29));
-        List<Boolean> stillHeld = race(i -> () -> store.fromTransaction(uow ->
+        List<Boolean> stillHeld = Race.run(THREADS, i -> () -> store.fromTransaction(uow ->
                 uow.kv().setIfAbsent("race:lock", owner(i), Duration.ofSeconds(30))));
         assertThat(stillHeld).containsOnly(false);
         assertThat(get(store, "race:lock")).contains(owner(firstWinner));
 
         clock.advance(Duration.ofSeconds(1));
-        List<Boolean> afterExpiry = race(i -> () -> store.fromTransaction(uow ->
+        List<Boolean> afterExpiry = Race.run(THREADS, i -> () -> store.fromTransaction(uow ->
                 uow.kv().setIfAbsent("race:lock", owner(i), Duration.ofSeconds(30))));
         assertThat(afterExpiry).filteredOn(Boolean::booleanValue).hasSize(1);
         assertThat(get(store, "race:lock")).contains(owner(afterExpiry.indexOf(true)));
@@ -57,7 +58,7 @@ class KvConcurrencyTest {
     @Test
     void sixteenThreadsIncrementingFiveHundredTimesEachCountExactlyEightThousand(AgentStore store) throws Exception {
         int perThread = 500;
-        List<List<Long>> returned = race(i -> () -> {
+        List<List<Long>> returned = Race.run(THREADS, i -> () -> {
             List<Long> mine = new ArrayList<>(perThread);
             for (int n = 0; n < perThread; n++) {
                 mine.add(store.fromTransaction(uow -> uow.kv().increment("race:counter", 1)));
@@ -118,32 +119,5 @@ class KvConcurrencyTest {
 
     private static Optional<JsonNode> get(AgentStore store, String key) {
         return store.fromTransaction(uow -> uow.kv().get(key));
-    }
-
-    /** Runs one task per thread, all released at once by a start gate; returns the results in thread order. */
-    private static <T> List<T> race(IntFunction<Callable<T>> task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try {
-            CountDownLatch ready = new CountDownLatch(THREADS);
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<T>> futures = new ArrayList<>();
-            for (int i = 0; i < THREADS; i++) {
-                Callable<T> work = task.apply(i);
-                futures.add(pool.submit(() -> {
-                    ready.countDown();
-                    start.await();
-                    return work.call();
-                }));
-            }
-            ready.await();
-            start.countDown();
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get(300, TimeUnit.SECONDS));
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
-        }
     }
 }

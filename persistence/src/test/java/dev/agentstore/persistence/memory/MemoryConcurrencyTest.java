@@ -10,19 +10,20 @@ import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
+import dev.agentstore.persistence.Race;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
+
+
+
+
+
+
+
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
@@ -39,7 +40,7 @@ class MemoryConcurrencyTest {
         store.inTransaction(uow -> uow.memories().saveThread("race-append", "racer", null, null));
         int rounds = 25;
 
-        List<List<MemoryMessage>> returned = race(w -> () -> {
+        List<List<MemoryMessage>> returned = Race.run(THREADS, w -> () -> {
             List<MemoryMessage> mine = new ArrayList<>();
             for (int r = 0; r < rounds; r++) {
                 int round = r;
@@ -69,7 +70,7 @@ class MemoryConcurrencyTest {
 
     @Test
     void concurrentFirstUseOfOneMemoryByRememberNeverFails(AgentStore store) throws Exception {
-        List<List<MemoryMessage>> returned = race(w -> () -> store.fromTransaction(uow -> uow.memories()
+        List<List<MemoryMessage>> returned = Race.run(THREADS, w -> () -> store.fromTransaction(uow -> uow.memories()
                 .remember("race-first", List.of(NewMessage.of("first-" + w, MessageRole.USER, Json.object().put("w", w))),
                         Json.object().put("writer", w))));
 
@@ -85,9 +86,9 @@ class MemoryConcurrencyTest {
     @Test
     void concurrentMetadataPatchesOfDifferentKeysAreAllKept(AgentStore store) throws Exception {
         store.inTransaction(uow -> uow.memories().saveThread("race-meta", "racer", null, null));
-        race(w -> () -> store.fromTransaction(uow -> uow.memories().updateThread("race-meta", null,
+        Race.run(THREADS, w -> () -> store.fromTransaction(uow -> uow.memories().updateThread("race-meta", null,
                 Json.object().put("k" + w, w))));
-        race(w -> () -> store.fromTransaction(uow -> uow.memories().updateResource("race-resource", null,
+        Race.run(THREADS, w -> () -> store.fromTransaction(uow -> uow.memories().updateResource("race-resource", null,
                 Json.object().put("k" + w, w))));
 
         Memory memory = store.fromTransaction(uow -> uow.memories().getThread("race-meta"));
@@ -114,7 +115,7 @@ class MemoryConcurrencyTest {
             }
         });
 
-        race(w -> () -> w % 2 == 0
+        Race.run(THREADS, w -> () -> w % 2 == 0
                 ? store.fromTransaction(uow -> uow.memories().updateMessages(List.of(
                         dev.agentstore.domain.memory.MessageUpdate.of("mv-" + w).movedTo("race-target"))))
                 : store.fromTransaction(uow -> uow.memories().saveMessages("race-target", List.of(
@@ -128,33 +129,6 @@ class MemoryConcurrencyTest {
             int source = w;
             assertThat(store.<List<MemoryMessage>>fromTransaction(uow -> uow.memories()
                     .lastMessages("race-source-" + source, 10))).isEmpty();
-        }
-    }
-
-    /** Runs one task per thread, all released at once by a start gate; returns the results in thread order. */
-    private static <T> List<T> race(IntFunction<Callable<T>> task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        try {
-            CountDownLatch ready = new CountDownLatch(THREADS);
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<T>> futures = new ArrayList<>();
-            for (int i = 0; i < THREADS; i++) {
-                Callable<T> work = task.apply(i);
-                futures.add(pool.submit(() -> {
-                    ready.countDown();
-                    start.await();
-                    return work.call();
-                }));
-            }
-            ready.await();
-            start.countDown();
-            List<T> results = new ArrayList<>();
-            for (Future<T> f : futures) {
-                results.add(f.get(120, TimeUnit.SECONDS));
-            }
-            return results;
-        } finally {
-            pool.shutdownNow();
         }
     }
 }

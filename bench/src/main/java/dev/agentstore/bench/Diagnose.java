@@ -33,25 +33,25 @@ public final class Diagnose {
             s.inTransaction(uow -> uow.flows().register("bench-flow", "bench", 1));
             s.inTransaction(uow -> uow.flowRuns().start("bench-flow", "w4-run"));
             Map<String, Runnable> calls = new LinkedHashMap<>();
-            calls.put("W1 flowEvents().append", () -> s.inTransaction(uow -> uow.flowEvents().append(
+            calls.put("W1 flowEvents().append", () -> s.flowEvents().append(
                     dev.agentstore.domain.flow.NewFlowEvent.of("run-x", "bench-flow", "step.completed")
-                            .data(Json.object().put("seq", 1)))));
+                            .data(Json.object().put("seq", 1))));
             calls.put("W2 flowRuns().start", () -> s.inTransaction(uow -> uow.flowRuns().start("bench-flow", "w2-x",
                     java.time.Instant.now(), 10, null)));
             calls.put("W2 flowRuns().update(status)", () -> s.inTransaction(uow -> uow.flowRuns().update("bench-flow",
                     "w2-x", Json.parse("patch", "{\"status\":\"completed\"}"))));
-            calls.put("W3 flows().incrementStat", () -> s.fromTransaction(uow -> uow.flows().incrementStat("bench-flow",
-                    dev.agentstore.domain.flow.FlowStat.TOTAL, 1)));
-            calls.put("W3.kv kv().increment", () -> s.fromTransaction(uow -> uow.kv().increment("c", 1)));
+            calls.put("W3 flows().incrementStat", () -> s.flows().incrementStat("bench-flow",
+                    dev.agentstore.domain.flow.FlowStat.TOTAL, 1));
+            calls.put("W3.kv kv().increment", () -> s.kv().increment("c", 1));
             calls.put("W4 get + update (one transaction)", () -> s.inTransaction(uow -> {
                 uow.flowRuns().get("bench-flow", "w4-run").orElseThrow();
                 uow.flowRuns().update("bench-flow", "w4-run", RunWorkloads.W4.patch(0, 1));
             }));
-            calls.put("W5 flowEvents().read(50, desc)", () -> s.fromTransaction(uow -> uow.flowEvents().read("run-000003",
-                    FlowEventQuery.defaults().limit(50).descending())));
-            calls.put("W6 kv().set(ttl)", () -> s.inTransaction(uow -> uow.kv().set("k", Json.object().put("i", 1),
-                    java.time.Duration.ofSeconds(60))));
-            calls.put("W6 kv().get", () -> s.fromTransaction(uow -> uow.kv().get("k")));
+            calls.put("W5 flowEvents().read(50, desc)", () -> s.flowEvents().read("run-000003",
+                    FlowEventQuery.defaults().limit(50).descending()));
+            calls.put("W6 kv().set(ttl)", () -> s.kv().set("k", Json.object().put("i", 1),
+                    java.time.Duration.ofSeconds(60)));
+            calls.put("W6 kv().get", () -> s.kv().get("k"));
             s.inTransaction(uow -> uow.memories().saveThread("t1", "user-1", null, null));
             calls.put("W7 memories().saveMessages(1)", () -> s.inTransaction(uow -> uow.memories().saveMessages("t1",
                     List.of(dev.agentstore.domain.memory.NewMessage.of("t1-m" + System.nanoTime(),

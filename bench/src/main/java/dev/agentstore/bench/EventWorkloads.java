@@ -121,7 +121,7 @@ final class EventWorkloads {
                 while (events.hasNext()) {
                     NewFlowEvent ev = events.next().toNew();
                     long t0 = System.nanoTime();
-                    b.store.inTransaction(uow -> uow.flowEvents().append(ev));
+                    b.store.flowEvents().append(ev);
                     lat.add(System.nanoTime() - t0);
                 }
                 long nanos = System.nanoTime() - start;
@@ -159,7 +159,7 @@ final class EventWorkloads {
                         batch.add(events.next().toNew());
                     }
                     long t0 = System.nanoTime();
-                    b.store.inTransaction(uow -> uow.flowEvents().appendAll(batch));
+                    b.store.flowEvents().appendAll(batch);
                     lat.add(System.nanoTime() - t0);
                     ops += batch.size();
                 }
@@ -371,8 +371,8 @@ final class EventWorkloads {
                 for (int i = 0; i < reads; i++) {
                     String runId = "run-" + Generators.pad6(rng.randInt(runs));
                     long t0 = System.nanoTime();
-                    List<FlowEvent> page = b.store.fromTransaction(uow -> uow.flowEvents().read(runId,
-                            FlowEventQuery.defaults().limit(WINDOW).descending()));
+                    List<FlowEvent> page = b.store.flowEvents().read(runId,
+                            FlowEventQuery.defaults().limit(WINDOW).descending());
                     lat.add(System.nanoTime() - t0);
                     if (page.size() != WINDOW || page.get(0).data().path("seq").asInt(-1) != EVENTS_PER_RUN - 1
                             || !page.get(0).runId().equals(runId)) {

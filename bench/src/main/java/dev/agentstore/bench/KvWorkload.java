@@ -59,7 +59,7 @@ final class KvWorkload implements Workload {
                 String key = key(i);
                 ObjectNode value = value(i);
                 long t0 = System.nanoTime();
-                b.store.inTransaction(uow -> uow.kv().set(key, value, TTL));
+                b.store.kv().set(key, value, TTL);
                 long t1 = System.nanoTime();
                 lat.add(t1 - t0);
                 setAt[i] = t1;
@@ -68,7 +68,7 @@ final class KvWorkload implements Workload {
             long rows = b.queryLong("SELECT count(*) FROM kv_entries");
             b.emit(new Result("W6.set").timing(n, nanos, lat).check(rows == n ? null : rows + " rows, expected " + n));
             b.sql("ANALYZE kv_entries");
-            getPhase(b, "W6.get", n, setAt, key -> b.store.fromTransaction(uow -> uow.kv().get(key)));
+            getPhase(b, "W6.get", n, setAt, key -> b.store.kv().get(key));
         }
         if (raw) {
             b.truncate("kv_entries");

@@ -234,8 +234,7 @@ final class RunWorkloads {
             if (b.options.phase("W3")) {
                 b.truncate("flows");
                 b.store.inTransaction(uow -> uow.flows().register(FLOW, "bench", 1));
-                phase(b, "W3", per, () -> b.store.fromTransaction(
-                        uow -> uow.flows().incrementStat(FLOW, FlowStat.TOTAL, 1)),
+                phase(b, "W3", per, () -> b.store.flows().incrementStat(FLOW, FlowStat.TOTAL, 1),
                         () -> b.queryLong("SELECT stats_total FROM flows WHERE name = ?", FLOW));
             }
             if (b.options.phase("W3.jdbc")) {
@@ -257,7 +256,7 @@ final class RunWorkloads {
             if (b.options.phase("W3.kv")) {
                 b.truncate("kv_entries");
                 b.store.inTransaction(uow -> uow.kv().set(key, Json.MAPPER.getNodeFactory().numberNode(0)));
-                phase(b, "W3.kv", per, () -> b.store.fromTransaction(uow -> uow.kv().increment(key, 1)),
+                phase(b, "W3.kv", per, () -> b.store.kv().increment(key, 1),
                         () -> b.queryLong("SELECT CAST(CAST(value AS text) AS bigint) FROM kv_entries WHERE key = ?", key));
             }
             if (b.options.phase("W3.kv.jdbc")) {

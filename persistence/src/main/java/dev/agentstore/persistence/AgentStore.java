@@ -17,6 +17,18 @@ import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
+import dev.agentstore.persistence.configuration.ConfigurationRepository;
+import dev.agentstore.persistence.flow.FlowEventRepository;
+import dev.agentstore.persistence.flow.FlowRepository;
+import dev.agentstore.persistence.flow.FlowRunRepository;
+import dev.agentstore.persistence.knowledge.ChunkRepository;
+import dev.agentstore.persistence.knowledge.KnowledgeRepository;
+import dev.agentstore.persistence.kv.KvRepository;
+import dev.agentstore.persistence.memory.MemoryRepository;
+import dev.agentstore.persistence.record.RecordRepository;
+import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
+import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.JsonFormatMapper;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -24,6 +36,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
 import jakarta.persistence.PersistenceException;
+import org.hibernate.Session;
 import org.hibernate.SessionFactory;
 import org.hibernate.boot.MetadataSources;
 import org.hibernate.boot.registry.StandardServiceRegistry;
@@ -32,10 +45,14 @@ import org.hibernate.cfg.AvailableSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -50,6 +67,20 @@ import javax.sql.DataSource;
  *     store.inTransaction(uow -> uow.flows().register("etl", "Nightly ETL", 1));
  *     long total = store.fromTransaction(uow -> uow.flows().incrementStat("etl", FlowStat.TOTAL, 1));
  * }
+ * }</pre>
+ *
+ * <p><b>Units of work and single calls.</b> {@link #inTransaction} and {@link #fromTransaction} run several repository
+ * calls as one transaction. For one call, the store also hands out per-call repositories ({@link #flowEvents()},
+ * {@link #kv()}, {@link #flows()}, …): every method of those runs as its own unit of work, as a container runs an
+ * injected repository called outside a transaction. A method marked
+ * {@link dev.agentstore.persistence.support.SingleStatement} (one SQL statement, for example
+ * {@code store.flowEvents().append(e)}, {@code store.kv().set(k, v)}) then runs in autocommit mode: one round trip,
+ * no {@code BEGIN}/{@code COMMIT}, as atomic as a transaction of that one statement. Any other method runs in its
+ * own transaction.
+ *
+ * <pre>{@code
+ * store.flowEvents().append(NewFlowEvent.of("run-1", "etl", "step.completed"));   // one statement, autocommit
+ * store.flowRuns().update("etl", "run-1", patch);                                  // its own transaction
  * }</pre>
  *
  * <p>Thread-safe: many threads may run transactions at once, each on its own connection.
@@ -77,6 +108,7 @@ public final class AgentStore implements AutoCloseable {
     private final HikariDataSource ownedPool;
     private final SessionFactory sessionFactory;
     private final ConfigurationCache configurationCache;
+    private final ConcurrentMap<Class<?>, Object> perCallRepositories = new ConcurrentHashMap<>();
 
     private AgentStore(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool,
                        SessionFactory sessionFactory) {
@@ -232,6 +264,112 @@ public final class AgentStore implements AutoCloseable {
      */
     public <T> T fromTransactionWithRetry(RetryPolicy policy, Function<UnitOfWork, T> work) {
         return policy.execute("unit of work", () -> fromTransaction(work));
+    }
+
+    /** @return the flow registry and its atomic stats, each call its own unit of work (see the class comment) */
+    public FlowRepository flows() {
+        return perCallRepository(FlowRepository.class, UnitOfWork::flows);
+    }
+
+    /** @return flow runs, each call its own unit of work (see the class comment) */
+    public FlowRunRepository flowRuns() {
+        return perCallRepository(FlowRunRepository.class, UnitOfWork::flowRuns);
+    }
+
+    /** @return the append-only flow event log, each call its own unit of work (see the class comment) */
+    public FlowEventRepository flowEvents() {
+        return perCallRepository(FlowEventRepository.class, UnitOfWork::flowEvents);
+    }
+
+    /** @return triggers and their fire log, each call its own unit of work (see the class comment) */
+    public TriggerRepository triggers() {
+        return perCallRepository(TriggerRepository.class, UnitOfWork::triggers);
+    }
+
+    /** @return scheduler jobs, each call its own unit of work (see the class comment) */
+    public SchedulerJobRepository schedulerJobs() {
+        return perCallRepository(SchedulerJobRepository.class, UnitOfWork::schedulerJobs);
+    }
+
+    /** @return the key-value store with TTL, each call its own unit of work (see the class comment) */
+    public KvRepository kv() {
+        return perCallRepository(KvRepository.class, UnitOfWork::kv);
+    }
+
+    /** @return conversational memory, each call its own unit of work (see the class comment) */
+    public MemoryRepository memories() {
+        return perCallRepository(MemoryRepository.class, UnitOfWork::memories);
+    }
+
+    /** @return prompt templates with revisions, each call its own unit of work (see the class comment) */
+    public TemplateRepository templates() {
+        return perCallRepository(TemplateRepository.class, UnitOfWork::templates);
+    }
+
+    /**
+     * @return configuration snapshots through {@link #configurationCache()}, each call its own unit of work (see the
+     *         class comment)
+     */
+    public ConfigurationRepository configurations() {
+        return perCallRepository(ConfigurationRepository.class, UnitOfWork::configurations);
+    }
+
+    /** @return generic JSONB records, each call its own unit of work (see the class comment) */
+    public RecordRepository records() {
+        return perCallRepository(RecordRepository.class, UnitOfWork::records);
+    }
+
+    /** @return knowledge-base definitions, each call its own unit of work (see the class comment) */
+    public KnowledgeRepository knowledge() {
+        return perCallRepository(KnowledgeRepository.class, UnitOfWork::knowledge);
+    }
+
+    /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
+    public ChunkRepository chunks() {
+        return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
+    }
+
+    private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {
+        return type.cast(perCallRepositories.computeIfAbsent(type,
+                t -> PerCallRepository.create(type, accessor, this)));
+    }
+
+    /**
+     * One call of a per-call repository: a transaction, or, for a single-statement method, autocommit mode inside
+     * the transaction's bounds. pgjdbc sends {@code BEGIN} only with the first statement of a transaction and
+     * {@code COMMIT} only when one was sent, so a statement run with autocommit switched on (nothing sent before it)
+     * leaves an empty transaction whose commit and rollback cost no round trip.
+     */
+    <T> T perCall(boolean singleStatement, Function<UnitOfWork, T> call) {
+        if (!singleStatement) {
+            return fromTransaction(call);
+        }
+        return fromTransaction(uow -> {
+            Connection connection = uow.entityManager().unwrap(Session.class).doReturningWork(c -> c);
+            setAutoCommit(connection, true, null);
+            T result;
+            try {
+                result = call.apply(uow);
+            } catch (RuntimeException | Error e) {
+                setAutoCommit(connection, false, e);
+                throw e;
+            }
+            setAutoCommit(connection, false, null);
+            return result;
+        });
+    }
+
+    private static void setAutoCommit(Connection connection, boolean autoCommit, Throwable pending) {
+        try {
+            connection.setAutoCommit(autoCommit);
+        } catch (SQLException e) {
+            if (pending != null) {
+                pending.addSuppressed(e);
+                return;
+            }
+            throw new AgentStoreException("could not switch autocommit " + (autoCommit ? "on" : "off") + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -131,6 +132,7 @@ public class FlowEventRepository {
      * @throws InvalidInputException when {@code event} is {@code null}, or the database refuses a value (a JSON string
      *                               holding U+0000, which {@code jsonb} cannot store); nothing is written
      */
+    @SingleStatement
     public FlowEvent append(NewFlowEvent event) {
         Check.notNull("event", event);
         NewFlowEvent stamped = stamp(event, now());
@@ -176,6 +178,7 @@ public class FlowEventRepository {
      * @throws InvalidInputException when {@code events} is {@code null} or holds a {@code null}, or the database
      *                               refuses a value (see {@link #append}); nothing is written
      */
+    @SingleStatement
     public List<FlowEvent> appendAll(List<NewFlowEvent> events) {
         Check.noNulls("events", events);
         if (events.isEmpty()) {
@@ -256,6 +259,7 @@ public class FlowEventRepository {
      * @throws NotFoundException     when {@code query.afterId()} is not the id of an event of this run (for example
      *                               purged since), so a stale cursor is reported rather than read as "no more rows"
      */
+    @SingleStatement
     public List<FlowEvent> read(String runId, FlowEventQuery query) {
         Check.name("runId", runId);
         Check.notNull("query", query);
@@ -299,6 +303,7 @@ public class FlowEventRepository {
      * @throws InvalidInputException when a name is blank or longer than 255 characters, {@code from} is after
      *                               {@code to}, or {@code limit} is outside 1–{@value FlowEventQuery#MAX_LIMIT}
      */
+    @SingleStatement
     public List<FlowEvent> readByFlow(String flowName, String type, Instant from, Instant to, int limit) {
         Check.name("flowName", flowName);
         Check.name("type", type);
@@ -331,6 +336,7 @@ public class FlowEventRepository {
      * @return how many events were deleted; 0 when the run has none
      * @throws InvalidInputException when {@code runId} is blank or longer than 255 characters
      */
+    @SingleStatement
     public int deleteRun(String runId) {
         Check.name("runId", runId);
         try {
@@ -376,6 +382,7 @@ public class FlowEventRepository {
      *         left (unless another transaction was purging them at the same time)
      * @throws InvalidInputException when {@code cutoff} is {@code null} or {@code batchSize} is out of range
      */
+    @SingleStatement
     public int purgeOlderThanBatch(Instant cutoff, int batchSize) {
         Check.notNull("cutoff", cutoff);
         Check.range("batchSize", batchSize, 1, MAX_PURGE_BATCH);

@@ -10,6 +10,7 @@ import dev.agentstore.domain.flow.FlowStat;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -192,6 +193,7 @@ public class FlowRepository {
      *                               written)
      * @throws NotFoundException     when the flow is not registered
      */
+    @SingleStatement
     public long incrementStat(String name, FlowStat stat, long delta) {
         Check.name("name", name);
         Check.notNull("stat", stat);
@@ -225,6 +227,7 @@ public class FlowRepository {
      *                               parameter is invalid, or the counter would go below 0
      * @throws NotFoundException     when the flow is not registered
      */
+    @SingleStatement
     public long incrementStat(String name, String field, long delta) {
         return incrementStat(name, FlowStat.fromField(field), delta);
     }

@@ -8,6 +8,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -188,6 +189,7 @@ public class KvRepository {
      * @return the value, or empty when the key is absent or expired
      * @throws InvalidInputException when the key is blank, longer than 512 characters or contains NUL
      */
+    @SingleStatement
     public Optional<JsonNode> get(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
@@ -206,6 +208,7 @@ public class KvRepository {
      * @throws InvalidInputException when the key is invalid, or the value is Java {@code null} or contains NUL;
      *                               nothing is written
      */
+    @SingleStatement
     public void set(String key, JsonNode value) {
         upsert(key, value, null);
     }
@@ -219,6 +222,7 @@ public class KvRepository {
      * @param ttl   time to live, 1 ms to 36,500 days; a sub-millisecond part is dropped
      * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
      */
+    @SingleStatement
     public void set(String key, JsonNode value, Duration ttl) {
         upsert(key, value, Check.notNull("ttl", ttl));
     }
@@ -233,6 +237,7 @@ public class KvRepository {
      * @throws InvalidInputException when the key is invalid, the value is {@code null} or cannot be converted to
      *                               JSON; nothing is written
      */
+    @SingleStatement
     public void set(String key, Object value) {
         upsert(key, toJson(key, value), null);
     }
@@ -245,6 +250,7 @@ public class KvRepository {
      * @param ttl   time to live, 1 ms to 36,500 days
      * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
      */
+    @SingleStatement
     public void set(String key, Object value, Duration ttl) {
         upsert(key, toJson(key, value), Check.notNull("ttl", ttl));
     }
@@ -262,6 +268,7 @@ public class KvRepository {
      *         is left unchanged)
      * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
      */
+    @SingleStatement
     public boolean setIfAbsent(String key, JsonNode value, Duration ttl) {
         return setIfAbsentOrExpired(key, value, Check.notNull("ttl", ttl));
     }
@@ -275,6 +282,7 @@ public class KvRepository {
      * @return {@code true} when the value was stored, {@code false} when a live entry exists (left unchanged)
      * @throws InvalidInputException when the key or value is invalid; nothing is written
      */
+    @SingleStatement
     public boolean setIfAbsent(String key, JsonNode value) {
         return setIfAbsentOrExpired(key, value, null);
     }
@@ -287,6 +295,7 @@ public class KvRepository {
      * @return whether a live entry was removed
      * @throws InvalidInputException when the key is invalid
      */
+    @SingleStatement
     public boolean delete(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
@@ -308,6 +317,7 @@ public class KvRepository {
      *                               {@code 1.5}, {@code true}, JSON null, an object...), or the sum would not fit in a
      *                               64-bit signed integer; the message names the key and nothing is written
      */
+    @SingleStatement
     public long increment(String key, long delta) {
         KvEntry.requireKey(key);
         Instant now = now();
@@ -345,6 +355,7 @@ public class KvRepository {
      * @return how many live entries were removed
      * @throws InvalidInputException when the pattern is blank, longer than 512 characters or contains NUL
      */
+    @SingleStatement
     public long clear(String pattern) {
         String like = likePattern(KvEntry.requirePattern(pattern));
         Instant now = now();
@@ -362,6 +373,7 @@ public class KvRepository {
      * @return the keys, sorted; unmodifiable
      * @throws InvalidInputException when the pattern or limit is invalid
      */
+    @SingleStatement
     public List<String> keys(String pattern, int limit) {
         String like = likePattern(KvEntry.requirePattern(pattern));
         Check.range("limit", limit, 1, MAX_KEYS_LIMIT);

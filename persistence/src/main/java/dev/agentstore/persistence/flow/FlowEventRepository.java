@@ -16,7 +16,6 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import org.hibernate.Session;
-import org.hibernate.query.NativeQuery;
 
 import java.sql.Array;
 import java.sql.PreparedStatement;
@@ -25,6 +24,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -38,7 +38,8 @@ import java.util.List;
  *
  * <p>Runs in the caller's transaction (standalone: {@code store.inTransaction(uow -> uow.flowEvents().append(e))}; in
  * a container: the current JTA transaction) and never begins or commits one itself. Writes are native SQL with every
- * value bound; they do not go through the persistence context, so appending many events keeps no entities in memory.
+ * value bound; reads are plain JDBC too, mapped to {@link FlowEvent} values. Neither goes through the persistence
+ * context, so appending or reading many events keeps no entities (nor their snapshots) in memory.
  *
  * <p>Indexes used: {@code (run_id, ts DESC, id DESC)} for {@link #read} (either direction, cursor as an index
  * condition), {@code (flow_name, type, ts DESC)} for {@link #readByFlow}, {@code BRIN(ts)} for purges.
@@ -74,13 +75,21 @@ public class FlowEventRepository {
             RETURNING id
             """;
 
-    /** Keyset cursor, ascending: rows strictly after the cursor row by (ts, id); an index condition on the run index. */
-    private static final String AFTER_ASC =
-            " AND (e.ts, e.id) > ((SELECT c.ts FROM flow_events c WHERE c.id = :after AND c.run_id = :runId), :after)";
+    /** The columns of a read, in the order {@code row} maps them; {@code data} as text, parsed with {@link Json}. */
+    private static final String SELECT_EVENTS = """
+            SELECT e.id, e.run_id, e.flow_name, e.ts, e.type, e.step_name, e.step_id, e.attempt, CAST(e.data AS text)
+              FROM flow_events e""";
 
-    /** Keyset cursor, descending: rows strictly before the cursor row by (ts, id). */
+    /**
+     * Keyset cursor, ascending: rows strictly after the cursor row by (ts, id); an index condition on the run index.
+     * Parameters: the cursor id, the run id, the cursor id.
+     */
+    private static final String AFTER_ASC =
+            " AND (e.ts, e.id) > ((SELECT c.ts FROM flow_events c WHERE c.id = ? AND c.run_id = ?), ?)";
+
+    /** Keyset cursor, descending: rows strictly before the cursor row by (ts, id); parameters as {@link #AFTER_ASC}. */
     private static final String AFTER_DESC =
-            " AND (e.ts, e.id) < ((SELECT c.ts FROM flow_events c WHERE c.id = :after AND c.run_id = :runId), :after)";
+            " AND (e.ts, e.id) < ((SELECT c.ts FROM flow_events c WHERE c.id = ? AND c.run_id = ?), ?)";
 
     private static final String CURSOR_EXISTS = """
             SELECT count(*) FROM flow_events WHERE id = :after AND run_id = :runId
@@ -263,23 +272,10 @@ public class FlowEventRepository {
     public List<FlowEvent> read(String runId, FlowEventQuery query) {
         Check.name("runId", runId);
         Check.notNull("query", query);
+        List<Object> parameters = new ArrayList<>(6);
+        String sql = readSql(query, parameters, runId);
         try {
-            NativeQuery<FlowEvent> q = nativeQuery(readSql(query));
-            q.setParameter("runId", runId);
-            if (!query.types().isEmpty()) {
-                q.setParameterList("types", query.types());
-            }
-            if (query.from() != null) {
-                q.setParameter("from", query.from());
-            }
-            if (query.to() != null) {
-                q.setParameter("to", query.to());
-            }
-            if (query.afterId() != null) {
-                q.setParameter("after", query.afterId());
-            }
-            q.setParameter("limit", query.limit());
-            List<FlowEvent> events = q.getResultList();
+            List<FlowEvent> events = select(sql, parameters);
             if (events.isEmpty() && query.afterId() != null && !cursorExists(runId, query.afterId())) {
                 throw new NotFoundException("FlowEvent", "id=" + query.afterId() + " of run " + runId
                         + " (the cursor of a read)");
@@ -312,25 +308,25 @@ public class FlowEventRepository {
             throw new InvalidInputException("from (" + from + ") must not be after to (" + to + ")");
         }
         try {
-            NativeQuery<FlowEvent> q = nativeQuery(readByFlowSql(from != null, to != null));
-            q.setParameter("flowName", flowName);
-            q.setParameter("type", type);
+            List<Object> parameters = new ArrayList<>(5);
+            parameters.add(flowName);
+            parameters.add(type);
             if (from != null) {
-                q.setParameter("from", from);
+                parameters.add(from.atOffset(ZoneOffset.UTC));
             }
             if (to != null) {
-                q.setParameter("to", to);
+                parameters.add(to.atOffset(ZoneOffset.UTC));
             }
-            q.setParameter("limit", limit);
-            return q.getResultList();
+            parameters.add(limit);
+            return select(readByFlowSql(from != null, to != null), parameters);
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate("read FlowEvents of flow " + flowName + " type=" + type, e);
         }
     }
 
     /**
-     * Deletes all events of a run (nvent's {@code stream.delete}). Events of the run already loaded in this
-     * transaction's persistence context stay there (they are immutable; their rows are gone).
+     * Deletes all events of a run (nvent's {@code stream.delete}). Events read before keep their values (they are
+     * immutable; their rows are gone).
      *
      * @param runId the run's id
      * @return how many events were deleted; 0 when the run has none
@@ -397,39 +393,86 @@ public class FlowEventRepository {
     }
 
     /**
-     * The SQL of {@link #read} for a query: fixed fragments chosen by which filters are set, named parameters
-     * {@code :runId}, {@code :types}, {@code :from}, {@code :to}, {@code :after}, {@code :limit} for the values.
+     * The SQL of {@link #read} for a query: fixed fragments chosen by which filters are set, every value a positional
+     * parameter, added to {@code parameters} in order ({@code runId}, the types as a {@code text[]}, {@code from},
+     * {@code to}, the cursor, {@code limit}).
      */
-    static String readSql(FlowEventQuery query) {
+    static String readSql(FlowEventQuery query, List<Object> parameters, String runId) {
         boolean asc = query.order() == FlowEventQuery.Order.ASC;
-        StringBuilder sql = new StringBuilder("SELECT e.* FROM flow_events e WHERE e.run_id = :runId");
+        StringBuilder sql = new StringBuilder(SELECT_EVENTS).append(" WHERE e.run_id = ?");
+        parameters.add(runId);
         if (!query.types().isEmpty()) {
-            sql.append(" AND e.type IN (:types)");
+            sql.append(" AND e.type = ANY (CAST(? AS text[]))");
+            parameters.add(query.types().toArray(new String[0]));
         }
         if (query.from() != null) {
-            sql.append(" AND e.ts >= :from");
+            sql.append(" AND e.ts >= ?");
+            parameters.add(query.from().atOffset(ZoneOffset.UTC));
         }
         if (query.to() != null) {
-            sql.append(" AND e.ts <= :to");
+            sql.append(" AND e.ts <= ?");
+            parameters.add(query.to().atOffset(ZoneOffset.UTC));
         }
         if (query.afterId() != null) {
             sql.append(asc ? AFTER_ASC : AFTER_DESC);
+            parameters.add(query.afterId());
+            parameters.add(runId);
+            parameters.add(query.afterId());
         }
+        parameters.add(query.limit());
         return sql.append(asc ? " ORDER BY e.ts ASC, e.id ASC" : " ORDER BY e.ts DESC, e.id DESC")
-                .append(" LIMIT :limit").toString();
+                .append(" LIMIT ?").toString();
     }
 
-    /** The SQL of {@link #readByFlow}, with or without each time bound. */
+    /** The SQL of {@link #readByFlow}, with or without each time bound: {@code flowName, type, [from], [to], limit}. */
     static String readByFlowSql(boolean from, boolean to) {
-        StringBuilder sql = new StringBuilder(
-                "SELECT e.* FROM flow_events e WHERE e.flow_name = :flowName AND e.type = :type");
+        StringBuilder sql = new StringBuilder(SELECT_EVENTS).append(" WHERE e.flow_name = ? AND e.type = ?");
         if (from) {
-            sql.append(" AND e.ts >= :from");
+            sql.append(" AND e.ts >= ?");
         }
         if (to) {
-            sql.append(" AND e.ts <= :to");
+            sql.append(" AND e.ts <= ?");
         }
-        return sql.append(" ORDER BY e.ts DESC, e.id DESC LIMIT :limit").toString();
+        return sql.append(" ORDER BY e.ts DESC, e.id DESC LIMIT ?").toString();
+    }
+
+    /**
+     * Runs a read with plain JDBC and maps each row to a {@link FlowEvent}: events are immutable, so they bypass the
+     * persistence context (no entity entries, no snapshots), as appends do.
+     */
+    private List<FlowEvent> select(String sql, List<Object> parameters) {
+        return session().doReturningWork(connection -> {
+            List<Array> arrays = new ArrayList<>(1);
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                for (int i = 0; i < parameters.size(); i++) {
+                    Object value = parameters.get(i);
+                    if (value instanceof String[] strings) {
+                        Array array = connection.createArrayOf("text", strings);
+                        arrays.add(array);
+                        ps.setArray(i + 1, array);
+                    } else {
+                        ps.setObject(i + 1, value);
+                    }
+                }
+                List<FlowEvent> events = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        events.add(row(rs));
+                    }
+                }
+                return events;
+            } finally {
+                freeAll(arrays);
+            }
+        });
+    }
+
+    private static FlowEvent row(ResultSet rs) throws SQLException {
+        String data = rs.getString(9);
+        Number attempt = (Number) rs.getObject(8);
+        return FlowEvent.appended(rs.getLong(1), new NewFlowEvent(rs.getString(2), rs.getString(3), rs.getString(5),
+                rs.getString(6), rs.getString(7), attempt == null ? null : attempt.intValue(),
+                data == null ? null : Json.parse("data", data), rs.getObject(4, OffsetDateTime.class).toInstant()));
     }
 
     private boolean cursorExists(String runId, long afterId) {
@@ -438,11 +481,6 @@ public class FlowEventRepository {
                 .setParameter("runId", runId)
                 .getSingleResult();
         return count.longValue() > 0;
-    }
-
-    @SuppressWarnings("unchecked")
-    private NativeQuery<FlowEvent> nativeQuery(String sql) {
-        return (NativeQuery<FlowEvent>) em.createNativeQuery(sql, FlowEvent.class).unwrap(NativeQuery.class);
     }
 
     private static NewFlowEvent stamp(NewFlowEvent event, Instant now) {

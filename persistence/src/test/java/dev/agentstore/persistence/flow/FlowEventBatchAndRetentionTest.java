@@ -182,14 +182,11 @@ class FlowEventBatchAndRetentionTest {
         store.inTransaction(uow -> uow.entityManager().createNativeQuery("ANALYZE flow_events").executeUpdate());
         long cursor = stored.get(7 * 100 + 50).id(); // an event in the middle of plan-run-7
 
-        String latestN = explain(store, FlowEventRepository.readSql(FlowEventQuery.defaults().descending().limit(10)),
-                Map.of("runId", "plan-run-7", "limit", 10));
-        String descCursor = explain(store, FlowEventRepository.readSql(FlowEventQuery.defaults().descending().after(cursor).limit(10)),
-                Map.of("runId", "plan-run-7", "after", cursor, "limit", 10));
-        String ascCursor = explain(store, FlowEventRepository.readSql(FlowEventQuery.defaults().after(cursor).limit(10)),
-                Map.of("runId", "plan-run-7", "after", cursor, "limit", 10));
+        String latestN = explain(store, FlowEventQuery.defaults().descending().limit(10));
+        String descCursor = explain(store, FlowEventQuery.defaults().descending().after(cursor).limit(10));
+        String ascCursor = explain(store, FlowEventQuery.defaults().after(cursor).limit(10));
         String byFlow = explain(store, FlowEventRepository.readByFlowSql(true, false),
-                Map.of("flowName", "plan-flow-1", "type", "type-3", "from", BASE.plusSeconds(90), "limit", 10));
+                List.of("plan-flow-1", "type-3", BASE.plusSeconds(90), 10));
 
         assertThat(latestN).contains("Index Scan using flow_events_run_ts_idx").doesNotContain("Sort");
         for (String plan : List.of(descCursor, ascCursor)) {
@@ -200,11 +197,19 @@ class FlowEventBatchAndRetentionTest {
         assertThat(byFlow).contains("flow_events_flow_type_ts_idx");
     }
 
-    private static String explain(AgentStore store, String sql, Map<String, Object> parameters) {
+    private static String explain(AgentStore store, FlowEventQuery query) {
+        List<Object> parameters = new ArrayList<>();
+        String sql = FlowEventRepository.readSql(query, parameters, "plan-run-7");
+        return explain(store, sql, parameters);
+    }
+
+    private static String explain(AgentStore store, String sql, List<Object> parameters) {
         return store.fromTransaction(uow -> {
             EntityManager em = uow.entityManager();
             var query = em.createNativeQuery("EXPLAIN " + sql);
-            parameters.forEach(query::setParameter);
+            for (int i = 0; i < parameters.size(); i++) {
+                query.setParameter(i + 1, parameters.get(i));
+            }
             @SuppressWarnings("unchecked")
             List<Object> rows = query.getResultList();
             return rows.stream().map(String::valueOf).collect(Collectors.joining("\n"));

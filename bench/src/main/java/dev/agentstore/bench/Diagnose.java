@@ -59,7 +59,7 @@ public final class Diagnose {
             calls.put("W7 memories().listMessages(20, DESC)", () -> s.fromTransaction(uow -> uow.memories().listMessages(
                     dev.agentstore.domain.memory.MessageQuery.of("t1").withResourceId("user-1")
                             .orderedBy(dev.agentstore.domain.memory.SortDirection.DESC),
-                    dev.agentstore.persistence.support.PageRequest.of(0, 20))));
+                    dev.agentstore.persistence.support.PageRequest.of(0, 20), false)));
             calls.put("W7 memories().lastMessages(20)", () -> s.fromTransaction(uow -> uow.memories().lastMessages("t1", 20)));
             s.inTransaction(uow -> uow.knowledge().create("probe", 3, dev.agentstore.domain.knowledge.Distance.COSINE,
                     dev.agentstore.domain.knowledge.IndexSpec.hnsw(16, 64)));

@@ -22,7 +22,8 @@ import java.util.List;
 /**
  * W7: conversation memory. 100 threads x 100 messages, one {@code saveMessages} call per message ({@code W7.save}),
  * then 1,000 reads of the last 20 messages of a random thread, newest first ({@code W7.read}, Mastra's
- * {@code listMessages} call shape); the batch form saves a thread's 100 messages in one call ({@code W7.batch}).
+ * {@code listMessages} call shape, {@code includeTotal: false}); the batch form saves a thread's 100 messages in one
+ * call ({@code W7.batch}).
  */
 final class MemoryWorkload implements Workload {
 
@@ -106,7 +107,7 @@ final class MemoryWorkload implements Workload {
             readPhase(b, "W7.read", threads, reads, rng, (threadId, resourceId) -> {
                 List<MemoryMessage> page = b.store.fromTransaction(uow -> uow.memories().listMessages(
                         MessageQuery.of(threadId).withResourceId(resourceId).orderedBy(SortDirection.DESC),
-                        PageRequest.of(0, WINDOW))).page().items();
+                        PageRequest.of(0, WINDOW), false)).page().items();
                 List<String> ids = new ArrayList<>(page.size());
                 for (MemoryMessage mm : page) {
                     ids.add(mm.id());

@@ -29,7 +29,11 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import jakarta.persistence.Query;
+import org.hibernate.Session;
+import org.hibernate.jdbc.ReturningWork;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -38,6 +42,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -54,10 +59,11 @@ import java.util.function.Supplier;
  * the tables {@code memories}, {@code memory_messages}, {@code memory_resources} and {@code memory_variables}.
  *
  * <p><b>Order.</b> Every message has a sequence number, unique within its thread and increasing in append order.
- * Appends allocate their numbers with one {@code UPDATE memories SET last_seq = last_seq + n ... RETURNING last_seq},
- * which also bumps the thread's {@code updated_at} and locks its row until commit: concurrent appends to one thread
- * queue on that lock, never fail, and get disjoint, increasing ranges (gap-free unless a batch upserts existing
- * messages). Listings order by sequence, never by a timestamp alone, so equal timestamps are no problem.
+ * Appends allocate their numbers with {@code UPDATE memories SET last_seq = last_seq + n ... RETURNING last_seq} (n =
+ * the batch's distinct ids), a CTE of the same statement that writes the messages, which also bumps the thread's
+ * {@code updated_at} and locks its row until commit: concurrent appends to one thread queue on that lock, never fail,
+ * and get disjoint, increasing ranges (gap-free unless a batch upserts existing messages of the thread, whose numbers
+ * stay unused). Listings order by sequence, never by a timestamp alone, so equal timestamps are no problem.
  *
  * <p><b>Recall.</b> The last N messages of a thread are read backwards from the unique index
  * {@code (memory_id, seq DESC)}: N index entries, no sort, whatever the table's size (Mastra's {@code ROW_NUMBER()}
@@ -75,7 +81,9 @@ import java.util.function.Supplier;
  *
  * <p><b>Transactions.</b> Runs in the caller's transaction; never begins or commits one. Input is validated before
  * the first write. Writes are native statements that bypass the persistence context: entities the caller loaded
- * earlier in the same persistence context are not refreshed by them. Everything returned is a detached snapshot.
+ * earlier in the same persistence context are not refreshed by them. Saving, listing and recalling messages run
+ * their statements as plain JDBC on the transaction's connection, build the results directly (no entities) and do
+ * not flush changes pending in the persistence context. Everything returned is a detached snapshot.
  *
  * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
  * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
@@ -124,22 +132,25 @@ public class MemoryRepository {
                AND metadata @> CAST(?2 AS jsonb)
             """;
 
-    /** Allocates {@code n} sequence numbers of an existing thread, locks its row, bumps its update time. */
+    /**
+     * The allocation step of {@link #SAVE_MESSAGES}: takes ?3 sequence numbers of the existing thread ?2 (locking its
+     * row until commit) and bumps its update time to ?4; no row when the thread does not exist.
+     */
     private static final String ALLOCATE = """
             UPDATE memories
-               SET last_seq = last_seq + ?2, updated_at = ?3, version = version + 1
-             WHERE id = ?1
-            RETURNING last_seq, resource_id
+               SET last_seq = last_seq + ?3, updated_at = ?4, version = version + 1
+             WHERE id = ?2
+            RETURNING last_seq - ?3 AS base, resource_id
             """;
 
-    /** As {@link #ALLOCATE}, creating the memory (no resource, no title) when it does not exist: one statement. */
+    /** As {@link #ALLOCATE}, creating the memory (no resource, no title) when it does not exist: always one row. */
     private static final String ENSURE_AND_ALLOCATE = """
             INSERT INTO memories AS m (id, last_seq, created_at, updated_at)
-            VALUES (?1, ?2, ?3, ?3)
+            VALUES (?2, ?3, ?4, ?4)
             ON CONFLICT (id) DO UPDATE
                SET last_seq = m.last_seq + EXCLUDED.last_seq, updated_at = EXCLUDED.updated_at,
                    version = m.version + 1
-            RETURNING last_seq, resource_id
+            RETURNING m.last_seq - ?3 AS base, m.resource_id
             """;
 
     private static final String ENSURE = """
@@ -148,39 +159,55 @@ public class MemoryRepository {
             """;
 
     /**
-     * Upserts a batch (a JSON array, ids distinct) into thread ?2 with sequence numbers ?3 + 1, ?3 + 2, ...: a new
-     * id is inserted; an id of this thread keeps its sequence number and creation time and takes the new role,
-     * content and resource; an id of another thread moves here (new sequence number) and that thread's update time
-     * is bumped.
+     * After an allocation CTE {@code alloc(base, resource_id)}: upserts a batch (a JSON array ?1, ids distinct, ?3
+     * elements) into thread ?2 with sequence numbers base + 1, base + 2, ... in array order. A new id is inserted; an
+     * id of this thread keeps its sequence number and creation time and takes the new role, content and resource; an
+     * id of another thread moves here (new sequence number) and that thread's update time is bumped to ?4 (its thread
+     * is found by one primary-key probe per input row, whatever the plan's statistics). A message without a resource
+     * gets the thread's. Writes nothing when {@code alloc} has no row.
      */
-    private static final String UPSERT_MESSAGES = """
-            WITH input AS (
+    private static final String UPSERT_AFTER_ALLOCATION = """
+            , input AS (
                 SELECT e ->> 'id' AS id, e ->> 'role' AS role, e -> 'content' AS content,
                        e ->> 'resourceId' AS resource_id, CAST(e ->> 'createdAt' AS timestamptz) AS created_at, x.ord
                   FROM jsonb_array_elements(CAST(?1 AS jsonb)) WITH ORDINALITY AS x(e, ord)
             ), left_threads AS (
                 UPDATE memories
                    SET updated_at = ?4, version = version + 1
-                 WHERE id IN (SELECT mm.memory_id
-                                FROM memory_messages mm JOIN input i ON i.id = mm.id
-                               WHERE mm.memory_id <> ?2)
+                 WHERE id IN (SELECT (SELECT mm.memory_id FROM memory_messages mm WHERE mm.id = i.id) FROM input i)
+                   AND id <> ?2
+                   AND EXISTS (SELECT 1 FROM alloc)
             )
             INSERT INTO memory_messages AS m (id, memory_id, seq, role, content, resource_id, created_at)
-            SELECT id, ?2, ?3 + ord, role, content, resource_id, created_at
-              FROM input
-             ORDER BY ord
+            SELECT i.id, ?2, a.base + i.ord, i.role, i.content, COALESCE(i.resource_id, a.resource_id), i.created_at
+              FROM input i CROSS JOIN alloc a
+             ORDER BY i.ord
             ON CONFLICT (id) DO UPDATE
                SET memory_id   = EXCLUDED.memory_id,
                    seq         = CASE WHEN m.memory_id = EXCLUDED.memory_id THEN m.seq ELSE EXCLUDED.seq END,
                    role        = EXCLUDED.role,
                    content     = EXCLUDED.content,
                    resource_id = EXCLUDED.resource_id
-            RETURNING id, seq, created_at
+            RETURNING id, seq, resource_id, created_at
             """;
 
-    /** The last ?2 messages of a thread, newest first: a backward read of (memory_id, seq DESC), no sort. */
+    /** {@link #saveMessages}: allocation and upsert in one statement; no row when the thread does not exist. */
+    private static final String SAVE_MESSAGES = "WITH alloc AS (" + ALLOCATE + ")" + UPSERT_AFTER_ALLOCATION;
+
+    /** {@link #remember}: creation on first use, allocation and upsert in one statement. */
+    private static final String REMEMBER_MESSAGES = "WITH alloc AS (" + ENSURE_AND_ALLOCATE + ")"
+            + UPSERT_AFTER_ALLOCATION;
+
+    /**
+     * The last ?2 messages of a thread, newest first: a backward read of (memory_id, seq DESC), no sort. Its columns
+     * are those of every statement that reads messages, in the order {@link #readMessages} reads them.
+     */
     static final String LAST_MESSAGES = """
-            SELECT * FROM memory_messages WHERE memory_id = ?1 ORDER BY seq DESC LIMIT ?2
+            SELECT id, memory_id, seq, role, CAST(content AS text), resource_id, created_at
+              FROM memory_messages
+             WHERE memory_id = ?1
+             ORDER BY seq DESC
+             LIMIT ?2
             """;
 
     private static final String MESSAGES_WHERE = """
@@ -196,7 +223,7 @@ public class MemoryRepository {
      * bounded index reads of (memory_id, seq) in its target's thread. Optional resource filter ?2.
      */
     static final String INCLUDED = """
-            SELECT c.*
+            SELECT c.id, c.memory_id, c.seq, c.role, CAST(c.content AS text), c.resource_id, c.created_at
               FROM jsonb_to_recordset(CAST(?1 AS jsonb)) AS i(id text, previous int, next int)
               JOIN memory_messages t ON t.id = i.id
                                     AND (CAST(?2 AS varchar) IS NULL OR t.resource_id = CAST(?2 AS varchar))
@@ -212,6 +239,21 @@ public class MemoryRepository {
                      ORDER BY a.seq LIMIT i.next)
              ) c
             """;
+
+    /** The messages of {@link #MESSAGES_WHERE} with the columns of {@link #LAST_MESSAGES}; order and range follow. */
+    private static final String PAGE = "SELECT id, memory_id, seq, role, CAST(content AS text), resource_id, created_at"
+            + MESSAGES_WHERE;
+
+    // the statements of the message paths, run as plain JDBC (see NumberedStatement)
+    private static final NumberedStatement SAVE = new NumberedStatement(SAVE_MESSAGES);
+    private static final NumberedStatement REMEMBER = new NumberedStatement(REMEMBER_MESSAGES);
+    private static final NumberedStatement LAST = new NumberedStatement(LAST_MESSAGES);
+    private static final NumberedStatement PAGE_ASC = new NumberedStatement(PAGE
+            + " ORDER BY seq ASC LIMIT CAST(?5 AS bigint) OFFSET ?6");
+    private static final NumberedStatement PAGE_DESC = new NumberedStatement(PAGE
+            + " ORDER BY seq DESC LIMIT CAST(?5 AS bigint) OFFSET ?6");
+    private static final NumberedStatement COUNT = new NumberedStatement("SELECT count(*)" + MESSAGES_WHERE);
+    private static final NumberedStatement INCLUDE = new NumberedStatement(INCLUDED);
 
     /** Locks the messages an update changes and tells which thread each is in. */
     private static final String LOCK_MESSAGES = """
@@ -463,12 +505,13 @@ public class MemoryRepository {
     // ----------------------------------------------------------------------------------------------- messages
 
     /**
-     * Saves messages to a thread in the caller's transaction, as Mastra's {@code saveMessages}: two statements
-     * whatever the batch size (allocate sequence numbers, then one multi-row upsert). New ids are appended in list
-     * order after the thread's last message; an id already in this thread is updated in place (role, content,
-     * resource; its sequence number and creation time stay); an id of another thread moves here. The same id twice in
-     * the list is saved once, with the last occurrence's values, at the first occurrence's position. The thread's
-     * update time is bumped. A message without a resource gets the thread's.
+     * Saves messages to a thread in the caller's transaction, as Mastra's {@code saveMessages}: one statement whatever
+     * the batch size, which allocates the sequence numbers (locking the thread's row, see "Order" above), upserts every
+     * message (the batch travels as one JSON array) and returns what this method returns; for an unknown thread it
+     * writes nothing. New ids are appended in list order after the thread's last message; an id already in this thread
+     * is updated in place (role, content, resource; its sequence number and creation time stay); an id of another
+     * thread moves here. The same id twice in the list is saved once, with the last occurrence's values, at the first
+     * occurrence's position. The thread's update time is bumped. A message without a resource gets the thread's.
      *
      * @param memoryId the thread's id
      * @param messages the messages, 1 to {@value #MAX_BATCH}
@@ -478,16 +521,14 @@ public class MemoryRepository {
      */
     public List<MemoryMessage> saveMessages(String memoryId, List<NewMessage> messages) {
         Memory.requireId("memoryId", memoryId);
-        List<NewMessage> batch = distinct(messages);
+        Map<String, NewMessage> batch = distinct(messages);
         return db("save MemoryMessages into Memory id=" + memoryId, () -> {
-            Instant now = now();
-            Object[] allocated = single(em.createNativeQuery(ALLOCATE)
-                    .setParameter(1, memoryId).setParameter(2, (long) batch.size()).setParameter(3, now));
-            if (allocated == null) {
+            List<MemoryMessage> saved = upsert(SAVE, memoryId, batch, now());
+            if (saved.isEmpty()) {
+                // no thread: the statement allocated nothing and wrote nothing
                 throw new NotFoundException("Memory", "id=" + memoryId);
             }
-            return upsert(memoryId, batch, ((Number) allocated[0]).longValue() - batch.size(),
-                    (String) allocated[1], now);
+            return saved;
         });
     }
 
@@ -504,25 +545,43 @@ public class MemoryRepository {
         Memory.requireId("memoryId", memoryId);
         Check.range("limit", limit, 1, MAX_RECALL);
         return db("recall MemoryMessages of Memory id=" + memoryId, () -> {
-            List<MemoryMessage> newestFirst = new ArrayList<>(messages(em.createNativeQuery(LAST_MESSAGES,
-                    MemoryMessage.class).setParameter(1, memoryId).setParameter(2, limit)));
+            List<MemoryMessage> newestFirst = readMessages(LAST, memoryId, limit);
             Collections.reverse(newestFirst);
             return newestFirst;
         });
     }
 
     /**
-     * Lists a thread's messages, as Mastra's {@code listMessages}, in at most three statements whatever the number of
-     * includes (the page, the count, and all includes with their context in one query).
+     * Lists a thread's messages, as Mastra's {@code listMessages}, with the total: as
+     * {@link #listMessages(MessageQuery, PageRequest, boolean)} with {@code includeTotal} true.
      *
      * @param query the thread (required), filters, direction and includes
      * @param page  which page of the thread's matching messages
-     * @return the page and the included messages
+     * @return the page (with its total) and the included messages
      * @throws InvalidInputException when a parameter is invalid
      */
     public MessageListing listMessages(MessageQuery query, PageRequest page) {
+        return listMessages(query, page, true);
+    }
+
+    /**
+     * Lists a thread's messages, as Mastra's {@code listMessages} (its {@code includeTotal} option included), in at
+     * most three statements whatever the number of includes: the page, read one row beyond it so that
+     * {@code hasMore} needs no count; a {@code count(*)} of the matching messages only when a total is asked for and
+     * the page does not show it (a non-empty page without a row beyond it, or an empty first page, ends the listing,
+     * so its total is known); and all includes with their context in one query. Mastra's agent memory reads the last
+     * messages with {@code includeTotal: false}: one statement.
+     *
+     * @param query        the thread (required), filters, direction and includes
+     * @param page         which page of the thread's matching messages
+     * @param includeTotal whether the page's {@code total} must be counted; when {@code false} and the page does not
+     *                     show it, {@code total} is {@link Page#TOTAL_NOT_COUNTED}
+     * @return the page and the included messages
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public MessageListing listMessages(MessageQuery query, PageRequest page, boolean includeTotal) {
         Check.notNull("page", page);
-        return listing(query, page);
+        return listing(query, page, includeTotal);
     }
 
     /**
@@ -534,7 +593,7 @@ public class MemoryRepository {
      * @throws InvalidInputException when a parameter is invalid
      */
     public MessageListing listAllMessages(MessageQuery query) {
-        return listing(query, null);
+        return listing(query, null, false);
     }
 
     /**
@@ -650,8 +709,8 @@ public class MemoryRepository {
      * Appends context elements and, optionally, a new variables snapshot to a memory, as Draive's
      * {@code remember(*items, variables=...)}, creating the memory (without resource or title) on first use in the
      * same single upsert that allocates the sequence numbers, so concurrent first uses cannot fail. Elements are saved
-     * as by {@link #saveMessages}. With no elements and no variables it only ensures the memory exists (Draive's
-     * {@code maintenance}). At most three statements.
+     * as by {@link #saveMessages}, in the same statement. With no elements and no variables it only ensures the memory
+     * exists (Draive's {@code maintenance}). One statement, two with variables.
      *
      * @param memoryId  the memory's id
      * @param elements  the messages to append, 0 to {@value #MAX_BATCH}
@@ -661,14 +720,12 @@ public class MemoryRepository {
      */
     public List<MemoryMessage> remember(String memoryId, List<NewMessage> elements, JsonNode variables) {
         Memory.requireId("memoryId", memoryId);
-        List<NewMessage> batch = Check.noNulls("elements", elements).isEmpty() ? List.of() : distinct(elements);
+        Map<String, NewMessage> batch = Check.noNulls("elements", elements).isEmpty() ? Map.of() : distinct(elements);
         String vars = variables == null ? null : Json.print(MemoryVariables.requireVariables(variables));
         return db("remember in Memory id=" + memoryId, () -> {
             Instant now = now();
-            Object[] allocated = single(em.createNativeQuery(ENSURE_AND_ALLOCATE)
-                    .setParameter(1, memoryId).setParameter(2, (long) batch.size()).setParameter(3, now));
-            List<MemoryMessage> saved = batch.isEmpty() ? List.of() : upsert(memoryId, batch,
-                    ((Number) allocated[0]).longValue() - batch.size(), (String) allocated[1], now);
+            // with no elements the statement still creates or locks the memory: the variables' revision relies on it
+            List<MemoryMessage> saved = upsert(REMEMBER, memoryId, batch, now);
             if (vars != null) {
                 em.createNativeQuery(INSERT_VARIABLES).setParameter(1, memoryId).setParameter(2, vars)
                         .setParameter(3, now).getSingleResult();
@@ -837,21 +894,35 @@ public class MemoryRepository {
         });
     }
 
-    private MessageListing listing(MessageQuery query, PageRequest page) {
+    /** {@code page == null}: every matching message (no count); otherwise see {@link #listMessages}. */
+    private MessageListing listing(MessageQuery query, PageRequest page, boolean includeTotal) {
         Check.notNull("query", query);
-        String order = query.direction() == SortDirection.ASC ? " ORDER BY seq ASC" : " ORDER BY seq DESC";
+        NumberedStatement select = query.direction() == SortDirection.ASC ? PAGE_ASC : PAGE_DESC;
         return db("list MemoryMessages of Memory id=" + query.memoryId(), () -> {
-            List<MemoryMessage> items = messages(bindMessageFilter(em.createNativeQuery("SELECT *" + MESSAGES_WHERE
-                    + order + " LIMIT CAST(?5 AS bigint) OFFSET ?6", MemoryMessage.class), query)
-                    .setParameter(5, page == null ? null : (long) page.perPage())
-                    .setParameter(6, page == null ? 0L : page.offset()));
+            // one row beyond the page tells whether a later page has rows
+            List<MemoryMessage> rows = readMessages(select, query.memoryId(), query.resourceId(), query.from(),
+                    query.to(), page == null ? null : page.perPage() + 1L, page == null ? 0L : page.offset());
             Page<MemoryMessage> result;
             if (page == null) {
-                result = new Page<>(items, 0, items.size(), items.size(), false);
+                result = new Page<>(rows, 0, rows.size(), rows.size(), false);
             } else {
-                long total = ((Number) bindMessageFilter(em.createNativeQuery("SELECT count(*)" + MESSAGES_WHERE),
-                        query).getSingleResult()).longValue();
-                result = Page.of(items, page.page(), page.perPage(), total);
+                boolean hasMore = rows.size() > page.perPage();
+                List<MemoryMessage> items = hasMore ? rows.subList(0, page.perPage()) : rows;
+                long total;
+                if (!hasMore && (!items.isEmpty() || page.page() == 0)) {
+                    total = page.offset() + items.size(); // the listing ends on this page
+                } else if (includeTotal) {
+                    total = jdbc(c -> {
+                        try (PreparedStatement ps = COUNT.prepare(c, query.memoryId(), query.resourceId(),
+                                query.from(), query.to()); ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            return rs.getLong(1);
+                        }
+                    });
+                } else {
+                    total = Page.TOTAL_NOT_COUNTED;
+                }
+                result = new Page<>(items, page.page(), page.perPage(), total, hasMore);
             }
             List<MemoryMessage> included = List.of();
             if (!query.include().isEmpty()) {
@@ -860,8 +931,8 @@ public class MemoryRepository {
                     includes.addObject().put("id", i.id()).put("previous", i.previous()).put("next", i.next());
                 }
                 Map<String, MemoryMessage> byId = new LinkedHashMap<>();
-                messages(em.createNativeQuery(INCLUDED, MemoryMessage.class).setParameter(1, Json.print(includes))
-                        .setParameter(2, query.resourceId())).forEach(m -> byId.putIfAbsent(m.id(), m));
+                readMessages(INCLUDE, Json.print(includes), query.resourceId())
+                        .forEach(m -> byId.putIfAbsent(m.id(), m));
                 List<MemoryMessage> sorted = new ArrayList<>(byId.values());
                 sorted.sort(MessageListing.CHRONOLOGICAL);
                 included = sorted;
@@ -870,55 +941,52 @@ public class MemoryRepository {
         });
     }
 
-    private static Query bindMessageFilter(Query q, MessageQuery query) {
-        return q.setParameter(1, query.memoryId())
-                .setParameter(2, query.resourceId())
-                .setParameter(3, query.from())
-                .setParameter(4, query.to());
-    }
-
-    /** The upsert of {@link #saveMessages}/{@link #remember} after the allocation; {@code base} = first seq - 1. */
-    private List<MemoryMessage> upsert(String memoryId, List<NewMessage> batch, long base, String threadResource,
+    /**
+     * Runs {@link #SAVE_MESSAGES} or {@link #REMEMBER_MESSAGES}: one statement, as plain JDBC.
+     *
+     * @return the saved messages in sequence order; empty when the thread does not exist (nothing was written)
+     */
+    private List<MemoryMessage> upsert(NumberedStatement statement, String memoryId, Map<String, NewMessage> batch,
                                        Instant now) {
-        ArrayNode input = JsonNodeFactory.instance.arrayNode();
-        List<MemoryMessage> intended = new ArrayList<>(batch.size());
-        for (NewMessage m : batch) {
-            String resource = m.resourceId() != null ? m.resourceId() : threadResource;
+        ArrayNode input = JsonNodeFactory.instance.arrayNode(batch.size());
+        for (NewMessage m : batch.values()) {
             Instant createdAt = m.createdAt() != null ? m.createdAt().truncatedTo(ChronoUnit.MICROS) : now;
-            ObjectNode row = input.addObject()
+            input.addObject()
                     .put("id", m.id())
                     .put("role", m.role().name())
-                    .put("resourceId", resource)
-                    .put("createdAt", createdAt.toString());
-            row.set("content", m.content());
-            intended.add(MemoryMessage.of(m.id(), memoryId, 1, m.role(), m.content(), resource, createdAt));
+                    .put("resourceId", m.resourceId())
+                    .put("createdAt", createdAt.toString())
+                    .set("content", m.content());
         }
-        Map<String, Object[]> stored = new HashMap<>();
-        for (Object row : em.createNativeQuery(UPSERT_MESSAGES)
-                .setParameter(1, Json.print(input)).setParameter(2, memoryId).setParameter(3, base)
-                .setParameter(4, now).getResultList()) {
-            Object[] r = (Object[]) row;
-            stored.put((String) r[0], r);
-        }
-        List<MemoryMessage> saved = new ArrayList<>(intended.size());
-        for (MemoryMessage m : intended) {
-            Object[] r = stored.get(m.id());
-            saved.add(MemoryMessage.of(m.id(), memoryId, ((Number) r[1]).longValue(), m.role(), m.content(),
-                    m.resourceId(), instant(r[2])));
-        }
-        saved.sort((a, b) -> Long.compare(a.seq(), b.seq()));
+        List<MemoryMessage> saved = jdbc(c -> {
+            List<MemoryMessage> rows = new ArrayList<>(batch.size());
+            try (PreparedStatement ps = statement.prepare(c, Json.print(input), memoryId, (long) batch.size(), now);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    NewMessage m = batch.get(rs.getString(1));
+                    rows.add(MemoryMessage.of(m.id(), memoryId, rs.getLong(2), m.role(), m.content(), rs.getString(3),
+                            rs.getObject(4, OffsetDateTime.class).toInstant()));
+                }
+            }
+            return rows;
+        });
+        saved.sort(Comparator.comparingLong(MemoryMessage::seq));
         return saved;
     }
 
-    /** Validates a batch and keeps each id once: the last occurrence's values at the first occurrence's position. */
-    private static List<NewMessage> distinct(List<NewMessage> messages) {
+    /**
+     * Validates a batch and keeps each id once: the last occurrence's values at the first occurrence's position.
+     *
+     * @return the messages by id, in that order
+     */
+    private static Map<String, NewMessage> distinct(List<NewMessage> messages) {
         Check.noNulls("messages", messages);
         Check.range("messages (size)", messages.size(), 1, MAX_BATCH);
         Map<String, NewMessage> byId = new LinkedHashMap<>();
         for (NewMessage m : messages) {
             byId.put(m.id(), m);
         }
-        return List.copyOf(byId.values());
+        return byId;
     }
 
     private static Set<String> ids(List<String> ids) {
@@ -937,13 +1005,27 @@ public class MemoryRepository {
         return Json.print(a);
     }
 
-    private List<MemoryMessage> messages(Query q) {
-        List<MemoryMessage> out = new ArrayList<>();
-        for (Object m : q.getResultList()) {
-            em.detach(m);
-            out.add((MemoryMessage) m);
-        }
-        return out;
+    /**
+     * Runs a statement that selects messages (the columns of {@link #LAST_MESSAGES}, in that order) as plain JDBC and
+     * builds them directly: no entities, nothing enters the persistence context.
+     */
+    private List<MemoryMessage> readMessages(NumberedStatement statement, Object... values) {
+        return jdbc(c -> {
+            List<MemoryMessage> out = new ArrayList<>();
+            try (PreparedStatement ps = statement.prepare(c, values); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(MemoryMessage.of(rs.getString(1), rs.getString(2), rs.getLong(3),
+                            MessageRole.valueOf(rs.getString(4)), Json.parse("content", rs.getString(5)),
+                            rs.getString(6), rs.getObject(7, OffsetDateTime.class).toInstant()));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Runs JDBC work on the transaction's connection; an {@link java.sql.SQLException} comes out as Hibernate's. */
+    private <T> T jdbc(ReturningWork<T> work) {
+        return em.unwrap(Session.class).doReturningWork(work);
     }
 
     private List<MemoryVariables> variablesOf(Query q) {
@@ -953,11 +1035,6 @@ public class MemoryRepository {
             out.add((MemoryVariables) v);
         }
         return out;
-    }
-
-    private static Object[] single(Query q) {
-        List<?> rows = q.getResultList();
-        return rows.isEmpty() ? null : (Object[]) rows.get(0);
     }
 
     /** Reads the thread after a native write; refreshes a copy loaded earlier in this persistence context. */

@@ -14,7 +14,8 @@ import java.util.Map;
  * included messages with their context.
  *
  * @param page     the thread's matching messages, paged, in the query's direction; {@code total} and
- *                 {@code hasMore} count only these
+ *                 {@code hasMore} count only these ({@code total} is {@link Page#TOTAL_NOT_COUNTED} when the listing
+ *                 was asked not to count and the page does not show it)
  * @param included the messages asked for by {@code include} and their context, each once, ordered by creation time,
  *                 then thread id, then sequence; may overlap {@code page}
  */

@@ -8,11 +8,16 @@ import java.util.List;
  * @param items   the rows of this page, in the listing's order; unmodifiable
  * @param page    the zero-based page number that was asked for
  * @param perPage the page size that was asked for
- * @param total   the number of rows matching the filter, over all pages
+ * @param total   the number of rows matching the filter, over all pages; {@link #TOTAL_NOT_COUNTED} when the
+ *                caller asked a listing not to count them (only listings with such an option, e.g.
+ *                {@code MemoryRepository.listMessages(query, page, false)}, return it)
  * @param hasMore whether a later page has rows
  * @param <T>     the row type
  */
 public record Page<T>(List<T> items, int page, int perPage, long total, boolean hasMore) {
+
+    /** The {@link #total()} of a page whose listing was asked not to count the matching rows: -1. */
+    public static final long TOTAL_NOT_COUNTED = -1;
 
     /** Defensive copy of the items. */
     public Page {

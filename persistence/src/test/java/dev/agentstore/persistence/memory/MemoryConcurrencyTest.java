@@ -17,13 +17,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-
-
-
-
-
-
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
@@ -66,6 +59,42 @@ class MemoryConcurrencyTest {
             mine.forEach(m -> assertThat(stored.get(m.id())).isEqualTo(m.seq()));
         }
         assertThat(store.fromTransaction(uow -> uow.memories().getThread("race-append")).lastSeq()).isEqualTo(expected);
+    }
+
+    @Test
+    void concurrentResavesAndAppendsInOneThreadNeverFailAndNeverMoveASequenceNumber(AgentStore store)
+            throws Exception {
+        store.inTransaction(uow -> uow.memories().saveThread("race-resave", "racer", null, null));
+        store.inTransaction(uow -> uow.memories().saveMessages("race-resave",
+                List.of(NewMessage.of("hot", MessageRole.USER, Json.object()))));
+        int rounds = 20;
+
+        // per call: an existing message, one that every writer of the round saves (new for the first), an own new one
+        List<List<MemoryMessage>> returned = Race.run(THREADS, w -> () -> {
+            List<MemoryMessage> mine = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) {
+                JsonNode content = Json.object().put("writer", w).put("round", r);
+                mine.addAll(store.fromTransaction(uow -> uow.memories().saveMessages("race-resave", List.of(
+                        NewMessage.of("hot", MessageRole.ASSISTANT, content),
+                        NewMessage.of("shared-" + content.get("round"), MessageRole.USER, content),
+                        NewMessage.of("own-" + w + "-" + content.get("round"), MessageRole.USER, content)))));
+            }
+            return mine;
+        });
+
+        List<MemoryMessage> all = store.fromTransaction(uow -> uow.memories().lastMessages("race-resave", 10_000));
+        assertThat(all).hasSize(1 + rounds + THREADS * rounds);
+        assertThat(all).extracting(MemoryMessage::seq).isSorted().doesNotHaveDuplicates();
+        assertThat(all.get(0).id()).isEqualTo("hot");
+        assertThat(all.get(0).seq()).isEqualTo(1);
+        Map<String, Long> stored = all.stream().collect(Collectors.toMap(MemoryMessage::id, MemoryMessage::seq));
+        for (List<MemoryMessage> mine : returned) {
+            assertThat(mine).hasSize(3 * rounds);
+            mine.forEach(m -> assertThat(stored.get(m.id())).as(m.id()).isEqualTo(m.seq()));
+        }
+        // every call allocated exactly one number per message it named, used or not
+        assertThat(store.fromTransaction(uow -> uow.memories().getThread("race-resave")).lastSeq())
+                .isEqualTo(1 + 3L * THREADS * rounds);
     }
 
     @Test

@@ -16,6 +16,7 @@ import dev.agentstore.persistence.AbortedTransaction;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
+import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import io.hypersistence.utils.jdbc.validator.SQLStatementCountValidator;
 import org.junit.jupiter.api.Test;
@@ -124,6 +125,118 @@ class MemoryMessageTest {
                 .isInstanceOf(NotFoundException.class).hasMessageContaining("m-nowhere");
         assertThat(count(store, "memory_messages WHERE id = 'm-nowhere-1'")).isZero();
         assertThat(count(store, "memories WHERE id = 'm-nowhere'")).isZero();
+    }
+
+    @Test
+    void savingToAnUnknownThreadAnIdOfAnotherThreadNeitherMovesItNorTouchesThatThread(AgentStore store,
+                                                                                    MutableClock clock) {
+        thread(store, "m-stay");
+        save(store, "m-stay", msg("m-stay-1"));
+        Memory before = store.fromTransaction(uow -> uow.memories().getThread("m-stay"));
+        clock.advance(Duration.ofMinutes(1));
+
+        // in one unit of work that then commits: the failed save must not have written anything itself
+        store.inTransaction(uow -> assertThatThrownBy(() -> uow.memories().saveMessages("m-stay-nowhere",
+                List.of(NewMessage.of("m-stay-1", MessageRole.USER, json("\"moved?\"")), msg("m-stay-new"))))
+                .isInstanceOf(NotFoundException.class));
+
+        Memory after = store.fromTransaction(uow -> uow.memories().getThread("m-stay"));
+        assertThat(after.version()).isEqualTo(before.version());
+        assertThat(after.updatedAt()).isEqualTo(before.updatedAt());
+        assertThat(last(store, "m-stay", 10)).singleElement().satisfies(m -> {
+            assertThat(m.id()).isEqualTo("m-stay-1");
+            assertThat(m.content()).isEqualTo(msg("m-stay-1").content());
+        });
+        assertThat(count(store, "memory_messages WHERE id = 'm-stay-new'")).isZero();
+        assertThat(count(store, "memories WHERE id = 'm-stay-nowhere'")).isZero();
+    }
+
+    @Test
+    void saveSendsOneStatementWhateverTheBatchSize(AgentStore store) {
+        thread(store, "m-one");
+        save(store, "m-one", msg("m-one-0"));
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            for (int size : new int[]{1, 50}) {
+                List<NewMessage> batch = new ArrayList<>();
+                // a re-saved message (upsert) among new ones
+                batch.add(NewMessage.of("m-one-0", MessageRole.ASSISTANT, json("{\"size\":" + size + "}")));
+                IntStream.range(1, size).forEach(i -> batch.add(msg("m-one-" + size + "-" + i)));
+                SQLStatementCountValidator.reset();
+                List<MemoryMessage> saved = counting.fromTransaction(uow -> uow.memories()
+                        .saveMessages("m-one", batch));
+                SQLStatementCountValidator.assertTotalCount(1);
+                assertThat(saved).hasSize(size);
+                assertThat(saved.get(0).id()).isEqualTo("m-one-0");
+                assertThat(saved.get(0).seq()).as("the re-saved message keeps its sequence number").isEqualTo(1);
+                assertThat(saved.get(0).role()).isEqualTo(MessageRole.ASSISTANT);
+            }
+        }
+        assertThat(last(store, "m-one", 100)).extracting(MemoryMessage::seq).isSorted().doesNotHaveDuplicates()
+                .hasSize(50).first().isEqualTo(1L);
+    }
+
+    @Test
+    void aPageWithoutTotalIsOneStatementAndStillTellsWhetherMoreFollow(AgentStore store) {
+        thread(store, "m-nototal");
+        saveNumbered(store, "m-nototal", 45);
+        MessageQuery newestFirst = MessageQuery.of("m-nototal").withResourceId("owner").orderedBy(SortDirection.DESC);
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            SQLStatementCountValidator.reset();
+            MessageListing first = counting.fromTransaction(uow -> uow.memories().listMessages(newestFirst,
+                    PageRequest.of(0, 20), false));
+            SQLStatementCountValidator.assertTotalCount(1);
+            assertThat(ids(first)).hasSize(20).startsWith("m-nototal-45").endsWith("m-nototal-26");
+            assertThat(first.page().total()).isEqualTo(Page.TOTAL_NOT_COUNTED);
+            assertThat(first.page().hasMore()).isTrue();
+
+            SQLStatementCountValidator.reset();
+            MessageListing full = counting.fromTransaction(uow -> uow.memories().listMessages(newestFirst,
+                    PageRequest.of(1, 20), false));
+            SQLStatementCountValidator.assertTotalCount(1);
+            assertThat(ids(full)).hasSize(20).startsWith("m-nototal-25").endsWith("m-nototal-6");
+            assertThat(full.page().hasMore()).as("5 rows follow").isTrue();
+
+            SQLStatementCountValidator.reset();
+            MessageListing last = counting.fromTransaction(uow -> uow.memories().listMessages(newestFirst,
+                    PageRequest.of(2, 20), false));
+            SQLStatementCountValidator.assertTotalCount(1);
+            assertThat(ids(last)).containsExactly("m-nototal-5", "m-nototal-4", "m-nototal-3", "m-nototal-2",
+                    "m-nototal-1");
+            assertThat(last.page().hasMore()).isFalse();
+            assertThat(last.page().total()).as("a page that ends the listing shows the total").isEqualTo(45);
+
+            SQLStatementCountValidator.reset();
+            MessageListing beyond = counting.fromTransaction(uow -> uow.memories().listMessages(newestFirst,
+                    PageRequest.of(3, 20), false));
+            SQLStatementCountValidator.assertTotalCount(1);
+            assertThat(beyond.page().items()).isEmpty();
+            assertThat(beyond.page().total()).isEqualTo(Page.TOTAL_NOT_COUNTED);
+            assertThat(beyond.page().hasMore()).isFalse();
+        }
+    }
+
+    @Test
+    void theTotalIsCountedOnlyWhenThePageDoesNotShowIt(AgentStore store) {
+        thread(store, "m-total");
+        saveNumbered(store, "m-total", 45);
+        MessageQuery query = MessageQuery.of("m-total");
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            int[][] pageAndStatements = {{0, 2}, {2, 1}, {3, 2}};
+            for (int[] expected : pageAndStatements) {
+                SQLStatementCountValidator.reset();
+                MessageListing listing = counting.fromTransaction(uow -> uow.memories().listMessages(query,
+                        PageRequest.of(expected[0], 20)));
+                SQLStatementCountValidator.assertTotalCount(expected[1]);
+                assertThat(listing.page().total()).as("page " + expected[0]).isEqualTo(45);
+                assertThat(listing.page().hasMore()).isEqualTo(expected[0] < 2);
+            }
+        }
+        MessageListing exactlyFull = list(store, query, PageRequest.of(0, 45));
+        assertThat(exactlyFull.page().total()).isEqualTo(45);
+        assertThat(exactlyFull.page().hasMore()).isFalse();
+        MessageListing empty = list(store, MessageQuery.of("m-total-none"), PageRequest.first());
+        assertThat(empty.page().total()).isZero();
+        assertThat(empty.page().hasMore()).isFalse();
     }
 
     @Test
@@ -369,8 +482,11 @@ class MemoryMessageTest {
         save(store, "m-mv-a", msg("m-mv-1"), msg("m-mv-2"));
         save(store, "m-mv-b", msg("m-mv-3"));
 
+        Memory sourceBefore = store.fromTransaction(uow -> uow.memories().getThread("m-mv-a"));
         List<MemoryMessage> moved = save(store, "m-mv-b", NewMessage.of("m-mv-1", MessageRole.USER, json("\"moved\"")));
 
+        assertThat(store.fromTransaction(uow -> uow.memories().getThread("m-mv-a")).version())
+                .as("the thread it left is bumped").isEqualTo(sourceBefore.version() + 1);
         assertThat(moved.get(0).memoryId()).isEqualTo("m-mv-b");
         assertThat(moved.get(0).seq()).isEqualTo(2);
         assertThat(last(store, "m-mv-a", 10)).extracting(MemoryMessage::id).containsExactly("m-mv-2");

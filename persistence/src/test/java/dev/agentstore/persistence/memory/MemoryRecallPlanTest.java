@@ -84,29 +84,13 @@ class MemoryRecallPlanTest {
 
     /** EXPLAIN (ANALYZE, FORMAT JSON) of a repository statement, with its ?1, ?2 parameters bound. */
     private static JsonNode explain(AgentStore store, String sql, Object p1, Object p2) {
-        String jdbc = sql.replaceAll("\\?\\d", "?");
+        NumberedStatement explain = new NumberedStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + sql);
         return store.fromTransaction(uow -> uow.entityManager().unwrap(Session.class).doReturningWork(c -> {
-            try (PreparedStatement ps = c.prepareStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + jdbc)) {
-                int n = ps.getParameterMetaData().getParameterCount();
-                for (int i = 1; i <= n; i++) {
-                    // the SQL numbers its parameters ?1, ?2 and may repeat them: bind them in order of appearance
-                    ps.setObject(i, order(sql).get(i - 1) == 1 ? p1 : p2);
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return Json.parse("plan", rs.getString(1)).get(0).get("Plan");
-                }
+            try (PreparedStatement ps = explain.prepare(c, p1, p2); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Json.parse("plan", rs.getString(1)).get(0).get("Plan");
             }
         }));
-    }
-
-    private static List<Integer> order(String sql) {
-        List<Integer> order = new ArrayList<>();
-        var m = java.util.regex.Pattern.compile("\\?(\\d)").matcher(sql);
-        while (m.find()) {
-            order.add(Integer.parseInt(m.group(1)));
-        }
-        return order;
     }
 
     private static List<JsonNode> nodes(JsonNode plan) {

@@ -1,0 +1,62 @@
+package dev.agentstore.persistence.memory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A statement of {@link MemoryRepository} run as plain JDBC on the transaction's connection, for the message paths
+ * that run per agent step (no query parsing, result-set mapping or persistence context per call). Its SQL numbers the
+ * parameters {@code ?1}, {@code ?2}, ... as the repository's JPA native queries do, and may use one several times: the
+ * SQL is rewritten once, when the statement is created, to JDBC's {@code ?}, and values are bound by number.
+ */
+final class NumberedStatement {
+
+    private static final Pattern PARAMETER = Pattern.compile("\\?(\\d+)");
+
+    private final String jdbcSql;
+    /** The parameter number of each JDBC {@code ?}, in order of appearance. */
+    private final int[] numbers;
+
+    /**
+     * @param sql SQL with parameters {@code ?1}, {@code ?2}, ... (no other question marks)
+     */
+    NumberedStatement(String sql) {
+        List<Integer> order = new ArrayList<>();
+        Matcher m = PARAMETER.matcher(sql);
+        while (m.find()) {
+            order.add(Integer.parseInt(m.group(1)));
+        }
+        this.jdbcSql = m.replaceAll("?");
+        this.numbers = order.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Prepares the statement with {@code values[0]} as {@code ?1}, {@code values[1]} as {@code ?2}, ...; an
+     * {@link Instant} is bound as a UTC {@code timestamptz}, {@code null} as an untyped null (the SQL casts it).
+     *
+     * @param connection the transaction's connection
+     * @param values     the parameter values by number
+     * @return the prepared statement; the caller closes it
+     * @throws SQLException when the driver refuses the statement or a value
+     */
+    PreparedStatement prepare(Connection connection, Object... values) throws SQLException {
+        PreparedStatement ps = connection.prepareStatement(jdbcSql);
+        try {
+            for (int i = 0; i < numbers.length; i++) {
+                Object value = values[numbers[i] - 1];
+                ps.setObject(i + 1, value instanceof Instant t ? t.atOffset(ZoneOffset.UTC) : value);
+            }
+            return ps;
+        } catch (SQLException | RuntimeException e) {
+            ps.close();
+            throw e;
+        }
+    }
+}

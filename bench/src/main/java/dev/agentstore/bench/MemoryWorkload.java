@@ -97,7 +97,7 @@ final class MemoryWorkload implements Workload {
                     Msg msg = msg(rng, t, m);
                     NewMessage nm = msg.toNew();
                     long t0 = System.nanoTime();
-                    b.store.inTransaction(uow -> uow.memories().saveMessages(msg.threadId(), List.of(nm)));
+                    b.store.memories().saveMessages(msg.threadId(), List.of(nm));
                     lat.add(System.nanoTime() - t0);
                 }
             }
@@ -105,9 +105,9 @@ final class MemoryWorkload implements Workload {
             b.emit(checkRows(b, threads, new Result("W7.save").timing((long) threads * MESSAGES, nanos, lat)));
             b.sql("ANALYZE memory_messages");
             readPhase(b, "W7.read", threads, reads, rng, (threadId, resourceId) -> {
-                List<MemoryMessage> page = b.store.fromTransaction(uow -> uow.memories().listMessages(
+                List<MemoryMessage> page = b.store.memories().listMessages(
                         MessageQuery.of(threadId).withResourceId(resourceId).orderedBy(SortDirection.DESC),
-                        PageRequest.of(0, WINDOW), false)).page().items();
+                        PageRequest.of(0, WINDOW), false).page().items();
                 List<String> ids = new ArrayList<>(page.size());
                 for (MemoryMessage mm : page) {
                     ids.add(mm.id());
@@ -121,8 +121,7 @@ final class MemoryWorkload implements Workload {
                     again.randText(280);
                 }
                 readPhase(b, "W7.read_last", threads, reads, again, (threadId, resourceId) -> {
-                    List<MemoryMessage> last = b.store.fromTransaction(uow -> uow.memories().lastMessages(threadId,
-                            WINDOW));
+                    List<MemoryMessage> last = b.store.memories().lastMessages(threadId, WINDOW);
                     List<String> ids = new ArrayList<>(last.size());
                     for (int k = last.size() - 1; k >= 0; k--) {
                         ids.add(last.get(k).id());
@@ -187,7 +186,7 @@ final class MemoryWorkload implements Workload {
                 }
                 String threadId = thread(t);
                 long t0 = System.nanoTime();
-                b.store.inTransaction(uow -> uow.memories().saveMessages(threadId, batch));
+                b.store.memories().saveMessages(threadId, batch);
                 lat.add(System.nanoTime() - t0);
             }
             long nanos = System.nanoTime() - start;

@@ -9,6 +9,8 @@ import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.FlowStat;
 import dev.agentstore.domain.flow.NewFlowEvent;
+import dev.agentstore.domain.memory.MessageRole;
+import dev.agentstore.domain.memory.NewMessage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -95,6 +97,30 @@ class PerCallRepositoryTest {
                 assertThat(c.getAutoCommit()).isTrue();
             }
         }
+    }
+
+    @Test
+    void eightThreadsSavingMessagesThroughPerCallCallsGetGapFreeSequenceNumbers(AgentStore store) throws Exception {
+        store.memories().saveThread("per-call-thread", "user-1", null, null);
+        int perThread = 25;
+
+        List<List<Long>> seqs = Race.run(8, i -> () -> {
+            List<Long> mine = new ArrayList<>(perThread);
+            for (int n = 0; n < perThread; n++) {
+                mine.add(store.memories().saveMessages("per-call-thread", List.of(NewMessage.of("m-" + i + "-" + n,
+                        MessageRole.USER, TextNode.valueOf("hello " + n)))).get(0).seq());
+            }
+            return mine;
+        });
+
+        Set<Long> distinct = new HashSet<>();
+        seqs.forEach(distinct::addAll);
+        assertThat(distinct).hasSize(8 * perThread);
+        assertThat(distinct).allMatch(seq -> seq >= 1 && seq <= 8 * perThread);
+        assertThatThrownBy(() -> store.memories().saveMessages("no-such-thread",
+                List.of(NewMessage.of("orphan", MessageRole.USER, TextNode.valueOf("x")))))
+                .isInstanceOf(NotFoundException.class);
+        assertThat(store.memories().lastMessages("per-call-thread", 1)).hasSize(1);
     }
 
     @Test

@@ -24,6 +24,7 @@ import dev.agentstore.domain.memory.ThreadOrder;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -519,6 +520,7 @@ public class MemoryRepository {
      * @throws InvalidInputException when a parameter is invalid; nothing is written
      * @throws NotFoundException     when there is no such thread; nothing is written
      */
+    @SingleStatement
     public List<MemoryMessage> saveMessages(String memoryId, List<NewMessage> messages) {
         Memory.requireId("memoryId", memoryId);
         Map<String, NewMessage> batch = distinct(messages);
@@ -541,6 +543,7 @@ public class MemoryRepository {
      * @return up to {@code limit} messages in sequence order; empty for an unknown thread
      * @throws InvalidInputException when a parameter is invalid
      */
+    @SingleStatement
     public List<MemoryMessage> lastMessages(String memoryId, int limit) {
         Memory.requireId("memoryId", memoryId);
         Check.range("limit", limit, 1, MAX_RECALL);
@@ -560,6 +563,7 @@ public class MemoryRepository {
      * @return the page (with its total) and the included messages
      * @throws InvalidInputException when a parameter is invalid
      */
+    @SingleStatement
     public MessageListing listMessages(MessageQuery query, PageRequest page) {
         return listMessages(query, page, true);
     }
@@ -579,6 +583,7 @@ public class MemoryRepository {
      * @return the page and the included messages
      * @throws InvalidInputException when a parameter is invalid
      */
+    @SingleStatement
     public MessageListing listMessages(MessageQuery query, PageRequest page, boolean includeTotal) {
         Check.notNull("page", page);
         return listing(query, page, includeTotal);

@@ -8,11 +8,13 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a repository method that sends exactly one SQL statement (plus, at most, read-only statements on its error
- * path that only explain a failure), so that the statement alone is the whole unit of work. A per-call repository
- * ({@code store.flowEvents()}, {@code store.kv()}, … on {@link dev.agentstore.persistence.AgentStore}) runs such a
- * method in PostgreSQL's autocommit mode: the statement is its own transaction, with no {@code BEGIN} and no
- * {@code COMMIT} round trip, which is exactly as atomic as the explicit transaction it replaces. Every other method
- * of a per-call repository runs in a transaction of its own.
+ * path that only explain a failure), or that only reads, so that it needs no transaction around its statements. A
+ * per-call repository ({@code store.flowEvents()}, {@code store.kv()}, … on
+ * {@link dev.agentstore.persistence.AgentStore}) runs such a method in PostgreSQL's autocommit mode: each statement is
+ * its own transaction, with no {@code BEGIN} and no {@code COMMIT} round trip. For one statement that is exactly as
+ * atomic as the explicit transaction it replaces; several reads each see the data committed when they start, as they
+ * do inside a transaction at PostgreSQL's default isolation level, READ COMMITTED. Every other method of a per-call
+ * repository runs in a transaction of its own.
  *
  * <p>Only for methods whose one statement neither takes a lock meant to outlive it ({@code FOR UPDATE},
  * {@code pg_advisory_xact_lock}) nor depends on a transaction-local setting ({@code SET LOCAL}). Inside a unit of

@@ -166,7 +166,7 @@ final class Report {
     }
 
     private static boolean isBaselineOnly(String name) {
-        return Set.of("W1.copy", "W1.jdbcbatch", "W8.copy", "W8.load_then_build").contains(name) || name.startsWith("ANN.");
+        return Set.of("W1.copy", "W1.jdbcbatch", "W8.copy").contains(name) || name.startsWith("ANN.");
     }
 
     String markdown() {

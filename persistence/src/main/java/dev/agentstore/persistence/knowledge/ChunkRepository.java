@@ -55,13 +55,13 @@ import java.util.TreeMap;
  * MMR reranking.
  *
  * <p><b>Search: one round trip.</b> A search sends three statements as one prepared statement, which pgjdbc sends
- * in one round trip: the settings, the search, and the restore of two of the settings. The settings, all
+ * in one round trip: the settings, the search, and the restore of three of the settings. The settings, all
  * {@code set_config(…, true)} (that is, {@code SET LOCAL}): {@code hnsw.ef_search} and
  * {@code hnsw.iterative_scan = relaxed_order} (IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan}),
  * which stay in force until the caller's transaction ends, so that a filtered index scan keeps walking the graph
  * until it has enough matching rows (pgvector 0.8) instead of Mastra's choice between post-filtering too few rows and
- * a sequential scan; and, for the search statement only, {@code enable_sort = off} and {@code jit = off} (see
- * {@link #SETTINGS}). The search statement reads the nearest rows in a materialised CTE with exactly the base's
+ * a sequential scan; and, for the search statement only, {@code enable_sort = off}, {@code jit = off} and
+ * {@code plan_cache_mode = force_generic_plan} (see {@link #SETTINGS}). The search statement reads the nearest rows in a materialised CTE with exactly the base's
  * partial index predicate and expression, {@code WHERE knowledge_base = '<base>' [AND filter] ORDER BY
  * (embedding::vector(n)) <=> ? LIMIT ?}, so PostgreSQL can use the index; the outer query applies the minimum score
  * as a distance bound ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}), sorts strictly by distance and
@@ -180,9 +180,9 @@ public class ChunkRepository {
 
     /**
      * A filtered search of an indexed base ranks the chunks that match its filter exactly, without the index, when at
-     * most {@code max(1,000, 4 × limit)} match (see the class comment). Measured on 20,000 vectors of 384 dimensions:
-     * ranking 1,000 matches exactly costs about what the HNSW index costs for a filter that 5% of the rows pass, and
-     * less than the index for anything more selective.
+     * most {@code max(1,000, 4 × limit)} match (see the class comment). Measured on 20,000 vectors of 384 dimensions
+     * (top 10, GIN-served filters): ranking 1,000 matches (5% of the rows) exactly took 3.5 ms against 12–15 ms for
+     * the HNSW index at ef_search 40–160; at 2,000 matches (10%) the two were about equal; 200 matches took 0.4 ms.
      */
     public static final int EXACT_SEARCH_MATCHES = 1_000;
 

@@ -80,7 +80,7 @@ import java.util.TreeMap;
  * matching rows, re-sorted exactly (an iterative scan returns them in relaxed order). The choice is a branch on the
  * collected count in SQL (one-time filters: the branch not taken is never executed), not on an estimate, so a
  * misjudged selectivity cannot pick the wrong plan; the price for an unselective filter is reading its first 1,001
- * matches (about 1–2 ms for 384 dimensions). The threshold is a number of chunks, not a fraction: on a base of a
+ * matches (1–2.5 ms for 384 dimensions). The threshold is a number of chunks, not a fraction: on a base of a
  * million chunks a filter that 0.1% pass takes the index path and its iterative scan. Without a filter the index is
  * asked for k rows (it returns its best candidates in exact distance order), and a base without index is always
  * ranked exactly. Should the index yield fewer rows than asked ({@code hnsw.max_scan_tuples} running out, or an

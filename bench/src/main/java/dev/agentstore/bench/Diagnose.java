@@ -67,6 +67,9 @@ public final class Diagnose {
                     dev.agentstore.domain.knowledge.NewChunk.of("d", 0, "c", new float[]{1, 0, 0}).withId("c1")))));
             calls.put("W8 chunks().search(top 10)", () -> s.fromTransaction(uow -> uow.chunks().search("probe",
                     new float[]{1, 0, 0}, dev.agentstore.persistence.knowledge.SearchOptions.top(10))));
+            calls.put("W8 chunks().search(top 10, filter)", () -> s.fromTransaction(uow -> uow.chunks().search("probe",
+                    new float[]{1, 0, 0}, dev.agentstore.persistence.knowledge.SearchOptions.top(10)
+                            .withFilter(dev.agentstore.persistence.query.Filter.eq("payload.doc", 7)))));
             for (Map.Entry<String, Runnable> c : calls.entrySet()) {
                 net.ttddyy.dsproxy.QueryCountHolder.clear();
                 c.getValue().run();

@@ -106,6 +106,37 @@ class MigrationsTest {
                 .hasMessageContaining(migrations.schema());
     }
 
+    @Test
+    void release03AddsTheChunksGinIndexesAndRollingBackToTag02RemovesOnlyThem() throws SQLException {
+        Migrations migrations = fresh();
+        migrations.up();
+        assertThat(indexDefinitions(migrations.schema())).anySatisfy(def -> assertThat(def)
+                        .contains("chunks_payload_idx").contains("USING gin (payload jsonb_path_ops)")
+                        .contains("fastupdate=off"))
+                .anySatisfy(def -> assertThat(def).contains("chunks_meta_idx").contains("USING gin (meta jsonb_path_ops)"));
+
+        migrations.rollbackToTag("0.2");
+
+        // as for 0.1, Liquibase also undoes the change set that holds the tag
+        assertThat(ids(migrations.status())).containsExactly("0.2-tag", "0.3-chunks-payload-gin", "0.3-tag");
+        assertThat(indexDefinitions(migrations.schema())).noneSatisfy(def -> assertThat(def).contains("chunks USING gin"))
+                .anySatisfy(def -> assertThat(def).contains("chunks_document_idx"));
+    }
+
+    private static List<String> indexDefinitions(String schema) throws SQLException {
+        List<String> defs = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT indexdef FROM pg_indexes WHERE schemaname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    defs.add(rs.getString(1));
+                }
+            }
+        }
+        return defs;
+    }
+
     private static List<String> ids(List<PendingChangeSet> changeSets) {
         return changeSets.stream().map(PendingChangeSet::id).toList();
     }

@@ -17,6 +17,10 @@ import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import org.hibernate.Session;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.List;
@@ -42,7 +46,8 @@ import java.util.Optional;
  * transaction ends: other transactions' chunk writes (and, for a drop, reads) of <em>every</em> base wait meanwhile.
  * Run these calls in short transactions of their own. Building an index over many rows is much faster than
  * maintaining it row by row: for a bulk load, create the base with {@link IndexSpec#none()}, upsert, then
- * {@link #changeIndex} to HNSW. The connection's {@code maintenance_work_mem} bounds the build's memory.
+ * {@link #changeIndex} to HNSW, which sizes {@code maintenance_work_mem} so that the graph is built in memory
+ * ({@link IndexBuild}).
  *
  * <p>Every method runs in the caller's transaction; standalone:
  * {@code store.inTransaction(uow -> uow.knowledge().create("docs", 384, Distance.COSINE, IndexSpec.hnsw()))}.
@@ -58,6 +63,13 @@ public class KnowledgeRepository {
 
     /** Prefix of the per-base index names: the index of base {@code docs} is {@code chunks_ann_docs}. */
     public static final String INDEX_PREFIX = KnowledgeSql.INDEX_PREFIX;
+
+    /** The base's chunk count and the connection's {@code maintenance_work_mem} in kB, before a build. */
+    private static final String BUILD_INPUTS = """
+            SELECT (SELECT count(*) FROM chunks WHERE knowledge_base = ?),
+                   (SELECT CAST(setting AS bigint) FROM pg_settings WHERE name = 'maintenance_work_mem')""";
+
+    private static final String SET_LOCAL = "SELECT set_config(?, ?, true)";
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -145,9 +157,7 @@ public class KnowledgeRepository {
     }
 
     /**
-     * Replaces a base's index: drops the old one (if any) and builds the new one over the base's current chunks,
-     * with the base row locked. Use it to build HNSW after a bulk load, to tune {@code m}/{@code ef_construction},
-     * or to rebuild IVFFlat lists once the data is there (IVFFlat clusters what exists when it is built).
+     * Replaces a base's index with the automatic build settings: {@code changeIndex(name, index, IndexBuild.auto())}.
      *
      * @param name  the base's name
      * @param index the new index (may equal the current one: that rebuilds it)
@@ -156,7 +166,28 @@ public class KnowledgeRepository {
      * @throws NotFoundException     when there is no base of that name
      */
     public KnowledgeBase changeIndex(String name, IndexSpec index) {
+        return changeIndex(name, index, IndexBuild.auto());
+    }
+
+    /**
+     * Replaces a base's index: drops the old one (if any) and builds the new one over the base's current chunks,
+     * with the base row locked. Use it to build HNSW after a bulk load, to tune {@code m}/{@code ef_construction},
+     * or to rebuild IVFFlat lists once the data is there (IVFFlat clusters what exists when it is built). Before the
+     * build it counts the base's chunks and sets {@code maintenance_work_mem} and
+     * {@code max_parallel_maintenance_workers} as {@code build} says, with {@code set_config(…, true)}
+     * ({@code SET LOCAL}): they stay in force until the transaction ends (see {@link IndexBuild}).
+     *
+     * @param name  the base's name
+     * @param index the new index (may equal the current one: that rebuilds it)
+     * @param build the build's memory and parallelism
+     * @return the updated base
+     * @throws InvalidInputException when an argument is {@code null}, or the index cannot hold the base's dimension
+     *                               with its vector type
+     * @throws NotFoundException     when there is no base of that name
+     */
+    public KnowledgeBase changeIndex(String name, IndexSpec index, IndexBuild build) {
         Check.notNull("index", index);
+        Check.notNull("build", build);
         KnowledgeBase kb = lock(name);
         kb.changeIndex(index, clock.instant());
         try {
@@ -165,6 +196,9 @@ public class KnowledgeRepository {
             throw PersistenceErrors.translate("change index of KnowledgeBase " + name, e);
         }
         runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(kb));
+        if (index.indexed()) {
+            configureBuild(kb, build);
+        }
         runDdl("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
         return kb;
     }
@@ -200,6 +234,40 @@ public class KnowledgeRepository {
             throw new NotFoundException("KnowledgeBase", name);
         }
         return kb;
+    }
+
+    private void configureBuild(KnowledgeBase kb, IndexBuild build) {
+        try {
+            em.unwrap(Session.class).doWork(connection -> {
+                long rows;
+                long currentKb;
+                try (PreparedStatement ps = connection.prepareStatement(BUILD_INPUTS)) {
+                    ps.setString(1, kb.name());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        rows = rs.getLong(1);
+                        currentKb = rs.getLong(2);
+                    }
+                }
+                Long memoryKb = build.maintenanceWorkMemKb(kb, rows, currentKb);
+                if (memoryKb != null) {
+                    setLocal(connection, "maintenance_work_mem", memoryKb + "kB");
+                }
+                if (build.parallelWorkers() != null) {
+                    setLocal(connection, "max_parallel_maintenance_workers", build.parallelWorkers().toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("configure the index build of KnowledgeBase " + kb.name(), e);
+        }
+    }
+
+    private static void setLocal(Connection connection, String setting, String value) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(SET_LOCAL)) {
+            ps.setString(1, setting);
+            ps.setString(2, value);
+            ps.executeQuery().close();
+        }
     }
 
     private void runDdl(String context, String ddl) {

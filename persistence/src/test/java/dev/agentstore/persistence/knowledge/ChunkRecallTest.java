@@ -64,7 +64,9 @@ class ChunkRecallTest {
                 List<NewChunk> batch = new ArrayList<>();
                 for (int i = start; i < start + 2_500; i++) {
                     batch.add(NewChunk.of("doc-" + i / 20, i % 20, "chunk " + i, data[i]).withId(Integer.toString(i))
-                            .withPayload(Json.parse("p", "{\"bucket\":" + bucket(i) + ",\"rare\":" + rare(i) + "}")));
+                            .withPayload(Json.parse("p", "{\"bucket\":" + bucket(i) + ",\"rare\":" + rare(i)
+                                    + ",\"tag\":\"t" + tag(i) + "\",\"half\":" + (i % 2) + ",\"ten\":" + (i % 1000 == 7)
+                                    + "}")));
                 }
                 uow.chunks().upsert(BASE, batch);
             });
@@ -81,6 +83,11 @@ class ChunkRecallTest {
     /** One point of each cluster: a 0.5% filter. */
     private static boolean rare(int i) {
         return i / CLUSTERS == 3;
+    }
+
+    /** Fifty tags of 200 points each, independent of the cluster: a 2% filter, on a text value. */
+    private static int tag(int i) {
+        return (i / CLUSTERS) % 50;
     }
 
     private static float[] around(float[] center, Random random, double sd) {
@@ -146,6 +153,50 @@ class ChunkRecallTest {
     }
 
     @Test
+    void aSelectiveFilterRanksEveryMatchExactlyWithoutTheVectorIndex(AgentStore store) {
+        for (int n = 0; n < 10; n++) {
+            float[] q = queries[n];
+            int t = (n * 7) % 50;
+            List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
+                    SearchOptions.top(K).withFilter(Filter.eq("payload.tag", "t" + t))));
+            assertThat(got).extracting(ChunkMatch::id).as("tag t%d", t)
+                    .containsExactlyElementsOf(exact(q, K, i -> tag(i) == t));
+        }
+        List<ChunkMatch> ten = store.fromTransaction(uow -> uow.chunks().search(BASE, queries[0],
+                SearchOptions.top(K).withFilter(Filter.eq("payload.ten", true))));
+        assertThat(ten).extracting(ChunkMatch::id).containsExactlyElementsOf(exact(queries[0], K, i -> i % 1000 == 7));
+
+        List<String> lines = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, queries[0],
+                SearchOptions.top(K).withFilter(Filter.eq("payload.tag", "t3")), true));
+        String plan = String.join("\n", lines);
+        assertThat(plan).contains("Bitmap Index Scan on chunks_payload_idx")
+                .containsPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE + " .*never executed");
+    }
+
+    @Test
+    void anUnselectiveFilterWalksTheVectorIndexAndStillReturnsKMatches(AgentStore store) {
+        double total = 0;
+        for (int n = 0; n < QUERIES; n++) {
+            float[] q = queries[n];
+            int half = n % 2;
+            List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
+                    SearchOptions.top(K).withEfSearch(100).withFilter(Filter.eq("payload.half", half))));
+            assertThat(got).hasSize(K).allSatisfy(m -> assertThat(m.payload().get("half").intValue()).isEqualTo(half));
+            assertThat(got).extracting(ChunkMatch::distance).isSorted();
+            total += recall(exact(q, K, i -> i % 2 == half), got);
+        }
+        assertThat(total / QUERIES).isGreaterThanOrEqualTo(0.95);
+
+        List<String> lines = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, queries[0],
+                SearchOptions.top(K).withFilter(Filter.eq("payload.half", 1)), true));
+        String plan = String.join("\n", lines);
+        assertThat(plan).containsPattern("CTE Scan on matching \\S+ .*never executed")
+                .containsPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE + " .*actual time")
+                .doesNotContainPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE
+                        + " .*never executed");
+    }
+
+    @Test
     void aThresholdKeepsOnlyScoresAtOrAboveIt(AgentStore store) {
         float[] q = queries[1];
         List<ChunkMatch> unbounded = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(50)));
@@ -160,7 +211,7 @@ class ChunkRecallTest {
     }
 
     @Test
-    void explainShowsTheHnswIndexForPlainThresholdedAndFilteredSearches(AgentStore store) {
+    void explainShowsTheHnswIndexForEveryShapeAndTheGinIndexForFilters(AgentStore store) {
         float[] q = queries[2];
         String index = KnowledgeRepository.INDEX_PREFIX + BASE;
         List<SearchOptions> shapes = List.of(
@@ -172,6 +223,11 @@ class ChunkRecallTest {
         for (SearchOptions options : shapes) {
             List<String> plan = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, q, options, false));
             assertThat(String.join("\n", plan)).as(options.toString()).contains("Index Scan using " + index);
+            if (options.filter() != null) {
+                // the matching chunks are collected through the payload's GIN index, for equality and containment
+                assertThat(String.join("\n", plan)).as(options.toString())
+                        .contains("Bitmap Index Scan on chunks_payload_idx");
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.knowledge.Chunk;
 import dev.agentstore.domain.knowledge.ChunkId;
+import dev.agentstore.domain.knowledge.ChunkMatch;
 import dev.agentstore.domain.knowledge.Distance;
 import dev.agentstore.domain.knowledge.IndexSpec;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
@@ -17,6 +18,7 @@ import dev.agentstore.persistence.query.Filter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -287,6 +289,39 @@ class ChunkRepositoryTest {
         assertThat(count(store, "counted", Filter.not(Filter.exists("meta.src")))).isEqualTo(1);
         assertThatThrownBy(() -> count(store, "counted", Filter.eq("content", "x")))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("payload");
+    }
+
+    @Test
+    void equalityFiltersMatchByJsonTypeAsBeforeTheirContainmentConditionWasAdded(AgentStore store) {
+        base(store, "typed", 1);
+        List<String> values = List.of("\"5\"", "5", "5.0", "true", "\"true\"", "\"en\"", "[5]", "{\"b\":7}", "null");
+        List<NewChunk> chunks = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            chunks.add(NewChunk.of("d", i, "c" + i, new float[]{1}).withId("c" + i)
+                    .withPayload(Json.parse("p", "{\"k\":" + values.get(i) + "}")));
+        }
+        store.inTransaction(uow -> uow.chunks().upsert("typed", chunks));
+
+        // text compares ->> text (the string "5" and the number 5: no containment for "5"); numbers numerically
+        assertThat(ids(store, "typed", Filter.eq("payload.k", "5"))).containsExactly("c0", "c1");
+        assertThat(ids(store, "typed", Filter.eq("payload.k", 5))).containsExactly("c1", "c2");
+        assertThat(ids(store, "typed", Filter.eq("payload.k", new BigDecimal("5.00")))).containsExactly("c1", "c2");
+        assertThat(ids(store, "typed", Filter.eq("payload.k", true))).containsExactly("c3");
+        assertThat(ids(store, "typed", Filter.eq("payload.k", "true"))).containsExactly("c3", "c4");
+        assertThat(ids(store, "typed", Filter.eq("payload.k", "en"))).containsExactly("c5");
+        assertThat(ids(store, "typed", Filter.eq("payload.k.b", 7))).containsExactly("c7");
+        assertThat(ids(store, "typed", Filter.and(Filter.eq("payload.k", 5), Filter.eq("documentId", "d"))))
+                .containsExactly("c1", "c2");
+        assertThat(ids(store, "typed", Filter.or(Filter.eq("payload.k", 5), Filter.eq("payload.k", "en"))))
+                .containsExactly("c1", "c2", "c5");
+        assertThat(ids(store, "typed", Filter.not(Filter.eq("payload.k", 5)))).hasSize(values.size() - 2);
+        assertThat(count(store, "typed", Filter.eq("payload.k", 5))).isEqualTo(2);
+    }
+
+    private static List<String> ids(AgentStore store, String base, Filter filter) {
+        return store.fromTransaction(uow -> uow.chunks().search(base, new float[]{1},
+                SearchOptions.top(100).withFilter(filter)))
+                .stream().map(ChunkMatch::id).sorted().toList();
     }
 
     @Test

@@ -260,26 +260,35 @@ class ChunkSearchTest {
     }
 
     @Test
-    void indexSettingsAreTransactionLocalAndEnableSortIsRestored(AgentStore store) {
+    void indexSettingsAreTransactionLocalAndTheSearchStatementsOwnSettingsAreRestored(AgentStore store) {
         compass(store, "settings", Distance.COSINE, IndexSpec.hnsw());
 
         String[] inside = store.fromTransaction(uow -> {
             uow.chunks().search("settings", new float[]{1, 0}, SearchOptions.top(1).withEfSearch(123));
             return settings(uow.entityManager().unwrap(Session.class));
         });
+        String[] afterJitOff = store.fromTransaction(uow -> {
+            uow.entityManager().createNativeQuery("SELECT set_config('jit', 'off', true)").getSingleResult();
+            uow.chunks().search("settings", new float[]{1, 0}, SearchOptions.top(1).withFilter(Filter.eq("ordinal", 1)));
+            return settings(uow.entityManager().unwrap(Session.class));
+        });
         String[] after = store.fromTransaction(uow -> settings(uow.entityManager().unwrap(Session.class)));
 
-        assertThat(inside).containsExactly("123", "relaxed_order", "on");
+        assertThat(inside).containsExactly("123", "relaxed_order", "on", "on", "auto");
+        assertThat(afterJitOff).containsExactly("40", "relaxed_order", "on", "off", "auto");
         assertThat(after[0]).isIn("40", null); // null: a pooled connection that has not loaded pgvector yet
         assertThat(after[2]).isEqualTo("on");
+        assertThat(after[3]).isEqualTo("on");
+        assertThat(after[4]).isEqualTo("auto");
     }
 
     private static String[] settings(Session session) {
         return session.doReturningWork(c -> {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('hnsw.ef_search', true),"
-                    + " current_setting('hnsw.iterative_scan', true), current_setting('enable_sort')")) {
+                    + " current_setting('hnsw.iterative_scan', true), current_setting('enable_sort'), current_setting('jit'),"
+                    + " current_setting('plan_cache_mode')")) {
                 rs.next();
-                return new String[]{rs.getString(1), rs.getString(2), rs.getString(3)};
+                return new String[]{rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)};
             }
         });
     }

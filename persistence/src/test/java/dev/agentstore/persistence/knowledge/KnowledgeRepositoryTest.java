@@ -165,6 +165,67 @@ class KnowledgeRepositoryTest {
     }
 
     @Test
+    void aBaseLoadedWithoutIndexGetsItsHnswGraphBuiltWithMemorySizedToItsChunks(AgentStore store) {
+        Random random = new Random(2024);
+        store.inTransaction(uow -> uow.knowledge().create("bulk", 32, Distance.COSINE, IndexSpec.none()));
+        List<float[]> vectors = new java.util.ArrayList<>();
+        for (int from = 0; from < 3_000; from += 500) {
+            List<NewChunk> batch = new java.util.ArrayList<>();
+            for (int i = from; i < from + 500; i++) {
+                float[] v = randomVector(random, 32);
+                vectors.add(v);
+                batch.add(NewChunk.of("d" + i % 10, i, "c" + i, v).withId("c" + i));
+            }
+            store.inTransaction(uow -> uow.chunks().upsert("bulk", batch));
+        }
+        long expectedKb = (IndexBuild.hnswGraphBytes(3_000, 32, VectorType.VECTOR, 16) + 1023) / 1024;
+
+        String[] during = store.fromTransaction(uow -> {
+            // a connection whose maintenance_work_mem is too small for the graph gets the estimate for the build
+            uow.entityManager().createNativeQuery("SELECT set_config('maintenance_work_mem', '1MB', true)")
+                    .getSingleResult();
+            KnowledgeBase kb = uow.knowledge().changeIndex("bulk", IndexSpec.hnsw());
+            assertThat(kb.index()).isEqualTo(IndexSpec.hnsw());
+            return buildSettings(uow);
+        });
+        String[] explicit = store.fromTransaction(uow -> {
+            uow.knowledge().changeIndex("bulk", IndexSpec.hnsw(8, 32),
+                    IndexBuild.auto().withMaintenanceWorkMemMb(100).withParallelWorkers(0));
+            return buildSettings(uow);
+        });
+        String[] after = store.fromTransaction(KnowledgeRepositoryTest::buildSettings);
+
+        assertThat(during[0]).isEqualTo(expectedKb + "kB");
+        assertThat(explicit).containsExactly("100MB", "0");
+        assertThat(after[0]).isNotIn(expectedKb + "kB", "100MB");
+        assertThat(indexDefinition(store, "bulk")).hasValueSatisfying(def -> assertThat(def)
+                .contains("USING hnsw").contains("m='8'").contains("ef_construction='32'"));
+        var hits = store.fromTransaction(uow -> uow.chunks().search("bulk", vectors.get(1234), SearchOptions.top(1)));
+        assertThat(hits).extracting(m -> m.id()).containsExactly("c1234");
+        List<String> plan = store.fromTransaction(uow -> uow.chunks().explainSearch("bulk", vectors.get(1234),
+                SearchOptions.top(1), false));
+        assertThat(String.join("\n", plan)).contains("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + "bulk");
+    }
+
+    private static String[] buildSettings(dev.agentstore.persistence.UnitOfWork uow) {
+        Object[] row = (Object[]) uow.entityManager().createNativeQuery(
+                "SELECT current_setting('maintenance_work_mem'), current_setting('max_parallel_maintenance_workers')")
+                .getSingleResult();
+        return new String[]{(String) row[0], (String) row[1]};
+    }
+
+    @Test
+    void buildSettingsOutOfPostgresqlsRangeAreRejected() {
+        assertThatThrownBy(() -> IndexBuild.auto().withMaintenanceWorkMemMb(0))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("maintenanceWorkMemMb");
+        assertThatThrownBy(() -> IndexBuild.auto().withParallelWorkers(-1))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("parallelWorkers");
+        assertThatThrownBy(() -> IndexBuild.auto().withParallelWorkers(1025)).isInstanceOf(InvalidInputException.class);
+        assertThat(IndexBuild.hnswGraphBytes(20_000, 384, VectorType.VECTOR, 16)).isEqualTo(20_000L * 3_080 + (16L << 20));
+        assertThat(IndexBuild.hnswGraphBytes(1, 3_072, VectorType.HALFVEC, 16)).isEqualTo(8 + 6_144 + 1_024 + 512 + (16L << 20));
+    }
+
+    @Test
     void deletingABaseRemovesItsIndexAndChunksButNotOtherBases(AgentStore store) {
         store.inTransaction(uow -> {
             uow.knowledge().create("doomed", 2, Distance.COSINE, IndexSpec.hnsw());

@@ -93,7 +93,7 @@ final class VectorWorkload implements Workload {
             for (int from = 0; from < n; from += BATCH) {
                 List<NewChunk> batch = chunks(data, from, Math.min(n, from + BATCH));
                 long t0 = System.nanoTime();
-                b.store.inTransaction(uow -> uow.chunks().upsert(BASE, batch));
+                b.store.chunks().upsert(BASE, batch);
                 lat.add(System.nanoTime() - t0);
             }
             long nanos = System.nanoTime() - start;
@@ -161,7 +161,7 @@ final class VectorWorkload implements Workload {
             for (int from = 0; from < n; from += BATCH) {
                 List<NewChunk> batch = chunks(data, from, Math.min(n, from + BATCH));
                 long t0 = System.nanoTime();
-                b.store.inTransaction(uow -> uow.chunks().upsert(BASE, batch));
+                b.store.chunks().upsert(BASE, batch);
                 lat.add(System.nanoTime() - t0);
             }
             long loaded = System.nanoTime();
@@ -313,7 +313,7 @@ final class VectorWorkload implements Workload {
                     o = o.withFilter(Filter.eq("payload.doc", doc));
                 }
                 SearchOptions opts = o;
-                List<ChunkMatch> found = b.store.fromTransaction(uow -> uow.chunks().search(BASE, q, opts));
+                List<ChunkMatch> found = b.store.chunks().search(BASE, q, opts);
                 List<String> ids = new ArrayList<>(found.size());
                 for (ChunkMatch m : found) {
                     ids.add(m.id());

@@ -13,6 +13,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.Query;
 import jakarta.transaction.Transactional;
 
 import java.time.Clock;
@@ -28,7 +29,8 @@ import java.util.function.Supplier;
  *
  * <p>Counters change only by single-statement SQL increments ({@code stats_x = stats_x + ?}), never by
  * read-modify-write, so concurrent increments are never lost. The run lifecycle keeps them consistent:
- * {@link FlowRunRepository} moves them in the caller's transaction when a run of a registered flow starts
+ * {@link FlowRunRepository} moves them in the caller's transaction (one {@code UPDATE flows}, alone or inside the
+ * run's own write statement) when a run of a registered flow starts
  * ({@code total + 1}, {@code running + 1}, {@code lastRunAt} moves forward), changes status (the old status's gauge
  * − 1, the new status's counter + 1: {@code running}/{@code awaiting}, {@code success}, {@code failure},
  * {@code cancelled}) or is deleted while active (its gauge − 1). Runs of a flow not registered at that moment are not
@@ -67,19 +69,23 @@ public class FlowRepository {
             RETURNING %1$s
             """;
 
-    /** One statement moves every counter of a run lifecycle event; gauges are clamped at 0. */
-    private static final String RUN_STATS = """
+    /**
+     * One statement moves every counter of a run lifecycle event; gauges are clamped at 0. Run alone
+     * ({@link #runChanged}) and as the {@code stats} query of {@link FlowRunRepository}'s single-statement writes,
+     * which append {@code AND EXISTS (SELECT 1 FROM run)}; parameters are bound by {@link #bindRunStats}.
+     */
+    static final String RUN_STATS = """
             UPDATE flows
-               SET stats_total     = stats_total + ?2,
-                   stats_success   = stats_success + ?3,
-                   stats_failure   = stats_failure + ?4,
-                   stats_running   = greatest(stats_running + ?5, 0),
-                   stats_awaiting  = greatest(stats_awaiting + ?6, 0),
-                   stats_cancelled = stats_cancelled + ?7,
-                   last_run_at     = greatest(last_run_at, CAST(?8 AS timestamptz)),
+               SET stats_total     = stats_total + :statsTotal,
+                   stats_success   = stats_success + :statsSuccess,
+                   stats_failure   = stats_failure + :statsFailure,
+                   stats_running   = greatest(stats_running + :statsRunning, 0),
+                   stats_awaiting  = greatest(stats_awaiting + :statsAwaiting, 0),
+                   stats_cancelled = stats_cancelled + :statsCancelled,
+                   last_run_at     = greatest(last_run_at, CAST(:statsLastRunAt AS timestamptz)),
                    version         = version + 1,
-                   updated_at      = ?9
-             WHERE name = ?1
+                   updated_at      = :statsUpdatedAt
+             WHERE name = :flowName
             """;
 
     private static final String DELETE = "DELETE FROM flows WHERE name = ?1";
@@ -239,6 +245,50 @@ public class FlowRepository {
      * @param startedAt the new run's start time, moving {@code lastRunAt} forward, or {@code null}
      */
     void runChanged(String flowName, FlowRunStatus from, FlowRunStatus to, Instant startedAt) {
+        if (movesStats(from, to, startedAt)) {
+            bindRunStats(em.createNativeQuery(RUN_STATS), flowName, from, to, startedAt, clock.instant())
+                    .executeUpdate();
+        }
+    }
+
+    /**
+     * @param from      the run's status before, or {@code null} for a new run
+     * @param to        the run's status after, or {@code null} for a deleted run
+     * @param startedAt the new run's start time, or {@code null}
+     * @return whether the event moves any counter or {@code lastRunAt} (a move between two terminal statuses, or a
+     *         deleted terminal run, moves nothing)
+     */
+    static boolean movesStats(FlowRunStatus from, FlowRunStatus to, Instant startedAt) {
+        return startedAt != null || deltas(from, to).values().stream().anyMatch(d -> d != 0);
+    }
+
+    /**
+     * Binds the parameters of {@link #RUN_STATS} for one run lifecycle event: the status left loses 1 from its gauge
+     * (a terminal status keeps its history counter), the status entered gains 1, a new run counts in {@code total}.
+     *
+     * @param query     a native query whose SQL contains {@link #RUN_STATS}
+     * @param flowName  the run's flow ({@code :flowName}, which the rest of the SQL may share)
+     * @param from      the run's status before, or {@code null} for a new run
+     * @param to        the run's status after, or {@code null} for a deleted run
+     * @param startedAt the new run's start time, moving {@code lastRunAt} forward, or {@code null}
+     * @param now       the flow's {@code updatedAt}
+     * @return {@code query}
+     */
+    static Query bindRunStats(Query query, String flowName, FlowRunStatus from, FlowRunStatus to, Instant startedAt,
+                              Instant now) {
+        Map<FlowStat, Long> delta = deltas(from, to);
+        return query.setParameter("flowName", flowName)
+                .setParameter("statsTotal", delta.get(FlowStat.TOTAL))
+                .setParameter("statsSuccess", delta.get(FlowStat.SUCCESS))
+                .setParameter("statsFailure", delta.get(FlowStat.FAILURE))
+                .setParameter("statsRunning", delta.get(FlowStat.RUNNING))
+                .setParameter("statsAwaiting", delta.get(FlowStat.AWAITING))
+                .setParameter("statsCancelled", delta.get(FlowStat.CANCELLED))
+                .setParameter("statsLastRunAt", startedAt)
+                .setParameter("statsUpdatedAt", now);
+    }
+
+    private static Map<FlowStat, Long> deltas(FlowRunStatus from, FlowRunStatus to) {
         Map<FlowStat, Long> delta = new EnumMap<>(FlowStat.class);
         for (FlowStat s : FlowStat.values()) {
             delta.put(s, 0L);
@@ -251,20 +301,7 @@ public class FlowRepository {
         if (to != null) {
             delta.merge(to.stat(), 1L, Long::sum);
         }
-        if (startedAt == null && delta.values().stream().allMatch(d -> d == 0)) {
-            return;
-        }
-        em.createNativeQuery(RUN_STATS)
-                .setParameter(1, flowName)
-                .setParameter(2, delta.get(FlowStat.TOTAL))
-                .setParameter(3, delta.get(FlowStat.SUCCESS))
-                .setParameter(4, delta.get(FlowStat.FAILURE))
-                .setParameter(5, delta.get(FlowStat.RUNNING))
-                .setParameter(6, delta.get(FlowStat.AWAITING))
-                .setParameter(7, delta.get(FlowStat.CANCELLED))
-                .setParameter(8, startedAt)
-                .setParameter(9, clock.instant())
-                .executeUpdate();
+        return delta;
     }
 
     private Flow load(String name, long version) {

@@ -3,6 +3,7 @@ package dev.agentstore.persistence.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.FlowRun;
@@ -16,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
+import jakarta.persistence.Query;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 
@@ -30,8 +32,10 @@ import java.util.function.Supplier;
  * atomic step completion, deep-merge updates checked by {@code @Version}, single-statement snapshot merges, delete.
  *
  * <p><b>Flow stats.</b> Every run lifecycle event moves the counters of the run's flow (when registered) in the same
- * transaction, with one atomic {@code UPDATE flows} after the run's own write: a new run adds 1 to
- * {@code total} and {@code running} and moves {@code lastRunAt} forward; a status change subtracts 1 from the old
+ * transaction, with one atomic {@code UPDATE flows} after the run's own write: in the same statement for
+ * {@link #start}, {@link #update} and {@link #transition} (a data-modifying {@code WITH} query whose flow update reads
+ * the run's written row, so it runs only when a row was written), as a second statement for {@link #mergeSnapshot}
+ * and {@link #delete}. A new run adds 1 to {@code total} and {@code running} and moves {@code lastRunAt} forward; a status change subtracts 1 from the old
  * status's gauge and adds 1 to the new status's counter (see {@link dev.agentstore.domain.flow.FlowRunStatus#stat});
  * deleting an active run subtracts 1 from its gauge. A transaction that rolls back (a lost {@code @Version} race, an
  * error) moves nothing. Each call locks the run before its flow's row, so single calls cannot deadlock each other; a
@@ -40,15 +44,16 @@ import java.util.function.Supplier;
  * {@code fromTransactionWithRetry}.
  *
  * <p><b>Concurrency.</b> {@link #update} and {@link #transition} are read-modify-writes: they read the run locking
- * its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and flush an
- * {@code UPDATE ... WHERE version = ?}. The row lock makes concurrent writers of one run queue instead of failing
+ * its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and write it with one
+ * {@code UPDATE ... WHERE id = ? AND version = ?} that also moves the flow's counters when the status changed: two
+ * statements, then the commit. The row lock makes concurrent writers of one run queue instead of failing
  * (with optimistic locking alone, 8 writers of one run needed up to 20 attempts for a single update, which exhausts
  * {@code RetryPolicy.DEFAULT}); the {@code @Version} check still rejects a write based on a copy read earlier in the
  * persistence context, with {@link dev.agentstore.domain.ConcurrencyConflictException}. Callers wrap units of work
  * in {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))} (nvent's
  * {@code updateWithRetry} without its lost updates), which also retries deadlocks and serialization failures.
- * {@link #start}, {@link #completeStep} and {@link #mergeSnapshot} are single statements that never conflict; they
- * add 1 to the {@code version} as well.
+ * {@link #start} (a single statement, plus a read when the run already exists), {@link #completeStep} and
+ * {@link #mergeSnapshot} never conflict; the last two add 1 to the {@code version} as well.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Runs handed out are detached snapshots.
  *
@@ -62,14 +67,50 @@ import java.util.function.Supplier;
 @Transactional(dontRollbackOn = AgentStoreException.class)
 public class FlowRunRepository {
 
+    /**
+     * A run's write and, only when it wrote a row, the counters of its flow ({@link FlowRepository#RUN_STATS}), in
+     * one statement: {@code %s} is the write, an {@code INSERT} or {@code UPDATE ... RETURNING *}. The stats query
+     * reads the write's rows, so the run's row is written (and locked) before its flow's.
+     */
+    private static final String WITH_STATS = """
+            WITH run AS (
+            %s),
+            stats AS (
+            %s   AND EXISTS (SELECT 1 FROM run))
+            SELECT * FROM run
+            """;
+
     /** Idempotent start: a second start of the same run inserts nothing and returns no row. */
-    private static final String START = """
+    private static final String INSERT = """
             INSERT INTO flow_runs (flow_name, run_id, status, started_at, last_activity_at, step_count, resource_id,
                                    updated_at)
-            VALUES (?1, ?2, 'RUNNING', ?3, ?3, CAST(?4 AS integer), CAST(?5 AS varchar), ?6)
+            VALUES (:flowName, :runId, 'RUNNING', :startedAt, :startedAt, CAST(:stepCount AS integer),
+                    CAST(:resourceId AS varchar), :now)
             ON CONFLICT (flow_name, run_id) DO NOTHING
-            RETURNING id
+            RETURNING *
             """;
+
+    /** Inserts the run and counts it in its flow's stats when it was new; returns the new row, or none. */
+    private static final String START = WITH_STATS.formatted(INSERT, FlowRepository.RUN_STATS);
+
+    /**
+     * Writes every mutable column of a run read (and locked) earlier in this transaction, checked by its
+     * {@code @Version}: no row when the version moved since the read.
+     */
+    private static final String WRITE = """
+            UPDATE flow_runs
+               SET status = :status, started_at = :startedAt, completed_at = CAST(:completedAt AS timestamptz),
+                   last_activity_at = CAST(:lastActivityAt AS timestamptz), step_count = CAST(:stepCount AS integer),
+                   completed_steps = :completedSteps, emitted_events = CAST(:emittedEvents AS jsonb),
+                   awaiting_steps = CAST(:awaitingSteps AS jsonb), snapshot = CAST(:snapshot AS jsonb),
+                   resource_id = CAST(:resourceId AS varchar), metadata = CAST(:metadata AS jsonb),
+                   updated_at = :updatedAt, version = version + 1
+             WHERE id = :id AND version = :version
+            RETURNING *
+            """;
+
+    /** {@link #WRITE} of a status change, moving the flow's counters in the same statement. */
+    private static final String WRITE_WITH_STATS = WITH_STATS.formatted(WRITE, FlowRepository.RUN_STATS);
 
     private static final String COMPLETE_STEP = """
             UPDATE flow_runs
@@ -121,8 +162,9 @@ public class FlowRunRepository {
 
     /**
      * Starts a run in status {@link FlowRunStatus#RUNNING}, idempotently ({@code INSERT ... ON CONFLICT DO NOTHING}):
-     * when the run exists it is returned unchanged. A newly inserted run of a registered flow adds 1 to the flow's
-     * {@code total} and {@code running} and moves its {@code lastRunAt} forward, in the same transaction.
+     * when the run exists it is returned unchanged (read by a second query). A newly inserted run of a registered
+     * flow adds 1 to the flow's {@code total} and {@code running} and moves its {@code lastRunAt} forward, in the
+     * same statement as the insert; a run that already existed moves nothing.
      *
      * @param flowName   the flow's name, 1–255 characters
      * @param runId      the run's id within the flow, 1–255 characters
@@ -135,20 +177,20 @@ public class FlowRunRepository {
     public FlowRun start(String flowName, String runId, Instant startedAt, Integer stepCount, String resourceId) {
         FlowRun valid = FlowRun.start(flowName, runId, startedAt, stepCount, resourceId);
         return db("start FlowRun " + flowName + "/" + runId, () -> {
-            List<?> inserted = em.createNativeQuery(START)
-                    .setParameter(1, valid.flowName())
-                    .setParameter(2, valid.runId())
-                    .setParameter(3, valid.startedAt())
-                    .setParameter(4, valid.stepCount())
-                    .setParameter(5, valid.resourceId())
-                    .setParameter(6, clock.instant())
-                    .getResultList();
+            Instant now = clock.instant();
+            Query insert = em.createNativeQuery(START, FlowRun.class)
+                    .setParameter("runId", valid.runId())
+                    .setParameter("startedAt", valid.startedAt())
+                    .setParameter("stepCount", valid.stepCount())
+                    .setParameter("resourceId", valid.resourceId())
+                    .setParameter("now", now);
+            List<?> inserted = FlowRepository.bindRunStats(insert, valid.flowName(), null, FlowRunStatus.RUNNING,
+                    valid.startedAt(), now).getResultList();
             if (inserted.isEmpty()) {
                 return find(flowName, runId).map(this::detach).orElseThrow(() -> new NotFoundException("FlowRun",
                         key(flowName, runId) + " (deleted while starting)"));
             }
-            flows().runChanged(flowName, null, FlowRunStatus.RUNNING, valid.startedAt());
-            return load(((Number) inserted.get(0)).longValue(), 0);
+            return detach((FlowRun) inserted.get(0));
         });
     }
 
@@ -219,7 +261,7 @@ public class FlowRunRepository {
      * Moves a run to {@code target} through the entity's transition rules ({@link FlowRun#moveTo}: from an active
      * status to any other status; {@link FlowRun#await}, {@link FlowRun#resume}, {@link FlowRun#complete},
      * {@link FlowRun#fail}, {@link FlowRun#cancel}), reading the run with a row lock and checking the write by
-     * {@code @Version}, and moves the flow's counters in the same transaction.
+     * {@code @Version}; the write moves the flow's counters in the same statement.
      *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow
@@ -237,14 +279,8 @@ public class FlowRunRepository {
         Check.notNull("target", target);
         return db("transition FlowRun " + flowName + "/" + runId, () -> {
             FlowRun run = requireForUpdate(flowName, runId);
-            try {
-                FlowRunStatus before = run.moveTo(target, clock.instant());
-                em.flush();
-                flows().runChanged(flowName, before, target, null);
-                return run;
-            } finally {
-                em.detach(run);
-            }
+            FlowRunStatus before = run.moveTo(target, clock.instant());
+            return write(run, before);
         });
     }
 
@@ -278,8 +314,9 @@ public class FlowRunRepository {
      * (RFC 7386) through {@link FlowRun#applyPatch}: objects merge recursively, {@code null} deletes a key, arrays
      * replace; keys that map to no column are kept in {@link FlowRun#metadata()}, never dropped. Every key is
      * validated before anything is written. A status in the patch is a transition (as {@link #transition}) and
-     * moves the flow's counters. The run's row is locked for the read ({@code SELECT ... FOR UPDATE}) and the write
-     * is checked by {@code @Version}.
+     * moves the flow's counters in the same statement as the run's write. The run's row is locked for the read
+     * ({@code SELECT ... FOR UPDATE}) and the write is checked by {@code @Version}; a patch that changes nothing
+     * writes nothing.
      *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow
@@ -298,18 +335,8 @@ public class FlowRunRepository {
         Json.requireObject("patch", patch);
         return db("update FlowRun " + flowName + "/" + runId, () -> {
             FlowRun run = requireForUpdate(flowName, runId);
-            try {
-                FlowRunStatus before = run.status();
-                if (run.applyPatch(patch, clock.instant())) {
-                    em.flush();
-                    if (run.status() != before) {
-                        flows().runChanged(flowName, before, run.status(), null);
-                    }
-                }
-                return run;
-            } finally {
-                em.detach(run);
-            }
+            FlowRunStatus before = run.status();
+            return run.applyPatch(patch, clock.instant()) ? write(run, before) : run;
         });
     }
 
@@ -379,7 +406,10 @@ public class FlowRunRepository {
                 .findFirst();
     }
 
-    /** Reads the run for a read-modify-write, locking its row ({@code SELECT ... FOR UPDATE}) until commit. */
+    /**
+     * Reads the run for a read-modify-write, locking its row ({@code SELECT ... FOR UPDATE}) until commit. The run
+     * is detached, so that changing it writes nothing by itself: {@link #write} does.
+     */
     private FlowRun requireForUpdate(String flowName, String runId) {
         return em.createQuery(BY_KEY, FlowRun.class)
                 .setParameter("flowName", flowName)
@@ -387,7 +417,46 @@ public class FlowRunRepository {
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultStream()
                 .findFirst()
+                .map(this::detach)
                 .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
+    }
+
+    /**
+     * Writes a run changed after {@link #requireForUpdate} in one statement ({@link #WRITE}, checked by
+     * {@code @Version}); when its status changed from {@code before}, the same statement moves the flow's counters
+     * ({@link #WRITE_WITH_STATS}).
+     *
+     * @return the run as stored
+     * @throws ConcurrencyConflictException when the run's version moved since it was read (a copy read earlier in
+     *                                      this persistence context); nothing is written
+     */
+    private FlowRun write(FlowRun run, FlowRunStatus before) {
+        boolean moved = run.status() != before;
+        Query write = em.createNativeQuery(moved ? WRITE_WITH_STATS : WRITE, FlowRun.class)
+                .setParameter("id", run.id())
+                .setParameter("version", run.version())
+                .setParameter("status", run.status().name())
+                .setParameter("startedAt", run.startedAt())
+                .setParameter("completedAt", run.completedAt())
+                .setParameter("lastActivityAt", run.lastActivityAt())
+                .setParameter("stepCount", run.stepCount())
+                .setParameter("completedSteps", run.completedSteps())
+                .setParameter("emittedEvents", Json.print(run.emittedEvents()))
+                .setParameter("awaitingSteps", Json.print(run.awaitingSteps()))
+                .setParameter("snapshot", run.snapshot() == null ? null : Json.print(run.snapshot()))
+                .setParameter("resourceId", run.resourceId())
+                .setParameter("metadata", Json.print(run.metadata()))
+                .setParameter("updatedAt", run.updatedAt());
+        if (moved) {
+            FlowRepository.bindRunStats(write, run.flowName(), before, run.status(), null, run.updatedAt());
+        }
+        List<?> written = write.getResultList();
+        if (written.isEmpty()) {
+            throw new ConcurrencyConflictException("FlowRun " + run.flowName() + "/" + run.runId()
+                    + " was modified concurrently: version " + run.version() + " was read earlier in this"
+                    + " persistence context and is stale", null);
+        }
+        return detach((FlowRun) written.get(0));
     }
 
     private FlowRun load(long id, long version) {

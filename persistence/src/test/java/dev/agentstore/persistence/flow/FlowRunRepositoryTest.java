@@ -57,6 +57,11 @@ class FlowRunRepositoryTest {
         return found.orElseThrow().stats();
     }
 
+    private static Flow flow(AgentStore store, String flow) {
+        Optional<Flow> found = store.fromTransaction(uow -> uow.flows().get(flow));
+        return found.orElseThrow();
+    }
+
     private static void register(AgentStore store, String flow) {
         store.inTransaction(uow -> uow.flows().register(flow, flow, 1));
     }
@@ -111,6 +116,44 @@ class FlowRunRepositoryTest {
         assertThat(second.version()).isZero();
         assertThat(stats(store, "start-twice")).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
         assertThat(rows(store, "start-twice")).isEqualTo(1);
+    }
+
+    @Test
+    void startSendsOneStatementThatInsertsTheRunAndCountsIt(AgentStore store, MutableClock clock) {
+        register(store, "start-one");
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            SQLStatementCountValidator.reset();
+
+            FlowRun run = counting.fromTransaction(uow -> uow.flowRuns().start("start-one", "r1", clock.instant(), 4,
+                    null));
+
+            SQLStatementCountValidator.assertTotalCount(1);
+            assertThat(run.version()).isZero();
+            assertThat(run.stepCount()).isEqualTo(4);
+        }
+        assertThat(stats(store, "start-one")).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
+        assertThat(run(store, "start-one", "r1").stepCount()).isEqualTo(4);
+    }
+
+    @Test
+    void startingAnExistingRunReadsItBackAndLeavesTheFlowRowUntouched(AgentStore store, MutableClock clock) {
+        register(store, "start-again");
+        FlowRun first = start(store, "start-again", "r1");
+        long flowVersion = flow(store, "start-again").version();
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            SQLStatementCountValidator.reset();
+
+            FlowRun again = counting.fromTransaction(uow -> uow.flowRuns().start("start-again", "r1",
+                    clock.instant().plusSeconds(5), 7, "other"));
+
+            SQLStatementCountValidator.assertTotalCount(2); // the insert that inserted nothing, then the read
+            assertThat(again.id()).isEqualTo(first.id());
+            assertThat(again.stepCount()).isNull();
+            assertThat(again.resourceId()).isNull();
+        }
+        Flow flow = flow(store, "start-again");
+        assertThat(flow.stats()).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
+        assertThat(flow.version()).isEqualTo(flowVersion);
     }
 
     @Test
@@ -301,6 +344,79 @@ class FlowRunRepositoryTest {
 
         assertThat(stats(store, "outcomes")).isEqualTo(new FlowStats(2, 0, 1, 0, 0, 1));
         assertThat(run(store, "outcomes", "fails").status()).isEqualTo(FlowRunStatus.FAILED);
+    }
+
+    @Test
+    void transitionAndUpdateSendTheLockedReadAndOneWriteThatAlsoMovesTheCounters(AgentStore store) {
+        register(store, "two-statements");
+        start(store, "two-statements", "r1");
+        start(store, "two-statements", "r2");
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            SQLStatementCountValidator.reset();
+            FlowRun awaiting = counting.fromTransaction(uow -> uow.flowRuns().transition("two-statements", "r1",
+                    FlowRunStatus.AWAITING));
+            SQLStatementCountValidator.assertTotalCount(2);
+            SQLStatementCountValidator.assertSelectCount(1);
+
+            SQLStatementCountValidator.reset();
+            FlowRun failed = counting.fromTransaction(uow -> uow.flowRuns().update("two-statements", "r2",
+                    json("{\"status\":\"failed\",\"emittedEvents\":{\"e\":1}}")));
+            SQLStatementCountValidator.assertTotalCount(2);
+            SQLStatementCountValidator.assertSelectCount(1);
+
+            assertThat(awaiting.status()).isEqualTo(FlowRunStatus.AWAITING);
+            assertThat(awaiting.version()).isEqualTo(1);
+            assertThat(failed.status()).isEqualTo(FlowRunStatus.FAILED);
+            assertThat(failed.emittedEvents()).isEqualTo(json("{\"e\":1}"));
+            assertThat(failed.version()).isEqualTo(1);
+        }
+        assertThat(stats(store, "two-statements")).isEqualTo(new FlowStats(2, 0, 1, 0, 1, 0));
+        assertThat(run(store, "two-statements", "r2").emittedEvents()).isEqualTo(json("{\"e\":1}"));
+    }
+
+    @Test
+    void anUpdateThatKeepsTheStatusLeavesTheFlowRowUntouched(AgentStore store) {
+        register(store, "keep-status");
+        start(store, "keep-status", "r1");
+        long flowVersion = flow(store, "keep-status").version();
+
+        FlowRun run = update(store, "keep-status", "r1", "{\"status\":\"running\",\"note\":\"n\"}");
+
+        assertThat(run.version()).isEqualTo(1);
+        assertThat(run.metadata()).isEqualTo(json("{\"note\":\"n\"}"));
+        Flow flow = flow(store, "keep-status");
+        assertThat(flow.version()).isEqualTo(flowVersion);
+        assertThat(flow.stats()).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
+    }
+
+    @Test
+    void aStaleTransitionIsAConflictThatWritesNothingEvenWhenTheCallerCommits(AgentStore store, MutableClock clock) {
+        register(store, "stale-move");
+        start(store, "stale-move", "r1");
+        EntityManager emA = store.entityManagerFactory().createEntityManager();
+        try {
+            emA.getTransaction().begin();
+            // transaction A reads the run (RUNNING, version 0) ...
+            emA.createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'stale-move' AND r.runId = 'r1'",
+                    FlowRun.class).getSingleResult();
+            // ... transaction B moves it to AWAITING and commits ...
+            store.inTransaction(uow -> uow.flowRuns().transition("stale-move", "r1", FlowRunStatus.AWAITING));
+            // ... A's move, based on its stale copy, is rejected, and A commits what it did
+            FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+            assertThatThrownBy(() -> repoA.transition("stale-move", "r1", FlowRunStatus.COMPLETED))
+                    .isInstanceOf(ConcurrencyConflictException.class)
+                    .hasMessageContaining("stale-move/r1");
+            emA.getTransaction().commit();
+        } finally {
+            if (emA.getTransaction().isActive()) {
+                emA.getTransaction().rollback();
+            }
+            emA.close();
+        }
+        FlowRun run = run(store, "stale-move", "r1");
+        assertThat(run.status()).isEqualTo(FlowRunStatus.AWAITING);
+        assertThat(run.version()).isEqualTo(1);
+        assertThat(stats(store, "stale-move")).isEqualTo(new FlowStats(1, 0, 0, 0, 1, 0));
     }
 
     @Test

@@ -20,6 +20,8 @@ import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.Query;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
+import org.hibernate.engine.spi.EntityKey;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -32,16 +34,16 @@ import java.util.function.Supplier;
  * atomic step completion, deep-merge updates checked by {@code @Version}, single-statement snapshot merges, delete.
  *
  * <p><b>Flow stats.</b> Every run lifecycle event moves the counters of the run's flow (when registered) in the same
- * transaction, with one atomic {@code UPDATE flows} after the run's own write: in the same statement for
+ * transaction, with one atomic {@code UPDATE flows} after the run's own write: inside the run's write statement for
  * {@link #start}, {@link #update} and {@link #transition} (a data-modifying {@code WITH} query whose flow update reads
- * the run's written row, so it runs only when a row was written), as a second statement for {@link #mergeSnapshot}
- * and {@link #delete}. A new run adds 1 to {@code total} and {@code running} and moves {@code lastRunAt} forward; a status change subtracts 1 from the old
- * status's gauge and adds 1 to the new status's counter (see {@link dev.agentstore.domain.flow.FlowRunStatus#stat});
- * deleting an active run subtracts 1 from its gauge. A transaction that rolls back (a lost {@code @Version} race, an
- * error) moves nothing. Each call locks the run before its flow's row, so single calls cannot deadlock each other; a
- * unit of work that first writes the flow (for example {@code register}) and then a run can deadlock with a
- * concurrent transition, which PostgreSQL resolves by failing one of them: run such work through
- * {@code fromTransactionWithRetry}.
+ * the rows the run's write returned, so it runs only when a row was written), as a second statement for
+ * {@link #mergeSnapshot} and {@link #delete}. A new run adds 1 to {@code total} and {@code running} and moves
+ * {@code lastRunAt} forward; a status change subtracts 1 from the old status's gauge and adds 1 to the new status's
+ * counter (see {@link dev.agentstore.domain.flow.FlowRunStatus#stat}); deleting an active run subtracts 1 from its
+ * gauge. A transaction that rolls back (a lost {@code @Version} race, an error) moves nothing. Each call locks the
+ * run before its flow's row, so single calls cannot deadlock each other; a unit of work that first writes the flow
+ * (for example {@code register}) and then a run can deadlock with a concurrent transition, which PostgreSQL resolves
+ * by failing one of them: run such work through {@code fromTransactionWithRetry}.
  *
  * <p><b>Concurrency.</b> {@link #update} and {@link #transition} are read-modify-writes: they read the run locking
  * its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and write it with one
@@ -49,8 +51,14 @@ import java.util.function.Supplier;
  * statements, then the commit. The row lock makes concurrent writers of one run queue instead of failing
  * (with optimistic locking alone, 8 writers of one run needed up to 20 attempts for a single update, which exhausts
  * {@code RetryPolicy.DEFAULT}); the {@code @Version} check still rejects a write based on a copy read earlier in the
- * persistence context, with {@link dev.agentstore.domain.ConcurrencyConflictException}. Callers wrap units of work
- * in {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))} (nvent's
+ * persistence context, with {@link dev.agentstore.domain.ConcurrencyConflictException}. The common status move (a
+ * {@link #transition}, or an {@link #update} whose only key is {@code status}, of a run that is
+ * {@link FlowRunStatus#RUNNING}, or {@link FlowRunStatus#AWAITING} when moving to {@link FlowRunStatus#RUNNING}) is
+ * one statement instead: {@code UPDATE ... WHERE status = <that status>}, which locks the row and re-checks the
+ * status on its latest version, moving the counters in the same statement; when it matches no row (another status,
+ * no such run) or a {@code FlowRun} is managed in the persistence context, the read-modify-write follows and reports
+ * what it finds. Callers wrap units of work in
+ * {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))} (nvent's
  * {@code updateWithRetry} without its lost updates), which also retries deadlocks and serialization failures.
  * {@link #start} (a single statement, plus a read when the run already exists), {@link #completeStep} and
  * {@link #mergeSnapshot} never conflict; the last two add 1 to the {@code version} as well.
@@ -111,6 +119,23 @@ public class FlowRunRepository {
 
     /** {@link #WRITE} of a status change, moving the flow's counters in the same statement. */
     private static final String WRITE_WITH_STATS = WITH_STATS.formatted(WRITE, FlowRepository.RUN_STATS);
+
+    /**
+     * A status move in one statement, as {@link FlowRun#moveTo} makes it (status, last activity, completion time
+     * when terminal, {@code updatedAt}, version + 1), of a run in status {@code :before}; no row when the run is
+     * missing or in another status. The {@code UPDATE} locks the row and re-checks {@code :before} on its latest
+     * version, so concurrent writers of the run queue as behind {@code SELECT ... FOR UPDATE}.
+     */
+    private static final String MOVE = """
+            UPDATE flow_runs
+               SET status = :status, last_activity_at = :now, updated_at = :now,
+                   completed_at = coalesce(CAST(:completedAt AS timestamptz), completed_at), version = version + 1
+             WHERE flow_name = :flowName AND run_id = :runId AND status = :before
+            RETURNING *
+            """;
+
+    /** {@link #MOVE} and the flow's counters, in one statement. */
+    private static final String MOVE_WITH_STATS = WITH_STATS.formatted(MOVE, FlowRepository.RUN_STATS);
 
     private static final String COMPLETE_STEP = """
             UPDATE flow_runs
@@ -261,7 +286,9 @@ public class FlowRunRepository {
      * Moves a run to {@code target} through the entity's transition rules ({@link FlowRun#moveTo}: from an active
      * status to any other status; {@link FlowRun#await}, {@link FlowRun#resume}, {@link FlowRun#complete},
      * {@link FlowRun#fail}, {@link FlowRun#cancel}), reading the run with a row lock and checking the write by
-     * {@code @Version}; the write moves the flow's counters in the same statement.
+     * {@code @Version}; the write moves the flow's counters in the same statement. A move from
+     * {@link FlowRunStatus#RUNNING} (or from {@link FlowRunStatus#AWAITING} to {@link FlowRunStatus#RUNNING}) is one
+     * statement (see the class description).
      *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow
@@ -277,11 +304,11 @@ public class FlowRunRepository {
     public FlowRun transition(String flowName, String runId, FlowRunStatus target) {
         checkKey(flowName, runId);
         Check.notNull("target", target);
-        return db("transition FlowRun " + flowName + "/" + runId, () -> {
+        return db("transition FlowRun " + flowName + "/" + runId, () -> move(flowName, runId, target).orElseGet(() -> {
             FlowRun run = requireForUpdate(flowName, runId);
             FlowRunStatus before = run.moveTo(target, clock.instant());
             return write(run, before);
-        });
+        }));
     }
 
     /**
@@ -316,7 +343,9 @@ public class FlowRunRepository {
      * validated before anything is written. A status in the patch is a transition (as {@link #transition}) and
      * moves the flow's counters in the same statement as the run's write. The run's row is locked for the read
      * ({@code SELECT ... FOR UPDATE}) and the write is checked by {@code @Version}; a patch that changes nothing
-     * writes nothing.
+     * writes nothing. A patch whose only key is {@code status} is a {@link #transition} in one statement when the
+     * run is in the status that move most likely starts from (see the class description), with the result the
+     * read-modify-write would have.
      *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow
@@ -333,11 +362,13 @@ public class FlowRunRepository {
     public FlowRun update(String flowName, String runId, JsonNode patch) {
         checkKey(flowName, runId);
         Json.requireObject("patch", patch);
-        return db("update FlowRun " + flowName + "/" + runId, () -> {
+        FlowRunStatus target = statusOnly(patch);
+        return db("update FlowRun " + flowName + "/" + runId, () -> (target == null ? Optional.<FlowRun>empty()
+                : move(flowName, runId, target)).orElseGet(() -> {
             FlowRun run = requireForUpdate(flowName, runId);
             FlowRunStatus before = run.status();
             return run.applyPatch(patch, clock.instant()) ? write(run, before) : run;
-        });
+        }));
     }
 
     /**
@@ -404,6 +435,46 @@ public class FlowRunRepository {
                 .setParameter("runId", runId)
                 .getResultStream()
                 .findFirst();
+    }
+
+    /**
+     * The common status move in one statement ({@link #MOVE_WITH_STATS}): from {@link FlowRunStatus#RUNNING}, or
+     * from {@link FlowRunStatus#AWAITING} for a move to {@link FlowRunStatus#RUNNING}. Empty, having written nothing,
+     * when the run is missing or in another status, or when a {@code FlowRun} is managed in this persistence context
+     * (its {@code @Version} must then be checked): the caller then takes the read-modify-write path, which reports
+     * every error or no-op as before.
+     */
+    private Optional<FlowRun> move(String flowName, String runId, FlowRunStatus target) {
+        FlowRunStatus before = target == FlowRunStatus.RUNNING ? FlowRunStatus.AWAITING : FlowRunStatus.RUNNING;
+        if (!before.canMoveTo(target) || holdsRuns()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        Query move = em.createNativeQuery(MOVE_WITH_STATS, FlowRun.class)
+                .setParameter("runId", runId)
+                .setParameter("before", before.name())
+                .setParameter("status", target.name())
+                .setParameter("now", now)
+                .setParameter("completedAt", target.isTerminal() ? now : null);
+        List<?> moved = FlowRepository.bindRunStats(move, flowName, before, target, null, now).getResultList();
+        return moved.stream().findFirst().map(run -> detach((FlowRun) run));
+    }
+
+    /** @return whether a {@code FlowRun} is managed in this persistence context */
+    private boolean holdsRuns() {
+        return em.unwrap(Session.class).getStatistics().getEntityKeys().stream()
+                .anyMatch(k -> k instanceof EntityKey key && key.getEntityName().equals(FlowRun.class.getName()));
+    }
+
+    /**
+     * @return the status a patch moves to when that is all it does ({@code {"status":"completed"}}), else
+     *         {@code null}
+     * @throws InvalidInputException when that status names no status (as {@link FlowRun#applyPatch} would)
+     */
+    private static FlowRunStatus statusOnly(JsonNode patch) {
+        JsonNode status = patch.get("status");
+        return patch.size() == 1 && status != null && status.isTextual() ? FlowRunStatus.parse(status.textValue())
+                : null;
     }
 
     /**

@@ -224,8 +224,12 @@ class FlowConcurrencyTest {
 
         concurrently(8, writer -> {
             for (int i = 0; i < 50; i++) {
-                var patch = Json.object().put("status", (writer + i) % 2 == 0 ? "awaiting" : "running");
-                patch.putObject("emittedEvents").put("w" + writer + "-" + i, true);
+                // even steps: a status-only patch (one statement, or the read-modify-write when it is no move);
+                // odd steps: a status and a merge (the read-modify-write)
+                var patch = Json.object().put("status", (writer + i / 2) % 2 == 0 ? "awaiting" : "running");
+                if (i % 2 == 1) {
+                    patch.putObject("emittedEvents").put("w" + writer + "-" + i, true);
+                }
                 store.fromTransactionWithRetry(RetryPolicy.DEFAULT,
                         uow -> uow.flowRuns().update("toggle-flow", "r1", patch));
             }
@@ -233,8 +237,7 @@ class FlowConcurrencyTest {
         });
 
         FlowRun run = run(store, "toggle-flow", "r1");
-        assertThat(run.emittedEvents().size()).isEqualTo(400);
-        assertThat(run.version()).isEqualTo(400); // every update added a key, so every one wrote
+        assertThat(run.emittedEvents().size()).isEqualTo(200);
         FlowStats expected = run.status() == FlowRunStatus.RUNNING
                 ? new FlowStats(1, 0, 0, 1, 0, 0) : new FlowStats(1, 0, 0, 0, 1, 0);
         assertThat(stats(store, "toggle-flow")).isEqualTo(expected);

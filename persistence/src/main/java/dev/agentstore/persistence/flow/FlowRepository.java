@@ -13,11 +13,15 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
-import jakarta.persistence.Query;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -72,20 +76,21 @@ public class FlowRepository {
     /**
      * One statement moves every counter of a run lifecycle event; gauges are clamped at 0. Run alone
      * ({@link #runChanged}) and as the {@code stats} query of {@link FlowRunRepository}'s single-statement writes,
-     * which append {@code AND EXISTS (SELECT 1 FROM run)}; parameters are bound by {@link #bindRunStats}.
+     * which append {@code AND EXISTS (SELECT 1 FROM run)}; its nine JDBC parameters are bound by
+     * {@link #bindRunStats}.
      */
     static final String RUN_STATS = """
             UPDATE flows
-               SET stats_total     = stats_total + :statsTotal,
-                   stats_success   = stats_success + :statsSuccess,
-                   stats_failure   = stats_failure + :statsFailure,
-                   stats_running   = greatest(stats_running + :statsRunning, 0),
-                   stats_awaiting  = greatest(stats_awaiting + :statsAwaiting, 0),
-                   stats_cancelled = stats_cancelled + :statsCancelled,
-                   last_run_at     = greatest(last_run_at, CAST(:statsLastRunAt AS timestamptz)),
+               SET stats_total     = stats_total + ?,
+                   stats_success   = stats_success + ?,
+                   stats_failure   = stats_failure + ?,
+                   stats_running   = greatest(stats_running + ?, 0),
+                   stats_awaiting  = greatest(stats_awaiting + ?, 0),
+                   stats_cancelled = stats_cancelled + ?,
+                   last_run_at     = greatest(last_run_at, CAST(? AS timestamptz)),
                    version         = version + 1,
-                   updated_at      = :statsUpdatedAt
-             WHERE name = :flowName
+                   updated_at      = ?
+             WHERE name = ?
             """;
 
     private static final String DELETE = "DELETE FROM flows WHERE name = ?1";
@@ -246,8 +251,13 @@ public class FlowRepository {
      */
     void runChanged(String flowName, FlowRunStatus from, FlowRunStatus to, Instant startedAt) {
         if (movesStats(from, to, startedAt)) {
-            bindRunStats(em.createNativeQuery(RUN_STATS), flowName, from, to, startedAt, clock.instant())
-                    .executeUpdate();
+            Instant now = clock.instant();
+            em.unwrap(Session.class).doWork(connection -> {
+                try (PreparedStatement ps = connection.prepareStatement(RUN_STATS)) {
+                    bindRunStats(ps, 1, flowName, from, to, startedAt, now);
+                    ps.executeUpdate();
+                }
+            });
         }
     }
 
@@ -263,29 +273,34 @@ public class FlowRepository {
     }
 
     /**
-     * Binds the parameters of {@link #RUN_STATS} for one run lifecycle event: the status left loses 1 from its gauge
-     * (a terminal status keeps its history counter), the status entered gains 1, a new run counts in {@code total}.
+     * Binds the nine parameters of {@link #RUN_STATS} for one run lifecycle event: the status left loses 1 from its
+     * gauge (a terminal status keeps its history counter), the status entered gains 1, a new run counts in
+     * {@code total}.
      *
-     * @param query     a native query whose SQL contains {@link #RUN_STATS}
-     * @param flowName  the run's flow ({@code :flowName}, which the rest of the SQL may share)
+     * @param ps        a statement whose SQL contains {@link #RUN_STATS}
+     * @param first     the index of {@link #RUN_STATS}'s first parameter in that SQL
+     * @param flowName  the run's flow
      * @param from      the run's status before, or {@code null} for a new run
      * @param to        the run's status after, or {@code null} for a deleted run
      * @param startedAt the new run's start time, moving {@code lastRunAt} forward, or {@code null}
      * @param now       the flow's {@code updatedAt}
-     * @return {@code query}
+     * @throws SQLException when the driver refuses a value
      */
-    static Query bindRunStats(Query query, String flowName, FlowRunStatus from, FlowRunStatus to, Instant startedAt,
-                              Instant now) {
+    static void bindRunStats(PreparedStatement ps, int first, String flowName, FlowRunStatus from, FlowRunStatus to,
+                             Instant startedAt, Instant now) throws SQLException {
         Map<FlowStat, Long> delta = deltas(from, to);
-        return query.setParameter("flowName", flowName)
-                .setParameter("statsTotal", delta.get(FlowStat.TOTAL))
-                .setParameter("statsSuccess", delta.get(FlowStat.SUCCESS))
-                .setParameter("statsFailure", delta.get(FlowStat.FAILURE))
-                .setParameter("statsRunning", delta.get(FlowStat.RUNNING))
-                .setParameter("statsAwaiting", delta.get(FlowStat.AWAITING))
-                .setParameter("statsCancelled", delta.get(FlowStat.CANCELLED))
-                .setParameter("statsLastRunAt", startedAt)
-                .setParameter("statsUpdatedAt", now);
+        int i = first;
+        for (FlowStat stat : List.of(FlowStat.TOTAL, FlowStat.SUCCESS, FlowStat.FAILURE, FlowStat.RUNNING,
+                FlowStat.AWAITING, FlowStat.CANCELLED)) {
+            ps.setLong(i++, delta.get(stat));
+        }
+        if (startedAt == null) {
+            ps.setNull(i++, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setObject(i++, startedAt.atOffset(ZoneOffset.UTC));
+        }
+        ps.setObject(i++, now.atOffset(ZoneOffset.UTC));
+        ps.setString(i, flowName);
     }
 
     private static Map<FlowStat, Long> deltas(FlowRunStatus from, FlowRunStatus to) {

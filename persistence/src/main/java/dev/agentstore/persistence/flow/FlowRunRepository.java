@@ -17,14 +17,19 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
-import jakarta.persistence.Query;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
 import org.hibernate.Session;
 import org.hibernate.engine.spi.EntityKey;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -77,8 +82,9 @@ public class FlowRunRepository {
 
     /**
      * A run's write and, only when it wrote a row, the counters of its flow ({@link FlowRepository#RUN_STATS}), in
-     * one statement: {@code %s} is the write, an {@code INSERT} or {@code UPDATE ... RETURNING *}. The stats query
-     * reads the write's rows, so the run's row is written (and locked) before its flow's.
+     * one statement: {@code %s} is the write, an {@code INSERT} or {@code UPDATE ... RETURNING *}, whose JDBC
+     * parameters come first. The stats query reads the write's rows, so the run's row is written (and locked) before
+     * its flow's.
      */
     private static final String WITH_STATS = """
             WITH run AS (
@@ -88,12 +94,14 @@ public class FlowRunRepository {
             SELECT * FROM run
             """;
 
-    /** Idempotent start: a second start of the same run inserts nothing and returns no row. */
+    /**
+     * Idempotent start: a second start of the same run inserts nothing and returns no row. Parameters: flow name,
+     * run id, started at (twice), step count, resource id, now.
+     */
     private static final String INSERT = """
             INSERT INTO flow_runs (flow_name, run_id, status, started_at, last_activity_at, step_count, resource_id,
                                    updated_at)
-            VALUES (:flowName, :runId, 'RUNNING', :startedAt, :startedAt, CAST(:stepCount AS integer),
-                    CAST(:resourceId AS varchar), :now)
+            VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, ?)
             ON CONFLICT (flow_name, run_id) DO NOTHING
             RETURNING *
             """;
@@ -103,17 +111,16 @@ public class FlowRunRepository {
 
     /**
      * Writes every mutable column of a run read (and locked) earlier in this transaction, checked by its
-     * {@code @Version}: no row when the version moved since the read.
+     * {@code @Version}: no row when the version moved since the read. Parameters: the 12 columns in order, id,
+     * version.
      */
     private static final String WRITE = """
             UPDATE flow_runs
-               SET status = :status, started_at = :startedAt, completed_at = CAST(:completedAt AS timestamptz),
-                   last_activity_at = CAST(:lastActivityAt AS timestamptz), step_count = CAST(:stepCount AS integer),
-                   completed_steps = :completedSteps, emitted_events = CAST(:emittedEvents AS jsonb),
-                   awaiting_steps = CAST(:awaitingSteps AS jsonb), snapshot = CAST(:snapshot AS jsonb),
-                   resource_id = CAST(:resourceId AS varchar), metadata = CAST(:metadata AS jsonb),
-                   updated_at = :updatedAt, version = version + 1
-             WHERE id = :id AND version = :version
+               SET status = ?, started_at = ?, completed_at = ?, last_activity_at = ?, step_count = ?,
+                   completed_steps = ?, emitted_events = CAST(? AS jsonb), awaiting_steps = CAST(? AS jsonb),
+                   snapshot = CAST(? AS jsonb), resource_id = ?, metadata = CAST(? AS jsonb), updated_at = ?,
+                   version = version + 1
+             WHERE id = ? AND version = ?
             RETURNING *
             """;
 
@@ -122,15 +129,16 @@ public class FlowRunRepository {
 
     /**
      * A status move in one statement, as {@link FlowRun#moveTo} makes it (status, last activity, completion time
-     * when terminal, {@code updatedAt}, version + 1), of a run in status {@code :before}; no row when the run is
-     * missing or in another status. The {@code UPDATE} locks the row and re-checks {@code :before} on its latest
-     * version, so concurrent writers of the run queue as behind {@code SELECT ... FOR UPDATE}.
+     * when terminal, {@code updatedAt}, version + 1), of a run in an expected status; no row when the run is missing
+     * or in another status. The {@code UPDATE} locks the row and re-checks the status on its latest version, so
+     * concurrent writers of the run queue as behind {@code SELECT ... FOR UPDATE}. Parameters: the new status, now
+     * (twice), the completion time or {@code null} to keep it, flow name, run id, the expected status.
      */
     private static final String MOVE = """
             UPDATE flow_runs
-               SET status = :status, last_activity_at = :now, updated_at = :now,
-                   completed_at = coalesce(CAST(:completedAt AS timestamptz), completed_at), version = version + 1
-             WHERE flow_name = :flowName AND run_id = :runId AND status = :before
+               SET status = ?, last_activity_at = ?, updated_at = ?,
+                   completed_at = coalesce(CAST(? AS timestamptz), completed_at), version = version + 1
+             WHERE flow_name = ? AND run_id = ? AND status = ?
             RETURNING *
             """;
 
@@ -203,19 +211,18 @@ public class FlowRunRepository {
         FlowRun valid = FlowRun.start(flowName, runId, startedAt, stepCount, resourceId);
         return db("start FlowRun " + flowName + "/" + runId, () -> {
             Instant now = clock.instant();
-            Query insert = em.createNativeQuery(START, FlowRun.class)
-                    .setParameter("runId", valid.runId())
-                    .setParameter("startedAt", valid.startedAt())
-                    .setParameter("stepCount", valid.stepCount())
-                    .setParameter("resourceId", valid.resourceId())
-                    .setParameter("now", now);
-            List<?> inserted = FlowRepository.bindRunStats(insert, valid.flowName(), null, FlowRunStatus.RUNNING,
-                    valid.startedAt(), now).getResultList();
-            if (inserted.isEmpty()) {
-                return find(flowName, runId).map(this::detach).orElseThrow(() -> new NotFoundException("FlowRun",
-                        key(flowName, runId) + " (deleted while starting)"));
-            }
-            return detach((FlowRun) inserted.get(0));
+            return returningRun(START, ps -> {
+                ps.setString(1, valid.flowName());
+                ps.setString(2, valid.runId());
+                setInstant(ps, 3, valid.startedAt());
+                setInstant(ps, 4, valid.startedAt());
+                setInteger(ps, 5, valid.stepCount());
+                ps.setString(6, valid.resourceId());
+                setInstant(ps, 7, now);
+                FlowRepository.bindRunStats(ps, 8, valid.flowName(), null, FlowRunStatus.RUNNING, valid.startedAt(),
+                        now);
+            }).orElseGet(() -> find(flowName, runId).map(this::detach).orElseThrow(() -> new NotFoundException(
+                    "FlowRun", key(flowName, runId) + " (deleted while starting)")));
         });
     }
 
@@ -450,14 +457,16 @@ public class FlowRunRepository {
             return Optional.empty();
         }
         Instant now = clock.instant();
-        Query move = em.createNativeQuery(MOVE_WITH_STATS, FlowRun.class)
-                .setParameter("runId", runId)
-                .setParameter("before", before.name())
-                .setParameter("status", target.name())
-                .setParameter("now", now)
-                .setParameter("completedAt", target.isTerminal() ? now : null);
-        List<?> moved = FlowRepository.bindRunStats(move, flowName, before, target, null, now).getResultList();
-        return moved.stream().findFirst().map(run -> detach((FlowRun) run));
+        return returningRun(MOVE_WITH_STATS, ps -> {
+            ps.setString(1, target.name());
+            setInstant(ps, 2, now);
+            setInstant(ps, 3, now);
+            setInstant(ps, 4, target.isTerminal() ? now : null);
+            ps.setString(5, flowName);
+            ps.setString(6, runId);
+            ps.setString(7, before.name());
+            FlowRepository.bindRunStats(ps, 8, flowName, before, target, null, now);
+        });
     }
 
     /** @return whether a {@code FlowRun} is managed in this persistence context */
@@ -503,31 +512,87 @@ public class FlowRunRepository {
      */
     private FlowRun write(FlowRun run, FlowRunStatus before) {
         boolean moved = run.status() != before;
-        Query write = em.createNativeQuery(moved ? WRITE_WITH_STATS : WRITE, FlowRun.class)
-                .setParameter("id", run.id())
-                .setParameter("version", run.version())
-                .setParameter("status", run.status().name())
-                .setParameter("startedAt", run.startedAt())
-                .setParameter("completedAt", run.completedAt())
-                .setParameter("lastActivityAt", run.lastActivityAt())
-                .setParameter("stepCount", run.stepCount())
-                .setParameter("completedSteps", run.completedSteps())
-                .setParameter("emittedEvents", Json.print(run.emittedEvents()))
-                .setParameter("awaitingSteps", Json.print(run.awaitingSteps()))
-                .setParameter("snapshot", run.snapshot() == null ? null : Json.print(run.snapshot()))
-                .setParameter("resourceId", run.resourceId())
-                .setParameter("metadata", Json.print(run.metadata()))
-                .setParameter("updatedAt", run.updatedAt());
-        if (moved) {
-            FlowRepository.bindRunStats(write, run.flowName(), before, run.status(), null, run.updatedAt());
+        return returningRun(moved ? WRITE_WITH_STATS : WRITE, ps -> {
+            ps.setString(1, run.status().name());
+            setInstant(ps, 2, run.startedAt());
+            setInstant(ps, 3, run.completedAt());
+            setInstant(ps, 4, run.lastActivityAt());
+            setInteger(ps, 5, run.stepCount());
+            ps.setInt(6, run.completedSteps());
+            ps.setString(7, Json.print(run.emittedEvents()));
+            ps.setString(8, Json.print(run.awaitingSteps()));
+            ps.setString(9, run.snapshot() == null ? null : Json.print(run.snapshot()));
+            ps.setString(10, run.resourceId());
+            ps.setString(11, Json.print(run.metadata()));
+            setInstant(ps, 12, run.updatedAt());
+            ps.setLong(13, run.id());
+            ps.setLong(14, run.version());
+            if (moved) {
+                FlowRepository.bindRunStats(ps, 15, run.flowName(), before, run.status(), null, run.updatedAt());
+            }
+        }).orElseThrow(() -> new ConcurrencyConflictException("FlowRun " + run.flowName() + "/" + run.runId()
+                + " was modified concurrently: version " + run.version() + " was read earlier in this persistence"
+                + " context and is stale", null));
+    }
+
+    /**
+     * Runs a statement that returns at most one {@code flow_runs} row ({@code RETURNING *}) over the transaction's
+     * JDBC connection, after flushing the persistence context (as a native query would): the row is read here
+     * ({@link FlowRun#restore}) rather than through Hibernate's native-query entity mapping, which costs more CPU
+     * than the statement's round trip.
+     *
+     * @return the run as stored, detached; empty when the statement returned no row
+     */
+    private Optional<FlowRun> returningRun(String sql, Binder binder) {
+        em.flush();
+        return em.unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                binder.bind(ps);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(run(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Sets the parameters of a statement. */
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private static FlowRun run(ResultSet rs) throws SQLException {
+        return FlowRun.restore(rs.getLong("id"), rs.getString("flow_name"), rs.getString("run_id"),
+                FlowRunStatus.valueOf(rs.getString("status")), instant(rs, "started_at"), instant(rs, "completed_at"),
+                instant(rs, "last_activity_at"), rs.getObject("step_count", Integer.class), rs.getInt("completed_steps"),
+                json(rs, "emitted_events"), json(rs, "awaiting_steps"), json(rs, "snapshot"),
+                rs.getString("resource_id"), json(rs, "metadata"), rs.getLong("version"), instant(rs, "updated_at"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    private static JsonNode json(ResultSet rs, String column) throws SQLException {
+        String text = rs.getString(column);
+        return text == null ? null : Json.parse(column, text);
+    }
+
+    private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setObject(index, value.atOffset(ZoneOffset.UTC));
         }
-        List<?> written = write.getResultList();
-        if (written.isEmpty()) {
-            throw new ConcurrencyConflictException("FlowRun " + run.flowName() + "/" + run.runId()
-                    + " was modified concurrently: version " + run.version() + " was read earlier in this"
-                    + " persistence context and is stale", null);
+    }
+
+    private static void setInteger(PreparedStatement ps, int index, Integer value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.INTEGER);
+        } else {
+            ps.setInt(index, value);
         }
-        return detach((FlowRun) written.get(0));
     }
 
     private FlowRun load(long id, long version) {

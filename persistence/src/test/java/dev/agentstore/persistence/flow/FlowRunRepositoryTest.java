@@ -404,7 +404,8 @@ class FlowRunRepositoryTest {
                 String runId = "r" + n++;
                 store.inTransaction(uow -> uow.flowRuns().start("moves", runId, clock.instant(), 3, "res"));
                 store.inTransaction(uow -> uow.flowRuns().update("moves", runId,
-                        json("{\"emittedEvents\":{\"e\":1},\"note\":\"n\",\"completedSteps\":2}")));
+                        json("{\"emittedEvents\":{\"e\":1,\"score\":0.1,\"big\":12345678901234567890},"
+                                + "\"snapshot\":{\"s\":[1,\"x\",null]},\"note\":\"n\",\"completedSteps\":2}")));
                 if (from == FlowRunStatus.AWAITING) {
                     store.inTransaction(uow -> uow.flowRuns().transition("moves", runId, FlowRunStatus.AWAITING));
                 }
@@ -419,6 +420,7 @@ class FlowRunRepositoryTest {
                 String pair = from + " -> " + to;
                 assertThat(moved).as(pair).usingRecursiveComparison().ignoringFields("version").isEqualTo(expected);
                 assertThat(moved.version()).as(pair).isEqualTo(expected.version() + 1);
+                // the row the statement returned reads as Hibernate reads it (decimals, big numbers, nulls)
                 assertThat(run(store, "moves", runId)).as(pair).usingRecursiveComparison().isEqualTo(moved);
             }
         }

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -134,6 +135,52 @@ public class FlowRun {
         run.awaitingSteps = Json.object();
         run.metadata = Json.object();
         run.updatedAt = startedAt;
+        return run;
+    }
+
+    /**
+     * A run as read from the database (no validation beyond non-null checks), for repositories that read the row of
+     * a single-statement write ({@code INSERT/UPDATE ... RETURNING}) themselves. The JSON values are kept, not copied.
+     *
+     * @param id             the surrogate id
+     * @param flowName       the flow's name
+     * @param runId          the run's id within the flow
+     * @param status         the status
+     * @param startedAt      when it started
+     * @param completedAt    when it reached a terminal status, or {@code null}
+     * @param lastActivityAt its last activity, or {@code null}
+     * @param stepCount      how many steps it has, or {@code null}
+     * @param completedSteps how many steps completed
+     * @param emittedEvents  the emitted events, a JSON object
+     * @param awaitingSteps  the awaiting steps, a JSON object
+     * @param snapshot       the workflow snapshot, or {@code null}
+     * @param resourceId     the resource it belongs to, or {@code null}
+     * @param metadata       the keys of updates that map to no column, a JSON object
+     * @param version        the optimistic-lock version
+     * @param updatedAt      when the row was last written
+     * @return the run, detached
+     */
+    public static FlowRun restore(long id, String flowName, String runId, FlowRunStatus status, Instant startedAt,
+                                  Instant completedAt, Instant lastActivityAt, Integer stepCount, int completedSteps,
+                                  JsonNode emittedEvents, JsonNode awaitingSteps, JsonNode snapshot,
+                                  String resourceId, JsonNode metadata, long version, Instant updatedAt) {
+        FlowRun run = new FlowRun();
+        run.id = id;
+        run.flowName = Objects.requireNonNull(flowName, "flowName");
+        run.runId = Objects.requireNonNull(runId, "runId");
+        run.status = Objects.requireNonNull(status, "status");
+        run.startedAt = Objects.requireNonNull(startedAt, "startedAt");
+        run.completedAt = completedAt;
+        run.lastActivityAt = lastActivityAt;
+        run.stepCount = stepCount;
+        run.completedSteps = completedSteps;
+        run.emittedEvents = Objects.requireNonNull(emittedEvents, "emittedEvents");
+        run.awaitingSteps = Objects.requireNonNull(awaitingSteps, "awaitingSteps");
+        run.snapshot = snapshot;
+        run.resourceId = resourceId;
+        run.metadata = Objects.requireNonNull(metadata, "metadata");
+        run.version = version;
+        run.updatedAt = Objects.requireNonNull(updatedAt, "updatedAt");
         return run;
     }
 

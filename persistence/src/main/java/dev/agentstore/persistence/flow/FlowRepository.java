@@ -15,9 +15,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +34,8 @@ import java.util.function.Supplier;
  *
  * <p>Counters change only by single-statement SQL increments ({@code stats_x = stats_x + ?}), never by
  * read-modify-write, so concurrent increments are never lost. The run lifecycle keeps them consistent:
- * {@link FlowRunRepository} moves them in the caller's transaction when a run of a registered flow starts
+ * {@link FlowRunRepository} moves them in the caller's transaction (one {@code UPDATE flows}, alone or inside the
+ * run's own write statement) when a run of a registered flow starts
  * ({@code total + 1}, {@code running + 1}, {@code lastRunAt} moves forward), changes status (the old status's gauge
  * − 1, the new status's counter + 1: {@code running}/{@code awaiting}, {@code success}, {@code failure},
  * {@code cancelled}) or is deleted while active (its gauge − 1). Runs of a flow not registered at that moment are not
@@ -68,19 +74,24 @@ public class FlowRepository {
             RETURNING %1$s
             """;
 
-    /** One statement moves every counter of a run lifecycle event; gauges are clamped at 0. */
-    private static final String RUN_STATS = """
+    /**
+     * One statement moves every counter of a run lifecycle event; gauges are clamped at 0. Run alone
+     * ({@link #runChanged}) and as the {@code stats} query of {@link FlowRunRepository}'s single-statement writes,
+     * which append {@code AND EXISTS (SELECT 1 FROM run)}; its nine JDBC parameters are bound by
+     * {@link #bindRunStats}.
+     */
+    static final String RUN_STATS = """
             UPDATE flows
-               SET stats_total     = stats_total + ?2,
-                   stats_success   = stats_success + ?3,
-                   stats_failure   = stats_failure + ?4,
-                   stats_running   = greatest(stats_running + ?5, 0),
-                   stats_awaiting  = greatest(stats_awaiting + ?6, 0),
-                   stats_cancelled = stats_cancelled + ?7,
-                   last_run_at     = greatest(last_run_at, CAST(?8 AS timestamptz)),
+               SET stats_total     = stats_total + ?,
+                   stats_success   = stats_success + ?,
+                   stats_failure   = stats_failure + ?,
+                   stats_running   = greatest(stats_running + ?, 0),
+                   stats_awaiting  = greatest(stats_awaiting + ?, 0),
+                   stats_cancelled = stats_cancelled + ?,
+                   last_run_at     = greatest(last_run_at, CAST(? AS timestamptz)),
                    version         = version + 1,
-                   updated_at      = ?9
-             WHERE name = ?1
+                   updated_at      = ?
+             WHERE name = ?
             """;
 
     private static final String DELETE = "DELETE FROM flows WHERE name = ?1";
@@ -242,6 +253,60 @@ public class FlowRepository {
      * @param startedAt the new run's start time, moving {@code lastRunAt} forward, or {@code null}
      */
     void runChanged(String flowName, FlowRunStatus from, FlowRunStatus to, Instant startedAt) {
+        if (movesStats(from, to, startedAt)) {
+            Instant now = clock.instant();
+            em.unwrap(Session.class).doWork(connection -> {
+                try (PreparedStatement ps = connection.prepareStatement(RUN_STATS)) {
+                    bindRunStats(ps, 1, flowName, from, to, startedAt, now);
+                    ps.executeUpdate();
+                }
+            });
+        }
+    }
+
+    /**
+     * @param from      the run's status before, or {@code null} for a new run
+     * @param to        the run's status after, or {@code null} for a deleted run
+     * @param startedAt the new run's start time, or {@code null}
+     * @return whether the event moves any counter or {@code lastRunAt} (a move between two terminal statuses, or a
+     *         deleted terminal run, moves nothing)
+     */
+    static boolean movesStats(FlowRunStatus from, FlowRunStatus to, Instant startedAt) {
+        return startedAt != null || deltas(from, to).values().stream().anyMatch(d -> d != 0);
+    }
+
+    /**
+     * Binds the nine parameters of {@link #RUN_STATS} for one run lifecycle event: the status left loses 1 from its
+     * gauge (a terminal status keeps its history counter), the status entered gains 1, a new run counts in
+     * {@code total}.
+     *
+     * @param ps        a statement whose SQL contains {@link #RUN_STATS}
+     * @param first     the index of {@link #RUN_STATS}'s first parameter in that SQL
+     * @param flowName  the run's flow
+     * @param from      the run's status before, or {@code null} for a new run
+     * @param to        the run's status after, or {@code null} for a deleted run
+     * @param startedAt the new run's start time, moving {@code lastRunAt} forward, or {@code null}
+     * @param now       the flow's {@code updatedAt}
+     * @throws SQLException when the driver refuses a value
+     */
+    static void bindRunStats(PreparedStatement ps, int first, String flowName, FlowRunStatus from, FlowRunStatus to,
+                             Instant startedAt, Instant now) throws SQLException {
+        Map<FlowStat, Long> delta = deltas(from, to);
+        int i = first;
+        for (FlowStat stat : List.of(FlowStat.TOTAL, FlowStat.SUCCESS, FlowStat.FAILURE, FlowStat.RUNNING,
+                FlowStat.AWAITING, FlowStat.CANCELLED)) {
+            ps.setLong(i++, delta.get(stat));
+        }
+        if (startedAt == null) {
+            ps.setNull(i++, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setObject(i++, startedAt.atOffset(ZoneOffset.UTC));
+        }
+        ps.setObject(i++, now.atOffset(ZoneOffset.UTC));
+        ps.setString(i, flowName);
+    }
+
+    private static Map<FlowStat, Long> deltas(FlowRunStatus from, FlowRunStatus to) {
         Map<FlowStat, Long> delta = new EnumMap<>(FlowStat.class);
         for (FlowStat s : FlowStat.values()) {
             delta.put(s, 0L);
@@ -254,20 +319,7 @@ public class FlowRepository {
         if (to != null) {
             delta.merge(to.stat(), 1L, Long::sum);
         }
-        if (startedAt == null && delta.values().stream().allMatch(d -> d == 0)) {
-            return;
-        }
-        em.createNativeQuery(RUN_STATS)
-                .setParameter(1, flowName)
-                .setParameter(2, delta.get(FlowStat.TOTAL))
-                .setParameter(3, delta.get(FlowStat.SUCCESS))
-                .setParameter(4, delta.get(FlowStat.FAILURE))
-                .setParameter(5, delta.get(FlowStat.RUNNING))
-                .setParameter(6, delta.get(FlowStat.AWAITING))
-                .setParameter(7, delta.get(FlowStat.CANCELLED))
-                .setParameter(8, startedAt)
-                .setParameter(9, clock.instant())
-                .executeUpdate();
+        return delta;
     }
 
     private Flow load(String name, long version) {

@@ -3,6 +3,7 @@ package dev.agentstore.persistence.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.FlowRun;
@@ -18,9 +19,17 @@ import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
+import org.hibernate.engine.spi.EntityKey;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -30,25 +39,34 @@ import java.util.function.Supplier;
  * atomic step completion, deep-merge updates checked by {@code @Version}, single-statement snapshot merges, delete.
  *
  * <p><b>Flow stats.</b> Every run lifecycle event moves the counters of the run's flow (when registered) in the same
- * transaction, with one atomic {@code UPDATE flows} after the run's own write: a new run adds 1 to
- * {@code total} and {@code running} and moves {@code lastRunAt} forward; a status change subtracts 1 from the old
- * status's gauge and adds 1 to the new status's counter (see {@link dev.agentstore.domain.flow.FlowRunStatus#stat});
- * deleting an active run subtracts 1 from its gauge. A transaction that rolls back (a lost {@code @Version} race, an
- * error) moves nothing. Each call locks the run before its flow's row, so single calls cannot deadlock each other; a
- * unit of work that first writes the flow (for example {@code register}) and then a run can deadlock with a
- * concurrent transition, which PostgreSQL resolves by failing one of them: run such work through
- * {@code fromTransactionWithRetry}.
+ * transaction, with one atomic {@code UPDATE flows} after the run's own write: inside the run's write statement for
+ * {@link #start}, {@link #update} and {@link #transition} (a data-modifying {@code WITH} query whose flow update reads
+ * the rows the run's write returned, so it runs only when a row was written), as a second statement for
+ * {@link #mergeSnapshot} and {@link #delete}. A new run adds 1 to {@code total} and {@code running} and moves
+ * {@code lastRunAt} forward; a status change subtracts 1 from the old status's gauge and adds 1 to the new status's
+ * counter (see {@link dev.agentstore.domain.flow.FlowRunStatus#stat}); deleting an active run subtracts 1 from its
+ * gauge. A transaction that rolls back (a lost {@code @Version} race, an error) moves nothing. Each call locks the
+ * run before its flow's row, so single calls cannot deadlock each other; a unit of work that first writes the flow
+ * (for example {@code register}) and then a run can deadlock with a concurrent transition, which PostgreSQL resolves
+ * by failing one of them: run such work through {@code fromTransactionWithRetry}.
  *
  * <p><b>Concurrency.</b> {@link #update} and {@link #transition} are read-modify-writes: they read the run locking
- * its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and flush an
- * {@code UPDATE ... WHERE version = ?}. The row lock makes concurrent writers of one run queue instead of failing
+ * its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and write it with one
+ * {@code UPDATE ... WHERE id = ? AND version = ?} that also moves the flow's counters when the status changed: two
+ * statements, then the commit. The row lock makes concurrent writers of one run queue instead of failing
  * (with optimistic locking alone, 8 writers of one run needed up to 20 attempts for a single update, which exhausts
  * {@code RetryPolicy.DEFAULT}); the {@code @Version} check still rejects a write based on a copy read earlier in the
- * persistence context, with {@link dev.agentstore.domain.ConcurrencyConflictException}. Callers wrap units of work
- * in {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))} (nvent's
+ * persistence context, with {@link dev.agentstore.domain.ConcurrencyConflictException}. The common status move (a
+ * {@link #transition}, or an {@link #update} whose only key is {@code status}, of a run that is
+ * {@link FlowRunStatus#RUNNING}, or {@link FlowRunStatus#AWAITING} when moving to {@link FlowRunStatus#RUNNING}) is
+ * one statement instead: {@code UPDATE ... WHERE status = <that status>}, which locks the row and re-checks the
+ * status on its latest version, moving the counters in the same statement; when it matches no row (another status,
+ * no such run) or a {@code FlowRun} is managed in the persistence context, the read-modify-write follows and reports
+ * what it finds. Callers wrap units of work in
+ * {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))} (nvent's
  * {@code updateWithRetry} without its lost updates), which also retries deadlocks and serialization failures.
- * {@link #start}, {@link #completeStep} and {@link #mergeSnapshot} are single statements that never conflict; they
- * add 1 to the {@code version} as well.
+ * {@link #start} (a single statement, plus a read when the run already exists), {@link #completeStep} and
+ * {@link #mergeSnapshot} never conflict; the last two add 1 to the {@code version} as well.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Runs handed out are detached snapshots.
  *
@@ -62,14 +80,70 @@ import java.util.function.Supplier;
 @Transactional(dontRollbackOn = AgentStoreException.class)
 public class FlowRunRepository {
 
-    /** Idempotent start: a second start of the same run inserts nothing and returns no row. */
-    private static final String START = """
+    /**
+     * A run's write and, only when it wrote a row, the counters of its flow ({@link FlowRepository#RUN_STATS}), in
+     * one statement: {@code %s} is the write, an {@code INSERT} or {@code UPDATE ... RETURNING *}, whose JDBC
+     * parameters come first. The stats query reads the write's rows, so the run's row is written (and locked) before
+     * its flow's.
+     */
+    private static final String WITH_STATS = """
+            WITH run AS (
+            %s),
+            stats AS (
+            %s   AND EXISTS (SELECT 1 FROM run))
+            SELECT * FROM run
+            """;
+
+    /**
+     * Idempotent start: a second start of the same run inserts nothing and returns no row. Parameters: flow name,
+     * run id, started at (twice), step count, resource id, now.
+     */
+    private static final String INSERT = """
             INSERT INTO flow_runs (flow_name, run_id, status, started_at, last_activity_at, step_count, resource_id,
                                    updated_at)
-            VALUES (?1, ?2, 'RUNNING', ?3, ?3, CAST(?4 AS integer), CAST(?5 AS varchar), ?6)
+            VALUES (?, ?, 'RUNNING', ?, ?, ?, ?, ?)
             ON CONFLICT (flow_name, run_id) DO NOTHING
-            RETURNING id
+            RETURNING *
             """;
+
+    /** Inserts the run and counts it in its flow's stats when it was new; returns the new row, or none. */
+    private static final String START = WITH_STATS.formatted(INSERT, FlowRepository.RUN_STATS);
+
+    /**
+     * Writes every mutable column of a run read (and locked) earlier in this transaction, checked by its
+     * {@code @Version}: no row when the version moved since the read. Parameters: the 12 columns in order, id,
+     * version.
+     */
+    private static final String WRITE = """
+            UPDATE flow_runs
+               SET status = ?, started_at = ?, completed_at = ?, last_activity_at = ?, step_count = ?,
+                   completed_steps = ?, emitted_events = CAST(? AS jsonb), awaiting_steps = CAST(? AS jsonb),
+                   snapshot = CAST(? AS jsonb), resource_id = ?, metadata = CAST(? AS jsonb), updated_at = ?,
+                   version = version + 1
+             WHERE id = ? AND version = ?
+            RETURNING *
+            """;
+
+    /** {@link #WRITE} of a status change, moving the flow's counters in the same statement. */
+    private static final String WRITE_WITH_STATS = WITH_STATS.formatted(WRITE, FlowRepository.RUN_STATS);
+
+    /**
+     * A status move in one statement, as {@link FlowRun#moveTo} makes it (status, last activity, completion time
+     * when terminal, {@code updatedAt}, version + 1), of a run in an expected status; no row when the run is missing
+     * or in another status. The {@code UPDATE} locks the row and re-checks the status on its latest version, so
+     * concurrent writers of the run queue as behind {@code SELECT ... FOR UPDATE}. Parameters: the new status, now
+     * (twice), the completion time or {@code null} to keep it, flow name, run id, the expected status.
+     */
+    private static final String MOVE = """
+            UPDATE flow_runs
+               SET status = ?, last_activity_at = ?, updated_at = ?,
+                   completed_at = coalesce(CAST(? AS timestamptz), completed_at), version = version + 1
+             WHERE flow_name = ? AND run_id = ? AND status = ?
+            RETURNING *
+            """;
+
+    /** {@link #MOVE} and the flow's counters, in one statement. */
+    private static final String MOVE_WITH_STATS = WITH_STATS.formatted(MOVE, FlowRepository.RUN_STATS);
 
     private static final String COMPLETE_STEP = """
             UPDATE flow_runs
@@ -121,8 +195,9 @@ public class FlowRunRepository {
 
     /**
      * Starts a run in status {@link FlowRunStatus#RUNNING}, idempotently ({@code INSERT ... ON CONFLICT DO NOTHING}):
-     * when the run exists it is returned unchanged. A newly inserted run of a registered flow adds 1 to the flow's
-     * {@code total} and {@code running} and moves its {@code lastRunAt} forward, in the same transaction.
+     * when the run exists it is returned unchanged (read by a second query). A newly inserted run of a registered
+     * flow adds 1 to the flow's {@code total} and {@code running} and moves its {@code lastRunAt} forward, in the
+     * same statement as the insert; a run that already existed moves nothing.
      *
      * @param flowName   the flow's name, 1–255 characters
      * @param runId      the run's id within the flow, 1–255 characters
@@ -135,20 +210,19 @@ public class FlowRunRepository {
     public FlowRun start(String flowName, String runId, Instant startedAt, Integer stepCount, String resourceId) {
         FlowRun valid = FlowRun.start(flowName, runId, startedAt, stepCount, resourceId);
         return db("start FlowRun " + flowName + "/" + runId, () -> {
-            List<?> inserted = em.createNativeQuery(START)
-                    .setParameter(1, valid.flowName())
-                    .setParameter(2, valid.runId())
-                    .setParameter(3, valid.startedAt())
-                    .setParameter(4, valid.stepCount())
-                    .setParameter(5, valid.resourceId())
-                    .setParameter(6, clock.instant())
-                    .getResultList();
-            if (inserted.isEmpty()) {
-                return find(flowName, runId).map(this::detach).orElseThrow(() -> new NotFoundException("FlowRun",
-                        key(flowName, runId) + " (deleted while starting)"));
-            }
-            flows().runChanged(flowName, null, FlowRunStatus.RUNNING, valid.startedAt());
-            return load(((Number) inserted.get(0)).longValue(), 0);
+            Instant now = clock.instant();
+            return returningRun(START, ps -> {
+                ps.setString(1, valid.flowName());
+                ps.setString(2, valid.runId());
+                setInstant(ps, 3, valid.startedAt());
+                setInstant(ps, 4, valid.startedAt());
+                setInteger(ps, 5, valid.stepCount());
+                ps.setString(6, valid.resourceId());
+                setInstant(ps, 7, now);
+                FlowRepository.bindRunStats(ps, 8, valid.flowName(), null, FlowRunStatus.RUNNING, valid.startedAt(),
+                        now);
+            }).orElseGet(() -> find(flowName, runId).map(this::detach).orElseThrow(() -> new NotFoundException(
+                    "FlowRun", key(flowName, runId) + " (deleted while starting)")));
         });
     }
 
@@ -219,7 +293,9 @@ public class FlowRunRepository {
      * Moves a run to {@code target} through the entity's transition rules ({@link FlowRun#moveTo}: from an active
      * status to any other status; {@link FlowRun#await}, {@link FlowRun#resume}, {@link FlowRun#complete},
      * {@link FlowRun#fail}, {@link FlowRun#cancel}), reading the run with a row lock and checking the write by
-     * {@code @Version}, and moves the flow's counters in the same transaction.
+     * {@code @Version}; the write moves the flow's counters in the same statement. A move from
+     * {@link FlowRunStatus#RUNNING} (or from {@link FlowRunStatus#AWAITING} to {@link FlowRunStatus#RUNNING}) is one
+     * statement (see the class description).
      *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow
@@ -235,17 +311,11 @@ public class FlowRunRepository {
     public FlowRun transition(String flowName, String runId, FlowRunStatus target) {
         checkKey(flowName, runId);
         Check.notNull("target", target);
-        return db("transition FlowRun " + flowName + "/" + runId, () -> {
+        return db("transition FlowRun " + flowName + "/" + runId, () -> move(flowName, runId, target).orElseGet(() -> {
             FlowRun run = requireForUpdate(flowName, runId);
-            try {
-                FlowRunStatus before = run.moveTo(target, clock.instant());
-                em.flush();
-                flows().runChanged(flowName, before, target, null);
-                return run;
-            } finally {
-                em.detach(run);
-            }
-        });
+            FlowRunStatus before = run.moveTo(target, clock.instant());
+            return write(run, before);
+        }));
     }
 
     /**
@@ -278,8 +348,11 @@ public class FlowRunRepository {
      * (RFC 7386) through {@link FlowRun#applyPatch}: objects merge recursively, {@code null} deletes a key, arrays
      * replace; keys that map to no column are kept in {@link FlowRun#metadata()}, never dropped. Every key is
      * validated before anything is written. A status in the patch is a transition (as {@link #transition}) and
-     * moves the flow's counters. The run's row is locked for the read ({@code SELECT ... FOR UPDATE}) and the write
-     * is checked by {@code @Version}.
+     * moves the flow's counters in the same statement as the run's write. The run's row is locked for the read
+     * ({@code SELECT ... FOR UPDATE}) and the write is checked by {@code @Version}; a patch that changes nothing
+     * writes nothing. A patch whose only key is {@code status} is a {@link #transition} in one statement when the
+     * run is in the status that move most likely starts from (see the class description), with the result the
+     * read-modify-write would have.
      *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow
@@ -296,21 +369,13 @@ public class FlowRunRepository {
     public FlowRun update(String flowName, String runId, JsonNode patch) {
         checkKey(flowName, runId);
         Json.requireObject("patch", patch);
-        return db("update FlowRun " + flowName + "/" + runId, () -> {
+        FlowRunStatus target = statusOnly(patch);
+        return db("update FlowRun " + flowName + "/" + runId, () -> (target == null ? Optional.<FlowRun>empty()
+                : move(flowName, runId, target)).orElseGet(() -> {
             FlowRun run = requireForUpdate(flowName, runId);
-            try {
-                FlowRunStatus before = run.status();
-                if (run.applyPatch(patch, clock.instant())) {
-                    em.flush();
-                    if (run.status() != before) {
-                        flows().runChanged(flowName, before, run.status(), null);
-                    }
-                }
-                return run;
-            } finally {
-                em.detach(run);
-            }
-        });
+            FlowRunStatus before = run.status();
+            return run.applyPatch(patch, clock.instant()) ? write(run, before) : run;
+        }));
     }
 
     /**
@@ -379,7 +444,52 @@ public class FlowRunRepository {
                 .findFirst();
     }
 
-    /** Reads the run for a read-modify-write, locking its row ({@code SELECT ... FOR UPDATE}) until commit. */
+    /**
+     * The common status move in one statement ({@link #MOVE_WITH_STATS}): from {@link FlowRunStatus#RUNNING}, or
+     * from {@link FlowRunStatus#AWAITING} for a move to {@link FlowRunStatus#RUNNING}. Empty, having written nothing,
+     * when the run is missing or in another status, or when a {@code FlowRun} is managed in this persistence context
+     * (its {@code @Version} must then be checked): the caller then takes the read-modify-write path, which reports
+     * every error or no-op as before.
+     */
+    private Optional<FlowRun> move(String flowName, String runId, FlowRunStatus target) {
+        FlowRunStatus before = target == FlowRunStatus.RUNNING ? FlowRunStatus.AWAITING : FlowRunStatus.RUNNING;
+        if (!before.canMoveTo(target) || holdsRuns()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        return returningRun(MOVE_WITH_STATS, ps -> {
+            ps.setString(1, target.name());
+            setInstant(ps, 2, now);
+            setInstant(ps, 3, now);
+            setInstant(ps, 4, target.isTerminal() ? now : null);
+            ps.setString(5, flowName);
+            ps.setString(6, runId);
+            ps.setString(7, before.name());
+            FlowRepository.bindRunStats(ps, 8, flowName, before, target, null, now);
+        });
+    }
+
+    /** @return whether a {@code FlowRun} is managed in this persistence context */
+    private boolean holdsRuns() {
+        return em.unwrap(Session.class).getStatistics().getEntityKeys().stream()
+                .anyMatch(k -> k instanceof EntityKey key && key.getEntityName().equals(FlowRun.class.getName()));
+    }
+
+    /**
+     * @return the status a patch moves to when that is all it does ({@code {"status":"completed"}}), else
+     *         {@code null}
+     * @throws InvalidInputException when that status names no status (as {@link FlowRun#applyPatch} would)
+     */
+    private static FlowRunStatus statusOnly(JsonNode patch) {
+        JsonNode status = patch.get("status");
+        return patch.size() == 1 && status != null && status.isTextual() ? FlowRunStatus.parse(status.textValue())
+                : null;
+    }
+
+    /**
+     * Reads the run for a read-modify-write, locking its row ({@code SELECT ... FOR UPDATE}) until commit. The run
+     * is detached, so that changing it writes nothing by itself: {@link #write} does.
+     */
     private FlowRun requireForUpdate(String flowName, String runId) {
         return em.createQuery(BY_KEY, FlowRun.class)
                 .setParameter("flowName", flowName)
@@ -387,7 +497,102 @@ public class FlowRunRepository {
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultStream()
                 .findFirst()
+                .map(this::detach)
                 .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
+    }
+
+    /**
+     * Writes a run changed after {@link #requireForUpdate} in one statement ({@link #WRITE}, checked by
+     * {@code @Version}); when its status changed from {@code before}, the same statement moves the flow's counters
+     * ({@link #WRITE_WITH_STATS}).
+     *
+     * @return the run as stored
+     * @throws ConcurrencyConflictException when the run's version moved since it was read (a copy read earlier in
+     *                                      this persistence context); nothing is written
+     */
+    private FlowRun write(FlowRun run, FlowRunStatus before) {
+        boolean moved = run.status() != before;
+        return returningRun(moved ? WRITE_WITH_STATS : WRITE, ps -> {
+            ps.setString(1, run.status().name());
+            setInstant(ps, 2, run.startedAt());
+            setInstant(ps, 3, run.completedAt());
+            setInstant(ps, 4, run.lastActivityAt());
+            setInteger(ps, 5, run.stepCount());
+            ps.setInt(6, run.completedSteps());
+            ps.setString(7, Json.print(run.emittedEvents()));
+            ps.setString(8, Json.print(run.awaitingSteps()));
+            ps.setString(9, run.snapshot() == null ? null : Json.print(run.snapshot()));
+            ps.setString(10, run.resourceId());
+            ps.setString(11, Json.print(run.metadata()));
+            setInstant(ps, 12, run.updatedAt());
+            ps.setLong(13, run.id());
+            ps.setLong(14, run.version());
+            if (moved) {
+                FlowRepository.bindRunStats(ps, 15, run.flowName(), before, run.status(), null, run.updatedAt());
+            }
+        }).orElseThrow(() -> new ConcurrencyConflictException("FlowRun " + run.flowName() + "/" + run.runId()
+                + " was modified concurrently: version " + run.version() + " was read earlier in this persistence"
+                + " context and is stale", null));
+    }
+
+    /**
+     * Runs a statement that returns at most one {@code flow_runs} row ({@code RETURNING *}) over the transaction's
+     * JDBC connection, after flushing the persistence context (as a native query would): the row is read here
+     * ({@link FlowRun#restore}) rather than through Hibernate's native-query entity mapping, which costs more CPU
+     * than the statement's round trip.
+     *
+     * @return the run as stored, detached; empty when the statement returned no row
+     */
+    private Optional<FlowRun> returningRun(String sql, Binder binder) {
+        em.flush();
+        return em.unwrap(Session.class).doReturningWork(connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                binder.bind(ps);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(run(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Sets the parameters of a statement. */
+    @FunctionalInterface
+    private interface Binder {
+        void bind(PreparedStatement ps) throws SQLException;
+    }
+
+    private static FlowRun run(ResultSet rs) throws SQLException {
+        return FlowRun.restore(rs.getLong("id"), rs.getString("flow_name"), rs.getString("run_id"),
+                FlowRunStatus.valueOf(rs.getString("status")), instant(rs, "started_at"), instant(rs, "completed_at"),
+                instant(rs, "last_activity_at"), rs.getObject("step_count", Integer.class), rs.getInt("completed_steps"),
+                json(rs, "emitted_events"), json(rs, "awaiting_steps"), json(rs, "snapshot"),
+                rs.getString("resource_id"), json(rs, "metadata"), rs.getLong("version"), instant(rs, "updated_at"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    private static JsonNode json(ResultSet rs, String column) throws SQLException {
+        String text = rs.getString(column);
+        return text == null ? null : Json.parse(column, text);
+    }
+
+    private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            ps.setObject(index, value.atOffset(ZoneOffset.UTC));
+        }
+    }
+
+    private static void setInteger(PreparedStatement ps, int index, Integer value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.INTEGER);
+        } else {
+            ps.setInt(index, value);
+        }
     }
 
     private FlowRun load(long id, long version) {

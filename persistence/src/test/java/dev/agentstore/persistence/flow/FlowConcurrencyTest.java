@@ -167,6 +167,83 @@ class FlowConcurrencyTest {
     }
 
     @Test
+    void sixteenThreadsStartingTheSameRunsInsertAndCountEachOnce(AgentStore store) throws Exception {
+        store.inTransaction(uow -> uow.flows().register("start-race", "x", 1));
+
+        List<List<Long>> ids = concurrently(16, thread -> {
+            List<Long> seen = new ArrayList<>();
+            for (int r = 0; r < 20; r++) {
+                String runId = "r" + r;
+                seen.add(store.fromTransaction(uow -> uow.flowRuns().start("start-race", runId)).id());
+            }
+            return seen;
+        });
+
+        for (List<Long> seen : ids) {
+            assertThat(seen).isEqualTo(ids.get(0)); // every thread got the one stored run of each id
+        }
+        assertThat(new HashSet<>(ids.get(0))).hasSize(20);
+        assertThat(stats(store, "start-race")).isEqualTo(new FlowStats(20, 0, 0, 20, 0, 0));
+    }
+
+    @Test
+    void concurrentStartsAndCompletionsKeepTheFlowStatsEqualToTheRunStatuses(AgentStore store) throws Exception {
+        store.inTransaction(uow -> uow.flows().register("busy-flow", "x", 1));
+        var completed = Json.object().put("status", "completed");
+        var failed = Json.object().put("status", "failed");
+
+        concurrently(8, thread -> {
+            for (int i = 0; i < 50; i++) {
+                String runId = "t" + thread + "-" + i;
+                var outcome = i % 2 == 0 ? completed : failed;
+                store.inTransaction(uow -> uow.flowRuns().start("busy-flow", runId));
+                if (i % 5 == 0) {
+                    store.inTransaction(uow -> uow.flowRuns().transition("busy-flow", runId, FlowRunStatus.AWAITING));
+                } else {
+                    store.inTransaction(uow -> uow.flowRuns().update("busy-flow", runId, outcome));
+                }
+            }
+            return null;
+        });
+
+        FlowStats stats = stats(store, "busy-flow");
+        assertThat(stats).isEqualTo(new FlowStats(400, 160, 160, 0, 80, 0));
+        for (FlowRunStatus status : FlowRunStatus.values()) {
+            long rows = store.fromTransaction(uow -> ((Number) uow.entityManager()
+                    .createNativeQuery("SELECT count(*) FROM flow_runs WHERE flow_name = 'busy-flow' AND status = ?1")
+                    .setParameter(1, status.name()).getSingleResult()).longValue());
+            assertThat(stats.get(status.stat())).as(status.name()).isEqualTo(rows);
+        }
+    }
+
+    @Test
+    void eightWritersMovingAndMergingOneRunLoseNoMergeAndKeepItsGaugeEqualToItsStatus(AgentStore store)
+            throws Exception {
+        store.inTransaction(uow -> uow.flows().register("toggle-flow", "x", 1));
+        store.inTransaction(uow -> uow.flowRuns().start("toggle-flow", "r1"));
+
+        concurrently(8, writer -> {
+            for (int i = 0; i < 50; i++) {
+                // even steps: a status-only patch (one statement, or the read-modify-write when it is no move);
+                // odd steps: a status and a merge (the read-modify-write)
+                var patch = Json.object().put("status", (writer + i / 2) % 2 == 0 ? "awaiting" : "running");
+                if (i % 2 == 1) {
+                    patch.putObject("emittedEvents").put("w" + writer + "-" + i, true);
+                }
+                store.fromTransactionWithRetry(RetryPolicy.DEFAULT,
+                        uow -> uow.flowRuns().update("toggle-flow", "r1", patch));
+            }
+            return null;
+        });
+
+        FlowRun run = run(store, "toggle-flow", "r1");
+        assertThat(run.emittedEvents().size()).isEqualTo(200);
+        FlowStats expected = run.status() == FlowRunStatus.RUNNING
+                ? new FlowStats(1, 0, 0, 1, 0, 0) : new FlowStats(1, 0, 0, 0, 1, 0);
+        assertThat(stats(store, "toggle-flow")).isEqualTo(expected);
+    }
+
+    @Test
     void racingTerminalTransitionsLetExactlyOneWinAndCountItOnce(AgentStore store) throws Exception {
         store.inTransaction(uow -> uow.flows().register("race-flow", "x", 1));
         store.inTransaction(uow -> uow.flowRuns().start("race-flow", "r1"));

@@ -57,6 +57,11 @@ class FlowRunRepositoryTest {
         return found.orElseThrow().stats();
     }
 
+    private static Flow flow(AgentStore store, String flow) {
+        Optional<Flow> found = store.fromTransaction(uow -> uow.flows().get(flow));
+        return found.orElseThrow();
+    }
+
     private static void register(AgentStore store, String flow) {
         store.inTransaction(uow -> uow.flows().register(flow, flow, 1));
     }
@@ -111,6 +116,44 @@ class FlowRunRepositoryTest {
         assertThat(second.version()).isZero();
         assertThat(stats(store, "start-twice")).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
         assertThat(rows(store, "start-twice")).isEqualTo(1);
+    }
+
+    @Test
+    void startSendsOneStatementThatInsertsTheRunAndCountsIt(AgentStore store, MutableClock clock) {
+        register(store, "start-one");
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            SQLStatementCountValidator.reset();
+
+            FlowRun run = counting.fromTransaction(uow -> uow.flowRuns().start("start-one", "r1", clock.instant(), 4,
+                    null));
+
+            SQLStatementCountValidator.assertTotalCount(1);
+            assertThat(run.version()).isZero();
+            assertThat(run.stepCount()).isEqualTo(4);
+        }
+        assertThat(stats(store, "start-one")).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
+        assertThat(run(store, "start-one", "r1").stepCount()).isEqualTo(4);
+    }
+
+    @Test
+    void startingAnExistingRunReadsItBackAndLeavesTheFlowRowUntouched(AgentStore store, MutableClock clock) {
+        register(store, "start-again");
+        FlowRun first = start(store, "start-again", "r1");
+        long flowVersion = flow(store, "start-again").version();
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            SQLStatementCountValidator.reset();
+
+            FlowRun again = counting.fromTransaction(uow -> uow.flowRuns().start("start-again", "r1",
+                    clock.instant().plusSeconds(5), 7, "other"));
+
+            SQLStatementCountValidator.assertTotalCount(2); // the insert that inserted nothing, then the read
+            assertThat(again.id()).isEqualTo(first.id());
+            assertThat(again.stepCount()).isNull();
+            assertThat(again.resourceId()).isNull();
+        }
+        Flow flow = flow(store, "start-again");
+        assertThat(flow.stats()).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
+        assertThat(flow.version()).isEqualTo(flowVersion);
     }
 
     @Test
@@ -301,6 +344,186 @@ class FlowRunRepositoryTest {
 
         assertThat(stats(store, "outcomes")).isEqualTo(new FlowStats(2, 0, 1, 0, 0, 1));
         assertThat(run(store, "outcomes", "fails").status()).isEqualTo(FlowRunStatus.FAILED);
+    }
+
+    @Test
+    void statusMovesSendOneStatementAndOtherWritesTheLockedReadAndOneWrite(AgentStore store) {
+        register(store, "statements");
+        start(store, "statements", "r1");
+        start(store, "statements", "r2");
+        start(store, "statements", "r3");
+        store.inTransaction(uow -> uow.flowRuns().transition("statements", "r3", FlowRunStatus.AWAITING));
+        try (AgentStore counting = AgentStoreExtension.statementCountingStore(store)) {
+            SQLStatementCountValidator.reset();
+            FlowRun awaiting = counting.fromTransaction(uow -> uow.flowRuns().transition("statements", "r1",
+                    FlowRunStatus.AWAITING));
+            SQLStatementCountValidator.assertTotalCount(1);
+
+            SQLStatementCountValidator.reset();
+            FlowRun resumed = counting.fromTransaction(uow -> uow.flowRuns().update("statements", "r1",
+                    json("{\"status\":\"running\"}")));
+            SQLStatementCountValidator.assertTotalCount(1);
+
+            SQLStatementCountValidator.reset();
+            FlowRun failed = counting.fromTransaction(uow -> uow.flowRuns().update("statements", "r2",
+                    json("{\"status\":\"failed\",\"emittedEvents\":{\"e\":1}}")));
+            SQLStatementCountValidator.assertTotalCount(2);
+            SQLStatementCountValidator.assertSelectCount(1);
+
+            // AWAITING to a terminal status: the one-statement move (from RUNNING) matches no row, then the locked
+            // read and the write
+            SQLStatementCountValidator.reset();
+            FlowRun cancelled = counting.fromTransaction(uow -> uow.flowRuns().transition("statements", "r3",
+                    FlowRunStatus.CANCELLED));
+            SQLStatementCountValidator.assertTotalCount(3);
+
+            assertThat(awaiting.status()).isEqualTo(FlowRunStatus.AWAITING);
+            assertThat(awaiting.version()).isEqualTo(1);
+            assertThat(resumed.status()).isEqualTo(FlowRunStatus.RUNNING);
+            assertThat(resumed.version()).isEqualTo(2);
+            assertThat(failed.status()).isEqualTo(FlowRunStatus.FAILED);
+            assertThat(failed.emittedEvents()).isEqualTo(json("{\"e\":1}"));
+            assertThat(failed.version()).isEqualTo(1);
+            assertThat(cancelled.status()).isEqualTo(FlowRunStatus.CANCELLED);
+            assertThat(cancelled.version()).isEqualTo(2);
+        }
+        assertThat(stats(store, "statements")).isEqualTo(new FlowStats(3, 0, 1, 1, 0, 1));
+        assertThat(run(store, "statements", "r2").emittedEvents()).isEqualTo(json("{\"e\":1}"));
+    }
+
+    @Test
+    void everyStatusMoveWritesWhatTheEntityMoveMakesAndKeepsTheCountersEqualToTheStatuses(AgentStore store,
+                                                                                          MutableClock clock) {
+        register(store, "moves");
+        int n = 0;
+        for (FlowRunStatus from : List.of(FlowRunStatus.RUNNING, FlowRunStatus.AWAITING)) {
+            for (FlowRunStatus to : FlowRunStatus.values()) {
+                if (!from.canMoveTo(to)) {
+                    continue;
+                }
+                String runId = "r" + n++;
+                store.inTransaction(uow -> uow.flowRuns().start("moves", runId, clock.instant(), 3, "res"));
+                store.inTransaction(uow -> uow.flowRuns().update("moves", runId,
+                        json("{\"emittedEvents\":{\"e\":1,\"score\":0.1,\"big\":12345678901234567890},"
+                                + "\"snapshot\":{\"s\":[1,\"x\",null]},\"note\":\"n\",\"completedSteps\":2}")));
+                if (from == FlowRunStatus.AWAITING) {
+                    store.inTransaction(uow -> uow.flowRuns().transition("moves", runId, FlowRunStatus.AWAITING));
+                }
+                FlowRun expected = run(store, "moves", runId);
+                clock.advance(Duration.ofSeconds(1));
+
+                FlowRun moved = n % 2 == 0
+                        ? store.fromTransaction(uow -> uow.flowRuns().transition("moves", runId, to))
+                        : update(store, "moves", runId, "{\"status\":\"" + to.name().toLowerCase() + "\"}");
+
+                expected.moveTo(to, clock.instant());
+                String pair = from + " -> " + to;
+                assertThat(moved).as(pair).usingRecursiveComparison().ignoringFields("version").isEqualTo(expected);
+                assertThat(moved.version()).as(pair).isEqualTo(expected.version() + 1);
+                // the row the statement returned reads as Hibernate reads it (decimals, big numbers, nulls)
+                assertThat(run(store, "moves", runId)).as(pair).usingRecursiveComparison().isEqualTo(moved);
+            }
+        }
+        FlowStats stats = stats(store, "moves");
+        assertThat(stats.total()).isEqualTo(n);
+        for (FlowRunStatus status : FlowRunStatus.values()) {
+            long rows = store.fromTransaction(uow -> ((Number) uow.entityManager()
+                    .createNativeQuery("SELECT count(*) FROM flow_runs WHERE flow_name = 'moves' AND status = ?1")
+                    .setParameter(1, status.name()).getSingleResult()).longValue());
+            assertThat(stats.get(status.stat())).as(status.name()).isEqualTo(rows);
+        }
+    }
+
+    @Test
+    void aStatusOnlyUpdateToTheCurrentStatusWritesNothingAndOfAMissingRunIsNotFound(AgentStore store) {
+        register(store, "same-status");
+        start(store, "same-status", "r1");
+        long flowVersion = flow(store, "same-status").version();
+
+        FlowRun run = update(store, "same-status", "r1", "{\"status\":\"running\"}");
+
+        assertThat(run.version()).isZero();
+        assertThat(flow(store, "same-status").version()).isEqualTo(flowVersion);
+        assertThatThrownBy(() -> update(store, "same-status", "missing", "{\"status\":\"completed\"}"))
+                .isInstanceOf(NotFoundException.class).hasMessageContaining("runId=missing");
+        assertThatThrownBy(() -> update(store, "same-status", "r1", "{\"status\":\"finished\"}"))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("finished");
+        assertThat(stats(store, "same-status")).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
+    }
+
+    @Test
+    void anUpdateThatKeepsTheStatusLeavesTheFlowRowUntouched(AgentStore store) {
+        register(store, "keep-status");
+        start(store, "keep-status", "r1");
+        long flowVersion = flow(store, "keep-status").version();
+
+        FlowRun run = update(store, "keep-status", "r1", "{\"status\":\"running\",\"note\":\"n\"}");
+
+        assertThat(run.version()).isEqualTo(1);
+        assertThat(run.metadata()).isEqualTo(json("{\"note\":\"n\"}"));
+        Flow flow = flow(store, "keep-status");
+        assertThat(flow.version()).isEqualTo(flowVersion);
+        assertThat(flow.stats()).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
+    }
+
+    @Test
+    void aStaleCopyInThePersistenceContextStillRejectsAStatusOnlyUpdate(AgentStore store, MutableClock clock) {
+        register(store, "stale-status");
+        start(store, "stale-status", "r1");
+        EntityManager emA = store.entityManagerFactory().createEntityManager();
+        try {
+            emA.getTransaction().begin();
+            // transaction A reads the run (version 0) ...
+            emA.createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'stale-status' AND r.runId = 'r1'",
+                    FlowRun.class).getSingleResult();
+            // ... transaction B changes it, keeping its status, and commits ...
+            update(store, "stale-status", "r1", "{\"emittedEvents\":{\"fromB\":true}}");
+            // ... A's status move is checked against A's copy, not made in one statement past it
+            FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+            assertThatThrownBy(() -> repoA.update("stale-status", "r1", json("{\"status\":\"completed\"}")))
+                    .isInstanceOf(ConcurrencyConflictException.class)
+                    .hasMessageContaining("stale-status/r1");
+            emA.getTransaction().commit();
+        } finally {
+            if (emA.getTransaction().isActive()) {
+                emA.getTransaction().rollback();
+            }
+            emA.close();
+        }
+        FlowRun run = run(store, "stale-status", "r1");
+        assertThat(run.status()).isEqualTo(FlowRunStatus.RUNNING);
+        assertThat(run.version()).isEqualTo(1);
+        assertThat(stats(store, "stale-status")).isEqualTo(new FlowStats(1, 0, 0, 1, 0, 0));
+    }
+
+    @Test
+    void aStaleTransitionIsAConflictThatWritesNothingEvenWhenTheCallerCommits(AgentStore store, MutableClock clock) {
+        register(store, "stale-move");
+        start(store, "stale-move", "r1");
+        EntityManager emA = store.entityManagerFactory().createEntityManager();
+        try {
+            emA.getTransaction().begin();
+            // transaction A reads the run (RUNNING, version 0) ...
+            emA.createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'stale-move' AND r.runId = 'r1'",
+                    FlowRun.class).getSingleResult();
+            // ... transaction B moves it to AWAITING and commits ...
+            store.inTransaction(uow -> uow.flowRuns().transition("stale-move", "r1", FlowRunStatus.AWAITING));
+            // ... A's move, based on its stale copy, is rejected, and A commits what it did
+            FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+            assertThatThrownBy(() -> repoA.transition("stale-move", "r1", FlowRunStatus.COMPLETED))
+                    .isInstanceOf(ConcurrencyConflictException.class)
+                    .hasMessageContaining("stale-move/r1");
+            emA.getTransaction().commit();
+        } finally {
+            if (emA.getTransaction().isActive()) {
+                emA.getTransaction().rollback();
+            }
+            emA.close();
+        }
+        FlowRun run = run(store, "stale-move", "r1");
+        assertThat(run.status()).isEqualTo(FlowRunStatus.AWAITING);
+        assertThat(run.version()).isEqualTo(1);
+        assertThat(stats(store, "stale-move")).isEqualTo(new FlowStats(1, 0, 0, 0, 1, 0));
     }
 
     @Test

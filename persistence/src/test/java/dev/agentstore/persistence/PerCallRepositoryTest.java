@@ -9,6 +9,7 @@ import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.FlowStat;
 import dev.agentstore.domain.flow.NewFlowEvent;
+import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.memory.MessageRole;
 import dev.agentstore.domain.memory.NewMessage;
 import org.junit.jupiter.api.Test;
@@ -121,6 +122,32 @@ class PerCallRepositoryTest {
                 List.of(NewMessage.of("orphan", MessageRole.USER, TextNode.valueOf("x")))))
                 .isInstanceOf(NotFoundException.class);
         assertThat(store.memories().lastMessages("per-call-thread", 1)).hasSize(1);
+    }
+
+    @Test
+    void perCallStatusMovesAndMergePatchesOfOneRunByEightThreadsNeitherConflictNorLoseAWrite(AgentStore store)
+            throws Exception {
+        store.flows().register("per-call-race", "race", 1);
+        store.flowRuns().start("per-call-race", "hot");
+        int perThread = 25;
+
+        // merge patches take the locked read-modify-write path, which must run as one transaction per call
+        Race.run(8, i -> () -> {
+            for (int n = 1; n <= perThread; n++) {
+                store.flowRuns().update("per-call-race", "hot",
+                        Json.parse("patch", "{\"emittedEvents\":{\"w" + i + "\":" + n + "}}"));
+            }
+            return null;
+        });
+        var done = store.flowRuns().update("per-call-race", "hot", Json.parse("patch", "{\"status\":\"completed\"}"));
+
+        for (int i = 0; i < 8; i++) {
+            assertThat(done.emittedEvents().path("w" + i).asInt()).isEqualTo(perThread);
+        }
+        assertThat(done.status()).isEqualTo(FlowRunStatus.COMPLETED);
+        var flow = store.flows().get("per-call-race").orElseThrow();
+        assertThat(flow.stat(FlowStat.RUNNING)).isZero();
+        assertThat(flow.stat(FlowStat.SUCCESS)).isEqualTo(1);
     }
 
     @Test

@@ -13,6 +13,8 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.SingleStatement;
+import dev.agentstore.persistence.support.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -207,6 +209,7 @@ public class FlowRunRepository {
      * @return the run as stored (the existing one when it was already started)
      * @throws InvalidInputException when a parameter is invalid; nothing is written
      */
+    @SingleStatement
     public FlowRun start(String flowName, String runId, Instant startedAt, Integer stepCount, String resourceId) {
         FlowRun valid = FlowRun.start(flowName, runId, startedAt, stepCount, resourceId);
         return db("start FlowRun " + flowName + "/" + runId, () -> {
@@ -234,6 +237,7 @@ public class FlowRunRepository {
      * @return the run as stored
      * @throws InvalidInputException when a parameter is invalid
      */
+    @SingleStatement
     public FlowRun start(String flowName, String runId) {
         return start(flowName, runId, clock.instant(), null, null);
     }
@@ -308,10 +312,12 @@ public class FlowRunRepository {
      *                                                               persistence context and another transaction
      *                                                               changed it since, or on a deadlock
      */
+    @SingleStatement
     public FlowRun transition(String flowName, String runId, FlowRunStatus target) {
         checkKey(flowName, runId);
         Check.notNull("target", target);
         return db("transition FlowRun " + flowName + "/" + runId, () -> move(flowName, runId, target).orElseGet(() -> {
+            Transactions.requireTransaction(em); // the one-statement move wrote nothing: read-modify-write, atomically
             FlowRun run = requireForUpdate(flowName, runId);
             FlowRunStatus before = run.moveTo(target, clock.instant());
             return write(run, before);
@@ -366,12 +372,14 @@ public class FlowRunRepository {
      *                                                            context and another transaction changed it since, or
      *                                                            on a deadlock; retry the unit of work
      */
+    @SingleStatement
     public FlowRun update(String flowName, String runId, JsonNode patch) {
         checkKey(flowName, runId);
         Json.requireObject("patch", patch);
         FlowRunStatus target = statusOnly(patch);
         return db("update FlowRun " + flowName + "/" + runId, () -> (target == null ? Optional.<FlowRun>empty()
                 : move(flowName, runId, target)).orElseGet(() -> {
+            Transactions.requireTransaction(em); // no one-statement move: read-modify-write, atomically
             FlowRun run = requireForUpdate(flowName, runId);
             FlowRunStatus before = run.status();
             return run.applyPatch(patch, clock.instant()) ? write(run, before) : run;

@@ -37,7 +37,8 @@ import java.util.List;
  * over time, delete a run's events, purge old events in bounded batches.
  *
  * <p>Runs in the caller's transaction (standalone: {@code store.inTransaction(uow -> uow.flowEvents().append(e))}; in
- * a container: the current JTA transaction) and never begins or commits one itself. Writes are native SQL with every
+ * a container: the current JTA transaction) and never begins or commits one itself; through {@code store.flowEvents()}
+ * each call is its own unit of work, and the methods marked {@link SingleStatement} run in autocommit mode. Writes are native SQL with every
  * value bound; reads are plain JDBC too, mapped to {@link FlowEvent} values. Neither goes through the persistence
  * context, so appending or reading many events keeps no entities (nor their snapshots) in memory.
  *

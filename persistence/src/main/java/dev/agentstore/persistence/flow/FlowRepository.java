@@ -42,7 +42,9 @@ import java.util.function.Supplier;
  * {@code cancelled}) or is deleted while active (its gauge − 1). Runs of a flow not registered at that moment are not
  * counted. Gauges are clamped at 0.
  *
- * <p>Runs in the caller's transaction; never begins or commits one. Flows handed out are detached snapshots.
+ * <p>Runs in the caller's transaction; never begins or commits one. Flows handed out are detached snapshots. Through
+ * {@code store.flows()} each call is its own unit of work; {@link #incrementStat} runs in autocommit mode
+ * ({@link SingleStatement}).
  * Every write adds 1 to the flow's {@code version}.
  *
  * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA

@@ -70,7 +70,10 @@ import java.util.function.Supplier;
  * {@link #start} (a single statement, plus a read when the run already exists), {@link #completeStep} and
  * {@link #mergeSnapshot} never conflict; the last two add 1 to the {@code version} as well.
  *
- * <p>Runs in the caller's transaction; never begins or commits one. Runs handed out are detached snapshots.
+ * <p>Runs in the caller's transaction; never begins or commits one. Runs handed out are detached snapshots. Through
+ * {@code store.flowRuns()} each call is its own unit of work: {@link #start} and a one-statement status move run in
+ * autocommit mode ({@link SingleStatement}); a read-modify-write first switches its call to a transaction
+ * ({@link dev.agentstore.persistence.support.Transactions#requireTransaction}).
  *
  * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
  * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own

@@ -39,7 +39,8 @@ import java.util.function.Supplier;
  *
  * <p><b>Transactions.</b> Every method runs in the caller's transaction and sends one SQL statement (except the
  * error path of {@link #increment} and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
- * here. The statements are native and bypass the persistence context: a {@link KvEntry} the caller loaded earlier
+ * here. Through {@code store.kv()} each call is its own unit of work, and the one-statement methods
+ * ({@link SingleStatement}) run in autocommit mode: one round trip. The statements are native and bypass the persistence context: a {@link KvEntry} the caller loaded earlier
  * in the same transaction is not refreshed by them (pending changes to loaded entries are flushed first).
  *
  * <p>Standalone: {@code store.fromTransaction(uow -> uow.kv().get("config"))}; in a container inject it.

@@ -80,7 +80,9 @@ import java.util.function.Supplier;
  * crossing locks as a deadlock, reported as {@link dev.agentstore.domain.ConcurrencyConflictException}: run units of
  * work that update or delete messages through {@code fromTransactionWithRetry}.
  *
- * <p><b>Transactions.</b> Runs in the caller's transaction; never begins or commits one. Input is validated before
+ * <p><b>Transactions.</b> Runs in the caller's transaction; never begins or commits one. Through
+ * {@code store.memories()} each call is its own unit of work, and saving, listing and recalling messages
+ * ({@link SingleStatement}) run in autocommit mode. Input is validated before
  * the first write. Writes are native statements that bypass the persistence context: entities the caller loaded
  * earlier in the same persistence context are not refreshed by them. Saving, listing and recalling messages run
  * their statements as plain JDBC on the transaction's connection, build the results directly (no entities) and do

@@ -74,8 +74,12 @@ class PerCallRepositoryTest {
     void eachStoreHandsOutOnePerCallRepositoryOfEachKind(AgentStore store) {
         assertThat(store.kv()).isSameAs(store.kv());
         assertThat(store.flowEvents()).isSameAs(store.flowEvents());
-        assertThat(store.chunks()).isNotNull();
-        assertThat(store.memories()).isNotNull();
+        // every repository can be subclassed into a per-call one (no final public methods, a no-argument constructor)
+        List<Object> all = List.of(store.flows(), store.flowRuns(), store.flowEvents(), store.triggers(),
+                store.schedulerJobs(), store.kv(), store.memories(), store.templates(), store.configurations(),
+                store.records(), store.knowledge(), store.chunks());
+        assertThat(all).doesNotContainNull().doesNotHaveDuplicates();
+        assertThat(store.templates().latest("no-such-template")).isEmpty();
     }
 
     @Test

@@ -24,7 +24,8 @@ import java.util.zip.GZIPInputStream;
  * distance on the raw pixel values, as ann-benchmarks' fashion-mnist-784-euclidean). Loads the train vectors with
  * COPY, builds the HNSW index (m 16, ef_construction 64) timing the build and reporting {@code maintenance_work_mem},
  * computes the exact top-10 by brute force in Java once (cached under {@code target/}), then measures recall@10 and
- * queries/s at ef_search 10, 40, 100, 200. Raw pgvector SQL on one connection; only with {@code --workloads ANN}.
+ * queries/s at ef_search 10, 40, 100, 200; then the same on the PostgreSQL-manual embeddings of the main job
+ * ({@code ANN.manual.*}, see {@link #manual}). Raw pgvector SQL on one connection; only with {@code --workloads ANN}.
  */
 final class AnnWorkload implements Workload {
 
@@ -32,6 +33,7 @@ final class AnnWorkload implements Workload {
     static final int DIM = 784;
     static final int K = 10;
     static final int[] EF = {10, 40, 100, 200};
+    static final String MANUAL_BASE = "pg15_manual";
 
     @Override
     public String id() {
@@ -46,7 +48,9 @@ final class AnnWorkload implements Workload {
         Path trainFile = DATA.resolve("train-images-idx3-ubyte.gz");
         Path testFile = DATA.resolve("t10k-images-idx3-ubyte.gz");
         if (!Files.exists(trainFile)) {
-            System.err.println("agentstore-bench: ANN skipped: " + trainFile + " missing (apt-get install dataset-fashion-mnist)");
+            System.err.println("agentstore-bench: ANN fashion-mnist skipped: " + trainFile
+                    + " missing (apt-get install dataset-fashion-mnist)");
+            manual(b);
             return;
         }
         int nTrain = Math.min(60_000, Math.max(1000, (int) Math.round(60_000 * Math.min(1, b.scale))));
@@ -55,14 +59,71 @@ final class AnnWorkload implements Workload {
         float[][] queries = readImages(testFile, nQuery);
         int[][] truth = groundTruth(train, queries, Path.of("bench/target"));
 
+        measure(b, "ANN", "ann_fmnist", DIM, train, queries, truth);
+        manual(b);
+    }
+
+    /**
+     * The same measurement on the PostgreSQL-manual embeddings of the CLI's main job ({@code scripts/run-demo.sh}
+     * fills knowledge base {@value #MANUAL_BASE} in schema {@code --ann-manual-schema}, default {@code agentstore}):
+     * 384-dimension MiniLM vectors, L2-normalised here, so that L2 order is cosine order. Every tenth chunk (up to
+     * {@code --ann-queries}) is held out as a query; the others are indexed. Phases {@code ANN.manual.*}; skipped with
+     * a message when the base is missing.
+     */
+    private static void manual(Bench b) throws Exception {
+        String schema = b.options.annManualSchema;
+        List<float[]> all = new ArrayList<>();
+        try (Connection c = b.jdbc.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT CAST(embedding AS real[]) FROM " + schema + ".chunks WHERE knowledge_base = ? ORDER BY id")) {
+            ps.setString(1, MANUAL_BASE);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Float[] boxed = (Float[]) rs.getArray(1).getArray();
+                    float[] v = new float[boxed.length];
+                    double norm = 0;
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = boxed[i];
+                        norm += v[i] * (double) v[i];
+                    }
+                    for (int i = 0; i < v.length; i++) {
+                        v[i] = (float) (v[i] / Math.sqrt(norm));
+                    }
+                    all.add(v);
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            System.err.println("agentstore-bench: ANN.manual skipped: no knowledge base " + MANUAL_BASE + " in schema "
+                    + schema + " (run scripts/run-demo.sh first): " + e.getMessage());
+            return;
+        }
+        if (all.size() < 100) {
+            System.err.println("agentstore-bench: ANN.manual skipped: " + all.size() + " chunks in " + schema
+                    + ".chunks (run scripts/run-demo.sh first)");
+            return;
+        }
+        int nQuery = Math.min(b.options.annQueries, all.size() / 10);
+        List<float[]> train = new ArrayList<>();
+        List<float[]> queries = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            (i % 10 == 0 && queries.size() < nQuery ? queries : train).add(all.get(i));
+        }
+        float[][] t = train.toArray(new float[0][]);
+        float[][] q = queries.toArray(new float[0][]);
+        measure(b, "ANN.manual", "ann_manual", t[0].length, t, q, groundTruth(t, q, null));
+    }
+
+    /** COPY, HNSW build (m 16, ef_construction 64), then recall@10 and queries/s at each ef_search in {@link #EF}. */
+    private static void measure(Bench b, String phase, String table, int dim, float[][] train, float[][] queries,
+                                int[][] truth) throws Exception {
+        int nQuery = queries.length;
         try (Connection c = b.jdbc.getConnection(); Statement st = c.createStatement()) {
-            st.execute("DROP TABLE IF EXISTS ann_fmnist");
-            st.execute("CREATE TABLE ann_fmnist (id integer PRIMARY KEY, embedding vector(" + DIM + ") NOT NULL)");
+            st.execute("DROP TABLE IF EXISTS " + table);
+            st.execute("CREATE TABLE " + table + " (id integer PRIMARY KEY, embedding vector(" + dim + ") NOT NULL)");
             long t0 = System.nanoTime();
             long rows = c.unwrap(PGConnection.class).getCopyAPI()
-                    .copyIn("COPY ann_fmnist (id, embedding) FROM STDIN", new VectorReader(train));
+                    .copyIn("COPY " + table + " (id, embedding) FROM STDIN", new VectorReader(train));
             long loadNanos = System.nanoTime() - t0;
-            b.emit(new Result("ANN.load").timing(rows, loadNanos, new Latencies(0)).put("dim", DIM)
+            b.emit(new Result(phase + ".load").timing(rows, loadNanos, new Latencies(0)).put("dim", dim)
                     .put("sql", "COPY, one statement"));
 
             st.execute("SET maintenance_work_mem = '" + b.options.annMaintenanceWorkMem + "'");
@@ -77,11 +138,11 @@ final class AnnWorkload implements Workload {
                 workers = rs.getString(1);
             }
             t0 = System.nanoTime();
-            st.execute("CREATE INDEX ann_fmnist_hnsw ON ann_fmnist USING hnsw (embedding vector_l2_ops) "
+            st.execute("CREATE INDEX " + table + "_hnsw ON " + table + " USING hnsw (embedding vector_l2_ops) "
                     + "WITH (m = 16, ef_construction = 64)");
             long buildNanos = System.nanoTime() - t0;
-            st.execute("ANALYZE ann_fmnist");
-            b.emit(new Result("ANN.build").timing(1, buildNanos, new Latencies(0)).put("vectors", rows)
+            st.execute("ANALYZE " + table);
+            b.emit(new Result(phase + ".build").timing(1, buildNanos, new Latencies(0)).put("vectors", rows)
                     .put("m", 16).put("ef_construction", 64).put("maintenance_work_mem", mwm)
                     .put("max_parallel_maintenance_workers", workers));
 
@@ -92,7 +153,7 @@ final class AnnWorkload implements Workload {
                 int shortResults = 0;
                 long start = System.nanoTime();
                 try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT id FROM ann_fmnist ORDER BY embedding <-> CAST(? AS vector) LIMIT " + K)) {
+                        "SELECT id FROM " + table + " ORDER BY embedding <-> CAST(? AS vector) LIMIT " + K)) {
                     for (int q = 0; q < nQuery; q++) {
                         String vec = VectorReader.literal(queries[q]);
                         long q0 = System.nanoTime();
@@ -117,11 +178,11 @@ final class AnnWorkload implements Workload {
                     }
                 }
                 long nanos = System.nanoTime() - start;
-                b.emit(new Result("ANN.ef" + ef).timing(nQuery, nanos, lat).put("ef_search", ef)
+                b.emit(new Result(phase + ".ef" + ef).timing(nQuery, nanos, lat).put("ef_search", ef)
                         .put("recall_at_10", Result.round(recallSum / nQuery, 4)).put("short_results", shortResults)
                         .put("vectors", rows));
             }
-            st.execute("DROP TABLE ann_fmnist");
+            st.execute("DROP TABLE " + table);
         }
     }
 
@@ -149,8 +210,8 @@ final class AnnWorkload implements Workload {
 
     /** Exact top-10 by L2 for every query, by brute force on all cores; cached by sizes. */
     static int[][] groundTruth(float[][] train, float[][] queries, Path dir) throws Exception {
-        Path cache = dir.resolve("ann-fmnist-truth-" + train.length + "x" + queries.length + ".bin");
-        if (Files.exists(cache)) {
+        Path cache = dir == null ? null : dir.resolve("ann-fmnist-truth-" + train.length + "x" + queries.length + ".bin");
+        if (cache != null && Files.exists(cache)) {
             ByteBuffer buf = ByteBuffer.wrap(Files.readAllBytes(cache));
             int[][] t = new int[queries.length][K];
             for (int[] row : t) {
@@ -180,6 +241,9 @@ final class AnnWorkload implements Workload {
             }
         } finally {
             pool.shutdownNow();
+        }
+        if (cache == null) {
+            return truth;
         }
         Files.createDirectories(dir);
         ByteBuffer buf = ByteBuffer.allocate(queries.length * K * 4);

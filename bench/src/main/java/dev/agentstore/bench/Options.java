@@ -21,6 +21,7 @@ final class Options {
               --warmup-scale S  scale of the separate warm-up pass (default scale / 4); --no-warmup skips it
               --keep-schema     do not drop the run's schema at the end
               --ann-queries N   fashion-mnist test queries for ANN (default 1000, at most 10000)
+              --ann-manual-schema S  schema of the main job's pg15_manual knowledge base (default agentstore)
               --ann-maintenance-work-mem M  session maintenance_work_mem for the HNSW build (default 1GB)
               --render FILE     only re-render latest.md and latest.png into --out from a JSON-lines file
               database: --url/--user/--password or AGENTSTORE_DB_URL/_USER/_PASSWORD
@@ -38,6 +39,7 @@ final class Options {
     Path render;
     int annQueries = 1000;
     String annMaintenanceWorkMem = "1GB";
+    String annManualSchema = "agentstore";
     String url = env("AGENTSTORE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore");
     String user = env("AGENTSTORE_DB_USER", "agentstore");
     String password = env("AGENTSTORE_DB_PASSWORD", "agentstore");
@@ -66,6 +68,7 @@ final class Options {
                 case "--render" -> o.render = Path.of(value(args, ++i, a));
                 case "--ann-queries" -> o.annQueries = Integer.parseInt(value(args, ++i, a));
                 case "--ann-maintenance-work-mem" -> o.annMaintenanceWorkMem = value(args, ++i, a);
+                case "--ann-manual-schema" -> o.annManualSchema = value(args, ++i, a);
                 case "--url" -> o.url = value(args, ++i, a);
                 case "--user" -> o.user = value(args, ++i, a);
                 case "--password" -> o.password = value(args, ++i, a);
@@ -75,6 +78,9 @@ final class Options {
                 }
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
+        }
+        if (!o.annManualSchema.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("--ann-manual-schema must be a lower-case schema name like agentstore");
         }
         if (!o.annMaintenanceWorkMem.matches("[0-9]{1,7}\\s?(kB|MB|GB)")) {
             throw new IllegalArgumentException("--ann-maintenance-work-mem must look like 512MB or 1GB");

@@ -76,7 +76,8 @@ import javax.sql.DataSource;
  * {@link dev.agentstore.persistence.support.SingleStatement} (one SQL statement, for example
  * {@code store.flowEvents().append(e)}, {@code store.kv().set(k, v)}) then runs in autocommit mode: one round trip,
  * no {@code BEGIN}/{@code COMMIT}, as atomic as a transaction of that one statement. Any other method runs in its
- * own transaction.
+ * own transaction. Inside {@code inTransaction} use the unit of work's repositories: a per-call repository called
+ * there takes a second connection from the pool and commits on its own, outside the unit of work.
  *
  * <pre>{@code
  * store.flowEvents().append(NewFlowEvent.of("run-1", "etl", "step.completed"));   // one statement, autocommit

@@ -9,6 +9,7 @@ import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -83,14 +84,14 @@ public class FlowEventRepository {
 
     /**
      * Keyset cursor, ascending: rows strictly after the cursor row by (ts, id); an index condition on the run index.
-     * Parameters: the cursor id, the run id, the cursor id.
+     * {@code %s}: the cursor's parameter; {@code ?1} is the run id.
      */
     private static final String AFTER_ASC =
-            " AND (e.ts, e.id) > ((SELECT c.ts FROM flow_events c WHERE c.id = ? AND c.run_id = ?), ?)";
+            " AND (e.ts, e.id) > ((SELECT c.ts FROM flow_events c WHERE c.id = %1$s AND c.run_id = ?1), %1$s)";
 
-    /** Keyset cursor, descending: rows strictly before the cursor row by (ts, id); parameters as {@link #AFTER_ASC}. */
+    /** Keyset cursor, descending: rows strictly before the cursor row by (ts, id); as {@link #AFTER_ASC}. */
     private static final String AFTER_DESC =
-            " AND (e.ts, e.id) < ((SELECT c.ts FROM flow_events c WHERE c.id = ? AND c.run_id = ?), ?)";
+            " AND (e.ts, e.id) < ((SELECT c.ts FROM flow_events c WHERE c.id = %1$s AND c.run_id = ?1), %1$s)";
 
     private static final String CURSOR_EXISTS = """
             SELECT count(*) FROM flow_events WHERE id = :after AND run_id = :runId
@@ -313,10 +314,10 @@ public class FlowEventRepository {
             parameters.add(flowName);
             parameters.add(type);
             if (from != null) {
-                parameters.add(from.atOffset(ZoneOffset.UTC));
+                parameters.add(from);
             }
             if (to != null) {
-                parameters.add(to.atOffset(ZoneOffset.UTC));
+                parameters.add(to);
             }
             parameters.add(limit);
             return select(readByFlowSql(from != null, to != null), parameters);
@@ -394,77 +395,65 @@ public class FlowEventRepository {
     }
 
     /**
-     * The SQL of {@link #read} for a query: fixed fragments chosen by which filters are set, every value a positional
-     * parameter, added to {@code parameters} in order ({@code runId}, the types as a {@code text[]}, {@code from},
-     * {@code to}, the cursor, {@code limit}).
+     * The SQL of {@link #read} for a query: fixed fragments chosen by which filters are set, every value a numbered
+     * parameter ({@code ?1} is the run id), added to {@code parameters} in number order.
      */
     static String readSql(FlowEventQuery query, List<Object> parameters, String runId) {
         boolean asc = query.order() == FlowEventQuery.Order.ASC;
-        StringBuilder sql = new StringBuilder(SELECT_EVENTS).append(" WHERE e.run_id = ?");
-        parameters.add(runId);
+        StringBuilder sql = new StringBuilder(SELECT_EVENTS).append(" WHERE e.run_id = ").append(bind(parameters, runId));
         if (!query.types().isEmpty()) {
-            sql.append(" AND e.type = ANY (CAST(? AS text[]))");
-            parameters.add(query.types().toArray(new String[0]));
+            sql.append(" AND e.type = ANY (CAST(").append(bind(parameters, query.types().toArray(new String[0])))
+                    .append(" AS text[]))");
         }
         if (query.from() != null) {
-            sql.append(" AND e.ts >= ?");
-            parameters.add(query.from().atOffset(ZoneOffset.UTC));
+            sql.append(" AND e.ts >= ").append(bind(parameters, query.from()));
         }
         if (query.to() != null) {
-            sql.append(" AND e.ts <= ?");
-            parameters.add(query.to().atOffset(ZoneOffset.UTC));
+            sql.append(" AND e.ts <= ").append(bind(parameters, query.to()));
         }
         if (query.afterId() != null) {
-            sql.append(asc ? AFTER_ASC : AFTER_DESC);
-            parameters.add(query.afterId());
-            parameters.add(runId);
-            parameters.add(query.afterId());
+            sql.append((asc ? AFTER_ASC : AFTER_DESC).formatted(bind(parameters, query.afterId())));
         }
-        parameters.add(query.limit());
         return sql.append(asc ? " ORDER BY e.ts ASC, e.id ASC" : " ORDER BY e.ts DESC, e.id DESC")
-                .append(" LIMIT ?").toString();
-    }
-
-    /** The SQL of {@link #readByFlow}, with or without each time bound: {@code flowName, type, [from], [to], limit}. */
-    static String readByFlowSql(boolean from, boolean to) {
-        StringBuilder sql = new StringBuilder(SELECT_EVENTS).append(" WHERE e.flow_name = ? AND e.type = ?");
-        if (from) {
-            sql.append(" AND e.ts >= ?");
-        }
-        if (to) {
-            sql.append(" AND e.ts <= ?");
-        }
-        return sql.append(" ORDER BY e.ts DESC, e.id DESC LIMIT ?").toString();
+                .append(" LIMIT ").append(bind(parameters, query.limit())).toString();
     }
 
     /**
-     * Runs a read with plain JDBC and maps each row to a {@link FlowEvent}: events are immutable, so they bypass the
-     * persistence context (no entity entries, no snapshots), as appends do.
+     * The SQL of {@link #readByFlow}, with or without each time bound: parameters {@code ?1} flow name, {@code ?2}
+     * type, then {@code from} and {@code to} when present, then the limit.
+     */
+    static String readByFlowSql(boolean from, boolean to) {
+        int n = 2;
+        StringBuilder sql = new StringBuilder(SELECT_EVENTS).append(" WHERE e.flow_name = ?1 AND e.type = ?2");
+        if (from) {
+            sql.append(" AND e.ts >= ?").append(++n);
+        }
+        if (to) {
+            sql.append(" AND e.ts <= ?").append(++n);
+        }
+        return sql.append(" ORDER BY e.ts DESC, e.id DESC LIMIT ?").append(++n).toString();
+    }
+
+    /** Adds a value to {@code parameters} and returns its placeholder, {@code ?1}, {@code ?2}, ... */
+    private static String bind(List<Object> parameters, Object value) {
+        parameters.add(value);
+        return "?" + parameters.size();
+    }
+
+    /**
+     * Runs a read with plain JDBC ({@link NumberedStatement}) and maps each row to a {@link FlowEvent}: events are
+     * immutable, so they bypass the persistence context (no entity entries, no snapshots), as appends do.
      */
     private List<FlowEvent> select(String sql, List<Object> parameters) {
         return session().doReturningWork(connection -> {
-            List<Array> arrays = new ArrayList<>(1);
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                for (int i = 0; i < parameters.size(); i++) {
-                    Object value = parameters.get(i);
-                    if (value instanceof String[] strings) {
-                        Array array = connection.createArrayOf("text", strings);
-                        arrays.add(array);
-                        ps.setArray(i + 1, array);
-                    } else {
-                        ps.setObject(i + 1, value);
-                    }
+            List<FlowEvent> events = new ArrayList<>();
+            try (PreparedStatement ps = new NumberedStatement(sql).prepare(connection, parameters.toArray());
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    events.add(row(rs));
                 }
-                List<FlowEvent> events = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        events.add(row(rs));
-                    }
-                }
-                return events;
-            } finally {
-                freeAll(arrays);
             }
+            return events;
         });
     }
 

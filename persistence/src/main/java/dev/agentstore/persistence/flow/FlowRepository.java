@@ -9,6 +9,7 @@ import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.FlowStat;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
+import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -69,14 +70,11 @@ public class FlowRepository {
             RETURNING version
             """;
 
-    /**
-     * {@code %1$s} is a column name from {@link #column(FlowStat)}, never user input; the WHERE keeps it ≥ 0. JDBC
-     * parameters: delta, now, name, delta.
-     */
+    /** {@code %1$s} is a column name from {@link #column(FlowStat)}, never user input; the WHERE keeps it ≥ 0. */
     private static final String INCREMENT = """
             UPDATE flows
-               SET %1$s = %1$s + ?, version = version + 1, updated_at = ?
-             WHERE name = ? AND %1$s + ? >= 0
+               SET %1$s = %1$s + ?1, version = version + 1, updated_at = ?3
+             WHERE name = ?2 AND %1$s + ?1 >= 0
             RETURNING %1$s
             """;
 
@@ -102,11 +100,11 @@ public class FlowRepository {
 
     private static final String DELETE = "DELETE FROM flows WHERE name = ?1";
 
-    private static final Map<FlowStat, String> INCREMENT_BY_STAT = new EnumMap<>(FlowStat.class);
+    private static final Map<FlowStat, NumberedStatement> INCREMENT_BY_STAT = new EnumMap<>(FlowStat.class);
 
     static {
         for (FlowStat stat : FlowStat.values()) {
-            INCREMENT_BY_STAT.put(stat, INCREMENT.formatted(column(stat)));
+            INCREMENT_BY_STAT.put(stat, new NumberedStatement(INCREMENT.formatted(column(stat))));
         }
     }
 
@@ -218,14 +216,9 @@ public class FlowRepository {
             // plain JDBC: Hibernate's native-query result mapping reads the result set metadata on every call, which
             // cost this hot single-row statement more client CPU than the statement itself
             Long value = em.unwrap(Session.class).doReturningWork(connection -> {
-                try (PreparedStatement ps = connection.prepareStatement(INCREMENT_BY_STAT.get(stat))) {
-                    ps.setLong(1, delta);
-                    ps.setObject(2, clock.instant().atOffset(ZoneOffset.UTC));
-                    ps.setString(3, name);
-                    ps.setLong(4, delta);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        return rs.next() ? rs.getLong(1) : null;
-                    }
+                try (PreparedStatement ps = INCREMENT_BY_STAT.get(stat).prepare(connection, delta, name,
+                        clock.instant()); ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : null;
                 }
             });
             if (value == null) {

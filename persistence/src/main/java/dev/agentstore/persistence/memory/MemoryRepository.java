@@ -24,6 +24,7 @@ import dev.agentstore.domain.memory.ThreadOrder;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;

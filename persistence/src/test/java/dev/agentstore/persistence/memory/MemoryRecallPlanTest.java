@@ -5,6 +5,7 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.memory.MemoryMessage;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
+import dev.agentstore.persistence.support.NumberedStatement;
 import org.hibernate.Session;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

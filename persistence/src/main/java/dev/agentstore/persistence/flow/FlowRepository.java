@@ -7,6 +7,7 @@ import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.Flow;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.FlowStat;
+import dev.agentstore.persistence.support.IncrementCombiner;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.NumberedStatement;
@@ -18,6 +19,7 @@ import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import org.hibernate.Session;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -70,10 +72,13 @@ public class FlowRepository {
             RETURNING version
             """;
 
-    /** {@code %1$s} is a column name from {@link #column(FlowStat)}, never user input; the WHERE keeps it ≥ 0. */
+    /**
+     * {@code %1$s} is a column name from {@link #column(FlowStat)}, never user input; the WHERE keeps it ≥ 0;
+     * {@code ?4} is how many increments {@code ?1} carries (see {@link IncrementCombiner}), one version each.
+     */
     private static final String INCREMENT = """
             UPDATE flows
-               SET %1$s = %1$s + ?1, version = version + 1, updated_at = ?3
+               SET %1$s = %1$s + ?1, version = version + ?4, updated_at = ?3
              WHERE name = ?2 AND %1$s + ?1 >= 0
             RETURNING %1$s
             """;
@@ -99,6 +104,9 @@ public class FlowRepository {
             """;
 
     private static final String DELETE = "DELETE FROM flows WHERE name = ?1";
+
+    /** Combines concurrent per-call increments of one counter (autocommit mode) into one statement. */
+    private static final IncrementCombiner INCREMENTS = new IncrementCombiner();
 
     private static final Map<FlowStat, NumberedStatement> INCREMENT_BY_STAT = new EnumMap<>(FlowStat.class);
 
@@ -200,6 +208,12 @@ public class FlowRepository {
      * Adds {@code delta} to a counter in one statement ({@code UPDATE ... SET stats_x = stats_x + ? ... RETURNING}),
      * as nvent's {@code index.increment} on a mapped stat but never losing a concurrent increment.
      *
+     * <p>Through {@code store.flows()} (autocommit mode), concurrent positive increments of one counter are combined:
+     * while one statement runs, the calls that arrive wait and then go in one statement together, each getting its
+     * own value, as if they had run one after another (see {@link IncrementCombiner}). One increment of a hot counter
+     * then no longer costs one WAL flush each. Inside a unit of work or a container transaction each call is its
+     * own statement.
+     *
      * @param name  the flow's name
      * @param stat  the counter
      * @param delta what to add; negative to decrement
@@ -215,12 +229,9 @@ public class FlowRepository {
         return db("increment " + stat.field() + " of Flow name=" + name, () -> {
             // plain JDBC: Hibernate's native-query result mapping reads the result set metadata on every call, which
             // cost this hot single-row statement more client CPU than the statement itself
-            Long value = em.unwrap(Session.class).doReturningWork(connection -> {
-                try (PreparedStatement ps = INCREMENT_BY_STAT.get(stat).prepare(connection, delta, name,
-                        clock.instant()); ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? rs.getLong(1) : null;
-                }
-            });
+            Long value = em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
+                    List.of(em.getEntityManagerFactory(), name, stat), delta, connection.getAutoCommit(),
+                    (sum, increments) -> increment(connection, stat, sum, name, increments)));
             if (value == null) {
                 Flow flow = detach(em.find(Flow.class, name));
                 if (flow == null) {
@@ -342,6 +353,14 @@ public class FlowRepository {
             em.detach(entity);
         }
         return entity;
+    }
+
+    private Long increment(Connection connection, FlowStat stat, long delta, String name, int increments)
+            throws SQLException {
+        try (PreparedStatement ps = INCREMENT_BY_STAT.get(stat).prepare(connection, delta, name, clock.instant(),
+                increments); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : null;
+        }
     }
 
     private static <T> T db(String context, Supplier<T> work) {

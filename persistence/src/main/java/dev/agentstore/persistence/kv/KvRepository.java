@@ -7,12 +7,14 @@ import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.kv.KvEntry;
+import dev.agentstore.persistence.support.IncrementCombiner;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 import org.hibernate.query.NativeQuery;
 
 import java.time.Clock;
@@ -96,6 +98,10 @@ public class KvRepository {
      * integer whose sum with the delta fits in a bigint, else the row is left alone and nothing is returned. The
      * CASE keeps PostgreSQL from casting a non-number to numeric (AND/OR do not fix the evaluation order).
      */
+    /** Combines concurrent per-call increments of one key (autocommit mode) into one statement. */
+    private static final IncrementCombiner INCREMENTS = new IncrementCombiner();
+
+    /** {@code ?4}: how many increments {@code ?2} carries (see {@link IncrementCombiner}), one version each. */
     private static final String INCREMENT = """
             INSERT INTO kv_entries AS e (key, value, expires_at, version, updated_at)
             VALUES (?1, to_jsonb(CAST(?2 AS bigint)), NULL, 0, ?3)
@@ -103,7 +109,7 @@ public class KvRepository {
                SET value = CASE WHEN e.expires_at <= ?3 THEN EXCLUDED.value
                                 ELSE to_jsonb(CAST(e.value AS numeric) + CAST(?2 AS bigint)) END,
                    expires_at = CASE WHEN e.expires_at <= ?3 THEN NULL ELSE e.expires_at END,
-                   version = e.version + 1,
+                   version = e.version + ?4,
                    updated_at = EXCLUDED.updated_at
              WHERE e.expires_at <= ?3
                 OR CASE WHEN jsonb_typeof(e.value) = 'number'
@@ -311,6 +317,10 @@ public class KvRepository {
      * from 0 and gets no expiry; a live key keeps its expiry (as Redis {@code INCR}), so a counter set with a ttl
      * still expires on time.
      *
+     * <p>Through {@code store.kv()} (autocommit mode), concurrent positive increments of one key are combined into one
+     * statement, each call getting its own value as if they had run one after another (see
+     * {@link IncrementCombiner}); inside a unit of work or a container transaction each call is its own statement.
+     *
      * @param key   the key, 1–512 characters
      * @param delta the amount to add; may be negative or 0
      * @return the new value
@@ -323,10 +333,15 @@ public class KvRepository {
         KvEntry.requireKey(key);
         Instant now = now();
         String context = "increment KvEntry key=" + key;
-        List<?> rows = run(context, () -> query(INCREMENT)
-                .setParameter(1, key).setParameter(2, delta).setParameter(3, now).getResultList());
-        if (!rows.isEmpty()) {
-            return Long.parseLong((String) rows.get(0));
+        Long sum = run(context, () -> em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
+                List.of(em.getEntityManagerFactory(), key), delta, connection.getAutoCommit(),
+                (d, increments) -> {
+                    List<?> rows = query(INCREMENT).setParameter(1, key).setParameter(2, d).setParameter(3, now)
+                            .setParameter(4, increments).getResultList();
+                    return rows.isEmpty() ? null : Long.valueOf((String) rows.get(0));
+                })));
+        if (sum != null) {
+            return sum;
         }
         // the live value is not an integer, or the sum overflows: say which, write nothing
         List<?> current = run(context, () -> query(CURRENT_VALUE).setParameter(1, key).getResultList());

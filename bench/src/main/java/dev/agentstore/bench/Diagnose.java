@@ -43,10 +43,10 @@ public final class Diagnose {
             calls.put("W3 flows().incrementStat", () -> s.flows().incrementStat("bench-flow",
                     dev.agentstore.domain.flow.FlowStat.TOTAL, 1));
             calls.put("W3.kv kv().increment", () -> s.kv().increment("c", 1));
-            calls.put("W4 get + update (one transaction)", () -> s.inTransaction(uow -> {
-                uow.flowRuns().get("bench-flow", "w4-run").orElseThrow();
-                uow.flowRuns().update("bench-flow", "w4-run", RunWorkloads.W4.patch(0, 1));
-            }));
+            calls.put("W4 flowRuns().get + flowRuns().update", () -> {
+                s.flowRuns().get("bench-flow", "w4-run").orElseThrow();
+                s.flowRuns().update("bench-flow", "w4-run", RunWorkloads.W4.patch(0, 1));
+            });
             calls.put("W5 flowEvents().read(50, desc)", () -> s.flowEvents().read("run-000003",
                     FlowEventQuery.defaults().limit(50).descending()));
             calls.put("W6 kv().set(ttl)", () -> s.kv().set("k", Json.object().put("i", 1),

@@ -343,11 +343,13 @@ final class RunWorkloads {
                 b.store.inTransaction(uow -> uow.flows().register(FLOW, "bench", 1));
                 b.store.inTransaction(uow -> uow.flowRuns().start(FLOW, RUN));
                 AtomicInteger attempts = new AtomicInteger();
-                phase(b, "W4", per, attempts, k -> b.store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> {
+                // two per-call calls: the read, then the merge patch, one atomic UPDATE that merges into the row's
+                // latest version (no lost update without a transaction around both); retried on a conflict
+                phase(b, "W4", per, attempts, k -> RetryPolicy.DEFAULT.execute("FlowRun " + FLOW + "/" + RUN, () -> {
                     attempts.incrementAndGet();
-                    FlowRun run = uow.flowRuns().get(FLOW, RUN).orElseThrow();
+                    FlowRun run = b.store.flowRuns().get(FLOW, RUN).orElseThrow();
                     int n = run.emittedEvents().path("w" + k).path("count").asInt(0) + 1;
-                    uow.flowRuns().update(FLOW, RUN, patch(k, n));
+                    b.store.flowRuns().update(FLOW, RUN, patch(k, n));
                     return n;
                 }));
             }

@@ -135,7 +135,7 @@ class PerCallRepositoryTest {
         store.flowRuns().start("per-call-race", "hot");
         int perThread = 25;
 
-        // merge patches take the locked read-modify-write path, which must run as one transaction per call
+        // merge patches without a status are one statement each, in autocommit mode; the status move is one too
         Race.run(8, i -> () -> {
             for (int n = 1; n <= perThread; n++) {
                 store.flowRuns().update("per-call-race", "hot",

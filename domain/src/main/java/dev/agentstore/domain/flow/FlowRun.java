@@ -19,9 +19,7 @@ import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -36,7 +34,7 @@ import java.util.Set;
  * These change only the run: apply them through {@code FlowRunRepository} ({@code transition}, {@code update}),
  * which also moves the flow's counters in the same transaction; runs it hands out are detached snapshots.
  * {@link #version()} is the {@code @Version} optimistic lock; the repository's single-statement writes
- * ({@code completeStep}, {@code mergeSnapshot}) add 1 to it as well.
+ * ({@code completeStep}, {@code mergeSnapshot}, an {@code update} without a status) add 1 to it as well.
  */
 @Entity
 @Table(name = "flow_runs")
@@ -276,99 +274,77 @@ public class FlowRun {
      * rejected</li>
      * <li>any other key: merged into {@link #metadata()} ({@code null} deletes it there)</li>
      * </ul>
-     * Every key is validated before anything changes, so an invalid patch leaves the run as it was.
+     * Every key is validated ({@link FlowRunPatch#parse}) before anything changes, so an invalid patch leaves the run
+     * as it was.
      *
      * @param patch the patch, a JSON object
      * @param now   the time of the change ({@code updatedAt}, and last activity and completion time of a status move)
-     * @return whether anything changed; {@code false} when every value equalled the current one
+     * @return whether anything changed; {@code false} when every value equalled the current one (the run is then
+     *         left exactly as it was)
      * @throws InvalidInputException when {@code patch} is not an object, or a key has a value of the wrong type, an
      *                               unknown status, an illegal status move, or is read-only; the message names the key
      */
     public boolean applyPatch(JsonNode patch, Instant now) {
-        ObjectNode p = Json.requireObject("patch", patch);
+        return applyPatch(FlowRunPatch.parse(patch), now);
+    }
+
+    /**
+     * As {@link #applyPatch(JsonNode, Instant)}, with a patch already validated by {@link FlowRunPatch#parse}.
+     *
+     * @param patch the validated patch
+     * @param now   the time of the change
+     * @return whether anything changed
+     * @throws InvalidInputException when the patch moves the status illegally; the run is then unchanged
+     */
+    public boolean applyPatch(FlowRunPatch patch, Instant now) {
+        Check.notNull("patch", patch);
         Check.notNull("now", now);
-        // Phase 1: validate every key and compute the new values; nothing changes yet.
-        FlowRunStatus newStatus = status;
-        Instant newStartedAt = startedAt;
-        Instant newCompletedAt = completedAt;
-        Instant newLastActivityAt = lastActivityAt;
-        boolean completedAtGiven = false;
-        boolean lastActivityAtGiven = false;
-        Integer newStepCount = stepCount;
-        int newCompletedSteps = completedSteps;
-        JsonNode newEmittedEvents = emittedEvents;
-        JsonNode newAwaitingSteps = awaitingSteps;
-        JsonNode newSnapshot = snapshot;
-        String newResourceId = resourceId;
-        ObjectNode other = Json.object();
-        for (Map.Entry<String, JsonNode> field : p.properties()) {
-            String key = field.getKey();
-            JsonNode v = field.getValue();
-            switch (key) {
-                case "status" -> {
-                    if (!v.isTextual()) {
-                        throw wrongType(key, v, "a status name (running, awaiting, completed, failed, cancelled)");
-                    }
-                    newStatus = FlowRunStatus.parse(v.textValue());
-                }
-                case "startedAt" -> newStartedAt = Check.notNull(key, instant(key, v));
-                case "completedAt" -> {
-                    newCompletedAt = instant(key, v);
-                    completedAtGiven = true;
-                }
-                case "lastActivityAt" -> {
-                    newLastActivityAt = instant(key, v);
-                    lastActivityAtGiven = true;
-                }
-                case "stepCount" -> newStepCount = count(key, v);
-                case "completedSteps" -> newCompletedSteps = Check.notNull(key, count(key, v));
-                case "emittedEvents" -> newEmittedEvents = mergeObject(key, newEmittedEvents, v);
-                case "awaitingSteps" -> newAwaitingSteps = mergeObject(key, newAwaitingSteps, v);
-                case "snapshot" -> newSnapshot = v.isNull() ? null : Json.mergePatch(newSnapshot, v);
-                case "resourceId" -> {
-                    if (!v.isNull() && !v.isTextual()) {
-                        throw wrongType(key, v, "a string or null");
-                    }
-                    newResourceId = Check.optionalName(key, v.isNull() ? null : v.textValue());
-                }
-                default -> {
-                    if (READ_ONLY_KEYS.contains(key)) {
-                        throw new InvalidInputException("patch key '" + key + "' is managed by the store and cannot"
-                                + " be updated");
-                    }
-                    other.set(key, v);
-                }
-            }
-        }
+        FlowRunStatus newStatus = patch.names("status") ? patch.status() : status;
         if (newStatus != status) {
             checkMove(newStatus);
         }
-        // Phase 2: apply, then compare with the state before.
         Object[] before = state();
         if (newStatus != status) {
             moveTo(newStatus, now);
         }
-        if (completedAtGiven) {
-            completedAt = newCompletedAt;
+        if (patch.names("completedAt")) {
+            completedAt = patch.completedAt();
         }
-        if (lastActivityAtGiven) {
-            lastActivityAt = newLastActivityAt;
+        if (patch.names("lastActivityAt")) {
+            lastActivityAt = patch.lastActivityAt();
         }
-        startedAt = newStartedAt;
-        stepCount = newStepCount;
-        completedSteps = newCompletedSteps;
-        emittedEvents = newEmittedEvents;
-        awaitingSteps = newAwaitingSteps;
-        snapshot = newSnapshot;
-        resourceId = newResourceId;
+        if (patch.names("startedAt")) {
+            startedAt = patch.startedAt();
+        }
+        if (patch.names("stepCount")) {
+            stepCount = patch.stepCount();
+        }
+        if (patch.names("completedSteps")) {
+            completedSteps = patch.completedSteps();
+        }
+        if (patch.names("emittedEvents")) {
+            emittedEvents = mergeObject(emittedEvents, patch.emittedEvents());
+        }
+        if (patch.names("awaitingSteps")) {
+            awaitingSteps = mergeObject(awaitingSteps, patch.awaitingSteps());
+        }
+        if (patch.names("snapshot")) {
+            JsonNode v = patch.snapshot();
+            snapshot = v.isNull() ? null : Json.mergePatch(snapshot, v);
+        }
+        if (patch.names("resourceId")) {
+            resourceId = patch.resourceId();
+        }
+        ObjectNode other = patch.metadata();
         if (!other.isEmpty()) {
             metadata = Json.mergePatch(metadata, other);
         }
-        boolean changed = !Arrays.equals(before, state());
-        if (changed) {
-            updatedAt = now;
+        if (Arrays.equals(before, state())) {
+            restore(before); // equal values may be written differently, as 1.0 and 1.00: keep the run as it was
+            return false;
         }
-        return changed;
+        updatedAt = now;
+        return true;
     }
 
     /** @return the surrogate id, {@code null} before the run is stored */
@@ -461,6 +437,20 @@ public class FlowRun {
             awaitingSteps, snapshot, resourceId, metadata};
     }
 
+    private void restore(Object[] state) {
+        status = (FlowRunStatus) state[0];
+        startedAt = (Instant) state[1];
+        completedAt = (Instant) state[2];
+        lastActivityAt = (Instant) state[3];
+        stepCount = (Integer) state[4];
+        completedSteps = (Integer) state[5];
+        emittedEvents = (JsonNode) state[6];
+        awaitingSteps = (JsonNode) state[7];
+        snapshot = (JsonNode) state[8];
+        resourceId = (String) state[9];
+        metadata = (JsonNode) state[10];
+    }
+
     private void checkMove(FlowRunStatus target) {
         if (!status.canMoveTo(target)) {
             throw new InvalidInputException("FlowRun " + flowName + "/" + runId + " cannot move from " + status + " to "
@@ -468,46 +458,8 @@ public class FlowRun {
         }
     }
 
-    private static InvalidInputException wrongType(String key, JsonNode v, String expected) {
-        return new InvalidInputException("patch key '" + key + "' must be " + expected + ", was "
-                + v.getNodeType().name().toLowerCase() + " " + Json.print(v));
-    }
-
-    private static Instant instant(String key, JsonNode v) {
-        if (v.isNull()) {
-            return null;
-        }
-        if (v.isIntegralNumber() && v.canConvertToLong()) {
-            return Instant.ofEpochMilli(v.longValue());
-        }
-        if (v.isTextual()) {
-            try {
-                return Instant.parse(v.textValue());
-            } catch (DateTimeParseException e) {
-                throw new InvalidInputException("patch key '" + key + "' must be an ISO-8601 instant, was '"
-                        + v.textValue() + "'", e);
-            }
-        }
-        throw wrongType(key, v, "an ISO-8601 instant or epoch milliseconds");
-    }
-
-    private static Integer count(String key, JsonNode v) {
-        if (v.isNull()) {
-            return null;
-        }
-        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 0) {
-            throw wrongType(key, v, "an integer from 0 to " + Integer.MAX_VALUE);
-        }
-        return v.intValue();
-    }
-
-    private static JsonNode mergeObject(String key, JsonNode current, JsonNode v) {
-        if (v.isNull()) {
-            return Json.object();
-        }
-        if (!v.isObject()) {
-            throw wrongType(key, v, "an object or null");
-        }
-        return Json.mergePatch(current, v);
+    /** {@code emittedEvents}/{@code awaitingSteps} after a patch value: a JSON {@code null} empties them. */
+    private static JsonNode mergeObject(JsonNode current, JsonNode v) {
+        return v.isNull() ? Json.object() : Json.mergePatch(current, v);
     }
 }

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
@@ -8,6 +9,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.FlowRun;
 import dev.agentstore.domain.flow.FlowRunFilter;
+import dev.agentstore.domain.flow.FlowRunPatch;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.Page;
@@ -32,9 +34,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Flow runs (nvent's {@code flow_runs} index, Mastra's workflow snapshots): start, read, list, status transitions,
@@ -52,10 +57,10 @@ import java.util.function.Supplier;
  * (for example {@code register}) and then a run can deadlock with a concurrent transition, which PostgreSQL resolves
  * by failing one of them: run such work through {@code fromTransactionWithRetry}.
  *
- * <p><b>Concurrency.</b> {@link #update} and {@link #transition} are read-modify-writes: they read the run locking
- * its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and write it with one
- * {@code UPDATE ... WHERE id = ? AND version = ?} that also moves the flow's counters when the status changed: two
- * statements, then the commit. The row lock makes concurrent writers of one run queue instead of failing
+ * <p><b>Concurrency.</b> {@link #transition} and an {@link #update} with a {@code status} key are read-modify-writes:
+ * they read the run locking its row ({@code SELECT ... FOR UPDATE}), change it through an entity method and write it
+ * with one {@code UPDATE ... WHERE id = ? AND version = ?} that also moves the flow's counters when the status
+ * changed: two statements, then the commit. The row lock makes concurrent writers of one run queue instead of failing
  * (with optimistic locking alone, 8 writers of one run needed up to 20 attempts for a single update, which exhausts
  * {@code RetryPolicy.DEFAULT}); the {@code @Version} check still rejects a write based on a copy read earlier in the
  * persistence context, with {@link dev.agentstore.domain.ConcurrencyConflictException}. The common status move (a
@@ -64,16 +69,20 @@ import java.util.function.Supplier;
  * one statement instead: {@code UPDATE ... WHERE status = <that status>}, which locks the row and re-checks the
  * status on its latest version, moving the counters in the same statement; when it matches no row (another status,
  * no such run) or a {@code FlowRun} is managed in the persistence context, the read-modify-write follows and reports
- * what it finds. Callers wrap units of work in
+ * what it finds. An {@link #update} without a {@code status} key is one statement too:
+ * {@code UPDATE ... SET <column> = <new value>, <json column> = jsonb_merge_patch(<json column>, ?) ... RETURNING *},
+ * which locks the row and merges into its latest version, so concurrent patches of one run queue and none is lost;
+ * with a {@code FlowRun} managed in the persistence context it is a read-modify-write (see {@link #update}).
+ * Callers wrap units of work in
  * {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))} (nvent's
  * {@code updateWithRetry} without its lost updates), which also retries deadlocks and serialization failures.
  * {@link #start} (a single statement, plus a read when the run already exists), {@link #completeStep} and
  * {@link #mergeSnapshot} never conflict; the last two add 1 to the {@code version} as well.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Runs handed out are detached snapshots. Through
- * {@code store.flowRuns()} each call is its own unit of work: {@link #start} and a one-statement status move run in
- * autocommit mode ({@link SingleStatement}); a read-modify-write first switches its call to a transaction
- * ({@link dev.agentstore.persistence.support.Transactions#requireTransaction}).
+ * {@code store.flowRuns()} each call is its own unit of work: {@link #start}, a one-statement status move and a
+ * one-statement {@link #update} run in autocommit mode ({@link SingleStatement}); a read-modify-write first switches
+ * its call to a transaction ({@link dev.agentstore.persistence.support.Transactions#requireTransaction}).
  *
  * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
  * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
@@ -149,6 +158,29 @@ public class FlowRunRepository {
 
     /** {@link #MOVE} and the flow's counters, in one statement. */
     private static final String MOVE_WITH_STATS = WITH_STATS.formatted(MOVE, FlowRepository.RUN_STATS);
+
+    /**
+     * A patch without a {@code status} key in one statement, as {@link FlowRun#applyPatch} makes it: {@code %1$s}
+     * sets each column the patch names ({@code column = expression}, from {@link #SET_VALUE} and
+     * {@link #MERGE_VALUE}), {@code %2$s} lists those expressions and {@code %3$s} those columns, so that the row is
+     * written ({@code updatedAt}, version + 1) only when a column's value changes. The expressions read the row being
+     * updated: the {@code UPDATE} locks it and, when a concurrent writer got there first, evaluates them again on its
+     * latest version, so concurrent patches of one run queue and none is lost. No row when the run is missing or
+     * nothing changes. Parameters: the expressions' values, now, flow name, run id, the expressions' values again.
+     */
+    private static final String UPDATE_FIELDS = """
+            UPDATE flow_runs
+               SET %1$s, updated_at = ?, version = version + 1
+             WHERE flow_name = ? AND run_id = ?
+               AND ROW(%2$s) IS DISTINCT FROM ROW(%3$s)
+            RETURNING *
+            """;
+
+    /** A new column value, {@code %s} its SQL type. */
+    private static final String SET_VALUE = "CAST(? AS %s)";
+
+    /** A JSON column merged with a patch value ({@code jsonb_merge_patch}, as {@link Json#mergePatch}). */
+    private static final String MERGE_VALUE = "jsonb_merge_patch(%s, CAST(? AS jsonb))";
 
     private static final String COMPLETE_STEP = """
             UPDATE flow_runs
@@ -251,6 +283,7 @@ public class FlowRunRepository {
      * @return the run, or empty when there is none
      * @throws InvalidInputException when a name is blank or longer than 255 characters
      */
+    @SingleStatement
     public Optional<FlowRun> get(String flowName, String runId) {
         checkKey(flowName, runId);
         return db("get FlowRun " + flowName + "/" + runId, () -> find(flowName, runId).map(this::detach));
@@ -356,12 +389,30 @@ public class FlowRunRepository {
      * Deep-merges an nvent-style metadata patch into a run (nvent's {@code index.update}), as JSON Merge Patch
      * (RFC 7386) through {@link FlowRun#applyPatch}: objects merge recursively, {@code null} deletes a key, arrays
      * replace; keys that map to no column are kept in {@link FlowRun#metadata()}, never dropped. Every key is
-     * validated before anything is written. A status in the patch is a transition (as {@link #transition}) and
-     * moves the flow's counters in the same statement as the run's write. The run's row is locked for the read
-     * ({@code SELECT ... FOR UPDATE}) and the write is checked by {@code @Version}; a patch that changes nothing
-     * writes nothing. A patch whose only key is {@code status} is a {@link #transition} in one statement when the
-     * run is in the status that move most likely starts from (see the class description), with the result the
-     * read-modify-write would have.
+     * validated ({@link FlowRunPatch#parse}) before anything is read or written. A patch that changes nothing writes
+     * nothing (the version stays).
+     *
+     * <p>How it writes:
+     * <ul>
+     * <li>A patch without a {@code status} key (it never moves the flow's counters) is one statement,
+     * {@code UPDATE flow_runs SET <the named columns> ... WHERE flow_name = ? AND run_id = ? AND (new values) IS
+     * DISTINCT FROM (old values) RETURNING *}: the scalar keys set their columns, {@code emittedEvents},
+     * {@code awaitingSteps}, {@code snapshot} and the other keys (into {@code metadata}) merge with
+     * {@code jsonb_merge_patch}, which follows {@link Json#mergePatch}. It locks the row and merges into the row's
+     * latest version, so concurrent patches of one run (say, each of its own key) queue and none is lost. When it
+     * writes no row, a read tells a missing run ({@link NotFoundException}) from an unchanged one, which is
+     * returned; when {@link FlowRun#applyPatch} on that read still finds a change (a value PostgreSQL holds equal
+     * but Java does not: {@code 1} and {@code 1.0}, an instant finer than microseconds), the read-modify-write
+     * below writes it.</li>
+     * <li>A patch whose only key is {@code status} is a {@link #transition} in one statement when the run is in the
+     * status that move most likely starts from (see the class description).</li>
+     * <li>Otherwise, and when a {@code FlowRun} is managed in this persistence context (its {@code @Version} must be
+     * checked), a read-modify-write in a transaction: the run's row is locked for the read
+     * ({@code SELECT ... FOR UPDATE}), the patch applied in Java and the write checked by {@code @Version}; a status
+     * in the patch is a transition (as {@link #transition}) and moves the flow's counters in the same statement as
+     * the run's write.</li>
+     * </ul>
+     * Each path returns what the read-modify-write would.
      *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow
@@ -369,7 +420,8 @@ public class FlowRunRepository {
      *                 {@code {"status":"completed","completedSteps":3,"emittedEvents":{"e":true},"note":"x"}}
      * @return the run after the update
      * @throws InvalidInputException                              when a parameter or a patch key is invalid (the
-     *                                                            message names the key); nothing is written
+     *                                                            message names the key), or the status move is
+     *                                                            illegal; nothing is written
      * @throws NotFoundException                                  when the run does not exist
      * @throws dev.agentstore.domain.ConcurrencyConflictException when the run was read earlier in this persistence
      *                                                            context and another transaction changed it since, or
@@ -378,15 +430,17 @@ public class FlowRunRepository {
     @SingleStatement
     public FlowRun update(String flowName, String runId, JsonNode patch) {
         checkKey(flowName, runId);
-        Json.requireObject("patch", patch);
-        FlowRunStatus target = statusOnly(patch);
-        return db("update FlowRun " + flowName + "/" + runId, () -> (target == null ? Optional.<FlowRun>empty()
-                : move(flowName, runId, target)).orElseGet(() -> {
-            Transactions.requireTransaction(em); // no one-statement move: read-modify-write, atomically
-            FlowRun run = requireForUpdate(flowName, runId);
-            FlowRunStatus before = run.status();
-            return run.applyPatch(patch, clock.instant()) ? write(run, before) : run;
-        }));
+        FlowRunPatch valid = FlowRunPatch.parse(patch);
+        Optional<FlowRunStatus> statusOnly = patch.size() == 1 && valid.names("status")
+                ? Optional.of(valid.status()) : Optional.empty();
+        return db("update FlowRun " + flowName + "/" + runId, () -> (valid.names("status")
+                ? statusOnly.flatMap(target -> move(flowName, runId, target))
+                : updateFields(flowName, runId, valid)).orElseGet(() -> {
+                    Transactions.requireTransaction(em); // no one-statement write: read-modify-write, atomically
+                    FlowRun run = requireForUpdate(flowName, runId);
+                    FlowRunStatus before = run.status();
+                    return run.applyPatch(valid, clock.instant()) ? write(run, before) : run;
+                }));
     }
 
     /**
@@ -480,21 +534,100 @@ public class FlowRunRepository {
         });
     }
 
+    /**
+     * A patch without a {@code status} key in one statement ({@link #UPDATE_FIELDS}). When it writes no row, reads
+     * the run: missing is {@link NotFoundException}; unchanged as {@link FlowRun#applyPatch} sees it is the run as
+     * read. Empty, having written nothing, when a {@code FlowRun} is managed in this persistence context or when
+     * {@code applyPatch} finds a change that PostgreSQL's comparison did not: the caller then takes the
+     * read-modify-write path.
+     */
+    private Optional<FlowRun> updateFields(String flowName, String runId, FlowRunPatch patch) {
+        if (holdsRuns()) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        List<Assignment> set = assignments(patch);
+        Optional<FlowRun> written = set.isEmpty() ? Optional.empty() : returningRun(UPDATE_FIELDS.formatted(
+                join(set, a -> a.column() + " = " + a.expression()), join(set, Assignment::expression),
+                join(set, Assignment::column)), ps -> {
+                    int i = 1;
+                    for (Assignment a : set) {
+                        setValue(ps, i++, a.value());
+                    }
+                    setInstant(ps, i++, now);
+                    ps.setString(i++, flowName);
+                    ps.setString(i++, runId);
+                    for (Assignment a : set) {
+                        setValue(ps, i++, a.value());
+                    }
+                });
+        if (written.isPresent()) {
+            return written;
+        }
+        FlowRun current = find(flowName, runId).map(this::detach)
+                .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
+        return current.applyPatch(patch, now) ? Optional.empty() : Optional.of(current);
+    }
+
+    /** One column a patch sets: the SQL expression of its new value, with one parameter, and that parameter. */
+    private record Assignment(String column, String expression, Object value) {
+
+        static Assignment set(String column, String sqlType, Object value) {
+            return new Assignment(column, SET_VALUE.formatted(sqlType), value);
+        }
+
+        /** @param whenNull the JSON text the column becomes for a {@code null} patch value, or {@code null} */
+        static Assignment merge(String column, JsonNode patchValue, String whenNull) {
+            return patchValue.isNull() ? set(column, "jsonb", whenNull)
+                    : new Assignment(column, MERGE_VALUE.formatted(column), Json.print(patchValue));
+        }
+    }
+
+    /** @return the columns a patch without a status sets, as {@link FlowRun#applyPatch} sets them */
+    private static List<Assignment> assignments(FlowRunPatch patch) {
+        List<Assignment> set = new ArrayList<>();
+        if (patch.names("startedAt")) {
+            set.add(Assignment.set("started_at", "timestamptz", patch.startedAt()));
+        }
+        if (patch.names("completedAt")) {
+            set.add(Assignment.set("completed_at", "timestamptz", patch.completedAt()));
+        }
+        if (patch.names("lastActivityAt")) {
+            set.add(Assignment.set("last_activity_at", "timestamptz", patch.lastActivityAt()));
+        }
+        if (patch.names("stepCount")) {
+            set.add(Assignment.set("step_count", "integer", patch.stepCount()));
+        }
+        if (patch.names("completedSteps")) {
+            set.add(Assignment.set("completed_steps", "integer", patch.completedSteps()));
+        }
+        if (patch.names("resourceId")) {
+            set.add(Assignment.set("resource_id", "varchar", patch.resourceId()));
+        }
+        if (patch.names("emittedEvents")) {
+            set.add(Assignment.merge("emitted_events", patch.emittedEvents(), "{}"));
+        }
+        if (patch.names("awaitingSteps")) {
+            set.add(Assignment.merge("awaiting_steps", patch.awaitingSteps(), "{}"));
+        }
+        if (patch.names("snapshot")) {
+            set.add(Assignment.merge("snapshot", patch.snapshot(), null));
+        }
+        ObjectNode metadata = patch.metadata();
+        if (!metadata.isEmpty()) {
+            set.add(Assignment.merge("metadata", metadata, null));
+        }
+        return set;
+    }
+
+    private static String join(List<Assignment> set, Function<Assignment, String> part) {
+        return set.stream().map(part).collect(Collectors.joining(", "));
+    }
+
     /** @return whether a {@code FlowRun} is managed in this persistence context */
     private boolean holdsRuns() {
         return em.unwrap(Session.class).getStatistics().getEntityKeys().stream()
                 .anyMatch(k -> k instanceof EntityKey key && key.getEntityName().equals(FlowRun.class.getName()));
-    }
-
-    /**
-     * @return the status a patch moves to when that is all it does ({@code {"status":"completed"}}), else
-     *         {@code null}
-     * @throws InvalidInputException when that status names no status (as {@link FlowRun#applyPatch} would)
-     */
-    private static FlowRunStatus statusOnly(JsonNode patch) {
-        JsonNode status = patch.get("status");
-        return patch.size() == 1 && status != null && status.isTextual() ? FlowRunStatus.parse(status.textValue())
-                : null;
     }
 
     /**
@@ -604,6 +737,11 @@ public class FlowRunRepository {
         } else {
             ps.setInt(index, value);
         }
+    }
+
+    /** Binds an {@link Instant} as a UTC {@code timestamptz}, {@code null} untyped (the SQL casts it). */
+    private static void setValue(PreparedStatement ps, int index, Object value) throws SQLException {
+        ps.setObject(index, value instanceof Instant t ? t.atOffset(ZoneOffset.UTC) : value);
     }
 
     private FlowRun load(long id, long version) {

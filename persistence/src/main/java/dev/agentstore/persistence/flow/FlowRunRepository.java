@@ -211,6 +211,9 @@ public class FlowRunRepository {
 
     private static final String BY_KEY = "SELECT r FROM FlowRun r WHERE r.flowName = :flowName AND r.runId = :runId";
 
+    /** A run by its key, every column, as {@link FlowRun#restore} reads them. */
+    private static final String SELECT_BY_KEY = "SELECT * FROM flow_runs WHERE flow_name = ? AND run_id = ?";
+
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
     private Clock clock = Clock.systemUTC();
@@ -259,7 +262,7 @@ public class FlowRunRepository {
                 setInstant(ps, 7, now);
                 FlowRepository.bindRunStats(ps, 8, valid.flowName(), null, FlowRunStatus.RUNNING, valid.startedAt(),
                         now);
-            }).orElseGet(() -> find(flowName, runId).map(this::detach).orElseThrow(() -> new NotFoundException(
+            }).orElseGet(() -> find(flowName, runId).orElseThrow(() -> new NotFoundException(
                     "FlowRun", key(flowName, runId) + " (deleted while starting)")));
         });
     }
@@ -286,7 +289,7 @@ public class FlowRunRepository {
     @SingleStatement
     public Optional<FlowRun> get(String flowName, String runId) {
         checkKey(flowName, runId);
-        return db("get FlowRun " + flowName + "/" + runId, () -> find(flowName, runId).map(this::detach));
+        return db("get FlowRun " + flowName + "/" + runId, () -> find(flowName, runId));
     }
 
     /**
@@ -501,12 +504,12 @@ public class FlowRunRepository {
         return new FlowRepository(em, clock);
     }
 
+    /** Reads a run with plain JDBC ({@link #returningRun}): detached, never in the persistence context. */
     private Optional<FlowRun> find(String flowName, String runId) {
-        return em.createQuery(BY_KEY, FlowRun.class)
-                .setParameter("flowName", flowName)
-                .setParameter("runId", runId)
-                .getResultStream()
-                .findFirst();
+        return returningRun(SELECT_BY_KEY, ps -> {
+            ps.setString(1, flowName);
+            ps.setString(2, runId);
+        });
     }
 
     /**
@@ -564,7 +567,7 @@ public class FlowRunRepository {
         if (written.isPresent()) {
             return written;
         }
-        FlowRun current = find(flowName, runId).map(this::detach)
+        FlowRun current = find(flowName, runId)
                 .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
         return current.applyPatch(patch, now) ? Optional.empty() : Optional.of(current);
     }

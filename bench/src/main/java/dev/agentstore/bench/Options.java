@@ -116,8 +116,9 @@ final class Options {
      * @return whether it runs: its workload was selected whole, or the phase itself (or a prefix of it) was named
      */
     boolean phase(String phase) {
+        String p = phase.toUpperCase(Locale.ROOT).replace(".JDBC", ".jdbc"); // as --workloads spells them
         for (String w : workloads) {
-            if (phase.equals(w) || phase.startsWith(w + ".")) {
+            if (p.equals(w) || p.startsWith(w + ".")) {
                 return true;
             }
         }

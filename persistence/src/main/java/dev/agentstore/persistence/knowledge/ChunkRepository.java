@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.AgentStoreException;
 import com.pgvector.PGvector;
 import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
@@ -19,7 +20,9 @@ import dev.agentstore.persistence.query.ParameterStyle;
 import dev.agentstore.persistence.query.QueryRenderer;
 import dev.agentstore.persistence.query.SqlFragment;
 import dev.agentstore.persistence.query.ValueKind;
+import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -55,12 +58,13 @@ import java.util.TreeMap;
  * MMR reranking.
  *
  * <p><b>Search: one round trip.</b> A search sends three statements as one prepared statement, which pgjdbc sends
- * in one round trip: the settings, the search, and the restore of three of the settings. The settings, all
- * {@code set_config(…, true)} (that is, {@code SET LOCAL}): {@code hnsw.ef_search} and
+ * in one round trip, with one Sync: the settings, the search, and the restore of three of the settings. The settings,
+ * all {@code set_config(…, true)} (that is, {@code SET LOCAL}): {@code hnsw.ef_search} and
  * {@code hnsw.iterative_scan = relaxed_order} (IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan}),
- * which stay in force until the caller's transaction ends, so that a filtered index scan keeps walking the graph
- * until it has enough matching rows (pgvector 0.8) instead of Mastra's choice between post-filtering too few rows and
- * a sequential scan; and, for the search statement only, {@code enable_sort = off}, {@code jit = off} and
+ * which stay in force until the caller's transaction ends (through the per-call {@code store.chunks()}, in
+ * autocommit mode, the three statements are one implicit transaction, so they end with it), so that a filtered index
+ * scan keeps walking the graph until it has enough matching rows (pgvector 0.8) instead of Mastra's choice between
+ * post-filtering too few rows and a sequential scan; and, for the search statement only, {@code enable_sort = off}, {@code jit = off} and
  * {@code plan_cache_mode = force_generic_plan} (see {@link #SETTINGS}). The search statement reads the nearest rows in a materialised CTE with exactly the base's
  * partial index predicate and expression, {@code WHERE knowledge_base = '<base>' [AND filter] ORDER BY
  * (embedding::vector(n)) <=> ? LIMIT ?}, so PostgreSQL can use the index; the outer query applies the minimum score
@@ -93,8 +97,16 @@ import java.util.TreeMap;
  * {@link KnowledgeRepository}). Vectors are written and searched as binary {@code real[]} parameters cast to the
  * base's type in SQL, and read as pgvector-java {@link PGvector}.
  *
+ * <p><b>The base's definition comes from a cache.</b> The statement's text depends on the base's definition
+ * (dimension, vector type, distance, index), which a search takes from {@link KnowledgeBaseCache} instead of reading
+ * the base first. The search statement itself checks, in the same snapshot, that the base's row still has that
+ * definition, and reads no chunk when it has not; the search then reads the definition again and runs once more (a
+ * deleted base: {@link NotFoundException}). So the cache never changes a result; it saves a round trip.
+ *
  * <p>Every method runs in the caller's transaction and works with JDBC on its connection (pending JPA changes are
- * flushed first); returned {@link Chunk}s are detached.
+ * flushed first); returned {@link Chunk}s are detached. Through the per-call {@code store.chunks()}, the reads and
+ * searches run in autocommit mode ({@link SingleStatement}): a search from a cached definition is one round trip, with
+ * no {@code BEGIN} and no {@code COMMIT}.
  *
  * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
  * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
@@ -185,6 +197,12 @@ public class ChunkRepository {
      * the HNSW index at ef_search 40–160; at 2,000 matches (10%) the two were about equal; 200 matches took 0.4 ms.
      */
     public static final int EXACT_SEARCH_MATCHES = 1_000;
+
+    /**
+     * How often a search runs at most when its base's definition keeps changing between reading it and searching:
+     * 3 (the first run may use a stale cached definition, the second a concurrently changed one).
+     */
+    private static final int DEFINITION_ATTEMPTS = 3;
 
     /**
      * Sent with every search, in the same round trip, before the search statement: saves {@code enable_sort},
@@ -409,6 +427,7 @@ public class ChunkRepository {
      * @throws InvalidInputException when {@code id} is blank or longer than 255 characters
      * @throws NotFoundException     when the base does not exist
      */
+    @SingleStatement
     public Optional<Chunk> get(String base, String id) {
         Check.name("id", id);
         KnowledgeBase kb = base(base);
@@ -429,6 +448,7 @@ public class ChunkRepository {
      * @throws InvalidInputException when {@code documentId} is blank or longer than 255 characters
      * @throws NotFoundException     when the base does not exist
      */
+    @SingleStatement
     public List<Chunk> byDocument(String base, String documentId) {
         Check.name("documentId", documentId);
         KnowledgeBase kb = base(base);
@@ -446,6 +466,7 @@ public class ChunkRepository {
      * @return how many chunks the base has
      * @throws NotFoundException when the base does not exist
      */
+    @SingleStatement
     public long count(String base) {
         return count(base, null);
     }
@@ -457,6 +478,7 @@ public class ChunkRepository {
      * @throws InvalidInputException when the filter is invalid for {@link #FIELDS}
      * @throws NotFoundException     when the base does not exist
      */
+    @SingleStatement
     public long count(String base, Filter filter) {
         KnowledgeBase kb = base(base);
         SqlFragment f = filter == null ? null : render(filter);
@@ -485,6 +507,7 @@ public class ChunkRepository {
      * @throws InvalidInputException when {@code hashes} is {@code null} or holds {@code null}
      * @throws NotFoundException     when the base does not exist
      */
+    @SingleStatement
     public Set<String> existingHashes(String base, Collection<String> hashes) {
         Check.noNulls("hashes", hashes);
         KnowledgeBase kb = base(base);
@@ -521,14 +544,18 @@ public class ChunkRepository {
      *                               it returns) does not match the base's
      * @throws NotFoundException     when the base does not exist
      */
+    @SingleStatement
     public List<ChunkMatch> search(String base, String text, Embedder embedder, SearchOptions options) {
         Check.notNull("text", text);
         Check.notNull("embedder", embedder);
         Check.notNull("options", options);
-        KnowledgeBase kb = base(base);
-        if (embedder.dimension() != kb.dimension()) {
+        Definition d = definition(base);
+        if (embedder.dimension() != d.kb().dimension() && d.cached()) {
+            d = load(base);
+        }
+        if (embedder.dimension() != d.kb().dimension()) {
             throw new InvalidInputException("embedder has dimension " + embedder.dimension() + " but knowledge base '"
-                    + kb.name() + "' expects dimension " + kb.dimension());
+                    + base + "' expects dimension " + d.kb().dimension());
         }
         return search(base, embedder.embed(text), options);
     }
@@ -541,26 +568,47 @@ public class ChunkRepository {
      * @param options k ≤ 1,000, minimum score, filter, {@code ef_search} / {@code probes}, MMR, embeddings
      * @return at most {@code k} matches with {@code score ≥ minScore}, best first, ties by id (with MMR: in MMR's
      *         order); {@code min(k, matching chunks)} of them when no threshold is given
-     * @throws InvalidInputException when an argument is {@code null} or invalid for {@link #FIELDS}, or the query's
-     *                               dimension is wrong (the message names the expected and the actual dimension)
-     * @throws NotFoundException     when the base does not exist
+     * @throws InvalidInputException        when an argument is {@code null} or invalid for {@link #FIELDS}, or the
+     *                                      query's dimension is wrong (the message names the expected and the actual
+     *                                      dimension)
+     * @throws NotFoundException            when the base does not exist
+     * @throws ConcurrencyConflictException when the base's definition changed between reading it and searching in
+     *                                      each of {@value #DEFINITION_ATTEMPTS} attempts (index changes racing the
+     *                                      search)
      */
+    @SingleStatement
     public List<ChunkMatch> search(String base, float[] query, SearchOptions options) {
         Check.notNull("options", options);
-        Plan plan = plan(base(base), query, options);
-        List<ChunkMatch> found = work("search KnowledgeBase " + base, connection -> {
-            Result r = nearest(connection, plan, plan.mode());
-            if (!r.exact() && r.candidates() < plan.limit()) {
-                // the index ran out (hnsw.max_scan_tuples, stale IVFFlat lists): scan exactly
-                r = nearest(connection, plan, Mode.EXACT);
-            }
-            return r.matches();
-        });
-        if (!options.mmr()) {
-            return found;
+        Definition d = definition(base);
+        if (d.cached() && !accepts(d.kb(), query)) {
+            d = load(base); // the base may have been re-created with another dimension or vector type
         }
-        List<ChunkMatch> reranked = Mmr.rerank(plan.query(), found, options.k(), options.mmrLambda());
-        return options.includeEmbeddings() ? reranked : reranked.stream().map(ChunkRepository::withoutEmbedding).toList();
+        for (int attempt = 1; ; attempt++) {
+            Plan plan = plan(d, query, options);
+            List<ChunkMatch> found = work("search KnowledgeBase " + base, connection -> {
+                Result r = nearest(connection, plan, plan.mode());
+                if (r.valid() && !r.exact() && r.candidates() < plan.limit()) {
+                    // the index ran out (hnsw.max_scan_tuples, stale IVFFlat lists): scan exactly
+                    r = nearest(connection, plan, Mode.EXACT);
+                }
+                return r.valid() ? r.matches() : null;
+            });
+            if (found != null) {
+                if (!options.mmr()) {
+                    return found;
+                }
+                List<ChunkMatch> reranked = Mmr.rerank(plan.query(), found, options.k(), options.mmrLambda());
+                return options.includeEmbeddings() ? reranked
+                        : reranked.stream().map(ChunkRepository::withoutEmbedding).toList();
+            }
+            if (attempt == DEFINITION_ATTEMPTS) {
+                throw new ConcurrencyConflictException("KnowledgeBase " + base + " changed during each of "
+                        + DEFINITION_ATTEMPTS + " attempts to search it", null);
+            }
+            // the definition the statement was built from is no longer the base's: read it again (NotFoundException
+            // when the base is gone) and search again
+            d = load(base);
+        }
     }
 
     /**
@@ -578,9 +626,11 @@ public class ChunkRepository {
      * @throws InvalidInputException when an argument is invalid
      * @throws NotFoundException     when the base does not exist
      */
+    @SingleStatement
     public List<String> explainSearch(String base, float[] query, SearchOptions options, boolean analyze) {
         Check.notNull("options", options);
-        Plan plan = plan(base(base), query, options);
+        KnowledgeBase.requireName(base);
+        Plan plan = plan(load(base), query, options);
         String explain = analyze ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN ";
         return work("explain search of KnowledgeBase " + base, connection ->
                 execute(connection, plan, plan.mode(), explain, rs -> {
@@ -613,8 +663,8 @@ public class ChunkRepository {
      *                for {@code 2 × limit} rows gave recall 0.95, {@code ef_search} rows 0.96–0.99)
      * @param matches {@code FILTERED}: how many matching rows the exact branch collects at most, plus one
      */
-    private record Plan(KnowledgeBase kb, float[] query, SqlFragment filter, int limit, int fetch, int matches,
-                        Double bound, boolean withEmbeddings, int efSearch, int probes) {
+    private record Plan(KnowledgeBase kb, String definition, float[] query, SqlFragment filter, int limit, int fetch,
+                        int matches, Double bound, boolean withEmbeddings, int efSearch, int probes) {
         Mode mode() {
             if (!kb.index().indexed()) {
                 return Mode.EXACT;
@@ -623,7 +673,8 @@ public class ChunkRepository {
         }
     }
 
-    private static Plan plan(KnowledgeBase kb, float[] query, SearchOptions options) {
+    private static Plan plan(Definition d, float[] query, SearchOptions options) {
+        KnowledgeBase kb = d.kb();
         float[] q = kb.requireEmbedding("query vector", query).clone();
         int limit = options.candidates();
         Double bound = options.minScore() == null ? null : kb.distance().maxDistance(options.minScore());
@@ -643,15 +694,17 @@ public class ChunkRepository {
             }
         }
         int matches = Math.max(EXACT_SEARCH_MATCHES, 4 * limit) + 1;
-        return new Plan(kb, q, f, limit, fetch, matches, bound, options.includeEmbeddings() || options.mmr(), ef,
-                probes);
+        return new Plan(kb, d.text(), q, f, limit, fetch, matches, bound,
+                options.includeEmbeddings() || options.mmr(), ef, probes);
     }
 
     /**
      * @param candidates how many rows the index yielded, or ranked exactly, before the distance bound
      * @param exact      whether they were ranked exactly (then nothing is missing)
+     * @param valid      whether the base still has the definition the statement was built from; when not, the
+     *                   statement read no chunk
      */
-    private record Result(List<ChunkMatch> matches, long candidates, boolean exact) {
+    private record Result(List<ChunkMatch> matches, long candidates, boolean exact, boolean valid) {
     }
 
     private Result nearest(Connection connection, Plan plan, Mode mode) throws SQLException {
@@ -660,9 +713,11 @@ public class ChunkRepository {
             List<ChunkMatch> matches = new ArrayList<>();
             long candidates = 0;
             boolean exact = false;
+            boolean valid = false;
             while (rs.next()) {
                 candidates = rs.getLong("candidates");
                 exact = rs.getBoolean("exact");
+                valid = rs.getBoolean("valid");
                 if (rs.getString("id") == null) {
                     continue; // the row that only reports the status
                 }
@@ -676,7 +731,7 @@ public class ChunkRepository {
                         kb.distance().score(distance), distance,
                         embedding == null ? null : new PGvector(embedding).toArray()));
             }
-            return new Result(matches, candidates, exact);
+            return new Result(matches, candidates, exact, valid);
         });
     }
 
@@ -715,7 +770,9 @@ public class ChunkRepository {
     }
 
     /**
-     * The search statement. First the nearest rows as (id, distance) in a materialised CTE {@code nearest}:
+     * The search statement. First CTE {@code base} checks that the base still has the definition the statement was
+     * built from ({@link KnowledgeBaseCache#VALID}); every scan of chunks sits behind a one-time filter on it, so a
+     * stale definition reads no chunk. Then the nearest rows as (id, distance) in a materialised CTE {@code nearest}:
      * <ul>
      * <li>{@code INDEX}: ordered by the base's index expression, so that its index serves them;</li>
      * <li>{@code EXACT}: every row that passes the filter, ranked outside an {@code OFFSET 0} subquery (which no
@@ -726,20 +783,21 @@ public class ChunkRepository {
      *     one-time filter on {@code matching}'s count, so only one of them runs.</li>
      * </ul>
      * Then the distance bound, a strict re-sort by distance and id, the {@code limit}, and the chunks' columns by
-     * primary key. A UNION ALL row with a null id reports how many rows {@code nearest} holds and whether they were
-     * ranked exactly, even when the bound removes all of them. Parameters, in order: {@code INDEX} and {@code EXACT}:
-     * the query vector, the filter's values, {@code fetch} (EXACT: {@code limit}); {@code FILTERED}: the query vector,
-     * the filter's values, {@code matches} twice, {@code limit}, the query vector, the filter's values, {@code fetch};
-     * then the bound (when there is one) and {@code limit}.
+     * primary key. A UNION ALL row with a null id reports how many rows {@code nearest} holds, whether they were
+     * ranked exactly, and whether the definition was valid, even when the bound removes all of them. Parameters, in
+     * order: the base's name and definition text; {@code INDEX} and {@code EXACT}: the query vector, the filter's
+     * values, {@code fetch} (EXACT: {@code limit}); {@code FILTERED}: the query vector, the filter's values,
+     * {@code matches} twice, {@code limit}, the query vector, the filter's values, {@code fetch}; then the bound (when
+     * there is one) and {@code limit}.
      */
     private static String nearestSql(Plan plan, Mode mode) {
         KnowledgeBase kb = plan.kb();
         String distance = KnowledgeSql.embeddingExpression(kb) + " " + KnowledgeSql.operator(kb.distance()) + " "
                 + KnowledgeSql.queryParameter(kb);
         String scan = "SELECT id, " + distance + " AS distance FROM chunks WHERE " + KnowledgeSql.basePredicate(kb)
-                + (plan.filter() == null ? "" : " AND (" + plan.filter().sql() + ")");
+                + " AND (SELECT valid FROM base)" + (plan.filter() == null ? "" : " AND (" + plan.filter().sql() + ")");
         String ranked = " ORDER BY distance, id LIMIT ?";
-        String head = "WITH ";
+        String head = "WITH base AS (" + KnowledgeBaseCache.VALID + "),\n     ";
         String nearest;
         String exact;
         switch (mode) {
@@ -752,7 +810,7 @@ public class ChunkRepository {
                 exact = "false";
             }
             default -> {
-                head = "WITH matching AS MATERIALIZED (" + scan + " LIMIT ?),\n"
+                head += "matching AS MATERIALIZED (" + scan + " LIMIT ?),\n"
                         + "     few AS (SELECT count(*) < ? AS exact FROM matching),\n     ";
                 nearest = "(SELECT id, distance FROM matching WHERE (SELECT exact FROM few)" + ranked + ")\n"
                         + "         UNION ALL\n"
@@ -761,21 +819,24 @@ public class ChunkRepository {
             }
         }
         return head + "nearest AS MATERIALIZED (" + nearest + "),\n"
-                + "     status AS (SELECT count(*) AS candidates, " + exact + " AS exact FROM nearest),\n"
+                + "     status AS (SELECT count(*) AS candidates, " + exact + " AS exact,"
+                + " (SELECT valid FROM base) AS valid FROM nearest),\n"
                 + "     best AS (SELECT * FROM nearest" + (plan.bound() != null ? " WHERE distance <= ?" : "")
                 + " ORDER BY distance, id LIMIT ?)\n"
                 + "SELECT " + SEARCH_COLUMNS + ", "
                 + (plan.withEmbeddings() ? "CAST(c.embedding AS text)" : "CAST(NULL AS text)")
-                + " AS embedding_text, b.distance, s.candidates, s.exact\n"
+                + " AS embedding_text, b.distance, s.candidates, s.exact, s.valid\n"
                 + "  FROM best b JOIN chunks c ON c." + KnowledgeSql.basePredicate(kb) + " AND c.id = b.id"
                 + " CROSS JOIN status s\n"
-                + "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.candidates, s.exact"
-                + " FROM status s\n"
+                + "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.candidates, s.exact,"
+                + " s.valid FROM status s\n"
                 + "ORDER BY distance NULLS LAST, id";
     }
 
     private static void bindSearch(PreparedStatement ps, int first, Plan plan, Mode mode) throws SQLException {
-        int p = bindScan(ps, first, plan);
+        ps.setString(first, plan.kb().name());
+        ps.setString(first + 1, plan.definition());
+        int p = bindScan(ps, first + 2, plan);
         switch (mode) {
             case EXACT -> ps.setInt(p++, plan.limit());
             case INDEX -> ps.setInt(p++, plan.fetch());
@@ -805,6 +866,28 @@ public class ChunkRepository {
     }
 
     // -------------------------------------------------------------------------------------------------------- helpers
+
+    /** @return the base's definition for a search: cached (see {@link KnowledgeBaseCache}), or read now */
+    private Definition definition(String name) {
+        KnowledgeBase.requireName(name);
+        Definition d = KnowledgeBaseCache.get(em, name);
+        return d != null ? d : load(name);
+    }
+
+    /** @return the base's definition, read now (one statement) */
+    private Definition load(String name) {
+        return work("read KnowledgeBase " + name, connection -> KnowledgeBaseCache.load(em, connection, name));
+    }
+
+    /** @return whether {@code query} is a valid query vector for {@code kb} */
+    private static boolean accepts(KnowledgeBase kb, float[] query) {
+        try {
+            kb.requireEmbedding("query vector", query);
+            return true;
+        } catch (InvalidInputException e) {
+            return false;
+        }
+    }
 
     private KnowledgeBase base(String name) {
         KnowledgeBase.requireName(name);

@@ -10,6 +10,7 @@ import dev.agentstore.domain.knowledge.IndexSpec;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -49,8 +50,15 @@ import java.util.Optional;
  * {@link #changeIndex} to HNSW, which sizes {@code maintenance_work_mem} so that the graph is built in memory
  * ({@link IndexBuild}).
  *
+ * <p><b>Searches cache definitions.</b> {@link ChunkRepository}'s searches take a base's definition from a cache
+ * that every search statement checks against the base's row (see {@code KnowledgeBaseCache}), so a change made here,
+ * or by another process, is picked up by the next search whether or not the cache knows of it; these methods also
+ * evict the base's entry.
+ *
  * <p>Every method runs in the caller's transaction; standalone:
- * {@code store.inTransaction(uow -> uow.knowledge().create("docs", 384, Distance.COSINE, IndexSpec.hnsw()))}.
+ * {@code store.inTransaction(uow -> uow.knowledge().create("docs", 384, Distance.COSINE, IndexSpec.hnsw()))}. Of the
+ * per-call {@code store.knowledge()}, the reads {@link #find}, {@link #get} and {@link #list} run in autocommit mode
+ * ({@link SingleStatement}).
  *
  * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
  * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
@@ -127,6 +135,7 @@ public class KnowledgeRepository {
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate("create KnowledgeBase " + name, e);
         }
+        KnowledgeBaseCache.evict(em, name);
         runDdl("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
         return kb;
     }
@@ -136,6 +145,7 @@ public class KnowledgeRepository {
      * @return the base, or empty when there is none of that name
      * @throws InvalidInputException when {@code name} is not a valid base name
      */
+    @SingleStatement
     public Optional<KnowledgeBase> find(String name) {
         KnowledgeBase.requireName(name);
         return Optional.ofNullable(em.find(KnowledgeBase.class, name));
@@ -147,11 +157,13 @@ public class KnowledgeRepository {
      * @throws InvalidInputException when {@code name} is not a valid base name
      * @throws NotFoundException     when there is no base of that name
      */
+    @SingleStatement
     public KnowledgeBase get(String name) {
         return find(name).orElseThrow(() -> new NotFoundException("KnowledgeBase", name));
     }
 
     /** @return every base, by name */
+    @SingleStatement
     public List<KnowledgeBase> list() {
         return em.createQuery("SELECT k FROM KnowledgeBase k ORDER BY k.name", KnowledgeBase.class).getResultList();
     }
@@ -195,6 +207,7 @@ public class KnowledgeRepository {
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate("change index of KnowledgeBase " + name, e);
         }
+        KnowledgeBaseCache.evict(em, name);
         runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(kb));
         if (index.indexed()) {
             configureBuild(kb, build);
@@ -224,6 +237,7 @@ public class KnowledgeRepository {
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate("delete KnowledgeBase " + name, e);
         }
+        KnowledgeBaseCache.evict(em, name);
         return true;
     }
 

@@ -18,8 +18,13 @@ import java.lang.annotation.Target;
  * repository runs in a transaction of its own.
  *
  * <p>Only for methods whose one statement neither takes a lock meant to outlive it ({@code FOR UPDATE},
- * {@code pg_advisory_xact_lock}) nor depends on a transaction-local setting ({@code SET LOCAL}). Inside a unit of
- * work ({@code store.inTransaction}) and in a container the mark has no effect.
+ * {@code pg_advisory_xact_lock}) nor depends on a transaction-local setting ({@code SET LOCAL},
+ * {@code set_config(…, true)}) made by an earlier statement: in autocommit mode that setting ends with the earlier
+ * statement. A setting sent in the <em>same</em> multi-statement prepared statement as the statement that needs it is
+ * fine: pgjdbc sends the statements of one {@code prepareStatement("…; …; …")} with one Sync, and PostgreSQL runs
+ * everything before a Sync as one implicit transaction, so the setting applies to the statements after it and is gone
+ * when they end (the knowledge-base search does this). Inside a unit of work ({@code store.inTransaction}) and in a
+ * container the mark has no effect.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

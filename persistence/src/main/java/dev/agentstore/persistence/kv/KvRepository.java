@@ -8,6 +8,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.persistence.support.IncrementCombiner;
+import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,12 +16,16 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import org.hibernate.Session;
-import org.hibernate.query.NativeQuery;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -42,8 +47,9 @@ import java.util.function.Supplier;
  * <p><b>Transactions.</b> Every method runs in the caller's transaction and sends one SQL statement (except the
  * error path of {@link #increment} and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
  * here. Through {@code store.kv()} each call is its own unit of work, and the one-statement methods
- * ({@link SingleStatement}) run in autocommit mode: one round trip. The statements are native and bypass the persistence context: a {@link KvEntry} the caller loaded earlier
- * in the same transaction is not refreshed by them (pending changes to loaded entries are flushed first).
+ * ({@link SingleStatement}) run in autocommit mode: one round trip. The statements run as plain JDBC on the unit of
+ * work's connection and bypass the persistence context: a {@link KvEntry} the caller loaded earlier in the same
+ * transaction is not refreshed by them (pending changes to loaded entries are flushed first).
  *
  * <p>Standalone: {@code store.fromTransaction(uow -> uow.kv().get("config"))}; in a container inject it.
  *
@@ -63,14 +69,14 @@ public class KvRepository {
     /** Largest accepted {@code limit} of {@link #keys(String, int)}. */
     public static final int MAX_KEYS_LIMIT = 10_000;
 
-    private static final String GET = """
+    private static final NumberedStatement GET = new NumberedStatement("""
             SELECT CAST(value AS text)
               FROM kv_entries
              WHERE key = ?1
                AND (expires_at IS NULL OR expires_at > ?2)
-            """;
+            """);
 
-    private static final String SET = """
+    private static final NumberedStatement SET = new NumberedStatement("""
             INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
             VALUES (?1, CAST(?2 AS jsonb), CAST(?3 AS timestamptz), 0, ?4)
             ON CONFLICT (key) DO UPDATE
@@ -78,10 +84,10 @@ public class KvRepository {
                    expires_at = EXCLUDED.expires_at,
                    version = kv_entries.version + 1,
                    updated_at = EXCLUDED.updated_at
-            """;
+            """);
 
     /** As {@link #SET}, but an existing row is only taken over when it has expired; 0 rows affected = not acquired. */
-    private static final String SET_IF_ABSENT = """
+    private static final NumberedStatement SET_IF_ABSENT = new NumberedStatement("""
             INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
             VALUES (?1, CAST(?2 AS jsonb), CAST(?3 AS timestamptz), 0, ?4)
             ON CONFLICT (key) DO UPDATE
@@ -91,7 +97,7 @@ public class KvRepository {
                    updated_at = EXCLUDED.updated_at
              WHERE kv_entries.expires_at IS NOT NULL
                AND kv_entries.expires_at <= ?4
-            """;
+            """);
 
     /**
      * A missing or expired key starts from 0 (and an expired one loses its expiry); a live key must hold a JSON
@@ -102,7 +108,7 @@ public class KvRepository {
     private static final IncrementCombiner INCREMENTS = new IncrementCombiner();
 
     /** {@code ?4}: how many increments {@code ?2} carries (see {@link IncrementCombiner}), one version each. */
-    private static final String INCREMENT = """
+    private static final NumberedStatement INCREMENT = new NumberedStatement("""
             INSERT INTO kv_entries AS e (key, value, expires_at, version, updated_at)
             VALUES (?1, to_jsonb(CAST(?2 AS bigint)), NULL, 0, ?3)
             ON CONFLICT (key) DO UPDATE
@@ -118,23 +124,23 @@ public class KvRepository {
                                  BETWEEN -9223372036854775808 AND 9223372036854775807
                         ELSE false END
             RETURNING CAST(e.value AS text)
-            """;
+            """);
 
     /** Error path of {@link #INCREMENT}: why was the row not updated. */
-    private static final String CURRENT_VALUE = """
+    private static final NumberedStatement CURRENT_VALUE = new NumberedStatement("""
             SELECT CAST(value AS text)
               FROM kv_entries
              WHERE key = ?1
-            """;
+            """);
 
     /** Removes the row whatever its expiry; returns whether it was live. */
-    private static final String DELETE = """
+    private static final NumberedStatement DELETE = new NumberedStatement("""
             DELETE FROM kv_entries
              WHERE key = ?1
             RETURNING (expires_at IS NULL OR expires_at > ?2)
-            """;
+            """);
 
-    private static final String CLEAR = """
+    private static final NumberedStatement CLEAR = new NumberedStatement("""
             WITH removed AS (
                 DELETE FROM kv_entries
                  WHERE key LIKE ?1 ESCAPE '\\'
@@ -142,23 +148,23 @@ public class KvRepository {
             SELECT count(*)
               FROM removed
              WHERE expires_at IS NULL OR expires_at > ?2
-            """;
+            """);
 
-    private static final String KEYS = """
+    private static final NumberedStatement KEYS = new NumberedStatement("""
             SELECT key
               FROM kv_entries
              WHERE key LIKE ?1 ESCAPE '\\'
                AND (expires_at IS NULL OR expires_at > ?2)
              ORDER BY key COLLATE "C"
              LIMIT ?3
-            """;
+            """);
 
     /**
      * One bounded batch, oldest expiry first, through the partial index on expires_at. FOR UPDATE re-checks
      * {@code expires_at <= now} on the latest version of each row and keeps it locked until the DELETE, so a row
      * that a concurrent {@code set} renewed is never purged; SKIP LOCKED lets purgers (and writers) run side by side.
      */
-    private static final String PURGE_BATCH = """
+    private static final NumberedStatement PURGE_BATCH = new NumberedStatement("""
             DELETE FROM kv_entries
              WHERE key IN (SELECT key
                              FROM kv_entries
@@ -166,7 +172,7 @@ public class KvRepository {
                             ORDER BY expires_at
                             LIMIT ?2
                               FOR UPDATE SKIP LOCKED)
-            """;
+            """);
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -200,8 +206,7 @@ public class KvRepository {
     public Optional<JsonNode> get(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
-        List<?> rows = run("get KvEntry key=" + key,
-                () -> query(GET).setParameter(1, key).setParameter(2, now).getResultList());
+        List<?> rows = rows("get KvEntry key=" + key, GET, key, now);
         return rows.isEmpty() ? Optional.empty() : Optional.of(Json.parse("value", (String) rows.get(0)));
     }
 
@@ -306,8 +311,7 @@ public class KvRepository {
     public boolean delete(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
-        List<?> rows = run("delete KvEntry key=" + key,
-                () -> query(DELETE).setParameter(1, key).setParameter(2, now).getResultList());
+        List<?> rows = rows("delete KvEntry key=" + key, DELETE, key, now);
         return !rows.isEmpty() && Boolean.TRUE.equals(rows.get(0));
     }
 
@@ -333,18 +337,20 @@ public class KvRepository {
         KvEntry.requireKey(key);
         Instant now = now();
         String context = "increment KvEntry key=" + key;
-        Long sum = run(context, () -> em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
-                List.of(em.getEntityManagerFactory(), key), delta, connection.getAutoCommit(),
-                (d, increments) -> {
-                    List<?> rows = query(INCREMENT).setParameter(1, key).setParameter(2, d).setParameter(3, now)
-                            .setParameter(4, increments).getResultList();
-                    return rows.isEmpty() ? null : Long.valueOf((String) rows.get(0));
-                })));
+        Long sum = run(context, () -> {
+            em.flush();
+            return em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
+                    List.of(em.getEntityManagerFactory(), key), delta, connection.getAutoCommit(),
+                    (d, increments) -> {
+                        List<Object> rows = firstColumn(connection, INCREMENT, key, d, now, increments);
+                        return rows.isEmpty() ? null : Long.valueOf((String) rows.get(0));
+                    }));
+        });
         if (sum != null) {
             return sum;
         }
         // the live value is not an integer, or the sum overflows: say which, write nothing
-        List<?> current = run(context, () -> query(CURRENT_VALUE).setParameter(1, key).getResultList());
+        List<?> current = rows(context, CURRENT_VALUE, key);
         if (current.isEmpty()) {
             throw new ConcurrencyConflictException(context + ": deleted concurrently", null);
         }
@@ -375,9 +381,7 @@ public class KvRepository {
     public long clear(String pattern) {
         String like = likePattern(KvEntry.requirePattern(pattern));
         Instant now = now();
-        Object count = run("clear KvEntry pattern=" + pattern,
-                () -> query(CLEAR).setParameter(1, like).setParameter(2, now).getSingleResult());
-        return ((Number) count).longValue();
+        return ((Number) rows("clear KvEntry pattern=" + pattern, CLEAR, like, now).get(0)).longValue();
     }
 
     /**
@@ -394,8 +398,7 @@ public class KvRepository {
         String like = likePattern(KvEntry.requirePattern(pattern));
         Check.range("limit", limit, 1, MAX_KEYS_LIMIT);
         Instant now = now();
-        List<?> rows = run("list KvEntry keys pattern=" + pattern, () -> query(KEYS)
-                .setParameter(1, like).setParameter(2, now).setParameter(3, limit).getResultList());
+        List<?> rows = rows("list KvEntry keys pattern=" + pattern, KEYS, like, now, limit);
         return rows.stream().map(String.class::cast).toList();
     }
 
@@ -421,8 +424,7 @@ public class KvRepository {
     public int purgeExpiredBatch(int batchSize) {
         Check.range("batchSize", batchSize, 1, MAX_BATCH_SIZE);
         Instant now = now();
-        return run("purge expired KvEntry rows", () -> query(PURGE_BATCH)
-                .setParameter(1, now).setParameter(2, batchSize).executeUpdate());
+        return update("purge expired KvEntry rows", PURGE_BATCH, now, batchSize);
     }
 
     /**
@@ -481,8 +483,7 @@ public class KvRepository {
         String json = Json.print(KvEntry.requireValue(key, value));
         Instant now = now();
         Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
-        run("set KvEntry key=" + key, () -> query(SET).setParameter(1, key).setParameter(2, json)
-                .setParameter(3, expiresAt, Instant.class).setParameter(4, now).executeUpdate());
+        update("set KvEntry key=" + key, SET, key, json, expiresAt, now);
     }
 
     private boolean setIfAbsentOrExpired(String key, JsonNode value, Duration ttl) {
@@ -490,8 +491,7 @@ public class KvRepository {
         String json = Json.print(KvEntry.requireValue(key, value));
         Instant now = now();
         Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
-        int rows = run("setIfAbsent KvEntry key=" + key, () -> query(SET_IF_ABSENT).setParameter(1, key)
-                .setParameter(2, json).setParameter(3, expiresAt, Instant.class).setParameter(4, now).executeUpdate());
+        int rows = update("setIfAbsent KvEntry key=" + key, SET_IF_ABSENT, key, json, expiresAt, now);
         return rows == 1;
     }
 
@@ -508,9 +508,41 @@ public class KvRepository {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
-    /** A native query that flushes pending {@link KvEntry} changes first and invalidates nothing else. */
-    private NativeQuery<?> query(String sql) {
-        return em.createNativeQuery(sql).unwrap(NativeQuery.class).addSynchronizedEntityClass(KvEntry.class);
+    /**
+     * Runs a statement with plain JDBC on the unit of work's connection ({@link NumberedStatement}: Hibernate's
+     * native-query mapping costs these one-row statements more client CPU than the statement), after flushing pending
+     * changes of loaded entities.
+     *
+     * @return the first column of every row
+     */
+    private List<?> rows(String context, NumberedStatement statement, Object... values) {
+        return run(context, () -> {
+            em.flush();
+            return em.unwrap(Session.class).doReturningWork(c -> firstColumn(c, statement, values));
+        });
+    }
+
+    /** As {@link #rows}, for a statement without rows. @return the rows it changed */
+    private int update(String context, NumberedStatement statement, Object... values) {
+        return run(context, () -> {
+            em.flush();
+            return em.unwrap(Session.class).doReturningWork(c -> {
+                try (PreparedStatement ps = statement.prepare(c, values)) {
+                    return ps.executeUpdate();
+                }
+            });
+        });
+    }
+
+    private static List<Object> firstColumn(Connection c, NumberedStatement statement, Object... values)
+            throws SQLException {
+        try (PreparedStatement ps = statement.prepare(c, values); ResultSet rs = ps.executeQuery()) {
+            List<Object> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getObject(1));
+            }
+            return rows;
+        }
     }
 
     private static <T> T run(String context, Supplier<T> statement) {

@@ -50,4 +50,21 @@ public final class Race {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * Waits for a latch that another thread of the test counts down.
+     *
+     * @param latch the latch
+     * @throws AssertionError when it is not released within 30 s (a hang guard, not a speed assertion)
+     */
+    public static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("latch not released within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 }

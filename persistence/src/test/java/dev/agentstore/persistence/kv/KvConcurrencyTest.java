@@ -88,7 +88,7 @@ class KvConcurrencyTest {
             Future<?> renewal = renewer.submit(() -> store.inTransaction(uow -> {
                 uow.kv().set("renew:busy", IntNode.valueOf(2), Duration.ofHours(1));
                 renewed.countDown();
-                await(purged);
+                Race.await(purged);
             }));
             assertThat(renewed.await(30, TimeUnit.SECONDS)).isTrue();
             long deleted = store.fromTransaction(uow -> uow.kv().purgeExpired(100));
@@ -101,15 +101,6 @@ class KvConcurrencyTest {
         } finally {
             purged.countDown();
             renewer.shutdownNow();
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

@@ -89,7 +89,7 @@ class IncrementCombinerTest {
             try {
                 return combiner.increment("counter-2", 1, true, (delta, increments) -> {
                     running.countDown();
-                    await(release);
+                    Race.await(release);
                     return 10L;
                 });
             } catch (java.sql.SQLException e) {
@@ -141,7 +141,7 @@ class IncrementCombinerTest {
                 store.inTransaction(uow -> {
                     uow.flows().incrementStat("rolled-back-flow", FlowStat.TOTAL, 5);
                     incremented.countDown();
-                    await(release);
+                    Race.await(release);
                     throw new IllegalStateException("roll back");
                 });
             } catch (IllegalStateException expected) {
@@ -182,15 +182,6 @@ class IncrementCombinerTest {
             return null;
         } catch (RuntimeException e) {
             return e;
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }

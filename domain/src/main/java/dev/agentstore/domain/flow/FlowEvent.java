@@ -77,7 +77,7 @@ public class FlowEvent {
         this.stepName = event.stepName();
         this.stepId = event.stepId();
         this.attempt = event.attempt();
-        this.data = event.data();
+        this.data = event.sharedData(); // the event's own copy; neither hands it out uncopied
     }
 
     /**
@@ -95,6 +95,42 @@ public class FlowEvent {
         Check.notNull("event", event);
         Check.notNull("event.ts", event.ts());
         return new FlowEvent(id, event);
+    }
+
+    /**
+     * A row as read from the database: for repositories that map {@code flow_events} rows with SQL. The values are
+     * taken as stored (they passed {@link NewFlowEvent}'s checks when appended) and {@code data} is taken over, not
+     * copied: pass a node that nothing else holds, such as one just parsed from the column.
+     *
+     * @param id        the row's id, 1 or more
+     * @param runId     the run's id
+     * @param flowName  the flow's name
+     * @param ts        when it happened
+     * @param type      the event type
+     * @param stepName  the step's name, or {@code null}
+     * @param stepId    the step instance's id, or {@code null}
+     * @param attempt   the retry attempt, or {@code null}
+     * @param data      the payload, or {@code null}
+     * @return the stored event
+     * @throws InvalidInputException when {@code id} is less than 1, or {@code runId}, {@code flowName}, {@code type}
+     *                               or {@code ts} is {@code null}
+     */
+    public static FlowEvent stored(long id, String runId, String flowName, Instant ts, String type, String stepName,
+                                   String stepId, Integer attempt, JsonNode data) {
+        if (id < 1) {
+            throw new InvalidInputException("id must be positive, was " + id);
+        }
+        FlowEvent e = new FlowEvent();
+        e.id = id;
+        e.runId = Check.notNull("runId", runId);
+        e.flowName = Check.notNull("flowName", flowName);
+        e.ts = Check.notNull("ts", ts);
+        e.type = Check.notNull("type", type);
+        e.stepName = stepName;
+        e.stepId = stepId;
+        e.attempt = attempt;
+        e.data = data;
+        return e;
     }
 
     /** @return the sequence id; also the keyset cursor for {@code FlowEventQuery.after} */

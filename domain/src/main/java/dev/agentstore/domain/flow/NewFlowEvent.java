@@ -113,4 +113,9 @@ public record NewFlowEvent(String runId, String flowName, String type, String st
     public JsonNode data() {
         return data == null ? null : data.deepCopy();
     }
+
+    /** @return the payload itself, not a copy: for {@link FlowEvent}, which never hands it out uncopied either */
+    JsonNode sharedData() {
+        return data;
+    }
 }

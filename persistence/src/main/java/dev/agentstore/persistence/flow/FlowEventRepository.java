@@ -147,7 +147,8 @@ public class FlowEventRepository {
     public FlowEvent append(NewFlowEvent event) {
         Check.notNull("event", event);
         NewFlowEvent stamped = stamp(event, now());
-        String data = stamped.data() == null ? null : Json.print(stamped.data());
+        JsonNode payload = stamped.data();
+        String data = payload == null ? null : Json.print(payload);
         try {
             long id = session().doReturningWork(connection -> {
                 try (PreparedStatement ps = connection.prepareStatement(APPEND)) {
@@ -460,9 +461,9 @@ public class FlowEventRepository {
     private static FlowEvent row(ResultSet rs) throws SQLException {
         String data = rs.getString(9);
         Number attempt = (Number) rs.getObject(8);
-        return FlowEvent.appended(rs.getLong(1), new NewFlowEvent(rs.getString(2), rs.getString(3), rs.getString(5),
-                rs.getString(6), rs.getString(7), attempt == null ? null : attempt.intValue(),
-                data == null ? null : Json.parse("data", data), rs.getObject(4, OffsetDateTime.class).toInstant()));
+        return FlowEvent.stored(rs.getLong(1), rs.getString(2), rs.getString(3),
+                rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getString(5), rs.getString(6), rs.getString(7),
+                attempt == null ? null : attempt.intValue(), data == null ? null : Json.parse("data", data));
     }
 
     private boolean cursorExists(String runId, long afterId) {

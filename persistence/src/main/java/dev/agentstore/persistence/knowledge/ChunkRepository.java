@@ -826,7 +826,7 @@ public class ChunkRepository {
                 + "SELECT " + SEARCH_COLUMNS + ", "
                 + (plan.withEmbeddings() ? "CAST(c.embedding AS text)" : "CAST(NULL AS text)")
                 + " AS embedding_text, b.distance, s.candidates, s.exact, s.valid\n"
-                + "  FROM best b JOIN chunks c ON c." + KnowledgeSql.basePredicate(kb) + " AND c.id = b.id"
+                + "  FROM best b JOIN chunks c ON c.knowledge_base = " + KnowledgeSql.nameLiteral(kb) + " AND c.id = b.id"
                 + " CROSS JOIN status s\n"
                 + "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.candidates, s.exact,"
                 + " s.valid FROM status s\n"

@@ -26,9 +26,22 @@ final class KnowledgeSql {
         return INDEX_PREFIX + safeName(kb);
     }
 
-    /** @return {@code knowledge_base = '<name>'}, the predicate of the base's partial index */
+    /**
+     * The predicate of the base's partial index, which every statement that should use the index repeats: the base's
+     * name and its dimension (all its chunks have it: a foreign key on {@code (knowledge_base, dimension)}). The
+     * dimension keeps out of an index build the chunks of an earlier base of the same name and another dimension,
+     * deleted but still in the table for older snapshots (or for the deleting transaction itself), whose cast to
+     * the new type would fail the build; indexes built before with the name alone still serve these statements.
+     *
+     * @return {@code knowledge_base = '<name>' AND dimension = <dimension>}
+     */
     static String basePredicate(KnowledgeBase kb) {
-        return "knowledge_base = '" + safeName(kb) + "'";
+        return "knowledge_base = " + nameLiteral(kb) + " AND dimension = " + kb.dimension();
+    }
+
+    /** @return the base's name as an SQL string literal, {@code '<name>'} */
+    static String nameLiteral(KnowledgeBase kb) {
+        return "'" + safeName(kb) + "'";
     }
 
     /** @return the indexed expression, for example {@code (embedding::vector(384))} */

@@ -235,14 +235,12 @@ class ChunkSearchDefinitionTest {
     }
 
     /**
-     * Deletes {@code name} and creates it again, in one transaction. Without an index when the dimension changes:
-     * building one would also read the deleted chunks, which are still in the table, and fail on their dimension.
+     * Deletes {@code name} and creates it again with an HNSW index, in one transaction: the index build sees the
+     * deleted chunks (still in the table for this transaction) and must leave those of another dimension out.
      */
     private static void recreate(UnitOfWork uow, String name, int dimension, Distance distance) {
-        int before = uow.knowledge().get(name).dimension();
         uow.knowledge().delete(name);
-        create(uow.knowledge(), uow.chunks(), name, dimension, distance,
-                dimension == before ? IndexSpec.hnsw() : IndexSpec.none());
+        create(uow.knowledge(), uow.chunks(), name, dimension, distance, IndexSpec.hnsw());
     }
 
     private static Definition cached(AgentStore store, String base) {

@@ -38,7 +38,7 @@ class KnowledgeRepositoryTest {
                 .contains("(embedding)::vector(384)")
                 .contains("vector_cosine_ops")
                 .contains("m='24'").contains("ef_construction='100'")
-                .contains("WHERE ((knowledge_base)::text = 'docs'::text)"));
+                .contains("WHERE (((knowledge_base)::text = 'docs'::text) AND (dimension = 384))"));
         KnowledgeBase read = store.fromTransaction(uow -> uow.knowledge().get("docs"));
         assertThat(read.index()).isEqualTo(IndexSpec.hnsw(24, 100));
         assertThat(read.distance()).isEqualTo(Distance.COSINE);

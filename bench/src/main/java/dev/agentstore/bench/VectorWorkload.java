@@ -326,10 +326,11 @@ final class VectorWorkload implements Workload {
             try (Statement st = c.createStatement()) {
                 st.execute("SET hnsw.iterative_scan = relaxed_order");
             }
+            // the base's partial index predicate (knowledge_base and dimension), so that the index serves them
             PreparedStatement all = c.prepareStatement("SELECT id FROM chunks WHERE knowledge_base = '" + BASE
-                    + "' ORDER BY (embedding::vector(" + DIM + ")) <=> CAST(? AS vector(" + DIM + ")) LIMIT " + K);
+                    + "' AND dimension = " + DIM + " ORDER BY (embedding::vector(" + DIM + ")) <=> CAST(? AS vector(" + DIM + ")) LIMIT " + K);
             PreparedStatement filtered = c.prepareStatement("SELECT id FROM chunks WHERE knowledge_base = '" + BASE
-                    + "' AND payload @> CAST(? AS jsonb) ORDER BY (embedding::vector(" + DIM + ")) <=> CAST(? AS vector("
+                    + "' AND dimension = " + DIM + " AND payload @> CAST(? AS jsonb) ORDER BY (embedding::vector(" + DIM + ")) <=> CAST(? AS vector("
                     + DIM + ")) LIMIT " + K);
             int[] currentEf = {-1};
             search = (q, doc, ef) -> {

@@ -31,6 +31,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The append-only flow event log (nvent's event streams {@code nvent:flow:run:<id>}, table {@code flow_events}):
@@ -109,6 +111,12 @@ public class FlowEventRepository {
             DELETE FROM flow_events
             WHERE id IN (SELECT id FROM flow_events WHERE ts < :cutoff LIMIT :batchSize)
             """;
+
+    /**
+     * The read statements by SQL text, rewritten once each: {@link #readSql} and {@link #readByFlowSql} build at most
+     * 32 and 4 texts (one per combination of filters), so this stays small.
+     */
+    private static final Map<String, NumberedStatement> READS = new ConcurrentHashMap<>();
 
     /** Largest accepted purge batch. */
     public static final int MAX_PURGE_BATCH = 100_000;
@@ -448,7 +456,8 @@ public class FlowEventRepository {
     private List<FlowEvent> select(String sql, List<Object> parameters) {
         return session().doReturningWork(connection -> {
             List<FlowEvent> events = new ArrayList<>();
-            try (PreparedStatement ps = new NumberedStatement(sql).prepare(connection, parameters.toArray());
+            try (PreparedStatement ps = READS.computeIfAbsent(sql, NumberedStatement::new)
+                    .prepare(connection, parameters.toArray());
                  ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     events.add(row(rs));

@@ -99,10 +99,17 @@ class IncrementCombinerTest {
         assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
 
         List<Long> sums = new ArrayList<>();
-        Long own = combiner.increment("counter-2", 5, false, (delta, increments) -> {
-            sums.add(delta);
-            return 15L;
-        });
+        // on another thread with a deadline: were it to wait for the running batch, it would time out here
+        Long own = CompletableFuture.supplyAsync(() -> {
+            try {
+                return combiner.increment("counter-2", 5, false, (delta, increments) -> {
+                    sums.add(delta);
+                    return 15L;
+                });
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }).get(10, TimeUnit.SECONDS);
 
         assertThat(own).isEqualTo(15L);
         assertThat(sums).containsExactly(5L);

@@ -43,6 +43,13 @@ import liquibase.ui.LoggerUIService;
  * processes starting at once on a fresh database do not race to create Liquibase's lock table), then Liquibase's
  * own changelog lock. A second process waits; it neither fails nor applies a change set twice.
  *
+ * <p>The advisory lock is the one that serialises: it belongs to the session, so PostgreSQL releases it when a
+ * migrator's connection ends, however the migrator ended. Liquibase's changelog lock is a row
+ * ({@code databasechangeloglock.locked}) that a migrator which crashed or failed to release it leaves set, and every
+ * later migrator would then wait for it (Liquibase gives up after 5 minutes). Holding the advisory lock, no other
+ * agentstore migrator of the schema can be running, so a set row is stale: it is cleared, with a warning naming who
+ * set it and when, before Liquibase runs.
+ *
  * <p>Instances are cheap and stateless; each call borrows one connection from the {@link DataSource} and
  * returns it.
  */
@@ -53,6 +60,8 @@ public final class Migrations {
 
     /** The tag applied after the last change set of release 0.1. */
     public static final String TAG_0_1 = "0.1";
+
+    private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
 
     private static final long ADVISORY_LOCK_NAMESPACE = 0x6167656e74L << 32; // "agent"
 
@@ -212,6 +221,9 @@ public final class Migrations {
                     }
                     schemaExists = true;
                 }
+                if (schemaExists) {
+                    releaseStaleChangelogLock(connection);
+                }
                 boolean exists = schemaExists;
                 // Liquibase caches "schema is up to date" per URL and schema for the JVM's lifetime; a rollback by
                 // this or another process makes that answer stale, so always ask the database
@@ -238,6 +250,32 @@ public final class Migrations {
             }
         } catch (Exception e) {
             throw new MigrationException("could not " + what + " in schema '" + schema + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Clears Liquibase's changelog lock row when it is set; called while this migrator holds the schema's advisory
+     * lock, so the row is stale (see the class comment).
+     */
+    private void releaseStaleChangelogLock(Connection connection) throws SQLException {
+        String table = schema + ".databasechangeloglock";
+        try (PreparedStatement exists = connection.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            exists.setString(1, table);
+            try (ResultSet rs = exists.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(1)) {
+                    return;
+                }
+            }
+        }
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("UPDATE " + table + " AS l SET locked = false, lockgranted = NULL,"
+                     + " lockedby = NULL FROM " + table + " AS old WHERE l.id = old.id AND old.locked"
+                     + " RETURNING old.lockedby, old.lockgranted")) {
+            while (rs.next()) {
+                LOG.log(System.Logger.Level.WARNING, "released a stale Liquibase changelog lock in schema {0}, set by"
+                        + " {1} at {2}: no agentstore migrator of the schema was running", schema, rs.getString(1),
+                        rs.getString(2));
+            }
         }
     }
 

@@ -83,6 +83,26 @@ class MigrationsTest {
     }
 
     @Test
+    void aChangelogLockLeftSetByACrashedMigratorIsClearedInsteadOfWaitedFor() throws SQLException {
+        Migrations migrations = fresh();
+        migrations.up();
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE " + migrations.schema() + ".databasechangeloglock"
+                    + " SET locked = true, lockgranted = now(), lockedby = 'crashed-host' WHERE id = 1");
+        }
+
+        migrations.rollback(1); // Liquibase would wait 5 minutes for the row, then fail
+        assertThat(migrations.status()).hasSize(1);
+        assertThat(migrations.up()).hasSize(1);
+
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT locked FROM " + migrations.schema() + ".databasechangeloglock")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getBoolean(1)).isFalse();
+        }
+    }
+
+    @Test
     void rollbackByCountUndoesOnlyTheNewestChangeSets() throws SQLException {
         Migrations migrations = fresh();
         List<String> all = ids(migrations.status());

@@ -101,6 +101,30 @@ class MemoryEntitiesTest {
                 List.of(MessageInclude.of("m", 1, 2))));
     }
 
+    @Test
+    void aStoredRowHasEveryColumnAndHandsOutCopiesOfItsContent() {
+        JsonNode parsed = json("{\"format\":2,\"parts\":[{\"type\":\"text\",\"text\":\"hi\"}]}");
+        MemoryMessage m = MemoryMessage.stored("m1", "t1", 3, MessageRole.ASSISTANT, parsed, null, T0);
+
+        assertThat(m).isEqualTo(MemoryMessage.of("m1", "t1", 3, MessageRole.ASSISTANT, parsed, null, T0));
+        assertThat(m.seq()).isEqualTo(3);
+        assertThat(m.role()).isEqualTo(MessageRole.ASSISTANT);
+        assertThat(m.resourceId()).isNull();
+        assertThat(m.createdAt()).isEqualTo(T0);
+        ((ObjectNode) m.content()).put("format", 3);
+        assertThat(m.content()).isEqualTo(parsed);
+    }
+
+    @Test
+    void aStoredRowNeedsAPositiveSeqAndItsRequiredColumns() {
+        assertThatThrownBy(() -> MemoryMessage.stored("m1", "t1", 0, MessageRole.USER, json("1"), null, T0))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("seq must be 1 or more");
+        assertThatThrownBy(() -> MemoryMessage.stored("m1", "t1", 1, MessageRole.USER, null, null, T0))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("content");
+        assertThatThrownBy(() -> MemoryMessage.stored("m1", null, 1, MessageRole.USER, json("1"), null, T0))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("memoryId");
+    }
+
     private static JsonNode json(String text) {
         return Json.parse("json", text);
     }

@@ -690,7 +690,7 @@ public class MemoryRepository {
             for (Object row : em.createNativeQuery(UPDATE_MESSAGES).setParameter(1, Json.print(rows))
                     .getResultList()) {
                 Object[] r = (Object[]) row;
-                updated.put((String) r[0], MemoryMessage.of((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
+                updated.put((String) r[0], MemoryMessage.stored((String) r[0], (String) r[1], ((Number) r[2]).longValue(),
                         MessageRole.valueOf((String) r[3]), Json.parse("content", (String) r[4]), (String) r[5],
                         instant(r[6])));
             }
@@ -1022,7 +1022,7 @@ public class MemoryRepository {
             List<MemoryMessage> out = new ArrayList<>();
             try (PreparedStatement ps = statement.prepare(c, values); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(MemoryMessage.of(rs.getString(1), rs.getString(2), rs.getLong(3),
+                    out.add(MemoryMessage.stored(rs.getString(1), rs.getString(2), rs.getLong(3),
                             MessageRole.valueOf(rs.getString(4)), Json.parse("content", rs.getString(5)),
                             rs.getString(6), rs.getObject(7, OffsetDateTime.class).toInstant()));
                 }

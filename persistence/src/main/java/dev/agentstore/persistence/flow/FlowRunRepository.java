@@ -37,9 +37,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 
 /**
  * Flow runs (nvent's {@code flow_runs} index, Mastra's workflow snapshots): start, read, list, status transitions,
@@ -159,28 +157,6 @@ public class FlowRunRepository {
     /** {@link #MOVE} and the flow's counters, in one statement. */
     private static final String MOVE_WITH_STATS = WITH_STATS.formatted(MOVE, FlowRepository.RUN_STATS);
 
-    /**
-     * A patch without a {@code status} key in one statement, as {@link FlowRun#applyPatch} makes it: {@code %1$s}
-     * sets each column the patch names ({@code column = expression}, from {@link #SET_VALUE} and
-     * {@link #MERGE_VALUE}), {@code %2$s} lists those expressions and {@code %3$s} those columns, so that the row is
-     * written ({@code updatedAt}, version + 1) only when a column's value changes. The expressions read the row being
-     * updated: the {@code UPDATE} locks it and, when a concurrent writer got there first, evaluates them again on its
-     * latest version, so concurrent patches of one run queue and none is lost. No row when the run is missing or
-     * nothing changes. Parameters: the expressions' values, now, flow name, run id, the expressions' values again.
-     */
-    private static final String UPDATE_FIELDS = """
-            UPDATE flow_runs
-               SET %1$s, updated_at = ?, version = version + 1
-             WHERE flow_name = ? AND run_id = ?
-               AND ROW(%2$s) IS DISTINCT FROM ROW(%3$s)
-            RETURNING *
-            """;
-
-    /** A new column value, {@code %s} its SQL type. */
-    private static final String SET_VALUE = "CAST(? AS %s)";
-
-    /** A JSON column merged with a patch value ({@code jsonb_merge_patch}, as {@link Json#mergePatch}). */
-    private static final String MERGE_VALUE = "jsonb_merge_patch(%s, CAST(? AS jsonb))";
 
     private static final String COMPLETE_STEP = """
             UPDATE flow_runs
@@ -538,7 +514,7 @@ public class FlowRunRepository {
     }
 
     /**
-     * A patch without a {@code status} key in one statement ({@link #UPDATE_FIELDS}). When it writes no row, reads
+     * A patch without a {@code status} key in one statement ({@link #updateFieldsSql}). When it writes no row, reads
      * the run: missing is {@link NotFoundException}; unchanged as {@link FlowRun#applyPatch} sees it is the run as
      * read. Empty, having written nothing, when a {@code FlowRun} is managed in this persistence context or when
      * {@code applyPatch} finds a change that PostgreSQL's comparison did not: the caller then takes the
@@ -550,9 +526,7 @@ public class FlowRunRepository {
         }
         Instant now = clock.instant();
         List<Assignment> set = assignments(patch);
-        Optional<FlowRun> written = set.isEmpty() ? Optional.empty() : returningRun(UPDATE_FIELDS.formatted(
-                join(set, a -> a.column() + " = " + a.expression()), join(set, Assignment::expression),
-                join(set, Assignment::column)), ps -> {
+        Optional<FlowRun> written = set.isEmpty() ? Optional.empty() : returningRun(updateFieldsSql(set), ps -> {
                     int i = 1;
                     for (Assignment a : set) {
                         setValue(ps, i++, a.value());
@@ -575,15 +549,49 @@ public class FlowRunRepository {
     /** One column a patch sets: the SQL expression of its new value, with one parameter, and that parameter. */
     private record Assignment(String column, String expression, Object value) {
 
+        /** A new column value: {@code CAST(? AS sqlType)}. */
         static Assignment set(String column, String sqlType, Object value) {
-            return new Assignment(column, SET_VALUE.formatted(sqlType), value);
+            return new Assignment(column, "CAST(? AS " + sqlType + ")", value);
         }
 
-        /** @param whenNull the JSON text the column becomes for a {@code null} patch value, or {@code null} */
+        /**
+         * A JSON column merged with a patch value, {@code jsonb_merge_patch(column, CAST(? AS jsonb))} (as
+         * {@link Json#mergePatch}).
+         *
+         * @param whenNull the JSON text the column becomes for a {@code null} patch value, or {@code null}
+         */
         static Assignment merge(String column, JsonNode patchValue, String whenNull) {
             return patchValue.isNull() ? set(column, "jsonb", whenNull)
-                    : new Assignment(column, MERGE_VALUE.formatted(column), Json.print(patchValue));
+                    : new Assignment(column, "jsonb_merge_patch(" + column + ", CAST(? AS jsonb))", Json.print(patchValue));
         }
+    }
+
+    /**
+     * A patch without a {@code status} key in one statement, as {@link FlowRun#applyPatch} makes it: it sets each
+     * column the patch names ({@code column = expression}) and compares the row of those expressions with the row of
+     * those columns, so that the row is written ({@code updatedAt}, version + 1) only when a column's value changes.
+     * The expressions read the row being updated: the {@code UPDATE} locks it and, when a concurrent writer got there
+     * first, evaluates them again on its latest version, so concurrent patches of one run queue and none is lost. No
+     * row when the run is missing or nothing changes. Parameters: the expressions' values, now, flow name, run id,
+     * the expressions' values again. Built by concatenation, not {@link String#format}: it runs on every update.
+     */
+    private static String updateFieldsSql(List<Assignment> set) {
+        StringBuilder assignments = new StringBuilder();
+        StringBuilder expressions = new StringBuilder();
+        StringBuilder columns = new StringBuilder();
+        for (Assignment a : set) {
+            if (!columns.isEmpty()) {
+                assignments.append(", ");
+                expressions.append(", ");
+                columns.append(", ");
+            }
+            assignments.append(a.column()).append(" = ").append(a.expression());
+            expressions.append(a.expression());
+            columns.append(a.column());
+        }
+        return "UPDATE flow_runs\n   SET " + assignments + ", updated_at = ?, version = version + 1\n"
+                + " WHERE flow_name = ? AND run_id = ?\n"
+                + "   AND ROW(" + expressions + ") IS DISTINCT FROM ROW(" + columns + ")\nRETURNING *";
     }
 
     /** @return the columns a patch without a status sets, as {@link FlowRun#applyPatch} sets them */
@@ -621,10 +629,6 @@ public class FlowRunRepository {
             set.add(Assignment.merge("metadata", metadata, null));
         }
         return set;
-    }
-
-    private static String join(List<Assignment> set, Function<Assignment, String> part) {
-        return set.stream().map(part).collect(Collectors.joining(", "));
     }
 
     /** @return whether a {@code FlowRun} is managed in this persistence context */

@@ -33,6 +33,8 @@ final class Bench {
     final double scale;
     final boolean warmup;
     final List<Result> results;
+    /** Which measured pass this is, 1 or more, when {@code --repeat} asks for several; 0 otherwise. */
+    int repeat;
     private double peakHeapMb;
 
     Bench(Options options, AgentStore store, HikariDataSource jdbc, String schema, double scale, boolean warmup,
@@ -63,6 +65,9 @@ final class Bench {
         if (warmup) {
             r.put("warmup", true);
             r.put("scale", scale);
+        }
+        if (repeat > 0) {
+            r.put("repeat", repeat);
         }
         System.out.println(r);
         System.out.flush();

@@ -19,7 +19,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * The benchmark harness: runs the workloads of {@code shared/bench/WORKLOADS.md} against a fresh schema (migrated
  * by agentstore, dropped at the end), the agentstore API path and a raw-JDBC baseline side by side, prints one JSON
  * line per phase on stdout, and writes {@code latest.md}, {@code latest.png} and the JSON lines to {@code --out}.
- * A warm-up pass at a small scale runs first and is reported separately (lines with {@code "warmup":true}).
+ * A warm-up pass at a small scale runs first and is reported separately (lines with {@code "warmup":true}). With
+ * {@code --repeat N} the measured pass runs N times; each pass's lines carry {@code "repeat": k}, and the report's
+ * line of a phase is its median pass (see {@link Result#medians}).
  */
 public final class BenchMain {
 
@@ -61,6 +63,7 @@ public final class BenchMain {
                 .schema(schema).poolMaxSize(o.pool).poolMinIdle(o.pool).autoMigrate(true).build();
         List<Result> warm = new ArrayList<>();
         List<Result> measured = new ArrayList<>();
+        List<Result> passes = new ArrayList<>(); // with --repeat: every pass's lines; measured gets the medians
         double peakHeap;
         try (AgentStore store = AgentStore.open(config); HikariDataSource jdbc = Bench.baselinePool(o, schema)) {
             machine.putAll(Machine.database(jdbc));
@@ -71,12 +74,22 @@ public final class BenchMain {
                         wl.run(w);
                     }
                 }
-                Bench b = new Bench(o, store, jdbc, schema, o.scale, false, measured);
-                Bench.resetHeapPeak();
-                for (Workload wl : workloads) {
-                    wl.run(b);
+                peakHeap = 0;
+                for (int pass = 1; pass <= o.repeat; pass++) {
+                    Bench b = new Bench(o, store, jdbc, schema, o.scale, false, o.repeat == 1 ? measured : passes);
+                    b.repeat = o.repeat == 1 ? 0 : pass;
+                    Bench.resetHeapPeak();
+                    for (Workload wl : workloads) {
+                        wl.run(b);
+                    }
+                    peakHeap = Math.max(peakHeap, b.peakHeapMb());
                 }
-                peakHeap = b.peakHeapMb();
+                if (o.repeat > 1) {
+                    for (Result r : Result.medians(passes)) {
+                        System.out.println(r);
+                        measured.add(r);
+                    }
+                }
             } finally {
                 if (!o.keepSchema) {
                     new Bench(o, store, jdbc, schema, 1, true, new ArrayList<>())
@@ -94,7 +107,7 @@ public final class BenchMain {
             }
         }
         Files.createDirectories(o.out);
-        new Report(o, machine, warm, measured, pending).write(o.out);
+        new Report(o, machine, warm, passes, measured, pending).write(o.out);
         System.err.println("agentstore-bench: wrote " + o.out.resolve("latest.md") + " and latest.png");
     }
 

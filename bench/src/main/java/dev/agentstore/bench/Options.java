@@ -10,7 +10,7 @@ final class Options {
 
     static final String USAGE = """
             usage: agentstore-bench [--scale S | --quick] [--seed N] [--pool N] [--workloads W1,W2,...]
-                                    [--out DIR] [--warmup-scale S | --no-warmup] [--keep-schema]
+                                    [--out DIR] [--warmup-scale S | --no-warmup] [--repeat N] [--keep-schema]
                                     [--url JDBC_URL] [--user U] [--password P]
               --scale S         multiplies every (scaled) count of WORKLOADS.md (default 1)
               --quick           --scale 0.05 (CI smoke run)
@@ -19,6 +19,8 @@ final class Options {
               --workloads LIST  comma-separated W1..W8, ANN, or single phases such as W1.jdbc (default W1..W8)
               --out DIR         where latest.md, latest.png and the JSON lines go (default bench/results)
               --warmup-scale S  scale of the separate warm-up pass (default scale / 4); --no-warmup skips it
+              --repeat N        runs the measured pass N times (1 to 9, default 1) and reports, per phase, the
+                                pass with the median ops/s; every pass's line stays in latest.jsonl
               --keep-schema     do not drop the run's schema at the end
               --ann-queries N   fashion-mnist test queries for ANN (default 1000, at most 10000)
               --ann-manual-schema S  schema of the main job's pg15_manual knowledge base (default agentstore)
@@ -36,6 +38,7 @@ final class Options {
     Double warmupScale;
     boolean noWarmup;
     boolean keepSchema;
+    int repeat = 1;
     Path render;
     int annQueries = 1000;
     String annMaintenanceWorkMem = "1GB";
@@ -65,6 +68,7 @@ final class Options {
                 case "--warmup-scale" -> o.warmupScale = Double.parseDouble(value(args, ++i, a));
                 case "--no-warmup" -> o.noWarmup = true;
                 case "--keep-schema" -> o.keepSchema = true;
+                case "--repeat" -> o.repeat = Integer.parseInt(value(args, ++i, a));
                 case "--render" -> o.render = Path.of(value(args, ++i, a));
                 case "--ann-queries" -> o.annQueries = Integer.parseInt(value(args, ++i, a));
                 case "--ann-maintenance-work-mem" -> o.annMaintenanceWorkMem = value(args, ++i, a);
@@ -87,6 +91,9 @@ final class Options {
         }
         if (!(o.scale > 0)) {
             throw new IllegalArgumentException("--scale must be > 0");
+        }
+        if (o.repeat < 1 || o.repeat > 9) {
+            throw new IllegalArgumentException("--repeat must be 1 to 9");
         }
         if (o.pool < 1) {
             throw new IllegalArgumentException("--pool must be >= 1");

@@ -29,19 +29,25 @@ final class Report {
             "rejected_after_retries", "acked_but_lost", "update_attempts", "distinct_values", "expired_by_ttl",
             "batch", "recall_at_10", "ef_search", "short_results", "maintenance_work_mem", "upsert_seconds",
             "copy_seconds", "build_seconds", "vectors",
-            "client_cpu_us_per_call", "heap_peak_mb");
+            "client_cpu_us_per_call", "heap_peak_mb", "ops_per_s_runs");
 
     private final Options options;
     private final Map<String, Object> machine;
     private final List<Result> warm;
+    private final List<Result> passes;
     private final List<Result> measured;
     private final Map<String, String> pending;
 
-    Report(Options options, Map<String, Object> machine, List<Result> warm, List<Result> measured,
-           Map<String, String> pending) {
+    /**
+     * @param passes   with {@code --repeat}: every measured pass's lines (with {@code repeat}); else empty
+     * @param measured one line per phase: the run's, or the median pass's
+     */
+    Report(Options options, Map<String, Object> machine, List<Result> warm, List<Result> passes,
+           List<Result> measured, Map<String, String> pending) {
         this.options = options;
         this.machine = machine;
         this.warm = warm;
+        this.passes = passes;
         this.measured = measured;
         this.pending = pending;
     }
@@ -57,6 +63,7 @@ final class Report {
         Options o = new Options();
         Map<String, Object> machine = new LinkedHashMap<>();
         List<Result> warm = new ArrayList<>();
+        List<Result> passes = new ArrayList<>();
         List<Result> measured = new ArrayList<>();
         for (String line : Files.readAllLines(jsonl)) {
             if (line.isBlank()) {
@@ -68,8 +75,12 @@ final class Report {
                 o.scale = n.path("scale").asDouble(1);
                 o.seed = n.path("seed").asLong(42);
                 o.pool = n.path("pool").asInt(16);
+                o.repeat = n.path("repeat").asInt(1);
+                if (n.hasNonNull("workloads")) {
+                    o.workloads = new ArrayList<>(List.of(n.get("workloads").asText().split(",")));
+                }
                 n.fields().forEachRemaining(e -> {
-                    if (!Set.of("system", "workload", "scale", "seed", "pool").contains(e.getKey())) {
+                    if (!Set.of("system", "workload", "scale", "seed", "pool", "repeat", "workloads").contains(e.getKey())) {
                         machine.put(e.getKey(), e.getValue().isTextual() ? e.getValue().asText() : e.getValue());
                     }
                 });
@@ -77,7 +88,7 @@ final class Report {
             }
             Result r = new Result(n.path("workload").asText());
             r.json.setAll(n);
-            (n.path("warmup").asBoolean(false) ? warm : measured).add(r);
+            (n.path("warmup").asBoolean(false) ? warm : n.has("repeat") ? passes : measured).add(r);
         }
         Map<String, String> pending = new LinkedHashMap<>();
         for (Workload w : BenchMain.all()) {
@@ -86,7 +97,7 @@ final class Report {
                 pending.put(p.id(), p.reason());
             }
         }
-        new Report(o, machine, warm, measured, pending).write(dir);
+        new Report(o, machine, warm, passes, measured, pending).write(dir);
     }
 
     void write(Path dir) throws IOException {
@@ -94,9 +105,13 @@ final class Report {
         com.fasterxml.jackson.databind.node.ObjectNode meta = Result.MAPPER.createObjectNode();
         meta.put("system", "agentstore").put("workload", "meta");
         meta.setAll(Result.MAPPER.<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(machine));
-        meta.put("scale", options.scale).put("seed", options.seed).put("pool", options.pool);
+        meta.put("scale", options.scale).put("seed", options.seed).put("pool", options.pool)
+                .put("repeat", options.repeat).put("workloads", String.join(",", options.workloads));
         jsonl.append(meta).append('\n');
         for (Result r : warm) {
+            jsonl.append(r).append('\n');
+        }
+        for (Result r : passes) {
             jsonl.append(r).append('\n');
         }
         for (Result r : measured) {
@@ -181,6 +196,11 @@ final class Report {
                 + "pool size, same schema, each phase from the same empty state). On a loaded machine the p50 ratio "
                 + "is the steadier of the two.%n%n",
                 trim(options.scale), options.seed, options.pool, String.join(",", options.workloads)));
+        if (options.repeat > 1) {
+            s.append(String.format(Locale.ROOT, "The measured pass ran %d times in a row; each row is the phase's "
+                    + "median pass by ops/s (its own latencies and checks), and `ops_per_s_runs` lists every pass's "
+                    + "ops/s. agentstore and raw JDBC are each their own median.%n%n", options.repeat));
+        }
         s.append("| phase | agentstore ops/s | p50 ms | p99 ms | raw JDBC ops/s | p50 ms | p99 ms | ratio | p50 ratio | check | notes |\n");
         s.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (String[] row : rows()) {
@@ -230,7 +250,11 @@ final class Report {
             }
             List<String> p = new ArrayList<>();
             for (String f : NOTES) {
-                if (n.has(f) && !n.get(f).isNull()) {
+                if (n.has(f) && n.get(f).isArray()) {
+                    List<String> values = new ArrayList<>();
+                    n.get(f).forEach(v -> values.add(String.format(Locale.ROOT, "%.0f", v.asDouble())));
+                    p.add(f + "=" + String.join("/", values));
+                } else if (n.has(f) && !n.get(f).isNull()) {
                     p.add(f + "=" + n.get(f).asText());
                 }
             }

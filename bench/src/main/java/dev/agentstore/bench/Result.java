@@ -1,7 +1,14 @@
 package dev.agentstore.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One JSON line per workload phase, with the fields of {@code WORKLOADS.md}:
@@ -52,6 +59,43 @@ final class Result {
     Result put(String field, Object value) {
         json.set(field, MAPPER.valueToTree(value));
         return this;
+    }
+
+    /**
+     * The median pass of each phase, for {@code --repeat}: per phase (in the order phases first appear), a copy of
+     * the line of the pass whose {@code ops_per_s} is the median (the lower one of the two middle passes for an even
+     * count), so that its latency, recall and checks are those of one real pass. The copy drops {@code repeat} and
+     * adds {@code repeats} (how many passes) and {@code ops_per_s_runs} (every pass's ops/s, in pass order). A
+     * phase whose check failed in any pass keeps that failure in {@code check}.
+     *
+     * @param passes every pass's lines, each with a {@code repeat} field
+     * @return one line per phase
+     */
+    static List<Result> medians(List<Result> passes) {
+        Map<String, List<Result>> byPhase = new LinkedHashMap<>();
+        for (Result r : passes) {
+            byPhase.computeIfAbsent(r.workload(), k -> new ArrayList<>()).add(r);
+        }
+        List<Result> out = new ArrayList<>();
+        for (List<Result> runs : byPhase.values()) {
+            List<Result> sorted = new ArrayList<>(runs);
+            sorted.sort(Comparator.comparingDouble(r -> r.json.path("ops_per_s").asDouble()));
+            Result chosen = sorted.get((sorted.size() - 1) / 2);
+            Result median = new Result(runs.get(0).workload());
+            median.json.setAll(chosen.json.deepCopy());
+            median.json.remove("repeat");
+            median.json.put("repeats", runs.size());
+            ArrayNode all = median.json.putArray("ops_per_s_runs");
+            for (Result r : runs) {
+                all.add(r.json.path("ops_per_s").asDouble());
+                String check = r.json.path("check").asText("ok");
+                if (r != chosen && !"ok".equals(check)) {
+                    median.check("pass " + r.json.path("repeat").asInt() + ": " + check);
+                }
+            }
+            out.add(median);
+        }
+        return out;
     }
 
     String workload() {

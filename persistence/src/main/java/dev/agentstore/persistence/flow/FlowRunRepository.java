@@ -157,7 +157,6 @@ public class FlowRunRepository {
     /** {@link #MOVE} and the flow's counters, in one statement. */
     private static final String MOVE_WITH_STATS = WITH_STATS.formatted(MOVE, FlowRepository.RUN_STATS);
 
-
     private static final String COMPLETE_STEP = """
             UPDATE flow_runs
                SET completed_steps = completed_steps + 1, last_activity_at = ?3, updated_at = ?3,
@@ -561,8 +560,11 @@ public class FlowRunRepository {
          * @param whenNull the JSON text the column becomes for a {@code null} patch value, or {@code null}
          */
         static Assignment merge(String column, JsonNode patchValue, String whenNull) {
-            return patchValue.isNull() ? set(column, "jsonb", whenNull)
-                    : new Assignment(column, "jsonb_merge_patch(" + column + ", CAST(? AS jsonb))", Json.print(patchValue));
+            if (patchValue.isNull()) {
+                return set(column, "jsonb", whenNull);
+            }
+            return new Assignment(column, "jsonb_merge_patch(" + column + ", CAST(? AS jsonb))",
+                    Json.print(patchValue));
         }
     }
 

@@ -1,18 +1,78 @@
 package dev.agentstore.domain;
 
+import java.util.Optional;
+import java.util.OptionalLong;
+
 /**
- * Thrown when a write lost a race: an optimistic lock check on {@code @Version} failed, or PostgreSQL reported a
- * serialization failure or deadlock (SQL states 40001, 40P01). Retrying the whole unit of work in a new
- * transaction is safe; {@code AgentStore.fromTransactionWithRetry} does that and throws this exception only when
- * every attempt conflicted.
+ * Thrown when a write lost a race: the version it expected (read earlier in the unit of work, or passed by the
+ * caller) is no longer the aggregate's version, an optimistic lock check on {@code @Version} failed, or PostgreSQL
+ * reported a serialization failure or deadlock (SQL states 40001, 40P01). Nothing of the failed write is kept.
+ * Retrying the whole unit of work in a new transaction is safe; {@code AgentStore.fromTransactionWithRetry} does
+ * that and throws this exception only when every attempt conflicted.
  */
 public class ConcurrencyConflictException extends AgentStoreException {
 
+    private final String entity;
+    private final String key;
+    private final Long expectedVersion;
+    private final Long actualVersion;
+
     /**
      * @param message names the entity and key, and how many attempts were made when retries ran out
-     * @param cause   the underlying optimistic lock or SQL exception, or {@code null}
+     * @param cause   the underlying optimistic lock or SQL exception, or {@code null}; when it is a version
+     *                mismatch (the last attempt's conflict when retries ran out), its entity, key and versions
+     *                are this exception's too
      */
     public ConcurrencyConflictException(String message, Throwable cause) {
         super(message, cause);
+        ConcurrencyConflictException c = cause instanceof ConcurrencyConflictException cce ? cce : null;
+        this.entity = c == null ? null : c.entity;
+        this.key = c == null ? null : c.key;
+        this.expectedVersion = c == null ? null : c.expectedVersion;
+        this.actualVersion = c == null ? null : c.actualVersion;
+    }
+
+    private ConcurrencyConflictException(String entity, String key, long expectedVersion, long actualVersion) {
+        super(entity + " " + key + " was modified concurrently: expected version " + expectedVersion
+                + ", found version " + actualVersion + "; retry the unit of work (it re-reads the current state)",
+                null);
+        this.entity = entity;
+        this.key = key;
+        this.expectedVersion = expectedVersion;
+        this.actualVersion = actualVersion;
+    }
+
+    /**
+     * A write that expected one version of an aggregate and found another.
+     *
+     * @param entity          the entity name, for example {@code FlowRun}
+     * @param key             the aggregate's key, for example {@code etl/run-1}
+     * @param expectedVersion the version the write expected (read earlier, or passed by the caller)
+     * @param actualVersion   the version the aggregate has
+     * @return the exception
+     */
+    public static ConcurrencyConflictException versionMismatch(String entity, String key, long expectedVersion,
+                                                               long actualVersion) {
+        return new ConcurrencyConflictException(entity, key, expectedVersion, actualVersion);
+    }
+
+    /** @return the entity name of the aggregate, when the conflict was a version mismatch */
+    public Optional<String> entity() {
+        return Optional.ofNullable(entity);
+    }
+
+    /** @return the aggregate's key, when the conflict was a version mismatch */
+    public Optional<String> key() {
+        return Optional.ofNullable(key);
+    }
+
+    /** @return the version the write expected, when the conflict was a version mismatch */
+    public OptionalLong expectedVersion() {
+        return expectedVersion == null ? OptionalLong.empty() : OptionalLong.of(expectedVersion);
+    }
+
+    /** @return the version the aggregate had, when the conflict was a version mismatch */
+    public OptionalLong actualVersion() {
+        return actualVersion == null ? OptionalLong.empty() : OptionalLong.of(actualVersion);
     }
 }

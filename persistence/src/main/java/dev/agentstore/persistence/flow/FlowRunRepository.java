@@ -15,6 +15,7 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,6 +38,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -76,6 +78,17 @@ import java.util.function.Supplier;
  * {@code updateWithRetry} without its lost updates), which also retries deadlocks and serialization failures.
  * {@link #start} (a single statement, plus a read when the run already exists), {@link #completeStep} and
  * {@link #mergeSnapshot} never conflict; the last two add 1 to the {@code version} as well.
+ *
+ * <p><b>Read-modify-write.</b> A run that a unit of work read ({@link #get}, {@link #list}, {@link #getForUpdate},
+ * or its own earlier write) is written by {@link #update} and {@link #transition} only if it still has the version
+ * read ({@link ReadVersions}): the write locks the row, compares, and fails with a
+ * {@link dev.agentstore.domain.ConcurrencyConflictException} carrying both versions when another transaction
+ * changed the run in between, so {@code n + 1} computed from a read is never lost;
+ * {@code fromTransactionWithRetry} re-runs the unit of work. {@link #getForUpdate} locks the row at the read
+ * instead, so concurrent writers queue (for hot rows). Callers outside a unit of work pass the version they read
+ * ({@link #update(String, String, JsonNode, long)}, {@link #transition(String, String, FlowRunStatus, long)}).
+ * {@link #completeStep} (an increment) and {@link #mergeSnapshot} (a merge into the latest snapshot) are relative to
+ * the stored state and are not checked; {@link #delete} is not checked either.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Runs handed out are detached snapshots. Through
  * {@code store.flowRuns()} each call is its own unit of work: {@link #start}, a one-statement status move and a
@@ -162,7 +175,7 @@ public class FlowRunRepository {
                SET completed_steps = completed_steps + 1, last_activity_at = ?3, updated_at = ?3,
                    version = version + 1
              WHERE flow_name = ?1 AND run_id = ?2
-            RETURNING completed_steps
+            RETURNING completed_steps, version
             """;
 
     /**
@@ -188,6 +201,9 @@ public class FlowRunRepository {
 
     /** A run by its key, every column, as {@link FlowRun#restore} reads them. */
     private static final String SELECT_BY_KEY = "SELECT * FROM flow_runs WHERE flow_name = ? AND run_id = ?";
+
+    /** The entity name in {@link ReadVersions} and conflict messages. */
+    private static final String ENTITY = "FlowRun";
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -256,6 +272,9 @@ public class FlowRunRepository {
     }
 
     /**
+     * Reads a run. In a unit of work, the version read is remembered: a later {@link #update} or {@link #transition}
+     * of the run in the same unit of work writes only if the run still has that version (see the class description).
+     *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow
      * @return the run, or empty when there is none
@@ -265,6 +284,26 @@ public class FlowRunRepository {
     public Optional<FlowRun> get(String flowName, String runId) {
         checkKey(flowName, runId);
         return db("get FlowRun " + flowName + "/" + runId, () -> find(flowName, runId));
+    }
+
+    /**
+     * Reads a run and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers of
+     * the run queue behind this unit of work instead of failing its later write with a conflict: the form for hot
+     * rows. Needs a transaction (a unit of work, or a container transaction); called through {@code store.flowRuns()}
+     * the lock ends with the call.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @return the run, or empty when there is none
+     * @throws InvalidInputException when a name is blank or longer than 255 characters
+     */
+    public Optional<FlowRun> getForUpdate(String flowName, String runId) {
+        checkKey(flowName, runId);
+        return db("get FlowRun " + flowName + "/" + runId + " for update",
+                () -> returningRun(SELECT_BY_KEY + " FOR UPDATE", ps -> {
+                    ps.setString(1, flowName);
+                    ps.setString(2, runId);
+                }).map(this::read));
     }
 
     /**
@@ -299,7 +338,7 @@ public class FlowRunRepository {
                         .setFirstResult((int) page.offset())
                         .setMaxResults(page.perPage())
                         .getResultList();
-                items.forEach(this::detach);
+                items.forEach(run -> read(detach(run)));
             }
             long total = bind(em.createQuery("SELECT count(r)" + where, Long.class), flowName, filter)
                     .getSingleResult();
@@ -330,12 +369,39 @@ public class FlowRunRepository {
     public FlowRun transition(String flowName, String runId, FlowRunStatus target) {
         checkKey(flowName, runId);
         Check.notNull("target", target);
-        return db("transition FlowRun " + flowName + "/" + runId, () -> move(flowName, runId, target).orElseGet(() -> {
-            Transactions.requireTransaction(em); // the one-statement move wrote nothing: read-modify-write, atomically
-            FlowRun run = requireForUpdate(flowName, runId);
-            FlowRunStatus before = run.moveTo(target, clock.instant());
-            return write(run, before);
-        }));
+        return transition(flowName, runId, target, versionRead(flowName, runId));
+    }
+
+    /**
+     * As {@link #transition(String, String, FlowRunStatus)}, only if the run still has {@code expectedVersion}
+     * (compare-and-set, for callers that read the run in an earlier unit of work). Locks the run's row to compare.
+     *
+     * @param flowName        the flow's name
+     * @param runId           the run's id within the flow
+     * @param target          the new status
+     * @param expectedVersion the version the caller read ({@link FlowRun#version()})
+     * @return the run after the move
+     * @throws InvalidInputException                              when a parameter is invalid or the move is illegal
+     * @throws NotFoundException                                  when the run does not exist
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the run's version is not
+     *                                                            {@code expectedVersion} (it carries both versions);
+     *                                                            nothing is written
+     */
+    public FlowRun transition(String flowName, String runId, FlowRunStatus target, long expectedVersion) {
+        checkKey(flowName, runId);
+        Check.notNull("target", target);
+        Check.notNegative("expectedVersion", expectedVersion);
+        return transition(flowName, runId, target, OptionalLong.of(expectedVersion));
+    }
+
+    private FlowRun transition(String flowName, String runId, FlowRunStatus target, OptionalLong expected) {
+        return db("transition FlowRun " + flowName + "/" + runId, () -> (expected.isPresent()
+                ? Optional.<FlowRun>empty() : move(flowName, runId, target)).orElseGet(() -> {
+                    Transactions.requireTransaction(em); // no one-statement move: read-modify-write, atomically
+                    FlowRun run = requireForUpdate(flowName, runId, expected);
+                    FlowRunStatus before = run.moveTo(target, clock.instant());
+                    return write(run, before);
+                }));
     }
 
     /**
@@ -359,7 +425,9 @@ public class FlowRunRepository {
             if (rows.isEmpty()) {
                 throw new NotFoundException("FlowRun", key(flowName, runId));
             }
-            return ((Number) rows.get(0)).intValue();
+            Object[] row = (Object[]) rows.get(0);
+            versions().wrote(ENTITY, ref(flowName, runId), ((Number) row[1]).longValue());
+            return ((Number) row[0]).intValue();
         });
     }
 
@@ -409,13 +477,41 @@ public class FlowRunRepository {
     public FlowRun update(String flowName, String runId, JsonNode patch) {
         checkKey(flowName, runId);
         FlowRunPatch valid = FlowRunPatch.parse(patch);
-        Optional<FlowRunStatus> statusOnly = patch.size() == 1 && valid.names("status")
+        return update(flowName, runId, valid, patch.size(), versionRead(flowName, runId));
+    }
+
+    /**
+     * As {@link #update(String, String, JsonNode)}, only if the run still has {@code expectedVersion}
+     * (compare-and-set, for callers that read the run in an earlier unit of work, or outside any). Locks the run's
+     * row to compare.
+     *
+     * @param flowName        the flow's name
+     * @param runId           the run's id within the flow
+     * @param patch           a JSON object, as for {@link #update(String, String, JsonNode)}
+     * @param expectedVersion the version the caller read ({@link FlowRun#version()})
+     * @return the run after the update
+     * @throws InvalidInputException                              when a parameter or a patch key is invalid, or the
+     *                                                            status move is illegal; nothing is written
+     * @throws NotFoundException                                  when the run does not exist
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the run's version is not
+     *                                                            {@code expectedVersion} (it carries both versions);
+     *                                                            nothing is written
+     */
+    public FlowRun update(String flowName, String runId, JsonNode patch, long expectedVersion) {
+        checkKey(flowName, runId);
+        FlowRunPatch valid = FlowRunPatch.parse(patch);
+        Check.notNegative("expectedVersion", expectedVersion);
+        return update(flowName, runId, valid, patch.size(), OptionalLong.of(expectedVersion));
+    }
+
+    private FlowRun update(String flowName, String runId, FlowRunPatch valid, int keys, OptionalLong expected) {
+        Optional<FlowRunStatus> statusOnly = keys == 1 && valid.names("status")
                 ? Optional.of(valid.status()) : Optional.empty();
-        return db("update FlowRun " + flowName + "/" + runId, () -> (valid.names("status")
-                ? statusOnly.flatMap(target -> move(flowName, runId, target))
+        return db("update FlowRun " + flowName + "/" + runId, () -> (expected.isPresent() ? Optional.<FlowRun>empty()
+                : valid.names("status") ? statusOnly.flatMap(target -> move(flowName, runId, target))
                 : updateFields(flowName, runId, valid)).orElseGet(() -> {
                     Transactions.requireTransaction(em); // no one-statement write: read-modify-write, atomically
-                    FlowRun run = requireForUpdate(flowName, runId);
+                    FlowRun run = requireForUpdate(flowName, runId, expected);
                     FlowRunStatus before = run.status();
                     return run.applyPatch(valid, clock.instant()) ? write(run, before) : run;
                 }));
@@ -449,7 +545,7 @@ public class FlowRunRepository {
             if ((Boolean) row[2]) {
                 flows().runChanged(flowName, null, FlowRunStatus.RUNNING, now);
             }
-            return load(((Number) row[0]).longValue(), ((Number) row[1]).longValue());
+            return wrote(load(((Number) row[0]).longValue(), ((Number) row[1]).longValue()));
         });
     }
 
@@ -484,7 +580,28 @@ public class FlowRunRepository {
         return returningRun(SELECT_BY_KEY, ps -> {
             ps.setString(1, flowName);
             ps.setString(2, runId);
-        });
+        }).map(this::read);
+    }
+
+    /** Remembers the version of a run handed out in this transaction ({@link ReadVersions}). */
+    private FlowRun read(FlowRun run) {
+        versions().read(ENTITY, ref(run.flowName(), run.runId()), run.version());
+        return run;
+    }
+
+    /** Moves the remembered version of a run this transaction read to the version its own write left. */
+    private FlowRun wrote(FlowRun run) {
+        versions().wrote(ENTITY, ref(run.flowName(), run.runId()), run.version());
+        return run;
+    }
+
+    /** @return the version of the run this transaction read or wrote last, empty when it read none */
+    private OptionalLong versionRead(String flowName, String runId) {
+        return versions().expected(ENTITY, ref(flowName, runId));
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
     }
 
     /**
@@ -509,7 +626,7 @@ public class FlowRunRepository {
             ps.setString(6, runId);
             ps.setString(7, before.name());
             FlowRepository.bindRunStats(ps, 8, flowName, before, target, null, now);
-        });
+        }).map(this::wrote);
     }
 
     /**
@@ -538,7 +655,7 @@ public class FlowRunRepository {
                     }
                 });
         if (written.isPresent()) {
-            return written;
+            return written.map(this::wrote);
         }
         FlowRun current = find(flowName, runId)
                 .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
@@ -643,8 +760,8 @@ public class FlowRunRepository {
      * Reads the run for a read-modify-write, locking its row ({@code SELECT ... FOR UPDATE}) until commit. The run
      * is detached, so that changing it writes nothing by itself: {@link #write} does.
      */
-    private FlowRun requireForUpdate(String flowName, String runId) {
-        return em.createQuery(BY_KEY, FlowRun.class)
+    private FlowRun requireForUpdate(String flowName, String runId, OptionalLong expected) {
+        FlowRun run = em.createQuery(BY_KEY, FlowRun.class)
                 .setParameter("flowName", flowName)
                 .setParameter("runId", runId)
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
@@ -652,6 +769,10 @@ public class FlowRunRepository {
                 .findFirst()
                 .map(this::detach)
                 .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
+        if (expected.isPresent() && expected.getAsLong() != run.version()) {
+            throw ReadVersions.conflict(ENTITY, ref(flowName, runId), expected.getAsLong(), run.version());
+        }
+        return run;
     }
 
     /**
@@ -683,9 +804,9 @@ public class FlowRunRepository {
             if (moved) {
                 FlowRepository.bindRunStats(ps, 15, run.flowName(), before, run.status(), null, run.updatedAt());
             }
-        }).orElseThrow(() -> new ConcurrencyConflictException("FlowRun " + run.flowName() + "/" + run.runId()
-                + " was modified concurrently: version " + run.version() + " was read earlier in this persistence"
-                + " context and is stale", null));
+        }).map(this::wrote).orElseThrow(() -> new ConcurrencyConflictException("FlowRun " + run.flowName() + "/"
+                + run.runId() + " was modified concurrently: version " + run.version() + " was read earlier in this"
+                + " persistence context and is stale", null));
     }
 
     /**
@@ -783,6 +904,11 @@ public class FlowRunRepository {
     private static void checkKey(String flowName, String runId) {
         Check.name("flowName", flowName);
         Check.name("runId", runId);
+    }
+
+    /** @return the run's key as {@link ReadVersions} and conflict messages print it: {@code flow/run} */
+    private static String ref(String flowName, String runId) {
+        return flowName + "/" + runId;
     }
 
     private static String key(String flowName, String runId) {

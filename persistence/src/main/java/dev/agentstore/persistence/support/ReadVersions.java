@@ -1,0 +1,90 @@
+package dev.agentstore.persistence.support;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.agentstore.domain.ConcurrencyConflictException;
+import jakarta.persistence.EntityManager;
+import org.hibernate.Session;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The versions of versioned aggregates that one transaction has read, so that a later write of the same aggregate
+ * in that transaction is checked against the version it read: optimistic locking for repositories that read and
+ * write with SQL, as Hibernate checks {@code @Version} for a managed entity. A repository {@linkplain #read records}
+ * the version of every versioned row it hands out, and before a write that replaces what the caller may have
+ * computed from such a row, asks for the {@linkplain #expected expected} version and writes only when the row
+ * still has it ({@link #conflict} otherwise). After writing it records the new version ({@link #wrote}), so that
+ * the transaction's own writes never conflict with its earlier reads.
+ *
+ * <p>The record lives as long as the transaction's Hibernate session: a unit of work standalone, a JTA transaction
+ * in a container. It is found through the session ({@link #of}), held weakly, and dropped with it. Not
+ * thread-safe, as the session it belongs to.
+ */
+public final class ReadVersions {
+
+    private static final Cache<Session, ReadVersions> BY_SESSION = Caffeine.newBuilder().weakKeys().build();
+
+    private final Map<Key, Long> versions = new HashMap<>();
+
+    private ReadVersions() {
+    }
+
+    /** An aggregate: its entity name ({@code FlowRun}) and its key as the messages print it ({@code etl/run-1}). */
+    private record Key(String entity, String key) {
+    }
+
+    /**
+     * @param em the transaction's entity manager
+     * @return the versions read in its transaction
+     */
+    public static ReadVersions of(EntityManager em) {
+        return BY_SESSION.get(em.unwrap(Session.class), s -> new ReadVersions());
+    }
+
+    /**
+     * Records that the transaction read {@code version} of an aggregate, replacing an earlier record of it.
+     *
+     * @param entity  the entity name, for example {@code FlowRun}
+     * @param key     the aggregate's key within its entity, for example {@code etl/run-1}
+     * @param version the version read
+     */
+    public void read(String entity, String key, long version) {
+        versions.put(new Key(entity, key), version);
+    }
+
+    /**
+     * Records the version a write of this transaction left, when the transaction had read the aggregate: the row is
+     * locked by that write until the transaction ends, so the next write of it must expect this version.
+     *
+     * @param entity  the entity name
+     * @param key     the aggregate's key
+     * @param version the version after the write
+     */
+    public void wrote(String entity, String key, long version) {
+        versions.computeIfPresent(new Key(entity, key), (k, v) -> version);
+    }
+
+    /**
+     * @param entity the entity name
+     * @param key    the aggregate's key
+     * @return the version this transaction last read or wrote of the aggregate; empty when it has not read it
+     */
+    public OptionalLong expected(String entity, String key) {
+        Long v = versions.get(new Key(entity, key));
+        return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+    }
+
+    /**
+     * @param entity   the entity name
+     * @param key      the aggregate's key
+     * @param expected the version the write expected
+     * @param actual   the version the row has
+     * @return the exception that reports the lost race; retrying the unit of work re-reads and is safe
+     */
+    public static ConcurrencyConflictException conflict(String entity, String key, long expected, long actual) {
+        return ConcurrencyConflictException.versionMismatch(entity, key, expected, actual);
+    }
+}

@@ -86,10 +86,9 @@ public final class PersistenceErrors {
     }
 
     private static AgentStoreException translateThrowable(String context, Throwable e) {
+        // the SQL state decides first: Hibernate wraps a deadlock as OptimisticLockException, a lock timeout as
+        // PessimisticLockException
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof OptimisticLockException || t instanceof StaleStateException) {
-                return new ConcurrencyConflictException(context, context + ": modified concurrently; " + SAFE, e);
-            }
             if (t instanceof SQLTransientConnectionException pool) {
                 // HikariCP: no connection within its connectionTimeout; the cause is the last connect failure, if any
                 return transientFailure(context, "no connection available: " + firstLine(pool)
@@ -100,6 +99,9 @@ public final class PersistenceErrors {
             }
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof OptimisticLockException || t instanceof StaleStateException) {
+                return new ConcurrencyConflictException(context, context + ": modified concurrently; " + SAFE, e);
+            }
             if (t instanceof LockTimeoutException || t instanceof PessimisticLockException
                     || t instanceof org.hibernate.PessimisticLockException) {
                 return transientFailure(context, "lock not available", e);

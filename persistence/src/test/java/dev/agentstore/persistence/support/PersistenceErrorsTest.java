@@ -111,6 +111,20 @@ class PersistenceErrorsTest {
         }
 
         @Test
+        void aDeadlockWrappedAsOptimisticLockExceptionIsADeadlock() {
+            AgentStoreException e = PersistenceErrors.translate(OP, new jakarta.persistence.OptimisticLockException(
+                    "x", withState("40P01", "ERROR: deadlock detected")));
+            assertThat(e).isExactlyInstanceOf(ConcurrencyConflictException.class).hasMessageContaining("deadlock");
+        }
+
+        @Test
+        void aVersionCheckIsAConflict() {
+            AgentStoreException e = PersistenceErrors.translate(OP, new jakarta.persistence.OptimisticLockException("x"));
+            assertThat(e).isExactlyInstanceOf(ConcurrencyConflictException.class)
+                    .hasMessage(OP + ": modified concurrently; the transaction did not commit: retrying is safe");
+        }
+
+        @Test
         void otherStatesStayTheirTypes() {
             assertThat(PersistenceErrors.translate(OP, withState("23505", "ERROR: dup")))
                     .isExactlyInstanceOf(DuplicateException.class);

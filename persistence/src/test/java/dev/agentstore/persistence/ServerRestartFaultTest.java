@@ -224,8 +224,8 @@ class ServerRestartFaultTest {
                 break;
             }
         }
-        return (unit.transactional() ? "transaction" : "autocommit") + " | "
-                + (e.retrySafe() ? "retry-safe, attempts exhausted" : "outcome unknown") + " | " + cause;
+        return (unit.transactional() ? "transaction" : "autocommit") + "; "
+                + (e.retrySafe() ? "retry-safe, attempts exhausted" : "outcome unknown") + "; " + cause;
     }
 
     private static Map<String, Long> countBy(String sql) throws SQLException {

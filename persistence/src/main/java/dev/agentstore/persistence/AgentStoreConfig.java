@@ -619,7 +619,7 @@ public final class AgentStoreConfig {
                     throw new InvalidInputException("user (AGENTSTORE_DB_USER) is required when no url"
                             + " (AGENTSTORE_DB_URL) is given");
                 }
-                parsed = new Url("jdbc:postgresql://" + host.trim() + ":" + port + "/" + encode(database.trim()),
+                parsed = new Url("jdbc:postgresql://" + host.trim() + ":" + port + "/" + encodePath(database.trim()),
                         null, null, new LinkedHashMap<>());
             }
             String effectiveUser = user != null ? user : parsed.user;
@@ -830,8 +830,16 @@ public final class AgentStoreConfig {
         }
     }
 
-    /** Encodes a URL parameter value the way pgjdbc decodes it ({@link URLDecoder}, form encoding). */
+    /**
+     * Encodes a URL parameter value the way pgjdbc decodes it ({@link URLDecoder}, form encoding); {@code /},
+     * {@code :} and {@code ,} stay as they are, so that file paths stay readable.
+     */
     private static String encode(String value) {
+        return encodePath(value).replace("%2F", "/").replace("%3A", ":").replace("%2C", ",");
+    }
+
+    /** Encodes a database name for the path of a JDBC URL, which pgjdbc decodes with {@link URLDecoder}. */
+    private static String encodePath(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
@@ -922,7 +930,7 @@ public final class AgentStoreConfig {
                     }
                 }
             }
-            return new Url("jdbc:postgresql://" + String.join(",", hosts) + "/" + encode(database), user, password,
+            return new Url("jdbc:postgresql://" + String.join(",", hosts) + "/" + encodePath(database), user, password,
                     parameters);
         }
 

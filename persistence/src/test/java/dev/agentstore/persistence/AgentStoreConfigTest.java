@@ -236,7 +236,7 @@ class AgentStoreConfigTest {
             AgentStoreConfig config = AgentStoreConfig.builder()
                     .url("jdbc:postgresql://h/d?sslkey=/k.pk8&sslpassword=K3y-Secret&password=Db-Secret").user("u").build();
             assertThat(config.jdbcUrl()).doesNotContain("K3y-Secret").doesNotContain("sslpassword")
-                    .isEqualTo("jdbc:postgresql://h/d?sslkey=%2Fk.pk8");
+                    .isEqualTo("jdbc:postgresql://h/d?sslkey=/k.pk8");
             assertThat(config.toString()).doesNotContain("K3y-Secret").doesNotContain("Db-Secret")
                     .contains("sslpassword=****");
             assertThat(driverView(config).getProperty("sslpassword")).isEqualTo("K3y-Secret");

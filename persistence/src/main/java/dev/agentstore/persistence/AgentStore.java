@@ -434,28 +434,43 @@ public final class AgentStore implements AutoCloseable {
     }
 
     private static HikariDataSource createPool(AgentStoreConfig config) {
+        java.util.Properties props = config.connectionProperties();
+        // the schema first, then public (where extensions such as pgvector are installed)
+        props.setProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
+        props.setProperty("reWriteBatchedInserts", "true");
+        props.putIfAbsent("ApplicationName", "agentstore");
+        // keep PostgreSQL's DETAIL lines (which quote the values of a failed statement) out of exceptions and logs
+        props.setProperty("logServerErrorDetail", "false");
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("agentstore");
-        hc.setJdbcUrl(config.jdbcUrl());
-        config.user().ifPresent(hc::setUsername);
-        config.password().ifPresent(hc::setPassword);
+        // HikariCP gets a DataSource, not the URL and properties: its debug log of the configuration would print
+        // secret properties such as sslpassword (it masks only "password"); the URL holds no secret, so pgjdbc's
+        // own log of it is safe
+        hc.setDataSource(new com.zaxxer.hikari.util.DriverDataSource(config.jdbcUrl(), "org.postgresql.Driver", props,
+                config.user().orElse(null), config.password().orElse(null)));
         hc.setMaximumPoolSize(config.poolMaxSize());
         hc.setMinimumIdle(config.poolMinIdle());
-        // the schema first, then public (where extensions such as pgvector are installed)
-        hc.addDataSourceProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
-        hc.addDataSourceProperty("reWriteBatchedInserts", "true");
-        hc.addDataSourceProperty("ApplicationName", "agentstore");
-        // keep PostgreSQL's DETAIL lines (which quote the values of a failed statement) out of exceptions and logs
-        hc.addDataSourceProperty("logServerErrorDetail", "false");
-        config.sslMode().ifPresent(mode -> hc.addDataSourceProperty("sslmode", mode.value()));
+        hc.setConnectionTimeout(config.poolConnectionTimeout().toMillis());
         try {
             return new HikariDataSource(hc);
         } catch (RuntimeException e) {
-            // HikariCP's message names URL and user, never the password
-            throw new AgentStoreException("could not connect to " + config.jdbcUrl() + config.user().map(u -> " as " + u).orElse("")
-                    + ": " + rootMessage(e) + " (check AGENTSTORE_DB_URL / AGENTSTORE_DB_HOST, AGENTSTORE_DB_USER and"
-                    + " AGENTSTORE_DB_PASSWORD)", e);
+            throw new AgentStoreException(config.redact("could not connect to " + config.jdbcUrl()
+                    + config.user().map(u -> " as " + u).orElse("") + " with sslmode " + config.sslModeDescription()
+                    + ": " + rootMessage(e) + connectHint(e)), e);
         }
+    }
+
+    /** What to check after a failed first connection: TLS settings when the TLS handshake failed, else the address. */
+    private static String connectHint(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || String.valueOf(t.getMessage()).contains("hostname")) {
+                return " (TLS: with verify-ca/verify-full the server certificate must be signed by the CA in the url's"
+                        + " sslrootcert parameter (default ~/.postgresql/root.crt), and with verify-full it must name"
+                        + " the host exactly as the url does; check AGENTSTORE_DB_URL / AGENTSTORE_DB_HOST and"
+                        + " AGENTSTORE_DB_SSLMODE)";
+            }
+        }
+        return " (check AGENTSTORE_DB_URL / AGENTSTORE_DB_HOST, AGENTSTORE_DB_USER and AGENTSTORE_DB_PASSWORD)";
     }
 
     private static SessionFactory buildSessionFactory(AgentStoreConfig config, DataSource dataSource) {

@@ -1,7 +1,5 @@
 package dev.agentstore.persistence;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.agentstore.domain.TransientDataAccessException;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
@@ -58,7 +56,6 @@ class ServerRestartFaultTest {
     private static final Duration RECOVERY_BOUND = Duration.ofSeconds(20);
 
     private static LocalCluster cluster;
-    private static HikariDataSource pool;
     private static AgentStore store;
     private static String url;
 
@@ -77,17 +74,10 @@ class ServerRestartFaultTest {
     static void start() {
         cluster = LocalCluster.start();
         url = cluster.createDatabase("faults");
-        HikariConfig hc = new HikariConfig();
-        hc.setPoolName("fault-test");
-        hc.setJdbcUrl(url);
-        hc.setUsername(LocalCluster.SUPERUSER);
-        hc.setMaximumPoolSize(WRITERS + 2);
-        hc.setConnectionTimeout(1000);
-        hc.addDataSourceProperty("currentSchema", "faults,public");
-        hc.addDataSourceProperty("connectTimeout", "2");
-        hc.addDataSourceProperty("logServerErrorDetail", "false");
-        pool = new HikariDataSource(hc);
-        store = AgentStore.open(AgentStoreConfig.builder().url(url).user("unused").schema("faults").build(), pool);
+        // the store's own pool, with a short pool timeout so that calls during an outage fail instead of waiting 10 s
+        store = AgentStore.open(AgentStoreConfig.builder().url(url).user(LocalCluster.SUPERUSER).schema("faults")
+                .poolMaxSize(WRITERS + 2).poolConnectionTimeout(Duration.ofSeconds(1))
+                .connectTimeout(Duration.ofSeconds(2)).build());
     }
 
     @AfterAll
@@ -95,9 +85,6 @@ class ServerRestartFaultTest {
         try {
             if (store != null) {
                 store.close();
-            }
-            if (pool != null) {
-                pool.close();
             }
         } finally {
             cluster.close();

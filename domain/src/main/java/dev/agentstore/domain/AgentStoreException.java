@@ -3,7 +3,9 @@ package dev.agentstore.domain;
 /**
  * Root of agentstore's unchecked exceptions. Catch it to handle every failure the library reports itself;
  * the subclasses say what went wrong ({@link NotFoundException}, {@link DuplicateException},
- * {@link ConcurrencyConflictException}, {@link InvalidInputException}). Messages name the entity and key and
+ * {@link InvalidInputException}, {@link TransientDataAccessException} for failures that may pass, with its subclass
+ * {@link ConcurrencyConflictException}). This class itself reports anything else: a bug, a schema mismatch, a
+ * constraint the library does not type. Messages name the entity and key and
  * never contain passwords.
  */
 public class AgentStoreException extends RuntimeException {

@@ -6,11 +6,12 @@ import java.util.OptionalLong;
 /**
  * Thrown when a write lost a race: the version it expected (read earlier in the unit of work, or passed by the
  * caller) is no longer the aggregate's version, an optimistic lock check on {@code @Version} failed, or PostgreSQL
- * reported a serialization failure or deadlock (SQL states 40001, 40P01). Nothing of the failed write is kept.
- * Retrying the whole unit of work in a new transaction is safe; {@code AgentStore.fromTransactionWithRetry} does
- * that and throws this exception only when every attempt conflicted.
+ * reported a serialization failure or deadlock (SQL states 40001, 40P01). The transaction was rolled back and
+ * nothing of the failed write is kept, so it is always {@link #retrySafe() retry-safe}: retrying the whole unit of
+ * work in a new transaction re-reads the current state; {@code AgentStore.fromTransactionWithRetry} does that and
+ * throws this exception only when every attempt conflicted, with the last conflict's versions.
  */
-public class ConcurrencyConflictException extends AgentStoreException {
+public class ConcurrencyConflictException extends TransientDataAccessException {
 
     private final String entity;
     private final String key;
@@ -18,13 +19,24 @@ public class ConcurrencyConflictException extends AgentStoreException {
     private final Long actualVersion;
 
     /**
-     * @param message names the entity and key, and how many attempts were made when retries ran out
-     * @param cause   the underlying optimistic lock or SQL exception, or {@code null}; when it is a version
-     *                mismatch (the last attempt's conflict when retries ran out), its entity, key and versions
-     *                are this exception's too
+     * @param message names the entity and key (the {@link #operation()}), and how many attempts were made when
+     *                retries ran out
+     * @param cause   the underlying optimistic lock or SQL exception, or {@code null}; when it is a version mismatch
+     *                (the last attempt's conflict when retries ran out), its entity, key and versions are this
+     *                exception's too
      */
     public ConcurrencyConflictException(String message, Throwable cause) {
-        super(message, cause);
+        this(operationOf(message), message, cause);
+    }
+
+    /**
+     * @param operation what was being done, for example {@code update FlowRun etl/run-1}
+     * @param message   the whole message, starting with the operation
+     * @param cause     the underlying optimistic lock or SQL exception, or {@code null}; a version mismatch's entity,
+     *                  key and versions are taken over, as by {@link #ConcurrencyConflictException(String, Throwable)}
+     */
+    public ConcurrencyConflictException(String operation, String message, Throwable cause) {
+        super(operation, message, true, cause);
         ConcurrencyConflictException c = cause instanceof ConcurrencyConflictException cce ? cce : null;
         this.entity = c == null ? null : c.entity;
         this.key = c == null ? null : c.key;
@@ -33,9 +45,9 @@ public class ConcurrencyConflictException extends AgentStoreException {
     }
 
     private ConcurrencyConflictException(String entity, String key, long expectedVersion, long actualVersion) {
-        super(entity + " " + key + " was modified concurrently: expected version " + expectedVersion
-                + ", found version " + actualVersion + "; retry the unit of work (it re-reads the current state)",
-                null);
+        super(entity + " " + key, entity + " " + key + " was modified concurrently: expected version "
+                + expectedVersion + ", found version " + actualVersion
+                + "; retry the unit of work (it re-reads the current state)", true, null);
         this.entity = entity;
         this.key = key;
         this.expectedVersion = expectedVersion;
@@ -74,5 +86,14 @@ public class ConcurrencyConflictException extends AgentStoreException {
     /** @return the version the aggregate had, when the conflict was a version mismatch */
     public OptionalLong actualVersion() {
         return actualVersion == null ? OptionalLong.empty() : OptionalLong.of(actualVersion);
+    }
+
+    /** The messages of this library start with the operation and a colon. */
+    private static String operationOf(String message) {
+        if (message == null) {
+            return null;
+        }
+        int colon = message.indexOf(": ");
+        return colon < 0 ? message : message.substring(0, colon);
     }
 }

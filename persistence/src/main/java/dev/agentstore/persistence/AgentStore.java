@@ -42,6 +42,7 @@ import org.hibernate.boot.MetadataSources;
 import org.hibernate.boot.registry.StandardServiceRegistry;
 import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
 import org.hibernate.cfg.AvailableSettings;
+import org.hibernate.exception.JDBCConnectionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -223,17 +224,34 @@ public final class AgentStore implements AutoCloseable {
      * @param work the work, given the transaction's repositories
      * @param <T>  the result type
      * @return what {@code work} returned
-     * @throws AgentStoreException (or a subclass) translated from a JPA or Hibernate exception of the work or the
-     *                             commit; {@link dev.agentstore.domain.ConcurrencyConflictException} when the commit
-     *                             lost an optimistic-locking race. Any other exception the work throws is rethrown
-     *                             unchanged, after the rollback.
+     * @throws dev.agentstore.domain.TransientDataAccessException when a transient failure ended the transaction
+     *                             (lost connection, no connection within the pool timeout, server shutdown, statement
+     *                             or lock timeout); {@link dev.agentstore.domain.ConcurrencyConflictException} (a
+     *                             subclass) when it lost a race (a {@code @Version} check, a serialization failure, a
+     *                             deadlock). Both say whether re-running the work is safe: it is, except when the
+     *                             connection was lost while the {@code COMMIT} was in flight (the outcome is unknown)
+     * @throws AgentStoreException (or another subclass) translated from any other JPA or Hibernate exception of the
+     *                             work or the commit. Any other exception the work throws is rethrown unchanged, after
+     *                             the rollback.
      */
     public <T> T fromTransaction(Function<UnitOfWork, T> work) {
+        return fromTransaction("unit of work", work);
+    }
+
+    /**
+     * {@link #fromTransaction(Function)} naming the work {@code operation} in the exceptions of the begin, flush and
+     * commit (a repository's own failures name its operation).
+     */
+    <T> T fromTransaction(String operation, Function<UnitOfWork, T> work) {
         EntityManager em = sessionFactory.createEntityManager();
         EntityTransaction tx = em.getTransaction();
+        boolean committing = false;
         try {
             tx.begin();
             T result = work.apply(new UnitOfWork(em, config.clock(), configurationCache));
+            // flush first, so that a failure of commit() is the COMMIT's own (whose outcome may be unknown)
+            em.flush();
+            committing = true;
             tx.commit();
             return result;
         } catch (RuntimeException e) {
@@ -244,24 +262,34 @@ public final class AgentStore implements AutoCloseable {
                     e.addSuppressed(rollbackFailure);
                 }
             }
+            if (committing) {
+                throw PersistenceErrors.translateOutcomeUnknown("commit of " + operation, e);
+            }
             // JPA's and Hibernate's exceptions become typed ones; the work's own exceptions pass unchanged
-            throw e instanceof PersistenceException ? PersistenceErrors.translate("transaction failed", e) : e;
+            throw e instanceof PersistenceException ? PersistenceErrors.translate(operation, e) : e;
         } finally {
             em.close();
         }
     }
 
     /**
-     * Runs {@code work} in a new transaction per attempt, retrying when an attempt ends in a
-     * {@link dev.agentstore.domain.ConcurrencyConflictException} (a {@code @Version} check failed, or a
-     * serialization failure or deadlock). This is nvent's {@code updateWithRetry}, bounded and without lost updates:
-     * the work re-reads the current state in every attempt.
+     * Runs {@code work} in a new transaction per attempt, retrying with {@code policy}'s backoff while an attempt
+     * ends in a {@link dev.agentstore.domain.TransientDataAccessException} that is
+     * {@link dev.agentstore.domain.TransientDataAccessException#retrySafe() retry-safe}: a lost race
+     * ({@link dev.agentstore.domain.ConcurrencyConflictException}), a lost connection, no connection within the pool
+     * timeout, a server shutdown, a statement or lock timeout. This is nvent's {@code updateWithRetry}, bounded and
+     * without lost updates: the work re-reads the current state in every attempt.
      *
      * @param policy attempts and backoff
      * @param work   the work; it may run several times, so it must not have side effects outside the transaction
      * @param <T>    the result type
      * @return what the successful attempt returned
      * @throws dev.agentstore.domain.ConcurrencyConflictException when every attempt conflicted
+     * @throws dev.agentstore.domain.TransientDataAccessException when every attempt failed transiently (the message
+     *                                                            names the operation and the attempts), or at once
+     *                                                            when a failure is not retry-safe (the connection was
+     *                                                            lost during the {@code COMMIT}: the outcome is unknown)
+     * @throws AgentStoreException any other failure, at once, as {@link #fromTransaction(Function)}
      */
     public <T> T fromTransactionWithRetry(RetryPolicy policy, Function<UnitOfWork, T> work) {
         return policy.execute("unit of work", () -> fromTransaction(work));
@@ -339,37 +367,55 @@ public final class AgentStore implements AutoCloseable {
      * One call of a per-call repository: a transaction, or, for a single-statement method, autocommit mode inside
      * the transaction's bounds. pgjdbc sends {@code BEGIN} only with the first statement of a transaction and
      * {@code COMMIT} only when one was sent, so a statement run with autocommit switched on (nothing sent before it)
-     * leaves an empty transaction whose commit and rollback cost no round trip.
+     * leaves an empty transaction whose commit and rollback cost no round trip. A connection lost during the
+     * autocommit statement leaves its outcome unknown, so that failure is not retry-safe.
+     *
+     * @param operation the repository method, for example {@code FlowRunRepository.update}, named in the failures
+     *                  of the begin and commit
      */
-    <T> T perCall(boolean singleStatement, Function<UnitOfWork, T> call) {
+    <T> T perCall(String operation, boolean singleStatement, Function<UnitOfWork, T> call) {
         if (!singleStatement) {
-            return fromTransaction(call);
+            return fromTransaction(operation, call);
         }
-        return fromTransaction(uow -> {
+        return fromTransaction(operation, uow -> {
             Connection connection = uow.entityManager().unwrap(Session.class).doReturningWork(c -> c);
-            setAutoCommit(connection, true, null);
+            try {
+                connection.setAutoCommit(true); // nothing was sent on this connection yet: no round trip
+            } catch (SQLException e) {
+                throw PersistenceErrors.translate(operation + " (switch autocommit on)",
+                        new JDBCConnectionException("could not switch autocommit on", e));
+            }
             T result;
             try {
                 result = call.apply(uow);
+            } catch (AgentStoreException | PersistenceException e) {
+                switchAutoCommitOff(connection, e);
+                throw PersistenceErrors.translateOutcomeUnknown(operation, e);
             } catch (RuntimeException | Error e) {
-                setAutoCommit(connection, false, e);
+                switchAutoCommitOff(connection, e);
                 throw e;
             }
-            setAutoCommit(connection, false, null);
+            switchAutoCommitOff(connection, null);
             return result;
         });
     }
 
-    private static void setAutoCommit(Connection connection, boolean autoCommit, Throwable pending) {
+    /**
+     * Switches autocommit off again after a single-statement call (no round trip: pgjdbc only sets a flag).
+     *
+     * @param pending the call's failure, to which a failure here is added as suppressed; {@code null} when the call
+     *                returned, whose statement has then committed
+     */
+    private static void switchAutoCommitOff(Connection connection, Throwable pending) {
         try {
-            connection.setAutoCommit(autoCommit);
+            connection.setAutoCommit(false);
         } catch (SQLException e) {
             if (pending != null) {
                 pending.addSuppressed(e);
                 return;
             }
-            throw new AgentStoreException("could not switch autocommit " + (autoCommit ? "on" : "off") + ": "
-                    + e.getMessage(), e);
+            throw new AgentStoreException("the statement committed, but autocommit could not be switched off"
+                    + " again: " + e.getMessage(), e);
         }
     }
 
@@ -388,28 +434,43 @@ public final class AgentStore implements AutoCloseable {
     }
 
     private static HikariDataSource createPool(AgentStoreConfig config) {
+        java.util.Properties props = config.connectionProperties();
+        // the schema first, then public (where extensions such as pgvector are installed)
+        props.setProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
+        props.setProperty("reWriteBatchedInserts", "true");
+        props.putIfAbsent("ApplicationName", "agentstore");
+        // keep PostgreSQL's DETAIL lines (which quote the values of a failed statement) out of exceptions and logs
+        props.setProperty("logServerErrorDetail", "false");
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("agentstore");
-        hc.setJdbcUrl(config.jdbcUrl());
-        config.user().ifPresent(hc::setUsername);
-        config.password().ifPresent(hc::setPassword);
+        // HikariCP gets a DataSource, not the URL and properties: its debug log of the configuration would print
+        // secret properties such as sslpassword (it masks only "password"); the URL holds no secret, so pgjdbc's
+        // own log of it is safe
+        hc.setDataSource(new com.zaxxer.hikari.util.DriverDataSource(config.jdbcUrl(), "org.postgresql.Driver", props,
+                config.user().orElse(null), config.password().orElse(null)));
         hc.setMaximumPoolSize(config.poolMaxSize());
         hc.setMinimumIdle(config.poolMinIdle());
-        // the schema first, then public (where extensions such as pgvector are installed)
-        hc.addDataSourceProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
-        hc.addDataSourceProperty("reWriteBatchedInserts", "true");
-        hc.addDataSourceProperty("ApplicationName", "agentstore");
-        // keep PostgreSQL's DETAIL lines (which quote the values of a failed statement) out of exceptions and logs
-        hc.addDataSourceProperty("logServerErrorDetail", "false");
-        config.sslMode().ifPresent(mode -> hc.addDataSourceProperty("sslmode", mode.value()));
+        hc.setConnectionTimeout(config.poolConnectionTimeout().toMillis());
         try {
             return new HikariDataSource(hc);
         } catch (RuntimeException e) {
-            // HikariCP's message names URL and user, never the password
-            throw new AgentStoreException("could not connect to " + config.jdbcUrl() + config.user().map(u -> " as " + u).orElse("")
-                    + ": " + rootMessage(e) + " (check AGENTSTORE_DB_URL / AGENTSTORE_DB_HOST, AGENTSTORE_DB_USER and"
-                    + " AGENTSTORE_DB_PASSWORD)", e);
+            throw new AgentStoreException(config.redact("could not connect to " + config.jdbcUrl()
+                    + config.user().map(u -> " as " + u).orElse("") + " with sslmode " + config.sslModeDescription()
+                    + ": " + rootMessage(e) + connectHint(e)), e);
         }
+    }
+
+    /** What to check after a failed first connection: TLS settings when the TLS handshake failed, else the address. */
+    private static String connectHint(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException || String.valueOf(t.getMessage()).contains("hostname")) {
+                return " (TLS: with verify-ca/verify-full the server certificate must be signed by the CA in the url's"
+                        + " sslrootcert parameter (default ~/.postgresql/root.crt), and with verify-full it must name"
+                        + " the host exactly as the url does; check AGENTSTORE_DB_URL / AGENTSTORE_DB_HOST and"
+                        + " AGENTSTORE_DB_SSLMODE)";
+            }
+        }
+        return " (check AGENTSTORE_DB_URL / AGENTSTORE_DB_HOST, AGENTSTORE_DB_USER and AGENTSTORE_DB_PASSWORD)";
     }
 
     private static SessionFactory buildSessionFactory(AgentStoreConfig config, DataSource dataSource) {

@@ -33,7 +33,7 @@ final class PerCallRepository {
      */
     static <R> R create(Class<R> type, Function<UnitOfWork, R> accessor, AgentStore store) {
         InvocationHandler handler = (proxy, method, args) -> store.perCall(
-                method.isAnnotationPresent(SingleStatement.class), uow -> invoke(accessor.apply(uow), method, args));
+                type.getSimpleName() + "." + method.getName(), method.isAnnotationPresent(SingleStatement.class), uow -> invoke(accessor.apply(uow), method, args));
         try {
             return new ByteBuddy()
                     .subclass(type, ConstructorStrategy.Default.IMITATE_SUPER_CLASS_OPENING)

@@ -2,12 +2,23 @@ package dev.agentstore.persistence;
 
 import dev.agentstore.domain.InvalidInputException;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
-/** PostgreSQL's {@code sslmode} values accepted by agentstore, passed to the JDBC driver as is. */
+/**
+ * PostgreSQL's {@code sslmode} values, passed to the JDBC driver (pgjdbc) as they are. Only {@link #VERIFY_FULL}
+ * protects against a server impersonated on the network; {@link #VERIFY_CA} checks the CA but not the host name;
+ * {@link #REQUIRE} encrypts without checking who answers; {@link #PREFER} and {@link #ALLOW} fall back to plain
+ * text.
+ */
 public enum SslMode {
     /** No TLS. */
     DISABLE,
+    /** Plain text, TLS only when the server insists on it. */
+    ALLOW,
+    /** TLS when the server offers it, otherwise plain text; pgjdbc's default. */
+    PREFER,
     /** TLS, without verifying the server certificate. */
     REQUIRE,
     /** TLS, verifying that the server certificate is signed by a trusted CA. */
@@ -20,9 +31,15 @@ public enum SslMode {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /** @return whether the server certificate is checked against a trusted CA ({@code verify-ca}, {@code verify-full}) */
+    public boolean verifiesCertificate() {
+        return this == VERIFY_CA || this == VERIFY_FULL;
+    }
+
     /**
      * @param setting the setting's name, for the message
-     * @param value   {@code disable}, {@code require}, {@code verify-ca} or {@code verify-full} (case-insensitive)
+     * @param value   {@code disable}, {@code allow}, {@code prefer}, {@code require}, {@code verify-ca} or
+     *                {@code verify-full} (case-insensitive)
      * @return the mode
      * @throws InvalidInputException for any other value
      */
@@ -32,7 +49,7 @@ public enum SslMode {
                 return mode;
             }
         }
-        throw new InvalidInputException(setting + " must be one of disable, require, verify-ca, verify-full; was '"
-                + value + "'");
+        throw new InvalidInputException(setting + " must be one of "
+                + Arrays.stream(values()).map(SslMode::value).collect(Collectors.joining(", ")) + "; was '" + value + "'");
     }
 }

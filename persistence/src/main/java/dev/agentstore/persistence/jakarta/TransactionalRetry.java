@@ -3,6 +3,7 @@ package dev.agentstore.persistence.jakarta;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.TransientDataAccessException;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,9 +18,11 @@ import java.util.function.Supplier;
 
 /**
  * The container's {@code store.fromTransactionWithRetry}: runs a unit of work in a new JTA transaction per attempt
- * and retries it, with {@link RetryPolicy}'s backoff, while an attempt ends in a
- * {@link ConcurrencyConflictException} (a lost {@code @Version} race, a serialization failure or a deadlock), as
- * nvent's {@code updateWithRetry} without its lost updates.
+ * and retries it, with {@link RetryPolicy}'s backoff, while an attempt ends in a retry-safe
+ * {@link TransientDataAccessException}: a {@link ConcurrencyConflictException} (a lost {@code @Version} race, a
+ * serialization failure or a deadlock), a lost connection, no connection within the pool timeout, a server shutdown,
+ * a statement or lock timeout; as nvent's {@code updateWithRetry} without its lost updates. A connection lost while
+ * the commit was in flight leaves the outcome unknown: that failure is not retry-safe and is thrown at once.
  *
  * <pre>{@code
  * @Inject TransactionalRetry retry;
@@ -37,7 +40,7 @@ import java.util.function.Supplier;
  * ({@code @Transactional(REQUIRES_NEW)}), which runs the work, flushes the {@code agentstore} persistence context
  * (so a stale {@code @Version} fails inside the attempt, as {@code ConcurrencyConflictException}, not as the
  * container's generic commit failure) and commits. A commit that still fails is translated by
- * {@link PersistenceErrors}, so conflicts are the same typed exception as standalone.
+ * {@link PersistenceErrors#translateOutcomeUnknown}, so failures are the same typed exceptions as standalone.
  *
  * <p>The work may run several times: it must re-read what it changes in each attempt (the repositories do) and
  * have no side effects outside the transaction.
@@ -63,6 +66,10 @@ public class TransactionalRetry {
      * @param <T>    the result type
      * @return what the committed attempt returned
      * @throws ConcurrencyConflictException when every attempt conflicted (the last conflict is the cause)
+     * @throws TransientDataAccessException when every attempt failed transiently (the message names the attempts),
+     *                                      or at once when the connection was lost during the commit (not
+     *                                      {@link TransientDataAccessException#retrySafe() retry-safe}: the outcome
+     *                                      is unknown)
      * @throws AgentStoreException          (or a subclass) translated from a JPA/Hibernate exception of the work, or
      *                                      from a failed commit; any other exception of the work is rethrown
      *                                      unchanged after that attempt's rollback, without retrying
@@ -78,9 +85,9 @@ public class TransactionalRetry {
                 return self.inNewTransaction(work);
             } catch (TransactionalException e) {
                 // the commit itself failed (a conflict found only at commit, a deferred constraint, ...)
-                throw PersistenceErrors.translate("commit failed", e);
+                throw PersistenceErrors.translateOutcomeUnknown("commit of container unit of work", e);
             } catch (PersistenceException e) {
-                throw PersistenceErrors.translate("transaction failed", e);
+                throw PersistenceErrors.translate("container unit of work", e);
             }
         });
     }

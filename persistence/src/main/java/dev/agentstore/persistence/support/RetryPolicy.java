@@ -2,13 +2,17 @@ package dev.agentstore.persistence.support;
 
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.TransientDataAccessException;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
- * How to retry a unit of work that lost an optimistic-locking race: at most {@code maxAttempts} attempts, waiting
+ * How to retry a unit of work that failed transiently and is known not to have committed (a
+ * {@link TransientDataAccessException} whose {@link TransientDataAccessException#retrySafe() retrySafe()} is true: a
+ * lost race, a lost connection, no connection within the pool timeout, a server shutdown, a statement or lock
+ * timeout): at most {@code maxAttempts} attempts, waiting
  * between them an exponential backoff with full jitter (a random time between 0 and
  * {@code min(maxBackoff, initialBackoff * 2^(attempt-1))}), as nvent's {@code updateWithRetry} but bounded and
  * without its lost updates.
@@ -37,28 +41,42 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
     }
 
     /**
-     * Runs {@code attempt} until it returns without a {@link ConcurrencyConflictException} or the attempts run out.
+     * Runs {@code attempt} until it returns, fails with anything but a retry-safe
+     * {@link TransientDataAccessException}, or the attempts run out.
      *
      * @param what    names the work in the final exception's message, for example {@code FlowRun etl/run-1}
      * @param attempt one whole unit of work (its own transaction)
      * @param <T>     the result type
      * @return what the successful attempt returned
-     * @throws ConcurrencyConflictException when every attempt conflicted; the message gives the number of attempts
-     *                                      and the last conflict is the cause
+     * @throws ConcurrencyConflictException when every attempt failed and the last one conflicted; the message gives
+     *                                      the number of attempts and the last conflict is the cause
+     * @throws TransientDataAccessException when every attempt failed transiently and the last failure was not a
+     *                                      conflict: its operation is the last failure's, the message names
+     *                                      {@code what} and the number of attempts, the last failure is the cause;
+     *                                      or, at once, a failure that is not retry-safe (the outcome is unknown)
+     * @throws RuntimeException             any other failure of an attempt, at once and unchanged
      */
     public <T> T execute(String what, Supplier<T> attempt) {
-        ConcurrencyConflictException last = null;
+        TransientDataAccessException last = null;
         for (int i = 1; i <= maxAttempts; i++) {
             try {
                 return attempt.get();
-            } catch (ConcurrencyConflictException e) {
+            } catch (TransientDataAccessException e) {
+                if (!e.retrySafe()) {
+                    throw e;
+                }
                 last = e;
                 if (i < maxAttempts) {
-                    sleep(backoff(i));
+                    sleep(backoff(i), e);
                 }
             }
         }
-        throw new ConcurrencyConflictException(what + ": still conflicting after " + maxAttempts + " attempts", last);
+        if (last instanceof ConcurrencyConflictException) {
+            throw new ConcurrencyConflictException(what, what + ": still conflicting after " + maxAttempts
+                    + " attempts", last);
+        }
+        throw new TransientDataAccessException(last.operation(), what + ": still failing after " + maxAttempts
+                + " attempts; last: " + last.getMessage(), true, last);
     }
 
     /**
@@ -74,12 +92,14 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
         return Duration.ofNanos(bound == 0 ? 0 : ThreadLocalRandom.current().nextLong(bound + 1));
     }
 
-    private static void sleep(Duration d) {
+    /** Waits; when interrupted, keeps the interrupt flag and throws {@code failure} (no further attempt). */
+    private static void sleep(Duration d, TransientDataAccessException failure) {
         try {
             Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ConcurrencyConflictException("interrupted while waiting to retry", e);
+            failure.addSuppressed(e);
+            throw failure;
         }
     }
 }

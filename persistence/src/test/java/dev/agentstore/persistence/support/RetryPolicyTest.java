@@ -2,6 +2,7 @@ package dev.agentstore.persistence.support;
 
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.TransientDataAccessException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 class RetryPolicyTest {
 
@@ -38,6 +40,47 @@ class RetryPolicyTest {
                 .hasMessage("FlowRun etl/1: still conflicting after 5 attempts")
                 .hasRootCauseMessage("lost race 5");
         assertThat(calls).hasValue(5);
+    }
+
+    @Test
+    void retriesRetrySafeTransientFailuresUntilAnAttemptSucceeds() {
+        AtomicInteger calls = new AtomicInteger();
+        String result = fast.execute("work", () -> {
+            if (calls.incrementAndGet() < 4) {
+                throw new TransientDataAccessException("get Record r1", "get Record r1: connection lost", true, null);
+            }
+            return "done";
+        });
+        assertThat(result).isEqualTo("done");
+        assertThat(calls).hasValue(4);
+    }
+
+    @Test
+    void givesUpAfterMaxAttemptsNamingTheOperationAndTheAttempts() {
+        AtomicInteger calls = new AtomicInteger();
+        Throwable thrown = catchThrowable(() -> fast.execute("unit of work", () -> {
+            calls.incrementAndGet();
+            throw new TransientDataAccessException("get Record r1", "get Record r1: lock timeout " + calls.get(), true,
+                    null);
+        }));
+        assertThat(thrown).isExactlyInstanceOf(TransientDataAccessException.class)
+                .hasMessage("unit of work: still failing after 5 attempts; last: get Record r1: lock timeout 5")
+                .hasCauseExactlyInstanceOf(TransientDataAccessException.class);
+        assertThat(((TransientDataAccessException) thrown).operation()).isEqualTo("get Record r1");
+        assertThat(((TransientDataAccessException) thrown).retrySafe()).isTrue();
+        assertThat(calls).hasValue(5);
+    }
+
+    @Test
+    void aFailureWithAnUnknownOutcomeIsNotRetried() {
+        AtomicInteger calls = new AtomicInteger();
+        TransientDataAccessException unknown = new TransientDataAccessException("commit of unit of work",
+                "commit of unit of work: connection lost; the outcome is unknown: check before retrying", false, null);
+        assertThatThrownBy(() -> fast.execute("work", () -> {
+            calls.incrementAndGet();
+            throw unknown;
+        })).isSameAs(unknown);
+        assertThat(calls).hasValue(1);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence;
 
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.json.JsonLimits;
 import dev.agentstore.migrations.SchemaNames;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 
@@ -38,6 +39,8 @@ import java.util.Optional;
  * <tr><td>autoMigrate</td><td>{@code true}</td><td>{@code AGENTSTORE_AUTO_MIGRATE}</td></tr>
  * <tr><td>configCacheMaxSize (entries)</td><td>1000</td><td>{@code AGENTSTORE_CONFIG_CACHE_MAX_SIZE}</td></tr>
  * <tr><td>configCacheTtl</td><td>600 s</td><td>{@code AGENTSTORE_CONFIG_CACHE_TTL_SECONDS} (seconds)</td></tr>
+ * <tr><td>jsonLimits</td><td>{@link JsonLimits#DEFAULTS}</td><td>{@code AGENTSTORE_JSON_MAX_STRING_LENGTH},
+ *     {@code _NUMBER_LENGTH}, {@code _NAME_LENGTH}, {@code _NESTING_DEPTH}, {@code _DOCUMENT_LENGTH}</td></tr>
  * </table>
  *
  * <p>The password is never part of {@link #toString()} or of any exception message.
@@ -64,6 +67,7 @@ public final class AgentStoreConfig {
     private final Clock clock;
     private final long configCacheMaxSize;
     private final Duration configCacheTtl;
+    private JsonLimits jsonLimits = JsonLimits.DEFAULTS;
 
     private AgentStoreConfig(String jdbcUrl, String user, String password, SslMode sslMode, String schema,
                              int poolMaxSize, int poolMinIdle, boolean autoMigrate, Clock clock,
@@ -157,12 +161,21 @@ public final class AgentStoreConfig {
         return configCacheTtl;
     }
 
+    /**
+     * @return the size limits every JSON value is checked against before it is written; {@code AgentStore} passes
+     *         them to Hibernate as the properties {@code agentstore.json.max-*} ({@link JsonLimits#toProperties()})
+     */
+    public JsonLimits jsonLimits() {
+        return jsonLimits;
+    }
+
     @Override
     public String toString() {
         return "AgentStoreConfig[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password=" + (password == null ? "<none>" : "****")
                 + ", sslMode=" + (sslMode == null ? "<driver default>" : sslMode.value()) + ", schema=" + schema
                 + ", poolMaxSize=" + poolMaxSize + ", poolMinIdle=" + poolMinIdle + ", autoMigrate=" + autoMigrate
-                + ", configCacheMaxSize=" + configCacheMaxSize + ", configCacheTtl=" + configCacheTtl + "]";
+                + ", configCacheMaxSize=" + configCacheMaxSize + ", configCacheTtl=" + configCacheTtl
+                + ", jsonLimits=" + jsonLimits + "]";
     }
 
     /** Builds an {@link AgentStoreConfig}; every setter returns the builder. Not thread-safe. */
@@ -181,6 +194,7 @@ public final class AgentStoreConfig {
         private Clock clock = Clock.systemUTC();
         private long configCacheMaxSize = ConfigurationCache.DEFAULT_MAX_SIZE;
         private Duration configCacheTtl = ConfigurationCache.DEFAULT_TTL;
+        private final Map<String, Object> jsonLimits = new java.util.HashMap<>();
 
         private Builder() {
         }
@@ -318,6 +332,16 @@ public final class AgentStoreConfig {
         }
 
         /**
+         * @param jsonLimits the limits every JSON value is checked against before it is written; each at most its
+         *                   ceiling ({@link JsonLimits#CEILINGS}); default {@link JsonLimits#DEFAULTS}
+         * @return this builder
+         */
+        public Builder jsonLimits(JsonLimits jsonLimits) {
+            this.jsonLimits.putAll(Objects.requireNonNull(jsonLimits, "jsonLimits").toProperties());
+            return this;
+        }
+
+        /**
          * Overrides settings with the {@code AGENTSTORE_*} variables present in {@code env}; absent or empty
          * variables leave the setting as it is.
          *
@@ -341,6 +365,11 @@ public final class AgentStoreConfig {
                     parseInt("AGENTSTORE_CONFIG_CACHE_MAX_SIZE", v)));
             value(env, "AGENTSTORE_CONFIG_CACHE_TTL_SECONDS").ifPresent(v -> configCacheTtl(Duration.ofSeconds(
                     parseInt("AGENTSTORE_CONFIG_CACHE_TTL_SECONDS", v))));
+            for (String property : JsonLimits.DEFAULTS.toProperties().keySet()) {
+                String name = "AGENTSTORE_JSON_" + property.substring("agentstore.json.".length()).replace('-', '_')
+                        .toUpperCase(java.util.Locale.ROOT);
+                value(env, name).ifPresent(v -> jsonLimits.put(property, parseInt(name, v)));
+            }
             return this;
         }
 
@@ -420,8 +449,16 @@ public final class AgentStoreConfig {
             }
             ConfigurationCache.requireMaxSize(configCacheMaxSize);
             ConfigurationCache.requireTtl(configCacheTtl);
-            return new AgentStoreConfig(jdbcUrl, effectiveUser, effectivePassword, effectiveSsl, validSchema,
-                    poolMaxSize, poolMinIdle, autoMigrate, clock, configCacheMaxSize, configCacheTtl);
+            JsonLimits limits;
+            try {
+                limits = JsonLimits.fromProperties(jsonLimits);
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException(e.getMessage() + " (jsonLimits, AGENTSTORE_JSON_MAX_* variables)", e);
+            }
+            AgentStoreConfig config = new AgentStoreConfig(jdbcUrl, effectiveUser, effectivePassword, effectiveSsl,
+                    validSchema, poolMaxSize, poolMinIdle, autoMigrate, clock, configCacheMaxSize, configCacheTtl);
+            config.jsonLimits = limits;
+            return config;
         }
 
         private static Optional<String> value(Map<String, String> env, String name) {

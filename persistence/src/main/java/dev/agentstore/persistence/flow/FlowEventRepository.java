@@ -9,6 +9,7 @@ import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
@@ -156,7 +157,7 @@ public class FlowEventRepository {
         Check.notNull("event", event);
         NewFlowEvent stamped = stamp(event, now());
         JsonNode payload = stamped.data();
-        String data = payload == null ? null : Json.print(payload);
+        String data = payload == null ? null : JsonWrites.print(em, "data", payload);
         try {
             long id = session().doReturningWork(connection -> {
                 try (PreparedStatement ps = connection.prepareStatement(APPEND)) {
@@ -226,7 +227,7 @@ public class FlowEventRepository {
             stepIds[i] = e.stepId();
             attempts[i] = e.attempt();
             JsonNode payload = e.data();
-            data[i] = payload == null ? null : Json.print(payload);
+            data[i] = payload == null ? null : JsonWrites.print(em, "events[" + i + "].data", payload);
         }
         try {
             long[] ids = session().doReturningWork(connection -> {

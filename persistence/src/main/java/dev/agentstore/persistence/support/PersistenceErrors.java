@@ -14,8 +14,10 @@ import java.sql.SQLException;
  * The one place where JPA, Hibernate and PostgreSQL errors become agentstore's typed exceptions:
  * optimistic-lock failures and SQL states 40001 (serialization failure) and 40P01 (deadlock) become
  * {@link ConcurrencyConflictException}; 23505 (unique violation) {@link DuplicateException}; 22P02, 22P05, 22021,
- * 22023, 22001, 22003, 23502 and 23514 (a value PostgreSQL refuses: bad text representation, U+0000 in jsonb text,
- * bad encoding, out of range, too long, not null or check violation) {@link InvalidInputException}. Anything else is wrapped in
+ * 22023, 22001, 22003, 23502, 23514, 2201B, 54000 and 54001 (a value PostgreSQL refuses: bad text representation,
+ * U+0000 in jsonb text, bad encoding, out of range, too long, not null or check violation, invalid regular
+ * expression, a value beyond a PostgreSQL limit such as jsonb's size or {@code max_stack_depth})
+ * {@link InvalidInputException}. Anything else is wrapped in
  * {@link AgentStoreException}. Messages carry the caller's context and the first line of PostgreSQL's message
  * (which, for a value PostgreSQL refuses, may quote that value), never the statement's other parameters, PostgreSQL's
  * {@code DETAIL} lines or passwords.
@@ -48,7 +50,8 @@ public final class PersistenceErrors {
                     case "23505" -> {
                         return new DuplicateException(context + ": already exists (" + firstLine(sql) + ")", e);
                     }
-                    case "22P02", "22P05", "22021", "22023", "23514", "22001", "23502", "22003" -> {
+                    case "22P02", "22P05", "22021", "22023", "23514", "22001", "23502", "22003", "2201B", "54000",
+                         "54001" -> {
                         return new InvalidInputException(context + ": " + firstLine(sql), e);
                     }
                     default -> {

@@ -630,6 +630,7 @@ public class MemoryRepository {
             if (u.role() == null && u.contentPatch() == null && u.memoryId() == null) {
                 throw new InvalidInputException("update of MemoryMessage id=" + u.id() + " changes nothing");
             }
+            JsonWrites.check(em, "updates[" + (ids.size() - 1) + "].contentPatch", u.contentPatch());
             if (u.memoryId() != null) {
                 targets.add(u.memoryId());
             }

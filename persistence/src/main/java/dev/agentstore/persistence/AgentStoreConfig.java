@@ -11,6 +11,8 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -67,11 +69,11 @@ public final class AgentStoreConfig {
     private final Clock clock;
     private final long configCacheMaxSize;
     private final Duration configCacheTtl;
-    private JsonLimits jsonLimits = JsonLimits.DEFAULTS;
+    private final JsonLimits jsonLimits;
 
     private AgentStoreConfig(String jdbcUrl, String user, String password, SslMode sslMode, String schema,
                              int poolMaxSize, int poolMinIdle, boolean autoMigrate, Clock clock,
-                             long configCacheMaxSize, Duration configCacheTtl) {
+                             long configCacheMaxSize, Duration configCacheTtl, JsonLimits jsonLimits) {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
@@ -83,6 +85,7 @@ public final class AgentStoreConfig {
         this.clock = clock;
         this.configCacheMaxSize = configCacheMaxSize;
         this.configCacheTtl = configCacheTtl;
+        this.jsonLimits = jsonLimits;
     }
 
     /** @return a builder with every setting at its default */
@@ -194,7 +197,7 @@ public final class AgentStoreConfig {
         private Clock clock = Clock.systemUTC();
         private long configCacheMaxSize = ConfigurationCache.DEFAULT_MAX_SIZE;
         private Duration configCacheTtl = ConfigurationCache.DEFAULT_TTL;
-        private final Map<String, Object> jsonLimits = new java.util.HashMap<>();
+        private final Map<String, Object> jsonLimits = new HashMap<>();
 
         private Builder() {
         }
@@ -367,7 +370,7 @@ public final class AgentStoreConfig {
                     parseInt("AGENTSTORE_CONFIG_CACHE_TTL_SECONDS", v))));
             for (String property : JsonLimits.DEFAULTS.toProperties().keySet()) {
                 String name = "AGENTSTORE_JSON_" + property.substring("agentstore.json.".length()).replace('-', '_')
-                        .toUpperCase(java.util.Locale.ROOT);
+                        .toUpperCase(Locale.ROOT);
                 value(env, name).ifPresent(v -> jsonLimits.put(property, parseInt(name, v)));
             }
             return this;
@@ -455,10 +458,8 @@ public final class AgentStoreConfig {
             } catch (InvalidInputException e) {
                 throw new InvalidInputException(e.getMessage() + " (jsonLimits, AGENTSTORE_JSON_MAX_* variables)", e);
             }
-            AgentStoreConfig config = new AgentStoreConfig(jdbcUrl, effectiveUser, effectivePassword, effectiveSsl,
-                    validSchema, poolMaxSize, poolMinIdle, autoMigrate, clock, configCacheMaxSize, configCacheTtl);
-            config.jsonLimits = limits;
-            return config;
+            return new AgentStoreConfig(jdbcUrl, effectiveUser, effectivePassword, effectiveSsl, validSchema,
+                    poolMaxSize, poolMinIdle, autoMigrate, clock, configCacheMaxSize, configCacheTtl, limits);
         }
 
         private static Optional<String> value(Map<String, String> env, String name) {

@@ -78,7 +78,7 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
      * @throws InvalidInputException when a limit is below 1 or above its ceiling; the message names the limit
      */
     public JsonLimits {
-        if (CEILINGS != null) {
+        if (CEILINGS != null) { // null only while CEILINGS itself is built
             within("maxStringLength", maxStringLength, CEILINGS.maxStringLength);
             within("maxNumberLength", maxNumberLength, CEILINGS.maxNumberLength);
             within("maxNameLength", maxNameLength, CEILINGS.maxNameLength);
@@ -99,8 +99,8 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
      * @param properties the properties, for example {@code EntityManagerFactory.getProperties()}; values may be
      *                   strings or numbers
      * @return the limits
-     * @throws InvalidInputException when a value is not an integer or outside 1..ceiling; the message names the
-     *                               property
+     * @throws InvalidInputException when a value is not an integer (the message names the property) or outside
+     *                               1..ceiling (the message names the limit)
      */
     public static JsonLimits fromProperties(Map<String, ?> properties) {
         return new JsonLimits(
@@ -117,11 +117,7 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
             return fallback;
         }
         try {
-            int v = value instanceof Number n ? Math.toIntExact(n.longValue()) : Integer.parseInt(value.toString().trim());
-            if (v < 1) {
-                throw new InvalidInputException("property " + name + " must be a positive integer, was " + v);
-            }
-            return v;
+            return value instanceof Number n ? Math.toIntExact(n.longValue()) : Integer.parseInt(value.toString().trim());
         } catch (NumberFormatException | ArithmeticException e) {
             throw new InvalidInputException("property " + name + " must be an integer", e);
         }

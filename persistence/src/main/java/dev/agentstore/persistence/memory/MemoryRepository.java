@@ -880,7 +880,8 @@ public class MemoryRepository {
     private Page<Memory> threads(String resourceId, JsonNode metadataFilter, ThreadOrder order, PageRequest page) {
         MemoryResource.requireId(resourceId);
         Check.notNull("order", order);
-        String filter = metadataFilter == null ? "{}" : Json.print(Memory.requireMetadata("metadataFilter", metadataFilter));
+        String filter = metadataFilter == null ? "{}"
+                : JsonWrites.print(em, "metadataFilter", Memory.requireMetadata("metadataFilter", metadataFilter));
         String orderBy = switch (order) {
             case CREATED_ASC -> " ORDER BY created_at ASC, id ASC";
             case CREATED_DESC -> " ORDER BY created_at DESC, id DESC";

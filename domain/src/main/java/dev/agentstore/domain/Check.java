@@ -1,5 +1,6 @@
 package dev.agentstore.domain;
 
+import java.time.Instant;
 import java.util.Collection;
 
 /**
@@ -20,7 +21,7 @@ public final class Check {
      * @param value     the value to check
      * @return {@code value}
      * @throws InvalidInputException when {@code value} is {@code null}, blank, longer than {@link #MAX_NAME_LENGTH},
-     *                               or contains the NUL character (U+0000)
+     *                               or contains the NUL character (U+0000) or an unpaired UTF-16 surrogate
      */
     public static String name(String parameter, String value) {
         return text(parameter, value, MAX_NAME_LENGTH);
@@ -32,7 +33,7 @@ public final class Check {
      * @param maxLength the largest accepted length in characters
      * @return {@code value}
      * @throws InvalidInputException when {@code value} is {@code null}, blank, longer than {@code maxLength}, or
-     *                               contains the NUL character (U+0000)
+     *                               contains the NUL character (U+0000) or an unpaired UTF-16 surrogate
      */
     public static String text(String parameter, String value, int maxLength) {
         if (value == null || value.isBlank()) {
@@ -46,15 +47,53 @@ public final class Check {
     }
 
     /**
+     * Text PostgreSQL stores exactly: no NUL character (U+0000), which PostgreSQL cannot store in text or jsonb, and
+     * no unpaired UTF-16 surrogate, which has no UTF-8 encoding (the driver would send {@code ?}, so two different
+     * keys would become one).
+     *
      * @param parameter the parameter's name, used in the message
      * @param value     the text to check, or {@code null}
      * @return {@code value}
-     * @throws InvalidInputException when {@code value} contains the NUL character (U+0000), which PostgreSQL cannot
-     *                               store in text or jsonb
+     * @throws InvalidInputException when {@code value} contains U+0000 or an unpaired surrogate; the message names
+     *                               the parameter and the index, never the value
      */
     public static String noNul(String parameter, String value) {
-        if (value != null && value.indexOf('\0') >= 0) {
-            throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
+        if (value == null) {
+            return null;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0) {
+                throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidInputException(parameter + " must not contain an unpaired UTF-16 surrogate (at index "
+                        + i + ")");
+            }
+        }
+        return value;
+    }
+
+    /** The earliest instant PostgreSQL's {@code timestamptz} holds: 4714-11-24 00:00:00 UTC BC. */
+    public static final Instant MIN_TIMESTAMP = Instant.parse("-4713-11-24T00:00:00Z");
+
+    /** The latest instant PostgreSQL's {@code timestamptz} holds: 294276-12-31 23:59:59.999999 UTC. */
+    public static final Instant MAX_TIMESTAMP = Instant.parse("+294276-12-31T23:59:59.999999Z");
+
+    /**
+     * @param parameter the parameter's name, used in the message
+     * @param value     the instant to check, or {@code null}
+     * @return {@code value}
+     * @throws InvalidInputException when {@code value} lies outside PostgreSQL's {@code timestamptz} range
+     *                               ({@link #MIN_TIMESTAMP} to {@link #MAX_TIMESTAMP}; {@code Instant.MIN} and
+     *                               {@code Instant.MAX} are outside)
+     */
+    public static Instant instant(String parameter, Instant value) {
+        if (value != null && (value.isBefore(MIN_TIMESTAMP) || value.isAfter(MAX_TIMESTAMP))) {
+            throw new InvalidInputException(parameter + " must be between " + MIN_TIMESTAMP + " and " + MAX_TIMESTAMP
+                    + " (PostgreSQL's timestamptz range), was " + value);
         }
         return value;
     }

@@ -483,6 +483,7 @@ public final class AgentStore implements AutoCloseable {
         settings.put(AvailableSettings.ORDER_UPDATES, "true");
         settings.put(AvailableSettings.SHOW_SQL, "false");
         settings.put(AvailableSettings.JSON_FORMAT_MAPPER, new JsonFormatMapper());
+        settings.putAll(config.jsonLimits().toProperties()); // read by the repositories' write checks (JsonWrites)
         StandardServiceRegistry registry = new StandardServiceRegistryBuilder().applySettings(settings).build();
         try {
             MetadataSources sources = new MetadataSources(registry);

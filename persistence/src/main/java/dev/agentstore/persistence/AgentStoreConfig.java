@@ -1,6 +1,7 @@
 package dev.agentstore.persistence;
 
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.json.JsonLimits;
 import dev.agentstore.migrations.SchemaNames;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +55,8 @@ import java.util.regex.Pattern;
  * <tr><td>autoMigrate</td><td>{@code true}</td><td>{@code AGENTSTORE_AUTO_MIGRATE}</td></tr>
  * <tr><td>configCacheMaxSize (entries)</td><td>1000</td><td>{@code AGENTSTORE_CONFIG_CACHE_MAX_SIZE}</td></tr>
  * <tr><td>configCacheTtl</td><td>600 s</td><td>{@code AGENTSTORE_CONFIG_CACHE_TTL_SECONDS} (seconds)</td></tr>
+ * <tr><td>jsonLimits</td><td>{@link JsonLimits#DEFAULTS}</td><td>{@code AGENTSTORE_JSON_MAX_STRING_LENGTH},
+ *     {@code _NUMBER_LENGTH}, {@code _NAME_LENGTH}, {@code _NESTING_DEPTH}, {@code _DOCUMENT_LENGTH}</td></tr>
  * </table>
  *
  * <p><b>URL parameters.</b> Every query parameter of the URL reaches pgjdbc (a DSN's libpq names
@@ -114,10 +118,12 @@ public final class AgentStoreConfig {
     private final Clock clock;
     private final long configCacheMaxSize;
     private final Duration configCacheTtl;
+    private final JsonLimits jsonLimits;
 
     private AgentStoreConfig(Builder b, String jdbcUrl, String user, String password, SslMode sslMode,
                              Map<String, String> driverProperties, Map<String, String> secretProperties,
-                             Duration connectTimeout, Duration socketTimeout, String schema) {
+                             Duration connectTimeout, Duration socketTimeout, String schema,
+                             JsonLimits jsonLimits) {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
@@ -137,6 +143,7 @@ public final class AgentStoreConfig {
         this.clock = b.clock;
         this.configCacheMaxSize = b.configCacheMaxSize;
         this.configCacheTtl = b.configCacheTtl;
+        this.jsonLimits = jsonLimits;
     }
 
     /** @return a builder with every setting at its default */
@@ -314,6 +321,14 @@ public final class AgentStoreConfig {
         return sslMode == null ? "prefer (driver default)" : sslMode.value();
     }
 
+    /**
+     * @return the size limits every JSON value is checked against before it is written; {@code AgentStore} passes
+     *         them to Hibernate as the properties {@code agentstore.json.max-*} ({@link JsonLimits#toProperties()})
+     */
+    public JsonLimits jsonLimits() {
+        return jsonLimits;
+    }
+
     @Override
     public String toString() {
         return "AgentStoreConfig[jdbcUrl=" + jdbcUrl + ", user=" + user + ", password=" + (password == null ? "<none>" : "****")
@@ -324,7 +339,7 @@ public final class AgentStoreConfig {
                 + format(idleInTransactionSessionTimeout) + ", poolConnectionTimeout=" + format(poolConnectionTimeout)
                 + ", schema=" + schema + ", poolMaxSize=" + poolMaxSize + ", poolMinIdle=" + poolMinIdle
                 + ", autoMigrate=" + autoMigrate + ", configCacheMaxSize=" + configCacheMaxSize
-                + ", configCacheTtl=" + configCacheTtl + "]";
+                + ", configCacheTtl=" + configCacheTtl + ", jsonLimits=" + jsonLimits + "]";
     }
 
     private static String format(Duration d) {
@@ -354,6 +369,7 @@ public final class AgentStoreConfig {
         private Clock clock = Clock.systemUTC();
         private long configCacheMaxSize = ConfigurationCache.DEFAULT_MAX_SIZE;
         private Duration configCacheTtl = ConfigurationCache.DEFAULT_TTL;
+        private final Map<String, Object> jsonLimits = new HashMap<>();
 
         private Builder() {
         }
@@ -555,6 +571,16 @@ public final class AgentStoreConfig {
         }
 
         /**
+         * @param jsonLimits the limits every JSON value is checked against before it is written; each at most its
+         *                   ceiling ({@link JsonLimits#CEILINGS}); default {@link JsonLimits#DEFAULTS}
+         * @return this builder
+         */
+        public Builder jsonLimits(JsonLimits jsonLimits) {
+            this.jsonLimits.putAll(Objects.requireNonNull(jsonLimits, "jsonLimits").toProperties());
+            return this;
+        }
+
+        /**
          * Overrides settings with the {@code AGENTSTORE_*} variables present in {@code env}; absent or empty
          * variables leave the setting as it is.
          *
@@ -590,6 +616,11 @@ public final class AgentStoreConfig {
                     parseInt("AGENTSTORE_CONFIG_CACHE_MAX_SIZE", v)));
             value(env, "AGENTSTORE_CONFIG_CACHE_TTL_SECONDS").ifPresent(v -> configCacheTtl(Duration.ofSeconds(
                     parseInt("AGENTSTORE_CONFIG_CACHE_TTL_SECONDS", v))));
+            for (String property : JsonLimits.DEFAULTS.toProperties().keySet()) {
+                String name = "AGENTSTORE_JSON_" + property.substring("agentstore.json.".length()).replace('-', '_')
+                        .toUpperCase(Locale.ROOT);
+                value(env, name).ifPresent(v -> jsonLimits.put(property, parseInt(name, v)));
+            }
             return this;
         }
 
@@ -745,8 +776,14 @@ public final class AgentStoreConfig {
                 jdbcUrl.append(sep).append(p.getKey()).append('=').append(encode(p.getValue()));
                 sep = '&';
             }
+            JsonLimits limits;
+            try {
+                limits = JsonLimits.fromProperties(jsonLimits);
+            } catch (InvalidInputException e) {
+                throw new InvalidInputException(e.getMessage() + " (jsonLimits, AGENTSTORE_JSON_MAX_* variables)", e);
+            }
             return new AgentStoreConfig(this, jdbcUrl.toString(), effectiveUser, effectivePassword, effectiveSsl,
-                    driver, secrets, effectiveConnect, effectiveSocket, validSchema);
+                    driver, secrets, effectiveConnect, effectiveSocket, validSchema, limits);
         }
 
         private static String settingOf(String guc) {

@@ -55,7 +55,8 @@ public record FlowEventQuery(Set<String> types, Instant from, Instant to, Long a
      *
      * @throws InvalidInputException when {@code types} or {@code order} is {@code null}, a type is blank or longer
      *                               than 255 characters, there are more than {@value #MAX_TYPES} types,
-     *                               {@code from} is after {@code to}, {@code afterId} is less than 1, or {@code limit}
+     *                               {@code from} is after {@code to} or outside PostgreSQL's timestamptz range,
+     *                               {@code afterId} is less than 1, or {@code limit}
      *                               is outside 1–{@value #MAX_LIMIT}
      */
     public FlowEventQuery {
@@ -65,6 +66,8 @@ public record FlowEventQuery(Set<String> types, Instant from, Instant to, Long a
         }
         types.forEach(t -> Check.name("types", t));
         types = Set.copyOf(types);
+        Check.instant("from", from);
+        Check.instant("to", to);
         if (from != null && to != null && from.isAfter(to)) {
             throw new InvalidInputException("from (" + from + ") must not be after to (" + to + ")");
         }

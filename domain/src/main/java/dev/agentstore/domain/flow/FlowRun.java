@@ -121,7 +121,7 @@ public class FlowRun {
         FlowRun run = new FlowRun();
         run.flowName = Check.name("flowName", flowName);
         run.runId = Check.name("runId", runId);
-        run.startedAt = Check.notNull("startedAt", startedAt);
+        run.startedAt = Check.instant("startedAt", Check.notNull("startedAt", startedAt));
         if (stepCount != null) {
             Check.range("stepCount", stepCount, 0, Integer.MAX_VALUE);
         }

@@ -23,12 +23,14 @@ public record FlowRunFilter(Set<FlowRunStatus> statuses, Instant startedFrom, In
     /**
      * Copies {@code statuses} ({@code null} means every status).
      *
-     * @throws InvalidInputException when {@code statuses} contains {@code null} or {@code startedFrom} is after
-     *                               {@code startedTo}
+     * @throws InvalidInputException when {@code statuses} contains {@code null}, {@code startedFrom} is after
+     *                               {@code startedTo}, or either lies outside PostgreSQL's timestamptz range
      */
     public FlowRunFilter {
         statuses = statuses == null || statuses.isEmpty() ? Set.of()
                 : Set.copyOf(EnumSet.copyOf(Check.noNulls("statuses", statuses)));
+        Check.instant("startedFrom", startedFrom);
+        Check.instant("startedTo", startedTo);
         if (startedFrom != null && startedTo != null && startedFrom.isAfter(startedTo)) {
             throw new InvalidInputException("startedFrom must not be after startedTo, was " + startedFrom + " > "
                     + startedTo);

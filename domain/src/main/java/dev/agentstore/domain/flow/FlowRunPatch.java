@@ -184,11 +184,11 @@ public final class FlowRunPatch {
             return null;
         }
         if (v.isIntegralNumber() && v.canConvertToLong()) {
-            return Instant.ofEpochMilli(v.longValue());
+            return Check.instant("patch key '" + key + "'", Instant.ofEpochMilli(v.longValue()));
         }
         if (v.isTextual()) {
             try {
-                return Instant.parse(v.textValue());
+                return Check.instant("patch key '" + key + "'", Instant.parse(v.textValue()));
             } catch (DateTimeParseException e) {
                 throw new InvalidInputException("patch key '" + key + "' must be an ISO-8601 instant, was '"
                         + v.textValue() + "'", e);

@@ -1,6 +1,9 @@
 package dev.agentstore.domain.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamWriteConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,13 +28,31 @@ import java.util.Map;
  */
 public final class Json {
 
+    /** The nesting depth {@link #MAPPER} reads and prints: 1000, Jackson's default. */
+    public static final int READ_MAX_NESTING_DEPTH = 1000;
+
     /**
      * The mapper used to parse and print JSON values; configured once, thread-safe. Decimals are read as
      * {@link java.math.BigDecimal} ({@code DecimalNode}), so a value such as {@code 0.12345678901234567890123}
      * round-trips exactly, as {@code jsonb}'s {@code numeric} keeps it; integers stay {@code int}/{@code long}
      * nodes and become {@code BigInteger} only beyond {@code long}.
+     *
+     * <p>Its {@link StreamReadConstraints} accept everything up to {@link JsonLimits#CEILINGS} (strings, numbers,
+     * member names, the whole document) and a nesting depth of {@value #READ_MAX_NESTING_DEPTH} (Jackson's default,
+     * above the ceiling, so values written before the limits existed still read), so whatever a store wrote under any
+     * configuration reads back; what is <em>written</em> is checked with the store's {@link JsonLimits}.
      */
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder()
+                            .maxStringLength(JsonLimits.CEILINGS.maxStringLength())
+                            .maxNumberLength(JsonLimits.CEILINGS.maxNumberLength())
+                            .maxNameLength(JsonLimits.CEILINGS.maxNameLength())
+                            .maxNestingDepth(READ_MAX_NESTING_DEPTH)
+                            .build())
+                    .streamWriteConstraints(StreamWriteConstraints.builder()
+                            .maxNestingDepth(READ_MAX_NESTING_DEPTH)
+                            .build())
+                    .build())
             .findAndAddModules()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)

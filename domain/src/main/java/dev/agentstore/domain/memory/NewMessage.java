@@ -24,13 +24,14 @@ public record NewMessage(String id, MessageRole role, JsonNode content, String r
      * Validates and copies the content.
      *
      * @throws InvalidInputException when a component is invalid (blank or oversized id, no role, null content, NUL
-     *                               characters)
+     *                               characters, a createdAt outside PostgreSQL's timestamptz range)
      */
     public NewMessage {
         MemoryText.id("id", id);
         Check.notNull("role", role);
         content = MemoryText.value("content", content);
         MemoryText.optionalId("resourceId", resourceId);
+        Check.instant("createdAt", createdAt);
     }
 
     /**

@@ -122,7 +122,7 @@ public class SchedulerJob {
         this.id = Check.name("id", id);
         this.name = Check.name("name", name);
         this.schedule = cron == null ? null : cron.expression();
-        this.nextRunAt = Check.notNull("nextRunAt", nextRunAt);
+        this.nextRunAt = Check.instant("nextRunAt", Check.notNull("nextRunAt", nextRunAt));
         this.config = config == null ? Json.object() : Json.requireObject("config", config);
         this.maxAttempts = Check.range("maxAttempts", maxAttempts, 1, MAX_ATTEMPTS_LIMIT);
         this.enabled = true;
@@ -172,7 +172,7 @@ public class SchedulerJob {
      * @throws InvalidInputException when the job is RUNNING, or {@code nextRunAt} is {@code null}
      */
     public void resume(Instant nextRunAt, Instant now) {
-        Check.notNull("nextRunAt", nextRunAt);
+        Check.instant("nextRunAt", Check.notNull("nextRunAt", nextRunAt));
         if (status == JobStatus.PENDING) {
             return;
         }
@@ -219,7 +219,7 @@ public class SchedulerJob {
      * @throws InvalidInputException when {@code nextRunAt} is {@code null}
      */
     public void reschedule(CronSchedule cron, Instant nextRunAt, Instant now) {
-        Check.notNull("nextRunAt", nextRunAt);
+        Check.instant("nextRunAt", Check.notNull("nextRunAt", nextRunAt));
         schedule = cron == null ? null : cron.expression();
         if (status != JobStatus.RUNNING) {
             this.nextRunAt = nextRunAt;

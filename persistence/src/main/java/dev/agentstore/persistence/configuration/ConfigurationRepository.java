@@ -7,6 +7,7 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.configuration.ConfigurationSnapshot;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -147,7 +148,7 @@ public class ConfigurationRepository {
             em.createNativeQuery(LOCK).setParameter(1, identifier).getSingleResult();
             Object[] row = (Object[]) em.createNativeQuery(INSERT)
                     .setParameter(1, identifier)
-                    .setParameter(2, Json.print(valid))
+                    .setParameter(2, JsonWrites.print(em, "content", valid))
                     .setParameter(3, created)
                     .getSingleResult();
             written(identifier);

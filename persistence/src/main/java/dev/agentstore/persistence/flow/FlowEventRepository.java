@@ -9,6 +9,7 @@ import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
@@ -156,7 +157,7 @@ public class FlowEventRepository {
         Check.notNull("event", event);
         NewFlowEvent stamped = stamp(event, now());
         JsonNode payload = stamped.data();
-        String data = payload == null ? null : Json.print(payload);
+        String data = payload == null ? null : JsonWrites.print(em, "data", payload);
         try {
             long id = session().doReturningWork(connection -> {
                 try (PreparedStatement ps = connection.prepareStatement(APPEND)) {
@@ -226,7 +227,7 @@ public class FlowEventRepository {
             stepIds[i] = e.stepId();
             attempts[i] = e.attempt();
             JsonNode payload = e.data();
-            data[i] = payload == null ? null : Json.print(payload);
+            data[i] = payload == null ? null : JsonWrites.print(em, "events[" + i + "].data", payload);
         }
         try {
             long[] ids = session().doReturningWork(connection -> {
@@ -308,13 +309,15 @@ public class FlowEventRepository {
      * @param limit    the most rows returned, 1–{@value FlowEventQuery#MAX_LIMIT}
      * @return at most {@code limit} events by {@code (ts, id)} descending
      * @throws InvalidInputException when a name is blank or longer than 255 characters, {@code from} is after
-     *                               {@code to}, or {@code limit} is outside 1–{@value FlowEventQuery#MAX_LIMIT}
+     *                               {@code to} or outside PostgreSQL's timestamptz range, or {@code limit} is outside 1–{@value FlowEventQuery#MAX_LIMIT}
      */
     @SingleStatement
     public List<FlowEvent> readByFlow(String flowName, String type, Instant from, Instant to, int limit) {
         Check.name("flowName", flowName);
         Check.name("type", type);
         Check.range("limit", limit, 1, FlowEventQuery.MAX_LIMIT);
+        Check.instant("from", from);
+        Check.instant("to", to);
         if (from != null && to != null && from.isAfter(to)) {
             throw new InvalidInputException("from (" + from + ") must not be after to (" + to + ")");
         }
@@ -391,7 +394,7 @@ public class FlowEventRepository {
      */
     @SingleStatement
     public int purgeOlderThanBatch(Instant cutoff, int batchSize) {
-        Check.notNull("cutoff", cutoff);
+        Check.instant("cutoff", Check.notNull("cutoff", cutoff));
         Check.range("batchSize", batchSize, 1, MAX_PURGE_BATCH);
         try {
             return em.createNativeQuery(PURGE_BATCH)

@@ -12,6 +12,7 @@ import dev.agentstore.domain.flow.FlowRunFilter;
 import dev.agentstore.domain.flow.FlowRunPatch;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
@@ -476,6 +477,7 @@ public class FlowRunRepository {
     @SingleStatement
     public FlowRun update(String flowName, String runId, JsonNode patch) {
         checkKey(flowName, runId);
+        JsonWrites.check(em, "patch", patch);
         FlowRunPatch valid = FlowRunPatch.parse(patch);
         return update(flowName, runId, valid, patch.size(), versionRead(flowName, runId));
     }
@@ -540,7 +542,7 @@ public class FlowRunRepository {
                     .setParameter(1, flowName)
                     .setParameter(2, runId)
                     .setParameter(3, now)
-                    .setParameter(4, Json.print(snapshotPatch))
+                    .setParameter(4, JsonWrites.print(em, "snapshotPatch", snapshotPatch))
                     .getSingleResult();
             if ((Boolean) row[2]) {
                 flows().runChanged(flowName, null, FlowRunStatus.RUNNING, now);

@@ -21,6 +21,7 @@ import dev.agentstore.persistence.query.QueryRenderer;
 import dev.agentstore.persistence.query.SqlFragment;
 import dev.agentstore.persistence.query.ValueKind;
 import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -290,6 +291,10 @@ public class ChunkRepository {
         Map<String, Chunk> rows = new TreeMap<>();
         for (NewChunk c : chunks) {
             Chunk row = Chunk.create(kb, c, now);
+            String field = "chunks[" + ids.size() + "]";
+            JsonWrites.text(em, field + ".content", row.content());
+            JsonWrites.check(em, field + ".payload", row.payload());
+            JsonWrites.check(em, field + ".meta", row.meta());
             ids.add(row.id());
             rows.put(row.id(), row);
         }
@@ -483,7 +488,7 @@ public class ChunkRepository {
         KnowledgeBase kb = base(base);
         SqlFragment f = filter == null ? null : render(filter);
         String sql = "SELECT count(*) FROM chunks WHERE knowledge_base = ?" + (f == null ? "" : " AND (" + f.sql() + ")");
-        return work("count chunks of KnowledgeBase " + base, connection -> {
+        return work("count chunks of KnowledgeBase " + base + (filter == null ? "" : " where " + filter), connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
                 ps.setString(1, kb.name());
                 if (f != null) {
@@ -585,7 +590,8 @@ public class ChunkRepository {
         }
         for (int attempt = 1; ; attempt++) {
             Plan plan = plan(d, query, options);
-            List<ChunkMatch> found = work("search KnowledgeBase " + base, connection -> {
+            List<ChunkMatch> found = work("search KnowledgeBase " + base
+                    + (options.filter() == null ? "" : " where " + options.filter()), connection -> {
                 Result r = nearest(connection, plan, plan.mode());
                 if (r.valid() && !r.exact() && r.candidates() < plan.limit()) {
                     // the index ran out (hnsw.max_scan_tuples, stale IVFFlat lists): scan exactly

@@ -8,6 +8,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.persistence.support.IncrementCombiner;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
@@ -480,7 +481,7 @@ public class KvRepository {
 
     private void upsert(String key, JsonNode value, Duration ttl) {
         KvEntry.requireKey(key);
-        String json = Json.print(KvEntry.requireValue(key, value));
+        String json = JsonWrites.print(em, "value", KvEntry.requireValue(key, value));
         Instant now = now();
         Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
         update("set KvEntry key=" + key, SET, key, json, expiresAt, now);
@@ -488,7 +489,7 @@ public class KvRepository {
 
     private boolean setIfAbsentOrExpired(String key, JsonNode value, Duration ttl) {
         KvEntry.requireKey(key);
-        String json = Json.print(KvEntry.requireValue(key, value));
+        String json = JsonWrites.print(em, "value", KvEntry.requireValue(key, value));
         Instant now = now();
         Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
         int rows = update("setIfAbsent KvEntry key=" + key, SET_IF_ABSENT, key, json, expiresAt, now);

@@ -21,6 +21,7 @@ import dev.agentstore.domain.memory.MessageUpdate;
 import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.domain.memory.SortDirection;
 import dev.agentstore.domain.memory.ThreadOrder;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
@@ -380,7 +381,7 @@ public class MemoryRepository {
                     .setParameter(1, valid.id())
                     .setParameter(2, valid.resourceId())
                     .setParameter(3, valid.title())
-                    .setParameter(4, Json.print(valid.metadata()))
+                    .setParameter(4, JsonWrites.print(em, "metadata", valid.metadata()))
                     .setParameter(5, valid.createdAt())
                     .getResultList();
             if (rows.isEmpty()) {
@@ -476,7 +477,8 @@ public class MemoryRepository {
     public Memory updateThread(String id, String title, JsonNode metadataPatch) {
         Memory.requireId("id", id);
         Memory.requireTitle(title);
-        String patch = metadataPatch == null ? "{}" : Json.print(Memory.requireMetadata("metadataPatch", metadataPatch));
+        String patch = metadataPatch == null ? "{}" : JsonWrites.print(em, "metadataPatch",
+                Memory.requireMetadata("metadataPatch", metadataPatch));
         Instant now = now();
         return db("update Memory id=" + id, () -> {
             List<?> rows = em.createNativeQuery(UPDATE_THREAD)
@@ -628,6 +630,7 @@ public class MemoryRepository {
             if (u.role() == null && u.contentPatch() == null && u.memoryId() == null) {
                 throw new InvalidInputException("update of MemoryMessage id=" + u.id() + " changes nothing");
             }
+            JsonWrites.check(em, "updates[" + (ids.size() - 1) + "].contentPatch", u.contentPatch());
             if (u.memoryId() != null) {
                 targets.add(u.memoryId());
             }
@@ -729,7 +732,7 @@ public class MemoryRepository {
     public List<MemoryMessage> remember(String memoryId, List<NewMessage> elements, JsonNode variables) {
         Memory.requireId("memoryId", memoryId);
         Map<String, NewMessage> batch = Check.noNulls("elements", elements).isEmpty() ? Map.of() : distinct(elements);
-        String vars = variables == null ? null : Json.print(MemoryVariables.requireVariables(variables));
+        String vars = variables == null ? null : JsonWrites.print(em, "variables", MemoryVariables.requireVariables(variables));
         return db("remember in Memory id=" + memoryId, () -> {
             Instant now = now();
             // with no elements the statement still creates or locks the memory: the variables' revision relies on it
@@ -823,8 +826,9 @@ public class MemoryRepository {
      */
     public MemoryResource updateResource(String resourceId, String workingMemory, JsonNode metadataPatch) {
         MemoryResource.requireId(resourceId);
-        MemoryResource.requireWorkingMemory(workingMemory);
-        String patch = metadataPatch == null ? "{}" : Json.print(Memory.requireMetadata("metadataPatch", metadataPatch));
+        JsonWrites.text(em, "workingMemory", MemoryResource.requireWorkingMemory(workingMemory));
+        String patch = metadataPatch == null ? "{}" : JsonWrites.print(em, "metadataPatch",
+                Memory.requireMetadata("metadataPatch", metadataPatch));
         Instant now = now();
         return db("update MemoryResource id=" + resourceId, () -> {
             long version = ((Number) em.createNativeQuery(UPDATE_RESOURCE)
@@ -876,7 +880,8 @@ public class MemoryRepository {
     private Page<Memory> threads(String resourceId, JsonNode metadataFilter, ThreadOrder order, PageRequest page) {
         MemoryResource.requireId(resourceId);
         Check.notNull("order", order);
-        String filter = metadataFilter == null ? "{}" : Json.print(Memory.requireMetadata("metadataFilter", metadataFilter));
+        String filter = metadataFilter == null ? "{}"
+                : JsonWrites.print(em, "metadataFilter", Memory.requireMetadata("metadataFilter", metadataFilter));
         String orderBy = switch (order) {
             case CREATED_ASC -> " ORDER BY created_at ASC, id ASC";
             case CREATED_DESC -> " ORDER BY created_at DESC, id DESC";
@@ -958,6 +963,7 @@ public class MemoryRepository {
                                        Instant now) {
         ArrayNode input = JsonNodeFactory.instance.arrayNode(batch.size());
         for (NewMessage m : batch.values()) {
+            JsonWrites.check(em, "messages[" + input.size() + "].content", m.content());
             Instant createdAt = m.createdAt() != null ? m.createdAt().truncatedTo(ChronoUnit.MICROS) : now;
             input.addObject()
                     .put("id", m.id())

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.json.JsonLimits;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -111,6 +112,12 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
         public ValueKind kind() {
             return ValueKind.kindOf(value);
         }
+
+        /** @return the field and operator, never the value (which may be a secret), e.g. {@code meta.token EQ ?} */
+        @Override
+        public String toString() {
+            return path + " " + op + " ?";
+        }
     }
 
     /**
@@ -148,6 +155,12 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
         public ValueKind kind() {
             return values.isEmpty() ? ValueKind.TEXT : ValueKind.kindOf(values.get(0));
         }
+
+        /** @return the field, operator and number of values, never the values */
+        @Override
+        public String toString() {
+            return path + (negated ? " NOT IN (" : " IN (") + values.size() + " values)";
+        }
     }
 
     /**
@@ -174,6 +187,12 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
         /** @return how the bounds compare */
         public ValueKind kind() {
             return ValueKind.kindOf(low);
+        }
+
+        /** @return the field and operator, never the bounds */
+        @Override
+        public String toString() {
+            return path + " BETWEEN ? AND ?";
         }
     }
 
@@ -208,21 +227,25 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
         /**
          * @param path  the field
          * @param value any JSON value; copied
-         * @throws InvalidInputException when a part is {@code null} or the value contains the NUL character
+         * @throws InvalidInputException when a part is {@code null} or the value breaks {@link JsonLimits}' content
+         *                               rules or exceeds its ceilings
          */
         public Contains {
             Check.notNull("path", path);
             Check.notNull("value", value);
-            value = value.deepCopy();
-            if (Json.containsNul(value)) {
-                throw new InvalidInputException("value of " + path + " must not contain the NUL character (\\u0000)");
-            }
+            value = JsonLimits.CEILINGS.check("value of " + path, value.deepCopy());
         }
 
         /** @return a copy of the value */
         @Override
         public JsonNode value() {
             return value.deepCopy();
+        }
+
+        /** @return the field and operator, never the value */
+        @Override
+        public String toString() {
+            return path + " CONTAINS ?";
         }
     }
 

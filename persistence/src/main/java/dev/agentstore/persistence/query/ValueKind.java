@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 
 import java.math.BigDecimal;
@@ -74,7 +75,8 @@ public enum ValueKind {
      * @param value     the value
      * @return the value to bind
      * @throws InvalidInputException when the value is {@code null}, a NaN or infinite number, a string containing
-     *                               the NUL character, or of an unsupported type
+     *                               the NUL character or an unpaired UTF-16 surrogate, a time outside PostgreSQL's
+     *                               timestamptz range, or of an unsupported type; the message never quotes the value
      */
     static Object normalize(String parameter, Object value) {
         if (value == null) {
@@ -95,10 +97,7 @@ public enum ValueKind {
                     + node.getNodeType().name().toLowerCase());
         }
         if (value instanceof String s) {
-            if (s.indexOf('\0') >= 0) {
-                throw new InvalidInputException(parameter + " must not contain the NUL character (\\u0000)");
-            }
-            return s;
+            return Check.noNul(parameter, s);
         }
         if (value instanceof Boolean) {
             return value;
@@ -115,7 +114,7 @@ public enum ValueKind {
         if (value instanceof Double || value instanceof Float) {
             double d = ((Number) value).doubleValue();
             if (Double.isNaN(d) || Double.isInfinite(d)) {
-                throw new InvalidInputException(parameter + " must be a finite number, was " + value);
+                throw new InvalidInputException(parameter + " must be a finite number (not NaN or Infinity)");
             }
             return new BigDecimal(value.toString());
         }
@@ -123,19 +122,20 @@ public enum ValueKind {
             try {
                 return new BigDecimal(n.toString());
             } catch (NumberFormatException e) {
-                throw new InvalidInputException(parameter + " must be a finite number, was " + n, e);
+                throw new InvalidInputException(parameter + " must be a finite number", e);
             }
         }
         if (value instanceof Instant i) {
-            return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+            return OffsetDateTime.ofInstant(Check.instant(parameter, i), ZoneOffset.UTC);
         }
         if (value instanceof OffsetDateTime o) {
-            return o.withOffsetSameInstant(ZoneOffset.UTC);
+            return OffsetDateTime.ofInstant(Check.instant(parameter, o.toInstant()), ZoneOffset.UTC);
         }
         if (value instanceof ZonedDateTime z) {
-            return z.toOffsetDateTime().withOffsetSameInstant(ZoneOffset.UTC);
+            return OffsetDateTime.ofInstant(Check.instant(parameter, z.toInstant()), ZoneOffset.UTC);
         }
-        if (value instanceof LocalDate) {
+        if (value instanceof LocalDate d) {
+            Check.instant(parameter, d.atStartOfDay(ZoneOffset.UTC).toInstant());
             return value;
         }
         throw new InvalidInputException(parameter + " must be a String, Number, Boolean, Instant, OffsetDateTime,"

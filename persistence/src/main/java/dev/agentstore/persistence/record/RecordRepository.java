@@ -21,6 +21,7 @@ import dev.agentstore.persistence.query.Query;
 import dev.agentstore.persistence.query.QueryRenderer;
 import dev.agentstore.persistence.query.SqlFragment;
 import dev.agentstore.persistence.query.ValueKind;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -196,8 +197,8 @@ public class RecordRepository {
         Record record = Record.create(id, data, metadata, now());
         List<?> inserted = db("create Record id=" + record.id(), () -> query(INSERT)
                 .setParameter(1, record.id())
-                .setParameter(2, Json.print(record.data()))
-                .setParameter(3, Json.print(record.metadata()))
+                .setParameter(2, JsonWrites.print(em, "data", record.data()))
+                .setParameter(3, JsonWrites.print(em, "metadata", record.metadata()))
                 .setParameter(4, record.createdAt())
                 .getResultList());
         if (inserted.isEmpty()) {
@@ -241,6 +242,8 @@ public class RecordRepository {
             if (!ids.add(record.id())) {
                 throw new InvalidInputException("records[" + i + "]: id " + record.id() + " appears twice in the batch");
             }
+            JsonWrites.check(em, "records[" + i + "].data", record.data());
+            JsonWrites.check(em, "records[" + i + "].metadata", record.metadata());
             valid.add(record);
             ObjectNode row = rows.addObject();
             row.put("id", record.id());
@@ -280,10 +283,11 @@ public class RecordRepository {
      */
     public Record upsert(String id, JsonNode data, JsonNode metadata) {
         Record record = Record.create(Record.requireId(id), data, metadata, now());
-        String meta = metadata == null ? null : Json.print(record.metadata());
+        String meta = metadata == null ? null : JsonWrites.print(em, "metadata", record.metadata());
+        String dataText = JsonWrites.print(em, "data", record.data());
         Object[] row = (Object[]) db("upsert Record id=" + id, () -> query(UPSERT)
                 .setParameter(1, id)
-                .setParameter(2, Json.print(record.data()))
+                .setParameter(2, dataText)
                 .setParameter(3, meta, String.class)
                 .setParameter(4, record.updatedAt())
                 .getSingleResult());
@@ -381,7 +385,7 @@ public class RecordRepository {
     public long count(Filter filter) {
         SqlFragment where = RENDERER.where(Check.notNull("filter", filter), ParameterStyle.ORDINAL, 1);
         String sql = "SELECT count(*) FROM records r WHERE " + where.sql();
-        Object count = db("count Records", () -> where.bind(query(sql), 1).getSingleResult());
+        Object count = db("count Records where " + filter, () -> where.bind(query(sql), 1).getSingleResult());
         return ((Number) count).longValue();
     }
 
@@ -449,7 +453,7 @@ public class RecordRepository {
         String sql = "SELECT " + columns + " FROM records r WHERE " + where.sql()
                 + " ORDER BY " + (order.isEmpty() ? "" : order + ", ") + "r.id"
                 + " LIMIT ?" + limitIndex + " OFFSET ?" + (limitIndex + 1);
-        return db("search Records", () -> where.bind(query(sql), 1)
+        return db("search Records where " + query.filter(), () -> where.bind(query(sql), 1)
                 .setParameter(limitIndex, query.limit())
                 .setParameter(limitIndex + 1, query.offset())
                 .getResultList());
@@ -458,13 +462,15 @@ public class RecordRepository {
     private Record replace(String id, JsonNode data, JsonNode metadata, Long expectedVersion) {
         Record.requireId(id);
         ObjectNode newData = Record.requireData(id, "data", data);
-        String meta = metadata == null ? null : Json.print(Record.requireData(id, "metadata", metadata));
+        String meta = metadata == null ? null
+                : JsonWrites.print(em, "metadata", Record.requireData(id, "metadata", metadata));
+        String dataText = JsonWrites.print(em, "data", newData);
         Instant now = now();
         String context = "update Record id=" + id;
         List<?> rows = db(context, () -> {
             NativeQuery<?> q = query(expectedVersion == null ? UPDATE : UPDATE_IF_VERSION)
                     .setParameter(1, id)
-                    .setParameter(2, Json.print(newData))
+                    .setParameter(2, dataText)
                     .setParameter(3, meta, String.class)
                     .setParameter(4, now);
             if (expectedVersion != null) {

@@ -11,6 +11,7 @@ import dev.agentstore.domain.scheduler.CronSchedule;
 import dev.agentstore.domain.scheduler.JobStatus;
 import dev.agentstore.domain.scheduler.LeaseLostException;
 import dev.agentstore.domain.scheduler.SchedulerJob;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
@@ -188,6 +189,8 @@ public class SchedulerJobRepository {
                                  int maxAttempts) {
         Check.name("id", id);
         Check.name("name", name);
+        Check.instant("firstRunAt", firstRunAt);
+        JsonWrites.check(em, "config", config);
         CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
         Instant now = clock.instant();
         Instant first = firstRunAt != null ? firstRunAt : defaultNextRun(schedule, now);

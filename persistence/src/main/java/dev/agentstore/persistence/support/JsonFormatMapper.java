@@ -9,8 +9,11 @@ import org.hibernate.type.format.jackson.JacksonJsonFormatMapper;
 /**
  * Hibernate's JSON format mapper for agentstore's {@code jsonb} columns: Hibernate's own Jackson mapper, configured
  * with {@link Json#MAPPER} so that entities read JSON exactly as the repositories do (decimals as
- * {@link java.math.BigDecimal}, never rounded through {@code double}). {@code AgentStore} installs it; in a
- * {@code persistence.xml} name it in {@code hibernate.type.json_format_mapper}.
+ * {@link java.math.BigDecimal}, never rounded through {@code double}) and accept what they accept: everything up to
+ * {@link dev.agentstore.domain.json.JsonLimits#CEILINGS}, so any value a store wrote reads back. It does not check
+ * what it writes: the repositories check each JSON value against the store's limits ({@link JsonWrites}) before
+ * anything is written, naming the field. {@code AgentStore} installs it; in a {@code persistence.xml} name it in
+ * {@code hibernate.type.json_format_mapper}.
  */
 public final class JsonFormatMapper implements FormatMapper {
 

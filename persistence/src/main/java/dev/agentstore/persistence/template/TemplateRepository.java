@@ -6,6 +6,7 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.template.Template;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -131,6 +132,9 @@ public class TemplateRepository {
         Template.requireIdentifier(identifier);
         Template.requireContent(content);
         Template.requireDescription(description);
+        JsonWrites.text(em, "content", content);
+        JsonWrites.check(em, "variables", variables);
+        JsonWrites.check(em, "meta", meta);
         JsonNode vars = Template.requireObject("variables", variables);
         JsonNode metadata = Template.requireObject("meta", meta);
         Instant created = clock.instant().truncatedTo(ChronoUnit.MICROS);

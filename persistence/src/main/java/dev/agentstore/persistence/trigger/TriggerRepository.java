@@ -10,6 +10,7 @@ import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.domain.trigger.TriggerStatus;
 import dev.agentstore.domain.trigger.TriggerType;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
@@ -164,7 +165,7 @@ public class TriggerRepository {
      */
     public Trigger register(String name, TriggerType type, JsonNode subscriptions) {
         Trigger candidate = new Trigger(name, type, subscriptions, now());
-        String json = Json.print(candidate.subscriptions());
+        String json = JsonWrites.print(em, "subscriptions", candidate.subscriptions());
         try {
             em.flush();
             long version = session().doReturningWork(connection -> {
@@ -313,7 +314,7 @@ public class TriggerRepository {
      */
     public Trigger updateSubscriptions(String name, JsonNode patch) {
         Check.name("name", name);
-        Json.requireObject("patch", patch);
+        JsonWrites.check(em, "patch", Json.requireObject("patch", patch));
         Trigger t = get(name);
         t.mergeSubscriptions(patch, now());
         return flushed(t, "update subscriptions of");
@@ -379,7 +380,7 @@ public class TriggerRepository {
         Check.name("name", name);
         Check.name("type", type);
         Instant ts = now();
-        String json = data == null ? null : Json.print(data);
+        String json = data == null ? null : JsonWrites.print(em, "data", data);
         try {
             em.flush(); // a status change made through the entity in this transaction must be seen by the statement
             Long id = session().doReturningWork(connection -> {

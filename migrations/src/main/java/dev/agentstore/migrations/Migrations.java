@@ -218,10 +218,16 @@ public final class Migrations {
             // one runs: the pool's statement, lock and socket timeouts would cut both, so they are lifted here
             // and restored before the connection goes back
             int networkTimeout = connection.getNetworkTimeout();
-            connection.setNetworkTimeout(Runnable::run, 0);
-            try (Statement st = connection.createStatement()) {
-                st.execute("SET statement_timeout = 0; SET lock_timeout = 0");
+            String[] timeouts = new String[2];
+            try (Statement st = connection.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT current_setting('statement_timeout'),"
+                         + " current_setting('lock_timeout'), set_config('statement_timeout', '0', false),"
+                         + " set_config('lock_timeout', '0', false)")) {
+                rs.next();
+                timeouts[0] = rs.getString(1);
+                timeouts[1] = rs.getString(2);
             }
+            connection.setNetworkTimeout(Runnable::run, 0);
             long lockKey = advisoryLockKey();
             lock(connection, "SELECT pg_advisory_lock(?)", lockKey);
             Database database = null;
@@ -258,9 +264,11 @@ public final class Migrations {
                     Scope.getCurrentScope().getSingleton(ExecutorService.class).clearExecutor("jdbc", database);
                 }
                 lock(connection, "SELECT pg_advisory_unlock(?)", lockKey);
-                try (Statement st = connection.createStatement()) {
-                    // back to the session's defaults: the values the connection was opened with
-                    st.execute("RESET statement_timeout; RESET lock_timeout");
+                try (PreparedStatement ps = connection.prepareStatement(
+                        "SELECT set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false)")) {
+                    ps.setString(1, timeouts[0]);
+                    ps.setString(2, timeouts[1]);
+                    ps.executeQuery().close();
                 }
                 connection.setNetworkTimeout(Runnable::run, networkTimeout);
                 connection.setAutoCommit(autoCommit);

@@ -50,6 +50,10 @@ import liquibase.ui.LoggerUIService;
  * agentstore migrator of the schema can be running, so a set row is stale: it is cleared, with a warning naming who
  * set it and when, before Liquibase runs.
  *
+ * <p>A migrator's session runs without {@code statement_timeout}, {@code lock_timeout} and JDBC network timeout
+ * (a long change set, or waiting for another migrator, is not cut by the pool's bounds); they are restored before
+ * the connection is returned.
+ *
  * <p>Instances are cheap and stateless; each call borrows one connection from the {@link DataSource} and
  * returns it.
  */
@@ -210,6 +214,20 @@ public final class Migrations {
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(true);
+            // a change set may run long, and a second migrator waits for the advisory lock as long as the first
+            // one runs: the pool's statement, lock and socket timeouts would cut both, so they are lifted here
+            // and restored before the connection goes back
+            int networkTimeout = connection.getNetworkTimeout();
+            String[] timeouts = new String[2];
+            try (Statement st = connection.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT current_setting('statement_timeout'),"
+                         + " current_setting('lock_timeout'), set_config('statement_timeout', '0', false),"
+                         + " set_config('lock_timeout', '0', false)")) {
+                rs.next();
+                timeouts[0] = rs.getString(1);
+                timeouts[1] = rs.getString(2);
+            }
+            connection.setNetworkTimeout(Runnable::run, 0);
             long lockKey = advisoryLockKey();
             lock(connection, "SELECT pg_advisory_lock(?)", lockKey);
             Database database = null;
@@ -246,6 +264,13 @@ public final class Migrations {
                     Scope.getCurrentScope().getSingleton(ExecutorService.class).clearExecutor("jdbc", database);
                 }
                 lock(connection, "SELECT pg_advisory_unlock(?)", lockKey);
+                try (PreparedStatement ps = connection.prepareStatement(
+                        "SELECT set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false)")) {
+                    ps.setString(1, timeouts[0]);
+                    ps.setString(2, timeouts[1]);
+                    ps.executeQuery().close();
+                }
+                connection.setNetworkTimeout(Runnable::run, networkTimeout);
                 connection.setAutoCommit(autoCommit);
             }
         } catch (Exception e) {

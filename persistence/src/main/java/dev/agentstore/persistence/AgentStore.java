@@ -454,9 +454,10 @@ public final class AgentStore implements AutoCloseable {
         try {
             return new HikariDataSource(hc);
         } catch (RuntimeException e) {
-            throw new AgentStoreException(config.redact("could not connect to " + config.jdbcUrl()
+            // the URL holds no secret by construction; the driver's text is masked in case it quotes one
+            throw new AgentStoreException("could not connect to " + config.jdbcUrl()
                     + config.user().map(u -> " as " + u).orElse("") + " with sslmode " + config.sslModeDescription()
-                    + ": " + rootMessage(e) + connectHint(e)), e);
+                    + ": " + config.redact(rootMessage(e)) + connectHint(e), e);
         }
     }
 

@@ -136,7 +136,7 @@ public class KnowledgeRepository {
             throw PersistenceErrors.translate("create KnowledgeBase " + name, e);
         }
         KnowledgeBaseCache.evict(em, name);
-        runDdl("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
+        runIndexBuild("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
         return kb;
     }
 
@@ -187,7 +187,9 @@ public class KnowledgeRepository {
      * or to rebuild IVFFlat lists once the data is there (IVFFlat clusters what exists when it is built). Before the
      * build it counts the base's chunks and sets {@code maintenance_work_mem} and
      * {@code max_parallel_maintenance_workers} as {@code build} says, with {@code set_config(…, true)}
-     * ({@code SET LOCAL}): they stay in force until the transaction ends (see {@link IndexBuild}).
+     * ({@code SET LOCAL}): they stay in force until the transaction ends (see {@link IndexBuild}). The build runs
+     * without a statement timeout ({@code statement_timeout} is 0 until the transaction ends) and without the JDBC
+     * network timeout; the lock timeout still bounds its wait for the chunks table.
      *
      * @param name  the base's name
      * @param index the new index (may equal the current one: that rebuilds it)
@@ -212,7 +214,7 @@ public class KnowledgeRepository {
         if (index.indexed()) {
             configureBuild(kb, build);
         }
-        runDdl("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
+        runIndexBuild("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
         return kb;
     }
 
@@ -281,6 +283,31 @@ public class KnowledgeRepository {
             ps.setString(1, setting);
             ps.setString(2, value);
             ps.executeQuery().close();
+        }
+    }
+
+    /**
+     * Runs an index build, which may take minutes, without the connection's {@code statement_timeout} (set to 0
+     * with {@code SET LOCAL}, so until the transaction ends) and without its JDBC network timeout (restored
+     * right after the build).
+     */
+    private void runIndexBuild(String context, String ddl) {
+        if (ddl == null) {
+            return;
+        }
+        try {
+            em.unwrap(Session.class).doWork(connection -> {
+                int networkTimeout = connection.getNetworkTimeout();
+                connection.setNetworkTimeout(Runnable::run, 0);
+                try (Statement st = connection.createStatement()) {
+                    setLocal(connection, "statement_timeout", "0");
+                    st.execute(ddl);
+                } finally {
+                    connection.setNetworkTimeout(Runnable::run, networkTimeout);
+                }
+            });
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, e);
         }
     }
 

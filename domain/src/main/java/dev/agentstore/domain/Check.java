@@ -168,4 +168,15 @@ public final class Check {
         }
         return values;
     }
+
+    /**
+     * Describes a rejected text for an error message without quoting it: a rejected value may be a secret (a token
+     * pasted into the wrong field), and messages never carry user values.
+     *
+     * @param value the rejected text
+     * @return {@code null} or {@code "a text of N characters"}
+     */
+    public static String describe(String value) {
+        return value == null ? "null" : "a text of " + value.length() + " characters";
+    }
 }

@@ -45,7 +45,8 @@ public final class SchemaNames {
      */
     public static String requireValid(String schema) {
         if (schema == null || !PATTERN.matcher(schema).matches() || schema.startsWith("pg_")) {
-            throw new IllegalArgumentException("invalid schema name '" + schema + "': use 1 to 63 lower-case letters,"
+            throw new IllegalArgumentException("invalid schema name (" + (schema == null ? "null" : "a text of "
+                    + schema.length() + " characters") + " that does not match): use 1 to 63 lower-case letters,"
                     + " digits or underscores, starting with a letter or underscore (pattern " + PATTERN
                     + "), and not starting with pg_");
         }

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence;
 
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.JsonLimits;
 import dev.agentstore.migrations.SchemaNames;
@@ -814,8 +815,8 @@ public final class AgentStoreConfig {
             try {
                 return Duration.ofSeconds(Integer.parseInt(value.trim()));
             } catch (NumberFormatException e) {
-                throw new InvalidInputException(name + " in the url (AGENTSTORE_DB_URL) must be whole seconds, was '"
-                        + value + "'");
+                throw new InvalidInputException(name + " in the url (AGENTSTORE_DB_URL) must be whole seconds, was "
+                        + Check.describe(value));
             }
         }
 
@@ -844,7 +845,7 @@ public final class AgentStoreConfig {
             try {
                 return Integer.parseInt(value);
             } catch (NumberFormatException e) {
-                throw new InvalidInputException(name + " must be an integer, was '" + value + "'");
+                throw new InvalidInputException(name + " must be an integer, was " + Check.describe(value));
             }
         }
 
@@ -852,7 +853,8 @@ public final class AgentStoreConfig {
             try {
                 return Duration.ofMillis(Long.parseLong(value));
             } catch (NumberFormatException e) {
-                throw new InvalidInputException(name + " must be an integer number of milliseconds, was '" + value + "'");
+                throw new InvalidInputException(name + " must be an integer number of milliseconds, was "
+                        + Check.describe(value));
             }
         }
 
@@ -863,7 +865,7 @@ public final class AgentStoreConfig {
             if (value.equalsIgnoreCase("false")) {
                 return false;
             }
-            throw new InvalidInputException(name + " must be true or false, was '" + value + "'");
+            throw new InvalidInputException(name + " must be true or false, was " + Check.describe(value));
         }
     }
 

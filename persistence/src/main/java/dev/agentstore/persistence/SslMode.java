@@ -1,5 +1,6 @@
 package dev.agentstore.persistence;
 
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 
 import java.util.Arrays;
@@ -50,6 +51,6 @@ public enum SslMode {
             }
         }
         throw new InvalidInputException(setting + " must be one of "
-                + Arrays.stream(values()).map(SslMode::value).collect(Collectors.joining(", ")) + "; was '" + value + "'");
+                + Arrays.stream(values()).map(SslMode::value).collect(Collectors.joining(", ")) + "; was " + Check.describe(value));
     }
 }

@@ -176,7 +176,7 @@ public final class FlowRunPatch {
 
     private static InvalidInputException wrongType(String key, JsonNode v, String expected) {
         return new InvalidInputException("patch key '" + key + "' must be " + expected + ", was "
-                + v.getNodeType().name().toLowerCase() + " " + Json.print(v));
+                + "a " + v.getNodeType().name().toLowerCase());
     }
 
     private static Instant instant(String key, JsonNode v) {
@@ -190,8 +190,8 @@ public final class FlowRunPatch {
             try {
                 return Check.instant("patch key '" + key + "'", Instant.parse(v.textValue()));
             } catch (DateTimeParseException e) {
-                throw new InvalidInputException("patch key '" + key + "' must be an ISO-8601 instant, was '"
-                        + v.textValue() + "'", e);
+                throw new InvalidInputException("patch key '" + key + "' must be an ISO-8601 instant, was "
+                        + Check.describe(v.textValue()) + " that does not parse as one", e);
             }
         }
         throw wrongType(key, v, "an ISO-8601 instant or epoch milliseconds");

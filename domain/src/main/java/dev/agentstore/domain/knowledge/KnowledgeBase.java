@@ -213,8 +213,8 @@ public class KnowledgeBase {
         Check.notNull("knowledge base name", name);
         if (!NAME.matcher(name).matches()) {
             throw new InvalidInputException("knowledge base name must match " + NAME_PATTERN
-                    + " (a lower-case letter, then up to 47 lower-case letters, digits or underscores), was '"
-                    + (name.length() > 60 ? name.substring(0, 60) + "…" : name) + "'");
+                    + " (a lower-case letter, then up to 47 lower-case letters, digits or underscores), was "
+                    + Check.describe(name) + " that does not match");
         }
         return name;
     }

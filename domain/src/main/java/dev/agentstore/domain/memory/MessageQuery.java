@@ -29,11 +29,18 @@ public record MessageQuery(String memoryId, String resourceId, Instant from, Ins
      * Validates and copies.
      *
      * @throws InvalidInputException when the thread id is {@code null} or blank, another id is invalid, {@code from}
-     *                               is after {@code to}, or there are too many includes
+     *                               is after {@code to}, either is outside PostgreSQL's {@code timestamptz} range,
+     *                               or there are too many includes
      */
     public MessageQuery {
         MemoryText.id("memoryId", memoryId);
         MemoryText.optionalId("resourceId", resourceId);
+        if (from != null) {
+            Check.instant("from", from);
+        }
+        if (to != null) {
+            Check.instant("to", to);
+        }
         if (from != null && to != null && from.isAfter(to)) {
             throw new InvalidInputException("from must not be after to, was " + from + " > " + to);
         }

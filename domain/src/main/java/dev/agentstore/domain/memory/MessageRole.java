@@ -1,5 +1,6 @@
 package dev.agentstore.domain.memory;
 
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 
 import java.util.Locale;
@@ -28,6 +29,6 @@ public enum MessageRole {
                 }
             }
         }
-        throw new InvalidInputException("role must be one of system, user, assistant, tool, was " + name);
+        throw new InvalidInputException("role must be one of system, user, assistant, tool, was " + Check.describe(name));
     }
 }

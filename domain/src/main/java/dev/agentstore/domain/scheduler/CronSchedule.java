@@ -62,7 +62,8 @@ public final class CronSchedule {
             cron.validate();
             executionTime = ExecutionTime.forCron(cron);
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("invalid cron expression '" + normalised + "': " + e.getMessage()
+            throw new InvalidInputException("cron: invalid cron expression (" + Check.describe(normalised) + "): "
+                    + e.getMessage()
                     + "; expected " + EXPECTED_FORMAT, e);
         }
         if (executionTime.nextExecution(NEVER_CHECK_FROM).isEmpty()) {

@@ -66,7 +66,7 @@ class MemoryEntitiesTest {
                 .hasMessageContaining("seq");
         assertThatThrownBy(() -> MessageUpdate.of("id").withContentPatch(json("null")))
                 .isInstanceOf(InvalidInputException.class);
-        assertThatThrownBy(() -> MessageRole.parse("robot")).hasMessageContaining("robot");
+        assertThatThrownBy(() -> MessageRole.parse("robot")).hasMessageContaining("role").hasMessageNotContaining("robot");
         assertThatThrownBy(() -> new MessageQuery("m", null, null, null, SortDirection.ASC,
                 java.util.Collections.nCopies(MessageQuery.MAX_INCLUDES + 1, MessageInclude.of("x", 0, 0))))
                 .hasMessageContaining("include");

@@ -44,10 +44,11 @@ class CronScheduleTest {
     }
 
     @Test
-    void sixFieldExpressionsAreRejectedNamingTheExpressionAndTheExpectedFormat() {
+    void sixFieldExpressionsAreRejectedNamingTheSettingAndTheExpectedFormatWithoutQuotingTheValue() {
         assertThatThrownBy(() -> CronSchedule.parse("0 0 * * * *"))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("'0 0 * * * *'")
+                .hasMessageContaining("cron")
+                .hasMessageNotContaining("'0 0 * * * *'")
                 .hasMessageContaining("5 fields")
                 .hasMessageContaining("'0 * * * *'");
     }
@@ -57,7 +58,8 @@ class CronScheduleTest {
         for (String bad : new String[]{"61 * * * *", "* 24 * * *", "bogus", "@hourly", "0 * * *", "0 * * 13 *"}) {
             assertThatThrownBy(() -> CronSchedule.parse(bad)).as(bad)
                     .isInstanceOf(InvalidInputException.class)
-                    .hasMessageContaining("'" + bad + "'")
+                    .hasMessageContaining("cron")
+                    .hasMessageNotContaining("'" + bad + "'")
                     .hasMessageContaining(CronSchedule.EXPECTED_FORMAT);
         }
     }

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.configuration;
 
+import dev.agentstore.domain.Check;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -243,7 +244,7 @@ public class ConfigurationCache {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new InvalidInputException(name + " must be an integer, was '" + v.trim() + "'");
+            throw new InvalidInputException(name + " must be an integer, was " + Check.describe(v.trim()));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.jakarta;
 
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.migrations.MigrationException;
@@ -142,6 +143,6 @@ public class MigrateOnDeployment implements Integrator {
         if (v.equalsIgnoreCase("false")) {
             return false;
         }
-        throw new InvalidInputException(what + " must be true or false, was '" + value + "'");
+        throw new InvalidInputException(what + " must be true or false, was " + Check.describe(value));
     }
 }

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.query;
 
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 
 import java.util.Arrays;
@@ -77,8 +78,7 @@ public record FieldPath(String root, List<String> keys) {
     }
 
     private static InvalidInputException invalid(String path) {
-        String shown = path == null ? "null" : path.length() > 80 ? path.substring(0, 80) + "..." : path;
         return new InvalidInputException("field path must be 1 to 16 dot-separated identifiers ([A-Za-z_][A-Za-z0-9_]*,"
-                + " at most 63 characters each), was '" + shown + "'");
+                + " at most 63 characters each), was " + Check.describe(path) + " that does not match");
     }
 }

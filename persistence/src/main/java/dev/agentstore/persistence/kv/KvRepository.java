@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  * {@code d} shifts when one process sees another's entry expire by {@code d}.
  *
  * <p><b>Transactions.</b> Every method runs in the caller's transaction and sends one SQL statement (except the
- * error path of {@link #increment} and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
+ * error paths of {@link #increment} and of a checked {@code set}, and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
  * here. Through {@code store.kv()} each call is its own unit of work, and the one-statement methods
  * ({@link SingleStatement}) run in autocommit mode: one round trip. The statements run as plain JDBC on the unit of
  * work's connection and bypass the persistence context: a {@link KvEntry} the caller loaded earlier in the same

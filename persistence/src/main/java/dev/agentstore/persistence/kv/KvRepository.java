@@ -299,13 +299,17 @@ public class KvRepository {
 
     /**
      * Stores a value that never expires, replacing any value and removing any expiry the key had (as Redis
-     * {@code SET}). One upsert statement; the entry's version goes up by one on every overwrite.
+     * {@code SET}). One upsert statement; the entry's version goes up by one on every overwrite. After a read of the
+     * key in the same unit of work, a compare-and-set instead (see the class description).
      *
      * @param key   the key, 1–512 characters
      * @param value any JSON value, including {@code 0}, {@code false}, {@code ""} and
      *              {@link com.fasterxml.jackson.databind.node.NullNode#instance} (JSON null)
      * @throws InvalidInputException when the key is invalid, or the value is Java {@code null} or contains NUL;
      *                               nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the key and another transaction changed,
+     *                                      created or deleted it since (see the class description); nothing is
+     *                                      written
      */
     @SingleStatement
     public void set(String key, JsonNode value) {
@@ -320,6 +324,9 @@ public class KvRepository {
      * @param value any JSON value (see {@link #set(String, JsonNode)})
      * @param ttl   time to live, 1 ms to 36,500 days; a sub-millisecond part is dropped
      * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the key and another transaction changed,
+     *                                      created or deleted it since (see the class description); nothing is
+     *                                      written
      */
     @SingleStatement
     public void set(String key, JsonNode value, Duration ttl) {
@@ -335,6 +342,9 @@ public class KvRepository {
      *              {@link com.fasterxml.jackson.databind.node.NullNode#instance})
      * @throws InvalidInputException when the key is invalid, the value is {@code null} or cannot be converted to
      *                               JSON; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the key and another transaction changed,
+     *                                      created or deleted it since (see the class description); nothing is
+     *                                      written
      */
     @SingleStatement
     public void set(String key, Object value) {
@@ -348,6 +358,9 @@ public class KvRepository {
      * @param value the value; Java {@code null} is rejected
      * @param ttl   time to live, 1 ms to 36,500 days
      * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the key and another transaction changed,
+     *                                      created or deleted it since (see the class description); nothing is
+     *                                      written
      */
     @SingleStatement
     public void set(String key, Object value, Duration ttl) {

@@ -445,8 +445,11 @@ public class MemoryRepository {
      * @param title      the title, at most 1,000 characters, or {@code null}
      * @param metadata   a JSON object, or {@code null} for an empty one
      * @return the thread as stored
-     * @throws InvalidInputException when a parameter is invalid; nothing is written
-     * @throws NotFoundException     when a thread with this id belongs to another resource; nothing is written
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws NotFoundException            when a thread with this id belongs to another resource; nothing is
+     *                                      written
+     * @throws ConcurrencyConflictException when this unit of work read the thread and another transaction changed it
+     *                                      since (see the class description); nothing is written
      */
     public Memory saveThread(String id, String resourceId, String title, JsonNode metadata) {
         Memory valid = Memory.create(id, Check.notNull("resourceId", resourceId), title, metadata, now());
@@ -568,14 +571,17 @@ public class MemoryRepository {
     /**
      * Renames a thread and merges a metadata patch in one statement ({@code jsonb_merge_patch}, RFC 7386 as
      * {@link Json#mergePatch}: objects merge, {@code null} deletes a key), so concurrent patches of different keys are
-     * all kept. Bumps the update time and version.
+     * all kept. Bumps the update time and version. After a read of the thread in the same unit of work, only if the
+     * thread still has the version read (see the class description).
      *
      * @param id            the thread's id
      * @param title         the new title, or {@code null} to keep it
      * @param metadataPatch a JSON object, or {@code null} to keep the metadata
      * @return the thread after the update
-     * @throws InvalidInputException when a parameter is invalid; nothing is written
-     * @throws NotFoundException     when there is no such thread
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws NotFoundException            when there is no such thread
+     * @throws ConcurrencyConflictException when this unit of work read the thread and another transaction changed it
+     *                                      since (see the class description); nothing is written
      */
     public Memory updateThread(String id, String title, JsonNode metadataPatch) {
         Memory.requireId("id", id);
@@ -959,13 +965,17 @@ public class MemoryRepository {
     /**
      * Creates or updates a resource's working memory, as Mastra's {@code updateResource}, in one upsert: the working
      * memory text is replaced when given; the metadata patch is merged (JSON Merge Patch, RFC 7386, not Mastra's
-     * shallow spread), so concurrent patches of different keys are all kept.
+     * shallow spread), so concurrent patches of different keys are all kept. After a read of the resource in the same
+     * unit of work, only if it still has the version read, or is still absent (see the class description).
      *
      * @param resourceId    the resource's id
      * @param workingMemory the new working memory text (may be empty), or {@code null} to keep it
      * @param metadataPatch a JSON object, or {@code null} to keep the metadata
      * @return the resource as stored
-     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the resource (or its absence) and another
+     *                                      transaction changed, created or deleted it since (see the class
+     *                                      description); nothing is written
      */
     public MemoryResource updateResource(String resourceId, String workingMemory, JsonNode metadataPatch) {
         MemoryResource.requireId(resourceId);

@@ -296,7 +296,10 @@ public class RecordRepository {
      * @param metadata a JSON object replacing the stored metadata, or {@code null} to keep it ({@code {}} for a new
      *                 record)
      * @return the record as stored
-     * @throws InvalidInputException when the id, data or metadata is invalid; nothing is written
+     * @throws InvalidInputException        when the id, data or metadata is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the record (or its absence) and another
+     *                                      transaction changed, created or deleted it since (see the class
+     *                                      description); nothing is written
      */
     public Record upsert(String id, JsonNode data, JsonNode metadata) {
         Record record = Record.create(Record.requireId(id), data, metadata, now());
@@ -360,8 +363,10 @@ public class RecordRepository {
      * @param data     a JSON object, replacing the stored data
      * @param metadata a JSON object replacing the stored metadata, or {@code null} to keep it
      * @return the record as stored
-     * @throws InvalidInputException when the id, data or metadata is invalid; nothing is written
-     * @throws NotFoundException     when there is no record with that id
+     * @throws InvalidInputException        when the id, data or metadata is invalid; nothing is written
+     * @throws NotFoundException            when there is no record with that id
+     * @throws ConcurrencyConflictException when this unit of work read the record and another transaction changed
+     *                                      it since (see the class description); nothing is written
      */
     public Record update(String id, JsonNode data, JsonNode metadata) {
         Record.requireId(id);

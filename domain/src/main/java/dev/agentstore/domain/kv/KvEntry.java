@@ -86,6 +86,24 @@ public class KvEntry {
     }
 
     /**
+     * An entry as read from the database (for repositories that read rows with native SQL).
+     *
+     * @param key       the key
+     * @param value     the value, any JSON value; copied
+     * @param expiresAt when it expires, or {@code null} when it never does
+     * @param updatedAt when the value was last written
+     * @param version   its version
+     * @return the entry, not attached to any persistence context
+     * @throws InvalidInputException when the key or value is invalid, or {@code updatedAt} is {@code null}
+     */
+    public static KvEntry of(String key, JsonNode value, Instant expiresAt, Instant updatedAt, long version) {
+        KvEntry entry = new KvEntry(requireKey(key), requireValue(key, value).deepCopy(), expiresAt,
+                Check.notNull("updatedAt", updatedAt));
+        entry.version = version;
+        return entry;
+    }
+
+    /**
      * Replaces the value and the expiry, as the repository's {@code set}: a {@code null} ttl removes the expiry.
      *
      * @param newValue the new value, any JSON value; copied

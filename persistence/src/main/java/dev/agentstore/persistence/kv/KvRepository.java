@@ -11,6 +11,7 @@ import dev.agentstore.persistence.support.IncrementCombiner;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -22,6 +23,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +31,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -46,11 +49,24 @@ import java.util.function.Supplier;
  * {@code d} shifts when one process sees another's entry expire by {@code d}.
  *
  * <p><b>Transactions.</b> Every method runs in the caller's transaction and sends one SQL statement (except the
- * error path of {@link #increment} and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
+ * error paths of {@link #increment} and of a checked {@code set}, and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
  * here. Through {@code store.kv()} each call is its own unit of work, and the one-statement methods
  * ({@link SingleStatement}) run in autocommit mode: one round trip. The statements run as plain JDBC on the unit of
  * work's connection and bypass the persistence context: a {@link KvEntry} the caller loaded earlier in the same
  * transaction is not refreshed by them (pending changes to loaded entries are flushed first).
+ *
+ * <p><b>Read-modify-write.</b> A key that a unit of work read ({@link #get}, {@link #getEntry},
+ * {@link #getEntryForUpdate}, or its own earlier write) is written by {@link #set(String, JsonNode)} and its overloads
+ * only if the entry still has the version read, or is still absent (or expired) when it read as absent
+ * ({@link ReadVersions}): the write is one {@code UPDATE ... WHERE version = ?} (an insert that takes over only an
+ * absent or expired key, when it read as absent), and when another transaction changed the entry in between it
+ * writes nothing and fails with a {@link ConcurrencyConflictException} carrying both versions, so {@code n + 1}
+ * computed from a read is never lost; {@code fromTransactionWithRetry} re-runs the unit of work.
+ * {@link #getEntryForUpdate} locks the row at the read instead, so concurrent writers queue (for hot keys). Callers
+ * outside a unit of work pass the version they read ({@link #set(String, JsonNode, long)}). {@link #increment} (an
+ * atomic relative write), {@link #setIfAbsent} (conditional by itself), {@link #delete}, {@link #clear} and the
+ * purges are not checked; a unit of work's own increment or delete of a key it read counts as its own write, so a
+ * later set in it does not conflict with itself. With nothing read, every set is the one-statement upsert.
  *
  * <p>Standalone: {@code store.fromTransaction(uow -> uow.kv().get("config"))}; in a container inject it.
  *
@@ -70,12 +86,31 @@ public class KvRepository {
     /** Largest accepted {@code limit} of {@link #keys(String, int)}. */
     public static final int MAX_KEYS_LIMIT = 10_000;
 
+    /** The entity name in {@link ReadVersions} and conflict messages. */
+    private static final String ENTITY = "KvEntry";
+
+    /** What {@link ReadVersions} records for a key that read as absent (or expired). */
+    private static final long ABSENT = -1;
+
     private static final NumberedStatement GET = new NumberedStatement("""
-            SELECT CAST(value AS text)
+            SELECT CAST(value AS text), version
               FROM kv_entries
              WHERE key = ?1
                AND (expires_at IS NULL OR expires_at > ?2)
             """);
+
+    /** A live entry with every column, as {@link KvEntry#of} takes them. */
+    private static final String SELECT_ENTRY = """
+            SELECT CAST(value AS text), expires_at, updated_at, version
+              FROM kv_entries
+             WHERE key = ?1
+               AND (expires_at IS NULL OR expires_at > ?2)
+            """;
+
+    private static final NumberedStatement GET_ENTRY = new NumberedStatement(SELECT_ENTRY);
+
+    private static final NumberedStatement GET_ENTRY_FOR_UPDATE = new NumberedStatement(SELECT_ENTRY
+            + " FOR UPDATE");
 
     private static final NumberedStatement SET = new NumberedStatement("""
             INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
@@ -98,6 +133,26 @@ public class KvRepository {
                    updated_at = EXCLUDED.updated_at
              WHERE kv_entries.expires_at IS NOT NULL
                AND kv_entries.expires_at <= ?4
+            RETURNING version
+            """);
+
+    /** As {@link #SET}, only when the entry still has version ?5 (compare-and-set); no row = not written. */
+    private static final NumberedStatement SET_IF_VERSION = new NumberedStatement("""
+            UPDATE kv_entries
+               SET value = CAST(?2 AS jsonb),
+                   expires_at = CAST(?3 AS timestamptz),
+                   version = version + 1,
+                   updated_at = ?4
+             WHERE key = ?1
+               AND version = ?5
+            RETURNING version
+            """);
+
+    /** Why a checked set wrote nothing: the entry's version (live or not), no row when it is gone. */
+    private static final NumberedStatement VERSION_OF = new NumberedStatement("""
+            SELECT version
+              FROM kv_entries
+             WHERE key = ?1
             """);
 
     /**
@@ -124,7 +179,7 @@ public class KvRepository {
                              AND CAST(e.value AS numeric) + CAST(?2 AS bigint)
                                  BETWEEN -9223372036854775808 AND 9223372036854775807
                         ELSE false END
-            RETURNING CAST(e.value AS text)
+            RETURNING CAST(e.value AS text), e.version
             """);
 
     /** Error path of {@link #INCREMENT}: why was the row not updated. */
@@ -197,7 +252,9 @@ public class KvRepository {
     /**
      * Reads a value, as nvent's {@code get} but without its defects: a stored {@code 0}, {@code false}, {@code ""}
      * or JSON {@code null} is returned as such (JSON null as {@code Optional.of(NullNode.instance)}), and the read
-     * writes nothing (expired rows are left for {@link #purgeExpired(int)}). One SELECT.
+     * writes nothing (expired rows are left for {@link #purgeExpired(int)}). One SELECT. In a unit of work, the version
+     * read (or the absence) is remembered: a later {@code set} of the key in the same unit of work writes only if the
+     * entry has not changed since (see the class description).
      *
      * @param key the key, 1–512 characters
      * @return the value, or empty when the key is absent or expired
@@ -207,19 +264,53 @@ public class KvRepository {
     public Optional<JsonNode> get(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
-        List<?> rows = rows("get KvEntry key=" + key, GET, key, now);
-        return rows.isEmpty() ? Optional.empty() : Optional.of(Json.parse("value", (String) rows.get(0)));
+        List<Object[]> rows = rowsOf("get KvEntry key=" + key, GET, 2, key, now);
+        read(key, rows.isEmpty() ? ABSENT : ((Number) rows.get(0)[1]).longValue());
+        return rows.isEmpty() ? Optional.empty() : Optional.of(Json.parse("value", (String) rows.get(0)[0]));
+    }
+
+    /**
+     * Reads an entry with its expiry, update time and version, for callers that write it back with
+     * {@link #set(String, JsonNode, long)} from another unit of work. One SELECT; remembered as {@link #get} is.
+     *
+     * @param key the key, 1–512 characters
+     * @return the entry, or empty when the key is absent or expired
+     * @throws InvalidInputException when the key is invalid
+     */
+    @SingleStatement
+    public Optional<KvEntry> getEntry(String key) {
+        KvEntry.requireKey(key);
+        return entry("get KvEntry key=" + key, GET_ENTRY, key);
+    }
+
+    /**
+     * As {@link #getEntry}, locking the entry's row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so
+     * that writers of the key queue behind this unit of work instead of failing its later {@code set} with a
+     * conflict: the form for hot keys. An absent or expired key is not locked. Needs a transaction (a unit of work,
+     * or a container transaction); called through {@code store.kv()} the lock ends with the call.
+     *
+     * @param key the key, 1–512 characters
+     * @return the entry, or empty when the key is absent or expired
+     * @throws InvalidInputException when the key is invalid
+     */
+    public Optional<KvEntry> getEntryForUpdate(String key) {
+        KvEntry.requireKey(key);
+        return entry("get KvEntry key=" + key + " for update", GET_ENTRY_FOR_UPDATE, key);
     }
 
     /**
      * Stores a value that never expires, replacing any value and removing any expiry the key had (as Redis
-     * {@code SET}). One upsert statement; the entry's version goes up by one on every overwrite.
+     * {@code SET}). One upsert statement; the entry's version goes up by one on every overwrite. After a read of the
+     * key in the same unit of work, a compare-and-set instead (see the class description).
      *
      * @param key   the key, 1–512 characters
      * @param value any JSON value, including {@code 0}, {@code false}, {@code ""} and
      *              {@link com.fasterxml.jackson.databind.node.NullNode#instance} (JSON null)
      * @throws InvalidInputException when the key is invalid, or the value is Java {@code null} or contains NUL;
      *                               nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the key and another transaction changed,
+     *                                      created or deleted it since (see the class description); nothing is
+     *                                      written
      */
     @SingleStatement
     public void set(String key, JsonNode value) {
@@ -234,6 +325,9 @@ public class KvRepository {
      * @param value any JSON value (see {@link #set(String, JsonNode)})
      * @param ttl   time to live, 1 ms to 36,500 days; a sub-millisecond part is dropped
      * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the key and another transaction changed,
+     *                                      created or deleted it since (see the class description); nothing is
+     *                                      written
      */
     @SingleStatement
     public void set(String key, JsonNode value, Duration ttl) {
@@ -249,6 +343,9 @@ public class KvRepository {
      *              {@link com.fasterxml.jackson.databind.node.NullNode#instance})
      * @throws InvalidInputException when the key is invalid, the value is {@code null} or cannot be converted to
      *                               JSON; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the key and another transaction changed,
+     *                                      created or deleted it since (see the class description); nothing is
+     *                                      written
      */
     @SingleStatement
     public void set(String key, Object value) {
@@ -262,10 +359,49 @@ public class KvRepository {
      * @param value the value; Java {@code null} is rejected
      * @param ttl   time to live, 1 ms to 36,500 days
      * @throws InvalidInputException when the key, value or ttl is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the key and another transaction changed,
+     *                                      created or deleted it since (see the class description); nothing is
+     *                                      written
      */
     @SingleStatement
     public void set(String key, Object value, Duration ttl) {
         upsert(key, toJson(key, value), Check.notNull("ttl", ttl));
+    }
+
+    /**
+     * As {@link #set(String, JsonNode)}, only if the entry still has {@code expectedVersion} (compare-and-set, for
+     * callers that read it in an earlier unit of work, or outside any): one {@code UPDATE ... WHERE version = ?}.
+     *
+     * @param key             the key, 1–512 characters
+     * @param value           any JSON value (see {@link #set(String, JsonNode)})
+     * @param expectedVersion the version the caller read ({@link KvEntry#version()})
+     * @throws InvalidInputException        when the key or value is invalid, or {@code expectedVersion} is negative;
+     *                                      nothing is written
+     * @throws ConcurrencyConflictException when the entry's version is not {@code expectedVersion} (it carries both
+     *                                      versions), or the entry is gone; nothing is written
+     */
+    @SingleStatement
+    public void set(String key, JsonNode value, long expectedVersion) {
+        upsert(key, value, null, OptionalLong.of(Check.notNegative("expectedVersion", expectedVersion)));
+    }
+
+    /**
+     * As {@link #set(String, JsonNode, Duration)}, only if the entry still has {@code expectedVersion}
+     * (compare-and-set, see {@link #set(String, JsonNode, long)}).
+     *
+     * @param key             the key, 1–512 characters
+     * @param value           any JSON value
+     * @param ttl             time to live, 1 ms to 36,500 days
+     * @param expectedVersion the version the caller read ({@link KvEntry#version()})
+     * @throws InvalidInputException        when the key, value, ttl or {@code expectedVersion} is invalid; nothing is
+     *                                      written
+     * @throws ConcurrencyConflictException when the entry's version is not {@code expectedVersion} (it carries both
+     *                                      versions), or the entry is gone; nothing is written
+     */
+    @SingleStatement
+    public void set(String key, JsonNode value, Duration ttl, long expectedVersion) {
+        upsert(key, value, Check.notNull("ttl", ttl),
+                OptionalLong.of(Check.notNegative("expectedVersion", expectedVersion)));
     }
 
     /**
@@ -313,6 +449,7 @@ public class KvRepository {
         KvEntry.requireKey(key);
         Instant now = now();
         List<?> rows = rows("delete KvEntry key=" + key, DELETE, key, now);
+        versions().wrote(ENTITY, key, ABSENT);
         return !rows.isEmpty() && Boolean.TRUE.equals(rows.get(0));
     }
 
@@ -338,16 +475,22 @@ public class KvRepository {
         KvEntry.requireKey(key);
         Instant now = now();
         String context = "increment KvEntry key=" + key;
+        long[] version = {ABSENT}; // the version this caller's own statement left, when it ran one
         Long sum = run(context, () -> {
             em.flush();
             return em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
                     List.of(em.getEntityManagerFactory(), key), delta, connection.getAutoCommit(),
                     (d, increments) -> {
-                        List<Object> rows = firstColumn(connection, INCREMENT, key, d, now, increments);
-                        return rows.isEmpty() ? null : Long.valueOf((String) rows.get(0));
+                        List<Object[]> rows = columns(connection, INCREMENT, 2, key, d, now, increments);
+                        if (rows.isEmpty()) {
+                            return null;
+                        }
+                        version[0] = ((Number) rows.get(0)[1]).longValue();
+                        return Long.valueOf((String) rows.get(0)[0]);
                     }));
         });
         if (sum != null) {
+            wroteRelative(key, version[0]);
             return sum;
         }
         // the live value is not an integer, or the sum overflows: say which, write nothing
@@ -481,10 +624,41 @@ public class KvRepository {
 
     private void upsert(String key, JsonNode value, Duration ttl) {
         KvEntry.requireKey(key);
+        upsert(key, value, ttl, versions().expected(ENTITY, key));
+    }
+
+    /**
+     * Sets a key: the one-statement upsert when {@code expected} is empty; otherwise only if the entry still has the
+     * expected version, or, for {@link #ABSENT}, is still absent or expired.
+     */
+    private void upsert(String key, JsonNode value, Duration ttl, OptionalLong expected) {
+        KvEntry.requireKey(key);
         String json = JsonWrites.print(em, "value", KvEntry.requireValue(key, value));
         Instant now = now();
         Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
-        update("set KvEntry key=" + key, SET, key, json, expiresAt, now);
+        String context = "set KvEntry key=" + key;
+        if (expected.isEmpty()) {
+            update(context, SET, key, json, expiresAt, now);
+            return;
+        }
+        long version = expected.getAsLong();
+        List<Object[]> rows = version == ABSENT
+                ? rowsOf(context, SET_IF_ABSENT, 1, key, json, expiresAt, now)
+                : rowsOf(context, SET_IF_VERSION, 1, key, json, expiresAt, now, version);
+        if (rows.isEmpty()) {
+            List<?> current = rows(context, VERSION_OF, key);
+            if (version == ABSENT) {
+                throw new ConcurrencyConflictException(ENTITY + " " + key + " was created concurrently: it read as"
+                        + " absent, found " + (current.isEmpty() ? "it changed" : "version " + current.get(0))
+                        + "; retry the unit of work (it re-reads the current state)", null);
+            }
+            if (current.isEmpty()) {
+                throw new ConcurrencyConflictException(ENTITY + " " + key + " was deleted concurrently: expected"
+                        + " version " + version + "; retry the unit of work (it re-reads the current state)", null);
+            }
+            throw ReadVersions.conflict(ENTITY, key, version, ((Number) current.get(0)).longValue());
+        }
+        versions().wrote(ENTITY, key, ((Number) rows.get(0)[0]).longValue());
     }
 
     private boolean setIfAbsentOrExpired(String key, JsonNode value, Duration ttl) {
@@ -492,8 +666,64 @@ public class KvRepository {
         String json = JsonWrites.print(em, "value", KvEntry.requireValue(key, value));
         Instant now = now();
         Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
-        int rows = update("setIfAbsent KvEntry key=" + key, SET_IF_ABSENT, key, json, expiresAt, now);
-        return rows == 1;
+        List<Object[]> rows = rowsOf("setIfAbsent KvEntry key=" + key, SET_IF_ABSENT, 1, key, json, expiresAt, now);
+        if (rows.isEmpty()) {
+            return false;
+        }
+        versions().wrote(ENTITY, key, ((Number) rows.get(0)[0]).longValue());
+        return true;
+    }
+
+    /** Reads an entry with {@link #GET_ENTRY} or {@link #GET_ENTRY_FOR_UPDATE} and remembers its version. */
+    private Optional<KvEntry> entry(String context, NumberedStatement statement, String key) {
+        List<Object[]> rows = rowsOf(context, statement, 4, key, now());
+        if (rows.isEmpty()) {
+            read(key, ABSENT);
+            return Optional.empty();
+        }
+        Object[] row = rows.get(0);
+        KvEntry entry = KvEntry.of(key, Json.parse("value", (String) row[0]), instant(row[1]), instant(row[2]),
+                ((Number) row[3]).longValue());
+        read(key, entry.version());
+        return Optional.of(entry);
+    }
+
+    /** Remembers the version of a key read in this transaction, {@link #ABSENT} when it read as absent. */
+    private void read(String key, long version) {
+        versions().read(ENTITY, key, version);
+    }
+
+    /**
+     * After this transaction's own relative write (an increment) of a key it read, moves the remembered version to
+     * the one the write left, when no other transaction wrote the key in between (the version read + 1, or any
+     * version when it read as absent); otherwise the stale version stays, so that a later set reports the conflict.
+     */
+    private void wroteRelative(String key, long after) {
+        OptionalLong before = versions().expected(ENTITY, key);
+        if (before.isPresent() && after != ABSENT
+                && (before.getAsLong() == ABSENT || before.getAsLong() == after - 1)) {
+            versions().wrote(ENTITY, key, after);
+        }
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
+    }
+
+    private static Instant instant(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Instant i) {
+            return i;
+        }
+        if (value instanceof java.time.OffsetDateTime o) {
+            return o.toInstant();
+        }
+        if (value instanceof Timestamp t) {
+            return t.toInstant();
+        }
+        throw new IllegalStateException("unexpected timestamp type " + value.getClass());
     }
 
     private static JsonNode toJson(String key, Object value) {
@@ -523,6 +753,14 @@ public class KvRepository {
         });
     }
 
+    /** As {@link #rows}, reading the first {@code n} columns of every row. */
+    private List<Object[]> rowsOf(String context, NumberedStatement statement, int n, Object... values) {
+        return run(context, () -> {
+            em.flush();
+            return em.unwrap(Session.class).doReturningWork(c -> columns(c, statement, n, values));
+        });
+    }
+
     /** As {@link #rows}, for a statement without rows. @return the rows it changed */
     private int update(String context, NumberedStatement statement, Object... values) {
         return run(context, () -> {
@@ -541,6 +779,21 @@ public class KvRepository {
             List<Object> rows = new ArrayList<>();
             while (rs.next()) {
                 rows.add(rs.getObject(1));
+            }
+            return rows;
+        }
+    }
+
+    private static List<Object[]> columns(Connection c, NumberedStatement statement, int n, Object... values)
+            throws SQLException {
+        try (PreparedStatement ps = statement.prepare(c, values); ResultSet rs = ps.executeQuery()) {
+            List<Object[]> rows = new ArrayList<>();
+            while (rs.next()) {
+                Object[] row = new Object[n];
+                for (int i = 0; i < n; i++) {
+                    row[i] = rs.getObject(i + 1);
+                }
+                rows.add(row);
             }
             return rows;
         }

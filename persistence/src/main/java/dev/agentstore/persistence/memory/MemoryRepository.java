@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
@@ -26,9 +27,11 @@ import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.NumberedStatement;
+import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import jakarta.persistence.Query;
@@ -53,6 +56,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -81,6 +85,22 @@ import java.util.function.Supplier;
  * then their threads; when such a call and a concurrent save touch the same message ids, PostgreSQL may resolve the
  * crossing locks as a deadlock, reported as {@link dev.agentstore.domain.ConcurrencyConflictException}: run units of
  * work that update or delete messages through {@code fromTransactionWithRetry}.
+ *
+ * <p><b>Read-modify-write.</b> A thread that a unit of work read ({@link #findThread}, {@link #getThread},
+ * {@link #listThreads}, {@link #findThreadForUpdate}, or its own earlier write) is written by {@link #updateThread} and
+ * {@link #saveThread} only if it still has the version read; a resource it read ({@link #getResource},
+ * {@link #getResourceForUpdate}) is written by {@link #updateResource} only if it still has the version read, or is
+ * still absent when it read as absent ({@link ReadVersions}). The write is one statement with
+ * {@code WHERE version = ?} (an insert that fails on an existing resource, for one read as absent); when another
+ * transaction changed the row in between it writes nothing and fails with a {@link ConcurrencyConflictException}
+ * carrying both versions, so a title, metadata value or working memory computed from a read is never lost;
+ * {@code fromTransactionWithRetry} re-runs the unit of work. The {@code ...ForUpdate} reads lock the row instead, so
+ * concurrent writers queue (for hot rows). Callers outside a unit of work pass the version they read
+ * ({@link #updateThread(String, String, JsonNode, long)}, {@link #updateResource(String, String, JsonNode, long)}).
+ * Message writes (appends, updates, deletes: relative, they bump the thread's version), {@link #deleteThread} and
+ * {@link #deleteResource} are not checked; a unit of work's own message write to a thread it read counts as its own
+ * write when no other transaction wrote the thread in between, so a later update in it does not conflict with itself.
+ * With nothing read, every write is the one-statement form.
  *
  * <p><b>Transactions.</b> Runs in the caller's transaction; never begins or commits one. Through
  * {@code store.memories()} each call is its own unit of work, and saving, listing and recalling messages
@@ -128,6 +148,29 @@ public class MemoryRepository {
              WHERE id = ?1
             RETURNING version
             """;
+
+    /** As {@link #UPDATE_THREAD}, only when the thread still has version ?5; no row = not written. */
+    private static final String UPDATE_THREAD_IF_VERSION = """
+            UPDATE memories
+               SET title      = COALESCE(CAST(?2 AS text), title),
+                   metadata   = jsonb_merge_patch(metadata, CAST(?3 AS jsonb)),
+                   updated_at = ?4,
+                   version    = version + 1
+             WHERE id = ?1
+               AND version = ?5
+            RETURNING version
+            """;
+
+    /** As {@link #SAVE_THREAD}, replacing an existing thread only when it still has version ?6. */
+    private static final String SAVE_THREAD_IF_VERSION = SAVE_THREAD.replace("""
+             WHERE m.resource_id IS NULL OR m.resource_id = EXCLUDED.resource_id
+            """, """
+             WHERE (m.resource_id IS NULL OR m.resource_id = EXCLUDED.resource_id)
+               AND m.version = ?6
+            """);
+
+    /** Why a checked thread write wrote nothing: the thread's version and resource, no row when it is gone. */
+    private static final String THREAD_VERSION = "SELECT version, resource_id FROM memories WHERE id = ?1";
 
     private static final String DELETE_THREAD = "DELETE FROM memories WHERE id = ?1";
 
@@ -281,7 +324,7 @@ public class MemoryRepository {
                SET last_seq = m.last_seq + CAST(a.value AS bigint), updated_at = ?2, version = m.version + 1
               FROM jsonb_each_text(CAST(?1 AS jsonb)) AS a(key, value)
              WHERE m.id = a.key
-            RETURNING m.id, m.last_seq
+            RETURNING m.id, m.last_seq, m.version
             """;
 
     private static final String UPDATE_MESSAGES = """
@@ -304,8 +347,9 @@ public class MemoryRepository {
             ), touched AS (
                 UPDATE memories SET updated_at = ?2, version = version + 1
                  WHERE id IN (SELECT memory_id FROM removed)
+                RETURNING id, version
             )
-            SELECT count(*) FROM removed
+            SELECT (SELECT count(*) FROM removed), (SELECT CAST(jsonb_object_agg(id, version) AS text) FROM touched)
             """;
 
     /** The next variables revision, taken while the memory's row is locked by the allocation before it. */
@@ -336,7 +380,38 @@ public class MemoryRepository {
             RETURNING version
             """;
 
+    /** As {@link #UPDATE_RESOURCE} for an existing resource that still has version ?5; no row = not written. */
+    private static final String UPDATE_RESOURCE_IF_VERSION = """
+            UPDATE memory_resources r
+               SET working_memory = COALESCE(CAST(?2 AS text), r.working_memory),
+                   metadata       = jsonb_merge_patch(r.metadata, CAST(?3 AS jsonb)),
+                   updated_at     = ?4,
+                   version        = r.version + 1
+             WHERE r.id = ?1
+               AND r.version = ?5
+            RETURNING version
+            """;
+
+    /** As {@link #UPDATE_RESOURCE} for a resource read as absent: no row when one exists. */
+    private static final String INSERT_RESOURCE = """
+            INSERT INTO memory_resources AS r (id, working_memory, metadata, created_at, updated_at)
+            VALUES (?1, CAST(?2 AS text), jsonb_merge_patch(CAST('{}' AS jsonb), CAST(?3 AS jsonb)), ?4, ?4)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING version
+            """;
+
+    private static final String RESOURCE_VERSION = "SELECT version FROM memory_resources WHERE id = ?1";
+
     private static final String DELETE_RESOURCE = "DELETE FROM memory_resources WHERE id = ?1";
+
+    /** The entity names in {@link ReadVersions} and conflict messages. */
+    private static final String THREAD = "Memory";
+    private static final String RESOURCE = "MemoryResource";
+
+    /** What {@link ReadVersions} records for a resource that {@link #getResource} found absent. */
+    private static final long ABSENT = -1;
+
+    private static final String RETRY = "; retry the unit of work (it re-reads the current state)";
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -371,20 +446,31 @@ public class MemoryRepository {
      * @param title      the title, at most 1,000 characters, or {@code null}
      * @param metadata   a JSON object, or {@code null} for an empty one
      * @return the thread as stored
-     * @throws InvalidInputException when a parameter is invalid; nothing is written
-     * @throws NotFoundException     when a thread with this id belongs to another resource; nothing is written
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws NotFoundException            when a thread with this id belongs to another resource; nothing is
+     *                                      written
+     * @throws ConcurrencyConflictException when this unit of work read the thread and another transaction changed it
+     *                                      since (see the class description); nothing is written
      */
     public Memory saveThread(String id, String resourceId, String title, JsonNode metadata) {
         Memory valid = Memory.create(id, Check.notNull("resourceId", resourceId), title, metadata, now());
+        OptionalLong expected = versions().expected(THREAD, id);
         return db("save Memory id=" + id, () -> {
-            List<?> rows = em.createNativeQuery(SAVE_THREAD)
+            Query save = em.createNativeQuery(expected.isPresent() ? SAVE_THREAD_IF_VERSION : SAVE_THREAD)
                     .setParameter(1, valid.id())
                     .setParameter(2, valid.resourceId())
                     .setParameter(3, valid.title())
                     .setParameter(4, JsonWrites.print(em, "metadata", valid.metadata()))
-                    .setParameter(5, valid.createdAt())
-                    .getResultList();
+                    .setParameter(5, valid.createdAt());
+            if (expected.isPresent()) {
+                save.setParameter(6, expected.getAsLong());
+            }
+            List<?> rows = save.getResultList();
             if (rows.isEmpty()) {
+                Object[] current = threadVersion(id);
+                if (expected.isPresent() && current != null && (current[1] == null || resourceId.equals(current[1]))) {
+                    throw ReadVersions.conflict(THREAD, id, expected.getAsLong(), ((Number) current[0]).longValue());
+                }
                 // reported as a missing thread of this resource, as getThread(id, resourceId) does
                 throw new NotFoundException("Memory", "id=" + id + ", resourceId=" + resourceId);
             }
@@ -393,13 +479,34 @@ public class MemoryRepository {
     }
 
     /**
+     * Reads a thread. In a unit of work, the version read is remembered: a later {@link #updateThread} or
+     * {@link #saveThread} of the thread in the same unit of work writes only if the thread still has that version
+     * (see the class description). So are the versions of {@link #getThread} and {@link #listThreads}.
+     *
      * @param id the thread's id
      * @return the thread, or empty when there is none
      * @throws InvalidInputException when the id is invalid
      */
     public Optional<Memory> findThread(String id) {
         Memory.requireId("id", id);
-        return db("get Memory id=" + id, () -> Optional.ofNullable(em.find(Memory.class, id)).map(this::detach));
+        return db("get Memory id=" + id,
+                () -> Optional.ofNullable(em.find(Memory.class, id)).map(this::detach).map(this::read));
+    }
+
+    /**
+     * Reads a thread and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers
+     * of the thread (including appends of messages) queue behind this unit of work instead of failing its later
+     * write with a conflict: the form for hot threads. Needs a transaction (a unit of work, or a container
+     * transaction).
+     *
+     * @param id the thread's id
+     * @return the thread, or empty when there is none
+     * @throws InvalidInputException when the id is invalid
+     */
+    public Optional<Memory> findThreadForUpdate(String id) {
+        Memory.requireId("id", id);
+        return db("get Memory id=" + id + " for update", () -> Optional.ofNullable(
+                em.find(Memory.class, id, LockModeType.PESSIMISTIC_WRITE)).map(this::detach).map(this::read));
     }
 
     /**
@@ -465,29 +572,64 @@ public class MemoryRepository {
     /**
      * Renames a thread and merges a metadata patch in one statement ({@code jsonb_merge_patch}, RFC 7386 as
      * {@link Json#mergePatch}: objects merge, {@code null} deletes a key), so concurrent patches of different keys are
-     * all kept. Bumps the update time and version.
+     * all kept. Bumps the update time and version. After a read of the thread in the same unit of work, only if the
+     * thread still has the version read (see the class description).
      *
      * @param id            the thread's id
      * @param title         the new title, or {@code null} to keep it
      * @param metadataPatch a JSON object, or {@code null} to keep the metadata
      * @return the thread after the update
-     * @throws InvalidInputException when a parameter is invalid; nothing is written
-     * @throws NotFoundException     when there is no such thread
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws NotFoundException            when there is no such thread
+     * @throws ConcurrencyConflictException when this unit of work read the thread and another transaction changed it
+     *                                      since (see the class description); nothing is written
      */
     public Memory updateThread(String id, String title, JsonNode metadataPatch) {
         Memory.requireId("id", id);
+        return updateThread(id, title, metadataPatch, versions().expected(THREAD, id));
+    }
+
+    /**
+     * As {@link #updateThread(String, String, JsonNode)}, only if the thread still has {@code expectedVersion}
+     * (compare-and-set, for callers that read it in an earlier unit of work, or outside any): one
+     * {@code UPDATE ... WHERE version = ?}.
+     *
+     * @param id              the thread's id
+     * @param title           the new title, or {@code null} to keep it
+     * @param metadataPatch   a JSON object, or {@code null} to keep the metadata
+     * @param expectedVersion the version the caller read ({@link Memory#version()})
+     * @return the thread after the update
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws NotFoundException            when there is no such thread
+     * @throws ConcurrencyConflictException when the thread's version is not {@code expectedVersion} (it carries both
+     *                                      versions); nothing is written
+     */
+    public Memory updateThread(String id, String title, JsonNode metadataPatch, long expectedVersion) {
+        Memory.requireId("id", id);
+        Check.notNegative("expectedVersion", expectedVersion);
+        return updateThread(id, title, metadataPatch, OptionalLong.of(expectedVersion));
+    }
+
+    private Memory updateThread(String id, String title, JsonNode metadataPatch, OptionalLong expected) {
         Memory.requireTitle(title);
         String patch = metadataPatch == null ? "{}" : JsonWrites.print(em, "metadataPatch",
                 Memory.requireMetadata("metadataPatch", metadataPatch));
         Instant now = now();
         return db("update Memory id=" + id, () -> {
-            List<?> rows = em.createNativeQuery(UPDATE_THREAD)
+            Query update = em.createNativeQuery(expected.isPresent() ? UPDATE_THREAD_IF_VERSION : UPDATE_THREAD)
                     .setParameter(1, id)
                     .setParameter(2, title)
                     .setParameter(3, patch)
-                    .setParameter(4, now)
-                    .getResultList();
+                    .setParameter(4, now);
+            if (expected.isPresent()) {
+                update.setParameter(5, expected.getAsLong());
+            }
+            List<?> rows = update.getResultList();
             if (rows.isEmpty()) {
+                Object[] current = expected.isPresent() ? threadVersion(id) : null;
+                if (current != null) {
+                    throw ReadVersions.conflict(THREAD, id, expected.getAsLong(), ((Number) current[0]).longValue());
+                }
                 throw new NotFoundException("Memory", "id=" + id);
             }
             return load(id, ((Number) rows.get(0)).longValue());
@@ -535,6 +677,7 @@ public class MemoryRepository {
                 // no thread: the statement allocated nothing and wrote nothing
                 throw new NotFoundException("Memory", "id=" + memoryId);
             }
+            appended(memoryId);
             return saved;
         });
     }
@@ -674,6 +817,7 @@ public class MemoryRepository {
                     .setParameter(2, now()).getResultList()) {
                 Object[] r = (Object[]) row;
                 nextSeq.put((String) r[0], ((Number) r[1]).longValue() - incoming.get((String) r[0]) + 1);
+                wroteRelative((String) r[0], ((Number) r[2]).longValue());
             }
             ArrayNode rows = JsonNodeFactory.instance.arrayNode();
             for (MessageUpdate u : updates) {
@@ -710,8 +854,15 @@ public class MemoryRepository {
      */
     public int deleteMessages(List<String> ids) {
         Set<String> valid = ids(ids);
-        return db("delete MemoryMessages", () -> ((Number) em.createNativeQuery(DELETE_MESSAGES)
-                .setParameter(1, jsonArray(valid)).setParameter(2, now()).getSingleResult()).intValue());
+        return db("delete MemoryMessages", () -> {
+            Object[] row = (Object[]) em.createNativeQuery(DELETE_MESSAGES)
+                    .setParameter(1, jsonArray(valid)).setParameter(2, now()).getSingleResult();
+            if (row[1] != null) {
+                Json.parse("touched", (String) row[1]).fields()
+                        .forEachRemaining(t -> wroteRelative(t.getKey(), t.getValue().asLong()));
+            }
+            return ((Number) row[0]).intValue();
+        });
     }
 
     // ------------------------------------------------------------------------------------ remember and recall
@@ -737,6 +888,7 @@ public class MemoryRepository {
             Instant now = now();
             // with no elements the statement still creates or locks the memory: the variables' revision relies on it
             List<MemoryMessage> saved = upsert(REMEMBER, memoryId, batch, now);
+            appended(memoryId);
             if (vars != null) {
                 em.createNativeQuery(INSERT_VARIABLES).setParameter(1, memoryId).setParameter(2, vars)
                         .setParameter(3, now).getSingleResult();
@@ -816,32 +968,76 @@ public class MemoryRepository {
     /**
      * Creates or updates a resource's working memory, as Mastra's {@code updateResource}, in one upsert: the working
      * memory text is replaced when given; the metadata patch is merged (JSON Merge Patch, RFC 7386, not Mastra's
-     * shallow spread), so concurrent patches of different keys are all kept.
+     * shallow spread), so concurrent patches of different keys are all kept. After a read of the resource in the same
+     * unit of work, only if it still has the version read, or is still absent (see the class description).
      *
      * @param resourceId    the resource's id
      * @param workingMemory the new working memory text (may be empty), or {@code null} to keep it
      * @param metadataPatch a JSON object, or {@code null} to keep the metadata
      * @return the resource as stored
-     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the resource (or its absence) and another
+     *                                      transaction changed, created or deleted it since (see the class
+     *                                      description); nothing is written
      */
     public MemoryResource updateResource(String resourceId, String workingMemory, JsonNode metadataPatch) {
         MemoryResource.requireId(resourceId);
+        return updateResource(resourceId, workingMemory, metadataPatch, versions().expected(RESOURCE, resourceId));
+    }
+
+    /**
+     * As {@link #updateResource(String, String, JsonNode)} for an existing resource, only if it still has
+     * {@code expectedVersion} (compare-and-set, for callers that read it in an earlier unit of work, or outside
+     * any): one {@code UPDATE ... WHERE version = ?}.
+     *
+     * @param resourceId      the resource's id
+     * @param workingMemory   the new working memory text (may be empty), or {@code null} to keep it
+     * @param metadataPatch   a JSON object, or {@code null} to keep the metadata
+     * @param expectedVersion the version the caller read ({@link MemoryResource#version()})
+     * @return the resource as stored
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws ConcurrencyConflictException when the resource's version is not {@code expectedVersion} (it carries
+     *                                      both versions), or it is gone; nothing is written
+     */
+    public MemoryResource updateResource(String resourceId, String workingMemory, JsonNode metadataPatch,
+                                         long expectedVersion) {
+        MemoryResource.requireId(resourceId);
+        Check.notNegative("expectedVersion", expectedVersion);
+        return updateResource(resourceId, workingMemory, metadataPatch, OptionalLong.of(expectedVersion));
+    }
+
+    /**
+     * The upsert when {@code expected} is empty; else the compare-and-set, or, for {@link #ABSENT}, an insert that
+     * fails when the resource exists.
+     */
+    private MemoryResource updateResource(String resourceId, String workingMemory, JsonNode metadataPatch,
+                                          OptionalLong expected) {
         JsonWrites.text(em, "workingMemory", MemoryResource.requireWorkingMemory(workingMemory));
         String patch = metadataPatch == null ? "{}" : JsonWrites.print(em, "metadataPatch",
                 Memory.requireMetadata("metadataPatch", metadataPatch));
         Instant now = now();
         return db("update MemoryResource id=" + resourceId, () -> {
-            long version = ((Number) em.createNativeQuery(UPDATE_RESOURCE)
+            boolean compare = expected.isPresent() && expected.getAsLong() != ABSENT;
+            Query write = em.createNativeQuery(expected.isEmpty() ? UPDATE_RESOURCE
+                            : compare ? UPDATE_RESOURCE_IF_VERSION : INSERT_RESOURCE)
                     .setParameter(1, resourceId)
                     .setParameter(2, workingMemory)
                     .setParameter(3, patch)
-                    .setParameter(4, now)
-                    .getSingleResult()).longValue();
+                    .setParameter(4, now);
+            if (compare) {
+                write.setParameter(5, expected.getAsLong());
+            }
+            List<?> rows = write.getResultList();
+            if (rows.isEmpty()) {
+                throw resourceConflict(resourceId, expected.getAsLong());
+            }
+            long version = ((Number) rows.get(0)).longValue();
             MemoryResource r = em.find(MemoryResource.class, resourceId);
             if (r.version() != version) {
                 em.refresh(r);
             }
             em.detach(r);
+            versions().wrote(RESOURCE, resourceId, r.version());
             return r;
         });
     }
@@ -853,11 +1049,32 @@ public class MemoryRepository {
      */
     public Optional<MemoryResource> getResource(String resourceId) {
         MemoryResource.requireId(resourceId);
-        return db("get MemoryResource id=" + resourceId, () -> {
-            MemoryResource r = em.find(MemoryResource.class, resourceId);
+        return resource(resourceId, LockModeType.NONE, "get MemoryResource id=" + resourceId);
+    }
+
+    /**
+     * Reads a resource and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers
+     * of the resource queue behind this unit of work instead of failing its later {@link #updateResource} with a
+     * conflict: the form for hot resources. A missing resource is not locked. Needs a transaction (a unit of work,
+     * or a container transaction).
+     *
+     * @param resourceId the resource's id
+     * @return the resource, or empty when there is none
+     * @throws InvalidInputException when the id is invalid
+     */
+    public Optional<MemoryResource> getResourceForUpdate(String resourceId) {
+        MemoryResource.requireId(resourceId);
+        return resource(resourceId, LockModeType.PESSIMISTIC_WRITE,
+                "get MemoryResource id=" + resourceId + " for update");
+    }
+
+    private Optional<MemoryResource> resource(String resourceId, LockModeType lock, String context) {
+        return db(context, () -> {
+            MemoryResource r = em.find(MemoryResource.class, resourceId, lock);
             if (r != null) {
                 em.detach(r);
             }
+            versions().read(RESOURCE, resourceId, r == null ? ABSENT : r.version());
             return Optional.ofNullable(r);
         });
     }
@@ -871,8 +1088,10 @@ public class MemoryRepository {
      */
     public boolean deleteResource(String resourceId) {
         MemoryResource.requireId(resourceId);
-        return db("delete MemoryResource id=" + resourceId,
+        boolean deleted = db("delete MemoryResource id=" + resourceId,
                 () -> em.createNativeQuery(DELETE_RESOURCE).setParameter(1, resourceId).executeUpdate() == 1);
+        versions().wrote(RESOURCE, resourceId, ABSENT);
+        return deleted;
     }
 
     // ---------------------------------------------------------------------------------------------- private
@@ -896,7 +1115,7 @@ public class MemoryRepository {
                     .setParameter(3, page == null ? null : (long) page.perPage())
                     .setParameter(4, page == null ? 0L : page.offset());
             for (Object m : select.getResultList()) {
-                items.add(detach((Memory) m));
+                items.add(read(detach((Memory) m)));
             }
             if (page == null) {
                 return new Page<>(items, 0, items.size(), items.size(), false);
@@ -1051,13 +1270,73 @@ public class MemoryRepository {
         return out;
     }
 
-    /** Reads the thread after a native write; refreshes a copy loaded earlier in this persistence context. */
+    /**
+     * Reads the thread after a native write; refreshes a copy loaded earlier in this persistence context. The version
+     * the write left becomes the one remembered for the thread, when this transaction read it.
+     */
     private Memory load(String id, long version) {
         Memory m = em.find(Memory.class, id);
         if (m.version() != version) {
             em.refresh(m);
         }
+        versions().wrote(THREAD, id, m.version());
         return detach(m);
+    }
+
+    /** Remembers the version of a thread handed out in this transaction ({@link ReadVersions}). */
+    private Memory read(Memory m) {
+        versions().read(THREAD, m.id(), m.version());
+        return m;
+    }
+
+    /** @return the thread's version and resource id, {@code null} when the thread is gone */
+    private Object[] threadVersion(String id) {
+        List<?> rows = em.createNativeQuery(THREAD_VERSION).setParameter(1, id).getResultList();
+        return rows.isEmpty() ? null : (Object[]) rows.get(0);
+    }
+
+    /**
+     * After an append of messages to a thread this transaction read (one version bump), moves the remembered version
+     * to the one the append left: one extra read, only when a version is remembered.
+     */
+    private void appended(String memoryId) {
+        if (versions().expected(THREAD, memoryId).isPresent()) {
+            Object[] current = threadVersion(memoryId); // locked by the append: the version it left
+            if (current != null) {
+                wroteRelative(memoryId, ((Number) current[0]).longValue());
+            }
+        }
+    }
+
+    /**
+     * After this transaction's own relative write of a thread (one version bump), moves the remembered version to
+     * the one the write left when no other transaction wrote the thread in between (the version read + 1);
+     * otherwise the stale version stays, so that a later checked write reports the conflict.
+     */
+    private void wroteRelative(String memoryId, long after) {
+        OptionalLong before = versions().expected(THREAD, memoryId);
+        if (before.isPresent() && before.getAsLong() == after - 1) {
+            versions().wrote(THREAD, memoryId, after);
+        }
+    }
+
+    /** Why a checked resource write wrote nothing. */
+    private ConcurrencyConflictException resourceConflict(String resourceId, long expected) {
+        List<?> rows = em.createNativeQuery(RESOURCE_VERSION).setParameter(1, resourceId).getResultList();
+        if (rows.isEmpty()) {
+            return new ConcurrencyConflictException(RESOURCE + " " + resourceId + " was deleted concurrently:"
+                    + " expected version " + expected + RETRY, null);
+        }
+        long actual = ((Number) rows.get(0)).longValue();
+        if (expected == ABSENT) {
+            return new ConcurrencyConflictException(RESOURCE + " " + resourceId + " was created concurrently: it was"
+                    + " read as absent, found version " + actual + RETRY, null);
+        }
+        return ReadVersions.conflict(RESOURCE, resourceId, expected, actual);
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
     }
 
     private Memory detach(Memory m) {

@@ -23,6 +23,7 @@ import dev.agentstore.persistence.query.SqlFragment;
 import dev.agentstore.persistence.query.ValueKind;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
@@ -40,6 +41,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Supplier;
 
@@ -62,6 +64,17 @@ import java.util.function.Supplier;
  * compare-and-set: {@code UPDATE ... WHERE id = ? AND version = ?}. {@link #create} never aborts the caller's
  * transaction on a duplicate: it inserts with {@code ON CONFLICT DO NOTHING} and throws
  * {@link DuplicateException} itself, so the caller may catch it and go on.
+ *
+ * <p><b>Read-modify-write.</b> A record that a unit of work read ({@link #get}, {@link #search},
+ * {@link #getForUpdate}, or its own earlier write) is written by {@link #update(String, JsonNode, JsonNode)} and
+ * {@link #upsert} only if it still has the version read, or, when {@link #get} found none, is still absent
+ * ({@link ReadVersions}): the write becomes the compare-and-set (an insert that fails on an existing id, for a
+ * record read as absent), and when another transaction changed the record in between it writes nothing and fails
+ * with a {@link ConcurrencyConflictException} carrying both versions, so {@code n + 1} computed from a read is never
+ * lost; {@code fromTransactionWithRetry} re-runs the unit of work. {@link #getForUpdate} locks the row at the read
+ * instead, so concurrent writers queue (for hot rows). Callers outside a unit of work pass the version they read
+ * ({@link #update(String, JsonNode, JsonNode, long)}, {@link #delete(String, long)}). {@link #delete(String)} is not
+ * checked. With nothing read, every write is the one-statement form.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Records handed out are immutable snapshots read
  * with native SQL; this repository never leaves {@link Record} instances in the persistence context.
@@ -151,6 +164,12 @@ public class RecordRepository {
 
     private static final String DELETE_IF_VERSION = "DELETE FROM records WHERE id = ?1 AND version = ?2";
 
+    /** The entity name in {@link ReadVersions} and conflict messages. */
+    private static final String ENTITY = "Record";
+
+    /** What {@link ReadVersions} records for an id that {@link #get} found no record for. */
+    private static final long ABSENT = -1;
+
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
     private Clock clock = Clock.systemUTC();
@@ -204,7 +223,7 @@ public class RecordRepository {
         if (inserted.isEmpty()) {
             throw new DuplicateException("create Record id=" + record.id() + ": already exists", null);
         }
-        return record;
+        return wrote(record);
     }
 
     /**
@@ -266,6 +285,7 @@ public class RecordRepository {
             throw new DuplicateException(context + ": already exist: " + abbreviate(duplicates)
                     + "; nothing of the batch was written", null);
         }
+        valid.forEach(this::wrote);
         return List.copyOf(valid);
     }
 
@@ -279,10 +299,17 @@ public class RecordRepository {
      * @param metadata a JSON object replacing the stored metadata, or {@code null} to keep it ({@code {}} for a new
      *                 record)
      * @return the record as stored
-     * @throws InvalidInputException when the id, data or metadata is invalid; nothing is written
+     * @throws InvalidInputException        when the id, data or metadata is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the record (or its absence) and another
+     *                                      transaction changed, created or deleted it since (see the class
+     *                                      description); nothing is written
      */
     public Record upsert(String id, JsonNode data, JsonNode metadata) {
         Record record = Record.create(Record.requireId(id), data, metadata, now());
+        OptionalLong expected = versions().expected(ENTITY, id);
+        if (expected.isPresent()) {
+            return expected.getAsLong() == ABSENT ? createRead(record) : replace(id, data, metadata, expected, true);
+        }
         String meta = metadata == null ? null : JsonWrites.print(em, "metadata", record.metadata());
         String dataText = JsonWrites.print(em, "data", record.data());
         Object[] row = (Object[]) db("upsert Record id=" + id, () -> query(UPSERT)
@@ -296,14 +323,40 @@ public class RecordRepository {
     }
 
     /**
+     * Reads a record. In a unit of work, the version read (or that there is none) is remembered: a later
+     * {@link #update(String, JsonNode, JsonNode)} or {@link #upsert} of the record in the same unit of work writes
+     * only if the record has not changed since (see the class description).
+     *
      * @param id the id
      * @return the record, or empty when there is none
      * @throws InvalidInputException when the id is invalid
      */
     public Optional<Record> get(String id) {
         Record.requireId(id);
-        List<?> rows = db("get Record id=" + id, () -> query(GET).setParameter(1, id).getResultList());
-        return rows.stream().map(r -> toRecord((Object[]) r)).findFirst();
+        return get(id, GET, "get Record id=" + id);
+    }
+
+    /**
+     * Reads a record and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers
+     * of the record queue behind this unit of work instead of failing its later write with a conflict: the form for
+     * hot rows. A missing record is not locked. Needs a transaction (a unit of work, or a container transaction).
+     *
+     * @param id the id
+     * @return the record, or empty when there is none
+     * @throws InvalidInputException when the id is invalid
+     */
+    public Optional<Record> getForUpdate(String id) {
+        Record.requireId(id);
+        return get(id, GET + " FOR UPDATE", "get Record id=" + id + " for update");
+    }
+
+    private Optional<Record> get(String id, String sql, String context) {
+        List<?> rows = db(context, () -> query(sql).setParameter(1, id).getResultList());
+        Optional<Record> record = rows.stream().map(r -> read(toRecord((Object[]) r))).findFirst();
+        if (record.isEmpty()) {
+            versions().read(ENTITY, id, ABSENT);
+        }
+        return record;
     }
 
     /**
@@ -314,11 +367,14 @@ public class RecordRepository {
      * @param data     a JSON object, replacing the stored data
      * @param metadata a JSON object replacing the stored metadata, or {@code null} to keep it
      * @return the record as stored
-     * @throws InvalidInputException when the id, data or metadata is invalid; nothing is written
-     * @throws NotFoundException     when there is no record with that id
+     * @throws InvalidInputException        when the id, data or metadata is invalid; nothing is written
+     * @throws NotFoundException            when there is no record with that id
+     * @throws ConcurrencyConflictException when this unit of work read the record and another transaction changed
+     *                                      it since (see the class description); nothing is written
      */
     public Record update(String id, JsonNode data, JsonNode metadata) {
-        return replace(id, data, metadata, null);
+        Record.requireId(id);
+        return replace(id, data, metadata, versions().expected(ENTITY, id), false);
     }
 
     /**
@@ -333,11 +389,12 @@ public class RecordRepository {
      * @return the record as stored
      * @throws InvalidInputException        when the id, data or metadata is invalid; nothing is written
      * @throws NotFoundException            when there is no record with that id
-     * @throws ConcurrencyConflictException when the record's version is not {@code expectedVersion} (the message
-     *                                      names both); nothing is written and the transaction stays usable
+     * @throws ConcurrencyConflictException when the record's version is not {@code expectedVersion} (it carries
+     *                                      both versions); nothing is written and the transaction stays usable
      */
     public Record update(String id, JsonNode data, JsonNode metadata, long expectedVersion) {
-        return replace(id, data, metadata, expectedVersion);
+        Check.notNegative("expectedVersion", expectedVersion);
+        return replace(id, data, metadata, OptionalLong.of(expectedVersion), false);
     }
 
     /**
@@ -349,7 +406,9 @@ public class RecordRepository {
      */
     public boolean delete(String id) {
         Record.requireId(id);
-        return db("delete Record id=" + id, () -> query(DELETE).setParameter(1, id).executeUpdate()) == 1;
+        boolean deleted = db("delete Record id=" + id, () -> query(DELETE).setParameter(1, id).executeUpdate()) == 1;
+        versions().wrote(ENTITY, id, ABSENT);
+        return deleted;
     }
 
     /**
@@ -360,7 +419,8 @@ public class RecordRepository {
      * @param expectedVersion the version the caller's decision is based on
      * @throws InvalidInputException        when the id is invalid
      * @throws NotFoundException            when there is no record with that id
-     * @throws ConcurrencyConflictException when the record's version is not {@code expectedVersion}
+     * @throws ConcurrencyConflictException when the record's version is not {@code expectedVersion} (it carries
+     *                                      both versions)
      */
     public void delete(String id, long expectedVersion) {
         Record.requireId(id);
@@ -368,8 +428,9 @@ public class RecordRepository {
         int deleted = db(context, () -> query(DELETE_IF_VERSION).setParameter(1, id).setParameter(2, expectedVersion)
                 .executeUpdate());
         if (deleted == 0) {
-            throw conflictOrNotFound(context, id, expectedVersion);
+            throw conflictOrNotFound(context, id, expectedVersion, false);
         }
+        versions().wrote(ENTITY, id, ABSENT);
     }
 
     /** @return how many records there are */
@@ -406,7 +467,7 @@ public class RecordRepository {
             throw new InvalidInputException("query has a projection; use project(query) to read selected fields");
         }
         List<?> rows = select(COLUMNS, query);
-        return rows.stream().map(r -> toRecord((Object[]) r)).toList();
+        return rows.stream().map(r -> read(toRecord((Object[]) r))).toList();
     }
 
     /**
@@ -459,7 +520,11 @@ public class RecordRepository {
                 .getResultList());
     }
 
-    private Record replace(String id, JsonNode data, JsonNode metadata, Long expectedVersion) {
+    /**
+     * Replaces a record: the one-statement update when {@code expected} is empty, else the compare-and-set. For
+     * {@code upsert} ({@code gone} true), a record that vanished since it was read is a conflict, not a miss.
+     */
+    private Record replace(String id, JsonNode data, JsonNode metadata, OptionalLong expected, boolean gone) {
         Record.requireId(id);
         ObjectNode newData = Record.requireData(id, "data", data);
         String meta = metadata == null ? null
@@ -468,34 +533,77 @@ public class RecordRepository {
         Instant now = now();
         String context = "update Record id=" + id;
         List<?> rows = db(context, () -> {
-            NativeQuery<?> q = query(expectedVersion == null ? UPDATE : UPDATE_IF_VERSION)
+            NativeQuery<?> q = query(expected.isEmpty() ? UPDATE : UPDATE_IF_VERSION)
                     .setParameter(1, id)
                     .setParameter(2, dataText)
                     .setParameter(3, meta, String.class)
                     .setParameter(4, now);
-            if (expectedVersion != null) {
-                q.setParameter(5, expectedVersion);
+            if (expected.isPresent()) {
+                q.setParameter(5, expected.getAsLong());
             }
             return q.getResultList();
         });
         if (rows.isEmpty()) {
-            if (expectedVersion == null) {
+            if (expected.isEmpty()) {
                 throw new NotFoundException("Record", "id=" + id);
             }
-            throw conflictOrNotFound(context, id, expectedVersion);
+            throw conflictOrNotFound(context, id, expected.getAsLong(), gone);
         }
         Object[] row = (Object[]) rows.get(0);
-        return Record.of(id, newData, Json.parse("metadata", (String) row[0]), instant(row[1]), now,
-                ((Number) row[2]).longValue());
+        return wrote(Record.of(id, newData, Json.parse("metadata", (String) row[0]), instant(row[1]), now,
+                ((Number) row[2]).longValue()));
     }
 
-    private RuntimeException conflictOrNotFound(String context, String id, long expectedVersion) {
-        List<?> current = db(context, () -> query(VERSION_OF).setParameter(1, id).getResultList());
-        if (current.isEmpty()) {
-            return new NotFoundException("Record", "id=" + id);
+    /** The checked {@link #upsert} of a record read as absent: an insert that fails when one was created since. */
+    private Record createRead(Record record) {
+        String context = "upsert Record id=" + record.id();
+        List<?> inserted = db(context, () -> query(INSERT)
+                .setParameter(1, record.id())
+                .setParameter(2, JsonWrites.print(em, "data", record.data()))
+                .setParameter(3, JsonWrites.print(em, "metadata", record.metadata()))
+                .setParameter(4, record.createdAt())
+                .getResultList());
+        if (inserted.isEmpty()) {
+            throw conflictOrNotFound(context, record.id(), ABSENT, true);
         }
-        return new ConcurrencyConflictException(context + ": expected version " + expectedVersion + ", but it is "
-                + ((Number) current.get(0)).longValue(), null);
+        return wrote(record);
+    }
+
+    /**
+     * Why a compare-and-set wrote nothing: {@link NotFoundException} when the record is missing (a conflict instead
+     * when {@code gone} is a conflict), else a version mismatch.
+     */
+    private RuntimeException conflictOrNotFound(String context, String id, long expectedVersion, boolean gone) {
+        List<?> current = db(context, () -> query(VERSION_OF).setParameter(1, id).getResultList());
+        String retry = "; retry the unit of work (it re-reads the current state)";
+        if (current.isEmpty()) {
+            return gone && expectedVersion != ABSENT
+                    ? new ConcurrencyConflictException(ENTITY + " " + id + " was deleted concurrently: expected"
+                            + " version " + expectedVersion + retry, null)
+                    : new NotFoundException("Record", "id=" + id);
+        }
+        long actual = ((Number) current.get(0)).longValue();
+        if (expectedVersion == ABSENT) {
+            return new ConcurrencyConflictException(ENTITY + " " + id + " was created concurrently: it was read as"
+                    + " absent, found version " + actual + retry, null);
+        }
+        return ReadVersions.conflict(ENTITY, id, expectedVersion, actual);
+    }
+
+    /** Remembers the version of a record handed out in this transaction ({@link ReadVersions}). */
+    private Record read(Record record) {
+        versions().read(ENTITY, record.id(), record.version());
+        return record;
+    }
+
+    /** Moves the remembered version of a record this transaction read to the version its own write left. */
+    private Record wrote(Record record) {
+        versions().wrote(ENTITY, record.id(), record.version());
+        return record;
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
     }
 
     private static void put(ObjectNode out, FieldPath path, JsonNode value) {

@@ -249,7 +249,8 @@ public class TriggerRepository {
         Check.name("name", name);
         return db("find Trigger " + name + " for update", () -> {
             OptionalLong version = lockVersion(name);
-            return version.isEmpty() ? Optional.<Trigger>empty() : Optional.of(read(current(name, version.getAsLong())));
+            return version.isEmpty() ? Optional.<Trigger>empty()
+                    : Optional.of(read(current(name, version.getAsLong())));
         });
     }
 

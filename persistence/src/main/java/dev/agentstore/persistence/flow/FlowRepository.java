@@ -12,6 +12,7 @@ import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.NumberedStatement;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -31,6 +32,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -44,6 +46,20 @@ import java.util.function.Supplier;
  * − 1, the new status's counter + 1: {@code running}/{@code awaiting}, {@code success}, {@code failure},
  * {@code cancelled}) or is deleted while active (its gauge − 1). Runs of a flow not registered at that moment are not
  * counted. Gauges are clamped at 0.
+ *
+ * <p><b>Read-modify-write.</b> A flow that a unit of work read ({@link #get}, {@link #list}, {@link #getForUpdate},
+ * or its own earlier {@link #register} or {@link #incrementStat}) is re-registered by {@link #register} only if it
+ * still has the version read ({@link ReadVersions}): the write locks the row, compares, and fails with a
+ * {@link dev.agentstore.domain.ConcurrencyConflictException} carrying both versions when another transaction
+ * changed the flow in between, so a {@code flowVersion + 1} computed from a read is never lost;
+ * {@code fromTransactionWithRetry} re-runs the unit of work. {@link #getForUpdate} locks the row at the read
+ * instead, so concurrent writers queue (for hot rows). Callers outside a unit of work pass the version they read
+ * ({@link #register(String, String, int, long)}). A registration of a flow the unit of work has not read is the
+ * one-statement upsert, unchecked (a put). {@link #incrementStat} and the run lifecycle's counter moves are
+ * relative to the stored counters and are not checked; {@link #delete} is not checked either. The run lifecycle's
+ * moves add 1 to the version without this unit of work's record knowing: a unit of work that reads a flow, then
+ * starts or moves a run of it through {@link FlowRunRepository}, then re-registers the flow, conflicts with itself;
+ * re-register before moving runs, or read the flow again after.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Flows handed out are detached snapshots. Through
  * {@code store.flows()} each call is its own unit of work; {@link #incrementStat} runs in autocommit mode
@@ -80,7 +96,7 @@ public class FlowRepository {
             UPDATE flows
                SET %1$s = %1$s + ?1, version = version + ?4, updated_at = ?3
              WHERE name = ?2 AND %1$s + ?1 >= 0
-            RETURNING %1$s
+            RETURNING %1$s, version
             """;
 
     /**
@@ -104,6 +120,12 @@ public class FlowRepository {
             """;
 
     private static final String DELETE = "DELETE FROM flows WHERE name = ?1";
+
+    /** Locks a flow's row and reads its version, to compare with the version a write expects. */
+    private static final String LOCK_VERSION = "SELECT version FROM flows WHERE name = ?1 FOR UPDATE";
+
+    /** The entity name in {@link ReadVersions} and conflict messages. */
+    private static final String ENTITY = "Flow";
 
     /** Combines concurrent per-call increments of one counter (autocommit mode) into one statement. */
     private static final IncrementCombiner INCREMENTS = new IncrementCombiner();
@@ -138,35 +160,94 @@ public class FlowRepository {
     /**
      * Registers a flow, or updates the display name and version of a registered one (nvent's flow registration),
      * in one {@code INSERT ... ON CONFLICT DO UPDATE} statement: counters, {@code registeredAt} and
-     * {@code lastRunAt} of an existing flow are kept.
+     * {@code lastRunAt} of an existing flow are kept. When this unit of work read the flow, it is re-registered only
+     * if it still has the version read (see the class description).
      *
      * @param name        the flow's name, 1–255 characters, not blank
      * @param displayName a human-readable name, up to 255 characters, or {@code null}
      * @param flowVersion the definition's version, 1 or more
      * @return the flow as stored
-     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws InvalidInputException                              when a parameter is invalid; nothing is written
+     * @throws NotFoundException                                  when this unit of work read the flow and it was
+     *                                                            deleted since
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when this unit of work read the flow and another
+     *                                                            transaction changed it since (it carries both
+     *                                                            versions); nothing is written
      */
     public Flow register(String name, String displayName, int flowVersion) {
         Flow valid = new Flow(name, displayName, flowVersion, clock.instant());
+        return register(valid, versions().expected(ENTITY, name));
+    }
+
+    /**
+     * As {@link #register(String, String, int)} for a registered flow, only if it still has {@code expectedVersion}
+     * (compare-and-set, for callers that read the flow in an earlier unit of work, or outside any). Locks the flow's
+     * row to compare.
+     *
+     * @param name            the flow's name
+     * @param displayName     a human-readable name, up to 255 characters, or {@code null}
+     * @param flowVersion     the definition's version, 1 or more
+     * @param expectedVersion the version the caller read ({@link Flow#version()})
+     * @return the flow as stored
+     * @throws InvalidInputException                              when a parameter is invalid; nothing is written
+     * @throws NotFoundException                                  when the flow is not registered
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the flow's version is not
+     *                                                            {@code expectedVersion} (it carries both versions);
+     *                                                            nothing is written
+     */
+    public Flow register(String name, String displayName, int flowVersion, long expectedVersion) {
+        Flow valid = new Flow(name, displayName, flowVersion, clock.instant());
+        Check.notNegative("expectedVersion", expectedVersion);
+        return register(valid, OptionalLong.of(expectedVersion));
+    }
+
+    /**
+     * Reads a flow and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers of
+     * the flow queue behind this unit of work instead of failing its later write with a conflict: the form for hot
+     * rows. Needs a transaction (a unit of work, or a container transaction); called through {@code store.flows()}
+     * the lock ends with the call.
+     *
+     * @param name the flow's name
+     * @return the flow, or empty when it is not registered
+     * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
+     */
+    public Optional<Flow> getForUpdate(String name) {
+        Check.name("name", name);
+        return db("get Flow name=" + name + " for update", () -> {
+            List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, name).getResultList();
+            return rows.isEmpty() ? Optional.<Flow>empty()
+                    : Optional.of(read(load(name, ((Number) rows.get(0)).longValue())));
+        });
+    }
+
+    private Flow register(Flow valid, OptionalLong expected) {
+        String name = valid.name();
         return db("register Flow name=" + name, () -> {
+            if (expected.isPresent()) {
+                checkVersion(name, expected.getAsLong());
+            }
             long version = ((Number) em.createNativeQuery(REGISTER)
                     .setParameter(1, valid.name())
                     .setParameter(2, valid.displayName())
                     .setParameter(3, valid.flowVersion())
                     .setParameter(4, valid.registeredAt())
                     .getSingleResult()).longValue();
-            return load(name, version);
+            return wrote(load(name, version));
         });
     }
 
     /**
+     * Reads a flow. In a unit of work, the version read is remembered: a later {@link #register} of the flow in the
+     * same unit of work writes only if the flow still has that version (see the class description).
+     *
      * @param name the flow's name
      * @return the flow, or empty when it is not registered
      * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
      */
     public Optional<Flow> get(String name) {
         Check.name("name", name);
-        return db("get Flow name=" + name, () -> Optional.ofNullable(detach(em.find(Flow.class, name))));
+        return db("get Flow name=" + name,
+                () -> Optional.ofNullable(detach(em.find(Flow.class, name))).map(this::read));
     }
 
     /**
@@ -185,7 +266,7 @@ public class FlowRepository {
                     .setFirstResult((int) page.offset())
                     .setMaxResults(page.perPage())
                     .getResultList();
-            items.forEach(this::detach);
+            items.forEach(flow -> read(detach(flow)));
             long total = em.createQuery("SELECT count(f) FROM Flow f", Long.class).getSingleResult();
             return Page.of(items, page.page(), page.perPage(), total);
         });
@@ -229,9 +310,13 @@ public class FlowRepository {
         return db("increment " + stat.field() + " of Flow name=" + name, () -> {
             // plain JDBC: Hibernate's native-query result mapping reads the result set metadata on every call, which
             // cost this hot single-row statement more client CPU than the statement itself
+            long[] version = {-1};
             Long value = em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
                     List.of(em.getEntityManagerFactory(), name, stat), delta, connection.getAutoCommit(),
-                    (sum, increments) -> increment(connection, stat, sum, name, increments)));
+                    (sum, increments) -> increment(connection, stat, sum, name, increments, version)));
+            if (version[0] >= 0) {
+                versions().wrote(ENTITY, name, version[0]);
+            }
             if (value == null) {
                 Flow flow = detach(em.find(Flow.class, name));
                 if (flow == null) {
@@ -355,12 +440,53 @@ public class FlowRepository {
         return entity;
     }
 
-    private Long increment(Connection connection, FlowStat stat, long delta, String name, int increments)
-            throws SQLException {
+    /**
+     * Runs one (possibly combined) increment. {@code version[0]} gets the flow's version after it; it is read only
+     * when the statement ran for this call alone (in a transaction, see {@link IncrementCombiner}).
+     */
+    private Long increment(Connection connection, FlowStat stat, long delta, String name, int increments,
+                           long[] version) throws SQLException {
         try (PreparedStatement ps = INCREMENT_BY_STAT.get(stat).prepare(connection, delta, name, clock.instant(),
                 increments); ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : null;
+            if (!rs.next()) {
+                return null;
+            }
+            version[0] = rs.getLong(2);
+            return rs.getLong(1);
         }
+    }
+
+    /**
+     * Locks the flow's row and compares its version with the version a write expects.
+     *
+     * @throws NotFoundException when the flow is not registered
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the versions differ
+     */
+    private void checkVersion(String name, long expected) {
+        List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, name).getResultList();
+        if (rows.isEmpty()) {
+            throw new NotFoundException("Flow", "name=" + name);
+        }
+        long actual = ((Number) rows.get(0)).longValue();
+        if (actual != expected) {
+            throw ReadVersions.conflict(ENTITY, name, expected, actual);
+        }
+    }
+
+    /** Remembers the version of a flow handed out in this transaction ({@link ReadVersions}). */
+    private Flow read(Flow flow) {
+        versions().read(ENTITY, flow.name(), flow.version());
+        return flow;
+    }
+
+    /** Moves the remembered version of a flow this transaction read to the version its own write left. */
+    private Flow wrote(Flow flow) {
+        versions().wrote(ENTITY, flow.name(), flow.version());
+        return flow;
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
     }
 
     private static <T> T db(String context, Supplier<T> work) {

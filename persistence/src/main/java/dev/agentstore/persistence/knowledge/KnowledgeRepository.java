@@ -10,6 +10,7 @@ import dev.agentstore.domain.knowledge.IndexSpec;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
@@ -26,6 +27,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Knowledge bases (Compozy's {@code knowledge.vector_dbs}) and their pgvector indexes. Chunks and search are in
@@ -55,6 +57,16 @@ import java.util.Optional;
  * or by another process, is picked up by the next search whether or not the cache knows of it; these methods also
  * evict the base's entry.
  *
+ * <p><b>Read-modify-write.</b> A base that a unit of work read ({@link #find}, {@link #get}, {@link #list},
+ * {@link #findForUpdate}, or its own earlier {@link #changeIndex}) is changed by {@link #changeIndex} only if it
+ * still has the version read ({@link ReadVersions}): the change locks the row, compares, and fails with a
+ * {@link dev.agentstore.domain.ConcurrencyConflictException} carrying both versions when another transaction
+ * changed the base in between, so an index computed from a read (say {@code lists + 1}) never silently replaces a
+ * concurrent change; {@code fromTransactionWithRetry} re-runs the unit of work. {@link #findForUpdate} locks the row
+ * at the read instead, so concurrent changes queue. Callers outside a unit of work pass the version they read
+ * ({@link #changeIndex(String, IndexSpec, IndexBuild, long)}). A change of a base the unit of work has not read
+ * locks the row as it reads it and never conflicts. {@link #delete} is not checked.
+ *
  * <p>Every method runs in the caller's transaction; standalone:
  * {@code store.inTransaction(uow -> uow.knowledge().create("docs", 384, Distance.COSINE, IndexSpec.hnsw()))}. Of the
  * per-call {@code store.knowledge()}, the reads {@link #find}, {@link #get} and {@link #list} run in autocommit mode
@@ -78,6 +90,12 @@ public class KnowledgeRepository {
                    (SELECT CAST(setting AS bigint) FROM pg_settings WHERE name = 'maintenance_work_mem')""";
 
     private static final String SET_LOCAL = "SELECT set_config(?, ?, true)";
+
+    /** Locks a base's row and reads its version, to compare with the version a change expects. */
+    private static final String LOCK_VERSION = "SELECT version FROM knowledge_bases WHERE name = ?1 FOR UPDATE";
+
+    /** The entity name in {@link ReadVersions} and conflict messages. */
+    private static final String ENTITY = "KnowledgeBase";
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -141,6 +159,9 @@ public class KnowledgeRepository {
     }
 
     /**
+     * Reads a base. In a unit of work, the version read is remembered: a later {@link #changeIndex} of the base in
+     * the same unit of work changes it only if it still has that version (see the class description).
+     *
      * @param name the base's name
      * @return the base, or empty when there is none of that name
      * @throws InvalidInputException when {@code name} is not a valid base name
@@ -148,7 +169,26 @@ public class KnowledgeRepository {
     @SingleStatement
     public Optional<KnowledgeBase> find(String name) {
         KnowledgeBase.requireName(name);
-        return Optional.ofNullable(em.find(KnowledgeBase.class, name));
+        return Optional.ofNullable(em.find(KnowledgeBase.class, name)).map(this::read);
+    }
+
+    /**
+     * Reads a base and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that changes of
+     * the base queue behind this unit of work instead of failing its later change with a conflict. Needs a
+     * transaction (a unit of work, or a container transaction).
+     *
+     * @param name the base's name
+     * @return the base, or empty when there is none of that name
+     * @throws InvalidInputException when {@code name} is not a valid base name
+     */
+    public Optional<KnowledgeBase> findForUpdate(String name) {
+        KnowledgeBase.requireName(name);
+        try {
+            OptionalLong version = lockVersion(name);
+            return version.isEmpty() ? Optional.empty() : Optional.of(read(current(name, version.getAsLong())));
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("find KnowledgeBase " + name + " for update", e);
+        }
     }
 
     /**
@@ -165,7 +205,10 @@ public class KnowledgeRepository {
     /** @return every base, by name */
     @SingleStatement
     public List<KnowledgeBase> list() {
-        return em.createQuery("SELECT k FROM KnowledgeBase k ORDER BY k.name", KnowledgeBase.class).getResultList();
+        List<KnowledgeBase> bases = em.createQuery("SELECT k FROM KnowledgeBase k ORDER BY k.name", KnowledgeBase.class)
+                .getResultList();
+        bases.forEach(this::read);
+        return bases;
     }
 
     /**
@@ -195,20 +238,56 @@ public class KnowledgeRepository {
      * @param index the new index (may equal the current one: that rebuilds it)
      * @param build the build's memory and parallelism
      * @return the updated base
-     * @throws InvalidInputException when an argument is {@code null}, or the index cannot hold the base's dimension
-     *                               with its vector type
-     * @throws NotFoundException     when there is no base of that name
+     * @throws InvalidInputException                              when an argument is {@code null}, or the index
+     *                                                            cannot hold the base's dimension with its vector
+     *                                                            type
+     * @throws NotFoundException                                  when there is no base of that name
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when this unit of work read the base and another
+     *                                                            transaction changed it since (it carries both
+     *                                                            versions); nothing is changed
      */
     public KnowledgeBase changeIndex(String name, IndexSpec index, IndexBuild build) {
         Check.notNull("index", index);
         Check.notNull("build", build);
-        KnowledgeBase kb = lock(name);
+        KnowledgeBase.requireName(name);
+        return changeIndex(name, index, build, versions().expected(ENTITY, name));
+    }
+
+    /**
+     * As {@link #changeIndex(String, IndexSpec, IndexBuild)}, only if the base still has {@code expectedVersion}
+     * (compare-and-set, for callers that read the base in an earlier unit of work, or outside any). Locks the base's
+     * row to compare.
+     *
+     * @param name            the base's name
+     * @param index           the new index
+     * @param build           the build's memory and parallelism
+     * @param expectedVersion the version the caller read ({@link KnowledgeBase#version()})
+     * @return the updated base
+     * @throws InvalidInputException                              when an argument is {@code null} or negative, or
+     *                                                            the index cannot hold the base's dimension with its
+     *                                                            vector type
+     * @throws NotFoundException                                  when there is no base of that name
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the base's version is not
+     *                                                            {@code expectedVersion} (it carries both versions);
+     *                                                            nothing is changed
+     */
+    public KnowledgeBase changeIndex(String name, IndexSpec index, IndexBuild build, long expectedVersion) {
+        Check.notNull("index", index);
+        Check.notNull("build", build);
+        KnowledgeBase.requireName(name);
+        Check.notNegative("expectedVersion", expectedVersion);
+        return changeIndex(name, index, build, OptionalLong.of(expectedVersion));
+    }
+
+    private KnowledgeBase changeIndex(String name, IndexSpec index, IndexBuild build, OptionalLong expected) {
+        KnowledgeBase kb = expected.isEmpty() ? lock(name) : checked(name, expected.getAsLong());
         kb.changeIndex(index, clock.instant());
         try {
             em.flush();
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate("change index of KnowledgeBase " + name, e);
         }
+        wrote(kb);
         KnowledgeBaseCache.evict(em, name);
         runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(kb));
         if (index.indexed()) {
@@ -250,6 +329,57 @@ public class KnowledgeRepository {
             throw new NotFoundException("KnowledgeBase", name);
         }
         return kb;
+    }
+
+    /**
+     * Locks the base's row and compares its version with the version a change expects.
+     *
+     * @return the base, managed and current
+     * @throws NotFoundException when there is no base of that name
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the versions differ
+     */
+    private KnowledgeBase checked(String name, long expected) {
+        long actual;
+        try {
+            actual = lockVersion(name).orElseThrow(() -> new NotFoundException("KnowledgeBase", name));
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate("lock KnowledgeBase " + name, e);
+        }
+        if (actual != expected) {
+            throw ReadVersions.conflict(ENTITY, name, expected, actual);
+        }
+        return current(name, actual);
+    }
+
+    /** @return the version of the base, its row now locked; empty when there is none */
+    private OptionalLong lockVersion(String name) {
+        List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, name).getResultList();
+        return rows.isEmpty() ? OptionalLong.empty() : OptionalLong.of(((Number) rows.get(0)).longValue());
+    }
+
+    /** @return the managed base, refreshed when this persistence context holds an older copy than {@code version} */
+    private KnowledgeBase current(String name, long version) {
+        KnowledgeBase kb = em.find(KnowledgeBase.class, name);
+        if (kb.version() != version) {
+            em.refresh(kb);
+        }
+        return kb;
+    }
+
+    /** Remembers the version of a base handed out in this transaction ({@link ReadVersions}). */
+    private KnowledgeBase read(KnowledgeBase kb) {
+        versions().read(ENTITY, kb.name(), kb.version());
+        return kb;
+    }
+
+    /** Moves the remembered version of a base this transaction read to the version its own change left. */
+    private KnowledgeBase wrote(KnowledgeBase kb) {
+        versions().wrote(ENTITY, kb.name(), kb.version());
+        return kb;
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
     }
 
     private void configureBuild(KnowledgeBase kb, IndexBuild build) {

@@ -15,6 +15,7 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityExistsException;
 import jakarta.persistence.EntityManager;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -77,13 +79,25 @@ import java.util.function.Supplier;
  * later change through it fails with {@link ConcurrencyConflictException} (never a lost update). Run worker steps in
  * their own units of work, as above.
  *
- * <p><b>Operator actions</b> ({@link #pause}, {@link #resume}, {@link #enable}, {@link #disable}, {@link #reschedule},
- * {@link #delete}) load the entity and write it through its {@code @Version} check: when the row changed in between
- * (for example a heartbeat) they throw {@link ConcurrencyConflictException}; run them with
- * {@code fromTransactionWithRetry}. {@link #complete} and {@link #fail} lock the row ({@code SELECT … FOR UPDATE})
- * first, so they wait for a concurrent heartbeat instead of conflicting with it. When the worker no longer holds the
- * lease they throw {@link LeaseLostException}, which is not a conflict: {@code fromTransactionWithRetry} does not
- * retry it.
+ * <p><b>Operator actions and read-modify-write.</b> A job that a unit of work read ({@link #get}, {@link #list},
+ * {@link #getForUpdate}, {@link #claimDue}, or its own earlier write) is written by the operator actions
+ * ({@link #reschedule}, {@link #pause}, {@link #resume}, {@link #enable}, {@link #disable}) only if it still has the
+ * version read ({@link ReadVersions}): the action locks the row, compares, and fails with a
+ * {@link ConcurrencyConflictException} carrying both versions when another transaction changed the job in between
+ * (for example a worker's claim or heartbeat), so a {@code nextRunAt} computed from a read is never lost; run the
+ * read and the action in {@code fromTransactionWithRetry}. {@link #getForUpdate} locks the row at the read instead,
+ * so concurrent writers queue (for hot rows). Callers outside a unit of work pass the version they read
+ * ({@link #reschedule(String, String, Instant, long)}). An action on a job the unit of work has not read locks the
+ * row as it reads it and never conflicts. {@link #delete} is checked by the entity's {@code @Version} only.
+ *
+ * <p><b>The worker protocol is guarded by the lease, not by versions.</b> {@link #claimDue} takes only unleased due
+ * jobs, skipping locked rows; {@link #heartbeat}, {@link #complete} and {@link #fail} write only while the worker
+ * holds the lease, and {@link #complete} and {@link #fail} lock the row ({@code SELECT … FOR UPDATE}) first, so they
+ * wait for a concurrent heartbeat or operator action instead of conflicting with it. These steps are not checked
+ * against a version read, but each adds 1 to the version, so an operator action whose unit of work read the job
+ * before a worker's step conflicts and is retried on a fresh read, and never overwrites the step. When the worker no
+ * longer holds the lease they throw {@link LeaseLostException}, which is not a conflict:
+ * {@code fromTransactionWithRetry} does not retry it.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Every argument is validated before anything
  * is written.
@@ -103,6 +117,12 @@ public class SchedulerJobRepository {
 
     /** Longest lease: 7 days. */
     public static final Duration MAX_LEASE = Duration.ofDays(7);
+
+    /** Locks a job's row and reads its version, to compare with the version a write expects. */
+    private static final String LOCK_VERSION = "SELECT version FROM scheduler_jobs WHERE id = ?1 FOR UPDATE";
+
+    /** The entity name in {@link ReadVersions} and conflict messages. */
+    private static final String ENTITY = "SchedulerJob";
 
     /**
      * The claim (db-scheduler's "lock and fetch"): locks up to ?3 due jobs, skipping rows other workers have locked,
@@ -222,6 +242,9 @@ public class SchedulerJobRepository {
     }
 
     /**
+     * Reads a job. In a unit of work, the version read is remembered: a later operator action on the job in the same
+     * unit of work writes only if the job still has that version (see the class description).
+     *
      * @param id the job id
      * @return the job, or empty when no job has this id
      * @throws InvalidInputException when {@code id} is blank or longer than 255 characters
@@ -229,7 +252,27 @@ public class SchedulerJobRepository {
      */
     public Optional<SchedulerJob> get(String id) {
         Check.name("id", id);
-        return db("get SchedulerJob id=" + id, () -> Optional.ofNullable(em.find(SchedulerJob.class, id)));
+        return db("get SchedulerJob id=" + id,
+                () -> Optional.ofNullable(em.find(SchedulerJob.class, id)).map(this::read));
+    }
+
+    /**
+     * Reads a job and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers of
+     * the job queue behind this unit of work instead of failing its later write with a conflict: the form for hot
+     * rows. Needs a transaction (a unit of work, or a container transaction).
+     *
+     * @param id the job id
+     * @return the job (managed), or empty when no job has this id
+     * @throws InvalidInputException when {@code id} is blank or longer than 255 characters
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
+     */
+    public Optional<SchedulerJob> getForUpdate(String id) {
+        Check.name("id", id);
+        return db("get SchedulerJob id=" + id + " for update", () -> {
+            OptionalLong version = lockVersion(id);
+            return version.isEmpty() ? Optional.<SchedulerJob>empty()
+                    : Optional.of(read(current(id, version.getAsLong())));
+        });
     }
 
     /**
@@ -268,6 +311,7 @@ public class SchedulerJobRepository {
             List<SchedulerJob> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
                     .setMaxResults(page.perPage())
                     .getResultList();
+            rows.forEach(this::read);
             return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
         });
     }
@@ -304,10 +348,11 @@ public class SchedulerJobRepository {
      * @return the job
      * @throws NotFoundException           when no job has this id
      * @throws InvalidInputException       when the job is RUNNING, COMPLETED or FAILED
-     * @throws ConcurrencyConflictException when the row changed concurrently (retry the unit of work)
+     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
+     *                                      since (it carries both versions; retry the unit of work)
      */
     public SchedulerJob pause(String id) {
-        return modify(id, "pause", job -> job.pause(clock.instant()));
+        return modify(id, "pause", OptionalLong.empty(), job -> job.pause(clock.instant()));
     }
 
     /**
@@ -318,6 +363,8 @@ public class SchedulerJobRepository {
      * @return the job
      * @throws NotFoundException     when no job has this id
      * @throws InvalidInputException when the job is RUNNING
+     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
+     *                                      since (it carries both versions)
      */
     public SchedulerJob resume(String id) {
         return resume(id, null);
@@ -331,9 +378,11 @@ public class SchedulerJobRepository {
      * @return the job
      * @throws NotFoundException     when no job has this id
      * @throws InvalidInputException when the job is RUNNING
+     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
+     *                                      since (it carries both versions)
      */
     public SchedulerJob resume(String id, Instant nextRunAt) {
-        return modify(id, "resume", job -> {
+        return modify(id, "resume", OptionalLong.empty(), job -> {
             Instant now = clock.instant();
             job.resume(nextRunAt != null ? nextRunAt : defaultNextRun(job.cron().orElse(null), now), now);
         });
@@ -345,9 +394,11 @@ public class SchedulerJobRepository {
      * @param id the job id
      * @return the job
      * @throws NotFoundException when no job has this id
+     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
+     *                                      since (it carries both versions)
      */
     public SchedulerJob enable(String id) {
-        return modify(id, "enable", job -> job.enable(clock.instant()));
+        return modify(id, "enable", OptionalLong.empty(), job -> job.enable(clock.instant()));
     }
 
     /**
@@ -357,9 +408,11 @@ public class SchedulerJobRepository {
      * @param id the job id
      * @return the job
      * @throws NotFoundException when no job has this id
+     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
+     *                                      since (it carries both versions)
      */
     public SchedulerJob disable(String id) {
-        return modify(id, "disable", job -> job.disable(clock.instant()));
+        return modify(id, "disable", OptionalLong.empty(), job -> job.disable(clock.instant()));
     }
 
     /**
@@ -370,13 +423,41 @@ public class SchedulerJobRepository {
      * @param nextRunAt the new next run time; {@code null} means the new schedule's next fire time after the clock's
      *                  now (one-shot: now). Ignored for a RUNNING job, whose next run is computed when it completes.
      * @return the job
-     * @throws InvalidInputException when the cron expression is invalid (nothing is written)
-     * @throws NotFoundException     when no job has this id
+     * @throws InvalidInputException        when the cron expression is invalid (nothing is written)
+     * @throws NotFoundException            when no job has this id
+     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
+     *                                      since (it carries both versions); nothing is written
      */
     public SchedulerJob reschedule(String id, String cron, Instant nextRunAt) {
         Check.name("id", id);
         CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
-        return modify(id, "reschedule", job -> {
+        return reschedule(id, schedule, nextRunAt, OptionalLong.empty());
+    }
+
+    /**
+     * As {@link #reschedule(String, String, Instant)}, only if the job still has {@code expectedVersion}
+     * (compare-and-set, for callers that read the job in an earlier unit of work, or outside any). Locks the job's
+     * row to compare.
+     *
+     * @param id              the job id
+     * @param cron            the new UNIX cron expression, or {@code null} to make the job one-shot
+     * @param nextRunAt       the new next run time, or {@code null} for the default
+     * @param expectedVersion the version the caller read ({@link SchedulerJob#version()})
+     * @return the job
+     * @throws InvalidInputException        when an argument is invalid (nothing is written)
+     * @throws NotFoundException            when no job has this id
+     * @throws ConcurrencyConflictException when the job's version is not {@code expectedVersion} (it carries both
+     *                                      versions); nothing is written
+     */
+    public SchedulerJob reschedule(String id, String cron, Instant nextRunAt, long expectedVersion) {
+        Check.name("id", id);
+        CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
+        Check.notNegative("expectedVersion", expectedVersion);
+        return reschedule(id, schedule, nextRunAt, OptionalLong.of(expectedVersion));
+    }
+
+    private SchedulerJob reschedule(String id, CronSchedule schedule, Instant nextRunAt, OptionalLong expected) {
+        return modify(id, "reschedule", expected, job -> {
             Instant now = clock.instant();
             job.reschedule(schedule, nextRunAt != null ? nextRunAt : defaultNextRun(schedule, now), now);
         });
@@ -419,7 +500,7 @@ public class SchedulerJobRepository {
             if (job.version() != (Long) columns[1]) {
                 em.refresh(job); // it was already loaded in this persistence context, before the claim
             }
-            claimed.add(job);
+            claimed.add(read(job));
         }
         claimed.sort(Comparator.comparing(SchedulerJob::nextRunAt).thenComparing(SchedulerJob::id));
         return claimed;
@@ -474,7 +555,7 @@ public class SchedulerJobRepository {
         SchedulerJob job = lockForWorker(id, workerId);
         job.complete(workerId, clock.instant());
         flush("complete SchedulerJob id=" + id);
-        return job;
+        return wrote(job);
     }
 
     /**
@@ -499,7 +580,7 @@ public class SchedulerJobRepository {
         SchedulerJob job = lockForWorker(id, workerId);
         job.fail(workerId, error, clock.instant());
         flush("fail SchedulerJob id=" + id);
-        return job;
+        return wrote(job);
     }
 
     /**
@@ -548,15 +629,68 @@ public class SchedulerJobRepository {
         return job;
     }
 
-    private SchedulerJob modify(String id, String action, Consumer<SchedulerJob> change) {
+    /**
+     * Changes a job, its row locked: when the caller passed a version or this unit of work read the job, only if the
+     * job still has that version; else as it is now.
+     */
+    private SchedulerJob modify(String id, String action, OptionalLong passed, Consumer<SchedulerJob> change) {
         Check.name("id", id);
-        SchedulerJob job = db(action + " SchedulerJob id=" + id, () -> em.find(SchedulerJob.class, id));
+        OptionalLong expected = passed.isPresent() ? passed : versions().expected(ENTITY, id);
+        SchedulerJob job = db(action + " SchedulerJob id=" + id, () -> expected.isEmpty()
+                ? em.find(SchedulerJob.class, id, LockModeType.PESSIMISTIC_WRITE)
+                : current(id, checkVersion(id, expected.getAsLong())));
         if (job == null) {
             throw new NotFoundException("SchedulerJob", "id=" + id);
         }
         change.accept(job);
         flush(action + " SchedulerJob id=" + id);
+        return wrote(job);
+    }
+
+    /**
+     * Locks the job's row and compares its version with the version a write expects.
+     *
+     * @return the version
+     * @throws NotFoundException            when no job has this id
+     * @throws ConcurrencyConflictException when the versions differ
+     */
+    private long checkVersion(String id, long expected) {
+        long actual = lockVersion(id).orElseThrow(() -> new NotFoundException("SchedulerJob", "id=" + id));
+        if (actual != expected) {
+            throw ReadVersions.conflict(ENTITY, id, expected, actual);
+        }
+        return actual;
+    }
+
+    /** @return the version of the job, its row now locked; empty when there is none */
+    private OptionalLong lockVersion(String id) {
+        List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, id).getResultList();
+        return rows.isEmpty() ? OptionalLong.empty() : OptionalLong.of(((Number) rows.get(0)).longValue());
+    }
+
+    /** @return the managed job, refreshed when this persistence context holds an older copy than {@code version} */
+    private SchedulerJob current(String id, long version) {
+        SchedulerJob job = em.find(SchedulerJob.class, id);
+        if (job.version() != version) {
+            em.refresh(job);
+        }
         return job;
+    }
+
+    /** Remembers the version of a job handed out in this transaction ({@link ReadVersions}). */
+    private SchedulerJob read(SchedulerJob job) {
+        versions().read(ENTITY, job.id(), job.version());
+        return job;
+    }
+
+    /** Moves the remembered version of a job this transaction read to the version its own write left. */
+    private SchedulerJob wrote(SchedulerJob job) {
+        versions().wrote(ENTITY, job.id(), job.version());
+        return job;
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
     }
 
     private static <T> T db(String context, Supplier<T> work) {

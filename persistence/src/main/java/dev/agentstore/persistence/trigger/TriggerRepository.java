@@ -14,8 +14,10 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
@@ -29,6 +31,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -36,11 +39,21 @@ import java.util.function.Supplier;
  * register (upsert), get, list, pause/resume/disable, merge-patch subscriptions, fire, record flows started, read
  * the fire log, delete.
  *
- * <p>Runs in the caller's transaction and never begins or commits one itself. Status changes and subscription
- * merges are read-modify-write on the {@link Trigger} entity, checked by its {@code @Version}: a concurrent commit
- * makes them fail with {@link dev.agentstore.domain.ConcurrencyConflictException}, so wrap them in
- * {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, ...)} to merge without losing updates. Fires and
- * flows-started counts are single atomic statements that never conflict.
+ * <p>Runs in the caller's transaction and never begins or commits one itself. Fires and flows-started counts are
+ * single atomic statements that never conflict and are not checked (they do not change the version).
+ *
+ * <p><b>Read-modify-write.</b> A trigger that a unit of work read ({@link #find}, {@link #get}, {@link #list},
+ * {@link #findForUpdate}, or its own earlier write) is written by {@link #updateSubscriptions}, {@link #pause},
+ * {@link #resume}, {@link #disable} and {@link #register} only if it still has the version read
+ * ({@link ReadVersions}): the write locks the row, compares, and fails with a
+ * {@link dev.agentstore.domain.ConcurrencyConflictException} carrying both versions when another transaction
+ * changed the trigger in between, so a subscription value computed from a read is never lost; wrap the unit of work
+ * in {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, ...)} to re-run it on a fresh read.
+ * {@link #findForUpdate} locks the row at the read instead, so concurrent writers queue (for hot rows). Callers
+ * outside a unit of work pass the version they read ({@link #updateSubscriptions(String, JsonNode, long)}). A write
+ * of a trigger the unit of work has not read locks the row as it reads it, so it never conflicts; a re-registration
+ * of an unread trigger is the one-statement upsert (a put). {@link #delete} is checked by the entity's
+ * {@code @Version} only.
  *
  * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
  * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
@@ -113,6 +126,12 @@ public class TriggerRepository {
             SELECT count(*) FROM trigger_events WHERE id = :after AND trigger_name = :name
             """;
 
+    /** Locks a trigger's row and reads its version, to compare with the version a write expects. */
+    private static final String LOCK_VERSION = "SELECT version FROM triggers WHERE name = ?1 FOR UPDATE";
+
+    /** The entity name in {@link ReadVersions} and conflict messages. */
+    private static final String ENTITY = "Trigger";
+
     /** Event type {@link #fire(String, JsonNode)} records. */
     public static final String FIRED = "fired";
     /** Largest page of {@link #events}. */
@@ -154,20 +173,32 @@ public class TriggerRepository {
      * Registers a trigger, or re-registers an existing one, in one race-free statement
      * ({@code INSERT ... ON CONFLICT (name) DO UPDATE}): a new trigger is {@link TriggerStatus#ACTIVE}, registered
      * now, with zero stats; an existing one gets {@code type} and {@code subscriptions} (replacing the old ones, as
-     * nvent's {@code index.add}) and a new version, and keeps its status, registration time and stats.
+     * nvent's {@code index.add}) and a new version, and keeps its status, registration time and stats. When this
+     * unit of work read the trigger, it is re-registered only if it still has the version read.
      *
      * @param name          the trigger's name, 1–255 characters, not blank
      * @param type          what makes it fire
      * @param subscriptions its subscriptions, a JSON object
      * @return the trigger as stored, managed by this transaction
-     * @throws InvalidInputException when {@code name} is blank or longer than 255 characters, {@code type} is
-     *                               {@code null}, or {@code subscriptions} is not a JSON object; nothing is written
+     * @throws InvalidInputException                              when {@code name} is blank or longer than 255
+     *                                                            characters, {@code type} is {@code null}, or
+     *                                                            {@code subscriptions} is not a JSON object; nothing
+     *                                                            is written
+     * @throws NotFoundException                                  when this unit of work read the trigger and it was
+     *                                                            deleted since
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when this unit of work read the trigger and another
+     *                                                            transaction changed it since (it carries both
+     *                                                            versions); nothing is written
      */
     public Trigger register(String name, TriggerType type, JsonNode subscriptions) {
         Trigger candidate = new Trigger(name, type, subscriptions, now());
         String json = JsonWrites.print(em, "subscriptions", candidate.subscriptions());
         try {
             em.flush();
+            OptionalLong expected = versions().expected(ENTITY, name);
+            if (expected.isPresent()) {
+                checkVersion(name, expected.getAsLong());
+            }
             long version = session().doReturningWork(connection -> {
                 try (PreparedStatement ps = connection.prepareStatement(REGISTER)) {
                     ps.setString(1, candidate.name());
@@ -185,13 +216,16 @@ public class TriggerRepository {
             if (stored.version() != version) {
                 em.refresh(stored); // loaded earlier in this transaction: show what the upsert wrote
             }
-            return stored;
+            return wrote(stored);
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate("register Trigger " + name, e);
         }
     }
 
     /**
+     * Reads a trigger. In a unit of work, the version read is remembered: a later write of the trigger in the same
+     * unit of work writes only if the trigger still has that version (see the class description).
+     *
      * @param name the trigger's name
      * @return the trigger, or empty when there is none by that name
      * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
@@ -199,7 +233,26 @@ public class TriggerRepository {
      */
     public Optional<Trigger> find(String name) {
         Check.name("name", name);
-        return db("find Trigger " + name, () -> Optional.ofNullable(em.find(Trigger.class, name)));
+        return db("find Trigger " + name, () -> Optional.ofNullable(em.find(Trigger.class, name)).map(this::read));
+    }
+
+    /**
+     * Reads a trigger and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers
+     * of the trigger queue behind this unit of work instead of failing its later write with a conflict: the form for
+     * hot rows. Needs a transaction (a unit of work, or a container transaction).
+     *
+     * @param name the trigger's name
+     * @return the trigger, or empty when there is none by that name
+     * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
+     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
+     */
+    public Optional<Trigger> findForUpdate(String name) {
+        Check.name("name", name);
+        return db("find Trigger " + name + " for update", () -> {
+            OptionalLong version = lockVersion(name);
+            return version.isEmpty() ? Optional.<Trigger>empty()
+                    : Optional.of(read(current(name, version.getAsLong())));
+        });
     }
 
     /**
@@ -248,6 +301,7 @@ public class TriggerRepository {
             List<Trigger> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
                     .setMaxResults(page.perPage())
                     .getResultList();
+            rows.forEach(this::read);
             return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
         });
     }
@@ -259,10 +313,11 @@ public class TriggerRepository {
      * @return the trigger
      * @throws NotFoundException     when there is no trigger by that name
      * @throws InvalidInputException when the name is invalid or the trigger is {@link TriggerStatus#DISABLED}
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since it was read
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
+     *                                                            work read it (it carries both versions)
      */
     public Trigger pause(String name) {
-        Trigger t = get(name);
+        Trigger t = forWrite(name, OptionalLong.empty());
         t.pause(now());
         return flushed(t, "pause");
     }
@@ -274,10 +329,11 @@ public class TriggerRepository {
      * @return the trigger
      * @throws NotFoundException     when there is no trigger by that name
      * @throws InvalidInputException when the name is invalid
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since it was read
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
+     *                                                            work read it (it carries both versions)
      */
     public Trigger resume(String name) {
-        Trigger t = get(name);
+        Trigger t = forWrite(name, OptionalLong.empty());
         t.resume(now());
         return flushed(t, "resume");
     }
@@ -289,33 +345,64 @@ public class TriggerRepository {
      * @return the trigger
      * @throws NotFoundException     when there is no trigger by that name
      * @throws InvalidInputException when the name is invalid
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since it was read
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
+     *                                                            work read it (it carries both versions)
      */
     public Trigger disable(String name) {
-        Trigger t = get(name);
+        Trigger t = forWrite(name, OptionalLong.empty());
         t.disable(now());
         return flushed(t, "disable");
     }
 
     /**
      * Deep-merges {@code patch} into the trigger's subscriptions (JSON Merge Patch, RFC 7386, as nvent's
-     * {@code update}: nested objects merge, {@code null} deletes a key, arrays and scalars replace). Read-modify-write
-     * checked by {@code @Version} at the flush this method does: if another transaction committed a change to the
-     * trigger since this one read it, this fails instead of overwriting it. Run it in
-     * {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.triggers().updateSubscriptions(...))}
-     * to retry on a fresh read, losing nothing.
+     * {@code update}: nested objects merge, {@code null} deletes a key, arrays and scalars replace). When this unit
+     * of work read the trigger, the patch (which may hold values computed from that read) is merged only if the
+     * trigger still has the version read: if another transaction committed a change to it since, this fails instead
+     * of overwriting it. Run the read and this merge in {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT,
+     * uow -> ...)} to retry on a fresh read, losing nothing. Without an earlier read it locks the row as it reads it
+     * and never conflicts.
      *
      * @param name  the trigger's name
      * @param patch the patch, a JSON object
      * @return the trigger with the merged subscriptions
      * @throws InvalidInputException when the name is invalid or {@code patch} is not a JSON object; nothing is written
      * @throws NotFoundException     when there is no trigger by that name
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since it was read
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
+     *                                                            work read it (it carries both versions)
      */
     public Trigger updateSubscriptions(String name, JsonNode patch) {
         Check.name("name", name);
         JsonWrites.check(em, "patch", Json.requireObject("patch", patch));
-        Trigger t = get(name);
+        return updateSubscriptions(name, patch, OptionalLong.empty());
+    }
+
+    /**
+     * As {@link #updateSubscriptions(String, JsonNode)}, only if the trigger still has {@code expectedVersion}
+     * (compare-and-set, for callers that read the trigger in an earlier unit of work, or outside any). Locks the
+     * trigger's row to compare.
+     *
+     * @param name            the trigger's name
+     * @param patch           the patch, a JSON object
+     * @param expectedVersion the version the caller read ({@link Trigger#version()})
+     * @return the trigger with the merged subscriptions
+     * @throws InvalidInputException                              when the name is invalid, {@code patch} is not a
+     *                                                            JSON object or {@code expectedVersion} is negative;
+     *                                                            nothing is written
+     * @throws NotFoundException                                  when there is no trigger by that name
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the trigger's version is not
+     *                                                            {@code expectedVersion} (it carries both versions);
+     *                                                            nothing is written
+     */
+    public Trigger updateSubscriptions(String name, JsonNode patch, long expectedVersion) {
+        Check.name("name", name);
+        JsonWrites.check(em, "patch", Json.requireObject("patch", patch));
+        Check.notNegative("expectedVersion", expectedVersion);
+        return updateSubscriptions(name, patch, OptionalLong.of(expectedVersion));
+    }
+
+    private Trigger updateSubscriptions(String name, JsonNode patch, OptionalLong expected) {
+        Trigger t = forWrite(name, expected);
         t.mergeSubscriptions(patch, now());
         return flushed(t, "update subscriptions of");
     }
@@ -467,7 +554,8 @@ public class TriggerRepository {
      * @param name the trigger's name
      * @return {@code true} when it existed
      * @throws InvalidInputException when the name is invalid
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since it was read
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
+     *                                                            work read it (it carries both versions)
      */
     public boolean delete(String name) {
         Optional<Trigger> t = find(name);
@@ -492,10 +580,77 @@ public class TriggerRepository {
     private Trigger flushed(Trigger t, String what) {
         try {
             em.flush();
-            return t;
+            return em.contains(t) ? wrote(t) : t;
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate(what + " Trigger " + t.name(), e);
         }
+    }
+
+    /**
+     * The trigger to change, managed, its row locked: when the caller passed a version or this unit of work read the
+     * trigger, only if the trigger still has that version; else as it is now.
+     *
+     * @throws NotFoundException when there is no trigger by that name
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the trigger's version is not the one expected
+     */
+    private Trigger forWrite(String name, OptionalLong passed) {
+        OptionalLong expected = passed.isPresent() ? passed : versions().expected(ENTITY, name);
+        return db("lock Trigger " + name, () -> {
+            if (expected.isEmpty()) {
+                Trigger t = em.find(Trigger.class, name, LockModeType.PESSIMISTIC_WRITE);
+                if (t == null) {
+                    throw new NotFoundException("Trigger", "name=" + name);
+                }
+                return t;
+            }
+            return current(name, checkVersion(name, expected.getAsLong()));
+        });
+    }
+
+    /**
+     * Locks the trigger's row and compares its version with the version a write expects.
+     *
+     * @return the version
+     * @throws NotFoundException when there is no trigger by that name
+     * @throws dev.agentstore.domain.ConcurrencyConflictException when the versions differ
+     */
+    private long checkVersion(String name, long expected) {
+        long actual = lockVersion(name).orElseThrow(() -> new NotFoundException("Trigger", "name=" + name));
+        if (actual != expected) {
+            throw ReadVersions.conflict(ENTITY, name, expected, actual);
+        }
+        return actual;
+    }
+
+    /** @return the version of the trigger, its row now locked; empty when there is none */
+    private OptionalLong lockVersion(String name) {
+        List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, name).getResultList();
+        return rows.isEmpty() ? OptionalLong.empty() : OptionalLong.of(((Number) rows.get(0)).longValue());
+    }
+
+    /** @return the managed trigger, refreshed when this persistence context holds an older copy than {@code version} */
+    private Trigger current(String name, long version) {
+        Trigger t = em.find(Trigger.class, name);
+        if (t.version() != version) {
+            em.refresh(t);
+        }
+        return t;
+    }
+
+    /** Remembers the version of a trigger handed out in this transaction ({@link ReadVersions}). */
+    private Trigger read(Trigger t) {
+        versions().read(ENTITY, t.name(), t.version());
+        return t;
+    }
+
+    /** Moves the remembered version of a trigger this transaction read to the version its own write left. */
+    private Trigger wrote(Trigger t) {
+        versions().wrote(ENTITY, t.name(), t.version());
+        return t;
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
     }
 
     private Instant now() {

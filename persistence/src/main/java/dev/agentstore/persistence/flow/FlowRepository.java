@@ -48,7 +48,7 @@ import java.util.function.Supplier;
  * counted. Gauges are clamped at 0.
  *
  * <p><b>Read-modify-write.</b> A flow that a unit of work read ({@link #get}, {@link #list}, {@link #getForUpdate},
- * or its own earlier {@link #register} or {@link #incrementStat}) is re-registered by {@link #register} only if it
+ * or its own earlier {@link #register}) is re-registered by {@link #register} only if it
  * still has the version read ({@link ReadVersions}): the write locks the row, compares, and fails with a
  * {@link dev.agentstore.domain.ConcurrencyConflictException} carrying both versions when another transaction
  * changed the flow in between, so a {@code flowVersion + 1} computed from a read is never lost;
@@ -56,15 +56,14 @@ import java.util.function.Supplier;
  * instead, so concurrent writers queue (for hot rows). Callers outside a unit of work pass the version they read
  * ({@link #register(String, String, int, long)}). A registration of a flow the unit of work has not read is the
  * one-statement upsert, unchecked (a put). {@link #incrementStat} and the run lifecycle's counter moves are
- * relative to the stored counters and are not checked; {@link #delete} is not checked either. The run lifecycle's
- * moves add 1 to the version without this unit of work's record knowing: a unit of work that reads a flow, then
- * starts or moves a run of it through {@link FlowRunRepository}, then re-registers the flow, conflicts with itself;
- * re-register before moving runs, or read the flow again after.
+ * relative to the stored counters: they are not checked and do not change the flow's {@code version}, which guards
+ * what a caller writes from a read (display name and definition version), so a busy flow's runs never make its
+ * re-registration conflict; {@link #delete} is not checked either.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Flows handed out are detached snapshots. Through
  * {@code store.flows()} each call is its own unit of work; {@link #incrementStat} runs in autocommit mode
  * ({@link SingleStatement}).
- * Every write adds 1 to the flow's {@code version}.
+ * Every registration of an existing flow adds 1 to its {@code version}; counter moves do not.
  *
  * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
  * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
@@ -89,14 +88,14 @@ public class FlowRepository {
             """;
 
     /**
-     * {@code %1$s} is a column name from {@link #column(FlowStat)}, never user input; the WHERE keeps it ≥ 0;
-     * {@code ?4} is how many increments {@code ?1} carries (see {@link IncrementCombiner}), one version each.
+     * {@code %1$s} is a column name from {@link #column(FlowStat)}, never user input; the WHERE keeps it ≥ 0. A
+     * counter move is relative and leaves the flow's {@code version} alone (see the class description).
      */
     private static final String INCREMENT = """
             UPDATE flows
-               SET %1$s = %1$s + ?1, version = version + ?4, updated_at = ?3
+               SET %1$s = %1$s + ?1, updated_at = ?3
              WHERE name = ?2 AND %1$s + ?1 >= 0
-            RETURNING %1$s, version
+            RETURNING %1$s
             """;
 
     /**
@@ -114,7 +113,6 @@ public class FlowRepository {
                    stats_awaiting  = greatest(stats_awaiting + ?, 0),
                    stats_cancelled = stats_cancelled + ?,
                    last_run_at     = greatest(last_run_at, CAST(? AS timestamptz)),
-                   version         = version + 1,
                    updated_at      = ?
              WHERE name = ?
             """;
@@ -310,13 +308,9 @@ public class FlowRepository {
         return db("increment " + stat.field() + " of Flow name=" + name, () -> {
             // plain JDBC: Hibernate's native-query result mapping reads the result set metadata on every call, which
             // cost this hot single-row statement more client CPU than the statement itself
-            long[] version = {-1};
             Long value = em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
                     List.of(em.getEntityManagerFactory(), name, stat), delta, connection.getAutoCommit(),
-                    (sum, increments) -> increment(connection, stat, sum, name, increments, version)));
-            if (version[0] >= 0) {
-                versions().wrote(ENTITY, name, version[0]);
-            }
+                    (sum, increments) -> increment(connection, stat, sum, name)));
             if (value == null) {
                 Flow flow = detach(em.find(Flow.class, name));
                 if (flow == null) {
@@ -444,15 +438,10 @@ public class FlowRepository {
      * Runs one (possibly combined) increment. {@code version[0]} gets the flow's version after it; it is read only
      * when the statement ran for this call alone (in a transaction, see {@link IncrementCombiner}).
      */
-    private Long increment(Connection connection, FlowStat stat, long delta, String name, int increments,
-                           long[] version) throws SQLException {
-        try (PreparedStatement ps = INCREMENT_BY_STAT.get(stat).prepare(connection, delta, name, clock.instant(),
-                increments); ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                return null;
-            }
-            version[0] = rs.getLong(2);
-            return rs.getLong(1);
+    private Long increment(Connection connection, FlowStat stat, long delta, String name) throws SQLException {
+        try (PreparedStatement ps = INCREMENT_BY_STAT.get(stat).prepare(connection, delta, name, clock.instant());
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : null;
         }
     }
 

@@ -427,7 +427,7 @@ public class FlowRunRepository {
                 throw new NotFoundException("FlowRun", key(flowName, runId));
             }
             Object[] row = (Object[]) rows.get(0);
-            versions().wrote(ENTITY, ref(flowName, runId), ((Number) row[1]).longValue());
+            versions().wroteRelative(ENTITY, ref(flowName, runId), ((Number) row[1]).longValue());
             return ((Number) row[0]).intValue();
         });
     }
@@ -547,7 +547,9 @@ public class FlowRunRepository {
             if ((Boolean) row[2]) {
                 flows().runChanged(flowName, null, FlowRunStatus.RUNNING, now);
             }
-            return wrote(load(((Number) row[0]).longValue(), ((Number) row[1]).longValue()));
+            FlowRun run = load(((Number) row[0]).longValue(), ((Number) row[1]).longValue());
+            versions().wroteRelative(ENTITY, ref(flowName, runId), run.version());
+            return run;
         });
     }
 

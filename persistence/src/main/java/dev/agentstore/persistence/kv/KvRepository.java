@@ -90,7 +90,7 @@ public class KvRepository {
     private static final String ENTITY = "KvEntry";
 
     /** What {@link ReadVersions} records for a key that read as absent (or expired). */
-    private static final long ABSENT = -1;
+    private static final long ABSENT = ReadVersions.ABSENT;
 
     private static final NumberedStatement GET = new NumberedStatement("""
             SELECT CAST(value AS text), version
@@ -490,7 +490,7 @@ public class KvRepository {
                     }));
         });
         if (sum != null) {
-            wroteRelative(key, version[0]);
+            versions().wroteRelative(ENTITY, key, version[0]);
             return sum;
         }
         // the live value is not an integer, or the sum overflows: say which, write nothing
@@ -693,18 +693,6 @@ public class KvRepository {
         versions().read(ENTITY, key, version);
     }
 
-    /**
-     * After this transaction's own relative write (an increment) of a key it read, moves the remembered version to
-     * the one the write left, when no other transaction wrote the key in between (the version read + 1, or any
-     * version when it read as absent); otherwise the stale version stays, so that a later set reports the conflict.
-     */
-    private void wroteRelative(String key, long after) {
-        OptionalLong before = versions().expected(ENTITY, key);
-        if (before.isPresent() && after != ABSENT
-                && (before.getAsLong() == ABSENT || before.getAsLong() == after - 1)) {
-            versions().wrote(ENTITY, key, after);
-        }
-    }
 
     private ReadVersions versions() {
         return ReadVersions.of(em);

@@ -409,7 +409,7 @@ public class MemoryRepository {
     private static final String RESOURCE = "MemoryResource";
 
     /** What {@link ReadVersions} records for a resource that {@link #getResource} found absent. */
-    private static final long ABSENT = -1;
+    private static final long ABSENT = ReadVersions.ABSENT;
 
     private static final String RETRY = "; retry the unit of work (it re-reads the current state)";
 
@@ -817,7 +817,7 @@ public class MemoryRepository {
                     .setParameter(2, now()).getResultList()) {
                 Object[] r = (Object[]) row;
                 nextSeq.put((String) r[0], ((Number) r[1]).longValue() - incoming.get((String) r[0]) + 1);
-                wroteRelative((String) r[0], ((Number) r[2]).longValue());
+                versions().wroteRelative(THREAD, (String) r[0], ((Number) r[2]).longValue());
             }
             ArrayNode rows = JsonNodeFactory.instance.arrayNode();
             for (MessageUpdate u : updates) {
@@ -859,7 +859,7 @@ public class MemoryRepository {
                     .setParameter(1, jsonArray(valid)).setParameter(2, now()).getSingleResult();
             if (row[1] != null) {
                 Json.parse("touched", (String) row[1]).fields()
-                        .forEachRemaining(t -> wroteRelative(t.getKey(), t.getValue().asLong()));
+                        .forEachRemaining(t -> versions().wroteRelative(THREAD, t.getKey(), t.getValue().asLong()));
             }
             return ((Number) row[0]).intValue();
         });
@@ -1303,22 +1303,11 @@ public class MemoryRepository {
         if (versions().expected(THREAD, memoryId).isPresent()) {
             Object[] current = threadVersion(memoryId); // locked by the append: the version it left
             if (current != null) {
-                wroteRelative(memoryId, ((Number) current[0]).longValue());
+                versions().wroteRelative(THREAD, memoryId, ((Number) current[0]).longValue());
             }
         }
     }
 
-    /**
-     * After this transaction's own relative write of a thread (one version bump), moves the remembered version to
-     * the one the write left when no other transaction wrote the thread in between (the version read + 1);
-     * otherwise the stale version stays, so that a later checked write reports the conflict.
-     */
-    private void wroteRelative(String memoryId, long after) {
-        OptionalLong before = versions().expected(THREAD, memoryId);
-        if (before.isPresent() && before.getAsLong() == after - 1) {
-            versions().wrote(THREAD, memoryId, after);
-        }
-    }
 
     /** Why a checked resource write wrote nothing. */
     private ConcurrencyConflictException resourceConflict(String resourceId, long expected) {

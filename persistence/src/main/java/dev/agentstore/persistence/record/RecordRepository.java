@@ -168,7 +168,7 @@ public class RecordRepository {
     private static final String ENTITY = "Record";
 
     /** What {@link ReadVersions} records for an id that {@link #get} found no record for. */
-    private static final long ABSENT = -1;
+    private static final long ABSENT = ReadVersions.ABSENT;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;

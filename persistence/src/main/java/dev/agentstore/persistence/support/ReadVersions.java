@@ -25,6 +25,9 @@ import java.util.OptionalLong;
  */
 public final class ReadVersions {
 
+    /** What a repository records for an aggregate its transaction read as absent: a later write must create it. */
+    public static final long ABSENT = -1;
+
     private static final Cache<Session, ReadVersions> BY_SESSION = Caffeine.newBuilder().weakKeys().build();
 
     private final Map<Key, Long> versions = new HashMap<>();
@@ -65,6 +68,21 @@ public final class ReadVersions {
      */
     public void wrote(String entity, String key, long version) {
         versions.computeIfPresent(new Key(entity, key), (k, v) -> version);
+    }
+
+    /**
+     * Records the version a relative write of this transaction (an increment, a merge: one version step, not checked
+     * against the read) left, when the transaction had read the aggregate and no other transaction wrote it in
+     * between: the version read + 1, or any version when it read as {@link #ABSENT}. Otherwise the stale version
+     * stays, so that a later checked write reports the other transaction's change.
+     *
+     * @param entity the entity name
+     * @param key    the aggregate's key
+     * @param after  the version after the relative write
+     */
+    public void wroteRelative(String entity, String key, long after) {
+        versions.computeIfPresent(new Key(entity, key),
+                (k, before) -> after != ABSENT && (before == ABSENT || before == after - 1) ? after : before);
     }
 
     /**

@@ -93,7 +93,7 @@ class FlowConcurrencyTest {
         assertThat(distinct).allMatch(v -> v >= 1 && v <= 8000);
         Flow flow = store.fromTransaction(uow -> uow.flows().get("hot-flow")).orElseThrow();
         assertThat(flow.stat(FlowStat.TOTAL)).isEqualTo(8000);
-        assertThat(flow.version()).isEqualTo(8000);
+        assertThat(flow.version()).as("counter moves leave the version alone").isZero();
     }
 
     @Test

@@ -119,6 +119,19 @@ class FlowReadModifyWriteTest {
     }
 
     @Test
+    void runsOfTheFlowMovingItsCountersNeverMakeItsRegistrationConflict(AgentStore store) throws Exception {
+        store.flows().register("rmw-busy", "RMW", 1);
+        Flow last = store.fromTransaction(uow -> {
+            Flow flow = uow.flows().get("rmw-busy").orElseThrow();
+            store.flowRuns().start("rmw-busy", "other-transaction-run");
+            uow.flowRuns().start("rmw-busy", "own-run");
+            return uow.flows().register("rmw-busy", flow.displayName(), flow.flowVersion() + 1);
+        });
+        assertThat(last.flowVersion()).isEqualTo(2);
+        assertThat(last.stats().total()).isEqualTo(2);
+    }
+
+    @Test
     void aRegistrationOfAFlowDeletedSinceItWasReadFailsWithNotFound(AgentStore store) {
         store.flows().register("rmw-gone", "RMW", 1);
         assertThatThrownBy(() -> store.inTransaction(uow -> {

@@ -72,7 +72,7 @@ class FlowRepositoryTest {
         assertThat(flow.flowVersion()).isEqualTo(7);
         assertThat(flow.registeredAt()).isEqualTo(registered);
         assertThat(flow.stat(FlowStat.SUCCESS)).isEqualTo(3);
-        assertThat(flow.version()).isEqualTo(2);
+        assertThat(flow.version()).as("the re-registration, not the counter move").isEqualTo(1);
     }
 
     @Test
@@ -115,7 +115,7 @@ class FlowRepositoryTest {
 
         Flow flow = store.fromTransaction(uow -> uow.flows().get("inc")).orElseThrow();
         assertThat(flow.stats()).isEqualTo(new FlowStats(40, 0, 0, 0, 0, 0));
-        assertThat(flow.version()).isEqualTo(3);
+        assertThat(flow.version()).as("counter moves leave the version alone").isZero();
     }
 
     @Test

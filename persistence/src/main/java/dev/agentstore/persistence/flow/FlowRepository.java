@@ -222,7 +222,7 @@ public class FlowRepository {
         String name = valid.name();
         return db("register Flow name=" + name, () -> {
             if (expected.isPresent()) {
-                checkVersion(name, expected.getAsLong());
+                ReadVersions.requireVersion(em, LOCK_VERSION, ENTITY, name, expected.getAsLong());
             }
             long version = ((Number) em.createNativeQuery(REGISTER)
                     .setParameter(1, valid.name())
@@ -442,23 +442,6 @@ public class FlowRepository {
         try (PreparedStatement ps = INCREMENT_BY_STAT.get(stat).prepare(connection, delta, name, clock.instant());
              ResultSet rs = ps.executeQuery()) {
             return rs.next() ? rs.getLong(1) : null;
-        }
-    }
-
-    /**
-     * Locks the flow's row and compares its version with the version a write expects.
-     *
-     * @throws NotFoundException when the flow is not registered
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when the versions differ
-     */
-    private void checkVersion(String name, long expected) {
-        List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, name).getResultList();
-        if (rows.isEmpty()) {
-            throw new NotFoundException("Flow", "name=" + name);
-        }
-        long actual = ((Number) rows.get(0)).longValue();
-        if (actual != expected) {
-            throw ReadVersions.conflict(ENTITY, name, expected, actual);
         }
     }
 

@@ -184,7 +184,7 @@ public class KnowledgeRepository {
     public Optional<KnowledgeBase> findForUpdate(String name) {
         KnowledgeBase.requireName(name);
         try {
-            OptionalLong version = lockVersion(name);
+            OptionalLong version = ReadVersions.lockVersion(em, LOCK_VERSION, name);
             return version.isEmpty() ? Optional.empty() : Optional.of(read(current(name, version.getAsLong())));
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate("find KnowledgeBase " + name + " for update", e);
@@ -341,7 +341,7 @@ public class KnowledgeRepository {
     private KnowledgeBase checked(String name, long expected) {
         long actual;
         try {
-            actual = lockVersion(name).orElseThrow(() -> new NotFoundException("KnowledgeBase", name));
+            actual = ReadVersions.lockVersion(em, LOCK_VERSION, name).orElseThrow(() -> new NotFoundException("KnowledgeBase", name));
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate("lock KnowledgeBase " + name, e);
         }
@@ -349,12 +349,6 @@ public class KnowledgeRepository {
             throw ReadVersions.conflict(ENTITY, name, expected, actual);
         }
         return current(name, actual);
-    }
-
-    /** @return the version of the base, its row now locked; empty when there is none */
-    private OptionalLong lockVersion(String name) {
-        List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, name).getResultList();
-        return rows.isEmpty() ? OptionalLong.empty() : OptionalLong.of(((Number) rows.get(0)).longValue());
     }
 
     /** @return the managed base, refreshed when this persistence context holds an older copy than {@code version} */

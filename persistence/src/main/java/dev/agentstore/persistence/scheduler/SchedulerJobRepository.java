@@ -269,7 +269,7 @@ public class SchedulerJobRepository {
     public Optional<SchedulerJob> getForUpdate(String id) {
         Check.name("id", id);
         return db("get SchedulerJob id=" + id + " for update", () -> {
-            OptionalLong version = lockVersion(id);
+            OptionalLong version = ReadVersions.lockVersion(em, LOCK_VERSION, id);
             return version.isEmpty() ? Optional.<SchedulerJob>empty()
                     : Optional.of(read(current(id, version.getAsLong())));
         });
@@ -638,34 +638,13 @@ public class SchedulerJobRepository {
         OptionalLong expected = passed.isPresent() ? passed : versions().expected(ENTITY, id);
         SchedulerJob job = db(action + " SchedulerJob id=" + id, () -> expected.isEmpty()
                 ? em.find(SchedulerJob.class, id, LockModeType.PESSIMISTIC_WRITE)
-                : current(id, checkVersion(id, expected.getAsLong())));
+                : current(id, ReadVersions.requireVersion(em, LOCK_VERSION, ENTITY, id, expected.getAsLong())));
         if (job == null) {
             throw new NotFoundException("SchedulerJob", "id=" + id);
         }
         change.accept(job);
         flush(action + " SchedulerJob id=" + id);
         return wrote(job);
-    }
-
-    /**
-     * Locks the job's row and compares its version with the version a write expects.
-     *
-     * @return the version
-     * @throws NotFoundException            when no job has this id
-     * @throws ConcurrencyConflictException when the versions differ
-     */
-    private long checkVersion(String id, long expected) {
-        long actual = lockVersion(id).orElseThrow(() -> new NotFoundException("SchedulerJob", "id=" + id));
-        if (actual != expected) {
-            throw ReadVersions.conflict(ENTITY, id, expected, actual);
-        }
-        return actual;
-    }
-
-    /** @return the version of the job, its row now locked; empty when there is none */
-    private OptionalLong lockVersion(String id) {
-        List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, id).getResultList();
-        return rows.isEmpty() ? OptionalLong.empty() : OptionalLong.of(((Number) rows.get(0)).longValue());
     }
 
     /** @return the managed job, refreshed when this persistence context holds an older copy than {@code version} */

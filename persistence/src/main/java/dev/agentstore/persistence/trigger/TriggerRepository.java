@@ -197,7 +197,7 @@ public class TriggerRepository {
             em.flush();
             OptionalLong expected = versions().expected(ENTITY, name);
             if (expected.isPresent()) {
-                checkVersion(name, expected.getAsLong());
+                ReadVersions.requireVersion(em, LOCK_VERSION, ENTITY, name, expected.getAsLong());
             }
             long version = session().doReturningWork(connection -> {
                 try (PreparedStatement ps = connection.prepareStatement(REGISTER)) {
@@ -249,7 +249,7 @@ public class TriggerRepository {
     public Optional<Trigger> findForUpdate(String name) {
         Check.name("name", name);
         return db("find Trigger " + name + " for update", () -> {
-            OptionalLong version = lockVersion(name);
+            OptionalLong version = ReadVersions.lockVersion(em, LOCK_VERSION, name);
             return version.isEmpty() ? Optional.<Trigger>empty()
                     : Optional.of(read(current(name, version.getAsLong())));
         });
@@ -603,29 +603,8 @@ public class TriggerRepository {
                 }
                 return t;
             }
-            return current(name, checkVersion(name, expected.getAsLong()));
+            return current(name, ReadVersions.requireVersion(em, LOCK_VERSION, ENTITY, name, expected.getAsLong()));
         });
-    }
-
-    /**
-     * Locks the trigger's row and compares its version with the version a write expects.
-     *
-     * @return the version
-     * @throws NotFoundException when there is no trigger by that name
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when the versions differ
-     */
-    private long checkVersion(String name, long expected) {
-        long actual = lockVersion(name).orElseThrow(() -> new NotFoundException("Trigger", "name=" + name));
-        if (actual != expected) {
-            throw ReadVersions.conflict(ENTITY, name, expected, actual);
-        }
-        return actual;
-    }
-
-    /** @return the version of the trigger, its row now locked; empty when there is none */
-    private OptionalLong lockVersion(String name) {
-        List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, name).getResultList();
-        return rows.isEmpty() ? OptionalLong.empty() : OptionalLong.of(((Number) rows.get(0)).longValue());
     }
 
     /** @return the managed trigger, refreshed when this persistence context holds an older copy than {@code version} */

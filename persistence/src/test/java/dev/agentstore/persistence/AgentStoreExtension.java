@@ -41,7 +41,7 @@ public final class AgentStoreExtension implements BeforeAllCallback, AfterAllCal
                 .user(env("AGENTSTORE_TEST_DB_USER", "agentstore"))
                 .password(env("AGENTSTORE_TEST_DB_PASSWORD", "agentstore"))
                 .schema(schema)
-                .poolMaxSize(10)
+                .poolMaxSize(20)
                 .poolMinIdle(0);
     }
 

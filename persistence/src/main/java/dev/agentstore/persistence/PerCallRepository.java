@@ -32,8 +32,8 @@ final class PerCallRepository {
      * @return the per-call repository
      */
     static <R> R create(Class<R> type, Function<UnitOfWork, R> accessor, AgentStore store) {
-        InvocationHandler handler = (proxy, method, args) -> store.perCall(
-                type.getSimpleName() + "." + method.getName(), method.isAnnotationPresent(SingleStatement.class), uow -> invoke(accessor.apply(uow), method, args));
+        InvocationHandler handler = (proxy, method, args) -> store.perCall(type.getSimpleName() + "." + method.getName(),
+                method.isAnnotationPresent(SingleStatement.class), uow -> invoke(accessor.apply(uow), method, args));
         try {
             return new ByteBuddy()
                     .subclass(type, ConstructorStrategy.Default.IMITATE_SUPER_CLASS_OPENING)

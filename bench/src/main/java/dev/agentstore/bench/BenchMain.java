@@ -111,14 +111,13 @@ public final class BenchMain {
         System.err.println("agentstore-bench: wrote " + o.out.resolve("latest.md") + " and latest.png");
     }
 
-    /** Hibernate and Liquibase log through java.util.logging: keep stderr to warnings. */
+    /**
+     * Hibernate (through JBoss Logging), Liquibase and pgjdbc log through java.util.logging: route it to SLF4J, so
+     * {@code simplelogger.properties} (warnings to stderr) is the one configuration.
+     */
     static void quietLogging() {
-        for (String name : new String[]{"", "org.hibernate", "liquibase", "com.zaxxer"}) {
-            java.util.logging.Logger.getLogger(name).setLevel(java.util.logging.Level.WARNING);
-        }
-        for (java.util.logging.Handler h : java.util.logging.Logger.getLogger("").getHandlers()) {
-            h.setLevel(java.util.logging.Level.WARNING);
-        }
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
 
     /** @return every workload, in run order (W5 reads W1's events) */

@@ -2,14 +2,12 @@ package dev.agentstore.cli;
 
 import dev.agentstore.cli.embed.MiniLmEmbedder;
 import dev.agentstore.cli.ingest.Corpus;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.lang.reflect.Constructor;
-import java.util.logging.LogManager;
 
 /**
  * {@code agentstore}: the command line of agentstore. Subcommands: {@code migrate}, {@code ingest}, {@code search},
@@ -41,7 +39,7 @@ public final class AgentStoreCli implements Runnable {
      */
     public static void main(String[] args) {
         MiniLmEmbedder.goOffline();
-        quietLogging();
+        routeLoggingToSlf4j();
         System.exit(execute(CliContext.system(), args));
     }
 
@@ -88,14 +86,13 @@ public final class AgentStoreCli implements Runnable {
         }
     }
 
-    private static void quietLogging() {
-        try (InputStream logging = AgentStoreCli.class.getResourceAsStream("/logging.properties")) {
-            if (logging != null) {
-                LogManager.getLogManager().readConfiguration(logging);
-            }
-        } catch (IOException ignored) {
-            // keep the JDK's default logging
-        }
+    /**
+     * Hibernate (through JBoss Logging, which picks java.util.logging when Logback is absent), Liquibase and pgjdbc log
+     * through java.util.logging: route it to SLF4J, so {@code simplelogger.properties} is the one configuration.
+     */
+    private static void routeLoggingToSlf4j() {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
     }
 
     /** Creates commands, handing the {@link CliContext} to those whose constructor takes one. */

@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Without a container (fast, and naming the rule that broke): the rules a CDI container enforces on the repositories
  * it proxies (normal-scoped, non-final, a non-private no-arg constructor, no
- * final public methods) and that each gets its entity manager from {@code @PersistenceContext}, plus that the
+ * final public methods) and that each gets its entity manager from {@code @PersistenceContext} and its clock from
+ * {@code @Inject}, plus that the
  * persistence jar ships a {@code beans.xml}; and that the repositories join the caller's JTA transaction
  * ({@code REQUIRED}, never {@code REQUIRES_NEW}) without marking it for rollback on agentstore's own exceptions.
  * {@link ContainerRepositoriesTest} checks the same beans inside WildFly.
@@ -55,6 +56,10 @@ class RepositoriesAreCdiBeansTest {
                 .filter(f -> f.getType() == EntityManager.class)
                 .filter(f -> f.isAnnotationPresent(PersistenceContext.class)))
                 .as("@PersistenceContext EntityManager field").hasSize(1);
+        assertThat(Arrays.stream(repository.getDeclaredFields())
+                .filter(f -> f.getType() == java.time.Clock.class)
+                .filter(f -> f.isAnnotationPresent(jakarta.inject.Inject.class)))
+                .as("@Inject Clock field (ClockProducer, or the application's alternative)").hasSize(1);
         assertThat(repository.getConstructor(EntityManager.class, java.time.Clock.class))
                 .as("standalone constructor (EntityManager, Clock)").isNotNull();
     }

@@ -31,6 +31,8 @@ import liquibase.database.jvm.JdbcConnection;
 import liquibase.exception.LiquibaseException;
 import liquibase.resource.ClassLoaderResourceAccessor;
 import liquibase.ui.LoggerUIService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The programmatic migration API: apply ({@link #up()}), inspect ({@link #status()}), undo
@@ -65,7 +67,7 @@ public final class Migrations {
     /** The tag applied after the last change set of release 0.1. */
     public static final String TAG_0_1 = "0.1";
 
-    private static final System.Logger LOG = System.getLogger(Migrations.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
     private static final long ADVISORY_LOCK_NAMESPACE = 0x6167656e74L << 32; // "agent"
 
@@ -297,8 +299,8 @@ public final class Migrations {
                      + " lockedby = NULL FROM " + table + " AS old WHERE l.id = old.id AND old.locked"
                      + " RETURNING old.lockedby, old.lockgranted")) {
             while (rs.next()) {
-                LOG.log(System.Logger.Level.WARNING, "released a stale Liquibase changelog lock in schema {0}, set by"
-                        + " {1} at {2}: no agentstore migrator of the schema was running", schema, rs.getString(1),
+                LOG.warn("released a stale Liquibase changelog lock in schema {}, set by"
+                        + " {} at {}: no agentstore migrator of the schema was running", schema, rs.getString(1),
                         rs.getString(2));
             }
         }

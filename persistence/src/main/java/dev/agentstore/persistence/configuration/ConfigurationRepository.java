@@ -99,7 +99,8 @@ public class ConfigurationRepository {
     private EntityManager em;
     @Inject
     private ConfigurationCache cache;
-    private Clock clock = Clock.systemUTC();
+    @Inject
+    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager and the cache. */
     protected ConfigurationRepository() {

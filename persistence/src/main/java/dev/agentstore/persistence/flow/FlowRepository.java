@@ -15,6 +15,7 @@ import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
@@ -138,7 +139,8 @@ public class FlowRepository {
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
-    private Clock clock = Clock.systemUTC();
+    @Inject
+    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected FlowRepository() {

@@ -20,6 +20,7 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
@@ -208,7 +209,8 @@ public class FlowRunRepository {
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
-    private Clock clock = Clock.systemUTC();
+    @Inject
+    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected FlowRunRepository() {

@@ -25,6 +25,7 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
@@ -249,7 +250,8 @@ public class ChunkRepository {
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
-    private Clock clock = Clock.systemUTC();
+    @Inject
+    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected ChunkRepository() {

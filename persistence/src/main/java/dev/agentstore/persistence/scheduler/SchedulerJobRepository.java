@@ -17,6 +17,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityExistsException;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
@@ -171,7 +172,8 @@ public class SchedulerJobRepository {
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
-    private Clock clock = Clock.systemUTC();
+    @Inject
+    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected SchedulerJobRepository() {

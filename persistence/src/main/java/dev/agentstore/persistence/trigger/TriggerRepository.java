@@ -16,6 +16,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
@@ -139,7 +140,8 @@ public class TriggerRepository {
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
-    private Clock clock = Clock.systemUTC();
+    @Inject
+    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected TriggerRepository() {

@@ -96,11 +96,7 @@ import java.util.function.Supplier;
  * one-statement {@link #update} run in autocommit mode ({@link SingleStatement}); a read-modify-write first switches
  * its call to a transaction ({@link dev.agentstore.persistence.support.Transactions#requireTransaction}).
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
- * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
- * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
- * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)

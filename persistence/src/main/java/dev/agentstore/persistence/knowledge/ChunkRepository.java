@@ -109,10 +109,7 @@ import java.util.TreeMap;
  * searches run in autocommit mode ({@link SingleStatement}): a search from a cached definition is one round trip, with
  * no {@code BEGIN} and no {@code COMMIT}.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)

@@ -72,10 +72,7 @@ import java.util.OptionalLong;
  * per-call {@code store.knowledge()}, the reads {@link #find}, {@link #get} and {@link #list} run in autocommit mode
  * ({@link SingleStatement}).
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)

@@ -110,10 +110,7 @@ import java.util.function.Supplier;
  * their statements as plain JDBC on the transaction's connection, build the results directly (no entities) and do
  * not flush changes pending in the persistence context. Everything returned is a detached snapshot.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)

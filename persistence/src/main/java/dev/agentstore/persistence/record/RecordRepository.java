@@ -79,10 +79,7 @@ import java.util.function.Supplier;
  * <p>Runs in the caller's transaction; never begins or commits one. Records handed out are immutable snapshots read
  * with native SQL; this repository never leaves {@link Record} instances in the persistence context.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)

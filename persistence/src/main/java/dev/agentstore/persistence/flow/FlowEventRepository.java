@@ -36,7 +36,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The append-only flow event log (nvent's event streams {@code nvent:flow:run:<id>}, table {@code flow_events}):
+ * The append-only flow event log (table {@code flow_events}):
  * append one or many events, read a run's events with filters and a keyset cursor, read a flow's events of one type
  * over time, delete a run's events, purge old events in bounded batches.
  *
@@ -138,7 +138,7 @@ public class FlowEventRepository {
     }
 
     /**
-     * Appends one event (nvent's {@code stream.append}) with one statement,
+     * Appends one event with one statement,
      * {@code INSERT ... RETURNING id}. A native insert rather than {@code persist}: it is always exactly one round
      * trip at the call (persist would add a sequence call every 50 ids and defer the INSERT, and its errors, to the
      * flush), and the log keeps no entities in the persistence context.
@@ -264,7 +264,7 @@ public class FlowEventRepository {
     }
 
     /**
-     * Reads a run's events (nvent's {@code stream.read}), one page in {@code (ts, id)} order, served by the index
+     * Reads a run's events, one page in {@code (ts, id)} order, served by the index
      * {@code (run_id, ts DESC, id DESC)}. To continue, pass the last returned id as the cursor
      * ({@link FlowEventQuery#next(List)} does that); paging this way returns every row exactly once.
      *
@@ -335,7 +335,7 @@ public class FlowEventRepository {
     }
 
     /**
-     * Deletes all events of a run (nvent's {@code stream.delete}). Events read before keep their values (they are
+     * Deletes all events of a run. Events read before keep their values (they are
      * immutable; their rows are gone).
      *
      * @param runId the run's id

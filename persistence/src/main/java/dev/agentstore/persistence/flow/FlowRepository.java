@@ -36,7 +36,7 @@ import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * The flow registry (nvent's {@code flows} index): register, read, list, delete, and atomic counters.
+ * The flow registry: register, read, list, delete, and atomic counters.
  *
  * <p>Counters change only by single-statement SQL increments ({@code stats_x = stats_x + ?}), never by
  * read-modify-write, so concurrent increments are never lost. The run lifecycle keeps them consistent:
@@ -152,7 +152,7 @@ public class FlowRepository {
     }
 
     /**
-     * Registers a flow, or updates the display name and version of a registered one (nvent's flow registration),
+     * Registers a flow, or updates the display name and version of a registered one,
      * in one {@code INSERT ... ON CONFLICT DO UPDATE} statement: counters, {@code registeredAt} and
      * {@code lastRunAt} of an existing flow are kept. When this unit of work read the flow, it is re-registered only
      * if it still has the version read (see the class description).
@@ -281,7 +281,7 @@ public class FlowRepository {
 
     /**
      * Adds {@code delta} to a counter in one statement ({@code UPDATE ... SET stats_x = stats_x + ? ... RETURNING}),
-     * as nvent's {@code index.increment} on a mapped stat but never losing a concurrent increment.
+     * so a concurrent increment is never lost.
      *
      * <p>Through {@code store.flows()} (autocommit mode), concurrent positive increments of one counter are combined:
      * while one statement runs, the calls that arrive wait and then go in one statement together, each getting its
@@ -320,8 +320,8 @@ public class FlowRepository {
     }
 
     /**
-     * As {@link #incrementStat(String, FlowStat, long)}, with the counter named as nvent's {@code index.increment}
-     * takes it ({@code stats.total}, {@code stats.success}, … see {@link FlowStat#fromField}).
+     * As {@link #incrementStat(String, FlowStat, long)}, with the counter named by its field
+     * path ({@code stats.total}, {@code stats.success}, … see {@link FlowStat#fromField}).
      *
      * @param name  the flow's name
      * @param field the counter's field name

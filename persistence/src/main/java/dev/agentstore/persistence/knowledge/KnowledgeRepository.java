@@ -30,7 +30,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Knowledge bases (Compozy's {@code knowledge.vector_dbs}) and their pgvector indexes. Chunks and search are in
+ * Knowledge bases and their pgvector indexes. Chunks and search are in
  * {@link ChunkRepository}.
  *
  * <p><b>One table, one partial index per base.</b> All bases share the {@code chunks} table, whose embedding column

@@ -46,7 +46,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Generic JSONB records (dataknobs' {@code PostgresDatabase}): create, create in batches, upsert, get, replace with an
+ * Generic JSONB records: create, create in batches, upsert, get, replace with an
  * optional compare-and-set on the version, delete, count, and search with the shared query language
  * ({@link dev.agentstore.persistence.query}).
  *
@@ -198,7 +198,7 @@ public class RecordRepository {
     }
 
     /**
-     * Creates a record, as dataknobs' {@code create}; a duplicate id is an error, not an overwrite (use
+     * Creates a record; a duplicate id is an error, not an overwrite (use
      * {@link #upsert} for that). The transaction stays usable after a {@link DuplicateException}: the insert is
      * {@code ON CONFLICT DO NOTHING} and the repository reports the conflict. One statement.
      *
@@ -224,7 +224,7 @@ public class RecordRepository {
     }
 
     /**
-     * Creates several records, all or nothing, as dataknobs' {@code create_batch}: every record is validated before
+     * Creates several records, all or nothing: every record is validated before
      * anything is written, and all rows go in one statement (one round trip). When an id already exists, the rows
      * this call inserted are deleted again (a second statement) and {@link DuplicateException} names the existing
      * ids, so nothing of the batch remains and the transaction stays usable.
@@ -287,7 +287,7 @@ public class RecordRepository {
     }
 
     /**
-     * Creates the record or replaces its data (and metadata, when given), as dataknobs' {@code upsert}. One
+     * Creates the record or replaces its data (and metadata, when given). One
      * statement ({@code INSERT ... ON CONFLICT DO UPDATE}); a replaced record keeps its creation time and gets
      * version + 1.
      *
@@ -357,8 +357,7 @@ public class RecordRepository {
     }
 
     /**
-     * Replaces a record's data (and metadata, when given), as dataknobs' {@code update} but replacing rather than
-     * merging. One statement; version + 1.
+     * Replaces a record's data (and metadata, when given); nothing is merged. One statement; version + 1.
      *
      * @param id       the id
      * @param data     a JSON object, replacing the stored data
@@ -448,7 +447,7 @@ public class RecordRepository {
     }
 
     /**
-     * Searches records, as dataknobs' {@code search(Query)}: the query's filter, its sort keys then the id (so equal
+     * Searches records: the query's filter, its sort keys then the id (so equal
      * sort values page stably), its limit and offset. One statement. A query with a projection is rejected: use
      * {@link #project(Query)}.
      *
@@ -468,7 +467,7 @@ public class RecordRepository {
     }
 
     /**
-     * Searches records and returns only the selected fields (the query's projection), as dataknobs' projections:
+     * Searches records and returns only the selected fields (the query's projection):
      * per record a JSON object with its {@code id} and each selected field at its path, for example
      * {@code select("data.name", "metadata.source")} gives
      * {@code {"id":"r1","data":{"name":"Alice"},"metadata":{"source":"web"}}}. A field the record does not have is

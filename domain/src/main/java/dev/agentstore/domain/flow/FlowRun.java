@@ -257,7 +257,8 @@ public class FlowRun {
     }
 
     /**
-     * Applies a metadata patch as a JSON Merge Patch (RFC 7386), keeping every key: objects merge recursively, a {@code null} member deletes, arrays and scalars replace.
+     * Applies a metadata patch as a JSON Merge Patch (RFC 7386), keeping every key: objects merge recursively, a
+     * {@code null} member deletes, arrays and scalars replace.
      *
      * <p>Keys and what they accept:
      * <ul>

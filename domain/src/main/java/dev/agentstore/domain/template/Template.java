@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  * {@code {"name":{"type":"string"}}}) and {@code meta} (free-form). Revisions are append-only and immutable; the
  * newest revision of an identifier is the current template.
  *
- * <p>Revisions are ordered by number, not by time: two revisions defined in the same microsecond, or by processes whose clocks disagree, still get distinct,
- * gap-free numbers in the order they were defined. Two instances are equal when they have the same id.
+ * <p>Revisions are ordered by number, not by time: two revisions defined in the same microsecond, or by processes whose
+ * clocks disagree, still get distinct, gap-free numbers in the order they were defined. Two instances are equal when
+ * they have the same id.
  */
 @Entity
 @Immutable

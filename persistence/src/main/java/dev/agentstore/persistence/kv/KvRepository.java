@@ -245,10 +245,11 @@ public class KvRepository {
     }
 
     /**
-     * Reads a value: a stored {@code 0}, {@code false}, {@code ""} or JSON {@code null} is returned as such (JSON null as {@code Optional.of(NullNode.instance)}), and the read
-     * writes nothing (expired rows are left for {@link #purgeExpired(int)}). One SELECT. In a unit of work, the version
-     * read (or the absence) is remembered: a later {@code set} of the key in the same unit of work writes only if the
-     * entry has not changed since (see the class description).
+     * Reads a value: a stored {@code 0}, {@code false}, {@code ""} or JSON {@code null} is returned as such (JSON null
+     * as {@code Optional.of(NullNode.instance)}), and the read writes nothing (expired rows are left for
+     * {@link #purgeExpired(int)}). One SELECT. In a unit of work, the version read (or the absence) is remembered: a
+     * later {@code set} of the key in the same unit of work writes only if the entry has not changed since (see the
+     * class description).
      *
      * @param key the key, 1–512 characters
      * @return the value, or empty when the key is absent or expired
@@ -502,8 +503,8 @@ public class KvRepository {
     }
 
     /**
-     * Removes every key matching a Redis-style glob: <b>every</b> {@code *} matches any run of characters, including none; every other character
-     * matches only itself. In particular {@code %}, {@code _} and {@code \} (LIKE's specials) are literal, and so is
+     * Removes every key matching a Redis-style glob: <b>every</b> {@code *} matches any run of characters, including
+     * none; every other character matches only itself. In particular {@code %}, {@code _} and {@code \} (LIKE's specials) are literal, and so is
      * {@code ?}: unlike Redis there is no single-character wildcard, no {@code [...]} class and no escape character,
      * so a pattern without {@code *} removes at most that one key and a destructive call never matches more than
      * the {@code *}s allow. Matching is case-sensitive. The pattern is bound as a parameter (LIKE with

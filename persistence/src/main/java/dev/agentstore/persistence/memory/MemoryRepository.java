@@ -62,7 +62,8 @@ import java.util.function.Supplier;
 
 /**
  * Conversational memory: threads, messages, resources with working memory, and {@code remember}/{@code recall}
- * with variable snapshots, on the tables {@code memories}, {@code memory_messages}, {@code memory_resources} and {@code memory_variables}.
+ * with variable snapshots, on the tables {@code memories}, {@code memory_messages}, {@code memory_resources}
+ * and {@code memory_variables}.
  *
  * <p><b>Order.</b> Every message has a sequence number, unique within its thread and increasing in append order.
  * Appends allocate their numbers with {@code UPDATE memories SET last_seq = last_seq + n ... RETURNING last_seq} (n =
@@ -434,7 +435,8 @@ public class MemoryRepository {
      * Saves a thread: creates it, or replaces the title and metadata of an existing
      * one (its creation time, messages and sequence are kept). One upsert statement, then a read. The save is scoped
      * to the resource: a thread that belongs to another resource is neither changed nor taken over, and is reported
-     * as not found (as by {@link #getThread(String, String)}, so ids of other resources cannot be probed); a memory without a resource (created by {@link #remember}) is claimed.
+     * as not found (as by {@link #getThread(String, String)}, so ids of other resources cannot be probed); a memory
+     * without a resource (created by {@link #remember}) is claimed.
      *
      * @param id         the thread's id, 1–255 characters
      * @param resourceId the resource it belongs to, 1–255 characters
@@ -863,10 +865,10 @@ public class MemoryRepository {
     // ------------------------------------------------------------------------------------ remember and recall
 
     /**
-     * Appends context elements and, optionally, a new variables snapshot to a memory, creating the memory (without resource or title) on first use in the
-     * same single upsert that allocates the sequence numbers, so concurrent first uses cannot fail. Elements are saved
-     * as by {@link #saveMessages}, in the same statement. With no elements and no variables it only ensures the memory
-     * exists. One statement, two with variables.
+     * Appends context elements and, optionally, a new variables snapshot to a memory, creating the memory (without
+     * resource or title) on first use in the same single upsert that allocates the sequence numbers, so concurrent
+     * first uses cannot fail. Elements are saved as by {@link #saveMessages}, in the same statement. With no elements
+     * and no variables it only ensures the memory exists. One statement, two with variables.
      *
      * @param memoryId  the memory's id
      * @param elements  the messages to append, 0 to {@value #MAX_BATCH}
@@ -962,8 +964,9 @@ public class MemoryRepository {
     /**
      * Creates or updates a resource's working memory in one upsert: the working
      * memory text is replaced when given; the metadata patch is merged (JSON Merge Patch, RFC 7386, not a
-     * shallow replace of top-level keys), so concurrent patches of different keys are all kept. After a read of the resource in the same
-     * unit of work, only if it still has the version read, or is still absent (see the class description).
+     * shallow replace of top-level keys), so concurrent patches of different keys are all kept. After a read of the
+     * resource in the same unit of work, only if it still has the version read, or is still absent (see the class
+     * description).
      *
      * @param resourceId    the resource's id
      * @param workingMemory the new working memory text (may be empty), or {@code null} to keep it

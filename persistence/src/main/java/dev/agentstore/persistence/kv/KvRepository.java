@@ -504,12 +504,12 @@ public class KvRepository {
 
     /**
      * Removes every key matching a Redis-style glob: <b>every</b> {@code *} matches any run of characters, including
-     * none; every other character matches only itself. In particular {@code %}, {@code _} and {@code \} (LIKE's specials) are literal, and so is
-     * {@code ?}: unlike Redis there is no single-character wildcard, no {@code [...]} class and no escape character,
-     * so a pattern without {@code *} removes at most that one key and a destructive call never matches more than
-     * the {@code *}s allow. Matching is case-sensitive. The pattern is bound as a parameter (LIKE with
-     * {@code ESCAPE '\'}); a pattern with a literal prefix ({@code session:*}) can use the key index. Expired
-     * entries that match are removed too but not counted. One statement.
+     * none; every other character matches only itself. In particular {@code %}, {@code _} and {@code \} (LIKE's
+     * specials) are literal, and so is {@code ?}: unlike Redis there is no single-character wildcard, no
+     * {@code [...]} class and no escape character, so a pattern without {@code *} removes at most that one key and a
+     * destructive call never matches more than the {@code *}s allow. Matching is case-sensitive. The pattern is
+     * bound as a parameter (LIKE with {@code ESCAPE '\'}); a pattern with a literal prefix ({@code session:*}) can
+     * use the key index. Expired entries that match are removed too but not counted. One statement.
      *
      * @param pattern the glob, 1–512 characters, not blank; {@code *} alone removes every key
      * @return how many live entries were removed

@@ -106,7 +106,7 @@ public final class Generators {
      * Nearest-rank percentile: {@code sorted[ceil(p/100 * n) - 1]}.
      *
      * @param sorted values in ascending order, at least one
-     * @param p      the percentile, 0 < p <= 100
+     * @param p      the percentile, {@code 0 < p <= 100}
      * @return the value
      */
     public static double percentile(double[] sorted, double p) {

@@ -21,8 +21,8 @@ import java.util.List;
 
 /**
  * W7: conversation memory. 100 threads x 100 messages, one {@code saveMessages} call per message ({@code W7.save}),
- * then 1,000 reads of the last 20 messages of a random thread, newest first ({@code W7.read}, Mastra's
- * {@code listMessages} call shape, {@code includeTotal: false}); the batch form saves a thread's 100 messages in one
+ * then 1,000 reads of the last 20 messages of a random thread, newest first ({@code W7.read},
+ * {@code listMessages} without the total); the batch form saves a thread's 100 messages in one
  * call ({@code W7.batch}).
  */
 final class MemoryWorkload implements Workload {

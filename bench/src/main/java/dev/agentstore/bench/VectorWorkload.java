@@ -24,7 +24,7 @@ import java.util.Set;
  * W8: vectors. A 384-dimension cosine knowledge base with an HNSW index (m 16, ef_construction 64) created empty,
  * then 20,000 unit vectors upserted in batches of 500 with payload {@code {doc: i % 100, lang}} ({@code W8.upsert});
  * 1,000 top-10 queries ({@code W8.query}) and 200 filtered ones ({@code doc == k}, {@code W8.query_filtered}) at
- * ef_search 160 (Mastra's), plus 40 and 400; recall@10 against exact cosine search over the float32 components in
+ * ef_search 160, plus 40 and 400; recall@10 against exact cosine search over the float32 components in
  * Java. {@code W8.load_then_build}: the same upserts into a base created without index, then
  * {@code changeIndex} to HNSW (automatic build memory), timed together. Baselines: raw multi-row INSERT, COPY into
  * the indexed table, COPY then CREATE INDEX ({@code W8.load_then_build.jdbc}), raw queries.

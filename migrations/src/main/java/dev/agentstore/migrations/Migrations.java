@@ -157,7 +157,7 @@ public final class Migrations {
 
     /**
      * Renders the SQL that {@link #up()} would run, without running it, for deployments where DDL is reviewed and
-     * applied separately (as Mastra's {@code exportSchemas}). The script includes Liquibase's bookkeeping
+     * applied separately. The script includes Liquibase's bookkeeping
      * statements, so applying it by hand leaves {@link #status()} empty afterwards; it starts with
      * {@code CREATE SCHEMA} when the schema does not exist. Nothing is created or changed in the database.
      *

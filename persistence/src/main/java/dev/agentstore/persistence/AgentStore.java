@@ -177,7 +177,7 @@ public final class AgentStore implements AutoCloseable {
         return config;
     }
 
-    /** @return the connection pool, for a caller's own SQL (as Mastra exposes its pool); do not close it */
+    /** @return the connection pool, for a caller's own SQL; do not close it */
     public DataSource dataSource() {
         return dataSource;
     }
@@ -277,7 +277,7 @@ public final class AgentStore implements AutoCloseable {
      * ends in a {@link dev.agentstore.domain.TransientDataAccessException} that is
      * {@link dev.agentstore.domain.TransientDataAccessException#retrySafe() retry-safe}: a lost race
      * ({@link dev.agentstore.domain.ConcurrencyConflictException}), a lost connection, no connection within the pool
-     * timeout, a server shutdown, a statement or lock timeout. This is nvent's {@code updateWithRetry}, bounded and
+     * timeout, a server shutdown, a statement or lock timeout. Bounded, and
      * without lost updates: the work re-reads the current state in every attempt.
      *
      * @param policy attempts and backoff

@@ -20,13 +20,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /**
- * One snapshot of a named configuration (Draive's {@code configurations} table, table {@code configurations}): an
+ * One snapshot of a named configuration (table {@code configurations}): an
  * identifier, a revision number (1, 2, 3... per identifier, assigned by the repository), the content (a JSON
  * object) and when it was defined. Snapshots are append-only and immutable; the newest one is the configuration in
  * force.
  *
- * <p>Draive keys snapshots by {@code (identifier, created)}, so two defines in the same microsecond collide and
- * "newest" depends on the clocks of the processes that wrote them; here the revision number orders them. Two
+ * <p>The revision number, not the definition time, orders snapshots: two defines in the same microsecond do not
+ * collide and "newest" does not depend on the clocks of the processes that wrote them. Two
  * instances are equal when they have the same id.
  */
 @Entity
@@ -101,7 +101,7 @@ public class ConfigurationSnapshot {
     }
 
     /**
-     * Validates content: a JSON object (Draive's configurations are mappings).
+     * Validates content: a JSON object.
      *
      * @param content the content
      * @return a copy of {@code content}

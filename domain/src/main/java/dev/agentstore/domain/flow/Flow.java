@@ -10,8 +10,8 @@ import jakarta.persistence.Version;
 import java.time.Instant;
 
 /**
- * A registered flow (workflow definition), keyed by its name, with its run counters (as nvent's {@code flows} index:
- * display name, flow version, registered and last-run times, {@code stats.*}).
+ * A registered flow (workflow definition), keyed by its name, with its display name, flow version, registered and
+ * last-run times and run counters ({@code stats.*}).
  *
  * <p>The counters live in their own columns and change only through single-statement SQL increments: the
  * repository's {@code incrementStat}, and the run lifecycle (starting, moving and deleting runs keeps

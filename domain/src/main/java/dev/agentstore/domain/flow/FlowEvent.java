@@ -19,8 +19,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One row of a run's append-only event log (nvent's event record: id, ts, type, runId, flowName, stepName, stepId,
- * attempt, data), table {@code flow_events}. Immutable: once appended it is never updated; rows leave the log only
+ * One row of a run's append-only event log (id, ts, type, runId, flowName, stepName, stepId, attempt,
+ * data), table {@code flow_events}. Immutable: once appended it is never updated; rows leave the log only
  * by {@code deleteRun} or a retention purge.
  *
  * <p>Ids come from {@code flow_events_seq} (steps by 50; the column default {@code nextval} and Hibernate's pooled

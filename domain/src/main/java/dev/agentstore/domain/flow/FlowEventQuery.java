@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What {@code FlowEventRepository.read(runId, query)} returns: nvent's {@code stream.read} options (types, from, to,
- * after, limit, order) with a keyset cursor. Immutable; start from {@link #defaults()} and refine:
+ * What {@code FlowEventRepository.read(runId, query)} returns: types, time range (from, to),
+ * a keyset cursor (after), limit and order. Immutable; start from {@link #defaults()} and refine:
  *
  * <pre>{@code
  * FlowEventQuery q = FlowEventQuery.defaults().types("step.failed").descending().limit(50);

@@ -24,10 +24,10 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * One run of a flow, unique by (flow name, run id), as nvent's {@code flow_runs} index entry: status, start,
+ * One run of a flow, unique by (flow name, run id): status, start,
  * completion and last-activity times, step counts, the JSON maps {@code emittedEvents} and {@code awaitingSteps},
- * a Mastra-style workflow {@code snapshot}, a {@code resourceId}, and {@code metadata} holding every other key an
- * update carried (nvent silently drops those; agentstore keeps them).
+ * a workflow {@code snapshot}, a {@code resourceId}, and {@code metadata} holding every other key an update carried
+ * (kept, never dropped).
  *
  * <p>State changes go through intention-revealing methods ({@link #await}, {@link #resume}, {@link #complete},
  * {@link #fail}, {@link #cancel}, {@link #applyPatch}) that validate everything before they change anything.
@@ -257,15 +257,15 @@ public class FlowRun {
     }
 
     /**
-     * Applies an nvent-style metadata patch as a JSON Merge Patch (RFC 7386), as nvent's {@code update} but keeping
-     * every key: objects merge recursively, a {@code null} member deletes, arrays and scalars replace.
+     * Applies a metadata patch as a JSON Merge Patch (RFC 7386), keeping every key: objects merge recursively, a
+     * {@code null} member deletes, arrays and scalars replace.
      *
      * <p>Keys and what they accept:
      * <ul>
      * <li>{@code status}: a status name ({@link FlowRunStatus#parse}); a different status is a move as in
      * {@link #moveTo} (a terminal one sets {@code completedAt} unless the patch gives it); must not be {@code null}</li>
      * <li>{@code startedAt}; {@code completedAt}, {@code lastActivityAt} (these two may be {@code null}): an ISO-8601
-     * instant ({@code 2024-05-01T10:00:00Z}) or epoch milliseconds, as nvent stores them</li>
+     * instant ({@code 2024-05-01T10:00:00Z}) or epoch milliseconds</li>
      * <li>{@code completedSteps} (not {@code null}), {@code stepCount} (may be {@code null}): an integer, 0 or more</li>
      * <li>{@code emittedEvents}, {@code awaitingSteps}: an object, merged into the current one; {@code null} empties it</li>
      * <li>{@code snapshot}: merged into the current snapshot; {@code null} removes it</li>
@@ -402,7 +402,7 @@ public class FlowRun {
         return awaitingSteps.deepCopy();
     }
 
-    /** @return a copy of the workflow snapshot (Mastra-style), or {@code null} when none was stored */
+    /** @return a copy of the workflow snapshot, or {@code null} when none was stored */
     public JsonNode snapshot() {
         return snapshot == null ? null : snapshot.deepCopy();
     }

@@ -49,7 +49,7 @@ public enum FlowRunStatus {
     }
 
     /**
-     * Parses a status as nvent spells it ({@code running}, {@code awaiting}, {@code completed}, {@code failed},
+     * Parses a status in its lower-case spelling ({@code running}, {@code awaiting}, {@code completed}, {@code failed},
      * {@code cancelled} or {@code canceled}), case-insensitive.
      *
      * @param value the text

@@ -5,8 +5,8 @@ import dev.agentstore.domain.InvalidInputException;
 import java.util.Locale;
 
 /**
- * The counters of a {@link Flow}, each stored in its own column and changed only by atomic SQL increments (as
- * nvent's flat {@code stats_*} columns). {@link #TOTAL}, {@link #SUCCESS}, {@link #FAILURE} and {@link #CANCELLED}
+ * The counters of a {@link Flow}, each stored in its own column and changed only by atomic SQL increments (columns
+ * {@code stats_*}). {@link #TOTAL}, {@link #SUCCESS}, {@link #FAILURE} and {@link #CANCELLED}
  * count runs over the flow's life; {@link #RUNNING} and {@link #AWAITING} are gauges of the runs in that status now.
  */
 public enum FlowStat {
@@ -29,15 +29,15 @@ public enum FlowStat {
         this.key = key;
     }
 
-    /** @return the field name as nvent spells it, for example {@code stats.total} */
+    /** @return the counter's field path, for example {@code stats.total} */
     public String field() {
         return "stats." + key;
     }
 
     /**
-     * Maps a field name as nvent's {@code index.increment} takes it to a counter: {@code stats.total},
+     * Maps a counter's field path to the counter: {@code stats.total},
      * {@code stats.success}, {@code stats.failure}, {@code stats.running}, {@code stats.awaiting},
-     * {@code stats.cancelled} (also nvent's {@code stats.cancel} and {@code stats.canceled}), each also without the
+     * {@code stats.cancelled} (also {@code stats.cancel} and {@code stats.canceled}), each also without the
      * {@code stats.} prefix. Case-insensitive.
      *
      * @param field the field name

@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * An event to append to a run's log (nvent's {@code stream.append} payload): what {@code FlowEventRepository.append}
+ * An event to append to a run's log: what {@code FlowEventRepository.append}
  * and {@code appendAll} take. Validated on construction, so a list of them can only hold valid events; the
  * repository assigns the id and, when {@link #ts()} is {@code null}, the time.
  *

@@ -142,7 +142,7 @@ public final class Json {
     }
 
     /**
-     * Applies a JSON Merge Patch (RFC 7386), the semantics of nvent's {@code update} without its defects: objects
+     * Applies a JSON Merge Patch (RFC 7386): objects
      * merge recursively, a {@code null} member deletes that key, arrays and scalars replace, keys absent from the
      * patch are kept. The database function {@code jsonb_merge_patch(target, patch)} implements the same rules
      * for single-statement upserts.

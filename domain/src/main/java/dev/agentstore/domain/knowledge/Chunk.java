@@ -22,8 +22,8 @@ import java.util.Objects;
 import java.util.UUID;
 
 /**
- * A piece of a document with its embedding (table {@code chunks}): the row of Draive's vector index, with the
- * document id, position and content hash that incremental ingest needs.
+ * A piece of a document with its embedding (table {@code chunks}), with the document id, position and content hash that
+ * incremental ingest needs.
  *
  * <p>Keyed by ({@link #knowledgeBase()}, {@link #id()}). The embedding column is an untyped pgvector {@code vector}
  * (full precision, any dimension up to 16,000), shared by all bases; the row also carries its base's dimension, and

@@ -16,7 +16,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A knowledge base (table {@code knowledge_bases}), as Compozy's {@code knowledge.vector_dbs} entry: a named set of
+ * A knowledge base (table {@code knowledge_bases}): a named set of
  * {@link Chunk}s whose embeddings all have one {@link #dimension()}, compared with one {@link Distance}, indexed by
  * one {@link IndexSpec} (HNSW, IVFFlat or none) over one {@link VectorType}.
  *

@@ -18,8 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One entry of the key-value store (table {@code kv_entries}), as nvent's KV store: a key, any JSON value, and an
- * optional expiry time. Unlike nvent, every JSON value is a value: {@code 0}, {@code false}, {@code ""} and JSON
+ * One entry of the key-value store (table {@code kv_entries}): a key, any JSON value, and an optional
+ * expiry time. Every JSON value is a value: {@code 0}, {@code false}, {@code ""} and JSON
  * {@code null} are stored and read back as themselves, distinct from an absent key.
  *
  * <p>An entry whose expiry time is at or before "now" is <em>expired</em> and reads as absent; the row stays until

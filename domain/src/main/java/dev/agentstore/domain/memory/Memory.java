@@ -16,8 +16,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A conversation thread (table {@code memories}): Mastra's thread and Draive's memory in one row. It belongs to a
- * resource (the user or agent it is about; {@code null} for a memory created by Draive-style {@code remember}),
+ * A conversation thread (table {@code memories}), also the memory of {@code remember}/{@code recall}. It
+ * belongs to a resource (the user or agent it is about; {@code null} for a memory created by {@code remember}),
  * has a title and a JSON object of metadata, and owns its {@link MemoryMessage}s (deleted with it) and
  * {@link MemoryVariables} snapshots.
  *
@@ -154,7 +154,7 @@ public class Memory {
     }
 
     /**
-     * Validates a thread id (also a Draive memory identifier).
+     * Validates a thread id (also a memory id of {@code remember}/{@code recall}).
      *
      * @param parameter the parameter's name, for the message
      * @param value     the id

@@ -17,10 +17,10 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One message of a thread (table {@code memory_messages}). The content is any JSON value kept verbatim: Mastra's
- * {@code {format: 2, parts: [...]}}, text parts, tool calls and tool results, media references; nothing is dropped
- * (Spring AI's chat memory keeps only the text). {@link #seq()} orders the messages of a thread totally: it is
- * unique per thread and increases in append order, also between messages with the same {@link #createdAt()}.
+ * One message of a thread (table {@code memory_messages}). The content is any JSON value kept verbatim: structured
+ * parts, text, tool calls and tool results, media references; nothing is dropped. {@link #seq()} orders the messages of
+ * a thread totally: it is unique per thread and increases in append order, also between messages with the same
+ * {@link #createdAt()}.
  *
  * <p>Immutable for JPA: the repository changes messages only through {@code updateMessages} (role, content merge,
  * move to another thread) with native statements.

@@ -6,7 +6,7 @@ import dev.agentstore.domain.Check;
 import java.util.List;
 
 /**
- * What Draive's {@code recall} returns: the last messages of a memory, oldest first, and its newest variables.
+ * What {@code recall} returns: the last messages of a memory, oldest first, and its newest variables.
  *
  * @param messages  up to the requested number of the memory's last messages, in sequence order; unmodifiable
  * @param variables the newest variables snapshot, an empty JSON object when none was written; a copy

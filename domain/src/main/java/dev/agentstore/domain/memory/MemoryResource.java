@@ -16,8 +16,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * A resource's working memory (table {@code memory_resources}), as Mastra's resources: what an agent keeps about a
- * user or agent across its threads, as free text (Mastra's {@code workingMemory}, often Markdown), plus a JSON object
+ * A resource's working memory (table {@code memory_resources}): what an agent keeps about a user or
+ * agent across its threads, as free text (often Markdown), plus a JSON object
  * of metadata that updates merge into (RFC 7386) instead of replacing.
  */
 @Entity

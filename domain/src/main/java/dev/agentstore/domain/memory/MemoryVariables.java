@@ -17,8 +17,8 @@ import org.hibernate.type.SqlTypes;
 import java.time.Instant;
 
 /**
- * One snapshot of a memory's variables (table {@code memory_variables}), as Draive's {@code memories_variables}: a
- * JSON object written by {@code remember(..., variables)}; the newest snapshot is what {@code recall} returns.
+ * One snapshot of a memory's variables (table {@code memory_variables}): a JSON
+ * object written by {@code remember(..., variables)}; the newest snapshot is what {@code recall} returns.
  * Snapshots are immutable and numbered {@link #revision()} 1, 2, 3, … per memory, without gaps or duplicates
  * (the revision is taken while the memory's row is locked).
  */

@@ -4,8 +4,7 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 
 /**
- * Asks a message listing to include one message, of any thread, with context around it, as Mastra's
- * {@code include: [{id, withPreviousMessages, withNextMessages}]}.
+ * Asks a message listing to include one message, of any thread, with context around it.
  *
  * @param id       the message's id
  * @param previous how many messages of its thread before it to include, 0 to {@value #MAX_CONTEXT}

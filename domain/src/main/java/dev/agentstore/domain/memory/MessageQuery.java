@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * What a message listing returns, as Mastra's {@code listMessages}: the messages of one thread, optionally only those
+ * What a message listing returns: the messages of one thread, optionally only those
  * of one resource and created within an inclusive time range, in sequence order, plus any {@link MessageInclude}d
  * messages (of any thread) with their context. Build it with {@link #of(String)} and the {@code with...} methods.
  *

@@ -5,7 +5,7 @@ import dev.agentstore.domain.InvalidInputException;
 
 import java.util.Locale;
 
-/** Who wrote a {@link MemoryMessage}: the roles of chat model APIs (Mastra's and Spring AI's message types). */
+/** Who wrote a {@link MemoryMessage}: the roles of chat model APIs. */
 public enum MessageRole {
     /** Instructions to the model. */
     SYSTEM,

@@ -5,7 +5,7 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 
 /**
- * A change to one stored message, as Mastra's {@code updateMessages}: any of a new role, a content patch and a move
+ * A change to one stored message ({@code updateMessages}): any of a new role, a content patch and a move
  * to another thread. Build it with {@link #of(String)} and the {@code with...} methods.
  *
  * @param id           the message's id

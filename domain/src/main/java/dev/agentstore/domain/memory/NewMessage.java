@@ -8,7 +8,7 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A message to save (Mastra's {@code saveMessages}) or to remember (Draive's context elements).
+ * A message to save to a thread ({@code saveMessages}) or to remember ({@code remember}).
  *
  * @param id         the message's id, 1–255 characters, unique over all threads; saving an existing id updates that
  *                   message (upsert)

@@ -17,14 +17,14 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * A generic JSONB record (table {@code records}), as dataknobs' {@code Record} in its {@code PostgresDatabase}: an id
- * (given by the caller or a generated UUID), a JSON object of data ({@code fields} in dataknobs) and a JSON object of
+ * A generic JSONB record (table {@code records}): an id (given by the caller or a generated UUID), a JSON object of
+ * data and a JSON object of
  * metadata, creation and update times, and an optimistic-lock version. The repository ({@code RecordRepository})
  * writes with single native statements and queries with the shared query language
  * ({@code dev.agentstore.persistence.query}); this entity is the mapping and holds the validation rules
  * ({@link #requireId}, {@link #requireData}).
  *
- * <p>Named after dataknobs' type; note that it shadows {@code java.lang.Record} where imported.
+ * <p>Note that it shadows {@code java.lang.Record} where imported.
  */
 @Entity(name = "Record")
 @Table(name = "records")

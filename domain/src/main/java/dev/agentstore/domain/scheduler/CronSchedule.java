@@ -15,7 +15,7 @@ import java.util.Optional;
 
 /**
  * A validated UNIX cron expression (five fields: minute, hour, day of month, month, day of week; for example
- * {@code 0 * * * *} for "every hour on the hour", as nvent's scheduler triggers), parsed with cron-utils'
+ * {@code 0 * * * *} for "every hour on the hour"), parsed with cron-utils'
  * {@code CronType.UNIX} definition and evaluated in UTC. Ranges ({@code 9-17}), lists ({@code 1,15}), steps
  * ({@code *}{@code /15}) and names ({@code MON}, {@code JAN}) are accepted; six-field (seconds) expressions and
  * nicknames such as {@code @hourly} are not. As in UNIX cron, when both day of month and day of week are restricted

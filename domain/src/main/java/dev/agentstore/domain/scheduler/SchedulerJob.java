@@ -19,7 +19,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * A scheduled job (nvent's {@code scheduler_jobs} row, leased like a db-scheduler execution): a recurring job with a
+ * A scheduled job (table {@code scheduler_jobs}), leased to one worker at a time: a recurring job with a
  * UNIX cron {@link #schedule()}, or a one-shot job (no schedule) that runs once at {@link #nextRunAt()}. Workers
  * claim due jobs, which leases them ({@link JobStatus#RUNNING}, {@link #leaseOwner()}, {@link #leaseExpiresAt()});
  * the owner then {@link #complete completes} or {@link #fail fails} them. Claims, heartbeats and lease recovery are
@@ -289,7 +289,7 @@ public class SchedulerJob {
     /**
      * Records a failed run by the lease owner and releases the lease. While {@code attempts < maxAttempts} the job
      * becomes PENDING again, due after {@link #retryDelay(int) retryDelay(attempts)}. When attempts are used up, a
-     * one-shot job becomes FAILED; a recurring job is not given up (as db-scheduler's recurring tasks): it becomes
+     * one-shot job becomes FAILED; a recurring job is never given up: it becomes
      * PENDING at its next cron fire time after {@code now} with attempts reset to 0. The error is kept in
      * {@link #lastError()} either way.
      *

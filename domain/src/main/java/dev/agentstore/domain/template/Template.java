@@ -24,15 +24,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One revision of a prompt template (Draive's {@code templates} table, table {@code templates}): an identifier, a
+ * One revision of a prompt template (table {@code templates}): an identifier, a
  * revision number (1, 2, 3... per identifier, assigned by the repository when the revision is defined), a
  * description, the template text, and two JSON objects: {@code variables} (the declared arguments, for example
  * {@code {"name":{"type":"string"}}}) and {@code meta} (free-form). Revisions are append-only and immutable; the
  * newest revision of an identifier is the current template.
  *
- * <p>Unlike Draive, whose primary key is {@code (identifier, created)}, revisions are ordered by number, not by
- * time: two revisions defined in the same microsecond, or by processes whose clocks disagree, still get distinct,
- * gap-free numbers in the order they were defined. Two instances are equal when they have the same id.
+ * <p>Revisions are ordered by number, not by time: two revisions defined in the same microsecond, or by processes whose
+ * clocks disagree, still get distinct, gap-free numbers in the order they were defined. Two instances are equal when
+ * they have the same id.
  */
 @Entity
 @Immutable

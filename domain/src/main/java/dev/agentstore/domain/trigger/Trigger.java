@@ -19,7 +19,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * A registered trigger (nvent's triggers index entry, table {@code triggers}): its name, type, status,
+ * A registered trigger (table {@code triggers}): its name, type, status,
  * registration time, subscriptions (a JSON object, updated by JSON Merge Patch) and fire stats.
  *
  * <p>Mutable root with optimistic locking: status changes and subscription merges go through this entity and are
@@ -127,8 +127,8 @@ public class Trigger {
     }
 
     /**
-     * Deep-merges {@code patch} into the subscriptions by JSON Merge Patch (RFC 7386, {@link Json#mergePatch}): as
-     * nvent's {@code update}, nested objects merge, a {@code null} member deletes that key, arrays and scalars
+     * Deep-merges {@code patch} into the subscriptions by JSON Merge Patch (RFC 7386, {@link Json#mergePatch}):
+     * nested objects merge, a {@code null} member deletes that key, arrays and scalars
      * replace, absent keys are kept. A patch that changes nothing leaves the entity clean (no UPDATE, no version bump).
      *
      * @param patch the patch, a JSON object (a non-object patch would replace the object wholesale, so it is refused)

@@ -20,7 +20,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 
 /**
- * One row of a trigger's append-only fire log (nvent's trigger events, table {@code trigger_events}). Immutable;
+ * One row of a trigger's append-only fire log (table {@code trigger_events}). Immutable;
  * rows go away only with their trigger ({@code ON DELETE CASCADE}). Ids come from {@code trigger_events_seq}
  * (steps by 50). Two instances are equal when they have the same id.
  */

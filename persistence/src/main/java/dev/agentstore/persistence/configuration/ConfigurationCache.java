@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 
 /**
  * The bounded read cache of {@link ConfigurationRepository#loadRaw} and {@link ConfigurationRepository#load}
- * (Draive's LRU cache of {@code PostgresConfigurationRepository}), shared by every transaction of one store:
+ * (least recently used entries go first), shared by every transaction of one store:
  * repositories are created per unit of work, so the cache lives outside them, in the {@code AgentStore} (built from
  * {@code AgentStoreConfig.configCacheMaxSize()} and {@code configCacheTtl()}) or, in a container, as this
  * {@code @ApplicationScoped} bean (its no-arg constructor reads {@code AGENTSTORE_CONFIG_CACHE_MAX_SIZE} and
@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  * again when its transaction ends, committed or rolled back (a Hibernate after-completion callback), so neither a
  * rolled-back write nor the value from before a committed one is served afterwards.</li>
  * <li>Writes by <b>other processes</b> (or another {@code AgentStore} in this one) are not seen until the entry
- * expires: the TTL (default 10 minutes, as Draive's) is the bound on that staleness. Set a short TTL, or a maximum
+ * expires: the TTL (default 10 minutes) is the bound on that staleness. Set a short TTL, or a maximum
  * size of 0 (no caching), when other processes change configurations and readers must see the change promptly.</li>
  * <li>The cache assumes READ COMMITTED transactions (PostgreSQL's and agentstore's default); a reader in an older
  * REPEATABLE READ snapshot could store a value that a define of another process committed after the snapshot
@@ -49,7 +49,7 @@ public class ConfigurationCache {
     /** Default maximum number of cached identifiers: 1,000. */
     public static final long DEFAULT_MAX_SIZE = 1_000;
 
-    /** Default time to live of a cached value: 10 minutes (Draive's default). */
+    /** Default time to live of a cached value: 10 minutes. */
     public static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
 
     /** Largest accepted maximum size: 1,000,000 entries. */

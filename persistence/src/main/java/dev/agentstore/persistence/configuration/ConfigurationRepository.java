@@ -26,14 +26,14 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Configuration snapshots, Draive's {@code PostgresConfigurationRepository} contract: define a new snapshot, load
+ * Configuration snapshots: define a new snapshot, load
  * the newest one as raw JSON or mapped to a class with Jackson, list identifiers, read the history, remove.
  *
  * <p><b>Snapshots.</b> Every {@link #define} appends a snapshot numbered 1, 2, 3... per identifier (an advisory
  * lock per identifier, then {@code INSERT ... SELECT max(revision) + 1}, as {@code TemplateRepository} does), so
- * the newest snapshot is the one with the highest number, not the one with the latest clock reading (Draive's
- * primary key {@code (identifier, created)} rejects two defines in the same microsecond, and processes with
- * different clocks can make an older snapshot look newer).
+ * the newest snapshot is the one with the highest number, not the one with the latest clock reading (two defines
+ * in the same microsecond both succeed, and processes with different clocks cannot make an older snapshot look
+ * newer).
  *
  * <p><b>Cache.</b> {@link #loadRaw} and {@link #load} go through the store's {@link ConfigurationCache} (a bounded
  * Caffeine cache with a TTL, shared by all transactions of the store, since a repository lives for one unit of
@@ -47,10 +47,7 @@ import java.util.function.Supplier;
  * {@code store.fromTransaction(uow -> uow.configurations().load("llm", LlmSettings.class))}; in a container inject
  * it (with the {@code @ApplicationScoped} {@link ConfigurationCache}).
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -130,7 +127,7 @@ public class ConfigurationRepository {
     }
 
     /**
-     * Defines a new snapshot of a configuration (Draive's {@code define}): it becomes the newest, with a number one
+     * Defines a new snapshot of a configuration: it becomes the newest, with a number one
      * more than the previous newest (1 for a new identifier, also after {@link #remove}). Invalidates the cached
      * value now and again when the transaction ends. Two statements (advisory lock, insert); the value is validated
      * first and an invalid call writes nothing.
@@ -174,7 +171,7 @@ public class ConfigurationRepository {
     }
 
     /**
-     * Loads the content of the newest snapshot (Draive's {@code load_raw}), from the cache when it holds the
+     * Loads the content of the newest snapshot, from the cache when it holds the
      * identifier (no SQL), else with one query whose result is cached.
      *
      * @param identifier the configuration's identifier
@@ -191,8 +188,8 @@ public class ConfigurationRepository {
     }
 
     /**
-     * Loads the newest snapshot mapped to {@code type} with Jackson ({@code Json.MAPPER.treeToValue}), as Draive's
-     * {@code load(config, identifier)}: through the cache as {@link #loadRaw}, and mapped anew on every call, so
+     * Loads the newest snapshot mapped to {@code type} with Jackson ({@code Json.MAPPER.treeToValue}):
+     * through the cache as {@link #loadRaw}, and mapped anew on every call, so
      * the caller may change the object it gets. Unknown properties fail the mapping (Jackson's default); annotate
      * the class with {@code @JsonIgnoreProperties(ignoreUnknown = true)} to accept them.
      *
@@ -299,7 +296,7 @@ public class ConfigurationRepository {
     }
 
     /**
-     * Lists every identifier that has at least one snapshot (Draive's {@code configurations()}), in code-point
+     * Lists every identifier that has at least one snapshot, in code-point
      * order, reading pages of {@value #MAX_LIMIT}. Meant for the usual handful of configurations; page with
      * {@link #identifiers(String, int)} when there are many.
      *
@@ -318,7 +315,7 @@ public class ConfigurationRepository {
     }
 
     /**
-     * Removes every snapshot of a configuration (Draive's {@code remove}) and invalidates its cached value now and
+     * Removes every snapshot of a configuration and invalidates its cached value now and
      * again when the transaction ends. Defining it again starts over at revision 1. One statement.
      *
      * @param identifier the configuration's identifier

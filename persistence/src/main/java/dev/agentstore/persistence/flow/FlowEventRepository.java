@@ -37,7 +37,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The append-only flow event log (nvent's event streams {@code nvent:flow:run:<id>}, table {@code flow_events}):
+ * The append-only flow event log (table {@code flow_events}):
  * append one or many events, read a run's events with filters and a keyset cursor, read a flow's events of one type
  * over time, delete a run's events, purge old events in bounded batches.
  *
@@ -50,11 +50,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Indexes used: {@code (run_id, ts DESC, id DESC)} for {@link #read} (either direction, cursor as an index
  * condition), {@code (flow_name, type, ts DESC)} for {@link #readByFlow}, {@code BRIN(ts)} for purges.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
- * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
- * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
- * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -144,7 +140,7 @@ public class FlowEventRepository {
     }
 
     /**
-     * Appends one event (nvent's {@code stream.append}) with one statement,
+     * Appends one event with one statement,
      * {@code INSERT ... RETURNING id}. A native insert rather than {@code persist}: it is always exactly one round
      * trip at the call (persist would add a sequence call every 50 ids and defer the INSERT, and its errors, to the
      * flush), and the log keeps no entities in the persistence context.
@@ -270,7 +266,7 @@ public class FlowEventRepository {
     }
 
     /**
-     * Reads a run's events (nvent's {@code stream.read}), one page in {@code (ts, id)} order, served by the index
+     * Reads a run's events, one page in {@code (ts, id)} order, served by the index
      * {@code (run_id, ts DESC, id DESC)}. To continue, pass the last returned id as the cursor
      * ({@link FlowEventQuery#next(List)} does that); paging this way returns every row exactly once.
      *
@@ -341,7 +337,7 @@ public class FlowEventRepository {
     }
 
     /**
-     * Deletes all events of a run (nvent's {@code stream.delete}). Events read before keep their values (they are
+     * Deletes all events of a run. Events read before keep their values (they are
      * immutable; their rows are gone).
      *
      * @param runId the run's id

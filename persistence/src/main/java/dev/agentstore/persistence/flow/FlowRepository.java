@@ -37,7 +37,7 @@ import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * The flow registry (nvent's {@code flows} index): register, read, list, delete, and atomic counters.
+ * The flow registry: register, read, list, delete, and atomic counters.
  *
  * <p>Counters change only by single-statement SQL increments ({@code stats_x = stats_x + ?}), never by
  * read-modify-write, so concurrent increments are never lost. The run lifecycle keeps them consistent:
@@ -66,11 +66,7 @@ import java.util.function.Supplier;
  * ({@link SingleStatement}).
  * Every registration of an existing flow adds 1 to its {@code version}; counter moves do not.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
- * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
- * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
- * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -158,7 +154,7 @@ public class FlowRepository {
     }
 
     /**
-     * Registers a flow, or updates the display name and version of a registered one (nvent's flow registration),
+     * Registers a flow, or updates the display name and version of a registered one,
      * in one {@code INSERT ... ON CONFLICT DO UPDATE} statement: counters, {@code registeredAt} and
      * {@code lastRunAt} of an existing flow are kept. When this unit of work read the flow, it is re-registered only
      * if it still has the version read (see the class description).
@@ -287,7 +283,7 @@ public class FlowRepository {
 
     /**
      * Adds {@code delta} to a counter in one statement ({@code UPDATE ... SET stats_x = stats_x + ? ... RETURNING}),
-     * as nvent's {@code index.increment} on a mapped stat but never losing a concurrent increment.
+     * so a concurrent increment is never lost.
      *
      * <p>Through {@code store.flows()} (autocommit mode), concurrent positive increments of one counter are combined:
      * while one statement runs, the calls that arrive wait and then go in one statement together, each getting its
@@ -326,8 +322,8 @@ public class FlowRepository {
     }
 
     /**
-     * As {@link #incrementStat(String, FlowStat, long)}, with the counter named as nvent's {@code index.increment}
-     * takes it ({@code stats.total}, {@code stats.success}, … see {@link FlowStat#fromField}).
+     * As {@link #incrementStat(String, FlowStat, long)}, with the counter named by its field
+     * path ({@code stats.total}, {@code stats.success}, … see {@link FlowStat#fromField}).
      *
      * @param name  the flow's name
      * @param field the counter's field name

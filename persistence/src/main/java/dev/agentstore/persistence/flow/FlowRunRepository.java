@@ -44,7 +44,7 @@ import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * Flow runs (nvent's {@code flow_runs} index, Mastra's workflow snapshots): start, read, list, status transitions,
+ * Flow runs and their workflow snapshots: start, read, list, status transitions,
  * atomic step completion, deep-merge updates checked by {@code @Version}, single-statement snapshot merges, delete.
  *
  * <p><b>Flow stats.</b> Every run lifecycle event moves the counters of the run's flow (when registered) in the same
@@ -76,8 +76,8 @@ import java.util.function.Supplier;
  * which locks the row and merges into its latest version, so concurrent patches of one run queue and none is lost;
  * with a {@code FlowRun} managed in the persistence context it is a read-modify-write (see {@link #update}).
  * Callers wrap units of work in
- * {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))} (nvent's
- * {@code updateWithRetry} without its lost updates), which also retries deadlocks and serialization failures.
+ * {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, uow -> uow.flowRuns().update(...))}, which re-reads
+ * the run in every attempt and also retries deadlocks and serialization failures.
  * {@link #start} (a single statement, plus a read when the run already exists), {@link #completeStep} and
  * {@link #mergeSnapshot} never conflict; the last two add 1 to the {@code version} as well.
  *
@@ -97,11 +97,7 @@ import java.util.function.Supplier;
  * one-statement {@link #update} run in autocommit mode ({@link SingleStatement}); a read-modify-write first switches
  * its call to a transaction ({@link dev.agentstore.persistence.support.Transactions#requireTransaction}).
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
- * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
- * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
- * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -435,7 +431,7 @@ public class FlowRunRepository {
     }
 
     /**
-     * Deep-merges an nvent-style metadata patch into a run (nvent's {@code index.update}), as JSON Merge Patch
+     * Deep-merges a metadata patch ({@link FlowRunPatch}) into a run, as JSON Merge Patch
      * (RFC 7386) through {@link FlowRun#applyPatch}: objects merge recursively, {@code null} deletes a key, arrays
      * replace; keys that map to no column are kept in {@link FlowRun#metadata()}, never dropped. Every key is
      * validated ({@link FlowRunPatch#parse}) before anything is read or written. A patch that changes nothing writes
@@ -525,8 +521,8 @@ public class FlowRunRepository {
      * Merges a step result into a run's snapshot in one upsert statement
      * ({@code INSERT ... ON CONFLICT DO UPDATE SET snapshot = jsonb_merge_patch(snapshot, ?)}): when the run does not
      * exist yet it is created (status {@link FlowRunStatus#RUNNING}, started now, counted in the flow's stats as by
-     * {@link #start}); concurrent merges into the same run, existing or not, are never lost (Mastra's
-     * read-merge-write loses them). Adds 1 to the version when the run existed.
+     * {@link #start}); concurrent merges into the same run, existing or not, are never lost (the merge
+     * happens in the statement, not in a read-merge-write). Adds 1 to the version when the run existed.
      *
      * @param flowName      the flow's name
      * @param runId         the run's id within the flow

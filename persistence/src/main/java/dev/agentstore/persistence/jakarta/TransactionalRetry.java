@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * and retries it, with {@link RetryPolicy}'s backoff, while an attempt ends in a retry-safe
  * {@link TransientDataAccessException}: a {@link ConcurrencyConflictException} (a lost {@code @Version} race, a
  * serialization failure or a deadlock), a lost connection, no connection within the pool timeout, a server shutdown,
- * a statement or lock timeout; as nvent's {@code updateWithRetry} without its lost updates. A connection lost while
+ * a statement or lock timeout. A connection lost while
  * the commit was in flight leaves the outcome unknown: that failure is not retry-safe and is thrown at once.
  *
  * <pre>{@code

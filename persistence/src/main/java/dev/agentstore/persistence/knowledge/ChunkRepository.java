@@ -53,9 +53,9 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Chunks of knowledge bases and their search (Draive's vector index and Mastra's PgVector, without their defects):
+ * Chunks of knowledge bases and their search:
  * batched upserts, reads, counts, content-hash lookups for incremental ingest, deletes that need a filter
- * ({@link #deleteAll} is separate and explicit: Draive's delete without a requirement silently empties the table),
+ * ({@link #deleteAll} is separate and explicit, so a missing filter never empties a base),
  * and k-nearest-neighbour search through the base's own HNSW or IVFFlat index, with a score threshold, filters and
  * MMR reranking.
  *
@@ -65,8 +65,8 @@ import java.util.TreeMap;
  * {@code hnsw.iterative_scan = relaxed_order} (IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan}),
  * which stay in force until the caller's transaction ends (through the per-call {@code store.chunks()}, in
  * autocommit mode, the three statements are one implicit transaction, so they end with it), so that a filtered index
- * scan keeps walking the graph until it has enough matching rows (pgvector 0.8) instead of Mastra's choice between
- * post-filtering too few rows and a sequential scan; and, for the search statement only, {@code enable_sort = off}, {@code jit = off} and
+ * scan keeps walking the graph until it has enough matching rows (pgvector 0.8) instead of
+ * post-filtering too few rows or falling back to a sequential scan; and, for the search statement only, {@code enable_sort = off}, {@code jit = off} and
  * {@code plan_cache_mode = force_generic_plan} (see {@link #SETTINGS}). The search statement reads the nearest rows in a materialised CTE with exactly the base's
  * partial index predicate and expression, {@code WHERE knowledge_base = '<base>' [AND filter] ORDER BY
  * (embedding::vector(n)) <=> ? LIMIT ?}, so PostgreSQL can use the index; the outer query applies the minimum score
@@ -110,10 +110,7 @@ import java.util.TreeMap;
  * searches run in autocommit mode ({@link SingleStatement}): a search from a cached definition is one round trip, with
  * no {@code BEGIN} and no {@code COMMIT}.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -383,7 +380,7 @@ public class ChunkRepository {
 
     /**
      * Deletes the chunks that match a filter. The filter is required: to empty a base, call {@link #deleteAll}
-     * (Draive's delete without requirements silently emptied the table).
+     * (so a forgotten filter never empties the base).
      *
      * @param base   the knowledge base's name
      * @param filter the conditions on {@link #FIELDS}, not {@code null} and not the empty {@code Filter.all()}

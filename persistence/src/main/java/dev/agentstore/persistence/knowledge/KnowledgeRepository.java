@@ -31,7 +31,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Knowledge bases (Compozy's {@code knowledge.vector_dbs}) and their pgvector indexes. Chunks and search are in
+ * Knowledge bases and their pgvector indexes. Chunks and search are in
  * {@link ChunkRepository}.
  *
  * <p><b>One table, one partial index per base.</b> All bases share the {@code chunks} table, whose embedding column
@@ -73,10 +73,7 @@ import java.util.OptionalLong;
  * per-call {@code store.knowledge()}, the reads {@link #find}, {@link #get} and {@link #list} run in autocommit mode
  * ({@link SingleStatement}).
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)

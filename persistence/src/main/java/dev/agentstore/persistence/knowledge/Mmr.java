@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Maximal marginal relevance (Carbonell and Goldstein, 1998), as Draive's and LangChain's rerank: from the
+ * Maximal marginal relevance (Carbonell and Goldstein, 1998): from the
  * candidates, pick {@code k} greedily, each maximising {@code λ · cos(query, c) − (1 − λ) · max cos(c, picked)}.
  * Cosine similarity whatever the base's metric (it compares directions; scores of L2 and inner-product bases are
  * not bounded, so they could not be weighed against each other). Ties go to the earlier (nearer) candidate.

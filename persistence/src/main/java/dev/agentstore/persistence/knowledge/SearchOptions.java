@@ -15,8 +15,8 @@ import dev.agentstore.persistence.query.Filter;
  *         .withMmr();                         // maximal marginal relevance, λ = 0.5, 8 × k candidates
  * }</pre>
  *
- * <p>Defaults: no minimum score (so orthogonal and opposite chunks are kept: Mastra's old {@code minScore = 0}
- * dropped cosine-orthogonal results), no filter, {@code ef_search = max(40, candidates)}, IVFFlat
+ * <p>Defaults: no minimum score (so orthogonal and opposite chunks are kept), no
+ * filter, {@code ef_search = max(40, candidates)}, IVFFlat
  * {@code probes = √lists}, no MMR, no embeddings in the results.
  */
 public final class SearchOptions {

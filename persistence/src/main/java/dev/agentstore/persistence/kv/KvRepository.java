@@ -36,10 +36,9 @@ import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * The key-value store with time to live, nvent's KV contract without its defects: every JSON value is a value
- * ({@code 0}, {@code false}, {@code ""} and JSON {@code null} are stored and returned, distinct from an absent
- * key), reads never write (nvent deleted every expired row of the table on each {@code get}), and
- * {@link #clear(String)} treats every {@code *} as a wildcard (nvent converted only the first).
+ * The key-value store with time to live: every JSON value is a value ({@code 0}, {@code false}, {@code ""} and
+ * JSON {@code null} are stored and returned, distinct from an absent key), reads never write, and
+ * {@link #clear(String)} treats every {@code *} as a wildcard.
  *
  * <p><b>Expiry.</b> An entry whose expiry time is at or before "now" reads as absent everywhere. "Now" is always
  * the injected {@link Clock} (truncated to microseconds, PostgreSQL's precision), in writes and reads alike, so an
@@ -71,11 +70,7 @@ import java.util.function.Supplier;
  *
  * <p>Standalone: {@code store.fromTransaction(uow -> uow.kv().get("config"))}; in a container inject it.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
- * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
- * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
- * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -252,11 +247,11 @@ public class KvRepository {
     }
 
     /**
-     * Reads a value, as nvent's {@code get} but without its defects: a stored {@code 0}, {@code false}, {@code ""}
-     * or JSON {@code null} is returned as such (JSON null as {@code Optional.of(NullNode.instance)}), and the read
-     * writes nothing (expired rows are left for {@link #purgeExpired(int)}). One SELECT. In a unit of work, the version
-     * read (or the absence) is remembered: a later {@code set} of the key in the same unit of work writes only if the
-     * entry has not changed since (see the class description).
+     * Reads a value: a stored {@code 0}, {@code false}, {@code ""} or JSON {@code null} is returned as such (JSON null
+     * as {@code Optional.of(NullNode.instance)}), and the read writes nothing (expired rows are left for
+     * {@link #purgeExpired(int)}). One SELECT. In a unit of work, the version read (or the absence) is remembered: a
+     * later {@code set} of the key in the same unit of work writes only if the entry has not changed since (see the
+     * class description).
      *
      * @param key the key, 1–512 characters
      * @return the value, or empty when the key is absent or expired
@@ -320,8 +315,8 @@ public class KvRepository {
     }
 
     /**
-     * Stores a value that expires {@code ttl} after the clock's now, replacing any value and expiry the key had, as
-     * nvent's {@code set(key, value, ttlSeconds)} but with millisecond precision. One upsert statement.
+     * Stores a value that expires {@code ttl} after the clock's now, replacing any value and expiry the key had, with
+     * millisecond precision. One upsert statement.
      *
      * @param key   the key, 1–512 characters
      * @param value any JSON value (see {@link #set(String, JsonNode)})
@@ -439,7 +434,7 @@ public class KvRepository {
     }
 
     /**
-     * Removes a key, as nvent's {@code delete}. An expired entry is removed too but reported as {@code false},
+     * Removes a key. An expired entry is removed too but reported as {@code false},
      * since it already read as absent. One statement.
      *
      * @param key the key, 1–512 characters
@@ -456,8 +451,8 @@ public class KvRepository {
     }
 
     /**
-     * Adds {@code delta} to an integer value atomically and returns the sum, as nvent's {@code increment} and Redis
-     * {@code INCRBY}: one upsert, so concurrent increments never lose an update. A missing or expired key starts
+     * Adds {@code delta} to an integer value atomically and returns the sum, as Redis {@code INCRBY}:
+     * one upsert, so concurrent increments never lose an update. A missing or expired key starts
      * from 0 and gets no expiry; a live key keeps its expiry (as Redis {@code INCR}), so a counter set with a ttl
      * still expires on time.
      *
@@ -510,14 +505,13 @@ public class KvRepository {
     }
 
     /**
-     * Removes every key matching a Redis-style glob, fixing nvent's {@code clear} (which converted only the first
-     * {@code *}): <b>every</b> {@code *} matches any run of characters, including none; every other character
-     * matches only itself. In particular {@code %}, {@code _} and {@code \} (LIKE's specials) are literal, and so is
-     * {@code ?}: unlike Redis there is no single-character wildcard, no {@code [...]} class and no escape character,
-     * so a pattern without {@code *} removes at most that one key and a destructive call never matches more than
-     * the {@code *}s allow. Matching is case-sensitive. The pattern is bound as a parameter (LIKE with
-     * {@code ESCAPE '\'}); a pattern with a literal prefix ({@code session:*}) can use the key index. Expired
-     * entries that match are removed too but not counted. One statement.
+     * Removes every key matching a Redis-style glob: <b>every</b> {@code *} matches any run of characters, including
+     * none; every other character matches only itself. In particular {@code %}, {@code _} and {@code \} (LIKE's
+     * specials) are literal, and so is {@code ?}: unlike Redis there is no single-character wildcard, no
+     * {@code [...]} class and no escape character, so a pattern without {@code *} removes at most that one key and a
+     * destructive call never matches more than the {@code *}s allow. Matching is case-sensitive. The pattern is
+     * bound as a parameter (LIKE with {@code ESCAPE '\'}); a pattern with a literal prefix ({@code session:*}) can
+     * use the key index. Expired entries that match are removed too but not counted. One statement.
      *
      * @param pattern the glob, 1–512 characters, not blank; {@code *} alone removes every key
      * @return how many live entries were removed
@@ -575,7 +569,7 @@ public class KvRepository {
 
     /**
      * Deletes every expired entry, in DELETE statements of at most {@code batchSize} rows each, until a batch comes
-     * back short, and returns the total. This replaces nvent's delete-on-read: run it from a periodic job. All
+     * back short, and returns the total. Reads never delete expired rows: run this from a periodic job. All
      * batches run in the caller's <b>one</b> transaction (a repository never commits), so each statement is
      * bounded but the row locks and the undo of all batches last until the caller commits; that is fine for a
      * routine purge, while a large backlog should be purged with {@link #purgeExpiredBatch(int)} in one

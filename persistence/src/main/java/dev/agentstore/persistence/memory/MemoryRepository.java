@@ -62,9 +62,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Conversational memory: Mastra's {@code @mastra/pg} memory domain (threads, messages, resources with working
- * memory) and Draive's {@code PostgresModelMemory} ({@code remember}/{@code recall} with variable snapshots), on
- * the tables {@code memories}, {@code memory_messages}, {@code memory_resources} and {@code memory_variables}.
+ * Conversational memory: threads, messages, resources with working memory, and {@code remember}/{@code recall}
+ * with variable snapshots, on the tables {@code memories}, {@code memory_messages}, {@code memory_resources}
+ * and {@code memory_variables}.
  *
  * <p><b>Order.</b> Every message has a sequence number, unique within its thread and increasing in append order.
  * Appends allocate their numbers with {@code UPDATE memories SET last_seq = last_seq + n ... RETURNING last_seq} (n =
@@ -74,12 +74,12 @@ import java.util.function.Supplier;
  * stay unused). Listings order by sequence, never by a timestamp alone, so equal timestamps are no problem.
  *
  * <p><b>Recall.</b> The last N messages of a thread are read backwards from the unique index
- * {@code (memory_id, seq DESC)}: N index entries, no sort, whatever the table's size (Mastra's {@code ROW_NUMBER()}
- * over the whole table takes minutes at a million rows).
+ * {@code (memory_id, seq DESC)}: N index entries, no sort, whatever the table's size (never a
+ * {@code ROW_NUMBER()} over the whole table).
  *
  * <p><b>First use.</b> {@link #remember} creates its memory row in the same single upsert that allocates sequence
- * numbers, so concurrent first uses cannot fail (Draive's fails on the foreign key unless {@code maintenance} ran
- * first).
+ * numbers, so concurrent first uses cannot fail, and no {@link #ensureMemory} call is needed
+ * first.
  *
  * <p><b>Locks.</b> Appends lock the thread's row, then write messages. {@link #updateMessages} and
  * {@link #deleteMessages} lock the messages first (so a message cannot move away between reading and writing it),
@@ -111,10 +111,7 @@ import java.util.function.Supplier;
  * their statements as plain JDBC on the transaction's connection, build the results directly (no entities) and do
  * not flush changes pending in the persistence context. Everything returned is a detached snapshot.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -437,11 +434,11 @@ public class MemoryRepository {
     // ------------------------------------------------------------------------------------------------ threads
 
     /**
-     * Saves a thread, as Mastra's {@code saveThread}: creates it, or replaces the title and metadata of an existing
+     * Saves a thread: creates it, or replaces the title and metadata of an existing
      * one (its creation time, messages and sequence are kept). One upsert statement, then a read. The save is scoped
      * to the resource: a thread that belongs to another resource is neither changed nor taken over, and is reported
-     * as not found (as by {@link #getThread(String, String)}, so ids of other resources cannot be probed; Mastra's
-     * upsert silently moves it); a memory without a resource (created by {@link #remember}) is claimed.
+     * as not found (as by {@link #getThread(String, String)}, so ids of other resources cannot be probed); a memory
+     * without a resource (created by {@link #remember}) is claimed.
      *
      * @param id         the thread's id, 1–255 characters
      * @param resourceId the resource it belongs to, 1–255 characters
@@ -512,7 +509,7 @@ public class MemoryRepository {
     }
 
     /**
-     * As Mastra's {@code getThreadById}.
+     * Reads a thread, whatever resource it belongs to.
      *
      * @param id the thread's id
      * @return the thread
@@ -540,7 +537,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Lists the threads of a resource, as Mastra's {@code listThreadsByResourceId}, in two statements (the page and
+     * Lists the threads of a resource, in two statements (the page and
      * the count). Threads with equal timestamps are ordered by id, so consecutive pages neither repeat nor skip a
      * thread.
      *
@@ -558,8 +555,8 @@ public class MemoryRepository {
     }
 
     /**
-     * As {@link #listThreads(String, JsonNode, ThreadOrder, PageRequest)} with every matching thread on one page
-     * (Mastra's {@code perPage: false}); {@code perPage} of the result is the number of threads.
+     * As {@link #listThreads(String, JsonNode, ThreadOrder, PageRequest)} with every matching thread on one page;
+     * {@code perPage} of the result is the number of threads.
      *
      * @param resourceId     the resource
      * @param metadataFilter a JSON object the metadata must contain, or {@code null}
@@ -655,7 +652,7 @@ public class MemoryRepository {
     // ----------------------------------------------------------------------------------------------- messages
 
     /**
-     * Saves messages to a thread in the caller's transaction, as Mastra's {@code saveMessages}: one statement whatever
+     * Saves messages to a thread in the caller's transaction: one statement whatever
      * the batch size, which allocates the sequence numbers (locking the thread's row, see "Order" above), upserts every
      * message (the batch travels as one JSON array) and returns what this method returns; for an unknown thread it
      * writes nothing. New ids are appended in list order after the thread's last message; an id already in this thread
@@ -705,7 +702,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Lists a thread's messages, as Mastra's {@code listMessages}, with the total: as
+     * Lists a thread's messages with the total: as
      * {@link #listMessages(MessageQuery, PageRequest, boolean)} with {@code includeTotal} true.
      *
      * @param query the thread (required), filters, direction and includes
@@ -719,12 +716,12 @@ public class MemoryRepository {
     }
 
     /**
-     * Lists a thread's messages, as Mastra's {@code listMessages} (its {@code includeTotal} option included), in at
+     * Lists a thread's messages, with or without the total, in at
      * most three statements whatever the number of includes: the page, read one row beyond it so that
      * {@code hasMore} needs no count; a {@code count(*)} of the matching messages only when a total is asked for and
      * the page does not show it (a non-empty page without a row beyond it, or an empty first page, ends the listing,
-     * so its total is known); and all includes with their context in one query. Mastra's agent memory reads the last
-     * messages with {@code includeTotal: false}: one statement.
+     * so its total is known); and all includes with their context in one query. Reading the last messages with
+     * {@code includeTotal} false and no includes is one statement.
      *
      * @param query        the thread (required), filters, direction and includes
      * @param page         which page of the thread's matching messages
@@ -740,8 +737,8 @@ public class MemoryRepository {
     }
 
     /**
-     * As {@link #listMessages(MessageQuery, PageRequest)} with every matching message on one page (Mastra's
-     * {@code perPage: false}).
+     * As {@link #listMessages(MessageQuery, PageRequest)} with every matching message on one
+     * page.
      *
      * @param query the thread, filters, direction and includes
      * @return every matching message and the included ones
@@ -752,7 +749,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Updates stored messages, as Mastra's {@code updateMessages}: a new role, a content merge (JSON Merge Patch,
+     * Updates stored messages: a new role, a content merge (JSON Merge Patch,
      * {@code jsonb_merge_patch}), a move to another thread (appended after its last message, with a new sequence
      * number). Bumps the update time of every thread that gained, lost or holds a changed message. At most four
      * statements whatever the number of updates: lock the messages, check the target threads, bump and allocate, one
@@ -870,11 +867,10 @@ public class MemoryRepository {
     // ------------------------------------------------------------------------------------ remember and recall
 
     /**
-     * Appends context elements and, optionally, a new variables snapshot to a memory, as Draive's
-     * {@code remember(*items, variables=...)}, creating the memory (without resource or title) on first use in the
-     * same single upsert that allocates the sequence numbers, so concurrent first uses cannot fail. Elements are saved
-     * as by {@link #saveMessages}, in the same statement. With no elements and no variables it only ensures the memory
-     * exists (Draive's {@code maintenance}). One statement, two with variables.
+     * Appends context elements and, optionally, a new variables snapshot to a memory, creating the memory (without
+     * resource or title) on first use in the same single upsert that allocates the sequence numbers, so concurrent
+     * first uses cannot fail. Elements are saved as by {@link #saveMessages}, in the same statement. With no elements
+     * and no variables it only ensures the memory exists. One statement, two with variables.
      *
      * @param memoryId  the memory's id
      * @param elements  the messages to append, 0 to {@value #MAX_BATCH}
@@ -913,7 +909,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Creates a memory (no resource, no title) unless it exists, as Draive's {@code maintenance}, with
+     * Creates a memory (no resource, no title) unless it exists, with
      * {@code INSERT ... ON CONFLICT DO NOTHING}: one statement, safe under concurrency.
      *
      * @param memoryId the memory's id
@@ -927,7 +923,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Recalls a memory, as Draive's {@code recall(limit=...)}: its last {@code limit} messages (as
+     * Recalls a memory: its last {@code limit} messages (as
      * {@link #lastMessages}) and its newest variables. Two statements; writes nothing, so an unknown memory recalls
      * as empty.
      *
@@ -968,10 +964,11 @@ public class MemoryRepository {
     // ------------------------------------------------------------------------------------------- resources
 
     /**
-     * Creates or updates a resource's working memory, as Mastra's {@code updateResource}, in one upsert: the working
-     * memory text is replaced when given; the metadata patch is merged (JSON Merge Patch, RFC 7386, not Mastra's
-     * shallow spread), so concurrent patches of different keys are all kept. After a read of the resource in the same
-     * unit of work, only if it still has the version read, or is still absent (see the class description).
+     * Creates or updates a resource's working memory in one upsert: the working
+     * memory text is replaced when given; the metadata patch is merged (JSON Merge Patch, RFC 7386, not a
+     * shallow replace of top-level keys), so concurrent patches of different keys are all kept. After a read of the
+     * resource in the same unit of work, only if it still has the version read, or is still absent (see the class
+     * description).
      *
      * @param resourceId    the resource's id
      * @param workingMemory the new working memory text (may be empty), or {@code null} to keep it

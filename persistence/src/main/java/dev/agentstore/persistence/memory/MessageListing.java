@@ -27,7 +27,7 @@ public record MessageListing(Page<MemoryMessage> page, List<MemoryMessage> inclu
     }
 
     /**
-     * As Mastra's {@code messages}: the page and the included messages together, each message once, ordered by
+     * The page and the included messages together, each message once, ordered by
      * creation time, then thread id, then sequence.
      *
      * @return the merged list

@@ -14,10 +14,9 @@ import java.util.regex.Pattern;
  *
  * <p>Every segment must match {@code [A-Za-z_][A-Za-z0-9_]{0,62}} and a path has at most 16 segments (the whole
  * path matches {@value #PATTERN}). Nothing else is accepted: no quotes, spaces, dashes, array indexes or SQL, so a
- * path can never change the statement it is rendered into (LangChain4j, Spring AI and others shipped SQL injection
- * fixes for filter keys concatenated into SQL). Keys that do not fit the pattern (such as {@code first-name}) can
- * still be matched with {@link Filter#contains(String, Object) contains} on an enclosing path, which binds the key as
- * part of a JSON value.
+ * path can never change the statement it is rendered into. Keys that do not fit the pattern (such as
+ * {@code first-name}) can still be matched with {@link Filter#contains(String, Object) contains} on an enclosing
+ * path, which binds the key as part of a JSON value.
  *
  * @param root the first segment
  * @param keys the object keys below the root, outermost first; empty for the root itself

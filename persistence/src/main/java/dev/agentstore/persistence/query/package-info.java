@@ -3,7 +3,6 @@
  * filters} on {@link dev.agentstore.persistence.query.FieldPath dot paths}, {@link dev.agentstore.persistence.query.Sort
  * sort keys}, limit/offset and projection in a {@link dev.agentstore.persistence.query.Query}, and a
  * {@link dev.agentstore.persistence.query.QueryRenderer} that turns them into PostgreSQL SQL with bound parameters.
- * Modelled on dataknobs' {@code Query}/{@code Filter}/{@code Operator}, without its raw SQL path strings.
  *
  * <h2>Paths</h2>
  * A path is a root followed by object keys, for example {@code data.user.age}. The roots are whatever the repository's

@@ -47,7 +47,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Generic JSONB records (dataknobs' {@code PostgresDatabase}): create, create in batches, upsert, get, replace with an
+ * Generic JSONB records: create, create in batches, upsert, get, replace with an
  * optional compare-and-set on the version, delete, count, and search with the shared query language
  * ({@link dev.agentstore.persistence.query}).
  *
@@ -80,10 +80,7 @@ import java.util.function.Supplier;
  * <p>Runs in the caller's transaction; never begins or commits one. Records handed out are immutable snapshots read
  * with native SQL; this repository never leaves {@link Record} instances in the persistence context.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -203,7 +200,7 @@ public class RecordRepository {
     }
 
     /**
-     * Creates a record, as dataknobs' {@code create}; a duplicate id is an error, not an overwrite (use
+     * Creates a record; a duplicate id is an error, not an overwrite (use
      * {@link #upsert} for that). The transaction stays usable after a {@link DuplicateException}: the insert is
      * {@code ON CONFLICT DO NOTHING} and the repository reports the conflict. One statement.
      *
@@ -229,7 +226,7 @@ public class RecordRepository {
     }
 
     /**
-     * Creates several records, all or nothing, as dataknobs' {@code create_batch}: every record is validated before
+     * Creates several records, all or nothing: every record is validated before
      * anything is written, and all rows go in one statement (one round trip). When an id already exists, the rows
      * this call inserted are deleted again (a second statement) and {@link DuplicateException} names the existing
      * ids, so nothing of the batch remains and the transaction stays usable.
@@ -292,7 +289,7 @@ public class RecordRepository {
     }
 
     /**
-     * Creates the record or replaces its data (and metadata, when given), as dataknobs' {@code upsert}. One
+     * Creates the record or replaces its data (and metadata, when given). One
      * statement ({@code INSERT ... ON CONFLICT DO UPDATE}); a replaced record keeps its creation time and gets
      * version + 1.
      *
@@ -362,8 +359,7 @@ public class RecordRepository {
     }
 
     /**
-     * Replaces a record's data (and metadata, when given), as dataknobs' {@code update} but replacing rather than
-     * merging. One statement; version + 1.
+     * Replaces a record's data (and metadata, when given); nothing is merged. One statement; version + 1.
      *
      * @param id       the id
      * @param data     a JSON object, replacing the stored data
@@ -453,7 +449,7 @@ public class RecordRepository {
     }
 
     /**
-     * Searches records, as dataknobs' {@code search(Query)}: the query's filter, its sort keys then the id (so equal
+     * Searches records: the query's filter, its sort keys then the id (so equal
      * sort values page stably), its limit and offset. One statement. A query with a projection is rejected: use
      * {@link #project(Query)}.
      *
@@ -473,7 +469,7 @@ public class RecordRepository {
     }
 
     /**
-     * Searches records and returns only the selected fields (the query's projection), as dataknobs' projections:
+     * Searches records and returns only the selected fields (the query's projection):
      * per record a JSON object with its {@code id} and each selected field at its path, for example
      * {@code select("data.name", "metadata.source")} gives
      * {@code {"id":"r1","data":{"name":"Alice"},"metadata":{"source":"web"}}}. A field the record does not have is

@@ -40,7 +40,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Scheduler jobs: nvent's {@code scheduler_jobs} with the worker protocol of db-scheduler — workers claim due jobs
+ * Scheduler jobs and the worker protocol: workers claim due jobs
  * with one {@code UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING *} statement, hold them
  * under a lease that they {@link #heartbeat extend}, and {@link #complete complete} or {@link #fail fail} them; a
  * maintenance loop {@link #recoverExpiredLeases() recovers} the jobs of dead workers. Delivery is at least once: a
@@ -103,11 +103,7 @@ import java.util.function.Supplier;
  * <p>Runs in the caller's transaction; never begins or commits one. Every argument is validated before anything
  * is written.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
- * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
- * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
- * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -126,7 +122,7 @@ public class SchedulerJobRepository {
     private static final String ENTITY = "SchedulerJob";
 
     /**
-     * The claim (db-scheduler's "lock and fetch"): locks up to ?3 due jobs, skipping rows other workers have locked,
+     * The claim ("lock and fetch"): locks up to ?3 due jobs, skipping rows other workers have locked,
      * and leases them to ?1 for ?2 milliseconds, by the database clock. Served by {@code scheduler_jobs_due_idx}.
      * {@code returned_version} lets us detect entities that were already loaded (stale) in this persistence context.
      */
@@ -193,7 +189,7 @@ public class SchedulerJobRepository {
     // ---------------------------------------------------------------- create, read, delete
 
     /**
-     * Creates a job (nvent's scheduler job entry): enabled, PENDING, attempts 0.
+     * Creates a job: enabled, PENDING, attempts 0.
      *
      * @param id          unique id, 1–255 characters
      * @param name        display name, 1–255 characters

@@ -3,7 +3,7 @@ package dev.agentstore.persistence.support;
 import java.util.List;
 
 /**
- * One page of a listing, as Mastra's paginated results.
+ * One page of a listing.
  *
  * @param items   the rows of this page, in the listing's order; unmodifiable
  * @param page    the zero-based page number that was asked for

@@ -14,8 +14,7 @@ import java.util.function.Supplier;
  * lost race, a lost connection, no connection within the pool timeout, a server shutdown, a statement or lock
  * timeout): at most {@code maxAttempts} attempts, waiting
  * between them an exponential backoff with full jitter (a random time between 0 and
- * {@code min(maxBackoff, initialBackoff * 2^(attempt-1))}), as nvent's {@code updateWithRetry} but bounded and
- * without its lost updates.
+ * {@code min(maxBackoff, initialBackoff * 2^(attempt-1))}).
  *
  * <p>Each attempt must run in its own transaction: pass a whole unit of work, such as
  * {@code () -> store.fromTransaction(work)} or a {@code REQUIRES_NEW} bean method, never a call inside a

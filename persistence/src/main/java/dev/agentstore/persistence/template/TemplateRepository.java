@@ -23,7 +23,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Prompt templates with revisions, Draive's {@code PostgresTemplatesRepository} contract: define a revision, read
+ * Prompt templates with revisions: define a revision, read
  * the latest or a given revision, the history, list the latest revision of every template, remove a template.
  *
  * <p><b>Revision numbers.</b> {@link #define} numbers revisions 1, 2, 3... per identifier, without gaps or
@@ -52,10 +52,7 @@ import java.util.function.Supplier;
  * snapshots. Standalone: {@code store.fromTransaction(uow -> uow.templates().latest("greeting"))}; in a container
  * inject it.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any. agentstore's own exceptions do not mark the
- * caller's transaction for rollback (as standalone); JPA errors still do. Retry with
- * {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -116,7 +113,7 @@ public class TemplateRepository {
     }
 
     /**
-     * Defines a new revision of a template (Draive's {@code define}): its number is one more than the newest
+     * Defines a new revision of a template: its number is one more than the newest
      * existing revision of the identifier, or 1 for a new identifier (also after {@link #remove}). Two statements:
      * the advisory lock, then the {@code INSERT ... SELECT max(revision) + 1}. Every value is validated first; an
      * invalid call writes nothing.
@@ -168,7 +165,7 @@ public class TemplateRepository {
     }
 
     /**
-     * Reads the newest revision of a template (the one Draive's {@code resolve} renders). One query.
+     * Reads the newest revision of a template (the one to render). One query.
      *
      * @param identifier the template's identifier
      * @return the newest revision, or empty when the identifier has none
@@ -242,7 +239,7 @@ public class TemplateRepository {
     }
 
     /**
-     * Lists the newest revision of each template (Draive's {@code templates()}), in identifier order (by code point),
+     * Lists the newest revision of each template, in identifier order (by code point),
      * one keyset page at a time. Pass {@code null} for the first page and the identifier of the last template of a
      * page for the next one; a page shorter than {@code limit} is the last. Every template that exists throughout
      * the paging is returned exactly once. One query per page.

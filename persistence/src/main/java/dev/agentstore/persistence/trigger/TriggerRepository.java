@@ -36,7 +36,7 @@ import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
- * Triggers (nvent's {@code nvent:triggers} index) and their append-only fire log ({@code nvent:trigger:event:<name>}):
+ * Triggers and their append-only fire log:
  * register (upsert), get, list, pause/resume/disable, merge-patch subscriptions, fire, record flows started, read
  * the fire log, delete.
  *
@@ -56,11 +56,7 @@ import java.util.function.Supplier;
  * of an unread trigger is the one-statement upsert (a put). {@link #delete} is checked by the entity's
  * {@code @Version} only.
  *
- * <p><b>In a Jakarta EE container</b> every method is {@code @Transactional(REQUIRED)}: it joins the caller's JTA
- * transaction, or runs in one of its own when called outside any (one call, one unit of work). agentstore's own
- * exceptions ({@link dev.agentstore.domain.AgentStoreException} and subclasses) do not mark the caller's transaction
- * for rollback, as standalone, where a caught {@code NotFoundException} leaves the unit of work usable; JPA errors
- * still do (Hibernate marks the transaction). Retry with {@code dev.agentstore.persistence.jakarta.TransactionalRetry}.
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -68,8 +64,8 @@ public class TriggerRepository {
 
     /**
      * Register or re-register, race-free (concurrent registrations of one name both succeed): a new trigger is
-     * ACTIVE with zero stats; an existing one gets the new type and subscriptions (replaced, as nvent's
-     * {@code index.add}) and a version bump, and keeps its status, registration time and stats.
+     * ACTIVE with zero stats; an existing one gets the new type and subscriptions (replaced, not
+     * merged) and a version bump, and keeps its status, registration time and stats.
      */
     private static final String REGISTER = """
             INSERT INTO triggers (name, type, status, registered_at, subscriptions, version, updated_at)
@@ -174,8 +170,8 @@ public class TriggerRepository {
     /**
      * Registers a trigger, or re-registers an existing one, in one race-free statement
      * ({@code INSERT ... ON CONFLICT (name) DO UPDATE}): a new trigger is {@link TriggerStatus#ACTIVE}, registered
-     * now, with zero stats; an existing one gets {@code type} and {@code subscriptions} (replacing the old ones, as
-     * nvent's {@code index.add}) and a new version, and keeps its status, registration time and stats. When this
+     * now, with zero stats; an existing one gets {@code type} and {@code subscriptions} (replacing the old ones, not
+     * merging) and a new version, and keeps its status, registration time and stats. When this
      * unit of work read the trigger, it is re-registered only if it still has the version read.
      *
      * @param name          the trigger's name, 1–255 characters, not blank
@@ -357,8 +353,8 @@ public class TriggerRepository {
     }
 
     /**
-     * Deep-merges {@code patch} into the trigger's subscriptions (JSON Merge Patch, RFC 7386, as nvent's
-     * {@code update}: nested objects merge, {@code null} deletes a key, arrays and scalars replace). When this unit
+     * Deep-merges {@code patch} into the trigger's subscriptions (JSON Merge Patch, RFC 7386:
+     * nested objects merge, {@code null} deletes a key, arrays and scalars replace). When this unit
      * of work read the trigger, the patch (which may hold values computed from that read) is merged only if the
      * trigger still has the version read: if another transaction committed a change to it since, this fails instead
      * of overwriting it. Run the read and this merge in {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT,

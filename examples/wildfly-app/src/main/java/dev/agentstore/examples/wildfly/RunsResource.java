@@ -79,7 +79,7 @@ public class RunsResource {
     }
 
     /**
-     * @param patch an nvent-style metadata object, merged as {@code FlowRunRepository.update}
+     * @param patch a metadata object (keys of {@code FlowRunPatch}), merged as {@code FlowRunRepository.update}
      * @return the updated run
      */
     @PATCH

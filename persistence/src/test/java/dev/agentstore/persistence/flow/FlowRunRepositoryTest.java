@@ -503,7 +503,8 @@ class FlowRunRepositoryTest {
         }
 
         @Test
-        void aStaleTransitionIsAConflictThatWritesNothingEvenWhenTheCallerCommits(AgentStore store, MutableClock clock) {
+        void aStaleTransitionIsAConflictThatWritesNothingEvenWhenTheCallerCommits(AgentStore store,
+                MutableClock clock) {
             register(store, "stale-move");
             start(store, "stale-move", "r1");
             EntityManager emA = store.entityManagerFactory().createEntityManager();

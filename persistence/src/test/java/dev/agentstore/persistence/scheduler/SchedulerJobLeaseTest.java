@@ -278,7 +278,8 @@ class SchedulerJobLeaseTest {
     class Retries {
 
         @Test
-        void aFailingOneShotJobIsRetriedWithBackoffThenEndsFailedAfterMaxAttempts(AgentStore store, MutableClock clock) {
+        void aFailingOneShotJobIsRetriedWithBackoffThenEndsFailedAfterMaxAttempts(AgentStore store,
+                MutableClock clock) {
             scheduleDue(store, "flaky", null, 3, Duration.ofSeconds(1));
             for (int attempt = 1; attempt <= 2; attempt++) {
                 assertThat(claim(store, "fw", 5, FIVE_MINUTES)).extracting(SchedulerJob::id).containsExactly("flaky");

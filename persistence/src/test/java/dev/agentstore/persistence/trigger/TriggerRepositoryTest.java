@@ -138,7 +138,8 @@ class TriggerRepositoryTest {
         }
 
         @Test
-        void reRegisteringReplacesTypeAndSubscriptionsAndKeepsStatusRegistrationTimeAndStats(AgentStore store, MutableClock clock) {
+        void reRegisteringReplacesTypeAndSubscriptionsAndKeepsStatusRegistrationTimeAndStats(AgentStore store,
+                MutableClock clock) {
             Instant registered = clock.instant().truncatedTo(ChronoUnit.MILLIS);
             store.inTransaction(uow -> uow.triggers().register("re-register", TriggerType.EVENT, json("{\"a\":1,\"b\":{\"c\":2}}")));
             store.inTransaction(uow -> uow.triggers().fire("re-register", null));
@@ -383,7 +384,8 @@ class TriggerRepositoryTest {
         }
 
         @Test
-        void theFireLogReadsNewestFirstAndPagesWithACursorReturningEveryEventExactlyOnce(AgentStore store, MutableClock clock) {
+        void theFireLogReadsNewestFirstAndPagesWithACursorReturningEveryEventExactlyOnce(AgentStore store,
+                MutableClock clock) {
             store.inTransaction(uow -> uow.triggers().register("log", TriggerType.EVENT));
             List<Long> fired = new ArrayList<>();
             for (int i = 0; i < 25; i++) {

@@ -19,7 +19,8 @@ import javax.sql.DataSource;
  * Gives each test class its own schema in the real PostgreSQL, migrated by the real changelog through
  * {@link AgentStore#open(AgentStoreConfig)}, and drops it afterwards, so test classes run in parallel without
  * seeing each other's rows. Resolves {@link AgentStore}, {@link MutableClock} and {@link AgentStoreConfig}
- * parameters (constructor, {@code @BeforeAll}, test methods).
+ * parameters (constructor, {@code @BeforeAll}, test methods). A {@code @Nested} class, at any depth, shares the
+ * store, schema and clock of its top-level class: it opens nothing of its own.
  *
  * <p>The database comes from {@code AGENTSTORE_TEST_DB_URL}, {@code AGENTSTORE_TEST_DB_USER} and
  * {@code AGENTSTORE_TEST_DB_PASSWORD}, by default the role and database that {@code scripts/setup-postgres.sh}
@@ -87,6 +88,9 @@ public final class AgentStoreExtension implements BeforeAllCallback, AfterAllCal
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        if (classContext(context) != context) {
+            return; // a @Nested class: its top-level class holds the store
+        }
         MutableClock clock = new MutableClock();
         AgentStore store = AgentStore.open(testConfig(uniqueSchema(context.getRequiredTestClass())).clock(clock).build());
         ExtensionContext.Store s = context.getStore(NS);
@@ -96,6 +100,9 @@ public final class AgentStoreExtension implements BeforeAllCallback, AfterAllCal
 
     @Override
     public void afterAll(ExtensionContext context) {
+        if (classContext(context) != context) {
+            return;
+        }
         AgentStore store = context.getStore(NS).remove(AgentStore.class, AgentStore.class);
         if (store != null) {
             try {

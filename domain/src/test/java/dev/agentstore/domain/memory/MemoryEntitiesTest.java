@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -15,28 +16,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MemoryEntitiesTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Test
-    void aNewThreadHasEmptyMetadataAndNoMessages() {
-        Memory m = Memory.create("t1", "user", null, null, T0);
-        assertThat(m.metadata()).isEqualTo(Json.object());
-        assertThat(m.lastSeq()).isZero();
-        assertThat(m.createdAt()).isEqualTo(T0).isEqualTo(m.updatedAt());
-        assertThat(m.belongsTo("user")).isTrue();
-        assertThat(m.belongsTo("other")).isFalse();
-        assertThat(Memory.create("t2", null, null, null, T0).belongsTo(null)).isFalse();
-    }
-
-    @Test
-    void threadUpdateMergesMetadataAndKeepsTheTitleWhenNoneIsGiven() {
-        Memory m = Memory.create("t1", "user", "title", json("{\"a\":1,\"b\":{\"c\":2}}"), T0);
-        m.update(null, json("{\"a\":null,\"b\":{\"d\":3}}"), T0.plusSeconds(1));
-        assertThat(m.title()).isEqualTo("title");
-        assertThat(m.metadata()).isEqualTo(json("{\"b\":{\"c\":2,\"d\":3}}"));
-        assertThat(m.updatedAt()).isEqualTo(T0.plusSeconds(1));
-        assertThatThrownBy(() -> m.update("x", json("[]"), T0)).isInstanceOf(InvalidInputException.class);
-        assertThat(m.title()).as("unchanged after a failed update").isEqualTo("title");
-    }
 
     @Test
     void jsonHandedInOrOutIsCopied() {
@@ -72,59 +51,89 @@ class MemoryEntitiesTest {
                 .hasMessageContaining("include");
     }
 
-    @Test
-    void resourceUpdateReplacesWorkingMemoryAndMergesMetadata() {
-        MemoryResource r = MemoryResource.create("r", "notes", json("{\"a\":{\"b\":1}}"), T0);
-        r.update(null, json("{\"a\":{\"c\":2}}"), T0.plusSeconds(1));
-        assertThat(r.workingMemory()).isEqualTo("notes");
-        assertThat(r.metadata()).isEqualTo(json("{\"a\":{\"b\":1,\"c\":2}}"));
-        r.update("new notes", null, T0.plusSeconds(2));
-        assertThat(r.workingMemory()).isEqualTo("new notes");
-        assertThat(r.updatedAt()).isEqualTo(T0.plusSeconds(2));
+    @Nested
+    class ThreadsAndResources {
+
+        @Test
+        void aNewThreadHasEmptyMetadataAndNoMessages() {
+            Memory m = Memory.create("t1", "user", null, null, T0);
+            assertThat(m.metadata()).isEqualTo(Json.object());
+            assertThat(m.lastSeq()).isZero();
+            assertThat(m.createdAt()).isEqualTo(T0).isEqualTo(m.updatedAt());
+            assertThat(m.belongsTo("user")).isTrue();
+            assertThat(m.belongsTo("other")).isFalse();
+            assertThat(Memory.create("t2", null, null, null, T0).belongsTo(null)).isFalse();
+        }
+
+        @Test
+        void threadUpdateMergesMetadataAndKeepsTheTitleWhenNoneIsGiven() {
+            Memory m = Memory.create("t1", "user", "title", json("{\"a\":1,\"b\":{\"c\":2}}"), T0);
+            m.update(null, json("{\"a\":null,\"b\":{\"d\":3}}"), T0.plusSeconds(1));
+            assertThat(m.title()).isEqualTo("title");
+            assertThat(m.metadata()).isEqualTo(json("{\"b\":{\"c\":2,\"d\":3}}"));
+            assertThat(m.updatedAt()).isEqualTo(T0.plusSeconds(1));
+            assertThatThrownBy(() -> m.update("x", json("[]"), T0)).isInstanceOf(InvalidInputException.class);
+            assertThat(m.title()).as("unchanged after a failed update").isEqualTo("title");
+        }
+
+        @Test
+        void resourceUpdateReplacesWorkingMemoryAndMergesMetadata() {
+            MemoryResource r = MemoryResource.create("r", "notes", json("{\"a\":{\"b\":1}}"), T0);
+            r.update(null, json("{\"a\":{\"c\":2}}"), T0.plusSeconds(1));
+            assertThat(r.workingMemory()).isEqualTo("notes");
+            assertThat(r.metadata()).isEqualTo(json("{\"a\":{\"b\":1,\"c\":2}}"));
+            r.update("new notes", null, T0.plusSeconds(2));
+            assertThat(r.workingMemory()).isEqualTo("new notes");
+            assertThat(r.updatedAt()).isEqualTo(T0.plusSeconds(2));
+        }
     }
 
-    @Test
-    void messageBuildersKeepEveryOtherComponent() {
-        NewMessage n = NewMessage.of(MessageRole.TOOL, json("{\"result\":0}")).createdAt(T0).resourceId("r");
-        assertThat(n.id()).isNotBlank();
-        assertThat(n.createdAt()).isEqualTo(T0);
-        assertThat(n.resourceId()).isEqualTo("r");
-        assertThat(n.role()).isEqualTo(MessageRole.TOOL);
+    @Nested
+    class Messages {
 
-        MessageUpdate u = MessageUpdate.of("m").withRole(MessageRole.USER).withContentPatch(json("{\"a\":1}"))
-                .movedTo("t2");
-        assertThat(u).isEqualTo(new MessageUpdate("m", MessageRole.USER, json("{\"a\":1}"), "t2"));
+        @Test
+        void messageBuildersKeepEveryOtherComponent() {
+            NewMessage n = NewMessage.of(MessageRole.TOOL, json("{\"result\":0}")).createdAt(T0).resourceId("r");
+            assertThat(n.id()).isNotBlank();
+            assertThat(n.createdAt()).isEqualTo(T0);
+            assertThat(n.resourceId()).isEqualTo("r");
+            assertThat(n.role()).isEqualTo(MessageRole.TOOL);
 
-        MessageQuery q = MessageQuery.of("t").withResourceId("r").createdBetween(T0, T0)
-                .orderedBy(SortDirection.DESC).including(MessageInclude.of("m", 1, 2));
-        assertThat(q).isEqualTo(new MessageQuery("t", "r", T0, T0, SortDirection.DESC,
-                List.of(MessageInclude.of("m", 1, 2))));
-    }
+            MessageUpdate u = MessageUpdate.of("m").withRole(MessageRole.USER).withContentPatch(json("{\"a\":1}"))
+                    .movedTo("t2");
+            assertThat(u).isEqualTo(new MessageUpdate("m", MessageRole.USER, json("{\"a\":1}"), "t2"));
 
-    @Test
-    void aStoredRowHasEveryColumnAndHandsOutCopiesOfItsContent() {
-        String text = "{\"format\":2,\"parts\":[{\"type\":\"text\",\"text\":\"hi\"}]}";
-        JsonNode parsed = json(text);
-        MemoryMessage m = MemoryMessage.stored("m1", "t1", 3, MessageRole.ASSISTANT, parsed, null, T0);
+            MessageQuery q = MessageQuery.of("t").withResourceId("r").createdBetween(T0, T0)
+                    .orderedBy(SortDirection.DESC).including(MessageInclude.of("m", 1, 2));
+            assertThat(q).isEqualTo(new MessageQuery("t", "r", T0, T0, SortDirection.DESC,
+                    List.of(MessageInclude.of("m", 1, 2))));
+        }
 
-        assertThat(m).isEqualTo(MemoryMessage.of("m1", "t1", 3, MessageRole.ASSISTANT, parsed, null, T0));
-        assertThat(m.seq()).isEqualTo(3);
-        assertThat(m.role()).isEqualTo(MessageRole.ASSISTANT);
-        assertThat(m.resourceId()).isNull();
-        assertThat(m.createdAt()).isEqualTo(T0);
-        ((ObjectNode) m.content()).put("format", 3);
-        // compared with a fresh parse: a content() that handed out the held node would have changed it
-        assertThat(m.content()).isEqualTo(json(text));
-    }
+        @Test
+        void aStoredRowHasEveryColumnAndHandsOutCopiesOfItsContent() {
+            String text = "{\"format\":2,\"parts\":[{\"type\":\"text\",\"text\":\"hi\"}]}";
+            JsonNode parsed = json(text);
+            MemoryMessage m = MemoryMessage.stored("m1", "t1", 3, MessageRole.ASSISTANT, parsed, null, T0);
 
-    @Test
-    void aStoredRowNeedsAPositiveSeqAndItsRequiredColumns() {
-        assertThatThrownBy(() -> MemoryMessage.stored("m1", "t1", 0, MessageRole.USER, json("1"), null, T0))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("seq must be 1 or more");
-        assertThatThrownBy(() -> MemoryMessage.stored("m1", "t1", 1, MessageRole.USER, null, null, T0))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("content");
-        assertThatThrownBy(() -> MemoryMessage.stored("m1", null, 1, MessageRole.USER, json("1"), null, T0))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("memoryId");
+            assertThat(m).isEqualTo(MemoryMessage.of("m1", "t1", 3, MessageRole.ASSISTANT, parsed, null, T0));
+            assertThat(m.seq()).isEqualTo(3);
+            assertThat(m.role()).isEqualTo(MessageRole.ASSISTANT);
+            assertThat(m.resourceId()).isNull();
+            assertThat(m.createdAt()).isEqualTo(T0);
+            ((ObjectNode) m.content()).put("format", 3);
+            // compared with a fresh parse: a content() that handed out the held node would have changed it
+            assertThat(m.content()).isEqualTo(json(text));
+        }
+
+        @Test
+        void aStoredRowNeedsAPositiveSeqAndItsRequiredColumns() {
+            assertThatThrownBy(() -> MemoryMessage.stored("m1", "t1", 0, MessageRole.USER, json("1"), null, T0))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("seq must be 1 or more");
+            assertThatThrownBy(() -> MemoryMessage.stored("m1", "t1", 1, MessageRole.USER, null, null, T0))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("content");
+            assertThatThrownBy(() -> MemoryMessage.stored("m1", null, 1, MessageRole.USER, json("1"), null, T0))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("memoryId");
+        }
     }
 
     private static JsonNode json(String text) {

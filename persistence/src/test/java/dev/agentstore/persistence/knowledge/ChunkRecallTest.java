@@ -9,6 +9,7 @@ import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.query.Filter;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -114,132 +115,140 @@ class ChunkRecallTest {
         return got.stream().filter(m -> t.contains(m.id())).count() / (double) truth.size();
     }
 
-    @Test
-    void unfilteredRecallAt10IsAtLeast95Percent(AgentStore store) {
-        double total = 0;
-        for (float[] q : queries) {
-            List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(K)));
-            assertThat(got).hasSize(K);
-            total += recall(exact(q, K, i -> true), got);
+    @Nested
+    class Recall {
+
+        @Test
+        void unfilteredRecallAt10IsAtLeast95Percent(AgentStore store) {
+            double total = 0;
+            for (float[] q : queries) {
+                List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(K)));
+                assertThat(got).hasSize(K);
+                total += recall(exact(q, K, i -> true), got);
+            }
+            assertThat(total / QUERIES).isGreaterThanOrEqualTo(0.95);
         }
-        assertThat(total / QUERIES).isGreaterThanOrEqualTo(0.95);
-    }
 
-    @Test
-    void filteredRecallAt10IsAtLeast95PercentAndEveryQueryReturnsK(AgentStore store) {
-        double total = 0;
-        for (int n = 0; n < QUERIES; n++) {
-            float[] q = queries[n];
-            int b = n % 10;
-            List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
-                    SearchOptions.top(K).withFilter(Filter.eq("payload.bucket", b))));
-            assertThat(got).hasSize(K).allSatisfy(m -> assertThat(m.payload().get("bucket").intValue()).isEqualTo(b));
-            total += recall(exact(q, K, i -> bucket(i) == b), got);
+        @Test
+        void filteredRecallAt10IsAtLeast95PercentAndEveryQueryReturnsK(AgentStore store) {
+            double total = 0;
+            for (int n = 0; n < QUERIES; n++) {
+                float[] q = queries[n];
+                int b = n % 10;
+                List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
+                        SearchOptions.top(K).withFilter(Filter.eq("payload.bucket", b))));
+                assertThat(got).hasSize(K).allSatisfy(m -> assertThat(m.payload().get("bucket").intValue()).isEqualTo(b));
+                total += recall(exact(q, K, i -> bucket(i) == b), got);
+            }
+            assertThat(total / QUERIES).isGreaterThanOrEqualTo(0.95);
         }
-        assertThat(total / QUERIES).isGreaterThanOrEqualTo(0.95);
-    }
 
-    @Test
-    void aVerySelectiveFilterStillReturnsKExactMatches(AgentStore store) {
-        for (int n = 0; n < 5; n++) {
-            float[] q = queries[n];
-            List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
-                    SearchOptions.top(K).withFilter(Filter.eq("payload.rare", true))));
-            assertThat(got).extracting(ChunkMatch::id).containsExactlyElementsOf(exact(q, K, ChunkRecallTest::rare));
+        @Test
+        void aThresholdKeepsOnlyScoresAtOrAboveIt(AgentStore store) {
+            float[] q = queries[1];
+            List<ChunkMatch> unbounded = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(50)));
+            double cut = unbounded.get(19).score();
+
+            List<ChunkMatch> bounded = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
+                    SearchOptions.top(50).withMinScore(cut)));
+
+            assertThat(bounded).hasSizeBetween(20, 21).allSatisfy(m -> assertThat(m.score()).isGreaterThanOrEqualTo(cut));
+            assertThat(bounded).extracting(ChunkMatch::id)
+                    .containsExactlyElementsOf(unbounded.subList(0, bounded.size()).stream().map(ChunkMatch::id).toList());
         }
-        List<ChunkMatch> all = store.fromTransaction(uow -> uow.chunks().search(BASE, queries[0],
-                SearchOptions.top(100).withFilter(Filter.eq("payload.rare", true))));
-        assertThat(all).hasSize(CLUSTERS);
-    }
 
-    @Test
-    void aSelectiveFilterRanksEveryMatchExactlyWithoutTheVectorIndex(AgentStore store) {
-        for (int n = 0; n < 10; n++) {
-            float[] q = queries[n];
-            int t = (n * 7) % 50;
-            List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
-                    SearchOptions.top(K).withFilter(Filter.eq("payload.tag", "t" + t))));
-            assertThat(got).extracting(ChunkMatch::id).as("tag t%d", t)
-                    .containsExactlyElementsOf(exact(q, K, i -> tag(i) == t));
+        @Test
+        void mmrReturnsKDistinctCandidatesFromTheNearest(AgentStore store) {
+            float[] q = queries[3];
+            List<ChunkMatch> plain = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(80)));
+            List<ChunkMatch> mmr = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(K).withMmr()));
+
+            assertThat(mmr).hasSize(K).extracting(ChunkMatch::id).doesNotHaveDuplicates()
+                    .isSubsetOf(plain.stream().map(ChunkMatch::id).toList());
+            assertThat(mmr.get(0).id()).isEqualTo(plain.get(0).id());
+            assertThat(mmr).allSatisfy(m -> assertThat(m.embedding()).isNull());
         }
-        List<ChunkMatch> ten = store.fromTransaction(uow -> uow.chunks().search(BASE, queries[0],
-                SearchOptions.top(K).withFilter(Filter.eq("payload.ten", true))));
-        assertThat(ten).extracting(ChunkMatch::id).containsExactlyElementsOf(exact(queries[0], K, i -> i % 1000 == 7));
-
-        List<String> lines = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, queries[0],
-                SearchOptions.top(K).withFilter(Filter.eq("payload.tag", "t3")), true));
-        String plan = String.join("\n", lines);
-        assertThat(plan).contains("Bitmap Index Scan on chunks_payload_idx")
-                .containsPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE + " .*never executed");
     }
 
-    @Test
-    void anUnselectiveFilterWalksTheVectorIndexAndStillReturnsKMatches(AgentStore store) {
-        double total = 0;
-        for (int n = 0; n < QUERIES; n++) {
-            float[] q = queries[n];
-            int half = n % 2;
-            List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
-                    SearchOptions.top(K).withEfSearch(100).withFilter(Filter.eq("payload.half", half))));
-            assertThat(got).hasSize(K).allSatisfy(m -> assertThat(m.payload().get("half").intValue()).isEqualTo(half));
-            assertThat(got).extracting(ChunkMatch::distance).isSorted();
-            total += recall(exact(q, K, i -> i % 2 == half), got);
+    @Nested
+    class PlanChoice {
+
+        @Test
+        void aVerySelectiveFilterStillReturnsKExactMatches(AgentStore store) {
+            for (int n = 0; n < 5; n++) {
+                float[] q = queries[n];
+                List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
+                        SearchOptions.top(K).withFilter(Filter.eq("payload.rare", true))));
+                assertThat(got).extracting(ChunkMatch::id).containsExactlyElementsOf(exact(q, K, ChunkRecallTest::rare));
+            }
+            List<ChunkMatch> all = store.fromTransaction(uow -> uow.chunks().search(BASE, queries[0],
+                    SearchOptions.top(100).withFilter(Filter.eq("payload.rare", true))));
+            assertThat(all).hasSize(CLUSTERS);
         }
-        assertThat(total / QUERIES).isGreaterThanOrEqualTo(0.95);
 
-        List<String> lines = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, queries[0],
-                SearchOptions.top(K).withFilter(Filter.eq("payload.half", 1)), true));
-        String plan = String.join("\n", lines);
-        assertThat(plan).containsPattern("CTE Scan on matching \\S+ .*never executed")
-                .containsPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE + " .*actual time")
-                .doesNotContainPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE
-                        + " .*never executed");
-    }
+        @Test
+        void aSelectiveFilterRanksEveryMatchExactlyWithoutTheVectorIndex(AgentStore store) {
+            for (int n = 0; n < 10; n++) {
+                float[] q = queries[n];
+                int t = (n * 7) % 50;
+                List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
+                        SearchOptions.top(K).withFilter(Filter.eq("payload.tag", "t" + t))));
+                assertThat(got).extracting(ChunkMatch::id).as("tag t%d", t)
+                        .containsExactlyElementsOf(exact(q, K, i -> tag(i) == t));
+            }
+            List<ChunkMatch> ten = store.fromTransaction(uow -> uow.chunks().search(BASE, queries[0],
+                    SearchOptions.top(K).withFilter(Filter.eq("payload.ten", true))));
+            assertThat(ten).extracting(ChunkMatch::id).containsExactlyElementsOf(exact(queries[0], K, i -> i % 1000 == 7));
 
-    @Test
-    void aThresholdKeepsOnlyScoresAtOrAboveIt(AgentStore store) {
-        float[] q = queries[1];
-        List<ChunkMatch> unbounded = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(50)));
-        double cut = unbounded.get(19).score();
+            List<String> lines = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, queries[0],
+                    SearchOptions.top(K).withFilter(Filter.eq("payload.tag", "t3")), true));
+            String plan = String.join("\n", lines);
+            assertThat(plan).contains("Bitmap Index Scan on chunks_payload_idx")
+                    .containsPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE + " .*never executed");
+        }
 
-        List<ChunkMatch> bounded = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
-                SearchOptions.top(50).withMinScore(cut)));
+        @Test
+        void anUnselectiveFilterWalksTheVectorIndexAndStillReturnsKMatches(AgentStore store) {
+            double total = 0;
+            for (int n = 0; n < QUERIES; n++) {
+                float[] q = queries[n];
+                int half = n % 2;
+                List<ChunkMatch> got = store.fromTransaction(uow -> uow.chunks().search(BASE, q,
+                        SearchOptions.top(K).withEfSearch(100).withFilter(Filter.eq("payload.half", half))));
+                assertThat(got).hasSize(K).allSatisfy(m -> assertThat(m.payload().get("half").intValue()).isEqualTo(half));
+                assertThat(got).extracting(ChunkMatch::distance).isSorted();
+                total += recall(exact(q, K, i -> i % 2 == half), got);
+            }
+            assertThat(total / QUERIES).isGreaterThanOrEqualTo(0.95);
 
-        assertThat(bounded).hasSizeBetween(20, 21).allSatisfy(m -> assertThat(m.score()).isGreaterThanOrEqualTo(cut));
-        assertThat(bounded).extracting(ChunkMatch::id)
-                .containsExactlyElementsOf(unbounded.subList(0, bounded.size()).stream().map(ChunkMatch::id).toList());
-    }
+            List<String> lines = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, queries[0],
+                    SearchOptions.top(K).withFilter(Filter.eq("payload.half", 1)), true));
+            String plan = String.join("\n", lines);
+            assertThat(plan).containsPattern("CTE Scan on matching \\S+ .*never executed")
+                    .containsPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE + " .*actual time")
+                    .doesNotContainPattern("Index Scan using " + KnowledgeRepository.INDEX_PREFIX + BASE
+                            + " .*never executed");
+        }
 
-    @Test
-    void explainShowsTheHnswIndexForEveryShapeAndTheGinIndexForFilters(AgentStore store) {
-        float[] q = queries[2];
-        String index = KnowledgeRepository.INDEX_PREFIX + BASE;
-        List<SearchOptions> shapes = List.of(
-                SearchOptions.top(K),
-                SearchOptions.top(K).withMinScore(0.8),
-                SearchOptions.top(K).withFilter(Filter.eq("payload.bucket", 3)),
-                SearchOptions.top(K).withFilter(Filter.contains("payload.bucket", 3)).withMinScore(0.5),
-                SearchOptions.top(K).withMmr());
-        for (SearchOptions options : shapes) {
-            List<String> plan = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, q, options, false));
-            assertThat(String.join("\n", plan)).as(options.toString()).contains("Index Scan using " + index);
-            if (options.filter() != null) {
-                // the matching chunks are collected through the payload's GIN index, for equality and containment
-                assertThat(String.join("\n", plan)).as(options.toString())
-                        .contains("Bitmap Index Scan on chunks_payload_idx");
+        @Test
+        void explainShowsTheHnswIndexForEveryShapeAndTheGinIndexForFilters(AgentStore store) {
+            float[] q = queries[2];
+            String index = KnowledgeRepository.INDEX_PREFIX + BASE;
+            List<SearchOptions> shapes = List.of(
+                    SearchOptions.top(K),
+                    SearchOptions.top(K).withMinScore(0.8),
+                    SearchOptions.top(K).withFilter(Filter.eq("payload.bucket", 3)),
+                    SearchOptions.top(K).withFilter(Filter.contains("payload.bucket", 3)).withMinScore(0.5),
+                    SearchOptions.top(K).withMmr());
+            for (SearchOptions options : shapes) {
+                List<String> plan = store.fromTransaction(uow -> uow.chunks().explainSearch(BASE, q, options, false));
+                assertThat(String.join("\n", plan)).as(options.toString()).contains("Index Scan using " + index);
+                if (options.filter() != null) {
+                    // the matching chunks are collected through the payload's GIN index, for equality and containment
+                    assertThat(String.join("\n", plan)).as(options.toString())
+                            .contains("Bitmap Index Scan on chunks_payload_idx");
+                }
             }
         }
-    }
-
-    @Test
-    void mmrReturnsKDistinctCandidatesFromTheNearest(AgentStore store) {
-        float[] q = queries[3];
-        List<ChunkMatch> plain = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(80)));
-        List<ChunkMatch> mmr = store.fromTransaction(uow -> uow.chunks().search(BASE, q, SearchOptions.top(K).withMmr()));
-
-        assertThat(mmr).hasSize(K).extracting(ChunkMatch::id).doesNotHaveDuplicates()
-                .isSubsetOf(plain.stream().map(ChunkMatch::id).toList());
-        assertThat(mmr.get(0).id()).isEqualTo(plain.get(0).id());
-        assertThat(mmr).allSatisfy(m -> assertThat(m.embedding()).isNull());
     }
 }

@@ -208,8 +208,6 @@ class ChunkSearchDefinitionTest {
         assertThat(cached(store, "pending").kb().index()).isEqualTo(IndexSpec.hnsw());
     }
 
-    // ------------------------------------------------------------------------------------------------------ helpers
-
     /** A second store on the same schema: another process, as far as the first store's cache is concerned. */
     private static AgentStore otherProcess(AgentStore store) {
         return AgentStore.open(AgentStoreExtension.testConfig(store.config().schema()).poolMaxSize(2)

@@ -27,6 +27,8 @@ import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
+import dev.agentstore.persistence.statistics.StatisticsRepository;
+import dev.agentstore.persistence.statistics.StoreStatistics;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.JsonFormatMapper;
@@ -298,6 +300,17 @@ public final class AgentStore implements AutoCloseable {
     /** @return the flow registry and its atomic stats, each call its own unit of work (see the class comment) */
     public FlowRepository flows() {
         return perCallRepository(FlowRepository.class, UnitOfWork::flows);
+    }
+
+    /**
+     * Rows and sizes of the tables and indexes of the store's schema ({@link AgentStoreConfig#schema()}), read in a
+     * transaction of its own; see {@link StatisticsRepository#read(String)} for what is counted and what it costs.
+     *
+     * @return the schema's tables and indexes
+     * @throws AgentStoreException (a typed subclass) when the database fails
+     */
+    public StoreStatistics statistics() {
+        return fromTransaction(uow -> new StatisticsRepository(uow.entityManager()).read(config.schema()));
     }
 
     /** @return flow runs, each call its own unit of work (see the class comment) */

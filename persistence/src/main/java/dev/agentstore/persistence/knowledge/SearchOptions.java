@@ -66,7 +66,8 @@ public final class SearchOptions {
      */
     public static SearchOptions top(int k) {
         Check.range("k", k, 1, MAX_K);
-        return new SearchOptions(k, null, null, null, null, false, DEFAULT_MMR_LAMBDA, DEFAULT_MMR_MULTIPLIER, false, false);
+        return new SearchOptions(k, null, null, null, null, false, DEFAULT_MMR_LAMBDA, DEFAULT_MMR_MULTIPLIER, false,
+                false);
     }
 
     /**
@@ -147,7 +148,8 @@ public final class SearchOptions {
 
     /** @return a copy whose results carry their stored embeddings */
     public SearchOptions withEmbeddings() {
-        return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier, true, exactSearch);
+        return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier, true,
+                exactSearch);
     }
 
     /**
@@ -222,6 +224,7 @@ public final class SearchOptions {
     public String toString() {
         return "SearchOptions[k=" + k + ", minScore=" + minScore + ", filter=" + filter + ", efSearch=" + efSearch
                 + ", probes=" + probes + ", mmr=" + mmr + (mmr ? ", lambda=" + mmrLambda + ", multiplier="
-                + mmrMultiplier : "") + ", includeEmbeddings=" + includeEmbeddings + ", exactSearch=" + exactSearch + "]";
+                + mmrMultiplier : "") + ", includeEmbeddings=" + includeEmbeddings + ", exactSearch=" + exactSearch
+                + "]";
     }
 }

@@ -542,7 +542,7 @@ public class ChunkRepository {
      * The id and content hash of every chunk of a base, without contents or embeddings: an ingest tool that gives
      * chunks stable ids (for example {@code document#ordinal}) compares them with its own hashes
      * ({@link Chunk#contentHash(String)}) to embed only changed chunks and to delete chunks that are gone. The map
-     * holds one entry per chunk, so its size grows with the base (about 200 bytes per chunk).
+     * holds one entry per chunk (an id and a 64-character hash), so its size grows with the base.
      *
      * @param base the knowledge base's name
      * @return chunk id → content hash (SHA-256 hex), for every chunk of the base; empty for an empty base

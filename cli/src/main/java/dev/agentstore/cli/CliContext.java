@@ -1,7 +1,7 @@
 package dev.agentstore.cli;
 
-import dev.agentstore.cli.embed.Embedder;
 import dev.agentstore.cli.embed.MiniLmEmbedder;
+import dev.agentstore.domain.knowledge.Embedder;
 
 import java.io.PrintStream;
 import java.util.Map;

@@ -1,22 +1,17 @@
 package dev.agentstore.cli;
 
 import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.migrations.Migrations;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
-import org.postgresql.ds.PGSimpleDataSource;
-
-import java.net.ConnectException;
-import java.net.UnknownHostException;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import javax.sql.DataSource;
+import dev.agentstore.persistence.ConnectionCheck;
+import dev.agentstore.persistence.ConnectionCheck.ConnectionCheckException;
 
 /**
  * Connects the CLI to PostgreSQL, turning the usual failures into {@link CliException}s with an exit code and a hint:
  * server unreachable, login refused or database missing ({@link ExitCodes#DB_UNREACHABLE}, the URL shown without the
  * password), pgvector missing ({@link ExitCodes#EXTENSION_MISSING}), migration failure ({@link ExitCodes#SCHEMA}).
+ * The checks are the library's {@link ConnectionCheck}.
  */
 public final class Database {
 
@@ -31,12 +26,10 @@ public final class Database {
      * @throws CliException when not
      */
     public static void preflight(AgentStoreConfig config, boolean needVector) {
-        try (Connection c = simpleDataSource(config).getConnection()) {
-            if (needVector) {
-                checkVector(c, config);
-            }
-        } catch (SQLException e) {
-            throw unreachable(config, e);
+        try {
+            ConnectionCheck.check(config, needVector);
+        } catch (ConnectionCheckException e) {
+            throw explain(config, e);
         }
     }
 
@@ -62,19 +55,14 @@ public final class Database {
     }
 
     /**
+     * Runs {@link #preflight} (without pgvector) and returns the schema's migrations, which connect on their own.
+     *
      * @param config the settings
-     * @return an unpooled data source for short tasks (migrations, stats), with the schema first on the search_path
+     * @return the migrations of {@code config}'s schema
      */
-    public static DataSource simpleDataSource(AgentStoreConfig config) {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setUrl(config.jdbcUrl());
-        config.user().ifPresent(ds::setUser);
-        config.password().ifPresent(ds::setPassword);
-        ds.setCurrentSchema(config.schema().equals("public") ? "public" : config.schema() + ",public");
-        ds.setApplicationName("agentstore-cli");
-        ds.setLogServerErrorDetail(false);
-        ds.setConnectTimeout(10);
-        return ds;
+    public static Migrations migrations(AgentStoreConfig config) {
+        preflight(config, false);
+        return AgentStore.migrations(config);
     }
 
     /**
@@ -85,59 +73,26 @@ public final class Database {
         return config.jdbcUrl() + config.user().map(u -> " as user " + u).orElse("");
     }
 
-    static CliException unreachable(AgentStoreConfig config, SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
+    private static CliException explain(AgentStoreConfig config, ConnectionCheckException e) {
         String where = describe(config);
-        if (state.equals("28P01") || state.equals("28000")) {
-            return new CliException(ExitCodes.DB_UNREACHABLE, "PostgreSQL refused the login to " + where + ": " + e.getMessage(),
+        return switch (e.problem()) {
+            case LOGIN_REFUSED -> new CliException(ExitCodes.DB_UNREACHABLE,
+                    "PostgreSQL refused the login to " + where + ": " + e.getMessage(),
                     "check the user and password (--user, AGENTSTORE_DB_USER, AGENTSTORE_DB_PASSWORD or the --config file)", e);
-        }
-        if (state.equals("3D000")) {
-            return new CliException(ExitCodes.DB_UNREACHABLE, "the database does not exist: " + where,
+            case DATABASE_MISSING -> new CliException(ExitCodes.DB_UNREACHABLE, "the database does not exist: " + where,
                     "create it (scripts/setup-postgres.sh creates database 'agentstore') or name another with --database / AGENTSTORE_DB_NAME", e);
-        }
-        if (state.startsWith("08") || hasCause(e, ConnectException.class) || hasCause(e, UnknownHostException.class)) {
-            return new CliException(ExitCodes.DB_UNREACHABLE, "cannot reach PostgreSQL at " + where + ": " + e.getMessage(),
+            case UNREACHABLE -> new CliException(ExitCodes.DB_UNREACHABLE, "cannot reach PostgreSQL at " + where + ": " + e.getMessage(),
                     "is the server running and accepting TCP connections? scripts/setup-postgres.sh starts and prepares a"
                             + " local one; otherwise point --url or AGENTSTORE_DB_URL (or --host/--port) at your server", e);
-        }
-        return new CliException(ExitCodes.FAILURE, "database error on " + where + ": " + e.getMessage(), null, e);
-    }
-
-    private static void checkVector(Connection c, AgentStoreConfig config) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_extension WHERE extname = 'vector'")) {
-                if (rs.next()) {
-                    return;
-                }
-            }
-            boolean available;
-            try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")) {
-                available = rs.next();
-            }
-            if (!available) {
-                throw new CliException(ExitCodes.EXTENSION_MISSING,
-                        "the pgvector extension is not installed on the server of " + describe(config),
-                        "install it: scripts/setup-postgres.sh builds and installs it, or apt-get install"
-                                + " postgresql-15-pgvector; then run CREATE EXTENSION vector in the database", null);
-            }
-            try {
-                st.execute("CREATE EXTENSION IF NOT EXISTS vector");
-            } catch (SQLException e) {
-                throw new CliException(ExitCodes.EXTENSION_MISSING,
-                        "the pgvector extension is installed but not created in " + describe(config)
-                                + ", and this user may not create it: " + e.getMessage(),
-                        "as a superuser, run CREATE EXTENSION vector; in that database (scripts/setup-postgres.sh does)", e);
-            }
-        }
-    }
-
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
+            case VECTOR_NOT_AVAILABLE -> new CliException(ExitCodes.EXTENSION_MISSING,
+                    "the pgvector extension is not installed on the server of " + where,
+                    "install it: scripts/setup-postgres.sh builds and installs it, or apt-get install"
+                            + " postgresql-15-pgvector; then run CREATE EXTENSION vector in the database", null);
+            case VECTOR_NOT_CREATED -> new CliException(ExitCodes.EXTENSION_MISSING,
+                    "the pgvector extension is installed but not created in " + where
+                            + ", and this user may not create it: " + e.getMessage(),
+                    "as a superuser, run CREATE EXTENSION vector; in that database (scripts/setup-postgres.sh does)", e);
+            case OTHER -> new CliException(ExitCodes.FAILURE, "database error on " + where + ": " + e.getMessage(), null, e);
+        };
     }
 }

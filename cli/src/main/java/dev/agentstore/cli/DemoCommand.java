@@ -1,21 +1,19 @@
 package dev.agentstore.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.cli.embed.Embedder;
 import dev.agentstore.cli.ingest.BookIndex;
 import dev.agentstore.cli.ingest.Chunk;
 import dev.agentstore.cli.ingest.Corpus;
 import dev.agentstore.cli.ingest.Ingester;
-import dev.agentstore.cli.store.ChunkHit;
-import dev.agentstore.cli.store.ChunkStore;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.knowledge.ChunkMatch;
+import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.memory.MessageRole;
 import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.migrations.MigrationException;
-import dev.agentstore.migrations.Migrations;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
 import picocli.CommandLine.Command;
@@ -26,7 +24,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -98,7 +95,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws IOException, SQLException {
+    public Integer call() throws IOException {
         PrintStream out = ctx.out();
         if (questions < 1) {
             throw new CliException(ExitCodes.USAGE, "--questions must be at least 1", null, null);
@@ -116,21 +113,20 @@ public final class DemoCommand implements Callable<Integer> {
         // 1. migrate
         Database.preflight(config, true);
         try {
-            int applied = new Migrations(Database.simpleDataSource(config), config.schema()).up().size();
+            int applied = Database.migrations(config).up().size();
             out.println("1. migrations: " + (applied == 0 ? "schema up to date" : applied + " change set(s) applied"));
         } catch (MigrationException e) {
             throw new CliException(ExitCodes.SCHEMA, e.getMessage(), "`agentstore migrate status` shows the schema's state", e);
         }
 
         try (AgentStore store = Database.open(config, true)) {
-            ChunkStore chunks = Knowledge.chunkStore(store);
             Embedder embedder = ctx.embedder().get();
 
             // 2. ingest
             Corpus all = Corpus.of(List.of(dir), List.of("bookindex.html"));
             Corpus docs = pages == null ? all : Corpus.of(all.files().stream().limit(pages).map(f -> f.path()).toList(), List.of());
-            out.println("2. ingest " + docs.files().size() + " page(s) from " + dir + " with " + embedder.name());
-            Ingester.Report report = Knowledge.ingest(chunks, embedder, kb, docs, 64, !noProgress, ctx.err());
+            out.println("2. ingest " + docs.files().size() + " page(s) from " + dir + " with " + embedder);
+            Ingester.Report report = Knowledge.ingest(store, embedder, kb, docs, 64, !noProgress, ctx.err());
             out.print("   ");
             Knowledge.printReport(new PrintStream(new IndentingStream(out), true), kb, report);
 
@@ -150,7 +146,7 @@ public final class DemoCommand implements Callable<Integer> {
                             Json.of("meta", Map.of("flow", FLOW)));
                 }
                 uow.configurations().define(FLOW, Json.of("content", Map.of("kb", kb, "k", 10, "rerankPages", 3,
-                        "efSearch", Knowledge.EF_SEARCH, "embedder", embedder.name(), "answerTtl", answerTtl.toString())));
+                        "efSearch", Knowledge.EF_SEARCH, "embedder", embedder.toString(), "answerTtl", answerTtl.toString())));
             });
             out.println("3. registered flow " + FLOW + ", trigger " + TRIGGER + ", job " + REINDEX_JOB
                     + " (cron 0 3 * * *), prompt template " + PROMPT_ID + " and configuration " + FLOW);
@@ -177,13 +173,13 @@ public final class DemoCommand implements Callable<Integer> {
             String batchId = "demo-" + Instant.now().toEpochMilli();
             int n = 0;
             for (BookIndex.Entry q : sample) {
-                ask(store, chunks, embedder, q, batchId + "-" + (++n), m);
+                ask(store, embedder, q, batchId + "-" + (++n), m);
             }
 
             // 5. report
             out.println();
             out.println("Report (" + sample.size() + " questions, knowledge base " + kb + ", "
-                    + chunks.count(kb) + " chunks)");
+                    + Knowledge.count(store, kb) + " chunks)");
             out.printf(Locale.ROOT, "  hit@1      %.3f   (first retrieved page is one the index links the term to)%n", m.hit1 / (double) sample.size());
             out.printf(Locale.ROOT, "  hit@10     %.3f   (one of the first 10 retrieved pages is)%n", m.hit10 / (double) sample.size());
             out.printf(Locale.ROOT, "  recall@10  %.3f   (HNSW's first 10 chunks vs the exact 10 nearest, same queries)%n", m.recallSum / sample.size());
@@ -193,31 +189,32 @@ public final class DemoCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  flow runs completed: %d; events appended: %d; memory threads: %d (3 messages each);"
                     + " answers cached in KV (TTL %s): %d%n", m.runs, m.events, m.runs, answerTtl, m.cached);
             out.println();
-            StatsCommand.print(out, StatsCommand.tables(store.dataSource(), config.schema()));
+            StatsCommand.print(out, store.statistics().tables());
             return ExitCodes.OK;
         }
     }
 
-    private void ask(AgentStore store, ChunkStore chunks, Embedder embedder, BookIndex.Entry q, String runId, Metrics m) {
+    private void ask(AgentStore store, Embedder embedder, BookIndex.Entry q, String runId, Metrics m) {
         long t = System.nanoTime();
         float[] vector = embedder.embed(q.term());
         m.embedMs.add((System.nanoTime() - t) / 1e6);
         t = System.nanoTime();
-        List<ChunkHit> candidates = chunks.search(kb, vector, CANDIDATES, Map.of(), false, false);
+        List<ChunkMatch> candidates = store.chunks().search(kb, vector, Knowledge.searchOptions(CANDIDATES, Map.of()));
         m.hnswMs.add((System.nanoTime() - t) / 1e6);
         t = System.nanoTime();
-        List<ChunkHit> exact = chunks.search(kb, vector, 10, Map.of(), true, false);
+        List<ChunkMatch> exact = store.chunks().search(kb, vector,
+                Knowledge.searchOptions(10, Map.of()).withExactSearch());
         m.exactMs.add((System.nanoTime() - t) / 1e6);
 
         // recall@10 of the index: its first ten chunks against the exact ten nearest
-        Set<String> exactKeys = exact.stream().map(ChunkHit::key).collect(Collectors.toSet());
-        m.recallSum += exact.isEmpty() ? 1.0 : candidates.stream().limit(10).filter(h -> exactKeys.contains(h.key())).count()
+        Set<String> exactKeys = exact.stream().map(ChunkMatch::id).collect(Collectors.toSet());
+        m.recallSum += exact.isEmpty() ? 1.0 : candidates.stream().limit(10).filter(h -> exactKeys.contains(h.id())).count()
                 / (double) exact.size();
 
         // retrieve: the best chunk of each page, ten pages (several chunks of one page count once)
-        Map<String, ChunkHit> perPage = new LinkedHashMap<>();
+        Map<String, ChunkMatch> perPage = new LinkedHashMap<>();
         candidates.forEach(h -> perPage.putIfAbsent(h.documentId(), h));
-        List<ChunkHit> hits = perPage.values().stream().limit(10).toList();
+        List<ChunkMatch> hits = perPage.values().stream().limit(10).toList();
         if (!hits.isEmpty() && q.pages().contains(hits.get(0).documentId())) {
             m.hit1++;
         }
@@ -226,16 +223,16 @@ public final class DemoCommand implements Callable<Integer> {
         }
 
         // rerank: the three best pages' passages go into the prompt
-        List<ChunkHit> passages = hits.stream().limit(3).toList();
+        List<ChunkMatch> passages = hits.stream().limit(3).toList();
         String passageText = passages.stream()
                 .map(h -> "[" + h.documentId() + "] " + SearchCommand.snippet(h.content(), 400))
                 .collect(Collectors.joining("\n"));
         String answer = passages.isEmpty() ? "No passage found." : firstSentence(passages.get(0)) + " (see "
-                + passages.stream().map(ChunkHit::documentId).collect(Collectors.joining(", ")) + ")";
+                + passages.stream().map(ChunkMatch::documentId).collect(Collectors.joining(", ")) + ")";
 
         JsonNode retrieved = Json.MAPPER.valueToTree(Map.of("hits", hits.stream().map(h -> Map.of(
                 "document", h.documentId(), "ordinal", h.ordinal(), "score", h.score())).toList()));
-        JsonNode reranked = Json.MAPPER.valueToTree(Map.of("passages", passages.stream().map(ChunkHit::key).toList()));
+        JsonNode reranked = Json.MAPPER.valueToTree(Map.of("passages", passages.stream().map(ChunkMatch::id).toList()));
         store.inTransaction(uow -> {
             String prompt = uow.templates().latest(PROMPT_ID).orElseThrow()
                     .render(Map.of("question", q.term(), "passages", passageText));
@@ -266,17 +263,17 @@ public final class DemoCommand implements Callable<Integer> {
                     NewMessage.of(thread + ":q", MessageRole.USER, Json.MAPPER.valueToTree(Map.of("type", "text", "text", q.term()))),
                     NewMessage.of(thread + ":passages", MessageRole.TOOL, Json.MAPPER.valueToTree(Map.of("type", "tool-result",
                             "toolName", "retrieve", "result", passages.stream().map(h -> Map.of("document", h.documentId(),
-                                    "heading", String.valueOf(h.heading()), "score", h.score(), "text", h.content())).toList()))),
+                                    "heading", String.valueOf(Knowledge.heading(h)), "score", h.score(), "text", h.content())).toList()))),
                     NewMessage.of(thread + ":a", MessageRole.ASSISTANT, Json.MAPPER.valueToTree(Map.of("type", "text", "text", answer)))));
             uow.kv().set("knowledge-qa:answer:" + Chunk.sha256(q.term()).substring(0, 16),
                     Json.MAPPER.valueToTree(Map.of("question", q.term(), "answer", answer,
-                            "sources", passages.stream().map(ChunkHit::documentId).toList())), answerTtl);
+                            "sources", passages.stream().map(ChunkMatch::documentId).toList())), answerTtl);
         });
         m.runs++;
         m.cached++;
     }
 
-    private static String firstSentence(ChunkHit h) {
+    private static String firstSentence(ChunkMatch h) {
         String body = SearchCommand.snippet(h.content(), 1000);
         int dot = body.indexOf(". ");
         return dot > 0 && dot < 300 ? body.substring(0, dot + 1) : SearchCommand.snippet(h.content(), 300);

@@ -1,11 +1,17 @@
 package dev.agentstore.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.pgvector.PGvector;
+import dev.agentstore.domain.configuration.ConfigurationSnapshot;
+import dev.agentstore.domain.knowledge.Chunk;
+import dev.agentstore.domain.memory.Memory;
+import dev.agentstore.domain.memory.MemoryMessage;
+import dev.agentstore.domain.record.Record;
+import dev.agentstore.domain.template.Template;
 import dev.agentstore.persistence.AgentStore;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.TypedQuery;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,46 +19,49 @@ import picocli.CommandLine.Option;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /**
  * {@code agentstore export}: writes data as JSON Lines, one object per line with a {@code type} field
- * ({@code record}, {@code template}, {@code configuration}, {@code memory} (a thread), {@code message}, {@code chunk}), streamed from server-side cursors (500 rows
- * at a time, never loaded whole), in a stable order (templates and configurations by identifier and revision, so an
- * import replays their history in order). A type whose table is not in the schema is skipped.
+ * ({@code record}, {@code template}, {@code configuration}, {@code memory} (a thread), {@code message}, {@code chunk}),
+ * read with JPQL through the store's entity mappings in one read-only transaction, streamed (500 rows fetched at a
+ * time, each entity detached once written, never loaded whole), in a stable order (templates and configurations by
+ * identifier and revision, so an import replays their history in order).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Export records, templates, configurations, memories (threads and messages) and knowledge chunks as JSON Lines (streamed).")
 public final class ExportCommand implements Callable<Integer> {
 
-    /** The exportable types and the SQL that streams each (no user values besides the bound kb). */
+    /** The exportable types and the JPQL that streams each. */
     static final Map<String, String> QUERIES = new LinkedHashMap<>();
 
     static {
-        QUERIES.put("record", "SELECT id, data::text, metadata::text FROM records ORDER BY id");
-        QUERIES.put("template", "SELECT identifier, revision, description, content, variables::text, meta::text"
-                + " FROM templates ORDER BY identifier, revision");
-        QUERIES.put("configuration", "SELECT identifier, revision, content::text FROM configurations"
-                + " ORDER BY identifier, revision");
-        QUERIES.put("memory", "SELECT id, resource_id, title, metadata::text FROM memories ORDER BY id");
-        QUERIES.put("message", "SELECT id, memory_id, role, content::text, resource_id, created_at FROM memory_messages"
-                + " ORDER BY memory_id, seq");
-        QUERIES.put("chunk", "SELECT knowledge_base, document_id, ordinal, payload ->> 'title', payload ->> 'heading',"
-                + " content, content_hash, embedding::text FROM chunks WHERE (?::text IS NULL OR knowledge_base = ?)"
-                + " ORDER BY knowledge_base, document_id, ordinal");
+        QUERIES.put("record", "SELECT r FROM Record r ORDER BY r.id");
+        QUERIES.put("template", "SELECT t FROM Template t ORDER BY t.identifier, t.revision");
+        QUERIES.put("configuration", "SELECT c FROM ConfigurationSnapshot c ORDER BY c.identifier, c.revision");
+        QUERIES.put("memory", "SELECT m FROM Memory m ORDER BY m.id");
+        QUERIES.put("message", "SELECT m FROM MemoryMessage m ORDER BY m.memoryId, m.seq");
+        QUERIES.put("chunk", "SELECT c FROM Chunk c ORDER BY c.knowledgeBase, c.documentId, c.ordinal");
     }
+
+    private static final Map<String, Class<?>> ENTITIES = Map.of("record", Record.class, "template", Template.class,
+            "configuration", ConfigurationSnapshot.class, "memory", Memory.class, "message", MemoryMessage.class,
+            "chunk", Chunk.class);
+
+    /** The chunks of one knowledge base ({@code --kb}). */
+    private static final String CHUNKS_OF_BASE = "SELECT c FROM Chunk c WHERE c.knowledgeBase = :kb"
+            + " ORDER BY c.documentId, c.ordinal";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -87,17 +96,14 @@ public final class ExportCommand implements Callable<Integer> {
                     ? new BufferedWriter(new OutputStreamWriter(ctx.out(), StandardCharsets.UTF_8))
                     : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
             Map<String, Long> counts = new LinkedHashMap<>();
-            try (Connection c = store.dataSource().getConnection()) {
-                c.setAutoCommit(false); // cursors: rows are fetched 500 at a time
-                for (String type : types) {
-                    if (!tableExists(c, table(type))) {
-                        continue;
+            try {
+                store.inTransaction(uow -> {
+                    for (String type : types) {
+                        counts.put(type, export(uow.entityManager(), type, w));
                     }
-                    counts.put(type, export(c, type, w));
-                }
-                c.commit();
-            } catch (SQLException e) {
-                throw new CliException(ExitCodes.FAILURE, "export failed: " + e.getMessage(), null, e);
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
             } finally {
                 w.flush();
                 if (output != null) {
@@ -109,96 +115,79 @@ public final class ExportCommand implements Callable<Integer> {
         }
     }
 
-    private long export(Connection c, String type, Writer w) throws SQLException, IOException {
+    private long export(EntityManager em, String type, Writer w) {
+        boolean oneBase = type.equals("chunk") && kb != null;
+        TypedQuery<?> query = em.createQuery(oneBase ? CHUNKS_OF_BASE : QUERIES.get(type), ENTITIES.get(type))
+                .setHint("org.hibernate.fetchSize", 500)
+                .setHint("org.hibernate.readOnly", true);
+        if (oneBase) {
+            query.setParameter("kb", kb);
+        }
         long lines = 0;
-        try (PreparedStatement ps = c.prepareStatement(QUERIES.get(type))) {
-            ps.setFetchSize(500);
-            if (type.equals("chunk")) {
-                ps.setString(1, kb);
-                ps.setString(2, kb);
+        try (Stream<?> rows = query.getResultStream()) {
+            Iterator<?> it = rows.iterator();
+            while (it.hasNext()) {
+                Object row = it.next();
+                ObjectNode line = MAPPER.createObjectNode();
+                line.put("type", type);
+                write(row, line);
+                w.write(MAPPER.writeValueAsString(line));
+                w.write('\n');
+                em.detach(row);
+                lines++;
             }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ObjectNode line = MAPPER.createObjectNode();
-                    line.put("type", type);
-                    switch (type) {
-                        case "record" -> {
-                            line.put("id", rs.getString(1));
-                            line.set("data", json(rs.getString(2)));
-                            line.set("metadata", json(rs.getString(3)));
-                        }
-                        case "template" -> {
-                            line.put("identifier", rs.getString(1));
-                            line.put("revision", rs.getInt(2));
-                            line.put("description", rs.getString(3));
-                            line.put("content", rs.getString(4));
-                            line.set("variables", json(rs.getString(5)));
-                            line.set("meta", json(rs.getString(6)));
-                        }
-                        case "configuration" -> {
-                            line.put("identifier", rs.getString(1));
-                            line.put("revision", rs.getInt(2));
-                            line.set("content", json(rs.getString(3)));
-                        }
-                        case "memory" -> {
-                            line.put("id", rs.getString(1));
-                            line.put("resourceId", rs.getString(2));
-                            line.put("title", rs.getString(3));
-                            line.set("metadata", json(rs.getString(4)));
-                        }
-                        case "message" -> {
-                            line.put("id", rs.getString(1));
-                            line.put("memoryId", rs.getString(2));
-                            line.put("role", rs.getString(3));
-                            line.set("content", json(rs.getString(4)));
-                            line.put("resourceId", rs.getString(5));
-                            line.put("createdAt", rs.getTimestamp(6).toInstant().toString());
-                        }
-                        default -> {
-                            line.put("kb", rs.getString(1));
-                            line.put("document", rs.getString(2));
-                            line.put("ordinal", rs.getInt(3));
-                            line.put("title", rs.getString(4));
-                            line.put("heading", rs.getString(5));
-                            line.put("content", rs.getString(6));
-                            line.put("contentHash", rs.getString(7));
-                            ArrayNode emb = line.putArray("embedding");
-                            for (float f : new PGvector(rs.getString(8)).toArray()) {
-                                emb.add(f);
-                            }
-                        }
-                    }
-                    w.write(MAPPER.writeValueAsString(line));
-                    w.write('\n');
-                    lines++;
-                }
-            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return lines;
     }
 
-    private static String table(String type) {
-        return switch (type) {
-            case "record" -> "records";
-            case "template" -> "templates";
-            case "configuration" -> "configurations";
-            case "memory" -> "memories";
-            case "message" -> "memory_messages";
-            default -> "chunks";
-        };
-    }
-
-    private static boolean tableExists(Connection c, String table) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
+    private static void write(Object row, ObjectNode line) {
+        if (row instanceof Record r) {
+            line.put("id", r.id());
+            line.set("data", r.data());
+            line.set("metadata", r.metadata());
+        } else if (row instanceof Template t) {
+            line.put("identifier", t.identifier());
+            line.put("revision", t.revision());
+            line.put("description", t.description());
+            line.put("content", t.content());
+            line.set("variables", t.variables());
+            line.set("meta", t.meta());
+        } else if (row instanceof ConfigurationSnapshot c) {
+            line.put("identifier", c.identifier());
+            line.put("revision", c.revision());
+            line.set("content", c.content());
+        } else if (row instanceof Memory m) {
+            line.put("id", m.id());
+            line.put("resourceId", m.resourceId());
+            line.put("title", m.title());
+            line.set("metadata", m.metadata());
+        } else if (row instanceof MemoryMessage m) {
+            line.put("id", m.id());
+            line.put("memoryId", m.memoryId());
+            line.put("role", m.role().name());
+            line.set("content", m.content());
+            line.put("resourceId", m.resourceId());
+            line.put("createdAt", m.createdAt().toString());
+        } else if (row instanceof Chunk c) {
+            line.put("kb", c.knowledgeBase());
+            line.put("document", c.documentId());
+            line.put("ordinal", c.ordinal());
+            line.put("title", text(c, "title"));
+            line.put("heading", text(c, "heading"));
+            line.put("content", c.content());
+            line.put("contentHash", c.contentHash());
+            ArrayNode emb = line.putArray("embedding");
+            for (float f : c.embedding()) {
+                emb.add(f);
             }
+        } else {
+            throw new IllegalStateException("not exportable: " + row.getClass().getName());
         }
     }
 
-    private static JsonNode json(String text) throws IOException {
-        return MAPPER.readTree(text);
+    private static String text(Chunk c, String field) {
+        return c.payload() != null && c.payload().path(field).isTextual() ? c.payload().get(field).asText() : null;
     }
 }

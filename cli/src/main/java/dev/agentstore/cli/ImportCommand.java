@@ -3,7 +3,7 @@ package dev.agentstore.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentstore.cli.ingest.Chunk;
-import dev.agentstore.cli.store.ChunkStore;
+import dev.agentstore.cli.ingest.Ingester;
 import dev.agentstore.domain.memory.MessageRole;
 import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.persistence.AgentStore;
@@ -74,7 +74,6 @@ public final class ImportCommand implements Callable<Integer> {
         long imported = 0;
         try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), true);
              BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            ChunkStore chunks = Knowledge.chunkStore(store);
             Map<String, Integer> bases = new java.util.HashMap<>();
             List<Pending> pending = new ArrayList<>();
             List<Entity> entities = new ArrayList<>();
@@ -99,7 +98,7 @@ public final class ImportCommand implements Callable<Integer> {
                     Pending p = parse(lineNo, node);
                     Integer dimension = bases.get(p.kb());
                     if (dimension == null) {
-                        chunks.ensureBase(p.kb(), p.vector().length); // creates it, or rejects a wrong dimension
+                        Ingester.ensureBase(store, p.kb(), p.vector().length); // creates it, or rejects a wrong dimension
                         bases.put(p.kb(), p.vector().length);
                     } else if (dimension != p.vector().length) {
                         throw new IllegalArgumentException("embedding has " + p.vector().length
@@ -110,10 +109,10 @@ public final class ImportCommand implements Callable<Integer> {
                     rejected.put(lineNo, e.getMessage());
                 }
                 if (pending.size() >= batch) {
-                    imported += flush(chunks, pending, rejected);
+                    imported += flush(store, pending, rejected);
                 }
             }
-            imported += flush(chunks, pending, rejected);
+            imported += flush(store, pending, rejected);
             imported += flushEntities(store, entities, rejected);
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCodes.CORPUS, file + " does not exist", null, e);
@@ -123,7 +122,7 @@ public final class ImportCommand implements Callable<Integer> {
         return rejected.isEmpty() ? ExitCodes.OK : ExitCodes.PARTIAL_IMPORT;
     }
 
-    private static long flush(ChunkStore chunks, List<Pending> pending, Map<Long, String> rejected) {
+    private static long flush(AgentStore store, List<Pending> pending, Map<Long, String> rejected) {
         if (pending.isEmpty()) {
             return 0;
         }
@@ -132,8 +131,8 @@ public final class ImportCommand implements Callable<Integer> {
         long ok = 0;
         for (var e : byKb.entrySet()) {
             try {
-                chunks.upsert(e.getKey(), e.getValue().stream().map(Pending::chunk).toList(),
-                        e.getValue().stream().map(Pending::vector).toList());
+                store.chunks().upsert(e.getKey(),
+                        e.getValue().stream().map(p -> p.chunk().toNewChunk(p.vector())).toList());
                 ok += e.getValue().size();
             } catch (RuntimeException ex) {
                 e.getValue().forEach(p -> rejected.put(p.line(), "batch rejected by the database: " + ex.getMessage()));

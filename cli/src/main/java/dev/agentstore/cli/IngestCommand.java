@@ -1,8 +1,8 @@
 package dev.agentstore.cli;
 
-import dev.agentstore.cli.embed.Embedder;
 import dev.agentstore.cli.ingest.Corpus;
 import dev.agentstore.cli.ingest.Ingester;
+import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.persistence.AgentStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -54,7 +54,7 @@ public final class IngestCommand implements Callable<Integer> {
         Corpus corpus = Corpus.of(paths, excludes);
         try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), true)) {
             Embedder embedder = ctx.embedder().get();
-            Ingester.Report report = Knowledge.ingest(Knowledge.chunkStore(store), embedder, kb, corpus, batch,
+            Ingester.Report report = Knowledge.ingest(store, embedder, kb, corpus, batch,
                     !noProgress, ctx.err());
             Knowledge.printReport(ctx.out(), kb, report);
             return ExitCodes.OK;

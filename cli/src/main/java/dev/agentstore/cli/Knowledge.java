@@ -1,15 +1,18 @@
 package dev.agentstore.cli;
 
-import dev.agentstore.cli.embed.Embedder;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.cli.ingest.Chunker;
 import dev.agentstore.cli.ingest.Corpus;
 import dev.agentstore.cli.ingest.Ingester;
-import dev.agentstore.cli.store.ChunkStore;
-import dev.agentstore.cli.store.RepositoryChunkStore;
+import dev.agentstore.domain.knowledge.ChunkMatch;
+import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.knowledge.SearchOptions;
+import dev.agentstore.persistence.query.Filter;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,16 +28,38 @@ final class Knowledge {
     private Knowledge() {
     }
 
-    static ChunkStore chunkStore(AgentStore store) {
-        return new RepositoryChunkStore(store, EF_SEARCH);
+    /**
+     * @param k      how many chunks
+     * @param filter exact matches on {@code document}, {@code title}, {@code heading} (see {@link #parseFilters})
+     * @return the search's options: {@code ef_search = max(EF_SEARCH, k)}, the filter on {@code documentId},
+     *         {@code payload.title} and {@code payload.heading}
+     */
+    static SearchOptions searchOptions(int k, Map<String, String> filter) {
+        SearchOptions options = SearchOptions.top(k).withEfSearch(Math.max(EF_SEARCH, k));
+        List<Filter> filters = new ArrayList<>();
+        filter.forEach((key, value) -> filters.add(Filter.eq(key.equals("document") ? "documentId" : "payload." + key,
+                value)));
+        return filters.isEmpty() ? options
+                : options.withFilter(filters.size() == 1 ? filters.get(0) : Filter.and(filters.toArray(Filter[]::new)));
+    }
+
+    /** @return how many chunks the knowledge base holds; 0 when it does not exist */
+    static long count(AgentStore store, String kb) {
+        return store.fromTransaction(uow -> uow.knowledge().find(kb).isPresent() ? uow.chunks().count(kb) : 0L);
+    }
+
+    /** @return the chunk's section heading (its {@code payload.heading}), or {@code null} */
+    static String heading(ChunkMatch m) {
+        JsonNode payload = m.payload();
+        return payload != null && payload.path("heading").isTextual() ? payload.get("heading").asText() : null;
     }
 
     /**
      * Runs an ingest with a shutdown hook that, on Ctrl-C, says what was committed and how to resume.
      */
-    static Ingester.Report ingest(ChunkStore chunks, Embedder embedder, String kb, Corpus corpus, int batchSize,
+    static Ingester.Report ingest(AgentStore store, Embedder embedder, String kb, Corpus corpus, int batchSize,
                                   boolean progress, PrintStream err) {
-        Ingester ingester = new Ingester(chunks, embedder, new Chunker(), batchSize, progress ? err : null);
+        Ingester ingester = new Ingester(store, embedder, new Chunker(), batchSize, progress ? err : null);
         Thread hook = new Thread(() -> {
             err.println();
             err.println("interrupted: " + ingester.committedChunks() + " chunk(s) in " + ingester.committedBatches()

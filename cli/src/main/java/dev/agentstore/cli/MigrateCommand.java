@@ -38,8 +38,7 @@ public final class MigrateCommand implements Runnable {
         }
 
         Migrations migrations(AgentStoreConfig config) {
-            Database.preflight(config, false);
-            return new Migrations(Database.simpleDataSource(config), config.schema());
+            return Database.migrations(config);
         }
 
         AgentStoreConfig config() {

@@ -1,9 +1,9 @@
 package dev.agentstore.cli;
 
-import dev.agentstore.cli.embed.Embedder;
-import dev.agentstore.cli.store.ChunkHit;
-import dev.agentstore.cli.store.ChunkStore;
+import dev.agentstore.domain.knowledge.ChunkMatch;
+import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.knowledge.SearchOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,19 +63,23 @@ public final class SearchCommand implements Callable<Integer> {
         }
         Map<String, String> filter = Knowledge.parseFilters(filters);
         try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), true)) {
-            ChunkStore chunks = Knowledge.chunkStore(store);
-            if (chunks.count(kb) == 0) {
+            if (Knowledge.count(store, kb) == 0) {
                 throw new CliException(ExitCodes.CORPUS, "knowledge base " + kb + " is empty",
                         "ingest something first: agentstore ingest --kb " + kb + " PATH…", null);
             }
             Embedder embedder = ctx.embedder().get();
             float[] q = embedder.embed(question);
-            List<ChunkHit> hits = mmr
-                    ? chunks.searchMmr(kb, q, k, filter, lambda)
-                    : chunks.search(kb, q, k, filter, exact, false);
+            SearchOptions options = Knowledge.searchOptions(k, filter);
+            if (mmr) {
+                options = options.withMmr(lambda, SearchOptions.DEFAULT_MMR_MULTIPLIER);
+            } else if (exact) {
+                options = options.withExactSearch();
+            }
+            List<ChunkMatch> hits = store.chunks().search(kb, q, options);
             int rank = 1;
-            for (ChunkHit h : hits) {
-                ctx.out().printf(Locale.ROOT, "%2d. %.3f  %s  —  %s%n", rank++, h.score(), h.documentId(), h.heading());
+            for (ChunkMatch h : hits) {
+                ctx.out().printf(Locale.ROOT, "%2d. %.3f  %s  —  %s%n", rank++, h.score(), h.documentId(),
+                        Knowledge.heading(h));
                 ctx.out().println("    " + snippet(h.content(), 240));
             }
             if (hits.isEmpty()) {

@@ -1,6 +1,6 @@
 package dev.agentstore.cli;
 
-import dev.agentstore.cli.embed.Embedder;
+import dev.agentstore.domain.knowledge.Embedder;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

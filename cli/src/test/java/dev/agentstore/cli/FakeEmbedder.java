@@ -1,6 +1,6 @@
 package dev.agentstore.cli;
 
-import dev.agentstore.cli.embed.Embedder;
+import dev.agentstore.domain.knowledge.Embedder;
 
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +19,7 @@ final class FakeEmbedder implements Embedder {
     }
 
     @Override
-    public String name() {
+    public String toString() {
         return "fake bag-of-words";
     }
 

@@ -1,6 +1,6 @@
 package dev.agentstore.cli;
 
-import dev.agentstore.cli.embed.Embedder;
+import dev.agentstore.domain.knowledge.Embedder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -78,7 +78,7 @@ class IngestAndSearchCommandTest {
             }
 
             @Override
-            public String name() {
+            public String toString() {
                 return "fails on the third batch";
             }
 

@@ -27,6 +27,8 @@ import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
+import dev.agentstore.persistence.statistics.StatisticsRepository;
+import dev.agentstore.persistence.statistics.StoreStatistics;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.JsonFormatMapper;
@@ -300,6 +302,17 @@ public final class AgentStore implements AutoCloseable {
         return perCallRepository(FlowRepository.class, UnitOfWork::flows);
     }
 
+    /**
+     * Rows and sizes of the tables and indexes of the store's schema ({@link AgentStoreConfig#schema()}), read in a
+     * transaction of its own; see {@link StatisticsRepository#read(String)} for what is counted and what it costs.
+     *
+     * @return the schema's tables and indexes
+     * @throws AgentStoreException (a typed subclass) when the database fails
+     */
+    public StoreStatistics statistics() {
+        return fromTransaction(uow -> new StatisticsRepository(uow.entityManager()).read(config.schema()));
+    }
+
     /** @return flow runs, each call its own unit of work (see the class comment) */
     public FlowRunRepository flowRuns() {
         return perCallRepository(FlowRunRepository.class, UnitOfWork::flowRuns);
@@ -433,7 +446,25 @@ public final class AgentStore implements AutoCloseable {
         }
     }
 
-    private static HikariDataSource createPool(AgentStoreConfig config) {
+    /**
+     * Migrations of the configured schema over connections of their own, opened one at a time with the store's
+     * connection settings (TLS and timeouts included) and closed after each use: for tools that migrate, inspect or
+     * roll back a schema without opening a store (which validates the schema against the entities). Does not
+     * connect until a method of the returned object is called.
+     *
+     * @param config the settings
+     * @return the schema's migrations
+     */
+    public static Migrations migrations(AgentStoreConfig config) {
+        Objects.requireNonNull(config, "config");
+        return new Migrations(driverDataSource(config), config.schema());
+    }
+
+    /**
+     * @return unpooled connections with the pool's settings: the configured schema first on the {@code search_path},
+     *         then {@code public}
+     */
+    static DataSource driverDataSource(AgentStoreConfig config) {
         java.util.Properties props = config.connectionProperties();
         // the schema first, then public (where extensions such as pgvector are installed)
         props.setProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
@@ -441,13 +472,17 @@ public final class AgentStore implements AutoCloseable {
         props.putIfAbsent("ApplicationName", "agentstore");
         // keep PostgreSQL's DETAIL lines (which quote the values of a failed statement) out of exceptions and logs
         props.setProperty("logServerErrorDetail", "false");
+        return new com.zaxxer.hikari.util.DriverDataSource(config.jdbcUrl(), "org.postgresql.Driver", props,
+                config.user().orElse(null), config.password().orElse(null));
+    }
+
+    private static HikariDataSource createPool(AgentStoreConfig config) {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("agentstore");
         // HikariCP gets a DataSource, not the URL and properties: its debug log of the configuration would print
         // secret properties such as sslpassword (it masks only "password"); the URL holds no secret, so pgjdbc's
         // own log of it is safe
-        hc.setDataSource(new com.zaxxer.hikari.util.DriverDataSource(config.jdbcUrl(), "org.postgresql.Driver", props,
-                config.user().orElse(null), config.password().orElse(null)));
+        hc.setDataSource(driverDataSource(config));
         hc.setMaximumPoolSize(config.poolMaxSize());
         hc.setMinimumIdle(config.poolMinIdle());
         hc.setConnectionTimeout(config.poolConnectionTimeout().toMillis());

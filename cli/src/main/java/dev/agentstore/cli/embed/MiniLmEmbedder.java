@@ -3,6 +3,7 @@ package dev.agentstore.cli.embed;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.knowledge.Embedder;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
@@ -96,8 +97,9 @@ public final class MiniLmEmbedder implements Embedder, AutoCloseable {
         return DIMENSION;
     }
 
+    /** @return a short name for reports: {@code all-minilm-l6-v2-q (256 tokens)} */
     @Override
-    public String name() {
+    public String toString() {
         return "all-minilm-l6-v2-q (" + MAX_TOKENS + " tokens)";
     }
 

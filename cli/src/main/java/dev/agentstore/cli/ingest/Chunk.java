@@ -1,9 +1,8 @@
 package dev.agentstore.cli.ingest;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.knowledge.NewChunk;
 
 /**
  * A piece of a document to embed and store.
@@ -19,13 +18,30 @@ public record Chunk(String documentId, int ordinal, String title, String heading
 
     /**
      * @param text any text
-     * @return its SHA-256 as 64 lower-case hex digits
+     * @return its SHA-256 as 64 lower-case hex digits, as the knowledge store computes content hashes
      */
     public static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
+        return dev.agentstore.domain.knowledge.Chunk.contentHash(text);
+    }
+
+    /** @return the chunk's id in the knowledge store: {@code documentId#ordinal} */
+    public String id() {
+        return documentId + "#" + ordinal;
+    }
+
+    /**
+     * @param embedding the chunk's vector
+     * @return the chunk for {@code ChunkRepository.upsert}: id {@link #id()}, title and heading (when present) in the
+     *         payload as {@code payload.title} and {@code payload.heading}
+     */
+    public NewChunk toNewChunk(float[] embedding) {
+        ObjectNode payload = Json.object();
+        if (title != null) {
+            payload.put("title", title);
         }
+        if (heading != null) {
+            payload.put("heading", heading);
+        }
+        return NewChunk.of(documentId, ordinal, content, embedding).withId(id()).withPayload(payload);
     }
 }

@@ -1,7 +1,11 @@
 package dev.agentstore.cli.ingest;
 
-import dev.agentstore.cli.embed.Embedder;
-import dev.agentstore.cli.store.ChunkStore;
+import dev.agentstore.domain.knowledge.Distance;
+import dev.agentstore.domain.knowledge.Embedder;
+import dev.agentstore.domain.knowledge.IndexSpec;
+import dev.agentstore.domain.knowledge.KnowledgeBase;
+import dev.agentstore.domain.knowledge.NewChunk;
+import dev.agentstore.persistence.AgentStore;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -16,7 +20,9 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The ingest pipeline: extract (jsoup / text) → chunk → embed → upsert, in batches, each batch committed on its own.
+ * The ingest pipeline: extract (jsoup / text) → chunk → embed → upsert, in batches, each batch committed on its own,
+ * into a cosine knowledge base with an HNSW index ({@code store.knowledge()}, {@code store.chunks()}); a chunk's id
+ * is {@code documentId#ordinal}, its title and heading go into the payload (see {@link Chunk#toNewChunk}).
  * Incremental: a chunk whose (document, ordinal) already holds the same content hash is neither embedded nor written
  * again, so a rerun over an unchanged corpus only reads, and an interrupted run resumes where its last committed batch
  * ended. Chunks left over from a document that got shorter are deleted.
@@ -41,7 +47,7 @@ public final class Ingester {
                          Duration extraction, Duration embedding, Duration database, Duration total) {
     }
 
-    private final ChunkStore store;
+    private final AgentStore store;
     private final Embedder embedder;
     private final Chunker chunker;
     private final int batchSize;
@@ -50,13 +56,13 @@ public final class Ingester {
     private final AtomicInteger committedBatches = new AtomicInteger();
 
     /**
-     * @param store       where chunks go
+     * @param store       the open store
      * @param embedder    the embedding model
      * @param chunker     the chunker
      * @param batchSize   chunks per embedded-and-committed batch; at least 1
      * @param progressOut where the progress bar is drawn, or {@code null} for none
      */
-    public Ingester(ChunkStore store, Embedder embedder, Chunker chunker, int batchSize, PrintStream progressOut) {
+    public Ingester(AgentStore store, Embedder embedder, Chunker chunker, int batchSize, PrintStream progressOut) {
         this.store = Objects.requireNonNull(store);
         this.embedder = Objects.requireNonNull(embedder);
         this.chunker = Objects.requireNonNull(chunker);
@@ -94,8 +100,8 @@ public final class Ingester {
         int embedded = 0;
 
         long t = System.nanoTime();
-        store.ensureBase(kb, embedder.dimension());
-        Map<String, String> stored = store.storedHashes(kb);
+        ensureBase(store, kb, embedder.dimension());
+        Map<String, String> stored = store.chunks().contentHashes(kb);
         dbNs += System.nanoTime() - t;
 
         List<Chunk> pending = new ArrayList<>();
@@ -106,7 +112,7 @@ public final class Ingester {
                 extractNs += System.nanoTime() - t;
                 chunks += docChunks.size();
                 for (Chunk c : docChunks) {
-                    if (c.contentHash().equals(stored.get(c.documentId() + "#" + c.ordinal()))) {
+                    if (c.contentHash().equals(stored.get(c.id()))) {
                         unchanged++;
                     } else {
                         pending.add(c);
@@ -118,7 +124,7 @@ public final class Ingester {
                 }
                 if (!stale.isEmpty()) {
                     t = System.nanoTime();
-                    deleted += store.delete(kb, stale);
+                    deleted += store.chunks().delete(kb, stale);
                     dbNs += System.nanoTime() - t;
                 }
                 while (pending.size() >= batchSize) {
@@ -157,11 +163,35 @@ public final class Ingester {
         List<float[]> vectors = embedder.embedAll(batch.stream().map(Chunk::content).toList());
         long embedNs = System.nanoTime() - t;
         t = System.nanoTime();
-        store.upsert(kb, batch, vectors);
+        List<NewChunk> rows = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            rows.add(batch.get(i).toNewChunk(vectors.get(i)));
+        }
+        store.chunks().upsert(kb, rows);
         long dbNs = System.nanoTime() - t;
         committedChunks.addAndGet(batch.size());
         committedBatches.incrementAndGet();
         return new long[] {embedNs, dbNs};
+    }
+
+    /**
+     * Creates the knowledge base (cosine, HNSW) if missing.
+     *
+     * @param store     the open store
+     * @param kb        the knowledge base's name
+     * @param dimension the embedder's dimension
+     * @throws IllegalStateException when the base exists with another dimension
+     */
+    public static void ensureBase(AgentStore store, String kb, int dimension) {
+        store.inTransaction(uow -> {
+            KnowledgeBase base = uow.knowledge().find(kb).orElse(null);
+            if (base == null) {
+                uow.knowledge().create(kb, dimension, Distance.COSINE, IndexSpec.hnsw());
+            } else if (base.dimension() != dimension) {
+                throw new IllegalStateException("knowledge base " + kb + " holds " + base.dimension()
+                        + "-dimension vectors, the embedder gives " + dimension);
+            }
+        });
     }
 
     private ProgressBar progressBar(int files) {

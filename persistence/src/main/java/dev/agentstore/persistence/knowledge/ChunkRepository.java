@@ -45,6 +45,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -179,6 +180,8 @@ public class ChunkRepository {
 
     private static final String EXISTING_HASHES = """
             SELECT DISTINCT content_hash FROM chunks WHERE knowledge_base = ? AND content_hash = ANY (?)""";
+
+    private static final String CONTENT_HASHES = "SELECT id, content_hash FROM chunks WHERE knowledge_base = ?";
 
     private static final String DELETE_IDS = "DELETE FROM chunks WHERE knowledge_base = ? AND id = ANY (?)";
 
@@ -534,6 +537,33 @@ public class ChunkRepository {
         });
     }
 
+    /**
+     * The id and content hash of every chunk of a base, without contents or embeddings: an ingest tool that gives
+     * chunks stable ids (for example {@code document#ordinal}) compares them with its own hashes
+     * ({@link Chunk#contentHash(String)}) to embed only changed chunks and to delete chunks that are gone. The map
+     * holds one entry per chunk (an id and a 64-character hash), so its size grows with the base.
+     *
+     * @param base the knowledge base's name
+     * @return chunk id → content hash (SHA-256 hex), for every chunk of the base; empty for an empty base
+     * @throws NotFoundException when the base does not exist
+     */
+    @SingleStatement
+    public Map<String, String> contentHashes(String base) {
+        KnowledgeBase kb = base(base);
+        return work("read content hashes of KnowledgeBase " + base, connection -> {
+            try (PreparedStatement ps = connection.prepareStatement(CONTENT_HASHES)) {
+                ps.setString(1, kb.name());
+                Map<String, String> hashes = new HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        hashes.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+                return hashes;
+            }
+        });
+    }
+
     // --------------------------------------------------------------------------------------------------------- search
 
     /**
@@ -669,9 +699,10 @@ public class ChunkRepository {
      * @param matches {@code FILTERED}: how many matching rows the exact branch collects at most, plus one
      */
     private record Plan(KnowledgeBase kb, String definition, float[] query, SqlFragment filter, int limit, int fetch,
-                        int matches, Double bound, boolean withEmbeddings, int efSearch, int probes) {
+                        int matches, Double bound, boolean withEmbeddings, int efSearch, int probes,
+                        boolean exactSearch) {
         Mode mode() {
-            if (!kb.index().indexed()) {
+            if (!kb.index().indexed() || exactSearch) {
                 return Mode.EXACT;
             }
             return filter == null ? Mode.INDEX : Mode.FILTERED;
@@ -700,7 +731,7 @@ public class ChunkRepository {
         }
         int matches = Math.max(EXACT_SEARCH_MATCHES, 4 * limit) + 1;
         return new Plan(kb, d.text(), q, f, limit, fetch, matches, bound,
-                options.includeEmbeddings() || options.mmr(), ef, probes);
+                options.includeEmbeddings() || options.mmr(), ef, probes, options.exactSearch());
     }
 
     /**

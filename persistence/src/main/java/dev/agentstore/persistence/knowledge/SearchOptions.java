@@ -43,9 +43,10 @@ public final class SearchOptions {
     private final double mmrLambda;
     private final int mmrMultiplier;
     private final boolean includeEmbeddings;
+    private final boolean exactSearch;
 
     private SearchOptions(int k, Double minScore, Filter filter, Integer efSearch, Integer probes, boolean mmr,
-                          double mmrLambda, int mmrMultiplier, boolean includeEmbeddings) {
+                          double mmrLambda, int mmrMultiplier, boolean includeEmbeddings, boolean exactSearch) {
         this.k = k;
         this.minScore = minScore;
         this.filter = filter;
@@ -55,6 +56,7 @@ public final class SearchOptions {
         this.mmrLambda = mmrLambda;
         this.mmrMultiplier = mmrMultiplier;
         this.includeEmbeddings = includeEmbeddings;
+        this.exactSearch = exactSearch;
     }
 
     /**
@@ -64,7 +66,8 @@ public final class SearchOptions {
      */
     public static SearchOptions top(int k) {
         Check.range("k", k, 1, MAX_K);
-        return new SearchOptions(k, null, null, null, null, false, DEFAULT_MMR_LAMBDA, DEFAULT_MMR_MULTIPLIER, false);
+        return new SearchOptions(k, null, null, null, null, false, DEFAULT_MMR_LAMBDA, DEFAULT_MMR_MULTIPLIER, false,
+                false);
     }
 
     /**
@@ -79,7 +82,7 @@ public final class SearchOptions {
             throw new InvalidInputException("minScore must be a finite number, was " + newMinScore);
         }
         return new SearchOptions(k, newMinScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings);
+                includeEmbeddings, exactSearch);
     }
 
     /**
@@ -89,7 +92,7 @@ public final class SearchOptions {
      */
     public SearchOptions withFilter(Filter newFilter) {
         return new SearchOptions(k, minScore, newFilter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings);
+                includeEmbeddings, exactSearch);
     }
 
     /**
@@ -103,7 +106,7 @@ public final class SearchOptions {
             Check.range("efSearch", newEfSearch, 1, MAX_EF_SEARCH);
         }
         return new SearchOptions(k, minScore, filter, newEfSearch, probes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings);
+                includeEmbeddings, exactSearch);
     }
 
     /**
@@ -116,7 +119,7 @@ public final class SearchOptions {
             Check.range("probes", newProbes, 1, 32_768);
         }
         return new SearchOptions(k, minScore, filter, efSearch, newProbes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings);
+                includeEmbeddings, exactSearch);
     }
 
     /** @return a copy that reranks with MMR, λ = {@value #DEFAULT_MMR_LAMBDA}, multiplier {@value #DEFAULT_MMR_MULTIPLIER} */
@@ -139,12 +142,32 @@ public final class SearchOptions {
             throw new InvalidInputException("mmr lambda must be between 0 and 1, was " + lambda);
         }
         Check.range("mmr multiplier", multiplier, 1, MAX_MMR_MULTIPLIER);
-        return new SearchOptions(k, minScore, filter, efSearch, probes, true, lambda, multiplier, includeEmbeddings);
+        return new SearchOptions(k, minScore, filter, efSearch, probes, true, lambda, multiplier, includeEmbeddings,
+                exactSearch);
     }
 
     /** @return a copy whose results carry their stored embeddings */
     public SearchOptions withEmbeddings() {
-        return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier, true);
+        return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier, true,
+                exactSearch);
+    }
+
+    /**
+     * Exact nearest-neighbour search: every chunk that passes the filter is ranked by its true distance, without the
+     * base's HNSW or IVFFlat index (a scan of the base's chunks; {@code ef_search} and {@code probes} are then
+     * unused). The result is the exact top {@code k}, against which an index search's recall can be measured; its
+     * cost grows with the number of matching chunks.
+     *
+     * @return a copy that searches exactly
+     */
+    public SearchOptions withExactSearch() {
+        return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
+                includeEmbeddings, true);
+    }
+
+    /** @return whether the search ranks every matching chunk exactly, without the index */
+    public boolean exactSearch() {
+        return exactSearch;
     }
 
     /** @return how many results at most */
@@ -201,6 +224,7 @@ public final class SearchOptions {
     public String toString() {
         return "SearchOptions[k=" + k + ", minScore=" + minScore + ", filter=" + filter + ", efSearch=" + efSearch
                 + ", probes=" + probes + ", mmr=" + mmr + (mmr ? ", lambda=" + mmrLambda + ", multiplier="
-                + mmrMultiplier : "") + ", includeEmbeddings=" + includeEmbeddings + "]";
+                + mmrMultiplier : "") + ", includeEmbeddings=" + includeEmbeddings + ", exactSearch=" + exactSearch
+                + "]";
     }
 }

@@ -99,13 +99,13 @@ class ContainerReadModifyWriteTest {
             runs.get("it-rmw-versions", "r1").orElseThrow();
             ReadVersions versions = ReadVersions.of(tx.em());
             assertThat(versions).as("the record a repository call made, seen by a later call of the transaction")
-                    .isSameAs(ReadVersions.of(tx.em()));
+                    .isEqualTo(ReadVersions.of(tx.em()));
             assertThat(versions.expected("FlowRun", "it-rmw-versions/r1")).hasValue(0L);
             return versions;
         });
         tx.inTransaction(() -> {
             ReadVersions versions = ReadVersions.of(tx.em());
-            assertThat(versions).as("a new transaction's record").isNotSameAs(first);
+            assertThat(versions).as("a new transaction's record").isNotEqualTo(first);
             assertThat(versions.expected("FlowRun", "it-rmw-versions/r1")).isEqualTo(OptionalLong.empty());
             return null;
         });

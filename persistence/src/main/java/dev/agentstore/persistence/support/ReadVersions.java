@@ -22,19 +22,21 @@ import java.util.OptionalLong;
  * the transaction's own writes never conflict with its earlier reads.
  *
  * <p>The record lives as long as the transaction's Hibernate session: a unit of work standalone, a JTA transaction
- * in a container. It is found through the session ({@link #of}), held weakly, and dropped with it. Not
- * thread-safe, as the session it belongs to.
+ * in a container. It is found through the session ({@link #of}: two handles of one session are equal), held
+ * weakly, dropped with it, and made only by the first {@link #read}: a transaction that writes without reading
+ * allocates nothing. Not thread-safe, as the session it belongs to.
  */
 public final class ReadVersions {
 
     /** What a repository records for an aggregate its transaction read as absent: a later write must create it. */
     public static final long ABSENT = -1;
 
-    private static final Cache<Session, ReadVersions> BY_SESSION = Caffeine.newBuilder().weakKeys().build();
+    private static final Cache<Session, Map<Key, Long>> BY_SESSION = Caffeine.newBuilder().weakKeys().build();
 
-    private final Map<Key, Long> versions = new HashMap<>();
+    private final Session session;
 
-    private ReadVersions() {
+    private ReadVersions(Session session) {
+        this.session = session;
     }
 
     /** An aggregate: its entity name ({@code FlowRun}) and its key as the messages print it ({@code etl/run-1}). */
@@ -46,7 +48,7 @@ public final class ReadVersions {
      * @return the versions read in its transaction
      */
     public static ReadVersions of(EntityManager em) {
-        return BY_SESSION.get(em.unwrap(Session.class), s -> new ReadVersions());
+        return new ReadVersions(em.unwrap(Session.class));
     }
 
     /**
@@ -57,7 +59,7 @@ public final class ReadVersions {
      * @param version the version read
      */
     public void read(String entity, String key, long version) {
-        versions.put(new Key(entity, key), version);
+        BY_SESSION.get(session, s -> new HashMap<>()).put(new Key(entity, key), version);
     }
 
     /**
@@ -69,7 +71,10 @@ public final class ReadVersions {
      * @param version the version after the write
      */
     public void wrote(String entity, String key, long version) {
-        versions.computeIfPresent(new Key(entity, key), (k, v) -> version);
+        Map<Key, Long> versions = BY_SESSION.getIfPresent(session);
+        if (versions != null) {
+            versions.computeIfPresent(new Key(entity, key), (k, v) -> version);
+        }
     }
 
     /**
@@ -83,6 +88,10 @@ public final class ReadVersions {
      * @param after  the version after the relative write
      */
     public void wroteRelative(String entity, String key, long after) {
+        Map<Key, Long> versions = BY_SESSION.getIfPresent(session);
+        if (versions == null) {
+            return;
+        }
         versions.computeIfPresent(new Key(entity, key),
                 (k, before) -> after != ABSENT && (before == ABSENT || before == after - 1) ? after : before);
     }
@@ -93,7 +102,8 @@ public final class ReadVersions {
      * @return the version this transaction last read or wrote of the aggregate; empty when it has not read it
      */
     public OptionalLong expected(String entity, String key) {
-        Long v = versions.get(new Key(entity, key));
+        Map<Key, Long> versions = BY_SESSION.getIfPresent(session);
+        Long v = versions == null ? null : versions.get(new Key(entity, key));
         return v == null ? OptionalLong.empty() : OptionalLong.of(v);
     }
 
@@ -139,5 +149,15 @@ public final class ReadVersions {
      */
     public static ConcurrencyConflictException conflict(String entity, String key, long expected, long actual) {
         return ConcurrencyConflictException.versionMismatch(entity, key, expected, actual);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ReadVersions other && other.session == session;
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(session);
     }
 }

@@ -1,5 +1,8 @@
 package dev.agentstore.persistence;
 
+import dev.agentstore.persistence.support.RetryPolicy;
+
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -12,6 +15,12 @@ import java.util.function.IntFunction;
 
 /** Real threads released at once by a start gate, for concurrency tests. */
 public final class Race {
+
+    /**
+     * The retry policy of the read-modify-write races: enough attempts for 64 writers of one row, with a backoff
+     * that keeps them from retrying in lockstep.
+     */
+    public static final RetryPolicy PATIENT = new RetryPolicy(1000, Duration.ofMillis(1), Duration.ofMillis(50));
 
     private Race() {
     }

@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.flow.FlowRun;
 import dev.agentstore.domain.json.Json;
-import dev.agentstore.persistence.support.RetryPolicy;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,9 +22,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @ExtendWith(AgentStoreExtension.class)
 class ReadModifyWriteTest {
-
-    /** Enough attempts for 64 writers of one row; the backoff keeps them from retrying in lockstep. */
-    static final RetryPolicy PATIENT = new RetryPolicy(1000, Duration.ofMillis(1), Duration.ofMillis(50));
 
     static final int INCREMENTS_PER_THREAD = 10;
 
@@ -48,7 +43,7 @@ class ReadModifyWriteTest {
             store.flowRuns().start(flow, "run-1");
             Race.run(threads, t -> () -> {
                 for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                    store.fromTransactionWithRetry(PATIENT, uow -> {
+                    store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                         FlowRun run = uow.flowRuns().get(flow, "run-1").orElseThrow();
                         return uow.flowRuns().update(flow, "run-1", counter(n(run.metadata()) + 1));
                     });

@@ -137,27 +137,21 @@ public class MemoryRepository {
             RETURNING version
             """;
 
-    private static final String UPDATE_THREAD = """
+    /** A thread's update; {@code %s} is an extra condition ({@link #UPDATE_THREAD_IF_VERSION}) or nothing. */
+    private static final String UPDATE_THREAD_WHERE = """
             UPDATE memories
                SET title      = COALESCE(CAST(?2 AS text), title),
                    metadata   = jsonb_merge_patch(metadata, CAST(?3 AS jsonb)),
                    updated_at = ?4,
                    version    = version + 1
-             WHERE id = ?1
+             WHERE id = ?1%s
             RETURNING version
             """;
 
+    private static final String UPDATE_THREAD = UPDATE_THREAD_WHERE.formatted("");
+
     /** As {@link #UPDATE_THREAD}, only when the thread still has version ?5; no row = not written. */
-    private static final String UPDATE_THREAD_IF_VERSION = """
-            UPDATE memories
-               SET title      = COALESCE(CAST(?2 AS text), title),
-                   metadata   = jsonb_merge_patch(metadata, CAST(?3 AS jsonb)),
-                   updated_at = ?4,
-                   version    = version + 1
-             WHERE id = ?1
-               AND version = ?5
-            RETURNING version
-            """;
+    private static final String UPDATE_THREAD_IF_VERSION = UPDATE_THREAD_WHERE.formatted(" AND version = ?5");
 
     /** As {@link #SAVE_THREAD}, replacing an existing thread only when it still has version ?6. */
     private static final String SAVE_THREAD_IF_VERSION = SAVE_THREAD.replace("""

@@ -138,21 +138,19 @@ public class RecordRepository {
             RETURNING CAST(r.metadata AS text), r.created_at, r.version
             """;
 
-    private static final String UPDATE = """
+    /** A record's update; {@code %s} is an extra condition ({@link #UPDATE_IF_VERSION}) or nothing. */
+    private static final String UPDATE_WHERE = """
             UPDATE records r
                SET data = CAST(?2 AS jsonb), metadata = COALESCE(CAST(?3 AS jsonb), r.metadata), updated_at = ?4,
                    version = r.version + 1
-             WHERE r.id = ?1
+             WHERE r.id = ?1%s
             RETURNING CAST(r.metadata AS text), r.created_at, r.version
             """;
 
-    private static final String UPDATE_IF_VERSION = """
-            UPDATE records r
-               SET data = CAST(?2 AS jsonb), metadata = COALESCE(CAST(?3 AS jsonb), r.metadata), updated_at = ?4,
-                   version = r.version + 1
-             WHERE r.id = ?1 AND r.version = ?5
-            RETURNING CAST(r.metadata AS text), r.created_at, r.version
-            """;
+    private static final String UPDATE = UPDATE_WHERE.formatted("");
+
+    /** As {@link #UPDATE}, only when the record still has version ?5; no row = not written. */
+    private static final String UPDATE_IF_VERSION = UPDATE_WHERE.formatted(" AND r.version = ?5");
 
     private static final String VERSION_OF = "SELECT version FROM records WHERE id = ?1";
 

@@ -7,13 +7,11 @@ import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.Race;
-import dev.agentstore.persistence.support.RetryPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -26,9 +24,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @ExtendWith(AgentStoreExtension.class)
 class KnowledgeBaseReadModifyWriteTest {
-
-    /** Enough attempts for 64 writers of one row; the backoff keeps them from retrying in lockstep. */
-    private static final RetryPolicy PATIENT = new RetryPolicy(1000, Duration.ofMillis(1), Duration.ofMillis(50));
 
     private static final int INCREMENTS_PER_THREAD = 10;
 
@@ -51,7 +46,7 @@ class KnowledgeBaseReadModifyWriteTest {
         create(store, name);
         Race.run(threads, t -> () -> {
             for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                store.fromTransactionWithRetry(PATIENT, uow -> {
+                store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                     KnowledgeBase kb = uow.knowledge().get(name);
                     return uow.knowledge().changeIndex(name, plusOne(kb));
                 });

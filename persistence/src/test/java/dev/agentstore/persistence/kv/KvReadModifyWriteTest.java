@@ -7,7 +7,6 @@ import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.Race;
-import dev.agentstore.persistence.support.RetryPolicy;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,9 +26,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(AgentStoreExtension.class)
 class KvReadModifyWriteTest {
 
-    /** Enough attempts for 64 writers of one row; the backoff keeps them from retrying in lockstep. */
-    static final RetryPolicy PATIENT = new RetryPolicy(1000, Duration.ofMillis(1), Duration.ofMillis(50));
-
     static final int INCREMENTS_PER_THREAD = 10;
 
     static long n(AgentStore store, String key) {
@@ -45,7 +41,7 @@ class KvReadModifyWriteTest {
             String key = "rmw-" + threads;
             Race.run(threads, t -> () -> {
                 for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                    store.fromTransactionWithRetry(PATIENT, uow -> {
+                    store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                         long n = uow.kv().get(key).map(JsonNode::asLong).orElse(0L);
                         uow.kv().set(key, n + 1);
                         return null;

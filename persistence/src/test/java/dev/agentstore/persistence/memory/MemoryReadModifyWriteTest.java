@@ -13,14 +13,12 @@ import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.Race;
 import dev.agentstore.persistence.support.PageRequest;
-import dev.agentstore.persistence.support.RetryPolicy;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -34,9 +32,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @ExtendWith(AgentStoreExtension.class)
 class MemoryReadModifyWriteTest {
-
-    /** Enough attempts for 64 writers of one row; the backoff keeps them from retrying in lockstep. */
-    static final RetryPolicy PATIENT = new RetryPolicy(1000, Duration.ofMillis(1), Duration.ofMillis(50));
 
     static final int INCREMENTS_PER_THREAD = 10;
 
@@ -62,7 +57,7 @@ class MemoryReadModifyWriteTest {
             store.memories().saveThread(id, "user-1", "0", null);
             Race.run(threads, t -> () -> {
                 for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                    store.fromTransactionWithRetry(PATIENT, uow -> {
+                    store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                         Memory m = uow.memories().findThread(id).orElseThrow();
                         long n = Long.parseLong(m.title());
                         return uow.memories().updateThread(id, String.valueOf(n + 1), counter(n(m.metadata()) + 1));
@@ -83,7 +78,7 @@ class MemoryReadModifyWriteTest {
             store.memories().saveThread(id, resource, "0", null);
             Race.run(threads, t -> () -> {
                 for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                    store.fromTransactionWithRetry(PATIENT, uow -> {
+                    store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                         Memory m = uow.memories().listThreads(resource, null, ThreadOrder.CREATED_ASC,
                                 PageRequest.of(0, 10)).items().get(0);
                         return uow.memories().saveThread(id, resource, String.valueOf(Long.parseLong(m.title()) + 1),
@@ -208,7 +203,7 @@ class MemoryReadModifyWriteTest {
             String id = "rmw-resource-" + threads;
             Race.run(threads, t -> () -> {
                 for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                    store.fromTransactionWithRetry(PATIENT, uow -> {
+                    store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                         String wm = uow.memories().getResource(id).map(MemoryResource::workingMemory).orElse("");
                         return uow.memories().updateResource(id, wm + "x", null);
                     });

@@ -10,14 +10,12 @@ import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.Race;
 import dev.agentstore.persistence.query.Filter;
 import dev.agentstore.persistence.query.Query;
-import dev.agentstore.persistence.support.RetryPolicy;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -30,9 +28,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @ExtendWith(AgentStoreExtension.class)
 class RecordReadModifyWriteTest {
-
-    /** Enough attempts for 64 writers of one row; the backoff keeps them from retrying in lockstep. */
-    static final RetryPolicy PATIENT = new RetryPolicy(1000, Duration.ofMillis(1), Duration.ofMillis(50));
 
     static final int INCREMENTS_PER_THREAD = 10;
 
@@ -54,7 +49,7 @@ class RecordReadModifyWriteTest {
             store.records().create(id, counter(0), null);
             Race.run(threads, t -> () -> {
                 for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                    store.fromTransactionWithRetry(PATIENT, uow -> {
+                    store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                         Record r = uow.records().get(id).orElseThrow();
                         return uow.records().update(id, counter(n(r.data()) + 1), null);
                     });
@@ -71,7 +66,7 @@ class RecordReadModifyWriteTest {
             String id = "rmw-upsert-" + threads;
             Race.run(threads, t -> () -> {
                 for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                    store.fromTransactionWithRetry(PATIENT, uow -> {
+                    store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                         long n = uow.records().get(id).map(r -> n(r.data())).orElse(0L);
                         return uow.records().upsert(id, counter(n + 1), null);
                     });
@@ -89,7 +84,7 @@ class RecordReadModifyWriteTest {
             store.records().create(id, counter(0), Json.parse("metadata", "{\"kind\": \"search\"}"));
             Race.run(threads, t -> () -> {
                 for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                    store.fromTransactionWithRetry(PATIENT, uow -> {
+                    store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                         List<Record> found = uow.records().search(Query.where(Filter.eq("metadata.kind", "search")));
                         Record r = found.get(0);
                         return uow.records().update(r.id(), counter(n(r.data()) + 1), null);

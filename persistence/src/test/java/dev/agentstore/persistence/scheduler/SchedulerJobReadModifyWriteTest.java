@@ -5,7 +5,6 @@ import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.Race;
-import dev.agentstore.persistence.support.RetryPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,9 +24,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 @ExtendWith(AgentStoreExtension.class)
 class SchedulerJobReadModifyWriteTest {
-
-    /** Enough attempts for 64 writers of one row; the backoff keeps them from retrying in lockstep. */
-    private static final RetryPolicy PATIENT = new RetryPolicy(1000, Duration.ofMillis(1), Duration.ofMillis(50));
 
     private static final int INCREMENTS_PER_THREAD = 10;
 
@@ -49,7 +45,7 @@ class SchedulerJobReadModifyWriteTest {
         schedule(store, id);
         Race.run(threads, t -> () -> {
             for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {
-                store.fromTransactionWithRetry(PATIENT, uow -> {
+                store.fromTransactionWithRetry(Race.PATIENT, uow -> {
                     SchedulerJob job = uow.schedulerJobs().get(id).orElseThrow();
                     return uow.schedulerJobs().reschedule(id, null, job.nextRunAt().plusSeconds(1));
                 });

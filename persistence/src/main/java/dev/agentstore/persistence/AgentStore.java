@@ -515,8 +515,8 @@ public final class AgentStore implements AutoCloseable {
         settings.put(AvailableSettings.HBM2DDL_AUTO, "validate");
         settings.put(AvailableSettings.DEFAULT_SCHEMA, config.schema());
         settings.put(AvailableSettings.JDBC_TIME_ZONE, "UTC");
-        settings.put(AvailableSettings.ORDER_INSERTS, "true");
-        settings.put(AvailableSettings.ORDER_UPDATES, "true");
+        // the entities are read-only to JPA (ReadOnlyEntity): a JPQL bulk UPDATE or DELETE of one fails
+        settings.put(AvailableSettings.IMMUTABLE_ENTITY_UPDATE_QUERY_HANDLING_MODE, "exception");
         settings.put(AvailableSettings.SHOW_SQL, "false");
         settings.put(AvailableSettings.JSON_FORMAT_MAPPER, new JsonFormatMapper());
         settings.putAll(config.jsonLimits().toProperties()); // read by the repositories' write checks (JsonWrites)

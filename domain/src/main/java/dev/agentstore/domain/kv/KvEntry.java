@@ -4,11 +4,14 @@ import dev.agentstore.domain.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -23,11 +26,14 @@ import java.util.Optional;
  * {@code null} are stored and read back as themselves, distinct from an absent key.
  *
  * <p>An entry whose expiry time is at or before "now" is <em>expired</em> and reads as absent; the row stays until
- * something overwrites, deletes or purges it (reads never write). The repository ({@code KvRepository}) works on
- * the table with single native statements; this entity is the mapping for JPA users and holds the rules every
- * write follows ({@link #requireKey}, {@link #requireValue}, {@link #expiryAt}).
+ * something overwrites, deletes or purges it (reads never write). The repository ({@code KvRepository}) writes
+ * the table with set-based SQL; this entity is the mapping for JPA users' reads (JPQL, Criteria), read-only to JPA
+ * ({@link ReadOnlyEntity}), and holds the rules every write follows ({@link #requireKey}, {@link #requireValue},
+ * {@link #expiryAt}).
  */
 @Entity
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "kv_entries")
 public class KvEntry {
 
@@ -66,23 +72,6 @@ public class KvEntry {
         this.value = value;
         this.expiresAt = expiresAt;
         this.updatedAt = now;
-    }
-
-    /**
-     * A new entry, to persist with JPA.
-     *
-     * @param key   the key, 1–{@value #MAX_KEY_LENGTH} characters, not blank
-     * @param value the value, any JSON value including {@link com.fasterxml.jackson.databind.node.NullNode}; copied
-     * @param ttl   time to live (1 ms to 36,500 days, kept to whole ms), or {@code null}
-     *              for an entry that never expires
-     * @param now   the current time; the entry expires at {@code now + ttl}
-     * @return the entry
-     * @throws InvalidInputException when the key, value or ttl is invalid, or {@code now} is {@code null}
-     */
-    public static KvEntry create(String key, JsonNode value, Duration ttl, Instant now) {
-        Check.notNull("now", now);
-        return new KvEntry(requireKey(key), requireValue(key, value).deepCopy(),
-                ttl == null ? null : expiryAt(now, ttl), now);
     }
 
     /**

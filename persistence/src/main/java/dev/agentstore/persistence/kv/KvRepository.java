@@ -9,31 +9,23 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.persistence.support.IncrementCombiner;
 import dev.agentstore.persistence.support.JsonWrites;
-import dev.agentstore.persistence.support.NumberedStatement;
-import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
-import org.hibernate.Session;
+import org.jdbi.v3.core.statement.SqlStatement;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.Supplier;
 
 /**
  * The key-value store with time to live: every JSON value is a value ({@code 0}, {@code false}, {@code ""} and
@@ -51,9 +43,8 @@ import java.util.function.Supplier;
  * <p><b>Transactions.</b> Every method runs in the caller's transaction and sends one SQL statement (except the
  * error paths of {@link #increment} and of a checked {@code set}, and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
  * here. Through {@code store.kv()} each call is its own unit of work, and the one-statement methods
- * ({@link SingleStatement}) run in autocommit mode: one round trip. The statements run as plain JDBC on the unit of
- * work's connection and bypass the persistence context: a {@link KvEntry} the caller loaded earlier in the same
- * transaction is not refreshed by them (pending changes to loaded entries are flushed first).
+ * ({@link SingleStatement}) run in autocommit mode: one round trip. The statements run through {@link Sql} on the unit
+ * of work's connection ({@link KvEntry} is read-only to JPA).
  *
  * <p><b>Read-modify-write.</b> A key that a unit of work read ({@link #get}, {@link #getEntry},
  * {@link #getEntryForUpdate}, or its own earlier write) is written by {@link #set(String, JsonNode)} and its overloads
@@ -88,68 +79,65 @@ public class KvRepository {
     /** What {@link ReadVersions} records for a key that read as absent (or expired). */
     private static final long ABSENT = ReadVersions.ABSENT;
 
-    private static final NumberedStatement GET = new NumberedStatement("""
-            SELECT CAST(value AS text), version
+    private static final String GET = """
+            SELECT CAST(value AS text) AS value, version
               FROM kv_entries
-             WHERE key = ?1
-               AND (expires_at IS NULL OR expires_at > ?2)
-            """);
+             WHERE key = :key
+               AND (expires_at IS NULL OR expires_at > :now)
+            """;
 
     /** A live entry with every column, as {@link KvEntry#of} takes them. */
     private static final String SELECT_ENTRY = """
-            SELECT CAST(value AS text), expires_at, updated_at, version
+            SELECT CAST(value AS text) AS value, expires_at, updated_at, version
               FROM kv_entries
-             WHERE key = ?1
-               AND (expires_at IS NULL OR expires_at > ?2)
+             WHERE key = :key
+               AND (expires_at IS NULL OR expires_at > :now)
             """;
 
-    private static final NumberedStatement GET_ENTRY = new NumberedStatement(SELECT_ENTRY);
+    private static final String SELECT_ENTRY_FOR_UPDATE = SELECT_ENTRY + " FOR UPDATE";
 
-    private static final NumberedStatement GET_ENTRY_FOR_UPDATE = new NumberedStatement(SELECT_ENTRY
-            + " FOR UPDATE");
-
-    private static final NumberedStatement SET = new NumberedStatement("""
+    private static final String SET = """
             INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
-            VALUES (?1, CAST(?2 AS jsonb), CAST(?3 AS timestamptz), 0, ?4)
+            VALUES (:key, CAST(:value AS jsonb), CAST(:expiresAt AS timestamptz), 0, :now)
             ON CONFLICT (key) DO UPDATE
                SET value = EXCLUDED.value,
                    expires_at = EXCLUDED.expires_at,
                    version = kv_entries.version + 1,
                    updated_at = EXCLUDED.updated_at
-            """);
+            """;
 
     /** As {@link #SET}, but an existing row is only taken over when it has expired; 0 rows affected = not acquired. */
-    private static final NumberedStatement SET_IF_ABSENT = new NumberedStatement("""
+    private static final String SET_IF_ABSENT = """
             INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
-            VALUES (?1, CAST(?2 AS jsonb), CAST(?3 AS timestamptz), 0, ?4)
+            VALUES (:key, CAST(:value AS jsonb), CAST(:expiresAt AS timestamptz), 0, :now)
             ON CONFLICT (key) DO UPDATE
                SET value = EXCLUDED.value,
                    expires_at = EXCLUDED.expires_at,
                    version = kv_entries.version + 1,
                    updated_at = EXCLUDED.updated_at
              WHERE kv_entries.expires_at IS NOT NULL
-               AND kv_entries.expires_at <= ?4
+               AND kv_entries.expires_at <= :now
             RETURNING version
-            """);
+            """;
 
     /** As {@link #SET}, only when the entry still has version ?5 (compare-and-set); no row = not written. */
-    private static final NumberedStatement SET_IF_VERSION = new NumberedStatement("""
+    private static final String SET_IF_VERSION = """
             UPDATE kv_entries
-               SET value = CAST(?2 AS jsonb),
-                   expires_at = CAST(?3 AS timestamptz),
+               SET value = CAST(:value AS jsonb),
+                   expires_at = CAST(:expiresAt AS timestamptz),
                    version = version + 1,
-                   updated_at = ?4
-             WHERE key = ?1
-               AND version = ?5
+                   updated_at = :now
+             WHERE key = :key
+               AND version = :expected
             RETURNING version
-            """);
+            """;
 
     /** Why a checked set wrote nothing: the entry's version (live or not), no row when it is gone. */
-    private static final NumberedStatement VERSION_OF = new NumberedStatement("""
+    private static final String VERSION_OF = """
             SELECT version
               FROM kv_entries
-             WHERE key = ?1
-            """);
+             WHERE key = :key
+            """;
 
     /**
      * A missing or expired key starts from 0 (and an expired one loses its expiry); a live key must hold a JSON
@@ -160,71 +148,71 @@ public class KvRepository {
     private static final IncrementCombiner INCREMENTS = new IncrementCombiner();
 
     /** {@code ?4}: how many increments {@code ?2} carries (see {@link IncrementCombiner}), one version each. */
-    private static final NumberedStatement INCREMENT = new NumberedStatement("""
+    private static final String INCREMENT = """
             INSERT INTO kv_entries AS e (key, value, expires_at, version, updated_at)
-            VALUES (?1, to_jsonb(CAST(?2 AS bigint)), NULL, 0, ?3)
+            VALUES (:key, to_jsonb(CAST(:delta AS bigint)), NULL, 0, :now)
             ON CONFLICT (key) DO UPDATE
-               SET value = CASE WHEN e.expires_at <= ?3 THEN EXCLUDED.value
-                                ELSE to_jsonb(CAST(e.value AS numeric) + CAST(?2 AS bigint)) END,
-                   expires_at = CASE WHEN e.expires_at <= ?3 THEN NULL ELSE e.expires_at END,
-                   version = e.version + ?4,
+               SET value = CASE WHEN e.expires_at <= :now THEN EXCLUDED.value
+                                ELSE to_jsonb(CAST(e.value AS numeric) + CAST(:delta AS bigint)) END,
+                   expires_at = CASE WHEN e.expires_at <= :now THEN NULL ELSE e.expires_at END,
+                   version = e.version + :increments,
                    updated_at = EXCLUDED.updated_at
-             WHERE e.expires_at <= ?3
+             WHERE e.expires_at <= :now
                 OR CASE WHEN jsonb_typeof(e.value) = 'number'
                         THEN scale(CAST(e.value AS numeric)) = 0
-                             AND CAST(e.value AS numeric) + CAST(?2 AS bigint)
+                             AND CAST(e.value AS numeric) + CAST(:delta AS bigint)
                                  BETWEEN -9223372036854775808 AND 9223372036854775807
                         ELSE false END
-            RETURNING CAST(e.value AS text), e.version
-            """);
+            RETURNING CAST(e.value AS text) AS value, e.version
+            """;
 
     /** Error path of {@link #INCREMENT}: why was the row not updated. */
-    private static final NumberedStatement CURRENT_VALUE = new NumberedStatement("""
-            SELECT CAST(value AS text)
+    private static final String CURRENT_VALUE = """
+            SELECT CAST(value AS text) AS value
               FROM kv_entries
-             WHERE key = ?1
-            """);
+             WHERE key = :key
+            """;
 
     /** Removes the row whatever its expiry; returns whether it was live. */
-    private static final NumberedStatement DELETE = new NumberedStatement("""
+    private static final String DELETE = """
             DELETE FROM kv_entries
-             WHERE key = ?1
-            RETURNING (expires_at IS NULL OR expires_at > ?2)
-            """);
+             WHERE key = :key
+            RETURNING (expires_at IS NULL OR expires_at > :now)
+            """;
 
-    private static final NumberedStatement CLEAR = new NumberedStatement("""
+    private static final String CLEAR = """
             WITH removed AS (
                 DELETE FROM kv_entries
-                 WHERE key LIKE ?1 ESCAPE '\\'
+                 WHERE key LIKE :pattern ESCAPE '\\'
                 RETURNING expires_at)
             SELECT count(*)
               FROM removed
-             WHERE expires_at IS NULL OR expires_at > ?2
-            """);
+             WHERE expires_at IS NULL OR expires_at > :now
+            """;
 
-    private static final NumberedStatement KEYS = new NumberedStatement("""
+    private static final String KEYS = """
             SELECT key
               FROM kv_entries
-             WHERE key LIKE ?1 ESCAPE '\\'
-               AND (expires_at IS NULL OR expires_at > ?2)
+             WHERE key LIKE :pattern ESCAPE '\\'
+               AND (expires_at IS NULL OR expires_at > :now)
              ORDER BY key COLLATE "C"
-             LIMIT ?3
-            """);
+             LIMIT :limit
+            """;
 
     /**
      * One bounded batch, oldest expiry first, through the partial index on expires_at. FOR UPDATE re-checks
      * {@code expires_at <= now} on the latest version of each row and keeps it locked until the DELETE, so a row
      * that a concurrent {@code set} renewed is never purged; SKIP LOCKED lets purgers (and writers) run side by side.
      */
-    private static final NumberedStatement PURGE_BATCH = new NumberedStatement("""
+    private static final String PURGE_BATCH = """
             DELETE FROM kv_entries
              WHERE key IN (SELECT key
                              FROM kv_entries
-                            WHERE expires_at <= ?1
+                            WHERE expires_at <= :now
                             ORDER BY expires_at
-                            LIMIT ?2
+                            LIMIT :batchSize
                               FOR UPDATE SKIP LOCKED)
-            """);
+            """;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -261,9 +249,13 @@ public class KvRepository {
     public Optional<JsonNode> get(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
-        List<Object[]> rows = rowsOf("get KvEntry key=" + key, GET, 2, key, now);
-        read(key, rows.isEmpty() ? ABSENT : ((Number) rows.get(0)[1]).longValue());
-        return rows.isEmpty() ? Optional.empty() : Optional.of(Json.parse("value", (String) rows.get(0)[0]));
+        Optional<Versioned> row = Sql.call(em, "get KvEntry key=" + key, h -> h.createQuery(GET)
+                .bind("key", key)
+                .bind("now", now)
+                .map((rs, ctx) -> new Versioned(rs.getString("value"), rs.getLong("version")))
+                .findOne());
+        read(key, row.map(Versioned::version).orElse(ABSENT));
+        return row.map(r -> Json.parse("value", r.json()));
     }
 
     /**
@@ -277,7 +269,7 @@ public class KvRepository {
     @SingleStatement
     public Optional<KvEntry> getEntry(String key) {
         KvEntry.requireKey(key);
-        return entry("get KvEntry key=" + key, GET_ENTRY, key);
+        return entry("get KvEntry key=" + key, SELECT_ENTRY, key);
     }
 
     /**
@@ -292,7 +284,7 @@ public class KvRepository {
      */
     public Optional<KvEntry> getEntryForUpdate(String key) {
         KvEntry.requireKey(key);
-        return entry("get KvEntry key=" + key + " for update", GET_ENTRY_FOR_UPDATE, key);
+        return entry("get KvEntry key=" + key + " for update", SELECT_ENTRY_FOR_UPDATE, key);
     }
 
     /**
@@ -445,9 +437,14 @@ public class KvRepository {
     public boolean delete(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
-        List<?> rows = rows("delete KvEntry key=" + key, DELETE, key, now);
+        boolean live = Sql.call(em, "delete KvEntry key=" + key, h -> h.createQuery(DELETE)
+                .bind("key", key)
+                .bind("now", now)
+                .mapTo(boolean.class)
+                .findOne()
+                .orElse(false));
         versions().wrote(ENTITY, key, ABSENT);
-        return !rows.isEmpty() && Boolean.TRUE.equals(rows.get(0));
+        return live;
     }
 
     /**
@@ -473,29 +470,30 @@ public class KvRepository {
         Instant now = now();
         String context = "increment KvEntry key=" + key;
         long[] version = {ABSENT}; // the version this caller's own statement left, when it ran one
-        Long sum = run(context, () -> {
-            em.flush();
-            return em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
-                    List.of(em.getEntityManagerFactory(), key), delta, connection.getAutoCommit(),
-                    (d, increments) -> {
-                        List<Object[]> rows = columns(connection, INCREMENT, 2, key, d, now, increments);
-                        if (rows.isEmpty()) {
-                            return null;
-                        }
-                        version[0] = ((Number) rows.get(0)[1]).longValue();
-                        return Long.valueOf((String) rows.get(0)[0]);
-                    }));
-        });
+        Long sum = Sql.call(em, context, h -> INCREMENTS.increment(
+                List.of(em.getEntityManagerFactory(), key), delta, Sql.autoCommit(h),
+                (d, increments) -> h.createQuery(INCREMENT)
+                        .bind("key", key)
+                        .bind("delta", d)
+                        .bind("now", now)
+                        .bind("increments", increments)
+                        .map((rs, ctx) -> {
+                            version[0] = rs.getLong("version");
+                            return Long.valueOf(rs.getString("value"));
+                        })
+                        .findOne()
+                        .orElse(null)));
         if (sum != null) {
             versions().wroteRelative(ENTITY, key, version[0]);
             return sum;
         }
         // the live value is not an integer, or the sum overflows: say which, write nothing
-        List<?> current = rows(context, CURRENT_VALUE, key);
-        if (current.isEmpty()) {
-            throw new ConcurrencyConflictException(context + ": deleted concurrently", null);
-        }
-        JsonNode value = Json.parse("value", (String) current.get(0));
+        JsonNode value = Sql.call(em, context, h -> h.createQuery(CURRENT_VALUE)
+                        .bind("key", key)
+                        .mapTo(String.class)
+                        .findOne())
+                .map(json -> Json.parse("value", json))
+                .orElseThrow(() -> new ConcurrencyConflictException(context + ": deleted concurrently", null));
         if (value.isIntegralNumber()) {
             throw new InvalidInputException(context + ": " + value + " + " + delta
                     + " does not fit in a 64-bit integer; the value was not changed");
@@ -521,7 +519,11 @@ public class KvRepository {
     public long clear(String pattern) {
         String like = likePattern(KvEntry.requirePattern(pattern));
         Instant now = now();
-        return ((Number) rows("clear KvEntry pattern=" + pattern, CLEAR, like, now).get(0)).longValue();
+        return Sql.call(em, "clear KvEntry pattern=" + pattern, h -> h.createQuery(CLEAR)
+                .bind("pattern", like)
+                .bind("now", now)
+                .mapTo(long.class)
+                .one());
     }
 
     /**
@@ -538,8 +540,12 @@ public class KvRepository {
         String like = likePattern(KvEntry.requirePattern(pattern));
         Check.range("limit", limit, 1, MAX_KEYS_LIMIT);
         Instant now = now();
-        List<?> rows = rows("list KvEntry keys pattern=" + pattern, KEYS, like, now, limit);
-        return rows.stream().map(String.class::cast).toList();
+        return Sql.call(em, "list KvEntry keys pattern=" + pattern, h -> h.createQuery(KEYS)
+                .bind("pattern", like)
+                .bind("now", now)
+                .bind("limit", limit)
+                .mapTo(String.class)
+                .list());
     }
 
     /**
@@ -564,7 +570,10 @@ public class KvRepository {
     public int purgeExpiredBatch(int batchSize) {
         Check.range("batchSize", batchSize, 1, MAX_BATCH_SIZE);
         Instant now = now();
-        return update("purge expired KvEntry rows", PURGE_BATCH, now, batchSize);
+        return Sql.call(em, "purge expired KvEntry rows", h -> h.createUpdate(PURGE_BATCH)
+                .bind("now", now)
+                .bind("batchSize", batchSize)
+                .execute());
     }
 
     /**
@@ -634,27 +643,32 @@ public class KvRepository {
         Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
         String context = "set KvEntry key=" + key;
         if (expected.isEmpty()) {
-            update(context, SET, key, json, expiresAt, now);
+            Sql.run(em, context, h -> bindEntry(h.createUpdate(SET), key, json, expiresAt, now).execute());
             return;
         }
         long version = expected.getAsLong();
-        List<Object[]> rows = version == ABSENT
-                ? rowsOf(context, SET_IF_ABSENT, 1, key, json, expiresAt, now)
-                : rowsOf(context, SET_IF_VERSION, 1, key, json, expiresAt, now, version);
-        if (rows.isEmpty()) {
-            List<?> current = rows(context, VERSION_OF, key);
+        Optional<Long> written = Sql.call(em, context, h -> (version == ABSENT
+                ? bindEntry(h.createQuery(SET_IF_ABSENT), key, json, expiresAt, now)
+                : bindEntry(h.createQuery(SET_IF_VERSION), key, json, expiresAt, now).bind("expected", version))
+                .mapTo(long.class)
+                .findOne());
+        if (written.isEmpty()) {
+            Optional<Long> current = Sql.call(em, context, h -> h.createQuery(VERSION_OF)
+                    .bind("key", key)
+                    .mapTo(long.class)
+                    .findOne());
             if (version == ABSENT) {
                 throw new ConcurrencyConflictException(ENTITY + " " + key + " was created concurrently: it read as"
-                        + " absent, found " + (current.isEmpty() ? "it changed" : "version " + current.get(0))
+                        + " absent, found " + current.map(v -> "version " + v).orElse("it changed")
                         + "; retry the unit of work (it re-reads the current state)", null);
             }
             if (current.isEmpty()) {
                 throw new ConcurrencyConflictException(ENTITY + " " + key + " was deleted concurrently: expected"
                         + " version " + version + "; retry the unit of work (it re-reads the current state)", null);
             }
-            throw ReadVersions.conflict(ENTITY, key, version, ((Number) current.get(0)).longValue());
+            throw ReadVersions.conflict(ENTITY, key, version, current.get());
         }
-        versions().wrote(ENTITY, key, ((Number) rows.get(0)[0]).longValue());
+        versions().wrote(ENTITY, key, written.get());
     }
 
     private boolean setIfAbsentOrExpired(String key, JsonNode value, Duration ttl) {
@@ -662,26 +676,36 @@ public class KvRepository {
         String json = JsonWrites.print(em, "value", KvEntry.requireValue(key, value));
         Instant now = now();
         Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
-        List<Object[]> rows = rowsOf("setIfAbsent KvEntry key=" + key, SET_IF_ABSENT, 1, key, json, expiresAt, now);
-        if (rows.isEmpty()) {
-            return false;
-        }
-        versions().wrote(ENTITY, key, ((Number) rows.get(0)[0]).longValue());
-        return true;
+        Optional<Long> written = Sql.call(em, "setIfAbsent KvEntry key=" + key,
+                h -> bindEntry(h.createQuery(SET_IF_ABSENT), key, json, expiresAt, now).mapTo(long.class).findOne());
+        written.ifPresent(version -> versions().wrote(ENTITY, key, version));
+        return written.isPresent();
     }
 
-    /** Reads an entry with {@link #GET_ENTRY} or {@link #GET_ENTRY_FOR_UPDATE} and remembers its version. */
-    private Optional<KvEntry> entry(String context, NumberedStatement statement, String key) {
-        List<Object[]> rows = rowsOf(context, statement, 4, key, now());
-        if (rows.isEmpty()) {
-            read(key, ABSENT);
-            return Optional.empty();
-        }
-        Object[] row = rows.get(0);
-        KvEntry entry = KvEntry.of(key, Json.parse("value", (String) row[0]), instant(row[1]), instant(row[2]),
-                ((Number) row[3]).longValue());
-        read(key, entry.version());
-        return Optional.of(entry);
+    /** Reads an entry with {@link #SELECT_ENTRY} or {@link #SELECT_ENTRY_FOR_UPDATE} and remembers its version. */
+    private Optional<KvEntry> entry(String context, String select, String key) {
+        Instant now = now();
+        Optional<KvEntry> entry = Sql.call(em, context, h -> h.createQuery(select)
+                .bind("key", key)
+                .bind("now", now)
+                .map((rs, ctx) -> KvEntry.of(key, Json.parse("value", rs.getString("value")),
+                        Sql.instant(rs, "expires_at"), Sql.instant(rs, "updated_at"), rs.getLong("version")))
+                .findOne());
+        read(key, entry.map(KvEntry::version).orElse(ABSENT));
+        return entry;
+    }
+
+    /** Binds the columns every write of an entry sets. */
+    private static <S extends SqlStatement<S>> S bindEntry(S statement, String key, String json, Instant expiresAt,
+                                                          Instant now) {
+        return statement.bind("key", key)
+                .bind("value", json)
+                .bind("expiresAt", expiresAt)
+                .bind("now", now);
+    }
+
+    /** A JSON value as text with its row's version. */
+    private record Versioned(String json, long version) {
     }
 
     /** Remembers the version of a key read in this transaction, {@link #ABSENT} when it read as absent. */
@@ -692,22 +716,6 @@ public class KvRepository {
 
     private ReadVersions versions() {
         return ReadVersions.of(em);
-    }
-
-    private static Instant instant(Object value) {
-        if (value == null) {
-            return null;
-        }
-        if (value instanceof Instant i) {
-            return i;
-        }
-        if (value instanceof java.time.OffsetDateTime o) {
-            return o.toInstant();
-        }
-        if (value instanceof Timestamp t) {
-            return t.toInstant();
-        }
-        throw new IllegalStateException("unexpected timestamp type " + value.getClass());
     }
 
     private static JsonNode toJson(String key, Object value) {
@@ -721,73 +729,5 @@ public class KvRepository {
     /** "Now" for expiry, at PostgreSQL's precision so that what is written compares exactly with what is read. */
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
-    }
-
-    /**
-     * Runs a statement with plain JDBC on the unit of work's connection ({@link NumberedStatement}: Hibernate's
-     * native-query mapping costs these one-row statements more client CPU than the statement), after flushing pending
-     * changes of loaded entities.
-     *
-     * @return the first column of every row
-     */
-    private List<?> rows(String context, NumberedStatement statement, Object... values) {
-        return run(context, () -> {
-            em.flush();
-            return em.unwrap(Session.class).doReturningWork(c -> firstColumn(c, statement, values));
-        });
-    }
-
-    /** As {@link #rows}, reading the first {@code n} columns of every row. */
-    private List<Object[]> rowsOf(String context, NumberedStatement statement, int n, Object... values) {
-        return run(context, () -> {
-            em.flush();
-            return em.unwrap(Session.class).doReturningWork(c -> columns(c, statement, n, values));
-        });
-    }
-
-    /** As {@link #rows}, for a statement without rows. @return the rows it changed */
-    private int update(String context, NumberedStatement statement, Object... values) {
-        return run(context, () -> {
-            em.flush();
-            return em.unwrap(Session.class).doReturningWork(c -> {
-                try (PreparedStatement ps = statement.prepare(c, values)) {
-                    return ps.executeUpdate();
-                }
-            });
-        });
-    }
-
-    private static List<Object> firstColumn(Connection c, NumberedStatement statement, Object... values)
-            throws SQLException {
-        try (PreparedStatement ps = statement.prepare(c, values); ResultSet rs = ps.executeQuery()) {
-            List<Object> rows = new ArrayList<>();
-            while (rs.next()) {
-                rows.add(rs.getObject(1));
-            }
-            return rows;
-        }
-    }
-
-    private static List<Object[]> columns(Connection c, NumberedStatement statement, int n, Object... values)
-            throws SQLException {
-        try (PreparedStatement ps = statement.prepare(c, values); ResultSet rs = ps.executeQuery()) {
-            List<Object[]> rows = new ArrayList<>();
-            while (rs.next()) {
-                Object[] row = new Object[n];
-                for (int i = 0; i < n; i++) {
-                    row[i] = rs.getObject(i + 1);
-                }
-                rows.add(row);
-            }
-            return rows;
-        }
-    }
-
-    private static <T> T run(String context, Supplier<T> statement) {
-        try {
-            return statement.get();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
     }
 }

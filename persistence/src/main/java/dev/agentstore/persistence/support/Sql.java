@@ -1,0 +1,191 @@
+package dev.agentstore.persistence.support;
+
+import dev.agentstore.domain.AgentStoreException;
+import jakarta.persistence.EntityManager;
+import org.hibernate.Session;
+import org.jdbi.v3.core.ConnectionFactory;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Handles;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.argument.AbstractArgumentFactory;
+import org.jdbi.v3.core.argument.Argument;
+import org.jdbi.v3.core.config.ConfigRegistry;
+import org.jdbi.v3.core.mapper.ColumnMapper;
+import org.jdbi.v3.postgres.PostgresPlugin;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * The one way repositories run SQL: Jdbi 3 on the unit of work's own connection. Statements use named parameters
+ * ({@code :key}), rows are read by column name in a {@link org.jdbi.v3.core.mapper.RowMapper} lambda, and every
+ * failure leaves through {@link PersistenceErrors#translate}, so a repository method sees agentstore's typed
+ * exceptions only:
+ *
+ * <pre>{@code
+ * Optional<String> value = Sql.call(em, "get KvEntry key=" + key, h -> h.createQuery(GET)
+ *         .bind("key", key)
+ *         .map((rs, ctx) -> rs.getString("value"))
+ *         .findOne());
+ * }</pre>
+ *
+ * <p><b>Transactions.</b> The statements run on the connection of the entity manager's unit of work (standalone) or
+ * of the container's JTA transaction, through {@code Session.doReturningWork}: they join whatever transaction is
+ * open and never begin, commit or roll back one. They bypass the persistence context: agentstore's entities are
+ * read-only to JPA ({@code ReadOnlyEntity}), so nothing loaded there can be stale or pending.
+ *
+ * <p><b>Values.</b> An {@link Instant} is bound as a UTC {@code timestamptz} and read back from a
+ * {@code timestamptz} column exactly (microseconds); strings, numbers, booleans, arrays ({@code String[]},
+ * {@code long[]}), {@link java.util.UUID}s are bound as Jdbi and its PostgreSQL plugin bind them. JSON is bound as
+ * text with {@code CAST(:x AS jsonb)} after {@link JsonWrites} has checked it, and read as text.
+ *
+ * <p>Thread-safe: the one {@link Jdbi} instance is shared; a {@link Handle} lives for one call on one thread.
+ */
+public final class Sql {
+
+    /** The connection of the call that is opening a handle on this thread. */
+    private static final ThreadLocal<Connection> CONNECTION = new ThreadLocal<>();
+
+    private static final Jdbi JDBI = configure(Jdbi.create(new ConnectionFactory() {
+        @Override
+        public Connection openConnection() {
+            Connection connection = CONNECTION.get();
+            if (connection == null) {
+                throw new IllegalStateException("Sql handles are opened by Sql.call only");
+            }
+            return connection;
+        }
+
+        @Override
+        public void closeConnection(Connection connection) {
+            // the unit of work owns the connection
+        }
+    }));
+
+    private Sql() {
+    }
+
+    /**
+     * Runs {@code work} with a handle on the unit of work's connection and returns its result.
+     *
+     * @param em      the unit of work's entity manager
+     * @param context what is being done, for error messages ({@code "get KvEntry key=a"}); never a secret
+     * @param work    the statements
+     * @param <T>     the result type
+     * @return what {@code work} returned
+     * @throws AgentStoreException (or a subclass, as {@link PersistenceErrors} translates) when a statement fails;
+     *                             an {@link AgentStoreException} thrown by {@code work} passes unchanged
+     */
+    public static <T> T call(EntityManager em, String context, Work<T> work) {
+        try {
+            return em.unwrap(Session.class).doReturningWork(connection -> {
+                Connection outer = CONNECTION.get();
+                CONNECTION.set(connection);
+                try (Handle handle = JDBI.open()) {
+                    return work.apply(handle);
+                } finally {
+                    if (outer == null) {
+                        CONNECTION.remove();
+                    } else {
+                        CONNECTION.set(outer);
+                    }
+                }
+            });
+        } catch (RuntimeException e) {
+            throw PersistenceErrors.translate(context, unwrap(e));
+        }
+    }
+
+    /**
+     * As {@link #call}, for statements without a result.
+     *
+     * @param em      the unit of work's entity manager
+     * @param context what is being done, for error messages
+     * @param work    the statements
+     * @throws AgentStoreException when a statement fails (see {@link #call})
+     */
+    public static void run(EntityManager em, String context, VoidWork work) {
+        call(em, context, handle -> {
+            work.accept(handle);
+            return null;
+        });
+    }
+
+    /**
+     * Whether the handle's connection is in autocommit mode: true in a per-call repository's
+     * {@link SingleStatement} method, false in a unit of work or a container transaction.
+     *
+     * @param handle the call's handle
+     * @return the connection's autocommit mode
+     * @throws SQLException when the connection is closed
+     */
+    public static boolean autoCommit(Handle handle) throws SQLException {
+        return handle.getConnection().getAutoCommit();
+    }
+
+    /**
+     * Statements without a result, run with a handle; may throw the driver's {@link SQLException}.
+     */
+    @FunctionalInterface
+    public interface VoidWork {
+        /**
+         * @param handle a handle on the unit of work's connection, valid during this call only
+         * @throws SQLException when the driver refuses a statement
+         */
+        void accept(Handle handle) throws SQLException;
+    }
+
+    /**
+     * Statements run with a handle; may throw the driver's {@link SQLException} (translated by {@link #call}).
+     *
+     * @param <T> the result type
+     */
+    @FunctionalInterface
+    public interface Work<T> {
+        /**
+         * @param handle a handle on the unit of work's connection, valid during this call only
+         * @return the result
+         * @throws SQLException when the driver refuses a statement
+         */
+        T apply(Handle handle) throws SQLException;
+    }
+
+    /** Hibernate wraps what the work threw in nothing, but an agentstore exception may arrive as a cause. */
+    private static RuntimeException unwrap(RuntimeException e) {
+        return e.getCause() instanceof AgentStoreException ase && !(e instanceof AgentStoreException) ? ase : e;
+    }
+
+    private static Jdbi configure(Jdbi jdbi) {
+        jdbi.installPlugin(new PostgresPlugin());
+        jdbi.getConfig(Handles.class).setForceEndTransactions(false);
+        jdbi.registerArgument(new AbstractArgumentFactory<Instant>(Types.TIMESTAMP_WITH_TIMEZONE) {
+            @Override
+            protected Argument build(Instant value, ConfigRegistry config) {
+                OffsetDateTime utc = value.atOffset(ZoneOffset.UTC);
+                return (position, statement, ctx) -> statement.setObject(position, utc);
+            }
+        });
+        jdbi.registerColumnMapper(Instant.class, (ColumnMapper<Instant>) (rs, column, ctx) -> {
+            OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+            return value == null ? null : value.toInstant();
+        });
+        return jdbi;
+    }
+
+    /**
+     * Reads a {@code timestamptz} column exactly.
+     *
+     * @param rs     the row
+     * @param column the column's name
+     * @return the instant, {@code null} for SQL NULL
+     * @throws SQLException when the column is missing or not a timestamp
+     */
+    public static Instant instant(java.sql.ResultSet rs, String column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+}

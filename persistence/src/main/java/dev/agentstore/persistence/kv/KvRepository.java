@@ -17,7 +17,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
-import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -41,10 +40,10 @@ import java.util.OptionalLong;
  * {@code d} shifts when one process sees another's entry expire by {@code d}.
  *
  * <p><b>Transactions.</b> Every method runs in the caller's transaction and sends one SQL statement (except the
- * error paths of {@link #increment} and of a checked {@code set}, and the loop of {@link #purgeExpired(int)}); nothing is begun or committed
- * here. Through {@code store.kv()} each call is its own unit of work, and the one-statement methods
- * ({@link SingleStatement}) run in autocommit mode: one round trip. The statements run through {@link Sql} on the unit
- * of work's connection ({@link KvEntry} is read-only to JPA).
+ * error paths of {@link #increment} and of a checked {@code set}, and the loop of {@link #purgeExpired(int)});
+ * nothing is begun or committed here. Through {@code store.kv()} each call is its own unit of work, and the
+ * one-statement methods ({@link SingleStatement}) run in autocommit mode: one round trip. The statements run
+ * through {@link Sql} on the unit of work's connection ({@link KvEntry} is read-only to JPA).
  *
  * <p><b>Read-modify-write.</b> A key that a unit of work read ({@link #get}, {@link #getEntry},
  * {@link #getEntryForUpdate}, or its own earlier write) is written by {@link #set(String, JsonNode)} and its overloads
@@ -78,141 +77,6 @@ public class KvRepository {
 
     /** What {@link ReadVersions} records for a key that read as absent (or expired). */
     private static final long ABSENT = ReadVersions.ABSENT;
-
-    private static final String GET = """
-            SELECT CAST(value AS text) AS value, version
-              FROM kv_entries
-             WHERE key = :key
-               AND (expires_at IS NULL OR expires_at > :now)
-            """;
-
-    /** A live entry with every column, as {@link KvEntry#of} takes them. */
-    private static final String SELECT_ENTRY = """
-            SELECT CAST(value AS text) AS value, expires_at, updated_at, version
-              FROM kv_entries
-             WHERE key = :key
-               AND (expires_at IS NULL OR expires_at > :now)
-            """;
-
-    private static final String SELECT_ENTRY_FOR_UPDATE = SELECT_ENTRY + " FOR UPDATE";
-
-    private static final String SET = """
-            INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
-            VALUES (:key, CAST(:value AS jsonb), CAST(:expiresAt AS timestamptz), 0, :now)
-            ON CONFLICT (key) DO UPDATE
-               SET value = EXCLUDED.value,
-                   expires_at = EXCLUDED.expires_at,
-                   version = kv_entries.version + 1,
-                   updated_at = EXCLUDED.updated_at
-            """;
-
-    /** As {@link #SET}, but an existing row is only taken over when it has expired; 0 rows affected = not acquired. */
-    private static final String SET_IF_ABSENT = """
-            INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
-            VALUES (:key, CAST(:value AS jsonb), CAST(:expiresAt AS timestamptz), 0, :now)
-            ON CONFLICT (key) DO UPDATE
-               SET value = EXCLUDED.value,
-                   expires_at = EXCLUDED.expires_at,
-                   version = kv_entries.version + 1,
-                   updated_at = EXCLUDED.updated_at
-             WHERE kv_entries.expires_at IS NOT NULL
-               AND kv_entries.expires_at <= :now
-            RETURNING version
-            """;
-
-    /** As {@link #SET}, only when the entry still has version ?5 (compare-and-set); no row = not written. */
-    private static final String SET_IF_VERSION = """
-            UPDATE kv_entries
-               SET value = CAST(:value AS jsonb),
-                   expires_at = CAST(:expiresAt AS timestamptz),
-                   version = version + 1,
-                   updated_at = :now
-             WHERE key = :key
-               AND version = :expected
-            RETURNING version
-            """;
-
-    /** Why a checked set wrote nothing: the entry's version (live or not), no row when it is gone. */
-    private static final String VERSION_OF = """
-            SELECT version
-              FROM kv_entries
-             WHERE key = :key
-            """;
-
-    /**
-     * A missing or expired key starts from 0 (and an expired one loses its expiry); a live key must hold a JSON
-     * integer whose sum with the delta fits in a bigint, else the row is left alone and nothing is returned. The
-     * CASE keeps PostgreSQL from casting a non-number to numeric (AND/OR do not fix the evaluation order).
-     */
-    /** Combines concurrent per-call increments of one key (autocommit mode) into one statement. */
-    private static final IncrementCombiner INCREMENTS = new IncrementCombiner();
-
-    /** {@code ?4}: how many increments {@code ?2} carries (see {@link IncrementCombiner}), one version each. */
-    private static final String INCREMENT = """
-            INSERT INTO kv_entries AS e (key, value, expires_at, version, updated_at)
-            VALUES (:key, to_jsonb(CAST(:delta AS bigint)), NULL, 0, :now)
-            ON CONFLICT (key) DO UPDATE
-               SET value = CASE WHEN e.expires_at <= :now THEN EXCLUDED.value
-                                ELSE to_jsonb(CAST(e.value AS numeric) + CAST(:delta AS bigint)) END,
-                   expires_at = CASE WHEN e.expires_at <= :now THEN NULL ELSE e.expires_at END,
-                   version = e.version + :increments,
-                   updated_at = EXCLUDED.updated_at
-             WHERE e.expires_at <= :now
-                OR CASE WHEN jsonb_typeof(e.value) = 'number'
-                        THEN scale(CAST(e.value AS numeric)) = 0
-                             AND CAST(e.value AS numeric) + CAST(:delta AS bigint)
-                                 BETWEEN -9223372036854775808 AND 9223372036854775807
-                        ELSE false END
-            RETURNING CAST(e.value AS text) AS value, e.version
-            """;
-
-    /** Error path of {@link #INCREMENT}: why was the row not updated. */
-    private static final String CURRENT_VALUE = """
-            SELECT CAST(value AS text) AS value
-              FROM kv_entries
-             WHERE key = :key
-            """;
-
-    /** Removes the row whatever its expiry; returns whether it was live. */
-    private static final String DELETE = """
-            DELETE FROM kv_entries
-             WHERE key = :key
-            RETURNING (expires_at IS NULL OR expires_at > :now)
-            """;
-
-    private static final String CLEAR = """
-            WITH removed AS (
-                DELETE FROM kv_entries
-                 WHERE key LIKE :pattern ESCAPE '\\'
-                RETURNING expires_at)
-            SELECT count(*)
-              FROM removed
-             WHERE expires_at IS NULL OR expires_at > :now
-            """;
-
-    private static final String KEYS = """
-            SELECT key
-              FROM kv_entries
-             WHERE key LIKE :pattern ESCAPE '\\'
-               AND (expires_at IS NULL OR expires_at > :now)
-             ORDER BY key COLLATE "C"
-             LIMIT :limit
-            """;
-
-    /**
-     * One bounded batch, oldest expiry first, through the partial index on expires_at. FOR UPDATE re-checks
-     * {@code expires_at <= now} on the latest version of each row and keeps it locked until the DELETE, so a row
-     * that a concurrent {@code set} renewed is never purged; SKIP LOCKED lets purgers (and writers) run side by side.
-     */
-    private static final String PURGE_BATCH = """
-            DELETE FROM kv_entries
-             WHERE key IN (SELECT key
-                             FROM kv_entries
-                            WHERE expires_at <= :now
-                            ORDER BY expires_at
-                            LIMIT :batchSize
-                              FOR UPDATE SKIP LOCKED)
-            """;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -249,7 +113,7 @@ public class KvRepository {
     public Optional<JsonNode> get(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
-        Optional<Versioned> row = Sql.call(em, "get KvEntry key=" + key, h -> h.createQuery(GET)
+        Optional<Versioned> row = Sql.call(em, "get KvEntry key=" + key, h -> h.createQuery(KvSql.GET)
                 .bind("key", key)
                 .bind("now", now)
                 .map((rs, ctx) -> new Versioned(rs.getString("value"), rs.getLong("version")))
@@ -269,7 +133,7 @@ public class KvRepository {
     @SingleStatement
     public Optional<KvEntry> getEntry(String key) {
         KvEntry.requireKey(key);
-        return entry("get KvEntry key=" + key, SELECT_ENTRY, key);
+        return entry("get KvEntry key=" + key, KvSql.SELECT_ENTRY, key);
     }
 
     /**
@@ -284,7 +148,7 @@ public class KvRepository {
      */
     public Optional<KvEntry> getEntryForUpdate(String key) {
         KvEntry.requireKey(key);
-        return entry("get KvEntry key=" + key + " for update", SELECT_ENTRY_FOR_UPDATE, key);
+        return entry("get KvEntry key=" + key + " for update", KvSql.SELECT_ENTRY_FOR_UPDATE, key);
     }
 
     /**
@@ -437,7 +301,7 @@ public class KvRepository {
     public boolean delete(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
-        boolean live = Sql.call(em, "delete KvEntry key=" + key, h -> h.createQuery(DELETE)
+        boolean live = Sql.call(em, "delete KvEntry key=" + key, h -> h.createQuery(KvSql.DELETE)
                 .bind("key", key)
                 .bind("now", now)
                 .mapTo(boolean.class)
@@ -467,39 +331,7 @@ public class KvRepository {
     @SingleStatement
     public long increment(String key, long delta) {
         KvEntry.requireKey(key);
-        Instant now = now();
-        String context = "increment KvEntry key=" + key;
-        long[] version = {ABSENT}; // the version this caller's own statement left, when it ran one
-        Long sum = Sql.call(em, context, h -> INCREMENTS.increment(
-                List.of(em.getEntityManagerFactory(), key), delta, Sql.autoCommit(h),
-                (d, increments) -> h.createQuery(INCREMENT)
-                        .bind("key", key)
-                        .bind("delta", d)
-                        .bind("now", now)
-                        .bind("increments", increments)
-                        .map((rs, ctx) -> {
-                            version[0] = rs.getLong("version");
-                            return Long.valueOf(rs.getString("value"));
-                        })
-                        .findOne()
-                        .orElse(null)));
-        if (sum != null) {
-            versions().wroteRelative(ENTITY, key, version[0]);
-            return sum;
-        }
-        // the live value is not an integer, or the sum overflows: say which, write nothing
-        JsonNode value = Sql.call(em, context, h -> h.createQuery(CURRENT_VALUE)
-                        .bind("key", key)
-                        .mapTo(String.class)
-                        .findOne())
-                .map(json -> Json.parse("value", json))
-                .orElseThrow(() -> new ConcurrencyConflictException(context + ": deleted concurrently", null));
-        if (value.isIntegralNumber()) {
-            throw new InvalidInputException(context + ": " + value + " + " + delta
-                    + " does not fit in a 64-bit integer; the value was not changed");
-        }
-        throw new InvalidInputException(context + ": the value is a JSON " + value.getNodeType().name().toLowerCase()
-                + (value.isNumber() ? " with a fraction" : "") + ", not an integer; the value was not changed");
+        return writes().increment(key, delta, now());
     }
 
     /**
@@ -517,9 +349,9 @@ public class KvRepository {
      */
     @SingleStatement
     public long clear(String pattern) {
-        String like = likePattern(KvEntry.requirePattern(pattern));
+        String like = KvSql.likePattern(KvEntry.requirePattern(pattern));
         Instant now = now();
-        return Sql.call(em, "clear KvEntry pattern=" + pattern, h -> h.createQuery(CLEAR)
+        return Sql.call(em, "clear KvEntry pattern=" + pattern, h -> h.createQuery(KvSql.CLEAR)
                 .bind("pattern", like)
                 .bind("now", now)
                 .mapTo(long.class)
@@ -537,10 +369,10 @@ public class KvRepository {
      */
     @SingleStatement
     public List<String> keys(String pattern, int limit) {
-        String like = likePattern(KvEntry.requirePattern(pattern));
+        String like = KvSql.likePattern(KvEntry.requirePattern(pattern));
         Check.range("limit", limit, 1, MAX_KEYS_LIMIT);
         Instant now = now();
-        return Sql.call(em, "list KvEntry keys pattern=" + pattern, h -> h.createQuery(KEYS)
+        return Sql.call(em, "list KvEntry keys pattern=" + pattern, h -> h.createQuery(KvSql.KEYS)
                 .bind("pattern", like)
                 .bind("now", now)
                 .bind("limit", limit)
@@ -570,7 +402,7 @@ public class KvRepository {
     public int purgeExpiredBatch(int batchSize) {
         Check.range("batchSize", batchSize, 1, MAX_BATCH_SIZE);
         Instant now = now();
-        return Sql.call(em, "purge expired KvEntry rows", h -> h.createUpdate(PURGE_BATCH)
+        return Sql.call(em, "purge expired KvEntry rows", h -> h.createUpdate(KvSql.PURGE_BATCH)
                 .bind("now", now)
                 .bind("batchSize", batchSize)
                 .execute());
@@ -599,90 +431,26 @@ public class KvRepository {
         return total;
     }
 
-    /**
-     * Translates a Redis-style glob into a LIKE pattern for {@code ESCAPE '\'}: each run of {@code *} becomes
-     * {@code %}; {@code %}, {@code _} and {@code \} are escaped; everything else (including {@code ?}) is literal.
-     *
-     * @param glob the glob
-     * @return the LIKE pattern
-     */
-    static String likePattern(String glob) {
-        StringBuilder like = new StringBuilder(glob.length() + 8);
-        boolean afterWildcard = false;
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*') {
-                if (!afterWildcard) {
-                    like.append('%');
-                }
-                afterWildcard = true;
-                continue;
-            }
-            afterWildcard = false;
-            if (c == '%' || c == '_' || c == '\\') {
-                like.append('\\');
-            }
-            like.append(c);
-        }
-        return like.toString();
-    }
-
     private void upsert(String key, JsonNode value, Duration ttl) {
         KvEntry.requireKey(key);
         upsert(key, value, ttl, versions().expected(ENTITY, key));
     }
 
-    /**
-     * Sets a key: the one-statement upsert when {@code expected} is empty; otherwise only if the entry still has the
-     * expected version, or, for {@link #ABSENT}, is still absent or expired.
-     */
     private void upsert(String key, JsonNode value, Duration ttl, OptionalLong expected) {
         KvEntry.requireKey(key);
         String json = JsonWrites.print(em, "value", KvEntry.requireValue(key, value));
         Instant now = now();
-        Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
-        String context = "set KvEntry key=" + key;
-        if (expected.isEmpty()) {
-            Sql.run(em, context, h -> bindEntry(h.createUpdate(SET), key, json, expiresAt, now).execute());
-            return;
-        }
-        long version = expected.getAsLong();
-        Optional<Long> written = Sql.call(em, context, h -> (version == ABSENT
-                ? bindEntry(h.createQuery(SET_IF_ABSENT), key, json, expiresAt, now)
-                : bindEntry(h.createQuery(SET_IF_VERSION), key, json, expiresAt, now).bind("expected", version))
-                .mapTo(long.class)
-                .findOne());
-        if (written.isEmpty()) {
-            Optional<Long> current = Sql.call(em, context, h -> h.createQuery(VERSION_OF)
-                    .bind("key", key)
-                    .mapTo(long.class)
-                    .findOne());
-            if (version == ABSENT) {
-                throw new ConcurrencyConflictException(ENTITY + " " + key + " was created concurrently: it read as"
-                        + " absent, found " + current.map(v -> "version " + v).orElse("it changed")
-                        + "; retry the unit of work (it re-reads the current state)", null);
-            }
-            if (current.isEmpty()) {
-                throw new ConcurrencyConflictException(ENTITY + " " + key + " was deleted concurrently: expected"
-                        + " version " + version + "; retry the unit of work (it re-reads the current state)", null);
-            }
-            throw ReadVersions.conflict(ENTITY, key, version, current.get());
-        }
-        versions().wrote(ENTITY, key, written.get());
+        writes().set(key, json, ttl == null ? null : KvEntry.expiryAt(now, ttl), now, expected);
     }
 
     private boolean setIfAbsentOrExpired(String key, JsonNode value, Duration ttl) {
         KvEntry.requireKey(key);
         String json = JsonWrites.print(em, "value", KvEntry.requireValue(key, value));
         Instant now = now();
-        Instant expiresAt = ttl == null ? null : KvEntry.expiryAt(now, ttl);
-        Optional<Long> written = Sql.call(em, "setIfAbsent KvEntry key=" + key,
-                h -> bindEntry(h.createQuery(SET_IF_ABSENT), key, json, expiresAt, now).mapTo(long.class).findOne());
-        written.ifPresent(version -> versions().wrote(ENTITY, key, version));
-        return written.isPresent();
+        return writes().setIfAbsent(key, json, ttl == null ? null : KvEntry.expiryAt(now, ttl), now);
     }
 
-    /** Reads an entry with {@link #SELECT_ENTRY} or {@link #SELECT_ENTRY_FOR_UPDATE} and remembers its version. */
+    /** Reads an entry with {@link KvSql#SELECT_ENTRY} or {@link KvSql#SELECT_ENTRY_FOR_UPDATE} and remembers its version. */
     private Optional<KvEntry> entry(String context, String select, String key) {
         Instant now = now();
         Optional<KvEntry> entry = Sql.call(em, context, h -> h.createQuery(select)
@@ -693,15 +461,6 @@ public class KvRepository {
                 .findOne());
         read(key, entry.map(KvEntry::version).orElse(ABSENT));
         return entry;
-    }
-
-    /** Binds the columns every write of an entry sets. */
-    private static <S extends SqlStatement<S>> S bindEntry(S statement, String key, String json, Instant expiresAt,
-                                                          Instant now) {
-        return statement.bind("key", key)
-                .bind("value", json)
-                .bind("expiresAt", expiresAt)
-                .bind("now", now);
     }
 
     /** A JSON value as text with its row's version. */
@@ -716,6 +475,10 @@ public class KvRepository {
 
     private ReadVersions versions() {
         return ReadVersions.of(em);
+    }
+
+    private KvWrites writes() {
+        return new KvWrites(em);
     }
 
     private static JsonNode toJson(String key, Object value) {

@@ -39,14 +39,7 @@ final class KvSql {
             """;
 
     /** As {@link #SET}, but an existing row is only taken over when it has expired; 0 rows affected = not acquired. */
-    static final String SET_IF_ABSENT = """
-            INSERT INTO kv_entries (key, value, expires_at, version, updated_at)
-            VALUES (:key, CAST(:value AS jsonb), CAST(:expiresAt AS timestamptz), 0, :now)
-            ON CONFLICT (key) DO UPDATE
-               SET value = EXCLUDED.value,
-                   expires_at = EXCLUDED.expires_at,
-                   version = kv_entries.version + 1,
-                   updated_at = EXCLUDED.updated_at
+    static final String SET_IF_ABSENT = SET + """
              WHERE kv_entries.expires_at IS NOT NULL
                AND kv_entries.expires_at <= :now
             RETURNING version

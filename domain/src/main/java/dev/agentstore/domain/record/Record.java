@@ -4,12 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -18,15 +21,17 @@ import java.util.UUID;
 
 /**
  * A generic JSONB record (table {@code records}): an id (given by the caller or a generated UUID), a JSON object of
- * data and a JSON object of
- * metadata, creation and update times, and an optimistic-lock version. The repository ({@code RecordRepository})
- * writes with single native statements and queries with the shared query language
- * ({@code dev.agentstore.persistence.query}); this entity is the mapping and holds the validation rules
- * ({@link #requireId}, {@link #requireData}).
+ * data and a JSON object of metadata, creation and update times, and an optimistic-lock version. The repository
+ * ({@code RecordRepository}) writes the table with set-based SQL and queries it with the shared query language
+ * ({@code dev.agentstore.persistence.query}); this entity is the mapping for JPA users' reads (JPQL, Criteria),
+ * read-only to JPA ({@link ReadOnlyEntity}), and holds the validation rules ({@link #requireId},
+ * {@link #requireData}).
  *
  * <p>Note that it shadows {@code java.lang.Record} where imported.
  */
 @Entity(name = "Record")
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "records")
 public class Record {
 
@@ -67,7 +72,7 @@ public class Record {
     }
 
     /**
-     * A new record, validated, to insert.
+     * A new record, validated, as the repository inserts it.
      *
      * @param id       the id, 1–255 characters without NUL, or {@code null} for a generated random UUID
      * @param data     a JSON object; copied
@@ -84,7 +89,7 @@ public class Record {
     }
 
     /**
-     * A record as read from the database (for repositories that read rows with native SQL).
+     * A record as read from the database (for the repository, which reads rows with SQL).
      *
      * @param id        the id
      * @param data      the data object; copied

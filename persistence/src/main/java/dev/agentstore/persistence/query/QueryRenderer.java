@@ -15,13 +15,13 @@ import java.util.List;
  *
  * <h2>What it produces</h2>
  * <ul>
- *   <li>Every value is a bound parameter ({@code ?n} or {@code ?}, see {@link ParameterStyle}), wrapped in
- *       {@code CAST(? AS type)} so its type never depends on the driver's inference.</li>
+ *   <li>Every value is a bound parameter ({@code ?n}, {@code ?} or {@code :pn}, see {@link ParameterStyle}),
+ *       wrapped in {@code CAST(? AS type)} so its type never depends on the driver's inference.</li>
  *   <li>Paths are validated ({@link FieldPath#PATTERN}) and rendered as string literals of JSONB operators, one
  *       key each: {@code r.data -> 'user' ->> 'age'}. A key cannot contain a quote or anything but
  *       {@code [A-Za-z0-9_]}, so the literal cannot end early; the chain form is also what expression indexes such
  *       as {@code ((data ->> 'status'))} are written with, so those indexes apply. The SQL contains no {@code ?}
- *       operator and no braces, so it is safe for JDBC and for Hibernate's native-query parser.</li>
+ *       operator, no {@code ::} and no braces, so it is safe for JDBC, Jdbi and Hibernate's native-query parser.</li>
  *   <li>A JSONB field compared with a number reads as
  *       {@code CASE WHEN jsonb_typeof(f) = 'number' THEN CAST(f ->> .. AS numeric) END}: only JSON numbers take part,
  *       and a row holding {@code "abc"} there does not match instead of failing the query. Booleans likewise; a
@@ -74,8 +74,9 @@ public final class QueryRenderer {
      *
      * @param filter     the filter
      * @param style      how to write placeholders
-     * @param firstIndex the number of the first placeholder (for {@link ParameterStyle#ORDINAL}, so the fragment can
-     *                   follow the statement's own parameters); 1 or more
+     * @param firstIndex the number of the first placeholder (for {@link ParameterStyle#ORDINAL} and
+     *                   {@link ParameterStyle#NAMED}, so the fragment can follow the statement's own parameters); 1 or
+     *                   more
      * @return the expression (in parentheses when composite; {@code TRUE} for an empty AND) and its parameters
      * @throws InvalidInputException when a path's root is unknown, a plain column gets keys or a value of another
      *                               kind, {@code contains} or a text operator is used on a column that does not
@@ -264,7 +265,12 @@ public final class QueryRenderer {
 
         String add(Object value) {
             values.add(value);
-            return style == ParameterStyle.JDBC ? "?" : "?" + (first + values.size() - 1);
+            int index = first + values.size() - 1;
+            return switch (style) {
+                case JDBC -> "?";
+                case ORDINAL -> "?" + index;
+                case NAMED -> ":p" + index;
+            };
         }
 
         String cast(Object value, ValueKind kind) {

@@ -2,14 +2,16 @@ package dev.agentstore.persistence.query;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A piece of SQL and the values of its placeholders, in placeholder order. Values are {@code String},
  * {@code BigDecimal}, {@code Boolean}, {@code OffsetDateTime} (UTC) or {@code LocalDate}; JSON values for
  * {@code @>} are JSON text, cast to {@code jsonb} in the SQL. Bind them with {@link #bind(jakarta.persistence.Query,
- * int)} (JPA native query, {@link ParameterStyle#ORDINAL}) or {@link #bind(PreparedStatement, int)} (JDBC,
- * {@link ParameterStyle#JDBC}).
+ * int)} (JPA native query, {@link ParameterStyle#ORDINAL}), {@link #bind(PreparedStatement, int)} (JDBC,
+ * {@link ParameterStyle#JDBC}) or {@link #namedParameters(int)} (Jdbi, {@link ParameterStyle#NAMED}).
  *
  * @param sql        the SQL text, with placeholders in the chosen {@link ParameterStyle}
  * @param parameters the values to bind; unmodifiable
@@ -55,5 +57,21 @@ public record SqlFragment(String sql, List<Object> parameters) {
             statement.setObject(firstIndex + i, parameters.get(i));
         }
         return statement;
+    }
+
+    /**
+     * The parameters by name, for SQL containing {@link #sql()} rendered with {@link ParameterStyle#NAMED}:
+     * {@code p<firstIndex>}, {@code p<firstIndex + 1>}... (with Jdbi: {@code statement.bindMap(fragment
+     * .namedParameters(1))}).
+     *
+     * @param firstIndex the first placeholder's number, as given to the renderer
+     * @return the values by placeholder name, in placeholder order; a new modifiable map
+     */
+    public Map<String, Object> namedParameters(int firstIndex) {
+        Map<String, Object> named = new LinkedHashMap<>();
+        for (int i = 0; i < parameters.size(); i++) {
+            named.put("p" + (firstIndex + i), parameters.get(i));
+        }
+        return named;
     }
 }

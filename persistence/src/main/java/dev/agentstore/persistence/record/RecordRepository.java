@@ -1,10 +1,8 @@
 package dev.agentstore.persistence.record;
 
-import dev.agentstore.domain.AgentStoreException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.DuplicateException;
@@ -14,37 +12,26 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.record.NewRecord;
 import dev.agentstore.domain.record.Record;
 import dev.agentstore.persistence.query.FieldMap;
-import dev.agentstore.persistence.query.FieldPath;
 import dev.agentstore.persistence.query.Filter;
-import dev.agentstore.persistence.query.ParameterStyle;
 import dev.agentstore.persistence.query.Query;
-import dev.agentstore.persistence.query.QueryRenderer;
-import dev.agentstore.persistence.query.SqlFragment;
 import dev.agentstore.persistence.query.ValueKind;
 import dev.agentstore.persistence.support.JsonWrites;
-import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
-import org.hibernate.query.NativeQuery;
 
+import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * Generic JSONB records: create, create in batches, upsert, get, replace with an
@@ -77,8 +64,9 @@ import java.util.function.Supplier;
  * ({@link #update(String, JsonNode, JsonNode, long)}, {@link #delete(String, long)}). {@link #delete(String)} is not
  * checked. With nothing read, every write is the one-statement form.
  *
- * <p>Runs in the caller's transaction; never begins or commits one. Records handed out are immutable snapshots read
- * with native SQL; this repository never leaves {@link Record} instances in the persistence context.
+ * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the unit
+ * of work's connection; records handed out are immutable snapshots built from the rows ({@link Record} is read-only
+ * to JPA), never instances in the persistence context.
  *
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
@@ -98,67 +86,6 @@ public class RecordRepository {
             .column("updated_at", "r.updated_at", ValueKind.TIMESTAMP)
             .column("version", "r.version", ValueKind.NUMBER)
             .build();
-
-    private static final QueryRenderer RENDERER = new QueryRenderer(FIELDS);
-
-    private static final String COLUMNS =
-            "r.id, CAST(r.data AS text), CAST(r.metadata AS text), r.created_at, r.updated_at, r.version";
-
-    private static final String INSERT = """
-            INSERT INTO records (id, data, metadata, created_at, updated_at, version)
-            VALUES (?1, CAST(?2 AS jsonb), CAST(?3 AS jsonb), ?4, ?4, 0)
-            ON CONFLICT (id) DO NOTHING
-            RETURNING id
-            """;
-
-    /** ?1: a JSON array of {"id", "data", "metadata"} objects; one statement for the whole batch. */
-    private static final String INSERT_BATCH = """
-            INSERT INTO records (id, data, metadata, created_at, updated_at, version)
-            SELECT e ->> 'id', e -> 'data', e -> 'metadata', ?2, ?2, 0
-              FROM jsonb_array_elements(CAST(?1 AS jsonb)) WITH ORDINALITY AS t(e, n)
-             ORDER BY n
-            ON CONFLICT (id) DO NOTHING
-            RETURNING id
-            """;
-
-    /** Takes back the rows of a batch that hit a duplicate (rows this transaction just inserted). */
-    private static final String UNDO_BATCH = """
-            DELETE FROM records WHERE id IN (SELECT jsonb_array_elements_text(CAST(?1 AS jsonb)))
-            """;
-
-    /** ?3 NULL keeps the stored metadata ({} for a new record). */
-    private static final String UPSERT = """
-            INSERT INTO records AS r (id, data, metadata, created_at, updated_at, version)
-            VALUES (?1, CAST(?2 AS jsonb), COALESCE(CAST(?3 AS jsonb), jsonb_build_object()), ?4, ?4, 0)
-            ON CONFLICT (id) DO UPDATE
-               SET data = EXCLUDED.data,
-                   metadata = COALESCE(CAST(?3 AS jsonb), r.metadata),
-                   updated_at = EXCLUDED.updated_at,
-                   version = r.version + 1
-            RETURNING CAST(r.metadata AS text), r.created_at, r.version
-            """;
-
-    /** A record's update; {@code %s} is an extra condition ({@link #UPDATE_IF_VERSION}) or nothing. */
-    private static final String UPDATE_WHERE = """
-            UPDATE records r
-               SET data = CAST(?2 AS jsonb), metadata = COALESCE(CAST(?3 AS jsonb), r.metadata), updated_at = ?4,
-                   version = r.version + 1
-             WHERE r.id = ?1%s
-            RETURNING CAST(r.metadata AS text), r.created_at, r.version
-            """;
-
-    private static final String UPDATE = UPDATE_WHERE.formatted("");
-
-    /** As {@link #UPDATE}, only when the record still has version ?5; no row = not written. */
-    private static final String UPDATE_IF_VERSION = UPDATE_WHERE.formatted(" AND r.version = ?5");
-
-    private static final String VERSION_OF = "SELECT version FROM records WHERE id = ?1";
-
-    private static final String GET = "SELECT " + COLUMNS + " FROM records r WHERE r.id = ?1";
-
-    private static final String DELETE = "DELETE FROM records WHERE id = ?1";
-
-    private static final String DELETE_IF_VERSION = "DELETE FROM records WHERE id = ?1 AND version = ?2";
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     private static final String ENTITY = "Record";
@@ -211,13 +138,7 @@ public class RecordRepository {
      */
     public Record create(String id, JsonNode data, JsonNode metadata) {
         Record record = Record.create(id, data, metadata, now());
-        List<?> inserted = db("create Record id=" + record.id(), () -> query(INSERT)
-                .setParameter(1, record.id())
-                .setParameter(2, JsonWrites.print(em, "data", record.data()))
-                .setParameter(3, JsonWrites.print(em, "metadata", record.metadata()))
-                .setParameter(4, record.createdAt())
-                .getResultList());
-        if (inserted.isEmpty()) {
+        if (!insert("create Record id=" + record.id(), record)) {
             throw new DuplicateException("create Record id=" + record.id() + ": already exists", null);
         }
         return wrote(record);
@@ -243,47 +164,9 @@ public class RecordRepository {
         if (records.isEmpty()) {
             return List.of();
         }
-        Instant now = now();
-        List<Record> valid = new ArrayList<>(records.size());
-        Set<String> ids = new HashSet<>();
-        ArrayNode rows = JsonNodeFactory.instance.arrayNode();
-        for (int i = 0; i < records.size(); i++) {
-            NewRecord r = records.get(i);
-            Record record;
-            try {
-                record = Record.create(r.id(), r.data(), r.metadata(), now);
-            } catch (InvalidInputException e) {
-                throw new InvalidInputException("records[" + i + "]: " + e.getMessage(), e);
-            }
-            if (!ids.add(record.id())) {
-                throw new InvalidInputException("records[" + i + "]: id " + record.id() + " appears twice in the batch");
-            }
-            JsonWrites.check(em, "records[" + i + "].data", record.data());
-            JsonWrites.check(em, "records[" + i + "].metadata", record.metadata());
-            valid.add(record);
-            ObjectNode row = rows.addObject();
-            row.put("id", record.id());
-            row.set("data", record.data());
-            row.set("metadata", record.metadata());
-        }
-        String context = "create " + records.size() + " Records";
-        List<?> inserted = db(context, () -> query(INSERT_BATCH)
-                .setParameter(1, Json.print(rows))
-                .setParameter(2, now)
-                .getResultList());
-        if (inserted.size() != valid.size()) {
-            Set<String> duplicates = new LinkedHashSet<>(ids);
-            ArrayNode undo = JsonNodeFactory.instance.arrayNode();
-            for (Object id : inserted) {
-                duplicates.remove((String) id);
-                undo.add((String) id);
-            }
-            db(context, () -> query(UNDO_BATCH).setParameter(1, Json.print(undo)).executeUpdate());
-            throw new DuplicateException(context + ": already exist: " + abbreviate(duplicates)
-                    + "; nothing of the batch was written", null);
-        }
-        valid.forEach(this::wrote);
-        return List.copyOf(valid);
+        List<Record> created = new RecordBatch(em).create(records, now());
+        created.forEach(this::wrote);
+        return created;
     }
 
     /**
@@ -309,14 +192,10 @@ public class RecordRepository {
         }
         String meta = metadata == null ? null : JsonWrites.print(em, "metadata", record.metadata());
         String dataText = JsonWrites.print(em, "data", record.data());
-        Object[] row = (Object[]) db("upsert Record id=" + id, () -> query(UPSERT)
-                .setParameter(1, id)
-                .setParameter(2, dataText)
-                .setParameter(3, meta, String.class)
-                .setParameter(4, record.updatedAt())
-                .getSingleResult());
-        return Record.of(id, record.data(), Json.parse("metadata", (String) row[0]), instant(row[1]),
-                record.updatedAt(), ((Number) row[2]).longValue());
+        return Sql.call(em, "upsert Record id=" + id, h -> RecordSql.bindRecord(h.createQuery(RecordSql.UPSERT),
+                        id, dataText, meta, record.updatedAt())
+                .map((rs, ctx) -> stored(rs, id, record.data(), record.updatedAt()))
+                .one());
     }
 
     /**
@@ -330,7 +209,7 @@ public class RecordRepository {
      */
     public Optional<Record> get(String id) {
         Record.requireId(id);
-        return get(id, GET, "get Record id=" + id);
+        return get(id, RecordSql.GET, "get Record id=" + id);
     }
 
     /**
@@ -344,15 +223,15 @@ public class RecordRepository {
      */
     public Optional<Record> getForUpdate(String id) {
         Record.requireId(id);
-        return get(id, GET + " FOR UPDATE", "get Record id=" + id + " for update");
+        return get(id, RecordSql.GET_FOR_UPDATE, "get Record id=" + id + " for update");
     }
 
     private Optional<Record> get(String id, String sql, String context) {
-        List<?> rows = db(context, () -> query(sql).setParameter(1, id).getResultList());
-        Optional<Record> record = rows.stream().map(r -> read(toRecord((Object[]) r))).findFirst();
-        if (record.isEmpty()) {
-            versions().read(ENTITY, id, ABSENT);
-        }
+        Optional<Record> record = Sql.call(em, context, h -> h.createQuery(sql)
+                .bind("id", id)
+                .map(RecordSql.RECORD)
+                .findOne());
+        record.ifPresentOrElse(this::read, () -> versions().read(ENTITY, id, ABSENT));
         return record;
     }
 
@@ -402,7 +281,9 @@ public class RecordRepository {
      */
     public boolean delete(String id) {
         Record.requireId(id);
-        boolean deleted = db("delete Record id=" + id, () -> query(DELETE).setParameter(1, id).executeUpdate()) == 1;
+        boolean deleted = Sql.call(em, "delete Record id=" + id, h -> h.createUpdate(RecordSql.DELETE)
+                .bind("id", id)
+                .execute()) == 1;
         versions().wrote(ENTITY, id, ABSENT);
         return deleted;
     }
@@ -421,8 +302,10 @@ public class RecordRepository {
     public void delete(String id, long expectedVersion) {
         Record.requireId(id);
         String context = "delete Record id=" + id;
-        int deleted = db(context, () -> query(DELETE_IF_VERSION).setParameter(1, id).setParameter(2, expectedVersion)
-                .executeUpdate());
+        int deleted = Sql.call(em, context, h -> h.createUpdate(RecordSql.DELETE_IF_VERSION)
+                .bind("id", id)
+                .bind("expected", expectedVersion)
+                .execute());
         if (deleted == 0) {
             throw conflictOrNotFound(context, id, expectedVersion, false);
         }
@@ -440,10 +323,7 @@ public class RecordRepository {
      * @throws InvalidInputException when the filter is invalid for records (unknown root, wrong kind for a column)
      */
     public long count(Filter filter) {
-        SqlFragment where = RENDERER.where(Check.notNull("filter", filter), ParameterStyle.ORDINAL, 1);
-        String sql = "SELECT count(*) FROM records r WHERE " + where.sql();
-        Object count = db("count Records where " + filter, () -> where.bind(query(sql), 1).getSingleResult());
-        return ((Number) count).longValue();
+        return new RecordSearch(em).count(Check.notNull("filter", filter));
     }
 
     /**
@@ -462,8 +342,7 @@ public class RecordRepository {
         if (!query.projection().isEmpty()) {
             throw new InvalidInputException("query has a projection; use project(query) to read selected fields");
         }
-        List<?> rows = select(COLUMNS, query);
-        return rows.stream().map(r -> read(toRecord((Object[]) r))).toList();
+        return new RecordSearch(em).search(query).stream().map(this::read).toList();
     }
 
     /**
@@ -479,41 +358,10 @@ public class RecordRepository {
      */
     public List<ObjectNode> project(Query query) {
         Check.notNull("query", query);
-        List<FieldPath> fields = query.projection();
-        if (fields.isEmpty()) {
+        if (query.projection().isEmpty()) {
             throw new InvalidInputException("query has no projection; select(...) the fields to read, or use search");
         }
-        StringBuilder columns = new StringBuilder("r.id");
-        for (FieldPath field : fields) {
-            columns.append(", CAST(").append(RENDERER.jsonValue(field)).append(" AS text)");
-        }
-        List<?> rows = select(columns.toString(), query);
-        List<ObjectNode> result = new ArrayList<>(rows.size());
-        for (Object r : rows) {
-            Object[] row = r instanceof Object[] a ? a : new Object[] {r};
-            ObjectNode out = Json.object();
-            out.put("id", (String) row[0]);
-            for (int i = 0; i < fields.size(); i++) {
-                if (row[i + 1] != null) {
-                    put(out, fields.get(i), Json.parse("field", (String) row[i + 1]));
-                }
-            }
-            result.add(out);
-        }
-        return result;
-    }
-
-    private List<?> select(String columns, Query query) {
-        SqlFragment where = RENDERER.where(query.filter(), ParameterStyle.ORDINAL, 1);
-        String order = RENDERER.orderBy(query.sort());
-        int limitIndex = 1 + where.parameters().size();
-        String sql = "SELECT " + columns + " FROM records r WHERE " + where.sql()
-                + " ORDER BY " + (order.isEmpty() ? "" : order + ", ") + "r.id"
-                + " LIMIT ?" + limitIndex + " OFFSET ?" + (limitIndex + 1);
-        return db("search Records where " + query.filter(), () -> where.bind(query(sql), 1)
-                .setParameter(limitIndex, query.limit())
-                .setParameter(limitIndex + 1, query.offset())
-                .getResultList());
+        return new RecordSearch(em).project(query);
     }
 
     /**
@@ -528,38 +376,26 @@ public class RecordRepository {
         String dataText = JsonWrites.print(em, "data", newData);
         Instant now = now();
         String context = "update Record id=" + id;
-        List<?> rows = db(context, () -> {
-            NativeQuery<?> q = query(expected.isEmpty() ? UPDATE : UPDATE_IF_VERSION)
-                    .setParameter(1, id)
-                    .setParameter(2, dataText)
-                    .setParameter(3, meta, String.class)
-                    .setParameter(4, now);
-            if (expected.isPresent()) {
-                q.setParameter(5, expected.getAsLong());
-            }
-            return q.getResultList();
+        Optional<Record> written = Sql.call(em, context, h -> {
+            org.jdbi.v3.core.statement.Query update = RecordSql.bindRecord(
+                    h.createQuery(expected.isEmpty() ? RecordSql.UPDATE : RecordSql.UPDATE_IF_VERSION),
+                    id, dataText, meta, now);
+            expected.ifPresent(version -> update.bind("expected", version));
+            return update.map((rs, ctx) -> stored(rs, id, newData, now)).findOne();
         });
-        if (rows.isEmpty()) {
+        if (written.isEmpty()) {
             if (expected.isEmpty()) {
                 throw new NotFoundException("Record", "id=" + id);
             }
             throw conflictOrNotFound(context, id, expected.getAsLong(), gone);
         }
-        Object[] row = (Object[]) rows.get(0);
-        return wrote(Record.of(id, newData, Json.parse("metadata", (String) row[0]), instant(row[1]), now,
-                ((Number) row[2]).longValue()));
+        return wrote(written.get());
     }
 
     /** The checked {@link #upsert} of a record read as absent: an insert that fails when one was created since. */
     private Record createRead(Record record) {
         String context = "upsert Record id=" + record.id();
-        List<?> inserted = db(context, () -> query(INSERT)
-                .setParameter(1, record.id())
-                .setParameter(2, JsonWrites.print(em, "data", record.data()))
-                .setParameter(3, JsonWrites.print(em, "metadata", record.metadata()))
-                .setParameter(4, record.createdAt())
-                .getResultList());
-        if (inserted.isEmpty()) {
+        if (!insert(context, record)) {
             throw conflictOrNotFound(context, record.id(), ABSENT, true);
         }
         return wrote(record);
@@ -570,7 +406,10 @@ public class RecordRepository {
      * when {@code gone} is a conflict), else a version mismatch.
      */
     private RuntimeException conflictOrNotFound(String context, String id, long expectedVersion, boolean gone) {
-        List<?> current = db(context, () -> query(VERSION_OF).setParameter(1, id).getResultList());
+        Optional<Long> current = Sql.call(em, context, h -> h.createQuery(RecordSql.VERSION_OF)
+                .bind("id", id)
+                .mapTo(long.class)
+                .findOne());
         String retry = "; retry the unit of work (it re-reads the current state)";
         if (current.isEmpty()) {
             return gone && expectedVersion != ABSENT
@@ -578,7 +417,7 @@ public class RecordRepository {
                             + " version " + expectedVersion + retry, null)
                     : new NotFoundException("Record", "id=" + id);
         }
-        long actual = ((Number) current.get(0)).longValue();
+        long actual = current.get();
         if (expectedVersion == ABSENT) {
             return new ConcurrencyConflictException(ENTITY + " " + id + " was created concurrently: it was read as"
                     + " absent, found version " + actual + retry, null);
@@ -602,69 +441,25 @@ public class RecordRepository {
         return ReadVersions.of(em);
     }
 
-    private static void put(ObjectNode out, FieldPath path, JsonNode value) {
-        ObjectNode target = out;
-        List<String> segments = new ArrayList<>();
-        segments.add(path.root());
-        segments.addAll(path.keys());
-        for (int i = 0; i < segments.size() - 1; i++) {
-            JsonNode next = target.get(segments.get(i));
-            target = next instanceof ObjectNode o ? o : target.putObject(segments.get(i));
-        }
-        target.set(segments.get(segments.size() - 1), value);
+    /** Inserts a validated record ({@link RecordSql#INSERT}); false when its id exists (nothing written). */
+    private boolean insert(String context, Record record) {
+        String data = JsonWrites.print(em, "data", record.data());
+        String metadata = JsonWrites.print(em, "metadata", record.metadata());
+        return Sql.call(em, context, h -> RecordSql.bindRecord(h.createQuery(RecordSql.INSERT),
+                        record.id(), data, metadata, record.createdAt())
+                .mapTo(String.class)
+                .findOne()
+                .isPresent());
     }
 
-    private static Record toRecord(Object[] row) {
-        return Record.of((String) row[0], Json.parse("data", (String) row[1]), Json.parse("metadata", (String) row[2]),
-                instant(row[3]), instant(row[4]), ((Number) row[5]).longValue());
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof Instant i) {
-            return i;
-        }
-        if (value instanceof OffsetDateTime o) {
-            return o.toInstant();
-        }
-        if (value instanceof Timestamp t) {
-            return t.toInstant();
-        }
-        throw new IllegalStateException("unexpected timestamp type " + value.getClass());
-    }
-
-    private static String abbreviate(Set<String> ids) {
-        List<String> list = new ArrayList<>(ids);
-        return list.size() <= 10 ? String.join(", ", list)
-                : String.join(", ", list.subList(0, 10)) + " and " + (list.size() - 10) + " more";
+    /** The record a write left, from the metadata, creation time and version its statement returned. */
+    private static Record stored(ResultSet rs, String id, ObjectNode data, Instant updatedAt) throws SQLException {
+        return Record.of(id, data, Json.parse("metadata", rs.getString("metadata")), Sql.instant(rs, "created_at"),
+                updatedAt, rs.getLong("version"));
     }
 
     /** "Now" at PostgreSQL's precision, so that what is returned equals what is read back. */
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
-    }
-
-    /** A native query that flushes pending {@link Record} changes first and invalidates nothing else. */
-    private NativeQuery<?> query(String sql) {
-        return em.createNativeQuery(sql).unwrap(NativeQuery.class).addSynchronizedEntityClass(Record.class);
-    }
-
-    /**
-     * Runs a statement, translating errors; PostgreSQL's "invalid regular expression" (2201B) and date/time
-     * format errors (22007, 22008) of a query's values become {@link InvalidInputException}.
-     */
-    private static <T> T db(String context, Supplier<T> statement) {
-        try {
-            return statement.get();
-        } catch (RuntimeException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof SQLException sql && sql.getSQLState() != null
-                        && Set.of("2201B", "22007", "22008").contains(sql.getSQLState())) {
-                    String m = String.valueOf(sql.getMessage());
-                    int nl = m.indexOf('\n');
-                    throw new InvalidInputException(context + ": " + (nl < 0 ? m : m.substring(0, nl)), e);
-                }
-            }
-            throw PersistenceErrors.translate(context, e);
-        }
     }
 }

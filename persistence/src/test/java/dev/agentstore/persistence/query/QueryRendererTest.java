@@ -149,6 +149,14 @@ class QueryRendererTest {
             assertThat(sql.sql()).endsWith("BETWEEN CAST(? AS numeric) AND CAST(? AS numeric))");
             assertThat(sql.parameters()).containsExactly(BigDecimal.valueOf(1), BigDecimal.valueOf(5));
         }
+
+        @Test
+        void namedStyleWritesJdbiNamesFromTheFirstIndexAndBindsThemByName() {
+            SqlFragment sql = renderer.where(between("data.n", 1, 5), ParameterStyle.NAMED, 3);
+            assertThat(sql.sql()).endsWith("BETWEEN CAST(:p3 AS numeric) AND CAST(:p4 AS numeric))");
+            assertThat(sql.namedParameters(3)).containsExactly(
+                    Map.entry("p3", BigDecimal.valueOf(1)), Map.entry("p4", BigDecimal.valueOf(5)));
+        }
     }
 
     @Nested

@@ -1,0 +1,112 @@
+package dev.agentstore.persistence.record;
+
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.record.Record;
+import dev.agentstore.persistence.support.Sql;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.SqlStatement;
+
+import java.time.Instant;
+
+/** The statements of {@link RecordRepository} on {@code records}, and how their rows become {@link Record}s. */
+final class RecordSql {
+
+    /** A whole record, as {@link #RECORD} reads it. */
+    static final String COLUMNS = """
+            r.id, CAST(r.data AS text) AS data, CAST(r.metadata AS text) AS metadata, r.created_at, r.updated_at, \
+            r.version""";
+
+    /** Inserts one record; no row when the id exists. */
+    static final String INSERT = """
+            INSERT INTO records (id, data, metadata, created_at, updated_at, version)
+            VALUES (:id, CAST(:data AS jsonb), CAST(:metadata AS jsonb), :now, :now, 0)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id
+            """;
+
+    /** {@code :rows}: a JSON array of {"id", "data", "metadata"} objects; one statement for the whole batch. */
+    static final String INSERT_BATCH = """
+            INSERT INTO records (id, data, metadata, created_at, updated_at, version)
+            SELECT e ->> 'id', e -> 'data', e -> 'metadata', :now, :now, 0
+              FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS t(e, n)
+             ORDER BY n
+            ON CONFLICT (id) DO NOTHING
+            RETURNING id
+            """;
+
+    /** Takes back the rows of a batch that hit a duplicate ({@code :ids}, rows this transaction just inserted). */
+    static final String UNDO_BATCH = """
+            DELETE FROM records
+             WHERE id = ANY(:ids)
+            """;
+
+    /** {@code :metadata} NULL keeps the stored metadata ({} for a new record). */
+    static final String UPSERT = """
+            INSERT INTO records AS r (id, data, metadata, created_at, updated_at, version)
+            VALUES (:id, CAST(:data AS jsonb), COALESCE(CAST(:metadata AS jsonb), jsonb_build_object()), :now, :now, 0)
+            ON CONFLICT (id) DO UPDATE
+               SET data = EXCLUDED.data,
+                   metadata = COALESCE(CAST(:metadata AS jsonb), r.metadata),
+                   updated_at = EXCLUDED.updated_at,
+                   version = r.version + 1
+            RETURNING CAST(r.metadata AS text) AS metadata, r.created_at, r.version
+            """;
+
+    /** A record's update; {@code %s} is an extra condition ({@link #UPDATE_IF_VERSION}) or nothing. */
+    private static final String UPDATE_WHERE = """
+            UPDATE records r
+               SET data = CAST(:data AS jsonb), metadata = COALESCE(CAST(:metadata AS jsonb), r.metadata),
+                   updated_at = :now, version = r.version + 1
+             WHERE r.id = :id%s
+            RETURNING CAST(r.metadata AS text) AS metadata, r.created_at, r.version
+            """;
+
+    /** Replaces a record's data (and metadata unless {@code :metadata} is NULL); no row when it is missing. */
+    static final String UPDATE = UPDATE_WHERE.formatted("");
+
+    /** As {@link #UPDATE}, only when the record still has version {@code :expected}; no row = not written. */
+    static final String UPDATE_IF_VERSION = UPDATE_WHERE.formatted(" AND r.version = :expected");
+
+    /** Why a compare-and-set wrote nothing: the record's version, no row when it is gone. */
+    static final String VERSION_OF = """
+            SELECT version
+              FROM records
+             WHERE id = :id
+            """;
+
+    static final String GET = """
+            SELECT %s
+              FROM records r
+             WHERE r.id = :id
+            """.formatted(COLUMNS);
+
+    static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
+
+    static final String DELETE = """
+            DELETE FROM records
+             WHERE id = :id
+            """;
+
+    static final String DELETE_IF_VERSION = """
+            DELETE FROM records
+             WHERE id = :id
+               AND version = :expected
+            """;
+
+    /** A row of {@link #COLUMNS} as a record. */
+    static final RowMapper<Record> RECORD = (rs, ctx) -> Record.of(rs.getString("id"),
+            Json.parse("data", rs.getString("data")), Json.parse("metadata", rs.getString("metadata")),
+            Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), rs.getLong("version"));
+
+    private RecordSql() {
+    }
+
+    /** Binds the values {@link #INSERT}, {@link #UPSERT} and the updates take. */
+    static <S extends SqlStatement<S>> S bindRecord(S statement, String id, String data, String metadata,
+                                                   Instant now) {
+        return statement.bind("id", id)
+                .bind("data", data)
+                .bind("metadata", metadata)
+                .bind("now", now);
+    }
+}

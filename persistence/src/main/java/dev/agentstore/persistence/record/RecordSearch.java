@@ -13,13 +13,10 @@ import dev.agentstore.persistence.query.QueryRenderer;
 import dev.agentstore.persistence.query.SqlFragment;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.persistence.EntityManager;
-import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.mapper.RowMapper;
 
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The filter-language reads of {@link RecordRepository}: count, search and project, one statement each. Their SQL is
@@ -31,7 +28,6 @@ final class RecordSearch {
     private static final QueryRenderer RENDERER = new QueryRenderer(RecordRepository.FIELDS);
 
     /** PostgreSQL's "invalid datetime format" and "datetime field overflow": a date-like value that is no date. */
-    private static final Set<String> NOT_A_DATE = Set.of("22007", "22008");
 
     private final EntityManager em;
 
@@ -93,27 +89,11 @@ final class RecordSearch {
 
     /**
      * Runs a filter statement through {@link Sql#call}; a date-like string in the data that is no date (SQL state
-     * 22007, 22008, see {@link QueryRenderer}) is the query's invalid input, as an invalid regex (2201B) is.
+     * 22007, 22008, see {@link QueryRenderer}) is the query's invalid input, as an invalid regex (2201B) is
+     * ({@link dev.agentstore.persistence.support.PersistenceErrors} translates both).
      */
     private <T> T call(String context, Sql.Work<T> work) {
-        return Sql.call(em, context, h -> {
-            try {
-                return work.apply(h);
-            } catch (JdbiException e) {
-                throw notADate(context, e);
-            }
-        });
-    }
-
-    private static RuntimeException notADate(String context, JdbiException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null && NOT_A_DATE.contains(sql.getSQLState())) {
-                String m = String.valueOf(sql.getMessage());
-                int nl = m.indexOf('\n');
-                return new InvalidInputException(context + ": " + (nl < 0 ? m : m.substring(0, nl)), e);
-            }
-        }
-        return e;
+        return Sql.call(em, context, work);
     }
 
     /** Sets {@code value} at the path's root and keys in {@code out}, creating the objects on the way. */

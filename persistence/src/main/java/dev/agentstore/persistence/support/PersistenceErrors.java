@@ -27,8 +27,9 @@ import java.sql.SQLTransientConnectionException;
  *     (server shutting down, crashed, starting up), 53300 (too many connections), 57014 (statement timeout or
  *     cancel), 55P03 (lock timeout);</li>
  * <li>23505 (unique violation): {@link DuplicateException}; 22P02, 22P05, 22021, 22023, 22001, 22003, 23502,
- *     23514, 2201B, 54000 and 54001 (a value PostgreSQL refuses: bad text representation, U+0000 in jsonb text, bad
- *     encoding, out of range, too long, not null or check violation, invalid regular expression, a value beyond a
+ *     23514, 2201B, 22007, 22008, 54000 and 54001 (a value PostgreSQL refuses: bad text representation, U+0000 in
+ *     jsonb text, bad encoding, out of range, too long, not null or check violation, invalid regular expression,
+ *     a text that is no date or time, a value beyond a
  *     PostgreSQL limit such as jsonb's size or {@code max_stack_depth}): {@link InvalidInputException};</li>
  * <li>anything else: {@link AgentStoreException}.</li>
  * </ul>
@@ -127,8 +128,8 @@ public final class PersistenceErrors {
             case "23505" -> {
                 return new DuplicateException(context + ": already exists (" + firstLine(sql) + ")", e);
             }
-            case "22P02", "22P05", "22021", "22023", "23514", "22001", "23502", "22003", "2201B", "54000",
-                 "54001" -> {
+            case "22P02", "22P05", "22021", "22023", "23514", "22001", "23502", "22003", "2201B", "22007", "22008",
+                 "54000", "54001" -> {
                 return new InvalidInputException(context + ": " + firstLine(sql), e);
             }
             case "57P01", "57P02" -> {

@@ -3,13 +3,12 @@ package dev.agentstore.domain.configuration;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -28,18 +27,23 @@ import java.util.Objects;
  * <p>The revision number, not the definition time, orders snapshots: two defines in the same microsecond do not
  * collide and "newest" does not depend on the clocks of the processes that wrote them. Two
  * instances are equal when they have the same id.
+ *
+ * <p>The repository ({@code ConfigurationRepository}) writes the table with SQL; this entity is the mapping for JPA
+ * users' reads (JPQL, Criteria), read-only to JPA ({@link ReadOnlyEntity}), and holds the rules every define follows
+ * ({@link #requireIdentifier}, {@link #requireContent}).
  */
 @Entity
 @Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "configurations")
 public class ConfigurationSnapshot {
 
     /** Maximum identifier length: 255 characters. */
     public static final int MAX_IDENTIFIER_LENGTH = Check.MAX_NAME_LENGTH;
 
+    /** Assigned by the column's default ({@code nextval('configurations_seq')}) when the repository inserts the row. */
     @Id
-    @SequenceGenerator(name = "configurations_seq", sequenceName = "configurations_seq", allocationSize = 50)
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "configurations_seq")
+    @Column(name = "id")
     private Long id;
 
     @Column(name = "identifier", nullable = false, length = MAX_IDENTIFIER_LENGTH)
@@ -68,7 +72,8 @@ public class ConfigurationSnapshot {
     }
 
     /**
-     * The row as stored by a define: for repositories, which insert with SQL and hand back the result.
+     * A snapshot as stored: for the repository, which inserts and reads rows with SQL and builds the snapshots it
+     * hands back with this method.
      *
      * @param id         the id the database assigned, 1 or more
      * @param identifier the configuration's identifier, 1–255 characters

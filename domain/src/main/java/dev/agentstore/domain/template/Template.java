@@ -4,13 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -33,9 +32,14 @@ import java.util.regex.Pattern;
  * <p>Revisions are ordered by number, not by time: two revisions defined in the same microsecond, or by processes whose
  * clocks disagree, still get distinct, gap-free numbers in the order they were defined. Two instances are equal when
  * they have the same id.
+ *
+ * <p>The repository ({@code TemplateRepository}) writes the table with SQL; this entity is the mapping for JPA users'
+ * reads (JPQL, Criteria), read-only to JPA ({@link ReadOnlyEntity}), and holds the rules every define follows
+ * ({@link #requireIdentifier}, {@link #requireDescription}, {@link #requireContent}, {@link #requireObject}).
  */
 @Entity
 @Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "templates")
 public class Template {
 
@@ -50,9 +54,9 @@ public class Template {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{\\s*([A-Za-z0-9_.-]+)\\s*}}");
 
+    /** Assigned by the column's default ({@code nextval('templates_seq')}) when the repository inserts the row. */
     @Id
-    @SequenceGenerator(name = "templates_seq", sequenceName = "templates_seq", allocationSize = 50)
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "templates_seq")
+    @Column(name = "id")
     private Long id;
 
     @Column(name = "identifier", nullable = false, length = MAX_IDENTIFIER_LENGTH)
@@ -95,9 +99,9 @@ public class Template {
     }
 
     /**
-     * The row as stored by a define: for repositories, which insert with SQL (to number revisions without races)
-     * and hand back the result. Validates every value as {@link #requireIdentifier}, {@link #requireDescription},
-     * {@link #requireContent} and {@link #requireObject} do.
+     * A revision as stored: for the repository, which inserts with SQL (to number revisions without races) and reads
+     * rows with SQL, and builds the revisions it hands back with this method. Validates every value as
+     * {@link #requireIdentifier}, {@link #requireDescription}, {@link #requireContent} and {@link #requireObject} do.
      *
      * @param id          the id the database assigned, 1 or more
      * @param identifier  the template's identifier, 1–255 characters

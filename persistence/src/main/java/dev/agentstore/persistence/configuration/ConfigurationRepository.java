@@ -1,20 +1,21 @@
 package dev.agentstore.persistence.configuration;
 
-import dev.agentstore.domain.AgentStoreException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.configuration.ConfigurationSnapshot;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.JsonWrites;
-import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import org.hibernate.engine.spi.SessionImplementor;
+import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -23,7 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Configuration snapshots: define a new snapshot, load
@@ -43,7 +44,9 @@ import java.util.function.Supplier;
  * value expires (the TTL bounds that staleness). {@link #latest}, {@link #history} and {@link #identifiers} always
  * read the database. See {@link ConfigurationCache} for the details.
  *
- * <p>Runs in the caller's transaction; never begins or commits one. Standalone:
+ * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the
+ * unit of work's connection ({@link ConfigurationSnapshot} is read-only to JPA); the snapshots handed out are built
+ * from the rows read, immutable and attached to no persistence context. Standalone:
  * {@code store.fromTransaction(uow -> uow.configurations().load("llm", LlmSettings.class))}; in a container inject
  * it (with the {@code @ApplicationScoped} {@link ConfigurationCache}).
  *
@@ -58,39 +61,51 @@ public class ConfigurationRepository {
 
     /** Serialises defines of one identifier until the transaction ends (two int keys: table, identifier). */
     private static final String LOCK = """
-            SELECT 1 FROM pg_advisory_xact_lock(hashtext('agentstore.configurations'), hashtext(?1))
+            SELECT 1 FROM pg_advisory_xact_lock(hashtext('agentstore.configurations'), hashtext(:identifier))
             """;
 
+    /** The next number is computed in the statement, after {@link #LOCK}; the id comes from the column default. */
     private static final String INSERT = """
             INSERT INTO configurations (identifier, revision, content, created)
-            SELECT ?1, coalesce(max(revision), 0) + 1, CAST(?2 AS jsonb), ?3
+            SELECT :identifier, coalesce(max(revision), 0) + 1, CAST(:content AS jsonb), :created
               FROM configurations
-             WHERE identifier = ?1
+             WHERE identifier = :identifier
             RETURNING id, revision
             """;
 
     private static final String LOAD = """
-            SELECT CAST(content AS text)
+            SELECT CAST(content AS text) AS content
               FROM configurations
-             WHERE identifier = ?1
+             WHERE identifier = :identifier
              ORDER BY revision DESC
              LIMIT 1
+            """;
+
+    /** Newest first, every column as {@link #ROW} reads them; {@code :limit} NULL means all of them. */
+    private static final String BY_IDENTIFIER = """
+            SELECT id, identifier, revision, CAST(content AS text) AS content, created
+              FROM configurations
+             WHERE identifier = :identifier
+             ORDER BY revision DESC
+             LIMIT :limit
             """;
 
     private static final String IDENTIFIERS = """
             SELECT DISTINCT identifier
               FROM configurations
-             WHERE identifier > ?1
+             WHERE identifier > :after
              ORDER BY identifier
-             LIMIT ?2
+             LIMIT :limit
             """;
 
     private static final String REMOVE = """
-            DELETE FROM configurations WHERE identifier = ?1
+            DELETE FROM configurations WHERE identifier = :identifier
             """;
 
-    private static final String BY_IDENTIFIER =
-            "SELECT c FROM ConfigurationSnapshot c WHERE c.identifier = :identifier ORDER BY c.revision DESC";
+    /** A row of {@link #BY_IDENTIFIER} as a snapshot. */
+    private static final RowMapper<ConfigurationSnapshot> ROW = (rs, ctx) -> ConfigurationSnapshot.recorded(
+            rs.getLong("id"), rs.getString("identifier"), rs.getInt("revision"),
+            Json.parse("content", rs.getString("content")), Sql.instant(rs, "created"));
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -141,18 +156,20 @@ public class ConfigurationRepository {
     public ConfigurationSnapshot define(String identifier, JsonNode content) {
         ConfigurationSnapshot.requireIdentifier(identifier);
         JsonNode valid = ConfigurationSnapshot.requireContent(content);
+        String json = JsonWrites.print(em, "content", valid);
         Instant created = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        return run("define ConfigurationSnapshot " + identifier, () -> {
-            em.createNativeQuery(LOCK).setParameter(1, identifier).getSingleResult();
-            Object[] row = (Object[]) em.createNativeQuery(INSERT)
-                    .setParameter(1, identifier)
-                    .setParameter(2, JsonWrites.print(em, "content", valid))
-                    .setParameter(3, created)
-                    .getSingleResult();
-            written(identifier);
-            return ConfigurationSnapshot.recorded(((Number) row[0]).longValue(), identifier,
-                    ((Number) row[1]).intValue(), valid, created);
+        ConfigurationSnapshot snapshot = Sql.call(em, "define ConfigurationSnapshot " + identifier, h -> {
+            h.createQuery(LOCK).bind("identifier", identifier).mapTo(Integer.class).one();
+            return h.createQuery(INSERT)
+                    .bind("identifier", identifier)
+                    .bind("content", json)
+                    .bind("created", created)
+                    .map((rs, ctx) -> ConfigurationSnapshot.recorded(rs.getLong("id"), identifier,
+                            rs.getInt("revision"), valid, created))
+                    .one();
         });
+        written(identifier);
+        return snapshot;
     }
 
     /**
@@ -180,11 +197,11 @@ public class ConfigurationRepository {
      */
     public Optional<JsonNode> loadRaw(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        return cache.get(identifier, () -> run("load ConfigurationSnapshot " + identifier, () -> {
-            List<?> rows = em.createNativeQuery(LOAD).setParameter(1, identifier).getResultList();
-            return rows.isEmpty() ? Optional.<JsonNode>empty()
-                    : Optional.of(Json.parse("content", (String) rows.get(0)));
-        }));
+        return cache.get(identifier, () -> Sql.call(em, "load ConfigurationSnapshot " + identifier, h -> h
+                .createQuery(LOAD)
+                .bind("identifier", identifier)
+                .map((rs, ctx) -> Json.parse("content", rs.getString("content")))
+                .findOne()));
     }
 
     /**
@@ -225,13 +242,7 @@ public class ConfigurationRepository {
      */
     public Optional<ConfigurationSnapshot> latest(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        return run("get latest ConfigurationSnapshot " + identifier, () -> em
-                .createQuery(BY_IDENTIFIER, ConfigurationSnapshot.class)
-                .setParameter("identifier", identifier)
-                .setMaxResults(1)
-                .getResultStream()
-                .findFirst()
-                .map(this::detach));
+        return snapshots("get latest ConfigurationSnapshot " + identifier, identifier, 1).stream().findFirst();
     }
 
     /**
@@ -245,14 +256,7 @@ public class ConfigurationRepository {
     public List<ConfigurationSnapshot> history(String identifier, int limit) {
         ConfigurationSnapshot.requireIdentifier(identifier);
         Check.range("limit", limit, 1, MAX_LIMIT);
-        return run("list ConfigurationSnapshot history " + identifier, () -> em
-                .createQuery(BY_IDENTIFIER, ConfigurationSnapshot.class)
-                .setParameter("identifier", identifier)
-                .setMaxResults(limit)
-                .getResultList()
-                .stream()
-                .map(this::detach)
-                .toList());
+        return snapshots("list ConfigurationSnapshot history " + identifier, identifier, limit);
     }
 
     /**
@@ -264,13 +268,7 @@ public class ConfigurationRepository {
      */
     public List<ConfigurationSnapshot> history(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        return run("list ConfigurationSnapshot history " + identifier, () -> em
-                .createQuery(BY_IDENTIFIER, ConfigurationSnapshot.class)
-                .setParameter("identifier", identifier)
-                .getResultList()
-                .stream()
-                .map(this::detach)
-                .toList());
+        return snapshots("list ConfigurationSnapshot history " + identifier, identifier, null);
     }
 
     /**
@@ -286,13 +284,11 @@ public class ConfigurationRepository {
     public List<String> identifiers(String afterIdentifier, int limit) {
         String after = afterIdentifier == null ? "" : ConfigurationSnapshot.requireIdentifier(afterIdentifier);
         Check.range("limit", limit, 1, MAX_LIMIT);
-        return run("list ConfigurationSnapshot identifiers", () -> em.createNativeQuery(IDENTIFIERS)
-                .setParameter(1, after)
-                .setParameter(2, limit)
-                .getResultList()
-                .stream()
-                .map(String.class::cast)
-                .toList());
+        return Sql.call(em, "list ConfigurationSnapshot identifiers", h -> h.createQuery(IDENTIFIERS)
+                .bind("after", after)
+                .bind("limit", limit)
+                .map((rs, ctx) -> rs.getString("identifier"))
+                .collect(Collectors.toUnmodifiableList()));
     }
 
     /**
@@ -324,11 +320,11 @@ public class ConfigurationRepository {
      */
     public int remove(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        return run("remove ConfigurationSnapshot " + identifier, () -> {
-            int removed = em.createNativeQuery(REMOVE).setParameter(1, identifier).executeUpdate();
-            written(identifier);
-            return removed;
-        });
+        int removed = Sql.call(em, "remove ConfigurationSnapshot " + identifier, h -> h.createUpdate(REMOVE)
+                .bind("identifier", identifier)
+                .execute());
+        written(identifier);
+        return removed;
     }
 
     /**
@@ -344,16 +340,12 @@ public class ConfigurationRepository {
         }
     }
 
-    private ConfigurationSnapshot detach(ConfigurationSnapshot snapshot) {
-        em.detach(snapshot);
-        return snapshot;
-    }
-
-    private static <T> T run(String context, Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
+    /** The newest {@code limit} snapshots of {@code identifier} (all of them for {@code null}), newest first. */
+    private List<ConfigurationSnapshot> snapshots(String context, String identifier, Integer limit) {
+        return Sql.call(em, context, h -> h.createQuery(BY_IDENTIFIER)
+                .bind("identifier", identifier)
+                .bind("limit", limit)
+                .map(ROW)
+                .collect(Collectors.toUnmodifiableList()));
     }
 }

@@ -1,26 +1,26 @@
 package dev.agentstore.persistence.template;
 
-import dev.agentstore.domain.AgentStoreException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.template.Template;
 import dev.agentstore.persistence.support.JsonWrites;
-import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
-import org.hibernate.query.NativeQuery;
+import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
  * Prompt templates with revisions: define a revision, read
@@ -43,14 +43,16 @@ import java.util.function.Supplier;
  * in transactions of a few hundred.
  *
  * <p><b>Listing.</b> {@link #listLatest} pages by keyset, the cursor being the last identifier of the previous
- * page: {@code SELECT DISTINCT ON (identifier) ... WHERE identifier > ? ORDER BY identifier, revision DESC LIMIT n}
+ * page: {@code SELECT DISTINCT ON (identifier) ... WHERE identifier > :after ORDER BY identifier, revision DESC
+ * LIMIT :limit}
  * over the index {@code (identifier, revision DESC)}, so a page costs the same wherever it starts and a template
  * defined or removed meanwhile never makes another one appear twice or go missing. Identifiers are compared by
  * code point ({@code COLLATE "C"}), whatever the database's locale.
  *
- * <p>Runs in the caller's transaction; never begins or commits one. Templates handed out are detached, immutable
- * snapshots. Standalone: {@code store.fromTransaction(uow -> uow.templates().latest("greeting"))}; in a container
- * inject it.
+ * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the
+ * unit of work's connection ({@link Template} is read-only to JPA); the templates handed out are built from the rows
+ * read, immutable and attached to no persistence context. Standalone:
+ * {@code store.fromTransaction(uow -> uow.templates().latest("greeting"))}; in a container inject it.
  *
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
@@ -63,34 +65,55 @@ public class TemplateRepository {
 
     /** Serialises defines of one identifier until the transaction ends (two int keys: table, identifier). */
     private static final String LOCK = """
-            SELECT 1 FROM pg_advisory_xact_lock(hashtext('agentstore.templates'), hashtext(?1))
+            SELECT 1 FROM pg_advisory_xact_lock(hashtext('agentstore.templates'), hashtext(:identifier))
             """;
 
+    /** The next number is computed in the statement, after {@link #LOCK}; the id comes from the column default. */
     private static final String INSERT = """
             INSERT INTO templates (identifier, revision, description, content, variables, meta, created)
-            SELECT ?1, coalesce(max(revision), 0) + 1, CAST(?2 AS text), ?3, CAST(?4 AS jsonb), CAST(?5 AS jsonb), ?6
+            SELECT :identifier, coalesce(max(revision), 0) + 1, CAST(:description AS text), :content,
+                   CAST(:variables AS jsonb), CAST(:meta AS jsonb), :created
               FROM templates
-             WHERE identifier = ?1
+             WHERE identifier = :identifier
             RETURNING id, revision
             """;
 
-    private static final String LIST_LATEST = """
-            SELECT DISTINCT ON (identifier) *
+    /** Every column, as {@link #ROW} reads them. */
+    private static final String COLUMNS = """
+            id, identifier, revision, description, content, CAST(variables AS text) AS variables,
+                   CAST(meta AS text) AS meta, created
+            """;
+
+    /** Newest first; {@code :limit} NULL means all of them. */
+    private static final String BY_IDENTIFIER = "SELECT " + COLUMNS + """
               FROM templates
-             WHERE identifier > ?1
+             WHERE identifier = :identifier
+             ORDER BY revision DESC
+             LIMIT :limit
+            """;
+
+    private static final String BY_REVISION = "SELECT " + COLUMNS + """
+              FROM templates
+             WHERE identifier = :identifier
+               AND revision = :revision
+            """;
+
+    private static final String LIST_LATEST = "SELECT DISTINCT ON (identifier) " + COLUMNS + """
+              FROM templates
+             WHERE identifier > :after
              ORDER BY identifier, revision DESC
-             LIMIT ?2
+             LIMIT :limit
             """;
 
     private static final String REMOVE = """
-            DELETE FROM templates WHERE identifier = ?1
+            DELETE FROM templates WHERE identifier = :identifier
             """;
 
-    private static final String BY_IDENTIFIER =
-            "SELECT t FROM Template t WHERE t.identifier = :identifier ORDER BY t.revision DESC";
-
-    private static final String BY_REVISION =
-            "SELECT t FROM Template t WHERE t.identifier = :identifier AND t.revision = :revision";
+    /** A row of {@link #COLUMNS} as a revision. */
+    private static final RowMapper<Template> ROW = (rs, ctx) -> Template.recorded(rs.getLong("id"),
+            rs.getString("identifier"), rs.getInt("revision"), rs.getString("description"), rs.getString("content"),
+            Json.parse("variables", rs.getString("variables")), Json.parse("meta", rs.getString("meta")),
+            Sql.instant(rs, "created"));
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -137,18 +160,18 @@ public class TemplateRepository {
         JsonNode vars = Template.requireObject("variables", variables);
         JsonNode metadata = Template.requireObject("meta", meta);
         Instant created = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        return run("define Template " + identifier, () -> {
-            em.createNativeQuery(LOCK).setParameter(1, identifier).getSingleResult();
-            Object[] row = (Object[]) em.createNativeQuery(INSERT).unwrap(NativeQuery.class)
-                    .setParameter(1, identifier)
-                    .setParameter(2, description, String.class)
-                    .setParameter(3, content)
-                    .setParameter(4, Json.print(vars))
-                    .setParameter(5, Json.print(metadata))
-                    .setParameter(6, created)
-                    .getSingleResult();
-            return Template.recorded(((Number) row[0]).longValue(), identifier, ((Number) row[1]).intValue(),
-                    description, content, vars, metadata, created);
+        return Sql.call(em, "define Template " + identifier, h -> {
+            h.createQuery(LOCK).bind("identifier", identifier).mapTo(Integer.class).one();
+            return h.createQuery(INSERT)
+                    .bind("identifier", identifier)
+                    .bind("description", description)
+                    .bind("content", content)
+                    .bind("variables", Json.print(vars))
+                    .bind("meta", Json.print(metadata))
+                    .bind("created", created)
+                    .map((rs, ctx) -> Template.recorded(rs.getLong("id"), identifier, rs.getInt("revision"),
+                            description, content, vars, metadata, created))
+                    .one();
         });
     }
 
@@ -173,12 +196,7 @@ public class TemplateRepository {
      */
     public Optional<Template> latest(String identifier) {
         Template.requireIdentifier(identifier);
-        return run("get latest Template " + identifier, () -> em.createQuery(BY_IDENTIFIER, Template.class)
-                .setParameter("identifier", identifier)
-                .setMaxResults(1)
-                .getResultStream()
-                .findFirst()
-                .map(this::detach));
+        return revisions("get latest Template " + identifier, identifier, 1).stream().findFirst();
     }
 
     /**
@@ -192,13 +210,11 @@ public class TemplateRepository {
     public Optional<Template> get(String identifier, int revision) {
         Template.requireIdentifier(identifier);
         Check.range("revision", revision, 1, Integer.MAX_VALUE);
-        return run("get Template " + identifier + " revision " + revision, () -> em
-                .createQuery(BY_REVISION, Template.class)
-                .setParameter("identifier", identifier)
-                .setParameter("revision", revision)
-                .getResultStream()
-                .findFirst()
-                .map(this::detach));
+        return Sql.call(em, "get Template " + identifier + " revision " + revision, h -> h.createQuery(BY_REVISION)
+                .bind("identifier", identifier)
+                .bind("revision", revision)
+                .map(ROW)
+                .findOne());
     }
 
     /**
@@ -212,13 +228,7 @@ public class TemplateRepository {
     public List<Template> history(String identifier, int limit) {
         Template.requireIdentifier(identifier);
         Check.range("limit", limit, 1, MAX_LIMIT);
-        return run("list Template history " + identifier, () -> em.createQuery(BY_IDENTIFIER, Template.class)
-                .setParameter("identifier", identifier)
-                .setMaxResults(limit)
-                .getResultList()
-                .stream()
-                .map(this::detach)
-                .toList());
+        return revisions("list Template history " + identifier, identifier, limit);
     }
 
     /**
@@ -230,12 +240,7 @@ public class TemplateRepository {
      */
     public List<Template> history(String identifier) {
         Template.requireIdentifier(identifier);
-        return run("list Template history " + identifier, () -> em.createQuery(BY_IDENTIFIER, Template.class)
-                .setParameter("identifier", identifier)
-                .getResultList()
-                .stream()
-                .map(this::detach)
-                .toList());
+        return revisions("list Template history " + identifier, identifier, null);
     }
 
     /**
@@ -265,14 +270,11 @@ public class TemplateRepository {
     public List<Template> listLatest(String afterIdentifier, int limit) {
         String after = afterIdentifier == null ? "" : Template.requireIdentifier(afterIdentifier);
         Check.range("limit", limit, 1, MAX_LIMIT);
-        return run("list latest Templates", () -> {
-            @SuppressWarnings("unchecked")
-            List<Template> rows = em.createNativeQuery(LIST_LATEST, Template.class)
-                    .setParameter(1, after)
-                    .setParameter(2, limit)
-                    .getResultList();
-            return rows.stream().map(this::detach).toList();
-        });
+        return Sql.call(em, "list latest Templates", h -> h.createQuery(LIST_LATEST)
+                .bind("after", after)
+                .bind("limit", limit)
+                .map(ROW)
+                .collect(Collectors.toUnmodifiableList()));
     }
 
     /**
@@ -285,21 +287,17 @@ public class TemplateRepository {
      */
     public int remove(String identifier) {
         Template.requireIdentifier(identifier);
-        return run("remove Template " + identifier, () -> em.createNativeQuery(REMOVE)
-                .setParameter(1, identifier)
-                .executeUpdate());
+        return Sql.call(em, "remove Template " + identifier, h -> h.createUpdate(REMOVE)
+                .bind("identifier", identifier)
+                .execute());
     }
 
-    private Template detach(Template template) {
-        em.detach(template);
-        return template;
-    }
-
-    private static <T> T run(String context, Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
+    /** The newest {@code limit} revisions of {@code identifier} (all of them for {@code null}), newest first. */
+    private List<Template> revisions(String context, String identifier, Integer limit) {
+        return Sql.call(em, context, h -> h.createQuery(BY_IDENTIFIER)
+                .bind("identifier", identifier)
+                .bind("limit", limit)
+                .map(ROW)
+                .collect(Collectors.toUnmodifiableList()));
     }
 }

@@ -138,9 +138,37 @@ class MigrationsTest {
         migrations.rollbackToTag("0.2");
 
         // as for 0.1, Liquibase also undoes the change set that holds the tag
-        assertThat(ids(migrations.status())).containsExactly("0.2-tag", "0.3-chunks-payload-gin", "0.3-tag");
+        assertThat(ids(migrations.status())).containsExactly("0.2-tag", "0.3-chunks-payload-gin", "0.3-tag",
+                "0.4-sequences-step-by-one", "0.4-tag");
         assertThat(indexDefinitions(migrations.schema())).noneSatisfy(def -> assertThat(def).contains("chunks USING gin"))
                 .anySatisfy(def -> assertThat(def).contains("chunks_document_idx"));
+    }
+
+    @Test
+    void release04MakesTheSequencesStepByOneAndRollingBackToTag03RestoresFifty() throws SQLException {
+        Migrations migrations = fresh();
+        migrations.up();
+        assertThat(sequenceIncrements(migrations.schema())).containsOnlyKeys("flow_runs_seq", "flow_events_seq",
+                "trigger_events_seq", "templates_seq", "configurations_seq", "memory_variables_seq")
+                .allSatisfy((name, increment) -> assertThat(increment).as(name).isEqualTo(1L));
+
+        migrations.rollbackToTag("0.3");
+
+        assertThat(sequenceIncrements(migrations.schema()).values()).containsOnly(50L);
+    }
+
+    private static java.util.Map<String, Long> sequenceIncrements(String schema) throws SQLException {
+        java.util.Map<String, Long> increments = new java.util.TreeMap<>();
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT sequencename, increment_by FROM pg_sequences WHERE schemaname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    increments.put(rs.getString(1), rs.getLong(2));
+                }
+            }
+        }
+        return increments;
     }
 
     private static List<String> indexDefinitions(String schema) throws SQLException {

@@ -36,6 +36,20 @@ class KvJpaMappingTest {
         store.kv().set("jpa:c", 1);
     }
 
+    /** Field by field; JSON values with {@link com.fasterxml.jackson.databind.JsonNode#equals}. */
+    private static void assertSameRows(List<KvEntry> actual, List<KvEntry> expected) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            KvEntry a = actual.get(i);
+            KvEntry e = expected.get(i);
+            assertThat(a.key()).isEqualTo(e.key());
+            assertThat(a.value()).isEqualTo(e.value());
+            assertThat(a.expiresAt()).isEqualTo(e.expiresAt());
+            assertThat(a.updatedAt()).isEqualTo(e.updatedAt());
+            assertThat(a.version()).isEqualTo(e.version());
+        }
+    }
+
     private static List<KvEntry> viaRepository(AgentStore store) {
         return store.kv().keys("jpa:*", 10).stream().map(k -> store.kv().getEntry(k).orElseThrow()).toList();
     }
@@ -49,7 +63,8 @@ class KvJpaMappingTest {
                     .createQuery("SELECT e FROM KvEntry e WHERE e.key LIKE 'jpa:%' ORDER BY e.key", KvEntry.class)
                     .getResultList());
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(viaRepository(store));
+            assertSameRows(jpql, viaRepository(store));
+            assertThat(jpql.get(0).value().get("nested").get(1).asText()).isEqualTo("x");
             assertThat(jpql.get(1).value()).isEqualTo(NullNode.instance);
             assertThat(jpql.get(2).version()).isEqualTo(1);
         }
@@ -64,7 +79,7 @@ class KvJpaMappingTest {
                 return uow.entityManager().createQuery(query).getResultList();
             });
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(viaRepository(store));
+            assertSameRows(criteria, viaRepository(store));
         }
     }
 
@@ -116,7 +131,7 @@ class KvJpaMappingTest {
             assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
                     .createQuery("UPDATE KvEntry e SET e.expiresAt = null").executeUpdate()))
                     .isInstanceOf(RuntimeException.class);
-            assertThat(store.kv().getEntry("jpa:b").orElseThrow().expiresAt()).isNotNull();
+            assertThat(store.kv().getEntry("jpa:b").orElseThrow().expiresAt()).isPresent();
         }
     }
 }

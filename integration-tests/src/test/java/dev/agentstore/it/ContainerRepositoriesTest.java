@@ -197,18 +197,16 @@ class ContainerRepositoriesTest {
     }
 
     @Test
-    void aStaleManagedEntityFailsAtTheFlushBeforeCommitAndIsRetried() {
+    void aTransitionAfterAStaleReadFailsAndIsRetried() {
         runs.start("it-flush", "r1");
         AtomicInteger attempts = new AtomicInteger();
         retry.execute(RetryPolicy.DEFAULT, () -> {
-            FlowRun managed = tx.em()
-                    .createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'it-flush' AND r.runId = 'r1'", FlowRun.class)
-                    .getSingleResult();
+            runs.get("it-flush", "r1").orElseThrow();
             if (attempts.incrementAndGet() == 1) {
                 retry.inNewTransaction(() -> runs.update("it-flush", "r1", json("{\"emittedEvents\":{\"fromB\":true}}")));
             }
-            managed.complete(Instant.now()); // no repository call: only the flush before commit sees the conflict
-            return null;
+            // checked against the version read in this attempt: the first attempt's is stale
+            return runs.transition("it-flush", "r1", FlowRunStatus.COMPLETED);
         });
         assertThat(attempts).hasValue(2);
         FlowRun run = runs.get("it-flush", "r1").orElseThrow();
@@ -223,13 +221,12 @@ class ContainerRepositoriesTest {
     }
 
     /**
-     * @return work that reads the run into the current persistence context, lets another transaction change it
-     *         ({@code fromB}) and then merges {@code key} into the stale copy
+     * @return work that reads the run in the current transaction, lets another transaction change it
+     *         ({@code fromB}) and then merges {@code key} into it, checked against the version read
      */
     private Supplier<FlowRun> staleThenWrite(String flow, String key) {
         return () -> {
-            tx.em().createQuery("SELECT r FROM FlowRun r WHERE r.flowName = ?1 AND r.runId = 'r1'", FlowRun.class)
-                    .setParameter(1, flow).getSingleResult();
+            runs.get(flow, "r1").orElseThrow();
             retry.inNewTransaction(() -> runs.update(flow, "r1", json("{\"emittedEvents\":{\"fromB\":true}}")));
             return runs.update(flow, "r1", json("{\"emittedEvents\":{\"" + key + "\":true}}"));
         };

@@ -1,13 +1,17 @@
 package dev.agentstore.domain.flow;
 
 import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ReadOnlyEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.Immutable;
 
 import java.time.Instant;
+import java.util.Objects;
 
 /**
  * A registered flow (workflow definition), keyed by its name, with its display name, flow version, registered and
@@ -16,10 +20,14 @@ import java.time.Instant;
  * <p>The counters live in their own columns and change only through single-statement SQL increments: the
  * repository's {@code incrementStat}, and the run lifecycle (starting, moving and deleting runs keeps
  * {@link FlowStat#TOTAL}, {@link FlowStat#RUNNING}, {@link FlowStat#AWAITING} and the outcome counters consistent in
- * the same transaction). This entity therefore has no mutators: instances handed out by the repository are detached
- * snapshots. Every write bumps {@link #version()}.
+ * the same transaction). The repository ({@code FlowRepository}) writes the table with set-based SQL; this entity is
+ * the mapping for JPA users' reads (JPQL, Criteria), read-only to JPA ({@link ReadOnlyEntity}), and has no mutators:
+ * instances handed out by the repository are copies built from rows. Every registration of an existing flow adds 1
+ * to {@link #version()}; counter moves do not.
  */
 @Entity
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "flows")
 public class Flow {
 
@@ -86,6 +94,39 @@ public class Flow {
         this.updatedAt = registeredAt;
     }
 
+    /**
+     * A flow as read from a row of {@code flows} (no validation beyond non-null checks): the repository builds every
+     * flow it hands out with it.
+     *
+     * @param name         the flow's name
+     * @param displayName  the human-readable name, or {@code null}
+     * @param flowVersion  the definition's version
+     * @param registeredAt when it was first registered
+     * @param lastRunAt    the latest start time of its runs, or {@code null}
+     * @param stats        its counters
+     * @param version      the optimistic-lock version
+     * @param updatedAt    when the row was last written
+     * @return the flow, not attached to any persistence context
+     */
+    public static Flow restore(String name, String displayName, int flowVersion, Instant registeredAt,
+                               Instant lastRunAt, FlowStats stats, long version, Instant updatedAt) {
+        Flow flow = new Flow();
+        flow.name = Objects.requireNonNull(name, "name");
+        flow.displayName = displayName;
+        flow.flowVersion = flowVersion;
+        flow.registeredAt = Objects.requireNonNull(registeredAt, "registeredAt");
+        flow.lastRunAt = lastRunAt;
+        flow.statsTotal = stats.total();
+        flow.statsSuccess = stats.success();
+        flow.statsFailure = stats.failure();
+        flow.statsRunning = stats.running();
+        flow.statsAwaiting = stats.awaiting();
+        flow.statsCancelled = stats.cancelled();
+        flow.version = version;
+        flow.updatedAt = Objects.requireNonNull(updatedAt, "updatedAt");
+        return flow;
+    }
+
     /** @return the flow's name, its id */
     public String name() {
         return name;
@@ -124,7 +165,10 @@ public class Flow {
         return stats().get(Check.notNull("stat", stat));
     }
 
-    /** @return the optimistic-lock version; every write (registration, increment, run lifecycle) adds 1 */
+    /**
+     * @return the optimistic-lock version: 0 when first registered, plus 1 per re-registration (counter moves leave
+     *         it alone)
+     */
     public long version() {
         return version;
     }

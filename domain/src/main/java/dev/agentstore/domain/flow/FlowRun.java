@@ -4,17 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -29,23 +29,30 @@ import java.util.Set;
  * a workflow {@code snapshot}, a {@code resourceId}, and {@code metadata} holding every other key an update carried
  * (kept, never dropped).
  *
- * <p>State changes go through intention-revealing methods ({@link #await}, {@link #resume}, {@link #complete},
- * {@link #fail}, {@link #cancel}, {@link #applyPatch}) that validate everything before they change anything.
- * These change only the run: apply them through {@code FlowRunRepository} ({@code transition}, {@code update}),
- * which also moves the flow's counters in the same transaction; runs it hands out are detached snapshots.
- * {@link #version()} is the {@code @Version} optimistic lock; the repository's single-statement writes
- * ({@code completeStep}, {@code mergeSnapshot}, an {@code update} without a status) add 1 to it as well.
+ * <p>The repository ({@code FlowRunRepository}) writes the table with set-based SQL; this entity is the mapping for
+ * JPA users' reads (JPQL, Criteria), read-only to JPA ({@link ReadOnlyEntity}: {@code persist} and {@code remove}
+ * fail, changes to a loaded run are never written), and holds the rules every write follows. The intention-revealing
+ * methods ({@link #await}, {@link #resume}, {@link #complete}, {@link #fail}, {@link #cancel}, {@link #moveTo},
+ * {@link #applyPatch}) validate everything before they change anything and change only this object: the repository
+ * applies them to a run it read to check a status move and to tell whether a patch changes the run, then writes
+ * the change with SQL ({@code transition}, {@code update}), moving the flow's counters in the same statement. Runs it
+ * hands out are copies built from rows. {@link #version()} is the optimistic-lock version: every write of the
+ * repository adds 1 to it.
  */
 @Entity
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "flow_runs")
 public class FlowRun {
 
     /** Patch keys that are rejected because the store manages them: identity and optimistic-lock fields. */
     public static final Set<String> READ_ONLY_KEYS = Set.of("id", "flowName", "runId", "version", "updatedAt");
 
+    /**
+     * The surrogate id, assigned by the column's default ({@code nextval('flow_runs_seq')}) when the repository
+     * inserts the row; the sequence steps by 50 (changelog 0.1), so ids increase but are not consecutive.
+     */
     @Id
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "flow_runs_seq")
-    @SequenceGenerator(name = "flow_runs_seq", sequenceName = "flow_runs_seq", allocationSize = 50)
     @Column(name = "id")
     private Long id;
 
@@ -105,8 +112,8 @@ public class FlowRun {
     }
 
     /**
-     * A new run in status {@link FlowRunStatus#RUNNING} with no completed steps and empty JSON maps. The repository's
-     * {@code start} validates through this factory before it writes.
+     * A new run in status {@link FlowRunStatus#RUNNING} with no completed steps and empty JSON maps, not stored. The
+     * repository's {@code start} validates its parameters through this factory before it inserts the row.
      *
      * @param flowName   the flow's name, 1–255 characters, not blank
      * @param runId      the run's id within the flow, 1–255 characters, not blank
@@ -137,8 +144,8 @@ public class FlowRun {
     }
 
     /**
-     * A run as read from the database (no validation beyond non-null checks), for repositories that read the row of
-     * a single-statement write ({@code INSERT/UPDATE ... RETURNING}) themselves. The JSON values are kept, not copied.
+     * A run as read from a row of {@code flow_runs} (no validation beyond non-null checks): the repository builds
+     * every run it hands out with it. The JSON values are kept, not copied.
      *
      * @param id             the surrogate id
      * @param flowName       the flow's name
@@ -156,7 +163,7 @@ public class FlowRun {
      * @param metadata       the keys of updates that map to no column, a JSON object
      * @param version        the optimistic-lock version
      * @param updatedAt      when the row was last written
-     * @return the run, detached
+     * @return the run, not attached to any persistence context
      */
     public static FlowRun restore(long id, String flowName, String runId, FlowRunStatus status, Instant startedAt,
                                   Instant completedAt, Instant lastActivityAt, Integer stepCount, int completedSteps,

@@ -5,36 +5,30 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.Flow;
-import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.FlowStat;
+import dev.agentstore.domain.flow.FlowStats;
 import dev.agentstore.persistence.support.IncrementCombiner;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
-import dev.agentstore.persistence.support.NumberedStatement;
-import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
-import org.hibernate.Session;
+import org.jdbi.v3.core.mapper.RowMapper;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.Supplier;
 
 /**
  * The flow registry: register, read, list, delete, and atomic counters.
@@ -61,9 +55,10 @@ import java.util.function.Supplier;
  * what a caller writes from a read (display name and definition version), so a busy flow's runs never make its
  * re-registration conflict; {@link #delete} is not checked either.
  *
- * <p>Runs in the caller's transaction; never begins or commits one. Flows handed out are detached snapshots. Through
- * {@code store.flows()} each call is its own unit of work; {@link #incrementStat} runs in autocommit mode
- * ({@link SingleStatement}).
+ * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the
+ * unit of work's connection ({@link Flow} is read-only to JPA: these methods are the way to change a flow), and
+ * every flow handed out is a copy built from a row. Through {@code store.flows()} each call is its own unit of work;
+ * {@link #incrementStat} runs in autocommit mode ({@link SingleStatement}).
  * Every registration of an existing flow adds 1 to its {@code version}; counter moves do not.
  *
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
@@ -72,17 +67,39 @@ import java.util.function.Supplier;
 @Transactional(dontRollbackOn = AgentStoreException.class)
 public class FlowRepository {
 
+    /** Every column of a flow, as {@link #FLOW} reads them; for {@code SELECT} and {@code RETURNING}. */
+    private static final String COLUMNS = """
+            name, display_name, flow_version, registered_at, last_run_at, stats_total, stats_success, stats_failure,
+                   stats_running, stats_awaiting, stats_cancelled, version, updated_at""";
+
     /** Insert, or update display name and version keeping stats and {@code registered_at}. */
     private static final String REGISTER = """
             INSERT INTO flows (name, display_name, flow_version, registered_at, updated_at)
-            VALUES (?1, CAST(?2 AS varchar), ?3, ?4, ?4)
+            VALUES (:name, CAST(:displayName AS varchar), :flowVersion, :now, :now)
             ON CONFLICT (name) DO UPDATE
                SET display_name = EXCLUDED.display_name,
                    flow_version = EXCLUDED.flow_version,
                    version      = flows.version + 1,
                    updated_at   = EXCLUDED.updated_at
-            RETURNING version
+            RETURNING\s""" + COLUMNS + "\n";
+
+    private static final String SELECT = "SELECT " + COLUMNS + "\n  FROM flows WHERE name = :name";
+
+    private static final String SELECT_FOR_UPDATE = SELECT + " FOR UPDATE";
+
+    private static final String LIST = "SELECT " + COLUMNS + """
+
+              FROM flows
+             ORDER BY last_run_at DESC NULLS LAST, name
+             LIMIT :limit OFFSET :offset
             """;
+
+    private static final String COUNT = "SELECT count(*) FROM flows";
+
+    private static final String DELETE = "DELETE FROM flows WHERE name = :name";
+
+    /** Locks a flow's row and reads its version, to compare with the version a write expects. */
+    private static final String LOCK_VERSION = "SELECT version FROM flows WHERE name = :name FOR UPDATE";
 
     /**
      * {@code %1$s} is a column name from {@link #column(FlowStat)}, never user input; the WHERE keeps it ≥ 0. A
@@ -90,34 +107,13 @@ public class FlowRepository {
      */
     private static final String INCREMENT = """
             UPDATE flows
-               SET %1$s = %1$s + ?1, updated_at = ?3
-             WHERE name = ?2 AND %1$s + ?1 >= 0
+               SET %1$s = %1$s + :delta, updated_at = :now
+             WHERE name = :name AND %1$s + :delta >= 0
             RETURNING %1$s
             """;
 
-    /**
-     * One statement moves every counter of a run lifecycle event; gauges are clamped at 0. Run alone
-     * ({@link #runChanged}) and as the {@code stats} query of {@link FlowRunRepository}'s single-statement writes,
-     * which append {@code AND EXISTS (SELECT 1 FROM run)}; its nine JDBC parameters are bound by
-     * {@link #bindRunStats}.
-     */
-    static final String RUN_STATS = """
-            UPDATE flows
-               SET stats_total     = stats_total + ?,
-                   stats_success   = stats_success + ?,
-                   stats_failure   = stats_failure + ?,
-                   stats_running   = greatest(stats_running + ?, 0),
-                   stats_awaiting  = greatest(stats_awaiting + ?, 0),
-                   stats_cancelled = stats_cancelled + ?,
-                   last_run_at     = greatest(last_run_at, CAST(? AS timestamptz)),
-                   updated_at      = ?
-             WHERE name = ?
-            """;
-
-    private static final String DELETE = "DELETE FROM flows WHERE name = ?1";
-
-    /** Locks a flow's row and reads its version, to compare with the version a write expects. */
-    private static final String LOCK_VERSION = "SELECT version FROM flows WHERE name = ?1 FOR UPDATE";
+    /** A counter's value, to explain an increment that wrote nothing. */
+    private static final String STAT = "SELECT %1$s FROM flows WHERE name = :name";
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     private static final String ENTITY = "Flow";
@@ -125,13 +121,19 @@ public class FlowRepository {
     /** Combines concurrent per-call increments of one counter (autocommit mode) into one statement. */
     private static final IncrementCombiner INCREMENTS = new IncrementCombiner();
 
-    private static final Map<FlowStat, NumberedStatement> INCREMENT_BY_STAT = new EnumMap<>(FlowStat.class);
+    private static final Map<FlowStat, String> INCREMENT_BY_STAT = new EnumMap<>(FlowStat.class);
+
+    private static final Map<FlowStat, String> STAT_BY_STAT = new EnumMap<>(FlowStat.class);
 
     static {
         for (FlowStat stat : FlowStat.values()) {
-            INCREMENT_BY_STAT.put(stat, new NumberedStatement(INCREMENT.formatted(column(stat))));
+            INCREMENT_BY_STAT.put(stat, INCREMENT.formatted(column(stat)));
+            STAT_BY_STAT.put(stat, STAT.formatted(column(stat)));
         }
     }
+
+    /** Maps a row with {@link #COLUMNS}. */
+    private static final RowMapper<Flow> FLOW = (rs, ctx) -> flow(rs);
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -209,27 +211,29 @@ public class FlowRepository {
      */
     public Optional<Flow> getForUpdate(String name) {
         Check.name("name", name);
-        return db("get Flow name=" + name + " for update", () -> {
-            List<?> rows = em.createNativeQuery(LOCK_VERSION).setParameter(1, name).getResultList();
-            return rows.isEmpty() ? Optional.<Flow>empty()
-                    : Optional.of(read(load(name, ((Number) rows.get(0)).longValue())));
-        });
+        return find("get Flow name=" + name + " for update", SELECT_FOR_UPDATE, name);
     }
 
     private Flow register(Flow valid, OptionalLong expected) {
         String name = valid.name();
-        return db("register Flow name=" + name, () -> {
-            if (expected.isPresent()) {
-                ReadVersions.requireVersion(em, LOCK_VERSION, ENTITY, name, expected.getAsLong());
+        String context = "register Flow name=" + name;
+        if (expected.isPresent()) {
+            long actual = Sql.call(em, context, h -> h.createQuery(LOCK_VERSION)
+                            .bind("name", name)
+                            .mapTo(long.class)
+                            .findOne())
+                    .orElseThrow(() -> new NotFoundException(ENTITY, name));
+            if (actual != expected.getAsLong()) {
+                throw ReadVersions.conflict(ENTITY, name, expected.getAsLong(), actual);
             }
-            long version = ((Number) em.createNativeQuery(REGISTER)
-                    .setParameter(1, valid.name())
-                    .setParameter(2, valid.displayName())
-                    .setParameter(3, valid.flowVersion())
-                    .setParameter(4, valid.registeredAt())
-                    .getSingleResult()).longValue();
-            return wrote(load(name, version));
-        });
+        }
+        return wrote(Sql.call(em, context, h -> h.createQuery(REGISTER)
+                .bind("name", valid.name())
+                .bind("displayName", valid.displayName())
+                .bind("flowVersion", valid.flowVersion())
+                .bind("now", valid.registeredAt())
+                .map(FLOW)
+                .one()));
     }
 
     /**
@@ -242,8 +246,7 @@ public class FlowRepository {
      */
     public Optional<Flow> get(String name) {
         Check.name("name", name);
-        return db("get Flow name=" + name,
-                () -> Optional.ofNullable(detach(em.find(Flow.class, name))).map(this::read));
+        return find("get Flow name=" + name, SELECT, name);
     }
 
     /**
@@ -256,16 +259,15 @@ public class FlowRepository {
      */
     public Page<Flow> list(PageRequest page) {
         Check.notNull("page", page);
-        return db("list Flows", () -> {
-            List<Flow> items = page.offset() > Integer.MAX_VALUE ? List.of()
-                    : em.createQuery("SELECT f FROM Flow f ORDER BY f.lastRunAt DESC NULLS LAST, f.name", Flow.class)
-                    .setFirstResult((int) page.offset())
-                    .setMaxResults(page.perPage())
-                    .getResultList();
-            items.forEach(flow -> read(detach(flow)));
-            long total = em.createQuery("SELECT count(f) FROM Flow f", Long.class).getSingleResult();
-            return Page.of(items, page.page(), page.perPage(), total);
-        });
+        List<Flow> items = page.offset() > Integer.MAX_VALUE ? List.of() : Sql.call(em, "list Flows", h -> h
+                .createQuery(LIST)
+                .bind("limit", page.perPage())
+                .bind("offset", page.offset())
+                .map(FLOW)
+                .list());
+        items.forEach(this::read);
+        long total = Sql.call(em, "list Flows", h -> h.createQuery(COUNT).mapTo(long.class).one());
+        return Page.of(items, page.page(), page.perPage(), total);
     }
 
     /**
@@ -277,8 +279,7 @@ public class FlowRepository {
      */
     public boolean delete(String name) {
         Check.name("name", name);
-        return db("delete Flow name=" + name,
-                () -> em.createNativeQuery(DELETE).setParameter(1, name).executeUpdate() > 0);
+        return Sql.call(em, "delete Flow name=" + name, h -> h.createUpdate(DELETE).bind("name", name).execute()) > 0;
     }
 
     /**
@@ -303,22 +304,26 @@ public class FlowRepository {
     public long incrementStat(String name, FlowStat stat, long delta) {
         Check.name("name", name);
         Check.notNull("stat", stat);
-        return db("increment " + stat.field() + " of Flow name=" + name, () -> {
-            // plain JDBC: Hibernate's native-query result mapping reads the result set metadata on every call, which
-            // cost this hot single-row statement more client CPU than the statement itself
-            Long value = em.unwrap(Session.class).doReturningWork(connection -> INCREMENTS.increment(
-                    List.of(em.getEntityManagerFactory(), name, stat), delta, connection.getAutoCommit(),
-                    (sum, increments) -> increment(connection, stat, sum, name)));
-            if (value == null) {
-                Flow flow = detach(em.find(Flow.class, name));
-                if (flow == null) {
-                    throw new NotFoundException("Flow", "name=" + name);
-                }
-                throw new InvalidInputException(stat.field() + " of Flow name=" + name + " must not go below 0: is "
-                        + flow.stat(stat) + ", delta " + delta);
-            }
+        String context = "increment " + stat.field() + " of Flow name=" + name;
+        Long value = Sql.call(em, context, h -> INCREMENTS.increment(
+                List.of(em.getEntityManagerFactory(), name, stat), delta, Sql.autoCommit(h),
+                (sum, increments) -> h.createQuery(INCREMENT_BY_STAT.get(stat))
+                        .bind("delta", sum)
+                        .bind("name", name)
+                        .bind("now", clock.instant())
+                        .mapTo(Long.class)
+                        .findOne()
+                        .orElse(null)));
+        if (value != null) {
             return value;
-        });
+        }
+        long current = Sql.call(em, context, h -> h.createQuery(STAT_BY_STAT.get(stat))
+                        .bind("name", name)
+                        .mapTo(Long.class)
+                        .findOne())
+                .orElseThrow(() -> new NotFoundException("Flow", "name=" + name));
+        throw new InvalidInputException(stat.field() + " of Flow name=" + name + " must not go below 0: is "
+                + current + ", delta " + delta);
     }
 
     /**
@@ -338,109 +343,17 @@ public class FlowRepository {
         return incrementStat(name, FlowStat.fromField(field), delta);
     }
 
-    /**
-     * Moves the counters of a flow for one run lifecycle event, in one statement; does nothing when the flow is not
-     * registered.
-     *
-     * @param flowName  the run's flow
-     * @param from      the run's status before, or {@code null} for a new run
-     * @param to        the run's status after, or {@code null} for a deleted run
-     * @param startedAt the new run's start time, moving {@code lastRunAt} forward, or {@code null}
-     */
-    void runChanged(String flowName, FlowRunStatus from, FlowRunStatus to, Instant startedAt) {
-        if (movesStats(from, to, startedAt)) {
-            Instant now = clock.instant();
-            em.unwrap(Session.class).doWork(connection -> {
-                try (PreparedStatement ps = connection.prepareStatement(RUN_STATS)) {
-                    bindRunStats(ps, 1, flowName, from, to, startedAt, now);
-                    ps.executeUpdate();
-                }
-            });
-        }
+    /** Reads a flow with {@code sql} ({@link #SELECT} or {@link #SELECT_FOR_UPDATE}) and remembers its version. */
+    private Optional<Flow> find(String context, String sql, String name) {
+        return Sql.call(em, context, h -> h.createQuery(sql).bind("name", name).map(FLOW).findOne()).map(this::read);
     }
 
-    /**
-     * @param from      the run's status before, or {@code null} for a new run
-     * @param to        the run's status after, or {@code null} for a deleted run
-     * @param startedAt the new run's start time, or {@code null}
-     * @return whether the event moves any counter or {@code lastRunAt} (a move between two terminal statuses, or a
-     *         deleted terminal run, moves nothing)
-     */
-    static boolean movesStats(FlowRunStatus from, FlowRunStatus to, Instant startedAt) {
-        return startedAt != null || deltas(from, to).values().stream().anyMatch(d -> d != 0);
-    }
-
-    /**
-     * Binds the nine parameters of {@link #RUN_STATS} for one run lifecycle event: the status left loses 1 from its
-     * gauge (a terminal status keeps its history counter), the status entered gains 1, a new run counts in
-     * {@code total}.
-     *
-     * @param ps        a statement whose SQL contains {@link #RUN_STATS}
-     * @param first     the index of {@link #RUN_STATS}'s first parameter in that SQL
-     * @param flowName  the run's flow
-     * @param from      the run's status before, or {@code null} for a new run
-     * @param to        the run's status after, or {@code null} for a deleted run
-     * @param startedAt the new run's start time, moving {@code lastRunAt} forward, or {@code null}
-     * @param now       the flow's {@code updatedAt}
-     * @throws SQLException when the driver refuses a value
-     */
-    static void bindRunStats(PreparedStatement ps, int first, String flowName, FlowRunStatus from, FlowRunStatus to,
-                             Instant startedAt, Instant now) throws SQLException {
-        Map<FlowStat, Long> delta = deltas(from, to);
-        int i = first;
-        for (FlowStat stat : List.of(FlowStat.TOTAL, FlowStat.SUCCESS, FlowStat.FAILURE, FlowStat.RUNNING,
-                FlowStat.AWAITING, FlowStat.CANCELLED)) {
-            ps.setLong(i++, delta.get(stat));
-        }
-        if (startedAt == null) {
-            ps.setNull(i++, Types.TIMESTAMP_WITH_TIMEZONE);
-        } else {
-            ps.setObject(i++, startedAt.atOffset(ZoneOffset.UTC));
-        }
-        ps.setObject(i++, now.atOffset(ZoneOffset.UTC));
-        ps.setString(i, flowName);
-    }
-
-    private static Map<FlowStat, Long> deltas(FlowRunStatus from, FlowRunStatus to) {
-        Map<FlowStat, Long> delta = new EnumMap<>(FlowStat.class);
-        for (FlowStat s : FlowStat.values()) {
-            delta.put(s, 0L);
-        }
-        if (from == null) {
-            delta.merge(FlowStat.TOTAL, 1L, Long::sum);
-        } else if (!from.isTerminal()) {
-            delta.merge(from.stat(), -1L, Long::sum);
-        }
-        if (to != null) {
-            delta.merge(to.stat(), 1L, Long::sum);
-        }
-        return delta;
-    }
-
-    private Flow load(String name, long version) {
-        Flow flow = em.find(Flow.class, name);
-        if (flow.version() != version) {
-            em.refresh(flow); // a copy loaded earlier in this persistence context
-        }
-        return detach(flow);
-    }
-
-    private <T> T detach(T entity) {
-        if (entity != null) {
-            em.detach(entity);
-        }
-        return entity;
-    }
-
-    /**
-     * Runs one (possibly combined) increment. {@code version[0]} gets the flow's version after it; it is read only
-     * when the statement ran for this call alone (in a transaction, see {@link IncrementCombiner}).
-     */
-    private Long increment(Connection connection, FlowStat stat, long delta, String name) throws SQLException {
-        try (PreparedStatement ps = INCREMENT_BY_STAT.get(stat).prepare(connection, delta, name, clock.instant());
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? rs.getLong(1) : null;
-        }
+    private static Flow flow(ResultSet rs) throws SQLException {
+        return Flow.restore(rs.getString("name"), rs.getString("display_name"), rs.getInt("flow_version"),
+                Sql.instant(rs, "registered_at"), Sql.instant(rs, "last_run_at"),
+                new FlowStats(rs.getLong("stats_total"), rs.getLong("stats_success"), rs.getLong("stats_failure"),
+                        rs.getLong("stats_running"), rs.getLong("stats_awaiting"), rs.getLong("stats_cancelled")),
+                rs.getLong("version"), Sql.instant(rs, "updated_at"));
     }
 
     /** Remembers the version of a flow handed out in this transaction ({@link ReadVersions}). */
@@ -457,14 +370,6 @@ public class FlowRepository {
 
     private ReadVersions versions() {
         return ReadVersions.of(em);
-    }
-
-    private static <T> T db(String context, Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
     }
 
     private static String column(FlowStat stat) {

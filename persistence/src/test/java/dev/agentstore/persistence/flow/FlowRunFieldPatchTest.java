@@ -10,6 +10,7 @@ import dev.agentstore.persistence.AgentStoreConfig;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
 import dev.agentstore.persistence.Race;
+import dev.agentstore.persistence.support.ReadVersions;
 import net.ttddyy.dsproxy.ExecutionInfo;
 import net.ttddyy.dsproxy.QueryInfo;
 import net.ttddyy.dsproxy.listener.QueryExecutionListener;
@@ -28,8 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * {@code FlowRunRepository.update} of a patch without a {@code status} key: one {@code UPDATE ... RETURNING *} that
- * computes every column in SQL, with the result of the locked read-modify-write through {@code FlowRun.applyPatch}.
+ * {@code FlowRunRepository.update} of a patch without a {@code status} key: one {@code UPDATE ... RETURNING} that
+ * computes every column in SQL, with the result of the locked read-modify-write (which checks the patch with
+ * {@code FlowRun.applyPatch} on the locked row).
  */
 @ExtendWith(AgentStoreExtension.class)
 class FlowRunFieldPatchTest {
@@ -45,13 +47,12 @@ class FlowRunFieldPatchTest {
                 Json.print(r.snapshot()), r.resourceId(), Json.print(r.metadata()), r.version(), r.updatedAt());
     }
 
-    /** The read-modify-write path: a {@code FlowRun} managed in the persistence context sends update down it. */
+    /** The read-modify-write path: a version read in the unit of work sends update down it (locked read, write). */
     private static FlowRun updateByReadModifyWrite(AgentStore store, String flow, String run, JsonNode patch) {
         return store.fromTransaction(uow -> {
-            FlowRun managed = uow.entityManager()
-                    .createQuery("SELECT r FROM FlowRun r WHERE r.flowName = ?1 AND r.runId = ?2", FlowRun.class)
-                    .setParameter(1, flow).setParameter(2, run).getSingleResult();
-            assertThat(uow.entityManager().contains(managed)).isTrue();
+            FlowRun read = uow.flowRuns().get(flow, run).orElseThrow();
+            assertThat(ReadVersions.of(uow.entityManager()).expected("FlowRun", flow + "/" + run))
+                    .hasValue(read.version());
             return uow.flowRuns().update(flow, run, patch);
         });
     }

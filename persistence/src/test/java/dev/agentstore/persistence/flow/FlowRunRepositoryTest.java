@@ -426,7 +426,7 @@ class FlowRunRepositoryTest {
                     String pair = from + " -> " + to;
                     assertThat(moved).as(pair).usingRecursiveComparison().ignoringFields("version").isEqualTo(expected);
                     assertThat(moved.version()).as(pair).isEqualTo(expected.version() + 1);
-                    // the row the statement returned reads as Hibernate reads it (decimals, big numbers, nulls)
+                    // the row the statement returned reads as a later read reads it (decimals, big numbers, nulls)
                     assertThat(run(store, "moves", runId)).as(pair).usingRecursiveComparison().isEqualTo(moved);
                 }
             }
@@ -473,19 +473,18 @@ class FlowRunRepositoryTest {
         }
 
         @Test
-        void aStaleCopyInThePersistenceContextStillRejectsAStatusOnlyUpdate(AgentStore store, MutableClock clock) {
+        void aStaleReadStillRejectsAStatusOnlyUpdate(AgentStore store, MutableClock clock) {
             register(store, "stale-status");
             start(store, "stale-status", "r1");
             EntityManager emA = store.entityManagerFactory().createEntityManager();
             try {
                 emA.getTransaction().begin();
                 // transaction A reads the run (version 0) ...
-                emA.createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'stale-status' AND r.runId = 'r1'",
-                        FlowRun.class).getSingleResult();
+                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                repoA.get("stale-status", "r1").orElseThrow();
                 // ... transaction B changes it, keeping its status, and commits ...
                 update(store, "stale-status", "r1", "{\"emittedEvents\":{\"fromB\":true}}");
-                // ... A's status move is checked against A's copy, not made in one statement past it
-                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                // ... A's status move is checked against the version A read, not made in one statement past it
                 assertThatThrownBy(() -> repoA.update("stale-status", "r1", json("{\"status\":\"completed\"}")))
                         .isInstanceOf(ConcurrencyConflictException.class)
                         .hasMessageContaining("stale-status/r1");
@@ -511,12 +510,11 @@ class FlowRunRepositoryTest {
             try {
                 emA.getTransaction().begin();
                 // transaction A reads the run (RUNNING, version 0) ...
-                emA.createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'stale-move' AND r.runId = 'r1'",
-                        FlowRun.class).getSingleResult();
+                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                repoA.get("stale-move", "r1").orElseThrow();
                 // ... transaction B moves it to AWAITING and commits ...
                 store.inTransaction(uow -> uow.flowRuns().transition("stale-move", "r1", FlowRunStatus.AWAITING));
-                // ... A's move, based on its stale copy, is rejected, and A commits what it did
-                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                // ... A's move, based on its stale read, is rejected, and A commits what it did
                 assertThatThrownBy(() -> repoA.transition("stale-move", "r1", FlowRunStatus.COMPLETED))
                         .isInstanceOf(ConcurrencyConflictException.class)
                         .hasMessageContaining("stale-move/r1");
@@ -757,12 +755,11 @@ class FlowRunRepositoryTest {
             try {
                 emA.getTransaction().begin();
                 // transaction A reads the run ...
-                emA.createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'stale' AND r.runId = 'r1'", FlowRun.class)
-                        .getSingleResult();
+                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                repoA.get("stale", "r1").orElseThrow();
                 // ... transaction B changes and commits it ...
                 update(store, "stale", "r1", "{\"emittedEvents\":{\"fromB\":true}}");
-                // ... and A's write, checked by @Version at flush, must not overwrite B's
-                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                // ... and A's write, checked against the version A read, must not overwrite B's
                 assertThatThrownBy(() -> repoA.update("stale", "r1", json("{\"emittedEvents\":{\"fromA\":true}}")))
                         .isInstanceOf(ConcurrencyConflictException.class)
                         .hasMessageContaining("stale/r1");

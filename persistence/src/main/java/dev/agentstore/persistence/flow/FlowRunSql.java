@@ -1,0 +1,144 @@
+package dev.agentstore.persistence.flow;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.flow.FlowRunFilter;
+import dev.agentstore.domain.flow.FlowRunStatus;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.Sql;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.SqlStatement;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * The statements of {@link FlowRunRepository} other than its updates ({@link RunUpdate}), and the one mapping of a
+ * {@code flow_runs} row to a {@link FlowRun} ({@link #run}).
+ */
+final class FlowRunSql {
+
+    /** Every column of a run, JSON as text, as {@link #run} reads them; for {@code SELECT} and {@code RETURNING}. */
+    static final String COLUMNS = """
+            id, flow_name, run_id, status, started_at, completed_at, last_activity_at, step_count, completed_steps,
+                   CAST(emitted_events AS text) AS emitted_events, CAST(awaiting_steps AS text) AS awaiting_steps,
+                   CAST(snapshot AS text) AS snapshot, resource_id, CAST(metadata AS text) AS metadata, version,
+                   updated_at""";
+
+    /** A run by its key. */
+    static final String SELECT_BY_KEY = "SELECT " + COLUMNS + "\n  FROM flow_runs WHERE flow_name = :flowName AND"
+            + " run_id = :runId";
+
+    /** {@link #SELECT_BY_KEY}, locking the row until the transaction ends. */
+    static final String SELECT_BY_KEY_FOR_UPDATE = SELECT_BY_KEY + " FOR UPDATE";
+
+    /** Idempotent start: a second start of the same run inserts nothing and returns no row. */
+    private static final String INSERT = """
+            INSERT INTO flow_runs (flow_name, run_id, status, started_at, last_activity_at, step_count, resource_id,
+                                   updated_at)
+            VALUES (:flowName, :runId, 'RUNNING', :startedAt, :startedAt, CAST(:stepCount AS integer),
+                    CAST(:resourceId AS varchar), :now)
+            ON CONFLICT (flow_name, run_id) DO NOTHING
+            RETURNING\s""" + COLUMNS + "\n";
+
+    /** Inserts the run and counts it in its flow's stats when it was new; returns the new row, or none. */
+    static final String START = RunStats.withStats(INSERT);
+
+    static final String COMPLETE_STEP = """
+            UPDATE flow_runs
+               SET completed_steps = completed_steps + 1, last_activity_at = :now, updated_at = :now,
+                   version = version + 1
+             WHERE flow_name = :flowName AND run_id = :runId
+            RETURNING completed_steps, version
+            """;
+
+    /**
+     * Creates the run with the patch as its snapshot, or merges the patch into the stored snapshot, in one
+     * statement; {@code xmax = 0} holds for a row this statement inserted.
+     */
+    static final String MERGE_SNAPSHOT = """
+            INSERT INTO flow_runs AS r (flow_name, run_id, status, started_at, last_activity_at, snapshot, updated_at)
+            VALUES (:flowName, :runId, 'RUNNING', :now, :now,
+                    jsonb_merge_patch(CAST(NULL AS jsonb), CAST(:patch AS jsonb)), :now)
+            ON CONFLICT (flow_name, run_id) DO UPDATE
+               SET snapshot         = jsonb_merge_patch(r.snapshot, CAST(:patch AS jsonb)),
+                   last_activity_at = EXCLUDED.last_activity_at,
+                   updated_at       = EXCLUDED.updated_at,
+                   version          = r.version + 1
+            RETURNING (xmax = 0) AS inserted,\s""" + COLUMNS + "\n";
+
+    static final String DELETE = """
+            DELETE FROM flow_runs WHERE flow_name = :flowName AND run_id = :runId RETURNING status
+            """;
+
+    private FlowRunSql() {
+    }
+
+    /**
+     * The runs of a flow a filter matches, newest first ({@code startedAt} descending, then id descending), one page
+     * ({@code :limit}, {@code :offset}); bind with {@link #bindFilter}. Assembled from fixed pieces: a filter's
+     * criteria are bound, never printed.
+     */
+    static String listPage(FlowRunFilter filter) {
+        return "SELECT " + COLUMNS + "\n  FROM flow_runs" + where(filter)
+                + "\n ORDER BY started_at DESC, id DESC LIMIT :limit OFFSET :offset";
+    }
+
+    /** How many runs of a flow a filter matches; bind with {@link #bindFilter}. */
+    static String count(FlowRunFilter filter) {
+        return "SELECT count(*) FROM flow_runs" + where(filter);
+    }
+
+    private static String where(FlowRunFilter filter) {
+        StringBuilder where = new StringBuilder("\n WHERE flow_name = :flowName");
+        if (!filter.statuses().isEmpty()) {
+            where.append(" AND status = ANY(:statuses)");
+        }
+        if (filter.startedFrom() != null) {
+            where.append(" AND started_at >= :startedFrom");
+        }
+        if (filter.startedTo() != null) {
+            where.append(" AND started_at <= :startedTo");
+        }
+        return where.toString();
+    }
+
+    /** Binds what {@link #listPage} and {@link #count} name for this filter. */
+    static <S extends SqlStatement<S>> S bindFilter(S statement, String flowName, FlowRunFilter filter) {
+        statement.bind("flowName", flowName);
+        if (!filter.statuses().isEmpty()) {
+            statement.bind("statuses", filter.statuses().stream().map(Enum::name).toArray(String[]::new));
+        }
+        if (filter.startedFrom() != null) {
+            statement.bind("startedFrom", filter.startedFrom());
+        }
+        if (filter.startedTo() != null) {
+            statement.bind("startedTo", filter.startedTo());
+        }
+        return statement;
+    }
+
+    /** Maps a row with {@link #COLUMNS} ({@link #run}). */
+    static final RowMapper<FlowRun> RUN = (rs, ctx) -> run(rs);
+
+    /**
+     * Reads a run from a row with {@link #COLUMNS}.
+     *
+     * @param rs the row
+     * @return the run
+     * @throws SQLException when a column is missing
+     */
+    static FlowRun run(ResultSet rs) throws SQLException {
+        return FlowRun.restore(rs.getLong("id"), rs.getString("flow_name"), rs.getString("run_id"),
+                FlowRunStatus.valueOf(rs.getString("status")), Sql.instant(rs, "started_at"),
+                Sql.instant(rs, "completed_at"), Sql.instant(rs, "last_activity_at"),
+                rs.getObject("step_count", Integer.class), rs.getInt("completed_steps"), json(rs, "emitted_events"),
+                json(rs, "awaiting_steps"), json(rs, "snapshot"), rs.getString("resource_id"), json(rs, "metadata"),
+                rs.getLong("version"), Sql.instant(rs, "updated_at"));
+    }
+
+    private static JsonNode json(ResultSet rs, String column) throws SQLException {
+        String text = rs.getString(column);
+        return text == null ? null : Json.parse(column, text);
+    }
+}

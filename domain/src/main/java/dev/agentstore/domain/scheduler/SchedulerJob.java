@@ -3,19 +3,23 @@ package dev.agentstore.domain.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -28,12 +32,16 @@ import java.util.Optional;
  * <p>Times: {@link #nextRunAt()} values set here come from the caller's clock (the repository's injected
  * {@code Clock}); claim, lease and recovery times come from the database clock. Cron expressions are evaluated in UTC.
  *
- * <p>Mutable root with optimistic locking ({@code @Version}); every native statement that changes a row also bumps
- * its version. No public setters: state changes through the intention-revealing methods below, which throw
- * {@link InvalidInputException} for transitions that the current status does not allow, and
- * {@link LeaseLostException} when a worker completes or fails a job whose lease it does not hold.
+ * <p>The repository ({@code SchedulerJobRepository}) writes the table with SQL; this entity is the mapping for JPA
+ * users' reads (JPQL, Criteria), read-only to JPA ({@link ReadOnlyEntity}). Every write adds 1 to {@link #version()}.
+ * No public setters: the repository computes a change on a copy read from the row (its row locked) with the
+ * intention-revealing methods below, which throw {@link InvalidInputException} for transitions that the current
+ * status does not allow and {@link LeaseLostException} when a worker completes or fails a job whose lease it does
+ * not hold, and then writes the new state with one {@code UPDATE}.
  */
 @Entity
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "scheduler_jobs")
 public class SchedulerJob {
 
@@ -133,6 +141,37 @@ public class SchedulerJob {
     }
 
     /**
+     * A job as read from its row (no validation beyond non-null checks), for the repository, which reads and writes
+     * rows with SQL. Each argument is the column of the same name, as the accessors return it; {@code config} is
+     * kept, not copied.
+     *
+     * @return the job, not attached to any persistence context
+     */
+    public static SchedulerJob restore(String id, String name, String schedule, boolean enabled, JobStatus status,
+                                       Instant nextRunAt, Instant lastRunAt, JsonNode config, int attempts,
+                                       int maxAttempts, String lastError, String leaseOwner, Instant leaseExpiresAt,
+                                       Instant createdAt, long version, Instant updatedAt) {
+        SchedulerJob job = new SchedulerJob();
+        job.id = Objects.requireNonNull(id, "id");
+        job.name = Objects.requireNonNull(name, "name");
+        job.schedule = schedule;
+        job.enabled = enabled;
+        job.status = Objects.requireNonNull(status, "status");
+        job.nextRunAt = nextRunAt;
+        job.lastRunAt = lastRunAt;
+        job.config = Objects.requireNonNull(config, "config");
+        job.attempts = attempts;
+        job.maxAttempts = maxAttempts;
+        job.lastError = lastError;
+        job.leaseOwner = leaseOwner;
+        job.leaseExpiresAt = leaseExpiresAt;
+        job.createdAt = Objects.requireNonNull(createdAt, "createdAt");
+        job.version = version;
+        job.updatedAt = Objects.requireNonNull(updatedAt, "updatedAt");
+        return job;
+    }
+
+    /**
      * The wait before retrying a run that failed: {@link #RETRY_BASE_DELAY} × 2^(attempt − 1), at most
      * {@link #RETRY_MAX_DELAY} (1 s, 2 s, 4 s, … 1 h).
      *
@@ -144,8 +183,6 @@ public class SchedulerJob {
         Duration delay = RETRY_BASE_DELAY.multipliedBy(1L << exponent);
         return delay.compareTo(RETRY_MAX_DELAY) > 0 ? RETRY_MAX_DELAY : delay;
     }
-
-    // ---------------------------------------------------------------- operator transitions
 
     /**
      * Pauses a pending job: it is not claimed until {@link #resume resumed}. Pausing a paused job does nothing.
@@ -227,12 +264,10 @@ public class SchedulerJob {
         touch(now);
     }
 
-    // ---------------------------------------------------------------- worker transitions
-
     /**
      * Leases this one job to a worker: RUNNING, {@code attempts + 1}, {@code lastRunAt = now}. This is what the
      * repository's {@code claimDue} statement does in SQL for many jobs at once, with the database clock and
-     * {@code SKIP LOCKED}; use that to claim. This method exists for single-job use through optimistic locking.
+     * {@code SKIP LOCKED}; use that to claim. This method computes the same transition on one in-memory job.
      *
      * @param workerId       the worker taking the lease, 1–255 characters
      * @param leaseExpiresAt when the lease ends, after {@code now}
@@ -329,8 +364,6 @@ public class SchedulerJob {
         return status == JobStatus.RUNNING && workerId != null && workerId.equals(leaseOwner);
     }
 
-    // ---------------------------------------------------------------- accessors
-
     /** @return the job's unique id */
     public String id() {
         return id;
@@ -411,7 +444,7 @@ public class SchedulerJob {
         return createdAt;
     }
 
-    /** @return the optimistic-locking version, incremented by every change */
+    /** @return the row's version: 0 when scheduled, plus 1 on every write */
     public long version() {
         return version;
     }
@@ -427,8 +460,6 @@ public class SchedulerJob {
                 + ", enabled=" + enabled + ", nextRunAt=" + nextRunAt + ", attempts=" + attempts + "/" + maxAttempts
                 + ", leaseOwner=" + leaseOwner + ", version=" + version + "]";
     }
-
-    // ---------------------------------------------------------------- internals
 
     private void requireStatus(String action, JobStatus... allowed) {
         for (JobStatus s : allowed) {

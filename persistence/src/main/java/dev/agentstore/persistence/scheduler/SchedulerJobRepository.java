@@ -16,17 +16,12 @@ import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityExistsException;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
-import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
-import org.hibernate.Session;
-import org.hibernate.query.NativeQuery;
-import org.hibernate.type.StandardBasicTypes;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -37,48 +32,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * Scheduler jobs and the worker protocol: workers claim due jobs
- * with one {@code UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING *} statement, hold them
+ * with one {@code UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING …} statement, hold them
  * under a lease that they {@link #heartbeat extend}, and {@link #complete complete} or {@link #fail fail} them; a
  * maintenance loop {@link #recoverExpiredLeases() recovers} the jobs of dead workers. Delivery is at least once: a
- * job whose worker stops heartbeating runs again elsewhere.
+ * job whose worker stops heartbeating runs again elsewhere. A typical worker loop, which clock decides what, and how
+ * the protocol is guarded by the lease: see {@link dev.agentstore.persistence.scheduler the package description}.
  *
- * <p><b>Typical worker loop</b>, each step its own unit of work:
- * <pre>{@code
- * List<SchedulerJob> jobs = store.fromTransaction(uow -> uow.schedulerJobs().claimDue("worker-1", 10, Duration.ofMinutes(5)));
- * for (SchedulerJob job : jobs) {
- *     boolean ok;
- *     try {
- *         run(job.config());
- *         ok = true;
- *     } catch (Exception e) {
- *         ok = false;
- *         store.inTransaction(uow -> uow.schedulerJobs().fail(job.id(), "worker-1", e.toString()));
- *     }
- *     if (ok) {
- *         store.inTransaction(uow -> uow.schedulerJobs().complete(job.id(), "worker-1"));
- *     }
- * }
- * // complete and fail throw LeaseLostException when the lease was lost meanwhile: the job runs elsewhere
- * // elsewhere, every minute or so:
- * store.fromTransaction(uow -> uow.schedulerJobs().recoverExpiredLeases());
- * }</pre>
- *
- * <p><b>Clocks.</b> Everything that compares rows written by several processes uses the database clock
- * ({@code now()}, the transaction's start time): whether a job is due, lease expiry, {@code lastRunAt}, recovery.
- * Every {@code nextRunAt} the library computes comes from the injected {@link Clock}: cron fire times (the first
- * fire time strictly after the clock's now, in UTC), retry backoff ({@code now + retryDelay}), and the defaults
- * of {@link #schedule}, {@link #resume(String)} and {@link #reschedule}. A skew between the two clocks only moves
- * a run by the skew.
- *
- * <p><b>Stale entities.</b> {@link #claimDue}, {@link #heartbeat} and {@link #recoverExpiredLeases} are native
- * statements that bump the row version. {@code claimDue} refreshes the entities it returns, but an entity of the same
- * job loaded earlier in the same transaction is not refreshed by {@code heartbeat} or {@code recoverExpiredLeases}; a
- * later change through it fails with {@link ConcurrencyConflictException} (never a lost update). Run worker steps in
- * their own units of work, as above.
+ * <p><b>Returned jobs are copies.</b> Every method reads the rows it returns, and a write returns the row as it
+ * wrote it ({@code RETURNING}); a job returned earlier is a snapshot that later calls do not change. Every write adds
+ * 1 to the version. The statements run through {@link Sql} on the unit of work's connection ({@link SchedulerJob} is
+ * read-only to JPA).
  *
  * <p><b>Operator actions and read-modify-write.</b> A job that a unit of work read ({@link #get}, {@link #list},
  * {@link #getForUpdate}, {@link #claimDue}, or its own earlier write) is written by the operator actions
@@ -89,19 +55,12 @@ import java.util.function.Supplier;
  * read and the action in {@code fromTransactionWithRetry}. {@link #getForUpdate} locks the row at the read instead,
  * so concurrent writers queue (for hot rows). Callers outside a unit of work pass the version they read
  * ({@link #reschedule(String, String, Instant, long)}). An action on a job the unit of work has not read locks the
- * row as it reads it and never conflicts. {@link #delete} is checked by the entity's {@code @Version} only.
- *
- * <p><b>The worker protocol is guarded by the lease, not by versions.</b> {@link #claimDue} takes only unleased due
- * jobs, skipping locked rows; {@link #heartbeat}, {@link #complete} and {@link #fail} write only while the worker
- * holds the lease, and {@link #complete} and {@link #fail} lock the row ({@code SELECT … FOR UPDATE}) first, so they
- * wait for a concurrent heartbeat or operator action instead of conflicting with it. These steps are not checked
- * against a version read, but each adds 1 to the version, so an operator action whose unit of work read the job
- * before a worker's step conflicts and is retried on a fresh read, and never overwrites the step. When the worker no
- * longer holds the lease they throw {@link LeaseLostException}, which is not a conflict:
- * {@code fromTransactionWithRetry} does not retry it.
+ * row as it reads it and never conflicts. {@link #delete} of a job the unit of work read deletes it only if it still
+ * has the version read (a conflict otherwise); without a read it deletes the job as it is.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Every argument is validated before anything
- * is written.
+ * is written. An operator action that leaves the job as it is (pausing a paused job, enabling an enabled one) writes
+ * nothing and keeps the version.
  *
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
@@ -115,56 +74,8 @@ public class SchedulerJobRepository {
     /** Longest lease: 7 days. */
     public static final Duration MAX_LEASE = Duration.ofDays(7);
 
-    /** Locks a job's row and reads its version, to compare with the version a write expects. */
-    private static final String LOCK_VERSION = "SELECT version FROM scheduler_jobs WHERE id = ?1 FOR UPDATE";
-
     /** The entity name in {@link ReadVersions} and conflict messages. */
-    private static final String ENTITY = "SchedulerJob";
-
-    /**
-     * The claim ("lock and fetch"): locks up to ?3 due jobs, skipping rows other workers have locked,
-     * and leases them to ?1 for ?2 milliseconds, by the database clock. Served by {@code scheduler_jobs_due_idx}.
-     * {@code returned_version} lets us detect entities that were already loaded (stale) in this persistence context.
-     */
-    private static final String CLAIM_DUE = """
-            UPDATE scheduler_jobs
-               SET status = 'RUNNING',
-                   lease_owner = ?1,
-                   lease_expires_at = now() + CAST(?2 AS bigint) * interval '1 millisecond',
-                   attempts = attempts + 1,
-                   last_run_at = now(),
-                   version = version + 1,
-                   updated_at = now()
-             WHERE id IN (SELECT id FROM scheduler_jobs
-                           WHERE status = 'PENDING' AND enabled AND next_run_at <= now()
-                           ORDER BY next_run_at, id
-                           LIMIT ?3
-                           FOR UPDATE SKIP LOCKED)
-            RETURNING *, version AS returned_version
-            """;
-
-    /** Renews the lease of job ?1 for ?3 ms from the database's now, if worker ?2 still holds it. */
-    private static final String HEARTBEAT = """
-            UPDATE scheduler_jobs
-               SET lease_expires_at = now() + CAST(?3 AS bigint) * interval '1 millisecond',
-                   version = version + 1,
-                   updated_at = now()
-             WHERE id = ?1 AND status = 'RUNNING' AND lease_owner = ?2
-            """;
-
-    /** Makes running jobs whose lease expired (database clock) pending and due again. Served by {@code scheduler_jobs_lease_idx}. */
-    private static final String RECOVER_EXPIRED_LEASES = """
-            UPDATE scheduler_jobs
-               SET status = CASE WHEN schedule IS NULL AND attempts >= max_attempts THEN 'FAILED' ELSE 'PENDING' END,
-                   attempts = CASE WHEN schedule IS NOT NULL AND attempts >= max_attempts THEN 0 ELSE attempts END,
-                   next_run_at = LEAST(next_run_at, now()),
-                   last_error = concat('lease of worker ', lease_owner, ' expired before the run completed'),
-                   lease_owner = NULL,
-                   lease_expires_at = NULL,
-                   version = version + 1,
-                   updated_at = now()
-             WHERE status = 'RUNNING' AND lease_expires_at < now()
-            """;
+    private static final String ENTITY = SchedulerJobChanges.ENTITY;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -186,8 +97,6 @@ public class SchedulerJobRepository {
         this.clock = clock;
     }
 
-    // ---------------------------------------------------------------- create, read, delete
-
     /**
      * Creates a job: enabled, PENDING, attempts 0.
      *
@@ -198,7 +107,7 @@ public class SchedulerJobRepository {
      *                    or the clock's now for a one-shot job. A past time makes it due at once.
      * @param config      the job's configuration, a JSON object; {@code null} means {@code {}}
      * @param maxAttempts attempts per run before it counts as failed, 1–{@value SchedulerJob#MAX_ATTEMPTS_LIMIT}
-     * @return the new job (managed)
+     * @return the new job, as stored
      * @throws InvalidInputException when an argument is invalid, for example a cron expression that is not five UNIX
      *                               fields (the message quotes it and names the format); nothing is written
      * @throws DuplicateException    when a job with this id exists
@@ -208,21 +117,12 @@ public class SchedulerJobRepository {
         Check.name("id", id);
         Check.name("name", name);
         Check.instant("firstRunAt", firstRunAt);
-        JsonWrites.check(em, "config", config);
+        String json = config == null ? null : JsonWrites.print(em, "config", config);
         CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
         Instant now = clock.instant();
         Instant first = firstRunAt != null ? firstRunAt : defaultNextRun(schedule, now);
         SchedulerJob job = new SchedulerJob(id, name, schedule, first, config, maxAttempts, now);
-        String context = "schedule SchedulerJob id=" + id;
-        try {
-            em.persist(job);
-            em.flush();
-        } catch (EntityExistsException e) {
-            throw new DuplicateException(context + ": already exists", e);
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
-        return job;
+        return sql().insert("schedule " + ENTITY + " id=" + id, job, json == null ? "{}" : json);
     }
 
     /**
@@ -250,8 +150,7 @@ public class SchedulerJobRepository {
      */
     public Optional<SchedulerJob> get(String id) {
         Check.name("id", id);
-        return db("get SchedulerJob id=" + id,
-                () -> Optional.ofNullable(em.find(SchedulerJob.class, id)).map(this::read));
+        return sql().find("get " + ENTITY + " id=" + id, id).map(changes()::read);
     }
 
     /**
@@ -260,17 +159,13 @@ public class SchedulerJobRepository {
      * rows. Needs a transaction (a unit of work, or a container transaction).
      *
      * @param id the job id
-     * @return the job (managed), or empty when no job has this id
+     * @return the job, or empty when no job has this id
      * @throws InvalidInputException when {@code id} is blank or longer than 255 characters
      * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
     public Optional<SchedulerJob> getForUpdate(String id) {
         Check.name("id", id);
-        return db("get SchedulerJob id=" + id + " for update", () -> {
-            OptionalLong version = ReadVersions.lockVersion(em, LOCK_VERSION, id);
-            return version.isEmpty() ? Optional.<SchedulerJob>empty()
-                    : Optional.of(read(current(id, version.getAsLong())));
-        });
+        return sql().lock("get " + ENTITY + " id=" + id + " for update", id).map(changes()::read);
     }
 
     /**
@@ -296,22 +191,11 @@ public class SchedulerJobRepository {
      */
     public Page<SchedulerJob> list(JobStatus status, PageRequest page) {
         Check.notNull("page", page);
-        String where = status == null ? "" : " where j.status = :status";
-        return db("list SchedulerJobs" + (status == null ? "" : " with status " + status), () -> {
-            TypedQuery<SchedulerJob> items = em.createQuery(
-                    "select j from SchedulerJob j" + where + " order by j.nextRunAt asc nulls last, j.id asc",
-                    SchedulerJob.class);
-            TypedQuery<Long> count = em.createQuery("select count(j) from SchedulerJob j" + where, Long.class);
-            if (status != null) {
-                items.setParameter("status", status);
-                count.setParameter("status", status);
-            }
-            List<SchedulerJob> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
-                    .setMaxResults(page.perPage())
-                    .getResultList();
-            rows.forEach(this::read);
-            return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
-        });
+        String context = "list SchedulerJobs" + (status == null ? "" : " with status " + status);
+        SchedulerJobSql sql = sql();
+        List<SchedulerJob> rows = sql.list(context, status, page.offset(), page.perPage());
+        rows.forEach(changes()::read);
+        return Page.of(rows, page.page(), page.perPage(), sql.count(context, status));
     }
 
     /**
@@ -321,23 +205,13 @@ public class SchedulerJobRepository {
      * @param id the job id
      * @return whether a job was deleted
      * @throws InvalidInputException        when {@code id} is invalid
-     * @throws ConcurrencyConflictException when the row changed concurrently (retry the unit of work)
+     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed or
+     *                                      deleted it since (retry the unit of work); nothing is deleted
      */
     public boolean delete(String id) {
         Check.name("id", id);
-        SchedulerJob job = db("delete SchedulerJob id=" + id, () -> em.find(SchedulerJob.class, id));
-        if (job == null) {
-            return false;
-        }
-        db("delete SchedulerJob id=" + id, () -> {
-            em.remove(job);
-            em.flush();
-            return null;
-        });
-        return true;
+        return changes().delete(id);
     }
-
-    // ---------------------------------------------------------------- operator actions
 
     /**
      * Pauses a PENDING job ({@link SchedulerJob#pause}); it is not claimed until resumed. Idempotent.
@@ -461,8 +335,6 @@ public class SchedulerJobRepository {
         });
     }
 
-    // ---------------------------------------------------------------- worker protocol
-
     /**
      * Claims up to {@code limit} due jobs for {@code workerId} in ONE statement: PENDING, enabled jobs with
      * {@code next_run_at <= now()} (database clock), oldest {@code nextRunAt} first (then id), skipping rows that
@@ -473,33 +345,16 @@ public class SchedulerJobRepository {
      * @param workerId      the claiming worker, 1–255 characters
      * @param limit         most jobs to claim, 1–{@value #MAX_CLAIM_LIMIT}
      * @param leaseDuration how long the lease lasts, in whole milliseconds, 1 ms to {@link #MAX_LEASE 7 days}
-     * @return the claimed jobs (managed, current), ordered by next run time then id; empty when none is due
+     * @return the claimed jobs as written, ordered by next run time then id; empty when none is due
      * @throws InvalidInputException when an argument is invalid; nothing is claimed
      */
     public List<SchedulerJob> claimDue(String workerId, int limit, Duration leaseDuration) {
         Check.name("workerId", workerId);
         Check.range("limit", limit, 1, MAX_CLAIM_LIMIT);
         long leaseMillis = leaseMillis(leaseDuration);
-        List<Object[]> rows;
-        try {
-            NativeQuery<Object[]> query = em.unwrap(Session.class).createNativeQuery(CLAIM_DUE, Object[].class)
-                    .addEntity("j", SchedulerJob.class)
-                    .addScalar("returned_version", StandardBasicTypes.LONG);
-            rows = query.setParameter(1, workerId)
-                    .setParameter(2, leaseMillis)
-                    .setParameter(3, limit)
-                    .getResultList();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("claim due SchedulerJobs for worker " + workerId, e);
-        }
-        List<SchedulerJob> claimed = new ArrayList<>(rows.size());
-        for (Object[] columns : rows) {
-            SchedulerJob job = (SchedulerJob) columns[0];
-            if (job.version() != (Long) columns[1]) {
-                em.refresh(job); // it was already loaded in this persistence context, before the claim
-            }
-            claimed.add(read(job));
-        }
+        List<SchedulerJob> claimed = new ArrayList<>(sql().claimDue("claim due SchedulerJobs for worker " + workerId,
+                workerId, limit, leaseMillis));
+        claimed.forEach(changes()::read);
         claimed.sort(Comparator.comparing(SchedulerJob::nextRunAt).thenComparing(SchedulerJob::id));
         return claimed;
     }
@@ -521,15 +376,8 @@ public class SchedulerJobRepository {
         Check.name("id", id);
         Check.name("workerId", workerId);
         long leaseMillis = leaseMillis(leaseDuration);
-        try {
-            return em.createNativeQuery(HEARTBEAT)
-                    .setParameter(1, id)
-                    .setParameter(2, workerId)
-                    .setParameter(3, leaseMillis)
-                    .executeUpdate() == 1;
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("heartbeat SchedulerJob id=" + id + " by worker " + workerId, e);
-        }
+        return sql().heartbeat("heartbeat " + ENTITY + " id=" + id + " by worker " + workerId, id, workerId,
+                leaseMillis);
     }
 
     /**
@@ -550,10 +398,7 @@ public class SchedulerJobRepository {
     public SchedulerJob complete(String id, String workerId) {
         Check.name("id", id);
         Check.name("workerId", workerId);
-        SchedulerJob job = lockForWorker(id, workerId);
-        job.complete(workerId, clock.instant());
-        flush("complete SchedulerJob id=" + id);
-        return wrote(job);
+        return changes().forWorker(id, workerId, "complete", job -> job.complete(workerId, clock.instant()));
     }
 
     /**
@@ -575,10 +420,7 @@ public class SchedulerJobRepository {
     public SchedulerJob fail(String id, String workerId, String error) {
         Check.name("id", id);
         Check.name("workerId", workerId);
-        SchedulerJob job = lockForWorker(id, workerId);
-        job.fail(workerId, error, clock.instant());
-        flush("fail SchedulerJob id=" + id);
-        return wrote(job);
+        return changes().forWorker(id, workerId, "fail", job -> job.fail(workerId, error, clock.instant()));
     }
 
     /**
@@ -592,14 +434,8 @@ public class SchedulerJobRepository {
      * @return how many jobs were recovered
      */
     public int recoverExpiredLeases() {
-        try {
-            return em.createNativeQuery(RECOVER_EXPIRED_LEASES).executeUpdate();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("recover expired SchedulerJob leases", e);
-        }
+        return sql().recoverExpiredLeases("recover expired SchedulerJob leases");
     }
-
-    // ---------------------------------------------------------------- internals
 
     private static Instant defaultNextRun(CronSchedule schedule, Instant now) {
         return schedule == null ? now : schedule.nextAfter(now);
@@ -614,75 +450,19 @@ public class SchedulerJobRepository {
         return leaseDuration.toMillis();
     }
 
-    private SchedulerJob lockForWorker(String id, String workerId) {
-        SchedulerJob job;
-        try {
-            job = em.find(SchedulerJob.class, id, LockModeType.PESSIMISTIC_WRITE);
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("lock SchedulerJob id=" + id + " for worker " + workerId, e);
-        }
-        if (job == null) {
-            throw new NotFoundException("SchedulerJob", "id=" + id);
-        }
-        return job;
-    }
-
-    /**
-     * Changes a job, its row locked: when the caller passed a version or this unit of work read the job, only if the
-     * job still has that version; else as it is now.
-     */
-    private SchedulerJob modify(String id, String action, OptionalLong passed, Consumer<SchedulerJob> change) {
+    /** Changes a job with its row locked, checked against the version this unit of work read (if it read it). */
+    private SchedulerJob modify(String id, String action, OptionalLong passed, Consumer<SchedulerJob> transition) {
         Check.name("id", id);
-        OptionalLong expected = passed.isPresent() ? passed : versions().expected(ENTITY, id);
-        SchedulerJob job = db(action + " SchedulerJob id=" + id, () -> expected.isEmpty()
-                ? em.find(SchedulerJob.class, id, LockModeType.PESSIMISTIC_WRITE)
-                : current(id, ReadVersions.requireVersion(em, LOCK_VERSION, ENTITY, id, expected.getAsLong())));
-        if (job == null) {
-            throw new NotFoundException("SchedulerJob", "id=" + id);
-        }
-        change.accept(job);
-        flush(action + " SchedulerJob id=" + id);
-        return wrote(job);
+        return changes().modify(id, action, passed, transition);
     }
 
-    /** @return the managed job, refreshed when this persistence context holds an older copy than {@code version} */
-    private SchedulerJob current(String id, long version) {
-        SchedulerJob job = em.find(SchedulerJob.class, id);
-        if (job.version() != version) {
-            em.refresh(job);
-        }
-        return job;
+    /** The statements, on this repository's entity manager (injected after construction in a container). */
+    private SchedulerJobSql sql() {
+        return new SchedulerJobSql(em);
     }
 
-    /** Remembers the version of a job handed out in this transaction ({@link ReadVersions}). */
-    private SchedulerJob read(SchedulerJob job) {
-        versions().read(ENTITY, job.id(), job.version());
-        return job;
-    }
-
-    /** Moves the remembered version of a job this transaction read to the version its own write left. */
-    private SchedulerJob wrote(SchedulerJob job) {
-        versions().wrote(ENTITY, job.id(), job.version());
-        return job;
-    }
-
-    private ReadVersions versions() {
-        return ReadVersions.of(em);
-    }
-
-    private static <T> T db(String context, Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
-    }
-
-    private void flush(String context) {
-        try {
-            em.flush();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
+    /** Reads with their versions recorded, and the locked read-modify-writes. */
+    private SchedulerJobChanges changes() {
+        return new SchedulerJobChanges(em);
     }
 }

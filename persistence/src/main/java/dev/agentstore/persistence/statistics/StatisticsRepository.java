@@ -1,13 +1,9 @@
 package dev.agentstore.persistence.statistics;
 
 import dev.agentstore.domain.Check;
-import dev.agentstore.persistence.support.PersistenceErrors;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.persistence.EntityManager;
-import org.hibernate.Session;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,29 +11,38 @@ import java.util.List;
  * ({@code pg_tables}, {@code pg_stat_user_indexes}), for an operator's overview ({@code agentstore stats}).
  * Standalone, {@code store.statistics()} reads the store's own schema.
  *
- * <p>Runs two statements in the caller's transaction and writes nothing. The row counts are exact: they scan every
- * table of the schema, so the read takes as long as counting all rows. Not thread-safe: like the entity manager
- * it is bound to, one instance serves one transaction.
+ * <p>Runs two statements in the caller's transaction, through {@link Sql} on its connection, and writes nothing. The
+ * row counts are exact: they scan every table of the schema, so the read takes as long as counting all rows. Not
+ * thread-safe: like the entity manager it is bound to, one instance serves one transaction.
  */
 public class StatisticsRepository {
 
     /** Exact row counts of a schema's tables, counted server-side (names from the catalog, quoted by {@code %I}). */
     private static final String TABLES = """
-            SELECT t.tablename,
-                   (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', t.schemaname,
-                                                               t.tablename), false, true, '')))[1]::text::bigint,
-                   pg_total_relation_size(format('%I.%I', t.schemaname, t.tablename)::regclass)
-            FROM pg_tables t WHERE t.schemaname = ? ORDER BY t.tablename""";
+            SELECT t.tablename AS table_name,
+                   CAST(CAST((xpath('/row/c/text()',
+                                    query_to_xml(format('SELECT count(*) AS c FROM %I.%I', t.schemaname, t.tablename),
+                                                 false, true, '')))[1] AS text) AS bigint) AS row_count,
+                   pg_total_relation_size(CAST(format('%I.%I', t.schemaname, t.tablename) AS regclass)) AS total_bytes
+              FROM pg_tables t
+             WHERE t.schemaname = :schema
+             ORDER BY t.tablename
+            """;
 
     private static final String INDEXES = """
-            SELECT i.indexrelname, i.relname, am.amname, pg_relation_size(i.indexrelid), i.idx_scan
-            FROM pg_stat_user_indexes i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
-            WHERE i.schemaname = ? ORDER BY pg_relation_size(i.indexrelid) DESC, i.indexrelname""";
+            SELECT i.indexrelname AS index_name, i.relname AS table_name, am.amname AS access_method,
+                   pg_relation_size(i.indexrelid) AS bytes, i.idx_scan AS scans
+              FROM pg_stat_user_indexes i
+              JOIN pg_class c ON c.oid = i.indexrelid
+              JOIN pg_am am ON am.oid = c.relam
+             WHERE i.schemaname = :schema
+             ORDER BY pg_relation_size(i.indexrelid) DESC, i.indexrelname
+            """;
 
     private final EntityManager em;
 
     /**
-     * @param em the transaction's entity manager; its pending changes are flushed before reading
+     * @param em the transaction's entity manager; the statements run on its connection
      */
     public StatisticsRepository(EntityManager em) {
         this.em = em;
@@ -51,32 +56,18 @@ public class StatisticsRepository {
      */
     public StoreStatistics read(String schema) {
         Check.name("schema", schema);
-        try {
-            em.flush();
-            return em.unwrap(Session.class).doReturningWork(connection -> {
-                List<TableStatistics> tables = new ArrayList<>();
-                List<IndexStatistics> indexes = new ArrayList<>();
-                try (PreparedStatement ps = connection.prepareStatement(TABLES)) {
-                    ps.setString(1, schema);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            tables.add(new TableStatistics(rs.getString(1), rs.getLong(2), rs.getLong(3)));
-                        }
-                    }
-                }
-                try (PreparedStatement ps = connection.prepareStatement(INDEXES)) {
-                    ps.setString(1, schema);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            indexes.add(new IndexStatistics(rs.getString(1), rs.getString(2), rs.getString(3),
-                                    rs.getLong(4), rs.getLong(5)));
-                        }
-                    }
-                }
-                return new StoreStatistics(tables, indexes);
-            });
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("read statistics of schema " + schema, e);
-        }
+        return Sql.call(em, "read statistics of schema " + schema, h -> {
+            List<TableStatistics> tables = h.createQuery(TABLES)
+                    .bind("schema", schema)
+                    .map((rs, ctx) -> new TableStatistics(rs.getString("table_name"), rs.getLong("row_count"),
+                            rs.getLong("total_bytes")))
+                    .list();
+            List<IndexStatistics> indexes = h.createQuery(INDEXES)
+                    .bind("schema", schema)
+                    .map((rs, ctx) -> new IndexStatistics(rs.getString("index_name"), rs.getString("table_name"),
+                            rs.getString("access_method"), rs.getLong("bytes"), rs.getLong("scans")))
+                    .list();
+            return new StoreStatistics(tables, indexes);
+        });
     }
 }

@@ -3,12 +3,15 @@ package dev.agentstore.domain.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -23,10 +26,14 @@ import java.util.Objects;
  *
  * <p>{@link #lastSeq()} is the highest message sequence number handed out in this thread: appends allocate
  * {@code lastSeq + 1 ... lastSeq + n} with one atomic {@code UPDATE}, so every message of a thread has a unique
- * sequence number, increasing in append order. The repository writes this row with single native statements; this
- * entity is the mapping for reads and for JPA users, and holds the rules every write follows.
+ * sequence number, increasing in append order. The repository ({@code MemoryRepository}) writes this row with
+ * set-based SQL; this entity is the mapping for JPA users' reads (JPQL, Criteria), read-only to JPA
+ * ({@link ReadOnlyEntity}), and holds the rules every write follows ({@link #requireId}, {@link #requireTitle},
+ * {@link #requireMetadata}).
  */
 @Entity
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "memories")
 public class Memory {
 
@@ -65,14 +72,15 @@ public class Memory {
     }
 
     /**
-     * A new thread with no messages, to persist with JPA; the repository's {@code saveThread} validates through it.
+     * The values of a new thread with no messages, validated: the repository's {@code saveThread} validates through
+     * it (and stores the thread with SQL).
      *
      * @param id         the thread's id, 1–255 characters, not blank
      * @param resourceId the resource it belongs to, 1–255 characters, or {@code null}
      * @param title      the title, at most {@value #MAX_TITLE_LENGTH} characters, or {@code null}
      * @param metadata   a JSON object (copied), or {@code null} for an empty one
      * @param now        creation time, also the update time
-     * @return the thread, not yet stored
+     * @return the thread, not stored
      * @throws InvalidInputException when a parameter is invalid (also: NUL characters, a non-object metadata)
      */
     public static Memory create(String id, String resourceId, String title, JsonNode metadata, Instant now) {
@@ -87,7 +95,39 @@ public class Memory {
     }
 
     /**
-     * Renames the thread and merges a metadata patch, as the repository's {@code updateThread}.
+     * A row as read from the database: for repositories that map {@code memories} rows with SQL. The values are taken
+     * as stored (they passed {@link #create}'s checks when written) and {@code metadata} is taken over, not copied:
+     * pass a node that nothing else holds, such as one just parsed from the column.
+     *
+     * @param id         the thread's id
+     * @param resourceId the resource it belongs to, or {@code null}
+     * @param title      the title, or {@code null}
+     * @param metadata   a JSON object; taken over
+     * @param lastSeq    the highest message sequence number handed out, 0 or more
+     * @param createdAt  when it was created
+     * @param updatedAt  when it was last written
+     * @param version    its version
+     * @return the thread, not attached to any persistence context
+     * @throws InvalidInputException when {@code id}, {@code metadata}, {@code createdAt} or {@code updatedAt} is
+     *                               {@code null}
+     */
+    public static Memory stored(String id, String resourceId, String title, JsonNode metadata, long lastSeq,
+                                Instant createdAt, Instant updatedAt, long version) {
+        Memory m = new Memory();
+        m.id = Check.notNull("id", id);
+        m.resourceId = resourceId;
+        m.title = title;
+        m.metadata = Check.notNull("metadata", metadata);
+        m.lastSeq = lastSeq;
+        m.createdAt = Check.notNull("createdAt", createdAt);
+        m.updatedAt = Check.notNull("updatedAt", updatedAt);
+        m.version = version;
+        return m;
+    }
+
+    /**
+     * Renames this object and merges a metadata patch into it, as the repository's {@code updateThread} does to the
+     * row. The change stays in this object: the entity is read-only to JPA, so it is never written.
      *
      * @param newTitle      the new title, or {@code null} to keep the current one
      * @param metadataPatch a JSON object merged as JSON Merge Patch (RFC 7386, {@link Json#mergePatch}: {@code null}

@@ -3,8 +3,10 @@ package dev.agentstore.domain.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
@@ -22,11 +24,12 @@ import java.util.Objects;
  * a thread totally: it is unique per thread and increases in append order, also between messages with the same
  * {@link #createdAt()}.
  *
- * <p>Immutable for JPA: the repository changes messages only through {@code updateMessages} (role, content merge,
- * move to another thread) with native statements.
+ * <p>Read-only to JPA ({@link ReadOnlyEntity}): the repository ({@code MemoryRepository}) writes messages with
+ * set-based SQL, and changes them only through {@code updateMessages} (role, content merge, move to another thread).
  */
 @Entity
 @Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "memory_messages")
 public class MemoryMessage {
 

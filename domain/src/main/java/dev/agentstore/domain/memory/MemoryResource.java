@@ -3,12 +3,15 @@ package dev.agentstore.domain.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import dev.agentstore.domain.json.Json;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
@@ -18,9 +21,14 @@ import java.util.Objects;
 /**
  * A resource's working memory (table {@code memory_resources}): what an agent keeps about a user or
  * agent across its threads, as free text (often Markdown), plus a JSON object
- * of metadata that updates merge into (RFC 7386) instead of replacing.
+ * of metadata that updates merge into (RFC 7386) instead of replacing. The repository ({@code MemoryRepository})
+ * writes this row with set-based SQL; this entity is the mapping for JPA users' reads (JPQL, Criteria), read-only to
+ * JPA ({@link ReadOnlyEntity}), and holds the rules every write follows ({@link #requireId},
+ * {@link #requireWorkingMemory}).
  */
 @Entity
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "memory_resources")
 public class MemoryResource {
 
@@ -53,13 +61,13 @@ public class MemoryResource {
     }
 
     /**
-     * A new resource, to persist with JPA; the repository's {@code updateResource} validates through it.
+     * The values of a new resource, validated (the repository stores resources with SQL).
      *
      * @param id            the resource's id, 1–255 characters
      * @param workingMemory the working memory text (may be empty), or {@code null}
      * @param metadata      a JSON object (copied), or {@code null} for an empty one
      * @param now           creation time, also the update time
-     * @return the resource, not yet stored
+     * @return the resource, not stored
      * @throws InvalidInputException when a parameter is invalid
      */
     public static MemoryResource create(String id, String workingMemory, JsonNode metadata, Instant now) {
@@ -73,7 +81,36 @@ public class MemoryResource {
     }
 
     /**
-     * Replaces the working memory and merges a metadata patch, as the repository's {@code updateResource}.
+     * A row as read from the database: for repositories that map {@code memory_resources} rows with SQL. The values
+     * are taken as stored and {@code metadata} is taken over, not copied: pass a node that nothing else holds, such
+     * as one just parsed from the column.
+     *
+     * @param id            the resource's id
+     * @param workingMemory the working memory text, or {@code null}
+     * @param metadata      a JSON object; taken over
+     * @param createdAt     when it was created
+     * @param updatedAt     when it was last updated
+     * @param version       its version
+     * @return the resource, not attached to any persistence context
+     * @throws InvalidInputException when {@code id}, {@code metadata}, {@code createdAt} or {@code updatedAt} is
+     *                               {@code null}
+     */
+    public static MemoryResource stored(String id, String workingMemory, JsonNode metadata, Instant createdAt,
+                                        Instant updatedAt, long version) {
+        MemoryResource r = new MemoryResource();
+        r.id = Check.notNull("id", id);
+        r.workingMemory = workingMemory;
+        r.metadata = Check.notNull("metadata", metadata);
+        r.createdAt = Check.notNull("createdAt", createdAt);
+        r.updatedAt = Check.notNull("updatedAt", updatedAt);
+        r.version = version;
+        return r;
+    }
+
+    /**
+     * Replaces the working memory of this object and merges a metadata patch into it, as the repository's
+     * {@code updateResource} does to the row. The change stays in this object: the entity is read-only to JPA, so it
+     * is never written.
      *
      * @param newWorkingMemory the new text, or {@code null} to keep the current one
      * @param metadataPatch    a JSON object merged as JSON Merge Patch (RFC 7386), or {@code null} to keep the metadata

@@ -3,12 +3,11 @@ package dev.agentstore.domain.memory;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -20,16 +19,18 @@ import java.time.Instant;
  * One snapshot of a memory's variables (table {@code memory_variables}): a JSON
  * object written by {@code remember(..., variables)}; the newest snapshot is what {@code recall} returns.
  * Snapshots are immutable and numbered {@link #revision()} 1, 2, 3, … per memory, without gaps or duplicates
- * (the revision is taken while the memory's row is locked).
+ * (the revision is taken while the memory's row is locked). The repository ({@code MemoryRepository}) inserts them
+ * with SQL (the surrogate id is the column's default); this entity is the mapping for JPA users' reads (JPQL,
+ * Criteria), read-only to JPA ({@link ReadOnlyEntity}).
  */
 @Entity
 @Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "memory_variables")
 public class MemoryVariables {
 
     @Id
-    @SequenceGenerator(name = "memory_variables_seq", sequenceName = "memory_variables_seq", allocationSize = 50)
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "memory_variables_seq")
+    @Column(name = "id")
     private Long id;
 
     @Column(name = "memory_id", nullable = false, length = Check.MAX_NAME_LENGTH)
@@ -50,7 +51,7 @@ public class MemoryVariables {
     }
 
     /**
-     * A snapshot as stored; the repository builds its results with this factory.
+     * A snapshot's values, validated, without its surrogate id.
      *
      * @param memoryId  the memory's id
      * @param revision  the snapshot's number in its memory, 1 or more
@@ -67,6 +68,34 @@ public class MemoryVariables {
         }
         v.revision = revision;
         v.variables = requireVariables(variables);
+        v.createdAt = Check.notNull("createdAt", createdAt);
+        return v;
+    }
+
+    /**
+     * A row as read from the database: for repositories that map {@code memory_variables} rows with SQL. The values
+     * are taken as stored and {@code variables} is taken over, not copied: pass a node that nothing else holds, such
+     * as one just parsed from the column.
+     *
+     * @param id        the surrogate id
+     * @param memoryId  the memory's id
+     * @param revision  the snapshot's number in its memory, 1 or more
+     * @param variables a JSON object; taken over
+     * @param createdAt when it was written
+     * @return the snapshot, not attached to any persistence context
+     * @throws InvalidInputException when {@code revision} is less than 1, or {@code memoryId}, {@code variables} or
+     *                               {@code createdAt} is {@code null}
+     */
+    public static MemoryVariables stored(long id, String memoryId, long revision, JsonNode variables,
+                                         Instant createdAt) {
+        if (revision < 1) {
+            throw new InvalidInputException("revision must be 1 or more, was " + revision);
+        }
+        MemoryVariables v = new MemoryVariables();
+        v.id = id;
+        v.memoryId = Check.notNull("memoryId", memoryId);
+        v.revision = revision;
+        v.variables = Check.notNull("variables", variables);
         v.createdAt = Check.notNull("createdAt", createdAt);
         return v;
     }

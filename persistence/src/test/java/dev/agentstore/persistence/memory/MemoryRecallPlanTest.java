@@ -5,17 +5,17 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.memory.MemoryMessage;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
-import dev.agentstore.persistence.support.NumberedStatement;
+import dev.agentstore.persistence.support.Sql;
 import org.hibernate.Session;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,8 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Recall and include context read the index {@code (memory_id, seq DESC)} and never sort or scan the table, checked
  * with {@code EXPLAIN (ANALYZE)} on a large table ({@value #THREADS} threads of {@value #PER_THREAD} messages by
  * default; {@code -Dagentstore.memory.planThreads=10000} makes it a million rows). The plan node that reads
- * the index returns exactly the requested rows, so the cost does not grow with the table (Mastra's
- * {@code ROW_NUMBER()} over every message does).
+ * the index returns exactly the requested rows, so the cost does not grow with the table (a
+ * {@code ROW_NUMBER()} over every message would).
  */
 @ExtendWith(AgentStoreExtension.class)
 class MemoryRecallPlanTest {
@@ -54,7 +54,7 @@ class MemoryRecallPlanTest {
 
     @Test
     void recallOfTheLastMessagesIsABoundedIndexScanWithoutSort(AgentStore store) {
-        JsonNode plan = explain(store, MemoryRepository.LAST_MESSAGES, "bulk-77", 20);
+        JsonNode plan = explain(store, MessageReadSql.LAST_MESSAGES, Map.of("memoryId", "bulk-77", "limit", 20));
 
         List<JsonNode> nodes = nodes(plan);
         assertThat(nodes).extracting(n -> n.get("Node Type").asText())
@@ -72,7 +72,10 @@ class MemoryRecallPlanTest {
     @Test
     void includeContextReadsOnlyTheIndexRangesAroundEachTarget(AgentStore store) {
         String includes = "[{\"id\":\"bm-5-50\",\"previous\":3,\"next\":2},{\"id\":\"bm-1999-1\",\"previous\":2,\"next\":2}]";
-        JsonNode plan = explain(store, MemoryRepository.INCLUDED, includes, null);
+        Map<String, Object> parameters = new HashMap<>();
+        parameters.put("includes", includes);
+        parameters.put("resourceId", null);
+        JsonNode plan = explain(store, MessageReadSql.INCLUDED, parameters);
 
         List<JsonNode> nodes = nodes(plan);
         assertThat(nodes).filteredOn(n -> n.get("Node Type").asText().equals("Seq Scan"))
@@ -83,15 +86,13 @@ class MemoryRecallPlanTest {
         assertThat(rowsFromMessages).as("rows read from memory_messages").isLessThanOrEqualTo(2 + 4 + 2 + 3 + 2);
     }
 
-    /** EXPLAIN (ANALYZE, FORMAT JSON) of a repository statement, with its ?1, ?2 parameters bound. */
-    private static JsonNode explain(AgentStore store, String sql, Object p1, Object p2) {
-        NumberedStatement explain = new NumberedStatement("EXPLAIN (ANALYZE, FORMAT JSON) " + sql);
-        return store.fromTransaction(uow -> uow.entityManager().unwrap(Session.class).doReturningWork(c -> {
-            try (PreparedStatement ps = explain.prepare(c, p1, p2); ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return Json.parse("plan", rs.getString(1)).get(0).get("Plan");
-            }
-        }));
+    /** EXPLAIN (ANALYZE, FORMAT JSON) of a repository statement, with its named parameters bound. */
+    private static JsonNode explain(AgentStore store, String sql, Map<String, Object> parameters) {
+        return store.fromTransaction(uow -> Sql.call(uow.entityManager(), "explain", h -> h
+                .createQuery("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                .bindMap(parameters)
+                .map((rs, ctx) -> Json.parse("plan", rs.getString(1)).get(0).get("Plan"))
+                .one()));
     }
 
     private static List<JsonNode> nodes(JsonNode plan) {

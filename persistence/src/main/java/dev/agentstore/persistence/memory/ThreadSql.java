@@ -1,0 +1,287 @@
+package dev.agentstore.persistence.memory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.memory.Memory;
+import dev.agentstore.domain.memory.MemoryResource;
+import dev.agentstore.domain.memory.ThreadOrder;
+import dev.agentstore.persistence.support.JsonWrites;
+import dev.agentstore.persistence.support.Page;
+import dev.agentstore.persistence.support.PageRequest;
+import dev.agentstore.persistence.support.ReadVersions;
+import dev.agentstore.persistence.support.Sql;
+import jakarta.persistence.EntityManager;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.Query;
+
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * The statements of {@link MemoryRepository} on threads (table {@code memories}): save, read, list, update, delete,
+ * and the version checks of {@link ReadVersions} for them. Runs in the caller's transaction through {@link Sql}.
+ */
+final class ThreadSql {
+
+    /** The entity name in {@link ReadVersions} and conflict messages. */
+    static final String ENTITY = "Memory";
+
+    /** Every column of a thread, as {@link #THREAD} reads them. */
+    private static final String COLUMNS = """
+            id, resource_id, title, CAST(metadata AS text) AS metadata, last_seq, created_at, updated_at, version
+            """;
+
+    /** Creates a thread or replaces its resource, title and metadata; refused when another resource owns it. */
+    private static final String SAVE_THREAD = """
+            INSERT INTO memories AS m (id, resource_id, title, metadata, created_at, updated_at)
+            VALUES (:id, :resourceId, CAST(:title AS text), CAST(:metadata AS jsonb), :now, :now)
+            ON CONFLICT (id) DO UPDATE
+               SET resource_id = EXCLUDED.resource_id,
+                   title       = EXCLUDED.title,
+                   metadata    = EXCLUDED.metadata,
+                   updated_at  = EXCLUDED.updated_at,
+                   version     = m.version + 1
+             WHERE m.resource_id IS NULL OR m.resource_id = EXCLUDED.resource_id
+            RETURNING\s""" + COLUMNS;
+
+    /** As {@link #SAVE_THREAD}, replacing an existing thread only when it still has version {@code :expected}. */
+    private static final String SAVE_THREAD_IF_VERSION = SAVE_THREAD.replace("""
+             WHERE m.resource_id IS NULL OR m.resource_id = EXCLUDED.resource_id
+            """, """
+             WHERE (m.resource_id IS NULL OR m.resource_id = EXCLUDED.resource_id)
+               AND m.version = :expected
+            """);
+
+    /** A thread's update; {@code %s} is an extra condition ({@link #UPDATE_THREAD_IF_VERSION}) or nothing. */
+    private static final String UPDATE_THREAD_WHERE = """
+            UPDATE memories
+               SET title      = COALESCE(CAST(:title AS text), title),
+                   metadata   = jsonb_merge_patch(metadata, CAST(:patch AS jsonb)),
+                   updated_at = :now,
+                   version    = version + 1
+             WHERE id = :id%s
+            RETURNING\s""" + COLUMNS;
+
+    private static final String UPDATE_THREAD = UPDATE_THREAD_WHERE.formatted("");
+
+    /** As {@link #UPDATE_THREAD}, only when the thread still has version {@code :expected}; no row = not written. */
+    private static final String UPDATE_THREAD_IF_VERSION = UPDATE_THREAD_WHERE.formatted(" AND version = :expected");
+
+    private static final String SELECT_THREAD = "SELECT " + COLUMNS + " FROM memories WHERE id = :id";
+
+    private static final String SELECT_THREAD_FOR_UPDATE = SELECT_THREAD + " FOR UPDATE";
+
+    /** Why a checked thread write wrote nothing: the thread's version and resource, no row when it is gone. */
+    private static final String THREAD_VERSION = "SELECT version, resource_id FROM memories WHERE id = :id";
+
+    private static final String DELETE_THREAD = "DELETE FROM memories WHERE id = :id";
+
+    private static final String ENSURE = """
+            INSERT INTO memories (id, created_at, updated_at) VALUES (:id, :now, :now)
+            ON CONFLICT (id) DO NOTHING
+            """;
+
+    private static final String THREADS_WHERE = """
+             FROM memories
+             WHERE resource_id = :resourceId
+               AND metadata @> CAST(:filter AS jsonb)
+            """;
+
+    /** A page of a resource's threads per order; {@code :limit} NULL reads every thread. */
+    private static final Map<ThreadOrder, String> LIST_THREADS = new EnumMap<>(Map.of(
+            ThreadOrder.CREATED_ASC, list("created_at ASC, id ASC"),
+            ThreadOrder.CREATED_DESC, list("created_at DESC, id DESC"),
+            ThreadOrder.UPDATED_ASC, list("updated_at ASC, id ASC"),
+            ThreadOrder.UPDATED_DESC, list("updated_at DESC, id DESC")));
+
+    private static final String COUNT_THREADS = "SELECT count(*)" + THREADS_WHERE;
+
+    /** A {@code memories} row with the columns of {@link #COLUMNS}. */
+    private static final RowMapper<Memory> THREAD = (rs, ctx) -> Memory.stored(rs.getString("id"),
+            rs.getString("resource_id"), rs.getString("title"), Json.parse("metadata", rs.getString("metadata")),
+            rs.getLong("last_seq"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"),
+            rs.getLong("version"));
+
+    private final EntityManager em;
+
+    ThreadSql(EntityManager em) {
+        this.em = em;
+    }
+
+    private static String list(String orderBy) {
+        return "SELECT " + COLUMNS + THREADS_WHERE + " ORDER BY " + orderBy
+                + " LIMIT CAST(:limit AS bigint) OFFSET :offset";
+    }
+
+    /**
+     * Validates and saves a thread: the upsert, or, when this transaction read the thread, the upsert that replaces it
+     * only at the version read.
+     */
+    Memory save(String id, String resourceId, String title, JsonNode metadata, Instant now) {
+        Memory valid = Memory.create(id, Check.notNull("resourceId", resourceId), title, metadata, now);
+        OptionalLong expected = versions().expected(ENTITY, id);
+        String json = JsonWrites.print(em, "metadata", valid.metadata());
+        return Sql.call(em, "save Memory id=" + id, h -> {
+            Query save = h.createQuery(expected.isPresent() ? SAVE_THREAD_IF_VERSION : SAVE_THREAD)
+                    .bind("id", id)
+                    .bind("resourceId", valid.resourceId())
+                    .bind("title", valid.title())
+                    .bind("metadata", json)
+                    .bind("now", valid.createdAt());
+            expected.ifPresent(version -> save.bind("expected", version));
+            Optional<Memory> saved = save.map(THREAD).findOne();
+            if (saved.isEmpty()) {
+                Optional<Current> current = current(h, id);
+                if (expected.isPresent() && current.isPresent() && (current.get().resourceId() == null
+                        || valid.resourceId().equals(current.get().resourceId()))) {
+                    throw ReadVersions.conflict(ENTITY, id, expected.getAsLong(), current.get().version());
+                }
+                // reported as a missing thread of this resource, as getThread(id, resourceId) does
+                throw new NotFoundException("Memory", "id=" + id + ", resourceId=" + valid.resourceId());
+            }
+            return wrote(saved.get());
+        });
+    }
+
+    /** Validates the id and reads a thread, locking its row when {@code forUpdate}; remembers the version read. */
+    Optional<Memory> find(String id, boolean forUpdate) {
+        Memory.requireId("id", id);
+        return Sql.call(em, "get Memory id=" + id + (forUpdate ? " for update" : ""), h -> h
+                        .createQuery(forUpdate ? SELECT_THREAD_FOR_UPDATE : SELECT_THREAD)
+                        .bind("id", id)
+                        .map(THREAD)
+                        .findOne())
+                .map(this::read);
+    }
+
+    /**
+     * The threads of a resource whose metadata contains {@code metadataFilter} ({@code null}: every one), in
+     * {@code order}; {@code page == null}: every one, without a count. Validates first; remembers the versions read.
+     */
+    Page<Memory> list(String resourceId, JsonNode metadataFilter, ThreadOrder order, PageRequest page) {
+        MemoryResource.requireId(resourceId);
+        Check.notNull("order", order);
+        String filter = metadataFilter == null ? "{}"
+                : JsonWrites.print(em, "metadataFilter", Memory.requireMetadata("metadataFilter", metadataFilter));
+        Long limit = page == null ? null : (long) page.perPage();
+        return Sql.call(em, "list Memories of resource " + resourceId, h -> {
+            List<Memory> items = h.createQuery(LIST_THREADS.get(order))
+                    .bind("resourceId", resourceId)
+                    .bind("filter", filter)
+                    .bind("limit", limit)
+                    .bind("offset", page == null ? 0L : page.offset())
+                    .map(THREAD)
+                    .list();
+            items.forEach(this::read);
+            if (page == null) {
+                return new Page<>(items, 0, items.size(), items.size(), false);
+            }
+            long total = h.createQuery(COUNT_THREADS)
+                    .bind("resourceId", resourceId)
+                    .bind("filter", filter)
+                    .mapTo(long.class)
+                    .one();
+            return Page.of(items, page.page(), page.perPage(), total);
+        });
+    }
+
+    /** As {@link #update(String, String, JsonNode, Instant, OptionalLong)} at the version this transaction read. */
+    Memory update(String id, String title, JsonNode metadataPatch, Instant now) {
+        Memory.requireId("id", id);
+        return update(id, title, metadataPatch, now, versions().expected(ENTITY, id));
+    }
+
+    /**
+     * Renames a thread ({@code null}: keeps the title) and merges a metadata patch ({@code null}: none); only at
+     * version {@code expected} when present. Validates first.
+     */
+    Memory update(String id, String title, JsonNode metadataPatch, Instant now, OptionalLong expected) {
+        Memory.requireTitle(title);
+        String patch = metadataPatch == null ? "{}"
+                : JsonWrites.print(em, "metadataPatch", Memory.requireMetadata("metadataPatch", metadataPatch));
+        return Sql.call(em, "update Memory id=" + id, h -> {
+            Query update = h.createQuery(expected.isPresent() ? UPDATE_THREAD_IF_VERSION : UPDATE_THREAD)
+                    .bind("id", id)
+                    .bind("title", title)
+                    .bind("patch", patch)
+                    .bind("now", now);
+            expected.ifPresent(version -> update.bind("expected", version));
+            Optional<Memory> updated = update.map(THREAD).findOne();
+            if (updated.isEmpty()) {
+                Optional<Current> current = expected.isPresent() ? current(h, id) : Optional.empty();
+                if (current.isPresent()) {
+                    throw ReadVersions.conflict(ENTITY, id, expected.getAsLong(), current.get().version());
+                }
+                throw new NotFoundException("Memory", "id=" + id);
+            }
+            return wrote(updated.get());
+        });
+    }
+
+    boolean delete(String id) {
+        Memory.requireId("id", id);
+        return Sql.call(em, "delete Memory id=" + id, h -> h.createUpdate(DELETE_THREAD)
+                .bind("id", id)
+                .execute() == 1);
+    }
+
+    /** Creates a memory without resource or title unless it exists; whether it was created. */
+    boolean ensure(String id, Instant now) {
+        Memory.requireId("memoryId", id);
+        return Sql.call(em, "ensure Memory id=" + id, h -> h.createUpdate(ENSURE)
+                .bind("id", id)
+                .bind("now", now)
+                .execute() == 1);
+    }
+
+    /**
+     * After an append of messages to a thread this transaction read (one version bump), moves the remembered version
+     * to the one the append left: one extra read, only when a version is remembered.
+     */
+    void appended(Handle h, String memoryId) {
+        if (versions().expected(ENTITY, memoryId).isPresent()) {
+            // locked by the append: the version it left
+            current(h, memoryId).ifPresent(c -> versions().wroteRelative(ENTITY, memoryId, c.version()));
+        }
+    }
+
+    /** Remembers the version of a thread a relative write (a message write) left. */
+    void wroteRelative(String memoryId, long version) {
+        versions().wroteRelative(ENTITY, memoryId, version);
+    }
+
+    /** The version a write left becomes the one remembered for the thread, when this transaction read it. */
+    private Memory wrote(Memory m) {
+        versions().wrote(ENTITY, m.id(), m.version());
+        return m;
+    }
+
+    /** Remembers the version of a thread handed out in this transaction ({@link ReadVersions}). */
+    private Memory read(Memory m) {
+        versions().read(ENTITY, m.id(), m.version());
+        return m;
+    }
+
+    /** The thread's version and resource, empty when the thread is gone. */
+    private static Optional<Current> current(Handle h, String id) {
+        return h.createQuery(THREAD_VERSION)
+                .bind("id", id)
+                .map((rs, ctx) -> new Current(rs.getLong("version"), rs.getString("resource_id")))
+                .findOne();
+    }
+
+    private ReadVersions versions() {
+        return ReadVersions.of(em);
+    }
+
+    /** A thread's version and resource id. */
+    private record Current(long version, String resourceId) {
+    }
+}

@@ -1,0 +1,80 @@
+package dev.agentstore.persistence.memory;
+
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.memory.Memory;
+import dev.agentstore.domain.memory.MemoryVariables;
+import dev.agentstore.persistence.support.Sql;
+import jakarta.persistence.EntityManager;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The statements of {@link MemoryRepository} on variables snapshots (table {@code memory_variables}). Runs in the
+ * caller's transaction through {@link Sql}.
+ */
+final class VariablesSql {
+
+    /** The next variables revision, taken while the memory's row is locked by the allocation before it. */
+    private static final String INSERT_VARIABLES = """
+            INSERT INTO memory_variables (memory_id, revision, variables, created_at)
+            SELECT :memoryId, COALESCE(max(revision), 0) + 1, CAST(:variables AS jsonb), :now
+              FROM memory_variables
+             WHERE memory_id = :memoryId
+            RETURNING revision
+            """;
+
+    private static final String SELECT_VARIABLES = """
+            SELECT id, memory_id, revision, CAST(variables AS text) AS variables, created_at
+              FROM memory_variables
+             WHERE memory_id = :memoryId
+            """;
+
+    private static final String LATEST_VARIABLES = SELECT_VARIABLES + " ORDER BY revision DESC LIMIT 1";
+
+    private static final String VARIABLES_HISTORY = SELECT_VARIABLES + " ORDER BY revision";
+
+    /** A {@code memory_variables} row as {@link #SELECT_VARIABLES} reads it. */
+    private static final RowMapper<MemoryVariables> VARIABLES = (rs, ctx) -> MemoryVariables.stored(
+            rs.getLong("id"), rs.getString("memory_id"), rs.getLong("revision"),
+            Json.parse("variables", rs.getString("variables")), Sql.instant(rs, "created_at"));
+
+    private final EntityManager em;
+
+    VariablesSql(EntityManager em) {
+        this.em = em;
+    }
+
+    /**
+     * Stores the next snapshot of a memory whose row this transaction has locked (by an append).
+     *
+     * @return the snapshot's revision
+     */
+    static long insert(Handle h, String memoryId, String variables, Instant now) {
+        return h.createQuery(INSERT_VARIABLES)
+                .bind("memoryId", memoryId)
+                .bind("variables", variables)
+                .bind("now", now)
+                .mapTo(long.class)
+                .one();
+    }
+
+    Optional<MemoryVariables> latest(String memoryId) {
+        Memory.requireId("memoryId", memoryId);
+        return Sql.call(em, "read MemoryVariables of Memory id=" + memoryId, h -> h.createQuery(LATEST_VARIABLES)
+                .bind("memoryId", memoryId)
+                .map(VARIABLES)
+                .findOne());
+    }
+
+    List<MemoryVariables> history(String memoryId) {
+        Memory.requireId("memoryId", memoryId);
+        return Sql.call(em, "read MemoryVariables of Memory id=" + memoryId, h -> h.createQuery(VARIABLES_HISTORY)
+                .bind("memoryId", memoryId)
+                .map(VARIABLES)
+                .list());
+    }
+}

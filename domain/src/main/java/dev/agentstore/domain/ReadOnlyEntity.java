@@ -9,9 +9,10 @@ import jakarta.persistence.PreUpdate;
  * keeps the store's rules: versions, validation, counters, read-modify-write checks), so JPA may read them (JPQL,
  * Criteria, {@code find}) but not write them: {@code persist} and {@code remove} of an agentstore entity fail with an
  * {@link UnsupportedOperationException} naming the repository's package, before any SQL is sent. The entities are
- * also Hibernate {@code @Immutable}: changes to a loaded entity are never written, and a JPQL bulk {@code UPDATE} or
- * {@code DELETE} of them fails (the store sets {@code hibernate.query.immutable_entity_update_query_handling_mode}
- * to {@code exception}).
+ * also Hibernate {@code @Immutable}: changes to a loaded entity are never written. A JPQL bulk {@code UPDATE} or
+ * {@code DELETE} of them fails too: the store sets {@code hibernate.query.immutable_entity_update_query_handling_mode}
+ * to {@code exception} and installs {@code dev.agentstore.persistence.ReadOnlyStatementInspector}, which refuses any
+ * write Hibernate would send to an agentstore table.
  *
  * <p>Stateless and thread-safe.
  */

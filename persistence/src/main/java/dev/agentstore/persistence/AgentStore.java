@@ -515,8 +515,10 @@ public final class AgentStore implements AutoCloseable {
         settings.put(AvailableSettings.HBM2DDL_AUTO, "validate");
         settings.put(AvailableSettings.DEFAULT_SCHEMA, config.schema());
         settings.put(AvailableSettings.JDBC_TIME_ZONE, "UTC");
-        // the entities are read-only to JPA (ReadOnlyEntity): a JPQL bulk UPDATE or DELETE of one fails
+        // the entities are read-only to JPA (ReadOnlyEntity): a JPQL bulk UPDATE or DELETE of one fails, and so does any
+        // other INSERT/UPDATE/DELETE Hibernate would send to an agentstore table
         settings.put(AvailableSettings.IMMUTABLE_ENTITY_UPDATE_QUERY_HANDLING_MODE, "exception");
+        settings.put(AvailableSettings.STATEMENT_INSPECTOR, new ReadOnlyStatementInspector());
         settings.put(AvailableSettings.SHOW_SQL, "false");
         settings.put(AvailableSettings.JSON_FORMAT_MAPPER, new JsonFormatMapper());
         settings.putAll(config.jsonLimits().toProperties()); // read by the repositories' write checks (JsonWrites)

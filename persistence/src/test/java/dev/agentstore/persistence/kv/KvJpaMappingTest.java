@@ -133,5 +133,13 @@ class KvJpaMappingTest {
                     .isInstanceOf(RuntimeException.class);
             assertThat(store.kv().getEntry("jpa:b").orElseThrow().expiresAt()).isPresent();
         }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
+                    .createQuery("DELETE FROM KvEntry e WHERE e.key LIKE 'jpa:%'").executeUpdate()))
+                    .hasStackTraceContaining("table kv_entries is read-only to JPA");
+            assertThat(store.kv().keys("jpa:*", 10)).hasSize(3);
+        }
     }
 }

@@ -22,7 +22,9 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
+import org.jdbi.v3.core.Handle;
 
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -210,13 +212,11 @@ public class ChunkRepository {
      */
     public int delete(String base, Collection<String> ids) {
         Check.noNulls("ids", ids);
-        return Sql.call(em, "delete chunks of KnowledgeBase " + base, h -> {
-            KnowledgeBase kb = KnowledgeBaseSql.get(h, KnowledgeBase.requireName(base));
-            return ids.isEmpty() ? 0 : h.createUpdate(ChunkSql.DELETE_IDS)
-                    .bind("base", kb.name())
-                    .bindArray("ids", String.class, ids)
-                    .execute();
-        });
+        return withBase("delete chunks of KnowledgeBase " + base, base, (h, kb) -> ids.isEmpty() ? 0
+                : h.createUpdate(ChunkSql.DELETE_IDS)
+                        .bind("base", kb.name())
+                        .bindArray("ids", String.class, ids)
+                        .execute());
     }
 
     /**
@@ -230,13 +230,11 @@ public class ChunkRepository {
      */
     public int deleteByDocument(String base, String documentId) {
         Check.name("documentId", documentId);
-        return Sql.call(em, "delete document " + documentId + " of KnowledgeBase " + base, h -> {
-            KnowledgeBase kb = KnowledgeBaseSql.get(h, KnowledgeBase.requireName(base));
-            return h.createUpdate(ChunkSql.DELETE_DOCUMENT)
-                    .bind("base", kb.name())
-                    .bind("documentId", documentId)
-                    .execute();
-        });
+        return withBase("delete document " + documentId + " of KnowledgeBase " + base, base,
+                (h, kb) -> h.createUpdate(ChunkSql.DELETE_DOCUMENT)
+                        .bind("base", kb.name())
+                        .bind("documentId", documentId)
+                        .execute());
     }
 
     /**
@@ -270,10 +268,8 @@ public class ChunkRepository {
      * @throws NotFoundException when the base does not exist
      */
     public int deleteAll(String base) {
-        return Sql.call(em, "delete all chunks of KnowledgeBase " + base, h -> {
-            KnowledgeBase kb = KnowledgeBaseSql.get(h, KnowledgeBase.requireName(base));
-            return h.createUpdate(ChunkSql.DELETE_ALL).bind("base", kb.name()).execute();
-        });
+        return withBase("delete all chunks of KnowledgeBase " + base, base,
+                (h, kb) -> h.createUpdate(ChunkSql.DELETE_ALL).bind("base", kb.name()).execute());
     }
 
     /**
@@ -286,14 +282,11 @@ public class ChunkRepository {
     @SingleStatement
     public Optional<Chunk> get(String base, String id) {
         Check.name("id", id);
-        return Sql.call(em, "get Chunk " + base + "/" + id, h -> {
-            KnowledgeBase kb = KnowledgeBaseSql.get(h, KnowledgeBase.requireName(base));
-            return h.createQuery(ChunkSql.GET)
-                    .bind("base", kb.name())
-                    .bind("id", id)
-                    .map(ChunkSql.row(kb))
-                    .findOne();
-        });
+        return withBase("get Chunk " + base + "/" + id, base, (h, kb) -> h.createQuery(ChunkSql.GET)
+                .bind("base", kb.name())
+                .bind("id", id)
+                .map(ChunkSql.row(kb))
+                .findOne());
     }
 
     /**
@@ -306,14 +299,12 @@ public class ChunkRepository {
     @SingleStatement
     public List<Chunk> byDocument(String base, String documentId) {
         Check.name("documentId", documentId);
-        return Sql.call(em, "list chunks of document " + documentId + " of KnowledgeBase " + base, h -> {
-            KnowledgeBase kb = KnowledgeBaseSql.get(h, KnowledgeBase.requireName(base));
-            return h.createQuery(ChunkSql.BY_DOCUMENT)
-                    .bind("base", kb.name())
-                    .bind("documentId", documentId)
-                    .map(ChunkSql.row(kb))
-                    .list();
-        });
+        return withBase("list chunks of document " + documentId + " of KnowledgeBase " + base, base,
+                (h, kb) -> h.createQuery(ChunkSql.BY_DOCUMENT)
+                        .bind("base", kb.name())
+                        .bind("documentId", documentId)
+                        .map(ChunkSql.row(kb))
+                        .list());
     }
 
     /**
@@ -356,14 +347,13 @@ public class ChunkRepository {
     @SingleStatement
     public Set<String> existingHashes(String base, Collection<String> hashes) {
         Check.noNulls("hashes", hashes);
-        return Sql.call(em, "look up content hashes in KnowledgeBase " + base, h -> {
-            KnowledgeBase kb = KnowledgeBaseSql.get(h, KnowledgeBase.requireName(base));
-            return hashes.isEmpty() ? Set.<String>of() : h.createQuery(ChunkSql.EXISTING_HASHES)
-                    .bind("base", kb.name())
-                    .bindArray("hashes", String.class, new HashSet<>(hashes))
-                    .mapTo(String.class)
-                    .collect(Collectors.toCollection(HashSet::new));
-        });
+        return withBase("look up content hashes in KnowledgeBase " + base, base, (h, kb) -> hashes.isEmpty()
+                ? Set.<String>of()
+                : h.createQuery(ChunkSql.EXISTING_HASHES)
+                        .bind("base", kb.name())
+                        .bindArray("hashes", String.class, new HashSet<>(hashes))
+                        .mapTo(String.class)
+                        .collect(Collectors.toCollection(HashSet::new)));
     }
 
     /**
@@ -378,8 +368,7 @@ public class ChunkRepository {
      */
     @SingleStatement
     public Map<String, String> contentHashes(String base) {
-        return Sql.call(em, "read content hashes of KnowledgeBase " + base, h -> {
-            KnowledgeBase kb = KnowledgeBaseSql.get(h, KnowledgeBase.requireName(base));
+        return withBase("read content hashes of KnowledgeBase " + base, base, (h, kb) -> {
             Map<String, String> hashes = new HashMap<>();
             h.createQuery(ChunkSql.CONTENT_HASHES)
                     .bind("base", kb.name())
@@ -466,7 +455,23 @@ public class ChunkRepository {
      * @throws NotFoundException     when the base does not exist
      */
     private KnowledgeBase base(String name) {
+        return withBase("read KnowledgeBase " + name, name, (h, kb) -> kb);
+    }
+
+    /**
+     * Runs {@code work} with the base read first, in the same call.
+     *
+     * @throws InvalidInputException when the name is invalid
+     * @throws NotFoundException     when the base does not exist
+     */
+    private <T> T withBase(String context, String name, BaseWork<T> work) {
         KnowledgeBase.requireName(name);
-        return Sql.call(em, "read KnowledgeBase " + name, h -> KnowledgeBaseSql.get(h, name));
+        return Sql.call(em, context, h -> work.apply(h, KnowledgeBaseSql.get(h, name)));
+    }
+
+    /** Statements on the chunks of a base that exists. */
+    @FunctionalInterface
+    private interface BaseWork<T> {
+        T apply(Handle handle, KnowledgeBase kb) throws SQLException;
     }
 }

@@ -3,8 +3,10 @@ package dev.agentstore.domain.knowledge;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
@@ -32,11 +34,13 @@ import java.util.UUID;
  * size. Mapped with hibernate-vector ({@code SqlTypes.VECTOR}, {@code float[]}), so HQL's {@code cosine_distance},
  * {@code euclidean_distance} and {@code inner_product} work on it; searches through the index use the repository.
  *
- * <p>{@link Immutable}: JPA never updates a chunk; {@code ChunkRepository.upsert} replaces rows with one statement per
- * batch. Instances the repository returns are detached.
+ * <p>Read-only to JPA ({@link Immutable} and {@link ReadOnlyEntity}: {@code persist}, {@code remove} and changes of a
+ * loaded chunk are refused or never written); {@code ChunkRepository} writes the table with SQL, {@code upsert}
+ * replacing rows with one statement per batch. Instances the repository returns are detached.
  */
 @Entity
 @Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @IdClass(ChunkId.class)
 @Table(name = "chunks")
 public class Chunk {
@@ -84,7 +88,7 @@ public class Chunk {
     }
 
     /**
-     * A new chunk of {@code base}, to persist with JPA (or as the repository's normalised upsert row).
+     * A new chunk of {@code base}, validated: the row the repository's upsert writes.
      *
      * @param base  the knowledge base
      * @param chunk the validated input; a {@code null} id becomes a random UUID

@@ -2,13 +2,16 @@ package dev.agentstore.domain.knowledge;
 
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.Immutable;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -26,9 +29,14 @@ import java.util.regex.Pattern;
  * must match {@value #NAME_PATTERN}, which the database checks again.
  *
  * <p>Immutable except for the index ({@link #changeIndex}); the dimension, distance and vector type are fixed at
- * creation (changing them would invalidate every stored embedding or the index's operator class).
+ * creation (changing them would invalidate every stored embedding or the index's operator class). The repository
+ * ({@code KnowledgeRepository}) writes the table with SQL; this entity is the mapping for JPA users' reads (JPQL,
+ * Criteria), read-only to JPA ({@link ReadOnlyEntity}), and holds the rules every write follows ({@link #create},
+ * {@link #changeIndex}, {@link #requireName}, {@link #requireEmbedding}).
  */
 @Entity
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "knowledge_bases")
 public class KnowledgeBase {
 
@@ -93,7 +101,7 @@ public class KnowledgeBase {
      * @param vectorType the type of the index and the searches, or {@code null} for
      *                   {@link VectorType#defaultFor(int)} (so a 3,072-dimension base gets {@code halfvec})
      * @param now        the creation time (truncated to microseconds, PostgreSQL's precision)
-     * @return the base, to persist
+     * @return the base, version 0, as the repository inserts it
      * @throws InvalidInputException when a parameter is invalid or the index cannot hold the dimension
      */
     public static KnowledgeBase create(String name, int dimension, Distance distance, IndexSpec index,
@@ -117,7 +125,37 @@ public class KnowledgeBase {
     }
 
     /**
-     * Replaces the index spec (the repository drops the old index and builds the new one). Building after a bulk
+     * A base as read from the database (for the repository, which reads rows with SQL); the database's constraints
+     * have checked the values, so only the name and the index spec are validated again.
+     *
+     * @param name       the name
+     * @param dimension  the dimension
+     * @param distance   the metric
+     * @param vectorType the vector type
+     * @param index      the index spec
+     * @param createdAt  when the base was created
+     * @param updatedAt  when the base was created or its index last changed
+     * @param version    its version
+     * @return the base, not attached to any persistence context
+     * @throws InvalidInputException when the name is invalid or a value is {@code null}
+     */
+    public static KnowledgeBase of(String name, int dimension, Distance distance, VectorType vectorType,
+                                   IndexSpec index, Instant createdAt, Instant updatedAt, long version) {
+        KnowledgeBase kb = new KnowledgeBase();
+        kb.name = requireName(name);
+        kb.dimension = dimension;
+        kb.distance = Check.notNull("distance", distance);
+        kb.vectorType = Check.notNull("vectorType", vectorType);
+        kb.setIndex(Check.notNull("index", index));
+        kb.createdAt = Check.notNull("createdAt", createdAt);
+        kb.updatedAt = Check.notNull("updatedAt", updatedAt);
+        kb.version = version;
+        return kb;
+    }
+
+    /**
+     * Replaces the index spec of this (detached) instance after checking it; the repository then writes the change
+     * with SQL, drops the old index and builds the new one. Building after a bulk
      * load is faster than maintaining the index row by row: create with {@link IndexSpec#none()}, load, then change
      * to HNSW.
      *

@@ -1,47 +1,32 @@
 package dev.agentstore.persistence.knowledge;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.AgentStoreException;
-import com.pgvector.PGvector;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
-import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.knowledge.Chunk;
 import dev.agentstore.domain.knowledge.ChunkMatch;
 import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.NewChunk;
+import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
 import dev.agentstore.persistence.query.FieldMap;
 import dev.agentstore.persistence.query.Filter;
-import dev.agentstore.persistence.query.ParameterStyle;
-import dev.agentstore.persistence.query.QueryRenderer;
-import dev.agentstore.persistence.query.SqlFragment;
 import dev.agentstore.persistence.query.ValueKind;
-import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
 import dev.agentstore.persistence.support.JsonWrites;
-import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.SingleStatement;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
-import org.hibernate.Session;
-import org.hibernate.jdbc.ReturningWork;
+import org.jdbi.v3.core.Handle;
 
-import java.math.BigDecimal;
-import java.sql.Array;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,6 +37,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Chunks of knowledge bases and their search:
@@ -60,19 +46,14 @@ import java.util.TreeMap;
  * and k-nearest-neighbour search through the base's own HNSW or IVFFlat index, with a score threshold, filters and
  * MMR reranking.
  *
- * <p><b>Search: one round trip.</b> A search sends three statements as one prepared statement, which pgjdbc sends
- * in one round trip, with one Sync: the settings, the search, and the restore of three of the settings. The settings,
- * all {@code set_config(…, true)} (that is, {@code SET LOCAL}): {@code hnsw.ef_search} and
- * {@code hnsw.iterative_scan = relaxed_order} (IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan}),
- * which stay in force until the caller's transaction ends (through the per-call {@code store.chunks()}, in
- * autocommit mode, the three statements are one implicit transaction, so they end with it), so that a filtered index
- * scan keeps walking the graph until it has enough matching rows (pgvector 0.8) instead of
- * post-filtering too few rows or falling back to a sequential scan; and, for the search statement only, {@code enable_sort = off}, {@code jit = off} and
- * {@code plan_cache_mode = force_generic_plan} (see {@link #SETTINGS}). The search statement reads the nearest rows in a materialised CTE with exactly the base's
- * partial index predicate and expression, {@code WHERE knowledge_base = '<base>' [AND filter] ORDER BY
- * (embedding::vector(n)) <=> ? LIMIT ?}, so PostgreSQL can use the index; the outer query applies the minimum score
- * as a distance bound ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}), sorts strictly by distance and
- * id, keeps {@code k}, and reads their columns by primary key.
+ * <p><b>Search: one round trip.</b> A search sends the settings it needs ({@code hnsw.ef_search} and
+ * {@code hnsw.iterative_scan = relaxed_order}, IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan},
+ * all {@code SET LOCAL}: in force until the caller's transaction ends), the search statement and the restore of the
+ * search statement's own settings as one prepared statement, which pgjdbc sends in one round trip with one Sync.
+ * The search statement reads the nearest rows with exactly the base's partial index predicate and expression, so
+ * PostgreSQL can use the index, applies the minimum score as a distance bound
+ * ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}), sorts strictly by distance and id, and keeps
+ * {@code k}. (The statement and its settings are built, and explained, by {@code SearchStatement}.)
  *
  * <p><b>Filtered search: exact when the filter is selective, the index when it is not.</b> Walking the HNSW graph for
  * a filter that few chunks pass visits about 1/selectivity tuples per result (20,000 vectors of 384 dimensions, a
@@ -94,22 +75,22 @@ import java.util.TreeMap;
  * IVFFlat index built before its data), the search repeats as an exact scan, so it returns {@code k} results whenever
  * {@code k} chunks match. {@link #explainSearch} shows the plan.
  *
- * <p><b>SQL and values.</b> Every value (vectors, ids, filter values, limits, bounds) is a bind parameter. The base's
- * name and dimension are part of the statement text, because PostgreSQL only matches a partial expression index when
- * the query spells out its predicate and type modifier; both come from the validated {@link KnowledgeBase} row (see
- * {@link KnowledgeRepository}). Vectors are written and searched as binary {@code real[]} parameters cast to the
- * base's type in SQL, and read as pgvector-java {@link PGvector}.
+ * <p><b>SQL and values.</b> Every value (vectors, ids, filter values, limits, bounds) is a bound named parameter. The
+ * base's name and dimension are part of the statement text, because PostgreSQL only matches a partial expression
+ * index when the query spells out its predicate and type modifier; both come from the validated
+ * {@link KnowledgeBase} row (see {@link KnowledgeRepository}). Vectors are written and searched as binary
+ * {@code real[]} parameters cast to the base's type in SQL, and read as their text.
  *
  * <p><b>The base's definition comes from a cache.</b> The statement's text depends on the base's definition
- * (dimension, vector type, distance, index), which a search takes from {@link KnowledgeBaseCache} instead of reading
- * the base first. The search statement itself checks, in the same snapshot, that the base's row still has that
- * definition, and reads no chunk when it has not; the search then reads the definition again and runs once more (a
- * deleted base: {@link NotFoundException}). So the cache never changes a result; it saves a round trip.
+ * (dimension, vector type, distance, index), which a search takes from a cache instead of reading the base first.
+ * The search statement itself checks, in the same snapshot, that the base's row still has that definition, and reads
+ * no chunk when it has not; the search then reads the definition again and runs once more (a deleted base:
+ * {@link NotFoundException}). So the cache never changes a result; it saves a round trip.
  *
- * <p>Every method runs in the caller's transaction and works with JDBC on its connection (pending JPA changes are
- * flushed first); returned {@link Chunk}s are detached. Through the per-call {@code store.chunks()}, the reads and
- * searches run in autocommit mode ({@link SingleStatement}): a search from a cached definition is one round trip, with
- * no {@code BEGIN} and no {@code COMMIT}.
+ * <p>Every method runs in the caller's transaction, with its statements run through {@link Sql} on the unit of
+ * work's connection ({@link Chunk} is read-only to JPA); returned {@link Chunk}s are detached. Through the per-call
+ * {@code store.chunks()}, the reads and searches run in autocommit mode ({@link SingleStatement}): a search from a
+ * cached definition is one round trip, with no {@code BEGIN} and no {@code COMMIT}.
  *
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
@@ -140,57 +121,8 @@ public class ChunkRepository {
             .column("createdAt", "created_at", ValueKind.TIMESTAMP)
             .build();
 
-    private static final QueryRenderer RENDERER = new QueryRenderer(FIELDS);
-
     /** Rows per upsert statement: 500 (11 parameters each). */
     public static final int UPSERT_BATCH_SIZE = 500;
-
-    private static final String COLUMNS = """
-            id, document_id, ordinal, content, content_hash, CAST(payload AS text) AS payload_text,
-            CAST(meta AS text) AS meta_text, created_at""";
-
-    private static final String UPSERT_HEAD = """
-            INSERT INTO chunks (knowledge_base, id, dimension, document_id, ordinal, content, content_hash, embedding,
-                                payload, meta, created_at)
-            VALUES\s""";
-
-    /** The embedding travels as a binary {@code real[]} (no float text to format and parse), cast to vector. */
-    private static final String UPSERT_ROW =
-            "(?, ?, ?, ?, ?, ?, ?, CAST(? AS vector), CAST(? AS jsonb), CAST(? AS jsonb), ?)";
-
-    /** An upsert replaces everything but the creation time. */
-    private static final String UPSERT_TAIL = """
-
-            ON CONFLICT (knowledge_base, id) DO UPDATE
-               SET dimension = EXCLUDED.dimension,
-                   document_id = EXCLUDED.document_id,
-                   ordinal = EXCLUDED.ordinal,
-                   content = EXCLUDED.content,
-                   content_hash = EXCLUDED.content_hash,
-                   embedding = EXCLUDED.embedding,
-                   payload = EXCLUDED.payload,
-                   meta = EXCLUDED.meta
-            """;
-
-    private static final String GET = "SELECT " + COLUMNS + ", CAST(embedding AS text) AS embedding_text"
-            + " FROM chunks WHERE knowledge_base = ? AND id = ?";
-
-    private static final String BY_DOCUMENT = "SELECT " + COLUMNS + ", CAST(embedding AS text) AS embedding_text"
-            + " FROM chunks WHERE knowledge_base = ? AND document_id = ? ORDER BY ordinal, id";
-
-    private static final String EXISTING_HASHES = """
-            SELECT DISTINCT content_hash FROM chunks WHERE knowledge_base = ? AND content_hash = ANY (?)""";
-
-    private static final String CONTENT_HASHES = "SELECT id, content_hash FROM chunks WHERE knowledge_base = ?";
-
-    private static final String DELETE_IDS = "DELETE FROM chunks WHERE knowledge_base = ? AND id = ANY (?)";
-
-    private static final String DELETE_DOCUMENT = "DELETE FROM chunks WHERE knowledge_base = ? AND document_id = ?";
-
-    private static final String DELETE_ALL = "DELETE FROM chunks WHERE knowledge_base = ?";
-
-    /** pgvector's default {@code hnsw.ef_search}: 40; searches use at least this. */
-    private static final int DEFAULT_EF_SEARCH = 40;
 
     /**
      * A filtered search of an indexed base ranks the chunks that match its filter exactly, without the index, when at
@@ -204,49 +136,7 @@ public class ChunkRepository {
      * How often a search runs at most when its base's definition keeps changing between reading it and searching:
      * 3 (the first run may use a stale cached definition, the second a concurrently changed one).
      */
-    private static final int DEFINITION_ATTEMPTS = 3;
-
-    /**
-     * Sent with every search, in the same round trip, before the search statement: saves {@code enable_sort},
-     * {@code jit} and {@code plan_cache_mode} in the placeholder settings {@code agentstore.<name>} and sets them for
-     * the search statement; {@link #RESTORE} puts them back right after it. With {@code enable_sort = off} the index
-     * is the planner's only way to produce the nearest rows without a sort, so it is used even when the planner
-     * misjudges a filter's selectivity. {@code jit = off}: {@code enable_sort = off} adds PostgreSQL's disable cost
-     * (10^10) to the plan's estimate, far above {@code jit_above_cost}, so every search would otherwise pay for JIT
-     * compilation with inlining and optimization (about 130 ms per search measured by the benchmark, against 2.5 ms
-     * for the index scan itself). {@code plan_cache_mode = force_generic_plan}: once pgjdbc prepares the statement on
-     * the server (its fifth use on a connection), PostgreSQL reuses one plan instead of planning every search again
-     * (0.25 ms each; with a bound parameter as LIMIT the generic plan never looked cheaper to it than a custom one).
-     * Its choices do not depend on the values: the base's predicate and dimension are in the text, the index serves
-     * the order, and a filtered search branches on the count of matches at run time. All {@code set_config(…, true)},
-     * that is {@code SET LOCAL}.
-     */
-    private static final String SETTINGS = """
-            SELECT set_config('agentstore.enable_sort', current_setting('enable_sort'), true),
-                   set_config('agentstore.jit', current_setting('jit'), true),
-                   set_config('agentstore.plan_cache_mode', current_setting('plan_cache_mode'), true),
-                   set_config('enable_sort', 'off', true), set_config('jit', 'off', true),
-                   set_config('plan_cache_mode', 'force_generic_plan', true)""";
-
-    /** Appended to {@link #SETTINGS} for an HNSW base; they stay in force until the transaction ends. */
-    private static final String HNSW_SETTINGS = """
-            ,
-                   set_config('hnsw.ef_search', ?, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)""";
-
-    /** Appended to {@link #SETTINGS} for an IVFFlat base; they stay in force until the transaction ends. */
-    private static final String IVFFLAT_SETTINGS = """
-            ,
-                   set_config('ivfflat.probes', ?, true), set_config('ivfflat.iterative_scan', 'relaxed_order', true)""";
-
-    private static final String RESTORE = """
-            SELECT set_config('enable_sort', current_setting('agentstore.enable_sort'), true),
-                   set_config('jit', current_setting('agentstore.jit'), true),
-                   set_config('plan_cache_mode', current_setting('agentstore.plan_cache_mode'), true)""";
-
-    /** The columns of a search's result, from the chunks row {@code c}. */
-    private static final String SEARCH_COLUMNS = """
-            c.id, c.document_id, c.ordinal, c.content, c.content_hash, CAST(c.payload AS text) AS payload_text,
-                   CAST(c.meta AS text) AS meta_text, c.created_at""";
+    static final int DEFINITION_ATTEMPTS = 3;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -267,8 +157,6 @@ public class ChunkRepository {
         this.em = em;
         this.clock = clock;
     }
-
-    // ---------------------------------------------------------------------------------------------------------- write
 
     /**
      * Inserts or replaces chunks, {@value #UPSERT_BATCH_SIZE} rows per statement
@@ -304,34 +192,11 @@ public class ChunkRepository {
             return ids;
         }
         List<Chunk> all = new ArrayList<>(rows.values());
-        OffsetDateTime created = now.atOffset(ZoneOffset.UTC);
-        work("upsert chunks into KnowledgeBase " + base, connection -> {
+        Sql.run(em, "upsert chunks into KnowledgeBase " + base, h -> {
             for (int from = 0; from < all.size(); from += UPSERT_BATCH_SIZE) {
                 List<Chunk> batch = all.subList(from, Math.min(all.size(), from + UPSERT_BATCH_SIZE));
-                StringBuilder sql = new StringBuilder(UPSERT_HEAD);
-                for (int i = 0; i < batch.size(); i++) {
-                    sql.append(i == 0 ? "" : ",\n       ").append(UPSERT_ROW);
-                }
-                sql.append(UPSERT_TAIL);
-                try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
-                    int p = 1;
-                    for (Chunk c : batch) {
-                        ps.setString(p++, kb.name());
-                        ps.setString(p++, c.id());
-                        ps.setInt(p++, kb.dimension());
-                        ps.setString(p++, c.documentId());
-                        ps.setInt(p++, c.ordinal());
-                        ps.setString(p++, c.content());
-                        ps.setString(p++, c.contentHash());
-                        ps.setObject(p++, c.embedding());
-                        ps.setString(p++, Json.print(c.payload()));
-                        ps.setString(p++, Json.print(c.meta()));
-                        ps.setObject(p++, created);
-                    }
-                    ps.executeUpdate();
-                }
+                ChunkSql.bindUpsert(h.createUpdate(ChunkSql.upsert(batch.size())), kb, batch, now).execute();
             }
-            return null;
         });
         return ids;
     }
@@ -347,17 +212,11 @@ public class ChunkRepository {
      */
     public int delete(String base, Collection<String> ids) {
         Check.noNulls("ids", ids);
-        KnowledgeBase kb = base(base);
-        if (ids.isEmpty()) {
-            return 0;
-        }
-        return work("delete chunks of KnowledgeBase " + base, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(DELETE_IDS)) {
-                ps.setString(1, kb.name());
-                ps.setArray(2, connection.createArrayOf("varchar", ids.toArray()));
-                return ps.executeUpdate();
-            }
-        });
+        return withBase("delete chunks of KnowledgeBase " + base, base, (h, kb) -> ids.isEmpty() ? 0
+                : h.createUpdate(ChunkSql.DELETE_IDS)
+                        .bind("base", kb.name())
+                        .bindArray("ids", String.class, ids)
+                        .execute());
     }
 
     /**
@@ -371,14 +230,11 @@ public class ChunkRepository {
      */
     public int deleteByDocument(String base, String documentId) {
         Check.name("documentId", documentId);
-        KnowledgeBase kb = base(base);
-        return work("delete document " + documentId + " of KnowledgeBase " + base, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(DELETE_DOCUMENT)) {
-                ps.setString(1, kb.name());
-                ps.setString(2, documentId);
-                return ps.executeUpdate();
-            }
-        });
+        return withBase("delete document " + documentId + " of KnowledgeBase " + base, base,
+                (h, kb) -> h.createUpdate(ChunkSql.DELETE_DOCUMENT)
+                        .bind("base", kb.name())
+                        .bind("documentId", documentId)
+                        .execute());
     }
 
     /**
@@ -397,15 +253,11 @@ public class ChunkRepository {
                     + ": deleteByFilter needs a condition; call deleteAll(base) to delete every chunk of a knowledge base");
         }
         KnowledgeBase kb = base(base);
-        SqlFragment f = render(filter);
-        String sql = "DELETE FROM chunks WHERE knowledge_base = ? AND (" + f.sql() + ")";
-        return work("delete chunks of KnowledgeBase " + base + " where " + filter, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                ps.setString(1, kb.name());
-                bind(ps, 2, f.parameters());
-                return ps.executeUpdate();
-            }
-        });
+        ChunkFilters.Rendered f = ChunkFilters.render(filter);
+        return Sql.call(em, "delete chunks of KnowledgeBase " + base + " where " + filter, h -> f.bind(
+                        h.createUpdate(ChunkSql.DELETE_ALL + " AND (" + f.sql() + ")"))
+                .bind("base", kb.name())
+                .execute());
     }
 
     /**
@@ -416,16 +268,9 @@ public class ChunkRepository {
      * @throws NotFoundException when the base does not exist
      */
     public int deleteAll(String base) {
-        KnowledgeBase kb = base(base);
-        return work("delete all chunks of KnowledgeBase " + base, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(DELETE_ALL)) {
-                ps.setString(1, kb.name());
-                return ps.executeUpdate();
-            }
-        });
+        return withBase("delete all chunks of KnowledgeBase " + base, base,
+                (h, kb) -> h.createUpdate(ChunkSql.DELETE_ALL).bind("base", kb.name()).execute());
     }
-
-    // ----------------------------------------------------------------------------------------------------------- read
 
     /**
      * @param base the knowledge base's name
@@ -437,15 +282,11 @@ public class ChunkRepository {
     @SingleStatement
     public Optional<Chunk> get(String base, String id) {
         Check.name("id", id);
-        KnowledgeBase kb = base(base);
-        List<Chunk> found = work("get Chunk " + base + "/" + id, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(GET)) {
-                ps.setString(1, kb.name());
-                ps.setString(2, id);
-                return readChunks(kb, ps);
-            }
-        });
-        return found.stream().findFirst();
+        return withBase("get Chunk " + base + "/" + id, base, (h, kb) -> h.createQuery(ChunkSql.GET)
+                .bind("base", kb.name())
+                .bind("id", id)
+                .map(ChunkSql.row(kb))
+                .findOne());
     }
 
     /**
@@ -458,14 +299,12 @@ public class ChunkRepository {
     @SingleStatement
     public List<Chunk> byDocument(String base, String documentId) {
         Check.name("documentId", documentId);
-        KnowledgeBase kb = base(base);
-        return work("list chunks of document " + documentId + " of KnowledgeBase " + base, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(BY_DOCUMENT)) {
-                ps.setString(1, kb.name());
-                ps.setString(2, documentId);
-                return readChunks(kb, ps);
-            }
-        });
+        return withBase("list chunks of document " + documentId + " of KnowledgeBase " + base, base,
+                (h, kb) -> h.createQuery(ChunkSql.BY_DOCUMENT)
+                        .bind("base", kb.name())
+                        .bind("documentId", documentId)
+                        .map(ChunkSql.row(kb))
+                        .list());
     }
 
     /**
@@ -488,19 +327,10 @@ public class ChunkRepository {
     @SingleStatement
     public long count(String base, Filter filter) {
         KnowledgeBase kb = base(base);
-        SqlFragment f = filter == null ? null : render(filter);
-        String sql = "SELECT count(*) FROM chunks WHERE knowledge_base = ?" + (f == null ? "" : " AND (" + f.sql() + ")");
-        return work("count chunks of KnowledgeBase " + base + (filter == null ? "" : " where " + filter), connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(sql)) {
-                ps.setString(1, kb.name());
-                if (f != null) {
-                    bind(ps, 2, f.parameters());
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
-            }
+        ChunkFilters.Rendered f = filter == null ? null : ChunkFilters.render(filter);
+        return Sql.call(em, "count chunks of KnowledgeBase " + base + (filter == null ? "" : " where " + filter), h -> {
+            var query = h.createQuery(f == null ? ChunkSql.COUNT : ChunkSql.COUNT + " AND (" + f.sql() + ")");
+            return (f == null ? query : f.bind(query)).bind("base", kb.name()).mapTo(long.class).one();
         });
     }
 
@@ -517,24 +347,13 @@ public class ChunkRepository {
     @SingleStatement
     public Set<String> existingHashes(String base, Collection<String> hashes) {
         Check.noNulls("hashes", hashes);
-        KnowledgeBase kb = base(base);
-        if (hashes.isEmpty()) {
-            return Set.of();
-        }
-        return work("look up content hashes in KnowledgeBase " + base, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(EXISTING_HASHES)) {
-                ps.setString(1, kb.name());
-                Array array = connection.createArrayOf("varchar", new HashSet<>(hashes).toArray());
-                ps.setArray(2, array);
-                Set<String> found = new HashSet<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        found.add(rs.getString(1));
-                    }
-                }
-                return found;
-            }
-        });
+        return withBase("look up content hashes in KnowledgeBase " + base, base, (h, kb) -> hashes.isEmpty()
+                ? Set.<String>of()
+                : h.createQuery(ChunkSql.EXISTING_HASHES)
+                        .bind("base", kb.name())
+                        .bindArray("hashes", String.class, new HashSet<>(hashes))
+                        .mapTo(String.class)
+                        .collect(Collectors.toCollection(HashSet::new)));
     }
 
     /**
@@ -549,22 +368,15 @@ public class ChunkRepository {
      */
     @SingleStatement
     public Map<String, String> contentHashes(String base) {
-        KnowledgeBase kb = base(base);
-        return work("read content hashes of KnowledgeBase " + base, connection -> {
-            try (PreparedStatement ps = connection.prepareStatement(CONTENT_HASHES)) {
-                ps.setString(1, kb.name());
-                Map<String, String> hashes = new HashMap<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        hashes.put(rs.getString(1), rs.getString(2));
-                    }
-                }
-                return hashes;
-            }
+        return withBase("read content hashes of KnowledgeBase " + base, base, (h, kb) -> {
+            Map<String, String> hashes = new HashMap<>();
+            h.createQuery(ChunkSql.CONTENT_HASHES)
+                    .bind("base", kb.name())
+                    .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("content_hash")))
+                    .forEach(e -> hashes.put(e.getKey(), e.getValue()));
+            return hashes;
         });
     }
-
-    // --------------------------------------------------------------------------------------------------------- search
 
     /**
      * Searches by text: embeds {@code text} with {@code embedder}, then as {@link #search(String, float[], SearchOptions)}.
@@ -583,9 +395,9 @@ public class ChunkRepository {
         Check.notNull("text", text);
         Check.notNull("embedder", embedder);
         Check.notNull("options", options);
-        Definition d = definition(base);
+        Definition d = ChunkSearch.definition(em, base);
         if (embedder.dimension() != d.kb().dimension() && d.cached()) {
-            d = load(base);
+            d = ChunkSearch.load(em, base);
         }
         if (embedder.dimension() != d.kb().dimension()) {
             throw new InvalidInputException("embedder has dimension " + embedder.dimension() + " but knowledge base '"
@@ -613,37 +425,7 @@ public class ChunkRepository {
     @SingleStatement
     public List<ChunkMatch> search(String base, float[] query, SearchOptions options) {
         Check.notNull("options", options);
-        Definition d = definition(base);
-        if (d.cached() && !accepts(d.kb(), query)) {
-            d = load(base); // the base may have been re-created with another dimension or vector type
-        }
-        for (int attempt = 1; ; attempt++) {
-            Plan plan = plan(d, query, options);
-            List<ChunkMatch> found = work("search KnowledgeBase " + base
-                    + (options.filter() == null ? "" : " where " + options.filter()), connection -> {
-                Result r = nearest(connection, plan, plan.mode());
-                if (r.valid() && !r.exact() && r.candidates() < plan.limit()) {
-                    // the index ran out (hnsw.max_scan_tuples, stale IVFFlat lists): scan exactly
-                    r = nearest(connection, plan, Mode.EXACT);
-                }
-                return r.valid() ? r.matches() : null;
-            });
-            if (found != null) {
-                if (!options.mmr()) {
-                    return found;
-                }
-                List<ChunkMatch> reranked = Mmr.rerank(plan.query(), found, options.k(), options.mmrLambda());
-                return options.includeEmbeddings() ? reranked
-                        : reranked.stream().map(ChunkRepository::withoutEmbedding).toList();
-            }
-            if (attempt == DEFINITION_ATTEMPTS) {
-                throw new ConcurrencyConflictException("KnowledgeBase " + base + " changed during each of "
-                        + DEFINITION_ATTEMPTS + " attempts to search it", null);
-            }
-            // the definition the statement was built from is no longer the base's: read it again (NotFoundException
-            // when the base is gone) and search again
-            d = load(base);
-        }
+        return ChunkSearch.search(em, base, query, options);
     }
 
     /**
@@ -664,352 +446,32 @@ public class ChunkRepository {
     @SingleStatement
     public List<String> explainSearch(String base, float[] query, SearchOptions options, boolean analyze) {
         Check.notNull("options", options);
-        KnowledgeBase.requireName(base);
-        Plan plan = plan(load(base), query, options);
-        String explain = analyze ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN ";
-        return work("explain search of KnowledgeBase " + base, connection ->
-                execute(connection, plan, plan.mode(), explain, rs -> {
-                    List<String> lines = new ArrayList<>();
-                    while (rs.next()) {
-                        lines.add(rs.getString(1));
-                    }
-                    return lines;
-                }));
+        return ChunkSearch.explain(em, base, query, options, analyze);
     }
 
     /**
-     * How the nearest rows are found: {@code EXACT} ranks every row that passes the filter (a base without index, and
-     * the fallback when an index yielded too few rows); {@code INDEX} asks the base's index (no filter);
-     * {@code FILTERED} decides in SQL between the two (see the class comment).
+     * @return the base, read now (one statement)
+     * @throws InvalidInputException when the name is invalid
+     * @throws NotFoundException     when the base does not exist
      */
-    private enum Mode {
-        EXACT, INDEX, FILTERED
-    }
-
-    /**
-     * What one search needs.
-     *
-     * @param limit   the rows wanted: k, or MMR's candidates
-     * @param fetch   the rows the index is asked for: {@code limit} without a filter (the index returns its best
-     *                candidates in exact distance order: the same k as fetching {@code ef_search} rows and sorting
-     *                them), with a filter {@code max(limit, ef_search)} (IVFFlat: {@code max(limit, 40)}) matching
-     *                rows, sorted exactly: a filter skips most of a candidate list's best rows, and the rest, from its
-     *                less accurate tail and later iterations, come in relaxed order (on clustered test data, asking
-     *                for {@code 2 × limit} rows gave recall 0.95, {@code ef_search} rows 0.96–0.99)
-     * @param matches {@code FILTERED}: how many matching rows the exact branch collects at most, plus one
-     */
-    private record Plan(KnowledgeBase kb, String definition, float[] query, SqlFragment filter, int limit, int fetch,
-                        int matches, Double bound, boolean withEmbeddings, int efSearch, int probes,
-                        boolean exactSearch) {
-        Mode mode() {
-            if (!kb.index().indexed() || exactSearch) {
-                return Mode.EXACT;
-            }
-            return filter == null ? Mode.INDEX : Mode.FILTERED;
-        }
-    }
-
-    private static Plan plan(Definition d, float[] query, SearchOptions options) {
-        KnowledgeBase kb = d.kb();
-        float[] q = kb.requireEmbedding("query vector", query).clone();
-        int limit = options.candidates();
-        Double bound = options.minScore() == null ? null : kb.distance().maxDistance(options.minScore());
-        SqlFragment f = options.filter() == null ? null : render(options.filter());
-        int ef = options.efSearch() != null ? options.efSearch()
-                : Math.min(SearchOptions.MAX_EF_SEARCH, Math.max(DEFAULT_EF_SEARCH, limit));
-        int probes = 0;
-        int fetch = limit;
-        switch (kb.index().type()) {
-            case HNSW -> fetch = f == null ? limit : Math.max(limit, ef);
-            case IVFFLAT -> {
-                probes = options.probes() != null ? Math.min(options.probes(), kb.index().lists())
-                        : Math.max(1, (int) Math.round(Math.sqrt(kb.index().lists())));
-                fetch = f == null ? limit : Math.max(limit, DEFAULT_EF_SEARCH);
-            }
-            default -> {
-            }
-        }
-        int matches = Math.max(EXACT_SEARCH_MATCHES, 4 * limit) + 1;
-        return new Plan(kb, d.text(), q, f, limit, fetch, matches, bound,
-                options.includeEmbeddings() || options.mmr(), ef, probes, options.exactSearch());
-    }
-
-    /**
-     * @param candidates how many rows the index yielded, or ranked exactly, before the distance bound
-     * @param exact      whether they were ranked exactly (then nothing is missing)
-     * @param valid      whether the base still has the definition the statement was built from; when not, the
-     *                   statement read no chunk
-     */
-    private record Result(List<ChunkMatch> matches, long candidates, boolean exact, boolean valid) {
-    }
-
-    private Result nearest(Connection connection, Plan plan, Mode mode) throws SQLException {
-        KnowledgeBase kb = plan.kb();
-        return execute(connection, plan, mode, "", rs -> {
-            List<ChunkMatch> matches = new ArrayList<>();
-            long candidates = 0;
-            boolean exact = false;
-            boolean valid = false;
-            while (rs.next()) {
-                candidates = rs.getLong("candidates");
-                exact = rs.getBoolean("exact");
-                valid = rs.getBoolean("valid");
-                if (rs.getString("id") == null) {
-                    continue; // the row that only reports the status
-                }
-                double distance = rs.getDouble("distance");
-                String embedding = rs.getString("embedding_text");
-                matches.add(new ChunkMatch(rs.getString("id"), rs.getString("document_id"), rs.getInt("ordinal"),
-                        rs.getString("content"), rs.getString("content_hash"),
-                        Json.parse("payload", rs.getString("payload_text")),
-                        Json.parse("meta", rs.getString("meta_text")),
-                        rs.getObject("created_at", OffsetDateTime.class).toInstant(),
-                        kb.distance().score(distance), distance,
-                        embedding == null ? null : new PGvector(embedding).toArray()));
-            }
-            return new Result(matches, candidates, exact, valid);
-        });
-    }
-
-    private interface Rows<T> {
-        T read(ResultSet rs) throws SQLException;
-    }
-
-    /**
-     * Sends {@link #SETTINGS} (with the index's settings), {@code prefix} + the search statement, and
-     * {@link #RESTORE} as one prepared statement: pgjdbc sends the three in one round trip, and PostgreSQL plans each
-     * statement when it comes to it, so the settings are in force for the search.
-     */
-    private static <T> T execute(Connection connection, Plan plan, Mode mode, String prefix, Rows<T> rows)
-            throws SQLException {
-        String settings = switch (plan.kb().index().type()) {
-            case HNSW -> SETTINGS + HNSW_SETTINGS;
-            case IVFFLAT -> SETTINGS + IVFFLAT_SETTINGS;
-            default -> SETTINGS;
-        };
-        try (PreparedStatement ps = connection.prepareStatement(settings + ";\n" + prefix + nearestSql(plan, mode)
-                + ";\n" + RESTORE)) {
-            int p = 1;
-            switch (plan.kb().index().type()) {
-                case HNSW -> ps.setString(p++, Integer.toString(plan.efSearch()));
-                case IVFFLAT -> ps.setString(p++, Integer.toString(plan.probes()));
-                default -> {
-                }
-            }
-            bindSearch(ps, p, plan, mode);
-            ps.execute();
-            ps.getMoreResults(); // past the settings' row
-            try (ResultSet rs = ps.getResultSet()) {
-                return rows.read(rs);
-            }
-        }
-    }
-
-    /**
-     * The search statement. First CTE {@code base} checks that the base still has the definition the statement was
-     * built from ({@link KnowledgeBaseCache#VALID}); every scan of chunks sits behind a one-time filter on it, so a
-     * stale definition reads no chunk. Then the nearest rows as (id, distance) in a materialised CTE {@code nearest}:
-     * <ul>
-     * <li>{@code INDEX}: ordered by the base's index expression, so that its index serves them;</li>
-     * <li>{@code EXACT}: every row that passes the filter, ranked outside an {@code OFFSET 0} subquery (which no
-     *     index can serve);</li>
-     * <li>{@code FILTERED}: CTE {@code matching} collects up to {@code matches} rows that pass the filter, with their
-     *     distance, through whatever serves the filter best (a GIN index for containment); if fewer than that
-     *     match, they are ranked exactly, else the index is asked, with the filter. Each branch sits behind a
-     *     one-time filter on {@code matching}'s count, so only one of them runs.</li>
-     * </ul>
-     * Then the distance bound, a strict re-sort by distance and id, the {@code limit}, and the chunks' columns by
-     * primary key. A UNION ALL row with a null id reports how many rows {@code nearest} holds, whether they were
-     * ranked exactly, and whether the definition was valid, even when the bound removes all of them. Parameters, in
-     * order: the base's name and definition text; {@code INDEX} and {@code EXACT}: the query vector, the filter's
-     * values, {@code fetch} (EXACT: {@code limit}); {@code FILTERED}: the query vector, the filter's values,
-     * {@code matches} twice, {@code limit}, the query vector, the filter's values, {@code fetch}; then the bound (when
-     * there is one) and {@code limit}.
-     */
-    private static String nearestSql(Plan plan, Mode mode) {
-        KnowledgeBase kb = plan.kb();
-        String distance = KnowledgeSql.embeddingExpression(kb) + " " + KnowledgeSql.operator(kb.distance()) + " "
-                + KnowledgeSql.queryParameter(kb);
-        String scan = "SELECT id, " + distance + " AS distance FROM chunks WHERE " + KnowledgeSql.basePredicate(kb)
-                + " AND (SELECT valid FROM base)" + (plan.filter() == null ? "" : " AND (" + plan.filter().sql() + ")");
-        String ranked = " ORDER BY distance, id LIMIT ?";
-        String head = "WITH base AS (" + KnowledgeBaseCache.VALID + "),\n     ";
-        String nearest;
-        String exact;
-        switch (mode) {
-            case EXACT -> {
-                nearest = "SELECT * FROM (" + scan + " OFFSET 0) AS s" + ranked;
-                exact = "true";
-            }
-            case INDEX -> {
-                nearest = scan + " ORDER BY distance LIMIT ?";
-                exact = "false";
-            }
-            default -> {
-                head += "matching AS MATERIALIZED (" + scan + " LIMIT ?),\n"
-                        + "     few AS (SELECT count(*) < ? AS exact FROM matching),\n     ";
-                nearest = "(SELECT id, distance FROM matching WHERE (SELECT exact FROM few)" + ranked + ")\n"
-                        + "         UNION ALL\n"
-                        + "         (" + scan + " AND NOT (SELECT exact FROM few) ORDER BY distance LIMIT ?)";
-                exact = "(SELECT exact FROM few)";
-            }
-        }
-        return head + "nearest AS MATERIALIZED (" + nearest + "),\n"
-                + "     status AS (SELECT count(*) AS candidates, " + exact + " AS exact,"
-                + " (SELECT valid FROM base) AS valid FROM nearest),\n"
-                + "     best AS (SELECT * FROM nearest" + (plan.bound() != null ? " WHERE distance <= ?" : "")
-                + " ORDER BY distance, id LIMIT ?)\n"
-                + "SELECT " + SEARCH_COLUMNS + ", "
-                + (plan.withEmbeddings() ? "CAST(c.embedding AS text)" : "CAST(NULL AS text)")
-                + " AS embedding_text, b.distance, s.candidates, s.exact, s.valid\n"
-                + "  FROM best b JOIN chunks c ON c.knowledge_base = " + KnowledgeSql.nameLiteral(kb) + " AND c.id = b.id"
-                + " CROSS JOIN status s\n"
-                + "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.candidates, s.exact,"
-                + " s.valid FROM status s\n"
-                + "ORDER BY distance NULLS LAST, id";
-    }
-
-    private static void bindSearch(PreparedStatement ps, int first, Plan plan, Mode mode) throws SQLException {
-        ps.setString(first, plan.kb().name());
-        ps.setString(first + 1, plan.definition());
-        int p = bindScan(ps, first + 2, plan);
-        switch (mode) {
-            case EXACT -> ps.setInt(p++, plan.limit());
-            case INDEX -> ps.setInt(p++, plan.fetch());
-            default -> {
-                ps.setInt(p++, plan.matches());
-                ps.setInt(p++, plan.matches());
-                ps.setInt(p++, plan.limit());
-                p = bindScan(ps, p, plan);
-                ps.setInt(p++, plan.fetch());
-            }
-        }
-        if (plan.bound() != null) {
-            ps.setDouble(p++, plan.bound());
-        }
-        ps.setInt(p, plan.limit());
-    }
-
-    /** Binds the query vector (binary {@code real[]}, cast to the base's type in SQL) and the filter's values. */
-    private static int bindScan(PreparedStatement ps, int first, Plan plan) throws SQLException {
-        ps.setObject(first, plan.query());
-        return plan.filter() == null ? first + 1 : bind(ps, first + 1, plan.filter().parameters());
-    }
-
-    private static ChunkMatch withoutEmbedding(ChunkMatch m) {
-        return new ChunkMatch(m.id(), m.documentId(), m.ordinal(), m.content(), m.contentHash(), m.payload(), m.meta(),
-                m.createdAt(), m.score(), m.distance(), null);
-    }
-
-    // -------------------------------------------------------------------------------------------------------- helpers
-
-    /** @return the base's definition for a search: cached (see {@link KnowledgeBaseCache}), or read now */
-    private Definition definition(String name) {
-        KnowledgeBase.requireName(name);
-        Definition d = KnowledgeBaseCache.get(em, name);
-        return d != null ? d : load(name);
-    }
-
-    /** @return the base's definition, read now (one statement) */
-    private Definition load(String name) {
-        return work("read KnowledgeBase " + name, connection -> KnowledgeBaseCache.load(em, connection, name));
-    }
-
-    /** @return whether {@code query} is a valid query vector for {@code kb} */
-    private static boolean accepts(KnowledgeBase kb, float[] query) {
-        try {
-            kb.requireEmbedding("query vector", query);
-            return true;
-        } catch (InvalidInputException e) {
-            return false;
-        }
-    }
-
     private KnowledgeBase base(String name) {
+        return withBase("read KnowledgeBase " + name, name, (h, kb) -> kb);
+    }
+
+    /**
+     * Runs {@code work} with the base read first, in the same call.
+     *
+     * @throws InvalidInputException when the name is invalid
+     * @throws NotFoundException     when the base does not exist
+     */
+    private <T> T withBase(String context, String name, BaseWork<T> work) {
         KnowledgeBase.requireName(name);
-        KnowledgeBase kb = em.find(KnowledgeBase.class, name);
-        if (kb == null) {
-            throw new NotFoundException("KnowledgeBase", name);
-        }
-        return kb;
+        return Sql.call(em, context, h -> work.apply(h, KnowledgeBaseSql.get(h, name)));
     }
 
-    /**
-     * The filter as SQL, and for every equality on a {@code payload.} or {@code meta.} path that it requires (alone or
-     * in an AND) a containment condition that the equality implies, {@code payload @> CAST(? AS jsonb)}
-     * ({@code {"doc":7}} for {@code Filter.eq("payload.doc", 7)}): the GIN indexes on {@code payload} and
-     * {@code meta} serve containment, not the equality's typed expression. Implied conditions change which rows are
-     * read, never which match: numbers and booleans always; text only when no JSON value but a string has it as
-     * its text ({@code ->>} of the number 5 is {@code "5"}, so {@code eq("payload.k", "5")} gets no containment).
-     */
-    private static SqlFragment render(Filter filter) {
-        SqlFragment f = RENDERER.where(filter, ParameterStyle.JDBC, 1);
-        StringBuilder sql = new StringBuilder(f.sql());
-        List<Object> params = new ArrayList<>(f.parameters());
-        addContainment(filter, sql, params);
-        return new SqlFragment(sql.toString(), params);
-    }
-
-    private static void addContainment(Filter filter, StringBuilder sql, List<Object> params) {
-        if (filter instanceof Filter.And and) {
-            for (Filter f : and.filters()) {
-                addContainment(f, sql, params);
-            }
-        } else if (filter instanceof Filter.Compare c && c.op() == Filter.Op.EQ && !c.path().isRoot()
-                && FIELDS.resolve(c.path()).isJson() && onlyItselfHasItsText(c.value())) {
-            JsonNode wrapped = Json.of("value of " + c.path(), c.value());
-            List<String> keys = c.path().keys();
-            for (int i = keys.size() - 1; i >= 0; i--) {
-                ObjectNode o = Json.object();
-                o.set(keys.get(i), wrapped);
-                wrapped = o;
-            }
-            sql.append(" AND ").append(FIELDS.resolve(c.path()).column()).append(" @> CAST(? AS jsonb)");
-            params.add(Json.print(wrapped));
-        }
-    }
-
-    /**
-     * @return whether a JSON value equal to {@code value} is the only one an equality filter with it matches: numbers
-     *         and booleans; text that is not the text of a number, boolean, object or array
-     */
-    private static boolean onlyItselfHasItsText(Object value) {
-        if (value instanceof BigDecimal || value instanceof Boolean) {
-            return true;
-        }
-        return value instanceof String s && !s.equals("true") && !s.equals("false")
-                && (s.isEmpty() || "-0123456789{[".indexOf(s.charAt(0)) < 0);
-    }
-
-    private static List<Chunk> readChunks(KnowledgeBase kb, PreparedStatement ps) throws SQLException {
-        List<Chunk> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.add(Chunk.restore(kb.name(), rs.getString("id"), kb.dimension(), rs.getString("document_id"),
-                        rs.getInt("ordinal"), rs.getString("content"), rs.getString("content_hash"),
-                        new PGvector(rs.getString("embedding_text")).toArray(),
-                        Json.parse("payload", rs.getString("payload_text")),
-                        Json.parse("meta", rs.getString("meta_text")),
-                        rs.getObject("created_at", OffsetDateTime.class).toInstant()));
-            }
-        }
-        return out;
-    }
-
-    private static int bind(PreparedStatement ps, int first, List<Object> params) throws SQLException {
-        int p = first;
-        for (Object v : params) {
-            ps.setObject(p++, v);
-        }
-        return p;
-    }
-
-    private <T> T work(String context, ReturningWork<T> work) {
-        try {
-            em.flush();
-            return em.unwrap(Session.class).doReturningWork(work);
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
+    /** Statements on the chunks of a base that exists. */
+    @FunctionalInterface
+    private interface BaseWork<T> {
+        T apply(Handle handle, KnowledgeBase kb) throws SQLException;
     }
 }

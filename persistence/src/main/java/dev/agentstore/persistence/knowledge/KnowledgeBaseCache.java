@@ -3,20 +3,13 @@ package dev.agentstore.persistence.knowledge;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.agentstore.domain.NotFoundException;
-import dev.agentstore.domain.knowledge.Distance;
-import dev.agentstore.domain.knowledge.IndexSpec;
-import dev.agentstore.domain.knowledge.IndexType;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
-import dev.agentstore.domain.knowledge.VectorType;
 import jakarta.persistence.EntityManager;
 import org.hibernate.Session;
 import org.hibernate.SessionFactory;
+import org.jdbi.v3.core.Handle;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.OffsetDateTime;
+import java.util.Optional;
 
 /**
  * The knowledge-base definitions that {@link ChunkRepository}'s searches build their SQL from, cached so that a search
@@ -53,17 +46,17 @@ final class KnowledgeBaseCache {
                       ivfflat_lists, CAST(extract(epoch FROM created_at) * 1000000 AS bigint))""";
 
     /**
-     * Whether the base (first parameter: its name) still has the definition a statement was built from (second
-     * parameter: {@link Definition#text()}); one row, one boolean column {@code valid}.
+     * Whether the base (parameter {@code :base}: its name) still has the definition a statement was built from
+     * (parameter {@code :definition}: {@link Definition#text()}); one row, one boolean column {@code valid}.
      */
-    static final String VALID = "SELECT EXISTS (SELECT FROM knowledge_bases WHERE name = ? AND " + DEFINITION
-            + " = ?) AS valid";
+    static final String VALID = "SELECT EXISTS (SELECT FROM knowledge_bases WHERE name = :base AND " + DEFINITION
+            + " = :definition) AS valid";
 
     private static final String LOAD = """
-            SELECT dimension, distance, vector_type, index_type, hnsw_m, hnsw_ef_construction, ivfflat_lists,
-                   created_at, %s AS definition, pg_current_xact_id_if_assigned() IS NULL AS committed
+            SELECT %s,
+                   %s AS definition, pg_current_xact_id_if_assigned() IS NULL AS committed
               FROM knowledge_bases
-             WHERE name = ?""".formatted(DEFINITION);
+             WHERE name = :name""".formatted(KnowledgeBaseSql.COLUMNS, DEFINITION);
 
     private static final Cache<SessionFactory, Cache<String, Definition>> BY_FACTORY =
             Caffeine.newBuilder().weakKeys().build();
@@ -74,7 +67,7 @@ final class KnowledgeBaseCache {
     /**
      * A base's definition as a search uses it.
      *
-     * @param kb     the base, detached (its version is not set: the version is part of {@code text})
+     * @param kb     the base, detached, as its row was read
      * @param text   the row's {@link #DEFINITION} when it was read
      * @param cached whether it came from the cache (and may be stale) rather than from the database just now
      */
@@ -105,43 +98,35 @@ final class KnowledgeBaseCache {
     }
 
     /**
-     * Reads a base's definition on {@code connection} (one statement) and caches it when the transaction has written
+     * Reads a base's definition with {@code handle} (one statement) and caches it when the transaction has written
      * nothing yet (see the class comment).
      *
-     * @param em         the caller's entity manager (it names the session factory)
-     * @param connection its connection
-     * @param name       the base's name (validated)
+     * @param em     the caller's entity manager (it names the session factory)
+     * @param handle a handle on its connection
+     * @param name   the base's name (validated)
      * @return the definition, not {@code cached}
      * @throws NotFoundException when there is no base of that name
-     * @throws SQLException      when the statement fails
      */
-    static Definition load(EntityManager em, Connection connection, String name) throws SQLException {
-        Definition d;
-        boolean committed;
-        try (PreparedStatement ps = connection.prepareStatement(LOAD)) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    evict(em, name);
-                    throw new NotFoundException("KnowledgeBase", name);
-                }
-                KnowledgeBase kb = KnowledgeBase.create(name, rs.getInt("dimension"),
-                        Distance.valueOf(rs.getString("distance")),
-                        new IndexSpec(IndexType.valueOf(rs.getString("index_type")),
-                                rs.getObject("hnsw_m", Integer.class),
-                                rs.getObject("hnsw_ef_construction", Integer.class),
-                                rs.getObject("ivfflat_lists", Integer.class)),
-                        VectorType.valueOf(rs.getString("vector_type")),
-                        rs.getObject("created_at", OffsetDateTime.class).toInstant());
-                d = new Definition(kb, rs.getString("definition"), false);
-                committed = rs.getBoolean("committed");
-            }
+    static Definition load(EntityManager em, Handle handle, String name) {
+        Optional<Loaded> loaded = handle.createQuery(LOAD)
+                .bind("name", name)
+                .map((rs, ctx) -> new Loaded(new Definition(KnowledgeBaseSql.ROW.map(rs, ctx),
+                        rs.getString("definition"), false), rs.getBoolean("committed")))
+                .findOne();
+        if (loaded.isEmpty()) {
+            evict(em, name);
+            throw new NotFoundException("KnowledgeBase", name);
         }
-        if (committed) {
+        Definition d = loaded.get().definition();
+        if (loaded.get().committed()) {
             BY_FACTORY.get(factory(em), f -> Caffeine.newBuilder().maximumSize(MAX_BASES).build())
                     .put(name, new Definition(d.kb(), d.text(), true));
         }
         return d;
+    }
+
+    /** A definition as read, and whether the reading transaction had written nothing yet. */
+    private record Loaded(Definition definition, boolean committed) {
     }
 
     private static SessionFactory factory(EntityManager em) {

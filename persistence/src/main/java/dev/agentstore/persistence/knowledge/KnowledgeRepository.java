@@ -9,22 +9,17 @@ import dev.agentstore.domain.knowledge.Distance;
 import dev.agentstore.domain.knowledge.IndexSpec;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.VectorType;
-import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
-import org.hibernate.Session;
+import org.jdbi.v3.core.Handle;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -68,6 +63,9 @@ import java.util.OptionalLong;
  * ({@link #changeIndex(String, IndexSpec, IndexBuild, long)}). A change of a base the unit of work has not read
  * locks the row as it reads it and never conflicts. {@link #delete} is not checked.
  *
+ * <p><b>SQL-first.</b> Every method runs its statements through {@link Sql} on the unit of work's connection;
+ * {@link KnowledgeBase} is read-only to JPA, and the bases returned are detached values built from the rows.
+ *
  * <p>Every method runs in the caller's transaction; standalone:
  * {@code store.inTransaction(uow -> uow.knowledge().create("docs", 384, Distance.COSINE, IndexSpec.hnsw()))}. Of the
  * per-call {@code store.knowledge()}, the reads {@link #find}, {@link #get} and {@link #list} run in autocommit mode
@@ -84,13 +82,12 @@ public class KnowledgeRepository {
 
     /** The base's chunk count and the connection's {@code maintenance_work_mem} in kB, before a build. */
     private static final String BUILD_INPUTS = """
-            SELECT (SELECT count(*) FROM chunks WHERE knowledge_base = ?),
-                   (SELECT CAST(setting AS bigint) FROM pg_settings WHERE name = 'maintenance_work_mem')""";
+            SELECT (SELECT count(*) FROM chunks WHERE knowledge_base = :name) AS chunk_count,
+                   (SELECT CAST(setting AS bigint) FROM pg_settings WHERE name = 'maintenance_work_mem')
+                       AS maintenance_work_mem_kb""";
 
-    private static final String SET_LOCAL = "SELECT set_config(?, ?, true)";
-
-    /** Locks a base's row and reads its version, to compare with the version a change expects. */
-    private static final String LOCK_VERSION = "SELECT version FROM knowledge_bases WHERE name = ?1 FOR UPDATE";
+    /** A setting until the transaction ends ({@code SET LOCAL}). */
+    private static final String SET_LOCAL = "SELECT set_config(:setting, :value, true)";
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     private static final String ENTITY = "KnowledgeBase";
@@ -146,12 +143,15 @@ public class KnowledgeRepository {
      */
     public KnowledgeBase create(String name, int dimension, Distance distance, IndexSpec index, VectorType vectorType) {
         KnowledgeBase kb = KnowledgeBase.create(name, dimension, distance, index, vectorType, clock.instant());
-        try {
-            em.persist(kb);
-            em.flush();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("create KnowledgeBase " + name, e);
-        }
+        Sql.run(em, "create KnowledgeBase " + name, h ->
+                KnowledgeBaseSql.bindIndex(h.createUpdate(KnowledgeBaseSql.INSERT), kb)
+                        .bind("name", kb.name())
+                        .bind("dimension", kb.dimension())
+                        .bind("distance", kb.distance().name())
+                        .bind("vectorType", kb.vectorType().name())
+                        .bind("createdAt", kb.createdAt())
+                        .bind("updatedAt", kb.updatedAt())
+                        .execute());
         KnowledgeBaseCache.evict(em, name);
         runIndexBuild("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
         return kb;
@@ -168,7 +168,8 @@ public class KnowledgeRepository {
     @SingleStatement
     public Optional<KnowledgeBase> find(String name) {
         KnowledgeBase.requireName(name);
-        return Optional.ofNullable(em.find(KnowledgeBase.class, name)).map(this::read);
+        return Sql.call(em, "find KnowledgeBase " + name,
+                h -> KnowledgeBaseSql.find(h, KnowledgeBaseSql.FIND, name)).map(this::read);
     }
 
     /**
@@ -182,12 +183,8 @@ public class KnowledgeRepository {
      */
     public Optional<KnowledgeBase> findForUpdate(String name) {
         KnowledgeBase.requireName(name);
-        try {
-            OptionalLong version = ReadVersions.lockVersion(em, LOCK_VERSION, name);
-            return version.isEmpty() ? Optional.empty() : Optional.of(read(current(name, version.getAsLong())));
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("find KnowledgeBase " + name + " for update", e);
-        }
+        return Sql.call(em, "find KnowledgeBase " + name + " for update",
+                h -> KnowledgeBaseSql.find(h, KnowledgeBaseSql.FIND_FOR_UPDATE, name)).map(this::read);
     }
 
     /**
@@ -204,8 +201,8 @@ public class KnowledgeRepository {
     /** @return every base, by name */
     @SingleStatement
     public List<KnowledgeBase> list() {
-        List<KnowledgeBase> bases = em.createQuery("SELECT k FROM KnowledgeBase k ORDER BY k.name", KnowledgeBase.class)
-                .getResultList();
+        List<KnowledgeBase> bases = Sql.call(em, "list KnowledgeBases",
+                h -> h.createQuery(KnowledgeBaseSql.LIST).map(KnowledgeBaseSql.ROW).list());
         bases.forEach(this::read);
         return bases;
     }
@@ -281,19 +278,21 @@ public class KnowledgeRepository {
     private KnowledgeBase changeIndex(String name, IndexSpec index, IndexBuild build, OptionalLong expected) {
         KnowledgeBase kb = expected.isEmpty() ? lock(name) : checked(name, expected.getAsLong());
         kb.changeIndex(index, clock.instant());
-        try {
-            em.flush();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("change index of KnowledgeBase " + name, e);
-        }
-        wrote(kb);
+        KnowledgeBase changed = Sql.call(em, "change index of KnowledgeBase " + name, h ->
+                KnowledgeBaseSql.bindIndex(h.createQuery(KnowledgeBaseSql.UPDATE_INDEX), kb)
+                        .bind("updatedAt", kb.updatedAt())
+                        .bind("name", name)
+                        .bind("version", kb.version())
+                        .map(KnowledgeBaseSql.ROW)
+                        .one());
+        wrote(changed);
         KnowledgeBaseCache.evict(em, name);
-        runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(kb));
+        runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(changed));
         if (index.indexed()) {
-            configureBuild(kb, build);
+            configureBuild(changed, build);
         }
-        runIndexBuild("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
-        return kb;
+        runIndexBuild("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(changed));
+        return changed;
     }
 
     /**
@@ -305,56 +304,43 @@ public class KnowledgeRepository {
      */
     public boolean delete(String name) {
         KnowledgeBase.requireName(name);
-        KnowledgeBase kb = em.find(KnowledgeBase.class, name, LockModeType.PESSIMISTIC_WRITE);
-        if (kb == null) {
+        String context = "delete KnowledgeBase " + name;
+        Optional<KnowledgeBase> kb = Sql.call(em, context,
+                h -> KnowledgeBaseSql.find(h, KnowledgeBaseSql.FIND_FOR_UPDATE, name));
+        if (kb.isEmpty()) {
             return false;
         }
-        runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(kb));
-        try {
-            em.createNativeQuery("DELETE FROM chunks WHERE knowledge_base = ?1").setParameter(1, name).executeUpdate();
-            em.remove(kb);
-            em.flush();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("delete KnowledgeBase " + name, e);
-        }
+        runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(kb.get()));
+        Sql.run(em, context, h -> {
+            h.createUpdate(KnowledgeBaseSql.DELETE_CHUNKS).bind("name", name).execute();
+            h.createUpdate(KnowledgeBaseSql.DELETE).bind("name", name).execute();
+        });
         KnowledgeBaseCache.evict(em, name);
         return true;
     }
 
+    /**
+     * Locks the base's row and reads it.
+     *
+     * @throws NotFoundException when there is no base of that name
+     */
     private KnowledgeBase lock(String name) {
-        KnowledgeBase.requireName(name);
-        KnowledgeBase kb = em.find(KnowledgeBase.class, name, LockModeType.PESSIMISTIC_WRITE);
-        if (kb == null) {
-            throw new NotFoundException("KnowledgeBase", name);
-        }
-        return kb;
+        return Sql.call(em, "lock KnowledgeBase " + name,
+                        h -> KnowledgeBaseSql.find(h, KnowledgeBaseSql.FIND_FOR_UPDATE, name))
+                .orElseThrow(() -> new NotFoundException("KnowledgeBase", name));
     }
 
     /**
      * Locks the base's row and compares its version with the version a change expects.
      *
-     * @return the base, managed and current
+     * @return the base, current
      * @throws NotFoundException when there is no base of that name
      * @throws dev.agentstore.domain.ConcurrencyConflictException when the versions differ
      */
     private KnowledgeBase checked(String name, long expected) {
-        long actual;
-        try {
-            actual = ReadVersions.lockVersion(em, LOCK_VERSION, name).orElseThrow(() -> new NotFoundException("KnowledgeBase", name));
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("lock KnowledgeBase " + name, e);
-        }
-        if (actual != expected) {
-            throw ReadVersions.conflict(ENTITY, name, expected, actual);
-        }
-        return current(name, actual);
-    }
-
-    /** @return the managed base, refreshed when this persistence context holds an older copy than {@code version} */
-    private KnowledgeBase current(String name, long version) {
-        KnowledgeBase kb = em.find(KnowledgeBase.class, name);
-        if (kb.version() != version) {
-            em.refresh(kb);
+        KnowledgeBase kb = lock(name);
+        if (kb.version() != expected) {
+            throw ReadVersions.conflict(ENTITY, name, expected, kb.version());
         }
         return kb;
     }
@@ -376,37 +362,23 @@ public class KnowledgeRepository {
     }
 
     private void configureBuild(KnowledgeBase kb, IndexBuild build) {
-        try {
-            em.unwrap(Session.class).doWork(connection -> {
-                long rows;
-                long currentKb;
-                try (PreparedStatement ps = connection.prepareStatement(BUILD_INPUTS)) {
-                    ps.setString(1, kb.name());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        rows = rs.getLong(1);
-                        currentKb = rs.getLong(2);
-                    }
-                }
-                Long memoryKb = build.maintenanceWorkMemKb(kb, rows, currentKb);
-                if (memoryKb != null) {
-                    setLocal(connection, "maintenance_work_mem", memoryKb + "kB");
-                }
-                if (build.parallelWorkers() != null) {
-                    setLocal(connection, "max_parallel_maintenance_workers", build.parallelWorkers().toString());
-                }
-            });
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("configure the index build of KnowledgeBase " + kb.name(), e);
-        }
+        Sql.run(em, "configure the index build of KnowledgeBase " + kb.name(), h -> {
+            Long memoryKb = h.createQuery(BUILD_INPUTS)
+                    .bind("name", kb.name())
+                    .map((rs, ctx) -> build.maintenanceWorkMemKb(kb, rs.getLong("chunk_count"),
+                            rs.getLong("maintenance_work_mem_kb")))
+                    .one();
+            if (memoryKb != null) {
+                setLocal(h, "maintenance_work_mem", memoryKb + "kB");
+            }
+            if (build.parallelWorkers() != null) {
+                setLocal(h, "max_parallel_maintenance_workers", build.parallelWorkers().toString());
+            }
+        });
     }
 
-    private static void setLocal(Connection connection, String setting, String value) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(SET_LOCAL)) {
-            ps.setString(1, setting);
-            ps.setString(2, value);
-            ps.executeQuery().close();
-        }
+    private static void setLocal(Handle handle, String setting, String value) {
+        handle.createQuery(SET_LOCAL).bind("setting", setting).bind("value", value).mapTo(String.class).one();
     }
 
     /**
@@ -418,34 +390,22 @@ public class KnowledgeRepository {
         if (ddl == null) {
             return;
         }
-        try {
-            em.unwrap(Session.class).doWork(connection -> {
-                int networkTimeout = connection.getNetworkTimeout();
-                connection.setNetworkTimeout(Runnable::run, 0);
-                try (Statement st = connection.createStatement()) {
-                    setLocal(connection, "statement_timeout", "0");
-                    st.execute(ddl);
-                } finally {
-                    connection.setNetworkTimeout(Runnable::run, networkTimeout);
-                }
-            });
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
+        Sql.run(em, context, h -> {
+            Connection connection = h.getConnection();
+            int networkTimeout = connection.getNetworkTimeout();
+            connection.setNetworkTimeout(Runnable::run, 0);
+            try {
+                setLocal(h, "statement_timeout", "0");
+                h.execute(ddl);
+            } finally {
+                connection.setNetworkTimeout(Runnable::run, networkTimeout);
+            }
+        });
     }
 
     private void runDdl(String context, String ddl) {
-        if (ddl == null) {
-            return;
-        }
-        try {
-            em.unwrap(Session.class).doWork(connection -> {
-                try (Statement st = connection.createStatement()) {
-                    st.execute(ddl);
-                }
-            });
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
+        if (ddl != null) {
+            Sql.run(em, context, h -> h.execute(ddl));
         }
     }
 }

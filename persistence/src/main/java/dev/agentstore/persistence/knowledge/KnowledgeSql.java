@@ -49,9 +49,12 @@ final class KnowledgeSql {
         return "(embedding::" + typeName(kb.vectorType()) + "(" + kb.dimension() + "))";
     }
 
-    /** @return the cast of a bound query vector to the base's type, for example {@code CAST(? AS vector(384))} */
-    static String queryParameter(KnowledgeBase kb) {
-        return "CAST(? AS " + typeName(kb.vectorType()) + "(" + kb.dimension() + "))";
+    /**
+     * @param parameter the parameter's name
+     * @return the cast of a bound query vector to the base's type, for example {@code CAST(:query AS vector(384))}
+     */
+    static String queryParameter(KnowledgeBase kb, String parameter) {
+        return "CAST(:" + parameter + " AS " + typeName(kb.vectorType()) + "(" + kb.dimension() + "))";
     }
 
     static String operator(Distance distance) {

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.knowledge;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.pgvector.PGvector;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
@@ -15,6 +16,7 @@ import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
 import dev.agentstore.persistence.query.Filter;
+import dev.agentstore.persistence.support.Sql;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -380,9 +382,32 @@ class ChunkRepositoryTest {
                     clock.instant());
             Chunk wrong = Chunk.create(other, NewChunk.of("d", 0, "x", new float[]{1, 2}), clock.instant());
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().persist(wrong)))
-                    .isInstanceOf(dev.agentstore.domain.AgentStoreException.class);
+            // JPA refuses to write a chunk at all (KnowledgeJpaMappingTest); plain SQL is refused by the database,
+            // both with the row's dimension of the other base (foreign key) and with the base's (check)
+            for (int dimension : new int[]{wrong.dimension(), 3}) {
+                assertThatThrownBy(() -> store.inTransaction(uow -> insertPastTheRepository(uow, wrong, dimension)))
+                        .isInstanceOf(dev.agentstore.domain.AgentStoreException.class);
+            }
             assertThat(count(store, "guarded_dims", null)).isZero();
+        }
+
+        private static void insertPastTheRepository(dev.agentstore.persistence.UnitOfWork uow, Chunk chunk,
+                                                    int dimension) {
+            Sql.run(uow.entityManager(), "insert a chunk past the repository", h -> h.createUpdate("""
+                            INSERT INTO chunks (knowledge_base, id, dimension, document_id, ordinal, content,
+                                                content_hash, embedding, created_at)
+                            VALUES (:base, :id, :dimension, :documentId, :ordinal, :content, :hash,
+                                    CAST(:embedding AS vector), :createdAt)""")
+                    .bind("base", chunk.knowledgeBase())
+                    .bind("id", chunk.id())
+                    .bind("dimension", dimension)
+                    .bind("documentId", chunk.documentId())
+                    .bind("ordinal", chunk.ordinal())
+                    .bind("content", chunk.content())
+                    .bind("hash", chunk.contentHash())
+                    .bind("embedding", new PGvector(chunk.embedding()).toString())
+                    .bind("createdAt", chunk.createdAt())
+                    .execute());
         }
     }
 

@@ -3,10 +3,8 @@ package dev.agentstore.domain.flow;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -14,6 +12,7 @@ import org.hibernate.type.SqlTypes;
 
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 
 import java.time.Instant;
 import java.util.Objects;
@@ -23,20 +22,21 @@ import java.util.Objects;
  * data), table {@code flow_events}. Immutable: once appended it is never updated; rows leave the log only
  * by {@code deleteRun} or a retention purge.
  *
- * <p>Ids come from {@code flow_events_seq} (steps by 50; the column default {@code nextval} and Hibernate's pooled
- * optimizer share it without collisions). They grow with append order, but rows are read in {@code (ts, id)} order,
- * since a caller may give an event an earlier time than one already stored.
+ * <p>The repository ({@code FlowEventRepository}) appends and deletes rows with set-based SQL; this entity is the
+ * mapping for JPA users' reads (JPQL, Criteria), read-only to JPA ({@link ReadOnlyEntity}). Ids come from the column
+ * default, {@code nextval('flow_events_seq')}, evaluated by each inserted row; the sequence steps by 50 (as the
+ * schema created it), so ids ascend in append order with gaps. Rows are read in {@code (ts, id)} order, since a
+ * caller may give an event an earlier time than one already stored.
  *
  * <p>Two instances are equal when they have the same id.
  */
 @Entity
 @Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "flow_events")
 public class FlowEvent {
 
     @Id
-    @SequenceGenerator(name = "flow_events_seq", sequenceName = "flow_events_seq", allocationSize = 50)
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "flow_events_seq")
     private Long id;
 
     @Column(name = "run_id", nullable = false)

@@ -3,10 +3,8 @@ package dev.agentstore.domain.trigger;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
-import jakarta.persistence.GeneratedValue;
-import jakarta.persistence.GenerationType;
+import jakarta.persistence.EntityListeners;
 import jakarta.persistence.Id;
-import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
@@ -14,6 +12,7 @@ import org.hibernate.type.SqlTypes;
 
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.ReadOnlyEntity;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -21,17 +20,18 @@ import java.util.Objects;
 
 /**
  * One row of a trigger's append-only fire log (table {@code trigger_events}). Immutable;
- * rows go away only with their trigger ({@code ON DELETE CASCADE}). Ids come from {@code trigger_events_seq}
- * (steps by 50). Two instances are equal when they have the same id.
+ * rows go away only with their trigger ({@code ON DELETE CASCADE}). The repository ({@code TriggerRepository})
+ * appends rows with SQL; this entity is the mapping for JPA users' reads, read-only to JPA ({@link ReadOnlyEntity}).
+ * Ids come from the column default, {@code nextval('trigger_events_seq')} (the sequence steps by 50, as the schema
+ * created it, so ids ascend in fire order with gaps). Two instances are equal when they have the same id.
  */
 @Entity
 @Immutable
+@EntityListeners(ReadOnlyEntity.class)
 @Table(name = "trigger_events")
 public class TriggerEvent {
 
     @Id
-    @SequenceGenerator(name = "trigger_events_seq", sequenceName = "trigger_events_seq", allocationSize = 50)
-    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "trigger_events_seq")
     private Long id;
 
     @Column(name = "trigger_name", nullable = false)

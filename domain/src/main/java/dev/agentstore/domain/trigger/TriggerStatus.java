@@ -2,14 +2,14 @@ package dev.agentstore.domain.trigger;
 
 /**
  * Whether a trigger may fire (column {@code triggers.status}; the names match its CHECK constraint). Only an
- * {@link #ACTIVE} trigger fires; see {@link Trigger#pause}, {@link Trigger#resume} and {@link Trigger#disable} for the
+ * {@link #ACTIVE} trigger fires; see {@link Trigger#paused}, {@link Trigger#resumed} and {@link Trigger#disabled} for the
  * transitions.
  */
 public enum TriggerStatus {
     /** Fires. The status of a newly registered trigger. */
     ACTIVE,
-    /** Temporarily not firing; {@link Trigger#resume} makes it active again. */
+    /** Temporarily not firing; {@link Trigger#resumed} makes it active again. */
     PAUSED,
-    /** Switched off; only {@link Trigger#resume} makes it active again, {@link Trigger#pause} is refused. */
+    /** Switched off; only {@link Trigger#resumed} makes it active again, {@link Trigger#paused} is refused. */
     DISABLED
 }

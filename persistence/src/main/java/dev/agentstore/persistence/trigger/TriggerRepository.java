@@ -3,6 +3,7 @@ package dev.agentstore.persistence.trigger;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
+import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
@@ -13,48 +14,47 @@ import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
-import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
+import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import jakarta.persistence.PersistenceContext;
-import jakarta.persistence.TypedQuery;
 import jakarta.transaction.Transactional;
-import org.hibernate.Session;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
 
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.Supplier;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Triggers and their append-only fire log:
  * register (upsert), get, list, pause/resume/disable, merge-patch subscriptions, fire, record flows started, read
  * the fire log, delete.
  *
- * <p>Runs in the caller's transaction and never begins or commits one itself. Fires and flows-started counts are
- * single atomic statements that never conflict and are not checked (they do not change the version).
+ * <p>Runs in the caller's transaction and never begins or commits one itself. Every statement runs through
+ * {@link Sql}; {@link Trigger} and {@link TriggerEvent} are read-only to JPA, and the triggers handed out are values
+ * built from rows. Fires and flows-started counts are single atomic statements that never conflict and are not
+ * checked (they do not change the version).
  *
  * <p><b>Read-modify-write.</b> A trigger that a unit of work read ({@link #find}, {@link #get}, {@link #list},
  * {@link #findForUpdate}, or its own earlier write) is written by {@link #updateSubscriptions}, {@link #pause},
- * {@link #resume}, {@link #disable} and {@link #register} only if it still has the version read
+ * {@link #resume}, {@link #disable}, {@link #register} and {@link #delete} only if it still has the version read
  * ({@link ReadVersions}): the write locks the row, compares, and fails with a
- * {@link dev.agentstore.domain.ConcurrencyConflictException} carrying both versions when another transaction
+ * {@link ConcurrencyConflictException} carrying both versions when another transaction
  * changed the trigger in between, so a subscription value computed from a read is never lost; wrap the unit of work
  * in {@code store.fromTransactionWithRetry(RetryPolicy.DEFAULT, ...)} to re-run it on a fresh read.
  * {@link #findForUpdate} locks the row at the read instead, so concurrent writers queue (for hot rows). Callers
  * outside a unit of work pass the version they read ({@link #updateSubscriptions(String, JsonNode, long)}). A write
  * of a trigger the unit of work has not read locks the row as it reads it, so it never conflicts; a re-registration
- * of an unread trigger is the one-statement upsert (a put). {@link #delete} is checked by the entity's
- * {@code @Version} only.
+ * of an unread trigger is the one-statement upsert (a put). {@link #delete} of an unread trigger reads it first and
+ * deletes the version it read ({@code DELETE ... WHERE version = :version}).
  *
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
@@ -62,72 +62,7 @@ import java.util.function.Supplier;
 @Transactional(dontRollbackOn = AgentStoreException.class)
 public class TriggerRepository {
 
-    /**
-     * Register or re-register, race-free (concurrent registrations of one name both succeed): a new trigger is
-     * ACTIVE with zero stats; an existing one gets the new type and subscriptions (replaced, not
-     * merged) and a version bump, and keeps its status, registration time and stats.
-     */
-    private static final String REGISTER = """
-            INSERT INTO triggers (name, type, status, registered_at, subscriptions, version, updated_at)
-            VALUES (?, ?, 'ACTIVE', ?, CAST(? AS jsonb), 0, ?)
-            ON CONFLICT (name) DO UPDATE
-               SET type = EXCLUDED.type,
-                   subscriptions = EXCLUDED.subscriptions,
-                   version = triggers.version + 1,
-                   updated_at = EXCLUDED.updated_at
-            RETURNING version
-            """;
-
-    /**
-     * Fire, one statement: count the fire on an ACTIVE trigger and append its event, or do nothing at all. The row
-     * lock of the UPDATE serialises concurrent fires and orders them after a concurrent pause. The version is not
-     * bumped: the stats are not part of the entity's optimistic-locked state.
-     */
-    private static final String FIRE = """
-            WITH fired AS (
-                UPDATE triggers
-                   SET stats_total_fires = stats_total_fires + 1,
-                       stats_last_fired_at = GREATEST(stats_last_fired_at, CAST(? AS timestamptz))
-                 WHERE name = ? AND status = 'ACTIVE'
-                RETURNING name
-            )
-            INSERT INTO trigger_events (trigger_name, ts, type, data)
-            SELECT fired.name, CAST(? AS timestamptz), CAST(? AS varchar), CAST(? AS jsonb) FROM fired
-            RETURNING id
-            """;
-
-    private static final String STATUS = """
-            SELECT status FROM triggers WHERE name = :name
-            """;
-
-    private static final String RECORD_FLOWS_STARTED = """
-            UPDATE triggers SET stats_flows_started = stats_flows_started + :n
-             WHERE name = :name
-            RETURNING stats_flows_started
-            """;
-
-    private static final String EVENTS = """
-            SELECT e.* FROM trigger_events e WHERE e.trigger_name = :name
-            ORDER BY e.ts DESC, e.id DESC LIMIT :limit
-            """;
-
-    /** Keyset: strictly older than the cursor row by (ts, id); an index condition on (trigger_name, ts DESC, id DESC). */
-    private static final String EVENTS_BEFORE = """
-            SELECT e.* FROM trigger_events e WHERE e.trigger_name = :name
-               AND (e.ts, e.id) < ((SELECT c.ts FROM trigger_events c WHERE c.id = :after AND c.trigger_name = :name),
-                                   :after)
-            ORDER BY e.ts DESC, e.id DESC LIMIT :limit
-            """;
-
-    private static final String EVENT_EXISTS = """
-            SELECT count(*) FROM trigger_events WHERE id = :after AND trigger_name = :name
-            """;
-
-    /** Locks a trigger's row and reads its version, to compare with the version a write expects. */
-    private static final String LOCK_VERSION = "SELECT version FROM triggers WHERE name = ?1 FOR UPDATE";
-
-    /** The entity name in {@link ReadVersions} and conflict messages. */
-    private static final String ENTITY = "Trigger";
+    private static final String ENTITY = TriggerSql.ENTITY;
 
     /** Event type {@link #fire(String, JsonNode)} records. */
     public static final String FIRED = "fired";
@@ -177,7 +112,7 @@ public class TriggerRepository {
      * @param name          the trigger's name, 1–255 characters, not blank
      * @param type          what makes it fire
      * @param subscriptions its subscriptions, a JSON object
-     * @return the trigger as stored, managed by this transaction
+     * @return the trigger as stored
      * @throws InvalidInputException                              when {@code name} is blank or longer than 255
      *                                                            characters, {@code type} is {@code null}, or
      *                                                            {@code subscriptions} is not a JSON object; nothing
@@ -191,33 +126,21 @@ public class TriggerRepository {
     public Trigger register(String name, TriggerType type, JsonNode subscriptions) {
         Trigger candidate = new Trigger(name, type, subscriptions, now());
         String json = JsonWrites.print(em, "subscriptions", candidate.subscriptions());
-        try {
-            em.flush();
-            OptionalLong expected = versions().expected(ENTITY, name);
+        OptionalLong expected = versions().expected(ENTITY, name);
+        Trigger stored = Sql.call(em, "register Trigger " + name, h -> {
             if (expected.isPresent()) {
-                ReadVersions.requireVersion(em, LOCK_VERSION, ENTITY, name, expected.getAsLong());
+                TriggerSql.requireVersion(h, name, expected.getAsLong());
             }
-            long version = session().doReturningWork(connection -> {
-                try (PreparedStatement ps = connection.prepareStatement(REGISTER)) {
-                    ps.setString(1, candidate.name());
-                    ps.setString(2, candidate.type().name());
-                    ps.setObject(3, candidate.registeredAt().atOffset(ZoneOffset.UTC));
-                    ps.setString(4, json);
-                    ps.setObject(5, candidate.updatedAt().atOffset(ZoneOffset.UTC));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        return rs.getLong(1);
-                    }
-                }
-            });
-            Trigger stored = em.find(Trigger.class, name);
-            if (stored.version() != version) {
-                em.refresh(stored); // loaded earlier in this transaction: show what the upsert wrote
-            }
-            return wrote(stored);
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("register Trigger " + name, e);
-        }
+            return h.createQuery(TriggerSql.REGISTER)
+                    .bind("name", name)
+                    .bind("type", candidate.type().name())
+                    .bind("registeredAt", candidate.registeredAt())
+                    .bind("subscriptions", json)
+                    .bind("updatedAt", candidate.updatedAt())
+                    .map(TriggerSql.TRIGGER)
+                    .one();
+        });
+        return wrote(stored);
     }
 
     /**
@@ -227,11 +150,11 @@ public class TriggerRepository {
      * @param name the trigger's name
      * @return the trigger, or empty when there is none by that name
      * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
-     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
+     * @throws AgentStoreException   when the database fails
      */
     public Optional<Trigger> find(String name) {
         Check.name("name", name);
-        return db("find Trigger " + name, () -> Optional.ofNullable(em.find(Trigger.class, name)).map(this::read));
+        return TriggerSql.select(em, "find Trigger " + name, TriggerSql.FIND, name).map(this::read);
     }
 
     /**
@@ -242,15 +165,12 @@ public class TriggerRepository {
      * @param name the trigger's name
      * @return the trigger, or empty when there is none by that name
      * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
-     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
+     * @throws AgentStoreException   when the database fails
      */
     public Optional<Trigger> findForUpdate(String name) {
         Check.name("name", name);
-        return db("find Trigger " + name + " for update", () -> {
-            OptionalLong version = ReadVersions.lockVersion(em, LOCK_VERSION, name);
-            return version.isEmpty() ? Optional.<Trigger>empty()
-                    : Optional.of(read(current(name, version.getAsLong())));
-        });
+        return TriggerSql.select(em, "find Trigger " + name + " for update", TriggerSql.FIND_FOR_UPDATE, name)
+                .map(this::read);
     }
 
     /**
@@ -258,7 +178,7 @@ public class TriggerRepository {
      * @return the trigger
      * @throws InvalidInputException when {@code name} is blank or longer than 255 characters
      * @throws NotFoundException     when there is no trigger by that name
-     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
+     * @throws AgentStoreException   when the database fails
      */
     public Trigger get(String name) {
         return find(name).orElseThrow(() -> new NotFoundException("Trigger", "name=" + name));
@@ -270,7 +190,7 @@ public class TriggerRepository {
      * @param page which page
      * @return the page, ordered by name
      * @throws InvalidInputException when {@code page} is {@code null}
-     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
+     * @throws AgentStoreException   when the database fails
      */
     public Page<Trigger> list(PageRequest page) {
         return list(null, page);
@@ -283,29 +203,27 @@ public class TriggerRepository {
      * @param page   which page
      * @return the page, ordered by name
      * @throws InvalidInputException when {@code page} is {@code null}
-     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
+     * @throws AgentStoreException   when the database fails
      */
     public Page<Trigger> list(TriggerStatus status, PageRequest page) {
         Check.notNull("page", page);
-        String where = status == null ? "" : " where t.status = :status";
-        return db("list Triggers" + (status == null ? "" : " with status " + status), () -> {
-            TypedQuery<Trigger> items = em.createQuery("select t from Trigger t" + where + " order by t.name",
-                    Trigger.class);
-            TypedQuery<Long> count = em.createQuery("select count(t) from Trigger t" + where, Long.class);
+        return Sql.call(em, "list Triggers" + (status == null ? "" : " with status " + status), h -> {
+            Query items = h.createQuery(status == null ? TriggerSql.LIST : TriggerSql.LIST_BY_STATUS)
+                    .bind("limit", page.perPage())
+                    .bind("offset", page.offset());
+            Query count = h.createQuery(status == null ? TriggerSql.COUNT : TriggerSql.COUNT_BY_STATUS);
             if (status != null) {
-                items.setParameter("status", status);
-                count.setParameter("status", status);
+                items.bind("status", status.name());
+                count.bind("status", status.name());
             }
-            List<Trigger> rows = items.setFirstResult((int) Math.min(page.offset(), Integer.MAX_VALUE))
-                    .setMaxResults(page.perPage())
-                    .getResultList();
+            List<Trigger> rows = items.map(TriggerSql.TRIGGER).list();
             rows.forEach(this::read);
-            return Page.of(rows, page.page(), page.perPage(), count.getSingleResult());
+            return Page.of(rows, page.page(), page.perPage(), count.mapTo(long.class).one());
         });
     }
 
     /**
-     * Pauses a trigger ({@link Trigger#pause}): it stops firing until resumed. Version-checked.
+     * Pauses a trigger ({@link Trigger#paused}): it stops firing until resumed. Version-checked.
      *
      * @param name the trigger's name
      * @return the trigger
@@ -315,13 +233,11 @@ public class TriggerRepository {
      *                                                            work read it (it carries both versions)
      */
     public Trigger pause(String name) {
-        Trigger t = forWrite(name, OptionalLong.empty());
-        t.pause(now());
-        return flushed(t, "pause");
+        return changeStatus(name, "pause", t -> t.paused(now()));
     }
 
     /**
-     * Makes a paused or disabled trigger active again ({@link Trigger#resume}). Version-checked.
+     * Makes a paused or disabled trigger active again ({@link Trigger#resumed}). Version-checked.
      *
      * @param name the trigger's name
      * @return the trigger
@@ -331,13 +247,11 @@ public class TriggerRepository {
      *                                                            work read it (it carries both versions)
      */
     public Trigger resume(String name) {
-        Trigger t = forWrite(name, OptionalLong.empty());
-        t.resume(now());
-        return flushed(t, "resume");
+        return changeStatus(name, "resume", t -> t.resumed(now()));
     }
 
     /**
-     * Disables a trigger ({@link Trigger#disable}). Version-checked.
+     * Disables a trigger ({@link Trigger#disabled}). Version-checked.
      *
      * @param name the trigger's name
      * @return the trigger
@@ -347,9 +261,7 @@ public class TriggerRepository {
      *                                                            work read it (it carries both versions)
      */
     public Trigger disable(String name) {
-        Trigger t = forWrite(name, OptionalLong.empty());
-        t.disable(now());
-        return flushed(t, "disable");
+        return changeStatus(name, "disable", t -> t.disabled(now()));
     }
 
     /**
@@ -400,9 +312,9 @@ public class TriggerRepository {
     }
 
     private Trigger updateSubscriptions(String name, JsonNode patch, OptionalLong expected) {
-        Trigger t = forWrite(name, expected);
-        t.mergeSubscriptions(patch, now());
-        return flushed(t, "update subscriptions of");
+        return change(name, expected, "update subscriptions of", t -> t.withMergedSubscriptions(patch, now()),
+                (h, next) -> h.createQuery(TriggerSql.SET_SUBSCRIPTIONS)
+                        .bind("subscriptions", JsonWrites.print(em, "subscriptions", next.subscriptions())));
     }
 
     /**
@@ -418,19 +330,7 @@ public class TriggerRepository {
     public long recordFlowsStarted(String name, int n) {
         Check.name("name", name);
         Check.notNegative("n", n);
-        try {
-            em.flush();
-            List<?> rows = em.createNativeQuery(RECORD_FLOWS_STARTED)
-                    .setParameter("n", n)
-                    .setParameter("name", name)
-                    .getResultList();
-            if (rows.isEmpty()) {
-                throw new NotFoundException("Trigger", "name=" + name);
-            }
-            return ((Number) rows.get(0)).longValue();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("record flows started of Trigger " + name, e);
-        }
+        return TriggerFireLog.recordFlowsStarted(em, name, n);
     }
 
     /**
@@ -466,32 +366,7 @@ public class TriggerRepository {
         Check.name("type", type);
         Instant ts = now();
         String json = data == null ? null : JsonWrites.print(em, "data", data);
-        try {
-            em.flush(); // a status change made through the entity in this transaction must be seen by the statement
-            Long id = session().doReturningWork(connection -> {
-                try (PreparedStatement ps = connection.prepareStatement(FIRE)) {
-                    ps.setObject(1, ts.atOffset(ZoneOffset.UTC));
-                    ps.setString(2, name);
-                    ps.setObject(3, ts.atOffset(ZoneOffset.UTC));
-                    ps.setString(4, type);
-                    ps.setString(5, json);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        return rs.next() ? rs.getLong(1) : null;
-                    }
-                }
-            });
-            if (id == null) {
-                List<?> status = em.createNativeQuery(STATUS).setParameter("name", name).getResultList();
-                if (status.isEmpty()) {
-                    throw new NotFoundException("Trigger", "name=" + name);
-                }
-                throw new InvalidInputException("Trigger " + name + " is " + status.get(0)
-                        + " and does not fire; only ACTIVE triggers fire");
-            }
-            return TriggerEvent.recorded(id, name, ts, type, data);
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("fire Trigger " + name, e);
-        }
+        return TriggerEvent.recorded(TriggerFireLog.fire(em, name, type, ts, json), name, ts, type, data);
     }
 
     /**
@@ -526,92 +401,72 @@ public class TriggerRepository {
         if (afterId != null && afterId < 1) {
             throw new InvalidInputException("afterId must be a positive event id, was " + afterId);
         }
-        try {
-            var q = em.createNativeQuery(afterId == null ? EVENTS : EVENTS_BEFORE, TriggerEvent.class)
-                    .setParameter("name", name)
-                    .setParameter("limit", limit);
-            if (afterId != null) {
-                q.setParameter("after", afterId);
-            }
-            @SuppressWarnings("unchecked")
-            List<TriggerEvent> events = q.getResultList();
-            if (events.isEmpty() && afterId != null && ((Number) em.createNativeQuery(EVENT_EXISTS)
-                    .setParameter("after", afterId).setParameter("name", name).getSingleResult()).longValue() == 0) {
-                throw new NotFoundException("TriggerEvent", "id=" + afterId + " of trigger " + name
-                        + " (the cursor of a read)");
-            }
-            return events;
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate("read TriggerEvents of " + name, e);
-        }
+        return TriggerFireLog.events(em, name, limit, afterId);
     }
 
     /**
-     * Deletes a trigger and, by {@code ON DELETE CASCADE}, its fire log. Version-checked.
+     * Deletes a trigger and, by {@code ON DELETE CASCADE}, its fire log. Version-checked: deletes only the version this
+     * unit of work read (reading it first when it has not).
      *
      * @param name the trigger's name
      * @return {@code true} when it existed
      * @throws InvalidInputException when the name is invalid
      * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
-     *                                                            work read it (it carries both versions)
+     *                                                            work read it; nothing is deleted
      */
     public boolean delete(String name) {
-        Optional<Trigger> t = find(name);
-        if (t.isEmpty()) {
-            return false;
+        Check.name("name", name);
+        OptionalLong expected = versions().expected(ENTITY, name);
+        long version;
+        if (expected.isPresent()) {
+            version = expected.getAsLong();
+        } else {
+            Optional<Trigger> t = find(name);
+            if (t.isEmpty()) {
+                return false;
+            }
+            version = t.get().version();
         }
-        db("delete Trigger " + name, () -> {
-            em.remove(t.get());
-            return flushed(t.get(), "delete");
-        });
+        String context = "delete Trigger " + name;
+        int deleted = Sql.call(em, context, h -> h.createUpdate(TriggerSql.DELETE)
+                .bind("name", name)
+                .bind("version", version)
+                .execute());
+        if (deleted == 0) {
+            throw new ConcurrencyConflictException(context, context
+                    + ": modified concurrently; the transaction did not commit: retrying is safe", null);
+        }
         return true;
     }
 
-    private static <T> T db(String context, Supplier<T> work) {
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(context, e);
-        }
-    }
-
-    private Trigger flushed(Trigger t, String what) {
-        try {
-            em.flush();
-            return em.contains(t) ? wrote(t) : t;
-        } catch (RuntimeException e) {
-            throw PersistenceErrors.translate(what + " Trigger " + t.name(), e);
-        }
+    /** A status change, version-checked when this unit of work read the trigger: see {@link #change}. */
+    private Trigger changeStatus(String name, String what, UnaryOperator<Trigger> rule) {
+        return change(name, OptionalLong.empty(), what, rule,
+                (h, next) -> h.createQuery(TriggerSql.SET_STATUS).bind("status", next.status().name()));
     }
 
     /**
-     * The trigger to change, managed, its row locked: when the caller passed a version or this unit of work read the
-     * trigger, only if the trigger still has that version; else as it is now.
+     * Changes a trigger: locks its row as it reads it, compares its version with the one expected (passed, or read by
+     * this unit of work), applies {@code rule} and, when that changed anything, writes the result with
+     * {@code update} (bound here: name, version read, updated_at).
      *
-     * @throws NotFoundException when there is no trigger by that name
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when the trigger's version is not the one expected
+     * @throws NotFoundException            when there is no trigger by that name
+     * @throws ConcurrencyConflictException when the trigger's version is not the one expected
      */
-    private Trigger forWrite(String name, OptionalLong passed) {
+    private Trigger change(String name, OptionalLong passed, String what, UnaryOperator<Trigger> rule,
+                           BiFunction<Handle, Trigger, Query> update) {
         OptionalLong expected = passed.isPresent() ? passed : versions().expected(ENTITY, name);
-        return db("lock Trigger " + name, () -> {
-            if (expected.isEmpty()) {
-                Trigger t = em.find(Trigger.class, name, LockModeType.PESSIMISTIC_WRITE);
-                if (t == null) {
-                    throw new NotFoundException("Trigger", "name=" + name);
-                }
-                return t;
-            }
-            return current(name, ReadVersions.requireVersion(em, LOCK_VERSION, ENTITY, name, expected.getAsLong()));
-        });
-    }
-
-    /** @return the managed trigger, refreshed when this persistence context holds an older copy than {@code version} */
-    private Trigger current(String name, long version) {
-        Trigger t = em.find(Trigger.class, name);
-        if (t.version() != version) {
-            em.refresh(t);
+        Trigger current = TriggerSql.lockForChange(em, name, expected);
+        Trigger next = rule.apply(current);
+        if (next == current) {
+            return wrote(current);
         }
-        return t;
+        return wrote(Sql.call(em, what + " Trigger " + name, h -> update.apply(h, next)
+                .bind("name", name)
+                .bind("version", current.version())
+                .bind("updatedAt", next.updatedAt())
+                .map(TriggerSql.TRIGGER)
+                .one()));
     }
 
     /** Remembers the version of a trigger handed out in this transaction ({@link ReadVersions}). */
@@ -632,9 +487,5 @@ public class TriggerRepository {
 
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    }
-
-    private Session session() {
-        return em.unwrap(Session.class);
     }
 }

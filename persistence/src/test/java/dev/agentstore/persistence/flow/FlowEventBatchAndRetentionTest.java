@@ -8,8 +8,8 @@ import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
+import dev.agentstore.persistence.support.Sql;
 import io.hypersistence.utils.jdbc.validator.SQLStatementCountValidator;
-import jakarta.persistence.EntityManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -60,8 +60,7 @@ class FlowEventBatchAndRetentionTest {
         String latestN = explain(store, FlowEventQuery.defaults().descending().limit(10));
         String descCursor = explain(store, FlowEventQuery.defaults().descending().after(cursor).limit(10));
         String ascCursor = explain(store, FlowEventQuery.defaults().after(cursor).limit(10));
-        String byFlow = explain(store, FlowEventRepository.readByFlowSql(true, false),
-                List.of("plan-flow-1", "type-3", BASE.plusSeconds(90), 10));
+        String byFlow = explain(store, FlowEventSql.byFlow("plan-flow-1", "type-3", BASE.plusSeconds(90), null, 10));
 
         assertThat(latestN).contains("Index Scan using flow_events_run_ts_idx").doesNotContain("Sort");
         for (String plan : List.of(descCursor, ascCursor)) {
@@ -207,22 +206,13 @@ class FlowEventBatchAndRetentionTest {
     }
 
     private static String explain(AgentStore store, FlowEventQuery query) {
-        List<Object> parameters = new ArrayList<>();
-        String sql = FlowEventRepository.readSql(query, parameters, "plan-run-7");
-        return explain(store, sql, parameters);
+        return explain(store, FlowEventSql.read("plan-run-7", query));
     }
 
-    private static String explain(AgentStore store, String sql, List<Object> parameters) {
-        return store.fromTransaction(uow -> {
-            EntityManager em = uow.entityManager();
-            var query = em.createNativeQuery("EXPLAIN " + sql);
-            for (int i = 0; i < parameters.size(); i++) {
-                query.setParameter(i + 1, parameters.get(i));
-            }
-            @SuppressWarnings("unchecked")
-            List<Object> rows = query.getResultList();
-            return rows.stream().map(String::valueOf).collect(Collectors.joining("\n"));
-        });
+    private static String explain(AgentStore store, FlowEventSql.Read read) {
+        return store.fromTransaction(uow -> Sql.call(uow.entityManager(), "explain",
+                        h -> read.bind(h.createQuery("EXPLAIN " + read.sql())).mapTo(String.class).list()))
+                .stream().collect(Collectors.joining("\n"));
     }
 
     private static List<FlowEvent> read(AgentStore store, String runId) {

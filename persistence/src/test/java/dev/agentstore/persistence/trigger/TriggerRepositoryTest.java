@@ -350,7 +350,7 @@ class TriggerRepositoryTest {
             store.inTransaction(uow -> uow.triggers().register("pause-then-fire", TriggerType.EVENT));
 
             assertThatThrownBy(() -> store.inTransaction(uow -> {
-                uow.triggers().get("pause-then-fire").pause(Instant.now()); // through the entity, not yet flushed
+                uow.triggers().pause("pause-then-fire"); // uncommitted: the fire sees its own transaction's pause
                 uow.triggers().fire("pause-then-fire", null);
             })).isInstanceOf(InvalidInputException.class).hasMessageContaining("PAUSED");
 

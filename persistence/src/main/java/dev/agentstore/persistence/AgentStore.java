@@ -452,9 +452,4 @@ public final class AgentStore implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         return new Migrations(StoreBootstrap.driverDataSource(config), config.schema());
     }
-
-    /** @return see {@link StoreBootstrap#driverDataSource(AgentStoreConfig)} */
-    static DataSource driverDataSource(AgentStoreConfig config) {
-        return StoreBootstrap.driverDataSource(config);
-    }
 }

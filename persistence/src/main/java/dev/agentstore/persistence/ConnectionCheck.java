@@ -67,7 +67,7 @@ public final class ConnectionCheck {
      */
     public static void check(AgentStoreConfig config, boolean vector) {
         Objects.requireNonNull(config, "config");
-        try (Connection c = AgentStore.driverDataSource(config).getConnection()) {
+        try (Connection c = StoreBootstrap.driverDataSource(config).getConnection()) {
             if (vector) {
                 requireVector(c, config);
             }

@@ -12,7 +12,6 @@ import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.math.BigDecimal;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,7 +23,7 @@ import java.util.Map;
 final class ChunkFilters {
 
     /** The prefix of the filter's parameter names: {@code :filter1}, {@code :filter2}, … */
-    static final String PREFIX = "filter";
+    static final String PREFIX = SqlFragment.NAMED_PREFIX;
 
     private static final QueryRenderer RENDERER = new QueryRenderer(ChunkRepository.FIELDS);
 
@@ -65,38 +64,11 @@ final class ChunkFilters {
      * @throws InvalidInputException when the filter is invalid for {@link ChunkRepository#FIELDS}
      */
     static Rendered render(Filter filter) {
-        SqlFragment f = RENDERER.where(filter, ParameterStyle.JDBC, 1);
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        StringBuilder sql = new StringBuilder(named(f, parameters));
+        SqlFragment f = RENDERER.where(filter, ParameterStyle.NAMED, 1);
+        Map<String, Object> parameters = f.namedParameters(1);
+        StringBuilder sql = new StringBuilder(f.sql());
         addContainment(filter, sql, parameters);
         return new Rendered(sql.toString(), Collections.unmodifiableMap(parameters));
-    }
-
-    /**
-     * Names the renderer's placeholders in order: the n-th {@code ?} becomes {@code :filterN}. Every {@code ?} of
-     * the rendering is a placeholder: {@link QueryRenderer} binds every value and writes no {@code ?} operator, and
-     * its only literals are validated JSON keys ({@code [A-Za-z0-9_]}) and fixed patterns.
-     */
-    private static String named(SqlFragment f, Map<String, Object> parameters) {
-        List<Object> values = f.parameters();
-        StringBuilder sql = new StringBuilder(f.sql().length() + 8 * values.size());
-        for (int i = 0; i < f.sql().length(); i++) {
-            char c = f.sql().charAt(i);
-            if (c != '?') {
-                sql.append(c);
-                continue;
-            }
-            if (parameters.size() == values.size()) {
-                throw new IllegalStateException("more placeholders than values in a rendered filter");
-            }
-            String name = PREFIX + (parameters.size() + 1);
-            sql.append(':').append(name);
-            parameters.put(name, values.get(parameters.size()));
-        }
-        if (parameters.size() != values.size()) {
-            throw new IllegalStateException("fewer placeholders than values in a rendered filter");
-        }
-        return sql.toString();
     }
 
     private static void addContainment(Filter filter, StringBuilder sql, Map<String, Object> parameters) {

@@ -269,7 +269,7 @@ public final class QueryRenderer {
             return switch (style) {
                 case JDBC -> "?";
                 case ORDINAL -> "?" + index;
-                case NAMED -> ":p" + index;
+                case NAMED -> ":" + SqlFragment.NAMED_PREFIX + index;
             };
         }
 

@@ -18,6 +18,9 @@ import java.util.Map;
  */
 public record SqlFragment(String sql, List<Object> parameters) {
 
+    /** The name of {@link ParameterStyle#NAMED} placeholders before their number: {@code :filter1}, {@code :filter2}… */
+    public static final String NAMED_PREFIX = "filter";
+
     /**
      * @param sql        the SQL text
      * @param parameters the values; copied
@@ -70,7 +73,7 @@ public record SqlFragment(String sql, List<Object> parameters) {
     public Map<String, Object> namedParameters(int firstIndex) {
         Map<String, Object> named = new LinkedHashMap<>();
         for (int i = 0; i < parameters.size(); i++) {
-            named.put("p" + (firstIndex + i), parameters.get(i));
+            named.put(NAMED_PREFIX + (firstIndex + i), parameters.get(i));
         }
         return named;
     }

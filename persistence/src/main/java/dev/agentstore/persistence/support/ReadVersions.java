@@ -3,12 +3,10 @@ package dev.agentstore.persistence.support;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.agentstore.domain.ConcurrencyConflictException;
-import dev.agentstore.domain.NotFoundException;
 import jakarta.persistence.EntityManager;
 import org.hibernate.Session;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 
@@ -105,39 +103,6 @@ public final class ReadVersions {
         Map<Key, Long> versions = BY_SESSION.getIfPresent(session);
         Long v = versions == null ? null : versions.get(new Key(entity, key));
         return v == null ? OptionalLong.empty() : OptionalLong.of(v);
-    }
-
-    /**
-     * Locks an aggregate's row ({@code SELECT ... FOR UPDATE}) and reads its version, before a checked write.
-     *
-     * @param em        the transaction's entity manager
-     * @param lockSql   {@code SELECT version FROM <table> WHERE <key column> = ?1 FOR UPDATE}
-     * @param keyValue  the key bound to {@code ?1}
-     * @return the version, the row now locked until the transaction ends; empty when there is no such row
-     */
-    public static OptionalLong lockVersion(EntityManager em, String lockSql, Object keyValue) {
-        List<?> rows = em.createNativeQuery(lockSql).setParameter(1, keyValue).getResultList();
-        return rows.isEmpty() ? OptionalLong.empty() : OptionalLong.of(((Number) rows.get(0)).longValue());
-    }
-
-    /**
-     * Locks an aggregate's row ({@link #lockVersion}) and compares its version with the version a write expects.
-     *
-     * @param em       the transaction's entity manager
-     * @param lockSql  as for {@link #lockVersion}
-     * @param entity   the entity name
-     * @param key      the aggregate's key, bound to {@code ?1} and printed in messages
-     * @param expected the version the write expects
-     * @return the version (the expected one), the row now locked
-     * @throws NotFoundException            when there is no such row
-     * @throws ConcurrencyConflictException when the row has another version; it carries both
-     */
-    public static long requireVersion(EntityManager em, String lockSql, String entity, String key, long expected) {
-        long actual = lockVersion(em, lockSql, key).orElseThrow(() -> new NotFoundException(entity, key));
-        if (actual != expected) {
-            throw conflict(entity, key, expected, actual);
-        }
-        return actual;
     }
 
     /**

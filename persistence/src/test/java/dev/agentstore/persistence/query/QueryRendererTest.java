@@ -153,9 +153,9 @@ class QueryRendererTest {
         @Test
         void namedStyleWritesJdbiNamesFromTheFirstIndexAndBindsThemByName() {
             SqlFragment sql = renderer.where(between("data.n", 1, 5), ParameterStyle.NAMED, 3);
-            assertThat(sql.sql()).endsWith("BETWEEN CAST(:p3 AS numeric) AND CAST(:p4 AS numeric))");
+            assertThat(sql.sql()).endsWith("BETWEEN CAST(:filter3 AS numeric) AND CAST(:filter4 AS numeric))");
             assertThat(sql.namedParameters(3)).containsExactly(
-                    Map.entry("p3", BigDecimal.valueOf(1)), Map.entry("p4", BigDecimal.valueOf(5)));
+                    Map.entry("filter3", BigDecimal.valueOf(1)), Map.entry("filter4", BigDecimal.valueOf(5)));
         }
     }
 

@@ -190,10 +190,19 @@ class ContainerAgentDomainTest {
     public record LlmSettings(String model, double temperature) {
     }
 
+    /** Plain JDBC on the transaction's connection: JPA itself refuses writes to agentstore's tables. */
     private void changeBehindTheRepositorysBack(String identifier, String content) {
-        tx.inTransaction(() -> tx.em().createNativeQuery(
-                        "UPDATE configurations SET content = CAST(?1 AS jsonb) WHERE identifier = ?2")
-                .setParameter(1, content).setParameter(2, identifier).executeUpdate());
+        tx.inTransaction(() -> {
+            tx.em().unwrap(org.hibernate.Session.class).doWork(connection -> {
+                try (java.sql.PreparedStatement ps = connection.prepareStatement(
+                        "UPDATE configurations SET content = CAST(? AS jsonb) WHERE identifier = ?")) {
+                    ps.setString(1, content);
+                    ps.setString(2, identifier);
+                    ps.executeUpdate();
+                }
+            });
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------ knowledge bases and vector search

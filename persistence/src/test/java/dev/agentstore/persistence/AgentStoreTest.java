@@ -109,13 +109,14 @@ class AgentStoreTest {
         @Test
         void aFailedTransactionRollsBackEverythingItWrote(AgentStore store) {
             assertThatThrownBy(() -> store.inTransaction(uow -> {
-                uow.entityManager().createNativeQuery(
-                        "INSERT INTO flows (name, registered_at) VALUES ('half-written', now())").executeUpdate();
+                uow.flows().register("half-written", "half written", 1);
+                uow.kv().set("half-written", 1);
                 throw new InvalidInputException("boom");
             })).isInstanceOf(InvalidInputException.class).hasMessage("boom");
             long rows = store.fromTransaction(uow -> ((Number) uow.entityManager()
                     .createNativeQuery("SELECT count(*) FROM flows WHERE name = 'half-written'").getSingleResult()).longValue());
             assertThat(rows).isZero();
+            assertThat(store.kv().get("half-written")).isEmpty();
         }
 
         @Test

@@ -85,14 +85,9 @@ public class FlowEventRepository {
         String data = payload == null ? null : JsonWrites.print(em, "data", payload);
         long id = Sql.call(em, "append FlowEvent run=" + event.runId() + " type=" + event.type(), h -> h
                 .createQuery(FlowEventSql.APPEND)
-                .bind("runId", stamped.runId())
-                .bind("flowName", stamped.flowName())
-                .bind("ts", stamped.ts())
-                .bind("type", stamped.type())
-                .bind("stepName", stamped.stepName())
-                .bind("stepId", stamped.stepId())
-                .bind("attempt", stamped.attempt())
-                .bind("data", data)
+                .bindMap(Sql.parameters("runId", stamped.runId(), "flowName", stamped.flowName(), "ts", stamped.ts(),
+                        "type", stamped.type(), "stepName", stamped.stepName(), "stepId", stamped.stepId(),
+                        "attempt", stamped.attempt(), "data", data))
                 .mapTo(long.class)
                 .one());
         return FlowEvent.appended(id, stamped);
@@ -144,14 +139,9 @@ public class FlowEventRepository {
         }
         long[] ids = Sql.call(em, "append " + n + " FlowEvents", h -> {
             List<Long> returned = h.createQuery(FlowEventSql.APPEND_ALL)
-                    .bind("runIds", runIds)
-                    .bind("flowNames", flowNames)
-                    .bind("timestamps", timestamps)
-                    .bind("types", types)
-                    .bind("stepNames", stepNames)
-                    .bind("stepIds", stepIds)
-                    .bind("attempts", attempts)
-                    .bind("data", data)
+                    .bindMap(Sql.parameters("runIds", runIds, "flowNames", flowNames, "timestamps", timestamps,
+                            "types", types, "stepNames", stepNames, "stepIds", stepIds, "attempts", attempts,
+                            "data", data))
                     .mapTo(long.class)
                     .list();
             if (returned.size() != n) {

@@ -117,6 +117,9 @@ public class FlowRepository {
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     private static final String ENTITY = "Flow";
+    /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
+    private static final ReadVersions.Entity<Flow> VERSIONS =
+            new ReadVersions.Entity<>(ENTITY, Flow::name, Flow::version);
 
     /** Combines concurrent per-call increments of one counter (autocommit mode) into one statement. */
     private static final IncrementCombiner INCREMENTS = new IncrementCombiner();
@@ -227,7 +230,7 @@ public class FlowRepository {
                 throw ReadVersions.conflict(ENTITY, name, expected.getAsLong(), actual);
             }
         }
-        return wrote(Sql.call(em, context, h -> h.createQuery(REGISTER)
+        return VERSIONS.wrote(em, Sql.call(em, context, h -> h.createQuery(REGISTER)
                 .bind("name", valid.name())
                 .bind("displayName", valid.displayName())
                 .bind("flowVersion", valid.flowVersion())
@@ -265,7 +268,7 @@ public class FlowRepository {
                 .bind("offset", page.offset())
                 .map(FLOW)
                 .list());
-        items.forEach(this::read);
+        items.forEach(x -> VERSIONS.read(em, x));
         long total = Sql.call(em, "list Flows", h -> h.createQuery(COUNT).mapTo(long.class).one());
         return Page.of(items, page.page(), page.perPage(), total);
     }
@@ -345,7 +348,8 @@ public class FlowRepository {
 
     /** Reads a flow with {@code sql} ({@link #SELECT} or {@link #SELECT_FOR_UPDATE}) and remembers its version. */
     private Optional<Flow> find(String context, String sql, String name) {
-        return Sql.call(em, context, h -> h.createQuery(sql).bind("name", name).map(FLOW).findOne()).map(this::read);
+        return Sql.call(em, context, h -> h.createQuery(sql).bind("name", name).map(FLOW).findOne())
+                .map(x -> VERSIONS.read(em, x));
     }
 
     private static Flow flow(ResultSet rs) throws SQLException {
@@ -356,17 +360,7 @@ public class FlowRepository {
                 rs.getLong("version"), Sql.instant(rs, "updated_at"));
     }
 
-    /** Remembers the version of a flow handed out in this transaction ({@link ReadVersions}). */
-    private Flow read(Flow flow) {
-        versions().read(ENTITY, flow.name(), flow.version());
-        return flow;
-    }
 
-    /** Moves the remembered version of a flow this transaction read to the version its own write left. */
-    private Flow wrote(Flow flow) {
-        versions().wrote(ENTITY, flow.name(), flow.version());
-        return flow;
-    }
 
     private ReadVersions versions() {
         return ReadVersions.of(em);

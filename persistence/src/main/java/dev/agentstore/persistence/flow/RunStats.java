@@ -88,13 +88,10 @@ final class RunStats {
                                              Instant startedAt, Instant now) {
         Map<FlowStat, Long> delta = deltas(from, to);
         return statement.bind("totalDelta", delta.get(FlowStat.TOTAL))
-                .bind("successDelta", delta.get(FlowStat.SUCCESS))
-                .bind("failureDelta", delta.get(FlowStat.FAILURE))
-                .bind("runningDelta", delta.get(FlowStat.RUNNING))
-                .bind("awaitingDelta", delta.get(FlowStat.AWAITING))
-                .bind("cancelledDelta", delta.get(FlowStat.CANCELLED))
-                .bind("lastRunAt", startedAt)
-                .bind("now", now)
+                .bindMap(Sql.parameters("successDelta", delta.get(FlowStat.SUCCESS),
+                        "failureDelta", delta.get(FlowStat.FAILURE), "runningDelta", delta.get(FlowStat.RUNNING),
+                        "awaitingDelta", delta.get(FlowStat.AWAITING), "cancelledDelta", delta.get(FlowStat.CANCELLED),
+                        "lastRunAt", startedAt, "now", now))
                 .bind("flowName", flowName);
     }
 

@@ -91,6 +91,9 @@ public class KnowledgeRepository {
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     private static final String ENTITY = "KnowledgeBase";
+    /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
+    private static final ReadVersions.Entity<KnowledgeBase> VERSIONS =
+            new ReadVersions.Entity<>(ENTITY, KnowledgeBase::name, KnowledgeBase::version);
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -145,12 +148,9 @@ public class KnowledgeRepository {
         KnowledgeBase kb = KnowledgeBase.create(name, dimension, distance, index, vectorType, clock.instant());
         Sql.run(em, "create KnowledgeBase " + name, h ->
                 KnowledgeBaseSql.bindIndex(h.createUpdate(KnowledgeBaseSql.INSERT), kb)
-                        .bind("name", kb.name())
-                        .bind("dimension", kb.dimension())
-                        .bind("distance", kb.distance().name())
-                        .bind("vectorType", kb.vectorType().name())
-                        .bind("createdAt", kb.createdAt())
-                        .bind("updatedAt", kb.updatedAt())
+                        .bindMap(Sql.parameters("name", kb.name(), "dimension", kb.dimension(),
+                                "distance", kb.distance().name(), "vectorType", kb.vectorType().name(),
+                                "createdAt", kb.createdAt(), "updatedAt", kb.updatedAt()))
                         .execute());
         KnowledgeBaseCache.evict(em, name);
         runIndexBuild("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
@@ -169,7 +169,7 @@ public class KnowledgeRepository {
     public Optional<KnowledgeBase> find(String name) {
         KnowledgeBase.requireName(name);
         return Sql.call(em, "find KnowledgeBase " + name,
-                h -> KnowledgeBaseSql.find(h, KnowledgeBaseSql.FIND, name)).map(this::read);
+                h -> KnowledgeBaseSql.find(h, KnowledgeBaseSql.FIND, name)).map(x -> VERSIONS.read(em, x));
     }
 
     /**
@@ -184,7 +184,7 @@ public class KnowledgeRepository {
     public Optional<KnowledgeBase> findForUpdate(String name) {
         KnowledgeBase.requireName(name);
         return Sql.call(em, "find KnowledgeBase " + name + " for update",
-                h -> KnowledgeBaseSql.find(h, KnowledgeBaseSql.FIND_FOR_UPDATE, name)).map(this::read);
+                h -> KnowledgeBaseSql.find(h, KnowledgeBaseSql.FIND_FOR_UPDATE, name)).map(x -> VERSIONS.read(em, x));
     }
 
     /**
@@ -203,7 +203,7 @@ public class KnowledgeRepository {
     public List<KnowledgeBase> list() {
         List<KnowledgeBase> bases = Sql.call(em, "list KnowledgeBases",
                 h -> h.createQuery(KnowledgeBaseSql.LIST).map(KnowledgeBaseSql.ROW).list());
-        bases.forEach(this::read);
+        bases.forEach(x -> VERSIONS.read(em, x));
         return bases;
     }
 
@@ -285,7 +285,7 @@ public class KnowledgeRepository {
                         .bind("version", kb.version())
                         .map(KnowledgeBaseSql.ROW)
                         .one());
-        wrote(changed);
+        VERSIONS.wrote(em, changed);
         KnowledgeBaseCache.evict(em, name);
         runDdl("drop index of KnowledgeBase " + name, KnowledgeSql.dropIndex(changed));
         if (index.indexed()) {
@@ -345,17 +345,7 @@ public class KnowledgeRepository {
         return kb;
     }
 
-    /** Remembers the version of a base handed out in this transaction ({@link ReadVersions}). */
-    private KnowledgeBase read(KnowledgeBase kb) {
-        versions().read(ENTITY, kb.name(), kb.version());
-        return kb;
-    }
 
-    /** Moves the remembered version of a base this transaction read to the version its own change left. */
-    private KnowledgeBase wrote(KnowledgeBase kb) {
-        versions().wrote(ENTITY, kb.name(), kb.version());
-        return kb;
-    }
 
     private ReadVersions versions() {
         return ReadVersions.of(em);

@@ -91,7 +91,7 @@ public class KvRepository {
      * Standalone use: a repository bound to one entity manager (one transaction).
      *
      * @param em    the transaction's entity manager
-     * @param clock where the time comes from; expiry is judged by this clock in every method
+     * @param clock where the time comes from
      */
     public KvRepository(EntityManager em, Clock clock) {
         this.em = em;

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.kv;
 
 import dev.agentstore.persistence.support.IncrementCombiner;
+import dev.agentstore.persistence.support.Sql;
 import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.time.Instant;
@@ -141,10 +142,7 @@ final class KvSql {
     /** Binds the columns every write of an entry sets. */
     static <S extends SqlStatement<S>> S bindEntry(S statement, String key, String json, Instant expiresAt,
                                                           Instant now) {
-        return statement.bind("key", key)
-                .bind("value", json)
-                .bind("expiresAt", expiresAt)
-                .bind("now", now);
+        return statement.bindMap(Sql.parameters("key", key, "value", json, "expiresAt", expiresAt, "now", now));
     }
 
     /**

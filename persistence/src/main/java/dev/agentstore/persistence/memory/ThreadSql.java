@@ -32,6 +32,9 @@ final class ThreadSql {
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     static final String ENTITY = "Memory";
+    /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
+    private static final ReadVersions.Entity<Memory> VERSIONS =
+            new ReadVersions.Entity<>(ENTITY, Memory::id, Memory::version);
 
     /** Every column of a thread, as {@link #THREAD} reads them. */
     private static final String COLUMNS = """
@@ -146,7 +149,7 @@ final class ThreadSql {
                 // reported as a missing thread of this resource, as getThread(id, resourceId) does
                 throw new NotFoundException("Memory", "id=" + id + ", resourceId=" + valid.resourceId());
             }
-            return wrote(saved.get());
+            return VERSIONS.wrote(em, saved.get());
         });
     }
 
@@ -158,7 +161,7 @@ final class ThreadSql {
                         .bind("id", id)
                         .map(THREAD)
                         .findOne())
-                .map(this::read);
+                .map(x -> VERSIONS.read(em, x));
     }
 
     /**
@@ -179,7 +182,7 @@ final class ThreadSql {
                     .bind("offset", page == null ? 0L : page.offset())
                     .map(THREAD)
                     .list();
-            items.forEach(this::read);
+            items.forEach(x -> VERSIONS.read(em, x));
             if (page == null) {
                 return new Page<>(items, 0, items.size(), items.size(), false);
             }
@@ -221,7 +224,7 @@ final class ThreadSql {
                 }
                 throw new NotFoundException("Memory", "id=" + id);
             }
-            return wrote(updated.get());
+            return VERSIONS.wrote(em, updated.get());
         });
     }
 
@@ -257,17 +260,7 @@ final class ThreadSql {
         versions().wroteRelative(ENTITY, memoryId, version);
     }
 
-    /** The version a write left becomes the one remembered for the thread, when this transaction read it. */
-    private Memory wrote(Memory m) {
-        versions().wrote(ENTITY, m.id(), m.version());
-        return m;
-    }
 
-    /** Remembers the version of a thread handed out in this transaction ({@link ReadVersions}). */
-    private Memory read(Memory m) {
-        versions().read(ENTITY, m.id(), m.version());
-        return m;
-    }
 
     /** The thread's version and resource, empty when the thread is gone. */
     private static Optional<Current> current(Handle h, String id) {

@@ -89,6 +89,9 @@ public class RecordRepository {
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     private static final String ENTITY = "Record";
+    /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
+    private static final ReadVersions.Entity<Record> VERSIONS =
+            new ReadVersions.Entity<>(ENTITY, Record::id, Record::version);
 
     /** What {@link ReadVersions} records for an id that {@link #get} found no record for. */
     private static final long ABSENT = ReadVersions.ABSENT;
@@ -141,7 +144,7 @@ public class RecordRepository {
         if (!insert("create Record id=" + record.id(), record)) {
             throw new DuplicateException("create Record id=" + record.id() + ": already exists", null);
         }
-        return wrote(record);
+        return VERSIONS.wrote(em, record);
     }
 
     /**
@@ -165,7 +168,7 @@ public class RecordRepository {
             return List.of();
         }
         List<Record> created = new RecordBatch(em).create(records, now());
-        created.forEach(this::wrote);
+        created.forEach(x -> VERSIONS.wrote(em, x));
         return created;
     }
 
@@ -231,7 +234,7 @@ public class RecordRepository {
                 .bind("id", id)
                 .map(RecordSql.RECORD)
                 .findOne());
-        record.ifPresentOrElse(this::read, () -> versions().read(ENTITY, id, ABSENT));
+        record.ifPresentOrElse(x -> VERSIONS.read(em, x), () -> versions().read(ENTITY, id, ABSENT));
         return record;
     }
 
@@ -342,7 +345,7 @@ public class RecordRepository {
         if (!query.projection().isEmpty()) {
             throw new InvalidInputException("query has a projection; use project(query) to read selected fields");
         }
-        return new RecordSearch(em).search(query).stream().map(this::read).toList();
+        return new RecordSearch(em).search(query).stream().map(x -> VERSIONS.read(em, x)).toList();
     }
 
     /**
@@ -389,7 +392,7 @@ public class RecordRepository {
             }
             throw conflictOrNotFound(context, id, expected.getAsLong(), gone);
         }
-        return wrote(written.get());
+        return VERSIONS.wrote(em, written.get());
     }
 
     /** The checked {@link #upsert} of a record read as absent: an insert that fails when one was created since. */
@@ -398,7 +401,7 @@ public class RecordRepository {
         if (!insert(context, record)) {
             throw conflictOrNotFound(context, record.id(), ABSENT, true);
         }
-        return wrote(record);
+        return VERSIONS.wrote(em, record);
     }
 
     /**
@@ -425,17 +428,7 @@ public class RecordRepository {
         return ReadVersions.conflict(ENTITY, id, expectedVersion, actual);
     }
 
-    /** Remembers the version of a record handed out in this transaction ({@link ReadVersions}). */
-    private Record read(Record record) {
-        versions().read(ENTITY, record.id(), record.version());
-        return record;
-    }
 
-    /** Moves the remembered version of a record this transaction read to the version its own write left. */
-    private Record wrote(Record record) {
-        versions().wrote(ENTITY, record.id(), record.version());
-        return record;
-    }
 
     private ReadVersions versions() {
         return ReadVersions.of(em);

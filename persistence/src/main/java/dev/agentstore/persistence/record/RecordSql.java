@@ -104,9 +104,6 @@ final class RecordSql {
     /** Binds the values {@link #INSERT}, {@link #UPSERT} and the updates take. */
     static <S extends SqlStatement<S>> S bindRecord(S statement, String id, String data, String metadata,
                                                    Instant now) {
-        return statement.bind("id", id)
-                .bind("data", data)
-                .bind("metadata", metadata)
-                .bind("now", now);
+        return statement.bindMap(Sql.parameters("id", id, "data", data, "metadata", metadata, "now", now));
     }
 }

@@ -139,17 +139,10 @@ final class SchedulerJobSql {
     /** Inserts a new job as built by its constructor; {@code config} is its checked JSON text. */
     SchedulerJob insert(String context, SchedulerJob job, String config) {
         return Sql.call(em, context, h -> h.createQuery(INSERT)
-                .bind("id", job.id())
-                .bind("name", job.name())
-                .bind("schedule", job.schedule())
-                .bind("enabled", job.enabled())
-                .bind("status", job.status().name())
-                .bind("nextRunAt", job.nextRunAt())
-                .bind("config", config)
-                .bind("attempts", job.attempts())
-                .bind("maxAttempts", job.maxAttempts())
-                .bind("createdAt", job.createdAt())
-                .bind("updatedAt", job.updatedAt())
+                .bindMap(Sql.parameters("id", job.id(), "name", job.name(), "schedule", job.schedule(),
+                        "enabled", job.enabled(), "status", job.status().name(), "nextRunAt", job.nextRunAt(),
+                        "config", config, "attempts", job.attempts(), "maxAttempts", job.maxAttempts(),
+                        "createdAt", job.createdAt(), "updatedAt", job.updatedAt()))
                 .map(SchedulerJobSql::job)
                 .one());
     }
@@ -196,18 +189,12 @@ final class SchedulerJobSql {
      */
     SchedulerJob update(String context, SchedulerJob changed, long version) {
         return Sql.call(em, context, h -> h.createQuery(UPDATE)
-                .bind("id", changed.id())
-                .bind("version", version)
-                .bind("schedule", changed.schedule())
-                .bind("enabled", changed.enabled())
-                .bind("status", changed.status().name())
-                .bind("nextRunAt", changed.nextRunAt())
-                .bind("lastRunAt", changed.lastRunAt())
-                .bind("attempts", changed.attempts())
-                .bind("lastError", changed.lastError())
-                .bind("leaseOwner", changed.leaseOwner())
-                .bind("leaseExpiresAt", changed.leaseExpiresAt())
-                .bind("updatedAt", changed.updatedAt())
+                .bindMap(Sql.parameters("id", changed.id(), "version", version, "schedule", changed.schedule(),
+                        "enabled", changed.enabled(), "status", changed.status().name(),
+                        "nextRunAt", changed.nextRunAt(), "lastRunAt", changed.lastRunAt(),
+                        "attempts", changed.attempts(), "lastError", changed.lastError(),
+                        "leaseOwner", changed.leaseOwner(), "leaseExpiresAt", changed.leaseExpiresAt(),
+                        "updatedAt", changed.updatedAt()))
                 .map(SchedulerJobSql::job)
                 .findOne())
                 .orElseThrow(() -> new ConcurrencyConflictException(context + ": modified concurrently", null));

@@ -9,6 +9,8 @@ import org.hibernate.Session;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * The versions of versioned aggregates that one transaction has read, so that a later write of the same aggregate
@@ -114,6 +116,42 @@ public final class ReadVersions {
      */
     public static ConcurrencyConflictException conflict(String entity, String key, long expected, long actual) {
         return ConcurrencyConflictException.versionMismatch(entity, key, expected, actual);
+    }
+
+    /**
+     * How one aggregate is recorded: its entity name (as in messages) and how to get a value's key and version.
+     * Repositories hold one as a constant and record what they hand out and write with it. Immutable and thread-safe.
+     *
+     * @param name    the entity name
+     * @param key     the aggregate's key
+     * @param version the aggregate's version
+     * @param <T>     the entity type
+     */
+    public record Entity<T>(String name, Function<T, String> key, ToLongFunction<T> version) {
+
+        /**
+         * Records the version of a value handed out in the transaction ({@link #read(String, String, long)}).
+         *
+         * @param em    the transaction's entity manager
+         * @param value the value
+         * @return {@code value}
+         */
+        public T read(EntityManager em, T value) {
+            of(em).read(name, key.apply(value), version.applyAsLong(value));
+            return value;
+        }
+
+        /**
+         * Records the version this transaction's own write left ({@link #wrote(String, String, long)}).
+         *
+         * @param em    the transaction's entity manager
+         * @param value the value as written
+         * @return {@code value}
+         */
+        public T wrote(EntityManager em, T value) {
+            of(em).wrote(name, key.apply(value), version.applyAsLong(value));
+            return value;
+        }
     }
 
     @Override

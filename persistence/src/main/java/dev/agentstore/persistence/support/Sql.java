@@ -19,6 +19,8 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The one way repositories run SQL: Jdbi 3 on the unit of work's own connection. Statements use named parameters
@@ -113,6 +115,25 @@ public final class Sql {
             work.accept(handle);
             return null;
         });
+    }
+
+    /**
+     * Named values for {@link org.jdbi.v3.core.statement.SqlStatement#bindMap}: {@code parameters("key", key,
+     * "now", now)}. Unlike {@link java.util.Map#of}, a value may be {@code null} (bound as SQL NULL).
+     *
+     * @param namesAndValues name, value, name, value, …
+     * @return the values by name, in the order given
+     * @throws IllegalArgumentException when the arguments are not name/value pairs
+     */
+    public static Map<String, Object> parameters(Object... namesAndValues) {
+        if (namesAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("parameters takes name/value pairs");
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            values.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return values;
     }
 
     /**

@@ -128,7 +128,7 @@ public class TemplateRepository {
      * Standalone use: a repository bound to one entity manager (one transaction).
      *
      * @param em    the transaction's entity manager
-     * @param clock where the time comes from ({@code created} of new revisions)
+     * @param clock where the time comes from
      */
     public TemplateRepository(EntityManager em, Clock clock) {
         this.em = em;
@@ -163,12 +163,8 @@ public class TemplateRepository {
         return Sql.call(em, "define Template " + identifier, h -> {
             h.createQuery(LOCK).bind("identifier", identifier).mapTo(Integer.class).one();
             return h.createQuery(INSERT)
-                    .bind("identifier", identifier)
-                    .bind("description", description)
-                    .bind("content", content)
-                    .bind("variables", Json.print(vars))
-                    .bind("meta", Json.print(metadata))
-                    .bind("created", created)
+                    .bindMap(Sql.parameters("identifier", identifier, "description", description, "content", content,
+                            "variables", Json.print(vars), "meta", Json.print(metadata), "created", created))
                     .map((rs, ctx) -> Template.recorded(rs.getLong("id"), identifier, rs.getInt("revision"),
                             description, content, vars, metadata, created))
                     .one();

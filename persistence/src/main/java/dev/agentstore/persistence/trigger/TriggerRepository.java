@@ -63,6 +63,9 @@ import java.util.function.UnaryOperator;
 public class TriggerRepository {
 
     private static final String ENTITY = TriggerSql.ENTITY;
+    /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
+    private static final ReadVersions.Entity<Trigger> VERSIONS =
+            new ReadVersions.Entity<>(ENTITY, Trigger::name, Trigger::version);
 
     /** Event type {@link #fire(String, JsonNode)} records. */
     public static final String FIRED = "fired";
@@ -132,15 +135,13 @@ public class TriggerRepository {
                 TriggerSql.requireVersion(h, name, expected.getAsLong());
             }
             return h.createQuery(TriggerSql.REGISTER)
-                    .bind("name", name)
-                    .bind("type", candidate.type().name())
-                    .bind("registeredAt", candidate.registeredAt())
-                    .bind("subscriptions", json)
-                    .bind("updatedAt", candidate.updatedAt())
+                    .bindMap(Sql.parameters("name", name, "type", candidate.type().name(),
+                            "registeredAt", candidate.registeredAt(), "subscriptions", json,
+                            "updatedAt", candidate.updatedAt()))
                     .map(TriggerSql.TRIGGER)
                     .one();
         });
-        return wrote(stored);
+        return VERSIONS.wrote(em, stored);
     }
 
     /**
@@ -154,7 +155,7 @@ public class TriggerRepository {
      */
     public Optional<Trigger> find(String name) {
         Check.name("name", name);
-        return TriggerSql.select(em, "find Trigger " + name, TriggerSql.FIND, name).map(this::read);
+        return TriggerSql.select(em, "find Trigger " + name, TriggerSql.FIND, name).map(x -> VERSIONS.read(em, x));
     }
 
     /**
@@ -170,7 +171,7 @@ public class TriggerRepository {
     public Optional<Trigger> findForUpdate(String name) {
         Check.name("name", name);
         return TriggerSql.select(em, "find Trigger " + name + " for update", TriggerSql.FIND_FOR_UPDATE, name)
-                .map(this::read);
+                .map(x -> VERSIONS.read(em, x));
     }
 
     /**
@@ -217,7 +218,7 @@ public class TriggerRepository {
                 count.bind("status", status.name());
             }
             List<Trigger> rows = items.map(TriggerSql.TRIGGER).list();
-            rows.forEach(this::read);
+            rows.forEach(x -> VERSIONS.read(em, x));
             return Page.of(rows, page.page(), page.perPage(), count.mapTo(long.class).one());
         });
     }
@@ -459,9 +460,9 @@ public class TriggerRepository {
         Trigger current = TriggerSql.lockForChange(em, name, expected);
         Trigger next = rule.apply(current);
         if (next == current) {
-            return wrote(current);
+            return VERSIONS.wrote(em, current);
         }
-        return wrote(Sql.call(em, what + " Trigger " + name, h -> update.apply(h, next)
+        return VERSIONS.wrote(em, Sql.call(em, what + " Trigger " + name, h -> update.apply(h, next)
                 .bind("name", name)
                 .bind("version", current.version())
                 .bind("updatedAt", next.updatedAt())
@@ -469,17 +470,7 @@ public class TriggerRepository {
                 .one()));
     }
 
-    /** Remembers the version of a trigger handed out in this transaction ({@link ReadVersions}). */
-    private Trigger read(Trigger t) {
-        versions().read(ENTITY, t.name(), t.version());
-        return t;
-    }
 
-    /** Moves the remembered version of a trigger this transaction read to the version its own write left. */
-    private Trigger wrote(Trigger t) {
-        versions().wrote(ENTITY, t.name(), t.version());
-        return t;
-    }
 
     private ReadVersions versions() {
         return ReadVersions.of(em);

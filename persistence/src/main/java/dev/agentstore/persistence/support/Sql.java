@@ -11,6 +11,7 @@ import org.jdbi.v3.core.argument.AbstractArgumentFactory;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.config.ConfigRegistry;
 import org.jdbi.v3.core.mapper.ColumnMapper;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.jdbi.v3.postgres.PostgresPlugin;
 
 import java.sql.Connection;
@@ -52,6 +53,16 @@ public final class Sql {
     /** The connection of the call that is opening a handle on this thread. */
     private static final ThreadLocal<Connection> CONNECTION = new ThreadLocal<>();
 
+    /**
+     * The call running on this thread, if any. A call made inside another one for the same unit of work reuses its
+     * handle: in a container, Hibernate releases a JTA connection after each piece of work, so a nested
+     * {@code doReturningWork} would leave the outer handle on a connection that is no longer the transaction's.
+     */
+    private static final ThreadLocal<Open> OPEN = new ThreadLocal<>();
+
+    private record Open(Session session, Handle handle) {
+    }
+
     private static final Jdbi JDBI = configure(Jdbi.create(new ConnectionFactory() {
         @Override
         public Connection openConnection() {
@@ -83,20 +94,28 @@ public final class Sql {
      *                             an {@link AgentStoreException} thrown by {@code work} passes unchanged
      */
     public static <T> T call(EntityManager em, String context, Work<T> work) {
+        Session session = em.unwrap(Session.class);
+        Open outer = OPEN.get();
         try {
-            return em.unwrap(Session.class).doReturningWork(connection -> {
-                Connection outer = CONNECTION.get();
+            if (outer != null && outer.session() == session) {
+                return work.apply(outer.handle()); // nested in a call of the same unit of work: its handle
+            }
+            return session.doReturningWork(connection -> {
                 CONNECTION.set(connection);
                 try (Handle handle = JDBI.open()) {
+                    OPEN.set(new Open(session, handle));
                     return work.apply(handle);
                 } finally {
+                    CONNECTION.remove();
                     if (outer == null) {
-                        CONNECTION.remove();
+                        OPEN.remove();
                     } else {
-                        CONNECTION.set(outer);
+                        OPEN.set(outer);
                     }
                 }
             });
+        } catch (SQLException e) {
+            throw PersistenceErrors.translate(context, new UnableToExecuteStatementException(e, null));
         } catch (RuntimeException e) {
             throw PersistenceErrors.translate(context, unwrap(e));
         }
@@ -134,6 +153,20 @@ public final class Sql {
             values.put((String) namesAndValues[i], namesAndValues[i + 1]);
         }
         return values;
+    }
+
+    /**
+     * Makes the statements that follow part of one transaction (see {@link Transactions#requireTransaction}): when
+     * the handle's connection is in autocommit mode (a per-call repository's {@link SingleStatement} method),
+     * autocommit is switched off, so the call commits or rolls back as a whole; otherwise nothing happens.
+     *
+     * @param handle the call's handle
+     * @throws SQLException when the driver refuses (the connection is broken)
+     */
+    public static void requireTransaction(Handle handle) throws SQLException {
+        if (handle.getConnection().getAutoCommit()) {
+            handle.getConnection().setAutoCommit(false);
+        }
     }
 
     /**

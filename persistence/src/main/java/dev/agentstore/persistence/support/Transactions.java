@@ -1,7 +1,6 @@
 package dev.agentstore.persistence.support;
 
 import jakarta.persistence.EntityManager;
-import org.hibernate.Session;
 
 /**
  * Transaction boundaries inside repository methods marked {@link SingleStatement}.
@@ -20,13 +19,9 @@ public final class Transactions {
      * container the connection is already in a transaction and nothing happens.
      *
      * @param em the method's entity manager
-     * @throws org.hibernate.JDBCException when the driver refuses (the connection is broken)
+     * @throws dev.agentstore.domain.AgentStoreException when the driver refuses (the connection is broken)
      */
     public static void requireTransaction(EntityManager em) {
-        em.unwrap(Session.class).doWork(connection -> {
-            if (connection.getAutoCommit()) {
-                connection.setAutoCommit(false);
-            }
-        });
+        Sql.run(em, "begin a transaction", Sql::requireTransaction);
     }
 }

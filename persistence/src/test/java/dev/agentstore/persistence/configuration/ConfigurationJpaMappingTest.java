@@ -5,22 +5,25 @@ import dev.agentstore.domain.configuration.ConfigurationSnapshot;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
-import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
+import static dev.agentstore.persistence.ReadOnlyJpa.setField;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * {@link ConfigurationSnapshot} is a true JPA mapping that users can query, and read-only to JPA: the repository is
@@ -32,6 +35,11 @@ class ConfigurationJpaMappingTest {
     private static final JsonNode CONTENT = Json.parse("content",
             "{\"model\":\"large\",\"temperature\":0.70,\"zero\":0,\"no\":false,\"nil\":null,"
                     + "\"stop\":[\"a\",{\"b\":1}]}");
+
+    /** Every mapped attribute, JSON included (compared with {@link JsonNode#equals}, a deep comparison). */
+    private static final List<Function<ConfigurationSnapshot, ?>> FIELDS = List.of(ConfigurationSnapshot::id,
+            ConfigurationSnapshot::identifier, ConfigurationSnapshot::revision, ConfigurationSnapshot::content,
+            ConfigurationSnapshot::created);
 
     @BeforeEach
     void snapshots(AgentStore store) {
@@ -48,23 +56,17 @@ class ConfigurationJpaMappingTest {
                 store.configurations().history("jpa-b").stream()).toList();
     }
 
-    /** Every mapped attribute, JSON included (compared with {@link JsonNode#equals}, a deep comparison). */
-    private static List<Tuple> fields(List<ConfigurationSnapshot> snapshots) {
-        return snapshots.stream().map(s -> tuple(s.id(), s.identifier(), s.revision(), s.content(), s.created()))
-                .toList();
-    }
-
     @Nested
     class Queries {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<ConfigurationSnapshot> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT c FROM ConfigurationSnapshot c WHERE c.identifier LIKE 'jpa-%'"
-                            + " ORDER BY c.identifier, c.revision DESC", ConfigurationSnapshot.class)
-                    .getResultList());
+            List<ConfigurationSnapshot> jpql = jpql(store, ConfigurationSnapshot.class,
+                    "SELECT c FROM ConfigurationSnapshot c WHERE c.identifier LIKE 'jpa-%'"
+                            + " ORDER BY c.identifier, c.revision DESC");
 
-            assertThat(fields(jpql)).hasSize(3).isEqualTo(fields(viaRepository(store)));
+            assertThat(jpql).hasSize(3);
+            assertSameRows(jpql, viaRepository(store), FIELDS);
             assertThat(jpql.get(0).content()).isEqualTo(CONTENT);
             assertThat(jpql.get(0).content()).isEqualTo(store.configurations().loadRaw("jpa-a").orElseThrow());
             assertThat(jpql.get(2).content()).isEqualTo(Json.object());
@@ -72,30 +74,24 @@ class ConfigurationJpaMappingTest {
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<ConfigurationSnapshot> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<ConfigurationSnapshot> query = cb.createQuery(ConfigurationSnapshot.class);
-                Root<ConfigurationSnapshot> c = query.from(ConfigurationSnapshot.class);
-                query.where(c.get("identifier").in("jpa-a", "jpa-b"))
-                        .orderBy(cb.asc(c.get("identifier")), cb.desc(c.get("revision")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<ConfigurationSnapshot> criteria = criteria(store, ConfigurationSnapshot.class,
+                    (cb, query, c) -> query.where(c.get("identifier").in("jpa-a", "jpa-b"))
+                            .orderBy(cb.asc(c.get("identifier")), cb.desc(c.get("revision"))));
 
-            assertThat(fields(criteria)).hasSize(3).isEqualTo(fields(viaRepository(store)));
+            assertThat(criteria).hasSize(3);
+            assertSameRows(criteria, viaRepository(store), FIELDS);
         }
 
         @Test
         void theNewestSnapshotByJpqlIsTheRepositorysLatest(AgentStore store) {
-            List<ConfigurationSnapshot> newest = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT c FROM ConfigurationSnapshot c WHERE c.identifier LIKE 'jpa-%'"
+            List<ConfigurationSnapshot> newest = jpql(store, ConfigurationSnapshot.class,
+                    "SELECT c FROM ConfigurationSnapshot c WHERE c.identifier LIKE 'jpa-%'"
                             + " AND c.revision = (SELECT max(o.revision) FROM ConfigurationSnapshot o"
                             + " WHERE o.identifier = c.identifier)"
-                            + " ORDER BY c.identifier", ConfigurationSnapshot.class)
-                    .getResultList());
+                            + " ORDER BY c.identifier");
 
-            assertThat(fields(newest)).isEqualTo(fields(List.of(
-                    store.configurations().latest("jpa-a").orElseThrow(),
-                    store.configurations().latest("jpa-b").orElseThrow())));
+            assertSameRows(newest, List.of(store.configurations().latest("jpa-a").orElseThrow(),
+                    store.configurations().latest("jpa-b").orElseThrow()), FIELDS);
             assertThat(newest).extracting(ConfigurationSnapshot::identifier)
                     .isEqualTo(store.configurations().identifiers("jpa-", 2));
         }
@@ -108,14 +104,7 @@ class ConfigurationJpaMappingTest {
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
             long id = store.configurations().latest("jpa-b").orElseThrow().id();
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(ConfigurationSnapshot.class, id));
-                em.flush();
-            })).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("ConfigurationSnapshot is read-only to JPA")
-                    .hasMessageContaining("dev.agentstore.persistence.configuration");
-
+            assertRemoveRefused(store, ConfigurationSnapshot.class, id);
             assertThat(store.configurations().latest("jpa-b")).isPresent();
         }
 
@@ -124,35 +113,33 @@ class ConfigurationJpaMappingTest {
             ConfigurationSnapshot copy = store.configurations().latest("jpa-b").orElseThrow();
             store.configurations().remove("jpa-b");
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().persist(copy)))
-                    .isInstanceOf(UnsupportedOperationException.class);
+            assertPersistRefused(store, copy);
             assertThat(store.configurations().history("jpa-b")).isEmpty();
         }
 
         @Test
         void aChangedEntityIsNeverWritten(AgentStore store) {
             long id = store.configurations().latest("jpa-b").orElseThrow().id();
-            store.inTransaction(uow -> {
-                ConfigurationSnapshot snapshot = uow.entityManager().find(ConfigurationSnapshot.class, id);
-                try {
-                    var field = ConfigurationSnapshot.class.getDeclaredField("content");
-                    field.setAccessible(true);
-                    field.set(snapshot, Json.parse("content", "{\"changed\":true}"));
-                } catch (ReflectiveOperationException e) {
-                    throw new AssertionError(e);
-                }
-                uow.entityManager().flush();
-            });
+            changeAndFlush(store, ConfigurationSnapshot.class, id,
+                    snapshot -> setField(snapshot, "content", Json.parse("content", "{\"changed\":true}")));
 
             assertThat(store.configurations().latest("jpa-b").orElseThrow().content()).isEqualTo(Json.object());
         }
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE ConfigurationSnapshot c SET c.revision = 99").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
+            assertBulkUpdateRefused(store, ConfigurationSnapshot.class,
+                    "UPDATE ConfigurationSnapshot c SET c.revision = 99");
+
             assertThat(store.configurations().latest("jpa-b").orElseThrow().revision()).isEqualTo(1);
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, ConfigurationSnapshot.class,
+                    "DELETE FROM ConfigurationSnapshot c WHERE c.identifier LIKE 'jpa-%'");
+
+            assertThat(viaRepository(store)).extracting(ConfigurationSnapshot::revision).containsExactly(2, 1, 1);
         }
     }
 }

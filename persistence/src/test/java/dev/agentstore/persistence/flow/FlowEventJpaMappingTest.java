@@ -7,10 +7,6 @@ import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -19,9 +15,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Instant;
 import java.util.List;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
+import static dev.agentstore.persistence.ReadOnlyJpa.setField;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * {@link FlowEvent} is a true JPA mapping that users can query, and read-only to JPA: the repository is the only
@@ -31,6 +34,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 class FlowEventJpaMappingTest {
 
     private static final Instant BASE = Instant.parse("2031-05-06T07:08:09.123Z");
+
+    private static final String[] TYPES = {"flow.started", "step.completed", "step.completed", "flow.completed"};
 
     private static final String PAYLOAD = "{\"n\":1,\"price\":1.10,\"nested\":[true,\"x\",null]}";
 
@@ -60,13 +65,11 @@ class FlowEventJpaMappingTest {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<FlowEvent> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT e FROM FlowEvent e WHERE e.runId = 'jpa-run' ORDER BY e.ts, e.id",
-                            FlowEvent.class)
-                    .getResultList());
+            List<FlowEvent> jpql = jpql(store, FlowEvent.class,
+                    "SELECT e FROM FlowEvent e WHERE e.runId = 'jpa-run' ORDER BY e.ts, e.id");
 
-            assertThat(jpql).hasSize(4).usingRecursiveFieldByFieldElementComparator()
-                    .isEqualTo(viaRepository(store));
+            assertThat(jpql).hasSize(4);
+            assertSameRows(jpql, viaRepository(store));
             assertThat(jpql.get(0).data()).isEqualTo(Json.parse("d", PAYLOAD));
             assertThat(jpql.get(1).data()).isEqualTo(NullNode.instance);
             assertThat(jpql.get(3).data()).isNull();
@@ -75,41 +78,21 @@ class FlowEventJpaMappingTest {
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReadsByFlowAndType(AgentStore store) {
-            List<FlowEvent> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<FlowEvent> query = cb.createQuery(FlowEvent.class);
-                Root<FlowEvent> e = query.from(FlowEvent.class);
-                query.where(cb.equal(e.get("flowName"), "jpa-flow"), cb.equal(e.get("type"), "step.completed"))
-                        .orderBy(cb.desc(e.get("ts")), cb.desc(e.get("id")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<FlowEvent> criteria = criteria(store, FlowEvent.class, (cb, query, e) -> query
+                    .where(cb.equal(e.get("flowName"), "jpa-flow"), cb.equal(e.get("type"), "step.completed"))
+                    .orderBy(cb.desc(e.get("ts")), cb.desc(e.get("id"))));
 
-            assertThat(criteria).hasSize(2).usingRecursiveFieldByFieldElementComparator().isEqualTo(
-                    store.flowEvents().readByFlow("jpa-flow", "step.completed", null, null, 10));
+            assertThat(criteria).hasSize(2);
+            assertSameRows(criteria, store.flowEvents().readByFlow("jpa-flow", "step.completed", null, null, 10));
         }
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReadsByRun(AgentStore store) {
-            List<FlowEvent> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<FlowEvent> query = cb.createQuery(FlowEvent.class);
-                Root<FlowEvent> e = query.from(FlowEvent.class);
-                query.where(cb.equal(e.get("runId"), "jpa-run")).orderBy(cb.asc(e.get("ts")), cb.asc(e.get("id")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<FlowEvent> criteria = criteria(store, FlowEvent.class, (cb, query, e) -> query
+                    .where(cb.equal(e.get("runId"), "jpa-run")).orderBy(cb.asc(e.get("ts")), cb.asc(e.get("id"))));
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(viaRepository(store));
+            assertSameRows(criteria, viaRepository(store));
         }
-    }
-
-    /** What JPA threw, or the innermost cause when it came wrapped. */
-    private static Throwable refusal(Runnable jpaWrite) {
-        Throwable t = catchThrowable(jpaWrite::run);
-        assertThat(t).as("the JPA write was refused").isNotNull();
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     @Nested
@@ -117,15 +100,7 @@ class FlowEventJpaMappingTest {
 
         @Test
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
-            long id = first(store).id();
-
-            assertThat(refusal(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(FlowEvent.class, id));
-                em.flush();
-            }))).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("FlowEvent is read-only to JPA")
-                    .hasMessageContaining("dev.agentstore.persistence.flow");
+            assertRemoveRefused(store, FlowEvent.class, first(store).id());
 
             assertThat(viaRepository(store)).hasSize(4);
         }
@@ -135,36 +110,29 @@ class FlowEventJpaMappingTest {
             FlowEvent copy = first(store);
             store.flowEvents().deleteRun("jpa-run");
 
-            assertThat(refusal(() -> store.inTransaction(uow -> uow.entityManager().persist(copy))))
-                    .isInstanceOf(UnsupportedOperationException.class);
+            assertPersistRefused(store, copy);
             assertThat(viaRepository(store)).isEmpty();
         }
 
         @Test
         void aChangedEntityIsNeverWritten(AgentStore store) {
-            long id = first(store).id();
-            store.inTransaction(uow -> {
-                FlowEvent event = uow.entityManager().find(FlowEvent.class, id);
-                try {
-                    var field = FlowEvent.class.getDeclaredField("type");
-                    field.setAccessible(true);
-                    field.set(event, "changed");
-                } catch (ReflectiveOperationException e) {
-                    throw new AssertionError(e);
-                }
-                uow.entityManager().flush();
-            });
+            changeAndFlush(store, FlowEvent.class, first(store).id(), event -> setField(event, "type", "changed"));
 
             assertThat(first(store).type()).isEqualTo("flow.started");
         }
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE FlowEvent e SET e.type = 'changed'").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
-            assertThat(viaRepository(store)).extracting(FlowEvent::type)
-                    .containsExactly("flow.started", "step.completed", "step.completed", "flow.completed");
+            assertBulkUpdateRefused(store, FlowEvent.class, "UPDATE FlowEvent e SET e.type = 'changed'");
+
+            assertThat(viaRepository(store)).extracting(FlowEvent::type).containsExactly(TYPES);
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, FlowEvent.class, "DELETE FROM FlowEvent e WHERE e.runId = 'jpa-run'");
+
+            assertThat(viaRepository(store)).extracting(FlowEvent::type).containsExactly(TYPES);
         }
     }
 }

@@ -10,11 +10,6 @@ import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
 import dev.agentstore.persistence.support.PageRequest;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
-import org.assertj.core.api.ThrowingConsumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -24,8 +19,15 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link Flow} and {@link FlowRun} are true JPA mappings that users can query, and read-only to JPA: the
@@ -59,21 +61,13 @@ class FlowJpaMappingTest {
         store.flowRuns().completeStep("jpa-flow", "r3");
     }
 
-    /** The refusal of {@link dev.agentstore.domain.ReadOnlyEntity}, as thrown or as the root of what was thrown. */
-    private static ThrowingConsumer<Throwable> refusal(String message) {
-        return thrown -> {
-            Throwable root = thrown;
-            while (root.getCause() != null) {
-                root = root.getCause();
-            }
-            assertThat(root).isInstanceOf(UnsupportedOperationException.class).hasMessageContaining(message)
-                    .hasMessageContaining("dev.agentstore.persistence.flow");
-        };
-    }
-
     private static List<FlowRun> runsViaRepository(AgentStore store) {
         return store.flowRuns().list("jpa-flow", FlowRunFilter.ALL, PageRequest.first()).items().stream()
                 .sorted(Comparator.comparing(FlowRun::runId)).toList();
+    }
+
+    private static FlowRun run(AgentStore store, String runId) {
+        return store.flowRuns().get("jpa-flow", runId).orElseThrow();
     }
 
     private static List<Flow> flowsViaRepository(AgentStore store) {
@@ -85,12 +79,10 @@ class FlowJpaMappingTest {
 
         @Test
         void jpqlReadsTheRunsTheRepositoryReads(AgentStore store) {
-            List<FlowRun> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'jpa-flow' ORDER BY r.runId",
-                            FlowRun.class)
-                    .getResultList());
+            List<FlowRun> jpql = jpql(store, FlowRun.class,
+                    "SELECT r FROM FlowRun r WHERE r.flowName = 'jpa-flow' ORDER BY r.runId");
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(runsViaRepository(store));
+            assertSameRows(jpql, runsViaRepository(store));
             assertThat(jpql).extracting(FlowRun::runId).containsExactlyElementsOf(RUNS);
             assertThat(Json.print(jpql.get(0).emittedEvents())).isEqualTo("{\"e\":{\"at\":1.50}}");
             assertThat(jpql.get(0).snapshot()).isEqualTo(json(
@@ -102,24 +94,17 @@ class FlowJpaMappingTest {
 
         @Test
         void criteriaReadsTheRunsTheRepositoryReads(AgentStore store) {
-            List<FlowRun> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<FlowRun> query = cb.createQuery(FlowRun.class);
-                Root<FlowRun> r = query.from(FlowRun.class);
-                query.where(cb.equal(r.get("flowName"), "jpa-flow")).orderBy(cb.asc(r.get("runId")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<FlowRun> criteria = criteria(store, FlowRun.class, (cb, query, r) ->
+                    query.where(cb.equal(r.get("flowName"), "jpa-flow")).orderBy(cb.asc(r.get("runId"))));
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(runsViaRepository(store));
+            assertSameRows(criteria, runsViaRepository(store));
         }
 
         @Test
         void jpqlReadsTheFlowsTheRepositoryReads(AgentStore store) {
-            List<Flow> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT f FROM Flow f WHERE f.name LIKE 'jpa-%' ORDER BY f.name", Flow.class)
-                    .getResultList());
+            List<Flow> jpql = jpql(store, Flow.class, "SELECT f FROM Flow f WHERE f.name LIKE 'jpa-%' ORDER BY f.name");
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(flowsViaRepository(store));
+            assertSameRows(jpql, flowsViaRepository(store));
             assertThat(jpql.get(0).stats().total()).isEqualTo(3);
             assertThat(jpql.get(0).stats().success()).isEqualTo(1);
             assertThat(jpql.get(1).displayName()).isNull();
@@ -127,15 +112,10 @@ class FlowJpaMappingTest {
 
         @Test
         void criteriaReadsTheFlowsTheRepositoryReads(AgentStore store) {
-            List<Flow> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<Flow> query = cb.createQuery(Flow.class);
-                Root<Flow> f = query.from(Flow.class);
-                query.where(cb.like(f.get("name"), "jpa-%")).orderBy(cb.asc(f.get("name")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<Flow> criteria = criteria(store, Flow.class,
+                    (cb, query, f) -> query.where(cb.like(f.get("name"), "jpa-%")).orderBy(cb.asc(f.get("name"))));
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(flowsViaRepository(store));
+            assertSameRows(criteria, flowsViaRepository(store));
         }
     }
 
@@ -144,33 +124,22 @@ class FlowJpaMappingTest {
 
         @Test
         void removingARunIsRefusedAndNothingIsDeleted(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'jpa-flow' AND r.runId = 'r1'",
-                        FlowRun.class).getSingleResult());
-                em.flush();
-            })).satisfies(refusal("FlowRun is read-only to JPA"));
+            assertRemoveRefused(store, FlowRun.class, run(store, "r1").id());
 
             assertThat(store.flowRuns().get("jpa-flow", "r1")).isPresent();
         }
 
         @Test
         void removingAFlowIsRefusedAndNothingIsDeleted(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(Flow.class, "jpa-flow"));
-                em.flush();
-            })).satisfies(refusal("Flow is read-only to JPA"));
+            assertRemoveRefused(store, Flow.class, "jpa-flow");
 
             assertThat(store.flows().get("jpa-flow")).isPresent();
         }
 
         @Test
         void persistingARunIsRefusedAndNothingIsWritten(AgentStore store, MutableClock clock) {
-            FlowRun fresh = FlowRun.start("jpa-flow", "r-persisted", clock.instant(), null, null);
+            assertPersistRefused(store, FlowRun.start("jpa-flow", "r-persisted", clock.instant(), null, null));
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().persist(fresh)))
-                    .satisfies(refusal("FlowRun is read-only to JPA"));
             assertThat(store.flowRuns().get("jpa-flow", "r-persisted")).isEmpty();
         }
 
@@ -179,28 +148,20 @@ class FlowJpaMappingTest {
             Flow copy = store.flows().get("jpa-never-run").orElseThrow();
             store.flows().delete("jpa-never-run");
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().persist(copy)))
-                    .satisfies(refusal("Flow is read-only to JPA"));
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .persist(new Flow("jpa-new", null, 1, clock.instant()))))
-                    .satisfies(refusal("Flow is read-only to JPA"));
+            assertPersistRefused(store, copy);
+            assertPersistRefused(store, new Flow("jpa-new", null, 1, clock.instant()));
             assertThat(store.flows().get("jpa-never-run")).isEmpty();
             assertThat(store.flows().get("jpa-new")).isEmpty();
         }
 
         @Test
         void aRunChangedThroughItsOwnMethodsIsNeverWritten(AgentStore store, MutableClock clock) {
-            store.inTransaction(uow -> {
-                FlowRun managed = uow.entityManager()
-                        .createQuery("SELECT r FROM FlowRun r WHERE r.flowName = 'jpa-flow' AND r.runId = 'r1'",
-                                FlowRun.class)
-                        .getSingleResult();
+            changeAndFlush(store, FlowRun.class, run(store, "r1").id(), managed -> {
                 managed.complete(clock.instant());
                 managed.applyPatch(json("{\"note\":\"changed\"}"), clock.instant());
-                uow.entityManager().flush();
             });
 
-            FlowRun run = store.flowRuns().get("jpa-flow", "r1").orElseThrow();
+            FlowRun run = run(store, "r1");
             assertThat(run.status()).isEqualTo(FlowRunStatus.RUNNING);
             assertThat(run.metadata()).isEqualTo(json("{\"note\":\"n\",\"nested\":{\"a\":true}}"));
             assertThat(run.version()).isEqualTo(1);
@@ -208,14 +169,20 @@ class FlowJpaMappingTest {
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE FlowRun r SET r.completedSteps = 99").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE Flow f SET f.flowVersion = 99").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
-            assertThat(store.flowRuns().get("jpa-flow", "r1").orElseThrow().completedSteps()).isZero();
+            assertBulkUpdateRefused(store, FlowRun.class, "UPDATE FlowRun r SET r.completedSteps = 99");
+            assertBulkUpdateRefused(store, Flow.class, "UPDATE Flow f SET f.flowVersion = 99");
+
+            assertThat(run(store, "r1").completedSteps()).isZero();
             assertThat(store.flows().get("jpa-flow").orElseThrow().flowVersion()).isEqualTo(3);
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, FlowRun.class, "DELETE FROM FlowRun r WHERE r.flowName = 'jpa-flow'");
+            assertBulkDeleteRefused(store, Flow.class, "DELETE FROM Flow f WHERE f.name LIKE 'jpa-%'");
+
+            assertThat(runsViaRepository(store)).extracting(FlowRun::runId).containsExactlyElementsOf(RUNS);
+            assertThat(flowsViaRepository(store)).hasSize(2);
         }
     }
 }

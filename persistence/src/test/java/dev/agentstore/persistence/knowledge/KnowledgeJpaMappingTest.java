@@ -11,10 +11,6 @@ import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -22,9 +18,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
+import static dev.agentstore.persistence.ReadOnlyJpa.setField;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link KnowledgeBase} and {@link Chunk} are true JPA mappings that users can query (the JSONB payload and meta and
@@ -56,17 +61,6 @@ class KnowledgeJpaMappingTest {
                         .withPayload(Json.parse("p", "{\"lang\":\"de\"}"))));
     }
 
-    /** The write was refused by {@code ReadOnlyEntity}, as thrown or as the root cause of what JPA threw. */
-    private static void assertRefused(Throwable thrown, String entity) {
-        Throwable root = thrown;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        assertThat(root).isInstanceOf(UnsupportedOperationException.class)
-                .hasMessageContaining(entity + " is read-only to JPA")
-                .hasMessageContaining("dev.agentstore.persistence.knowledge");
-    }
-
     private static List<KnowledgeBase> basesViaRepository(AgentStore store) {
         return store.knowledge().list().stream().filter(kb -> kb.name().startsWith("jpakb_")).toList();
     }
@@ -80,11 +74,10 @@ class KnowledgeJpaMappingTest {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<KnowledgeBase> jpql = store.fromTransaction(uow -> uow.entityManager().createQuery(
-                            "SELECT k FROM KnowledgeBase k WHERE k.name LIKE 'jpakb%' ORDER BY k.name", KnowledgeBase.class)
-                    .getResultList());
+            List<KnowledgeBase> jpql = jpql(store, KnowledgeBase.class,
+                    "SELECT k FROM KnowledgeBase k WHERE k.name LIKE 'jpakb%' ORDER BY k.name");
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(basesViaRepository(store));
+            assertSameRows(jpql, basesViaRepository(store));
             assertThat(jpql).extracting(KnowledgeBase::name).containsExactly("jpakb_chunks", "jpakb_ivf", "jpakb_wide");
             assertThat(jpql.get(1).version()).isEqualTo(1);
             assertThat(jpql.get(1).index()).isEqualTo(IndexSpec.ivfflat(4));
@@ -94,48 +87,54 @@ class KnowledgeJpaMappingTest {
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<KnowledgeBase> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<KnowledgeBase> query = cb.createQuery(KnowledgeBase.class);
-                Root<KnowledgeBase> k = query.from(KnowledgeBase.class);
-                query.where(cb.like(k.get("name"), "jpakb%")).orderBy(cb.asc(k.get("name")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<KnowledgeBase> criteria = criteria(store, KnowledgeBase.class,
+                    (cb, query, k) -> query.where(cb.like(k.get("name"), "jpakb%")).orderBy(cb.asc(k.get("name"))));
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(basesViaRepository(store));
+            assertSameRows(criteria, basesViaRepository(store));
         }
 
         @Test
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(KnowledgeBase.class, "jpakb_ivf"));
-                em.flush();
-            })).satisfies(e -> assertRefused(e, "KnowledgeBase"));
+            assertRemoveRefused(store, KnowledgeBase.class, "jpakb_ivf");
 
             assertThat(store.knowledge().find("jpakb_ivf")).isPresent();
         }
 
         @Test
         void persistIsRefused(AgentStore store, MutableClock clock) {
-            KnowledgeBase kb = KnowledgeBase.create("jpakb_new", 3, Distance.COSINE, IndexSpec.none(), null,
-                    clock.instant());
+            assertPersistRefused(store, KnowledgeBase.create("jpakb_new", 3, Distance.COSINE, IndexSpec.none(), null,
+                    clock.instant()));
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                uow.entityManager().persist(kb);
-                uow.entityManager().flush();
-            })).satisfies(e -> assertRefused(e, "KnowledgeBase"));
             assertThat(store.knowledge().find("jpakb_new")).isEmpty();
         }
 
         @Test
         void aChangedEntityIsNeverWritten(AgentStore store) {
-            store.inTransaction(uow -> {
-                KnowledgeBase kb = uow.entityManager().find(KnowledgeBase.class, "jpakb_ivf");
-                kb.changeIndex(IndexSpec.none(), kb.updatedAt().plusSeconds(1));
-                uow.entityManager().flush();
-            });
+            changeAndFlush(store, KnowledgeBase.class, "jpakb_ivf",
+                    kb -> kb.changeIndex(IndexSpec.none(), kb.updatedAt().plusSeconds(1)));
 
+            assertIvfUnchanged(store);
+        }
+
+        @Test
+        void aBulkUpdateIsRefused(AgentStore store) {
+            assertBulkUpdateRefused(store, KnowledgeBase.class,
+                    "UPDATE KnowledgeBase k SET k.ivfflatLists = 99 WHERE k.name LIKE 'jpakb%'");
+
+            assertIvfUnchanged(store);
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, KnowledgeBase.class,
+                    "DELETE FROM KnowledgeBase k WHERE k.name LIKE 'jpakb%'");
+
+            assertThat(basesViaRepository(store)).extracting(KnowledgeBase::name)
+                    .containsExactly("jpakb_chunks", "jpakb_ivf", "jpakb_wide");
+            assertIvfUnchanged(store);
+        }
+
+        private static void assertIvfUnchanged(AgentStore store) {
             KnowledgeBase kb = store.knowledge().get("jpakb_ivf");
             assertThat(kb.index()).isEqualTo(IndexSpec.ivfflat(4));
             assertThat(kb.version()).isEqualTo(1);
@@ -147,20 +146,14 @@ class KnowledgeJpaMappingTest {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReadsWithPayloadMetaAndEmbedding(AgentStore store) {
-            List<Chunk> jpql = store.fromTransaction(uow -> uow.entityManager().createQuery(
-                            "SELECT c FROM Chunk c WHERE c.knowledgeBase = :base ORDER BY c.ordinal, c.id", Chunk.class)
-                    .setParameter("base", CHUNKS)
-                    .getResultList());
+            List<Chunk> jpql = jpql(store, Chunk.class, "SELECT c FROM Chunk c WHERE c.knowledgeBase = :base"
+                    + " ORDER BY c.ordinal, c.id", Map.of("base", CHUNKS));
             List<Chunk> repository = chunksViaRepository(store);
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(repository);
+            assertSameRows(jpql, repository);
             assertThat(jpql).extracting(Chunk::id).containsExactly("a", "b", "c");
-            for (int i = 0; i < jpql.size(); i++) {
-                assertThat(jpql.get(i).embedding()).containsExactly(repository.get(i).embedding());
-                assertThat(jpql.get(i).payload()).isEqualTo(repository.get(i).payload());
-                assertThat(jpql.get(i).meta()).isEqualTo(repository.get(i).meta());
-                assertThat(jpql.get(i).createdAt()).isEqualTo(repository.get(i).createdAt());
-            }
+            assertSameRows(jpql, repository,
+                    List.of(Chunk::embedding, Chunk::payload, Chunk::meta, Chunk::createdAt));
             assertThat(jpql.get(0).embedding()).containsExactly(0.5f, -1.25f, 3e-8f);
             assertThat(jpql.get(0).payload().get("price").decimalValue()).isEqualByComparingTo("1.50");
             assertThat(jpql.get(0).meta().at("/source/path").asText()).isEqualTo("a/b.md");
@@ -168,25 +161,16 @@ class KnowledgeJpaMappingTest {
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<Chunk> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<Chunk> query = cb.createQuery(Chunk.class);
-                Root<Chunk> c = query.from(Chunk.class);
-                query.where(cb.equal(c.get("knowledgeBase"), CHUNKS))
-                        .orderBy(cb.asc(c.get("ordinal")), cb.asc(c.get("id")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<Chunk> criteria = criteria(store, Chunk.class, (cb, query, c) -> query
+                    .where(cb.equal(c.get("knowledgeBase"), CHUNKS))
+                    .orderBy(cb.asc(c.get("ordinal")), cb.asc(c.get("id"))));
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(chunksViaRepository(store));
+            assertSameRows(criteria, chunksViaRepository(store));
         }
 
         @Test
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(Chunk.class, new ChunkId(CHUNKS, "a")));
-                em.flush();
-            })).satisfies(e -> assertRefused(e, "Chunk"));
+            assertRemoveRefused(store, Chunk.class, new ChunkId(CHUNKS, "a"));
 
             assertThat(store.chunks().get(CHUNKS, "a")).isPresent();
         }
@@ -197,12 +181,38 @@ class KnowledgeJpaMappingTest {
             Chunk chunk = Chunk.create(kb, NewChunk.of("doc", 9, "new", new float[]{0, 0, 1}).withId("z"),
                     clock.instant());
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                uow.entityManager().persist(chunk);
-                uow.entityManager().flush();
-            })).satisfies(e -> assertRefused(e, "Chunk"));
+            assertPersistRefused(store, chunk);
+
             assertThat(store.chunks().get(CHUNKS, "z")).isEmpty();
             assertThat(store.chunks().count(CHUNKS)).isEqualTo(3);
+        }
+
+        @Test
+        void aChangedEntityIsNeverWritten(AgentStore store) {
+            changeAndFlush(store, Chunk.class, new ChunkId(CHUNKS, "b"), c -> setField(c, "content", "changed"));
+
+            assertThat(store.chunks().get(CHUNKS, "b").orElseThrow().content()).isEqualTo("second");
+        }
+
+        @Test
+        void aBulkUpdateIsRefused(AgentStore store) {
+            assertBulkUpdateRefused(store, Chunk.class,
+                    "UPDATE Chunk c SET c.content = 'changed' WHERE c.knowledgeBase LIKE 'jpakb%'");
+
+            assertChunksUnchanged(store);
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, Chunk.class, "DELETE FROM Chunk c WHERE c.knowledgeBase LIKE 'jpakb%'");
+
+            assertChunksUnchanged(store);
+            assertThat(store.chunks().count(CHUNKS)).isEqualTo(3);
+        }
+
+        private static void assertChunksUnchanged(AgentStore store) {
+            assertThat(chunksViaRepository(store)).extracting(Chunk::content)
+                    .containsExactly("first", "second", "third");
         }
     }
 }

@@ -4,10 +4,6 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -16,9 +12,18 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
+import static dev.agentstore.persistence.ReadOnlyJpa.setField;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link KvEntry} is a true JPA mapping that users can query, and read-only to JPA: the repository is the only
@@ -27,6 +32,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(AgentStoreExtension.class)
 class KvJpaMappingTest {
 
+    /** Every mapped attribute; the JSON value compared with {@link com.fasterxml.jackson.databind.JsonNode#equals}. */
+    private static final List<Function<KvEntry, ?>> FIELDS = List.of(
+            KvEntry::key, KvEntry::value, KvEntry::expiresAt, KvEntry::updatedAt, KvEntry::version);
+
     @BeforeEach
     void entries(AgentStore store) {
         store.kv().clear("jpa:*");
@@ -34,20 +43,6 @@ class KvJpaMappingTest {
         store.kv().set("jpa:b", NullNode.instance, Duration.ofHours(1));
         store.kv().set("jpa:c", 0);
         store.kv().set("jpa:c", 1);
-    }
-
-    /** Field by field; JSON values with {@link com.fasterxml.jackson.databind.JsonNode#equals}. */
-    private static void assertSameRows(List<KvEntry> actual, List<KvEntry> expected) {
-        assertThat(actual).hasSameSizeAs(expected);
-        for (int i = 0; i < expected.size(); i++) {
-            KvEntry a = actual.get(i);
-            KvEntry e = expected.get(i);
-            assertThat(a.key()).isEqualTo(e.key());
-            assertThat(a.value()).isEqualTo(e.value());
-            assertThat(a.expiresAt()).isEqualTo(e.expiresAt());
-            assertThat(a.updatedAt()).isEqualTo(e.updatedAt());
-            assertThat(a.version()).isEqualTo(e.version());
-        }
     }
 
     private static List<KvEntry> viaRepository(AgentStore store) {
@@ -59,11 +54,10 @@ class KvJpaMappingTest {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<KvEntry> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT e FROM KvEntry e WHERE e.key LIKE 'jpa:%' ORDER BY e.key", KvEntry.class)
-                    .getResultList());
+            List<KvEntry> jpql = jpql(store, KvEntry.class,
+                    "SELECT e FROM KvEntry e WHERE e.key LIKE 'jpa:%' ORDER BY e.key");
 
-            assertSameRows(jpql, viaRepository(store));
+            assertSameRows(jpql, viaRepository(store), FIELDS);
             assertThat(jpql.get(0).value().get("nested").get(1).asText()).isEqualTo("x");
             assertThat(jpql.get(1).value()).isEqualTo(NullNode.instance);
             assertThat(jpql.get(2).version()).isEqualTo(1);
@@ -71,15 +65,10 @@ class KvJpaMappingTest {
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<KvEntry> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<KvEntry> query = cb.createQuery(KvEntry.class);
-                Root<KvEntry> e = query.from(KvEntry.class);
-                query.where(cb.like(e.get("key"), "jpa:%")).orderBy(cb.asc(e.get("key")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<KvEntry> criteria = criteria(store, KvEntry.class,
+                    (cb, query, e) -> query.where(cb.like(e.get("key"), "jpa:%")).orderBy(cb.asc(e.get("key"))));
 
-            assertSameRows(criteria, viaRepository(store));
+            assertSameRows(criteria, viaRepository(store), FIELDS);
         }
     }
 
@@ -88,13 +77,7 @@ class KvJpaMappingTest {
 
         @Test
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(KvEntry.class, "jpa:a"));
-                em.flush();
-            })).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("KvEntry is read-only to JPA")
-                    .hasMessageContaining("dev.agentstore.persistence.kv");
+            assertRemoveRefused(store, KvEntry.class, "jpa:a");
 
             assertThat(store.kv().get("jpa:a")).isPresent();
         }
@@ -104,41 +87,28 @@ class KvJpaMappingTest {
             KvEntry copy = store.kv().getEntry("jpa:a").orElseThrow();
             store.kv().delete("jpa:a");
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().persist(copy)))
-                    .isInstanceOf(UnsupportedOperationException.class);
+            assertPersistRefused(store, copy);
             assertThat(store.kv().get("jpa:a")).isEmpty();
         }
 
         @Test
-        void aChangedEntityIsNeverWritten(AgentStore store) throws Exception {
-            store.inTransaction(uow -> {
-                KvEntry entry = uow.entityManager().find(KvEntry.class, "jpa:c");
-                try {
-                    var field = KvEntry.class.getDeclaredField("version");
-                    field.setAccessible(true);
-                    field.setLong(entry, 99);
-                } catch (ReflectiveOperationException e) {
-                    throw new AssertionError(e);
-                }
-                uow.entityManager().flush();
-            });
+        void aChangedEntityIsNeverWritten(AgentStore store) {
+            changeAndFlush(store, KvEntry.class, "jpa:c", entry -> setField(entry, "version", 99L));
 
             assertThat(store.kv().getEntry("jpa:c").orElseThrow().version()).isEqualTo(1);
         }
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE KvEntry e SET e.expiresAt = null").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
+            assertBulkUpdateRefused(store, KvEntry.class, "UPDATE KvEntry e SET e.expiresAt = null");
+
             assertThat(store.kv().getEntry("jpa:b").orElseThrow().expiresAt()).isPresent();
         }
 
         @Test
         void aBulkDeleteIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("DELETE FROM KvEntry e WHERE e.key LIKE 'jpa:%'").executeUpdate()))
-                    .hasStackTraceContaining("table kv_entries is read-only to JPA");
+            assertBulkDeleteRefused(store, KvEntry.class, "DELETE FROM KvEntry e WHERE e.key LIKE 'jpa:%'");
+
             assertThat(store.kv().keys("jpa:*", 10)).hasSize(3);
         }
     }

@@ -12,11 +12,6 @@ import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -26,8 +21,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The memory entities ({@link Memory}, {@link MemoryMessage}, {@link MemoryResource}, {@link MemoryVariables}) are
@@ -78,21 +80,11 @@ class MemoryJpaMappingTest {
         return RESOURCES.stream().map(id -> store.memories().getResource(id).orElseThrow()).toList();
     }
 
-    private static <T> List<T> criteria(AgentStore store, Class<T> type, String idAttribute, String likeOrEqual,
-                                        String... orderBy) {
-        return store.fromTransaction(uow -> {
-            CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-            CriteriaQuery<T> query = cb.createQuery(type);
-            Root<T> e = query.from(type);
-            query.where(likeOrEqual.endsWith("%") ? cb.like(e.get(idAttribute), likeOrEqual)
-                    : cb.equal(e.get(idAttribute), likeOrEqual));
-            query.orderBy(Stream.of(orderBy).map(a -> cb.asc(e.get(a))).toList());
-            return uow.entityManager().createQuery(query).getResultList();
-        });
-    }
-
-    private static <T> List<T> jpql(AgentStore store, String query, Class<T> type) {
-        return store.fromTransaction(uow -> uow.entityManager().createQuery(query, type).getResultList());
+    /** The rows of {@code type} whose {@code attribute} is like {@code pattern}, in the order of {@code orderBy}. */
+    private static <T> List<T> criteriaLike(AgentStore store, Class<T> type, String attribute, String pattern,
+                                            String... orderBy) {
+        return criteria(store, type, (cb, query, e) -> query.where(cb.like(e.get(attribute), pattern))
+                .orderBy(Stream.of(orderBy).map(a -> cb.asc(e.get(a))).toList()));
     }
 
     @Nested
@@ -102,12 +94,12 @@ class MemoryJpaMappingTest {
         void threadsReadByJpqlAndCriteriaAreTheRepositorysRows(AgentStore store) {
             List<Memory> expected = threads(store);
 
-            List<Memory> jpql = jpql(store, "SELECT m FROM Memory m WHERE m.id LIKE 'jpa-%' ORDER BY m.id",
-                    Memory.class);
-            List<Memory> criteria = criteria(store, Memory.class, "id", "jpa-%", "id");
+            List<Memory> jpql = jpql(store, Memory.class,
+                    "SELECT m FROM Memory m WHERE m.id LIKE 'jpa-%' ORDER BY m.id");
+            List<Memory> criteria = criteriaLike(store, Memory.class, "id", "jpa-%", "id");
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
+            assertSameRows(jpql, expected);
+            assertSameRows(criteria, expected);
             assertThat(jpql.get(0).metadata())
                     .isEqualTo(json("{\"n\":1,\"d\":2.50,\"nested\":{\"list\":[true,\"x\",null]}}"));
             assertThat(jpql.get(0).lastSeq()).isEqualTo(3);
@@ -119,13 +111,13 @@ class MemoryJpaMappingTest {
         void messagesReadByJpqlAndCriteriaAreTheRepositorysRows(AgentStore store) {
             List<MemoryMessage> expected = messages(store);
 
-            List<MemoryMessage> jpql = jpql(store, "SELECT m FROM MemoryMessage m WHERE m.id LIKE 'jpa-%'"
-                    + " ORDER BY m.memoryId, m.seq", MemoryMessage.class);
-            List<MemoryMessage> criteria = criteria(store, MemoryMessage.class, "id", "jpa-%", "memoryId", "seq");
+            List<MemoryMessage> jpql = jpql(store, MemoryMessage.class,
+                    "SELECT m FROM MemoryMessage m WHERE m.id LIKE 'jpa-%' ORDER BY m.memoryId, m.seq");
+            List<MemoryMessage> criteria = criteriaLike(store, MemoryMessage.class, "id", "jpa-%", "memoryId", "seq");
 
             assertThat(expected).hasSize(4);
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
+            assertSameRows(jpql, expected);
+            assertSameRows(criteria, expected);
             assertThat(jpql).extracting(MemoryMessage::content).containsExactly(
                     json("{\"text\":\"hi\",\"parts\":[{\"n\":1.0}]}"), json("\"plain text\""),
                     json("[1,2,{\"x\":null}]"), json("0"));
@@ -138,12 +130,12 @@ class MemoryJpaMappingTest {
         void resourcesReadByJpqlAndCriteriaAreTheRepositorysRows(AgentStore store) {
             List<MemoryResource> expected = resources(store);
 
-            List<MemoryResource> jpql = jpql(store, "SELECT r FROM MemoryResource r WHERE r.id LIKE 'jpa-%'"
-                    + " ORDER BY r.id", MemoryResource.class);
-            List<MemoryResource> criteria = criteria(store, MemoryResource.class, "id", "jpa-%", "id");
+            List<MemoryResource> jpql = jpql(store, MemoryResource.class,
+                    "SELECT r FROM MemoryResource r WHERE r.id LIKE 'jpa-%' ORDER BY r.id");
+            List<MemoryResource> criteria = criteriaLike(store, MemoryResource.class, "id", "jpa-%", "id");
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
+            assertSameRows(jpql, expected);
+            assertSameRows(criteria, expected);
             assertThat(jpql.get(0).workingMemory()).isEqualTo("# Notes\nlikes tea");
             assertThat(jpql.get(0).metadata()).isEqualTo(json("{\"lang\":\"en\",\"tz\":\"UTC\"}"));
             assertThat(jpql.get(0).version()).isEqualTo(1);
@@ -154,14 +146,15 @@ class MemoryJpaMappingTest {
         void variablesReadByJpqlAndCriteriaAreTheRepositorysRows(AgentStore store) {
             List<MemoryVariables> expected = store.memories().variablesHistory("jpa-t3");
 
-            List<MemoryVariables> jpql = jpql(store, "SELECT v FROM MemoryVariables v WHERE v.memoryId = 'jpa-t3'"
-                    + " ORDER BY v.revision", MemoryVariables.class);
-            List<MemoryVariables> criteria = criteria(store, MemoryVariables.class, "memoryId", "jpa-t3", "revision");
+            List<MemoryVariables> jpql = jpql(store, MemoryVariables.class,
+                    "SELECT v FROM MemoryVariables v WHERE v.memoryId = 'jpa-t3' ORDER BY v.revision");
+            List<MemoryVariables> criteria = criteria(store, MemoryVariables.class, (cb, query, v) -> query
+                    .where(cb.equal(v.get("memoryId"), "jpa-t3")).orderBy(cb.asc(v.get("revision"))));
 
             assertThat(expected).extracting(MemoryVariables::revision).containsExactly(1L, 2L);
             assertThat(expected).allSatisfy(v -> assertThat(v.id()).isNotNull());
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(expected);
+            assertSameRows(jpql, expected);
+            assertSameRows(criteria, expected);
             assertThat(jpql.get(1).variables()).isEqualTo(json("{\"v\":2,\"deep\":{\"a\":[]}}"));
             assertThat(store.memories().variables("jpa-t3")).get().usingRecursiveComparison().isEqualTo(jpql.get(1));
         }
@@ -173,10 +166,10 @@ class MemoryJpaMappingTest {
         @Test
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
             long variablesId = store.memories().variablesHistory("jpa-t3").get(0).id();
-            refusedRemove(store, Memory.class, "jpa-t2");
-            refusedRemove(store, MemoryMessage.class, "jpa-m1");
-            refusedRemove(store, MemoryResource.class, "jpa-r1");
-            refusedRemove(store, MemoryVariables.class, variablesId);
+            assertRemoveRefused(store, Memory.class, "jpa-t2");
+            assertRemoveRefused(store, MemoryMessage.class, "jpa-m1");
+            assertRemoveRefused(store, MemoryResource.class, "jpa-r1");
+            assertRemoveRefused(store, MemoryVariables.class, variablesId);
 
             assertThat(store.memories().findThread("jpa-t2")).isPresent();
             assertThat(messages(store)).extracting(MemoryMessage::id).contains("jpa-m1");
@@ -184,27 +177,13 @@ class MemoryJpaMappingTest {
             assertThat(store.memories().variablesHistory("jpa-t3")).hasSize(2);
         }
 
-        private void refusedRemove(AgentStore store, Class<?> type, Object id) {
-            assertRefused(type, () -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(type, id));
-                em.flush();
-            }));
-        }
-
         @Test
         void persistIsRefusedAndNothingIsWritten(AgentStore store, MutableClock clock) {
-            List<Object> entities = List.of(
-                    Memory.create("jpa-new", "jpa-r1", "t", null, clock.instant()),
-                    MemoryMessage.of("jpa-new-m", "jpa-t1", 99, MessageRole.USER, json("{}"), null, clock.instant()),
-                    MemoryResource.create("jpa-new-r", "wm", null, clock.instant()),
-                    MemoryVariables.of("jpa-t1", 1, json("{}"), clock.instant()));
-            for (Object entity : entities) {
-                assertRefused(entity.getClass(), () -> store.inTransaction(uow -> {
-                    uow.entityManager().persist(entity);
-                    uow.entityManager().flush();
-                }));
-            }
+            assertPersistRefused(store, Memory.create("jpa-new", "jpa-r1", "t", null, clock.instant()));
+            assertPersistRefused(store,
+                    MemoryMessage.of("jpa-new-m", "jpa-t1", 99, MessageRole.USER, json("{}"), null, clock.instant()));
+            assertPersistRefused(store, MemoryResource.create("jpa-new-r", "wm", null, clock.instant()));
+            assertPersistRefused(store, MemoryVariables.of("jpa-t1", 1, json("{}"), clock.instant()));
 
             assertThat(store.memories().findThread("jpa-new")).isEmpty();
             assertThat(store.memories().lastMessages("jpa-t1", 10)).extracting(MemoryMessage::id)
@@ -216,13 +195,10 @@ class MemoryJpaMappingTest {
         @Test
         void aChangedEntityIsNeverWritten(AgentStore store) {
             long version = store.memories().getThread("jpa-t1").version();
-            store.inTransaction(uow -> {
-                Memory thread = uow.entityManager().find(Memory.class, "jpa-t1");
-                thread.update("changed", json("{\"n\":2}"), thread.updatedAt());
-                MemoryResource resource = uow.entityManager().find(MemoryResource.class, "jpa-r1");
-                resource.update("changed", null, resource.updatedAt());
-                uow.entityManager().flush();
-            });
+            changeAndFlush(store, Memory.class, "jpa-t1",
+                    thread -> thread.update("changed", json("{\"n\":2}"), thread.updatedAt()));
+            changeAndFlush(store, MemoryResource.class, "jpa-r1",
+                    resource -> resource.update("changed", null, resource.updatedAt()));
 
             Memory thread = store.memories().getThread("jpa-t1");
             assertThat(thread.title()).isEqualTo("First");
@@ -234,29 +210,39 @@ class MemoryJpaMappingTest {
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE Memory m SET m.title = 'bulk'").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE MemoryMessage m SET m.seq = m.seq + 100").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
+            assertBulkUpdateRefused(store, Memory.class, "UPDATE Memory m SET m.title = 'bulk'");
+            assertBulkUpdateRefused(store, MemoryMessage.class, "UPDATE MemoryMessage m SET m.seq = m.seq + 100");
+            assertBulkUpdateRefused(store, MemoryResource.class,
+                    "UPDATE MemoryResource r SET r.workingMemory = 'bulk'");
+            assertBulkUpdateRefused(store, MemoryVariables.class, "UPDATE MemoryVariables v SET v.revision = 99");
 
+            assertUnchanged(store);
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, MemoryVariables.class,
+                    "DELETE FROM MemoryVariables v WHERE v.memoryId LIKE 'jpa-%'");
+            assertBulkDeleteRefused(store, MemoryMessage.class, "DELETE FROM MemoryMessage m WHERE m.id LIKE 'jpa-%'");
+            assertBulkDeleteRefused(store, Memory.class, "DELETE FROM Memory m WHERE m.id LIKE 'jpa-%'");
+            assertBulkDeleteRefused(store, MemoryResource.class,
+                    "DELETE FROM MemoryResource r WHERE r.id LIKE 'jpa-%'");
+
+            assertThat(threads(store)).hasSize(3);
+            assertThat(messages(store)).hasSize(4);
+            assertThat(resources(store)).hasSize(2);
+            assertThat(store.memories().variablesHistory("jpa-t3")).hasSize(2);
+            assertUnchanged(store);
+        }
+
+        private static void assertUnchanged(AgentStore store) {
             assertThat(store.memories().getThread("jpa-t1").title()).isEqualTo("First");
             assertThat(store.memories().lastMessages("jpa-t1", 10)).extracting(MemoryMessage::seq)
                     .containsExactly(1L, 2L, 3L);
-        }
-
-        /** The call fails with the listener's refusal (itself or as the root cause), naming the repository. */
-        private void assertRefused(Class<?> type, ThrowingCallable call) {
-            assertThatThrownBy(call).as(type.getSimpleName()).satisfies(e -> {
-                Throwable root = e;
-                while (root.getCause() != null) {
-                    root = root.getCause();
-                }
-                assertThat(root).isInstanceOf(UnsupportedOperationException.class)
-                        .hasMessageContaining(type.getSimpleName() + " is read-only to JPA")
-                        .hasMessageContaining("dev.agentstore.persistence.memory");
-            });
+            assertThat(store.memories().getResource("jpa-r1").orElseThrow().workingMemory())
+                    .isEqualTo("# Notes\nlikes tea");
+            assertThat(store.memories().variablesHistory("jpa-t3")).extracting(MemoryVariables::revision)
+                    .containsExactly(1L, 2L);
         }
     }
 }

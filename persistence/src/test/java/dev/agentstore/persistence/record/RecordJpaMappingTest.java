@@ -7,19 +7,24 @@ import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.query.Filter;
 import dev.agentstore.persistence.query.Query;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
+import java.util.Map;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
+import static dev.agentstore.persistence.ReadOnlyJpa.setField;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link Record} is a true JPA mapping that users can query, its JSONB data and metadata included, and read-only to
@@ -43,15 +48,6 @@ class RecordJpaMappingTest {
         return store.records().search(Query.where(Filter.like("id", "jpa:%")));
     }
 
-    /** The exception itself when it has no cause (the entity listener's refusal arrives unwrapped). */
-    private static Throwable rootCause(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        return root;
-    }
-
     private static JsonNode json(String text) {
         return Json.parse("test", text);
     }
@@ -61,11 +57,10 @@ class RecordJpaMappingTest {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<Record> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT r FROM Record r WHERE r.id LIKE 'jpa:%' ORDER BY r.id", Record.class)
-                    .getResultList());
+            List<Record> jpql = jpql(store, Record.class,
+                    "SELECT r FROM Record r WHERE r.id LIKE 'jpa:%' ORDER BY r.id");
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(viaRepository(store));
+            assertSameRows(jpql, viaRepository(store));
             assertThat(jpql.get(0).data()).isEqualTo(json(
                     "{\"kind\":\"doc\",\"price\":1.50,\"nested\":{\"tags\":[true,\"x\",null]}}"));
             assertThat(jpql.get(0).data().get("price").decimalValue()).isEqualByComparingTo("1.50");
@@ -77,26 +72,19 @@ class RecordJpaMappingTest {
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<Record> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<Record> query = cb.createQuery(Record.class);
-                Root<Record> r = query.from(Record.class);
-                query.where(cb.like(r.get("id"), "jpa:%")).orderBy(cb.asc(r.get("id")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<Record> criteria = criteria(store, Record.class,
+                    (cb, query, r) -> query.where(cb.like(r.get("id"), "jpa:%")).orderBy(cb.asc(r.get("id"))));
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(viaRepository(store));
+            assertSameRows(criteria, viaRepository(store));
         }
 
         @Test
         void aJsonbFieldFiltersInJpqlAsInTheRepository(AgentStore store) {
-            List<Record> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT r FROM Record r WHERE function('jsonb_extract_path_text', r.data, 'kind')"
-                            + " = :kind AND r.id LIKE 'jpa:%' ORDER BY r.id", Record.class)
-                    .setParameter("kind", "doc")
-                    .getResultList());
+            List<Record> jpql = jpql(store, Record.class,
+                    "SELECT r FROM Record r WHERE function('jsonb_extract_path_text', r.data, 'kind')"
+                            + " = :kind AND r.id LIKE 'jpa:%' ORDER BY r.id", Map.of("kind", "doc"));
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(store.records().search(
+            assertSameRows(jpql, store.records().search(
                     Query.where(Filter.and(Filter.eq("data.kind", "doc"), Filter.like("id", "jpa:%")))));
             assertThat(jpql).extracting(Record::id).containsExactly("jpa:a", "jpa:c");
         }
@@ -107,13 +95,7 @@ class RecordJpaMappingTest {
 
         @Test
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(Record.class, "jpa:a"));
-                em.flush();
-            })).satisfies(e -> assertThat(rootCause(e)).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("Record is read-only to JPA")
-                    .hasMessageContaining("dev.agentstore.persistence.record"));
+            assertRemoveRefused(store, Record.class, "jpa:a");
 
             assertThat(store.records().get("jpa:a")).isPresent();
         }
@@ -123,30 +105,17 @@ class RecordJpaMappingTest {
             Record copy = store.records().get("jpa:a").orElseThrow();
             store.records().delete("jpa:a");
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().persist(copy)))
-                    .satisfies(e -> assertThat(rootCause(e)).isInstanceOf(UnsupportedOperationException.class));
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().persist(
-                    Record.create("jpa:new", json("{}"), null, copy.createdAt()))))
-                    .satisfies(e -> assertThat(rootCause(e)).isInstanceOf(UnsupportedOperationException.class));
+            assertPersistRefused(store, copy);
+            assertPersistRefused(store, Record.create("jpa:new", json("{}"), null, copy.createdAt()));
             assertThat(store.records().get("jpa:a")).isEmpty();
             assertThat(store.records().get("jpa:new")).isEmpty();
         }
 
         @Test
         void aChangedEntityIsNeverWritten(AgentStore store) {
-            store.inTransaction(uow -> {
-                Record record = uow.entityManager().find(Record.class, "jpa:c");
-                try {
-                    var version = Record.class.getDeclaredField("version");
-                    version.setAccessible(true);
-                    version.setLong(record, 99);
-                    var data = Record.class.getDeclaredField("data");
-                    data.setAccessible(true);
-                    data.set(record, json("{\"changed\":true}"));
-                } catch (ReflectiveOperationException e) {
-                    throw new AssertionError(e);
-                }
-                uow.entityManager().flush();
+            changeAndFlush(store, Record.class, "jpa:c", record -> {
+                setField(record, "version", 99L);
+                setField(record, "data", json("{\"changed\":true}"));
             });
 
             Record stored = store.records().get("jpa:c").orElseThrow();
@@ -156,10 +125,16 @@ class RecordJpaMappingTest {
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE Record r SET r.version = 7").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
+            assertBulkUpdateRefused(store, Record.class, "UPDATE Record r SET r.version = 7");
+
             assertThat(viaRepository(store)).extracting(Record::version).containsExactly(0L, 0L, 1L);
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, Record.class, "DELETE FROM Record r WHERE r.id LIKE 'jpa:%'");
+
+            assertThat(viaRepository(store)).extracting(Record::id).containsExactly("jpa:a", "jpa:b", "jpa:c");
         }
     }
 }

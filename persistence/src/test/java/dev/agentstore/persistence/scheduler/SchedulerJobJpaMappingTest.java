@@ -6,10 +6,6 @@ import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.support.PageRequest;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -19,9 +15,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@link SchedulerJob} is a true JPA mapping that users can query, and read-only to JPA: the repository is the only
@@ -65,13 +69,11 @@ class SchedulerJobJpaMappingTest {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<SchedulerJob> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT j FROM SchedulerJob j WHERE j.id LIKE 'jpa-%' ORDER BY j.id",
-                            SchedulerJob.class)
-                    .getResultList());
+            List<SchedulerJob> jpql = jpql(store, SchedulerJob.class,
+                    "SELECT j FROM SchedulerJob j WHERE j.id LIKE 'jpa-%' ORDER BY j.id");
             List<SchedulerJob> repository = viaRepository(store);
 
-            assertThat(jpql).usingRecursiveFieldByFieldElementComparator().isEqualTo(repository);
+            assertSameRows(jpql, repository);
             assertThat(jpql).extracting(SchedulerJob::id)
                     .containsExactly("jpa-cron", "jpa-disabled", "jpa-leased", "jpa-paused", "jpa-running");
             assertThat(jpql.get(0).config()).isEqualTo(repository.get(0).config())
@@ -87,39 +89,21 @@ class SchedulerJobJpaMappingTest {
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<SchedulerJob> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<SchedulerJob> query = cb.createQuery(SchedulerJob.class);
-                Root<SchedulerJob> j = query.from(SchedulerJob.class);
-                query.where(cb.like(j.get("id"), "jpa-%")).orderBy(cb.asc(j.get("id")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<SchedulerJob> criteria = criteria(store, SchedulerJob.class,
+                    (cb, query, j) -> query.where(cb.like(j.get("id"), "jpa-%")).orderBy(cb.asc(j.get("id"))));
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(viaRepository(store));
+            assertSameRows(criteria, viaRepository(store));
         }
 
         @Test
         void aStatusQueryReadsWhatTheRepositoryListsWithThatStatus(AgentStore store) {
-            List<SchedulerJob> pending = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT j FROM SchedulerJob j WHERE j.status = :status"
-                            + " ORDER BY j.nextRunAt ASC NULLS LAST, j.id ASC", SchedulerJob.class)
-                    .setParameter("status", JobStatus.PENDING)
-                    .getResultList());
+            List<SchedulerJob> pending = jpql(store, SchedulerJob.class, "SELECT j FROM SchedulerJob j"
+                    + " WHERE j.status = :status ORDER BY j.nextRunAt ASC NULLS LAST, j.id ASC",
+                    Map.of("status", JobStatus.PENDING));
 
-            assertThat(pending).usingRecursiveFieldByFieldElementComparator()
-                    .isEqualTo(store.schedulerJobs().list(JobStatus.PENDING, PageRequest.of(0, 100)).items());
+            assertSameRows(pending, store.schedulerJobs().list(JobStatus.PENDING, PageRequest.of(0, 100)).items());
             assertThat(pending).extracting(SchedulerJob::id).containsExactly("jpa-running", "jpa-cron", "jpa-disabled");
         }
-    }
-
-    /** @return the listener's refusal, thrown as it is or wrapped by Hibernate or the unit of work */
-    private static UnsupportedOperationException refusal(Throwable thrown) {
-        for (Throwable t = thrown; t != null; t = t.getCause()) {
-            if (t instanceof UnsupportedOperationException refused) {
-                return refused;
-            }
-        }
-        throw new AssertionError("not refused by ReadOnlyEntity", thrown);
     }
 
     @Nested
@@ -127,36 +111,22 @@ class SchedulerJobJpaMappingTest {
 
         @Test
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(SchedulerJob.class, "jpa-cron"));
-                em.flush();
-            })).satisfies(e -> assertThat(refusal(e))
-                    .hasMessageContaining("SchedulerJob is read-only to JPA")
-                    .hasMessageContaining("dev.agentstore.persistence.scheduler"));
+            assertRemoveRefused(store, SchedulerJob.class, "jpa-cron");
 
             assertThat(store.schedulerJobs().get("jpa-cron")).isPresent();
         }
 
         @Test
         void persistIsRefusedAndNothingIsWritten(AgentStore store) {
-            SchedulerJob job = new SchedulerJob("jpa-new", "New", null, FUTURE, null, 1, Instant.now());
+            assertPersistRefused(store, new SchedulerJob("jpa-new", "New", null, FUTURE, null, 1, Instant.now()));
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                uow.entityManager().persist(job);
-                uow.entityManager().flush();
-            })).satisfies(e -> assertThat(refusal(e)).hasMessageContaining("SchedulerJob is read-only to JPA"));
             assertThat(store.schedulerJobs().get("jpa-new")).isEmpty();
             assertThat(SchedulerSql.jobCount(store)).isEqualTo(5);
         }
 
         @Test
         void aChangedEntityIsNeverWritten(AgentStore store) {
-            store.inTransaction(uow -> {
-                SchedulerJob job = uow.entityManager().find(SchedulerJob.class, "jpa-cron");
-                job.pause(Instant.now());
-                uow.entityManager().flush();
-            });
+            changeAndFlush(store, SchedulerJob.class, "jpa-cron", job -> job.pause(Instant.now()));
 
             SchedulerJob stored = store.schedulerJobs().get("jpa-cron").orElseThrow();
             assertThat(stored.status()).isEqualTo(JobStatus.PENDING);
@@ -165,10 +135,16 @@ class SchedulerJobJpaMappingTest {
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE SchedulerJob j SET j.enabled = false").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
+            assertBulkUpdateRefused(store, SchedulerJob.class, "UPDATE SchedulerJob j SET j.enabled = false");
+
             assertThat(store.schedulerJobs().get("jpa-cron").orElseThrow().enabled()).isTrue();
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, SchedulerJob.class, "DELETE FROM SchedulerJob j WHERE j.id LIKE 'jpa-%'");
+
+            assertThat(SchedulerSql.jobCount(store)).isEqualTo(5);
         }
     }
 }

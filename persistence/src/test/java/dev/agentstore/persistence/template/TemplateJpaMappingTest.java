@@ -5,22 +5,25 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.template.Template;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
-import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
+import static dev.agentstore.persistence.ReadOnlyJpa.setField;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * {@link Template} is a true JPA mapping that users can query, and read-only to JPA: the repository is the only
@@ -32,6 +35,11 @@ class TemplateJpaMappingTest {
     private static final JsonNode VARIABLES = Json.parse("variables",
             "{\"name\":{\"type\":\"string\"},\"zero\":0,\"no\":false,\"nil\":null,\"list\":[1,\"x\"]}");
     private static final JsonNode META = Json.parse("meta", "{\"owner\":\"team-a\",\"price\":1.50}");
+
+    /** Every mapped attribute, JSON included (compared with {@link JsonNode#equals}, a deep comparison). */
+    private static final List<Function<Template, ?>> FIELDS = List.of(Template::id, Template::identifier,
+            Template::revision, Template::description, Template::content, Template::variables, Template::meta,
+            Template::created);
 
     @BeforeEach
     void revisions(AgentStore store) {
@@ -48,23 +56,17 @@ class TemplateJpaMappingTest {
                 .toList();
     }
 
-    /** Every mapped attribute, JSON included (compared with {@link JsonNode#equals}, a deep comparison). */
-    private static List<Tuple> fields(List<Template> templates) {
-        return templates.stream().map(t -> tuple(t.id(), t.identifier(), t.revision(), t.description(), t.content(),
-                t.variables(), t.meta(), t.created())).toList();
-    }
 
     @Nested
     class Queries {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<Template> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT t FROM Template t WHERE t.identifier LIKE 'jpa-%'"
-                            + " ORDER BY t.identifier, t.revision DESC", Template.class)
-                    .getResultList());
+            List<Template> jpql = jpql(store, Template.class,
+                    "SELECT t FROM Template t WHERE t.identifier LIKE 'jpa-%' ORDER BY t.identifier, t.revision DESC");
 
-            assertThat(fields(jpql)).hasSize(3).isEqualTo(fields(viaRepository(store)));
+            assertThat(jpql).hasSize(3);
+            assertSameRows(jpql, viaRepository(store), FIELDS);
             assertThat(jpql.get(0).variables()).isEqualTo(VARIABLES);
             assertThat(jpql.get(0).meta()).isEqualTo(META);
             assertThat(jpql.get(1).description()).isNull();
@@ -73,31 +75,25 @@ class TemplateJpaMappingTest {
 
         @Test
         void criteriaReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<Template> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<Template> query = cb.createQuery(Template.class);
-                Root<Template> t = query.from(Template.class);
-                query.where(t.get("identifier").in("jpa-a", "jpa-b"))
-                        .orderBy(cb.asc(t.get("identifier")), cb.desc(t.get("revision")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<Template> criteria = criteria(store, Template.class, (cb, query, t) -> query
+                    .where(t.get("identifier").in("jpa-a", "jpa-b"))
+                    .orderBy(cb.asc(t.get("identifier")), cb.desc(t.get("revision"))));
 
-            assertThat(fields(criteria)).hasSize(3).isEqualTo(fields(viaRepository(store)));
+            assertThat(criteria).hasSize(3);
+            assertSameRows(criteria, viaRepository(store), FIELDS);
         }
 
         @Test
         void theNewestRevisionByJpqlIsTheRepositorysLatestAndListLatest(AgentStore store) {
-            List<Template> newest = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT t FROM Template t WHERE t.identifier LIKE 'jpa-%' AND t.revision ="
-                            + " (SELECT max(o.revision) FROM Template o WHERE o.identifier = t.identifier)"
-                            + " ORDER BY t.identifier", Template.class)
-                    .getResultList());
+            List<Template> newest = jpql(store, Template.class, "SELECT t FROM Template t"
+                    + " WHERE t.identifier LIKE 'jpa-%' AND t.revision ="
+                    + " (SELECT max(o.revision) FROM Template o WHERE o.identifier = t.identifier)"
+                    + " ORDER BY t.identifier");
 
-            assertThat(fields(newest)).isEqualTo(fields(List.of(store.templates().latest("jpa-a").orElseThrow(),
-                    store.templates().latest("jpa-b").orElseThrow())));
-            assertThat(fields(newest)).isEqualTo(fields(store.templates().listLatest("jpa-", 2)));
-            assertThat(fields(List.of(newest.get(0))))
-                    .isEqualTo(fields(List.of(store.templates().get("jpa-a", 2).orElseThrow())));
+            assertSameRows(newest, List.of(store.templates().latest("jpa-a").orElseThrow(),
+                    store.templates().latest("jpa-b").orElseThrow()), FIELDS);
+            assertSameRows(newest, store.templates().listLatest("jpa-", 2), FIELDS);
+            assertSameRows(List.of(newest.get(0)), List.of(store.templates().get("jpa-a", 2).orElseThrow()), FIELDS);
         }
     }
 
@@ -106,15 +102,7 @@ class TemplateJpaMappingTest {
 
         @Test
         void removeIsRefusedAndNothingIsDeleted(AgentStore store) {
-            long id = store.templates().latest("jpa-b").orElseThrow().id();
-
-            assertThatThrownBy(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(Template.class, id));
-                em.flush();
-            })).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("Template is read-only to JPA")
-                    .hasMessageContaining("dev.agentstore.persistence.template");
+            assertRemoveRefused(store, Template.class, store.templates().latest("jpa-b").orElseThrow().id());
 
             assertThat(store.templates().latest("jpa-b")).isPresent();
         }
@@ -124,35 +112,31 @@ class TemplateJpaMappingTest {
             Template copy = store.templates().latest("jpa-b").orElseThrow();
             store.templates().remove("jpa-b");
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().persist(copy)))
-                    .isInstanceOf(UnsupportedOperationException.class);
+            assertPersistRefused(store, copy);
             assertThat(store.templates().history("jpa-b")).isEmpty();
         }
 
         @Test
         void aChangedEntityIsNeverWritten(AgentStore store) {
             long id = store.templates().latest("jpa-b").orElseThrow().id();
-            store.inTransaction(uow -> {
-                Template template = uow.entityManager().find(Template.class, id);
-                try {
-                    var field = Template.class.getDeclaredField("content");
-                    field.setAccessible(true);
-                    field.set(template, "changed");
-                } catch (ReflectiveOperationException e) {
-                    throw new AssertionError(e);
-                }
-                uow.entityManager().flush();
-            });
+            changeAndFlush(store, Template.class, id, template -> setField(template, "content", "changed"));
 
             assertThat(store.templates().latest("jpa-b").orElseThrow().content()).isEqualTo("Bye");
         }
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE Template t SET t.content = 'changed'").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
+            assertBulkUpdateRefused(store, Template.class, "UPDATE Template t SET t.content = 'changed'");
+
             assertThat(store.templates().latest("jpa-b").orElseThrow().content()).isEqualTo("Bye");
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, Template.class, "DELETE FROM Template t WHERE t.identifier LIKE 'jpa-%'");
+
+            assertThat(viaRepository(store)).extracting(Template::content)
+                    .containsExactly("Hello {{name}}", "Hello", "Bye");
         }
     }
 }

@@ -9,10 +9,6 @@ import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.support.PageRequest;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.criteria.CriteriaBuilder;
-import jakarta.persistence.criteria.CriteriaQuery;
-import jakarta.persistence.criteria.Root;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -20,9 +16,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkDeleteRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertBulkUpdateRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertPersistRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertRemoveRefused;
+import static dev.agentstore.persistence.ReadOnlyJpa.assertSameRows;
+import static dev.agentstore.persistence.ReadOnlyJpa.changeAndFlush;
+import static dev.agentstore.persistence.ReadOnlyJpa.criteria;
+import static dev.agentstore.persistence.ReadOnlyJpa.jpql;
+import static dev.agentstore.persistence.ReadOnlyJpa.setField;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * {@link Trigger} and {@link TriggerEvent} are true JPA mappings that users can query, and read-only to JPA: the
@@ -64,12 +67,11 @@ class TriggerJpaMappingTest {
 
         @Test
         void jpqlReadsTheRowsTheRepositoryReads(AgentStore store) {
-            List<Trigger> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT t FROM Trigger t WHERE t.name LIKE 'jpa-%' ORDER BY t.name", Trigger.class)
-                    .getResultList());
+            List<Trigger> jpql = jpql(store, Trigger.class,
+                    "SELECT t FROM Trigger t WHERE t.name LIKE 'jpa-%' ORDER BY t.name");
 
-            assertThat(jpql).hasSize(3).usingRecursiveFieldByFieldElementComparator()
-                    .isEqualTo(triggersViaRepository(store));
+            assertThat(jpql).hasSize(3);
+            assertSameRows(jpql, triggersViaRepository(store));
             assertThat(jpql.get(0).subscriptions()).isEqualTo(Json.parse("s", SUBSCRIPTIONS));
             assertThat(jpql.get(0).totalFires()).isEqualTo(3);
             assertThat(jpql.get(0).flowsStarted()).isEqualTo(3);
@@ -80,16 +82,11 @@ class TriggerJpaMappingTest {
         @Test
         void criteriaReadsTheRowsTheRepositoryReadsWithAStatus(AgentStore store) {
             for (TriggerStatus status : TriggerStatus.values()) {
-                List<Trigger> criteria = store.fromTransaction(uow -> {
-                    CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                    CriteriaQuery<Trigger> query = cb.createQuery(Trigger.class);
-                    Root<Trigger> t = query.from(Trigger.class);
-                    query.where(cb.equal(t.get("status"), status)).orderBy(cb.asc(t.get("name")));
-                    return uow.entityManager().createQuery(query).getResultList();
-                });
+                List<Trigger> criteria = criteria(store, Trigger.class, (cb, query, t) -> query
+                        .where(cb.equal(t.get("status"), status)).orderBy(cb.asc(t.get("name"))));
 
-                assertThat(criteria).as("status %s", status).hasSize(1).usingRecursiveFieldByFieldElementComparator()
-                        .isEqualTo(store.triggers().list(status, PageRequest.of(0, 100)).items());
+                assertThat(criteria).as("status %s", status).hasSize(1);
+                assertSameRows(criteria, store.triggers().list(status, PageRequest.of(0, 100)).items());
             }
         }
     }
@@ -99,13 +96,11 @@ class TriggerJpaMappingTest {
 
         @Test
         void jpqlReadsTheFireLogTheRepositoryReads(AgentStore store) {
-            List<TriggerEvent> jpql = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT e FROM TriggerEvent e WHERE e.triggerName = 'jpa-a'"
-                            + " ORDER BY e.ts DESC, e.id DESC", TriggerEvent.class)
-                    .getResultList());
+            List<TriggerEvent> jpql = jpql(store, TriggerEvent.class,
+                    "SELECT e FROM TriggerEvent e WHERE e.triggerName = 'jpa-a' ORDER BY e.ts DESC, e.id DESC");
 
-            assertThat(jpql).hasSize(3).usingRecursiveFieldByFieldElementComparator()
-                    .isEqualTo(eventsViaRepository(store));
+            assertThat(jpql).hasSize(3);
+            assertSameRows(jpql, eventsViaRepository(store));
             assertThat(jpql).extracting(TriggerEvent::type).containsExactly("tock", "tick", TriggerRepository.FIRED);
             assertThat(jpql.get(0).data()).isNull();
             assertThat(jpql.get(1).data()).isEqualTo(NullNode.instance);
@@ -114,27 +109,12 @@ class TriggerJpaMappingTest {
 
         @Test
         void criteriaReadsTheFireLogTheRepositoryReads(AgentStore store) {
-            List<TriggerEvent> criteria = store.fromTransaction(uow -> {
-                CriteriaBuilder cb = uow.entityManager().getCriteriaBuilder();
-                CriteriaQuery<TriggerEvent> query = cb.createQuery(TriggerEvent.class);
-                Root<TriggerEvent> e = query.from(TriggerEvent.class);
-                query.where(cb.equal(e.get("triggerName"), "jpa-a"))
-                        .orderBy(cb.desc(e.get("ts")), cb.desc(e.get("id")));
-                return uow.entityManager().createQuery(query).getResultList();
-            });
+            List<TriggerEvent> criteria = criteria(store, TriggerEvent.class, (cb, query, e) -> query
+                    .where(cb.equal(e.get("triggerName"), "jpa-a"))
+                    .orderBy(cb.desc(e.get("ts")), cb.desc(e.get("id"))));
 
-            assertThat(criteria).usingRecursiveFieldByFieldElementComparator().isEqualTo(eventsViaRepository(store));
+            assertSameRows(criteria, eventsViaRepository(store));
         }
-    }
-
-    /** What JPA threw, or the innermost cause when it came wrapped. */
-    private static Throwable refusal(Runnable jpaWrite) {
-        Throwable t = catchThrowable(jpaWrite::run);
-        assertThat(t).as("the JPA write was refused").isNotNull();
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t;
     }
 
     @Nested
@@ -142,21 +122,8 @@ class TriggerJpaMappingTest {
 
         @Test
         void removingATriggerOrAnEventIsRefusedAndNothingIsDeleted(AgentStore store) {
-            long eventId = eventsViaRepository(store).get(0).id();
-
-            assertThat(refusal(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(Trigger.class, "jpa-a"));
-                em.flush();
-            }))).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("Trigger is read-only to JPA")
-                    .hasMessageContaining("dev.agentstore.persistence.trigger");
-            assertThat(refusal(() -> store.inTransaction(uow -> {
-                EntityManager em = uow.entityManager();
-                em.remove(em.find(TriggerEvent.class, eventId));
-                em.flush();
-            }))).isInstanceOf(UnsupportedOperationException.class)
-                    .hasMessageContaining("TriggerEvent is read-only to JPA");
+            assertRemoveRefused(store, Trigger.class, "jpa-a");
+            assertRemoveRefused(store, TriggerEvent.class, eventsViaRepository(store).get(0).id());
 
             assertThat(store.triggers().find("jpa-a")).isPresent();
             assertThat(eventsViaRepository(store)).hasSize(3);
@@ -167,24 +134,13 @@ class TriggerJpaMappingTest {
             Trigger copy = store.triggers().get("jpa-b");
             store.triggers().delete("jpa-b");
 
-            assertThat(refusal(() -> store.inTransaction(uow -> uow.entityManager().persist(copy))))
-                    .isInstanceOf(UnsupportedOperationException.class);
+            assertPersistRefused(store, copy);
             assertThat(store.triggers().find("jpa-b")).isEmpty();
         }
 
         @Test
         void aChangedEntityIsNeverWritten(AgentStore store) {
-            store.inTransaction(uow -> {
-                Trigger trigger = uow.entityManager().find(Trigger.class, "jpa-a");
-                try {
-                    var field = Trigger.class.getDeclaredField("status");
-                    field.setAccessible(true);
-                    field.set(trigger, TriggerStatus.DISABLED);
-                } catch (ReflectiveOperationException e) {
-                    throw new AssertionError(e);
-                }
-                uow.entityManager().flush();
-            });
+            changeAndFlush(store, Trigger.class, "jpa-a", t -> setField(t, "status", TriggerStatus.DISABLED));
 
             Trigger stored = store.triggers().get("jpa-a");
             assertThat(stored.status()).isEqualTo(TriggerStatus.ACTIVE);
@@ -193,14 +149,25 @@ class TriggerJpaMappingTest {
 
         @Test
         void aBulkUpdateIsRefused(AgentStore store) {
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE Trigger t SET t.status = :status")
-                    .setParameter("status", TriggerStatus.DISABLED).executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager()
-                    .createQuery("UPDATE TriggerEvent e SET e.type = 'changed'").executeUpdate()))
-                    .isInstanceOf(RuntimeException.class);
+            assertBulkUpdateRefused(store, Trigger.class,
+                    "UPDATE Trigger t SET t.status = dev.agentstore.domain.trigger.TriggerStatus.DISABLED");
+            assertBulkUpdateRefused(store, TriggerEvent.class, "UPDATE TriggerEvent e SET e.type = 'changed'");
 
+            assertUnchanged(store);
+        }
+
+        @Test
+        void aBulkDeleteIsRefused(AgentStore store) {
+            assertBulkDeleteRefused(store, TriggerEvent.class,
+                    "DELETE FROM TriggerEvent e WHERE e.triggerName LIKE 'jpa-%'");
+            assertBulkDeleteRefused(store, Trigger.class, "DELETE FROM Trigger t WHERE t.name LIKE 'jpa-%'");
+
+            assertThat(store.triggers().find("jpa-b")).isPresent();
+            assertThat(store.triggers().find("jpa-c")).isPresent();
+            assertUnchanged(store);
+        }
+
+        private static void assertUnchanged(AgentStore store) {
             assertThat(store.triggers().get("jpa-a").status()).isEqualTo(TriggerStatus.ACTIVE);
             assertThat(eventsViaRepository(store)).extracting(TriggerEvent::type)
                     .containsExactly("tock", "tick", TriggerRepository.FIRED);

@@ -93,6 +93,15 @@ public final class SqlRunnerCost {
                             .findOne().orElseThrow();
                 }
             };
+            Handle[] kept = new Handle[1];
+            Call jdbiKeptGet = (conn, key) -> {
+                if (kept[0] == null) {
+                    kept[0] = handle(jdbi, conn);
+                }
+                kept[0].createQuery(GET_NAMED).bind("key", key)
+                        .map((rs, ctx) -> new Row(rs.getString("value"), rs.getLong("version")))
+                        .findOne().orElseThrow();
+            };
             Call jooqGet = (conn, key) -> {
                 DSLContext ctx = DSL.using(conn, SQLDialect.POSTGRES);
                 ctx.resultQuery(GET, key).fetchOptional(r -> new Row(r.get("value", String.class),
@@ -113,11 +122,12 @@ public final class SqlRunnerCost {
             Call jooqSet = (conn, key) -> DSL.using(conn, SQLDialect.POSTGRES).execute(SET, key, "{\"i\":1}");
             System.out.println("runner  statement  cpu_us_per_call  wall_us_per_call  (median of 5 rounds of "
                     + calls + ")");
-            for (String[] pair : new String[][]{{"get", "raw"}, {"get", "jdbi"}, {"get", "jooq"},
+            for (String[] pair : new String[][]{{"get", "raw"}, {"get", "jdbi"}, {"get", "jdbi-kept"}, {"get", "jooq"},
                     {"set", "raw"}, {"set", "jdbi"}, {"set", "jooq"}}) {
                 Call call = switch (pair[0] + pair[1]) {
                     case "getraw" -> rawGet;
                     case "getjdbi" -> jdbiGet;
+                    case "getjdbi-kept" -> jdbiKeptGet;
                     case "getjooq" -> jooqGet;
                     case "setraw" -> rawSet;
                     case "setjdbi" -> jdbiSet;

@@ -353,6 +353,7 @@ public class FlowRunRepository {
      */
     public FlowRun update(String flowName, String runId, JsonNode patch, long expectedVersion) {
         checkKey(flowName, runId);
+        JsonWrites.check(em, "patch", patch);
         FlowRunPatch valid = FlowRunPatch.parse(patch);
         Check.notNegative("expectedVersion", expectedVersion);
         return changes().update(flowName, runId, valid, patch.size(), OptionalLong.of(expectedVersion));

@@ -9,6 +9,7 @@ import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.FlowRunFilter;
 import dev.agentstore.domain.flow.FlowStat;
 import dev.agentstore.domain.flow.NewFlowEvent;
+import dev.agentstore.domain.flow.NewFlowRun;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.knowledge.Distance;
 import dev.agentstore.domain.knowledge.IndexSpec;
@@ -233,6 +234,9 @@ class BadInputCorpusTest {
         names(cases, "flowRuns.start", "runId", (s, n) -> s.flowRuns().start("flow-1", n));
         names(cases, "flowRuns.update", "runId", (s, n) -> s.flowRuns().update("flow-1", n, json("{\"a\": 1}")));
         names(cases, "flowRuns.mergeSnapshot", "flowName", (s, n) -> s.flowRuns().mergeSnapshot(n, "run-1", json("{}")));
+        names(cases, "flowRuns.findByRunId", "runId", (s, n) -> s.flowRuns().findByRunId(n));
+        names(cases, "flowRuns.setStepResult", "stepId", (s, n) -> s.flowRuns().setStepResult("flow-1", "run-1", n, json("{}")));
+        names(cases, "flowRuns.create", "runId", (s, n) -> s.flowRuns().create(NewFlowRun.of("flow-1", n)));
         names(cases, "flowEvents.append", "runId", (s, n) -> s.flowEvents().append(NewFlowEvent.of(n, "flow-1", "t")));
         names(cases, "flowEvents.append", "type", (s, n) -> s.flowEvents().append(NewFlowEvent.of("run-1", "flow-1", n)));
         names(cases, "triggers.register", "name", (s, n) -> s.triggers().register(n, TriggerType.EVENT));
@@ -253,6 +257,10 @@ class BadInputCorpusTest {
         badJson(cases, "records.create", "data", (s, j) -> s.records().create("record-x", j, null));
         badJson(cases, "kv.set", "value", (s, j) -> s.kv().set("key-x", j));
         badJson(cases, "flowRuns.update", "metadata", (s, j) -> s.flowRuns().update("flow-1", "run-1", object("metadata", j)));
+        badJson(cases, "flowRuns.replaceSnapshot", "snapshot", (s, j) -> s.flowRuns().replaceSnapshot("flow-1", "run-1", j));
+        badJson(cases, "flowRuns.setStepResult", "result", (s, j) -> s.flowRuns().setStepResult("flow-1", "run-1", "s", j));
+        badJson(cases, "flowRuns.create", "snapshot",
+                (s, j) -> s.flowRuns().create(NewFlowRun.of("flow-1", "run-new").withSnapshot(j)));
         badJson(cases, "flowEvents.append", "data",
                 (s, j) -> s.flowEvents().append(NewFlowEvent.of("run-1", "flow-1", "t").data(j)));
         badJson(cases, "memories.saveMessages", "content",

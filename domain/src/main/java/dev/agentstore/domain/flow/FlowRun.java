@@ -190,20 +190,20 @@ public class FlowRun {
     }
 
     /**
-     * Moves a running run to {@link FlowRunStatus#AWAITING} (it waits for an event or a time).
+     * Moves an active run to {@link FlowRunStatus#AWAITING} (it waits for an event or a time).
      *
      * @param now the time of the change, recorded as last activity
-     * @throws InvalidInputException when the run is not {@link FlowRunStatus#RUNNING}; it is then unchanged
+     * @throws InvalidInputException when the run is terminal or already awaiting; it is then unchanged
      */
     public void await(Instant now) {
         moveTo(FlowRunStatus.AWAITING, now);
     }
 
     /**
-     * Moves an awaiting run back to {@link FlowRunStatus#RUNNING}.
+     * Moves a pending, awaiting or suspended run to {@link FlowRunStatus#RUNNING}.
      *
      * @param now the time of the change, recorded as last activity
-     * @throws InvalidInputException when the run is not {@link FlowRunStatus#AWAITING}
+     * @throws InvalidInputException when the run is terminal or already running
      */
     public void resume(Instant now) {
         moveTo(FlowRunStatus.RUNNING, now);

@@ -5,6 +5,7 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.Flow;
+import dev.agentstore.domain.flow.FlowOrder;
 import dev.agentstore.domain.flow.FlowStat;
 import dev.agentstore.domain.flow.FlowStats;
 import dev.agentstore.persistence.support.IncrementCombiner;
@@ -75,7 +76,7 @@ public class FlowRepository {
     /** Insert, or update display name and version keeping stats and {@code registered_at}. */
     private static final String REGISTER = """
             INSERT INTO flows (name, display_name, flow_version, registered_at, updated_at)
-            VALUES (:name, CAST(:displayName AS varchar), :flowVersion, :now, :now)
+            VALUES (:name, CAST(:displayName AS varchar), :flowVersion, :registeredAt, :now)
             ON CONFLICT (name) DO UPDATE
                SET display_name = EXCLUDED.display_name,
                    flow_version = EXCLUDED.flow_version,
@@ -87,12 +88,14 @@ public class FlowRepository {
 
     private static final String SELECT_FOR_UPDATE = SELECT + " FOR UPDATE";
 
-    private static final String LIST = "SELECT " + COLUMNS + """
+    private static final String LIST = "SELECT " + COLUMNS + "\n  FROM flows\n ORDER BY %s\n LIMIT :limit OFFSET :offset\n";
 
-              FROM flows
-             ORDER BY last_run_at DESC NULLS LAST, name
-             LIMIT :limit OFFSET :offset
-            """;
+    /** The listing per order: fixed text, never user input. */
+    private static final Map<FlowOrder, String> LIST_BY_ORDER = new EnumMap<>(Map.of(
+            FlowOrder.LAST_RUN, LIST.formatted("last_run_at DESC NULLS LAST, name"),
+            FlowOrder.REGISTERED_NEWEST_FIRST, LIST.formatted("registered_at DESC, name"),
+            FlowOrder.REGISTERED_OLDEST_FIRST, LIST.formatted("registered_at, name"),
+            FlowOrder.NAME, LIST.formatted("name COLLATE \"C\"")));
 
     private static final String COUNT = "SELECT count(*) FROM flows";
 
@@ -181,6 +184,23 @@ public class FlowRepository {
     }
 
     /**
+     * As {@link #register(String, String, int)}, with the caller's registration time for a flow registered now (for
+     * example imported from another store); a flow that is already registered keeps its {@code registeredAt}.
+     *
+     * @param name         the flow's name, 1–255 characters, not blank
+     * @param displayName  a human-readable name, up to 255 characters, or {@code null}
+     * @param flowVersion  the definition's version, 1 or more
+     * @param registeredAt when it was registered, or {@code null} for the store's clock
+     * @return the flow as stored
+     * @throws InvalidInputException                              when a parameter is invalid; nothing is written
+     * @throws dev.agentstore.domain.ConcurrencyConflictException as for {@link #register(String, String, int)}
+     */
+    public Flow register(String name, String displayName, int flowVersion, Instant registeredAt) {
+        Flow valid = new Flow(name, displayName, flowVersion, registeredAt == null ? clock.instant() : registeredAt);
+        return register(valid, versions().expected(ENTITY, name));
+    }
+
+    /**
      * As {@link #register(String, String, int)} for a registered flow, only if it still has {@code expectedVersion}
      * (compare-and-set, for callers that read the flow in an earlier unit of work, or outside any). Locks the flow's
      * row to compare.
@@ -234,7 +254,8 @@ public class FlowRepository {
                 .bind("name", valid.name())
                 .bind("displayName", valid.displayName())
                 .bind("flowVersion", valid.flowVersion())
-                .bind("now", valid.registeredAt())
+                .bind("registeredAt", valid.registeredAt())
+                .bind("now", clock.instant())
                 .map(FLOW)
                 .one()));
     }
@@ -261,9 +282,23 @@ public class FlowRepository {
      * @throws InvalidInputException when {@code page} is {@code null}
      */
     public Page<Flow> list(PageRequest page) {
+        return list(FlowOrder.LAST_RUN, page);
+    }
+
+    /**
+     * Lists flows in the caller's order ({@link FlowOrder}: last run, registration time either way, or name; ties by
+     * name), in two queries (the page and the count).
+     *
+     * @param order the order
+     * @param page  which page
+     * @return the page, with the total number of flows
+     * @throws InvalidInputException when a parameter is {@code null}
+     */
+    public Page<Flow> list(FlowOrder order, PageRequest page) {
+        Check.notNull("order", order);
         Check.notNull("page", page);
         List<Flow> items = page.offset() > Integer.MAX_VALUE ? List.of() : Sql.call(em, "list Flows", h -> h
-                .createQuery(LIST)
+                .createQuery(LIST_BY_ORDER.get(order))
                 .bind("limit", page.perPage())
                 .bind("offset", page.offset())
                 .map(FLOW)

@@ -4,12 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.flow.FlowRunCursor;
 import dev.agentstore.domain.flow.FlowRunFilter;
+import dev.agentstore.domain.flow.FlowRunGuard;
 import dev.agentstore.domain.flow.FlowRunPatch;
+import dev.agentstore.domain.flow.FlowRunQuery;
+import dev.agentstore.domain.flow.FlowRunSlice;
 import dev.agentstore.domain.flow.FlowRunStatus;
+import dev.agentstore.domain.flow.NewFlowRun;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
@@ -26,21 +32,21 @@ import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Flow runs and their workflow snapshots: start, read, list, status transitions, atomic step completion, deep-merge
- * updates, single-statement snapshot merges, delete. {@link FlowRun} is read-only to JPA: these methods are the way
- * to change a run, and every run they hand out is a copy built from a row.
+ * Flow runs and their workflow snapshots: start or create, read (by flow and run id, or by run id alone), list
+ * (by flow or across flows, offset or keyset pages), status transitions ({@link FlowRunStatus} lists the legal
+ * ones), guarded and unguarded updates, snapshot replace, merge and per-step results, delete. {@link FlowRun} is
+ * read-only to JPA: these methods are the way to change a run, and every run they hand out is a copy of a row.
  *
  * <p><b>Flow stats.</b> Every run lifecycle event moves the counters of the run's flow (when registered) in the same
  * transaction, with one atomic {@code UPDATE flows} after the run's own write: inside the run's write statement for
- * {@link #start}, {@link #update} and {@link #transition} (a data-modifying {@code WITH} query whose flow update reads
- * the rows the run's write returned, so it runs only when a row was written), as a second statement for
- * {@link #mergeSnapshot} and {@link #delete}. A new run adds 1 to {@code total} and {@code running} and moves
- * {@code lastRunAt} forward; a status change subtracts 1 from the old status's gauge and adds 1 to the new status's
+ * {@link #start}, {@link #create}, {@link #update} and {@link #transition} (a data-modifying {@code WITH} query whose
+ * flow update reads the rows the run's write returned, so it runs only when a row was written), as a second
+ * statement for the snapshot writes and {@link #delete}. A new run adds 1 to {@code total} and its status's counter
+ * and moves {@code lastRunAt} forward; a status change subtracts 1 from the old status's gauge and adds 1 to the new status's
  * counter (see {@link FlowRunStatus#stat}); deleting an active run subtracts 1 from its gauge. A transaction that
  * rolls back (a lost race, an error) moves nothing. Each call locks the run before its flow's row, so single calls
  * cannot deadlock each other; a unit of work that first writes the flow (for example {@code register}) and then a
@@ -49,36 +55,22 @@ import java.util.OptionalLong;
  *
  * <p><b>How a run changes.</b> {@link #transition} and {@link #update} write with one statement, {@link RunUpdate}'s
  * {@code UPDATE flow_runs ... RETURNING}, which computes the new values in SQL from the row it locks, so concurrent
- * writers of one run queue and none is lost. Which row version it may write depends on what is known:
- * <ul>
- * <li>a {@link #transition}, or an {@link #update} whose only key is {@code status}, of a run that is
- * {@link FlowRunStatus#RUNNING} (or {@link FlowRunStatus#AWAITING} when moving to {@link FlowRunStatus#RUNNING}):
- * {@code WHERE status = <that status>}, one statement that also moves the counters;</li>
- * <li>an {@link #update} without a {@code status} key: {@code WHERE (new values) IS DISTINCT FROM (old values)}, one
- * statement; when it writes no row, a read tells a missing run ({@link NotFoundException}) from an unchanged one,
- * which is returned;</li>
- * <li>otherwise (another starting status, a status with other keys, a version to check, or a change that
- * {@link FlowRun#applyPatch} sees and PostgreSQL's comparison does not: {@code 1} and {@code 1.0}, an instant finer
- * than microseconds) a read-modify-write in a transaction: the run's row is read locked ({@code SELECT ... FOR
- * UPDATE}), the move or patch checked on it ({@link FlowRun#moveTo}, {@link FlowRun#applyPatch}: an illegal move
- * fails, a patch that changes nothing writes nothing) and written with {@code WHERE version = <the version read>}:
- * two statements, then the commit.</li>
- * </ul>
- * The row lock makes concurrent writers of one run queue instead of failing (with optimistic locking alone, 8
- * writers of one run needed up to 20 attempts for a single update, which exhausts {@code RetryPolicy.DEFAULT}).
- * {@link #start} (a single statement, plus a read when the run already exists), {@link #completeStep} and
- * {@link #mergeSnapshot} never conflict; the last two add 1 to the {@code version} as well.
+ * writers of one run queue and none is lost: guarded by the likely starting status for a status move, by a change of
+ * value for a patch without a status, and otherwise, or with a version or a {@link FlowRunGuard} to check, after a
+ * read of the run with its row locked ({@link RunChanges} says which, when). {@link #start}, {@link #completeStep},
+ * {@link #mergeSnapshot} and {@link #setStepResult} never conflict; the last three add 1 to the {@code version}.
  *
  * <p><b>Read-modify-write.</b> A run that a unit of work read ({@link #get}, {@link #list}, {@link #getForUpdate},
- * or its own earlier write) is written by {@link #update} and {@link #transition} only if it still has the version
+ * or its own earlier write) is written by {@link #update}, {@link #transition} and {@link #replaceSnapshot} only if
+ * it still has the version
  * read ({@link ReadVersions}): the write locks the row, compares, and fails with a
  * {@link ConcurrencyConflictException} carrying both versions when another transaction changed the run in between,
  * so {@code n + 1} computed from a read is never lost; {@code fromTransactionWithRetry} re-runs the unit of work.
  * {@link #getForUpdate} locks the row at the read instead, so concurrent writers queue (for hot rows). Callers outside
  * a unit of work pass the version they read ({@link #update(String, String, JsonNode, long)},
- * {@link #transition(String, String, FlowRunStatus, long)}). {@link #completeStep} (an increment) and
- * {@link #mergeSnapshot} (a merge into the latest snapshot) are relative to the stored state and are not checked;
- * {@link #delete} is not checked either.
+ * {@link #transition(String, String, FlowRunStatus, long)}, a {@link FlowRunGuard}). {@link #completeStep},
+ * {@link #mergeSnapshot} and {@link #setStepResult} are relative to the stored state and are not checked; nor is
+ * {@link #delete}.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the
  * unit of work's connection. Through {@code store.flowRuns()} each call is its own unit of work: {@link #start}, a
@@ -127,19 +119,7 @@ public class FlowRunRepository {
      */
     @SingleStatement
     public FlowRun start(String flowName, String runId, Instant startedAt, Integer stepCount, String resourceId) {
-        FlowRun valid = FlowRun.start(flowName, runId, startedAt, stepCount, resourceId);
-        String context = "start FlowRun " + ref(flowName, runId);
-        Instant now = clock.instant();
-        return Sql.call(em, context, h -> RunStats.bind(h.createQuery(FlowRunSql.START), valid.flowName(), null,
-                                FlowRunStatus.RUNNING, valid.startedAt(), now)
-                        .bind("runId", valid.runId())
-                        .bind("startedAt", valid.startedAt())
-                        .bind("stepCount", valid.stepCount())
-                        .bind("resourceId", valid.resourceId())
-                        .map(FlowRunSql.RUN)
-                        .findOne())
-                .orElseGet(() -> changes().find(context, flowName, runId).orElseThrow(() -> new NotFoundException(
-                        "FlowRun", key(flowName, runId) + " (deleted while starting)")));
+        return writes().start(FlowRun.start(flowName, runId, startedAt, stepCount, resourceId), changes());
     }
 
     /**
@@ -201,20 +181,67 @@ public class FlowRunRepository {
     public Page<FlowRun> list(String flowName, FlowRunFilter filter, PageRequest page) {
         Check.name("flowName", flowName);
         Check.notNull("filter", filter);
+        return list(new FlowRunQuery(flowName, null, filter, false), page);
+    }
+
+    /**
+     * Reads a run by its run id alone, whatever its flow (of runs of several flows with that id, the one started last,
+     * then the highest id); remembers the version read, as {@link #get}.
+     *
+     * @param runId the run's id, 1–255 characters
+     * @return the run, or empty when there is none
+     * @throws InvalidInputException when {@code runId} is blank or longer than 255 characters
+     */
+    @SingleStatement
+    public Optional<FlowRun> findByRunId(String runId) {
+        return RunListSql.findByRunId(em, changes(), Check.name("runId", runId));
+    }
+
+    /**
+     * Lists runs across flows ({@link FlowRunQuery}: by flow, resource, statuses, start-time range; newest first by
+     * default, ties by id), one offset page, in two queries (the page and the count).
+     *
+     * @param query which runs, in which order ({@link FlowRunQuery#ALL}: every run, newest first)
+     * @param page  which page
+     * @return the page, with the total number of matching runs and {@code hasMore}
+     * @throws InvalidInputException when a parameter is {@code null}
+     */
+    public Page<FlowRun> list(FlowRunQuery query, PageRequest page) {
+        Check.notNull("query", query);
         Check.notNull("page", page);
-        String context = "list FlowRuns of " + flowName;
-        List<FlowRun> items = page.offset() > Integer.MAX_VALUE ? List.of() : Sql.call(em, context, h -> FlowRunSql
-                .bindFilter(h.createQuery(FlowRunSql.listPage(filter)), flowName, filter)
-                .bind("limit", page.perPage())
-                .bind("offset", page.offset())
-                .map(FlowRunSql.RUN)
-                .list());
-        items.forEach(changes()::read);
-        long total = Sql.call(em, context, h -> FlowRunSql
-                .bindFilter(h.createQuery(FlowRunSql.count(filter)), flowName, filter)
-                .mapTo(long.class)
-                .one());
-        return Page.of(items, page.page(), page.perPage(), total);
+        return RunListSql.page(em, changes(), query, page);
+    }
+
+    /**
+     * As {@link #list(FlowRunQuery, PageRequest)}, one keyset page in one query: the runs strictly after {@code after}
+     * in the query's order, each run exactly once across pages, also among equal start times and while runs are added.
+     *
+     * @param query which runs, in which order
+     * @param after the {@link FlowRunSlice#next()} of the previous page, or {@code null} for the first page
+     * @param limit at most this many runs, 1–{@value PageRequest#MAX_PER_PAGE}
+     * @return the runs and the next page's cursor
+     * @throws InvalidInputException when {@code query} is {@code null} or {@code limit} is out of range
+     */
+    @SingleStatement
+    public FlowRunSlice list(FlowRunQuery query, FlowRunCursor after, int limit) {
+        Check.notNull("query", query);
+        Check.range("limit", limit, 1, PageRequest.MAX_PER_PAGE);
+        return RunListSql.slice(em, changes(), query, after, limit);
+    }
+
+    /**
+     * Creates a run with the caller's status and times ({@link NewFlowRun}; the store's clock for a time not given),
+     * counted in its flow's stats in the same statement: for example to import runs from another store.
+     *
+     * @param run the run
+     * @return the run as stored
+     * @throws InvalidInputException when {@code run} is {@code null} or its snapshot is too large; nothing is written
+     * @throws DuplicateException    when the run exists; nothing is written
+     */
+    @SingleStatement
+    public FlowRun create(NewFlowRun run) {
+        Check.notNull("run", run);
+        return writes().create(run, changes());
     }
 
     /**
@@ -275,17 +302,7 @@ public class FlowRunRepository {
      */
     public int completeStep(String flowName, String runId) {
         checkKey(flowName, runId);
-        Instant now = clock.instant();
-        Step step = Sql.call(em, "complete a step of FlowRun " + ref(flowName, runId), h -> h
-                        .createQuery(FlowRunSql.COMPLETE_STEP)
-                        .bind("flowName", flowName)
-                        .bind("runId", runId)
-                        .bind("now", now)
-                        .map((rs, ctx) -> new Step(rs.getInt("completed_steps"), rs.getLong("version")))
-                        .findOne())
-                .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
-        ReadVersions.of(em).wroteRelative(RunChanges.ENTITY, ref(flowName, runId), step.version());
-        return step.completedSteps();
+        return writes().completeStep(flowName, runId);
     }
 
     /**
@@ -336,9 +353,33 @@ public class FlowRunRepository {
      */
     public FlowRun update(String flowName, String runId, JsonNode patch, long expectedVersion) {
         checkKey(flowName, runId);
+        JsonWrites.check(em, "patch", patch);
         FlowRunPatch valid = FlowRunPatch.parse(patch);
         Check.notNegative("expectedVersion", expectedVersion);
         return changes().update(flowName, runId, valid, patch.size(), OptionalLong.of(expectedVersion));
+    }
+
+    /**
+     * As {@link #update(String, String, JsonNode)}, only if the run passes {@code guard} (an expected version and/or
+     * statuses: apply {@code {"status":"running"}} only to a {@link FlowRunStatus#SUSPENDED} run). A locked read and
+     * a write, in a transaction; nothing is written when the guard fails.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @param patch    a JSON object, as for {@link #update(String, String, JsonNode)}
+     * @param guard    what the run must be ({@link FlowRunGuard#NONE}: only the version this unit of work read)
+     * @return the run after the update; empty when the run is in none of the guard's statuses
+     * @throws InvalidInputException        when a parameter or a patch key is invalid, or the status move is illegal
+     * @throws NotFoundException            when the run does not exist
+     * @throws ConcurrencyConflictException when the run's version is not the expected one
+     */
+    public Optional<FlowRun> update(String flowName, String runId, JsonNode patch, FlowRunGuard guard) {
+        checkKey(flowName, runId);
+        Check.notNull("guard", guard);
+        JsonWrites.check(em, "patch", patch);
+        FlowRunPatch valid = FlowRunPatch.parse(patch);
+        return changes().guarded("update FlowRun " + ref(flowName, runId), flowName, runId, guard,
+                RunChanges.patch(valid));
     }
 
     /**
@@ -358,21 +399,70 @@ public class FlowRunRepository {
     public FlowRun mergeSnapshot(String flowName, String runId, JsonNode snapshotPatch) {
         checkKey(flowName, runId);
         Json.requireObject("snapshotPatch", snapshotPatch);
-        String context = "merge snapshot into FlowRun " + ref(flowName, runId);
-        String json = JsonWrites.print(em, "snapshotPatch", snapshotPatch);
-        Instant now = clock.instant();
-        Merged merged = Sql.call(em, context, h -> h.createQuery(FlowRunSql.MERGE_SNAPSHOT)
-                .bind("flowName", flowName)
-                .bind("runId", runId)
-                .bind("now", now)
-                .bind("patch", json)
-                .map((rs, ctx) -> new Merged(rs.getBoolean("inserted"), FlowRunSql.run(rs)))
-                .one());
-        if (merged.inserted()) {
-            RunStats.apply(em, context, flowName, null, FlowRunStatus.RUNNING, now, clock.instant());
-        }
-        ReadVersions.of(em).wroteRelative(RunChanges.ENTITY, ref(flowName, runId), merged.run().version());
-        return merged.run();
+        return writes().merge(flowName, runId, snapshotPatch);
+    }
+
+    /**
+     * Replaces a run's snapshot exactly (no merge: a JSON {@code null} inside is kept, keys it lacks are gone) in one
+     * upsert, creating a missing run as {@link #mergeSnapshot} does; checked against the version this unit of work
+     * read, as {@link #update}. Adds 1 to the version.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @param snapshot the new snapshot, any JSON value
+     * @return the run after the write
+     * @throws InvalidInputException        when a parameter is invalid; nothing is written
+     * @throws ConcurrencyConflictException when this unit of work read the run and another transaction changed it
+     */
+    public FlowRun replaceSnapshot(String flowName, String runId, JsonNode snapshot) {
+        checkKey(flowName, runId);
+        JsonWrites.check(em, "snapshot", Check.notNull("snapshot", snapshot));
+        RunChanges changes = changes();
+        return changes.versionRead(flowName, runId).isPresent()
+                ? replaceSnapshot(flowName, runId, snapshot, FlowRunGuard.NONE).orElseThrow()
+                : writes().replace(flowName, runId, snapshot, changes);
+    }
+
+    /**
+     * As {@link #replaceSnapshot(String, String, JsonNode)} for an existing run, only if it passes {@code guard}
+     * (an expected version, statuses): a locked read and a write, in a transaction.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @param snapshot the new snapshot, any JSON value
+     * @param guard    what the run must be ({@link FlowRunGuard#NONE}: only the version this unit of work read)
+     * @return the run after the write; empty, with nothing written, when the run is in none of the guard's statuses
+     * @throws InvalidInputException        when a parameter is invalid
+     * @throws NotFoundException            when the run does not exist
+     * @throws ConcurrencyConflictException when the run's version is not the expected one (naming both versions)
+     */
+    public Optional<FlowRun> replaceSnapshot(String flowName, String runId, JsonNode snapshot, FlowRunGuard guard) {
+        checkKey(flowName, runId);
+        Check.notNull("guard", guard);
+        String json = JsonWrites.print(em, "snapshot", Check.notNull("snapshot", snapshot));
+        return changes().guarded("replace snapshot of FlowRun " + ref(flowName, runId), flowName, runId, guard,
+                (run, now) -> Optional.of(RunUpdate.replacingSnapshot(json)));
+    }
+
+    /**
+     * Sets one step's result, {@code snapshot.context[stepId] = result} (that entry replaced whole, other steps kept),
+     * in one upsert that holds the run's row lock while it computes the new snapshot, so concurrent writers of a run,
+     * existing or not yet, are all kept; a missing run is created as by {@link #mergeSnapshot}. Relative to the
+     * stored snapshot (not checked against a version read); adds 1 to the version.
+     *
+     * @param flowName the flow's name
+     * @param runId    the run's id within the flow
+     * @param stepId   the step, 1–255 characters
+     * @param result   the step's result, any JSON value (a JSON {@code null} is stored as {@code null})
+     * @return the run after the write
+     * @throws InvalidInputException when a parameter is invalid, or the run's snapshot or its {@code context} is not
+     *                               a JSON object; nothing is written
+     */
+    public FlowRun setStepResult(String flowName, String runId, String stepId, JsonNode result) {
+        checkKey(flowName, runId);
+        Check.name("stepId", stepId);
+        Check.notNull("result", result);
+        return writes().setStep(flowName, runId, stepId, result);
     }
 
     /**
@@ -386,23 +476,7 @@ public class FlowRunRepository {
      */
     public boolean delete(String flowName, String runId) {
         checkKey(flowName, runId);
-        String context = "delete FlowRun " + ref(flowName, runId);
-        Optional<FlowRunStatus> deleted = Sql.call(em, context, h -> h.createQuery(FlowRunSql.DELETE)
-                        .bind("flowName", flowName)
-                        .bind("runId", runId)
-                        .mapTo(String.class)
-                        .findOne())
-                .map(FlowRunStatus::valueOf);
-        deleted.ifPresent(status -> RunStats.apply(em, context, flowName, status, null, null, clock.instant()));
-        return deleted.isPresent();
-    }
-
-    /** The result of {@link FlowRunSql#COMPLETE_STEP}. */
-    private record Step(int completedSteps, long version) {
-    }
-
-    /** The result of {@link FlowRunSql#MERGE_SNAPSHOT}: whether it inserted the run, and the run. */
-    private record Merged(boolean inserted, FlowRun run) {
+        return writes().delete(flowName, runId);
     }
 
     private static void checkKey(String flowName, String runId) {
@@ -414,11 +488,11 @@ public class FlowRunRepository {
         return new RunChanges(em, clock);
     }
 
-    private static String ref(String flowName, String runId) {
-        return RunChanges.ref(flowName, runId);
+    private RunWrites writes() {
+        return new RunWrites(em, clock);
     }
 
-    private static String key(String flowName, String runId) {
-        return RunChanges.key(flowName, runId);
+    private static String ref(String flowName, String runId) {
+        return RunChanges.ref(flowName, runId);
     }
 }

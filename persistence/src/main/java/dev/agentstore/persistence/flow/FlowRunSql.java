@@ -52,21 +52,6 @@ final class FlowRunSql {
             RETURNING completed_steps, version
             """;
 
-    /**
-     * Creates the run with the patch as its snapshot, or merges the patch into the stored snapshot, in one
-     * statement; {@code xmax = 0} holds for a row this statement inserted.
-     */
-    static final String MERGE_SNAPSHOT = """
-            INSERT INTO flow_runs AS r (flow_name, run_id, status, started_at, last_activity_at, snapshot, updated_at)
-            VALUES (:flowName, :runId, 'RUNNING', :now, :now,
-                    jsonb_merge_patch(CAST(NULL AS jsonb), CAST(:patch AS jsonb)), :now)
-            ON CONFLICT (flow_name, run_id) DO UPDATE
-               SET snapshot         = jsonb_merge_patch(r.snapshot, CAST(:patch AS jsonb)),
-                   last_activity_at = EXCLUDED.last_activity_at,
-                   updated_at       = EXCLUDED.updated_at,
-                   version          = r.version + 1
-            RETURNING (xmax = 0) AS inserted,\s""" + COLUMNS + "\n";
-
     static final String DELETE = """
             DELETE FROM flow_runs WHERE flow_name = :flowName AND run_id = :runId RETURNING status
             """;

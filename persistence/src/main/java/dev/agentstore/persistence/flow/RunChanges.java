@@ -4,6 +4,7 @@ import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.flow.FlowRunGuard;
 import dev.agentstore.domain.flow.FlowRunPatch;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.persistence.support.ReadVersions;
@@ -20,7 +21,22 @@ import java.util.OptionalLong;
  * How {@link FlowRunRepository} changes a run ({@code transition}, {@code update}) and reads it, with the versions
  * its transaction read ({@link ReadVersions}): every change is one {@link RunUpdate} statement, tried first under a
  * condition that needs no read ({@link #move}, {@link #patchInOneStatement}) and otherwise written after a locked read
- * ({@link #readModifyWrite}). Built per call; belongs to the unit of work's thread.
+ * ({@link #readModifyWrite}). Built per call; belongs to the unit of work's thread. Which way a change takes:
+ * <ul>
+ * <li>a {@code transition}, or an {@code update} whose only key is {@code status}, of a run that is
+ * {@link FlowRunStatus#RUNNING} (or {@link FlowRunStatus#AWAITING} when moving to {@link FlowRunStatus#RUNNING}):
+ * {@code WHERE status = <that status>}, one statement that also moves the counters;</li>
+ * <li>an {@code update} without a {@code status} key: {@code WHERE (new values) IS DISTINCT FROM (old values)}, one
+ * statement; when it writes no row, a read tells a missing run ({@link NotFoundException}) from an unchanged one,
+ * which is returned;</li>
+ * <li>otherwise (another starting status, a status with other keys, a version to check, or a change that
+ * {@link FlowRun#applyPatch} sees and PostgreSQL's comparison does not: {@code 1} and {@code 1.0}, an instant finer
+ * than microseconds) a read-modify-write in a transaction: the run's row is read locked ({@code SELECT ... FOR
+ * UPDATE}), the move or patch checked on it ({@link FlowRun#moveTo}, {@link FlowRun#applyPatch}: an illegal move
+ * fails, a patch that changes nothing writes nothing) and written with {@code WHERE version = <the version read>}:
+ * two statements, then the commit.</li>
+ * </ul>
+ * A {@link FlowRunGuard} ({@link #guarded}) always takes the read with the row lock.
  */
 final class RunChanges {
 
@@ -71,11 +87,16 @@ final class RunChanges {
             done = !patch.names("status") ? patchInOneStatement(context, flowName, runId, patch)
                     : keys == 1 ? move(context, flowName, runId, patch.status()) : Optional.empty();
         }
-        return done.orElseGet(() -> readModifyWrite(context, flowName, runId, expected, (run, now) -> {
+        return done.orElseGet(() -> readModifyWrite(context, flowName, runId, expected, patch(patch)));
+    }
+
+    /** The change a validated patch makes ({@link FlowRun#applyPatch}); empty when it changes nothing. */
+    static Change patch(FlowRunPatch patch) {
+        return (run, now) -> {
             FlowRunStatus before = run.status();
             return run.applyPatch(patch, now) ? Optional.of(RunUpdate.of(patch, before, run.status()))
                     : Optional.empty();
-        }));
+        };
     }
 
     /**
@@ -86,6 +107,9 @@ final class RunChanges {
      */
     private Optional<FlowRun> move(String context, String flowName, String runId, FlowRunStatus target) {
         FlowRunStatus from = target == FlowRunStatus.RUNNING ? FlowRunStatus.AWAITING : FlowRunStatus.RUNNING;
+        if (!from.canMoveTo(target)) {
+            return Optional.empty(); // the read-modify-write reports the illegal move (to PENDING)
+        }
         Instant now = clock.instant();
         return Sql.call(em, context, h -> RunUpdate.move(from, target).ifInStartingStatus(h, flowName, runId, now))
                 .map(this::wrote);
@@ -111,6 +135,23 @@ final class RunChanges {
     }
 
     /**
+     * A guarded write ({@link FlowRunGuard}), always by a locked read and a write: the run's version is compared
+     * with the guard's (or, without one, the version this transaction read), then its status with the guard's
+     * statuses; {@code change} is applied only when both pass.
+     *
+     * @return the run after the change; empty, having written nothing, when the status requirement fails
+     * @throws NotFoundException            when the run does not exist
+     * @throws ConcurrencyConflictException when the version requirement fails; nothing is written
+     */
+    Optional<FlowRun> guarded(String context, String flowName, String runId, FlowRunGuard guard, Change change) {
+        OptionalLong expected = guard.expectedVersion() == null ? versionRead(flowName, runId)
+                : OptionalLong.of(guard.expectedVersion());
+        FlowRun run = lockedRead(context, flowName, runId, expected);
+        return guard.admits(run.status()) ? Optional.of(modifyWrite(context, flowName, runId, run, change))
+                : Optional.empty();
+    }
+
+    /**
      * The read-modify-write in a transaction: reads the run locking its row ({@code SELECT ... FOR UPDATE}), compares
      * its version with {@code expected}, applies {@code change} to it and, when that changes the run, writes it with
      * {@link RunUpdate#ifVersion}.
@@ -121,6 +162,11 @@ final class RunChanges {
      */
     private FlowRun readModifyWrite(String context, String flowName, String runId, OptionalLong expected,
                                     Change change) {
+        return modifyWrite(context, flowName, runId, lockedRead(context, flowName, runId, expected), change);
+    }
+
+    /** Reads the run locking its row, in a transaction, and compares its version with {@code expected}. */
+    private FlowRun lockedRead(String context, String flowName, String runId, OptionalLong expected) {
         FlowRun run = Sql.call(em, context, h -> {
                     Transactions.requireTransaction(em); // a read and a write, atomically
                     return h.createQuery(FlowRunSql.SELECT_BY_KEY_FOR_UPDATE)
@@ -130,10 +176,15 @@ final class RunChanges {
                             .findOne();
                 })
                 .orElseThrow(() -> new NotFoundException("FlowRun", key(flowName, runId)));
-        long version = run.version();
-        if (expected.isPresent() && expected.getAsLong() != version) {
-            throw ReadVersions.conflict(ENTITY, ref(flowName, runId), expected.getAsLong(), version);
+        if (expected.isPresent() && expected.getAsLong() != run.version()) {
+            throw ReadVersions.conflict(ENTITY, ref(flowName, runId), expected.getAsLong(), run.version());
         }
+        return run;
+    }
+
+    /** Applies {@code change} to a run read with its row locked and writes it when it changes. */
+    private FlowRun modifyWrite(String context, String flowName, String runId, FlowRun run, Change change) {
+        long version = run.version();
         Instant now = clock.instant();
         Optional<RunUpdate> update = change.apply(run, now);
         if (update.isEmpty()) {
@@ -147,7 +198,7 @@ final class RunChanges {
 
     /** What a read-modify-write does to the run it read. */
     @FunctionalInterface
-    private interface Change {
+    interface Change {
         /**
          * @param run the run as read (locked); may be changed
          * @param now the time of the change

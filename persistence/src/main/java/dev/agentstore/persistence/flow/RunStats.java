@@ -14,9 +14,9 @@ import java.util.Map;
  * The flow counters a run lifecycle event moves: one {@code UPDATE flows} with the deltas of the event, run alone
  * ({@link #apply}) or as the {@code stats} query of a run's own write statement ({@link #withStats}). A new run counts
  * in {@code total} and its status's gauge and moves {@code lastRunAt} forward; a status change subtracts 1 from the
- * old status's gauge (a terminal status keeps its history counter) and adds 1 to the new status's counter; a deleted
- * active run subtracts 1 from its gauge. Gauges are clamped at 0; a flow that is not registered moves nothing. The
- * flow's {@code version} is left alone.
+ * old status's gauge (a terminal status keeps its history counter) and adds 1 to the new status's counter
+ * ({@link FlowRunStatus#stat}: a pending run is in no gauge); a deleted active run subtracts 1 from its gauge.
+ * Gauges are clamped at 0; a flow that is not registered moves nothing. The flow's {@code version} is left alone.
  */
 final class RunStats {
 
@@ -110,10 +110,10 @@ final class RunStats {
         }
         if (from == null) {
             delta.merge(FlowStat.TOTAL, 1L, Long::sum);
-        } else if (!from.isTerminal()) {
+        } else if (!from.isTerminal() && from.stat() != null) {
             delta.merge(from.stat(), -1L, Long::sum);
         }
-        if (to != null) {
+        if (to != null && to.stat() != null) {
             delta.merge(to.stat(), 1L, Long::sum);
         }
         return delta;

@@ -116,6 +116,17 @@ final class RunUpdate {
         return new RunUpdate(NOTHING, from, to);
     }
 
+    /**
+     * @param snapshotJson the new snapshot as checked JSON text, stored exactly (not merged)
+     * @return the update that replaces the snapshot and records the last activity
+     */
+    static RunUpdate replacingSnapshot(String snapshotJson) {
+        RunUpdate update = new RunUpdate(NOTHING, null, null);
+        update.set("snapshot", "CAST(:snapshot AS jsonb)", "snapshot", snapshotJson);
+        update.set("last_activity_at", ":now", null, null);
+        return update;
+    }
+
     /** @return whether the update sets no column (a patch that names nothing) */
     boolean isEmpty() {
         return columns.isEmpty();

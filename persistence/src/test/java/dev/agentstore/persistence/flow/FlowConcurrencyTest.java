@@ -162,12 +162,16 @@ class FlowConcurrencyTest {
 
             FlowStats stats = stats(store, "busy-flow");
             assertThat(stats).isEqualTo(new FlowStats(400, 160, 160, 0, 80, 0));
+            java.util.Map<FlowStat, Long> rowsByStat = new java.util.EnumMap<>(FlowStat.class);
             for (FlowRunStatus status : FlowRunStatus.values()) {
                 long rows = store.fromTransaction(uow -> ((Number) uow.entityManager()
                         .createNativeQuery("SELECT count(*) FROM flow_runs WHERE flow_name = 'busy-flow' AND status = ?1")
                         .setParameter(1, status.name()).getSingleResult()).longValue());
-                assertThat(stats.get(status.stat())).as(status.name()).isEqualTo(rows);
+                if (status.stat() != null) {
+                    rowsByStat.merge(status.stat(), rows, Long::sum); // SUSPENDED counts as awaiting, TIMED_OUT as failure
+                }
             }
+            rowsByStat.forEach((stat, rows) -> assertThat(stats.get(stat)).as(stat.name()).isEqualTo(rows));
         }
     }
 

@@ -19,6 +19,10 @@ import dev.agentstore.domain.memory.MessageRole;
 import dev.agentstore.domain.memory.MessageUpdate;
 import dev.agentstore.domain.memory.NewMessage;
 import dev.agentstore.domain.record.NewRecord;
+import dev.agentstore.domain.scheduler.JobSchedule;
+import dev.agentstore.domain.scheduler.JobStatus;
+import dev.agentstore.domain.scheduler.JobUpdate;
+import dev.agentstore.domain.trigger.TriggerDefinition;
 import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.persistence.knowledge.SearchOptions;
 import dev.agentstore.persistence.query.Filter;
@@ -322,6 +326,22 @@ class BadInputCorpusTest {
                 s -> s.schedulerJobs().claimDue("worker", 1, Duration.ofDays(30))));
         cases.add(new Case("schedulerJobs.reschedule: invalid cron", "cron",
                 s -> s.schedulerJobs().reschedule("job-1", "61 * * * *", null)));
+        cases.add(new Case("triggers.define: webhook not an object", "webhook", s -> s.triggers().define("trigger-x",
+                TriggerDefinition.of(TriggerType.WEBHOOK).webhook(json("[\"" + SECRET + "\"]")))));
+        cases.add(new Case("triggers.increment: counter with NUL", "counter",
+                s -> s.triggers().increment("trigger-1", WITH_NUL, 1)));
+        cases.add(new Case("triggers.events: cursor 0", "afterId",
+                s -> s.triggers().events("trigger-1", FlowEventQuery.defaults().after(0L))));
+        cases.add(new Case("triggers.purgeEventsOlderThanBatch: batch 0", "batchSize",
+                s -> s.triggers().purgeEventsOlderThanBatch(Instant.now(), 0)));
+        cases.add(new Case("schedulerJobs.create: unknown time zone", "timeZone",
+                s -> s.schedulerJobs().create("job-x", "Job", JobSchedule.cron("0 * * * *", SECRET), null, null, 3)));
+        cases.add(new Case("schedulerJobs.create: interval of 0", "interval",
+                s -> s.schedulerJobs().create("job-x", "Job", JobSchedule.every(Duration.ZERO), null, null, 3)));
+        cases.add(new Case("schedulerJobs.update: status RUNNING", "status",
+                s -> s.schedulerJobs().update("job-1", JobUpdate.none().status(JobStatus.RUNNING))));
+        cases.add(new Case("schedulerJobs.update: config not an object", "config",
+                s -> s.schedulerJobs().update("job-1", JobUpdate.none().config(json("[\"" + SECRET + "\"]")))));
         cases.add(new Case("kv.set: negative ttl", "ttl", s -> s.kv().set("key-x", json("1"), Duration.ofSeconds(-1))));
         cases.add(new Case("kv.set: ttl of 10,000 years", "ttl",
                 s -> s.kv().set("key-x", json("1"), Duration.ofDays(3_650_000))));

@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 
 /**
  * What {@code FlowEventRepository.read(runId, query)} returns: types, time range (from, to),
@@ -148,5 +149,24 @@ public record FlowEventQuery(Set<String> types, Instant from, Instant to, Long a
             return Optional.empty();
         }
         return Optional.of(after(page.get(page.size() - 1).id()));
+    }
+
+    /**
+     * The query for the page after {@code page}, a result of this query over other events that share its cursor
+     * rules (trigger events: {@code triggers().events(name, query)}).
+     *
+     * @param page the rows this query returned
+     * @param id   the id of a row, for example {@code TriggerEvent::id}
+     * @param <E>  the rows' type
+     * @return this query with the cursor at the last row of {@code page}, or empty when {@code page} held fewer than
+     *         {@link #limit()} rows
+     */
+    public <E> Optional<FlowEventQuery> next(List<E> page, ToLongFunction<E> id) {
+        Check.notNull("page", page);
+        Check.notNull("id", id);
+        if (page.size() < limit) {
+            return Optional.empty();
+        }
+        return Optional.of(after(id.applyAsLong(page.get(page.size() - 1))));
     }
 }

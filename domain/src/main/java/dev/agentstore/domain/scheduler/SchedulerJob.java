@@ -23,14 +23,16 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A scheduled job (table {@code scheduler_jobs}), leased to one worker at a time: a recurring job with a
- * UNIX cron {@link #schedule()}, or a one-shot job (no schedule) that runs once at {@link #nextRunAt()}. Workers
+ * A scheduled job (table {@code scheduler_jobs}), leased to one worker at a time: a recurring job with a cron
+ * {@link #schedule()} in a {@link #timeZone()} or a fixed {@link #interval()}, or a one-shot job (neither) that runs
+ * once at {@link #nextRunAt()} ({@link #jobSchedule()}). Workers
  * claim due jobs, which leases them ({@link JobStatus#RUNNING}, {@link #leaseOwner()}, {@link #leaseExpiresAt()});
  * the owner then {@link #complete completes} or {@link #fail fails} them. Claims, heartbeats and lease recovery are
  * single SQL statements in the repository; the transitions here are the ones that need Java (cron fire times).
  *
  * <p>Times: {@link #nextRunAt()} values set here come from the caller's clock (the repository's injected
- * {@code Clock}); claim, lease and recovery times come from the database clock. Cron expressions are evaluated in UTC.
+ * {@code Clock}); claim, lease and recovery times come from the database clock. Cron expressions are evaluated in
+ * their time zone (UTC unless one is given).
  *
  * <p>The repository ({@code SchedulerJobRepository}) writes the table with SQL; this entity is the mapping for JPA
  * users' reads (JPQL, Criteria), read-only to JPA ({@link ReadOnlyEntity}). Every write adds 1 to {@link #version()}.
@@ -66,6 +68,12 @@ public class SchedulerJob {
 
     @Column(name = "schedule", length = 255)
     private String schedule;
+
+    @Column(name = "time_zone", length = 64)
+    private String timeZone;
+
+    @Column(name = "interval_ms")
+    private Long intervalMillis;
 
     @Column(name = "enabled", nullable = false)
     private boolean enabled;
@@ -127,9 +135,33 @@ public class SchedulerJob {
      */
     public SchedulerJob(String id, String name, CronSchedule cron, Instant nextRunAt, JsonNode config,
                         int maxAttempts, Instant now) {
+        this(id, name, cron == null ? JobSchedule.once() : JobSchedule.cron(cron), nextRunAt, config, maxAttempts,
+                now);
+    }
+
+    /**
+     * A new, enabled, {@link JobStatus#PENDING} job with any kind of schedule.
+     *
+     * @param id          the job's unique id, 1–255 characters
+     * @param name        a display name, 1–255 characters
+     * @param schedule    when it runs: cron, interval or once
+     * @param nextRunAt   when the job first becomes due
+     * @param config      the job's configuration, a JSON object; {@code null} means an empty object; copied
+     * @param maxAttempts how many times one run may be attempted, 1–{@value #MAX_ATTEMPTS_LIMIT}
+     * @param now         the creation time
+     * @return the job
+     * @throws InvalidInputException when an argument is invalid (the message names it)
+     */
+    public static SchedulerJob scheduled(String id, String name, JobSchedule schedule, Instant nextRunAt,
+                                         JsonNode config, int maxAttempts, Instant now) {
+        return new SchedulerJob(id, name, schedule, nextRunAt, config, maxAttempts, now);
+    }
+
+    private SchedulerJob(String id, String name, JobSchedule schedule, Instant nextRunAt, JsonNode config,
+                         int maxAttempts, Instant now) {
         this.id = Check.name("id", id);
         this.name = Check.name("name", name);
-        this.schedule = cron == null ? null : cron.expression();
+        setSchedule(Check.notNull("schedule", schedule));
         this.nextRunAt = Check.instant("nextRunAt", Check.notNull("nextRunAt", nextRunAt));
         this.config = config == null ? Json.object() : Json.requireObject("config", config);
         this.maxAttempts = Check.range("maxAttempts", maxAttempts, 1, MAX_ATTEMPTS_LIMIT);
@@ -151,7 +183,24 @@ public class SchedulerJob {
                                        Instant nextRunAt, Instant lastRunAt, JsonNode config, int attempts,
                                        int maxAttempts, String lastError, String leaseOwner, Instant leaseExpiresAt,
                                        Instant createdAt, long version, Instant updatedAt) {
+        return restore(id, name, schedule, null, null, enabled, status, nextRunAt, lastRunAt, config, attempts,
+                maxAttempts, lastError, leaseOwner, leaseExpiresAt, createdAt, version, updatedAt);
+    }
+
+    /**
+     * As {@link #restore(String, String, String, boolean, JobStatus, Instant, Instant, JsonNode, int, int, String,
+     * String, Instant, Instant, long, Instant)}, with the columns {@code time_zone} and {@code interval_ms}.
+     *
+     * @return the job, not attached to any persistence context
+     */
+    public static SchedulerJob restore(String id, String name, String schedule, String timeZone, Long intervalMillis,
+                                       boolean enabled, JobStatus status, Instant nextRunAt, Instant lastRunAt,
+                                       JsonNode config, int attempts, int maxAttempts, String lastError,
+                                       String leaseOwner, Instant leaseExpiresAt, Instant createdAt, long version,
+                                       Instant updatedAt) {
         SchedulerJob job = new SchedulerJob();
+        job.timeZone = timeZone;
+        job.intervalMillis = intervalMillis;
         job.id = Objects.requireNonNull(id, "id");
         job.name = Objects.requireNonNull(name, "name");
         job.schedule = schedule;
@@ -256,12 +305,87 @@ public class SchedulerJob {
      * @throws InvalidInputException when {@code nextRunAt} is {@code null}
      */
     public void reschedule(CronSchedule cron, Instant nextRunAt, Instant now) {
+        changeSchedule(cron == null ? JobSchedule.once() : JobSchedule.cron(cron), nextRunAt, now);
+    }
+
+    /**
+     * Changes the schedule to any kind (cron, interval, once), as {@link #reschedule(CronSchedule, Instant, Instant)}.
+     *
+     * @param schedule  the new schedule
+     * @param nextRunAt the new next run time; ignored for a RUNNING job
+     * @param now       the time of the change
+     * @throws InvalidInputException when {@code schedule} or {@code nextRunAt} is {@code null}
+     */
+    public void changeSchedule(JobSchedule schedule, Instant nextRunAt, Instant now) {
         Check.instant("nextRunAt", Check.notNull("nextRunAt", nextRunAt));
-        schedule = cron == null ? null : cron.expression();
+        setSchedule(Check.notNull("schedule", schedule));
         if (status != JobStatus.RUNNING) {
             this.nextRunAt = nextRunAt;
         }
         touch(now);
+    }
+
+    /**
+     * Applies a general update ({@link JobUpdate}): each field it sets replaces the job's value. Rules:
+     * <ul>
+     *   <li>a RUNNING job (leased) keeps its status and next run time: an update that sets either is refused (its
+     *       worker completes or fails it, or lease recovery frees it); name, configuration and enabled flag may
+     *       change;</li>
+     *   <li>a move to {@link JobStatus#PENDING} from another status resets the attempts to 0 and makes the job due at
+     *       the update's {@code nextRunAt}, else at its current next run time, else at {@code defaultNextRun};</li>
+     *   <li>a move to {@link JobStatus#COMPLETED} or {@link JobStatus#FAILED} clears the next run time (an update
+     *       that also sets one is refused); {@link JobStatus#PAUSED} keeps it.</li>
+     * </ul>
+     *
+     * <p>An update that sets every field to the value it has changes nothing (not even {@link #updatedAt()}).
+     *
+     * @param update         the fields to change
+     * @param defaultNextRun when a job moved to PENDING without a next run time becomes due
+     * @param now            the time of the change
+     * @throws InvalidInputException when a rule above refuses the update; nothing changes
+     */
+    public void update(JobUpdate update, Instant defaultNextRun, Instant now) {
+        Check.notNull("update", update);
+        JobStatus target = update.status() == null ? status : update.status();
+        if (status == JobStatus.RUNNING && (target != JobStatus.RUNNING || update.nextRunAt() != null)) {
+            throw new InvalidInputException("cannot change the status or nextRunAt of SchedulerJob id=" + id
+                    + ": it is RUNNING (leased by " + leaseOwner + "); complete or fail it, or let its lease expire");
+        }
+        boolean done = target == JobStatus.COMPLETED || target == JobStatus.FAILED;
+        if (done && update.nextRunAt() != null) {
+            throw new InvalidInputException("nextRunAt: a " + target + " job has no next run time");
+        }
+        boolean changed = target != status;
+        if (update.name() != null && !update.name().equals(name)) {
+            name = update.name();
+            changed = true;
+        }
+        if (update.enabled() != null && update.enabled() != enabled) {
+            enabled = update.enabled();
+            changed = true;
+        }
+        if (update.config() != null && !update.config().equals(config)) {
+            config = update.config();
+            changed = true;
+        }
+        if (update.nextRunAt() != null && !update.nextRunAt().equals(nextRunAt)) {
+            nextRunAt = update.nextRunAt();
+            changed = true;
+        }
+        if (target != status) {
+            if (target == JobStatus.PENDING) {
+                attempts = 0;
+                if (nextRunAt == null) {
+                    nextRunAt = Check.notNull("defaultNextRun", defaultNextRun);
+                }
+            } else if (done) {
+                nextRunAt = null;
+            }
+            status = target;
+        }
+        if (changed) {
+            touch(now);
+        }
     }
 
     /**
@@ -307,10 +431,10 @@ public class SchedulerJob {
     public void complete(String workerId, Instant now) {
         requireLease(workerId);
         Check.notNull("now", now);
-        Optional<CronSchedule> cron = cron();
-        if (cron.isPresent()) {
+        Optional<Instant> next = jobSchedule().nextAfter(now);
+        if (next.isPresent()) {
             status = JobStatus.PENDING;
-            nextRunAt = cron.get().nextAfter(now);
+            nextRunAt = next.get();
             attempts = 0;
             lastError = null;
         } else {
@@ -339,13 +463,13 @@ public class SchedulerJob {
         requireLease(workerId);
         Check.notNull("now", now);
         lastError = error == null || error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
-        Optional<CronSchedule> cron = cron();
+        Optional<Instant> next = jobSchedule().nextAfter(now);
         if (attempts < maxAttempts) {
             status = JobStatus.PENDING;
             nextRunAt = now.plus(retryDelay(attempts));
-        } else if (cron.isPresent()) {
+        } else if (next.isPresent()) {
             status = JobStatus.PENDING;
-            nextRunAt = cron.get().nextAfter(now);
+            nextRunAt = next.get();
             attempts = 0;
         } else {
             status = JobStatus.FAILED;
@@ -374,19 +498,34 @@ public class SchedulerJob {
         return name;
     }
 
-    /** @return the cron expression, or {@code null} for a one-shot job */
+    /** @return the cron expression, or {@code null} for an interval or one-shot job */
     public String schedule() {
         return schedule;
     }
 
-    /** @return the parsed cron schedule, or empty for a one-shot job */
+    /** @return the parsed cron schedule in its time zone, or empty for an interval or one-shot job */
     public Optional<CronSchedule> cron() {
-        return schedule == null ? Optional.empty() : Optional.of(CronSchedule.parse(schedule));
+        return jobSchedule().cronSchedule();
     }
 
-    /** @return whether the job has a cron schedule (otherwise it is one-shot) */
+    /** @return when the job runs: cron (in its zone), interval or once */
+    public JobSchedule jobSchedule() {
+        return JobSchedule.of(schedule, timeZone, intervalMillis);
+    }
+
+    /** @return the time-zone id of the cron schedule, or {@code null} for UTC and for jobs without a cron schedule */
+    public String timeZone() {
+        return timeZone;
+    }
+
+    /** @return the fixed delay between runs, or empty unless the job runs at an interval */
+    public Optional<Duration> interval() {
+        return intervalMillis == null ? Optional.empty() : Optional.of(Duration.ofMillis(intervalMillis));
+    }
+
+    /** @return whether the job runs more than once (a cron schedule or an interval; otherwise it is one-shot) */
     public boolean isRecurring() {
-        return schedule != null;
+        return schedule != null || intervalMillis != null;
     }
 
     /** @return whether the job may be claimed (together with status PENDING and a due {@link #nextRunAt()}) */
@@ -456,9 +595,15 @@ public class SchedulerJob {
 
     @Override
     public String toString() {
-        return "SchedulerJob[id=" + id + ", name=" + name + ", schedule=" + schedule + ", status=" + status
+        return "SchedulerJob[id=" + id + ", name=" + name + ", schedule=" + jobSchedule() + ", status=" + status
                 + ", enabled=" + enabled + ", nextRunAt=" + nextRunAt + ", attempts=" + attempts + "/" + maxAttempts
                 + ", leaseOwner=" + leaseOwner + ", version=" + version + "]";
+    }
+
+    private void setSchedule(JobSchedule next) {
+        schedule = next.expression();
+        timeZone = next.timeZone();
+        intervalMillis = next.intervalMillis();
     }
 
     private void requireStatus(String action, JobStatus... allowed) {

@@ -22,8 +22,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
 /**
- * A registered trigger (table {@code triggers}): its name, type, status,
- * registration time, subscriptions (a JSON object, updated by JSON Merge Patch) and fire stats.
+ * A registered trigger (table {@code triggers}): its name, status, registration time, its definition
+ * ({@link TriggerDefinition}: type, display name, description, scope, source, webhook and schedule configuration, free
+ * configuration, subscriptions — the last updated by JSON Merge Patch), its stats (fires, flows started, active
+ * subscribers, last fire), named {@link #counters()} and {@link #lastActivityAt()}.
  *
  * <p>The repository ({@code TriggerRepository}) writes the table with set-based SQL; this entity is the mapping for
  * JPA users' reads (JPQL, Criteria), read-only to JPA ({@link ReadOnlyEntity}), and holds the rules of its changes:
@@ -31,8 +33,9 @@ import java.time.temporal.ChronoUnit;
  * change leaves, without changing this instance, and the repository writes that state, checked against
  * {@link #version()}.
  *
- * <p>The stats ({@link #totalFires()}, {@link #flowsStarted()}, {@link #lastFiredAt()}) are owned by single-statement
- * atomic SQL in the repository ({@code fire}, {@code recordFlowsStarted}): an increment neither bumps the version nor
+ * <p>The stats ({@link #totalFires()}, {@link #flowsStarted()}, {@link #activeSubscribers()}, {@link #lastFiredAt()}),
+ * the {@link #counters()} and {@link #lastActivityAt()} are owned by single-statement atomic SQL in the repository
+ * ({@code fire}, {@code recordFlowsStarted}, {@code increment}): an increment neither bumps the version nor
  * makes a concurrent subscription merge conflict, and a status or subscription change never writes them. A
  * {@code Trigger} read before an increment shows the stats as they were when it was read.
  */
@@ -70,6 +73,40 @@ public class Trigger {
     @Column(name = "stats_last_fired_at")
     private Instant lastFiredAt;
 
+    @Column(name = "display_name")
+    private String displayName;
+
+    @Column(name = "description", columnDefinition = "text")
+    private String description;
+
+    @Column(name = "scope", length = 64)
+    private String scope;
+
+    @Column(name = "source")
+    private String source;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "webhook", columnDefinition = "jsonb")
+    private JsonNode webhook;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "schedule", columnDefinition = "jsonb")
+    private JsonNode schedule;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "config", columnDefinition = "jsonb", nullable = false)
+    private JsonNode config;
+
+    @Column(name = "last_activity_at")
+    private Instant lastActivityAt;
+
+    @Column(name = "stats_active_subscribers", nullable = false)
+    private long activeSubscribers;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "counters", columnDefinition = "jsonb", nullable = false)
+    private JsonNode counters;
+
     @Version
     @Column(name = "version", nullable = false)
     private long version;
@@ -92,12 +129,29 @@ public class Trigger {
      *                               {@code registeredAt} is {@code null}, or {@code subscriptions} is not a JSON object
      */
     public Trigger(String name, TriggerType type, JsonNode subscriptions, Instant registeredAt) {
+        this(name, TriggerDefinition.of(type).subscriptions(Json.requireObject("subscriptions", subscriptions)),
+                registeredAt);
+    }
+
+    /**
+     * A new, {@link TriggerStatus#ACTIVE} trigger with zero stats and counters: what {@code register} stores for a new
+     * name.
+     *
+     * @param name       the trigger's name, 1–255 characters, not blank
+     * @param definition what it is; its {@code registeredAt}, when set, is the registration time
+     * @param now        the current time: the registration time unless the definition names one, and the change time
+     * @throws InvalidInputException when {@code name} is blank or longer than 255 characters, or an argument is
+     *                               {@code null}
+     */
+    public Trigger(String name, TriggerDefinition definition, Instant now) {
         this.name = Check.name("name", name);
-        this.type = Check.notNull("type", type);
-        this.subscriptions = Json.requireObject("subscriptions", subscriptions);
-        this.registeredAt = Check.notNull("registeredAt", registeredAt).truncatedTo(ChronoUnit.MILLIS);
-        this.updatedAt = this.registeredAt;
+        Check.notNull("definition", definition);
+        Instant at = Check.notNull("now", now).truncatedTo(ChronoUnit.MILLIS);
+        define(definition);
+        this.registeredAt = definition.registeredAt() != null ? definition.registeredAt() : at;
+        this.updatedAt = at;
         this.status = TriggerStatus.ACTIVE;
+        this.counters = Json.object();
     }
 
     /**
@@ -132,7 +186,68 @@ public class Trigger {
         t.lastFiredAt = lastFiredAt;
         t.version = version;
         t.updatedAt = Check.notNull("updatedAt", updatedAt);
+        t.config = Json.object();
+        t.counters = Json.object();
         return t;
+    }
+
+    /**
+     * A trigger as read from the database with every column: for repositories that map {@code triggers} rows with
+     * SQL. The values are taken as stored (the definition copies its JSON values).
+     *
+     * @param name              the trigger's name
+     * @param definition        its definition (its {@code registeredAt} is ignored)
+     * @param status            its status
+     * @param registeredAt      when it was first registered
+     * @param stats             its stats and last activity
+     * @param counters          its named counters, a JSON object of numbers
+     * @param version           its version
+     * @param updatedAt         when its definition, status or subscriptions last changed
+     * @return the trigger, not attached to any persistence context
+     * @throws InvalidInputException when a value is {@code null}
+     */
+    public static Trigger of(String name, TriggerDefinition definition, TriggerStatus status, Instant registeredAt,
+                             Stats stats, JsonNode counters, long version, Instant updatedAt) {
+        Trigger t = new Trigger();
+        t.name = Check.notNull("name", name);
+        t.define(Check.notNull("definition", definition));
+        t.status = Check.notNull("status", status);
+        t.registeredAt = Check.notNull("registeredAt", registeredAt);
+        Check.notNull("stats", stats);
+        t.totalFires = stats.totalFires();
+        t.flowsStarted = stats.flowsStarted();
+        t.activeSubscribers = stats.activeSubscribers();
+        t.lastFiredAt = stats.lastFiredAt();
+        t.lastActivityAt = stats.lastActivityAt();
+        t.counters = Check.notNull("counters", counters);
+        t.version = version;
+        t.updatedAt = Check.notNull("updatedAt", updatedAt);
+        return t;
+    }
+
+    /**
+     * A trigger's stats as stored (columns {@code stats_*} and {@code last_activity_at}).
+     *
+     * @param totalFires        how many times it fired
+     * @param flowsStarted      how many flows its fires started
+     * @param activeSubscribers how many subscribers are active
+     * @param lastFiredAt       when it last fired, or {@code null}
+     * @param lastActivityAt    when it last fired or a counter moved, or {@code null}
+     */
+    public record Stats(long totalFires, long flowsStarted, long activeSubscribers, Instant lastFiredAt,
+                        Instant lastActivityAt) {
+    }
+
+    private void define(TriggerDefinition d) {
+        type = d.type();
+        displayName = d.displayName();
+        description = d.description();
+        scope = d.scope();
+        source = d.source();
+        webhook = d.webhook();
+        schedule = d.schedule();
+        config = d.config();
+        subscriptions = d.subscriptions();
     }
 
     /**
@@ -204,8 +319,83 @@ public class Trigger {
 
     /** A copy whose definition changed at {@code now}; the version stays the one read (the write moves it on). */
     private Trigger copy(Instant now) {
-        return of(name, type, status, registeredAt, subscriptions, totalFires, flowsStarted, lastFiredAt, version,
+        return of(name, definition(), status, registeredAt, stats(), counters, version,
                 Check.notNull("now", now).truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    /** @return its definition (type, descriptive fields, configuration, subscriptions) with its registration time */
+    public TriggerDefinition definition() {
+        return new TriggerDefinition(type, displayName, description, scope, source, webhook, schedule,
+                config == null ? Json.object() : config, subscriptions, registeredAt);
+    }
+
+    /** @return its stats and last activity */
+    public Stats stats() {
+        return new Stats(totalFires, flowsStarted, activeSubscribers, lastFiredAt, lastActivityAt);
+    }
+
+    /** @return a name for people, or {@code null} */
+    public String displayName() {
+        return displayName;
+    }
+
+    /** @return its description, or {@code null} */
+    public String description() {
+        return description;
+    }
+
+    /** @return what it applies to (free text, for example {@code flow} or {@code run}), or {@code null} */
+    public String scope() {
+        return scope;
+    }
+
+    /** @return where it was declared (free text, for example {@code code}), or {@code null} */
+    public String source() {
+        return source;
+    }
+
+    /** @return a copy of its webhook configuration, a JSON object, or {@code null} */
+    public JsonNode webhook() {
+        return webhook == null ? null : webhook.deepCopy();
+    }
+
+    /** @return a copy of its schedule configuration, a JSON object, or {@code null} */
+    public JsonNode schedule() {
+        return schedule == null ? null : schedule.deepCopy();
+    }
+
+    /** @return a copy of its free configuration, a JSON object */
+    public JsonNode config() {
+        return config == null ? Json.object() : config.deepCopy();
+    }
+
+    /** @return how many subscribers are active (stat {@code activeSubscribers}) */
+    public long activeSubscribers() {
+        return activeSubscribers;
+    }
+
+    /** @return when it last fired or one of its counters moved, or {@code null} when neither happened */
+    public Instant lastActivityAt() {
+        return lastActivityAt;
+    }
+
+    /** @return a copy of its named counters (other than the stats), a JSON object of integers; {@code {}} when none */
+    public JsonNode counters() {
+        return counters == null ? Json.object() : counters.deepCopy();
+    }
+
+    /**
+     * @param counter a counter's name: {@code totalFires}, {@code flowsStarted}, {@code activeSubscribers} (with or
+     *                without the prefix {@code stats.}) or a name of {@link #counters()}
+     * @return its value; 0 for a named counter that was never incremented
+     */
+    public long counter(String counter) {
+        return switch (counter.startsWith("stats.") ? counter.substring(6) : counter) {
+            case "totalFires" -> totalFires;
+            case "flowsStarted" -> flowsStarted;
+            case "activeSubscribers" -> activeSubscribers;
+            default -> counters == null || !counters.has(counter) ? 0 : counters.get(counter).asLong();
+        };
     }
 
     /** @return the trigger's name, its key */

@@ -54,6 +54,28 @@ class CronScheduleTest {
         }
 
         @Test
+        void sixFieldsPutSecondsFirstAndKeepTheUnixRulesForTheOthers() {
+            CronSchedule halfMinute = CronSchedule.parse("30 * * * * *");
+            assertThat(halfMinute.nextAfter(Instant.parse("2030-01-01T10:17:00Z"))).isEqualTo("2030-01-01T10:17:30Z");
+            assertThat(halfMinute.nextAfter(Instant.parse("2030-01-01T10:17:30Z"))).isEqualTo("2030-01-01T10:18:30Z");
+            assertThat(CronSchedule.parse("*/20 0 9 * * MON-FRI").nextAfter(Instant.parse("2030-01-04T09:00:40Z")))
+                    .isEqualTo("2030-01-07T09:00:00Z");
+            assertThat(CronSchedule.parse("0 0 0 13 * 5").nextAfter(Instant.parse("2030-01-01T12:00:00Z")))
+                    .isEqualTo("2030-01-04T00:00:00Z");
+        }
+
+        @Test
+        void aTimeZoneMovesTheFireTimesToItsWallClockAcrossDaylightSavingTime() {
+            CronSchedule nineInBerlin = CronSchedule.parse("0 9 * * *", CronSchedule.zone("Europe/Berlin"));
+            // winter: UTC+1; summer (after 2030-03-31): UTC+2
+            assertThat(nineInBerlin.nextAfter(Instant.parse("2030-01-01T10:17:00Z"))).isEqualTo("2030-01-02T08:00:00Z");
+            assertThat(nineInBerlin.nextAfter(Instant.parse("2030-04-01T10:00:00Z"))).isEqualTo("2030-04-02T07:00:00Z");
+            assertThat(nineInBerlin.zone().getId()).isEqualTo("Europe/Berlin");
+            assertThat(nineInBerlin).isNotEqualTo(CronSchedule.parse("0 9 * * *"));
+            assertThat(CronSchedule.parse("0 9 * * *", null)).isEqualTo(CronSchedule.parse("0 9 * * *"));
+        }
+
+        @Test
         void aLeapDayScheduleIsValidAndFindsTheNextLeapYear() {
             assertThat(CronSchedule.parse("0 0 29 2 *").nextAfter(Instant.parse("2030-01-01T00:00:00Z")))
                     .isEqualTo("2032-02-29T00:00:00Z");
@@ -64,13 +86,24 @@ class CronScheduleTest {
     class Rejected {
 
         @Test
-        void sixFieldExpressionsAreRejectedNamingTheSettingAndTheExpectedFormatWithoutQuotingTheValue() {
-            assertThatThrownBy(() -> CronSchedule.parse("0 0 * * * *"))
+        void sevenFieldExpressionsAreRejectedNamingTheSettingAndTheExpectedFormatWithoutQuotingTheValue() {
+            assertThatThrownBy(() -> CronSchedule.parse("0 0 * * * * 2030"))
                     .isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("cron")
-                    .hasMessageNotContaining("'0 0 * * * *'")
+                    .hasMessageNotContaining("'0 0 * * * * 2030'")
                     .hasMessageContaining("5 fields")
+                    .hasMessageContaining("6 fields")
                     .hasMessageContaining("'0 * * * *'");
+        }
+
+        @Test
+        void aSixFieldExpressionWithAnInvalidSecondOrAnUnknownZoneIsRejectedNamingWhich() {
+            assertThatThrownBy(() -> CronSchedule.parse("60 * * * * *")).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("cron");
+            assertThatThrownBy(() -> CronSchedule.zone("Mars/Olympus")).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("timeZone");
+            assertThatThrownBy(() -> JobSchedule.cron("0 * * * *", " ")).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("timeZone");
         }
 
         @Test

@@ -1,11 +1,21 @@
 package dev.agentstore.persistence.scheduler;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.scheduler.JobSchedule;
+import dev.agentstore.domain.scheduler.JobStatus;
 import dev.agentstore.domain.scheduler.SchedulerJob;
+import dev.agentstore.persistence.support.Page;
+import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.persistence.EntityManager;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.Consumer;
@@ -50,6 +60,30 @@ final class SchedulerJobChanges {
     }
 
     /**
+     * The explicit upsert of {@code SchedulerJobRepository.upsert}: when this unit of work read the job,
+     * its row is locked and compared with the version read first.
+     *
+     * @param job    the job as a new schedule builds it
+     * @param config its configuration as checked JSON text
+     * @throws NotFoundException            when this unit of work read the job and it was deleted since
+     * @throws ConcurrencyConflictException when this unit of work read the job and it has another version now
+     */
+    SchedulerJob upsert(SchedulerJob job, String config) {
+        String context = "schedule or replace " + ENTITY + " id=" + job.id();
+        OptionalLong expected = versions().expected(ENTITY, job.id());
+        if (expected.isPresent()) {
+            long actual = sql.lock(context, job.id()).orElseThrow(() -> new NotFoundException(ENTITY, job.id()))
+                    .version();
+            if (actual != expected.getAsLong()) {
+                throw ReadVersions.conflict(ENTITY, job.id(), expected.getAsLong(), actual);
+            }
+        }
+        SchedulerJob written = sql.upsert(context, job, config);
+        versions().wrote(ENTITY, written.id(), written.version());
+        return written;
+    }
+
+    /**
      * A worker's step ({@code complete}, {@code fail}): guarded by the lease, which the transition checks, not by a
      * version read.
      *
@@ -82,6 +116,43 @@ final class SchedulerJobChanges {
         }
         throw new ConcurrencyConflictException(context + ": deleted concurrently since this unit of work read it;"
                 + " retry the unit of work (it re-reads the current state)", null);
+    }
+
+    /**
+     * A new job as {@code create} and {@code upsert} build it, checked.
+     *
+     * @throws InvalidInputException when an argument is invalid
+     */
+    static SchedulerJob newJob(String id, String name, JobSchedule schedule, Instant firstRunAt, JsonNode config,
+                               int maxAttempts, Instant now) {
+        Check.name("id", id);
+        Check.name("name", name);
+        Check.notNull("schedule", schedule);
+        Check.instant("firstRunAt", firstRunAt);
+        Instant first = firstRunAt != null ? firstRunAt : schedule.firstRunAfter(now);
+        return SchedulerJob.scheduled(id, name, schedule, first, config, maxAttempts, now);
+    }
+
+    /**
+     * @return the lease length in milliseconds
+     * @throws InvalidInputException when it is {@code null} or not between 1 ms and {@code max}
+     */
+    static long leaseMillis(Duration leaseDuration, Duration max) {
+        Check.notNull("leaseDuration", leaseDuration);
+        if (leaseDuration.isNegative() || leaseDuration.toMillis() < 1 || leaseDuration.compareTo(max) > 0) {
+            throw new InvalidInputException("leaseDuration must be between 1 ms and " + max.toDays()
+                    + " days, was " + leaseDuration);
+        }
+        return leaseDuration.toMillis();
+    }
+
+    /** @return one page of jobs by status and enabled flag (each filter off when {@code null}), versions recorded */
+    Page<SchedulerJob> list(JobStatus status, Boolean enabled, PageRequest page) {
+        String context = "list SchedulerJobs" + (status == null ? "" : " with status " + status)
+                + (enabled == null ? "" : " enabled=" + enabled);
+        List<SchedulerJob> rows = sql.list(context, status, enabled, page.offset(), page.perPage());
+        rows.forEach(this::read);
+        return Page.of(rows, page.page(), page.perPage(), sql.count(context, status, enabled));
     }
 
     /** Remembers the version of a job handed out in this transaction. */

@@ -8,7 +8,9 @@ import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.scheduler.CronSchedule;
+import dev.agentstore.domain.scheduler.JobSchedule;
 import dev.agentstore.domain.scheduler.JobStatus;
+import dev.agentstore.domain.scheduler.JobUpdate;
 import dev.agentstore.domain.scheduler.LeaseLostException;
 import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.persistence.support.JsonWrites;
@@ -31,7 +33,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.Consumer;
 
 /**
  * Scheduler jobs and the worker protocol: workers claim due jobs
@@ -41,22 +42,12 @@ import java.util.function.Consumer;
  * job whose worker stops heartbeating runs again elsewhere. A typical worker loop, which clock decides what, and how
  * the protocol is guarded by the lease: see {@link dev.agentstore.persistence.scheduler the package description}.
  *
- * <p><b>Returned jobs are copies.</b> Every method reads the rows it returns, and a write returns the row as it
- * wrote it ({@code RETURNING}); a job returned earlier is a snapshot that later calls do not change. Every write adds
- * 1 to the version. The statements run through {@link Sql} on the unit of work's connection ({@link SchedulerJob} is
- * read-only to JPA).
+ * Returned jobs are copies (see the package description); every write adds 1 to the version.
  *
- * <p><b>Operator actions and read-modify-write.</b> A job that a unit of work read ({@link #get}, {@link #list},
- * {@link #getForUpdate}, {@link #claimDue}, or its own earlier write) is written by the operator actions
- * ({@link #reschedule}, {@link #pause}, {@link #resume}, {@link #enable}, {@link #disable}) only if it still has the
- * version read ({@link ReadVersions}): the action locks the row, compares, and fails with a
- * {@link ConcurrencyConflictException} carrying both versions when another transaction changed the job in between
- * (for example a worker's claim or heartbeat), so a {@code nextRunAt} computed from a read is never lost; run the
- * read and the action in {@code fromTransactionWithRetry}. {@link #getForUpdate} locks the row at the read instead,
- * so concurrent writers queue (for hot rows). Callers outside a unit of work pass the version they read
- * ({@link #reschedule(String, String, Instant, long)}). An action on a job the unit of work has not read locks the
- * row as it reads it and never conflicts. {@link #delete} of a job the unit of work read deletes it only if it still
- * has the version read (a conflict otherwise); without a read it deletes the job as it is.
+ * <p><b>Operator actions and read-modify-write.</b> {@link #reschedule}, {@link #changeSchedule}, {@link #update},
+ * {@link #upsert}, {@link #pause}, {@link #resume}, {@link #enable}, {@link #disable} and {@link #delete} write a job
+ * that this unit of work read only if it still has the version read ({@link ReadVersions}; a
+ * {@link ConcurrencyConflictException} with both versions otherwise); see the package description.
  *
  * <p>Runs in the caller's transaction; never begins or commits one. Every argument is validated before anything
  * is written. An operator action that leaves the job as it is (pausing a paused job, enabling an enabled one) writes
@@ -98,41 +89,64 @@ public class SchedulerJobRepository {
     }
 
     /**
-     * Creates a job: enabled, PENDING, attempts 0.
+     * Creates a job with a cron schedule in UTC ({@link CronSchedule}: five fields such as {@code 0 * * * *}, or six
+     * with seconds first), or a one-shot job when {@code cron} is {@code null}; as
+     * {@link #create(String, String, JobSchedule, Instant, JsonNode, int)}.
      *
-     * @param id          unique id, 1–255 characters
-     * @param name        display name, 1–255 characters
-     * @param cron        a UNIX five-field cron expression such as {@code 0 * * * *}, or {@code null} for a one-shot job
-     * @param firstRunAt  when the job is first due; {@code null} means the next cron fire time after the clock's now,
-     *                    or the clock's now for a one-shot job. A past time makes it due at once.
-     * @param config      the job's configuration, a JSON object; {@code null} means {@code {}}
-     * @param maxAttempts attempts per run before it counts as failed, 1–{@value SchedulerJob#MAX_ATTEMPTS_LIMIT}
      * @return the new job, as stored
-     * @throws InvalidInputException when an argument is invalid, for example a cron expression that is not five UNIX
-     *                               fields (the message quotes it and names the format); nothing is written
+     * @throws InvalidInputException when an argument is invalid (the message names it); nothing is written
      * @throws DuplicateException    when a job with this id exists
      */
     public SchedulerJob schedule(String id, String name, String cron, Instant firstRunAt, JsonNode config,
                                  int maxAttempts) {
-        Check.name("id", id);
-        Check.name("name", name);
-        Check.instant("firstRunAt", firstRunAt);
-        String json = config == null ? null : JsonWrites.print(em, "config", config);
-        CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
-        Instant now = clock.instant();
-        Instant first = firstRunAt != null ? firstRunAt : defaultNextRun(schedule, now);
-        SchedulerJob job = new SchedulerJob(id, name, schedule, first, config, maxAttempts, now);
-        return sql().insert("schedule " + ENTITY + " id=" + id, job, json == null ? "{}" : json);
+        return create(id, name, cron == null ? JobSchedule.once() : JobSchedule.cron(cron), firstRunAt, config,
+                maxAttempts);
+    }
+
+    /**
+     * Creates a job that runs by a cron expression in a time zone, at a fixed interval, or once
+     * ({@link JobSchedule}): enabled, PENDING, attempts 0. An existing id is an error ({@link #upsert} replaces).
+     *
+     * @param id          unique id, 1–255 characters
+     * @param name        display name, 1–255 characters
+     * @param schedule    when it runs
+     * @param firstRunAt  when it is first due (a past time: at once), or {@code null} for
+     *                    {@link JobSchedule#firstRunAfter} the clock's now
+     * @param config      the job's configuration, a JSON object; {@code null} means {@code {}}
+     * @param maxAttempts attempts per run, 1–{@value SchedulerJob#MAX_ATTEMPTS_LIMIT}
+     * @return the new job, as stored
+     * @throws InvalidInputException when an argument is invalid; nothing is written
+     * @throws DuplicateException    when a job with this id exists
+     */
+    public SchedulerJob create(String id, String name, JobSchedule schedule, Instant firstRunAt, JsonNode config,
+                               int maxAttempts) {
+        SchedulerJob job = SchedulerJobChanges.newJob(id, name, schedule, firstRunAt, config, maxAttempts,
+                clock.instant());
+        return sql().insert("schedule " + ENTITY + " id=" + id, job, JsonWrites.print(em, "config", job.config()));
+    }
+
+    /**
+     * The explicit upsert (nvent's {@code index.add} of a job), one statement ({@code INSERT … ON CONFLICT (id) DO
+     * UPDATE}): a new id is created as {@link #create} does; an existing job gets the new name, schedule,
+     * configuration and attempts per run, a new version and, unless it is RUNNING (its worker finishes the run, the
+     * next follows the new schedule), becomes PENDING at {@code firstRunAt} (or the default) with attempts 0 and no
+     * last error. Its enabled flag and creation time are kept. Parameters as {@link #create}.
+     *
+     * @return the job as stored
+     * @throws InvalidInputException        when an argument is invalid; nothing is written
+     * @throws NotFoundException            when this unit of work read the job and it was deleted since
+     * @throws ConcurrencyConflictException when another transaction changed the job since this unit of work read it
+     */
+    public SchedulerJob upsert(String id, String name, JobSchedule schedule, Instant firstRunAt, JsonNode config,
+                               int maxAttempts) {
+        SchedulerJob job = SchedulerJobChanges.newJob(id, name, schedule, firstRunAt, config, maxAttempts,
+                clock.instant());
+        return changes().upsert(job, JsonWrites.print(em, "config", job.config()));
     }
 
     /**
      * As {@link #schedule(String, String, String, Instant, JsonNode, int)} with the default first run time.
      *
-     * @param id          unique id
-     * @param name        display name
-     * @param cron        cron expression, or {@code null} for a one-shot job due now
-     * @param config      JSON object, or {@code null}
-     * @param maxAttempts attempts per run
      * @return the new job
      */
     public SchedulerJob schedule(String id, String name, String cron, JsonNode config, int maxAttempts) {
@@ -140,8 +154,7 @@ public class SchedulerJobRepository {
     }
 
     /**
-     * Reads a job. In a unit of work, the version read is remembered: a later operator action on the job in the same
-     * unit of work writes only if the job still has that version (see the class description).
+     * Reads a job; in a unit of work the version read is remembered (see the class description).
      *
      * @param id the job id
      * @return the job, or empty when no job has this id
@@ -154,9 +167,8 @@ public class SchedulerJobRepository {
     }
 
     /**
-     * Reads a job and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers of
-     * the job queue behind this unit of work instead of failing its later write with a conflict: the form for hot
-     * rows. Needs a transaction (a unit of work, or a container transaction).
+     * Reads a job and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so writers queue behind
+     * this unit of work instead of failing its later write: the form for hot rows. Needs a transaction.
      *
      * @param id the job id
      * @return the job, or empty when no job has this id
@@ -169,33 +181,35 @@ public class SchedulerJobRepository {
     }
 
     /**
-     * Lists all jobs, ordered by next run time (those without one last), then id.
-     *
      * @param page page number and size
-     * @return the page
-     * @throws InvalidInputException when {@code page} is {@code null}
-     * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
+     * @return all jobs, as {@link #list(JobStatus, Boolean, PageRequest)} without filters
      */
     public Page<SchedulerJob> list(PageRequest page) {
         return list(null, page);
     }
 
     /**
-     * Lists jobs with a status, ordered by next run time (those without one last), then id.
-     *
      * @param status the status to list, or {@code null} for all
      * @param page   page number and size
-     * @return the page
+     * @return the jobs with {@code status}, as {@link #list(JobStatus, Boolean, PageRequest)}
+     */
+    public Page<SchedulerJob> list(JobStatus status, PageRequest page) {
+        return list(status, null, page);
+    }
+
+    /**
+     * Lists jobs by status and enabled flag, ordered by next run time (those without one last), then id.
+     *
+     * @param status  the status to list, or {@code null} for all
+     * @param enabled {@code true} for enabled jobs only, {@code false} for disabled ones, {@code null} for both
+     * @param page    page number and size
+     * @return the page; its total counts the jobs both filters select
      * @throws InvalidInputException when {@code page} is {@code null}
      * @throws AgentStoreException   when the database fails (translated by {@link PersistenceErrors})
      */
-    public Page<SchedulerJob> list(JobStatus status, PageRequest page) {
+    public Page<SchedulerJob> list(JobStatus status, Boolean enabled, PageRequest page) {
         Check.notNull("page", page);
-        String context = "list SchedulerJobs" + (status == null ? "" : " with status " + status);
-        SchedulerJobSql sql = sql();
-        List<SchedulerJob> rows = sql.list(context, status, page.offset(), page.perPage());
-        rows.forEach(changes()::read);
-        return Page.of(rows, page.page(), page.perPage(), sql.count(context, status));
+        return changes().list(status, enabled, page);
     }
 
     /**
@@ -220,23 +234,20 @@ public class SchedulerJobRepository {
      * @return the job
      * @throws NotFoundException           when no job has this id
      * @throws InvalidInputException       when the job is RUNNING, COMPLETED or FAILED
-     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
-     *                                      since (it carries both versions; retry the unit of work)
+     * @throws ConcurrencyConflictException when another transaction changed the job since this unit of work read it
      */
     public SchedulerJob pause(String id) {
-        return modify(id, "pause", OptionalLong.empty(), job -> job.pause(clock.instant()));
+        return changes().modify(Check.name("id", id), "pause", OptionalLong.empty(),
+                job -> job.pause(clock.instant()));
     }
 
     /**
      * Resumes a PAUSED job, or re-arms a COMPLETED or FAILED one ({@link SchedulerJob#resume}): PENDING, attempts 0,
-     * due at the next cron fire time after the clock's now (a one-shot job: now). A PENDING job is left as it is.
+     * due at its schedule's next run after the clock's now ({@link JobSchedule#firstRunAfter}; one-shot: now). A
+     * PENDING job is left as it is. Errors as {@link #resume(String, Instant)}.
      *
      * @param id the job id
      * @return the job
-     * @throws NotFoundException     when no job has this id
-     * @throws InvalidInputException when the job is RUNNING
-     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
-     *                                      since (it carries both versions)
      */
     public SchedulerJob resume(String id) {
         return resume(id, null);
@@ -250,13 +261,52 @@ public class SchedulerJobRepository {
      * @return the job
      * @throws NotFoundException     when no job has this id
      * @throws InvalidInputException when the job is RUNNING
-     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
-     *                                      since (it carries both versions)
+     * @throws ConcurrencyConflictException when another transaction changed the job since this unit of work read it
      */
     public SchedulerJob resume(String id, Instant nextRunAt) {
-        return modify(id, "resume", OptionalLong.empty(), job -> {
+        return changes().modify(Check.name("id", id), "resume", OptionalLong.empty(), job -> {
             Instant now = clock.instant();
-            job.resume(nextRunAt != null ? nextRunAt : defaultNextRun(job.cron().orElse(null), now), now);
+            job.resume(nextRunAt != null ? nextRunAt : job.jobSchedule().firstRunAfter(now), now);
+        });
+    }
+
+    /**
+     * A general update (nvent's {@code index.update} of a job): name, enabled flag, configuration, next run time and
+     * status in one version-checked write, by the rules of {@link SchedulerJob#update} (a job moved to PENDING
+     * without a next run time is due as {@link #resume(String)} makes it). A no-op update writes nothing.
+     *
+     * @param id     the job id
+     * @param update the fields to change
+     * @return the job as stored
+     * @throws InvalidInputException        when an argument is invalid or {@link SchedulerJob#update} refuses the
+     *                                      update (for example a status change of a RUNNING job); nothing is written
+     * @throws NotFoundException            when no job has this id
+     * @throws ConcurrencyConflictException when another transaction changed the job since this unit of work read it
+     */
+    public SchedulerJob update(String id, JobUpdate update) {
+        return update(id, update, OptionalLong.empty());
+    }
+
+    /**
+     * As {@link #update(String, JobUpdate)}, only if the job still has {@code expectedVersion} (compare-and-set).
+     *
+     * @param expectedVersion the version the caller read ({@link SchedulerJob#version()})
+     * @return the job as stored
+     * @throws ConcurrencyConflictException when the job's version is not {@code expectedVersion}; nothing is written
+     */
+    public SchedulerJob update(String id, JobUpdate update, long expectedVersion) {
+        Check.notNegative("expectedVersion", expectedVersion);
+        return update(id, update, OptionalLong.of(expectedVersion));
+    }
+
+    private SchedulerJob update(String id, JobUpdate update, OptionalLong expected) {
+        Check.notNull("update", update);
+        if (update.config() != null) {
+            JsonWrites.check(em, "config", update.config());
+        }
+        return changes().modify(Check.name("id", id), "update", expected, job -> {
+            Instant now = clock.instant();
+            job.update(update, job.jobSchedule().firstRunAfter(now), now);
         });
     }
 
@@ -266,11 +316,11 @@ public class SchedulerJobRepository {
      * @param id the job id
      * @return the job
      * @throws NotFoundException when no job has this id
-     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
-     *                                      since (it carries both versions)
+     * @throws ConcurrencyConflictException when another transaction changed the job since this unit of work read it
      */
     public SchedulerJob enable(String id) {
-        return modify(id, "enable", OptionalLong.empty(), job -> job.enable(clock.instant()));
+        return changes().modify(Check.name("id", id), "enable", OptionalLong.empty(),
+                job -> job.enable(clock.instant()));
     }
 
     /**
@@ -280,58 +330,64 @@ public class SchedulerJobRepository {
      * @param id the job id
      * @return the job
      * @throws NotFoundException when no job has this id
-     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
-     *                                      since (it carries both versions)
+     * @throws ConcurrencyConflictException when another transaction changed the job since this unit of work read it
      */
     public SchedulerJob disable(String id) {
-        return modify(id, "disable", OptionalLong.empty(), job -> job.disable(clock.instant()));
+        return changes().modify(Check.name("id", id), "disable", OptionalLong.empty(),
+                job -> job.disable(clock.instant()));
     }
 
     /**
-     * Changes a job's cron schedule ({@link SchedulerJob#reschedule}); the status is kept.
+     * Changes a job's schedule to a cron expression in UTC ({@code null}: one-shot); as
+     * {@link #changeSchedule(String, JobSchedule, Instant)}.
      *
      * @param id        the job id
-     * @param cron      the new UNIX cron expression, or {@code null} to make the job one-shot
-     * @param nextRunAt the new next run time; {@code null} means the new schedule's next fire time after the clock's
-     *                  now (one-shot: now). Ignored for a RUNNING job, whose next run is computed when it completes.
+     * @param cron      the new cron expression (five or six fields), or {@code null} to make the job one-shot
+     * @param nextRunAt the new next run time, or {@code null} for the default
      * @return the job
-     * @throws InvalidInputException        when the cron expression is invalid (nothing is written)
-     * @throws NotFoundException            when no job has this id
-     * @throws ConcurrencyConflictException when this unit of work read the job and another transaction changed it
-     *                                      since (it carries both versions); nothing is written
      */
     public SchedulerJob reschedule(String id, String cron, Instant nextRunAt) {
         Check.name("id", id);
-        CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
+        return changeSchedule(id, cron == null ? JobSchedule.once() : JobSchedule.cron(cron), nextRunAt);
+    }
+
+    /**
+     * Changes a job's schedule to any kind ({@link JobSchedule}: cron in a time zone, interval, once); the status is
+     * kept ({@link SchedulerJob#changeSchedule}).
+     *
+     * @param id        the job id
+     * @param schedule  the new schedule
+     * @param nextRunAt the new next run time, or {@code null} for {@link JobSchedule#firstRunAfter} the clock's now;
+     *                  ignored for a RUNNING job, whose next run is computed when it completes
+     * @return the job
+     * @throws NotFoundException            when no job has this id
+     * @throws ConcurrencyConflictException when another transaction changed the job since this unit of work read it
+     */
+    public SchedulerJob changeSchedule(String id, JobSchedule schedule, Instant nextRunAt) {
+        Check.notNull("schedule", schedule);
         return reschedule(id, schedule, nextRunAt, OptionalLong.empty());
     }
 
     /**
      * As {@link #reschedule(String, String, Instant)}, only if the job still has {@code expectedVersion}
-     * (compare-and-set, for callers that read the job in an earlier unit of work, or outside any). Locks the job's
-     * row to compare.
+     * (compare-and-set, for callers that read the job in an earlier unit of work, or outside any).
      *
-     * @param id              the job id
-     * @param cron            the new UNIX cron expression, or {@code null} to make the job one-shot
-     * @param nextRunAt       the new next run time, or {@code null} for the default
      * @param expectedVersion the version the caller read ({@link SchedulerJob#version()})
      * @return the job
-     * @throws InvalidInputException        when an argument is invalid (nothing is written)
-     * @throws NotFoundException            when no job has this id
-     * @throws ConcurrencyConflictException when the job's version is not {@code expectedVersion} (it carries both
-     *                                      versions); nothing is written
+     * @throws ConcurrencyConflictException when the job's version is not {@code expectedVersion}; nothing is written
      */
     public SchedulerJob reschedule(String id, String cron, Instant nextRunAt, long expectedVersion) {
         Check.name("id", id);
-        CronSchedule schedule = cron == null ? null : CronSchedule.parse(cron);
+        JobSchedule schedule = cron == null ? JobSchedule.once() : JobSchedule.cron(cron);
         Check.notNegative("expectedVersion", expectedVersion);
         return reschedule(id, schedule, nextRunAt, OptionalLong.of(expectedVersion));
     }
 
-    private SchedulerJob reschedule(String id, CronSchedule schedule, Instant nextRunAt, OptionalLong expected) {
-        return modify(id, "reschedule", expected, job -> {
+    private SchedulerJob reschedule(String id, JobSchedule schedule, Instant nextRunAt, OptionalLong expected) {
+        Check.instant("nextRunAt", nextRunAt);
+        return changes().modify(Check.name("id", id), "reschedule", expected, job -> {
             Instant now = clock.instant();
-            job.reschedule(schedule, nextRunAt != null ? nextRunAt : defaultNextRun(schedule, now), now);
+            job.changeSchedule(schedule, nextRunAt != null ? nextRunAt : schedule.firstRunAfter(now), now);
         });
     }
 
@@ -351,7 +407,7 @@ public class SchedulerJobRepository {
     public List<SchedulerJob> claimDue(String workerId, int limit, Duration leaseDuration) {
         Check.name("workerId", workerId);
         Check.range("limit", limit, 1, MAX_CLAIM_LIMIT);
-        long leaseMillis = leaseMillis(leaseDuration);
+        long leaseMillis = SchedulerJobChanges.leaseMillis(leaseDuration, MAX_LEASE);
         List<SchedulerJob> claimed = new ArrayList<>(sql().claimDue("claim due SchedulerJobs for worker " + workerId,
                 workerId, limit, leaseMillis));
         claimed.forEach(changes()::read);
@@ -367,32 +423,29 @@ public class SchedulerJobRepository {
      * @param id            the job id
      * @param workerId      the worker holding the lease
      * @param leaseDuration the new lease length from now, in whole milliseconds, 1 ms to 7 days
-     * @return {@code true} when the lease was renewed; {@code false} when the worker no longer holds it (the job was
-     * recovered, completed, deleted, or never claimed by it): the worker should stop working on it, as its
-     * result can no longer be recorded
+     * @return {@code true} when renewed; {@code false} when the worker no longer holds the lease (recovered,
+     *         completed, deleted, never claimed by it): it should stop, as its result can no longer be recorded
      * @throws InvalidInputException when an argument is invalid
      */
     public boolean heartbeat(String id, String workerId, Duration leaseDuration) {
         Check.name("id", id);
         Check.name("workerId", workerId);
-        long leaseMillis = leaseMillis(leaseDuration);
+        long leaseMillis = SchedulerJobChanges.leaseMillis(leaseDuration, MAX_LEASE);
         return sql().heartbeat("heartbeat " + ENTITY + " id=" + id + " by worker " + workerId, id, workerId,
                 leaseMillis);
     }
 
     /**
-     * Records a successful run ({@link SchedulerJob#complete}): a recurring job becomes PENDING at its next cron fire
-     * time strictly after the injected clock's now (attempts 0, last error cleared); a one-shot job becomes
-     * COMPLETED. The lease is released. Locks the row ({@code SELECT … FOR UPDATE}) first.
+     * Records a successful run ({@link SchedulerJob#complete}): a recurring job becomes PENDING at its schedule's next
+     * run after the injected clock's now (cron: next fire time; interval: now plus the interval), attempts 0, last
+     * error cleared; a one-shot job becomes COMPLETED. The lease is released. Locks the row first.
      *
      * @param id       the job id
      * @param workerId the worker holding the lease
      * @return the updated job
      * @throws NotFoundException     when no job has this id (it was deleted)
      * @throws LeaseLostException    when {@code workerId} does not hold the lease (it expired and the job was
-     *                               recovered, so it runs again elsewhere, or the job was reset); not a
-     *                               {@link ConcurrencyConflictException}: retrying does not help and
-     *                               {@code fromTransactionWithRetry} does not retry it
+     *                               recovered, or the job was reset); not retried: see the package description
      * @throws InvalidInputException when an argument is invalid
      */
     public SchedulerJob complete(String id, String workerId) {
@@ -405,7 +458,7 @@ public class SchedulerJobRepository {
      * Records a failed run ({@link SchedulerJob#fail}): while {@code attempts < maxAttempts} the job becomes PENDING,
      * due after an exponential backoff from the injected clock's now ({@link SchedulerJob#retryDelay}: 1 s, 2 s,
      * 4 s, … at most 1 h); when the attempts are used up a one-shot job becomes FAILED and a recurring job PENDING at
-     * its next cron fire time with attempts reset. The error is kept in {@code lastError}; the lease is released.
+     * its schedule's next run with attempts reset. The error is kept in {@code lastError}; the lease is released.
      *
      * @param id       the job id
      * @param workerId the worker holding the lease
@@ -413,8 +466,7 @@ public class SchedulerJobRepository {
      * @return the updated job
      * @throws NotFoundException     when no job has this id
      * @throws LeaseLostException    when {@code workerId} does not hold the lease (it expired and the job was
-     *                               recovered, or the job was reset); not a {@link ConcurrencyConflictException}:
-     *                               retrying does not help and {@code fromTransactionWithRetry} does not retry it
+     *                               recovered, or the job was reset); not retried: see the package description
      * @throws InvalidInputException when an argument is invalid
      */
     public SchedulerJob fail(String id, String workerId, String error) {
@@ -426,34 +478,14 @@ public class SchedulerJobRepository {
     /**
      * Recovers the jobs of dead workers in one statement: RUNNING jobs whose lease expired by the database clock
      * become PENDING and due at once ({@code nextRunAt} set to now unless it was earlier), the lease cleared and
-     * {@code lastError} saying whose lease expired. {@code attempts} keeps counting the lost run, so a one-shot job
-     * whose lost run was its last attempt becomes FAILED instead (a job that kills its worker every time does not
-     * loop for ever), and a recurring one starts its attempts again. Run it periodically (for example every lease
-     * length) from any worker.
+     * {@code lastError} saying whose lease expired. {@code attempts} keeps counting the lost run: a one-shot job whose
+     * lost run was its last attempt becomes FAILED instead, a recurring one (cron or interval) starts its attempts
+     * again. Run it periodically (for example every lease length) from any worker.
      *
      * @return how many jobs were recovered
      */
     public int recoverExpiredLeases() {
         return sql().recoverExpiredLeases("recover expired SchedulerJob leases");
-    }
-
-    private static Instant defaultNextRun(CronSchedule schedule, Instant now) {
-        return schedule == null ? now : schedule.nextAfter(now);
-    }
-
-    private static long leaseMillis(Duration leaseDuration) {
-        Check.notNull("leaseDuration", leaseDuration);
-        if (leaseDuration.isNegative() || leaseDuration.toMillis() < 1 || leaseDuration.compareTo(MAX_LEASE) > 0) {
-            throw new InvalidInputException("leaseDuration must be between 1 ms and " + MAX_LEASE.toDays()
-                    + " days, was " + leaseDuration);
-        }
-        return leaseDuration.toMillis();
-    }
-
-    /** Changes a job with its row locked, checked against the version this unit of work read (if it read it). */
-    private SchedulerJob modify(String id, String action, OptionalLong passed, Consumer<SchedulerJob> transition) {
-        Check.name("id", id);
-        return changes().modify(id, action, passed, transition);
     }
 
     /** The statements, on this repository's entity manager (injected after construction in a container). */

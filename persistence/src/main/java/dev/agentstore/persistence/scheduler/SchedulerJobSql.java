@@ -1,7 +1,9 @@
 package dev.agentstore.persistence.scheduler;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.scheduler.JobSchedule;
 import dev.agentstore.domain.scheduler.JobStatus;
 import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.persistence.support.Sql;
@@ -25,35 +27,58 @@ final class SchedulerJobSql {
 
     /** Every column of a job, as {@link #job} reads them. */
     private static final String COLUMNS = """
-            id, name, schedule, enabled, status, next_run_at, last_run_at, CAST(config AS text) AS config,
+            id, name, schedule, time_zone, interval_ms, enabled, status, next_run_at, last_run_at, CAST(config AS text) AS config,
             attempts, max_attempts, last_error, lease_owner, lease_expires_at, created_at, version, updated_at""";
 
-    private static final String INSERT = """
-            INSERT INTO scheduler_jobs (id, name, schedule, enabled, status, next_run_at, config, attempts,
-                                        max_attempts, created_at, version, updated_at)
-            VALUES (:id, :name, :schedule, :enabled, :status, CAST(:nextRunAt AS timestamptz), CAST(:config AS jsonb),
-                    :attempts, :maxAttempts, :createdAt, 0, :updatedAt)
+    private static final String INSERT_VALUES = """
+            INSERT INTO scheduler_jobs (id, name, schedule, time_zone, interval_ms, enabled, status, next_run_at, config,
+                                        attempts, max_attempts, created_at, version, updated_at)
+            VALUES (:id, :name, :schedule, :timeZone, :intervalMs, :enabled, :status, CAST(:nextRunAt AS timestamptz),
+                    CAST(:config AS jsonb), :attempts, :maxAttempts, :createdAt, 0, :updatedAt)
+            """;
+
+    private static final String INSERT = INSERT_VALUES + "RETURNING " + COLUMNS;
+
+    /**
+     * The explicit upsert: a new job as {@link #INSERT}; an existing one gets the new definition (name, schedule,
+     * configuration, attempts per run) and a version bump and, unless it is RUNNING (leased: its worker completes it
+     * and the next run follows the new schedule), is re-armed: PENDING, due at the new first run, attempts 0, last
+     * error cleared. Its enabled flag, creation time and last run are kept.
+     */
+    private static final String UPSERT = INSERT_VALUES + """
+            ON CONFLICT (id) DO UPDATE
+               SET name = EXCLUDED.name,
+                   schedule = EXCLUDED.schedule,
+                   time_zone = EXCLUDED.time_zone,
+                   interval_ms = EXCLUDED.interval_ms,
+                   config = EXCLUDED.config,
+                   max_attempts = EXCLUDED.max_attempts,
+                   status = CASE WHEN scheduler_jobs.status = 'RUNNING' THEN 'RUNNING' ELSE 'PENDING' END,
+                   next_run_at = CASE WHEN scheduler_jobs.status = 'RUNNING' THEN scheduler_jobs.next_run_at
+                                      ELSE EXCLUDED.next_run_at END,
+                   attempts = CASE WHEN scheduler_jobs.status = 'RUNNING' THEN scheduler_jobs.attempts ELSE 0 END,
+                   last_error = CASE WHEN scheduler_jobs.status = 'RUNNING' THEN scheduler_jobs.last_error END,
+                   version = scheduler_jobs.version + 1,
+                   updated_at = EXCLUDED.updated_at
             RETURNING\s""" + COLUMNS;
 
     private static final String SELECT = "SELECT " + COLUMNS + " FROM scheduler_jobs WHERE id = :id";
 
     private static final String SELECT_FOR_UPDATE = SELECT + " FOR UPDATE";
 
-    /** All jobs or those with one status ({@code %s}: a fixed condition), in the order of the listings. */
-    private static final String LIST = "SELECT " + COLUMNS + """
-             FROM scheduler_jobs%s
+    /** Each filter applies when its value is not null: one status, the enabled flag. */
+    private static final String FILTER = """
+             WHERE (CAST(:status AS varchar) IS NULL OR status = CAST(:status AS varchar))
+               AND (CAST(:enabled AS boolean) IS NULL OR enabled = CAST(:enabled AS boolean))""";
+
+    /** The jobs {@link #FILTER} selects, in the order of the listings. */
+    private static final String LIST = "SELECT " + COLUMNS + " FROM scheduler_jobs " + FILTER + """
+
              ORDER BY next_run_at ASC NULLS LAST, id ASC
              LIMIT :limit OFFSET :offset
             """;
 
-    private static final String COUNT = "SELECT count(*) FROM scheduler_jobs%s";
-
-    private static final String WITH_STATUS = " WHERE status = :status";
-
-    private static final String LIST_ALL = LIST.formatted("");
-    private static final String LIST_WITH_STATUS = LIST.formatted(WITH_STATUS);
-    private static final String COUNT_ALL = COUNT.formatted("");
-    private static final String COUNT_WITH_STATUS = COUNT.formatted(WITH_STATUS);
+    private static final String COUNT = "SELECT count(*) FROM scheduler_jobs " + FILTER;
 
     /**
      * Writes the state a transition computed (every column a transition may change), only while the row still has
@@ -61,7 +86,11 @@ final class SchedulerJobSql {
      */
     private static final String UPDATE = """
             UPDATE scheduler_jobs
-               SET schedule = :schedule,
+               SET name = :name,
+                   schedule = :schedule,
+                   time_zone = :timeZone,
+                   interval_ms = :intervalMs,
+                   config = CAST(:config AS jsonb),
                    enabled = :enabled,
                    status = :status,
                    next_run_at = CAST(:nextRunAt AS timestamptz),
@@ -118,8 +147,10 @@ final class SchedulerJobSql {
      */
     private static final String RECOVER_EXPIRED_LEASES = """
             UPDATE scheduler_jobs
-               SET status = CASE WHEN schedule IS NULL AND attempts >= max_attempts THEN 'FAILED' ELSE 'PENDING' END,
-                   attempts = CASE WHEN schedule IS NOT NULL AND attempts >= max_attempts THEN 0 ELSE attempts END,
+               SET status = CASE WHEN schedule IS NULL AND interval_ms IS NULL AND attempts >= max_attempts
+                                 THEN 'FAILED' ELSE 'PENDING' END,
+                   attempts = CASE WHEN (schedule IS NOT NULL OR interval_ms IS NOT NULL) AND attempts >= max_attempts
+                                   THEN 0 ELSE attempts END,
                    next_run_at = LEAST(next_run_at, now()),
                    last_error = concat('lease of worker ', lease_owner, ' expired before the run completed'),
                    lease_owner = NULL,
@@ -138,9 +169,18 @@ final class SchedulerJobSql {
 
     /** Inserts a new job as built by its constructor; {@code config} is its checked JSON text. */
     SchedulerJob insert(String context, SchedulerJob job, String config) {
-        return Sql.call(em, context, h -> h.createQuery(INSERT)
+        return write(context, INSERT, job, config);
+    }
+
+    /** Inserts a new job or re-schedules an existing one ({@link #UPSERT}); {@code config} as {@link #insert}. */
+    SchedulerJob upsert(String context, SchedulerJob job, String config) {
+        return write(context, UPSERT, job, config);
+    }
+
+    private SchedulerJob write(String context, String sql, SchedulerJob job, String config) {
+        return Sql.call(em, context, h -> h.createQuery(sql)
                 .bindMap(Sql.parameters("id", job.id(), "name", job.name(), "schedule", job.schedule(),
-                        "enabled", job.enabled(), "status", job.status().name(), "nextRunAt", job.nextRunAt(),
+                        "timeZone", job.timeZone(), "intervalMs", intervalMs(job), "enabled", job.enabled(), "status", job.status().name(), "nextRunAt", job.nextRunAt(),
                         "config", config, "attempts", job.attempts(), "maxAttempts", job.maxAttempts(),
                         "createdAt", job.createdAt(), "updatedAt", job.updatedAt()))
                 .map(SchedulerJobSql::job)
@@ -157,27 +197,32 @@ final class SchedulerJobSql {
         return select(context, SELECT_FOR_UPDATE, id);
     }
 
-    /** @return one page of the jobs with {@code status} (all when {@code null}), in the listing order */
-    List<SchedulerJob> list(String context, JobStatus status, long offset, int limit) {
-        String sql = status == null ? LIST_ALL : LIST_WITH_STATUS;
-        return Sql.call(em, context, h -> withStatus(h.createQuery(sql), status)
+    /**
+     * @return one page of the jobs with {@code status} and {@code enabled} (each filter off when {@code null}), in
+     *         the listing order
+     */
+    List<SchedulerJob> list(String context, JobStatus status, Boolean enabled, long offset, int limit) {
+        return Sql.call(em, context, h -> filter(h.createQuery(LIST), status, enabled)
                 .bind("limit", limit)
                 .bind("offset", offset)
                 .map(SchedulerJobSql::job)
                 .list());
     }
 
-    /** @return how many jobs have {@code status} (all when {@code null}) */
-    long count(String context, JobStatus status) {
-        String sql = status == null ? COUNT_ALL : COUNT_WITH_STATUS;
-        return Sql.call(em, context, h -> withStatus(h.createQuery(sql), status)
+    /** @return how many jobs {@link #list} selects without paging */
+    long count(String context, JobStatus status, Boolean enabled) {
+        return Sql.call(em, context, h -> filter(h.createQuery(COUNT), status, enabled)
                 .mapTo(long.class)
                 .one());
     }
 
-    /** Binds the status of {@link #WITH_STATUS}, when there is one. */
-    private static Query withStatus(Query query, JobStatus status) {
-        return status == null ? query : query.bind("status", status.name());
+    /** Binds the values of {@link #FILTER}. */
+    private static Query filter(Query query, JobStatus status, Boolean enabled) {
+        return query.bind("status", status == null ? null : status.name()).bind("enabled", enabled);
+    }
+
+    private static Long intervalMs(SchedulerJob job) {
+        return job.interval().map(java.time.Duration::toMillis).orElse(null);
     }
 
     /**
@@ -189,7 +234,9 @@ final class SchedulerJobSql {
      */
     SchedulerJob update(String context, SchedulerJob changed, long version) {
         return Sql.call(em, context, h -> h.createQuery(UPDATE)
-                .bindMap(Sql.parameters("id", changed.id(), "version", version, "schedule", changed.schedule(),
+                .bindMap(Sql.parameters("id", changed.id(), "version", version, "name", changed.name(),
+                        "schedule", changed.schedule(), "timeZone", changed.timeZone(),
+                        "intervalMs", intervalMs(changed), "config", Json.print(changed.config()),
                         "enabled", changed.enabled(), "status", changed.status().name(),
                         "nextRunAt", changed.nextRunAt(), "lastRunAt", changed.lastRunAt(),
                         "attempts", changed.attempts(), "lastError", changed.lastError(),
@@ -249,7 +296,7 @@ final class SchedulerJobSql {
     /** Maps a row of {@link #COLUMNS} to a job. */
     private static SchedulerJob job(ResultSet rs, StatementContext ctx) throws SQLException {
         return SchedulerJob.restore(rs.getString("id"), rs.getString("name"), rs.getString("schedule"),
-                rs.getBoolean("enabled"), JobStatus.valueOf(rs.getString("status")), Sql.instant(rs, "next_run_at"),
+                rs.getString("time_zone"), rs.getObject("interval_ms", Long.class), rs.getBoolean("enabled"), JobStatus.valueOf(rs.getString("status")), Sql.instant(rs, "next_run_at"),
                 Sql.instant(rs, "last_run_at"), Json.parse("config", rs.getString("config")), rs.getInt("attempts"),
                 rs.getInt("max_attempts"), rs.getString("last_error"), rs.getString("lease_owner"),
                 Sql.instant(rs, "lease_expires_at"), Sql.instant(rs, "created_at"), rs.getLong("version"),
@@ -260,12 +307,14 @@ final class SchedulerJobSql {
      * What a transition may change, to tell whether it changed anything (an idempotent action on a job already in
      * the wanted state writes nothing and keeps the version).
      */
-    record State(String schedule, boolean enabled, JobStatus status, Instant nextRunAt, Instant lastRunAt,
-                 int attempts, String lastError, String leaseOwner, Instant leaseExpiresAt, Instant updatedAt) {
+    record State(String name, JobSchedule schedule, JsonNode config, boolean enabled, JobStatus status,
+                 Instant nextRunAt, Instant lastRunAt, int attempts, String lastError, String leaseOwner,
+                 Instant leaseExpiresAt, Instant updatedAt) {
 
         static State of(SchedulerJob job) {
-            return new State(job.schedule(), job.enabled(), job.status(), job.nextRunAt(), job.lastRunAt(),
-                    job.attempts(), job.lastError(), job.leaseOwner(), job.leaseExpiresAt(), job.updatedAt());
+            return new State(job.name(), job.jobSchedule(), job.config(), job.enabled(), job.status(),
+                    job.nextRunAt(), job.lastRunAt(), job.attempts(), job.lastError(), job.leaseOwner(),
+                    job.leaseExpiresAt(), job.updatedAt());
         }
     }
 }

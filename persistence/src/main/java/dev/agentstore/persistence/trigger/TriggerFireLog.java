@@ -2,6 +2,7 @@ package dev.agentstore.persistence.trigger;
 
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.persistence.support.Sql;
@@ -10,7 +11,9 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.Query;
 
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -32,7 +35,8 @@ final class TriggerFireLog {
             WITH fired AS (
                 UPDATE triggers
                    SET stats_total_fires = stats_total_fires + 1,
-                       stats_last_fired_at = GREATEST(stats_last_fired_at, CAST(:ts AS timestamptz))
+                       stats_last_fired_at = GREATEST(stats_last_fired_at, CAST(:ts AS timestamptz)),
+                       last_activity_at = GREATEST(last_activity_at, CAST(:ts AS timestamptz))
                  WHERE name = :name AND status = 'ACTIVE'
                 RETURNING name
             )
@@ -49,19 +53,46 @@ final class TriggerFireLog {
             RETURNING stats_flows_started
             """;
 
-    private static final String EVENTS = "SELECT " + EVENT_COLUMNS + """
-             FROM trigger_events e WHERE e.trigger_name = :name
-            ORDER BY e.ts DESC, e.id DESC LIMIT :limit
+    /** Adds {@code :delta} to one stat column ({@code %1$s}, a fixed name from {@link #STAT_COLUMNS}). */
+    private static final String INCREMENT_STAT = """
+            UPDATE triggers
+               SET %1$s = %1$s + :delta,
+                   last_activity_at = GREATEST(last_activity_at, CAST(:now AS timestamptz))
+             WHERE name = :name
+            RETURNING %1$s
             """;
 
-    /**
-     * Keyset: strictly older than the cursor row by (ts, id); an index condition on (trigger_name, ts DESC, id DESC).
-     */
-    private static final String EVENTS_BEFORE = "SELECT " + EVENT_COLUMNS + """
-             FROM trigger_events e WHERE e.trigger_name = :name
-               AND (e.ts, e.id) < ((SELECT c.ts FROM trigger_events c WHERE c.id = :after AND c.trigger_name = :name),
-                                   :after)
-            ORDER BY e.ts DESC, e.id DESC LIMIT :limit
+    /** The counters that are stat columns, by the names nvent's index uses (with or without {@code stats.}). */
+    private static final Map<String, String> STAT_COLUMNS = Map.of(
+            "totalFires", INCREMENT_STAT.formatted("stats_total_fires"),
+            "flowsStarted", INCREMENT_STAT.formatted("stats_flows_started"),
+            "activeSubscribers", INCREMENT_STAT.formatted("stats_active_subscribers"));
+
+    /** Adds {@code :delta} to a named counter in {@code counters} (absent counts as 0), in the row's lock. */
+    private static final String INCREMENT_COUNTER = """
+            UPDATE triggers
+               SET counters = jsonb_set(counters, ARRAY[CAST(:counter AS text)],
+                       to_jsonb(COALESCE(CAST(counters ->> CAST(:counter AS text) AS bigint), 0) + :delta)),
+                   last_activity_at = GREATEST(last_activity_at, CAST(:now AS timestamptz))
+             WHERE name = :name
+            RETURNING CAST(counters ->> CAST(:counter AS text) AS bigint)
+            """;
+
+    private static final String SELECT_EVENTS = "SELECT " + EVENT_COLUMNS
+            + " FROM trigger_events e WHERE e.trigger_name = :name";
+
+    /** Keyset, ascending: rows strictly after the cursor row by (ts, id); an index condition. */
+    private static final String AFTER_ASC = " AND (e.ts, e.id) > ((SELECT c.ts FROM trigger_events c"
+            + " WHERE c.id = :after AND c.trigger_name = :name), :after)";
+
+    /** Keyset, descending: rows strictly before the cursor row by (ts, id); an index condition. */
+    private static final String AFTER_DESC = " AND (e.ts, e.id) < ((SELECT c.ts FROM trigger_events c"
+            + " WHERE c.id = :after AND c.trigger_name = :name), :after)";
+
+    /** One bounded retention batch; no ORDER BY (every row older than the cutoff goes). Served by BRIN(ts). */
+    private static final String PURGE_BATCH = """
+            DELETE FROM trigger_events
+            WHERE id IN (SELECT id FROM trigger_events WHERE ts < :cutoff LIMIT :batchSize)
             """;
 
     private static final String EVENT_EXISTS =
@@ -117,18 +148,56 @@ final class TriggerFireLog {
     }
 
     /**
-     * @return one page of the fire log, newest first, strictly older than {@code afterId} when it is given
-     * @throws NotFoundException when {@code afterId} is not the id of an event of this trigger
+     * Adds {@code delta} to a counter: a stat column for {@code totalFires}, {@code flowsStarted} and
+     * {@code activeSubscribers} (also with the prefix {@code stats.}), else the named counter in {@code counters}.
+     *
+     * @return the counter after the addition
+     * @throws NotFoundException when there is no such trigger
      */
-    static List<TriggerEvent> events(EntityManager em, String name, int limit, Long afterId) {
-        return Sql.call(em, "read TriggerEvents of " + name, h -> {
-            Query page = h.createQuery(afterId == null ? EVENTS : EVENTS_BEFORE)
-                    .bind("name", name)
-                    .bind("limit", limit);
-            if (afterId != null) {
-                page.bind("after", afterId);
+    static long increment(EntityManager em, String name, String counter, long delta, Instant now) {
+        String stat = STAT_COLUMNS.get(counter.startsWith("stats.") ? counter.substring(6) : counter);
+        return Sql.call(em, "increment " + counter + " of Trigger " + name, h -> {
+            Query update = h.createQuery(stat != null ? stat : INCREMENT_COUNTER)
+                    .bind("delta", delta)
+                    .bind("now", now)
+                    .bind("name", name);
+            if (stat == null) {
+                update.bind("counter", counter);
             }
-            List<TriggerEvent> events = page.map(EVENT).list();
+            return update.mapTo(long.class).findOne();
+        }).orElseThrow(() -> new NotFoundException("Trigger", "name=" + name));
+    }
+
+    /**
+     * @return one page of the fire log in the query's order, with its filters and cursor
+     * @throws NotFoundException when the query's cursor is not the id of an event of this trigger
+     */
+    static List<TriggerEvent> events(EntityManager em, String name, FlowEventQuery query) {
+        boolean asc = query.order() == FlowEventQuery.Order.ASC;
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("name", name);
+        StringBuilder sql = new StringBuilder(SELECT_EVENTS);
+        if (!query.types().isEmpty()) {
+            sql.append(" AND e.type = ANY (CAST(:types AS text[]))");
+            values.put("types", query.types().toArray(new String[0]));
+        }
+        if (query.from() != null) {
+            sql.append(" AND e.ts >= :from");
+            values.put("from", query.from());
+        }
+        if (query.to() != null) {
+            sql.append(" AND e.ts <= :to");
+            values.put("to", query.to());
+        }
+        Long afterId = query.afterId();
+        if (afterId != null) {
+            sql.append(asc ? AFTER_ASC : AFTER_DESC);
+            values.put("after", afterId);
+        }
+        sql.append(asc ? " ORDER BY e.ts ASC, e.id ASC" : " ORDER BY e.ts DESC, e.id DESC").append(" LIMIT :limit");
+        values.put("limit", query.limit());
+        return Sql.call(em, "read TriggerEvents of " + name, h -> {
+            List<TriggerEvent> events = h.createQuery(sql.toString()).bindMap(values).map(EVENT).list();
             if (events.isEmpty() && afterId != null && h.createQuery(EVENT_EXISTS)
                     .bind("after", afterId)
                     .bind("name", name)
@@ -139,5 +208,24 @@ final class TriggerFireLog {
             }
             return events;
         });
+    }
+
+    /** @return the sum of {@code batch} runs, run until one deletes fewer than {@code batchSize} rows */
+    static long purge(java.util.function.IntSupplier batch, int batchSize) {
+        long total = 0;
+        int deleted;
+        do {
+            deleted = batch.getAsInt();
+            total += deleted;
+        } while (deleted == batchSize);
+        return total;
+    }
+
+    /** @return how many events older than {@code cutoff} one bounded statement deleted */
+    static int purgeBatch(EntityManager em, Instant cutoff, int batchSize) {
+        return Sql.call(em, "purge TriggerEvents older than " + cutoff, h -> h.createUpdate(PURGE_BATCH)
+                .bind("cutoff", cutoff)
+                .bind("batchSize", batchSize)
+                .execute());
     }
 }

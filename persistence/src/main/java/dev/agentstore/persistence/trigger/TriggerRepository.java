@@ -6,8 +6,10 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.trigger.Trigger;
+import dev.agentstore.domain.trigger.TriggerDefinition;
 import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.domain.trigger.TriggerStatus;
 import dev.agentstore.domain.trigger.TriggerType;
@@ -21,8 +23,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.Query;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -30,7 +30,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -64,13 +63,14 @@ public class TriggerRepository {
 
     private static final String ENTITY = TriggerSql.ENTITY;
     /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
-    private static final ReadVersions.Entity<Trigger> VERSIONS =
-            new ReadVersions.Entity<>(ENTITY, Trigger::name, Trigger::version);
+    private static final ReadVersions.Entity<Trigger> VERSIONS = TriggerWrites.VERSIONS;
 
     /** Event type {@link #fire(String, JsonNode)} records. */
     public static final String FIRED = "fired";
     /** Largest page of {@link #events}. */
-    public static final int MAX_EVENTS_LIMIT = 1000;
+    public static final int MAX_EVENTS_LIMIT = FlowEventQuery.MAX_LIMIT;
+    /** Largest batch of {@link #purgeEventsOlderThanBatch}. */
+    public static final int MAX_PURGE_BATCH = 100_000;
 
     @PersistenceContext(unitName = "agentstore")
     private EntityManager em;
@@ -106,42 +106,43 @@ public class TriggerRepository {
     }
 
     /**
-     * Registers a trigger, or re-registers an existing one, in one race-free statement
-     * ({@code INSERT ... ON CONFLICT (name) DO UPDATE}): a new trigger is {@link TriggerStatus#ACTIVE}, registered
-     * now, with zero stats; an existing one gets {@code type} and {@code subscriptions} (replacing the old ones, not
-     * merging) and a new version, and keeps its status, registration time and stats. When this
-     * unit of work read the trigger, it is re-registered only if it still has the version read.
+     * Registers a trigger, or re-registers an existing one, changing only its type and subscriptions (its other
+     * descriptive fields are kept); see {@link #define(String, TriggerDefinition)}.
      *
      * @param name          the trigger's name, 1–255 characters, not blank
      * @param type          what makes it fire
      * @param subscriptions its subscriptions, a JSON object
      * @return the trigger as stored
-     * @throws InvalidInputException                              when {@code name} is blank or longer than 255
-     *                                                            characters, {@code type} is {@code null}, or
-     *                                                            {@code subscriptions} is not a JSON object; nothing
-     *                                                            is written
-     * @throws NotFoundException                                  when this unit of work read the trigger and it was
-     *                                                            deleted since
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when this unit of work read the trigger and another
-     *                                                            transaction changed it since (it carries both
-     *                                                            versions); nothing is written
+     * @throws InvalidInputException when an argument is invalid; nothing is written
+     * @throws NotFoundException     when this unit of work read the trigger and it was deleted since
+     * @throws ConcurrencyConflictException when this unit of work read the trigger and another transaction changed it
+     *                                      since (it carries both versions); nothing is written
      */
     public Trigger register(String name, TriggerType type, JsonNode subscriptions) {
-        Trigger candidate = new Trigger(name, type, subscriptions, now());
-        String json = JsonWrites.print(em, "subscriptions", candidate.subscriptions());
-        OptionalLong expected = versions().expected(ENTITY, name);
-        Trigger stored = Sql.call(em, "register Trigger " + name, h -> {
-            if (expected.isPresent()) {
-                TriggerSql.requireVersion(h, name, expected.getAsLong());
-            }
-            return h.createQuery(TriggerSql.REGISTER)
-                    .bindMap(Sql.parameters("name", name, "type", candidate.type().name(),
-                            "registeredAt", candidate.registeredAt(), "subscriptions", json,
-                            "updatedAt", candidate.updatedAt()))
-                    .map(TriggerSql.TRIGGER)
-                    .one();
-        });
-        return VERSIONS.wrote(em, stored);
+        return TriggerWrites.register(em, new Trigger(name, TriggerDefinition.of(type)
+                .subscriptions(Json.requireObject("subscriptions", subscriptions)), now()), false);
+    }
+
+    /**
+     * Registers a trigger with every field of nvent's trigger index, or re-registers an existing one, in one
+     * race-free statement ({@code INSERT ... ON CONFLICT (name) DO UPDATE}; nvent's {@code index.add}): a new trigger
+     * is {@link TriggerStatus#ACTIVE}, registered at the definition's {@code registeredAt} or now, with zero stats and
+     * counters; an existing one gets the whole definition (type, display name, description, scope, source, webhook,
+     * schedule, configuration, subscriptions: replaced, not merged, a field the definition leaves {@code null} is
+     * cleared) and a new version, and keeps its status, registration time, stats, counters and last activity. When
+     * this unit of work read the trigger, it is re-registered only if it still has the version read.
+     *
+     * @param name       the trigger's name, 1–255 characters, not blank
+     * @param definition what it is
+     * @return the trigger as stored
+     * @throws InvalidInputException when an argument is invalid or a JSON value breaks the store's limits; nothing is
+     *                               written
+     * @throws NotFoundException     when this unit of work read the trigger and it was deleted since
+     * @throws ConcurrencyConflictException when this unit of work read the trigger and another transaction changed it
+     *                                      since (it carries both versions); nothing is written
+     */
+    public Trigger define(String name, TriggerDefinition definition) {
+        return TriggerWrites.register(em, new Trigger(name, definition, now()), true);
     }
 
     /**
@@ -198,29 +199,30 @@ public class TriggerRepository {
     }
 
     /**
-     * Lists the triggers with one status, by name.
+     * Lists the triggers with one status, by name; as {@link #list(TriggerType, TriggerStatus, PageRequest)}.
      *
      * @param status the status to list, or {@code null} for all
      * @param page   which page
      * @return the page, ordered by name
      * @throws InvalidInputException when {@code page} is {@code null}
-     * @throws AgentStoreException   when the database fails
      */
     public Page<Trigger> list(TriggerStatus status, PageRequest page) {
-        Check.notNull("page", page);
-        return Sql.call(em, "list Triggers" + (status == null ? "" : " with status " + status), h -> {
-            Query items = h.createQuery(status == null ? TriggerSql.LIST : TriggerSql.LIST_BY_STATUS)
-                    .bind("limit", page.perPage())
-                    .bind("offset", page.offset());
-            Query count = h.createQuery(status == null ? TriggerSql.COUNT : TriggerSql.COUNT_BY_STATUS);
-            if (status != null) {
-                items.bind("status", status.name());
-                count.bind("status", status.name());
-            }
-            List<Trigger> rows = items.map(TriggerSql.TRIGGER).list();
-            rows.forEach(x -> VERSIONS.read(em, x));
-            return Page.of(rows, page.page(), page.perPage(), count.mapTo(long.class).one());
-        });
+        return list(null, status, page);
+    }
+
+    /**
+     * Lists triggers by type and status, by name, served by the indexes {@code (type, name)} and
+     * {@code (status, name)}.
+     *
+     * @param type   the type to list, or {@code null} for all
+     * @param status the status to list, or {@code null} for all
+     * @param page   which page
+     * @return the page, ordered by name; its total counts the triggers both filters select
+     * @throws InvalidInputException when {@code page} is {@code null}
+     * @throws AgentStoreException   when the database fails
+     */
+    public Page<Trigger> list(TriggerType type, TriggerStatus status, PageRequest page) {
+        return TriggerWrites.list(em, type, status, Check.notNull("page", page));
     }
 
     /**
@@ -230,8 +232,7 @@ public class TriggerRepository {
      * @return the trigger
      * @throws NotFoundException     when there is no trigger by that name
      * @throws InvalidInputException when the name is invalid or the trigger is {@link TriggerStatus#DISABLED}
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
-     *                                                            work read it (it carries both versions)
+     * @throws ConcurrencyConflictException when another transaction changed it since this unit of work read it
      */
     public Trigger pause(String name) {
         return changeStatus(name, "pause", t -> t.paused(now()));
@@ -244,8 +245,7 @@ public class TriggerRepository {
      * @return the trigger
      * @throws NotFoundException     when there is no trigger by that name
      * @throws InvalidInputException when the name is invalid
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
-     *                                                            work read it (it carries both versions)
+     * @throws ConcurrencyConflictException when another transaction changed it since this unit of work read it
      */
     public Trigger resume(String name) {
         return changeStatus(name, "resume", t -> t.resumed(now()));
@@ -258,8 +258,7 @@ public class TriggerRepository {
      * @return the trigger
      * @throws NotFoundException     when there is no trigger by that name
      * @throws InvalidInputException when the name is invalid
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
-     *                                                            work read it (it carries both versions)
+     * @throws ConcurrencyConflictException when another transaction changed it since this unit of work read it
      */
     public Trigger disable(String name) {
         return changeStatus(name, "disable", t -> t.disabled(now()));
@@ -279,8 +278,7 @@ public class TriggerRepository {
      * @return the trigger with the merged subscriptions
      * @throws InvalidInputException when the name is invalid or {@code patch} is not a JSON object; nothing is written
      * @throws NotFoundException     when there is no trigger by that name
-     * @throws dev.agentstore.domain.ConcurrencyConflictException when another transaction changed it since this unit of
-     *                                                            work read it (it carries both versions)
+     * @throws ConcurrencyConflictException when another transaction changed it since this unit of work read it
      */
     public Trigger updateSubscriptions(String name, JsonNode patch) {
         Check.name("name", name);
@@ -313,7 +311,8 @@ public class TriggerRepository {
     }
 
     private Trigger updateSubscriptions(String name, JsonNode patch, OptionalLong expected) {
-        return change(name, expected, "update subscriptions of", t -> t.withMergedSubscriptions(patch, now()),
+        return TriggerWrites.change(em, name, expected, "update subscriptions of",
+                t -> t.withMergedSubscriptions(patch, now()),
                 (h, next) -> h.createQuery(TriggerSql.SET_SUBSCRIPTIONS)
                         .bind("subscriptions", JsonWrites.print(em, "subscriptions", next.subscriptions())));
     }
@@ -332,6 +331,27 @@ public class TriggerRepository {
         Check.name("name", name);
         Check.notNegative("n", n);
         return TriggerFireLog.recordFlowsStarted(em, name, n);
+    }
+
+    /**
+     * Adds {@code delta} to one of the trigger's counters atomically, without firing (nvent's {@code index.increment}):
+     * one {@code UPDATE ... SET x = x + delta RETURNING x}, so concurrent increments never lose a count and never
+     * conflict, and the version is not bumped. {@code totalFires}, {@code flowsStarted} and
+     * {@code activeSubscribers} (also as {@code stats.totalFires}, …) are the stat columns; any other name is a
+     * counter of {@link Trigger#counters()}, created at 0 on its first increment. Sets {@link Trigger#lastActivityAt()}
+     * to now (never backwards); appends no event and does not change {@code lastFiredAt}.
+     *
+     * @param name    the trigger's name
+     * @param counter the counter's name, 1–255 characters
+     * @param delta   what to add; negative subtracts (a counter may go below 0: the caller owns its meaning)
+     * @return the counter after the addition
+     * @throws InvalidInputException when a name is invalid; nothing is written
+     * @throws NotFoundException     when there is no trigger by that name
+     */
+    public long increment(String name, String counter, long delta) {
+        Check.name("name", name);
+        Check.name("counter", counter);
+        return TriggerFireLog.increment(em, name, counter, delta, now());
     }
 
     /**
@@ -371,8 +391,8 @@ public class TriggerRepository {
     }
 
     /**
-     * Reads a trigger's fire log, newest first by {@code (ts, id)}, served by the index
-     * {@code (trigger_name, ts DESC, id DESC)}; see {@link #events(String, int, Long)}.
+     * Reads a trigger's newest events; as {@link #events(String, FlowEventQuery)} with
+     * {@code FlowEventQuery.defaults().descending().limit(limit)}.
      *
      * @param name  the trigger's name
      * @param limit the most rows returned, 1–{@value #MAX_EVENTS_LIMIT}
@@ -384,25 +404,68 @@ public class TriggerRepository {
     }
 
     /**
-     * Reads a trigger's fire log, newest first by {@code (ts, id)}, one page. To read older events, pass the last
-     * returned id as {@code afterId}: the next page holds only events strictly older than it, so paging returns every
-     * event exactly once.
+     * Reads a trigger's events newest first, older than {@code afterId} when it is given; as
+     * {@link #events(String, FlowEventQuery)} with {@code defaults().descending().limit(limit).after(afterId)}.
      *
      * @param name    the trigger's name
      * @param limit   the most rows returned, 1–{@value #MAX_EVENTS_LIMIT}
      * @param afterId the id of the last event already seen, or {@code null} to start with the newest
-     * @return at most {@code limit} events; empty when there are none (more), or no such trigger
+     * @return at most {@code limit} events
      * @throws InvalidInputException when the name is invalid, {@code limit} is out of range or {@code afterId} is
      *                               less than 1
      * @throws NotFoundException     when {@code afterId} is not the id of an event of this trigger
      */
     public List<TriggerEvent> events(String name, int limit, Long afterId) {
+        return events(name, FlowEventQuery.defaults().descending().limit(limit).after(afterId));
+    }
+
+    /**
+     * Reads a trigger's events with the query of flow events ({@link FlowEventQuery}: types, time range, keyset
+     * cursor, order, limit), one page in {@code (ts, id)} order, served by the index
+     * {@code (trigger_name, ts DESC, id DESC)}. To continue, pass the last returned id as the cursor
+     * ({@code query.next(page, TriggerEvent::id)}); paging this way returns every event exactly once.
+     *
+     * @param name  the trigger's name
+     * @param query filters, cursor, limit and order ({@link FlowEventQuery#defaults()}: all, oldest first, 100 rows)
+     * @return at most {@code query.limit()} events; empty when there are none (more), or no such trigger
+     * @throws InvalidInputException when the name is invalid or {@code query} is {@code null}
+     * @throws NotFoundException     when the query's cursor is not the id of an event of this trigger (for example
+     *                               purged since)
+     */
+    public List<TriggerEvent> events(String name, FlowEventQuery query) {
         Check.name("name", name);
-        Check.range("limit", limit, 1, MAX_EVENTS_LIMIT);
-        if (afterId != null && afterId < 1) {
-            throw new InvalidInputException("afterId must be a positive event id, was " + afterId);
-        }
-        return TriggerFireLog.events(em, name, limit, afterId);
+        Check.notNull("query", query);
+        return TriggerFireLog.events(em, name, query);
+    }
+
+    /**
+     * Retention: deletes every trigger event (of any trigger) with {@code ts} before {@code cutoff}, in statements of
+     * at most {@code batchSize} rows until one deletes fewer, all in the caller's one transaction; for millions of
+     * rows loop over {@link #purgeEventsOlderThanBatch} with one transaction per batch instead. The triggers and
+     * their stats are not changed.
+     *
+     * @param cutoff    events strictly older than this go
+     * @param batchSize rows per statement, 1–{@value #MAX_PURGE_BATCH}
+     * @return how many events were deleted in all
+     * @throws InvalidInputException when {@code cutoff} is {@code null} or {@code batchSize} is out of range
+     */
+    public long purgeEventsOlderThan(Instant cutoff, int batchSize) {
+        return TriggerFireLog.purge(() -> purgeEventsOlderThanBatch(cutoff, batchSize), batchSize);
+    }
+
+    /**
+     * Retention, one bounded batch: deletes at most {@code batchSize} trigger events with {@code ts} before
+     * {@code cutoff} in one statement (served by {@code BRIN(ts)}), as {@code flowEvents().purgeOlderThanBatch}.
+     *
+     * @param cutoff    events strictly older than this go
+     * @param batchSize the most rows deleted, 1–{@value #MAX_PURGE_BATCH}
+     * @return how many events were deleted; less than {@code batchSize} means none older were left
+     * @throws InvalidInputException when {@code cutoff} is {@code null} or {@code batchSize} is out of range
+     */
+    public int purgeEventsOlderThanBatch(Instant cutoff, int batchSize) {
+        Check.instant("cutoff", Check.notNull("cutoff", cutoff));
+        Check.range("batchSize", batchSize, 1, MAX_PURGE_BATCH);
+        return TriggerFireLog.purgeBatch(em, cutoff, batchSize);
     }
 
     /**
@@ -417,60 +480,14 @@ public class TriggerRepository {
      */
     public boolean delete(String name) {
         Check.name("name", name);
-        OptionalLong expected = versions().expected(ENTITY, name);
-        long version;
-        if (expected.isPresent()) {
-            version = expected.getAsLong();
-        } else {
-            Optional<Trigger> t = find(name);
-            if (t.isEmpty()) {
-                return false;
-            }
-            version = t.get().version();
-        }
-        String context = "delete Trigger " + name;
-        int deleted = Sql.call(em, context, h -> h.createUpdate(TriggerSql.DELETE)
-                .bind("name", name)
-                .bind("version", version)
-                .execute());
-        if (deleted == 0) {
-            throw new ConcurrencyConflictException(context, context
-                    + ": modified concurrently; the transaction did not commit: retrying is safe", null);
-        }
-        return true;
+        return TriggerWrites.delete(em, name, versions().expected(ENTITY, name));
     }
 
-    /** A status change, version-checked when this unit of work read the trigger: see {@link #change}. */
+    /** A status change, version-checked when this unit of work read the trigger: see {@link TriggerWrites#change}. */
     private Trigger changeStatus(String name, String what, UnaryOperator<Trigger> rule) {
-        return change(name, OptionalLong.empty(), what, rule,
+        return TriggerWrites.change(em, name, OptionalLong.empty(), what, rule,
                 (h, next) -> h.createQuery(TriggerSql.SET_STATUS).bind("status", next.status().name()));
     }
-
-    /**
-     * Changes a trigger: locks its row as it reads it, compares its version with the one expected (passed, or read by
-     * this unit of work), applies {@code rule} and, when that changed anything, writes the result with
-     * {@code update} (bound here: name, version read, updated_at).
-     *
-     * @throws NotFoundException            when there is no trigger by that name
-     * @throws ConcurrencyConflictException when the trigger's version is not the one expected
-     */
-    private Trigger change(String name, OptionalLong passed, String what, UnaryOperator<Trigger> rule,
-                           BiFunction<Handle, Trigger, Query> update) {
-        OptionalLong expected = passed.isPresent() ? passed : versions().expected(ENTITY, name);
-        Trigger current = TriggerSql.lockForChange(em, name, expected);
-        Trigger next = rule.apply(current);
-        if (next == current) {
-            return VERSIONS.wrote(em, current);
-        }
-        return VERSIONS.wrote(em, Sql.call(em, what + " Trigger " + name, h -> update.apply(h, next)
-                .bind("name", name)
-                .bind("version", current.version())
-                .bind("updatedAt", next.updatedAt())
-                .map(TriggerSql.TRIGGER)
-                .one()));
-    }
-
-
 
     private ReadVersions versions() {
         return ReadVersions.of(em);

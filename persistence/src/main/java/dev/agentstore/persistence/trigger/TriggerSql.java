@@ -1,9 +1,11 @@
 package dev.agentstore.persistence.trigger;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.trigger.Trigger;
+import dev.agentstore.domain.trigger.TriggerDefinition;
 import dev.agentstore.domain.trigger.TriggerStatus;
 import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.persistence.support.ReadVersions;
@@ -28,19 +30,33 @@ final class TriggerSql {
     /** A trigger's columns, as {@link #TRIGGER} reads them. */
     static final String COLUMNS = """
             name, type, status, registered_at, CAST(subscriptions AS text) AS subscriptions, stats_total_fires,
-                   stats_flows_started, stats_last_fired_at, version, updated_at""";
+                   stats_flows_started, stats_last_fired_at, version, updated_at, display_name, description, scope,
+                   source, CAST(webhook AS text) AS webhook, CAST(schedule AS text) AS schedule,
+                   CAST(config AS text) AS config, last_activity_at, stats_active_subscribers,
+                   CAST(counters AS text) AS counters""";
 
     /**
      * Register or re-register, race-free (concurrent registrations of one name both succeed): a new trigger is
-     * ACTIVE with zero stats; an existing one gets the new type and subscriptions (replaced, not
-     * merged) and a version bump, and keeps its status, registration time and stats.
+     * ACTIVE with zero stats; an existing one gets the new type and subscriptions and, when {@code :whole}, the rest
+     * of the definition (descriptive fields, configuration; replaced, not merged) and a version bump, and keeps its
+     * status, registration time, stats, counters and last activity.
      */
     static final String REGISTER = """
-            INSERT INTO triggers (name, type, status, registered_at, subscriptions, version, updated_at)
-            VALUES (:name, :type, 'ACTIVE', :registeredAt, CAST(:subscriptions AS jsonb), 0, :updatedAt)
+            INSERT INTO triggers (name, type, status, registered_at, subscriptions, version, updated_at, display_name,
+                                  description, scope, source, webhook, schedule, config)
+            VALUES (:name, :type, 'ACTIVE', :registeredAt, CAST(:subscriptions AS jsonb), 0, :updatedAt, :displayName,
+                    :description, :scope, :source, CAST(:webhook AS jsonb), CAST(:schedule AS jsonb),
+                    CAST(:config AS jsonb))
             ON CONFLICT (name) DO UPDATE
                SET type = EXCLUDED.type,
                    subscriptions = EXCLUDED.subscriptions,
+                   display_name = CASE WHEN :whole THEN EXCLUDED.display_name ELSE triggers.display_name END,
+                   description = CASE WHEN :whole THEN EXCLUDED.description ELSE triggers.description END,
+                   scope = CASE WHEN :whole THEN EXCLUDED.scope ELSE triggers.scope END,
+                   source = CASE WHEN :whole THEN EXCLUDED.source ELSE triggers.source END,
+                   webhook = CASE WHEN :whole THEN EXCLUDED.webhook ELSE triggers.webhook END,
+                   schedule = CASE WHEN :whole THEN EXCLUDED.schedule ELSE triggers.schedule END,
+                   config = CASE WHEN :whole THEN EXCLUDED.config ELSE triggers.config END,
                    version = triggers.version + 1,
                    updated_at = EXCLUDED.updated_at
             RETURNING\s""" + COLUMNS;
@@ -53,14 +69,15 @@ final class TriggerSql {
     /** Locks a trigger's row and reads its version, to compare with the version a write expects. */
     static final String LOCK_VERSION = "SELECT version FROM triggers WHERE name = :name FOR UPDATE";
 
-    static final String LIST = "SELECT " + COLUMNS + " FROM triggers ORDER BY name LIMIT :limit OFFSET :offset";
+    /** Each filter applies when its value is not null: one type, one status. */
+    private static final String FILTER = """
+             WHERE (CAST(:type AS varchar) IS NULL OR type = CAST(:type AS varchar))
+               AND (CAST(:status AS varchar) IS NULL OR status = CAST(:status AS varchar))""";
 
-    static final String LIST_BY_STATUS = "SELECT " + COLUMNS
-            + " FROM triggers WHERE status = :status ORDER BY name LIMIT :limit OFFSET :offset";
+    static final String LIST = "SELECT " + COLUMNS + " FROM triggers " + FILTER
+            + " ORDER BY name LIMIT :limit OFFSET :offset";
 
-    static final String COUNT = "SELECT count(*) FROM triggers";
-
-    static final String COUNT_BY_STATUS = "SELECT count(*) FROM triggers WHERE status = :status";
+    static final String COUNT = "SELECT count(*) FROM triggers " + FILTER;
 
     /** A status change of the version read; no row when the trigger has another version (or is gone). */
     static final String SET_STATUS = """
@@ -81,10 +98,20 @@ final class TriggerSql {
 
     /** Maps a row of {@link #COLUMNS}. */
     static final RowMapper<Trigger> TRIGGER = (rs, ctx) -> Trigger.of(rs.getString("name"),
-            TriggerType.valueOf(rs.getString("type")), TriggerStatus.valueOf(rs.getString("status")),
-            Sql.instant(rs, "registered_at"), Json.parse("subscriptions", rs.getString("subscriptions")),
-            rs.getLong("stats_total_fires"), rs.getLong("stats_flows_started"), Sql.instant(rs, "stats_last_fired_at"),
-            rs.getLong("version"), Sql.instant(rs, "updated_at"));
+            new TriggerDefinition(TriggerType.valueOf(rs.getString("type")), rs.getString("display_name"),
+                    rs.getString("description"), rs.getString("scope"), rs.getString("source"),
+                    json(rs.getString("webhook"), "webhook"), json(rs.getString("schedule"), "schedule"),
+                    json(rs.getString("config"), "config"), json(rs.getString("subscriptions"), "subscriptions"),
+                    null),
+            TriggerStatus.valueOf(rs.getString("status")), Sql.instant(rs, "registered_at"),
+            new Trigger.Stats(rs.getLong("stats_total_fires"), rs.getLong("stats_flows_started"),
+                    rs.getLong("stats_active_subscribers"), Sql.instant(rs, "stats_last_fired_at"),
+                    Sql.instant(rs, "last_activity_at")),
+            Json.parse("counters", rs.getString("counters")), rs.getLong("version"), Sql.instant(rs, "updated_at"));
+
+    private static JsonNode json(String text, String column) {
+        return text == null ? null : Json.parse(column, text);
+    }
 
     private TriggerSql() {
     }

@@ -120,15 +120,15 @@ class SchedulerJobRepositoryTest {
 
         @Test
         void anInvalidCronIsRejectedNamingTheSettingAndTheFormatAndNothingIsWritten(AgentStore store) {
-            for (String cron : new String[]{"0 0 * * * *", "61 * * * *", "every hour", "", "0 0 30 2 *"}) {
+            for (String cron : new String[]{"0 0 * * * * *", "61 * * * *", "every hour", "", "0 0 30 2 *"}) {
                 assertThatThrownBy(() -> store.inTransaction(uow -> uow.schedulerJobs().schedule("bad-cron", "B", cron, null, 1)))
                         .as(cron)
                         .isInstanceOf(InvalidInputException.class)
                         .hasMessageContaining("cron expression")
                         .hasMessageContaining("5 fields 'minute hour day-of-month month day-of-week'");
             }
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.schedulerJobs().schedule("bad-cron", "B", "0 0 * * * *", null, 1)))
-                    .hasMessageContaining("cron").hasMessageNotContaining("'0 0 * * * *'");
+            assertThatThrownBy(() -> store.inTransaction(uow -> uow.schedulerJobs().schedule("bad-cron", "B", "0 0 * * * * *", null, 1)))
+                    .hasMessageContaining("cron").hasMessageNotContaining("'0 0 * * * * *'");
             assertThat(jobCount(store)).isZero();
         }
 

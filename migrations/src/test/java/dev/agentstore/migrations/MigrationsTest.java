@@ -140,7 +140,8 @@ class MigrationsTest {
         // as for 0.1, Liquibase also undoes the change set that holds the tag
         assertThat(ids(migrations.status())).containsExactly("0.2-tag", "0.3-chunks-payload-gin", "0.3-tag",
                 "0.4-runs-statuses", "0.4-runs-indexes", "0.4-triggers-jobs-trigger-fields",
-                "0.4-triggers-jobs-job-schedules", "0.4-sequences-step-by-one", "0.4-tag");
+                "0.4-triggers-jobs-job-schedules", "0.4-memory-messages-resource-idx", "0.4-sequences-step-by-one",
+                "0.4-tag");
         assertThat(indexDefinitions(migrations.schema())).noneSatisfy(def -> assertThat(def).contains("chunks USING gin"))
                 .anySatisfy(def -> assertThat(def).contains("chunks_document_idx"));
     }

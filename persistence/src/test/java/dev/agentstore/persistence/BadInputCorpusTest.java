@@ -250,6 +250,14 @@ class BadInputCorpusTest {
         names(cases, "kv.increment", "key", (s, n) -> s.kv().increment(n == null || !n.equals(TOO_LONG) ? n : TOO_LONG_KEY, 1));
         names(cases, "memories.saveThread", "id", (s, n) -> s.memories().saveThread(n, "resource-1", "t", null));
         names(cases, "memories.updateResource", "resourceId", (s, n) -> s.memories().updateResource(n, "wm", null));
+        names(cases, "memories.moveThread", "resourceId", (s, n) -> s.memories().moveThread("thread-1", n));
+        names(cases, "memories.cloneThread", "sourceThreadId", (s, n) -> s.memories().cloneThread(n, "c", null, null,
+                null));
+        ids(cases, "memories.cloneThread", "newThreadId", TOO_LONG, (s, n) -> s.memories().cloneThread("thread-1", n,
+                null, null, null));
+        names(cases, "memories.forgetResource", "resourceId", (s, n) -> s.memories().forgetResource(n));
+        names(cases, "memories.listMessagesByResource", "resourceId", (s, n) -> s.memories().listMessagesByResource(n,
+                null, null, dev.agentstore.domain.memory.SortDirection.ASC, PageRequest.first()));
         names(cases, "templates.define", "identifier", (s, n) -> s.templates().define(n, "content"));
         names(cases, "configurations.define", "identifier", (s, n) -> s.configurations().define(n, json("{}")));
         ids(cases, "records.create", "id", TOO_LONG, (s, n) -> s.records().create(n, json("{}"), null));
@@ -376,6 +384,9 @@ class BadInputCorpusTest {
                 MessageQuery.of("thread-1").createdBetween(Instant.MIN, null), PageRequest.first())));
         cases.add(new Case("memories.updateMessages: an update that changes nothing", "MemoryMessage",
                 s -> s.memories().updateMessages(List.of(MessageUpdate.of("m-1")))));
+        cases.add(new Case("memories.updateExistingMessages: an update that changes nothing", "MemoryMessage",
+                s -> s.memories().updateExistingMessages(List.of(MessageUpdate.of("m-1")))));
+        cases.add(new Case("memories.getMessages: no ids", "ids", s -> s.memories().getMessages(List.of())));
         cases.add(new Case("memories.updateResource: U+0000 in working memory", "workingMemory",
                 s -> s.memories().updateResource("resource-1", WITH_NUL, null)));
         cases.add(new Case("memories.updateResource: unpaired surrogate in working memory", "workingMemory",

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
-import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.memory.ClonedThread;
+import dev.agentstore.domain.memory.ForgottenResource;
 import dev.agentstore.domain.memory.Memory;
 import dev.agentstore.domain.memory.MemoryMessage;
 import dev.agentstore.domain.memory.MemoryRecall;
@@ -15,12 +17,12 @@ import dev.agentstore.domain.memory.MemoryVariables;
 import dev.agentstore.domain.memory.MessageQuery;
 import dev.agentstore.domain.memory.MessageUpdate;
 import dev.agentstore.domain.memory.NewMessage;
+import dev.agentstore.domain.memory.SortDirection;
 import dev.agentstore.domain.memory.ThreadOrder;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
-import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -33,23 +35,12 @@ import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * Conversational memory: threads, messages, resources with working memory, and {@code remember}/{@code recall} with
  * variable snapshots, on the tables {@code memories}, {@code memory_messages}, {@code memory_resources} and
- * {@code memory_variables}.
- *
- * <p>How messages are ordered and recalled, what a call locks, and how a write is checked against what the unit of work
- * read ({@link ReadVersions}): see the package description ({@link dev.agentstore.persistence.memory}).
- *
- * <p><b>Transactions.</b> Runs in the caller's transaction; never begins or commits one. Through
- * {@code store.memories()} each call is its own unit of work, and saving, listing and recalling messages
- * ({@link SingleStatement}) run in autocommit mode. Input is validated before the first write. The statements run
- * through {@link Sql} on the unit of work's connection (the memory entities are read-only to JPA); everything returned
- * is built from the rows read, a snapshot attached to no persistence context.
- *
- * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
+ * {@code memory_variables}. Order, recall, locks, transactions and the read-modify-write checks
+ * ({@link ReadVersions}): see the package description ({@link dev.agentstore.persistence.memory}).
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -70,23 +61,15 @@ public class MemoryRepository {
     protected MemoryRepository() {
     }
 
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
+    /** Standalone use: a repository bound to one transaction's entity manager {@code em}, timed by {@code clock}. */
     public MemoryRepository(EntityManager em, Clock clock) {
         this.em = em;
         this.clock = clock;
     }
 
     /**
-     * Saves a thread: creates it, or replaces the title and metadata of an existing one (its creation time, messages
-     * and sequence are kept). One upsert statement. The save is scoped to the resource: a thread that belongs to
-     * another resource is neither changed nor taken over, and is reported as not found (as by
-     * {@link #getThread(String, String)}, so ids of other resources cannot be probed); a memory without a resource
-     * (created by {@link #remember}) is claimed.
+     * Saves a thread in one upsert: creates it, or replaces the title and metadata of this resource's thread (or
+     * claims a memory without resource); see "Threads" in the package description.
      *
      * @param id         the thread's id, 1–255 characters
      * @param resourceId the resource it belongs to, 1–255 characters
@@ -94,18 +77,16 @@ public class MemoryRepository {
      * @param metadata   a JSON object, or {@code null} for an empty one
      * @return the thread as stored
      * @throws InvalidInputException        when a parameter is invalid; nothing is written
-     * @throws NotFoundException            when a thread with this id belongs to another resource; nothing is
-     *                                      written
+     * @throws NotFoundException            when a thread with this id belongs to another resource; nothing written
      * @throws ConcurrencyConflictException when this unit of work read the thread and another transaction changed it
-     *                                      since (see the package description); nothing is written
+     *                                      since; nothing is written
      */
     public Memory saveThread(String id, String resourceId, String title, JsonNode metadata) {
         return new ThreadSql(em).save(id, resourceId, title, metadata, now());
     }
 
     /**
-     * Reads a thread. In a unit of work, the version read (here, by {@link #getThread} or by {@link #listThreads}) is
-     * remembered for the unit of work's later writes of the thread (see the package description).
+     * Reads a thread; the version read is remembered for the unit of work's later writes (see the package).
      *
      * @param id the thread's id
      * @return the thread, or empty when there is none
@@ -116,9 +97,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Reads a thread and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers of
-     * the thread (including appends of messages) queue behind this unit of work instead of failing its later write with
-     * a conflict: the form for hot threads. Needs a transaction (a unit of work, or a container transaction).
+     * Reads a thread and locks its row until the transaction ends, so that its writers queue (for hot threads).
      *
      * @param id the thread's id
      * @return the thread, or empty when there is none
@@ -141,8 +120,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Reads a thread of one resource: a thread of another resource (or of none) is reported exactly as a missing one,
-     * so a caller cannot probe other resources' thread ids.
+     * Reads a thread of one resource; a thread of another resource (or none) is reported as missing.
      *
      * @param id         the thread's id
      * @param resourceId the resource it must belong to
@@ -151,35 +129,26 @@ public class MemoryRepository {
      * @throws NotFoundException     when there is no such thread of this resource
      */
     public Memory getThread(String id, String resourceId) {
-        MemoryResource.requireId(resourceId);
-        return findThread(id).filter(m -> m.belongsTo(resourceId))
-                .orElseThrow(() -> new NotFoundException("Memory", "id=" + id + ", resourceId=" + resourceId));
+        return new ThreadSql(em).get(id, resourceId);
     }
 
     /**
-     * Lists the threads of a resource, in two statements (the page and the count). Threads with equal timestamps are
-     * ordered by id, so consecutive pages neither repeat nor skip a thread.
+     * Lists the threads of a resource in two statements (page, count); ties are ordered by id.
      *
      * @param resourceId     the resource
-     * @param metadataFilter a JSON object the metadata must contain ({@code metadata @> filter}: every key, with
-     *                       equal value, nested objects matched the same way), or {@code null} for every thread
+     * @param metadataFilter a JSON object the metadata must contain ({@code metadata @> filter}), or {@code null}
      * @param order          by creation or update time, either direction
      * @param page           which page; a page beyond the last has no items but the right total
      * @return the page
      * @throws InvalidInputException when a parameter is invalid
      */
     public Page<Memory> listThreads(String resourceId, JsonNode metadataFilter, ThreadOrder order, PageRequest page) {
-        Check.notNull("page", page);
-        return new ThreadSql(em).list(resourceId, metadataFilter, order, page);
+        return new ThreadSql(em).list(resourceId, metadataFilter, order, Check.notNull("page", page));
     }
 
     /**
-     * As {@link #listThreads(String, JsonNode, ThreadOrder, PageRequest)} with every matching thread on one page;
-     * {@code perPage} of the result is the number of threads.
+     * As {@link #listThreads(String, JsonNode, ThreadOrder, PageRequest)} (same parameters) on one page.
      *
-     * @param resourceId     the resource
-     * @param metadataFilter a JSON object the metadata must contain, or {@code null}
-     * @param order          the order
      * @return every matching thread
      * @throws InvalidInputException when a parameter is invalid
      */
@@ -188,10 +157,47 @@ public class MemoryRepository {
     }
 
     /**
-     * Renames a thread and merges a metadata patch in one statement ({@code jsonb_merge_patch}, RFC 7386 as
-     * {@link Json#mergePatch}: objects merge, {@code null} deletes a key), so concurrent patches of different keys are
-     * all kept. Bumps the update time and version. After a read of the thread in the same unit of work, only if the
-     * thread still has the version read (see the package description).
+     * Moves a thread and all its messages to another resource, atomically (see "Clone, move, forget").
+     *
+     * @param id         the thread's id
+     * @param resourceId the resource it moves to
+     * @return the thread as stored
+     * @throws InvalidInputException        when an id is invalid
+     * @throws NotFoundException            when there is no such thread
+     * @throws ConcurrencyConflictException when another transaction changed the thread since this unit of work read it
+     */
+    public Memory moveThread(String id, String resourceId) {
+        return new ThreadSql(em).move(id, resourceId, now());
+    }
+
+    /**
+     * Clones thread {@code sourceId} with its messages in order under new ids, as thread {@code newId} ({@code null}:
+     * a random UUID) of {@code resourceId} ({@code null}: the source's), titled {@code title} ({@code null}: "Clone
+     * of " the source's title) with {@code metadata} ({@code null}: empty) and a {@code clone} key (see "Clone").
+     * @return the new thread and, per source message id, its copy's id, in sequence order
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws NotFoundException     when there is no source thread; nothing is written
+     * @throws DuplicateException    when a thread {@code newId} exists; nothing is written
+     */
+    public ClonedThread cloneThread(String sourceId, String newId, String resourceId, String title,
+                                    JsonNode metadata) {
+        return new ThreadCloneSql(em).clone(sourceId, newId, resourceId, title, metadata, now());
+    }
+
+    /**
+     * Forgets a resource: its threads, messages, variables and working memory (see "Clone, move, forget").
+     *
+     * @param resourceId the resource's id
+     * @return how many threads and messages were deleted, and whether working memory was
+     * @throws InvalidInputException when the id is invalid
+     */
+    public ForgottenResource forgetResource(String resourceId) {
+        return new ResourceSql(em).forget(resourceId, now());
+    }
+
+    /**
+     * Renames a thread and merges a metadata patch (JSON Merge Patch, RFC 7386) in one statement; checked
+     * against a read of the same unit of work (see the package description).
      *
      * @param id            the thread's id
      * @param title         the new title, or {@code null} to keep it
@@ -200,20 +206,16 @@ public class MemoryRepository {
      * @throws InvalidInputException        when a parameter is invalid; nothing is written
      * @throws NotFoundException            when there is no such thread
      * @throws ConcurrencyConflictException when this unit of work read the thread and another transaction changed it
-     *                                      since (see the package description); nothing is written
+     *                                      since; nothing is written
      */
     public Memory updateThread(String id, String title, JsonNode metadataPatch) {
         return new ThreadSql(em).update(id, title, metadataPatch, now());
     }
 
     /**
-     * As {@link #updateThread(String, String, JsonNode)}, only if the thread still has {@code expectedVersion}
-     * (compare-and-set, for callers that read it in an earlier unit of work, or outside any): one
-     * {@code UPDATE ... WHERE version = ?}.
+     * As {@link #updateThread(String, String, JsonNode)} (same parameters), only if the thread still has
+     * {@code expectedVersion}.
      *
-     * @param id              the thread's id
-     * @param title           the new title, or {@code null} to keep it
-     * @param metadataPatch   a JSON object, or {@code null} to keep the metadata
      * @param expectedVersion the version the caller read ({@link Memory#version()})
      * @return the thread after the update
      * @throws InvalidInputException        when a parameter is invalid; nothing is written
@@ -222,14 +224,11 @@ public class MemoryRepository {
      *                                      versions); nothing is written
      */
     public Memory updateThread(String id, String title, JsonNode metadataPatch, long expectedVersion) {
-        Memory.requireId("id", id);
-        Check.notNegative("expectedVersion", expectedVersion);
-        return new ThreadSql(em).update(id, title, metadataPatch, now(), OptionalLong.of(expectedVersion));
+        return new ThreadSql(em).update(id, title, metadataPatch, now(), expectedVersion);
     }
 
     /**
-     * Deletes a thread with its messages and variable snapshots (foreign keys {@code ON DELETE CASCADE}), in one
-     * statement.
+     * Deletes a thread with its messages and variable snapshots, in one statement.
      *
      * @param id the thread's id
      * @return whether a thread was deleted
@@ -240,12 +239,8 @@ public class MemoryRepository {
     }
 
     /**
-     * Saves messages to a thread: one statement whatever the batch size, which allocates the sequence numbers (locking
-     * the thread's row, see the package description) and upserts every message; for an unknown thread it writes
-     * nothing. New ids are appended in list order after the thread's last message; an id already in this thread is
-     * updated in place (role, content, resource; its sequence number and creation time stay); an id of another thread
-     * moves here. The same id twice in the list is saved once, with the last occurrence's values, at the first
-     * occurrence's position. The thread's update time is bumped. A message without a resource gets the thread's.
+     * Saves messages to a thread in one statement whatever the batch size: new ids are appended in list order, known
+     * ids updated or moved here (see "Saving" in the package description). Bumps the thread's update time.
      *
      * @param memoryId the thread's id
      * @param messages the messages, 1 to {@value #MAX_BATCH}
@@ -259,8 +254,7 @@ public class MemoryRepository {
     }
 
     /**
-     * The last {@code limit} messages of a thread, oldest first: one statement reading the index
-     * {@code (memory_id, seq DESC)} backwards from the end, as fast at a million rows as at ten.
+     * The last {@code limit} messages of a thread, oldest first: one backward read of {@code (memory_id, seq DESC)}.
      *
      * @param memoryId the thread's id
      * @param limit    how many, 1 to {@value #MAX_RECALL}
@@ -273,11 +267,8 @@ public class MemoryRepository {
     }
 
     /**
-     * Lists a thread's messages with the total: as {@link #listMessages(MessageQuery, PageRequest, boolean)} with
-     * {@code includeTotal} true.
+     * As {@link #listMessages(MessageQuery, PageRequest, boolean)} (same parameters) with {@code includeTotal} true.
      *
-     * @param query the thread (required), filters, direction and includes
-     * @param page  which page of the thread's matching messages
      * @return the page (with its total) and the included messages
      * @throws InvalidInputException when a parameter is invalid
      */
@@ -288,10 +279,8 @@ public class MemoryRepository {
 
     /**
      * Lists a thread's messages, with or without the total, in at most three statements whatever the number of
-     * includes: the page, read one row beyond it so that {@code hasMore} needs no count; a {@code count(*)} of the
-     * matching messages only when a total is asked for and the page does not show it (a non-empty page without a row
-     * beyond it, or an empty first page, ends the listing, so its total is known); and all includes with their context
-     * in one query. Reading the last messages with {@code includeTotal} false and no includes is one statement.
+     * includes; {@code hasMore} is false when every message beyond the page was returned as included context (see
+     * "Listing" in the package description).
      *
      * @param query        the thread (required), filters, direction and includes
      * @param page         which page of the thread's matching messages
@@ -302,14 +291,12 @@ public class MemoryRepository {
      */
     @SingleStatement
     public MessageListing listMessages(MessageQuery query, PageRequest page, boolean includeTotal) {
-        Check.notNull("page", page);
-        return new MessageReadSql(em).listing(Check.notNull("query", query), page, includeTotal);
+        return new MessageReadSql(em).listing(Check.notNull("query", query), Check.notNull("page", page), includeTotal);
     }
 
     /**
      * As {@link #listMessages(MessageQuery, PageRequest)} with every matching message on one page.
      *
-     * @param query the thread, filters, direction and includes
      * @return every matching message and the included ones
      * @throws InvalidInputException when a parameter is invalid
      */
@@ -318,10 +305,45 @@ public class MemoryRepository {
     }
 
     /**
-     * Updates stored messages: a new role, a content merge (JSON Merge Patch, {@code jsonb_merge_patch}), a move to
-     * another thread (appended after its last message, with a new sequence number). Bumps the update time of every
-     * thread that gained, lost or holds a changed message. At most four statements whatever the number of updates: lock
-     * the messages, check the target threads, bump and allocate, one multi-row UPDATE.
+     * Messages by id, whatever thread they are in; unknown ids are skipped. One statement.
+     *
+     * @param ids the message ids, 1 to {@value #MAX_BATCH}
+     * @return the messages found, ordered by creation time, then thread id, then sequence
+     * @throws InvalidInputException when an id is invalid
+     */
+    @SingleStatement
+    public List<MemoryMessage> getMessages(List<String> ids) {
+        return new MessageReadSql(em).byIds(ids);
+    }
+
+    /**
+     * A page of the messages of {@code resourceId} across its threads created from {@code from} to {@code to}
+     * (inclusive; {@code null}: open), by creation time, thread id and sequence in {@code direction}; at most two
+     * statements (see "Listing" in the package description).
+     *
+     * @return the page with its total
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    public Page<MemoryMessage> listMessagesByResource(String resourceId, Instant from, Instant to,
+                                                      SortDirection direction, PageRequest page) {
+        return new MessageReadSql(em).byResource(resourceId, from, to, direction, page);
+    }
+
+    /**
+     * As {@link #updateMessages(List)}, but updates of unknown messages are skipped (with none left, none written).
+     *
+     * @param updates the updates, 1 to {@value #MAX_BATCH}, each message at most once
+     * @return the updated messages, in the order of {@code updates}, without the skipped ones
+     * @throws InvalidInputException when an update is invalid or a message appears twice; nothing is written
+     * @throws NotFoundException     when a target thread of an existing message does not exist; nothing is written
+     */
+    public List<MemoryMessage> updateExistingMessages(List<MessageUpdate> updates) {
+        return new MessageWriteSql(em).update(updates, now(), true);
+    }
+
+    /**
+     * Updates stored messages: a new role, a content merge (JSON Merge Patch), a move to another thread (appended
+     * there); at most four statements, see "Updating messages" in the package description.
      *
      * @param updates the updates, 1 to {@value #MAX_BATCH}, each message at most once
      * @return the messages after the update, in the order of {@code updates}
@@ -329,7 +351,7 @@ public class MemoryRepository {
      * @throws NotFoundException     when a message or a target thread does not exist; nothing is written
      */
     public List<MemoryMessage> updateMessages(List<MessageUpdate> updates) {
-        return new MessageWriteSql(em).update(updates, now());
+        return new MessageWriteSql(em).update(updates, now(), false);
     }
 
     /**
@@ -344,10 +366,8 @@ public class MemoryRepository {
     }
 
     /**
-     * Appends context elements and, optionally, a new variables snapshot to a memory, creating the memory (without
-     * resource or title) on first use in the same single upsert that allocates the sequence numbers, so concurrent
-     * first uses cannot fail. Elements are saved as by {@link #saveMessages}, in the same statement. With no elements
-     * and no variables it only ensures the memory exists. One statement, two with variables.
+     * Appends context elements (as {@link #saveMessages}) and, optionally, a variables snapshot to a memory, creating
+     * it on first use in the same upsert; with neither it only ensures the memory. One statement, two with variables.
      *
      * @param memoryId  the memory's id
      * @param elements  the messages to append, 0 to {@value #MAX_BATCH}
@@ -360,21 +380,17 @@ public class MemoryRepository {
     }
 
     /**
-     * As {@link #remember(String, List, JsonNode)} without variables.
+     * As {@link #remember(String, List, JsonNode)} (same parameters) without variables.
      *
-     * @param memoryId the memory's id
-     * @param elements the messages to append
      * @return the saved messages in sequence order
      * @throws InvalidInputException when a parameter is invalid; nothing is written
      */
     public List<MemoryMessage> remember(String memoryId, NewMessage... elements) {
-        Check.notNull("elements", elements);
-        return remember(memoryId, Arrays.asList(elements), null);
+        return remember(memoryId, Arrays.asList(Check.notNull("elements", elements)), null);
     }
 
     /**
-     * Creates a memory (no resource, no title) unless it exists, with {@code INSERT ... ON CONFLICT DO NOTHING}: one
-     * statement, safe under concurrency.
+     * Creates a memory (no resource, no title) unless it exists: one statement, safe under concurrency.
      *
      * @param memoryId the memory's id
      * @return whether it was created
@@ -385,19 +401,16 @@ public class MemoryRepository {
     }
 
     /**
-     * Recalls a memory: its last {@code limit} messages (as {@link #lastMessages}) and its newest variables. Two
-     * statements; writes nothing, so an unknown memory recalls as empty.
+     * Recalls a memory as Draive does: its last {@code limit} messages from their first clean turn on
+     * ({@link MemoryRecall#fromCleanTurn}), and its newest variables. Two statements; writes nothing.
      *
      * @param memoryId the memory's id
-     * @param limit    how many messages, 1 to {@value #MAX_RECALL}
+     * @param limit    the window: how many of the last messages are read, 1 to {@value #MAX_RECALL}
      * @return the messages, oldest first, and the variables ({@code {}} and revision 0 when none were stored)
      * @throws InvalidInputException when a parameter is invalid
      */
     public MemoryRecall recall(String memoryId, int limit) {
-        List<MemoryMessage> messages = lastMessages(memoryId, limit);
-        return variables(memoryId)
-                .map(v -> new MemoryRecall(messages, v.variables(), v.revision()))
-                .orElseGet(() -> new MemoryRecall(messages, Json.object(), 0));
+        return new VariablesSql(em).recall(memoryId, MemoryRecall.fromCleanTurn(lastMessages(memoryId, limit)));
     }
 
     /**
@@ -419,10 +432,8 @@ public class MemoryRepository {
     }
 
     /**
-     * Creates or updates a resource's working memory in one upsert: the working memory text is replaced when given; the
-     * metadata patch is merged (JSON Merge Patch, RFC 7386, not a shallow replace of top-level keys), so concurrent
-     * patches of different keys are all kept. After a read of the resource in the same unit of work, only if it still
-     * has the version read, or is still absent (see the package description).
+     * Creates or updates a resource's working memory in one upsert: the text is replaced when given, the metadata
+     * patch merged (JSON Merge Patch, RFC 7386). Checked against a read of the same unit of work (see the package).
      *
      * @param resourceId    the resource's id
      * @param workingMemory the new working memory text (may be empty), or {@code null} to keep it
@@ -430,21 +441,16 @@ public class MemoryRepository {
      * @return the resource as stored
      * @throws InvalidInputException        when a parameter is invalid; nothing is written
      * @throws ConcurrencyConflictException when this unit of work read the resource (or its absence) and another
-     *                                      transaction changed, created or deleted it since (see the package
-     *                                      description); nothing is written
+     *                                      transaction changed, created or deleted it since; nothing is written
      */
     public MemoryResource updateResource(String resourceId, String workingMemory, JsonNode metadataPatch) {
         return new ResourceSql(em).update(resourceId, workingMemory, metadataPatch, now());
     }
 
     /**
-     * As {@link #updateResource(String, String, JsonNode)} for an existing resource, only if it still has
-     * {@code expectedVersion} (compare-and-set, for callers that read it in an earlier unit of work, or outside any):
-     * one {@code UPDATE ... WHERE version = ?}.
+     * As {@link #updateResource(String, String, JsonNode)} (same parameters) for an existing resource at
+     * {@code expectedVersion}.
      *
-     * @param resourceId      the resource's id
-     * @param workingMemory   the new working memory text (may be empty), or {@code null} to keep it
-     * @param metadataPatch   a JSON object, or {@code null} to keep the metadata
      * @param expectedVersion the version the caller read ({@link MemoryResource#version()})
      * @return the resource as stored
      * @throws InvalidInputException        when a parameter is invalid; nothing is written
@@ -453,10 +459,7 @@ public class MemoryRepository {
      */
     public MemoryResource updateResource(String resourceId, String workingMemory, JsonNode metadataPatch,
                                          long expectedVersion) {
-        MemoryResource.requireId(resourceId);
-        Check.notNegative("expectedVersion", expectedVersion);
-        return new ResourceSql(em).update(resourceId, workingMemory, metadataPatch, now(),
-                OptionalLong.of(expectedVersion));
+        return new ResourceSql(em).update(resourceId, workingMemory, metadataPatch, now(), expectedVersion);
     }
 
     /**
@@ -469,10 +472,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Reads a resource and locks its row ({@code SELECT ... FOR UPDATE}) until the transaction ends, so that writers of
-     * the resource queue behind this unit of work instead of failing its later {@link #updateResource} with a conflict:
-     * the form for hot resources. A missing resource is not locked. Needs a transaction (a unit of work, or a container
-     * transaction).
+     * Reads a resource and locks its row until the transaction ends, so that its writers queue (for hot resources).
      *
      * @param resourceId the resource's id
      * @return the resource, or empty when there is none

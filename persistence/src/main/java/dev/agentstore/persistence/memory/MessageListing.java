@@ -13,9 +13,9 @@ import java.util.Map;
  * The result of {@link MemoryRepository#listMessages}: a page of the thread's messages and, separately, the
  * included messages with their context.
  *
- * @param page     the thread's matching messages, paged, in the query's direction; {@code total} and
- *                 {@code hasMore} count only these ({@code total} is {@link Page#TOTAL_NOT_COUNTED} when the listing
- *                 was asked not to count and the page does not show it)
+ * @param page     the thread's matching messages, paged, in the query's direction; {@code total} counts only these
+ *                 ({@link Page#TOTAL_NOT_COUNTED} when the listing was asked not to count and the page does not show
+ *                 it); {@code hasMore} is true when a matching message beyond the page is not in {@code included}
  * @param included the messages asked for by {@code include} and their context, each once, ordered by creation time,
  *                 then thread id, then sequence; may overlap {@code page}
  */

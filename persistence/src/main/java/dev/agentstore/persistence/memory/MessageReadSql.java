@@ -21,9 +21,11 @@ import org.jdbi.v3.core.statement.Query;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The statements of {@link MemoryRepository} that read messages (table {@code memory_messages}): the last messages
@@ -91,6 +93,37 @@ final class MessageReadSql {
 
     private static final String COUNT = "SELECT count(*)" + MESSAGES_WHERE;
 
+    /**
+     * The matching messages' count, and whether one lies beyond the page (after sequence {@code :after}, or before
+     * {@code :before}) that is not one of the included ids {@code :included} (a JSON array).
+     */
+    private static final String COUNT_AND_MORE = """
+            SELECT count(*) AS total,
+                   COALESCE(bool_or((CAST(:after AS bigint) IS NULL OR seq > CAST(:after AS bigint))
+                                AND (CAST(:before AS bigint) IS NULL OR seq < CAST(:before AS bigint))
+                                AND id NOT IN (SELECT jsonb_array_elements_text(CAST(:included AS jsonb)))),
+                            false) AS more
+            """ + MESSAGES_WHERE;
+
+    /** Messages by id (a JSON array {@code :ids}); unknown ids match nothing. */
+    static final String BY_IDS = "SELECT " + COLUMNS + """
+              FROM memory_messages
+             WHERE id IN (SELECT jsonb_array_elements_text(CAST(:ids AS jsonb)))
+            """;
+
+    private static final String RESOURCE_WHERE = """
+             FROM memory_messages
+             WHERE resource_id = :resourceId
+               AND (CAST(:from AS timestamptz) IS NULL OR created_at >= CAST(:from AS timestamptz))
+               AND (CAST(:to AS timestamptz) IS NULL OR created_at <= CAST(:to AS timestamptz))
+            """;
+
+    /** A page of a resource's messages across its threads, chronological; index (resource_id, created_at, ...). */
+    private static final String RESOURCE_PAGE = "SELECT " + COLUMNS + RESOURCE_WHERE
+            + " ORDER BY created_at %1$s, memory_id %1$s, seq %1$s LIMIT :limit OFFSET :offset";
+
+    private static final String RESOURCE_COUNT = "SELECT count(*)" + RESOURCE_WHERE;
+
     /** A {@code memory_messages} row with the columns of {@link #COLUMNS}. */
     static final RowMapper<MemoryMessage> MESSAGE = (rs, ctx) -> MemoryMessage.stored(rs.getString("id"),
             rs.getString("memory_id"), rs.getLong("seq"), MessageRole.valueOf(rs.getString("role")),
@@ -131,23 +164,86 @@ final class MessageReadSql {
                     .bind("offset", offset)
                     .map(MESSAGE)
                     .list();
-            Page<MemoryMessage> result;
+            List<MemoryMessage> included = included(h, query);
             if (page == null) {
-                result = new Page<>(rows, 0, rows.size(), rows.size(), false);
-            } else {
-                boolean hasMore = rows.size() > page.perPage();
-                List<MemoryMessage> items = hasMore ? rows.subList(0, page.perPage()) : rows;
-                long total;
-                if (!hasMore && (!items.isEmpty() || page.page() == 0)) {
-                    total = page.offset() + items.size(); // the listing ends on this page
-                } else if (includeTotal) {
-                    total = filter(h.createQuery(COUNT), query).mapTo(long.class).one();
-                } else {
-                    total = Page.TOTAL_NOT_COUNTED;
-                }
-                result = new Page<>(items, page.page(), page.perPage(), total, hasMore);
+                return new MessageListing(new Page<>(rows, 0, rows.size(), rows.size(), false), included);
             }
-            return new MessageListing(result, included(h, query));
+            boolean beyond = rows.size() > page.perPage();
+            List<MemoryMessage> items = beyond ? rows.subList(0, page.perPage()) : rows;
+            Set<String> includedIds = new HashSet<>();
+            included.forEach(m -> includedIds.add(m.id()));
+            long total;
+            boolean hasMore = beyond;
+            if (!beyond && (!items.isEmpty() || page.page() == 0)) {
+                total = page.offset() + items.size(); // the listing ends on this page
+            } else if (beyond && includedIds.contains(rows.get(page.perPage()).id())) {
+                // more follow only when a message beyond the page was not already returned as included context
+                CountAndMore c = countAndMore(h, query, items, includedIds);
+                hasMore = c.more();
+                total = includeTotal ? c.total() : Page.TOTAL_NOT_COUNTED;
+            } else if (includeTotal) {
+                total = filter(h.createQuery(COUNT), query).mapTo(long.class).one();
+            } else {
+                total = Page.TOTAL_NOT_COUNTED;
+            }
+            return new MessageListing(new Page<>(items, page.page(), page.perPage(), total, hasMore), included);
+        });
+    }
+
+    /** The count of the matching messages, and whether one beyond the page is not included: one statement. */
+    private static CountAndMore countAndMore(Handle h, MessageQuery query, List<MemoryMessage> items,
+                                             Set<String> includedIds) {
+        Long last = items.isEmpty() ? null : items.get(items.size() - 1).seq();
+        boolean asc = query.direction() == SortDirection.ASC;
+        ArrayNode ids = JsonNodeFactory.instance.arrayNode();
+        includedIds.forEach(ids::add);
+        return filter(h.createQuery(COUNT_AND_MORE), query)
+                .bind("after", asc ? last : null)
+                .bind("before", asc ? null : last)
+                .bind("included", Json.print(ids))
+                .map((rs, ctx) -> new CountAndMore(rs.getLong("total"), rs.getBoolean("more")))
+                .one();
+    }
+
+    /** Validates and reads messages by id, chronological; unknown ids are skipped. One statement. */
+    List<MemoryMessage> byIds(List<String> ids) {
+        String valid = MessageWriteSql.jsonArray(MessageWriteSql.ids(ids));
+        List<MemoryMessage> found = new ArrayList<>(Sql.call(em, "get MemoryMessages by id", h -> h
+                .createQuery(BY_IDS)
+                .bind("ids", valid)
+                .map(MESSAGE)
+                .list()));
+        found.sort(MessageListing.CHRONOLOGICAL);
+        return List.copyOf(found);
+    }
+
+    /** Validates and reads a page of a resource's messages across threads, with the total; two statements. */
+    Page<MemoryMessage> byResource(String resourceId, Instant from, Instant to, SortDirection direction,
+                                   PageRequest page) {
+        Check.notNull("resourceId", resourceId);
+        Check.notNull("page", page);
+        // validated as a query would be (resource id, range, direction); the thread id is a placeholder
+        new MessageQuery("-", resourceId, from, to, direction, List.of());
+        String statement = RESOURCE_PAGE.formatted(direction == SortDirection.ASC ? "ASC" : "DESC");
+        return Sql.call(em, "list MemoryMessages of resource " + resourceId, h -> {
+            List<MemoryMessage> rows = h.createQuery(statement)
+                    .bind("resourceId", resourceId)
+                    .bind("from", from)
+                    .bind("to", to)
+                    .bind("limit", page.perPage() + 1L)
+                    .bind("offset", page.offset())
+                    .map(MESSAGE)
+                    .list();
+            boolean hasMore = rows.size() > page.perPage();
+            List<MemoryMessage> items = hasMore ? rows.subList(0, page.perPage()) : rows;
+            long total = !hasMore && (!items.isEmpty() || page.page() == 0) ? page.offset() + items.size()
+                    : h.createQuery(RESOURCE_COUNT)
+                    .bind("resourceId", resourceId)
+                    .bind("from", from)
+                    .bind("to", to)
+                    .mapTo(long.class)
+                    .one();
+            return new Page<>(items, page.page(), page.perPage(), total, hasMore);
         });
     }
 
@@ -179,5 +275,9 @@ final class MessageReadSql {
                 .bind("resourceId", query.resourceId())
                 .bind("from", from)
                 .bind("to", to);
+    }
+
+    /** What {@link #COUNT_AND_MORE} reads. */
+    private record CountAndMore(long total, boolean more) {
     }
 }

@@ -177,7 +177,7 @@ final class MessageWriteSql {
     }
 
     /** Validates message ids, each kept once. */
-    private static Set<String> ids(List<String> ids) {
+    static Set<String> ids(List<String> ids) {
         Check.noNulls("ids", ids);
         Check.range("ids (size)", ids.size(), 1, MemoryRepository.MAX_BATCH);
         Set<String> valid = new LinkedHashSet<>();
@@ -224,13 +224,16 @@ final class MessageWriteSql {
         });
     }
 
-    /** Validates the updates (each message once, each changing something) and applies them; see updateMessages. */
-    List<MemoryMessage> update(List<MessageUpdate> updates, Instant now) {
-        Check.noNulls("updates", updates);
-        Check.range("updates (size)", updates.size(), 1, MemoryRepository.MAX_BATCH);
+    /**
+     * Validates the updates (each message once, each changing something) and applies them; see updateMessages. With
+     * {@code skipUnknown}, updates of messages that do not exist are left out (and their target threads unchecked)
+     * instead of failing the call; the result then holds only the updated messages.
+     */
+    List<MemoryMessage> update(List<MessageUpdate> all, Instant now, boolean skipUnknown) {
+        Check.noNulls("updates", all);
+        Check.range("updates (size)", all.size(), 1, MemoryRepository.MAX_BATCH);
         Set<String> ids = new LinkedHashSet<>();
-        Set<String> targets = new LinkedHashSet<>();
-        for (MessageUpdate u : updates) {
+        for (MessageUpdate u : all) {
             if (!ids.add(u.id())) {
                 throw new InvalidInputException("updates must name each message once, " + u.id() + " appears twice");
             }
@@ -238,12 +241,19 @@ final class MessageWriteSql {
                 throw new InvalidInputException("update of MemoryMessage id=" + u.id() + " changes nothing");
             }
             JsonWrites.check(em, "updates[" + (ids.size() - 1) + "].contentPatch", u.contentPatch());
-            if (u.memoryId() != null) {
-                targets.add(u.memoryId());
-            }
         }
         return Sql.call(em, "update MemoryMessages", h -> {
-            Map<String, String> threadOf = lock(h, ids);
+            Map<String, String> threadOf = lock(h, ids, skipUnknown);
+            List<MessageUpdate> updates = all.stream().filter(u -> threadOf.containsKey(u.id())).toList();
+            if (updates.isEmpty()) {
+                return List.of();
+            }
+            Set<String> targets = new LinkedHashSet<>();
+            updates.forEach(u -> {
+                if (u.memoryId() != null) {
+                    targets.add(u.memoryId());
+                }
+            });
             requireThreads(h, targets);
             // per touched thread: how many messages move into it
             Map<String, Long> incoming = new LinkedHashMap<>();
@@ -293,15 +303,15 @@ final class MessageWriteSql {
         return deleted.count();
     }
 
-    /** Locks the messages and tells which thread each is in; every one must exist. */
-    private static Map<String, String> lock(Handle h, Set<String> ids) {
+    /** Locks the messages and tells which thread each is in; every one must exist unless {@code skipUnknown}. */
+    private static Map<String, String> lock(Handle h, Set<String> ids, boolean skipUnknown) {
         Map<String, String> threadOf = new HashMap<>();
         h.createQuery(LOCK_MESSAGES)
                 .bind("ids", jsonArray(ids))
                 .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("memory_id")))
                 .forEach(row -> threadOf.put(row.getKey(), row.getValue()));
         for (String id : ids) {
-            if (!threadOf.containsKey(id)) {
+            if (!skipUnknown && !threadOf.containsKey(id)) {
                 throw new NotFoundException("MemoryMessage", "id=" + id);
             }
         }
@@ -384,7 +394,7 @@ final class MessageWriteSql {
         return Json.print(input);
     }
 
-    private static String jsonArray(Collection<String> values) {
+    static String jsonArray(Collection<String> values) {
         ArrayNode a = JsonNodeFactory.instance.arrayNode();
         values.forEach(a::add);
         return Json.print(a);

@@ -1,8 +1,10 @@
 package dev.agentstore.persistence.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.memory.ForgottenResource;
 import dev.agentstore.domain.memory.Memory;
 import dev.agentstore.domain.memory.MemoryResource;
 import dev.agentstore.persistence.support.JsonWrites;
@@ -74,6 +76,33 @@ final class ResourceSql {
 
     private static final String DELETE_RESOURCE = "DELETE FROM memory_resources WHERE id = :id";
 
+    /** Locks the resource's threads (in id order, as appends lock a thread before its messages). */
+    private static final String LOCK_THREADS = """
+            SELECT id FROM memories WHERE resource_id = :id ORDER BY id FOR UPDATE
+            """;
+
+    /**
+     * Deletes the messages of the resource's threads and its messages in other threads; bumps those other threads;
+     * then deletes its threads (their variables cascade). Returns {threads, messages, touched {threadId: version}}.
+     */
+    private static final String FORGET = """
+            WITH gone AS (
+                DELETE FROM memory_messages
+                 WHERE resource_id = :id
+                    OR memory_id IN (SELECT id FROM memories WHERE resource_id = :id)
+                RETURNING memory_id
+            ), threads AS (
+                DELETE FROM memories WHERE resource_id = :id RETURNING id
+            ), touched AS (
+                UPDATE memories SET updated_at = :now, version = version + 1
+                 WHERE id IN (SELECT memory_id FROM gone) AND resource_id IS DISTINCT FROM :id
+                RETURNING id, version
+            )
+            SELECT (SELECT count(*) FROM threads) AS threads,
+                   (SELECT count(*) FROM gone) AS messages,
+                   (SELECT CAST(jsonb_object_agg(id, version) AS text) FROM touched) AS touched
+            """;
+
     /** A {@code memory_resources} row with the columns of {@link #COLUMNS}. */
     private static final RowMapper<MemoryResource> RESOURCE = (rs, ctx) -> MemoryResource.stored(rs.getString("id"),
             rs.getString("working_memory"), Json.parse("metadata", rs.getString("metadata")),
@@ -92,6 +121,14 @@ final class ResourceSql {
     MemoryResource update(String resourceId, String workingMemory, JsonNode metadataPatch, Instant now) {
         MemoryResource.requireId(resourceId);
         return update(resourceId, workingMemory, metadataPatch, now, versions().expected(ENTITY, resourceId));
+    }
+
+    /** Validates and updates an existing resource only at version {@code expected}. */
+    MemoryResource update(String resourceId, String workingMemory, JsonNode metadataPatch, Instant now,
+                          long expected) {
+        MemoryResource.requireId(resourceId);
+        Check.notNegative("expectedVersion", expected);
+        return update(resourceId, workingMemory, metadataPatch, now, OptionalLong.of(expected));
     }
 
     /**
@@ -144,6 +181,33 @@ final class ResourceSql {
                 .execute() == 1);
         versions().wrote(ENTITY, resourceId, ABSENT);
         return deleted;
+    }
+
+    /**
+     * Validates the id and forgets the resource: its threads with their messages and variables, its messages in
+     * other threads (whose update times and versions are bumped), and its working memory. Three statements.
+     */
+    ForgottenResource forget(String resourceId, Instant now) {
+        MemoryResource.requireId(resourceId);
+        ThreadSql threads = new ThreadSql(em);
+        ForgottenResource forgotten = Sql.call(em, "forget MemoryResource id=" + resourceId, h -> {
+            h.createQuery(LOCK_THREADS).bind("id", resourceId).mapTo(String.class).list();
+            return h.createQuery(FORGET)
+                    .bind("id", resourceId)
+                    .bind("now", now)
+                    .map((rs, ctx) -> {
+                        String touched = rs.getString("touched");
+                        if (touched != null) {
+                            Json.parse("touched", touched).fields()
+                                    .forEachRemaining(t -> threads.wroteRelative(t.getKey(), t.getValue().asLong()));
+                        }
+                        return new ForgottenResource(resourceId, rs.getLong("threads"), rs.getLong("messages"),
+                                false);
+                    })
+                    .one();
+        });
+        boolean workingMemory = delete(resourceId);
+        return new ForgottenResource(resourceId, forgotten.threads(), forgotten.messages(), workingMemory);
     }
 
     /** Why a checked resource write wrote nothing. */

@@ -33,11 +33,11 @@ final class ThreadSql {
     /** The entity name in {@link ReadVersions} and conflict messages. */
     static final String ENTITY = "Memory";
     /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
-    private static final ReadVersions.Entity<Memory> VERSIONS =
+    static final ReadVersions.Entity<Memory> VERSIONS =
             new ReadVersions.Entity<>(ENTITY, Memory::id, Memory::version);
 
     /** Every column of a thread, as {@link #THREAD} reads them. */
-    private static final String COLUMNS = """
+    static final String COLUMNS = """
             id, resource_id, title, CAST(metadata AS text) AS metadata, last_seq, created_at, updated_at, version
             """;
 
@@ -86,6 +86,20 @@ final class ThreadSql {
 
     private static final String DELETE_THREAD = "DELETE FROM memories WHERE id = :id";
 
+    /**
+     * Moves thread {@code :id}, locked by the caller, and every message in it to resource {@code :resourceId}.
+     */
+    private static final String MOVE_THREAD = """
+            WITH moved AS (
+                UPDATE memories SET resource_id = :resourceId, updated_at = :now, version = version + 1
+                 WHERE id = :id
+                RETURNING\s""" + COLUMNS + """
+            ), messages AS (
+                UPDATE memory_messages SET resource_id = :resourceId WHERE memory_id = :id
+            )
+            SELECT * FROM moved
+            """;
+
     private static final String ENSURE = """
             INSERT INTO memories (id, created_at, updated_at) VALUES (:id, :now, :now)
             ON CONFLICT (id) DO NOTHING
@@ -107,7 +121,7 @@ final class ThreadSql {
     private static final String COUNT_THREADS = "SELECT count(*)" + THREADS_WHERE;
 
     /** A {@code memories} row with the columns of {@link #COLUMNS}. */
-    private static final RowMapper<Memory> THREAD = (rs, ctx) -> Memory.stored(rs.getString("id"),
+    static final RowMapper<Memory> THREAD = (rs, ctx) -> Memory.stored(rs.getString("id"),
             rs.getString("resource_id"), rs.getString("title"), Json.parse("metadata", rs.getString("metadata")),
             rs.getLong("last_seq"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"),
             rs.getLong("version"));
@@ -151,6 +165,13 @@ final class ThreadSql {
             }
             return VERSIONS.wrote(em, saved.get());
         });
+    }
+
+    /** Validates and reads a thread of one resource; one of another resource (or none) is reported as missing. */
+    Memory get(String id, String resourceId) {
+        MemoryResource.requireId(resourceId);
+        return find(id, false).filter(m -> m.belongsTo(resourceId))
+                .orElseThrow(() -> new NotFoundException("Memory", "id=" + id + ", resourceId=" + resourceId));
     }
 
     /** Validates the id and reads a thread, locking its row when {@code forUpdate}; remembers the version read. */
@@ -201,6 +222,13 @@ final class ThreadSql {
         return update(id, title, metadataPatch, now, versions().expected(ENTITY, id));
     }
 
+    /** Validates and updates a thread only at version {@code expected}. */
+    Memory update(String id, String title, JsonNode metadataPatch, Instant now, long expected) {
+        Memory.requireId("id", id);
+        Check.notNegative("expectedVersion", expected);
+        return update(id, title, metadataPatch, now, OptionalLong.of(expected));
+    }
+
     /**
      * Renames a thread ({@code null}: keeps the title) and merges a metadata patch ({@code null}: none); only at
      * version {@code expected} when present. Validates first.
@@ -233,6 +261,33 @@ final class ThreadSql {
         return Sql.call(em, "delete Memory id=" + id, h -> h.createUpdate(DELETE_THREAD)
                 .bind("id", id)
                 .execute() == 1);
+    }
+
+    /**
+     * Validates and moves a thread with all its messages to another resource; at the version this transaction read,
+     * if it read one. Two statements: the thread's row is locked first, so that the move's snapshot holds every append
+     * committed before it and later appends wait. Already there: nothing is written, the thread is returned as it is.
+     */
+    Memory move(String id, String resourceId, Instant now) {
+        Memory.requireId("id", id);
+        MemoryResource.requireId(resourceId);
+        OptionalLong expected = versions().expected(ENTITY, id);
+        return Sql.call(em, "move Memory id=" + id + " to resource " + resourceId, h -> {
+            Memory current = h.createQuery(SELECT_THREAD_FOR_UPDATE).bind("id", id).map(THREAD).findOne()
+                    .orElseThrow(() -> new NotFoundException("Memory", "id=" + id));
+            if (expected.isPresent() && current.version() != expected.getAsLong()) {
+                throw ReadVersions.conflict(ENTITY, id, expected.getAsLong(), current.version());
+            }
+            if (current.belongsTo(resourceId)) {
+                return VERSIONS.read(em, current);
+            }
+            return VERSIONS.wrote(em, h.createQuery(MOVE_THREAD)
+                    .bind("id", id)
+                    .bind("resourceId", resourceId)
+                    .bind("now", now)
+                    .map(THREAD)
+                    .one());
+        });
     }
 
     /** Creates a memory without resource or title unless it exists; whether it was created. */

@@ -2,6 +2,8 @@ package dev.agentstore.persistence.memory;
 
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.memory.Memory;
+import dev.agentstore.domain.memory.MemoryMessage;
+import dev.agentstore.domain.memory.MemoryRecall;
 import dev.agentstore.domain.memory.MemoryVariables;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.persistence.EntityManager;
@@ -68,6 +70,12 @@ final class VariablesSql {
                 .bind("memoryId", memoryId)
                 .map(VARIABLES)
                 .findOne());
+    }
+
+    /** A recall: {@code messages} with the memory's newest variables ({@code {}} and revision 0 when none). */
+    MemoryRecall recall(String memoryId, List<MemoryMessage> messages) {
+        return latest(memoryId).map(v -> new MemoryRecall(messages, v.variables(), v.revision()))
+                .orElseGet(() -> new MemoryRecall(messages, Json.object(), 0));
     }
 
     List<MemoryVariables> history(String memoryId) {

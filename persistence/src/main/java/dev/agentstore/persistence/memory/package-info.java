@@ -11,9 +11,60 @@
  * and get disjoint, increasing ranges (gap-free unless a batch upserts existing messages of the thread, whose numbers
  * stay unused). Listings order by sequence, never by a timestamp alone, so equal timestamps are no problem.
  *
+ * <p><b>Transactions.</b> {@link MemoryRepository} runs in the caller's transaction and never begins or commits one.
+ * Through {@code store.memories()} each call is its own unit of work, and saving, listing and recalling messages
+ * ({@link dev.agentstore.persistence.support.SingleStatement}) run in autocommit mode. Input is validated before the
+ * first write. Everything returned is built from the rows read, a snapshot attached to no persistence context.
+ *
+ * <p><b>Threads.</b> {@link MemoryRepository#saveThread} creates a thread or replaces the title and metadata of an
+ * existing one (creation time, messages and sequence kept). The save is scoped to the resource: a thread of another
+ * resource is neither changed nor taken over and is reported as not found (as by {@code getThread(id, resourceId)}, so
+ * ids of other resources cannot be probed); a memory without a resource (created by {@code remember}) is claimed.
+ *
+ * <p><b>Saving.</b> {@link MemoryRepository#saveMessages} writes nothing for an unknown thread. New ids are appended in
+ * list order after the thread's last message; an id already in this thread is updated in place (role, content,
+ * resource; sequence number and creation time stay); an id of another thread moves here. The same id twice in a list
+ * is saved once, with the last occurrence's values, at the first occurrence's position. A message without a resource
+ * gets the thread's.
+ *
+ * <p><b>Listing.</b> {@link MemoryRepository#listMessages} reads the page one row beyond it (so {@code hasMore} needs
+ * no count), a {@code count(*)} only when a total is asked for and the page does not show it (a non-empty page
+ * without a row beyond it, or an empty first page, ends the listing), and all includes with their context in one
+ * query. {@code hasMore} accounts for messages already returned as included context (Mastra's rule): it is true only
+ * when a matching message beyond the page is not among the included ones (when the first row beyond the page is
+ * included, the count statement also tells this); {@code total} still counts the thread's matching messages.
+ * {@link MemoryRepository#listMessagesByResource} reads the messages of one resource in every thread, on the index
+ * {@code (resource_id, created_at, memory_id, seq)}, the same way (one row beyond the page, a count only when needed).
+ * {@link MemoryRepository#getMessages} reads messages by id in one statement and skips unknown ids.
+ *
+ * <p><b>Updating messages.</b> {@link MemoryRepository#updateMessages} sets a role, merges a content patch
+ * ({@code jsonb_merge_patch}) and moves a message to another thread (appended after its last message, with a new
+ * sequence number), bumping the update time of every thread that gained, lost or holds a changed message, in at most
+ * four statements: lock the messages, check the target threads, bump and allocate, one multi-row {@code UPDATE}. An
+ * unknown message fails the call; {@link MemoryRepository#updateExistingMessages} skips it instead (Mastra's
+ * {@code updateMessages}), and a missing target thread of an existing message still fails it.
+ *
+ * <p><b>Clone, move, forget.</b> {@link MemoryRepository#cloneThread} share-locks the source thread (so it is neither
+ * deleted nor appended to meanwhile), inserts the new thread and copies every message in sequence order under a new
+ * random UUID, renumbered 1, 2, 3 ... (role, content and creation time kept; the resource is the new thread's, or the
+ * message's own when the new thread has none); the new thread's metadata gets a {@code clone} object
+ * ({@code sourceThreadId}, {@code clonedAt}, {@code lastMessageId} when there were messages), as Mastra's. Four
+ * statements in one unit of work; a taken {@code newId} fails with a
+ * {@link dev.agentstore.domain.DuplicateException} before anything is written. {@link MemoryRepository#moveThread} is
+ * Mastra's {@code updateThreadResourceId}: it locks the thread's row ({@code FOR UPDATE}, the lock appends take first),
+ * then one statement sets the resource of the thread and of every message in it, so both move or neither does and an
+ * append racing the move ends in the new resource; it bumps the update time and version, is checked against a
+ * version the unit of work read, and returns a thread already in the resource unchanged, writing nothing.
+ * {@link MemoryRepository#forgetResource} locks the resource's threads, then in one statement deletes their messages
+ * and the resource's messages in other threads (bumping those threads), and its threads (variables cascade); then its
+ * working memory. An unknown resource forgets nothing.
+ *
  * <p><b>Recall.</b> The last N messages of a thread are read backwards from the unique index
  * {@code (memory_id, seq DESC)}: N index entries, no sort, whatever the table's size (never a {@code ROW_NUMBER()} over
- * the whole table).
+ * the whole table). {@link MemoryRepository#recall} then applies Draive's rule
+ * ({@link dev.agentstore.domain.memory.MemoryRecall#fromCleanTurn}): the window is cut at its first clean turn, so the
+ * context never begins with a tool response or a model output whose request was cut off, and may hold fewer than N
+ * messages; {@link MemoryRepository#lastMessages} returns the window as it is.
  *
  * <p><b>First use.</b> {@link MemoryRepository#remember} creates its memory row in the same single upsert that
  * allocates sequence numbers, so concurrent first uses cannot fail, and no {@link MemoryRepository#ensureMemory} call

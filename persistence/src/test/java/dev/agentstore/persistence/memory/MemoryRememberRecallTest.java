@@ -55,8 +55,11 @@ class MemoryRememberRecallTest {
         store.inTransaction(uow -> uow.memories().remember("session-2", NewMessage.of("s2-4", MessageRole.ASSISTANT,
                 json("4"))));
 
-        MemoryRecall recall = store.fromTransaction(uow -> uow.memories().recall("session-2", 3));
-        assertThat(recall.messages()).extracting(MemoryMessage::id).containsExactly("s2-2", "s2-3", "s2-4");
+        MemoryRecall recall = store.fromTransaction(uow -> uow.memories().recall("session-2", 4));
+        assertThat(recall.messages()).extracting(MemoryMessage::id).containsExactly("s2-1", "s2-2", "s2-3", "s2-4");
+        // a window of 3 starts with s2-2, a model output whose request (s2-1) was cut off: Draive drops it
+        assertThat(store.fromTransaction(uow -> uow.memories().recall("session-2", 3)).messages())
+                .extracting(MemoryMessage::id).containsExactly("s2-3", "s2-4");
         assertThat(recall.variables()).isEqualTo(json("{\"name\":\"Ada\",\"step\":2}"));
         assertThat(recall.revision()).isEqualTo(2);
 

@@ -40,6 +40,58 @@ final class RecordSql {
              WHERE id = ANY(:ids)
             """;
 
+    /**
+     * Creates or replaces a batch of records in one statement. {@code :rows} is a JSON array of {"id", "data",
+     * "metadata"?, "expected"?} objects with unique ids: an absent {@code metadata} keeps the stored one ({} for a new
+     * record); {@code expected} is the version the unit of work read ({@code -1}: read as absent), absent when it read
+     * none. A row read with a version is updated only if it still has it (never inserted); a row read as absent is
+     * inserted only if still absent; the others are inserted or replaced. A row not written returns nothing. The
+     * per-row lookups of the conflict branch go through one JSON object ({@code given}) built once, not the input.
+     */
+    static final String UPSERT_BATCH = """
+            WITH input AS (
+                SELECT e ->> 'id' AS id, e -> 'data' AS data, e -> 'metadata' AS metadata,
+                       CAST(e ->> 'expected' AS bigint) AS expected, n
+                  FROM jsonb_array_elements(CAST(:rows AS jsonb)) WITH ORDINALITY AS t(e, n)
+            ), given AS MATERIALIZED (
+                SELECT COALESCE(jsonb_object_agg(id,
+                           CASE WHEN metadata IS NULL THEN jsonb_build_object() ELSE jsonb_build_object('m', metadata) END
+                           || CASE WHEN expected IS NULL THEN jsonb_build_object()
+                                   ELSE jsonb_build_object('e', expected) END), jsonb_build_object()) AS g
+                  FROM input
+                 WHERE metadata IS NOT NULL OR expected IS NOT NULL
+            ), updated AS (
+                UPDATE records r
+                   SET data = i.data, metadata = COALESCE(i.metadata, r.metadata), updated_at = :now,
+                       version = r.version + 1
+                  FROM input i
+                 WHERE i.expected >= 0 AND r.id = i.id AND r.version = i.expected
+                RETURNING r.id, CAST(r.metadata AS text) AS metadata, r.created_at, r.version
+            ), inserted AS (
+                INSERT INTO records AS r (id, data, metadata, created_at, updated_at, version)
+                SELECT id, data, COALESCE(metadata, jsonb_build_object()), :now, :now, 0
+                  FROM input
+                 WHERE expected IS NULL OR expected < 0
+                 ORDER BY n
+                ON CONFLICT (id) DO UPDATE
+                   SET data = EXCLUDED.data,
+                       metadata = COALESCE((SELECT g -> r.id -> 'm' FROM given), r.metadata),
+                       updated_at = EXCLUDED.updated_at,
+                       version = r.version + 1
+                 WHERE (SELECT g -> r.id -> 'e' FROM given) IS NULL
+                RETURNING r.id, CAST(r.metadata AS text) AS metadata, r.created_at, r.version
+            )
+            SELECT * FROM updated
+             UNION ALL
+            SELECT * FROM inserted
+            """;
+
+    /** Deletes the records matching a filter; {@code %s} is the rendered filter on {@code records r}. */
+    static final String CLEAR = """
+            DELETE FROM records r
+             WHERE %s
+            """;
+
     /** {@code :metadata} NULL keeps the stored metadata ({} for a new record). */
     static final String UPSERT = """
             INSERT INTO records AS r (id, data, metadata, created_at, updated_at, version)

@@ -44,9 +44,8 @@ public class ConcurrencyConflictException extends TransientDataAccessException {
         this.actualVersion = c == null ? null : c.actualVersion;
     }
 
-    private ConcurrencyConflictException(String entity, String key, long expectedVersion, long actualVersion) {
-        super(entity + " " + key, entity + " " + key + " was modified concurrently: expected version "
-                + expectedVersion + ", found version " + actualVersion
+    private ConcurrencyConflictException(String entity, String key, Long expectedVersion, Long actualVersion) {
+        super(entity + " " + key, entity + " " + key + " was " + what(expectedVersion, actualVersion)
                 + "; retry the unit of work (it re-reads the current state)", true, null);
         this.entity = entity;
         this.key = key;
@@ -68,6 +67,23 @@ public class ConcurrencyConflictException extends TransientDataAccessException {
         return new ConcurrencyConflictException(entity, key, expectedVersion, actualVersion);
     }
 
+    /**
+     * A write that expected an aggregate to exist with one version, or not to exist, and found otherwise: created
+     * since it was read as absent ({@code expectedVersion} empty), or deleted since it was read
+     * ({@code actualVersion} empty).
+     *
+     * @param entity          the entity name, for example {@code Record}
+     * @param key             the aggregate's key
+     * @param expectedVersion the version the write expected; empty when it expected no aggregate
+     * @param actualVersion   the version the aggregate has; empty when there is none
+     * @return the exception; {@link #expectedVersion()} and {@link #actualVersion()} return these arguments
+     */
+    public static ConcurrencyConflictException versionMismatch(String entity, String key,
+                                                               OptionalLong expectedVersion,
+                                                               OptionalLong actualVersion) {
+        return new ConcurrencyConflictException(entity, key, boxed(expectedVersion), boxed(actualVersion));
+    }
+
     /** @return the entity name of the aggregate, when the conflict was a version mismatch */
     public Optional<String> entity() {
         return Optional.ofNullable(entity);
@@ -78,14 +94,34 @@ public class ConcurrencyConflictException extends TransientDataAccessException {
         return Optional.ofNullable(key);
     }
 
-    /** @return the version the write expected, when the conflict was a version mismatch */
+    /**
+     * @return the version the write expected, when the conflict was a version mismatch; empty too when the write
+     *         expected no aggregate ({@link #entity()} present)
+     */
     public OptionalLong expectedVersion() {
         return expectedVersion == null ? OptionalLong.empty() : OptionalLong.of(expectedVersion);
     }
 
-    /** @return the version the aggregate had, when the conflict was a version mismatch */
+    /**
+     * @return the version the aggregate had, when the conflict was a version mismatch; empty too when it had been
+     *         deleted ({@link #entity()} present)
+     */
     public OptionalLong actualVersion() {
         return actualVersion == null ? OptionalLong.empty() : OptionalLong.of(actualVersion);
+    }
+
+    private static String what(Long expected, Long actual) {
+        if (expected == null) {
+            return "created concurrently: it was read as absent, found version " + actual;
+        }
+        if (actual == null) {
+            return "deleted concurrently: expected version " + expected;
+        }
+        return "modified concurrently: expected version " + expected + ", found version " + actual;
+    }
+
+    private static Long boxed(OptionalLong version) {
+        return version.isPresent() ? version.getAsLong() : null;
     }
 
     /** The messages of this library start with the operation and a colon. */

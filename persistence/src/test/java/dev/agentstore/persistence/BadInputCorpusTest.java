@@ -363,6 +363,15 @@ class BadInputCorpusTest {
                 java.util.Collections.nCopies(10_001, NewRecord.of(json("{}"))))));
         cases.add(new Case("records.createBatch: a null element", "records",
                 s -> s.records().createBatch(Arrays.asList(NewRecord.of(json("{}")), null))));
+        cases.add(new Case("records.upsertBatch: 10,001 records", "records", s -> s.records().upsertBatch(
+                java.util.Collections.nCopies(10_001, NewRecord.of(json("{}"))))));
+        cases.add(new Case("records.upsertBatch: data not an object", "records[1]", s -> s.records().upsertBatch(
+                List.of(NewRecord.of("record-1", json("{}")), NewRecord.of("record-y", json("[\"" + SECRET + "\"]"))))));
+        cases.add(new Case("records.upsert: a negative expected version", "expectedVersion",
+                s -> s.records().upsert("record-1", json("{}"), null, java.util.OptionalLong.of(-1))));
+        cases.add(new Case("records.clear: an invalid regular expression", "data.name",
+                s -> s.records().clear(Filter.regex("data.name", "(" + SECRET))));
+        cases.add(new Case("records.clear: a null filter", "filter", s -> s.records().clear(null)));
         cases.add(new Case("records.search: negative offset", "offset", s -> s.records().search(Query.all().offset(-1))));
         cases.add(new Case("records.search: limit 0", "limit", s -> s.records().search(Query.all().limit(0))));
         cases.add(new Case("records.search: a field path with SQL", "path",

@@ -29,7 +29,12 @@ import java.util.List;
  * compares the field as {@code numeric}, an {@code Instant}/{@code OffsetDateTime} as {@code timestamptz}, a
  * {@code LocalDate} as {@code date}, a {@code Boolean} as {@code boolean}, a {@code String} as text. A JSONB field
  * whose JSON type does not fit (the string {@code "abc"} compared with a number) does not match; it never makes the
- * query fail. Values are always bound parameters.
+ * query fail. {@code like}, {@code notLike} and {@code regex} match JSON strings only, never a number, boolean,
+ * object or array. Values are always bound parameters.
+ *
+ * <p><b>Null.</b> {@code eq(path, null)} matches JSON {@code null} and a missing key (a plain column: SQL
+ * {@code NULL}); {@code neq(path, null)}, its exact complement, a present value that is not JSON {@code null};
+ * {@link #isJsonNull} only JSON {@code null}. Other operators take no {@code null}.
  *
  * <p><b>Absent fields and NOT.</b> A comparison ({@code eq}, {@code neq}, {@code gt}..., {@code in}, {@code notIn},
  * {@code like}, {@code notLike}, {@code regex}, {@code between}) matches only rows where the field is present with a
@@ -38,8 +43,8 @@ import java.util.List;
  * {@code eq} does not, including rows without {@code data.x}. {@link #exists} is true when the key is present, even
  * with the JSON value {@code null}.
  */
-public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between, Filter.Exists, Filter.Contains,
-        Filter.And, Filter.Or, Filter.Not {
+public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between, Filter.Exists, Filter.IsNull,
+        Filter.Contains, Filter.And, Filter.Or, Filter.Not {
 
     /** Most values in one {@code in}/{@code notIn} list: 1,000. */
     int MAX_IN_VALUES = 1_000;
@@ -147,7 +152,7 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
             for (Object v : values) {
                 normalized.add(ValueKind.normalize("value of " + path, v));
             }
-            sameKind(path, normalized);
+            ValueKind.sameKind(path, normalized);
             values = List.copyOf(normalized);
         }
 
@@ -181,7 +186,7 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
             Check.notNull("path", path);
             low = ValueKind.normalize("low of " + path, low);
             high = ValueKind.normalize("high of " + path, high);
-            sameKind(path, List.of(low, high));
+            ValueKind.sameKind(path, List.of(low, high));
         }
 
         /** @return how the bounds compare */
@@ -211,6 +216,28 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
          */
         public Exists {
             Check.notNull("path", path);
+        }
+    }
+
+    /**
+     * Null test: true where the path holds JSON {@code null} or, when {@code orMissing}, is absent (for a plain
+     * column: SQL {@code NULL}); negated, the exact complement.
+     *
+     * @param path      the field
+     * @param orMissing whether an absent key counts as null ({@code eq(path, null)}), or only JSON {@code null} does
+     *                  ({@link #isJsonNull})
+     * @param negated   whether this is the complement ({@code neq(path, null)}: present and not JSON {@code null})
+     */
+    record IsNull(FieldPath path, boolean orMissing, boolean negated) implements Filter {
+        /** @throws InvalidInputException when {@code path} is {@code null} */
+        public IsNull {
+            Check.notNull("path", path);
+        }
+
+        /** @return the field and the test, e.g. {@code data.x IS NULL} */
+        @Override
+        public String toString() {
+            return path + (negated ? " IS NOT" : " IS") + (orMissing ? " NULL" : " JSON NULL");
         }
     }
 
@@ -302,60 +329,53 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
 
     /**
      * @param path  a dot path, for example {@code data.status}
-     * @param value the value; its Java type chooses the comparison ({@link ValueKind})
+     * @param value the value; its Java type chooses the comparison ({@link ValueKind}); {@code null} (or a JSON null
+     *              node) tests for null ({@link IsNull}: JSON {@code null} or a missing key)
      * @return {@code path = value}
      * @throws InvalidInputException when the path or value is invalid
      */
     static Filter eq(String path, Object value) {
-        return new Compare(FieldPath.of(path), Op.EQ, value);
+        return ValueKind.isNull(value) ? new IsNull(FieldPath.of(path), true, false)
+                : new Compare(FieldPath.of(path), Op.EQ, value);
     }
 
     /**
      * @param path  a dot path
-     * @param value the value
+     * @param value the value; {@code null} (or a JSON null node) tests for a present value that is not JSON
+     *              {@code null}, the exact complement of {@code eq(path, null)}
      * @return {@code path <> value} (only rows where the path is present with a comparable value)
      * @throws InvalidInputException when the path or value is invalid
      */
     static Filter neq(String path, Object value) {
-        return new Compare(FieldPath.of(path), Op.NEQ, value);
+        return ValueKind.isNull(value) ? new IsNull(FieldPath.of(path), true, true)
+                : new Compare(FieldPath.of(path), Op.NEQ, value);
     }
 
     /**
-     * @param path  a dot path
-     * @param value the value
-     * @return {@code path > value}
-     * @throws InvalidInputException when the path or value is invalid
+     * @param path a dot path
+     * @return true where the path holds JSON {@code null}, not where it is absent (a plain column: SQL {@code NULL})
+     * @throws InvalidInputException when the path is invalid
      */
+    static Filter isJsonNull(String path) {
+        return new IsNull(FieldPath.of(path), false, false);
+    }
+
+    /** @return {@code path > value}; the path and value as for {@link #eq}, but not {@code null} */
     static Filter gt(String path, Object value) {
         return new Compare(FieldPath.of(path), Op.GT, value);
     }
 
-    /**
-     * @param path  a dot path
-     * @param value the value
-     * @return {@code path >= value}
-     * @throws InvalidInputException when the path or value is invalid
-     */
+    /** @return {@code path >= value}; the path and value as for {@link #eq}, but not {@code null} */
     static Filter gte(String path, Object value) {
         return new Compare(FieldPath.of(path), Op.GTE, value);
     }
 
-    /**
-     * @param path  a dot path
-     * @param value the value
-     * @return {@code path < value}
-     * @throws InvalidInputException when the path or value is invalid
-     */
+    /** @return {@code path < value}; the path and value as for {@link #eq}, but not {@code null} */
     static Filter lt(String path, Object value) {
         return new Compare(FieldPath.of(path), Op.LT, value);
     }
 
-    /**
-     * @param path  a dot path
-     * @param value the value
-     * @return {@code path <= value}
-     * @throws InvalidInputException when the path or value is invalid
-     */
+    /** @return {@code path <= value}; the path and value as for {@link #eq}, but not {@code null} */
     static Filter lte(String path, Object value) {
         return new Compare(FieldPath.of(path), Op.LTE, value);
     }
@@ -367,7 +387,7 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
      * @throws InvalidInputException when the path or a value is invalid
      */
     static Filter in(String path, List<?> values) {
-        return new In(FieldPath.of(path), copy(values), false);
+        return new In(FieldPath.of(path), ValueKind.copy(values), false);
     }
 
     /**
@@ -377,7 +397,7 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
      * @throws InvalidInputException when the path or a value is invalid
      */
     static Filter notIn(String path, List<?> values) {
-        return new In(FieldPath.of(path), copy(values), true);
+        return new In(FieldPath.of(path), ValueKind.copy(values), true);
     }
 
     /**
@@ -476,23 +496,5 @@ public sealed interface Filter permits Filter.Compare, Filter.In, Filter.Between
      */
     static Filter not(Filter filter) {
         return new Not(filter);
-    }
-
-    private static List<Object> copy(List<?> values) {
-        Check.notNull("values", values);
-        return new ArrayList<>(values);
-    }
-
-    private static void sameKind(FieldPath path, List<Object> normalized) {
-        ValueKind first = null;
-        for (Object v : normalized) {
-            ValueKind k = ValueKind.kindOf(v);
-            if (first == null) {
-                first = k;
-            } else if (k != first) {
-                throw new InvalidInputException("values of " + path + " must all be of one kind, found " + first
-                        + " and " + k);
-            }
-        }
     }
 }

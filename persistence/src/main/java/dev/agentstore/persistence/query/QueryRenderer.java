@@ -30,7 +30,10 @@ import java.util.List;
  *       check but is still not a valid date or time (such as {@code 2023-02-30} or {@code 2024-01-01T25:00}) makes
  *       PostgreSQL fail the query (SQL state 22008/22007; repositories report it as invalid input). Date-only strings
  *       compared as timestamps are midnight in the session time zone. Text compares the value's text ({@code ->>}),
- *       whatever its JSON type.</li>
+ *       whatever its JSON type, except for the text operators ({@code LIKE}, {@code NOT LIKE}, {@code ~}), which
+ *       add {@code jsonb_typeof(f) = 'string' AND ...}: they never match a number, boolean, object or array.</li>
+ *   <li>{@link Filter.IsNull} renders as {@code f ->> 'k' IS [NOT] NULL} (JSON {@code null} or absent), or
+ *       {@code jsonb_typeof(f) = 'null'} for JSON {@code null} only.</li>
  *   <li>{@link Filter.Contains} renders as {@code column @> CAST(? AS jsonb)} on the root column with the path's
  *       keys wrapped around the value, so a GIN index on the column ({@code jsonb_ops} or {@code jsonb_path_ops})
  *       serves it.</li>
@@ -166,9 +169,16 @@ public final class QueryRenderer {
             }
             return "(" + root.column() + " @> CAST(" + params.add(Json.print(wrapped)) + " AS jsonb))";
         }
+        if (filter instanceof Filter.IsNull n) {
+            return isNull(n);
+        }
         if (filter instanceof Filter.Compare c) {
             String expr = operand(c.path(), c.kind());
-            return "(" + expr + " " + c.op().sql() + " " + params.cast(c.value(), c.kind()) + ")";
+            String comparison = expr + " " + c.op().sql() + " " + params.cast(c.value(), c.kind());
+            FieldMap.Root root = fields.resolve(c.path());
+            return c.op().textOnly() && root.isJson()
+                    ? "(jsonb_typeof(" + json(root, c.path()) + ") = 'string' AND " + comparison + ")"
+                    : "(" + comparison + ")";
         }
         if (filter instanceof Filter.In in) {
             String expr = operand(in.path(), in.kind());
@@ -185,6 +195,25 @@ public final class QueryRenderer {
         String expr = operand(b.path(), b.kind());
         return "(" + expr + " BETWEEN " + params.cast(b.low(), b.kind()) + " AND "
                 + params.cast(b.high(), b.kind()) + ")";
+    }
+
+    /**
+     * A null test: on a JSONB path below the root, {@code ->>} is SQL {@code NULL} exactly for JSON {@code null} and
+     * an absent key (the expression an index on {@code (data ->> 'k')} serves).
+     */
+    private String isNull(Filter.IsNull n) {
+        FieldMap.Root root = fields.resolve(n.path());
+        String test;
+        if (!root.isJson()) {
+            test = root.column() + " IS NULL";
+        } else if (!n.orMissing()) {
+            test = "jsonb_typeof(" + json(root, n.path()) + ") = 'null'";
+        } else if (n.path().isRoot()) {
+            test = "COALESCE(jsonb_typeof(" + root.column() + "), 'null') = 'null'";
+        } else {
+            return "(" + text(root, n.path()) + (n.negated() ? " IS NOT NULL)" : " IS NULL)");
+        }
+        return n.negated() ? "NOT COALESCE((" + test + "), false)" : "(" + test + ")";
     }
 
     private String join(List<Filter> filters, String operator, String empty, Params params, int depth) {

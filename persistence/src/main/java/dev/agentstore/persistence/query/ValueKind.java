@@ -11,6 +11,8 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How a value compares, chosen from its Java type: the SQL type a filter casts the field to, and the type of a plain
@@ -32,8 +34,9 @@ import java.time.ZonedDateTime;
  *       <td>{@code date} when it is a string starting {@code YYYY-MM-DD}, else no match</td></tr>
  * </table>
  *
- * {@code LocalDateTime} is rejected (it names no instant); a Java {@code null} is rejected (test presence with
- * {@link Filter#exists} / {@link Filter#notExists}, or JSON {@code null} with {@link Filter#contains}).
+ * {@code LocalDateTime} is rejected (it names no instant); a Java {@code null} is not a value of any kind:
+ * {@link Filter#eq} and {@link Filter#neq} turn it into a null test ({@link Filter.IsNull}), every other operator
+ * rejects it.
  */
 public enum ValueKind {
     /** Text, compared with the database collation; bound as {@code String}. */
@@ -80,8 +83,8 @@ public enum ValueKind {
      */
     static Object normalize(String parameter, Object value) {
         if (value == null) {
-            throw new InvalidInputException(parameter + " must not be null (use exists/notExists for absent fields,"
-                    + " contains for JSON null)");
+            throw new InvalidInputException(parameter + " must not be null (eq/neq take null: JSON null or a"
+                    + " missing key; use exists/notExists for presence, isJsonNull for JSON null only)");
         }
         if (value instanceof JsonNode node) {
             if (node.isTextual()) {
@@ -160,5 +163,30 @@ public enum ValueKind {
             return TIMESTAMP;
         }
         return DATE;
+    }
+
+    /** @return whether a filter value means null: Java {@code null} or a JSON null (or missing) node */
+    static boolean isNull(Object value) {
+        return value == null || value instanceof JsonNode node && (node.isNull() || node.isMissingNode());
+    }
+
+    /** @return a modifiable copy of a filter's value list */
+    static List<Object> copy(List<?> values) {
+        Check.notNull("values", values);
+        return new ArrayList<>(values);
+    }
+
+    /** @throws InvalidInputException when the normalized values are not all of one kind */
+    static void sameKind(FieldPath path, List<Object> normalized) {
+        ValueKind first = null;
+        for (Object v : normalized) {
+            ValueKind k = kindOf(v);
+            if (first == null) {
+                first = k;
+            } else if (k != first) {
+                throw new InvalidInputException("values of " + path + " must all be of one kind, found " + first
+                        + " and " + k);
+            }
+        }
     }
 }

@@ -19,8 +19,11 @@
  *   <tr><td>{@code eq, neq, gt, gte, lt, lte}</td><td>{@code = <> > >= < <=}</td>
  *       <td>typed by the value's Java type ({@link dev.agentstore.persistence.query.ValueKind})</td></tr>
  *   <tr><td>{@code in, notIn}</td><td>{@code IN (...)}, {@code NOT IN (...)}</td><td>values of one kind, ≤ 1,000</td></tr>
- *   <tr><td>{@code like, notLike}</td><td>{@code LIKE}, {@code NOT LIKE}</td><td>text; {@code %}, {@code _}, {@code \}</td></tr>
- *   <tr><td>{@code regex}</td><td>{@code ~}</td><td>PostgreSQL POSIX regex on the text</td></tr>
+ *   <tr><td>{@code like, notLike}</td><td>{@code LIKE}, {@code NOT LIKE}</td>
+ *       <td>JSON strings only; {@code %}, {@code _}, {@code \}</td></tr>
+ *   <tr><td>{@code regex}</td><td>{@code ~}</td><td>PostgreSQL POSIX regex; JSON strings only</td></tr>
+ *   <tr><td>{@code eq(path, null), neq(path, null), isJsonNull}</td><td>{@code ->> IS [NOT] NULL}</td>
+ *       <td>{@code eq}: JSON null or missing; {@code neq}: its complement; {@code isJsonNull}: JSON null only</td></tr>
  *   <tr><td>{@code between}</td><td>{@code BETWEEN a AND b}</td><td>inclusive, one kind</td></tr>
  *   <tr><td>{@code exists, notExists}</td><td>{@code IS [NOT] NULL} on the JSON value</td>
  *       <td>present even when holding JSON null</td></tr>

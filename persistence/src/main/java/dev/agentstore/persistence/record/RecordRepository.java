@@ -8,7 +8,6 @@ import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
-import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.record.NewRecord;
 import dev.agentstore.domain.record.Record;
 import dev.agentstore.persistence.query.FieldMap;
@@ -24,19 +23,19 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * Generic JSONB records: create, create in batches, upsert, get, replace with an
- * optional compare-and-set on the version, delete, count, and search with the shared query language
- * ({@link dev.agentstore.persistence.query}).
+ * Generic JSONB records: create, create in batches, upsert (one, conditional on a version, or a batch), get, replace
+ * with an optional compare-and-set on the version, delete, clear (all or by filter), count, and search with the
+ * shared query language ({@link dev.agentstore.persistence.query}).
  *
  * <p><b>Fields.</b> Query paths start with {@code data.} or {@code metadata.} (keys inside the JSON objects), or name
  * a column: {@code id} (text), {@code created_at}, {@code updated_at} (timestamps) and {@code version} (number). For
@@ -141,8 +140,9 @@ public class RecordRepository {
      */
     public Record create(String id, JsonNode data, JsonNode metadata) {
         Record record = Record.create(id, data, metadata, now());
-        if (!insert("create Record id=" + record.id(), record)) {
-            throw new DuplicateException("create Record id=" + record.id() + ": already exists", null);
+        if (!writes().insert("create Record id=" + record.id(), record)) {
+            throw new DuplicateException("create Record id=" + record.id() + ": already exists", null,
+                    List.of(record.id()));
         }
         return VERSIONS.wrote(em, record);
     }
@@ -191,14 +191,76 @@ public class RecordRepository {
         Record record = Record.create(Record.requireId(id), data, metadata, now());
         OptionalLong expected = versions().expected(ENTITY, id);
         if (expected.isPresent()) {
-            return expected.getAsLong() == ABSENT ? createRead(record) : replace(id, data, metadata, expected, true);
+            return expected.getAsLong() == ABSENT ? writes().createRead(record)
+                    : writes().replace(id, data, metadata, expected, true, now());
         }
         String meta = metadata == null ? null : JsonWrites.print(em, "metadata", record.metadata());
         String dataText = JsonWrites.print(em, "data", record.data());
         return Sql.call(em, "upsert Record id=" + id, h -> RecordSql.bindRecord(h.createQuery(RecordSql.UPSERT),
                         id, dataText, meta, record.updatedAt())
-                .map((rs, ctx) -> stored(rs, id, record.data(), record.updatedAt()))
+                .map((rs, ctx) -> RecordWrites.stored(rs, id, record.data(), record.updatedAt()))
                 .one());
+    }
+
+    /**
+     * Conditional upsert: creates the record when {@code expectedVersion} is empty and there is none, or replaces it
+     * (as {@link #upsert(String, JsonNode, JsonNode)}) when its version is still {@code expectedVersion}; pass what
+     * the caller read ({@code get(id)}'s version, or empty when it found none). One statement.
+     *
+     * @param id              the id, 1–255 characters
+     * @param data            a JSON object, replacing the stored data
+     * @param metadata        a JSON object replacing the stored metadata, or {@code null} to keep it ({@code {}} for
+     *                        a new record)
+     * @param expectedVersion the version the caller's change is based on; empty: the caller found no record
+     * @return the record as stored
+     * @throws InvalidInputException        when the id, data, metadata or version is invalid; nothing is written
+     * @throws ConcurrencyConflictException when the record is not as expected: another version, created since
+     *                                      (expected empty) or deleted since; its {@code expectedVersion()} and
+     *                                      {@code actualVersion()} say which (empty = no record); nothing is written
+     *                                      and the transaction stays usable
+     */
+    public Record upsert(String id, JsonNode data, JsonNode metadata, OptionalLong expectedVersion) {
+        Record record = Record.create(Record.requireId(id), data, metadata, now());
+        Check.notNull("expectedVersion", expectedVersion);
+        if (expectedVersion.isEmpty()) {
+            return writes().createRead(record);
+        }
+        Check.notNegative("expectedVersion", expectedVersion.getAsLong());
+        return writes().replace(id, data, metadata, expectedVersion, true, now());
+    }
+
+    /**
+     * Creates or replaces several records in one statement ({@code INSERT ... ON CONFLICT DO UPDATE}), as
+     * {@link #upsert(String, JsonNode, JsonNode)} does for each: a replaced record keeps its creation time and gets
+     * version + 1; a {@code null} metadata keeps the stored one ({@code {}} for a new record). Every record is
+     * validated before anything is written. A record this unit of work read (or read as absent) is written only if
+     * it is still as read (see the class description); when one is not, nothing of the batch is written.
+     *
+     * @param records the records, 0 to {@value #MAX_BATCH_SIZE}; ids unique within the batch ({@code null}: a
+     *                generated UUID, so a create)
+     * @return the records as stored, in the given order
+     * @throws InvalidInputException        when a record is {@code null} or invalid, an id appears twice, or the
+     *                                      batch is too large; the message names the record's position; nothing is
+     *                                      written
+     * @throws ConcurrencyConflictException when a record read in this unit of work was changed, created or deleted
+     *                                      since, naming it and both versions; nothing of the batch is written
+     */
+    public List<Record> upsertBatch(List<NewRecord> records) {
+        Check.noNulls("records", records);
+        if (records.size() > MAX_BATCH_SIZE) {
+            throw new InvalidInputException("records must be at most " + MAX_BATCH_SIZE + ", was " + records.size());
+        }
+        Map<String, Long> expected = new HashMap<>();
+        for (NewRecord r : records) {
+            if (r.id() != null) {
+                versions().expected(ENTITY, r.id()).ifPresent(v -> expected.put(r.id(), v));
+            }
+        }
+        List<Record> stored = records.isEmpty() ? List.of() : new RecordBatch(em).upsert(records, now(), expected,
+                (id, version) -> writes().conflictOrNotFound("upsert Record id=" + id, id,
+                        version == null ? ABSENT : version, true));
+        stored.forEach(x -> VERSIONS.wrote(em, x));
+        return stored;
     }
 
     /**
@@ -252,7 +314,7 @@ public class RecordRepository {
      */
     public Record update(String id, JsonNode data, JsonNode metadata) {
         Record.requireId(id);
-        return replace(id, data, metadata, versions().expected(ENTITY, id), false);
+        return writes().replace(id, data, metadata, versions().expected(ENTITY, id), false, now());
     }
 
     /**
@@ -272,7 +334,7 @@ public class RecordRepository {
      */
     public Record update(String id, JsonNode data, JsonNode metadata, long expectedVersion) {
         Check.notNegative("expectedVersion", expectedVersion);
-        return replace(id, data, metadata, OptionalLong.of(expectedVersion), false);
+        return writes().replace(id, data, metadata, OptionalLong.of(expectedVersion), false, now());
     }
 
     /**
@@ -310,9 +372,35 @@ public class RecordRepository {
                 .bind("expected", expectedVersion)
                 .execute());
         if (deleted == 0) {
-            throw conflictOrNotFound(context, id, expectedVersion, false);
+            throw writes().conflictOrNotFound(context, id, expectedVersion, false);
         }
         versions().wrote(ENTITY, id, ABSENT);
+    }
+
+    /**
+     * Deletes every record. One statement.
+     *
+     * @return how many records were deleted
+     */
+    public long clear() {
+        return clear(Filter.all());
+    }
+
+    /**
+     * Deletes the records matching {@code filter}, in one statement, and says how many. Not checked against versions
+     * read (as {@link #delete(String)}); a record this unit of work read and this call deleted reads as absent to its
+     * later writes.
+     *
+     * @param filter which records to delete ({@link Filter#all()} for all)
+     * @return how many records were deleted
+     * @throws InvalidInputException when the filter is invalid for records, or (from PostgreSQL) a regex is invalid
+     *                               or a date-like string is not a date; nothing is deleted
+     */
+    public long clear(Filter filter) {
+        Check.notNull("filter", filter);
+        ReadVersions versions = versions();
+        return new RecordSearch(em).delete(filter,
+                versions.holds(ENTITY) ? id -> versions.wrote(ENTITY, id, ABSENT) : null);
     }
 
     /** @return how many records there are */
@@ -367,88 +455,13 @@ public class RecordRepository {
         return new RecordSearch(em).project(query);
     }
 
-    /**
-     * Replaces a record: the one-statement update when {@code expected} is empty, else the compare-and-set. For
-     * {@code upsert} ({@code gone} true), a record that vanished since it was read is a conflict, not a miss.
-     */
-    private Record replace(String id, JsonNode data, JsonNode metadata, OptionalLong expected, boolean gone) {
-        Record.requireId(id);
-        ObjectNode newData = Record.requireData(id, "data", data);
-        String meta = metadata == null ? null
-                : JsonWrites.print(em, "metadata", Record.requireData(id, "metadata", metadata));
-        String dataText = JsonWrites.print(em, "data", newData);
-        Instant now = now();
-        String context = "update Record id=" + id;
-        Optional<Record> written = Sql.call(em, context, h -> {
-            org.jdbi.v3.core.statement.Query update = RecordSql.bindRecord(
-                    h.createQuery(expected.isEmpty() ? RecordSql.UPDATE : RecordSql.UPDATE_IF_VERSION),
-                    id, dataText, meta, now);
-            expected.ifPresent(version -> update.bind("expected", version));
-            return update.map((rs, ctx) -> stored(rs, id, newData, now)).findOne();
-        });
-        if (written.isEmpty()) {
-            if (expected.isEmpty()) {
-                throw new NotFoundException("Record", "id=" + id);
-            }
-            throw conflictOrNotFound(context, id, expected.getAsLong(), gone);
-        }
-        return VERSIONS.wrote(em, written.get());
-    }
-
-    /** The checked {@link #upsert} of a record read as absent: an insert that fails when one was created since. */
-    private Record createRead(Record record) {
-        String context = "upsert Record id=" + record.id();
-        if (!insert(context, record)) {
-            throw conflictOrNotFound(context, record.id(), ABSENT, true);
-        }
-        return VERSIONS.wrote(em, record);
-    }
-
-    /**
-     * Why a compare-and-set wrote nothing: {@link NotFoundException} when the record is missing (a conflict instead
-     * when {@code gone} is a conflict), else a version mismatch.
-     */
-    private RuntimeException conflictOrNotFound(String context, String id, long expectedVersion, boolean gone) {
-        Optional<Long> current = Sql.call(em, context, h -> h.createQuery(RecordSql.VERSION_OF)
-                .bind("id", id)
-                .mapTo(long.class)
-                .findOne());
-        String retry = "; retry the unit of work (it re-reads the current state)";
-        if (current.isEmpty()) {
-            return gone && expectedVersion != ABSENT
-                    ? new ConcurrencyConflictException(ENTITY + " " + id + " was deleted concurrently: expected"
-                            + " version " + expectedVersion + retry, null)
-                    : new NotFoundException("Record", "id=" + id);
-        }
-        long actual = current.get();
-        if (expectedVersion == ABSENT) {
-            return new ConcurrencyConflictException(ENTITY + " " + id + " was created concurrently: it was read as"
-                    + " absent, found version " + actual + retry, null);
-        }
-        return ReadVersions.conflict(ENTITY, id, expectedVersion, actual);
-    }
-
-
-
     private ReadVersions versions() {
         return ReadVersions.of(em);
     }
 
-    /** Inserts a validated record ({@link RecordSql#INSERT}); false when its id exists (nothing written). */
-    private boolean insert(String context, Record record) {
-        String data = JsonWrites.print(em, "data", record.data());
-        String metadata = JsonWrites.print(em, "metadata", record.metadata());
-        return Sql.call(em, context, h -> RecordSql.bindRecord(h.createQuery(RecordSql.INSERT),
-                        record.id(), data, metadata, record.createdAt())
-                .mapTo(String.class)
-                .findOne()
-                .isPresent());
-    }
-
-    /** The record a write left, from the metadata, creation time and version its statement returned. */
-    private static Record stored(ResultSet rs, String id, ObjectNode data, Instant updatedAt) throws SQLException {
-        return Record.of(id, data, Json.parse("metadata", rs.getString("metadata")), Sql.instant(rs, "created_at"),
-                updatedAt, rs.getLong("version"));
+    /** The single-record writes, on this unit of work's entity manager. */
+    private RecordWrites writes() {
+        return new RecordWrites(em);
     }
 
     /** "Now" at PostgreSQL's precision, so that what is returned equals what is read back. */

@@ -17,6 +17,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The filter-language reads of {@link RecordRepository}: count, search and project, one statement each. Their SQL is
@@ -46,6 +47,28 @@ final class RecordSearch {
                 .bindMap(where.namedParameters(1))
                 .mapTo(long.class)
                 .one());
+    }
+
+    /**
+     * Deletes the records matching {@code filter}: {@code DELETE ... WHERE}, one statement.
+     *
+     * @param deleted receives each deleted id, or {@code null} to only count them (no ids are sent back)
+     * @return how many records were deleted
+     */
+    long delete(Filter filter, Consumer<String> deleted) {
+        SqlFragment where = RENDERER.where(filter, ParameterStyle.NAMED, 1);
+        String sql = RecordSql.CLEAR.formatted(where.sql());
+        String context = "clear Records where " + filter;
+        if (deleted == null) {
+            int count = call(context, h -> h.createUpdate(sql).bindMap(where.namedParameters(1)).execute());
+            return count;
+        }
+        List<String> ids = call(context, h -> h.createQuery(sql + " RETURNING r.id")
+                .bindMap(where.namedParameters(1))
+                .mapTo(String.class)
+                .list());
+        ids.forEach(deleted);
+        return ids.size();
     }
 
     /** The whole records matching the query, in its order then by id. */

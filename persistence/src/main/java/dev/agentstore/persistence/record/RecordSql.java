@@ -40,6 +40,67 @@ final class RecordSql {
              WHERE id = ANY(:ids)
             """;
 
+    /**
+     * Creates or replaces a batch of records in one statement. {@code :rows} is a JSON array of {"id", "data",
+     * "metadata"?, "expected"?} objects with unique ids: an absent {@code metadata} keeps the stored one ({} for a new
+     * record); {@code expected} is the version the unit of work read ({@code -1}: read as absent), absent when it read
+     * none. Each row goes to one branch, so no branch looks rows up: {@code updated} (read with a version: updated
+     * only if it still has it, never inserted), {@code created} (read as absent: inserted only if still absent),
+     * {@code replaced} and {@code kept} (not read: inserted or replaced, with the given or the stored metadata). A row
+     * not written returns nothing. Inserts lock in id order.
+     */
+    static final String UPSERT_BATCH = """
+            WITH input AS (
+                SELECT e ->> 'id' AS id, e -> 'data' AS data, e -> 'metadata' AS metadata,
+                       CAST(e ->> 'expected' AS bigint) AS expected
+                  FROM jsonb_array_elements(CAST(:rows AS jsonb)) AS t(e)
+            ), updated AS (
+                UPDATE records r
+                   SET data = i.data, metadata = COALESCE(i.metadata, r.metadata), updated_at = :now,
+                       version = r.version + 1
+                  FROM input i
+                 WHERE i.expected >= 0 AND r.id = i.id AND r.version = i.expected
+                %1$s
+            ), created AS (
+                INSERT INTO records AS r (id, data, metadata, created_at, updated_at, version)
+                SELECT id, data, COALESCE(metadata, jsonb_build_object()), :now, :now, 0
+                  FROM input
+                 WHERE expected < 0
+                 ORDER BY id
+                ON CONFLICT (id) DO NOTHING
+                %1$s
+            ), replaced AS (
+                INSERT INTO records AS r (id, data, metadata, created_at, updated_at, version)
+                SELECT id, data, metadata, :now, :now, 0
+                  FROM input
+                 WHERE expected IS NULL AND metadata IS NOT NULL
+                 ORDER BY id
+                ON CONFLICT (id) DO UPDATE
+                   SET data = EXCLUDED.data, metadata = EXCLUDED.metadata, updated_at = EXCLUDED.updated_at,
+                       version = r.version + 1
+                %1$s
+            ), kept AS (
+                INSERT INTO records AS r (id, data, metadata, created_at, updated_at, version)
+                SELECT id, data, jsonb_build_object(), :now, :now, 0
+                  FROM input
+                 WHERE expected IS NULL AND metadata IS NULL
+                 ORDER BY id
+                ON CONFLICT (id) DO UPDATE
+                   SET data = EXCLUDED.data, updated_at = EXCLUDED.updated_at, version = r.version + 1
+                %1$s
+            )
+            SELECT * FROM updated
+             UNION ALL SELECT * FROM created
+             UNION ALL SELECT * FROM replaced
+             UNION ALL SELECT * FROM kept
+            """.formatted("RETURNING r.id, CAST(r.metadata AS text) AS metadata, r.created_at, r.version");
+
+    /** Deletes the records matching a filter; {@code %s} is the rendered filter on {@code records r}. */
+    static final String CLEAR = """
+            DELETE FROM records r
+             WHERE %s
+            """;
+
     /** {@code :metadata} NULL keeps the stored metadata ({} for a new record). */
     static final String UPSERT = """
             INSERT INTO records AS r (id, data, metadata, created_at, updated_at, version)

@@ -108,6 +108,16 @@ public final class ReadVersions {
     }
 
     /**
+     * @param entity the entity name
+     * @return whether this transaction has read any aggregate of the entity (so that a bulk write must report the
+     *         versions it left, {@link #wrote})
+     */
+    public boolean holds(String entity) {
+        Map<Key, Long> versions = BY_SESSION.getIfPresent(session);
+        return versions != null && versions.keySet().stream().anyMatch(k -> k.entity().equals(entity));
+    }
+
+    /**
      * @param entity   the entity name
      * @param key      the aggregate's key
      * @param expected the version the write expected

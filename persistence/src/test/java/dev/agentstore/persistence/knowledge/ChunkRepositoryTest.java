@@ -300,6 +300,34 @@ class ChunkRepositoryTest {
             assertThat(ids(store, "typed", Filter.not(Filter.eq("payload.k", 5)))).hasSize(values.size() - 2);
             assertThat(count(store, "typed", Filter.eq("payload.k", 5))).isEqualTo(2);
         }
+
+        @Test
+        void textOperatorsMatchOnlyStringsAndNullEqualityMatchesJsonNullOrAMissingKey(AgentStore store) {
+            base(store, "textops", 1);
+            List<String> values = List.of("\"10\"", "10", "1.5", "true", "[\"10\"]", "{\"a\":\"10\"}", "null");
+            List<NewChunk> chunks = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                chunks.add(NewChunk.of("d", i, "c" + i, new float[]{1}).withId("c" + i)
+                        .withPayload(Json.parse("p", "{\"k\":" + values.get(i) + "}")));
+            }
+            chunks.add(NewChunk.of("d", 9, "c9", new float[]{1}).withId("c9").withPayload(Json.parse("p", "{}")));
+            store.inTransaction(uow -> uow.chunks().upsert("textops", chunks));
+
+            assertThat(ids(store, "textops", Filter.like("payload.k", "1%"))).as("not the number 10 or 1.5")
+                    .containsExactly("c0");
+            assertThat(ids(store, "textops", Filter.regex("payload.k", "^[0-9t]"))).as("not 10, 1.5 or true")
+                    .containsExactly("c0");
+            assertThat(ids(store, "textops", Filter.notLike("payload.k", "x%"))).containsExactly("c0");
+            assertThat(ids(store, "textops", Filter.regex("payload.k", "10"))).as("not inside arrays or objects")
+                    .containsExactly("c0");
+            assertThat(count(store, "textops", Filter.not(Filter.like("payload.k", "1%")))).isEqualTo(7);
+
+            assertThat(ids(store, "textops", Filter.eq("payload.k", null))).containsExactly("c6", "c9");
+            assertThat(ids(store, "textops", Filter.neq("payload.k", null)))
+                    .containsExactly("c0", "c1", "c2", "c3", "c4", "c5");
+            assertThat(ids(store, "textops", Filter.isJsonNull("payload.k"))).containsExactly("c6");
+            assertThat(count(store, "textops", Filter.eq("payload.k", Json.parse("v", "null")))).isEqualTo(2);
+        }
     }
 
     @Nested

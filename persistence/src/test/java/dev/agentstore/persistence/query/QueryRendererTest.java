@@ -21,6 +21,7 @@ import static dev.agentstore.persistence.query.Filter.exists;
 import static dev.agentstore.persistence.query.Filter.gt;
 import static dev.agentstore.persistence.query.Filter.in;
 import static dev.agentstore.persistence.query.Filter.like;
+import static dev.agentstore.persistence.query.Filter.neq;
 import static dev.agentstore.persistence.query.Filter.not;
 import static dev.agentstore.persistence.query.Filter.notExists;
 import static dev.agentstore.persistence.query.Filter.notIn;
@@ -110,11 +111,29 @@ class QueryRendererTest {
             assertThat(where(notIn("data.s", List.of("x"))).sql()).isEqualTo("(r.data ->> 's' NOT IN (CAST(?1 AS text)))");
             assertThat(where(in("data.s", List.of())).sql()).isEqualTo("FALSE");
             assertThat(where(notIn("data.s", List.of())).sql()).isEqualTo("(r.data ->> 's' IS NOT NULL)");
-            assertThat(where(like("data.s", "a%")).sql()).isEqualTo("(r.data ->> 's' LIKE CAST(?1 AS text))");
-            assertThat(where(Filter.notLike("data.s", "a%")).sql()).isEqualTo("(r.data ->> 's' NOT LIKE CAST(?1 AS text))");
-            assertThat(where(regex("data.s", "^a")).sql()).isEqualTo("(r.data ->> 's' ~ CAST(?1 AS text))");
+            assertThat(where(like("data.s", "a%")).sql())
+                    .isEqualTo("(jsonb_typeof(r.data -> 's') = 'string' AND r.data ->> 's' LIKE CAST(?1 AS text))");
+            assertThat(where(Filter.notLike("data.s", "a%")).sql())
+                    .isEqualTo("(jsonb_typeof(r.data -> 's') = 'string' AND r.data ->> 's' NOT LIKE CAST(?1 AS text))");
+            assertThat(where(regex("data.a.s", "^a")).sql()).isEqualTo("(jsonb_typeof(r.data -> 'a' -> 's') = 'string'"
+                    + " AND r.data -> 'a' ->> 's' ~ CAST(?1 AS text))");
             assertThat(where(Filter.all()).sql()).isEqualTo("TRUE");
             assertThat(where(or()).sql()).isEqualTo("FALSE");
+        }
+
+        @Test
+        void nullEqualityRendersAsTheTextBeingNullAndJsonNullAsItsType() {
+            SqlFragment eqNull = where(eq("data.a.b", null));
+            assertThat(eqNull.sql()).isEqualTo("(r.data -> 'a' ->> 'b' IS NULL)");
+            assertThat(eqNull.parameters()).isEmpty();
+            assertThat(where(neq("data.a", null)).sql()).isEqualTo("(r.data ->> 'a' IS NOT NULL)");
+            assertThat(where(eq("data.a", com.fasterxml.jackson.databind.node.NullNode.getInstance())).sql())
+                    .isEqualTo("(r.data ->> 'a' IS NULL)");
+            assertThat(where(Filter.isJsonNull("data.a")).sql()).isEqualTo("(jsonb_typeof(r.data -> 'a') = 'null')");
+            assertThat(where(eq("data", null)).sql())
+                    .isEqualTo("(COALESCE(jsonb_typeof(r.data), 'null') = 'null')");
+            assertThat(eq("data.a", null)).hasToString("data.a IS NULL");
+            assertThat(neq("data.a", null)).hasToString("data.a IS NOT NULL");
         }
 
         @Test
@@ -123,6 +142,8 @@ class QueryRendererTest {
             assertThat(where(gt("created_at", t)).sql()).isEqualTo("(r.created_at > CAST(?1 AS timestamptz))");
             assertThat(where(like("id", "a%")).sql()).isEqualTo("(r.id LIKE CAST(?1 AS text))");
             assertThat(where(exists("id")).sql()).isEqualTo("(r.id IS NOT NULL)");
+            assertThat(where(eq("id", null)).sql()).isEqualTo("(r.id IS NULL)");
+            assertThat(where(neq("id", null)).sql()).isEqualTo("NOT COALESCE((r.id IS NULL), false)");
             assertThatThrownBy(() -> where(gt("created_at", 5))).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("created_at");
             assertThatThrownBy(() -> where(eq("id.x", "a"))).isInstanceOf(InvalidInputException.class);
@@ -192,7 +213,9 @@ class QueryRendererTest {
 
         @Test
         void invalidValuesAreRejected() {
-            assertThatThrownBy(() -> eq("data.a", null)).isInstanceOf(InvalidInputException.class);
+            assertThatThrownBy(() -> gt("data.a", null)).isInstanceOf(InvalidInputException.class);
+            assertThatThrownBy(() -> new Filter.Compare(FieldPath.of("data.a"), Filter.Op.EQ, null))
+                    .isInstanceOf(InvalidInputException.class);
             assertThatThrownBy(() -> eq("data.a", Double.NaN)).isInstanceOf(InvalidInputException.class);
             assertThatThrownBy(() -> eq("data.a", new Object())).isInstanceOf(InvalidInputException.class);
             assertThatThrownBy(() -> eq("data.a", java.time.LocalDateTime.now())).isInstanceOf(InvalidInputException.class);

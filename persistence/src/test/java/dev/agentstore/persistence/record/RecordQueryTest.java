@@ -164,6 +164,38 @@ class RecordQueryTest {
         }
 
         @Test
+        void textOperatorsNeverMatchNumbersBooleansObjectsOrArrays() {
+            assertThat(ids(like("data.age", "1%"))).as("the numbers 10 and 100 are not text").containsExactly("p4");
+            assertThat(ids(regex("data.age", "^9"))).as("the numbers 9 and 9.5 are not text").isEmpty();
+            assertThat(ids(notLike("data.age", "x%"))).as("only strings take part").containsExactly("p4");
+            assertThat(ids(regex("data.active", "true"))).isEmpty();
+            assertThat(ids(regex("data.address", "75001"))).as("an object's text is not matched").isEmpty();
+            assertThat(ids(like("data.tags", "%vip%"))).as("an array's text is not matched").isEmpty();
+            assertThat(ids(not(like("data.age", "1%")))).containsExactly("p1", "p2", "p3", "p5");
+            assertThat(ids(like("id", "p%"))).as("text columns are text").hasSize(5);
+        }
+
+        @Test
+        void equalityWithNullMatchesJsonNullOrAMissingKeyAndNeqNullIsItsComplement() {
+            assertThat(ids(eq("data.nullable", null))).as("p2 holds null, the others lack the key").hasSize(5);
+            assertThat(ids(Filter.isJsonNull("data.nullable"))).containsExactly("p2");
+            assertThat(ids(neq("data.nullable", null))).isEmpty();
+            assertThat(ids(eq("data.city", null))).containsExactly("p3", "p5");
+            assertThat(ids(neq("data.city", null))).containsExactly("p1", "p2", "p4");
+            assertThat(ids(not(eq("data.city", null)))).containsExactly("p1", "p2", "p4");
+            assertThat(ids(eq("metadata.source", Json.parse("v", "null")))).containsExactly("p3", "p5");
+            assertThat(ids(eq("data.extra.deep.x", null))).containsExactly("p1", "p2", "p3", "p4");
+            assertThat(ids(eq("id", null))).isEmpty();
+            assertThat(ids(neq("id", null))).hasSize(5);
+            assertThat(ids(eq("data", null))).isEmpty();
+            assertThat(count(or(eq("data.city", null), eq("data.city", "Paris")))).isEqualTo(4);
+            assertThatThrownBy(() -> gt("data.city", null)).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("eq/neq");
+            assertThatThrownBy(() -> in("data.city", java.util.Arrays.asList("Paris", null)))
+                    .isInstanceOf(InvalidInputException.class);
+        }
+
+        @Test
         void anInvalidRegexIsInvalidInput() {
             assertThatThrownBy(() -> ids(regex("data.name", "(unclosed")))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("regular expression");

@@ -19,7 +19,6 @@ import org.hibernate.type.SqlTypes;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -61,61 +60,61 @@ public class SchedulerJob {
 
     @Id
     @Column(name = "id", length = 255)
-    private String id;
+    String id;
 
     @Column(name = "name", nullable = false, length = 255)
-    private String name;
+    String name;
 
     @Column(name = "schedule", length = 255)
-    private String schedule;
+    String schedule;
 
     @Column(name = "time_zone", length = 64)
-    private String timeZone;
+    String timeZone;
 
     @Column(name = "interval_ms")
-    private Long intervalMillis;
+    Long intervalMillis;
 
     @Column(name = "enabled", nullable = false)
-    private boolean enabled;
+    boolean enabled;
 
     @Enumerated(EnumType.STRING)
     @Column(name = "status", nullable = false, length = 16)
-    private JobStatus status;
+    JobStatus status;
 
     @Column(name = "next_run_at")
-    private Instant nextRunAt;
+    Instant nextRunAt;
 
     @Column(name = "last_run_at")
-    private Instant lastRunAt;
+    Instant lastRunAt;
 
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(name = "config", columnDefinition = "jsonb", nullable = false)
-    private JsonNode config;
+    JsonNode config;
 
     @Column(name = "attempts", nullable = false)
-    private int attempts;
+    int attempts;
 
     @Column(name = "max_attempts", nullable = false)
-    private int maxAttempts;
+    int maxAttempts;
 
     @Column(name = "last_error", columnDefinition = "text")
-    private String lastError;
+    String lastError;
 
     @Column(name = "lease_owner", length = 255)
-    private String leaseOwner;
+    String leaseOwner;
 
     @Column(name = "lease_expires_at")
-    private Instant leaseExpiresAt;
+    Instant leaseExpiresAt;
 
     @Column(name = "created_at", nullable = false, updatable = false)
-    private Instant createdAt;
+    Instant createdAt;
 
     @Version
     @Column(name = "version", nullable = false)
-    private long version;
+    long version;
 
     @Column(name = "updated_at", nullable = false)
-    private Instant updatedAt;
+    Instant updatedAt;
 
     /** For JPA. */
     protected SchedulerJob() {
@@ -161,7 +160,7 @@ public class SchedulerJob {
                          int maxAttempts, Instant now) {
         this.id = Check.name("id", id);
         this.name = Check.name("name", name);
-        setSchedule(Check.notNull("schedule", schedule));
+        JobTransitions.setSchedule(this, Check.notNull("schedule", schedule));
         this.nextRunAt = Check.instant("nextRunAt", Check.notNull("nextRunAt", nextRunAt));
         this.config = config == null ? Json.object() : Json.requireObject("config", config);
         this.maxAttempts = Check.range("maxAttempts", maxAttempts, 1, MAX_ATTEMPTS_LIMIT);
@@ -198,26 +197,8 @@ public class SchedulerJob {
                                        JsonNode config, int attempts, int maxAttempts, String lastError,
                                        String leaseOwner, Instant leaseExpiresAt, Instant createdAt, long version,
                                        Instant updatedAt) {
-        SchedulerJob job = new SchedulerJob();
-        job.timeZone = timeZone;
-        job.intervalMillis = intervalMillis;
-        job.id = Objects.requireNonNull(id, "id");
-        job.name = Objects.requireNonNull(name, "name");
-        job.schedule = schedule;
-        job.enabled = enabled;
-        job.status = Objects.requireNonNull(status, "status");
-        job.nextRunAt = nextRunAt;
-        job.lastRunAt = lastRunAt;
-        job.config = Objects.requireNonNull(config, "config");
-        job.attempts = attempts;
-        job.maxAttempts = maxAttempts;
-        job.lastError = lastError;
-        job.leaseOwner = leaseOwner;
-        job.leaseExpiresAt = leaseExpiresAt;
-        job.createdAt = Objects.requireNonNull(createdAt, "createdAt");
-        job.version = version;
-        job.updatedAt = Objects.requireNonNull(updatedAt, "updatedAt");
-        return job;
+        return JobRows.restore(id, name, schedule, timeZone, intervalMillis, enabled, status, nextRunAt, lastRunAt,
+                config, attempts, maxAttempts, lastError, leaseOwner, leaseExpiresAt, createdAt, version, updatedAt);
     }
 
     /**
@@ -241,12 +222,7 @@ public class SchedulerJob {
      *                               running job from being claimed again)
      */
     public void pause(Instant now) {
-        if (status == JobStatus.PAUSED) {
-            return;
-        }
-        requireStatus("pause", JobStatus.PENDING);
-        status = JobStatus.PAUSED;
-        touch(now);
+        JobTransitions.pause(this, now);
     }
 
     /**
@@ -258,15 +234,7 @@ public class SchedulerJob {
      * @throws InvalidInputException when the job is RUNNING, or {@code nextRunAt} is {@code null}
      */
     public void resume(Instant nextRunAt, Instant now) {
-        Check.instant("nextRunAt", Check.notNull("nextRunAt", nextRunAt));
-        if (status == JobStatus.PENDING) {
-            return;
-        }
-        requireStatus("resume", JobStatus.PAUSED, JobStatus.COMPLETED, JobStatus.FAILED);
-        status = JobStatus.PENDING;
-        this.nextRunAt = nextRunAt;
-        attempts = 0;
-        touch(now);
+        JobTransitions.resume(this, nextRunAt, now);
     }
 
     /**
@@ -275,10 +243,7 @@ public class SchedulerJob {
      * @param now the time of the change
      */
     public void enable(Instant now) {
-        if (!enabled) {
-            enabled = true;
-            touch(now);
-        }
+        JobTransitions.setEnabled(this, true, now);
     }
 
     /**
@@ -288,10 +253,7 @@ public class SchedulerJob {
      * @param now the time of the change
      */
     public void disable(Instant now) {
-        if (enabled) {
-            enabled = false;
-            touch(now);
-        }
+        JobTransitions.setEnabled(this, false, now);
     }
 
     /**
@@ -317,12 +279,7 @@ public class SchedulerJob {
      * @throws InvalidInputException when {@code schedule} or {@code nextRunAt} is {@code null}
      */
     public void changeSchedule(JobSchedule schedule, Instant nextRunAt, Instant now) {
-        Check.instant("nextRunAt", Check.notNull("nextRunAt", nextRunAt));
-        setSchedule(Check.notNull("schedule", schedule));
-        if (status != JobStatus.RUNNING) {
-            this.nextRunAt = nextRunAt;
-        }
-        touch(now);
+        JobTransitions.changeSchedule(this, schedule, nextRunAt, now);
     }
 
     /**
@@ -345,47 +302,7 @@ public class SchedulerJob {
      * @throws InvalidInputException when a rule above refuses the update; nothing changes
      */
     public void update(JobUpdate update, Instant defaultNextRun, Instant now) {
-        Check.notNull("update", update);
-        JobStatus target = update.status() == null ? status : update.status();
-        if (status == JobStatus.RUNNING && (target != JobStatus.RUNNING || update.nextRunAt() != null)) {
-            throw new InvalidInputException("cannot change the status or nextRunAt of SchedulerJob id=" + id
-                    + ": it is RUNNING (leased by " + leaseOwner + "); complete or fail it, or let its lease expire");
-        }
-        boolean done = target == JobStatus.COMPLETED || target == JobStatus.FAILED;
-        if (done && update.nextRunAt() != null) {
-            throw new InvalidInputException("nextRunAt: a " + target + " job has no next run time");
-        }
-        boolean changed = target != status;
-        if (update.name() != null && !update.name().equals(name)) {
-            name = update.name();
-            changed = true;
-        }
-        if (update.enabled() != null && update.enabled() != enabled) {
-            enabled = update.enabled();
-            changed = true;
-        }
-        if (update.config() != null && !update.config().equals(config)) {
-            config = update.config();
-            changed = true;
-        }
-        if (update.nextRunAt() != null && !update.nextRunAt().equals(nextRunAt)) {
-            nextRunAt = update.nextRunAt();
-            changed = true;
-        }
-        if (target != status) {
-            if (target == JobStatus.PENDING) {
-                attempts = 0;
-                if (nextRunAt == null) {
-                    nextRunAt = Check.notNull("defaultNextRun", defaultNextRun);
-                }
-            } else if (done) {
-                nextRunAt = null;
-            }
-            status = target;
-        }
-        if (changed) {
-            touch(now);
-        }
+        JobTransitions.update(this, update, defaultNextRun, now);
     }
 
     /**
@@ -399,21 +316,7 @@ public class SchedulerJob {
      * @throws InvalidInputException when the job is not PENDING or is disabled, or an argument is invalid
      */
     public void lease(String workerId, Instant leaseExpiresAt, Instant now) {
-        Check.name("workerId", workerId);
-        Check.notNull("now", now);
-        if (!Check.notNull("leaseExpiresAt", leaseExpiresAt).isAfter(now)) {
-            throw new InvalidInputException("leaseExpiresAt must be after now (" + now + "), was " + leaseExpiresAt);
-        }
-        requireStatus("lease", JobStatus.PENDING);
-        if (!enabled) {
-            throw new InvalidInputException("cannot lease SchedulerJob id=" + id + ": it is disabled");
-        }
-        status = JobStatus.RUNNING;
-        leaseOwner = workerId;
-        this.leaseExpiresAt = leaseExpiresAt;
-        attempts++;
-        lastRunAt = now;
-        touch(now);
+        JobTransitions.lease(this, workerId, leaseExpiresAt, now);
     }
 
     /**
@@ -429,20 +332,7 @@ public class SchedulerJob {
      * @throws InvalidInputException when {@code workerId} is invalid or {@code now} is {@code null}
      */
     public void complete(String workerId, Instant now) {
-        requireLease(workerId);
-        Check.notNull("now", now);
-        Optional<Instant> next = jobSchedule().nextAfter(now);
-        if (next.isPresent()) {
-            status = JobStatus.PENDING;
-            nextRunAt = next.get();
-            attempts = 0;
-            lastError = null;
-        } else {
-            status = JobStatus.COMPLETED;
-            nextRunAt = null;
-        }
-        releaseLease();
-        touch(now);
+        JobTransitions.complete(this, workerId, now);
     }
 
     /**
@@ -460,23 +350,7 @@ public class SchedulerJob {
      * @throws InvalidInputException when {@code workerId} is invalid or {@code now} is {@code null}
      */
     public void fail(String workerId, String error, Instant now) {
-        requireLease(workerId);
-        Check.notNull("now", now);
-        lastError = error == null || error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH);
-        Optional<Instant> next = jobSchedule().nextAfter(now);
-        if (attempts < maxAttempts) {
-            status = JobStatus.PENDING;
-            nextRunAt = now.plus(retryDelay(attempts));
-        } else if (next.isPresent()) {
-            status = JobStatus.PENDING;
-            nextRunAt = next.get();
-            attempts = 0;
-        } else {
-            status = JobStatus.FAILED;
-            nextRunAt = null;
-        }
-        releaseLease();
-        touch(now);
+        JobTransitions.fail(this, workerId, error, now);
     }
 
     /**
@@ -598,37 +472,5 @@ public class SchedulerJob {
         return "SchedulerJob[id=" + id + ", name=" + name + ", schedule=" + jobSchedule() + ", status=" + status
                 + ", enabled=" + enabled + ", nextRunAt=" + nextRunAt + ", attempts=" + attempts + "/" + maxAttempts
                 + ", leaseOwner=" + leaseOwner + ", version=" + version + "]";
-    }
-
-    private void setSchedule(JobSchedule next) {
-        schedule = next.expression();
-        timeZone = next.timeZone();
-        intervalMillis = next.intervalMillis();
-    }
-
-    private void requireStatus(String action, JobStatus... allowed) {
-        for (JobStatus s : allowed) {
-            if (status == s) {
-                return;
-            }
-        }
-        throw new InvalidInputException("cannot " + action + " SchedulerJob id=" + id + ": it is " + status
-                + (status == JobStatus.RUNNING ? " (leased by " + leaseOwner + ")" : ""));
-    }
-
-    private void requireLease(String workerId) {
-        Check.name("workerId", workerId);
-        if (!isLeasedBy(workerId)) {
-            throw new LeaseLostException(id, workerId, status, leaseOwner);
-        }
-    }
-
-    private void releaseLease() {
-        leaseOwner = null;
-        leaseExpiresAt = null;
-    }
-
-    private void touch(Instant now) {
-        updatedAt = Check.notNull("now", now);
     }
 }

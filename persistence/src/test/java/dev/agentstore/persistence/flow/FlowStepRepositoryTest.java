@@ -310,11 +310,14 @@ class FlowStepRepositoryTest {
             }));
             Race.await(written);
 
-            CompletableFuture<FlowRun> completion = CompletableFuture.supplyAsync(
-                    () -> store.flowSteps().completeRun("steps", "c3"));
-            Thread.sleep(300);
-            assertThat(completion).as("the completion waits for the step write's transaction").isNotDone();
-            release.countDown();
+            CompletableFuture<FlowRun> completion;
+            try {
+                completion = CompletableFuture.supplyAsync(() -> store.flowSteps().completeRun("steps", "c3"));
+                Thread.sleep(300);
+                assertThat(completion).as("the completion waits for the step write's transaction").isNotDone();
+            } finally {
+                release.countDown();
+            }
             retry.get(30, TimeUnit.SECONDS);
 
             assertThatThrownBy(() -> completion.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(InvalidInputException.class)

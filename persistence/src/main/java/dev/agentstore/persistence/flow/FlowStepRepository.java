@@ -89,8 +89,8 @@ public class FlowStepRepository {
     /**
      * Creates a step or writes an existing one (Compozy's {@code UpsertState}). On an existing step the fields the
      * write leaves {@code null} keep their values; see {@link FlowStepWrite} for the defaults of a new step and the
-     * start and end times set from the status. Locks the run's row, then the step's, then writes (three statements,
-     * in a transaction). In a unit of work that read the step, writes only if the step still has the version read.
+     * start and end times set from the status. Locks the run's row, then the step's, then writes (three statements in a
+     * transaction; a fourth checks a new step's parent). In a unit of work that read the step, writes only if the step still has the version read.
      *
      * @param flowName the run's flow, 1–255 characters
      * @param runId    the run's id within the flow, 1–255 characters

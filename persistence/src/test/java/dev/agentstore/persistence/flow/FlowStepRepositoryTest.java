@@ -16,6 +16,7 @@ import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
 import dev.agentstore.persistence.Race;
+import dev.agentstore.persistence.ReadOnlyJpa;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -497,18 +498,28 @@ class FlowStepRepositoryTest {
     class Jpa {
 
         @Test
-        void stepsAreReadableWithJpqlAndReadOnlyToJpa(AgentStore store) {
+        void stepsAreReadableWithJpqlAsTheRepositoryReturnsThem(AgentStore store) {
             start(store, "j1");
-            upsert(store, "j1", FlowStepWrite.of("a", RUNNING));
+            FlowStep a = upsert(store, "j1", FlowStepWrite.of("a", RUNNING).withInput(json("{\"k\":[1,null]}")));
+            FlowStep b = upsert(store, "j1", FlowStepWrite.of("b", SUCCESS).withParent("a").withOutput(json("null")));
 
-            List<FlowStep> found = store.fromTransaction(uow -> uow.entityManager()
-                    .createQuery("SELECT s FROM FlowStep s WHERE s.runId = :run", FlowStep.class)
-                    .setParameter("run", "j1").getResultList());
-            assertThat(found).extracting(FlowStep::stepId).containsExactly("a");
+            List<FlowStep> found = ReadOnlyJpa.jpql(store, FlowStep.class,
+                    "SELECT s FROM FlowStep s WHERE s.runId = :run ORDER BY s.id", java.util.Map.of("run", "j1"));
 
-            assertThatThrownBy(() -> store.inTransaction(uow -> uow.entityManager().remove(
-                    uow.entityManager().find(FlowStep.class, found.get(0).id())))).isNotNull();
-            assertThat(step(store, "j1", "a")).isNotNull();
+            ReadOnlyJpa.assertSameRows(found, List.of(a, b));
+        }
+
+        @Test
+        void jpaCannotWriteSteps(AgentStore store) {
+            start(store, "j2");
+            FlowStep a = upsert(store, "j2", FlowStepWrite.of("a", RUNNING));
+
+            ReadOnlyJpa.assertRemoveRefused(store, FlowStep.class, a.id());
+            ReadOnlyJpa.changeAndFlush(store, FlowStep.class, a.id(), s -> ReadOnlyJpa.setField(s, "status", SUCCESS));
+            ReadOnlyJpa.assertBulkUpdateRefused(store, FlowStep.class, "UPDATE FlowStep s SET s.name = 'x'");
+            ReadOnlyJpa.assertBulkDeleteRefused(store, FlowStep.class, "DELETE FROM FlowStep s WHERE s.runId = 'j2'");
+
+            assertThat(step(store, "j2", "a")).usingRecursiveComparison().isEqualTo(a);
         }
     }
 }

@@ -36,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RepositoriesAreCdiBeansTest {
 
     @ParameterizedTest
-    @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class, FlowEventRepository.class,
+    @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class,
+            dev.agentstore.persistence.flow.FlowStepRepository.class, FlowEventRepository.class,
             TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
             dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
@@ -65,7 +66,8 @@ class RepositoriesAreCdiBeansTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class, FlowEventRepository.class,
+    @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class,
+            dev.agentstore.persistence.flow.FlowStepRepository.class, FlowEventRepository.class,
             TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
             dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,

@@ -140,8 +140,8 @@ class MigrationsTest {
         // as for 0.1, Liquibase also undoes the change set that holds the tag
         assertThat(ids(migrations.status())).containsExactly("0.2-tag", "0.3-chunks-payload-gin", "0.3-tag",
                 "0.4-runs-statuses", "0.4-runs-indexes", "0.4-triggers-jobs-trigger-fields",
-                "0.4-triggers-jobs-job-schedules", "0.4-memory-messages-resource-idx", "0.4-sequences-step-by-one",
-                "0.4-tag");
+                "0.4-triggers-jobs-job-schedules", "0.4-memory-messages-resource-idx", "0.4-steps-flow-steps",
+                "0.4-steps-completion-guard", "0.4-sequences-step-by-one", "0.4-tag");
         assertThat(indexDefinitions(migrations.schema())).noneSatisfy(def -> assertThat(def).contains("chunks USING gin"))
                 .anySatisfy(def -> assertThat(def).contains("chunks_document_idx"));
     }
@@ -150,13 +150,42 @@ class MigrationsTest {
     void release04MakesTheSequencesStepByOneAndRollingBackToTag03RestoresFifty() throws SQLException {
         Migrations migrations = fresh();
         migrations.up();
-        assertThat(sequenceIncrements(migrations.schema())).containsOnlyKeys("flow_runs_seq", "flow_events_seq",
+        assertThat(sequenceIncrements(migrations.schema())).containsKeys("flow_runs_seq", "flow_events_seq",
                 "trigger_events_seq", "templates_seq", "configurations_seq", "memory_variables_seq")
                 .allSatisfy((name, increment) -> assertThat(increment).as(name).isEqualTo(1L));
 
         migrations.rollbackToTag("0.3");
 
         assertThat(sequenceIncrements(migrations.schema()).values()).containsOnly(50L);
+    }
+
+    @Test
+    void release04AddsTheStepsTableAndTheCompletionGuardAndRollingBackToTag03RemovesThem() throws SQLException {
+        Migrations migrations = fresh();
+        migrations.up();
+        assertThat(tablesIn(migrations.schema())).contains("flow_steps");
+        assertThat(triggersOnFlowRuns(migrations.schema())).containsExactly("flow_runs_completion_guard");
+
+        migrations.rollbackToTag("0.3");
+
+        assertThat(tablesIn(migrations.schema())).doesNotContain("flow_steps").contains("flow_runs");
+        assertThat(triggersOnFlowRuns(migrations.schema())).isEmpty();
+    }
+
+    private static List<String> triggersOnFlowRuns(String schema) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT tgname FROM pg_trigger t JOIN pg_class r ON r.oid ="
+                     + " t.tgrelid JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = ? AND r.relname ="
+                     + " 'flow_runs' AND NOT t.tgisinternal ORDER BY tgname")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    names.add(rs.getString(1));
+                }
+            }
+        }
+        return names;
     }
 
     private static java.util.Map<String, Long> sequenceIncrements(String schema) throws SQLException {

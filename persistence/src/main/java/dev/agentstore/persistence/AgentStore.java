@@ -6,6 +6,7 @@ import dev.agentstore.domain.configuration.ConfigurationSnapshot;
 import dev.agentstore.domain.flow.Flow;
 import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.flow.FlowStep;
 import dev.agentstore.domain.knowledge.Chunk;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.kv.KvEntry;
@@ -20,6 +21,7 @@ import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
+import dev.agentstore.persistence.flow.FlowStepRepository;
 import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
@@ -87,7 +89,7 @@ public final class AgentStore implements AutoCloseable {
 
     /** The entity classes of the agentstore persistence unit. */
     public static final List<Class<?>> ENTITY_CLASSES = List.of(
-            Flow.class, FlowRun.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
+            Flow.class, FlowRun.class, FlowStep.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
             KvEntry.class,
             Template.class,
             ConfigurationSnapshot.class,
@@ -309,6 +311,11 @@ public final class AgentStore implements AutoCloseable {
     /** @return flow runs, each call its own unit of work (see the class comment) */
     public FlowRunRepository flowRuns() {
         return perCallRepository(FlowRunRepository.class, UnitOfWork::flowRuns);
+    }
+
+    /** @return a run's steps as rows, each call its own unit of work (see the class comment) */
+    public FlowStepRepository flowSteps() {
+        return perCallRepository(FlowStepRepository.class, UnitOfWork::flowSteps);
     }
 
     /** @return the append-only flow event log, each call its own unit of work (see the class comment) */

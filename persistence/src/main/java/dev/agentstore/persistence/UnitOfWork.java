@@ -3,6 +3,7 @@ package dev.agentstore.persistence;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
+import dev.agentstore.persistence.flow.FlowStepRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.knowledge.ChunkRepository;
@@ -29,6 +30,7 @@ public final class UnitOfWork {
     private final ConfigurationCache configurationCache;
     private FlowRepository flows;
     private FlowRunRepository flowRuns;
+    private FlowStepRepository flowSteps;
     private FlowEventRepository flowEvents;
     private TriggerRepository triggers;
     private SchedulerJobRepository schedulerJobs;
@@ -59,6 +61,11 @@ public final class UnitOfWork {
     /** @return flow runs: start, list, transitions, merge-patch updates */
     public FlowRunRepository flowRuns() {
         return flowRuns == null ? flowRuns = new FlowRunRepository(entityManager, clock) : flowRuns;
+    }
+
+    /** @return a run's steps as rows: upsert, read, tree, progress, completion by the steps' rule */
+    public FlowStepRepository flowSteps() {
+        return flowSteps == null ? flowSteps = new FlowStepRepository(entityManager, clock) : flowSteps;
     }
 
     /** @return the append-only flow event log */

@@ -8,6 +8,8 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.flow.FlowEventQuery;
 import dev.agentstore.domain.flow.FlowRunFilter;
 import dev.agentstore.domain.flow.FlowStat;
+import dev.agentstore.domain.flow.FlowStepStatus;
+import dev.agentstore.domain.flow.FlowStepWrite;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.flow.NewFlowRun;
 import dev.agentstore.domain.json.Json;
@@ -241,6 +243,11 @@ class BadInputCorpusTest {
         names(cases, "flowRuns.findByRunId", "runId", (s, n) -> s.flowRuns().findByRunId(n));
         names(cases, "flowRuns.setStepResult", "stepId", (s, n) -> s.flowRuns().setStepResult("flow-1", "run-1", n, json("{}")));
         names(cases, "flowRuns.create", "runId", (s, n) -> s.flowRuns().create(NewFlowRun.of("flow-1", n)));
+        names(cases, "flowSteps.upsert", "runId",
+                (s, n) -> s.flowSteps().upsert("flow-1", n, FlowStepWrite.of("step-1", FlowStepStatus.RUNNING)));
+        names(cases, "flowSteps.upsert", "stepId",
+                (s, n) -> s.flowSteps().upsert("flow-1", "run-1", FlowStepWrite.of(n, FlowStepStatus.RUNNING)));
+        names(cases, "flowSteps.progress", "parentStepId", (s, n) -> s.flowSteps().progress("flow-1", "run-1", n));
         names(cases, "flowEvents.append", "runId", (s, n) -> s.flowEvents().append(NewFlowEvent.of(n, "flow-1", "t")));
         names(cases, "flowEvents.append", "type", (s, n) -> s.flowEvents().append(NewFlowEvent.of("run-1", "flow-1", n)));
         names(cases, "triggers.register", "name", (s, n) -> s.triggers().register(n, TriggerType.EVENT));
@@ -273,6 +280,8 @@ class BadInputCorpusTest {
         badJson(cases, "flowRuns.setStepResult", "result", (s, j) -> s.flowRuns().setStepResult("flow-1", "run-1", "s", j));
         badJson(cases, "flowRuns.create", "snapshot",
                 (s, j) -> s.flowRuns().create(NewFlowRun.of("flow-1", "run-new").withSnapshot(j)));
+        badJson(cases, "flowSteps.upsert", "output", (s, j) -> s.flowSteps().upsert("flow-1", "run-1",
+                FlowStepWrite.of("step-x", FlowStepStatus.SUCCESS).withOutput(j)));
         badJson(cases, "flowEvents.append", "data",
                 (s, j) -> s.flowEvents().append(NewFlowEvent.of("run-1", "flow-1", "t").data(j)));
         badJson(cases, "memories.saveMessages", "content",

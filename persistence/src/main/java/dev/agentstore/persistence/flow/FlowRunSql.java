@@ -2,12 +2,10 @@ package dev.agentstore.persistence.flow;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.flow.FlowRun;
-import dev.agentstore.domain.flow.FlowRunFilter;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.Sql;
 import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.SqlStatement;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -57,50 +55,6 @@ final class FlowRunSql {
             """;
 
     private FlowRunSql() {
-    }
-
-    /**
-     * The runs of a flow a filter matches, newest first ({@code startedAt} descending, then id descending), one page
-     * ({@code :limit}, {@code :offset}); bind with {@link #bindFilter}. Assembled from fixed pieces: a filter's
-     * criteria are bound, never printed.
-     */
-    static String listPage(FlowRunFilter filter) {
-        return "SELECT " + COLUMNS + "\n  FROM flow_runs" + where(filter)
-                + "\n ORDER BY started_at DESC, id DESC LIMIT :limit OFFSET :offset";
-    }
-
-    /** How many runs of a flow a filter matches; bind with {@link #bindFilter}. */
-    static String count(FlowRunFilter filter) {
-        return "SELECT count(*) FROM flow_runs" + where(filter);
-    }
-
-    private static String where(FlowRunFilter filter) {
-        StringBuilder where = new StringBuilder("\n WHERE flow_name = :flowName");
-        if (!filter.statuses().isEmpty()) {
-            where.append(" AND status = ANY(:statuses)");
-        }
-        if (filter.startedFrom() != null) {
-            where.append(" AND started_at >= :startedFrom");
-        }
-        if (filter.startedTo() != null) {
-            where.append(" AND started_at <= :startedTo");
-        }
-        return where.toString();
-    }
-
-    /** Binds what {@link #listPage} and {@link #count} name for this filter. */
-    static <S extends SqlStatement<S>> S bindFilter(S statement, String flowName, FlowRunFilter filter) {
-        statement.bind("flowName", flowName);
-        if (!filter.statuses().isEmpty()) {
-            statement.bind("statuses", filter.statuses().stream().map(Enum::name).toArray(String[]::new));
-        }
-        if (filter.startedFrom() != null) {
-            statement.bind("startedFrom", filter.startedFrom());
-        }
-        if (filter.startedTo() != null) {
-            statement.bind("startedTo", filter.startedTo());
-        }
-        return statement;
     }
 
     /** Maps a row with {@link #COLUMNS} ({@link #run}). */

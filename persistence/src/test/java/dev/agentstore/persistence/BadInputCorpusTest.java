@@ -355,6 +355,13 @@ class BadInputCorpusTest {
                 s -> s.schedulerJobs().create("job-x", "Job", JobSchedule.cron("0 * * * *", SECRET), null, null, 3)));
         cases.add(new Case("schedulerJobs.create: interval of 0", "interval",
                 s -> s.schedulerJobs().create("job-x", "Job", JobSchedule.every(Duration.ZERO), null, null, 3)));
+        cases.add(new Case("schedulerJobs.create: createdAt Instant.MAX", "createdAt",
+                s -> s.schedulerJobs().create("job-x", "Job", JobSchedule.once(), null, null, 3, Instant.MAX, null)));
+        cases.add(new Case("schedulerJobs.create: updatedAt Instant.MIN", "updatedAt",
+                s -> s.schedulerJobs().create("job-x", "Job", JobSchedule.once(), null, null, 3, null, Instant.MIN)));
+        cases.add(new Case("schedulerJobs.create: updatedAt before createdAt", "updatedAt",
+                s -> s.schedulerJobs().create("job-x", "Job", JobSchedule.once(), null, null, 3,
+                        Instant.parse("2021-01-01T00:00:00Z"), Instant.parse("2020-01-01T00:00:00Z"))));
         cases.add(new Case("schedulerJobs.update: status RUNNING", "status",
                 s -> s.schedulerJobs().update("job-1", JobUpdate.none().status(JobStatus.RUNNING))));
         cases.add(new Case("schedulerJobs.update: config not an object", "config",

@@ -3,18 +3,25 @@ package dev.agentstore.persistence.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
+import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.scheduler.JobSchedule;
 import dev.agentstore.domain.scheduler.JobStatus;
+import dev.agentstore.domain.scheduler.JobUpdate;
 import dev.agentstore.domain.scheduler.SchedulerJob;
+import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.persistence.EntityManager;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -60,15 +67,68 @@ final class SchedulerJobChanges {
     }
 
     /**
+     * The general update of {@code SchedulerJobRepository.update}: the update checked, then applied by
+     * {@link SchedulerJob#update} as an operator action ({@link #modify}).
+     *
+     * @throws InvalidInputException when an argument is invalid or the job refuses the update; nothing is written
+     */
+    SchedulerJob update(String id, JobUpdate update, OptionalLong expected, Clock clock) {
+        Check.notNull("update", update);
+        if (update.config() != null) {
+            JsonWrites.check(em, "config", update.config());
+        }
+        return modify(Check.name("id", id), "update", expected, job -> {
+            Instant now = clock.instant();
+            job.update(update, job.jobSchedule().firstRunAfter(now), now);
+        });
+    }
+
+    /**
+     * A schedule change ({@link SchedulerJob#changeSchedule}) as an operator action ({@link #modify}), due at
+     * {@code nextRunAt} or, when it is {@code null}, at the schedule's first run after the clock's now.
+     *
+     * @throws InvalidInputException when an argument is invalid; nothing is written
+     */
+    SchedulerJob reschedule(String id, JobSchedule schedule, Instant nextRunAt, OptionalLong expected, Clock clock) {
+        Check.instant("nextRunAt", nextRunAt);
+        return modify(Check.name("id", id), "reschedule", expected, job -> {
+            Instant now = clock.instant();
+            job.changeSchedule(schedule, nextRunAt != null ? nextRunAt : schedule.firstRunAfter(now), now);
+        });
+    }
+
+    /**
+     * The worker's claim ({@code SchedulerJobRepository.claimDue}), its versions recorded.
+     *
+     * @return the claimed jobs, ordered by next run time then id
+     */
+    List<SchedulerJob> claimDue(String workerId, int limit, long leaseMillis) {
+        List<SchedulerJob> claimed = new ArrayList<>(sql.claimDue("claim due SchedulerJobs for worker " + workerId,
+                workerId, limit, leaseMillis));
+        claimed.forEach(this::read);
+        claimed.sort(Comparator.comparing(SchedulerJob::nextRunAt).thenComparing(SchedulerJob::id));
+        return claimed;
+    }
+
+    /**
+     * Inserts a new job ({@code SchedulerJobRepository.create}), its configuration checked as JSON the store holds.
+     *
+     * @throws DuplicateException when a job with this id exists
+     */
+    SchedulerJob insert(SchedulerJob job) {
+        return sql.insert("schedule " + ENTITY + " id=" + job.id(), job, JsonWrites.print(em, "config", job.config()));
+    }
+
+    /**
      * The explicit upsert of {@code SchedulerJobRepository.upsert}: when this unit of work read the job,
      * its row is locked and compared with the version read first.
      *
-     * @param job    the job as a new schedule builds it
-     * @param config its configuration as checked JSON text
+     * @param job the job as a new schedule builds it; its configuration is checked as JSON the store holds
      * @throws NotFoundException            when this unit of work read the job and it was deleted since
      * @throws ConcurrencyConflictException when this unit of work read the job and it has another version now
      */
-    SchedulerJob upsert(SchedulerJob job, String config) {
+    SchedulerJob upsert(SchedulerJob job) {
+        String config = JsonWrites.print(em, "config", job.config());
         String context = "schedule or replace " + ENTITY + " id=" + job.id();
         OptionalLong expected = versions().expected(ENTITY, job.id());
         if (expected.isPresent()) {
@@ -125,12 +185,40 @@ final class SchedulerJobChanges {
      */
     static SchedulerJob newJob(String id, String name, JobSchedule schedule, Instant firstRunAt, JsonNode config,
                                int maxAttempts, Instant now) {
+        return newJob(id, name, schedule, firstRunAt, config, maxAttempts, now, null, null);
+    }
+
+    /**
+     * A new job as {@code create} builds it with the caller's times (an import keeps its history), checked: created
+     * at {@code createdAt} and last written at {@code updatedAt}, each truncated to the microsecond (PostgreSQL's
+     * precision), so the row holds exactly what the caller passed. The default first run still follows {@code now}.
+     *
+     * @param now       the clock's now: the default first run and, when {@code createdAt} is {@code null}, both times
+     * @param createdAt when the job was created, or {@code null} for {@code now}
+     * @param updatedAt when it was last written, or {@code null} for its creation time
+     * @throws InvalidInputException when an argument is invalid, an instant lies outside PostgreSQL's
+     *                               {@code timestamptz} range, or {@code updatedAt} is before the creation time
+     */
+    static SchedulerJob newJob(String id, String name, JobSchedule schedule, Instant firstRunAt, JsonNode config,
+                               int maxAttempts, Instant now, Instant createdAt, Instant updatedAt) {
         Check.name("id", id);
         Check.name("name", name);
         Check.notNull("schedule", schedule);
         Check.instant("firstRunAt", firstRunAt);
+        Check.instant("createdAt", createdAt);
+        Check.instant("updatedAt", updatedAt);
+        Instant created = createdAt == null ? now : createdAt.truncatedTo(ChronoUnit.MICROS);
+        Instant updated = updatedAt == null ? created : updatedAt.truncatedTo(ChronoUnit.MICROS);
+        if (updated.isBefore(created)) {
+            throw new InvalidInputException("updatedAt must not be before the creation time " + created + ", was "
+                    + updated);
+        }
         Instant first = firstRunAt != null ? firstRunAt : schedule.firstRunAfter(now);
-        return SchedulerJob.scheduled(id, name, schedule, first, config, maxAttempts, now);
+        SchedulerJob job = SchedulerJob.scheduled(id, name, schedule, first, config, maxAttempts, created);
+        return updated.equals(created) ? job : SchedulerJob.restore(job.id(), job.name(), job.schedule(),
+                job.timeZone(), job.interval().map(Duration::toMillis).orElse(null), job.enabled(), job.status(),
+                job.nextRunAt(), job.lastRunAt(), job.config(), job.attempts(), job.maxAttempts(), job.lastError(),
+                job.leaseOwner(), job.leaseExpiresAt(), job.createdAt(), job.version(), updated);
     }
 
     /**

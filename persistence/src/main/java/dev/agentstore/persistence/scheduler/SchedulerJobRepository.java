@@ -13,7 +13,6 @@ import dev.agentstore.domain.scheduler.JobStatus;
 import dev.agentstore.domain.scheduler.JobUpdate;
 import dev.agentstore.domain.scheduler.LeaseLostException;
 import dev.agentstore.domain.scheduler.SchedulerJob;
-import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
@@ -28,8 +27,6 @@ import jakarta.transaction.Transactional;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -120,9 +117,28 @@ public class SchedulerJobRepository {
      */
     public SchedulerJob create(String id, String name, JobSchedule schedule, Instant firstRunAt, JsonNode config,
                                int maxAttempts) {
-        SchedulerJob job = SchedulerJobChanges.newJob(id, name, schedule, firstRunAt, config, maxAttempts,
-                clock.instant());
-        return sql().insert("schedule " + ENTITY + " id=" + id, job, JsonWrites.print(em, "config", job.config()));
+        return create(id, name, schedule, firstRunAt, config, maxAttempts, null, null);
+    }
+
+    /**
+     * As {@link #create(String, String, JobSchedule, Instant, JsonNode, int)}, with the caller's timestamps, for
+     * example to import jobs from another store without losing their history: the job is stored as created at
+     * {@code createdAt} and last written at {@code updatedAt}, each exactly to the microsecond (finer digits are
+     * truncated). The default first run still follows the clock's now, not {@code createdAt}.
+     *
+     * @param createdAt when the job was created, or {@code null} for the clock's now (as the other overload)
+     * @param updatedAt when it was last written, not before the creation time, or {@code null} for the creation time
+     * @return the new job, as stored
+     * @throws InvalidInputException when an argument is invalid, {@code createdAt} or {@code updatedAt} lies outside
+     *                               PostgreSQL's {@code timestamptz} range ({@link Check#instant}) or
+     *                               {@code updatedAt} is before the creation time; the message names the field and
+     *                               nothing is written
+     * @throws DuplicateException    when a job with this id exists
+     */
+    public SchedulerJob create(String id, String name, JobSchedule schedule, Instant firstRunAt, JsonNode config,
+                               int maxAttempts, Instant createdAt, Instant updatedAt) {
+        return changes().insert(SchedulerJobChanges.newJob(id, name, schedule, firstRunAt, config, maxAttempts,
+                clock.instant(), createdAt, updatedAt));
     }
 
     /**
@@ -139,9 +155,8 @@ public class SchedulerJobRepository {
      */
     public SchedulerJob upsert(String id, String name, JobSchedule schedule, Instant firstRunAt, JsonNode config,
                                int maxAttempts) {
-        SchedulerJob job = SchedulerJobChanges.newJob(id, name, schedule, firstRunAt, config, maxAttempts,
-                clock.instant());
-        return changes().upsert(job, JsonWrites.print(em, "config", job.config()));
+        return changes().upsert(SchedulerJobChanges.newJob(id, name, schedule, firstRunAt, config, maxAttempts,
+                clock.instant()));
     }
 
     /**
@@ -300,14 +315,7 @@ public class SchedulerJobRepository {
     }
 
     private SchedulerJob update(String id, JobUpdate update, OptionalLong expected) {
-        Check.notNull("update", update);
-        if (update.config() != null) {
-            JsonWrites.check(em, "config", update.config());
-        }
-        return changes().modify(Check.name("id", id), "update", expected, job -> {
-            Instant now = clock.instant();
-            job.update(update, job.jobSchedule().firstRunAfter(now), now);
-        });
+        return changes().update(id, update, expected, clock);
     }
 
     /**
@@ -384,11 +392,7 @@ public class SchedulerJobRepository {
     }
 
     private SchedulerJob reschedule(String id, JobSchedule schedule, Instant nextRunAt, OptionalLong expected) {
-        Check.instant("nextRunAt", nextRunAt);
-        return changes().modify(Check.name("id", id), "reschedule", expected, job -> {
-            Instant now = clock.instant();
-            job.changeSchedule(schedule, nextRunAt != null ? nextRunAt : schedule.firstRunAfter(now), now);
-        });
+        return changes().reschedule(id, schedule, nextRunAt, expected, clock);
     }
 
     /**
@@ -407,12 +411,7 @@ public class SchedulerJobRepository {
     public List<SchedulerJob> claimDue(String workerId, int limit, Duration leaseDuration) {
         Check.name("workerId", workerId);
         Check.range("limit", limit, 1, MAX_CLAIM_LIMIT);
-        long leaseMillis = SchedulerJobChanges.leaseMillis(leaseDuration, MAX_LEASE);
-        List<SchedulerJob> claimed = new ArrayList<>(sql().claimDue("claim due SchedulerJobs for worker " + workerId,
-                workerId, limit, leaseMillis));
-        claimed.forEach(changes()::read);
-        claimed.sort(Comparator.comparing(SchedulerJob::nextRunAt).thenComparing(SchedulerJob::id));
-        return claimed;
+        return changes().claimDue(workerId, limit, SchedulerJobChanges.leaseMillis(leaseDuration, MAX_LEASE));
     }
 
     /**

@@ -108,9 +108,12 @@ final class Bench {
         }
     }
 
-    /** Empties tables (untimed) so that each phase starts from the same state. */
+    /**
+     * Empties tables (untimed) so that each phase starts from the same state; tables that reference them (a run's
+     * {@code flow_steps}) are emptied with them.
+     */
     void truncate(String... tables) {
-        sql("TRUNCATE " + String.join(", ", tables));
+        sql("TRUNCATE " + String.join(", ", tables) + " CASCADE");
     }
 
     /** @return the single long value of an untimed query with bound parameters */

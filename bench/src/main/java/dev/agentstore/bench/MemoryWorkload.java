@@ -196,7 +196,7 @@ final class MemoryWorkload implements Workload {
     }
 
     static void setUp(Bench b, int threads) {
-        b.truncate("memory_messages", "memories CASCADE");
+        b.truncate("memory_messages", "memories");
         b.store.inTransaction(uow -> {
             for (int t = 0; t < threads; t++) {
                 uow.memories().saveThread(thread(t), resource(t), null, null);

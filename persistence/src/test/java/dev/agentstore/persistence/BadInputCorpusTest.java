@@ -404,6 +404,10 @@ class BadInputCorpusTest {
                 java.util.Collections.nCopies(10_001, NewMessage.of(MessageRole.USER, json("\"hi\""))))));
         cases.add(new Case("memories.saveMessages: createdAt Instant.MAX", "createdAt", s -> s.memories().saveMessages(
                 "thread-1", List.of(NewMessage.of(MessageRole.USER, json("\"hi\"")).createdAt(Instant.MAX)))));
+        cases.add(new Case("memories.saveThread: createdAt Instant.MAX", "createdAt", s -> s.memories().saveThread(
+                "thread-new", "resource-1", "t", null, Instant.MAX, null)));
+        cases.add(new Case("memories.saveThread: updatedAt Instant.MIN on an existing thread", "updatedAt",
+                s -> s.memories().saveThread("thread-1", "resource-1", "t", null, null, Instant.MIN)));
         cases.add(new Case("memories.lastMessages: limit -1", "limit", s -> s.memories().lastMessages("thread-1", -1)));
         cases.add(new Case("memories.listMessages: from Instant.MIN", "from", s -> s.memories().listMessages(
                 MessageQuery.of("thread-1").createdBetween(Instant.MIN, null), PageRequest.first())));

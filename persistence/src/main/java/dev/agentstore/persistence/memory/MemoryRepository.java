@@ -38,8 +38,7 @@ import java.util.Optional;
 
 /**
  * Conversational memory: threads, messages, resources with working memory, and {@code remember}/{@code recall} with
- * variable snapshots, on the tables {@code memories}, {@code memory_messages}, {@code memory_resources} and
- * {@code memory_variables}. Order, recall, locks, transactions and the read-modify-write checks
+ * variable snapshots. Tables, order, recall, locks, transactions, caller's times and the read-modify-write checks
  * ({@link ReadVersions}): see the package description ({@link dev.agentstore.persistence.memory}).
  */
 @ApplicationScoped
@@ -68,13 +67,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Saves a thread in one upsert: creates it, or replaces the title and metadata of this resource's thread (or
-     * claims a memory without resource); see "Threads" in the package description.
-     *
-     * @param id         the thread's id, 1–255 characters
-     * @param resourceId the resource it belongs to, 1–255 characters
-     * @param title      the title, at most 1,000 characters, or {@code null}
-     * @param metadata   a JSON object, or {@code null} for an empty one
+     * As {@link #saveThread(String, String, String, JsonNode, Instant, Instant)} with the clock's times.
      * @return the thread as stored
      * @throws InvalidInputException        when a parameter is invalid; nothing is written
      * @throws NotFoundException            when a thread with this id belongs to another resource; nothing written
@@ -82,7 +75,30 @@ public class MemoryRepository {
      *                                      since; nothing is written
      */
     public Memory saveThread(String id, String resourceId, String title, JsonNode metadata) {
-        return new ThreadSql(em).save(id, resourceId, title, metadata, now());
+        return saveThread(id, resourceId, title, metadata, null, null);
+    }
+
+    /**
+     * Saves a thread in one upsert: creates it, or replaces the title and metadata of this resource's thread (or
+     * claims a memory without resource); see "Threads" in the package description (and for importing threads).
+     *
+     * @param id         the thread's id, 1–255 characters
+     * @param resourceId the resource it belongs to, 1–255 characters
+     * @param title      the title, at most 1,000 characters, or {@code null}
+     * @param metadata   a JSON object, or {@code null} for an empty one
+     * @param createdAt  a new thread's creation time, to the microsecond, or {@code null} for the clock's; an
+     *                   existing thread keeps its creation time
+     * @param updatedAt  its update time, to the microsecond, or {@code null} for the clock's
+     * @return the thread as stored
+     * @throws InvalidInputException        when a parameter is invalid (an instant as {@link Check#instant}); nothing
+     *                                      is written
+     * @throws NotFoundException            when a thread with this id belongs to another resource; nothing written
+     * @throws ConcurrencyConflictException when this unit of work read the thread and another transaction changed it
+     *                                      since; nothing is written
+     */
+    public Memory saveThread(String id, String resourceId, String title, JsonNode metadata, Instant createdAt,
+                             Instant updatedAt) {
+        return new ThreadSql(em).save(id, resourceId, title, metadata, createdAt, updatedAt, now());
     }
 
     /**
@@ -148,7 +164,6 @@ public class MemoryRepository {
 
     /**
      * As {@link #listThreads(String, JsonNode, ThreadOrder, PageRequest)} (same parameters) on one page.
-     *
      * @return every matching thread
      * @throws InvalidInputException when a parameter is invalid
      */
@@ -171,9 +186,8 @@ public class MemoryRepository {
     }
 
     /**
-     * Clones thread {@code sourceId} with its messages in order under new ids, as thread {@code newId} ({@code null}:
-     * a random UUID) of {@code resourceId} ({@code null}: the source's), titled {@code title} ({@code null}: "Clone
-     * of " the source's title) with {@code metadata} ({@code null}: empty) and a {@code clone} key (see "Clone").
+     * Clones thread {@code sourceId} with its messages as thread {@code newId} of {@code resourceId}, titled
+     * {@code title}, with {@code metadata} and a {@code clone} key (defaults for {@code null}: see "Clone").
      * @return the new thread and, per source message id, its copy's id, in sequence order
      * @throws InvalidInputException when a parameter is invalid; nothing is written
      * @throws NotFoundException     when there is no source thread; nothing is written
@@ -196,8 +210,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Renames a thread and merges a metadata patch (JSON Merge Patch, RFC 7386) in one statement; checked
-     * against a read of the same unit of work (see the package description).
+     * Renames a thread and merges a metadata patch (RFC 7386) in one statement, checked as the package describes.
      *
      * @param id            the thread's id
      * @param title         the new title, or {@code null} to keep it
@@ -213,9 +226,7 @@ public class MemoryRepository {
     }
 
     /**
-     * As {@link #updateThread(String, String, JsonNode)} (same parameters), only if the thread still has
-     * {@code expectedVersion}.
-     *
+     * As {@link #updateThread(String, String, JsonNode)} (same parameters), only at {@code expectedVersion}.
      * @param expectedVersion the version the caller read ({@link Memory#version()})
      * @return the thread after the update
      * @throws InvalidInputException        when a parameter is invalid; nothing is written
@@ -239,8 +250,8 @@ public class MemoryRepository {
     }
 
     /**
-     * Saves messages to a thread in one statement whatever the batch size: new ids are appended in list order, known
-     * ids updated or moved here (see "Saving" in the package description). Bumps the thread's update time.
+     * Saves messages to a thread in one statement whatever the batch size, bumping its update time; new ids are
+     * appended in list order, known ids updated or moved here (see "Saving" in the package description).
      *
      * @param memoryId the thread's id
      * @param messages the messages, 1 to {@value #MAX_BATCH}
@@ -268,7 +279,6 @@ public class MemoryRepository {
 
     /**
      * As {@link #listMessages(MessageQuery, PageRequest, boolean)} (same parameters) with {@code includeTotal} true.
-     *
      * @return the page (with its total) and the included messages
      * @throws InvalidInputException when a parameter is invalid
      */
@@ -278,9 +288,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Lists a thread's messages, with or without the total, in at most three statements whatever the number of
-     * includes; {@code hasMore} is false when every message beyond the page was returned as included context (see
-     * "Listing" in the package description).
+     * Lists a thread's messages, with or without the total, in at most three statements (see "Listing" in the package).
      *
      * @param query        the thread (required), filters, direction and includes
      * @param page         which page of the thread's matching messages
@@ -296,7 +304,6 @@ public class MemoryRepository {
 
     /**
      * As {@link #listMessages(MessageQuery, PageRequest)} with every matching message on one page.
-     *
      * @return every matching message and the included ones
      * @throws InvalidInputException when a parameter is invalid
      */
@@ -318,8 +325,7 @@ public class MemoryRepository {
 
     /**
      * A page of the messages of {@code resourceId} across its threads created from {@code from} to {@code to}
-     * (inclusive; {@code null}: open), by creation time, thread id and sequence in {@code direction}; at most two
-     * statements (see "Listing" in the package description).
+     * (inclusive; {@code null}: open) in {@code direction}; order and statements: see "Listing" in the package.
      *
      * @return the page with its total
      * @throws InvalidInputException when a parameter is invalid
@@ -331,7 +337,6 @@ public class MemoryRepository {
 
     /**
      * As {@link #updateMessages(List)}, but updates of unknown messages are skipped (with none left, none written).
-     *
      * @param updates the updates, 1 to {@value #MAX_BATCH}, each message at most once
      * @return the updated messages, in the order of {@code updates}, without the skipped ones
      * @throws InvalidInputException when an update is invalid or a message appears twice; nothing is written
@@ -342,8 +347,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Updates stored messages: a new role, a content merge (JSON Merge Patch), a move to another thread (appended
-     * there); at most four statements, see "Updating messages" in the package description.
+     * Updates stored messages (role, content merge, move): see "Updating messages" in the package description.
      *
      * @param updates the updates, 1 to {@value #MAX_BATCH}, each message at most once
      * @return the messages after the update, in the order of {@code updates}
@@ -381,7 +385,6 @@ public class MemoryRepository {
 
     /**
      * As {@link #remember(String, List, JsonNode)} (same parameters) without variables.
-     *
      * @return the saved messages in sequence order
      * @throws InvalidInputException when a parameter is invalid; nothing is written
      */
@@ -401,8 +404,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Recalls a memory as Draive does: its last {@code limit} messages from their first clean turn on
-     * ({@link MemoryRecall#fromCleanTurn}), and its newest variables. Two statements; writes nothing.
+     * Recalls a memory as Draive does ({@link MemoryRecall#fromCleanTurn}): two statements that write nothing.
      *
      * @param memoryId the memory's id
      * @param limit    the window: how many of the last messages are read, 1 to {@value #MAX_RECALL}
@@ -432,8 +434,7 @@ public class MemoryRepository {
     }
 
     /**
-     * Creates or updates a resource's working memory in one upsert: the text is replaced when given, the metadata
-     * patch merged (JSON Merge Patch, RFC 7386). Checked against a read of the same unit of work (see the package).
+     * Creates or updates a resource's working memory in one upsert, checked as the package describes.
      *
      * @param resourceId    the resource's id
      * @param workingMemory the new working memory text (may be empty), or {@code null} to keep it
@@ -450,7 +451,6 @@ public class MemoryRepository {
     /**
      * As {@link #updateResource(String, String, JsonNode)} (same parameters) for an existing resource at
      * {@code expectedVersion}.
-     *
      * @param expectedVersion the version the caller read ({@link MemoryResource#version()})
      * @return the resource as stored
      * @throws InvalidInputException        when a parameter is invalid; nothing is written

@@ -18,6 +18,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.Query;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ final class ThreadSql {
     /** Creates a thread or replaces its resource, title and metadata; refused when another resource owns it. */
     private static final String SAVE_THREAD = """
             INSERT INTO memories AS m (id, resource_id, title, metadata, created_at, updated_at)
-            VALUES (:id, :resourceId, CAST(:title AS text), CAST(:metadata AS jsonb), :now, :now)
+            VALUES (:id, :resourceId, CAST(:title AS text), CAST(:metadata AS jsonb), :createdAt, :updatedAt)
             ON CONFLICT (id) DO UPDATE
                SET resource_id = EXCLUDED.resource_id,
                    title       = EXCLUDED.title,
@@ -137,12 +138,22 @@ final class ThreadSql {
                 + " LIMIT CAST(:limit AS bigint) OFFSET :offset";
     }
 
+    /** As {@link #save(String, String, String, JsonNode, Instant, Instant, Instant)} at {@code now}. */
+    Memory save(String id, String resourceId, String title, JsonNode metadata, Instant now) {
+        return save(id, resourceId, title, metadata, null, null, now);
+    }
+
     /**
      * Validates and saves a thread: the upsert, or, when this transaction read the thread, the upsert that replaces it
-     * only at the version read.
+     * only at the version read. A new thread gets {@code createdAt} and {@code updatedAt} (each {@code null}:
+     * {@code now}), cut to microseconds, PostgreSQL's precision, so that what is returned equals what is stored; an
+     * existing one keeps its creation time and gets {@code updatedAt}. The instants are checked before anything else.
      */
-    Memory save(String id, String resourceId, String title, JsonNode metadata, Instant now) {
-        Memory valid = Memory.create(id, Check.notNull("resourceId", resourceId), title, metadata, now);
+    Memory save(String id, String resourceId, String title, JsonNode metadata, Instant createdAt, Instant updatedAt,
+                Instant now) {
+        Instant created = micros(Check.instant("createdAt", createdAt), now);
+        Instant updated = micros(Check.instant("updatedAt", updatedAt), now);
+        Memory valid = Memory.create(id, Check.notNull("resourceId", resourceId), title, metadata, created);
         OptionalLong expected = versions().expected(ENTITY, id);
         String json = JsonWrites.print(em, "metadata", valid.metadata());
         return Sql.call(em, "save Memory id=" + id, h -> {
@@ -151,7 +162,8 @@ final class ThreadSql {
                     .bind("resourceId", valid.resourceId())
                     .bind("title", valid.title())
                     .bind("metadata", json)
-                    .bind("now", valid.createdAt());
+                    .bind("createdAt", valid.createdAt())
+                    .bind("updatedAt", updated);
             expected.ifPresent(version -> save.bind("expected", version));
             Optional<Memory> saved = save.map(THREAD).findOne();
             if (saved.isEmpty()) {
@@ -165,6 +177,11 @@ final class ThreadSql {
             }
             return VERSIONS.wrote(em, saved.get());
         });
+    }
+
+    /** {@code time} at microsecond precision, or {@code otherwise} when it is {@code null}. */
+    private static Instant micros(Instant time, Instant otherwise) {
+        return time == null ? otherwise : time.truncatedTo(ChronoUnit.MICROS);
     }
 
     /** Validates and reads a thread of one resource; one of another resource (or none) is reported as missing. */

@@ -20,6 +20,11 @@
  * existing one (creation time, messages and sequence kept). The save is scoped to the resource: a thread of another
  * resource is neither changed nor taken over and is reported as not found (as by {@code getThread(id, resourceId)}, so
  * ids of other resources cannot be probed); a memory without a resource (created by {@code remember}) is claimed.
+ * The form with {@code createdAt} and {@code updatedAt} imports threads from another store with their history: a new
+ * thread gets the caller's times, cut to the microsecond (PostgreSQL's precision, so what is returned is what is
+ * stored), and an existing one keeps its creation time and gets the caller's update time; {@code null} is the clock's
+ * time, as in the other form. Both instants are checked ({@link dev.agentstore.domain.Check#instant}) before anything
+ * is written, and thread listings order by the stored times, imported or not.
  *
  * <p><b>Saving.</b> {@link MemoryRepository#saveMessages} writes nothing for an unknown thread. New ids are appended in
  * list order after the thread's last message; an id already in this thread is updated in place (role, content,
@@ -30,11 +35,13 @@
  * <p><b>Listing.</b> {@link MemoryRepository#listMessages} reads the page one row beyond it (so {@code hasMore} needs
  * no count), a {@code count(*)} only when a total is asked for and the page does not show it (a non-empty page
  * without a row beyond it, or an empty first page, ends the listing), and all includes with their context in one
- * query. {@code hasMore} accounts for messages already returned as included context (Mastra's rule): it is true only
- * when a matching message beyond the page is not among the included ones (when the first row beyond the page is
- * included, the count statement also tells this); {@code total} still counts the thread's matching messages.
+ * query, whatever the number of includes. {@code hasMore} accounts for messages already returned as included
+ * context (Mastra's rule): it is true only when a matching message beyond the page is not among the included ones
+ * (when the first row beyond the page is included, the count statement also tells this); {@code total} still counts
+ * the thread's matching messages.
  * {@link MemoryRepository#listMessagesByResource} reads the messages of one resource in every thread, on the index
- * {@code (resource_id, created_at, memory_id, seq)}, the same way (one row beyond the page, a count only when needed).
+ * {@code (resource_id, created_at, memory_id, seq)}, ordered by creation time, thread id and sequence in the given
+ * direction, the same way (one row beyond the page, a count only when needed: at most two statements).
  * {@link MemoryRepository#getMessages} reads messages by id in one statement and skips unknown ids.
  *
  * <p><b>Updating messages.</b> {@link MemoryRepository#updateMessages} sets a role, merges a content patch
@@ -44,17 +51,18 @@
  * unknown message fails the call; {@link MemoryRepository#updateExistingMessages} skips it instead (Mastra's
  * {@code updateMessages}), and a missing target thread of an existing message still fails it.
  *
- * <p><b>Clone, move, forget.</b> {@link MemoryRepository#cloneThread} share-locks the source thread (so it is neither
- * deleted nor appended to meanwhile), inserts the new thread and copies every message in sequence order under a new
- * random UUID, renumbered 1, 2, 3 ... (role, content and creation time kept; the resource is the new thread's, or the
- * message's own when the new thread has none); the new thread's metadata gets a {@code clone} object
- * ({@code sourceThreadId}, {@code clonedAt}, {@code lastMessageId} when there were messages), as Mastra's. Four
- * statements in one unit of work; a taken {@code newId} fails with a
+ * <p><b>Clone, move, forget.</b> {@link MemoryRepository#cloneThread} defaults, for {@code null} arguments: a random
+ * UUID as the new id, the source's resource, "Clone of " and the source's title, empty metadata. It share-locks the
+ * source thread (so it is neither deleted nor appended to meanwhile), inserts the new thread and copies every message
+ * in sequence order under a new random UUID, renumbered 1, 2, 3 ... (role, content and creation time kept; the resource
+ * is the new thread's, or the message's own when the new thread has none); the new thread's metadata gets a
+ * {@code clone} object ({@code sourceThreadId}, {@code clonedAt}, {@code lastMessageId} when there were messages), as
+ * Mastra's. Four statements in one unit of work; a taken {@code newId} fails with a
  * {@link dev.agentstore.domain.DuplicateException} before anything is written. {@link MemoryRepository#moveThread} is
  * Mastra's {@code updateThreadResourceId}: it locks the thread's row ({@code FOR UPDATE}, the lock appends take first),
  * then one statement sets the resource of the thread and of every message in it, so both move or neither does and an
- * append racing the move ends in the new resource; it bumps the update time and version, is checked against a
- * version the unit of work read, and returns a thread already in the resource unchanged, writing nothing.
+ * append racing the move ends in the new resource; it bumps the update time and version, is checked against a version
+ * the unit of work read, and returns a thread already in the resource unchanged, writing nothing.
  * {@link MemoryRepository#forgetResource} locks the resource's threads, then in one statement deletes their messages
  * and the resource's messages in other threads (bumping those threads), and its threads (variables cascade); then its
  * working memory. An unknown resource forgets nothing.

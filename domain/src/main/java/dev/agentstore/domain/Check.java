@@ -76,8 +76,12 @@ public final class Check {
         return value;
     }
 
-    /** The earliest instant PostgreSQL's {@code timestamptz} holds: 4714-11-24 00:00:00 UTC BC. */
-    public static final Instant MIN_TIMESTAMP = Instant.parse("-4713-11-24T00:00:00Z");
+    /**
+     * The earliest instant agentstore writes: 4713-01-01 00:00:00 UTC BC. PostgreSQL's {@code timestamptz} goes back
+     * to 4714-11-24 BC, but the PostgreSQL JDBC driver writes an instant before 4713-01-01 BC as {@code -infinity},
+     * so the instants of those 13 months could not be read back.
+     */
+    public static final Instant MIN_TIMESTAMP = Instant.parse("-4712-01-01T00:00:00Z");
 
     /** The latest instant PostgreSQL's {@code timestamptz} holds: 294276-12-31 23:59:59.999999 UTC. */
     public static final Instant MAX_TIMESTAMP = Instant.parse("+294276-12-31T23:59:59.999999Z");

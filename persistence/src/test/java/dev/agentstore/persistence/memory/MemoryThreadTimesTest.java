@@ -123,10 +123,10 @@ class MemoryThreadTimesTest {
 
     @Test
     void timesAtTheEdgesOfTimestamptzAreStored(AgentStore store) {
-        // not Check.MIN_TIMESTAMP (-4713-11-24): the PostgreSQL JDBC driver writes instants before 4713-01-01 BC
-        // as -infinity; the earliest it writes as itself
-        Instant earliest = Instant.parse("-4712-01-01T00:00:00Z");
-        Instant latest = Instant.parse("+294276-12-31T23:59:59.999999Z");
+        // the earliest and latest instants the checks accept are stored as themselves (pgjdbc writes instants before
+        // 4713-01-01 BC as -infinity, so the earliest accepted one is that day)
+        Instant earliest = dev.agentstore.domain.Check.MIN_TIMESTAMP;
+        Instant latest = dev.agentstore.domain.Check.MAX_TIMESTAMP;
 
         Memory saved = store.fromTransaction(uow -> uow.memories().saveThread("tt-edges", "tt-user", null, null,
                 earliest, latest));

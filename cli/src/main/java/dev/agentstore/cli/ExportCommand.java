@@ -163,6 +163,8 @@ public final class ExportCommand implements Callable<Integer> {
             line.put("resourceId", m.resourceId());
             line.put("title", m.title());
             line.set("metadata", m.metadata());
+            line.put("createdAt", m.createdAt().toString());
+            line.put("updatedAt", m.updatedAt().toString());
         } else if (row instanceof MemoryMessage m) {
             line.put("id", m.id());
             line.put("memoryId", m.memoryId());

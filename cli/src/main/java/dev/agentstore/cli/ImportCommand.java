@@ -170,6 +170,8 @@ public final class ImportCommand implements Callable<Integer> {
             }
             case "memory" -> {
                 required(n, "id");
+                requireInstant(n, "createdAt");
+                requireInstant(n, "updatedAt");
                 if (n.path("metadata").isObject() || n.path("metadata").isMissingNode() || n.path("metadata").isNull()) {
                     return;
                 }
@@ -182,13 +184,7 @@ public final class ImportCommand implements Callable<Integer> {
                 if (n.path("content").isMissingNode() || n.path("content").isNull()) {
                     throw new IllegalArgumentException("missing field 'content'");
                 }
-                if (n.path("createdAt").isTextual()) {
-                    try {
-                        Instant.parse(n.get("createdAt").asText());
-                    } catch (java.time.format.DateTimeParseException e) {
-                        throw new IllegalArgumentException("createdAt is not an ISO-8601 instant");
-                    }
-                }
+                requireInstant(n, "createdAt");
             }
             default -> {
                 required(n, "identifier");
@@ -224,12 +220,13 @@ public final class ImportCommand implements Callable<Integer> {
                                 uow.memories().ensureMemory(n.get("id").asText());
                             } else {
                                 uow.memories().saveThread(n.get("id").asText(), resource, text(n, "title"),
-                                        n.path("metadata").isObject() ? n.get("metadata") : null);
+                                        n.path("metadata").isObject() ? n.get("metadata") : null,
+                                        instant(n, "createdAt"), instant(n, "updatedAt"));
                             }
                         }
                         case "message" -> uow.memories().saveMessages(n.get("memoryId").asText(), List.of(new NewMessage(
                                 n.get("id").asText(), MessageRole.parse(n.get("role").asText()), n.get("content"),
-                                text(n, "resourceId"), n.path("createdAt").isTextual() ? Instant.parse(n.get("createdAt").asText()) : null)));
+                                text(n, "resourceId"), instant(n, "createdAt"))));
                         default -> uow.configurations().define(n.get("identifier").asText(), n.get("content"));
                     }
                 }
@@ -269,6 +266,22 @@ public final class ImportCommand implements Callable<Integer> {
         String hash = Chunk.sha256(content);
         return new Pending(lineNo, kb, new Chunk(doc, n.path("ordinal").asInt(), n.path("title").asText(null),
                 n.path("heading").asText(null), content, hash), v);
+    }
+
+    /** Checks an optional ISO-8601 instant field of a line before anything is written. */
+    private static void requireInstant(JsonNode n, String field) {
+        if (n.path(field).isTextual()) {
+            try {
+                Instant.parse(n.get(field).asText());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw new IllegalArgumentException(field + " is not an ISO-8601 instant");
+            }
+        }
+    }
+
+    /** An ISO-8601 instant field of an exported line, {@code null} when absent (checked when the line was read). */
+    private static Instant instant(JsonNode n, String field) {
+        return n.path(field).isTextual() ? Instant.parse(n.get(field).asText()) : null;
     }
 
     private static String text(JsonNode n, String field) {

@@ -55,7 +55,8 @@ class ExportImportCommandTest {
                 "{\"type\":\"template\",\"identifier\":\"greet\",\"content\":\"Hello {{name}}\",\"description\":\"v1\"}",
                 "{\"type\":\"template\",\"identifier\":\"greet\",\"content\":\"Hi {{name}}!\",\"variables\":{\"name\":\"who\"}}",
                 "{\"type\":\"configuration\",\"identifier\":\"agent\",\"content\":{\"model\":\"m\",\"temperature\":0.2}}",
-                "{\"type\":\"memory\",\"id\":\"t-1\",\"resourceId\":\"user-1\",\"title\":\"Chat\",\"metadata\":{\"k\":1}}",
+                "{\"type\":\"memory\",\"id\":\"t-1\",\"resourceId\":\"user-1\",\"title\":\"Chat\",\"metadata\":{\"k\":1},"
+                        + "\"createdAt\":\"2025-05-06T07:08:09Z\",\"updatedAt\":\"2025-06-07T08:09:10Z\"}",
                 "{\"type\":\"message\",\"id\":\"m-1\",\"memoryId\":\"t-1\",\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hi\"}]}",
                 "{\"type\":\"message\",\"id\":\"m-2\",\"memoryId\":\"t-1\",\"role\":\"assistant\",\"content\":{\"toolCalls\":[{\"name\":\"f\"}]},"
                         + "\"createdAt\":\"2026-01-02T03:04:05Z\"}"));
@@ -72,7 +73,8 @@ class ExportImportCommandTest {
         assertThat(target.queryLong("SELECT revision FROM templates WHERE identifier = 'greet' AND content = 'Hi {{name}}!'")).isEqualTo(2);
         assertThat(target.queryLong("SELECT count(*) FROM configurations WHERE identifier = 'agent'"
                 + " AND content = '{\"model\":\"m\",\"temperature\":0.2}'::jsonb")).isEqualTo(1);
-        assertThat(target.queryLong("SELECT count(*) FROM memories WHERE id = 't-1' AND resource_id = 'user-1' AND title = 'Chat'")).isEqualTo(1);
+        assertThat(target.queryLong("SELECT count(*) FROM memories WHERE id = 't-1' AND resource_id = 'user-1' AND title = 'Chat'"
+                + " AND created_at = '2025-05-06T07:08:09Z'")).isEqualTo(1); // appending messages moves updated_at
         assertThat(target.queryLong("SELECT seq FROM memory_messages WHERE id = 'm-2' AND role = 'ASSISTANT'"
                 + " AND content = '{\"toolCalls\":[{\"name\":\"f\"}]}'::jsonb AND created_at = '2026-01-02T03:04:05Z'")).isEqualTo(2);
     }

@@ -51,6 +51,12 @@ public final class SqlRunnerCost {
     private record Row(String value, long version) {
     }
 
+    /**
+     * Prints the table (see the class description).
+     *
+     * @param args optionally the calls per round (default 20,000)
+     * @throws Exception when the database cannot be reached or a statement fails
+     */
     public static void main(String[] args) throws Exception {
         int calls = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
         String url = System.getenv().getOrDefault("AGENTSTORE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore");

@@ -23,7 +23,6 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
-import dev.agentstore.persistence.support.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -75,7 +74,7 @@ import java.util.OptionalLong;
  * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the
  * unit of work's connection. Through {@code store.flowRuns()} each call is its own unit of work: {@link #start}, a
  * one-statement status move and a one-statement {@link #update} run in autocommit mode ({@link SingleStatement}); a
- * read-modify-write first switches its call to a transaction ({@link Transactions#requireTransaction}).
+ * read-modify-write first switches its call to a transaction ({@link Sql#requireTransaction}).
  *
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */

@@ -9,7 +9,6 @@ import dev.agentstore.domain.flow.FlowRunPatch;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
-import dev.agentstore.persistence.support.Transactions;
 import jakarta.persistence.EntityManager;
 
 import java.time.Clock;
@@ -168,7 +167,7 @@ final class RunChanges {
     /** Reads the run locking its row, in a transaction, and compares its version with {@code expected}. */
     private FlowRun lockedRead(String context, String flowName, String runId, OptionalLong expected) {
         FlowRun run = Sql.call(em, context, h -> {
-                    Transactions.requireTransaction(em); // a read and a write, atomically
+                    Sql.requireTransaction(h); // a read and a write, atomically
                     return h.createQuery(FlowRunSql.SELECT_BY_KEY_FOR_UPDATE)
                             .bind("flowName", flowName)
                             .bind("runId", runId)

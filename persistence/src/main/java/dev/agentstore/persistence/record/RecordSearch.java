@@ -2,7 +2,6 @@ package dev.agentstore.persistence.record;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.record.Record;
 import dev.agentstore.persistence.query.FieldPath;

@@ -9,7 +9,7 @@ import java.lang.annotation.Target;
 /**
  * Marks a repository method that needs no transaction around its statements: it sends one SQL statement (plus, at
  * most, reads after it, for example to explain a failure or return a row that was already there), or only reads, or
- * tries one statement and, when that wrote nothing, calls {@link Transactions#requireTransaction} before it goes on
+ * tries one statement and, when that wrote nothing, calls {@link Sql#requireTransaction} before it goes on
  * with several. A per-call repository ({@code store.flowEvents()}, {@code store.kv()}, … on
  * {@link dev.agentstore.persistence.AgentStore}) runs such a method in PostgreSQL's autocommit mode: each statement is
  * its own transaction, with no {@code BEGIN} and no {@code COMMIT} round trip. For one statement that is exactly as

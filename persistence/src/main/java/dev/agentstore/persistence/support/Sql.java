@@ -156,9 +156,11 @@ public final class Sql {
     }
 
     /**
-     * Makes the statements that follow part of one transaction (see {@link Transactions#requireTransaction}): when
-     * the handle's connection is in autocommit mode (a per-call repository's {@link SingleStatement} method),
-     * autocommit is switched off, so the call commits or rolls back as a whole; otherwise nothing happens.
+     * Makes the statements that follow part of one transaction. A {@link SingleStatement} method that tried its one
+     * statement, found that it wrote nothing and goes on with a read-modify-write calls this first: when a per-call
+     * repository runs the method in autocommit mode, autocommit is switched off here, so pgjdbc sends {@code BEGIN}
+     * with the next statement and the call commits or rolls back as a whole. In a unit of work or a container the
+     * connection is already in a transaction and nothing happens.
      *
      * @param handle the call's handle
      * @throws SQLException when the driver refuses (the connection is broken)

@@ -129,6 +129,7 @@ class MigrationsTest {
     @Test
     void release03AddsTheChunksGinIndexesAndRollingBackToTag02RemovesOnlyThem() throws SQLException {
         Migrations migrations = fresh();
+        List<String> all = ids(migrations.status());
         migrations.up();
         assertThat(indexDefinitions(migrations.schema())).anySatisfy(def -> assertThat(def)
                         .contains("chunks_payload_idx").contains("USING gin (payload jsonb_path_ops)")
@@ -138,10 +139,7 @@ class MigrationsTest {
         migrations.rollbackToTag("0.2");
 
         // as for 0.1, Liquibase also undoes the change set that holds the tag
-        assertThat(ids(migrations.status())).containsExactly("0.2-tag", "0.3-chunks-payload-gin", "0.3-tag",
-                "0.4-runs-statuses", "0.4-runs-indexes", "0.4-triggers-jobs-trigger-fields",
-                "0.4-triggers-jobs-job-schedules", "0.4-memory-messages-resource-idx", "0.4-steps-flow-steps",
-                "0.4-steps-completion-guard", "0.4-sequences-step-by-one", "0.4-tag");
+        assertThat(ids(migrations.status())).containsExactlyElementsOf(all.subList(all.indexOf("0.2-tag"), all.size()));
         assertThat(indexDefinitions(migrations.schema())).noneSatisfy(def -> assertThat(def).contains("chunks USING gin"))
                 .anySatisfy(def -> assertThat(def).contains("chunks_document_idx"));
     }

@@ -2,14 +2,23 @@ package dev.agentstore.persistence.dataset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.dataset.DatasetItem;
 import dev.agentstore.domain.dataset.ItemChange;
 import dev.agentstore.domain.json.Json;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * The JSON Lines form of dataset items: one JSON object per line,
@@ -19,6 +28,9 @@ import java.util.UUID;
  * accepted. Blank lines are skipped.
  */
 final class DatasetJsonLines {
+
+    /** Items an import writes per statement. */
+    static final int IMPORT_BATCH = 500;
 
     private static final Set<String> MEMBERS = Set.of("id", "input", "expectedOutput", "metadata");
 
@@ -67,6 +79,77 @@ final class DatasetJsonLines {
                     line.get("expectedOutput"), line.get("metadata"));
         } catch (InvalidInputException e) {
             throw new InvalidInputException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Writes one item as a line.
+     *
+     * @throws UncheckedIOException when the writer fails
+     */
+    static void write(Writer out, DatasetItem item) {
+        try {
+            out.write(print(item));
+            out.write('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads every line and writes the items {@value #IMPORT_BATCH} per statement, as revisions valid from
+     * {@code version}: each batch first closes the current revisions of its ids (a replaced item), then inserts.
+     *
+     * @param writes  the import's writes (the dataset's row is locked)
+     * @param version the import's version
+     * @param reader  the lines
+     * @param check   the store's JSON checks of one item
+     * @return how many items were imported
+     * @throws InvalidInputException when a line is invalid or there is no item
+     * @throws DuplicateException    when an id appears twice in one batch (across batches the insert fails with it)
+     * @throws UncheckedIOException  when reading fails
+     */
+    static int importAll(ItemWrites writes, int version, BufferedReader reader, Consumer<ItemChange> check) {
+        List<ItemChange> batch = new ArrayList<>(IMPORT_BATCH);
+        Set<String> batchIds = new HashSet<>();
+        int count = 0;
+        long number = 0;
+        for (String text = readLine(reader); text != null; text = readLine(reader)) {
+            number++;
+            if (text.isBlank()) {
+                continue;
+            }
+            ItemChange.Add item = parse(number, text);
+            check.accept(item);
+            if (!batchIds.add(item.itemId())) {
+                throw new DuplicateException("DatasetItem " + item.itemId() + ": appears twice in the import", null,
+                        List.of(item.itemId()));
+            }
+            batch.add(item);
+            count++;
+            if (batch.size() == IMPORT_BATCH) {
+                flush(writes, version, batch);
+                batchIds.clear();
+            }
+        }
+        flush(writes, version, batch);
+        if (count == 0) {
+            throw new InvalidInputException("in: no item to import");
+        }
+        return count;
+    }
+
+    private static void flush(ItemWrites writes, int version, List<ItemChange> batch) {
+        writes.close(version, batch.stream().map(ItemChange::itemId).toList());
+        writes.insert(version, batch);
+        batch.clear();
+    }
+
+    private static String readLine(BufferedReader reader) {
+        try {
+            return reader.readLine();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -21,14 +21,12 @@ import jakarta.transaction.Transactional;
 import org.jdbi.v3.core.Handle;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -66,7 +64,7 @@ public class DatasetRepository {
     public static final int MAX_CHANGES = 10_000;
 
     /** Items an import writes per statement. */
-    static final int IMPORT_BATCH = 500;
+    static final int IMPORT_BATCH = DatasetJsonLines.IMPORT_BATCH;
 
     /** Rows the export's cursor fetches per round trip. */
     static final int EXPORT_FETCH_SIZE = 500;
@@ -337,8 +335,8 @@ public class DatasetRepository {
     }
 
     /**
-     * Writes the items of a version as JSON Lines (see the package's format: one object per line with {@code id},
-     * {@code input}, {@code expectedOutput} when there is one, {@code metadata}), by item id. Streams: the rows are
+     * Writes the items of a version as JSON Lines (one object per line with {@code id}, {@code input},
+     * {@code expectedOutput} when there is one, {@code metadata}), by item id. Streams: the rows are
      * read through a cursor {@value #EXPORT_FETCH_SIZE} at a time and written as they come, so memory does not grow
      * with the dataset. Needs a transaction (the cursor lives in it): a unit of work, a container transaction, or
      * {@code store.datasets()}, whose calls each run in one. The writer is not closed.
@@ -360,7 +358,7 @@ public class DatasetRepository {
                 return h.createQuery(DatasetSql.ALL_ITEMS_AT).bind("datasetId", datasetId).bind("version", version)
                         .setFetchSize(EXPORT_FETCH_SIZE).map(DatasetSql.ITEM)
                         .reduce(0L, (count, item) -> {
-                            writeLine(out, DatasetJsonLines.print(item));
+                            DatasetJsonLines.write(out, item);
                             return count + 1;
                         });
             } catch (UncheckedIOException e) {
@@ -396,7 +394,7 @@ public class DatasetRepository {
             h.execute("SAVEPOINT agentstore_dataset_import");
             try {
                 int version = writes.nextVersion();
-                int count = importLines(writes, version, new BufferedReader(in, 1 << 16));
+                int count = DatasetJsonLines.importAll(writes, version, new BufferedReader(in, 1 << 16), this::checkJson);
                 DatasetVersion recorded = writes.record(version, count);
                 h.execute("RELEASE SAVEPOINT agentstore_dataset_import");
                 return recorded;
@@ -408,43 +406,6 @@ public class DatasetRepository {
                 throw e;
             }
         });
-    }
-
-    private int importLines(ItemWrites writes, int version, BufferedReader reader) {
-        List<ItemChange> batch = new ArrayList<>(IMPORT_BATCH);
-        Set<String> batchIds = new HashSet<>();
-        int count = 0;
-        long number = 0;
-        for (String text = readLine(reader); text != null; text = readLine(reader)) {
-            number++;
-            if (text.isBlank()) {
-                continue;
-            }
-            ItemChange.Add item = DatasetJsonLines.parse(number, text);
-            checkJson(item);
-            if (!batchIds.add(item.itemId())) {
-                throw new DuplicateException("DatasetItem " + item.itemId() + ": appears twice in the import", null,
-                        List.of(item.itemId()));
-            }
-            batch.add(item);
-            count++;
-            if (batch.size() == IMPORT_BATCH) {
-                flush(writes, version, batch);
-                batchIds.clear();
-            }
-        }
-        flush(writes, version, batch);
-        if (count == 0) {
-            throw new InvalidInputException("in: no item to import");
-        }
-        return count;
-    }
-
-    /** Replaces the current revisions of the batch's ids (if any) and inserts the batch. */
-    private static void flush(ItemWrites writes, int version, List<ItemChange> batch) {
-        writes.close(version, batch.stream().map(ItemChange::itemId).toList());
-        writes.insert(version, batch);
-        batch.clear();
     }
 
     /** @throws NotFoundException when the dataset does not exist or {@code version} is above its current one */
@@ -467,23 +428,6 @@ public class DatasetRepository {
             JsonWrites.check(em, "input", u.input());
             JsonWrites.check(em, "expectedOutput", u.expectedOutput());
             JsonWrites.check(em, "metadata", u.metadata());
-        }
-    }
-
-    private static String readLine(BufferedReader reader) {
-        try {
-            return reader.readLine();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void writeLine(Writer out, String line) {
-        try {
-            out.write(line);
-            out.write('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

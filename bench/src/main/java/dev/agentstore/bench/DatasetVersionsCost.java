@@ -7,6 +7,7 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
 
+import java.io.Reader;
 import java.io.Writer;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -23,6 +24,12 @@ import java.util.Locale;
  * (a copy of every item per version) takes, built from the same data with {@code CREATE TABLE ... AS}.
  * {@code java -cp "bench/target/classes:bench/target/lib/*" dev.agentstore.bench.DatasetVersionsCost}; uses (and
  * drops first) the schema {@code bench_datasets}.
+ *
+ * <p>With the arguments {@code stream N}, it instead imports N generated items (about 180 bytes each, produced by a
+ * {@link Reader} as they are read, never held) with {@code importJsonLines} and exports them with
+ * {@code exportJsonLines} to a writer that discards them, printing the time and the heap limit: run it with a heap
+ * far smaller than the items (for example {@code -Xmx48m} and N = 300,000, about 55 MB of JSON Lines) to see that
+ * neither direction holds the dataset in memory.
  */
 public final class DatasetVersionsCost {
 
@@ -42,6 +49,7 @@ public final class DatasetVersionsCost {
      */
     public static void main(String[] args) throws Exception {
         String schema = "bench_datasets";
+        boolean stream = args.length == 2 && args[0].equals("stream");
         AgentStoreConfig config = AgentStoreConfig.builder()
                 .url(System.getenv().getOrDefault("AGENTSTORE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore"))
                 .user(System.getenv().getOrDefault("AGENTSTORE_DB_USER", "agentstore"))
@@ -50,6 +58,10 @@ public final class DatasetVersionsCost {
         try (AgentStore cleaner = AgentStore.open(config); Connection c = cleaner.dataSource().getConnection();
              Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+        if (stream) {
+            stream(config, Integer.parseInt(args[1]));
+            return;
         }
         try (AgentStore store = AgentStore.open(config)) {
             store.datasets().create("bench", "bench", null, null);
@@ -115,6 +127,54 @@ public final class DatasetVersionsCost {
                             + " export %d lines %.0f ms (round %d)%n", version, n, listMs, exported, exportMs, round);
                 }
             }
+        }
+    }
+
+    private static void stream(AgentStoreConfig config, int items) {
+        try (AgentStore store = AgentStore.open(config)) {
+            store.datasets().create("stream", "stream", null, null);
+            long start = System.nanoTime();
+            int version = store.datasets().importJsonLines("stream", new GeneratedLines(items)).version();
+            double importSeconds = (System.nanoTime() - start) / 1e9;
+            start = System.nanoTime();
+            long exported = store.datasets().exportJsonLines("stream", version, Writer.nullWriter());
+            double exportSeconds = (System.nanoTime() - start) / 1e9;
+            System.out.printf(Locale.ROOT, "heap limit %d MB: imported %d items in %.1f s, exported %d in %.1f s%n",
+                    Runtime.getRuntime().maxMemory() / 1048576, items, importSeconds, exported, exportSeconds);
+        }
+    }
+
+    /** JSON Lines made as they are read: item {@code i} is produced when the reader reaches it. */
+    private static final class GeneratedLines extends Reader {
+        private final int items;
+        private int next;
+        private String line = "";
+        private int pos;
+
+        GeneratedLines(int items) {
+            this.items = items;
+        }
+
+        @Override
+        public int read(char[] buf, int off, int len) {
+            if (pos == line.length()) {
+                if (next == items) {
+                    return -1;
+                }
+                line = "{\"id\":\"" + id(next) + "\",\"input\":{\"question\":\"What is item " + next
+                        + "?\",\"context\":\"" + "x".repeat(80) + "\"},\"expectedOutput\":\"answer " + next
+                        + "\"}\n";
+                pos = 0;
+                next++;
+            }
+            int n = Math.min(len, line.length() - pos);
+            line.getChars(pos, pos + n, buf, off);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public void close() {
         }
     }
 

@@ -41,7 +41,9 @@ import java.util.stream.Collectors;
  * <p><b>Versions.</b> A dataset starts at version 0 with no items. {@link #apply} and {@link #importJsonLines} lock
  * the dataset's row ({@code SELECT ... FOR UPDATE}) for the rest of the transaction, then take {@code version + 1}:
  * concurrent changes of one dataset queue, and their versions are 1, 2, 3... without duplicates or gaps (a change
- * that rolls back takes its number with it). Keep transactions that change items short.
+ * that rolls back takes its number with it). Under REPEATABLE READ or SERIALIZABLE a change that waited for the
+ * lock fails with {@link dev.agentstore.domain.ConcurrencyConflictException} instead (retry the unit of work). Keep
+ * transactions that change items short.
  *
  * <p><b>Storage.</b> Each item revision is one row valid for the versions {@code [validFrom, validTo)}: a change
  * writes one row per changed item and closes the row it replaces, so a version costs rows in proportion to what it

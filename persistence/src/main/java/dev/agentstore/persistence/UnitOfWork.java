@@ -13,6 +13,8 @@ import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.dataset.DatasetRepository;
+import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -41,6 +43,8 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private DatasetRepository datasets;
+    private ExperimentRepository experiments;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -118,5 +122,15 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /** @return datasets with versioned items, JSON Lines export and import */
+    public DatasetRepository datasets() {
+        return datasets == null ? datasets = new DatasetRepository(entityManager, clock) : datasets;
+    }
+
+    /** @return experiments over dataset versions: status, per-item results, review summary, prune */
+    public ExperimentRepository experiments() {
+        return experiments == null ? experiments = new ExperimentRepository(entityManager, clock) : experiments;
     }
 }

@@ -31,6 +31,7 @@ import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
 import dev.agentstore.persistence.statistics.StoreStatistics;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -99,7 +100,9 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.memory.MemoryResource.class,
             dev.agentstore.domain.memory.MemoryVariables.class,
             KnowledgeBase.class,
-            Chunk.class);
+            Chunk.class,
+            dev.agentstore.domain.definition.Definition.class,
+            dev.agentstore.domain.definition.DefinitionVersion.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -369,6 +372,11 @@ public final class AgentStore implements AutoCloseable {
     /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
     public ChunkRepository chunks() {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
+    }
+
+    /** @return versioned definitions, each call its own unit of work (see the class comment) */
+    public DefinitionRepository definitions() {
+        return perCallRepository(DefinitionRepository.class, UnitOfWork::definitions);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

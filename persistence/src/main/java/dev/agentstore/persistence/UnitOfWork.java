@@ -13,6 +13,7 @@ import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -41,6 +42,7 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private DefinitionRepository definitions;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -118,5 +120,10 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /** @return versioned definitions: agents, prompt blocks, scorers, MCP clients and servers, workspaces, skills */
+    public DefinitionRepository definitions() {
+        return definitions == null ? definitions = new DefinitionRepository(entityManager, clock) : definitions;
     }
 }

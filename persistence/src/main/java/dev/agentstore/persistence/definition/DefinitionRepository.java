@@ -18,11 +18,13 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
+import org.jdbi.v3.core.Handle;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -30,26 +32,22 @@ import java.util.stream.Collectors;
 
 /**
  * Versioned definitions of every {@link DefinitionKind} (Mastra's agents, prompt blocks, scorer definitions, MCP
- * clients, MCP servers, workspaces and skills), one mechanism for all: a definition row per kind and id (status,
- * published version, latest version number, author, metadata, optimistic {@code version}) and immutable numbered
- * versions whose content is checked against the kind's JSON Schema ({@link DefinitionSchemas}) before anything is
- * written. {@link TypedDefinitions} gives a kind a typed view.
+ * clients and servers, workspaces, skills): a row per kind and id (status, published and latest version numbers,
+ * author, metadata, optimistic {@code version}) and immutable numbered versions whose content is checked against the
+ * kind's JSON Schema ({@link DefinitionSchemas}) before anything is written. {@link TypedDefinitions} types a kind.
  *
- * <p><b>Version numbers.</b> {@link #createVersion} numbers versions 1, 2, 3... per definition with
- * {@code UPDATE definitions SET latest_version = latest_version + 1 ... RETURNING latest_version}: the row lock that
- * update takes makes concurrent creations of one definition's versions wait for each other until the transaction
- * ends, and a rolled-back creation gives its number back, so no two versions share a number and none is skipped.
- * A deleted version's number is not reused. Keep transactions that create versions short.
+ * <p><b>Version numbers.</b> {@link #createVersion} numbers with {@code UPDATE definitions SET latest_version =
+ * latest_version + 1 ... RETURNING latest_version}: that row lock queues concurrent creations for one definition until
+ * each transaction ends, and a rollback gives its number back: no duplicates, no gaps. Deleted numbers are not reused.
  *
- * <p><b>Optimistic locking.</b> {@link #update}, {@link #publish}, {@link #rollback}, {@link #archive} change the
- * row in place and increment its {@code version}. When the transaction read the definition before (through this
- * repository), the write is checked against the version read; the overloads with {@code expectedVersion} check
- * against a version read elsewhere. A mismatch is a {@link dev.agentstore.domain.ConcurrencyConflictException} and
- * nothing is written. Creating a version does not change {@code version}.
+ * <p><b>Optimistic locking.</b> {@link #update}, {@link #publish}, {@link #rollback} and {@link #archive} increment
+ * {@code version} and are checked against the version this transaction read through this repository, or against an
+ * explicit {@code expectedVersion}: a mismatch is a {@link dev.agentstore.domain.ConcurrencyConflictException} and
+ * nothing is written. Creating a version leaves {@code version} as it is.
  *
- * <p>Runs in the caller's transaction; never begins or commits one. Standalone:
- * {@code store.fromTransaction(uow -> uow.definitions().get(DefinitionKind.AGENT, "support"))}; in a container
- * inject it. Transactions: see {@link dev.agentstore.persistence}.
+ * <p>Runs in the caller's transaction, never begins or commits one (see {@link dev.agentstore.persistence}).
+ * Standalone: {@code store.fromTransaction(uow -> uow.definitions().get(DefinitionKind.AGENT, "support"))}; in a
+ * container inject it.
  */
 @ApplicationScoped
 @Transactional(dontRollbackOn = AgentStoreException.class)
@@ -184,8 +182,7 @@ public class DefinitionRepository {
      * @param author          the new author, or {@code null} to keep it
      * @param expectedVersion the {@link Definition#version()} the caller read
      * @return the updated definition
-     * @throws InvalidInputException                              when a value is invalid
-     * @throws NotFoundException                                  when there is no such definition
+     * @throws NotFoundException when there is no such definition
      * @throws dev.agentstore.domain.ConcurrencyConflictException when the version differs; nothing is written
      */
     public Definition update(DefinitionKind kind, String id, JsonNode metadata, String author, long expectedVersion) {
@@ -224,8 +221,7 @@ public class DefinitionRepository {
      * @param number          the version's number
      * @param expectedVersion the {@link Definition#version()} the caller read
      * @return the updated definition
-     * @throws InvalidInputException                              when a value is invalid
-     * @throws NotFoundException                                  when the definition or the version does not exist
+     * @throws NotFoundException when the definition or the version does not exist
      * @throws dev.agentstore.domain.ConcurrencyConflictException when the version differs; nothing is written
      */
     public Definition publish(DefinitionKind kind, String id, int number, long expectedVersion) {
@@ -240,7 +236,6 @@ public class DefinitionRepository {
 
     /**
      * Rolls back: publishes {@code number}, which must be older than the published version.
-     *
      * @param kind   the kind
      * @param id     the id
      * @param number an older version's number
@@ -363,7 +358,6 @@ public class DefinitionRepository {
 
     /**
      * Reads a version by its id (Mastra's {@code getVersion}). One query.
-     *
      * @param versionId the version's id
      * @return the version, or empty
      */
@@ -401,7 +395,6 @@ public class DefinitionRepository {
 
     /**
      * Reads the published (active) version. One query.
-     *
      * @param kind the kind
      * @param id   the definition's id
      * @return the published version, or empty when none is published
@@ -442,7 +435,7 @@ public class DefinitionRepository {
         return versions().count(kind, id);
     }
 
-    private DefinitionVersion insertVersion(org.jdbi.v3.core.Handle h, DefinitionKind kind, String id, int number,
+    private DefinitionVersion insertVersion(Handle h, DefinitionKind kind, String id, int number,
                                             String content, String message, String author, Instant now) {
         UUID versionId = h.createQuery(DefinitionSql.INSERT_VERSION)
                 .bindMap(Sql.parameters("kind", kind.storedName(), "id", id, "number", number, "content", content,
@@ -452,9 +445,9 @@ public class DefinitionRepository {
                 author, now);
     }
 
-    /** One checked in-place write; on no row, tells a missing definition, a lost race and a missing version apart. */
+    /** One checked in-place write; with no row, tells a missing definition, a lost race, a missing version apart. */
     private Definition write(DefinitionKind kind, String id, Long expected, String what, String sql,
-                             java.util.Map<String, Object> values) {
+                             Map<String, Object> values) {
         values.putAll(Sql.parameters("kind", kind.storedName(), "id", id, "expected", expected, "now", now()));
         Optional<Definition> written = Sql.call(em, what + " Definition " + key(kind, id), h -> h.createQuery(sql)
                 .bindMap(values).map(DefinitionSql.DEFINITION).findOne());
@@ -476,7 +469,7 @@ public class DefinitionRepository {
     private Long readVersion(DefinitionKind kind, String id) {
         requireKey(kind, id);
         OptionalLong read = ReadVersions.of(em).expected(ENTITY, key(kind, id));
-        return read.isPresent() ? read.getAsLong() : null;
+        return read.isPresent() ? read.getAsLong() : null; // null: not read here, unchecked
     }
 
     private String checkedContent(DefinitionKind kind, String id, JsonNode content) {
@@ -489,7 +482,6 @@ public class DefinitionRepository {
     private DefinitionVersions versions() {
         return new DefinitionVersions(em);
     }
-
     private static void requireKey(DefinitionKind kind, String id) {
         Check.notNull("kind", kind);
         Definition.requireId(id);
@@ -499,6 +491,7 @@ public class DefinitionRepository {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
     }
 
+    /** @return {@code kind/id}, the key the messages and the read-version record use */
     static String key(DefinitionKind kind, String id) {
         return kind.storedName() + "/" + id;
     }

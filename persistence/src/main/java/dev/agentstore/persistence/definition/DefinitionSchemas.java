@@ -33,15 +33,16 @@ public final class DefinitionSchemas {
      * @param content the content to check
      * @return {@code content}
      * @throws InvalidInputException when the content violates the schema; the message names the first violation's
-     *                               JSON path ({@code $.model.provider}) and what is wrong, never the value
+     *                               JSON Pointer ({@code /model}, RFC 6901) and what is wrong, never the value
      */
     public static JsonNode check(DefinitionKind kind, JsonNode content) {
         List<Error> errors = SCHEMAS.get(kind).validate(content);
         if (!errors.isEmpty()) {
             Error first = errors.stream()
                     .min(Comparator.comparing((Error e) -> e.getInstanceLocation().toString())).orElseThrow();
+            String at = first.getInstanceLocation().toString();
             throw new InvalidInputException(kind.storedName() + " content is invalid at "
-                    + first.getInstanceLocation() + ": " + first.getMessage()
+                    + (at.isEmpty() ? "the root" : at) + ": " + first.getMessage()
                     + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""));
         }
         return content;

@@ -125,7 +125,8 @@ class DefinitionRepositoryTest {
 
             assertThat(first).extracting(Definition::id).containsExactly("l-a", "l-c");
             assertThat(second).extracting(Definition::id).containsExactly("l-d");
-            assertThat(store.definitions().list(AGENT, null, DefinitionStatus.PUBLISHED, "l-", 10))
+            assertThat(store.definitions().list(AGENT, json("{'tags':['x']}"), DefinitionStatus.PUBLISHED,
+                    "l-", 10))
                     .extracting(Definition::id).containsExactly("l-c");
             assertThat(store.definitions().list(PROMPT_BLOCK, null, null, "l-", 10))
                     .extracting(Definition::id).containsExactly("l-e");

@@ -94,7 +94,7 @@ class TypedDefinitionsTest {
             assertThatThrownBy(() -> agents.create("bad", agent("Bad", TextNode.valueOf("x"),
                     json("{'provider':'openai'}")), null, null))
                     .isInstanceOf(InvalidInputException.class)
-                    .hasMessageContaining("agent content is invalid at $.model");
+                    .hasMessageContaining("agent content is invalid at /model: required property 'name'");
             assertThat(store.definitions().get(DefinitionKind.AGENT, "bad")).isEmpty();
         }
 
@@ -104,16 +104,18 @@ class TypedDefinitionsTest {
 
             assertThatThrownBy(() -> repo.create(DefinitionKind.PROMPT_BLOCK, "p",
                     json("{'name':'p','content':7}"), null, null, null))
-                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("$.content");
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("/content");
             assertThatThrownBy(() -> repo.create(DefinitionKind.SKILL, "s",
                     json("{'name':'s','description':'d','instructions':'i','colour':'red'}"), null, null, null))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("colour");
+            assertThatThrownBy(() -> repo.create(DefinitionKind.SKILL, "s", json("{'name':'s'}"), null, null, null))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("at the root");
             assertThatThrownBy(() -> repo.create(DefinitionKind.SCORER, "j",
                     json("{'name':'j','type':'vibes'}"), null, null, null))
-                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("$.type");
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("/type");
             assertThatThrownBy(() -> repo.create(DefinitionKind.MCP_CLIENT, "c",
                     json("{'name':'c','servers':{'fs':{'type':'carrier-pigeon'}}}"), null, null, null))
-                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("$.servers.fs.type");
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("/servers/fs/type");
             assertThat(repo.list(DefinitionKind.SKILL, null, null, null, 10)).isEmpty();
         }
 
@@ -123,7 +125,7 @@ class TypedDefinitionsTest {
 
             assertThatThrownBy(() -> store.definitions().createVersion(DefinitionKind.WORKSPACE, "w",
                     json("{'name':'w','operationTimeout':-1}"), null, null))
-                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("$.operationTimeout");
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("/operationTimeout");
             assertThat(store.definitions().countVersions(DefinitionKind.WORKSPACE, "w")).isEqualTo(1);
             assertThat(store.definitions().get(DefinitionKind.WORKSPACE, "w").orElseThrow().latestVersion())
                     .isEqualTo(1);

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * An agent's configuration, one version's content of kind {@link DefinitionKind#AGENT}, after Mastra's
- * {@code StorageAgentSnapshotType}. Read and written through {@code DefinitionRepository.typed}; the stored JSON has the components'
- * names as keys and leaves {@code null} components out. The kind's JSON Schema
+ * {@code StorageAgentSnapshotType}. Read and written through {@code TypedDefinitions}; the stored JSON has the
+ * components' names as keys and leaves {@code null} components out. The kind's JSON Schema
  * ({@code agent.schema.json}) is the rule: what it rejects is never written.
  *
  * @param name the agent's name (required)
@@ -57,4 +57,17 @@ public record AgentDefinition(
 
     /** The kind whose content this record is. */
     public static final DefinitionKind KIND = DefinitionKind.AGENT;
+
+    /**
+     * Content with only the required components (name, instructions and model); the others {@code null}.
+     *
+     * @param name the name
+     * @param instructions the instructions
+     * @param model the model
+     * @return the content
+     */
+    public static AgentDefinition of(String name, JsonNode instructions, JsonNode model) {
+        return new AgentDefinition(name, null, instructions, model, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null);
+    }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * An MCP client, one version's content of kind {@link DefinitionKind#MCP_CLIENT}, after Mastra's
- * {@code StorageMCPClientSnapshotType}. Read and written through {@code DefinitionRepository.typed}; the stored JSON has the components'
- * names as keys and leaves {@code null} components out. The kind's JSON Schema
+ * {@code StorageMCPClientSnapshotType}. Read and written through {@code TypedDefinitions}; the stored JSON has the
+ * components' names as keys and leaves {@code null} components out. The kind's JSON Schema
  * ({@code mcp-client.schema.json}) is the rule: what it rejects is never written.
  *
  * @param name the client's name (required)
@@ -21,4 +21,15 @@ public record McpClientDefinition(
 
     /** The kind whose content this record is. */
     public static final DefinitionKind KIND = DefinitionKind.MCP_CLIENT;
+
+    /**
+     * Content with only the required components (name and servers); the others {@code null}.
+     *
+     * @param name the name
+     * @param servers the servers
+     * @return the content
+     */
+    public static McpClientDefinition of(String name, JsonNode servers) {
+        return new McpClientDefinition(name, null, servers);
+    }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * An MCP server, one version's content of kind {@link DefinitionKind#MCP_SERVER}, after Mastra's
- * {@code StorageMCPServerSnapshotType}. Read and written through {@code DefinitionRepository.typed}; the stored JSON has the components'
- * names as keys and leaves {@code null} components out. The kind's JSON Schema
+ * {@code StorageMCPServerSnapshotType}. Read and written through {@code TypedDefinitions}; the stored JSON has the
+ * components' names as keys and leaves {@code null} components out. The kind's JSON Schema
  * ({@code mcp-server.schema.json}) is the rule: what it rejects is never written.
  *
  * @param name the server's name (required)
@@ -37,4 +37,15 @@ public record McpServerDefinition(
 
     /** The kind whose content this record is. */
     public static final DefinitionKind KIND = DefinitionKind.MCP_SERVER;
+
+    /**
+     * Content with only the required components (name and version); the others {@code null}.
+     *
+     * @param name the name
+     * @param version the version
+     * @return the content
+     */
+    public static McpServerDefinition of(String name, String version) {
+        return new McpServerDefinition(name, version, null, null, null, null, null, null, null, null, null);
+    }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * A prompt block, one version's content of kind {@link DefinitionKind#PROMPT_BLOCK}, after Mastra's
- * {@code StoragePromptBlockSnapshotType}. Read and written through {@code DefinitionRepository.typed}; the stored JSON has the components'
- * names as keys and leaves {@code null} components out. The kind's JSON Schema
+ * {@code StoragePromptBlockSnapshotType}. Read and written through {@code TypedDefinitions}; the stored JSON has the
+ * components' names as keys and leaves {@code null} components out. The kind's JSON Schema
  * ({@code prompt-block.schema.json}) is the rule: what it rejects is never written.
  *
  * @param name the block's name (required)
@@ -25,4 +25,15 @@ public record PromptBlockDefinition(
 
     /** The kind whose content this record is. */
     public static final DefinitionKind KIND = DefinitionKind.PROMPT_BLOCK;
+
+    /**
+     * Content with only the required components (name and content); the others {@code null}.
+     *
+     * @param name the name
+     * @param content the content
+     * @return the content
+     */
+    public static PromptBlockDefinition of(String name, String content) {
+        return new PromptBlockDefinition(name, null, content, null, null);
+    }
 }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * A scorer, one version's content of kind {@link DefinitionKind#SCORER}, after Mastra's
- * {@code StorageScorerDefinitionSnapshotType}. Read and written through {@code DefinitionRepository.typed}; the stored JSON has the components'
- * names as keys and leaves {@code null} components out. The kind's JSON Schema
+ * {@code StorageScorerDefinitionSnapshotType}. Read and written through {@code TypedDefinitions}; the stored JSON
+ * has the components' names as keys and leaves {@code null} components out. The kind's JSON Schema
  * ({@code scorer.schema.json}) is the rule: what it rejects is never written.
  *
  * @param name the scorer's name (required)
@@ -31,4 +31,15 @@ public record ScorerDefinition(
 
     /** The kind whose content this record is. */
     public static final DefinitionKind KIND = DefinitionKind.SCORER;
+
+    /**
+     * Content with only the required components (name and type); the others {@code null}.
+     *
+     * @param name the name
+     * @param type the type
+     * @return the content
+     */
+    public static ScorerDefinition of(String name, String type) {
+        return new ScorerDefinition(name, null, type, null, null, null, null, null);
+    }
 }

@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * A skill, one version's content of kind {@link DefinitionKind#SKILL}, after Mastra's
- * {@code StorageSkillSnapshotType}. Read and written through {@code DefinitionRepository.typed}; the stored JSON has the components'
- * names as keys and leaves {@code null} components out. The kind's JSON Schema
+ * {@code StorageSkillSnapshotType}. Read and written through {@code TypedDefinitions}; the stored JSON has the
+ * components' names as keys and leaves {@code null} components out. The kind's JSON Schema
  * ({@code skill.schema.json}) is the rule: what it rejects is never written.
  *
  * @param name the skill's name (required)
@@ -41,4 +41,17 @@ public record SkillDefinition(
 
     /** The kind whose content this record is. */
     public static final DefinitionKind KIND = DefinitionKind.SKILL;
+
+    /**
+     * Content with only the required components (name, description and instructions); the others {@code null}.
+     *
+     * @param name the name
+     * @param description the description
+     * @param instructions the instructions
+     * @return the content
+     */
+    public static SkillDefinition of(String name, String description, String instructions) {
+        return new SkillDefinition(name, description, instructions, null, null, null, null, null, null, null, null,
+                null);
+    }
 }

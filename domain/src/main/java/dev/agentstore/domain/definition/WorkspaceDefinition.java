@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * A workspace, one version's content of kind {@link DefinitionKind#WORKSPACE}, after Mastra's
- * {@code StorageWorkspaceSnapshotType}. Read and written through {@code DefinitionRepository.typed}; the stored JSON has the components'
- * names as keys and leaves {@code null} components out. The kind's JSON Schema
+ * {@code StorageWorkspaceSnapshotType}. Read and written through {@code TypedDefinitions}; the stored JSON has the
+ * components' names as keys and leaves {@code null} components out. The kind's JSON Schema
  * ({@code workspace.schema.json}) is the rule: what it rejects is never written.
  *
  * @param name the workspace's name (required)
@@ -37,4 +37,14 @@ public record WorkspaceDefinition(
 
     /** The kind whose content this record is. */
     public static final DefinitionKind KIND = DefinitionKind.WORKSPACE;
+
+    /**
+     * Content with only the required components (name); the others {@code null}.
+     *
+     * @param name the name
+     * @return the content
+     */
+    public static WorkspaceDefinition of(String name) {
+        return new WorkspaceDefinition(name, null, null, null, null, null, null, null, null, null);
+    }
 }

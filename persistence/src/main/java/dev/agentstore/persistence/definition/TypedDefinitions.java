@@ -28,7 +28,7 @@ import java.util.Optional;
  *
  * <pre>{@code
  * TypedDefinitions<AgentDefinition> agents = TypedDefinitions.of(store.definitions(), AgentDefinition.class);
- * agents.create("support", new AgentDefinition("Support", null, TextNode.valueOf("Be brief."), model, ...), null, "ana");
+ * agents.create("support", AgentDefinition.of("Support", TextNode.valueOf("Be brief."), model), null, "ana");
  * Optional<AgentDefinition> live = agents.published("support");
  * }</pre>
  *

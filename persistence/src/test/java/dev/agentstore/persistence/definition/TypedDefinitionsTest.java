@@ -31,8 +31,7 @@ class TypedDefinitionsTest {
     private static final JsonNode MODEL = json("{'provider':'anthropic','name':'claude'}");
 
     private static AgentDefinition agent(String name, JsonNode instructions, JsonNode model) {
-        return new AgentDefinition(name, null, instructions, model, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null);
+        return AgentDefinition.of(name, instructions, model);
     }
 
     @Nested
@@ -56,7 +55,8 @@ class TypedDefinitionsTest {
         @Test
         void everyKindRoundTripsItsRecord(AgentStore store) {
             List<Object> contents = List.of(
-                    new PromptBlockDefinition("Tone", null, "Be kind.", null, null),
+                    PromptBlockDefinition.of("Tone", "Be kind."),
+                    McpServerDefinition.of("Bare", "0.1.0"),
                     new ScorerDefinition("Judge", null, "llm-judge", MODEL, "Rate it", json("{'min':0,'max':1}"),
                             null, null),
                     new McpClientDefinition("Tools", null, json("{'fs':{'type':'stdio','command':'mcp-fs'}}")),
@@ -64,17 +64,17 @@ class TypedDefinitionsTest {
                     new WorkspaceDefinition("Ws", null, null, null, null, null, List.of("s1"), null, true, 3000L),
                     new SkillDefinition("Skill", "Does a thing", "Step 1", "MIT", null, null, List.of("a.md"),
                             null, null, json("{'k':1}"), null, null));
-            for (Object content : contents) {
-                roundTrip(store, content);
+            for (int i = 0; i < contents.size(); i++) {
+                roundTrip(store, "rt-" + i, contents.get(i));
             }
         }
 
         @SuppressWarnings("unchecked")
-        private <T> void roundTrip(AgentStore store, T content) {
+        private <T> void roundTrip(AgentStore store, String id, T content) {
             TypedDefinitions<T> typed = TypedDefinitions.of(store.definitions(), (Class<T>) content.getClass());
-            typed.create("rt-" + typed.kind().storedName(), content, null, null);
+            typed.create(id, content, null, null);
 
-            assertThat(typed.latest("rt-" + typed.kind().storedName())).contains(content);
+            assertThat(typed.latest(id)).contains(content);
         }
 
         @Test

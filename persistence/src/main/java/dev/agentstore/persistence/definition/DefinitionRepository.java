@@ -482,6 +482,7 @@ public class DefinitionRepository {
     private DefinitionVersions versions() {
         return new DefinitionVersions(em);
     }
+
     private static void requireKey(DefinitionKind kind, String id) {
         Check.notNull("kind", kind);
         Definition.requireId(id);

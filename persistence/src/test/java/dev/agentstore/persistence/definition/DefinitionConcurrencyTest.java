@@ -1,8 +1,12 @@
 package dev.agentstore.persistence.definition;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.definition.Definition;
 import dev.agentstore.domain.definition.DefinitionVersion;
+import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
+import dev.agentstore.persistence.Race;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -48,6 +52,22 @@ class DefinitionConcurrencyTest {
                 .map(DefinitionVersion::number).toList();
         int n = committed.size() + 1;
         assertThat(stored).containsExactlyElementsOf(IntStream.rangeClosed(1, n).map(i -> n + 1 - i).boxed().toList());
+    }
+
+    @Test
+    void concurrentReadModifyWritesOfTheMetadataLoseNoUpdateWithRetries(AgentStore store) throws Exception {
+        store.definitions().create(AGENT, "counter", agent("v1"), Json.parse("m", "{\"n\":0}"), null, null);
+
+        Race.run(THREADS, t -> () -> store.fromTransactionWithRetry(Race.PATIENT, uow -> {
+            Definition read = uow.definitions().get(AGENT, "counter").orElseThrow();
+            ObjectNode next = (ObjectNode) read.metadata();
+            next.put("n", next.get("n").asInt() + 1);
+            return uow.definitions().update(AGENT, "counter", next, null); // checked against the version read
+        }));
+
+        Definition last = store.definitions().get(AGENT, "counter").orElseThrow();
+        assertThat(last.metadata().get("n").asInt()).isEqualTo(THREADS);
+        assertThat(last.version()).isEqualTo(THREADS);
     }
 
     /** Each thread creates versions in its own transactions; with {@code abortHalf}, every other one rolls back. */

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.definition;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
@@ -13,6 +14,7 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
+import dev.agentstore.persistence.support.Sql;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -298,6 +300,16 @@ class DefinitionRepositoryTest {
             assertThat(store.definitions().getLatestVersion(AGENT, "delv").orElseThrow().number()).isEqualTo(1);
             assertThat(store.definitions().createVersion(AGENT, "delv", agent("v3"), null, null).number())
                     .isEqualTo(3);
+        }
+        @Test
+        void theDatabaseItselfRefusesDeletingThePublishedVersion(AgentStore store) {
+            create(store, "fk");
+            store.definitions().publish(AGENT, "fk", 1);
+
+            assertThatThrownBy(() -> store.inTransaction(uow -> Sql.run(uow.entityManager(), "delete by hand",
+                    h -> h.createUpdate("DELETE FROM definition_versions WHERE definition_id = 'fk'").execute())))
+                    .isInstanceOf(AgentStoreException.class);
+            assertThat(store.definitions().countVersions(AGENT, "fk")).isEqualTo(1);
         }
     }
 

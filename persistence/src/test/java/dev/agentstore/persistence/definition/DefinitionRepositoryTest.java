@@ -225,6 +225,18 @@ class DefinitionRepositoryTest {
         }
 
         @Test
+        void publishWithAStaleExpectedVersionIsAConflictAndWritesNothing(AgentStore store) {
+            Definition read = create(store, "pub-cas");
+            store.definitions().update(AGENT, "pub-cas", null, "bo");
+
+            assertThatThrownBy(() -> store.definitions().publish(AGENT, "pub-cas", 1, read.version()))
+                    .isInstanceOf(ConcurrencyConflictException.class);
+            assertThat(store.definitions().get(AGENT, "pub-cas").orElseThrow().publishedVersion()).isNull();
+            assertThat(store.definitions().publish(AGENT, "pub-cas", 1, read.version() + 1).publishedVersion())
+                    .isEqualTo(1);
+        }
+
+        @Test
         void rollbackPublishesAnOlderVersionOnly(AgentStore store) {
             create(store, "rb");
             store.definitions().createVersion(AGENT, "rb", agent("v2"), null, null);
@@ -262,6 +274,18 @@ class DefinitionRepositoryTest {
             Definition d = store.definitions().get(AGENT, "ver").orElseThrow();
             assertThat(d.latestVersion()).isEqualTo(2);
             assertThat(d.version()).isZero();
+        }
+
+        @Test
+        void readsOfMissingVersionsAreEmptyAndBadNumbersAreRefused(AgentStore store) {
+            create(store, "reads");
+
+            assertThat(store.definitions().getVersion(UUID.randomUUID())).isEmpty();
+            assertThat(store.definitions().getVersionByNumber(AGENT, "reads", 9)).isEmpty();
+            assertThat(store.definitions().getPublishedVersion(AGENT, "reads")).isEmpty();
+            assertThat(store.definitions().getLatestVersion(AGENT, "none")).isEmpty();
+            assertThatThrownBy(() -> store.definitions().getVersionByNumber(AGENT, "reads", 0))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("number");
         }
 
         @Test

@@ -78,6 +78,18 @@ class TypedDefinitionsTest {
         }
 
         @Test
+        void aVersionOfAnotherKindIsRefused(AgentStore store) {
+            store.definitions().create(DefinitionKind.PROMPT_BLOCK, "other", json("{'name':'b','content':'Hi'}"),
+                    null, null, null);
+            TypedDefinitions<AgentDefinition> agents = TypedDefinitions.of(store.definitions(), AgentDefinition.class);
+
+            assertThatThrownBy(() -> agents.content(store.definitions()
+                    .getLatestVersion(DefinitionKind.PROMPT_BLOCK, "other").orElseThrow()))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("kind agent");
+            assertThat(agents.latest("other")).isEmpty();
+        }
+
+        @Test
         void aTypeThatIsNotADefinitionRecordIsRefused(AgentStore store) {
             assertThatThrownBy(() -> TypedDefinitions.of(store.definitions(), Map.class))
                     .isInstanceOf(InvalidInputException.class).hasMessageContaining("type");

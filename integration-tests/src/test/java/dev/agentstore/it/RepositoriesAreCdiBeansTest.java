@@ -44,7 +44,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
             dev.agentstore.persistence.knowledge.ChunkRepository.class,
             dev.agentstore.persistence.dataset.DatasetRepository.class,
-            dev.agentstore.persistence.experiment.ExperimentRepository.class})
+            dev.agentstore.persistence.experiment.ExperimentRepository.class,
+            dev.agentstore.persistence.definition.DefinitionRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();
@@ -76,7 +77,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
             dev.agentstore.persistence.knowledge.ChunkRepository.class,
             dev.agentstore.persistence.dataset.DatasetRepository.class,
-            dev.agentstore.persistence.experiment.ExperimentRepository.class})
+            dev.agentstore.persistence.experiment.ExperimentRepository.class,
+            dev.agentstore.persistence.definition.DefinitionRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
         assertThat(tx).as("@Transactional on the class").isNotNull();

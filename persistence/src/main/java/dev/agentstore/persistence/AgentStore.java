@@ -33,6 +33,7 @@ import dev.agentstore.persistence.statistics.StoreStatistics;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
+import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -106,7 +107,9 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.dataset.DatasetVersion.class,
             dev.agentstore.domain.dataset.DatasetItem.class,
             dev.agentstore.domain.experiment.Experiment.class,
-            dev.agentstore.domain.experiment.ExperimentResult.class);
+            dev.agentstore.domain.experiment.ExperimentResult.class,
+            dev.agentstore.domain.definition.Definition.class,
+            dev.agentstore.domain.definition.DefinitionVersion.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -386,6 +389,11 @@ public final class AgentStore implements AutoCloseable {
     /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
     public ChunkRepository chunks() {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
+    }
+
+    /** @return versioned definitions, each call its own unit of work (see the class comment) */
+    public DefinitionRepository definitions() {
+        return perCallRepository(DefinitionRepository.class, UnitOfWork::definitions);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

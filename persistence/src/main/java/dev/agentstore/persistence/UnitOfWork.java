@@ -15,6 +15,7 @@ import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
+import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -45,6 +46,7 @@ public final class UnitOfWork {
     private ChunkRepository chunks;
     private DatasetRepository datasets;
     private ExperimentRepository experiments;
+    private DefinitionRepository definitions;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -132,5 +134,10 @@ public final class UnitOfWork {
     /** @return experiments over dataset versions: status, per-item results, review summary, prune */
     public ExperimentRepository experiments() {
         return experiments == null ? experiments = new ExperimentRepository(entityManager, clock) : experiments;
+    }
+
+    /** @return versioned definitions: agents, prompt blocks, scorers, MCP clients and servers, workspaces, skills */
+    public DefinitionRepository definitions() {
+        return definitions == null ? definitions = new DefinitionRepository(entityManager, clock) : definitions;
     }
 }

@@ -31,6 +31,8 @@ import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
 import dev.agentstore.persistence.statistics.StoreStatistics;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -99,7 +101,9 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.memory.MemoryResource.class,
             dev.agentstore.domain.memory.MemoryVariables.class,
             KnowledgeBase.class,
-            Chunk.class);
+            Chunk.class,
+            dev.agentstore.domain.observability.Score.class,
+            dev.agentstore.domain.observability.LlmUsage.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -369,6 +373,16 @@ public final class AgentStore implements AutoCloseable {
     /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
     public ChunkRepository chunks() {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
+    }
+
+    /** @return evaluation scores, each call its own unit of work (see the class comment) */
+    public ScoreRepository scores() {
+        return perCallRepository(ScoreRepository.class, UnitOfWork::scores);
+    }
+
+    /** @return LLM token usage, each call its own unit of work (see the class comment) */
+    public LlmUsageRepository llmUsage() {
+        return perCallRepository(LlmUsageRepository.class, UnitOfWork::llmUsage);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

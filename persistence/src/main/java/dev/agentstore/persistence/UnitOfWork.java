@@ -13,6 +13,8 @@ import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -41,6 +43,8 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private ScoreRepository scores;
+    private LlmUsageRepository llmUsage;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -118,5 +122,15 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /** @return evaluation scores: save, read, listings by scorer, run, entity and span, statistics, prune */
+    public ScoreRepository scores() {
+        return scores == null ? scores = new ScoreRepository(entityManager, clock) : scores;
+    }
+
+    /** @return LLM token usage: record, listings by run and span, totals per day, flow, model and currency, prune */
+    public LlmUsageRepository llmUsage() {
+        return llmUsage == null ? llmUsage = new LlmUsageRepository(entityManager, clock) : llmUsage;
     }
 }

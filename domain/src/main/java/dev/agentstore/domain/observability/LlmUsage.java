@@ -192,7 +192,7 @@ public class LlmUsage {
         return cachedInputTokens;
     }
 
-    /** @return the cost, or {@code null} when unknown; compare with {@code compareTo} (scale may differ) */
+    /** @return the cost without trailing zeros, or {@code null} when unknown */
     public BigDecimal cost() {
         return cost;
     }

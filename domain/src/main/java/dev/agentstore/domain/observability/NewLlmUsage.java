@@ -22,7 +22,8 @@ import java.util.Currency;
  *                          output)
  * @param reasoningTokens   reasoning tokens, or {@code null}
  * @param cachedInputTokens input tokens served from the provider's cache, or {@code null}
- * @param cost              the cost, 0 or more, at most 18 integer digits and 12 decimals, or {@code null} when unknown
+ * @param cost              the cost, 0 or more, below 10<sup>18</sup>, at most 12 decimals, or {@code null} when
+ *                          unknown; kept without trailing zeros ({@code 1.50} becomes {@code 1.5}) as it reads back
  * @param currency          the cost's ISO 4217 currency code ({@code USD}), required with a cost and only then
  * @param flowName          the flow of the run, or {@code null}; required with {@code runId}
  * @param runId             the run's id, or {@code null}; required with {@code stepId}
@@ -67,6 +68,10 @@ public record NewLlmUsage(String provider, String model, long inputTokens, long 
             }
             if (currency == null) {
                 throw new InvalidInputException("currency is required with a cost");
+            }
+            cost = cost.stripTrailingZeros();
+            if (cost.scale() < 0) {
+                cost = cost.setScale(0);
             }
         } else if (currency != null) {
             throw new InvalidInputException("currency is given without a cost");

@@ -141,7 +141,7 @@ public class LlmUsageRepository {
             cachedInputTokens[i] = u.cachedInputTokens();
             costs[i] = u.cost() == null ? null : u.cost().toPlainString();
             currencies[i] = u.currency();
-            createdAts[i] = u.createdAt().toString(); // ISO-8601 in UTC ("...Z"), unambiguous for timestamptz input
+            createdAts[i] = LlmUsageSql.timestamptz(u.createdAt());
         }
         Map<String, Object> values = Sql.parameters("ids", ids, "flowNames", flowNames, "runIds", runIds,
                 "stepIds", stepIds, "traceIds", traceIds, "spanIds", spanIds, "agentIds", agentIds,

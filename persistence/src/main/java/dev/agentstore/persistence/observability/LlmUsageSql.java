@@ -9,13 +9,20 @@ import org.jdbi.v3.core.mapper.RowMapper;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Locale;
 import java.util.UUID;
 
 /** The statements of {@link LlmUsageRepository} and the mapping of their rows; every value is a named parameter. */
 final class LlmUsageSql {
 
-    /** A whole batch, one round trip: bound arrays (column-wise), unnested in input order. */
+    /**
+     * A whole batch, one round trip: bound arrays (column-wise), unnested in input order. Times travel as
+     * {@link #timestamptz} text.
+     */
     static final String INSERT_ALL = """
             INSERT INTO llm_usage (id, flow_name, run_id, step_id, trace_id, span_id, agent_id, provider, model,
                                    input_tokens, output_tokens, total_tokens, reasoning_tokens, cached_input_tokens,
@@ -118,6 +125,19 @@ final class LlmUsageSql {
     static BigDecimal plain(BigDecimal value) {
         BigDecimal stripped = value.stripTrailingZeros();
         return stripped.scale() < 0 ? stripped.setScale(0) : stripped;
+    }
+
+    /**
+     * An instant as PostgreSQL {@code timestamptz} input text in UTC, exact to the microsecond over PostgreSQL's
+     * whole range: {@code 2026-05-01 08:00:00.123456+00}, {@code 4713-01-01 00:00:00.000000+00 BC}. ISO-8601 text
+     * ({@link Instant#toString}) is refused by PostgreSQL outside the years 1–9999 ({@code -4712-…}, {@code +10000-…}).
+     */
+    static String timestamptz(Instant instant) {
+        LocalDateTime t = LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+        int year = t.getYear();
+        return String.format(Locale.ROOT, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00%s", year > 0 ? year : 1 - year,
+                t.getMonthValue(), t.getDayOfMonth(), t.getHour(), t.getMinute(), t.getSecond(), t.getNano() / 1000,
+                year > 0 ? "" : " BC");
     }
 
     private static Long nullableLong(ResultSet rs, String column) throws SQLException {

@@ -194,7 +194,11 @@ public class LlmUsage {
 
     /** @return the cost without trailing zeros, or {@code null} when unknown */
     public BigDecimal cost() {
-        return cost;
+        if (cost == null) {
+            return null;
+        }
+        BigDecimal plain = cost.stripTrailingZeros(); // a JPA read has the column's scale, 12
+        return plain.scale() < 0 ? plain.setScale(0) : plain;
     }
 
     /** @return the cost's ISO 4217 code, or {@code null} without a cost */

@@ -1,8 +1,8 @@
 package dev.agentstore.persistence.configuration;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.configuration.ConfigurationSnapshot;
@@ -12,8 +12,6 @@ import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.hibernate.engine.spi.SessionImplementor;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -53,8 +51,7 @@ import java.util.stream.Collectors;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class ConfigurationRepository {
+public class ConfigurationRepository extends AbstractRepository {
 
     /** Largest accepted {@code limit} of {@link #identifiers(String, int)} and {@link #history(String, int)}. */
     public static final int MAX_LIMIT = 1000;
@@ -107,12 +104,8 @@ public class ConfigurationRepository {
             rs.getLong("id"), rs.getString("identifier"), rs.getInt("revision"),
             Json.parse("content", rs.getString("content")), Sql.instant(rs, "created"));
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
     @Inject
     private ConfigurationCache cache;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager and the cache. */
     protected ConfigurationRepository() {
@@ -136,8 +129,7 @@ public class ConfigurationRepository {
      * @param cache the read cache shared by the store's transactions
      */
     public ConfigurationRepository(EntityManager em, Clock clock, ConfigurationCache cache) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
         this.cache = Objects.requireNonNull(cache, "cache");
     }
 

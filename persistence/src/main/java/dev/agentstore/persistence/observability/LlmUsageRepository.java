@@ -1,21 +1,18 @@
 package dev.agentstore.persistence.observability;
 
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.observability.LlmUsage;
 import dev.agentstore.domain.observability.LlmUsageTotals;
 import dev.agentstore.domain.observability.NewLlmUsage;
 import dev.agentstore.domain.observability.TraceContextIds;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -43,16 +40,10 @@ import java.util.stream.Collectors;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class LlmUsageRepository {
+public class LlmUsageRepository extends AbstractRepository {
 
     /** Largest accepted batch of {@link #recordAll}. */
     public static final int MAX_BATCH = 10_000;
-
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected LlmUsageRepository() {
@@ -65,8 +56,7 @@ public class LlmUsageRepository {
      * @param clock where the time comes from
      */
     public LlmUsageRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

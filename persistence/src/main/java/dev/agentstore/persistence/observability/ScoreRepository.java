@@ -1,7 +1,6 @@
 package dev.agentstore.persistence.observability;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.observability.NewScore;
@@ -9,16 +8,14 @@ import dev.agentstore.domain.observability.Score;
 import dev.agentstore.domain.observability.ScoreSource;
 import dev.agentstore.domain.observability.ScoreStatistics;
 import dev.agentstore.domain.observability.TraceContextIds;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -49,19 +46,13 @@ import java.util.stream.Collectors;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class ScoreRepository {
+public class ScoreRepository extends AbstractRepository {
 
     /** The smallest statistics bucket: one second. */
     public static final Duration MIN_BUCKET = Duration.ofSeconds(1);
 
     /** The largest statistics bucket: 3,660 days (about ten years), a width {@code date_bin} takes in days. */
     public static final Duration MAX_BUCKET = Duration.ofDays(3660);
-
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected ScoreRepository() {
@@ -74,8 +65,7 @@ public class ScoreRepository {
      * @param clock where the time comes from
      */
     public ScoreRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

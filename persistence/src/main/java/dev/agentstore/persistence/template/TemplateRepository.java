@@ -1,7 +1,7 @@
 package dev.agentstore.persistence.template;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
@@ -9,10 +9,7 @@ import dev.agentstore.domain.template.Template;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.time.Clock;
@@ -57,8 +54,7 @@ import java.util.stream.Collectors;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class TemplateRepository {
+public class TemplateRepository extends AbstractRepository {
 
     /** Largest accepted {@code limit} of {@link #listLatest} and {@link #history(String, int)}. */
     public static final int MAX_LIMIT = 1000;
@@ -115,11 +111,6 @@ public class TemplateRepository {
             Json.parse("variables", rs.getString("variables")), Json.parse("meta", rs.getString("meta")),
             Sql.instant(rs, "created"));
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected TemplateRepository() {
     }
@@ -131,8 +122,7 @@ public class TemplateRepository {
      * @param clock where the time comes from
      */
     public TemplateRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

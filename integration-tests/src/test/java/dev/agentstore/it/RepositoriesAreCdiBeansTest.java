@@ -43,6 +43,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
             dev.agentstore.persistence.knowledge.ChunkRepository.class,
+            dev.agentstore.persistence.dataset.DatasetRepository.class,
+            dev.agentstore.persistence.experiment.ExperimentRepository.class,
             dev.agentstore.persistence.observability.ScoreRepository.class,
             dev.agentstore.persistence.observability.LlmUsageRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
@@ -75,6 +77,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
             dev.agentstore.persistence.knowledge.ChunkRepository.class,
+            dev.agentstore.persistence.dataset.DatasetRepository.class,
+            dev.agentstore.persistence.experiment.ExperimentRepository.class,
             dev.agentstore.persistence.observability.ScoreRepository.class,
             dev.agentstore.persistence.observability.LlmUsageRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {

@@ -31,6 +31,8 @@ import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
 import dev.agentstore.persistence.statistics.StoreStatistics;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.dataset.DatasetRepository;
+import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.observability.LlmUsageRepository;
 import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
@@ -102,6 +104,11 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.memory.MemoryVariables.class,
             KnowledgeBase.class,
             Chunk.class,
+            dev.agentstore.domain.dataset.Dataset.class,
+            dev.agentstore.domain.dataset.DatasetVersion.class,
+            dev.agentstore.domain.dataset.DatasetItem.class,
+            dev.agentstore.domain.experiment.Experiment.class,
+            dev.agentstore.domain.experiment.ExperimentResult.class,
             dev.agentstore.domain.observability.Score.class,
             dev.agentstore.domain.observability.LlmUsage.class);
 
@@ -345,6 +352,16 @@ public final class AgentStore implements AutoCloseable {
     /** @return conversational memory, each call its own unit of work (see the class comment) */
     public MemoryRepository memories() {
         return perCallRepository(MemoryRepository.class, UnitOfWork::memories);
+    }
+
+    /** @return datasets with versioned items, each call its own unit of work (see the class comment) */
+    public DatasetRepository datasets() {
+        return perCallRepository(DatasetRepository.class, UnitOfWork::datasets);
+    }
+
+    /** @return experiments over dataset versions, each call its own unit of work (see the class comment) */
+    public ExperimentRepository experiments() {
+        return perCallRepository(ExperimentRepository.class, UnitOfWork::experiments);
     }
 
     /** @return prompt templates with revisions, each call its own unit of work (see the class comment) */

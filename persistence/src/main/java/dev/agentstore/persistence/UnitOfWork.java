@@ -13,6 +13,8 @@ import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.dataset.DatasetRepository;
+import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.observability.LlmUsageRepository;
 import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
@@ -43,6 +45,8 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private DatasetRepository datasets;
+    private ExperimentRepository experiments;
     private ScoreRepository scores;
     private LlmUsageRepository llmUsage;
 
@@ -122,6 +126,16 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /** @return datasets with versioned items, JSON Lines export and import */
+    public DatasetRepository datasets() {
+        return datasets == null ? datasets = new DatasetRepository(entityManager, clock) : datasets;
+    }
+
+    /** @return experiments over dataset versions: status, per-item results, review summary, prune */
+    public ExperimentRepository experiments() {
+        return experiments == null ? experiments = new ExperimentRepository(entityManager, clock) : experiments;
     }
 
     /** @return evaluation scores: save, read, listings by scorer, run, entity and span, statistics, prune */

@@ -34,6 +34,8 @@ import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.definition.DefinitionRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -109,7 +111,9 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.experiment.Experiment.class,
             dev.agentstore.domain.experiment.ExperimentResult.class,
             dev.agentstore.domain.definition.Definition.class,
-            dev.agentstore.domain.definition.DefinitionVersion.class);
+            dev.agentstore.domain.definition.DefinitionVersion.class,
+            dev.agentstore.domain.observability.Score.class,
+            dev.agentstore.domain.observability.LlmUsage.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -394,6 +398,16 @@ public final class AgentStore implements AutoCloseable {
     /** @return versioned definitions, each call its own unit of work (see the class comment) */
     public DefinitionRepository definitions() {
         return perCallRepository(DefinitionRepository.class, UnitOfWork::definitions);
+    }
+
+    /** @return evaluation scores, each call its own unit of work (see the class comment) */
+    public ScoreRepository scores() {
+        return perCallRepository(ScoreRepository.class, UnitOfWork::scores);
+    }
+
+    /** @return LLM token usage, each call its own unit of work (see the class comment) */
+    public LlmUsageRepository llmUsage() {
+        return perCallRepository(LlmUsageRepository.class, UnitOfWork::llmUsage);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

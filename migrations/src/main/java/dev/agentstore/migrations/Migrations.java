@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -134,6 +135,7 @@ public final class Migrations {
         List<String> created = new ArrayList<>();
         try (SchemaSession session = SchemaSession.open(dataSource, schema)) {
             Map<String, Boolean> existing = indexValidity(session.connection());
+            Set<String> partitioned = partitionedTables(session.connection());
             try (Statement st = session.connection().createStatement()) {
                 for (DefaultIndexes.DefaultIndex index : DefaultIndexes.ALL) {
                     Boolean valid = existing.get(index.name());
@@ -145,7 +147,9 @@ public final class Migrations {
                                 index.name());
                         st.execute("DROP INDEX CONCURRENTLY IF EXISTS " + schema + "." + index.name());
                     }
-                    st.execute(index.createSql(schema));
+                    // PostgreSQL cannot build an index of a partitioned table concurrently
+                    String create = index.createSql(schema);
+                    st.execute(partitioned.contains(index.table()) ? create.replace(" CONCURRENTLY", "") : create);
                     created.add(index.name());
                 }
             }
@@ -155,6 +159,21 @@ public final class Migrations {
         }
         LOG.info("agentstore: created {} default index(es) in schema {}", created.size(), schema);
         return created;
+    }
+
+    /** @return the names of the schema's partitioned tables */
+    private Set<String> partitionedTables(Connection connection) throws SQLException {
+        Set<String> tables = new HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT c.relname FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind = 'p'")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+        }
+        return tables;
     }
 
     /** @return the schema's indexes by name: whether each is valid (usable) */

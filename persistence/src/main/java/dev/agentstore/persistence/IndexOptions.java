@@ -3,6 +3,7 @@ package dev.agentstore.persistence;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.migrations.IndexDefinition;
 import dev.agentstore.migrations.IndexMethod;
@@ -11,6 +12,7 @@ import jakarta.persistence.Table;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -75,6 +77,31 @@ public record IndexOptions(boolean skipDefaultIndexes, List<IndexDefinition> ind
         return new IndexOptions(skipDefaultIndexes, all);
     }
 
+    /**
+     * Overrides these options with the variables {@code AGENTSTORE_SKIP_DEFAULT_INDEXES} and {@code AGENTSTORE_INDEXES}
+     * present in {@code env} (see the class comment); absent or blank variables leave a setting as it is.
+     *
+     * @param env the environment, usually {@link System#getenv()}
+     * @return the options
+     * @throws InvalidInputException naming the variable when one cannot be parsed or declares an invalid index
+     */
+    public IndexOptions applyEnvironment(Map<String, String> env) {
+        IndexOptions options = this;
+        String skip = env.get("AGENTSTORE_SKIP_DEFAULT_INDEXES");
+        if (skip != null && !skip.isBlank()) {
+            if (!skip.trim().equalsIgnoreCase("true") && !skip.trim().equalsIgnoreCase("false")) {
+                throw new InvalidInputException("AGENTSTORE_SKIP_DEFAULT_INDEXES must be true or false, was "
+                        + Check.describe(skip.trim()));
+            }
+            options = options.withSkipDefaultIndexes(Boolean.parseBoolean(skip.trim()));
+        }
+        String indexes = env.get("AGENTSTORE_INDEXES");
+        if (indexes != null && !indexes.isBlank()) {
+            options = new IndexOptions(options.skipDefaultIndexes(), parse("AGENTSTORE_INDEXES", indexes.trim()));
+        }
+        return options;
+    }
+
     /** @return the names of agentstore's tables: the {@code @Table} names of {@link AgentStore#ENTITY_CLASSES} */
     static Set<String> agentStoreTables() {
         return AgentStore.ENTITY_CLASSES.stream().map(c -> c.getAnnotation(Table.class)).filter(Objects::nonNull)
@@ -96,7 +123,7 @@ public record IndexOptions(boolean skipDefaultIndexes, List<IndexDefinition> ind
      * @return the definitions, in order
      * @throws InvalidInputException naming the variable and what is wrong
      */
-    static List<IndexDefinition> parse(String variable, String json) {
+    private static List<IndexDefinition> parse(String variable, String json) {
         Declared[] declared;
         try {
             declared = JSON.readValue(json, Declared[].class);

@@ -3,8 +3,6 @@ package dev.agentstore.migrations;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.Writer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -40,8 +38,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The programmatic migration API: apply ({@link #up()}), inspect ({@link #status()}), undo
- * ({@link #rollback(int)}, {@link #rollbackToTag(String)}) and export ({@link #pendingSql()}) the agentstore
- * schema, all driven by the Liquibase changelog {@value #MASTER_CHANGELOG} on the classpath.
+ * ({@link #rollback(int)}, {@link #rollbackToTag(String)}) and export ({@link #pendingSql()}, and without a database
+ * {@link #offlineSql(String)}) the agentstore schema, all driven by the Liquibase changelog {@value #MASTER_CHANGELOG}
+ * on the classpath. The default indexes (those no constraint needs) can be left out
+ * ({@link #skipDefaultIndexes(boolean)}) and created later ({@link #createDefaultIndexes()}); custom indexes are
+ * {@link Indexes}' work.
  *
  * <p>Every table, and Liquibase's own {@code databasechangelog} and {@code databasechangeloglock} tables, live
  * in one schema, created by {@code up()} if missing. Concurrent migrators of the same schema are serialised:
@@ -345,47 +346,7 @@ public final class Migrations {
      */
     public static void writeOfflineSql(String schema, Writer out) {
         SchemaNames.requireValid(schema);
-        Objects.requireNonNull(out, "out");
-        Path history = null;
-        Database database = null;
-        try {
-            // offline mode keeps the change sets it rendered in a CSV file; a fresh one per call, deleted after
-            history = Files.createTempFile("agentstore-offline-", ".csv");
-            Files.delete(history);
-            ClassLoaderResourceAccessor resources = new ClassLoaderResourceAccessor(Migrations.class.getClassLoader());
-            database = DatabaseFactory.getInstance().openDatabase("offline:postgresql?version=15.0"
-                    + "&outputLiquibaseSql=all&changeLogFile=" + history, null, null, null, resources);
-            database.setDefaultSchemaName(schema);
-            database.setLiquibaseSchemaName(schema);
-            Liquibase liquibase = new Liquibase(MASTER_CHANGELOG, resources, database);
-            liquibase.setChangeLogParameter("schema", schema);
-            liquibase.setShowSummaryOutput(UpdateSummaryOutputEnum.LOG);
-            out.write("-- agentstore schema " + schema + ": every change set, rendered without a database\n"
-                    + "CREATE SCHEMA IF NOT EXISTS " + schema + ";\n"
-                    + "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') THEN RAISE"
-                    + " EXCEPTION 'agentstore needs the pgvector extension (0.8.0 or later): run CREATE EXTENSION"
-                    + " vector first'; END IF; END $$;\n\n");
-            Liquibase run = liquibase;
-            Scope.child(Map.of(Scope.Attr.ui.name(), new LoggerUIService()), () -> {
-                run.update(new Contexts(), new LabelExpression(), out);
-                return null;
-            });
-        } catch (Exception e) {
-            throw new MigrationException("could not render the SQL of schema '" + schema + "' offline: "
-                    + e.getMessage(), e);
-        } finally {
-            if (database != null) {
-                Scope.getCurrentScope().getSingleton(ChangeLogHistoryServiceFactory.class)
-                        .getChangeLogService(database).reset();
-            }
-            if (history != null) {
-                try {
-                    Files.deleteIfExists(history);
-                } catch (IOException e) {
-                    LOG.warn("could not delete Liquibase's offline history file {}: {}", history, e.toString());
-                }
-            }
-        }
+        OfflineSql.write(schema, Objects.requireNonNull(out, "out"));
     }
 
     private static List<PendingChangeSet> pending(Liquibase liquibase) throws LiquibaseException {

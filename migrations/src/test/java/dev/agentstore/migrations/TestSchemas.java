@@ -71,13 +71,17 @@ final class TestSchemas implements AutoCloseable {
         return indexes;
     }
 
-    /** @return the names of the schema's indexes that no constraint needs: neither primary key nor unique */
+    /**
+     * @return the names of the schema's indexes that no constraint needs (neither primary key nor unique), without
+     *         the indexes of partitions (PostgreSQL names and creates those with their partitioned table's index)
+     */
     List<String> nonUniqueIndexes(String schema) throws SQLException {
         List<String> names = new ArrayList<>();
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
                 "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
                         + " JOIN pg_namespace n ON n.oid = c.relnamespace"
-                        + " WHERE n.nspname = ? AND NOT i.indisunique AND NOT i.indisprimary ORDER BY 1")) {
+                        + " WHERE n.nspname = ? AND NOT i.indisunique AND NOT i.indisprimary"
+                        + " AND NOT c.relispartition ORDER BY 1")) {
             ps.setString(1, schema);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 
 import liquibase.Contexts;
@@ -62,7 +63,8 @@ import org.slf4j.LoggerFactory;
  * the connection is returned.
  *
  * <p>Instances are cheap and stateless; each call borrows one connection from the {@link DataSource} and
- * returns it.
+ * returns it. Liquibase's executors are global to the JVM, so the Liquibase operations of this class (every method but
+ * {@link #createDefaultIndexes()}) run one at a time in one JVM, whatever their schema.
  */
 public final class Migrations {
 
@@ -73,6 +75,14 @@ public final class Migrations {
     public static final String TAG_0_1 = "0.1";
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+
+    /**
+     * Liquibase keeps its executors in one registry per JVM, and its SQL output mode ({@link #pendingSql()},
+     * {@link #offlineSql(String)}) swaps the registry's executor for a printing one and clears the whole registry
+     * when done: another Liquibase operation running meanwhile in the same JVM could print instead of run, or run
+     * instead of print. So every Liquibase operation of this class in one JVM runs alone, under this lock.
+     */
+    static final ReentrantLock LIQUIBASE = new ReentrantLock();
 
     private final DataSource dataSource;
     private final String schema;
@@ -376,6 +386,7 @@ public final class Migrations {
      * schema needs only ownership).
      */
     private <T> T withLiquibase(String what, boolean createSchema, LiquibaseWork<T> work) {
+        LIQUIBASE.lock();
         try (SchemaSession session = SchemaSession.open(dataSource, schema)) {
             Connection connection = session.connection();
             Database database = null;
@@ -412,6 +423,8 @@ public final class Migrations {
             }
         } catch (Exception e) {
             throw new MigrationException("could not " + what + " in schema '" + schema + "': " + e.getMessage(), e);
+        } finally {
+            LIQUIBASE.unlock();
         }
     }
 

@@ -7,7 +7,13 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -123,6 +129,7 @@ class SchemaOptionsTest {
 
             assertThat(schemas.dump(offline)).isEqualTo(schemas.dump(migrated.schema()));
             assertThat(migrations(offline).status()).as("the script records every change set").isEmpty();
+            assertThat(migrations(offline).up()).as("with the checksums Liquibase computes for this schema").isEmpty();
         }
 
         @Test
@@ -134,6 +141,26 @@ class SchemaOptionsTest {
                     .contains("CREATE TABLE tenant_a.flows")
                     .contains("pg_extension WHERE extname = 'vector'")
                     .doesNotContain("${schema}");
+        }
+
+        @Test
+        void renderingsRunningAtOnceInOneJvmEachPrintTheWholeScriptAndRunNothing() throws Exception {
+            String missing = schemas.fresh("t_pending");
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<String>> scripts = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    String name = "tenant_" + i;
+                    scripts.add(pool.submit(() -> Migrations.offlineSql(name)));
+                    scripts.add(pool.submit(() -> migrations(missing).pendingSql()));
+                }
+                for (Future<String> script : scripts) {
+                    assertThat(script.get(5, TimeUnit.MINUTES)).contains("'0.1-flows'").contains("'0.5-tag'");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(schemas.indexes(missing)).as("pendingSql created nothing").isEmpty();
         }
 
         @Test

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
  * {@link Migrations#createDefaultIndexes()} creates the missing ones from this list.
  *
  * <p>A change set that adds, drops or redefines a non-unique index changes this list in the same commit:
- * {@code DefaultIndexesTest} compares a migrated schema with one migrated without default indexes and then given
+ * {@code SchemaOptionsTest} compares a migrated schema with one migrated without default indexes and then given
  * them by {@code createDefaultIndexes()}, and fails when the two differ. Stateless.
  */
 final class DefaultIndexes {

@@ -15,7 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import javax.sql.DataSource;
 
 import liquibase.Contexts;
@@ -63,8 +64,8 @@ import org.slf4j.LoggerFactory;
  * the connection is returned.
  *
  * <p>Instances are cheap and stateless; each call borrows one connection from the {@link DataSource} and
- * returns it. Liquibase's executors are global to the JVM, so the Liquibase operations of this class (every method but
- * {@link #createDefaultIndexes()}) run one at a time in one JVM, whatever their schema.
+ * returns it. Liquibase's executors are global to the JVM and its SQL output mode resets them, so
+ * {@link #pendingSql()} and {@link #offlineSql(String)} run alone in one JVM (other operations wait for them).
  */
 public final class Migrations {
 
@@ -80,9 +81,10 @@ public final class Migrations {
      * Liquibase keeps its executors in one registry per JVM, and its SQL output mode ({@link #pendingSql()},
      * {@link #offlineSql(String)}) swaps the registry's executor for a printing one and clears the whole registry
      * when done: another Liquibase operation running meanwhile in the same JVM could print instead of run, or run
-     * instead of print. So every Liquibase operation of this class in one JVM runs alone, under this lock.
+     * instead of print. So an output-mode operation takes this lock's write lock and runs alone in the JVM; the
+     * others take its read lock and run side by side (each on its own database object).
      */
-    static final ReentrantLock LIQUIBASE = new ReentrantLock();
+    static final ReentrantReadWriteLock LIQUIBASE = new ReentrantReadWriteLock();
 
     private final DataSource dataSource;
     private final String schema;
@@ -316,7 +318,7 @@ public final class Migrations {
      */
     public void writePendingSql(Writer out) {
         Objects.requireNonNull(out, "out");
-        withLiquibase("export pending SQL", false, (liquibase, schemaExists, connection) -> {
+        withLiquibase(EXPORT, false, (liquibase, schemaExists, connection) -> {
             if (!schemaExists) {
                 out.write("-- schema " + schema + " does not exist yet\nCREATE SCHEMA IF NOT EXISTS " + schema + ";\n\n");
             }
@@ -375,6 +377,9 @@ public final class Migrations {
         }
     }
 
+    /** The name of the one operation of {@link #withLiquibase} in Liquibase's SQL output mode. */
+    private static final String EXPORT = "export pending SQL";
+
     private interface LiquibaseWork<T> {
         T run(Liquibase liquibase, boolean schemaExists, Connection connection) throws LiquibaseException, IOException,
                 SQLException;
@@ -386,7 +391,8 @@ public final class Migrations {
      * schema needs only ownership).
      */
     private <T> T withLiquibase(String what, boolean createSchema, LiquibaseWork<T> work) {
-        LIQUIBASE.lock();
+        Lock lock = what.equals(EXPORT) ? LIQUIBASE.writeLock() : LIQUIBASE.readLock();
+        lock.lock();
         try (SchemaSession session = SchemaSession.open(dataSource, schema)) {
             Connection connection = session.connection();
             Database database = null;
@@ -424,7 +430,7 @@ public final class Migrations {
         } catch (Exception e) {
             throw new MigrationException("could not " + what + " in schema '" + schema + "': " + e.getMessage(), e);
         } finally {
-            LIQUIBASE.unlock();
+            lock.unlock();
         }
     }
 

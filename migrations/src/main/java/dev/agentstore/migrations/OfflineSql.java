@@ -31,7 +31,7 @@ final class OfflineSql {
     static void write(String schema, Writer out) {
         Path history = null;
         Database database = null;
-        Migrations.LIQUIBASE.lock();
+        Migrations.LIQUIBASE.writeLock().lock();
         try {
             // offline mode keeps the change sets it rendered in a CSV file; a fresh one per call, deleted after
             history = Files.createTempFile("agentstore-offline-", ".csv");
@@ -62,7 +62,7 @@ final class OfflineSql {
                 Scope.getCurrentScope().getSingleton(ChangeLogHistoryServiceFactory.class)
                         .getChangeLogService(database).reset();
             }
-            Migrations.LIQUIBASE.unlock();
+            Migrations.LIQUIBASE.writeLock().unlock();
             if (history != null) {
                 try {
                     Files.deleteIfExists(history);

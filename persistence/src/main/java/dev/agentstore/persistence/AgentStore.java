@@ -14,6 +14,8 @@ import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.domain.template.Template;
 import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.migrations.Indexes;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
@@ -136,8 +138,10 @@ public final class AgentStore implements AutoCloseable {
      *
      * @param config the settings
      * @return the open store; close it to release the pool
-     * @throws AgentStoreException when the database cannot be reached, a migration fails, or the schema does not
-     *                             match the entities (for example {@code autoMigrate=false} on an unmigrated schema)
+     * @throws AgentStoreException when the database cannot be reached, a migration or a custom index fails, or the
+     *                             schema does not match the entities (for example {@code autoMigrate=false} on an
+     *                             unmigrated schema); {@link InvalidInputException} when a custom index names a column
+     *                             its table lacks
      */
     public static AgentStore open(AgentStoreConfig config) {
         Objects.requireNonNull(config, "config");
@@ -167,11 +171,18 @@ public final class AgentStore implements AutoCloseable {
 
     private static AgentStore open(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool) {
         if (config.autoMigrate()) {
+            IndexOptions indexOptions = config.indexOptions();
             try {
-                var applied = new Migrations(dataSource, config.schema()).up();
+                var applied = new Migrations(dataSource, config.schema())
+                        .skipDefaultIndexes(indexOptions.skipDefaultIndexes()).up();
                 LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
+                if (!indexOptions.indexes().isEmpty()) {
+                    new Indexes(dataSource, config.schema()).ensure(indexOptions.indexes());
+                }
             } catch (MigrationException e) {
                 throw new AgentStoreException(e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(e.getMessage(), e);
             }
         }
         try {
@@ -213,6 +224,15 @@ public final class AgentStore implements AutoCloseable {
      */
     public Migrations migrations() {
         return new Migrations(dataSource, config.schema());
+    }
+
+    /**
+     * @return the schema's indexes: custom ones created when missing ({@link Indexes#ensure}) and all of them listed;
+     *         its methods throw {@link MigrationException} and {@link IllegalArgumentException} (see
+     *         {@link #migrations()})
+     */
+    public Indexes indexes() {
+        return new Indexes(dataSource, config.schema());
     }
 
     /**

@@ -16,6 +16,7 @@ import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
@@ -99,7 +100,10 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.memory.MemoryResource.class,
             dev.agentstore.domain.memory.MemoryVariables.class,
             KnowledgeBase.class,
-            Chunk.class);
+            Chunk.class,
+            dev.agentstore.domain.blob.Blob.class,
+            dev.agentstore.domain.blob.BlobContent.class,
+            dev.agentstore.domain.blob.BlobChunk.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -369,6 +373,15 @@ public final class AgentStore implements AutoCloseable {
     /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
     public ChunkRepository chunks() {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
+    }
+
+    /**
+     * @return content-addressed binary storage, each call its own unit of work (see the class comment); read content
+     *         with {@link BlobRepository#get(String, java.io.OutputStream)} here, since a stream from
+     *         {@code openStream} ends with its call
+     */
+    public BlobRepository blobs() {
+        return perCallRepository(BlobRepository.class, UnitOfWork::blobs);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

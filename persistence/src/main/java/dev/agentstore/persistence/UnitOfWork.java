@@ -1,5 +1,6 @@
 package dev.agentstore.persistence;
 
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
@@ -41,6 +42,7 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private BlobRepository blobs;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -118,5 +120,13 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /**
+     * @return content-addressed binary storage; a stream from {@link BlobRepository#openStream} must be read before
+     *         this unit of work ends
+     */
+    public BlobRepository blobs() {
+        return blobs == null ? blobs = new BlobRepository(entityManager, clock) : blobs;
     }
 }

@@ -64,7 +64,8 @@ final class BlobSql {
             ON CONFLICT (key) DO UPDATE
                SET hash = EXCLUDED.hash, size = EXCLUDED.size, content_type = EXCLUDED.content_type,
                    metadata = EXCLUDED.metadata, created = EXCLUDED.created
-            RETURNING """ + COLUMNS;
+            RETURNING
+            """ + COLUMNS;
 
     static final String DELETE_KEY = """
             DELETE FROM blobs WHERE key = :key

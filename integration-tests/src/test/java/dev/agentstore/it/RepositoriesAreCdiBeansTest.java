@@ -42,7 +42,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
-            dev.agentstore.persistence.knowledge.ChunkRepository.class})
+            dev.agentstore.persistence.knowledge.ChunkRepository.class,
+            dev.agentstore.persistence.blob.BlobRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();
@@ -72,7 +73,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
-            dev.agentstore.persistence.knowledge.ChunkRepository.class})
+            dev.agentstore.persistence.knowledge.ChunkRepository.class,
+            dev.agentstore.persistence.blob.BlobRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
         assertThat(tx).as("@Transactional on the class").isNotNull();

@@ -34,7 +34,8 @@ import java.util.concurrent.Callable;
  * {@code agentstore import FILE}: reads JSON Lines written by {@code agentstore export}, line by line, and writes them
  * in batches: the records, templates and configurations of a batch in one transaction through the repositories
  * (records upserted by id; templates and configurations appended as new revisions, in file order; blobs put by key
- * from their base64 content, checked against their hash), its chunks in
+ * from their base64 content, checked against their hash, each ending its batch so that no more than one blob is held
+ * in memory), its chunks in
  * another. Each is all or nothing. A line that is not valid JSON, has an unknown type or misses a field is rejected
  * and reported with its line number; so is every line of a batch the database refused.
  */
@@ -94,7 +95,7 @@ public final class ImportCommand implements Callable<Integer> {
                     if (List.of("record", "template", "configuration", "memory", "message", "blob").contains(type)) {
                         validateEntity(type, node);
                         entities.add(new Entity(lineNo, type, node));
-                        if (entities.size() >= batch) {
+                        if (entities.size() >= batch || type.equals("blob")) { // a blob line may be large: not held
                             imported += flushEntities(store, entities, rejected);
                         }
                         continue;

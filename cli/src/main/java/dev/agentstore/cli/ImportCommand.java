@@ -33,9 +33,10 @@ import java.util.concurrent.Callable;
 /**
  * {@code agentstore import FILE}: reads JSON Lines written by {@code agentstore export}, line by line, and writes them
  * in batches: the records, templates and configurations of a batch in one transaction through the repositories
- * (records upserted by id; templates and configurations appended as new revisions, in file order; blobs put by key
- * from their base64 content, checked against their hash, each ending its batch so that no more than one blob is held
- * in memory), its chunks in
+ * (records upserted by id; templates and configurations appended as new revisions, in file order; a definition
+ * created with its versions, then published and archived as exported: see {@link DefinitionLines}; blobs put by
+ * key from their base64 content, checked against their hash, each ending its batch so that no more than one blob
+ * is held in memory), its chunks in
  * another. Each is all or nothing. A line that is not valid JSON, has an unknown type or misses a field is rejected
  * and reported with its line number; so is every line of a batch the database refused.
  */
@@ -92,7 +93,7 @@ public final class ImportCommand implements Callable<Integer> {
                 try {
                     JsonNode node = readLine(text);
                     String type = node.path("type").asText("");
-                    if (List.of("record", "template", "configuration", "memory", "message", "blob").contains(type)) {
+                    if (List.of("record", "template", "configuration", "memory", "message", "definition", "blob").contains(type)) {
                         validateEntity(type, node);
                         entities.add(new Entity(lineNo, type, node));
                         if (entities.size() >= batch || type.equals("blob")) { // a blob line may be large: not held
@@ -192,6 +193,7 @@ public final class ImportCommand implements Callable<Integer> {
                 }
                 requireObject(n, "metadata");
             }
+            case "definition" -> DefinitionLines.validate(n);
             case "message" -> {
                 required(n, "id");
                 required(n, "memoryId");
@@ -262,6 +264,7 @@ public final class ImportCommand implements Callable<Integer> {
                         case "message" -> uow.memories().saveMessages(n.get("memoryId").asText(), List.of(new NewMessage(
                                 n.get("id").asText(), MessageRole.parse(n.get("role").asText()), n.get("content"),
                                 text(n, "resourceId"), instant(n, "createdAt"))));
+                        case "definition" -> DefinitionLines.restore(uow.definitions(), n);
                         case "blob" -> uow.blobs().put(n.get("key").asText(), new ByteArrayInputStream(blobContent(n)),
                                 text(n, "contentType"), n.path("metadata").isObject() ? n.get("metadata") : null);
                         default -> uow.configurations().define(n.get("identifier").asText(), n.get("content"));
@@ -281,7 +284,7 @@ public final class ImportCommand implements Callable<Integer> {
     private static Pending parse(long lineNo, JsonNode n) {
         String type = n.path("type").asText("");
         if (!type.equals("chunk")) {
-            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk, blob)");
+            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk, definition, blob)");
         }
         String kb = required(n, "kb");
         String doc = required(n, "document");

@@ -43,6 +43,11 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
             dev.agentstore.persistence.knowledge.ChunkRepository.class,
+            dev.agentstore.persistence.dataset.DatasetRepository.class,
+            dev.agentstore.persistence.experiment.ExperimentRepository.class,
+            dev.agentstore.persistence.definition.DefinitionRepository.class,
+            dev.agentstore.persistence.observability.ScoreRepository.class,
+            dev.agentstore.persistence.observability.LlmUsageRepository.class,
             dev.agentstore.persistence.blob.BlobRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
@@ -54,11 +59,11 @@ class RepositoriesAreCdiBeansTest {
                 .filter(m -> Modifier.isFinal(m.getModifiers()))
                 .map(Method::getName))
                 .as("final public methods cannot be proxied").isEmpty();
-        assertThat(Arrays.stream(repository.getDeclaredFields())
+        assertThat(injectableFields(repository)
                 .filter(f -> f.getType() == EntityManager.class)
                 .filter(f -> f.isAnnotationPresent(PersistenceContext.class)))
                 .as("@PersistenceContext EntityManager field").hasSize(1);
-        assertThat(Arrays.stream(repository.getDeclaredFields())
+        assertThat(injectableFields(repository)
                 .filter(f -> f.getType() == java.time.Clock.class)
                 .filter(f -> f.isAnnotationPresent(jakarta.inject.Inject.class)))
                 .as("@Inject Clock field (ClockProducer, or the application's alternative)").hasSize(1);
@@ -74,6 +79,11 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
             dev.agentstore.persistence.knowledge.ChunkRepository.class,
+            dev.agentstore.persistence.dataset.DatasetRepository.class,
+            dev.agentstore.persistence.experiment.ExperimentRepository.class,
+            dev.agentstore.persistence.definition.DefinitionRepository.class,
+            dev.agentstore.persistence.observability.ScoreRepository.class,
+            dev.agentstore.persistence.observability.LlmUsageRepository.class,
             dev.agentstore.persistence.blob.BlobRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
@@ -101,5 +111,11 @@ class RepositoriesAreCdiBeansTest {
     @ValueSource(strings = {"META-INF/beans.xml", "META-INF/services/org.hibernate.integrator.spi.Integrator"})
     void persistenceJarShipsItsContainerDescriptors(String resource) {
         assertThat(FlowRepository.class.getClassLoader().getResource(resource)).isNotNull();
+    }
+
+    /** The fields the container injects: the class's own and its superclasses' (CDI and EE injection see both). */
+    private static java.util.stream.Stream<java.lang.reflect.Field> injectableFields(Class<?> type) {
+        return java.util.stream.Stream.<Class<?>>iterate(type, c -> c != Object.class, Class::getSuperclass)
+                .flatMap(c -> Arrays.stream(c.getDeclaredFields()));
     }
 }

@@ -32,6 +32,11 @@ import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
 import dev.agentstore.persistence.statistics.StoreStatistics;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.dataset.DatasetRepository;
+import dev.agentstore.persistence.experiment.ExperimentRepository;
+import dev.agentstore.persistence.definition.DefinitionRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -101,6 +106,15 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.memory.MemoryVariables.class,
             KnowledgeBase.class,
             Chunk.class,
+            dev.agentstore.domain.dataset.Dataset.class,
+            dev.agentstore.domain.dataset.DatasetVersion.class,
+            dev.agentstore.domain.dataset.DatasetItem.class,
+            dev.agentstore.domain.experiment.Experiment.class,
+            dev.agentstore.domain.experiment.ExperimentResult.class,
+            dev.agentstore.domain.definition.Definition.class,
+            dev.agentstore.domain.definition.DefinitionVersion.class,
+            dev.agentstore.domain.observability.Score.class,
+            dev.agentstore.domain.observability.LlmUsage.class,
             dev.agentstore.domain.blob.Blob.class,
             dev.agentstore.domain.blob.BlobContent.class,
             dev.agentstore.domain.blob.BlobChunk.class);
@@ -347,6 +361,16 @@ public final class AgentStore implements AutoCloseable {
         return perCallRepository(MemoryRepository.class, UnitOfWork::memories);
     }
 
+    /** @return datasets with versioned items, each call its own unit of work (see the class comment) */
+    public DatasetRepository datasets() {
+        return perCallRepository(DatasetRepository.class, UnitOfWork::datasets);
+    }
+
+    /** @return experiments over dataset versions, each call its own unit of work (see the class comment) */
+    public ExperimentRepository experiments() {
+        return perCallRepository(ExperimentRepository.class, UnitOfWork::experiments);
+    }
+
     /** @return prompt templates with revisions, each call its own unit of work (see the class comment) */
     public TemplateRepository templates() {
         return perCallRepository(TemplateRepository.class, UnitOfWork::templates);
@@ -373,6 +397,21 @@ public final class AgentStore implements AutoCloseable {
     /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
     public ChunkRepository chunks() {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
+    }
+
+    /** @return versioned definitions, each call its own unit of work (see the class comment) */
+    public DefinitionRepository definitions() {
+        return perCallRepository(DefinitionRepository.class, UnitOfWork::definitions);
+    }
+
+    /** @return evaluation scores, each call its own unit of work (see the class comment) */
+    public ScoreRepository scores() {
+        return perCallRepository(ScoreRepository.class, UnitOfWork::scores);
+    }
+
+    /** @return LLM token usage, each call its own unit of work (see the class comment) */
+    public LlmUsageRepository llmUsage() {
+        return perCallRepository(LlmUsageRepository.class, UnitOfWork::llmUsage);
     }
 
     /**

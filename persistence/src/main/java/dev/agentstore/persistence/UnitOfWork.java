@@ -14,6 +14,11 @@ import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.dataset.DatasetRepository;
+import dev.agentstore.persistence.experiment.ExperimentRepository;
+import dev.agentstore.persistence.definition.DefinitionRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -42,6 +47,11 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private DatasetRepository datasets;
+    private ExperimentRepository experiments;
+    private DefinitionRepository definitions;
+    private ScoreRepository scores;
+    private LlmUsageRepository llmUsage;
     private BlobRepository blobs;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
@@ -120,6 +130,31 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /** @return datasets with versioned items, JSON Lines export and import */
+    public DatasetRepository datasets() {
+        return datasets == null ? datasets = new DatasetRepository(entityManager, clock) : datasets;
+    }
+
+    /** @return experiments over dataset versions: status, per-item results, review summary, prune */
+    public ExperimentRepository experiments() {
+        return experiments == null ? experiments = new ExperimentRepository(entityManager, clock) : experiments;
+    }
+
+    /** @return versioned definitions: agents, prompt blocks, scorers, MCP clients and servers, workspaces, skills */
+    public DefinitionRepository definitions() {
+        return definitions == null ? definitions = new DefinitionRepository(entityManager, clock) : definitions;
+    }
+
+    /** @return evaluation scores: save, read, listings by scorer, run, entity and span, statistics, prune */
+    public ScoreRepository scores() {
+        return scores == null ? scores = new ScoreRepository(entityManager, clock) : scores;
+    }
+
+    /** @return LLM token usage: record, listings by run and span, totals per day, flow, model and currency, prune */
+    public LlmUsageRepository llmUsage() {
+        return llmUsage == null ? llmUsage = new LlmUsageRepository(entityManager, clock) : llmUsage;
     }
 
     /**

@@ -7,15 +7,13 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.blob.Blob;
 import dev.agentstore.domain.blob.NewBlob;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -76,8 +74,7 @@ import java.util.stream.Collectors;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class BlobRepository {
+public class BlobRepository extends AbstractRepository {
 
     /** The persistence unit property holding the largest accepted content, in bytes. */
     public static final String MAX_SIZE_PROPERTY = "agentstore.blobs.max-size";
@@ -90,11 +87,6 @@ public class BlobRepository {
 
     private static final Map<EntityManagerFactory, Long> MAX_SIZES = Collections.synchronizedMap(new WeakHashMap<>());
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected BlobRepository() {
     }
@@ -106,8 +98,7 @@ public class BlobRepository {
      * @param clock where the time comes from
      */
     public BlobRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

@@ -18,6 +18,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.migrations.Indexes;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
@@ -115,7 +116,10 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.definition.Definition.class,
             dev.agentstore.domain.definition.DefinitionVersion.class,
             dev.agentstore.domain.observability.Score.class,
-            dev.agentstore.domain.observability.LlmUsage.class);
+            dev.agentstore.domain.observability.LlmUsage.class,
+            dev.agentstore.domain.blob.Blob.class,
+            dev.agentstore.domain.blob.BlobContent.class,
+            dev.agentstore.domain.blob.BlobChunk.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -428,6 +432,15 @@ public final class AgentStore implements AutoCloseable {
     /** @return LLM token usage, each call its own unit of work (see the class comment) */
     public LlmUsageRepository llmUsage() {
         return perCallRepository(LlmUsageRepository.class, UnitOfWork::llmUsage);
+    }
+
+    /**
+     * @return content-addressed binary storage, each call its own unit of work (see the class comment); read content
+     *         with {@link BlobRepository#get(String, java.io.OutputStream)} here, since a stream from
+     *         {@code openStream} ends with its call
+     */
+    public BlobRepository blobs() {
+        return perCallRepository(BlobRepository.class, UnitOfWork::blobs);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

@@ -2,6 +2,7 @@ package dev.agentstore.persistence;
 
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.JsonLimits;
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 
 import java.time.Clock;
@@ -48,6 +49,7 @@ import java.util.Properties;
  * <tr><td>configCacheTtl</td><td>600 s</td><td>{@code AGENTSTORE_CONFIG_CACHE_TTL_SECONDS} (seconds)</td></tr>
  * <tr><td>jsonLimits</td><td>{@link JsonLimits#DEFAULTS}</td><td>{@code AGENTSTORE_JSON_MAX_STRING_LENGTH},
  *     {@code _NUMBER_LENGTH}, {@code _NAME_LENGTH}, {@code _NESTING_DEPTH}, {@code _DOCUMENT_LENGTH}</td></tr>
+ * <tr><td>blobMaxSize (bytes)</td><td>1 GiB</td><td>none</td></tr>
  * </table>
  *
  * <p><b>URL parameters.</b> Every query parameter of the URL reaches pgjdbc (a DSN's libpq names
@@ -259,6 +261,14 @@ public final class AgentStoreConfig {
         return store.jsonLimits();
     }
 
+    /**
+     * @return the largest blob content accepted, in bytes; {@code AgentStore} passes it to Hibernate as the property
+     *         {@value dev.agentstore.persistence.blob.BlobRepository#MAX_SIZE_PROPERTY}
+     */
+    public long blobMaxSize() {
+        return store.blobMaxSize();
+    }
+
     @Override
     public String toString() {
         return "AgentStoreConfig[" + connection + ", " + store + "]";
@@ -290,6 +300,7 @@ public final class AgentStoreConfig {
         long configCacheMaxSize = ConfigurationCache.DEFAULT_MAX_SIZE;
         Duration configCacheTtl = ConfigurationCache.DEFAULT_TTL;
         final Map<String, Object> jsonLimits = new HashMap<>();
+        long blobMaxSize = BlobRepository.DEFAULT_MAX_SIZE;
 
         private Builder() {
         }
@@ -464,6 +475,15 @@ public final class AgentStoreConfig {
          */
         public Builder jsonLimits(JsonLimits jsonLimits) {
             this.jsonLimits.putAll(Objects.requireNonNull(jsonLimits, "jsonLimits").toProperties());
+            return this;
+        }
+
+        /**
+         * @param blobMaxSize the largest blob content accepted, in bytes, 1 or more; default
+         *                    {@link BlobRepository#DEFAULT_MAX_SIZE} (1 GiB)
+         */
+        public Builder blobMaxSize(long blobMaxSize) {
+            this.blobMaxSize = blobMaxSize;
             return this;
         }
 

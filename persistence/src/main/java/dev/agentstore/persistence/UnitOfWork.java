@@ -1,5 +1,6 @@
 package dev.agentstore.persistence;
 
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
@@ -51,6 +52,7 @@ public final class UnitOfWork {
     private DefinitionRepository definitions;
     private ScoreRepository scores;
     private LlmUsageRepository llmUsage;
+    private BlobRepository blobs;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -153,5 +155,13 @@ public final class UnitOfWork {
     /** @return LLM token usage: record, listings by run and span, totals per day, flow, model and currency, prune */
     public LlmUsageRepository llmUsage() {
         return llmUsage == null ? llmUsage = new LlmUsageRepository(entityManager, clock) : llmUsage;
+    }
+
+    /**
+     * @return content-addressed binary storage; a stream from {@link BlobRepository#openStream} must be read before
+     *         this unit of work ends
+     */
+    public BlobRepository blobs() {
+        return blobs == null ? blobs = new BlobRepository(entityManager, clock) : blobs;
     }
 }

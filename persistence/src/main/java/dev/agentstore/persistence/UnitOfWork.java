@@ -10,6 +10,7 @@ import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
+import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
@@ -41,6 +42,7 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private PartitionRepository partitions;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -118,5 +120,10 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /** @return partition maintenance and retention of the time-partitioned tables */
+    public PartitionRepository partitions() {
+        return partitions == null ? partitions = new PartitionRepository(entityManager, clock) : partitions;
     }
 }

@@ -201,7 +201,7 @@ public class PartitionRepository {
         Optional<String> schema = PartitionCatalog.schemaOf(h, table);
         if (schema.isPresent()) {
             Sql.requireTransaction(h);
-            h.createQuery(PartitionSql.LOCK).bind("table", table.tableName()).mapTo(String.class).one();
+            h.createQuery(PartitionSql.LOCK).bind("table", table.tableName()).mapTo(int.class).one();
         }
         return schema;
     }

@@ -57,8 +57,8 @@ final class PartitionSql {
      * key is derived from the table's oid, so tables of different schemas do not wait for each other.
      */
     static final String LOCK = """
-            SELECT pg_advisory_xact_lock(hashtextextended(
-                       'agentstore.partitions.' || CAST(CAST(to_regclass(:table) AS oid) AS text), 0))
+            SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(
+                       'agentstore.partitions.' || CAST(CAST(to_regclass(:table) AS oid) AS text), 0))) AS locked
             """;
 
     /** The table's columns in order, quoted, as a list for an INSERT and a SELECT. */

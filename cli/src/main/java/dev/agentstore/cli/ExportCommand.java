@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.configuration.ConfigurationSnapshot;
+import dev.agentstore.domain.definition.Definition;
+import dev.agentstore.domain.definition.DefinitionVersion;
 import dev.agentstore.domain.knowledge.Chunk;
 import dev.agentstore.domain.memory.Memory;
 import dev.agentstore.domain.memory.MemoryMessage;
@@ -34,13 +36,14 @@ import java.util.stream.Stream;
 
 /**
  * {@code agentstore export}: writes data as JSON Lines, one object per line with a {@code type} field
- * ({@code record}, {@code template}, {@code configuration}, {@code memory} (a thread), {@code message}, {@code chunk}),
+ * ({@code record}, {@code template}, {@code configuration}, {@code memory} (a thread), {@code message}, {@code chunk},
+ * {@code definition} with its {@code versions} array, oldest first),
  * read with JPQL through the store's entity mappings in one read-only transaction, streamed (500 rows fetched at a
  * time, each entity detached once written, never loaded whole), in a stable order (templates and configurations by
  * identifier and revision, so an import replays their history in order).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export records, templates, configurations, memories (threads and messages) and knowledge chunks as JSON Lines (streamed).")
+        description = "Export records, templates, configurations, memories (threads and messages), knowledge chunks and versioned definitions as JSON Lines (streamed).")
 public final class ExportCommand implements Callable<Integer> {
 
     /** The exportable types and the JPQL that streams each. */
@@ -53,11 +56,16 @@ public final class ExportCommand implements Callable<Integer> {
         QUERIES.put("memory", "SELECT m FROM Memory m ORDER BY m.id");
         QUERIES.put("message", "SELECT m FROM MemoryMessage m ORDER BY m.memoryId, m.seq");
         QUERIES.put("chunk", "SELECT c FROM Chunk c ORDER BY c.knowledgeBase, c.documentId, c.ordinal");
+        QUERIES.put("definition", "SELECT d FROM Definition d ORDER BY d.kind, d.id");
     }
+
+    /** A definition's versions, oldest first, written inside its line. */
+    private static final String VERSIONS_OF_DEFINITION = "SELECT v FROM DefinitionVersion v"
+            + " WHERE v.kind = :kind AND v.definitionId = :id ORDER BY v.number";
 
     private static final Map<String, Class<?>> ENTITIES = Map.of("record", Record.class, "template", Template.class,
             "configuration", ConfigurationSnapshot.class, "memory", Memory.class, "message", MemoryMessage.class,
-            "chunk", Chunk.class);
+            "chunk", Chunk.class, "definition", Definition.class);
 
     /** The chunks of one knowledge base ({@code --kb}). */
     private static final String CHUNKS_OF_BASE = "SELECT c FROM Chunk c WHERE c.knowledgeBase = :kb"
@@ -71,7 +79,7 @@ public final class ExportCommand implements Callable<Integer> {
     ConnectionOptions db;
 
     @Option(names = "--types", split = ",", paramLabel = "TYPE",
-            description = "What to export: record, template, configuration, memory, message, chunk (default: all).")
+            description = "What to export: record, template, configuration, memory, message, chunk, definition (default: all).")
     List<String> types = new ArrayList<>(QUERIES.keySet());
 
     @Option(names = "--kb", description = "Only the chunks of this knowledge base (default: all).")
@@ -131,6 +139,9 @@ public final class ExportCommand implements Callable<Integer> {
                 ObjectNode line = MAPPER.createObjectNode();
                 line.put("type", type);
                 write(row, line);
+                if (row instanceof Definition d) {
+                    writeVersions(em, d, line);
+                }
                 w.write(MAPPER.writeValueAsString(line));
                 w.write('\n');
                 em.detach(row);
@@ -172,6 +183,15 @@ public final class ExportCommand implements Callable<Integer> {
             line.set("content", m.content());
             line.put("resourceId", m.resourceId());
             line.put("createdAt", m.createdAt().toString());
+        } else if (row instanceof Definition d) {
+            line.put("kind", d.kind().storedName());
+            line.put("id", d.id());
+            line.put("status", d.status().name());
+            if (d.publishedVersion() != null) {
+                line.put("publishedVersion", d.publishedVersion());
+            }
+            line.put("author", d.author());
+            line.set("metadata", d.metadata());
         } else if (row instanceof Chunk c) {
             line.put("kb", c.knowledgeBase());
             line.put("document", c.documentId());
@@ -186,6 +206,25 @@ public final class ExportCommand implements Callable<Integer> {
             }
         } else {
             throw new IllegalStateException("not exportable: " + row.getClass().getName());
+        }
+    }
+
+    /** The versions of {@code d} as the line's {@code versions} array, each detached once written. */
+    private static void writeVersions(EntityManager em, Definition d, ObjectNode line) {
+        ArrayNode versions = line.putArray("versions");
+        List<DefinitionVersion> rows = em.createQuery(VERSIONS_OF_DEFINITION, DefinitionVersion.class)
+                .setParameter("kind", d.kind().storedName())
+                .setParameter("id", d.id())
+                .setHint("org.hibernate.readOnly", true)
+                .getResultList();
+        for (DefinitionVersion v : rows) {
+            ObjectNode version = versions.addObject();
+            version.put("number", v.number());
+            version.set("content", v.content());
+            version.put("changeMessage", v.changeMessage());
+            version.put("author", v.author());
+            version.put("created", v.created().toString());
+            em.detach(v);
         }
     }
 

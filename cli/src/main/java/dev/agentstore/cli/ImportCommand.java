@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code agentstore import FILE}: reads JSON Lines written by {@code agentstore export}, line by line, and writes them
  * in batches: the records, templates and configurations of a batch in one transaction through the repositories
- * (records upserted by id; templates and configurations appended as new revisions, in file order), its chunks in
+ * (records upserted by id; templates and configurations appended as new revisions, in file order; a definition
+ * created with its versions, then published and archived as exported: see {@link DefinitionLines}), its chunks in
  * another. Each is all or nothing. A line that is not valid JSON, has an unknown type or misses a field is rejected
  * and reported with its line number; so is every line of a batch the database refused.
  */
@@ -85,7 +86,7 @@ public final class ImportCommand implements Callable<Integer> {
                 try {
                     JsonNode node = readLine(text);
                     String type = node.path("type").asText("");
-                    if (List.of("record", "template", "configuration", "memory", "message").contains(type)) {
+                    if (List.of("record", "template", "configuration", "memory", "message", "definition").contains(type)) {
                         validateEntity(type, node);
                         entities.add(new Entity(lineNo, type, node));
                         if (entities.size() >= batch) {
@@ -175,6 +176,7 @@ public final class ImportCommand implements Callable<Integer> {
                 }
                 requireObject(n, "metadata");
             }
+            case "definition" -> DefinitionLines.validate(n);
             case "message" -> {
                 required(n, "id");
                 required(n, "memoryId");
@@ -225,6 +227,7 @@ public final class ImportCommand implements Callable<Integer> {
                         case "message" -> uow.memories().saveMessages(n.get("memoryId").asText(), List.of(new NewMessage(
                                 n.get("id").asText(), MessageRole.parse(n.get("role").asText()), n.get("content"),
                                 text(n, "resourceId"), instant(n, "createdAt"))));
+                        case "definition" -> DefinitionLines.restore(uow.definitions(), n);
                         default -> uow.configurations().define(n.get("identifier").asText(), n.get("content"));
                     }
                 }
@@ -242,7 +245,7 @@ public final class ImportCommand implements Callable<Integer> {
     private static Pending parse(long lineNo, JsonNode n) {
         String type = n.path("type").asText("");
         if (!type.equals("chunk")) {
-            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk)");
+            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk, definition)");
         }
         String kb = required(n, "kb");
         String doc = required(n, "document");

@@ -97,4 +97,37 @@ class ExportImportCommandTest {
                 .contains("line 4: embedding has 3 dimensions, knowledge base mixed holds 384").contains("line 5: missing or blank field 'content'");
         assertThat(target.queryLong("SELECT count(*) FROM chunks WHERE knowledge_base = 'mixed'")).isEqualTo(2);
     }
+
+    @Test
+    void definitionsRoundTripWithTheirVersionsAndPublishedVersion(@TempDir Path dir) throws IOException {
+        String model = "\"model\":{\"provider\":\"openai\",\"name\":\"gpt-4o\"}";
+        Path seed = dir.resolve("definitions.jsonl");
+        Files.write(seed, List.of(
+                "{\"type\":\"definition\",\"kind\":\"agent\",\"id\":\"support\",\"status\":\"PUBLISHED\","
+                        + "\"publishedVersion\":2,\"author\":\"ana\",\"metadata\":{\"team\":\"a\"},\"versions\":["
+                        + "{\"number\":1,\"content\":{\"name\":\"S\",\"instructions\":\"one\"," + model + "}},"
+                        + "{\"number\":2,\"content\":{\"name\":\"S\",\"instructions\":\"two\"," + model + "},"
+                        + "\"changeMessage\":\"shorter\"},"
+                        + "{\"number\":3,\"content\":{\"name\":\"S\",\"instructions\":\"three\"," + model + "}}]}",
+                "{\"type\":\"definition\",\"kind\":\"skill\",\"id\":\"old\",\"status\":\"ARCHIVED\",\"versions\":["
+                        + "{\"number\":1,\"content\":{\"name\":\"o\",\"description\":\"d\",\"instructions\":\"i\"}}]}",
+                "{\"type\":\"definition\",\"kind\":\"skill\",\"id\":\"bad\",\"versions\":["
+                        + "{\"number\":1,\"content\":{\"name\":\"o\"}}]}"));
+        CliRunner.Result seeded = source.run("import", "--batch", "1", seed.toString());
+        assertThat(seeded.exitCode()).isEqualTo(ExitCodes.PARTIAL_IMPORT);
+        assertThat(seeded.out()).contains("imported 2 line(s), rejected 1").contains("line 3: batch rejected")
+                .contains("at the root: required property 'description'");
+
+        Path file = dir.resolve("definitions-export.jsonl");
+        assertThat(source.run("export", "--types", "definition", "-o", file.toString()).exitCode()).isZero();
+        assertThat(Files.readAllLines(file)).hasSize(2).allMatch(l -> l.startsWith("{\"type\":\"definition\""));
+        CliRunner.Result r = target.run("import", file.toString());
+        assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+        assertThat(target.queryLong("SELECT published_version FROM definitions WHERE kind = 'agent' AND id = 'support'"
+                + " AND status = 'PUBLISHED' AND author = 'ana' AND metadata = '{\"team\":\"a\"}'::jsonb")).isEqualTo(2);
+        assertThat(target.queryLong("SELECT number FROM definition_versions WHERE definition_id = 'support'"
+                + " AND change_message = 'shorter' AND content ->> 'instructions' = 'two'")).isEqualTo(2);
+        assertThat(target.queryLong("SELECT count(*) FROM definition_versions WHERE definition_id = 'support'")).isEqualTo(3);
+        assertThat(target.queryLong("SELECT count(*) FROM definitions WHERE kind = 'skill' AND status = 'ARCHIVED'")).isEqualTo(1);
+    }
 }

@@ -42,7 +42,11 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
-            dev.agentstore.persistence.knowledge.ChunkRepository.class})
+            dev.agentstore.persistence.knowledge.ChunkRepository.class,
+            dev.agentstore.persistence.dataset.DatasetRepository.class,
+            dev.agentstore.persistence.experiment.ExperimentRepository.class,
+            dev.agentstore.persistence.definition.DefinitionRepository.class,
+            dev.agentstore.persistence.partition.PartitionRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();
@@ -53,11 +57,11 @@ class RepositoriesAreCdiBeansTest {
                 .filter(m -> Modifier.isFinal(m.getModifiers()))
                 .map(Method::getName))
                 .as("final public methods cannot be proxied").isEmpty();
-        assertThat(Arrays.stream(repository.getDeclaredFields())
+        assertThat(injectableFields(repository)
                 .filter(f -> f.getType() == EntityManager.class)
                 .filter(f -> f.isAnnotationPresent(PersistenceContext.class)))
                 .as("@PersistenceContext EntityManager field").hasSize(1);
-        assertThat(Arrays.stream(repository.getDeclaredFields())
+        assertThat(injectableFields(repository)
                 .filter(f -> f.getType() == java.time.Clock.class)
                 .filter(f -> f.isAnnotationPresent(jakarta.inject.Inject.class)))
                 .as("@Inject Clock field (ClockProducer, or the application's alternative)").hasSize(1);
@@ -72,7 +76,11 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
             dev.agentstore.persistence.configuration.ConfigurationRepository.class,
             dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
-            dev.agentstore.persistence.knowledge.ChunkRepository.class})
+            dev.agentstore.persistence.knowledge.ChunkRepository.class,
+            dev.agentstore.persistence.dataset.DatasetRepository.class,
+            dev.agentstore.persistence.experiment.ExperimentRepository.class,
+            dev.agentstore.persistence.definition.DefinitionRepository.class,
+            dev.agentstore.persistence.partition.PartitionRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
         assertThat(tx).as("@Transactional on the class").isNotNull();
@@ -99,5 +107,11 @@ class RepositoriesAreCdiBeansTest {
     @ValueSource(strings = {"META-INF/beans.xml", "META-INF/services/org.hibernate.integrator.spi.Integrator"})
     void persistenceJarShipsItsContainerDescriptors(String resource) {
         assertThat(FlowRepository.class.getClassLoader().getResource(resource)).isNotNull();
+    }
+
+    /** The fields the container injects: the class's own and its superclasses' (CDI and EE injection see both). */
+    private static java.util.stream.Stream<java.lang.reflect.Field> injectableFields(Class<?> type) {
+        return java.util.stream.Stream.<Class<?>>iterate(type, c -> c != Object.class, Class::getSuperclass)
+                .flatMap(c -> Arrays.stream(c.getDeclaredFields()));
     }
 }

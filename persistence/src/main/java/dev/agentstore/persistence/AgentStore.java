@@ -32,6 +32,9 @@ import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
 import dev.agentstore.persistence.statistics.StoreStatistics;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.dataset.DatasetRepository;
+import dev.agentstore.persistence.experiment.ExperimentRepository;
+import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -100,7 +103,14 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.memory.MemoryResource.class,
             dev.agentstore.domain.memory.MemoryVariables.class,
             KnowledgeBase.class,
-            Chunk.class);
+            Chunk.class,
+            dev.agentstore.domain.dataset.Dataset.class,
+            dev.agentstore.domain.dataset.DatasetVersion.class,
+            dev.agentstore.domain.dataset.DatasetItem.class,
+            dev.agentstore.domain.experiment.Experiment.class,
+            dev.agentstore.domain.experiment.ExperimentResult.class,
+            dev.agentstore.domain.definition.Definition.class,
+            dev.agentstore.domain.definition.DefinitionVersion.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -344,6 +354,16 @@ public final class AgentStore implements AutoCloseable {
         return perCallRepository(MemoryRepository.class, UnitOfWork::memories);
     }
 
+    /** @return datasets with versioned items, each call its own unit of work (see the class comment) */
+    public DatasetRepository datasets() {
+        return perCallRepository(DatasetRepository.class, UnitOfWork::datasets);
+    }
+
+    /** @return experiments over dataset versions, each call its own unit of work (see the class comment) */
+    public ExperimentRepository experiments() {
+        return perCallRepository(ExperimentRepository.class, UnitOfWork::experiments);
+    }
+
     /** @return prompt templates with revisions, each call its own unit of work (see the class comment) */
     public TemplateRepository templates() {
         return perCallRepository(TemplateRepository.class, UnitOfWork::templates);
@@ -378,6 +398,11 @@ public final class AgentStore implements AutoCloseable {
      */
     public PartitionRepository partitions() {
         return perCallRepository(PartitionRepository.class, UnitOfWork::partitions);
+    }
+
+    /** @return versioned definitions, each call its own unit of work (see the class comment) */
+    public DefinitionRepository definitions() {
+        return perCallRepository(DefinitionRepository.class, UnitOfWork::definitions);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * Reads the {@code AGENTSTORE_*} variables of {@link AgentStoreConfig}'s table into a builder: absent or empty
@@ -15,6 +16,15 @@ import java.util.Optional;
  * Stateless.
  */
 final class EnvironmentVariables {
+
+    /** The durations, each an integer number of milliseconds, and the builder setting each one sets. */
+    private static final Map<String, BiConsumer<AgentStoreConfig.Builder, Duration>> MILLISECONDS = Map.of(
+            "AGENTSTORE_DB_CONNECT_TIMEOUT_MS", AgentStoreConfig.Builder::connectTimeout,
+            "AGENTSTORE_DB_SOCKET_TIMEOUT_MS", AgentStoreConfig.Builder::socketTimeout,
+            "AGENTSTORE_DB_STATEMENT_TIMEOUT_MS", AgentStoreConfig.Builder::statementTimeout,
+            "AGENTSTORE_DB_LOCK_TIMEOUT_MS", AgentStoreConfig.Builder::lockTimeout,
+            "AGENTSTORE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", AgentStoreConfig.Builder::idleInTransactionSessionTimeout,
+            "AGENTSTORE_POOL_CONNECTION_TIMEOUT_MS", AgentStoreConfig.Builder::poolConnectionTimeout);
 
     private EnvironmentVariables() {
     }
@@ -28,18 +38,7 @@ final class EnvironmentVariables {
         value(env, "AGENTSTORE_DB_USER").ifPresent(b::user);
         value(env, "AGENTSTORE_DB_PASSWORD").ifPresent(b::password);
         value(env, "AGENTSTORE_DB_SSLMODE").ifPresent(v -> b.sslMode(SslMode.parse("AGENTSTORE_DB_SSLMODE", v)));
-        value(env, "AGENTSTORE_DB_CONNECT_TIMEOUT_MS").ifPresent(v -> b.connectTimeout(
-                parseMillis("AGENTSTORE_DB_CONNECT_TIMEOUT_MS", v)));
-        value(env, "AGENTSTORE_DB_SOCKET_TIMEOUT_MS").ifPresent(v -> b.socketTimeout(
-                parseMillis("AGENTSTORE_DB_SOCKET_TIMEOUT_MS", v)));
-        value(env, "AGENTSTORE_DB_STATEMENT_TIMEOUT_MS").ifPresent(v -> b.statementTimeout(
-                parseMillis("AGENTSTORE_DB_STATEMENT_TIMEOUT_MS", v)));
-        value(env, "AGENTSTORE_DB_LOCK_TIMEOUT_MS").ifPresent(v -> b.lockTimeout(
-                parseMillis("AGENTSTORE_DB_LOCK_TIMEOUT_MS", v)));
-        value(env, "AGENTSTORE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS").ifPresent(v -> b.idleInTransactionSessionTimeout(
-                parseMillis("AGENTSTORE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", v)));
-        value(env, "AGENTSTORE_POOL_CONNECTION_TIMEOUT_MS").ifPresent(v -> b.poolConnectionTimeout(
-                parseMillis("AGENTSTORE_POOL_CONNECTION_TIMEOUT_MS", v)));
+        MILLISECONDS.forEach((name, setter) -> value(env, name).ifPresent(v -> setter.accept(b, parseMillis(name, v))));
         value(env, "AGENTSTORE_DB_SCHEMA").ifPresent(b::schema);
         value(env, "AGENTSTORE_POOL_MAX_SIZE").ifPresent(v -> b.poolMaxSize(parseInt("AGENTSTORE_POOL_MAX_SIZE", v)));
         value(env, "AGENTSTORE_POOL_MIN_IDLE").ifPresent(v -> b.poolMinIdle(parseInt("AGENTSTORE_POOL_MIN_IDLE", v)));

@@ -14,6 +14,9 @@ import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
+import dev.agentstore.persistence.dataset.DatasetRepository;
+import dev.agentstore.persistence.experiment.ExperimentRepository;
+import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -43,6 +46,9 @@ public final class UnitOfWork {
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
     private PartitionRepository partitions;
+    private DatasetRepository datasets;
+    private ExperimentRepository experiments;
+    private DefinitionRepository definitions;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -125,5 +131,20 @@ public final class UnitOfWork {
     /** @return partition maintenance and retention of the time-partitioned tables */
     public PartitionRepository partitions() {
         return partitions == null ? partitions = new PartitionRepository(entityManager, clock) : partitions;
+    }
+
+    /** @return datasets with versioned items, JSON Lines export and import */
+    public DatasetRepository datasets() {
+        return datasets == null ? datasets = new DatasetRepository(entityManager, clock) : datasets;
+    }
+
+    /** @return experiments over dataset versions: status, per-item results, review summary, prune */
+    public ExperimentRepository experiments() {
+        return experiments == null ? experiments = new ExperimentRepository(entityManager, clock) : experiments;
+    }
+
+    /** @return versioned definitions: agents, prompt blocks, scorers, MCP clients and servers, workspaces, skills */
+    public DefinitionRepository definitions() {
+        return definitions == null ? definitions = new DefinitionRepository(entityManager, clock) : definitions;
     }
 }

@@ -1,19 +1,18 @@
 package dev.agentstore.persistence.configuration;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.configuration.ConfigurationSnapshot;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.JsonWrites;
+import dev.agentstore.persistence.support.RevisionLog;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.hibernate.engine.spi.SessionImplementor;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -53,18 +52,12 @@ import java.util.stream.Collectors;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class ConfigurationRepository {
+public class ConfigurationRepository extends AbstractRepository {
 
     /** Largest accepted {@code limit} of {@link #identifiers(String, int)} and {@link #history(String, int)}. */
     public static final int MAX_LIMIT = 1000;
 
-    /** Serialises defines of one identifier until the transaction ends (two int keys: table, identifier). */
-    private static final String LOCK = """
-            SELECT 1 FROM pg_advisory_xact_lock(hashtext('agentstore.configurations'), hashtext(:identifier))
-            """;
-
-    /** The next number is computed in the statement, after {@link #LOCK}; the id comes from the column default. */
+    /** The next number is computed in the statement, after {@link #REVISIONS}' lock; the id comes from the column default. */
     private static final String INSERT = """
             INSERT INTO configurations (identifier, revision, content, created)
             SELECT :identifier, coalesce(max(revision), 0) + 1, CAST(:content AS jsonb), :created
@@ -81,14 +74,9 @@ public class ConfigurationRepository {
              LIMIT 1
             """;
 
-    /** Newest first, every column as {@link #ROW} reads them; {@code :limit} NULL means all of them. */
-    private static final String BY_IDENTIFIER = """
-            SELECT id, identifier, revision, CAST(content AS text) AS content, created
-              FROM configurations
-             WHERE identifier = :identifier
-             ORDER BY revision DESC
-             LIMIT :limit
-            """;
+    /** Numbering (advisory lock), history (every column as {@link #ROW} reads them) and removal, shared with templates. */
+    private static final RevisionLog REVISIONS = RevisionLog.of("configurations",
+            "id, identifier, revision, CAST(content AS text) AS content, created");
 
     private static final String IDENTIFIERS = """
             SELECT DISTINCT identifier
@@ -98,21 +86,13 @@ public class ConfigurationRepository {
              LIMIT :limit
             """;
 
-    private static final String REMOVE = """
-            DELETE FROM configurations WHERE identifier = :identifier
-            """;
-
-    /** A row of {@link #BY_IDENTIFIER} as a snapshot. */
+    /** A row of {@link #REVISIONS}' history as a snapshot. */
     private static final RowMapper<ConfigurationSnapshot> ROW = (rs, ctx) -> ConfigurationSnapshot.recorded(
             rs.getLong("id"), rs.getString("identifier"), rs.getInt("revision"),
             Json.parse("content", rs.getString("content")), Sql.instant(rs, "created"));
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
     @Inject
     private ConfigurationCache cache;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager and the cache. */
     protected ConfigurationRepository() {
@@ -136,8 +116,7 @@ public class ConfigurationRepository {
      * @param cache the read cache shared by the store's transactions
      */
     public ConfigurationRepository(EntityManager em, Clock clock, ConfigurationCache cache) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
         this.cache = Objects.requireNonNull(cache, "cache");
     }
 
@@ -158,16 +137,10 @@ public class ConfigurationRepository {
         JsonNode valid = ConfigurationSnapshot.requireContent(content);
         String json = JsonWrites.print(em, "content", valid);
         Instant created = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        ConfigurationSnapshot snapshot = Sql.call(em, "define ConfigurationSnapshot " + identifier, h -> {
-            h.createQuery(LOCK).bind("identifier", identifier).mapTo(Integer.class).one();
-            return h.createQuery(INSERT)
-                    .bind("identifier", identifier)
-                    .bind("content", json)
-                    .bind("created", created)
-                    .map((rs, ctx) -> ConfigurationSnapshot.recorded(rs.getLong("id"), identifier,
-                            rs.getInt("revision"), valid, created))
-                    .one();
-        });
+        ConfigurationSnapshot snapshot = Sql.call(em, "define ConfigurationSnapshot " + identifier, h -> REVISIONS
+                .append(h, identifier, INSERT, Sql.parameters("content", json, "created", created),
+                        (rs, ctx) -> ConfigurationSnapshot.recorded(rs.getLong("id"), identifier,
+                                rs.getInt("revision"), valid, created)));
         written(identifier);
         return snapshot;
     }
@@ -320,9 +293,7 @@ public class ConfigurationRepository {
      */
     public int remove(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        int removed = Sql.call(em, "remove ConfigurationSnapshot " + identifier, h -> h.createUpdate(REMOVE)
-                .bind("identifier", identifier)
-                .execute());
+        int removed = REVISIONS.remove(em, "remove ConfigurationSnapshot " + identifier, identifier);
         written(identifier);
         return removed;
     }
@@ -342,10 +313,6 @@ public class ConfigurationRepository {
 
     /** The newest {@code limit} snapshots of {@code identifier} (all of them for {@code null}), newest first. */
     private List<ConfigurationSnapshot> snapshots(String context, String identifier, Integer limit) {
-        return Sql.call(em, context, h -> h.createQuery(BY_IDENTIFIER)
-                .bind("identifier", identifier)
-                .bind("limit", limit)
-                .map(ROW)
-                .collect(Collectors.toUnmodifiableList()));
+        return REVISIONS.history(em, context, identifier, limit, ROW);
     }
 }

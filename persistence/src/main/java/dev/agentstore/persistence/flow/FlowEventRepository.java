@@ -1,7 +1,7 @@
 package dev.agentstore.persistence.flow;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -12,10 +12,7 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.sql.SQLException;
 import java.time.Clock;
@@ -41,16 +38,10 @@ import java.util.List;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class FlowEventRepository {
+public class FlowEventRepository extends AbstractRepository {
 
     /** Largest accepted purge batch. */
     public static final int MAX_PURGE_BATCH = 100_000;
-
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected FlowEventRepository() {
@@ -63,8 +54,7 @@ public class FlowEventRepository {
      * @param clock where the time comes from
      */
     public FlowEventRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

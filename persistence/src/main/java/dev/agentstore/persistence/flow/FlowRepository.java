@@ -1,6 +1,6 @@
 package dev.agentstore.persistence.flow;
 
-import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -15,10 +15,7 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.sql.ResultSet;
@@ -65,8 +62,7 @@ import java.util.OptionalLong;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class FlowRepository {
+public class FlowRepository extends AbstractRepository {
 
     /** Every column of a flow, as {@link #FLOW} reads them; for {@code SELECT} and {@code RETURNING}. */
     private static final String COLUMNS = """
@@ -141,11 +137,6 @@ public class FlowRepository {
     /** Maps a row with {@link #COLUMNS}. */
     private static final RowMapper<Flow> FLOW = (rs, ctx) -> flow(rs);
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected FlowRepository() {
     }
@@ -157,8 +148,7 @@ public class FlowRepository {
      * @param clock where the time comes from
      */
     public FlowRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

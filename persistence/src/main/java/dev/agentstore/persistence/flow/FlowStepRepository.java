@@ -1,7 +1,7 @@
 package dev.agentstore.persistence.flow;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
@@ -18,10 +18,7 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Clock;
@@ -60,16 +57,10 @@ import java.util.OptionalLong;
  * Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class FlowStepRepository {
+public class FlowStepRepository extends AbstractRepository {
 
     /** The entity name in messages and in {@link ReadVersions}. */
     static final String ENTITY = "FlowStep";
-
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected FlowStepRepository() {
@@ -82,8 +73,7 @@ public class FlowStepRepository {
      * @param clock where the time comes from
      */
     public FlowStepRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

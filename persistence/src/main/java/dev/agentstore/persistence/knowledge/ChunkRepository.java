@@ -1,6 +1,6 @@
 package dev.agentstore.persistence.knowledge;
 
-import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
@@ -18,10 +18,7 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.jdbi.v3.core.Handle;
 
 import java.sql.SQLException;
@@ -95,8 +92,7 @@ import java.util.stream.Collectors;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class ChunkRepository {
+public class ChunkRepository extends AbstractRepository {
 
     /**
      * The paths filters may use (the shared query language, {@link Filter}): {@code payload.<key>…} and
@@ -138,11 +134,6 @@ public class ChunkRepository {
      */
     static final int DEFINITION_ATTEMPTS = 3;
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected ChunkRepository() {
     }
@@ -154,8 +145,7 @@ public class ChunkRepository {
      * @param clock where the time comes from
      */
     public ChunkRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

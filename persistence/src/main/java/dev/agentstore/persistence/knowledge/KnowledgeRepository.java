@@ -1,6 +1,6 @@
 package dev.agentstore.persistence.knowledge;
 
-import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
@@ -13,10 +13,7 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.jdbi.v3.core.Handle;
 
 import java.sql.Connection;
@@ -74,8 +71,7 @@ import java.util.OptionalLong;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class KnowledgeRepository {
+public class KnowledgeRepository extends AbstractRepository {
 
     /** Prefix of the per-base index names: the index of base {@code docs} is {@code chunks_ann_docs}. */
     public static final String INDEX_PREFIX = KnowledgeSql.INDEX_PREFIX;
@@ -95,11 +91,6 @@ public class KnowledgeRepository {
     private static final ReadVersions.Entity<KnowledgeBase> VERSIONS =
             new ReadVersions.Entity<>(ENTITY, KnowledgeBase::name, KnowledgeBase::version);
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected KnowledgeRepository() {
     }
@@ -111,8 +102,7 @@ public class KnowledgeRepository {
      * @param clock where the time comes from
      */
     public KnowledgeRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

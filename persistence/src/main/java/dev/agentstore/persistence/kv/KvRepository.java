@@ -1,7 +1,7 @@
 package dev.agentstore.persistence.kv;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
@@ -13,10 +13,7 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -63,8 +60,7 @@ import java.util.OptionalLong;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class KvRepository {
+public class KvRepository extends AbstractRepository {
 
     /** Largest accepted {@code batchSize} of {@link #purgeExpired(int)} and {@link #purgeExpiredBatch(int)}. */
     public static final int MAX_BATCH_SIZE = 10_000;
@@ -78,11 +74,6 @@ public class KvRepository {
     /** What {@link ReadVersions} records for a key that read as absent (or expired). */
     private static final long ABSENT = ReadVersions.ABSENT;
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected KvRepository() {
     }
@@ -94,8 +85,7 @@ public class KvRepository {
      * @param clock where the time comes from
      */
     public KvRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.agentstore.persistence.memory;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.DuplicateException;
@@ -24,10 +24,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -42,8 +39,7 @@ import java.util.Optional;
  * ({@link ReadVersions}): see the package description ({@link dev.agentstore.persistence.memory}).
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class MemoryRepository {
+public class MemoryRepository extends AbstractRepository {
 
     /** Largest accepted number of messages (or updates, or ids) in one call: 10,000. */
     public static final int MAX_BATCH = 10_000;
@@ -51,19 +47,13 @@ public class MemoryRepository {
     /** Largest accepted {@code limit} of {@link #recall} and {@link #lastMessages}: 10,000. */
     public static final int MAX_RECALL = 10_000;
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected MemoryRepository() {
     }
 
     /** Standalone use: a repository bound to one transaction's entity manager {@code em}, timed by {@code clock}. */
     public MemoryRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

@@ -9,10 +9,12 @@ import dev.agentstore.persistence.support.Sql;
 import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.result.ResultIterable;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The statements of {@link MemoryRepository} on variables snapshots (table {@code memory_variables}). Runs in the
@@ -65,11 +67,7 @@ final class VariablesSql {
     }
 
     Optional<MemoryVariables> latest(String memoryId) {
-        Memory.requireId("memoryId", memoryId);
-        return Sql.call(em, "read MemoryVariables of Memory id=" + memoryId, h -> h.createQuery(LATEST_VARIABLES)
-                .bind("memoryId", memoryId)
-                .map(VARIABLES)
-                .findOne());
+        return read(memoryId, LATEST_VARIABLES, ResultIterable::findOne);
     }
 
     /** A recall: {@code messages} with the memory's newest variables ({@code {}} and revision 0 when none). */
@@ -79,10 +77,12 @@ final class VariablesSql {
     }
 
     List<MemoryVariables> history(String memoryId) {
+        return read(memoryId, VARIABLES_HISTORY, ResultIterable::list);
+    }
+
+    private <T> T read(String memoryId, String sql, Function<ResultIterable<MemoryVariables>, T> result) {
         Memory.requireId("memoryId", memoryId);
-        return Sql.call(em, "read MemoryVariables of Memory id=" + memoryId, h -> h.createQuery(VARIABLES_HISTORY)
-                .bind("memoryId", memoryId)
-                .map(VARIABLES)
-                .list());
+        return Sql.call(em, "read MemoryVariables of Memory id=" + memoryId,
+                h -> result.apply(h.createQuery(sql).bind("memoryId", memoryId).map(VARIABLES)));
     }
 }

@@ -1,18 +1,15 @@
 package dev.agentstore.persistence.partition;
 
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.partition.Partition;
 import dev.agentstore.domain.partition.PartitionWidth;
 import dev.agentstore.domain.partition.PartitionedTable;
 import dev.agentstore.domain.partition.PruneResult;
 import dev.agentstore.domain.partition.RetentionPolicy;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,18 +51,12 @@ import java.util.Optional;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class PartitionRepository {
+public class PartitionRepository extends AbstractRepository {
 
     /** Most periods {@link #createAhead} creates partitions for in one call (the current one included). */
     public static final int MAX_PERIODS = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionRepository.class);
-
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected PartitionRepository() {
@@ -78,8 +69,7 @@ public class PartitionRepository {
      * @param clock where the time comes from
      */
     public PartitionRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

@@ -1,8 +1,8 @@
 package dev.agentstore.persistence.record;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.DuplicateException;
@@ -18,10 +18,7 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -70,8 +67,7 @@ import java.util.OptionalLong;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class RecordRepository {
+public class RecordRepository extends AbstractRepository {
 
     /** Most records in one {@link #createBatch} call: 10,000. */
     public static final int MAX_BATCH_SIZE = 10_000;
@@ -95,11 +91,6 @@ public class RecordRepository {
     /** What {@link ReadVersions} records for an id that {@link #get} found no record for. */
     private static final long ABSENT = ReadVersions.ABSENT;
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected RecordRepository() {
     }
@@ -111,8 +102,7 @@ public class RecordRepository {
      * @param clock where the time comes from
      */
     public RecordRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

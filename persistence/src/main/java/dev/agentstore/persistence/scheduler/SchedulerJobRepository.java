@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.scheduler;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
@@ -18,10 +19,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -52,8 +50,7 @@ import java.util.OptionalLong;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class SchedulerJobRepository {
+public class SchedulerJobRepository extends AbstractRepository {
 
     /** Largest {@code limit} of one {@link #claimDue} call: 1000. */
     public static final int MAX_CLAIM_LIMIT = 1000;
@@ -63,11 +60,6 @@ public class SchedulerJobRepository {
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     private static final String ENTITY = SchedulerJobChanges.ENTITY;
-
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected SchedulerJobRepository() {
@@ -80,8 +72,7 @@ public class SchedulerJobRepository {
      * @param clock where the time comes from
      */
     public SchedulerJobRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

@@ -1,18 +1,16 @@
 package dev.agentstore.persistence.template;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.template.Template;
 import dev.agentstore.persistence.support.JsonWrites;
+import dev.agentstore.persistence.support.RevisionLog;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.time.Clock;
@@ -26,7 +24,8 @@ import java.util.stream.Collectors;
  * Prompt templates with revisions: define a revision, read
  * the latest or a given revision, the history, list the latest revision of every template, remove a template.
  *
- * <p><b>Revision numbers.</b> {@link #define} numbers revisions 1, 2, 3... per identifier, without gaps or
+ * <p><b>Revision numbers.</b> {@link #define} numbers revisions 1, 2, 3... per identifier (through
+ * {@link RevisionLog}, the code path configurations share), without gaps or
  * duplicates however many transactions define the same identifier at once: it first takes a transaction-scoped
  * advisory lock on the identifier ({@code pg_advisory_xact_lock}), so concurrent defines of one identifier queue
  * (defines of different identifiers do not wait for each other, apart from rare hash collisions), then inserts
@@ -57,18 +56,12 @@ import java.util.stream.Collectors;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class TemplateRepository {
+public class TemplateRepository extends AbstractRepository {
 
     /** Largest accepted {@code limit} of {@link #listLatest} and {@link #history(String, int)}. */
     public static final int MAX_LIMIT = 1000;
 
-    /** Serialises defines of one identifier until the transaction ends (two int keys: table, identifier). */
-    private static final String LOCK = """
-            SELECT 1 FROM pg_advisory_xact_lock(hashtext('agentstore.templates'), hashtext(:identifier))
-            """;
-
-    /** The next number is computed in the statement, after {@link #LOCK}; the id comes from the column default. */
+    /** The next number is computed in the statement, after {@link #REVISIONS}' lock; the id comes from the column default. */
     private static final String INSERT = """
             INSERT INTO templates (identifier, revision, description, content, variables, meta, created)
             SELECT :identifier, coalesce(max(revision), 0) + 1, CAST(:description AS text), :content,
@@ -84,14 +77,6 @@ public class TemplateRepository {
                    CAST(meta AS text) AS meta, created
             """;
 
-    /** Newest first; {@code :limit} NULL means all of them. */
-    private static final String BY_IDENTIFIER = "SELECT " + COLUMNS + """
-              FROM templates
-             WHERE identifier = :identifier
-             ORDER BY revision DESC
-             LIMIT :limit
-            """;
-
     private static final String BY_REVISION = "SELECT " + COLUMNS + """
               FROM templates
              WHERE identifier = :identifier
@@ -105,20 +90,14 @@ public class TemplateRepository {
              LIMIT :limit
             """;
 
-    private static final String REMOVE = """
-            DELETE FROM templates WHERE identifier = :identifier
-            """;
+    /** Numbering (advisory lock), history and removal, shared with configurations. */
+    private static final RevisionLog REVISIONS = RevisionLog.of("templates", COLUMNS);
 
     /** A row of {@link #COLUMNS} as a revision. */
     private static final RowMapper<Template> ROW = (rs, ctx) -> Template.recorded(rs.getLong("id"),
             rs.getString("identifier"), rs.getInt("revision"), rs.getString("description"), rs.getString("content"),
             Json.parse("variables", rs.getString("variables")), Json.parse("meta", rs.getString("meta")),
             Sql.instant(rs, "created"));
-
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected TemplateRepository() {
@@ -131,8 +110,7 @@ public class TemplateRepository {
      * @param clock where the time comes from
      */
     public TemplateRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**
@@ -160,15 +138,11 @@ public class TemplateRepository {
         JsonNode vars = Template.requireObject("variables", variables);
         JsonNode metadata = Template.requireObject("meta", meta);
         Instant created = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        return Sql.call(em, "define Template " + identifier, h -> {
-            h.createQuery(LOCK).bind("identifier", identifier).mapTo(Integer.class).one();
-            return h.createQuery(INSERT)
-                    .bindMap(Sql.parameters("identifier", identifier, "description", description, "content", content,
-                            "variables", Json.print(vars), "meta", Json.print(metadata), "created", created))
-                    .map((rs, ctx) -> Template.recorded(rs.getLong("id"), identifier, rs.getInt("revision"),
-                            description, content, vars, metadata, created))
-                    .one();
-        });
+        return Sql.call(em, "define Template " + identifier, h -> REVISIONS.append(h, identifier, INSERT,
+                Sql.parameters("description", description, "content", content, "variables", Json.print(vars),
+                        "meta", Json.print(metadata), "created", created),
+                (rs, ctx) -> Template.recorded(rs.getLong("id"), identifier, rs.getInt("revision"), description,
+                        content, vars, metadata, created)));
     }
 
     /**
@@ -283,17 +257,11 @@ public class TemplateRepository {
      */
     public int remove(String identifier) {
         Template.requireIdentifier(identifier);
-        return Sql.call(em, "remove Template " + identifier, h -> h.createUpdate(REMOVE)
-                .bind("identifier", identifier)
-                .execute());
+        return REVISIONS.remove(em, "remove Template " + identifier, identifier);
     }
 
     /** The newest {@code limit} revisions of {@code identifier} (all of them for {@code null}), newest first. */
     private List<Template> revisions(String context, String identifier, Integer limit) {
-        return Sql.call(em, context, h -> h.createQuery(BY_IDENTIFIER)
-                .bind("identifier", identifier)
-                .bind("limit", limit)
-                .map(ROW)
-                .collect(Collectors.toUnmodifiableList()));
+        return REVISIONS.history(em, context, identifier, limit, ROW);
     }
 }

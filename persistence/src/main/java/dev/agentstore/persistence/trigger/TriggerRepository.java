@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.trigger;
 
+import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.Check;
@@ -19,10 +20,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -58,8 +56,7 @@ import java.util.function.UnaryOperator;
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
-@Transactional(dontRollbackOn = AgentStoreException.class)
-public class TriggerRepository {
+public class TriggerRepository extends AbstractRepository {
 
     private static final String ENTITY = TriggerSql.ENTITY;
     /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
@@ -72,11 +69,6 @@ public class TriggerRepository {
     /** Largest batch of {@link #purgeEventsOlderThanBatch}. */
     public static final int MAX_PURGE_BATCH = 100_000;
 
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
-    @Inject
-    private Clock clock;
-
     /** For CDI's proxy; the container injects the entity manager. */
     protected TriggerRepository() {
     }
@@ -88,8 +80,7 @@ public class TriggerRepository {
      * @param clock where the time comes from
      */
     public TriggerRepository(EntityManager em, Clock clock) {
-        this.em = em;
-        this.clock = clock;
+        super(em, clock);
     }
 
     /**

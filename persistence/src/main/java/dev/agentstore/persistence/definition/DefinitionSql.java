@@ -1,0 +1,162 @@
+package dev.agentstore.persistence.definition;
+
+import dev.agentstore.domain.definition.Definition;
+import dev.agentstore.domain.definition.DefinitionKind;
+import dev.agentstore.domain.definition.DefinitionStatus;
+import dev.agentstore.domain.definition.DefinitionVersion;
+import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.Sql;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+import java.util.UUID;
+
+/** The statements and row mappers of {@link DefinitionRepository}. */
+final class DefinitionSql {
+
+    private DefinitionSql() {
+    }
+
+    /** Every column of {@code definitions}, as {@link #DEFINITION} reads them. */
+    static final String COLUMNS = """
+            kind, id, status, published_version, latest_version, author, CAST(metadata AS text) AS metadata,
+                   version, created, updated
+            """;
+
+    static final String INSERT = """
+            INSERT INTO definitions (kind, id, status, latest_version, author, metadata, version, created, updated)
+            VALUES (:kind, :id, 'DRAFT', 1, :author, CAST(:metadata AS jsonb), 0, :now, :now)
+            RETURNING\s""" + COLUMNS;
+
+    /**
+     * Numbers the next version: the row lock this update takes serialises version creation per definition until the
+     * transaction ends, and a rolled-back transaction gives its number back, so numbers have no gaps or duplicates.
+     * Not an in-place update of what the caller read: {@code version} stays.
+     */
+    static final String NEXT_NUMBER = """
+            UPDATE definitions
+               SET latest_version = latest_version + 1, updated = :now
+             WHERE kind = :kind AND id = :id
+            RETURNING latest_version
+            """;
+
+    static final String INSERT_VERSION = """
+            INSERT INTO definition_versions (kind, definition_id, number, content, change_message, author, created)
+            VALUES (:kind, :id, :number, CAST(:content AS jsonb), :message, :author, :now)
+            RETURNING id
+            """;
+
+    static final String GET = "SELECT " + COLUMNS + """
+              FROM definitions
+             WHERE kind = :kind AND id = :id
+            """;
+
+    /** Metadata and author, in place; {@code :expected} NULL means unchecked. */
+    static final String UPDATE = """
+            UPDATE definitions
+               SET metadata = coalesce(CAST(:metadata AS jsonb), metadata), author = coalesce(:author, author),
+                   version = version + 1, updated = :now
+             WHERE kind = :kind AND id = :id
+               AND (CAST(:expected AS bigint) IS NULL OR version = :expected)
+            RETURNING\s""" + COLUMNS;
+
+    /** Points at an existing version and marks the definition published. */
+    static final String PUBLISH = """
+            UPDATE definitions d
+               SET published_version = :number, status = 'PUBLISHED', version = version + 1, updated = :now
+             WHERE kind = :kind AND id = :id
+               AND (CAST(:expected AS bigint) IS NULL OR version = :expected)
+               AND EXISTS (SELECT 1 FROM definition_versions v
+                            WHERE v.kind = d.kind AND v.definition_id = d.id AND v.number = :number)
+            RETURNING\s""" + COLUMNS;
+
+    static final String SET_STATUS = """
+            UPDATE definitions
+               SET status = :status, version = version + 1, updated = :now
+             WHERE kind = :kind AND id = :id
+               AND (CAST(:expected AS bigint) IS NULL OR version = :expected)
+            RETURNING\s""" + COLUMNS;
+
+    static final String DELETE = """
+            DELETE FROM definitions WHERE kind = :kind AND id = :id
+            """;
+
+    /** A keyset page of one kind, in id order (code points: the column is {@code COLLATE "C"}). */
+    static final String LIST = "SELECT " + COLUMNS + """
+              FROM definitions
+             WHERE kind = :kind
+               AND id > :after
+               AND metadata @> CAST(:filter AS jsonb)
+               AND (CAST(:status AS text) IS NULL OR status = :status)
+             ORDER BY id
+             LIMIT :limit
+            """;
+
+    /** Every column of {@code definition_versions}, as {@link #VERSION} reads them. */
+    static final String VERSION_COLUMNS = """
+            id, kind, definition_id, number, CAST(content AS text) AS content, change_message, author, created
+            """;
+
+    static final String VERSION_BY_ID = "SELECT " + VERSION_COLUMNS + """
+              FROM definition_versions
+             WHERE id = :versionId
+            """;
+
+    static final String VERSION_BY_NUMBER = "SELECT " + VERSION_COLUMNS + """
+              FROM definition_versions
+             WHERE kind = :kind AND definition_id = :id AND number = :number
+            """;
+
+    /** Two versions of one definition, for a diff. */
+    static final String VERSION_PAIR = "SELECT " + VERSION_COLUMNS + """
+              FROM definition_versions
+             WHERE kind = :kind AND definition_id = :id AND number IN (:from, :to)
+            """;
+
+    /** A keyset page, newest first: versions numbered below {@code :before}. */
+    static final String VERSIONS = "SELECT " + VERSION_COLUMNS + """
+              FROM definition_versions
+             WHERE kind = :kind AND definition_id = :id AND number < :before
+             ORDER BY number DESC
+             LIMIT :limit
+            """;
+
+    static final String PUBLISHED_VERSION = """
+            SELECT v.id, v.kind, v.definition_id, v.number, CAST(v.content AS text) AS content, v.change_message,
+                   v.author, v.created
+              FROM definitions d
+              JOIN definition_versions v
+                ON v.kind = d.kind AND v.definition_id = d.id AND v.number = d.published_version
+             WHERE d.kind = :kind AND d.id = :id
+            """;
+
+    static final String COUNT_VERSIONS = """
+            SELECT count(*) FROM definition_versions WHERE kind = :kind AND definition_id = :id
+            """;
+
+    /**
+     * Deletes a version unless it is the published one; the definition's row is locked first so that a concurrent
+     * publication of the same version waits (the foreign key {@code definitions_published_fk} is the backstop).
+     */
+    static final String LOCK_FOR_VERSION = """
+            SELECT d.published_version, v.number
+              FROM definition_versions v
+              JOIN definitions d ON d.kind = v.kind AND d.id = v.definition_id
+             WHERE v.id = :versionId
+               FOR UPDATE OF d
+            """;
+
+    static final String DELETE_VERSION = """
+            DELETE FROM definition_versions WHERE id = :versionId
+            """;
+
+    static final RowMapper<Definition> DEFINITION = (rs, ctx) -> Definition.recorded(
+            DefinitionKind.fromStoredName(rs.getString("kind")), rs.getString("id"),
+            DefinitionStatus.valueOf(rs.getString("status")), (Integer) rs.getObject("published_version"),
+            rs.getInt("latest_version"), rs.getString("author"), Json.parse("metadata", rs.getString("metadata")),
+            rs.getLong("version"), Sql.instant(rs, "created"), Sql.instant(rs, "updated"));
+
+    static final RowMapper<DefinitionVersion> VERSION = (rs, ctx) -> DefinitionVersion.recorded(
+            rs.getObject("id", UUID.class), DefinitionKind.fromStoredName(rs.getString("kind")),
+            rs.getString("definition_id"), rs.getInt("number"), Json.parse("content", rs.getString("content")),
+            rs.getString("change_message"), rs.getString("author"), Sql.instant(rs, "created"));
+}

@@ -78,7 +78,8 @@ public final class PartitionDrop {
 
                 clock.set(Instant.parse("2030-03-01T00:00:00Z"));
                 // warm-up: the same call path with a cutoff that removes nothing (classes loaded, statements known)
-                store.partitions().prune(RetentionPolicy.none().keep(PartitionedTable.FLOW_EVENTS, Duration.ofDays(90)));
+                store.partitions().prune(RetentionPolicy.none()
+                        .keep(PartitionedTable.FLOW_EVENTS, Duration.ofDays(90)));
                 RetentionPolicy policy = RetentionPolicy.none().keep(PartitionedTable.FLOW_EVENTS, Duration.ofDays(28));
                 start = System.nanoTime();
                 PruneResult pruned = store.partitions().prune(policy);

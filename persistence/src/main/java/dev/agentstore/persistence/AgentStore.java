@@ -392,10 +392,7 @@ public final class AgentStore implements AutoCloseable {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
     }
 
-    /**
-     * @return partition maintenance and retention of the time-partitioned tables, each call its own transaction (see
-     *         the class comment)
-     */
+    /** @return partition maintenance and retention, each call its own unit of work (see the class comment) */
     public PartitionRepository partitions() {
         return perCallRepository(PartitionRepository.class, UnitOfWork::partitions);
     }

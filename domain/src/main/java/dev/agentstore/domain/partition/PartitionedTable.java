@@ -13,7 +13,7 @@ public enum PartitionedTable {
     /** Flow events, partitioned on {@code ts}; retention per flow ({@code flow_name}) or event {@code type}. */
     FLOW_EVENTS("flow_events", "ts", List.of("flow_name", "type")),
 
-    /** Trigger events, partitioned on {@code ts}; retention per trigger ({@code trigger_name}) or event {@code type}. */
+    /** Trigger events, partitioned on {@code ts}; retention per trigger ({@code trigger_name}) or {@code type}. */
     TRIGGER_EVENTS("trigger_events", "ts", List.of("trigger_name", "type")),
 
     /** Trace spans, partitioned on {@code started_at}. */

@@ -95,12 +95,13 @@ final class PartitionSql {
     }
 
     /**
-     * @return {@code CREATE TABLE schema.partition (LIKE schema.table INCLUDING DEFAULTS INCLUDING CONSTRAINTS)}: a
-     *         plain table of the parent's shape, with its CHECK constraints (which ATTACH PARTITION requires)
+     * @return {@code CREATE TABLE schema.partition (LIKE schema.table INCLUDING DEFAULTS INCLUDING CONSTRAINTS
+     *         INCLUDING GENERATED)}: a plain table of the parent's shape, with its CHECK constraints and generated
+     *         columns (which ATTACH PARTITION requires)
      */
     static String createLike(String schema, String partition, PartitionedTable table) {
         return "CREATE TABLE " + qualified(schema, partition) + " (LIKE " + qualified(schema, table.tableName())
-                + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)";
+                + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED)";
     }
 
     /**
@@ -113,7 +114,8 @@ final class PartitionSql {
         String time = quote(table.timeColumn());
         return "WITH moved AS (DELETE FROM " + qualified(schema, defaultPartition)
                 + " WHERE " + time + " >= :from AND " + time + " < :to RETURNING " + columns + ")"
-                + " INSERT INTO " + qualified(schema, partition) + " (" + columns + ") SELECT " + columns + " FROM moved";
+                + " INSERT INTO " + qualified(schema, partition) + " (" + columns + ")"
+                + " SELECT " + columns + " FROM moved";
     }
 
     /**

@@ -46,6 +46,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.dataset.DatasetRepository.class,
             dev.agentstore.persistence.experiment.ExperimentRepository.class,
             dev.agentstore.persistence.definition.DefinitionRepository.class,
+            dev.agentstore.persistence.observability.ScoreRepository.class,
+            dev.agentstore.persistence.observability.LlmUsageRepository.class,
             dev.agentstore.persistence.partition.PartitionRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
@@ -80,6 +82,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.dataset.DatasetRepository.class,
             dev.agentstore.persistence.experiment.ExperimentRepository.class,
             dev.agentstore.persistence.definition.DefinitionRepository.class,
+            dev.agentstore.persistence.observability.ScoreRepository.class,
+            dev.agentstore.persistence.observability.LlmUsageRepository.class,
             dev.agentstore.persistence.partition.PartitionRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);

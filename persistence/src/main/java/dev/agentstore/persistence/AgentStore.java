@@ -14,6 +14,8 @@ import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.domain.template.Template;
 import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.migrations.Indexes;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
@@ -35,6 +37,8 @@ import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.definition.DefinitionRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -110,7 +114,9 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.experiment.Experiment.class,
             dev.agentstore.domain.experiment.ExperimentResult.class,
             dev.agentstore.domain.definition.Definition.class,
-            dev.agentstore.domain.definition.DefinitionVersion.class);
+            dev.agentstore.domain.definition.DefinitionVersion.class,
+            dev.agentstore.domain.observability.Score.class,
+            dev.agentstore.domain.observability.LlmUsage.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -133,8 +139,10 @@ public final class AgentStore implements AutoCloseable {
      *
      * @param config the settings
      * @return the open store; close it to release the pool
-     * @throws AgentStoreException when the database cannot be reached, a migration fails, or the schema does not
-     *                             match the entities (for example {@code autoMigrate=false} on an unmigrated schema)
+     * @throws AgentStoreException when the database cannot be reached, a migration or a custom index fails, or the
+     *                             schema does not match the entities (for example {@code autoMigrate=false} on an
+     *                             unmigrated schema); {@link InvalidInputException} when a custom index names a column
+     *                             its table lacks
      */
     public static AgentStore open(AgentStoreConfig config) {
         Objects.requireNonNull(config, "config");
@@ -164,11 +172,18 @@ public final class AgentStore implements AutoCloseable {
 
     private static AgentStore open(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool) {
         if (config.autoMigrate()) {
+            IndexOptions indexOptions = config.indexOptions();
             try {
-                var applied = new Migrations(dataSource, config.schema()).up();
+                var applied = new Migrations(dataSource, config.schema())
+                        .skipDefaultIndexes(indexOptions.skipDefaultIndexes()).up();
                 LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
+                if (!indexOptions.indexes().isEmpty()) {
+                    new Indexes(dataSource, config.schema()).ensure(indexOptions.indexes());
+                }
             } catch (MigrationException e) {
                 throw new AgentStoreException(e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(e.getMessage(), e);
             }
         }
         try {
@@ -210,6 +225,15 @@ public final class AgentStore implements AutoCloseable {
      */
     public Migrations migrations() {
         return new Migrations(dataSource, config.schema());
+    }
+
+    /**
+     * @return the schema's indexes: custom ones created when missing ({@link Indexes#ensure}) and all of them listed;
+     *         its methods throw {@link MigrationException} and {@link IllegalArgumentException} (see
+     *         {@link #migrations()})
+     */
+    public Indexes indexes() {
+        return new Indexes(dataSource, config.schema());
     }
 
     /**
@@ -400,6 +424,16 @@ public final class AgentStore implements AutoCloseable {
     /** @return versioned definitions, each call its own unit of work (see the class comment) */
     public DefinitionRepository definitions() {
         return perCallRepository(DefinitionRepository.class, UnitOfWork::definitions);
+    }
+
+    /** @return evaluation scores, each call its own unit of work (see the class comment) */
+    public ScoreRepository scores() {
+        return perCallRepository(ScoreRepository.class, UnitOfWork::scores);
+    }
+
+    /** @return LLM token usage, each call its own unit of work (see the class comment) */
+    public LlmUsageRepository llmUsage() {
+        return perCallRepository(LlmUsageRepository.class, UnitOfWork::llmUsage);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

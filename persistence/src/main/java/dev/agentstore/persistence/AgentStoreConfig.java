@@ -42,6 +42,8 @@ import java.util.Properties;
  * <tr><td>poolMaxSize</td><td>10</td><td>{@code AGENTSTORE_POOL_MAX_SIZE}</td></tr>
  * <tr><td>poolMinIdle</td><td>2</td><td>{@code AGENTSTORE_POOL_MIN_IDLE}</td></tr>
  * <tr><td>autoMigrate</td><td>{@code true}</td><td>{@code AGENTSTORE_AUTO_MIGRATE}</td></tr>
+ * <tr><td>indexOptions</td><td>{@link IndexOptions#DEFAULTS}</td><td>{@code AGENTSTORE_SKIP_DEFAULT_INDEXES},
+ *     {@code AGENTSTORE_INDEXES} (see {@link IndexOptions})</td></tr>
  * <tr><td>configCacheMaxSize (entries)</td><td>1000</td><td>{@code AGENTSTORE_CONFIG_CACHE_MAX_SIZE}</td></tr>
  * <tr><td>configCacheTtl</td><td>600 s</td><td>{@code AGENTSTORE_CONFIG_CACHE_TTL_SECONDS} (seconds)</td></tr>
  * <tr><td>jsonLimits</td><td>{@link JsonLimits#DEFAULTS}</td><td>{@code AGENTSTORE_JSON_MAX_STRING_LENGTH},
@@ -208,6 +210,11 @@ public final class AgentStoreConfig {
         return store.autoMigrate();
     }
 
+    /** @return the default indexes to skip and the custom indexes to create when opening the store */
+    public IndexOptions indexOptions() {
+        return store.indexOptions();
+    }
+
     /** @return the clock repositories read the time from (TTL, timestamps); the system UTC clock by default */
     public Clock clock() {
         return store.clock();
@@ -278,6 +285,7 @@ public final class AgentStoreConfig {
         int poolMaxSize = DEFAULT_POOL_MAX_SIZE;
         int poolMinIdle = DEFAULT_POOL_MIN_IDLE;
         boolean autoMigrate = true;
+        IndexOptions indexOptions = IndexOptions.DEFAULTS;
         Clock clock = Clock.systemUTC();
         long configCacheMaxSize = ConfigurationCache.DEFAULT_MAX_SIZE;
         Duration configCacheTtl = ConfigurationCache.DEFAULT_TTL;
@@ -417,6 +425,12 @@ public final class AgentStoreConfig {
         /** @param autoMigrate whether opening the store applies pending migrations; default true */
         public Builder autoMigrate(boolean autoMigrate) {
             this.autoMigrate = autoMigrate;
+            return this;
+        }
+
+        /** @param indexOptions default indexes skipped, custom indexes created; default {@link IndexOptions#DEFAULTS} */
+        public Builder indexOptions(IndexOptions indexOptions) {
+            this.indexOptions = Objects.requireNonNull(indexOptions, "indexOptions");
             return this;
         }
 

@@ -18,14 +18,15 @@ import java.time.Duration;
  * @param poolMaxSize           see {@link AgentStoreConfig#poolMaxSize()}
  * @param poolMinIdle           see {@link AgentStoreConfig#poolMinIdle()}
  * @param autoMigrate           see {@link AgentStoreConfig#autoMigrate()}
+ * @param indexOptions          see {@link AgentStoreConfig#indexOptions()}
  * @param clock                 see {@link AgentStoreConfig#clock()}
  * @param configCacheMaxSize    see {@link AgentStoreConfig#configCacheMaxSize()}
  * @param configCacheTtl        see {@link AgentStoreConfig#configCacheTtl()}
  * @param jsonLimits            see {@link AgentStoreConfig#jsonLimits()}
  */
 record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxSize, int poolMinIdle,
-                     boolean autoMigrate, Clock clock, long configCacheMaxSize, Duration configCacheTtl,
-                     JsonLimits jsonLimits) {
+                     boolean autoMigrate, IndexOptions indexOptions, Clock clock, long configCacheMaxSize,
+                     Duration configCacheTtl, JsonLimits jsonLimits) {
 
     /**
      * @return {@code b}'s settings beyond the connection, validated
@@ -56,7 +57,7 @@ record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxS
             throw new InvalidInputException(e.getMessage() + " (jsonLimits, AGENTSTORE_JSON_MAX_* variables)", e);
         }
         return new StoreSettings(b.poolConnectionTimeout, validSchema, b.poolMaxSize, b.poolMinIdle, b.autoMigrate,
-                b.clock, b.configCacheMaxSize, b.configCacheTtl, limits);
+                b.indexOptions, b.clock, b.configCacheMaxSize, b.configCacheTtl, limits);
     }
 
     /**
@@ -67,7 +68,7 @@ record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxS
     public String toString() {
         return "poolConnectionTimeout=" + ConnectionSettings.format(poolConnectionTimeout)
                 + ", schema=" + schema + ", poolMaxSize=" + poolMaxSize + ", poolMinIdle=" + poolMinIdle
-                + ", autoMigrate=" + autoMigrate + ", configCacheMaxSize=" + configCacheMaxSize
+                + ", autoMigrate=" + autoMigrate + ", " + indexOptions + ", configCacheMaxSize=" + configCacheMaxSize
                 + ", configCacheTtl=" + configCacheTtl + ", jsonLimits=" + jsonLimits;
     }
 }

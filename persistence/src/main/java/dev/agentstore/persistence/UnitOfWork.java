@@ -17,6 +17,8 @@ import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.definition.DefinitionRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -49,6 +51,8 @@ public final class UnitOfWork {
     private DatasetRepository datasets;
     private ExperimentRepository experiments;
     private DefinitionRepository definitions;
+    private ScoreRepository scores;
+    private LlmUsageRepository llmUsage;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -146,5 +150,15 @@ public final class UnitOfWork {
     /** @return versioned definitions: agents, prompt blocks, scorers, MCP clients and servers, workspaces, skills */
     public DefinitionRepository definitions() {
         return definitions == null ? definitions = new DefinitionRepository(entityManager, clock) : definitions;
+    }
+
+    /** @return evaluation scores: save, read, listings by scorer, run, entity and span, statistics, prune */
+    public ScoreRepository scores() {
+        return scores == null ? scores = new ScoreRepository(entityManager, clock) : scores;
+    }
+
+    /** @return LLM token usage: record, listings by run and span, totals per day, flow, model and currency, prune */
+    public LlmUsageRepository llmUsage() {
+        return llmUsage == null ? llmUsage = new LlmUsageRepository(entityManager, clock) : llmUsage;
     }
 }

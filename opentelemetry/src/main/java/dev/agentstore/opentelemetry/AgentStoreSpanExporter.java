@@ -1,0 +1,125 @@
+package dev.agentstore.opentelemetry;
+
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.observability.NewSpan;
+import dev.agentstore.persistence.AgentStore;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * An OpenTelemetry Java SDK {@link SpanExporter} that writes spans into agentstore's {@code spans} table, mapped as
+ * {@code docs/observability.md} describes (GenAI semantic conventions, {@link AgentStoreAttributes}). Register it with
+ * a span processor, a {@code BatchSpanProcessor} for production:
+ *
+ * <pre>{@code
+ * SdkTracerProvider tracing = SdkTracerProvider.builder()
+ *         .addSpanProcessor(BatchSpanProcessor.builder(AgentStoreSpanExporter.create(store)).build())
+ *         .build();
+ * }</pre>
+ *
+ * <p>Each {@link #export} writes its batch in one transaction and one round trip (the repository's batch create) and
+ * returns a result that is already complete: success when every span was written; failure when the database refused
+ * the batch (nothing of it is written) or when a span broke one of {@link NewSpan}'s rules (that span is dropped, the
+ * others are written). Failures are logged through SLF4J at {@code WARN} with the count and the exception's type, never
+ * with span contents. The SDK does not retry a failed export.
+ *
+ * <p>Thread-safe: concurrent exports each use their own transaction. {@link #flush()} has nothing to do (an export is
+ * written before it returns) and succeeds. After {@link #shutdown()} every export fails without writing; shutting down
+ * does not close the {@link AgentStore}, which belongs to the caller.
+ */
+public final class AgentStoreSpanExporter implements SpanExporter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentStoreSpanExporter.class);
+
+    private final AgentStore store;
+    private final AtomicBoolean shutdown = new AtomicBoolean();
+
+    private AgentStoreSpanExporter(AgentStore store) {
+        this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * @param store the open store to write into; it must stay open while the exporter is in use
+     * @return an exporter writing into {@code store}
+     * @throws NullPointerException when {@code store} is {@code null}
+     */
+    public static AgentStoreSpanExporter create(AgentStore store) {
+        return new AgentStoreSpanExporter(store);
+    }
+
+    /**
+     * Writes the spans in one transaction.
+     *
+     * @param spans the finished spans of one batch
+     * @return a completed result: success, or failure as the class describes
+     */
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+        if (shutdown.get()) {
+            LOG.warn("agentstore span exporter is shut down: {} span(s) not written", spans.size());
+            return CompletableResultCode.ofFailure();
+        }
+        List<NewSpan> batch = new ArrayList<>(spans.size());
+        int dropped = 0;
+        String firstProblem = null;
+        for (SpanData span : spans) {
+            try {
+                batch.add(SpanMapping.toNewSpan(SdkSpans.of(span)));
+            } catch (InvalidInputException e) {
+                dropped++;
+                firstProblem = firstProblem == null ? e.getMessage() : firstProblem;
+            }
+        }
+        if (dropped > 0) {
+            // InvalidInputException messages name the field and the rule, never the value
+            LOG.warn("agentstore span exporter dropped {} of {} span(s) it cannot store; first: {}", dropped,
+                    spans.size(), firstProblem);
+        }
+        if (batch.isEmpty()) {
+            return dropped == 0 ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
+        }
+        try {
+            store.spans().createAll(batch);
+        } catch (RuntimeException e) {
+            // the type only: a driver's message may quote a row's values
+            LOG.warn("agentstore span exporter could not write {} span(s): {}", batch.size(), e.getClass().getName());
+            return CompletableResultCode.ofExceptionalFailure(e);
+        }
+        return dropped == 0 ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
+    }
+
+    /**
+     * Nothing is buffered here: each export is written before it returns.
+     *
+     * @return a completed success
+     */
+    @Override
+    public CompletableResultCode flush() {
+        return CompletableResultCode.ofSuccess();
+    }
+
+    /**
+     * Stops accepting exports; later ones fail without writing. Does not close the store. Idempotent.
+     *
+     * @return a completed success
+     */
+    @Override
+    public CompletableResultCode shutdown() {
+        shutdown.set(true);
+        return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public String toString() {
+        return "AgentStoreSpanExporter";
+    }
+}

@@ -30,6 +30,7 @@ import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
 import dev.agentstore.persistence.statistics.StoreStatistics;
+import dev.agentstore.persistence.observability.SpanRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
@@ -99,7 +100,8 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.memory.MemoryResource.class,
             dev.agentstore.domain.memory.MemoryVariables.class,
             KnowledgeBase.class,
-            Chunk.class);
+            Chunk.class,
+            dev.agentstore.domain.observability.Span.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -369,6 +371,11 @@ public final class AgentStore implements AutoCloseable {
     /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
     public ChunkRepository chunks() {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
+    }
+
+    /** @return AI traces and spans, each call its own unit of work (see the class comment) */
+    public SpanRepository spans() {
+        return perCallRepository(SpanRepository.class, UnitOfWork::spans);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

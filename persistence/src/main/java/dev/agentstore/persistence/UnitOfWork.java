@@ -12,6 +12,7 @@ import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
+import dev.agentstore.persistence.observability.SpanRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
@@ -37,6 +38,7 @@ public final class UnitOfWork {
     private KvRepository kv;
     private MemoryRepository memories;
     private TemplateRepository templates;
+    private SpanRepository spans;
     private ConfigurationRepository configurations;
     private RecordRepository records;
     private KnowledgeRepository knowledge;
@@ -118,5 +120,10 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /** @return AI traces and spans: batched ingest, trace reads, trace listings, retention */
+    public SpanRepository spans() {
+        return spans == null ? spans = new SpanRepository(entityManager, clock) : spans;
     }
 }

@@ -3,6 +3,7 @@ package dev.agentstore.opentelemetry;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.observability.NewSpan;
 import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.observability.SpanRepository;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -26,9 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *         .build();
  * }</pre>
  *
- * <p>Each {@link #export} writes its batch in one transaction and one round trip (the repository's batch create) and
+ * <p>Each {@link #export} writes its batch in one transaction and one round trip (the repository's COPY batch create, up to
+ * {@value SpanRepository#MAX_BATCH} spans per round trip) and
  * returns a result that is already complete: success when every span was written; failure when the database refused
- * the batch (nothing of it is written) or when a span broke one of {@link NewSpan}'s rules (that span is dropped, the
+ * the batch (nothing of it is written: a span already stored, the database unreachable) or when a span broke one of {@link NewSpan}'s rules (that span is dropped, the
  * others are written). Failures are logged through SLF4J at {@code WARN} with the count and the exception's type, never
  * with span contents. The SDK does not retry a failed export.
  *
@@ -88,7 +90,11 @@ public final class AgentStoreSpanExporter implements SpanExporter {
             return dropped == 0 ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
         }
         try {
-            store.spans().createAll(batch);
+            store.inTransaction(uow -> {
+                for (int from = 0; from < batch.size(); from += SpanRepository.MAX_BATCH) {
+                    uow.spans().createAll(batch.subList(from, Math.min(batch.size(), from + SpanRepository.MAX_BATCH)));
+                }
+            });
         } catch (RuntimeException e) {
             // the type only: a driver's message may quote a row's values
             LOG.warn("agentstore span exporter could not write {} span(s): {}", batch.size(), e.getClass().getName());

@@ -3,7 +3,9 @@ package dev.agentstore.opentelemetry;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -37,6 +39,9 @@ import java.util.Set;
 public final class OtlpJson {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Reads one document at a time: what follows it is the next document, not an error. */
+    private static final ObjectReader DOCUMENTS = Json.MAPPER.reader()
+            .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final List<String> KINDS = List.of("UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER");
     private static final List<String> STATUS_CODES = List.of("UNSET", "OK", "ERROR");
 
@@ -81,7 +86,7 @@ public final class OtlpJson {
                 if (token != JsonToken.START_OBJECT) {
                     throw p.invalid("", "must be a JSON object (an OTLP/JSON ExportTraceServiceRequest)");
                 }
-                p.document(json.readValueAsTree());
+                p.document(DOCUMENTS.readTree(json));
             }
         } catch (JsonProcessingException e) {
             throw new InvalidInputException("line " + e.getLocation().getLineNr() + ", column "

@@ -1,5 +1,6 @@
 package dev.agentstore.opentelemetry;
 
+import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.observability.NewSpan;
 import dev.agentstore.persistence.AgentStore;
@@ -31,8 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@value SpanRepository#MAX_BATCH} spans per round trip) and
  * returns a result that is already complete: success when every span was written; failure when the database refused
  * the batch (nothing of it is written: a span already stored, the database unreachable) or when a span broke one of {@link NewSpan}'s rules (that span is dropped, the
- * others are written). Failures are logged through SLF4J at {@code WARN} with the count and the exception's type, never
- * with span contents. The SDK does not retry a failed export.
+ * others are written). Failures are logged through SLF4J at {@code WARN} with the count and the exception's type (and
+ * agentstore's own message, which names ids and fields only), never with span contents. The SDK does not retry a failed export.
  *
  * <p>Thread-safe: concurrent exports each use their own transaction. {@link #flush()} has nothing to do (an export is
  * written before it returns) and succeeds. After {@link #shutdown()} every export fails without writing; shutting down
@@ -96,8 +97,10 @@ public final class AgentStoreSpanExporter implements SpanExporter {
                 }
             });
         } catch (RuntimeException e) {
-            // the type only: a driver's message may quote a row's values
-            LOG.warn("agentstore span exporter could not write {} span(s): {}", batch.size(), e.getClass().getName());
+            // agentstore's exceptions name the entity and key only; any other message may quote a row's values
+            LOG.warn("agentstore span exporter could not write {} span(s): {}", batch.size(),
+                    e instanceof AgentStoreException ? e.getClass().getSimpleName() + ": " + e.getMessage()
+                            : e.getClass().getName());
             return CompletableResultCode.ofExceptionalFailure(e);
         }
         return dropped == 0 ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();

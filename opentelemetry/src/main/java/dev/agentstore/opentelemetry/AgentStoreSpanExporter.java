@@ -28,12 +28,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *         .build();
  * }</pre>
  *
- * <p>Each {@link #export} writes its batch in one transaction and one round trip (the repository's COPY batch create, up to
- * {@value SpanRepository#MAX_BATCH} spans per round trip) and
- * returns a result that is already complete: success when every span was written; failure when the database refused
- * the batch (nothing of it is written: a span already stored, the database unreachable) or when a span broke one of {@link NewSpan}'s rules (that span is dropped, the
- * others are written). Failures are logged through SLF4J at {@code WARN} with the count and the exception's type (and
- * agentstore's own message, which names ids and fields only), never with span contents. The SDK does not retry a failed export.
+ * <p>Each {@link #export} writes its batch in one transaction and one round trip (the repository's {@code COPY} batch
+ * create, up to {@value SpanRepository#MAX_BATCH} spans per round trip) and returns a result that is already complete:
+ * success when every span was written; failure when the database refused the batch (nothing of it is written: a span
+ * already stored, the database unreachable) or when a span broke one of {@link NewSpan}'s rules (that span is dropped,
+ * the others are written). Failures are logged through SLF4J at {@code WARN} with the count and the exception's type
+ * (and agentstore's own message, which names ids and fields only), never with span contents. The SDK does not retry a
+ * failed export.
  *
  * <p>Thread-safe: concurrent exports each use their own transaction. {@link #flush()} has nothing to do (an export is
  * written before it returns) and succeeds. After {@link #shutdown()} every export fails without writing; shutting down

@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Each {@link #export} writes its batch in one transaction and one round trip (the repository's {@code COPY} batch
  * create, up to {@value SpanRepository#MAX_BATCH} spans per round trip) and returns a result that is already complete:
  * success when every span was written; failure when the database refused the batch (nothing of it is written: a span
- * already stored, the database unreachable) or when a span broke one of {@link NewSpan}'s rules (that span is dropped,
- * the others are written). Failures are logged through SLF4J at {@code WARN} with the count and the exception's type
+ * already stored, the database unreachable) or when a span broke one of {@link NewSpan}'s rules or the store's JSON
+ * limits (that span is dropped, the others are written; after a JSON-limit refusal, one by one). Failures are logged through SLF4J at {@code WARN} with the count and the exception's type
  * (and agentstore's own message, which names ids and fields only), never with span contents. The SDK does not retry a
  * failed export.
  *
@@ -92,11 +92,15 @@ public final class AgentStoreSpanExporter implements SpanExporter {
             return dropped == 0 ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
         }
         try {
-            store.inTransaction(uow -> {
-                for (int from = 0; from < batch.size(); from += SpanRepository.MAX_BATCH) {
-                    uow.spans().createAll(batch.subList(from, Math.min(batch.size(), from + SpanRepository.MAX_BATCH)));
-                }
-            });
+            try {
+                write(batch);
+            } catch (InvalidInputException e) {
+                // a span's JSON exceeds the store's limits: write the others one by one
+                int refused = writeEach(batch);
+                LOG.warn("agentstore span exporter dropped {} of {} span(s) over the store's JSON limits; first: {}",
+                        refused, spans.size(), e.getMessage());
+                dropped += refused;
+            }
         } catch (RuntimeException e) {
             // agentstore's exceptions name the entity and key only; any other message may quote a row's values
             LOG.warn("agentstore span exporter could not write {} span(s): {}", batch.size(),
@@ -105,6 +109,27 @@ public final class AgentStoreSpanExporter implements SpanExporter {
             return CompletableResultCode.ofExceptionalFailure(e);
         }
         return dropped == 0 ? CompletableResultCode.ofSuccess() : CompletableResultCode.ofFailure();
+    }
+
+    private void write(List<NewSpan> batch) {
+        store.inTransaction(uow -> {
+            for (int from = 0; from < batch.size(); from += SpanRepository.MAX_BATCH) {
+                uow.spans().createAll(batch.subList(from, Math.min(batch.size(), from + SpanRepository.MAX_BATCH)));
+            }
+        });
+    }
+
+    /** Writes each span in its own transaction; returns how many the store refused as invalid. */
+    private int writeEach(List<NewSpan> batch) {
+        int refused = 0;
+        for (NewSpan span : batch) {
+            try {
+                store.spans().create(span);
+            } catch (InvalidInputException e) {
+                refused++;
+            }
+        }
+        return refused;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.agentstore.opentelemetry;
 
+import dev.agentstore.domain.json.JsonLimits;
 import dev.agentstore.domain.observability.Span;
 import dev.agentstore.domain.observability.SpanEntity;
 import dev.agentstore.domain.observability.SpanStatus;
@@ -233,6 +234,28 @@ class AgentStoreSpanExporterTest {
             assertThat(AgentStoreSpanExporter.create(store).export(spans).isSuccess()).isFalse();
             assertThat(store.spans().getSpan(spans.get(0).getTraceId(), spans.get(0).getSpanId())).isEmpty();
             assertThat(store.spans().getSpan(spans.get(1).getTraceId(), spans.get(1).getSpanId())).isPresent();
+        }
+
+        @Test
+        void aSpanOverTheStoresJsonLimitsIsDroppedAndTheOthersAreWritten() {
+            AgentStore strict = TestStore.open(AgentStoreSpanExporterTest.class,
+                    new JsonLimits(1_000, 1_000, 1_000, 100, 100_000));
+            try {
+                InMemorySpanExporter memory = InMemorySpanExporter.create();
+                List<SpanData> spans;
+                try (SdkTracerProvider provider = provider(SimpleSpanProcessor.create(memory))) {
+                    Tracer tracer = provider.get("test");
+                    tracer.spanBuilder("before").startSpan().end();
+                    tracer.spanBuilder("huge").setAttribute(GenAiAttributes.OUTPUT_MESSAGES, "x".repeat(5_000)).startSpan().end();
+                    tracer.spanBuilder("after").startSpan().end();
+                    spans = memory.getFinishedSpanItems();
+                }
+                assertThat(AgentStoreSpanExporter.create(strict).export(spans).isSuccess()).isFalse();
+                assertThat(spans).extracting(s -> strict.spans().getSpan(s.getTraceId(), s.getSpanId()).isPresent())
+                        .containsExactly(true, false, true);
+            } finally {
+                TestStore.drop(strict);
+            }
         }
 
         @Test

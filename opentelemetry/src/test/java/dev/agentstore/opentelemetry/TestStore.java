@@ -1,5 +1,6 @@
 package dev.agentstore.opentelemetry;
 
+import dev.agentstore.domain.json.JsonLimits;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
 
@@ -20,6 +21,10 @@ final class TestStore {
     }
 
     static AgentStore open(Class<?> testClass) {
+        return open(testClass, JsonLimits.DEFAULTS);
+    }
+
+    static AgentStore open(Class<?> testClass, JsonLimits limits) {
         String schema = "t_" + testClass.getSimpleName().toLowerCase(Locale.ROOT) + "_"
                 + UUID.randomUUID().toString().replace("-", "").substring(0, 8);
         return AgentStore.open(AgentStoreConfig.builder()
@@ -29,6 +34,7 @@ final class TestStore {
                 .schema(schema)
                 .poolMaxSize(10)
                 .poolMinIdle(0)
+                .jsonLimits(limits)
                 .build());
     }
 

@@ -165,7 +165,7 @@ public final class OtlpJson {
         String traceState = text(n, "traceState", path);
         return new OtlpSpan(traceId, spanId, parent, traceState == null || traceState.isEmpty() ? null : traceState,
                 name, "UNSPECIFIED".equals(kind) ? null : kind, start, end == 0 ? null : end,
-                statusCode.equals("UNSPECIFIED") ? "UNSET" : statusCode,
+                statusCode,
                 statusMessage == null || statusMessage.isEmpty() ? null : statusMessage,
                 attributes(n, path + ".attributes"), events, links, resource, scope);
     }
@@ -201,13 +201,17 @@ public final class OtlpJson {
         for (int i = 0; i < list.size(); i++) {
             String aPath = path + "[" + i + "]";
             JsonNode kv = object(list.get(i), aPath);
-            String key = text(kv, "key", aPath);
-            if (key == null || key.isEmpty()) {
-                throw invalid(aPath + ".key", "missing or empty");
-            }
-            out.set(key, anyValue(kv.path("value"), aPath + ".value"));
+            out.set(key(kv, aPath), anyValue(kv.path("value"), aPath + ".value"));
         }
         return out;
+    }
+
+    private String key(JsonNode kv, String path) {
+        String key = text(kv, "key", path);
+        if (key == null || key.isEmpty()) {
+            throw invalid(path + ".key", "missing or empty");
+        }
+        return key;
     }
 
     /** An OTLP {@code AnyValue} as JSON; an empty or missing one is {@code null}. */
@@ -257,7 +261,7 @@ public final class OtlpJson {
             for (int i = 0; i < values.size(); i++) {
                 String kvPath = path + ".kvlistValue.values[" + i + "]";
                 JsonNode kv = object(values.get(i), kvPath);
-                out.set(text(kv, "key", kvPath), anyValue(kv.path("value"), kvPath + ".value"));
+                out.set(key(kv, kvPath), anyValue(kv.path("value"), kvPath + ".value"));
             }
             return out;
         }

@@ -168,6 +168,24 @@ class OtlpJsonTest {
     }
 
     @Nested
+    class AttributeValues {
+
+        @Test
+        void everyAnyValueKindBecomesJson() throws IOException {
+            NewSpan span = read(document(span("00000000000000a1", ",\"attributes\":["
+                    + "{\"key\":\"bytes\",\"value\":{\"bytesValue\":\"AQID\"}},"
+                    + "{\"key\":\"nan\",\"value\":{\"doubleValue\":\"NaN\"}},"
+                    + "{\"key\":\"big\",\"value\":{\"intValue\":\"9007199254740993\"}},"
+                    + "{\"key\":\"empty\",\"value\":{}},"
+                    + "{\"key\":\"nested\",\"value\":{\"arrayValue\":{\"values\":[{\"arrayValue\":{\"values\":"
+                    + "[{\"boolValue\":false}]}},{\"kvlistValue\":{\"values\":[{\"key\":\"a\",\"value\":"
+                    + "{\"doubleValue\":1.5}}]}}]}}}]"))).get(0);
+            assertThat(same(span.attributes())).isEqualTo(Json.parse("a", "{\"bytes\":\"AQID\",\"nan\":\"NaN\","
+                    + "\"big\":9007199254740993,\"empty\":null,\"nested\":[[false],{\"a\":1.5}]}"));
+        }
+    }
+
+    @Nested
     class BadInput {
 
         private void rejected(String text, String message) {
@@ -228,6 +246,10 @@ class OtlpJsonTest {
                             + " boolValue, intValue, doubleValue, bytesValue, arrayValue, kvlistValue");
             rejected(document(span("00000000000000a1", ",\"attributes\":[{\"value\":{\"stringValue\":\"x\"}}]")),
                     "line 1: resourceSpans[0].scopeSpans[0].spans[0].attributes[0].key missing or empty");
+            rejected(document(span("00000000000000a1", ",\"attributes\":[{\"key\":\"k\",\"value\":{\"kvlistValue\":"
+                            + "{\"values\":[{\"value\":{\"intValue\":1}}]}}}]")),
+                    "line 1: resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value.kvlistValue.values[0].key missing"
+                            + " or empty");
         }
 
         @Test

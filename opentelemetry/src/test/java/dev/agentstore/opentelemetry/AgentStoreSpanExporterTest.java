@@ -25,6 +25,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -256,6 +259,33 @@ class AgentStoreSpanExporterTest {
             } finally {
                 TestStore.drop(strict);
             }
+        }
+
+        @Test
+        void failuresAreLoggedWithoutSpanContents() {
+            InMemorySpanExporter memory = InMemorySpanExporter.create();
+            List<SpanData> spans;
+            try (SdkTracerProvider provider = provider(SimpleSpanProcessor.create(memory))) {
+                Tracer tracer = provider.get("test");
+                tracer.spanBuilder("secret-name-1").setAttribute(AgentStoreAttributes.SPAN_TYPE, "secret-type-2")
+                        .startSpan().end();
+                tracer.spanBuilder("secret-name-3").setAttribute("api.key", "secret-key-4")
+                        .setAttribute(GenAiAttributes.INPUT_MESSAGES, "secret-prompt-5").startSpan().end();
+                spans = memory.getFinishedSpanItems();
+            }
+            AgentStoreSpanExporter exporter = AgentStoreSpanExporter.create(store);
+            PrintStream err = System.err;
+            ByteArrayOutputStream captured = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            try {
+                assertThat(exporter.export(spans).isSuccess()).isFalse(); // the first span is dropped
+                assertThat(exporter.export(spans.subList(1, 2)).isSuccess()).isFalse(); // already stored
+            } finally {
+                System.setErr(err);
+            }
+            String log = captured.toString(StandardCharsets.UTF_8);
+            assertThat(log).contains("dropped 1 of 2 span(s)").contains("could not write 1 span(s): DuplicateException");
+            assertThat(log).doesNotContain("secret");
         }
 
         @Test

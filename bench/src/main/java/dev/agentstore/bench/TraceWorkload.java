@@ -30,7 +30,8 @@ import java.util.UUID;
  * {@code spans().createAll}, one COPY), then 2,000 whole-trace reads ({@code W9.trace}, {@code spans().getTrace}) and
  * 1,000 listings of an entity's 20 newest traces ({@code W9.list}, {@code spans().listTraces}), the keys from stream 12.
  * Baselines in the same run: {@code W9.ingest.jdbc} (a raw COPY per 500 spans), {@code W9.ingest.unnest} (one raw
- * multi-row {@code INSERT ... SELECT FROM unnest(arrays)} per 500, the other one-statement form),
+ * multi-row {@code INSERT ... SELECT FROM unnest(arrays)} per 500, the other one-statement form), and the API's
+ * idempotent form {@code W9.ingest.upsert} ({@code spans().upsertAll}: unnest with {@code ON CONFLICT DO UPDATE}),
  * {@code W9.trace.jdbc} and {@code W9.list.jdbc} (the best single SELECT on the same indexes).
  */
 final class TraceWorkload implements Workload {
@@ -159,6 +160,9 @@ final class TraceWorkload implements Workload {
         if (b.options.phase("W9.ingest.jdbc") || b.options.phase("W9.trace.jdbc") || b.options.phase("W9.list.jdbc")) {
             String[] ids = ingest(b, "W9.ingest.jdbc", traces, batch -> copy(b, batch));
             reads(b, ".jdbc", ids, reads, listings, traceId -> readTrace(b, traceId), entity -> list(b, entity));
+        }
+        if (b.options.phase("W9.ingest.upsert")) {
+            ingest(b, "W9.ingest.upsert", traces, batch -> b.store.spans().upsertAll(batch));
         }
         if (b.options.phase("W9.ingest.unnest")) {
             ingest(b, "W9.ingest.unnest", traces, batch -> unnest(b, batch));

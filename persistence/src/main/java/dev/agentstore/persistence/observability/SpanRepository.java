@@ -150,6 +150,57 @@ public class SpanRepository {
     }
 
     /**
+     * Creates or replaces a batch of spans with ONE statement, {@code INSERT ... SELECT FROM unnest(<twenty bound
+     * arrays>) ON CONFLICT (trace_id, span_id, started_at) DO UPDATE}: a span already stored with the same trace id,
+     * span id and start time is replaced by the new values (it keeps its {@code createdAt}; {@code updatedAt} is the
+     * clock's now). For writers that may send a span again (an exporter retrying a batch); slower than
+     * {@link #createAll} (see {@code docs/performance.md}, W9). Atomic: if the database refuses any row, none is
+     * written.
+     *
+     * @param spans the spans, each at most once, at most {@value #MAX_BATCH}; an empty list sends nothing
+     * @return the number of spans written (created or replaced)
+     * @throws InvalidInputException when {@code spans} is {@code null}, holds a {@code null} or the same span twice
+     *                               (same ids and start), is too large, or a JSON value exceeds the store's limits;
+     *                               nothing is written
+     */
+    @SingleStatement
+    public int upsertAll(List<NewSpan> spans) {
+        Check.noNulls("spans", spans);
+        if (spans.isEmpty()) {
+            return 0;
+        }
+        int n = requireBatch("spans", spans.size());
+        String[][] text = new String[19][n];
+        long[] spanIds = new long[n];
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < n; i++) {
+            NewSpan s = spans.get(i);
+            if (!seen.add(s.traceId() + s.spanId() + s.startedAt())) {
+                throw new InvalidInputException("spans[" + i + "]: the span is in the batch twice");
+            }
+            SpanCopy.Printed p = print("spans[" + i + "]", s);
+            spanIds[i] = TraceIds.spanLong(s.spanId());
+            String[] row = {s.traceId(), s.parentSpanId() == null ? null
+                    : Long.toString(TraceIds.spanLong(s.parentSpanId())), s.name(), s.type().name(), s.entity().type(),
+                    s.entity().id(), s.entity().name(), s.runId(), s.threadId(), s.resourceId(), s.userId(),
+                    s.startedAt().toString(), s.endedAt() == null ? null : s.endedAt().toString(), s.status().name(),
+                    p.error(), p.input(), p.output(), p.attributes(), p.metadata()};
+            for (int k = 0; k < row.length; k++) {
+                text[k][i] = row[k];
+            }
+        }
+        Instant now = now();
+        return Sql.call(em, "upsert " + n + " Spans", h -> h.createUpdate(SpanSql.UPSERT_ALL)
+                .bindMap(Sql.parameters("traceIds", text[0], "spanIds", spanIds, "parentSpanIds", text[1],
+                        "names", text[2], "types", text[3], "entityTypes", text[4], "entityIds", text[5],
+                        "entityNames", text[6], "runIds", text[7], "threadIds", text[8], "resourceIds", text[9],
+                        "userIds", text[10], "startedAts", text[11], "endedAts", text[12], "statuses", text[13],
+                        "errors", text[14], "inputs", text[15], "outputs", text[16], "attributes", text[17],
+                        "metadata", text[18], "now", now))
+                .execute());
+    }
+
+    /**
      * Updates one span (see {@link SpanUpdate} for what changes), one statement.
      *
      * @param update the change

@@ -98,6 +98,29 @@ final class SpanSql {
                AND s.span_id = u.span_id
             """;
 
+    /**
+     * A batch as one upsert: twenty bound arrays unnested into rows; a span already stored with the same ids and start
+     * time is replaced (every column but {@code created_at}, which stays, and {@code updated_at}, set to {@code :now}).
+     */
+    static final String UPSERT_ALL = "INSERT INTO spans (" + WRITE_COLUMNS + """
+            )
+            SELECT u.*, CAST(:now AS timestamptz)
+              FROM unnest(CAST(:traceIds AS uuid[]), CAST(:spanIds AS bigint[]), CAST(:parentSpanIds AS bigint[]),
+                          CAST(:names AS varchar[]), CAST(:types AS varchar[]), CAST(:entityTypes AS varchar[]),
+                          CAST(:entityIds AS varchar[]), CAST(:entityNames AS varchar[]), CAST(:runIds AS varchar[]),
+                          CAST(:threadIds AS varchar[]), CAST(:resourceIds AS varchar[]), CAST(:userIds AS varchar[]),
+                          CAST(:startedAts AS timestamptz[]), CAST(:endedAts AS timestamptz[]),
+                          CAST(:statuses AS varchar[]), CAST(:errors AS jsonb[]), CAST(:inputs AS jsonb[]),
+                          CAST(:outputs AS jsonb[]), CAST(:attributes AS jsonb[]), CAST(:metadata AS jsonb[])) AS u
+            ON CONFLICT (trace_id, span_id, started_at) DO UPDATE
+               SET parent_span_id = EXCLUDED.parent_span_id, name = EXCLUDED.name, span_type = EXCLUDED.span_type,
+                   entity_type = EXCLUDED.entity_type, entity_id = EXCLUDED.entity_id,
+                   entity_name = EXCLUDED.entity_name, run_id = EXCLUDED.run_id, thread_id = EXCLUDED.thread_id,
+                   resource_id = EXCLUDED.resource_id, user_id = EXCLUDED.user_id, ended_at = EXCLUDED.ended_at,
+                   status = EXCLUDED.status, error = EXCLUDED.error, input = EXCLUDED.input, output = EXCLUDED.output,
+                   attributes = EXCLUDED.attributes, metadata = EXCLUDED.metadata, updated_at = EXCLUDED.created_at
+            """;
+
     static final String DELETE_TRACES = "DELETE FROM spans WHERE trace_id = ANY (CAST(:traceIds AS uuid[]))";
 
     /** One bounded prune batch, by primary key (a ctid is not unique across partitions); no ORDER BY needed. */

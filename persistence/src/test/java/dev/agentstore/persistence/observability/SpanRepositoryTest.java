@@ -131,6 +131,44 @@ class SpanRepositoryTest {
         }
 
         @Test
+        void anUpsertCreatesNewSpansAndReplacesStoredOnesKeepingTheirCreationTime(AgentStore store) {
+            String t = traceId();
+            List<NewSpan> spans = tree(t, "upsert", T0);
+            store.spans().createAll(spans.subList(0, 2));
+            Span before = store.spans().getSpan(t, spans.get(0).spanId()).orElseThrow();
+            NewSpan changed = span(t, spans.get(0).spanId(), spans.get(0).parentSpanId(), T0.plusMillis(30))
+                    .endedAt(T0.plusSeconds(3)).status(SpanStatus.OK).output(Json.parse("o", "{\"v\":1}"))
+                    .attributes(Json.parse("a", "{\"x\":\"tab\\tnew\\nline\"}")).build();
+            List<NewSpan> batch = new ArrayList<>(spans);
+            batch.set(0, changed);
+
+            assertThat(store.spans().upsertAll(batch)).isEqualTo(5);
+
+            Span after = store.spans().getSpan(t, changed.spanId()).orElseThrow();
+            assertThat(after.status()).isEqualTo(SpanStatus.OK);
+            assertThat(after.endedAt()).isEqualTo(T0.plusSeconds(3));
+            assertThat(after.output()).isEqualTo(changed.output());
+            assertThat(after.attributes()).isEqualTo(changed.attributes());
+            assertThat(after.createdAt()).isEqualTo(before.createdAt());
+            assertThat(after.updatedAt()).isNotNull();
+            Span root = store.spans().getRootSpan(t).orElseThrow();
+            assertThat(root.entity()).isEqualTo(spans.get(2).entity());
+            assertThat(root.input()).isEqualTo(spans.get(2).input());
+            assertThat(root.parentSpanId()).isNull();
+            assertThat(store.spans().getTrace(t).orElseThrow().spans()).hasSize(5);
+        }
+
+        @Test
+        void anUpsertWithTheSameSpanTwiceIsRefused(AgentStore store) {
+            String t = traceId();
+            NewSpan s = span(t, spanId(), null, T0).build();
+
+            assertThatThrownBy(() -> store.spans().upsertAll(List.of(s, s))).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("spans[1]");
+            assertThat(store.spans().getTrace(t)).isEmpty();
+        }
+
+        @Test
         void anEmptyBatchWritesNothing(AgentStore store) {
             assertThat(store.spans().createAll(List.of())).isZero();
         }

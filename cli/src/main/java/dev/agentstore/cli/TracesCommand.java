@@ -32,7 +32,7 @@ public final class TracesCommand implements Runnable {
     /**
      * {@code traces import FILE}: reads the whole OTLP/JSON file ({@link OtlpJson}: one document or JSON Lines) and
      * checks every span before connecting; then writes all of them in one transaction (all or nothing), in batches of
-     * {@code --batch} spans.
+     * {@code --batch} spans: with {@code COPY}, or with {@code --replace} as upserts that replace spans already stored.
      */
     @Command(name = "import", mixinStandardHelpOptions = true,
             description = "Import an OTLP/JSON file (one ExportTraceServiceRequest, or one per line) in one transaction;"
@@ -49,6 +49,10 @@ public final class TracesCommand implements Runnable {
 
         @Option(names = "--batch", defaultValue = "5000", description = "Spans per round trip (default ${DEFAULT-VALUE}).")
         int batch;
+
+        @Option(names = "--replace", description = "Replace spans already stored (same trace id, span id and start)"
+                + " instead of failing: for a file that grew since its last import. Slower than the default COPY.")
+        boolean replace;
 
         Import(CliContext ctx) {
             this.ctx = ctx;
@@ -73,14 +77,19 @@ public final class TracesCommand implements Runnable {
             try (AgentStore store = Database.open(db.toConfig(ctx.env(), true), false)) {
                 store.inTransaction(uow -> {
                     for (int from = 0; from < spans.size(); from += batch) {
-                        uow.spans().createAll(spans.subList(from, Math.min(spans.size(), from + batch)));
+                        List<NewSpan> part = spans.subList(from, Math.min(spans.size(), from + batch));
+                        if (replace) {
+                            uow.spans().upsertAll(part);
+                        } else {
+                            uow.spans().createAll(part);
+                        }
                     }
                 });
             } catch (InvalidInputException e) {
                 throw new CliException(ExitCodes.USAGE, file + ": " + e.getMessage(), "nothing was imported", e);
             } catch (AgentStoreException e) {
                 throw new CliException(ExitCodes.FAILURE, "nothing was imported: " + e.getMessage(),
-                        "a span of the file may already be stored (a trace imported twice?)", e);
+                        "a span of the file may already be stored (imported before?); --replace replaces stored spans", e);
             }
             ctx.out().println("imported " + spans.size() + " span(s) of " + traces + " trace(s) from " + file);
             return ExitCodes.OK;

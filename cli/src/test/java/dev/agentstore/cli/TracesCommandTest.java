@@ -59,8 +59,20 @@ class TracesCommandTest {
                     document("00f067aa0ba902b7", "4bf92f3577b34da6a3ce929d0e0e4736"))); // the second is stored
             CliRunner.Result again = cli.run("traces", "import", "--batch", "1", both.toString());
             assertThat(again.exitCode()).isEqualTo(ExitCodes.FAILURE);
-            assertThat(again.err()).contains("error: nothing was imported").contains("hint: ");
+            assertThat(again.err()).contains("error: nothing was imported").contains("--replace");
             assertThat(cli.queryLong("SELECT count(*) FROM spans")).isEqualTo(5);
+        }
+
+        @Test
+        void withReplaceAFileThatGrewIsImportedAgain(@TempDir Path dir) throws IOException {
+            assertThat(cli.run("traces", "import", sample().toString()).exitCode()).isZero();
+            Path grown = dir.resolve("grown.json");
+            Files.writeString(grown, Files.readString(sample()) + "\n"
+                    + document("00000000000000a1", "4bf92f3577b34da6a3ce929d0e0e4799") + "\n");
+            CliRunner.Result r = cli.run("traces", "import", "--replace", grown.toString());
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).contains("imported 6 span(s) of 3 trace(s)");
+            assertThat(cli.queryLong("SELECT count(*) FROM spans")).isEqualTo(6);
         }
     }
 

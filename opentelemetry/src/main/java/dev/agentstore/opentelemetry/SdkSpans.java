@@ -90,9 +90,6 @@ final class SdkSpans {
             list.forEach(v -> array.add(value(v)));
             return array;
         }
-        if (value instanceof KeyValue kv) {
-            return NODES.objectNode().set(kv.getKey(), value(kv.getValue()));
-        }
         if (value instanceof Value<?> v) {
             return switch (v.getType()) {
                 case KEY_VALUE_LIST -> {

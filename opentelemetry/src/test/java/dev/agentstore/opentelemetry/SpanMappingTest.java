@@ -7,6 +7,8 @@ import dev.agentstore.domain.observability.SpanStatus;
 import dev.agentstore.domain.observability.SpanType;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.common.KeyValue;
+import io.opentelemetry.api.common.Value;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanContext;
@@ -142,6 +144,17 @@ class SpanMappingTest {
                     .setAttribute(AttributeKey.booleanArrayKey("ba"), List.of(true)), s -> { });
             assertThat(same(span.attributes())).isEqualTo(Json.parse("a", "{\"s\":\"text\",\"b\":true,\"l\":42,\"d\":0.5,"
                     + "\"nan\":\"NaN\",\"sa\":[\"x\",\"y\"],\"la\":[1,2],\"ba\":[true]}"));
+        }
+
+        @Test
+        void structuredValuesBecomeJsonAndStructuredMessagesAreTheInput() {
+            NewSpan span = mapped("chat", b -> b
+                    .setAttribute(AttributeKey.valueKey(GenAiAttributes.INPUT_MESSAGES), Value.of(Value.of(
+                            KeyValue.of("role", Value.of("user")), KeyValue.of("parts", Value.of(Value.of("hi"))))))
+                    .setAttribute(AttributeKey.valueKey("bytes"), Value.of(new byte[] {1, 2, 3}))
+                    .setAttribute(AttributeKey.valueKey("empty"), Value.empty()), s -> { });
+            assertThat(same(span.input())).isEqualTo(Json.parse("i", "[{\"role\":\"user\",\"parts\":[\"hi\"]}]"));
+            assertThat(same(span.attributes())).isEqualTo(Json.parse("a", "{\"bytes\":\"AQID\",\"empty\":null}"));
         }
 
         @Test

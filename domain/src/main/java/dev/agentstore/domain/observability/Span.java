@@ -122,9 +122,9 @@ public class Span {
     }
 
     private Span(NewSpan s, Instant createdAt, Instant updatedAt, boolean light) {
-        this.traceId = TraceIds.traceUuid(s.traceId());
-        this.spanId = TraceIds.spanLong(s.spanId());
-        this.parentSpanId = s.parentSpanId() == null ? null : TraceIds.spanLong(s.parentSpanId());
+        this.traceId = TraceIds.parseTrace(s.traceId());
+        this.spanId = TraceIds.parseSpan(s.spanId());
+        this.parentSpanId = s.parentSpanId() == null ? null : TraceIds.parseSpan(s.parentSpanId());
         this.name = s.name();
         this.type = s.type();
         this.entityType = s.entity().type();

@@ -45,7 +45,17 @@ public final class TraceIds {
      */
     public static UUID traceUuid(String hex) {
         requireTraceId("traceId", hex);
+        return parseTrace(hex);
+    }
+
+    /** {@link #traceUuid} of an id already checked (a {@link NewSpan}'s). */
+    static UUID parseTrace(String hex) {
         return new UUID(Long.parseUnsignedLong(hex, 0, 16, 16), Long.parseUnsignedLong(hex, 16, 32, 16));
+    }
+
+    /** {@link #spanLong} of an id already checked (a {@link NewSpan}'s). */
+    static long parseSpan(String hex) {
+        return Long.parseUnsignedLong(hex, 16);
     }
 
     /**

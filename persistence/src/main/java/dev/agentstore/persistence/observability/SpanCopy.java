@@ -115,7 +115,12 @@ final class SpanCopy {
             out.append("\\N");
             return;
         }
-        for (int i = 0; i < value.length(); i++) {
+        int first = 0;
+        while (first < value.length() && !special(value.charAt(first))) {
+            first++;
+        }
+        out.append(value, 0, first); // most values have none of the four: one bulk copy
+        for (int i = first; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '\\' -> out.append("\\\\");
@@ -125,5 +130,9 @@ final class SpanCopy {
                 default -> out.append(c);
             }
         }
+    }
+
+    private static boolean special(char c) {
+        return c == '\\' || c == '\n' || c == '\r' || c == '\t';
     }
 }

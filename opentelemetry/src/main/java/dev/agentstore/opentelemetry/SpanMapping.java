@@ -53,10 +53,8 @@ final class SpanMapping {
                 text(attributes, GenAiAttributes.CONVERSATION_ID));
         String resourceId = take(attributes, AgentStoreAttributes.RESOURCE_ID);
         String userId = first(take(attributes, AgentStoreAttributes.USER_ID), text(attributes, GenAiAttributes.USER_ID));
-        JsonNode input = first(json(attributes.remove(GenAiAttributes.INPUT_MESSAGES)),
-                json(attributes.remove(GenAiAttributes.TOOL_CALL_ARGUMENTS)));
-        JsonNode output = first(json(attributes.remove(GenAiAttributes.OUTPUT_MESSAGES)),
-                json(attributes.remove(GenAiAttributes.TOOL_CALL_RESULT)));
+        JsonNode input = content(attributes, GenAiAttributes.INPUT_MESSAGES, GenAiAttributes.TOOL_CALL_ARGUMENTS);
+        JsonNode output = content(attributes, GenAiAttributes.OUTPUT_MESSAGES, GenAiAttributes.TOOL_CALL_RESULT);
         SpanStatus status = SpanStatus.valueOf(span.statusCode());
         return NewSpan.builder(span.traceId(), span.spanId(), span.name(), type, instant(span.startNanos()))
                 .parentSpanId(span.parentSpanId())
@@ -153,6 +151,11 @@ final class SpanMapping {
             metadata.set("links", span.links());
         }
         return metadata;
+    }
+
+    /** Moves the first present of two content attributes out of the attributes; the other stays an attribute. */
+    private static JsonNode content(ObjectNode attributes, String preferred, String other) {
+        return json(attributes.remove(attributes.hasNonNull(preferred) ? preferred : other));
     }
 
     /** A GenAI content attribute: JSON text parsed (the conventions record messages as JSON), anything else as is. */

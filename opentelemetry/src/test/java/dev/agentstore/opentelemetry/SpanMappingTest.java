@@ -203,6 +203,15 @@ class SpanMappingTest {
         }
 
         @Test
+        void messagesWinOverToolArgumentsWhichThenStayAnAttribute() {
+            NewSpan span = mapped("c", b -> b.setAttribute(GenAiAttributes.INPUT_MESSAGES, "[1]")
+                    .setAttribute(GenAiAttributes.TOOL_CALL_ARGUMENTS, "{\"q\":2}"), s -> { });
+            assertThat(same(span.input())).isEqualTo(Json.parse("i", "[1]"));
+            assertThat(span.attributes().get(GenAiAttributes.TOOL_CALL_ARGUMENTS).asText()).isEqualTo("{\"q\":2}");
+            assertThat(span.output()).isNull();
+        }
+
+        @Test
         void contentThatIsNotJsonIsKeptAsText() {
             NewSpan span = mapped("c", b -> b.setAttribute(GenAiAttributes.INPUT_MESSAGES, "[not json")
                     .setAttribute(GenAiAttributes.OUTPUT_MESSAGES, "plain answer"), s -> { });

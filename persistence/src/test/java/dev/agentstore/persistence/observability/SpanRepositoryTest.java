@@ -484,7 +484,9 @@ class SpanRepositoryTest {
             String straddling = traceId();
             store.spans().createAll(tree(straddling, "old", old.plusSeconds(9).plusMillis(985))); // 2 of 5 before +10 s
 
-            assertThat(store.fromTransaction(uow -> uow.spans().prune(old.plusSeconds(10), 1))).isEqualTo(17);
+            long removed = store.fromTransaction(uow -> uow.spans().prune(old.plusSeconds(10), 1));
+
+            assertThat(removed).isEqualTo(17);
 
             traces.forEach(t -> assertThat(store.spans().getTrace(t)).isEmpty());
             assertThat(store.spans().getTrace(straddling).orElseThrow().spans()).hasSize(3)

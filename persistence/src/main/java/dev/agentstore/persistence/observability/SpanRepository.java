@@ -372,7 +372,7 @@ public class SpanRepository {
 
     /**
      * Retention: deletes every span that started before {@code olderThan}, in bounded batches of
-     * {@value #DEFAULT_PRUNE_BATCH} rows (see {@link #prune(Instant, int)}).
+     * batches of {@value #DEFAULT_PRUNE_BATCH} (see {@link #prune(Instant, int)}).
      *
      * @param olderThan spans that started strictly before this go
      * @return how many spans were deleted
@@ -383,13 +383,13 @@ public class SpanRepository {
     }
 
     /**
-     * Retention: deletes every span that started before {@code olderThan}, one bounded {@code DELETE} of at most
-     * {@code batchSize} rows after the other until one deletes fewer, all in the caller's transaction
+     * Retention: deletes every span that started before {@code olderThan}, one bounded {@code DELETE} after the other
+     * ({@link #pruneBatch}) until one deletes fewer than {@code batchSize}, all in the caller's transaction
      * ({@code store.spans().prune(...)}: one transaction). To keep no transaction holding millions of row locks, loop
      * over {@link #pruneBatch} with one transaction per batch instead.
      *
      * @param olderThan spans that started strictly before this go
-     * @param batchSize rows per statement, 1–{@value #MAX_PRUNE_BATCH}
+     * @param batchSize old spans looked at per statement, 1–{@value #MAX_PRUNE_BATCH}
      * @return how many spans were deleted
      * @throws InvalidInputException when {@code olderThan} is {@code null} or {@code batchSize} is out of range
      */
@@ -399,21 +399,24 @@ public class SpanRepository {
         do {
             deleted = pruneBatch(olderThan, batchSize);
             total += deleted;
-        } while (deleted == batchSize);
+        } while (deleted >= batchSize);
         return total;
     }
 
     /**
-     * Retention, one bounded batch: deletes at most {@code batchSize} spans that started before {@code olderThan},
-     * one statement.
+     * Retention, one bounded batch, one statement: takes the {@code batchSize} oldest spans that started before
+     * {@code olderThan} (in start order, on the index {@code spans_started_idx}) and deletes every span of their traces
+     * that started before {@code olderThan}. So a batch deletes at least those spans and at most the old spans of
+     * {@code batchSize} traces, and it reaches them through the primary key.
      *
      * <pre>{@code
-     * while (store.fromTransaction(uow -> uow.spans().pruneBatch(cutoff, 10_000)) == 10_000) { }
+     * while (store.fromTransaction(uow -> uow.spans().pruneBatch(cutoff, 10_000)) >= 10_000) { }
      * }</pre>
      *
      * @param olderThan spans that started strictly before this go
-     * @param batchSize the most rows deleted, 1–{@value #MAX_PRUNE_BATCH}
-     * @return how many spans were deleted; fewer than {@code batchSize} means none older were left
+     * @param batchSize old spans looked at, 1–{@value #MAX_PRUNE_BATCH}
+     * @return how many spans were deleted; fewer than {@code batchSize} means none older were left (unless another
+     *         transaction was writing or deleting old spans at the same time)
      * @throws InvalidInputException when {@code olderThan} is {@code null} or {@code batchSize} is out of range
      */
     @SingleStatement

@@ -471,5 +471,27 @@ class SpanRepositoryTest {
             assertThat(store.spans().getTrace(b).orElseThrow().spans()).hasSize(5);
             assertThat(store.spans().prune(old.plusSeconds(7200))).isEqualTo(5);
         }
+
+        @Test
+        void aTraceAcrossTheCutoffKeepsItsNewerSpansAndSmallBatchesRemoveEverythingOlder(AgentStore store) {
+            Instant old = Instant.parse("2002-01-01T00:00:00Z");
+            List<String> traces = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String t = traceId();
+                traces.add(t);
+                store.spans().createAll(tree(t, "old", old.plusSeconds(i)));
+            }
+            String straddling = traceId();
+            store.spans().createAll(tree(straddling, "old", old.plusSeconds(9).plusMillis(985))); // 2 of 5 before +10 s
+
+            long removed = store.fromTransaction(uow -> uow.spans().prune(old.plusSeconds(10), 1));
+
+            assertThat(removed).isEqualTo(17);
+
+            traces.forEach(t -> assertThat(store.spans().getTrace(t)).isEmpty());
+            assertThat(store.spans().getTrace(straddling).orElseThrow().spans()).hasSize(3)
+                    .allSatisfy(s -> assertThat(s.startedAt()).isAfterOrEqualTo(old.plusSeconds(10)));
+            assertThat(store.spans().pruneBatch(old.plusSeconds(10), 1)).isZero();
+        }
     }
 }

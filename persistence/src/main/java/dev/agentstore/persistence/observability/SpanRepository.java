@@ -23,7 +23,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -237,7 +239,17 @@ public class SpanRepository extends AbstractRepository {
             if (!seen.add(u.traceId() + u.spanId())) {
                 throw new InvalidInputException("updates[" + i + "]: the span is updated twice in one call");
             }
-            String field = "updates[" + i + "].";
+        }
+        // in id order, so that concurrent batches over the same spans tend to lock them in the same order
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparing((Integer k) -> updates.get(k).traceId())
+                .thenComparing(k -> updates.get(k).spanId()));
+        for (int i = 0; i < n; i++) {
+            SpanUpdate u = updates.get(order[i]);
+            String field = "updates[" + order[i] + "].";
             traceIds[i] = u.traceId();
             spanIds[i] = TraceIds.spanLong(u.spanId());
             endedAts[i] = u.endedAt() == null ? null : u.endedAt().toString();

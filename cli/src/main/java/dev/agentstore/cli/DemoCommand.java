@@ -5,6 +5,7 @@ import dev.agentstore.cli.ingest.BookIndex;
 import dev.agentstore.cli.ingest.Chunk;
 import dev.agentstore.cli.ingest.Corpus;
 import dev.agentstore.cli.ingest.Ingester;
+import dev.agentstore.cli.embed.MiniLmEmbedder;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
@@ -12,7 +13,9 @@ import dev.agentstore.domain.knowledge.ChunkMatch;
 import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.memory.MessageRole;
 import dev.agentstore.domain.memory.NewMessage;
+import dev.agentstore.domain.observability.NewLlmUsage;
 import dev.agentstore.domain.observability.NewScore;
+import dev.agentstore.domain.observability.SpanType;
 import dev.agentstore.domain.observability.ScoreSource;
 import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.migrations.MigrationException;
@@ -193,21 +196,29 @@ public final class DemoCommand implements Callable<Integer> {
                     + " query embedding: p50 %.2f ms%n",
                     pct(m.hnswMs, 50), pct(m.hnswMs, 99), pct(m.exactMs, 50), pct(m.embedMs, 50));
             out.printf(Locale.ROOT, "  flow runs completed: %d; events appended: %d; memory threads: %d (3 messages each);"
-                    + " answers cached in KV (TTL %s): %d%n", m.runs, m.events, m.runs, answerTtl, m.cached);
+                    + " answers cached in KV (TTL %s): %d; spans: %d (one trace per run);"
+                    + " LLM usage rows: %d (the query embeddings)%n", m.runs, m.events, m.runs, answerTtl, m.cached,
+                    m.spans, m.runs);
             out.println();
             StatsCommand.print(out, store.statistics().tables());
             StatsCommand.printScores(out, store.scores().statistics(null, ScoreSource.TEST, null, null, null));
+            StatsCommand.printUsage(out, store.llmUsage().totals(null, null));
             return ExitCodes.OK;
         }
     }
 
     private void ask(AgentStore store, Embedder embedder, BookIndex.Entry q, String runId, Metrics m) {
+        Instant runStart = Instant.now();
         long t = System.nanoTime();
-        float[] vector = embedder.embed(q.term());
+        MiniLmEmbedder.Embedded query = embedder instanceof MiniLmEmbedder mini ? mini.embedCounted(q.term())
+                : new MiniLmEmbedder.Embedded(embedder.embed(q.term()), 0); // another embedder reports no tokens
+        float[] vector = query.vector();
         m.embedMs.add((System.nanoTime() - t) / 1e6);
+        Instant embedded = Instant.now();
         t = System.nanoTime();
         List<ChunkMatch> candidates = store.chunks().search(kb, vector, Knowledge.searchOptions(CANDIDATES, Map.of()));
         m.hnswMs.add((System.nanoTime() - t) / 1e6);
+        Instant searched = Instant.now();
         t = System.nanoTime();
         List<ChunkMatch> exact = store.chunks().search(kb, vector,
                 Knowledge.searchOptions(10, Map.of()).withExactSearch());
@@ -280,6 +291,20 @@ public final class DemoCommand implements Callable<Integer> {
                     .entity("WORKFLOW", FLOW).runId(runId).input(question).build());
             uow.scores().save(NewScore.builder(SCORE_RECALL, recall).source(ScoreSource.TEST)
                     .entity("WORKFLOW", FLOW).runId(runId).input(question).build());
+            // the run's trace (one span per step, as an OpenTelemetry exporter would write them) and the embedding
+            // model's usage: a local model, so tokens but no cost
+            RunTrace trace = RunTrace.of(runId, FLOW, runStart);
+            trace.child(SpanType.RAG_EMBEDDING, "embed", runStart, embedded, Json.MAPPER.valueToTree(
+                    Map.of("text", q.term())), null, Json.MAPPER.valueToTree(Map.of("gen_ai.request.model",
+                    embedder.toString(), "gen_ai.usage.input_tokens", query.inputTokens())));
+            trace.child(SpanType.RAG_VECTOR_OPERATION, "retrieve", embedded, searched, null, retrieved, null);
+            trace.child(SpanType.WORKFLOW_STEP, "rerank", searched, searched, null, reranked, null);
+            trace.child(SpanType.WORKFLOW_STEP, "answer", searched, Instant.now(), null, answered, null);
+            uow.spans().createAll(trace.spans(Instant.now()));
+            uow.llmUsage().record(NewLlmUsage.builder("local", embedder.toString(),
+                            query.inputTokens(), 0)
+                    .run(FLOW, runId, "retrieve").span(trace.traceId(), trace.spanId("embed")).build());
+            m.spans += 5;
             uow.kv().set("knowledge-qa:answer:" + Chunk.sha256(q.term()).substring(0, 16),
                     Json.MAPPER.valueToTree(Map.of("question", q.term(), "answer", answer,
                             "sources", passages.stream().map(ChunkMatch::documentId).toList())), answerTtl);
@@ -311,6 +336,7 @@ public final class DemoCommand implements Callable<Integer> {
         int runs;
         int events;
         int cached;
+        int spans;
         final List<Double> hnswMs = new ArrayList<>();
         final List<Double> exactMs = new ArrayList<>();
         final List<Double> embedMs = new ArrayList<>();

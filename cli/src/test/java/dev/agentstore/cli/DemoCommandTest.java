@@ -37,6 +37,13 @@ class DemoCommandTest {
         assertThat(cli.queryLong("SELECT count(*) FROM scores WHERE entity_type = 'WORKFLOW' AND entity_id = 'knowledge-qa'"
                 + " AND source = 'TEST' AND run_id IN (SELECT run_id FROM flow_runs)")).isEqualTo(8);
         assertThat(cli.queryLong("SELECT count(*) FROM flow_runs WHERE flow_name = 'knowledge-qa' AND status = 'COMPLETED'")).isEqualTo(4);
+        // one trace per run: a workflow_run root and four step spans, all linked to their run
+        assertThat(cli.queryLong("SELECT count(*) FROM spans WHERE parent_span_id IS NULL AND span_type = 'WORKFLOW_RUN'"
+                + " AND run_id IS NOT NULL")).isEqualTo(4);
+        assertThat(cli.queryLong("SELECT count(*) FROM spans WHERE parent_span_id IS NOT NULL")).isEqualTo(16);
+        assertThat(cli.queryLong("SELECT count(*) FROM llm_usage WHERE flow_name = 'knowledge-qa' AND step_id = 'retrieve'"))
+                .isEqualTo(4);
+        assertThat(r.out()).contains("spans: 20 (one trace per run)");
         assertThat(cli.queryLong("SELECT count(*) FROM flow_events WHERE type = 'step.completed'")).isEqualTo(12);
         assertThat(cli.queryLong("SELECT count(*) FROM kv_entries WHERE \"key\" LIKE 'knowledge-qa:answer:%' AND expires_at > now()")).isEqualTo(4);
         assertThat(cli.queryLong("SELECT count(*) FROM scheduler_jobs WHERE id = 'knowledge-qa-nightly-reindex'")).isEqualTo(1);

@@ -108,6 +108,29 @@ public final class MiniLmEmbedder implements Embedder, AutoCloseable {
         return embedAll(List.of(text)).get(0);
     }
 
+    /**
+     * One text's vector and how many tokens the model read of it (after truncation at {@link #MAX_TOKENS}).
+     *
+     * @param vector      the embedding
+     * @param inputTokens the tokens read, as the model's response reports them
+     */
+    public record Embedded(float[] vector, int inputTokens) {
+    }
+
+    /**
+     * @param text the text, not blank
+     * @return its vector and the tokens the model read
+     * @throws IllegalArgumentException when {@code text} is blank
+     */
+    public Embedded embedCounted(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("cannot embed blank text");
+        }
+        var response = model.embedAll(List.of(TextSegment.from(text)));
+        Integer tokens = response.tokenUsage() == null ? null : response.tokenUsage().inputTokenCount();
+        return new Embedded(response.content().get(0).vector(), tokens == null ? 0 : tokens);
+    }
+
     @Override
     public List<float[]> embedAll(List<String> texts) {
         for (String t : texts) {

@@ -7,6 +7,8 @@ import dev.agentstore.domain.flow.Flow;
 import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowRun;
 import dev.agentstore.domain.flow.FlowStep;
+import dev.agentstore.domain.flow.FlowCheckpoint;
+import dev.agentstore.domain.flow.FlowCheckpointPolicy;
 import dev.agentstore.domain.knowledge.Chunk;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.kv.KvEntry;
@@ -22,6 +24,7 @@ import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
 import dev.agentstore.persistence.flow.FlowStepRepository;
+import dev.agentstore.persistence.flow.CheckpointRepository;
 import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
@@ -94,6 +97,7 @@ public final class AgentStore implements AutoCloseable {
     public static final List<Class<?>> ENTITY_CLASSES = List.of(
             Flow.class, FlowRun.class, FlowStep.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
             KvEntry.class,
+            FlowCheckpoint.class, FlowCheckpointPolicy.class,
             Template.class,
             ConfigurationSnapshot.class,
             dev.agentstore.domain.record.Record.class,
@@ -326,6 +330,11 @@ public final class AgentStore implements AutoCloseable {
     /** @return a run's steps as rows, each call its own unit of work (see the class comment) */
     public FlowStepRepository flowSteps() {
         return perCallRepository(FlowStepRepository.class, UnitOfWork::flowSteps);
+    }
+
+    /** @return runs' checkpoints, each call its own unit of work (see the class comment) */
+    public CheckpointRepository checkpoints() {
+        return perCallRepository(CheckpointRepository.class, UnitOfWork::checkpoints);
     }
 
     /** @return the append-only flow event log, each call its own unit of work (see the class comment) */

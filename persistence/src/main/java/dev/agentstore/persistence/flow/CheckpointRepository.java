@@ -12,6 +12,7 @@ import dev.agentstore.domain.flow.CheckpointRetention;
 import dev.agentstore.domain.flow.CheckpointSource;
 import dev.agentstore.domain.flow.FlowCheckpoint;
 import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.NewFlowRun;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.AbstractRepository;
@@ -231,7 +232,8 @@ public class CheckpointRepository extends AbstractRepository {
         Check.name("newRunId", newRunId);
         FlowCheckpoint origin = require(checkpointId);
         String flowName = origin.flowName();
-        new RunWrites(em, clock).create(NewFlowRun.of(flowName, newRunId).withSnapshot(origin.state()),
+        new RunWrites(em, clock).create(NewFlowRun.of(flowName, newRunId).withStatus(FlowRunStatus.RUNNING)
+                        .withSnapshot(origin.state()),
                 new RunChanges(em, clock));
         return checkpoints().record(flowName, newRunId, CheckpointSource.FORK, true, checkpointId, origin.stepId(),
                 Json.print(origin.nextSteps()), "{}").orElseThrow();

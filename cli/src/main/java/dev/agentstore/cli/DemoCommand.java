@@ -5,6 +5,7 @@ import dev.agentstore.cli.ingest.BookIndex;
 import dev.agentstore.cli.ingest.Chunk;
 import dev.agentstore.cli.ingest.Corpus;
 import dev.agentstore.cli.ingest.Ingester;
+import dev.agentstore.domain.flow.CheckpointPolicy;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
@@ -133,6 +134,7 @@ public final class DemoCommand implements Callable<Integer> {
             // 3. flow, trigger, nightly re-index job
             store.inTransaction(uow -> {
                 uow.flows().register(FLOW, "Knowledge Q&A over the PostgreSQL manual", 1);
+                uow.checkpoints().configure(FLOW, CheckpointPolicy.keepAll());
                 uow.triggers().register(TRIGGER, TriggerType.EVENT,
                         Json.parse("subscriptions", "{\"flows\":{\"" + FLOW + "\":{\"enabled\":true}}}"));
                 if (uow.schedulerJobs().get(REINDEX_JOB).isEmpty()) {
@@ -188,6 +190,8 @@ public final class DemoCommand implements Callable<Integer> {
                     pct(m.hnswMs, 50), pct(m.hnswMs, 99), pct(m.exactMs, 50), pct(m.embedMs, 50));
             out.printf(Locale.ROOT, "  flow runs completed: %d; events appended: %d; memory threads: %d (3 messages each);"
                     + " answers cached in KV (TTL %s): %d%n", m.runs, m.events, m.runs, answerTtl, m.cached);
+            out.println("  checkpoints: 3 per run (one per step); see one run's with `agentstore runs history "
+                    + batchId + "-" + n + "`");
             out.println();
             StatsCommand.print(out, store.statistics().tables());
             return ExitCodes.OK;
@@ -250,8 +254,10 @@ public final class DemoCommand implements Callable<Integer> {
             events.add(NewFlowEvent.of(runId, FLOW, "flow.completed"));
             uow.flowEvents().appendAll(events);
             m.events += events.size();
-            uow.flowRuns().mergeSnapshot(FLOW, runId, Json.MAPPER.valueToTree(Map.of("context", Map.of(
-                    "retrieve", retrieved, "rerank", reranked, "answer", answered))));
+            // one step result at a time: the flow records a checkpoint per step (`agentstore runs history RUN`)
+            uow.flowRuns().setStepResult(FLOW, runId, "retrieve", retrieved);
+            uow.flowRuns().setStepResult(FLOW, runId, "rerank", reranked);
+            uow.flowRuns().setStepResult(FLOW, runId, "answer", answered);
             for (int i = 0; i < 3; i++) {
                 uow.flowRuns().completeStep(FLOW, runId);
             }

@@ -62,24 +62,33 @@ public final class CheckpointCost {
             s.execute("SET search_path TO " + schema);
             store.flows().register(FLOW, null, 1);
             store.checkpoints().configure(FLOW, CheckpointPolicy.keepAll());
-            variant(store, s, "pglz (default)", "ALTER TABLE flow_checkpoints ALTER COLUMN state SET COMPRESSION pglz");
+            variant(store, s, "pglz (default)", "SET COMPRESSION pglz");
             try {
-                variant(store, s, "lz4", "ALTER TABLE flow_checkpoints ALTER COLUMN state SET COMPRESSION lz4");
+                variant(store, s, "lz4", "SET COMPRESSION lz4");
             } catch (SQLException e) {
                 System.out.println("lz4: not available on this server (" + e.getMessage() + ")");
             }
-            variant(store, s, "none (STORAGE EXTERNAL)",
-                    "ALTER TABLE flow_checkpoints ALTER COLUMN state SET STORAGE EXTERNAL");
-            s.execute("ALTER TABLE flow_checkpoints ALTER COLUMN state SET STORAGE EXTENDED");
-            s.execute("ALTER TABLE flow_checkpoints ALTER COLUMN state SET COMPRESSION pglz");
+            variant(store, s, "none (STORAGE EXTERNAL)", "SET STORAGE EXTERNAL");
+            setting(s, "SET STORAGE EXTENDED");
+            setting(s, "SET COMPRESSION pglz");
             pages(store, s);
         }
     }
 
-    /** Writes {@link #RUNS_PER_VARIANT} runs of {@link #STEPS} steps after {@code setting} and prints their sizes. */
-    private static void variant(AgentStore store, Statement s, String label, String setting) throws SQLException {
+    /**
+     * Sets a column option of both the run's snapshot and the checkpoint's state: a checkpoint is an
+     * {@code INSERT ... SELECT} of the run's snapshot, and PostgreSQL copies an already compressed value as it is, so
+     * the checkpoints are stored as {@code flow_runs.snapshot} is.
+     */
+    private static void setting(Statement s, String option) throws SQLException {
+        s.execute("ALTER TABLE flow_runs ALTER COLUMN snapshot " + option);
+        s.execute("ALTER TABLE flow_checkpoints ALTER COLUMN state " + option);
+    }
+
+    /** Writes {@link #RUNS_PER_VARIANT} runs of {@link #STEPS} steps after {@code option} and prints their sizes. */
+    private static void variant(AgentStore store, Statement s, String label, String option) throws SQLException {
         s.execute("TRUNCATE flow_checkpoints");
-        s.execute(setting);
+        setting(s, option);
         for (int r = 0; r < RUNS_PER_VARIANT; r++) {
             run(store, "size-" + r, 0);
         }
@@ -108,8 +117,9 @@ public final class CheckpointCost {
                     + UUID.nameUUIDFromBytes((runId + step).getBytes()) + " and answered the customer that the parcel"
                     + " left the warehouse on day " + (step * 7 % 31 + 1) + " and arrives within "
                     + (step % 5 + 2) + " working days; tool calls: search_orders, get_shipment, "
-                    + "send_message. Tokens in " + (step * 173 % 4000) + ", out " + (step * 91 % 900) + ".");
+                    + "send_message, summarize_thread. Tokens in " + (step * 173 % 4000) + ", out " + (step * 91 % 900) + ".");
             result.put("score", (step * 37 % 100) / 100.0);
+            result.put("model", "gpt-4o-mini-2024-07-18");
             store.flowRuns().setStepResult(FLOW, runId, "step-" + step, result);
         }
     }
@@ -125,23 +135,27 @@ public final class CheckpointCost {
         System.out.println("history run: " + (HISTORY / STEPS * STEPS) + " checkpoints (first page " + count + ")");
         Files.writeString(LOCK, "CheckpointCost", StandardOpenOption.CREATE_NEW);
         try {
-            for (int size : new int[] {20, 100}) {
-                for (int round = 0; round < 4; round++) {
-                    List<Double> ms = new ArrayList<>();
-                    UUID before = null;
-                    while (true) {
-                        long start = System.nanoTime();
-                        List<FlowCheckpoint> page = store.checkpoints().history(FLOW, "history", before, size);
-                        ms.add((System.nanoTime() - start) / 1e6);
-                        if (page.size() < size) {
-                            break;
+            for (boolean withState : new boolean[] {false, true}) {
+                for (int size : new int[] {20, 100}) {
+                    for (int round = 0; round < 3; round++) {
+                        List<Double> ms = new ArrayList<>();
+                        UUID before = null;
+                        while (true) {
+                            long start = System.nanoTime();
+                            List<FlowCheckpoint> page = store.checkpoints().history(FLOW, "history", before, size,
+                                    withState);
+                            ms.add((System.nanoTime() - start) / 1e6);
+                            if (page.size() < size) {
+                                break;
+                            }
+                            before = page.get(page.size() - 1).checkpointId();
                         }
-                        before = page.get(page.size() - 1).checkpointId();
+                        Collections.sort(ms);
+                        System.out.printf(Locale.ROOT, "pages of %3d %-13s: %2d pages, median %.2f ms, p95 %.2f ms,"
+                                        + " max %.2f ms (round %d)%n", size, withState ? "with state" : "without state",
+                                ms.size(), ms.get(ms.size() / 2), ms.get((int) Math.ceil(ms.size() * 0.95) - 1),
+                                ms.get(ms.size() - 1), round);
                     }
-                    Collections.sort(ms);
-                    System.out.printf(Locale.ROOT, "pages of %3d: %2d pages, median %.2f ms, p95 %.2f ms, max %.2f ms"
-                                    + " (round %d)%n", size, ms.size(), ms.get(ms.size() / 2),
-                            ms.get((int) Math.ceil(ms.size() * 0.95) - 1), ms.get(ms.size() - 1), round);
                 }
             }
         } finally {

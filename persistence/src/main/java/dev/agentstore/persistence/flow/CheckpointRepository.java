@@ -143,6 +143,24 @@ public class CheckpointRepository extends AbstractRepository {
      */
     @SingleStatement
     public List<FlowCheckpoint> history(String flowName, String runId, UUID before, int limit) {
+        return history(flowName, runId, before, limit, true);
+    }
+
+    /**
+     * As {@link #history(String, String, UUID, int)}, with or without the states: without, every checkpoint's
+     * {@link FlowCheckpoint#state()} is {@code null} (load one with {@link #get}), and a page costs no detoasting of
+     * the states (the form for listing a long history).
+     *
+     * @param flowName  the run's flow
+     * @param runId     the run's id
+     * @param before    the checkpoint after the page (exclusive), or {@code null} for the newest
+     * @param limit     at most this many, 1–{@value PageRequest#MAX_PER_PAGE}
+     * @param withState whether to read the states
+     * @return the checkpoints, newest first
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    @SingleStatement
+    public List<FlowCheckpoint> history(String flowName, String runId, UUID before, int limit, boolean withState) {
         checkKey(flowName, runId);
         Check.range("limit", limit, 1, PageRequest.MAX_PER_PAGE);
         return Sql.call(em, "history of FlowRun " + RunChanges.ref(flowName, runId), h -> h
@@ -150,6 +168,7 @@ public class CheckpointRepository extends AbstractRepository {
                 .bind("flowName", flowName)
                 .bind("runId", runId)
                 .bind("before", before)
+                .bind("withState", withState)
                 .bind("limit", limit)
                 .map(CheckpointSql.CHECKPOINT)
                 .list());

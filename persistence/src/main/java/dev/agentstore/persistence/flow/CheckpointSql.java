@@ -51,8 +51,12 @@ final class CheckpointSql {
                AND (:always OR EXISTS (SELECT 1 FROM flow_checkpoint_policies p WHERE p.flow_name = r.flow_name))
             RETURNING\s""" + COLUMNS + "\n";
 
-    /** A run's checkpoints, newest first, strictly before {@code :before} (every one when it is null). */
-    static final String HISTORY = "SELECT " + COLUMNS + """
+    /**
+     * A run's checkpoints, newest first, strictly before {@code :before} (every one when it is null); the state only
+     * when {@code :withState} (reading it detoasts and prints each state).
+     */
+    static final String HISTORY = "SELECT " + COLUMNS.replace("CAST(state AS text) AS state",
+            "CASE WHEN :withState THEN CAST(state AS text) END AS state") + """
 
               FROM flow_checkpoints
              WHERE flow_name = :flowName AND run_id = :runId

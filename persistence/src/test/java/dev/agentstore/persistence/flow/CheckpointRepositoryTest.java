@@ -284,6 +284,20 @@ class CheckpointRepositoryTest {
         }
 
         @Test
+        void withoutStatesAPageHasTheSameCheckpointsAndNoState(AgentStore store) {
+            steps(store, "light", 4);
+
+            List<FlowCheckpoint> light = store.checkpoints().history(FLOW, "light", null, 3, false);
+
+            assertThat(light).extracting(FlowCheckpoint::checkpointId).containsExactlyElementsOf(
+                    store.checkpoints().history(FLOW, "light", null, 3).stream().map(FlowCheckpoint::checkpointId)
+                            .toList());
+            assertThat(light).allSatisfy(c -> assertThat(c.state()).isNull());
+            assertThat(store.checkpoints().get(light.get(0).checkpointId()).orElseThrow().state())
+                    .isEqualTo(json("{\"n\":4}"));
+        }
+
+        @Test
         void anUnknownCursorGivesAnEmptyPage(AgentStore store) {
             steps(store, "cursor", 2);
 

@@ -247,6 +247,22 @@ class CheckpointRepositoryTest {
         }
 
         @Test
+        void theDatabaseRefusesASecondChildOfACheckpointExceptForAForkOrAResume(AgentStore store) throws Exception {
+            FlowCheckpoint first = steps(store, "branch", 2).get(0);
+            String insert = "INSERT INTO flow_checkpoints (flow_name, run_id, parent_id, run_version, source, created_at)"
+                    + " VALUES ('cp', 'branch', ?, 99, ?, now())";
+            try (java.sql.Connection c = store.dataSource().getConnection();
+                 java.sql.PreparedStatement ps = c.prepareStatement(insert)) {
+                ps.setObject(1, first.checkpointId());
+                ps.setString(2, "MERGE");
+                assertThatThrownBy(ps::executeUpdate).isInstanceOf(java.sql.SQLException.class)
+                        .hasMessageContaining("flow_checkpoints_linear_uq");
+                ps.setString(2, "RESUME");
+                assertThat(ps.executeUpdate()).isOne();
+            }
+        }
+
+        @Test
         void concurrentFirstWritesOfAMissingRunHaveOneRoot(AgentStore store) throws Exception {
             int writers = 8;
 

@@ -13,6 +13,8 @@ import dev.agentstore.domain.knowledge.ChunkMatch;
 import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.memory.MessageRole;
 import dev.agentstore.domain.memory.NewMessage;
+import dev.agentstore.domain.observability.NewScore;
+import dev.agentstore.domain.observability.ScoreSource;
 import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.persistence.AgentStore;
@@ -42,8 +44,8 @@ import java.util.stream.Collectors;
 /**
  * {@code agentstore demo}: the knowledge-agent main job on the PostgreSQL 15 manual. Migrates; ingests the manual
  * (later runs reuse stored chunks); registers flow {@code knowledge-qa}, a trigger and a nightly re-index job; then for a
- * sample of the manual's index terms runs a flow (retrieve → rerank → answer) whose events, step results and cached
- * answer are stored; and prints hit@1/hit@10 against the index's page labels, recall@10 of the HNSW index against exact
+ * sample of the manual's index terms runs a flow (retrieve → rerank → answer) whose events, step results, cached
+ * answer and two evaluation scores ({@value #SCORE_HIT}, {@value #SCORE_RECALL}) are stored; and prints hit@1/hit@10 against the index's page labels, recall@10 of the HNSW index against exact
  * search, search latency and rows per table.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -55,6 +57,10 @@ public final class DemoCommand implements Callable<Integer> {
     static final String REINDEX_JOB = "knowledge-qa-nightly-reindex";
     static final String PROMPT_ID = "knowledge-qa-prompt";
     static final String MEMORY_RESOURCE = "demo-user";
+    /** Scorer of each run: 1 when one of the first ten retrieved pages is one the index links the term to, else 0. */
+    static final String SCORE_HIT = "retrieval-hit@10";
+    /** Scorer of each run: recall@10 of the HNSW search against the exact ten nearest chunks. */
+    static final String SCORE_RECALL = "retrieval-recall@10";
     /** Chunks fetched per question (HNSW), collapsed to the best chunk per page. */
     static final int CANDIDATES = 50;
     static final String DEFAULT_CORPUS = "/usr/share/doc/postgresql-doc-15/html";
@@ -194,6 +200,7 @@ public final class DemoCommand implements Callable<Integer> {
                     + batchId + "-" + n + "`");
             out.println();
             StatsCommand.print(out, store.statistics().tables());
+            StatsCommand.printScores(out, store.scores().statistics(null, ScoreSource.TEST, null, null, null));
             return ExitCodes.OK;
         }
     }
@@ -212,8 +219,9 @@ public final class DemoCommand implements Callable<Integer> {
 
         // recall@10 of the index: its first ten chunks against the exact ten nearest
         Set<String> exactKeys = exact.stream().map(ChunkMatch::id).collect(Collectors.toSet());
-        m.recallSum += exact.isEmpty() ? 1.0 : candidates.stream().limit(10).filter(h -> exactKeys.contains(h.id())).count()
+        double recall = exact.isEmpty() ? 1.0 : candidates.stream().limit(10).filter(h -> exactKeys.contains(h.id())).count()
                 / (double) exact.size();
+        m.recallSum += recall;
 
         // retrieve: the best chunk of each page, ten pages (several chunks of one page count once)
         Map<String, ChunkMatch> perPage = new LinkedHashMap<>();
@@ -222,7 +230,8 @@ public final class DemoCommand implements Callable<Integer> {
         if (!hits.isEmpty() && q.pages().contains(hits.get(0).documentId())) {
             m.hit1++;
         }
-        if (hits.stream().anyMatch(h -> q.pages().contains(h.documentId()))) {
+        boolean hit10 = hits.stream().anyMatch(h -> q.pages().contains(h.documentId()));
+        if (hit10) {
             m.hit10++;
         }
 
@@ -271,6 +280,12 @@ public final class DemoCommand implements Callable<Integer> {
                             "toolName", "retrieve", "result", passages.stream().map(h -> Map.of("document", h.documentId(),
                                     "heading", String.valueOf(Knowledge.heading(h)), "score", h.score(), "text", h.content())).toList()))),
                     NewMessage.of(thread + ":a", MessageRole.ASSISTANT, Json.MAPPER.valueToTree(Map.of("type", "text", "text", answer)))));
+            // the run's evaluation: two scores of the flow (test scoring against the index's labelled pages)
+            JsonNode question = Json.MAPPER.valueToTree(Map.of("question", q.term(), "expectedPages", q.pages()));
+            uow.scores().save(NewScore.builder(SCORE_HIT, hit10 ? 1 : 0).source(ScoreSource.TEST)
+                    .entity("WORKFLOW", FLOW).runId(runId).input(question).build());
+            uow.scores().save(NewScore.builder(SCORE_RECALL, recall).source(ScoreSource.TEST)
+                    .entity("WORKFLOW", FLOW).runId(runId).input(question).build());
             uow.kv().set("knowledge-qa:answer:" + Chunk.sha256(q.term()).substring(0, 16),
                     Json.MAPPER.valueToTree(Map.of("question", q.term(), "answer", answer,
                             "sources", passages.stream().map(ChunkMatch::documentId).toList())), answerTtl);

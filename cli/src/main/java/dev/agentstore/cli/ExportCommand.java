@@ -3,6 +3,7 @@ package dev.agentstore.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentstore.domain.blob.Blob;
 import dev.agentstore.domain.configuration.ConfigurationSnapshot;
 import dev.agentstore.domain.definition.Definition;
 import dev.agentstore.domain.definition.DefinitionVersion;
@@ -12,14 +13,17 @@ import dev.agentstore.domain.memory.MemoryMessage;
 import dev.agentstore.domain.record.Record;
 import dev.agentstore.domain.template.Template;
 import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.UnitOfWork;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.TypedQuery;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedOutputStream;
 import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -27,6 +31,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,13 +42,14 @@ import java.util.stream.Stream;
 /**
  * {@code agentstore export}: writes data as JSON Lines, one object per line with a {@code type} field
  * ({@code record}, {@code template}, {@code configuration}, {@code memory} (a thread), {@code message}, {@code chunk},
- * {@code definition} with its {@code versions} array, oldest first),
+ * {@code definition} with its {@code versions} array, oldest first, {@code blob}: key, hash, content type, metadata
+ * and the content in base64, streamed from the store into the line),
  * read with JPQL through the store's entity mappings in one read-only transaction, streamed (500 rows fetched at a
  * time, each entity detached once written, never loaded whole), in a stable order (templates and configurations by
  * identifier and revision, so an import replays their history in order).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export records, templates, configurations, memories (threads and messages), knowledge chunks and versioned definitions as JSON Lines (streamed).")
+        description = "Export records, templates, configurations, memories (threads and messages), knowledge chunks, versioned definitions and blobs as JSON Lines (streamed).")
 public final class ExportCommand implements Callable<Integer> {
 
     /** The exportable types and the JPQL that streams each. */
@@ -57,6 +63,7 @@ public final class ExportCommand implements Callable<Integer> {
         QUERIES.put("message", "SELECT m FROM MemoryMessage m ORDER BY m.memoryId, m.seq");
         QUERIES.put("chunk", "SELECT c FROM Chunk c ORDER BY c.knowledgeBase, c.documentId, c.ordinal");
         QUERIES.put("definition", "SELECT d FROM Definition d ORDER BY d.kind, d.id");
+        QUERIES.put("blob", "SELECT b FROM Blob b ORDER BY b.key");
     }
 
     /** A definition's versions, oldest first, written inside its line. */
@@ -65,7 +72,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     private static final Map<String, Class<?>> ENTITIES = Map.of("record", Record.class, "template", Template.class,
             "configuration", ConfigurationSnapshot.class, "memory", Memory.class, "message", MemoryMessage.class,
-            "chunk", Chunk.class, "definition", Definition.class);
+            "chunk", Chunk.class, "definition", Definition.class, "blob", Blob.class);
 
     /** The chunks of one knowledge base ({@code --kb}). */
     private static final String CHUNKS_OF_BASE = "SELECT c FROM Chunk c WHERE c.knowledgeBase = :kb"
@@ -79,7 +86,7 @@ public final class ExportCommand implements Callable<Integer> {
     ConnectionOptions db;
 
     @Option(names = "--types", split = ",", paramLabel = "TYPE",
-            description = "What to export: record, template, configuration, memory, message, chunk, definition (default: all).")
+            description = "What to export: record, template, configuration, memory, message, chunk, definition, blob (default: all).")
     List<String> types = new ArrayList<>(QUERIES.keySet());
 
     @Option(names = "--kb", description = "Only the chunks of this knowledge base (default: all).")
@@ -107,7 +114,7 @@ public final class ExportCommand implements Callable<Integer> {
             try {
                 store.inTransaction(uow -> {
                     for (String type : types) {
-                        counts.put(type, export(uow.entityManager(), type, w));
+                        counts.put(type, export(uow, type, w));
                     }
                 });
             } catch (UncheckedIOException e) {
@@ -123,7 +130,8 @@ public final class ExportCommand implements Callable<Integer> {
         }
     }
 
-    private long export(EntityManager em, String type, Writer w) {
+    private long export(UnitOfWork uow, String type, Writer w) {
+        EntityManager em = uow.entityManager();
         boolean oneBase = type.equals("chunk") && kb != null;
         TypedQuery<?> query = em.createQuery(oneBase ? CHUNKS_OF_BASE : QUERIES.get(type), ENTITIES.get(type))
                 .setHint("org.hibernate.fetchSize", 500)
@@ -142,7 +150,11 @@ public final class ExportCommand implements Callable<Integer> {
                 if (row instanceof Definition d) {
                     writeVersions(em, d, line);
                 }
-                w.write(MAPPER.writeValueAsString(line));
+                if (row instanceof Blob blob) {
+                    writeBlob(uow, blob, line, w);
+                } else {
+                    w.write(MAPPER.writeValueAsString(line));
+                }
                 w.write('\n');
                 em.detach(row);
                 lines++;
@@ -151,6 +163,31 @@ public final class ExportCommand implements Callable<Integer> {
             throw new UncheckedIOException(e);
         }
         return lines;
+    }
+
+    /**
+     * A blob's line: its fields, then {@code "content"} in base64, encoded as the store streams the content out (one
+     * chunk in memory at a time, never the whole blob).
+     */
+    private static void writeBlob(UnitOfWork uow, Blob blob, ObjectNode line, Writer w) throws IOException {
+        String fields = MAPPER.writeValueAsString(line);
+        w.write(fields, 0, fields.length() - 1); // without the closing brace
+        w.write(",\"content\":\"");
+        OutputStream chars = new OutputStream() { // base64 is ASCII: one char per byte
+            @Override
+            public void write(int b) throws IOException {
+                w.write(b);
+            }
+        };
+        try (OutputStream base64 = Base64.getEncoder().wrap(new BufferedOutputStream(chars, 8192) {
+            @Override
+            public void close() throws IOException {
+                flush(); // keep the writer open
+            }
+        })) {
+            uow.blobs().get(blob.key(), base64);
+        }
+        w.write("\"}");
     }
 
     private static void write(Object row, ObjectNode line) {
@@ -204,6 +241,12 @@ public final class ExportCommand implements Callable<Integer> {
             for (float f : c.embedding()) {
                 emb.add(f);
             }
+        } else if (row instanceof Blob b) {
+            line.put("key", b.key());
+            line.put("hash", b.hash());
+            line.put("size", b.size());
+            line.put("contentType", b.contentType());
+            line.set("metadata", b.metadata());
         } else {
             throw new IllegalStateException("not exportable: " + row.getClass().getName());
         }

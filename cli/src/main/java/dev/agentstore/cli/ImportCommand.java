@@ -13,12 +13,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +34,9 @@ import java.util.concurrent.Callable;
  * {@code agentstore import FILE}: reads JSON Lines written by {@code agentstore export}, line by line, and writes them
  * in batches: the records, templates and configurations of a batch in one transaction through the repositories
  * (records upserted by id; templates and configurations appended as new revisions, in file order; a definition
- * created with its versions, then published and archived as exported: see {@link DefinitionLines}), its chunks in
+ * created with its versions, then published and archived as exported: see {@link DefinitionLines}; blobs put by
+ * key from their base64 content, checked against their hash, each ending its batch so that no more than one blob
+ * is held in memory), its chunks in
  * another. Each is all or nothing. A line that is not valid JSON, has an unknown type or misses a field is rejected
  * and reported with its line number; so is every line of a batch the database refused.
  */
@@ -86,10 +93,10 @@ public final class ImportCommand implements Callable<Integer> {
                 try {
                     JsonNode node = readLine(text);
                     String type = node.path("type").asText("");
-                    if (List.of("record", "template", "configuration", "memory", "message", "definition").contains(type)) {
+                    if (List.of("record", "template", "configuration", "memory", "message", "definition", "blob").contains(type)) {
                         validateEntity(type, node);
                         entities.add(new Entity(lineNo, type, node));
-                        if (entities.size() >= batch) {
+                        if (entities.size() >= batch || type.equals("blob")) { // a blob line may be large: not held
                             imported += flushEntities(store, entities, rejected);
                         }
                         continue;
@@ -167,6 +174,16 @@ public final class ImportCommand implements Callable<Integer> {
                 required(n, "identifier");
                 required(n, "content");
             }
+            case "blob" -> {
+                required(n, "key");
+                byte[] content = blobContent(n);
+                if (n.path("hash").isTextual() && !n.get("hash").asText().equals(sha256(content))) {
+                    throw new IllegalArgumentException("content does not match its hash");
+                }
+                if (n.has("metadata") && !n.get("metadata").isNull()) {
+                    requireObject(n, "metadata");
+                }
+            }
             case "memory" -> {
                 required(n, "id");
                 requireInstant(n, "createdAt");
@@ -190,6 +207,26 @@ public final class ImportCommand implements Callable<Integer> {
                 required(n, "identifier");
                 requireObject(n, "content");
             }
+        }
+    }
+
+    private static String sha256(byte[] content) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    /** The base64 {@code content} of a blob line, decoded. */
+    private static byte[] blobContent(JsonNode n) {
+        if (!n.path("content").isTextual()) {
+            throw new IllegalArgumentException("field 'content' must be the blob's bytes in base64");
+        }
+        try {
+            return Base64.getDecoder().decode(n.get("content").asText());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("field 'content' is not base64: " + e.getMessage());
         }
     }
 
@@ -228,6 +265,8 @@ public final class ImportCommand implements Callable<Integer> {
                                 n.get("id").asText(), MessageRole.parse(n.get("role").asText()), n.get("content"),
                                 text(n, "resourceId"), instant(n, "createdAt"))));
                         case "definition" -> DefinitionLines.restore(uow.definitions(), n);
+                        case "blob" -> uow.blobs().put(n.get("key").asText(), new ByteArrayInputStream(blobContent(n)),
+                                text(n, "contentType"), n.path("metadata").isObject() ? n.get("metadata") : null);
                         default -> uow.configurations().define(n.get("identifier").asText(), n.get("content"));
                     }
                 }
@@ -245,7 +284,7 @@ public final class ImportCommand implements Callable<Integer> {
     private static Pending parse(long lineNo, JsonNode n) {
         String type = n.path("type").asText("");
         if (!type.equals("chunk")) {
-            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk, definition)");
+            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk, definition, blob)");
         }
         String kb = required(n, "kb");
         String doc = required(n, "document");

@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "migrate", description = "Apply, inspect, roll back or print the schema migrations.",
         mixinStandardHelpOptions = true,
         subcommands = {MigrateCommand.Up.class, MigrateCommand.Status.class, MigrateCommand.Rollback.class,
-                MigrateCommand.Sql.class})
+                MigrateCommand.Sql.class, MigrateCommand.CreateDefaultIndexes.class})
 public final class MigrateCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -25,7 +25,7 @@ public final class MigrateCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: up, status, rollback or sql");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: up, status, rollback, sql or create-default-indexes");
     }
 
     private abstract static class Base implements Callable<Integer> {
@@ -136,9 +136,14 @@ public final class MigrateCommand implements Runnable {
         }
     }
 
-    /** {@code migrate sql}. */
-    @Command(name = "sql", description = "Print the SQL of the pending change sets without running it.", mixinStandardHelpOptions = true)
+    /** {@code migrate sql [--offline]}. */
+    @Command(name = "sql", description = "Print the SQL of the pending change sets without running it; with --offline,"
+            + " the whole schema's SQL for --schema without connecting.", mixinStandardHelpOptions = true)
     static final class Sql extends Base {
+        @Option(names = "--offline", description = "Render every change set for the schema without a database"
+                + " (run the script with psql -v ON_ERROR_STOP=1 --single-transaction -f FILE).")
+        boolean offline;
+
         Sql(CliContext ctx) {
             super(ctx);
         }
@@ -148,8 +153,34 @@ public final class MigrateCommand implements Runnable {
             AgentStoreConfig config = config();
             try {
                 PrintWriter w = new PrintWriter(ctx.out(), false);
-                migrations(config).writePendingSql(w);
+                if (offline) {
+                    Migrations.writeOfflineSql(config.schema(), w);
+                } else {
+                    migrations(config).writePendingSql(w);
+                }
                 w.flush();
+                return ExitCodes.OK;
+            } catch (MigrationException e) {
+                throw failed(e);
+            }
+        }
+    }
+
+    /** {@code migrate create-default-indexes}. */
+    @Command(name = "create-default-indexes", description = "Create the default indexes that are missing (after"
+            + " AGENTSTORE_SKIP_DEFAULT_INDEXES), concurrently.", mixinStandardHelpOptions = true)
+    static final class CreateDefaultIndexes extends Base {
+        CreateDefaultIndexes(CliContext ctx) {
+            super(ctx);
+        }
+
+        @Override
+        public Integer call() {
+            AgentStoreConfig config = config();
+            try {
+                List<String> created = migrations(config).createDefaultIndexes();
+                ctx.out().println("schema " + config.schema() + ": created " + created.size() + " default index(es)");
+                created.forEach(name -> ctx.out().println("  " + name));
                 return ExitCodes.OK;
             } catch (MigrationException e) {
                 throw failed(e);

@@ -49,6 +49,30 @@ class DatabaseCommandsTest {
     }
 
     @Test
+    void migrateSqlOfflineRendersTheWholeSchemaForTheNamedSchemaWithoutConnecting() {
+        CliRunner.Result sql = cli.run("migrate", "sql", "--offline", "--schema", "tenant_offline",
+                "--url", "jdbc:postgresql://127.0.0.1:1/nowhere");
+        assertThat(sql.exitCode()).as(sql.err()).isZero();
+        assertThat(sql.out()).contains("CREATE SCHEMA IF NOT EXISTS tenant_offline;")
+                .contains("CREATE TABLE tenant_offline.flows").contains("INSERT INTO tenant_offline.databasechangelog")
+                .doesNotContain(cli.schema);
+
+        assertThat(cli.run("migrate", "sql", "--offline", "--schema", "Bad-Name").exitCode())
+                .isNotZero();
+    }
+
+    @Test
+    void createDefaultIndexesCreatesOnlyTheMissingOnes() {
+        assertThat(cli.run("migrate", "up").exitCode()).isZero();
+        cli.execute("DROP INDEX flows_last_run_at_idx");
+
+        CliRunner.Result created = cli.run("migrate", "create-default-indexes");
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(created.out()).contains("created 1 default index(es)").contains("flows_last_run_at_idx");
+        assertThat(cli.run("migrate", "create-default-indexes").out()).contains("created 0 default index(es)");
+    }
+
+    @Test
     void statsListsRowsPerTableAndIndexSizes() {
         assertThat(cli.run("migrate", "up").exitCode()).isZero();
         cli.execute("INSERT INTO kv_entries (\"key\", value) VALUES ('stats-a', '1'::jsonb), ('stats-b', '2'::jsonb)");

@@ -32,7 +32,10 @@ class DemoCommandTest {
         assertThat(r.out()).contains("asking 4 of 4 labelled index terms")
                 .containsPattern("hit@1 +[01]\\.\\d{3}").containsPattern("hit@10 +\\d\\.\\d{3}")
                 .containsPattern("recall@10 +1\\.000").contains("p50").contains("p99")
-                .containsPattern("flow_runs\\s+4\\s");
+                .containsPattern("flow_runs\\s+4\\s")
+                .containsPattern("retrieval-hit@10\\s+4\\s").containsPattern("retrieval-recall@10\\s+4\\s+1\\.0000");
+        assertThat(cli.queryLong("SELECT count(*) FROM scores WHERE entity_type = 'WORKFLOW' AND entity_id = 'knowledge-qa'"
+                + " AND source = 'TEST' AND run_id IN (SELECT run_id FROM flow_runs)")).isEqualTo(8);
         assertThat(cli.queryLong("SELECT count(*) FROM flow_runs WHERE flow_name = 'knowledge-qa' AND status = 'COMPLETED'")).isEqualTo(4);
         assertThat(cli.queryLong("SELECT count(*) FROM flow_events WHERE type = 'step.completed'")).isEqualTo(12);
         assertThat(cli.queryLong("SELECT count(*) FROM kv_entries WHERE \"key\" LIKE 'knowledge-qa:answer:%' AND expires_at > now()")).isEqualTo(4);

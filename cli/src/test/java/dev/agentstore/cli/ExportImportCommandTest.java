@@ -99,6 +99,54 @@ class ExportImportCommandTest {
     }
 
     @Test
+    void blobsRoundTripWithTheirContentInBase64AndABlobWhoseContentDoesNotMatchItsHashIsRejected(@TempDir Path dir)
+            throws Exception {
+        byte[] big = new byte[(1 << 20) + 12345]; // more than one 1 MiB chunk
+        new java.util.Random(5).nextBytes(big);
+        byte[] small = "hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        Path seed = dir.resolve("blobs.jsonl");
+        Files.write(seed, List.of(
+                blobLine("files/big.bin", big, "application/octet-stream", "{\"n\":1}"),
+                blobLine("files/hello.txt", small, "text/plain", null),
+                blobLine("files/empty", new byte[0], null, null),
+                "{\"type\":\"blob\",\"key\":\"bad\",\"hash\":\"" + sha256(small) + "\",\"content\":\"eHl6\"}",
+                "{\"type\":\"blob\",\"key\":\"bad64\",\"content\":\"***\"}"));
+        CliRunner.Result seeded = source.run("import", seed.toString());
+        assertThat(seeded.exitCode()).isEqualTo(ExitCodes.PARTIAL_IMPORT);
+        assertThat(seeded.out()).contains("imported 3 line(s), rejected 2")
+                .contains("line 4: content does not match its hash").contains("line 5: field 'content' is not base64");
+
+        Path file = dir.resolve("export.jsonl");
+        CliRunner.Result export = source.run("export", "--types", "blob", "-o", file.toString());
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(Files.readAllLines(file)).hasSize(3).allMatch(l -> l.startsWith("{\"type\":\"blob\""));
+        CliRunner.Result imported = target.run("import", file.toString());
+        assertThat(imported.exitCode()).as(imported.out() + imported.err()).isZero();
+
+        for (byte[] content : List.of(big, small, new byte[0])) {
+            String hash = sha256(content);
+            assertThat(target.queryLong("SELECT count(*) FROM blobs b JOIN blob_contents c ON c.hash = b.hash"
+                    + " WHERE b.hash = '" + hash + "' AND c.size = " + content.length
+                    + " AND coalesce((SELECT encode(sha256(string_agg(data, ''::bytea ORDER BY seq)), 'hex')"
+                    + " FROM blob_chunks WHERE content_id = c.id), encode(sha256(''::bytea), 'hex')) = '" + hash + "'"))
+                    .isEqualTo(1);
+        }
+        assertThat(target.queryLong("SELECT count(*) FROM blobs WHERE key = 'files/big.bin'"
+                + " AND content_type = 'application/octet-stream' AND metadata = '{\"n\":1}'::jsonb")).isEqualTo(1);
+    }
+
+    private static String blobLine(String key, byte[] content, String contentType, String metadata) {
+        return "{\"type\":\"blob\",\"key\":\"" + key + "\""
+                + (contentType == null ? "" : ",\"contentType\":\"" + contentType + "\"")
+                + (metadata == null ? "" : ",\"metadata\":" + metadata)
+                + ",\"content\":\"" + java.util.Base64.getEncoder().encodeToString(content) + "\"}";
+    }
+
+    private static String sha256(byte[] content) throws java.security.NoSuchAlgorithmException {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(content));
+    }
+
+    @Test
     void definitionsRoundTripWithTheirVersionsAndPublishedVersion(@TempDir Path dir) throws IOException {
         String model = "\"model\":{\"provider\":\"openai\",\"name\":\"gpt-4o\"}";
         Path seed = dir.resolve("definitions.jsonl");

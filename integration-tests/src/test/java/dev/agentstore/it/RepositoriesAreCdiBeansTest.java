@@ -45,7 +45,11 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.knowledge.ChunkRepository.class,
             dev.agentstore.persistence.dataset.DatasetRepository.class,
             dev.agentstore.persistence.experiment.ExperimentRepository.class,
-            dev.agentstore.persistence.definition.DefinitionRepository.class})
+            dev.agentstore.persistence.definition.DefinitionRepository.class,
+            dev.agentstore.persistence.observability.ScoreRepository.class,
+            dev.agentstore.persistence.observability.LlmUsageRepository.class,
+            dev.agentstore.persistence.blob.BlobRepository.class,
+            dev.agentstore.persistence.partition.PartitionRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();
@@ -78,7 +82,11 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.knowledge.ChunkRepository.class,
             dev.agentstore.persistence.dataset.DatasetRepository.class,
             dev.agentstore.persistence.experiment.ExperimentRepository.class,
-            dev.agentstore.persistence.definition.DefinitionRepository.class})
+            dev.agentstore.persistence.definition.DefinitionRepository.class,
+            dev.agentstore.persistence.observability.ScoreRepository.class,
+            dev.agentstore.persistence.observability.LlmUsageRepository.class,
+            dev.agentstore.persistence.blob.BlobRepository.class,
+            dev.agentstore.persistence.partition.PartitionRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
         assertThat(tx).as("@Transactional on the class").isNotNull();

@@ -3,16 +3,20 @@ package dev.agentstore.migrations;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.zip.CRC32;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import javax.sql.DataSource;
 
 import liquibase.Contexts;
@@ -36,8 +40,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The programmatic migration API: apply ({@link #up()}), inspect ({@link #status()}), undo
- * ({@link #rollback(int)}, {@link #rollbackToTag(String)}) and export ({@link #pendingSql()}) the agentstore
- * schema, all driven by the Liquibase changelog {@value #MASTER_CHANGELOG} on the classpath.
+ * ({@link #rollback(int)}, {@link #rollbackToTag(String)}) and export ({@link #pendingSql()}, and without a database
+ * {@link #offlineSql(String)}) the agentstore schema, all driven by the Liquibase changelog {@value #MASTER_CHANGELOG}
+ * on the classpath. The default indexes (those no constraint needs) can be left out
+ * ({@link #skipDefaultIndexes(boolean)}) and created later ({@link #createDefaultIndexes()}); custom indexes are
+ * {@link Indexes}' work.
  *
  * <p>Every table, and Liquibase's own {@code databasechangelog} and {@code databasechangeloglock} tables, live
  * in one schema, created by {@code up()} if missing. Concurrent migrators of the same schema are serialised:
@@ -57,7 +64,8 @@ import org.slf4j.LoggerFactory;
  * the connection is returned.
  *
  * <p>Instances are cheap and stateless; each call borrows one connection from the {@link DataSource} and
- * returns it.
+ * returns it. Liquibase's executors are global to the JVM and its SQL output mode resets them, so
+ * {@link #pendingSql()} and {@link #offlineSql(String)} run alone in one JVM (other operations wait for them).
  */
 public final class Migrations {
 
@@ -69,10 +77,18 @@ public final class Migrations {
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
-    private static final long ADVISORY_LOCK_NAMESPACE = 0x6167656e74L << 32; // "agent"
+    /**
+     * Liquibase keeps its executors in one registry per JVM, and its SQL output mode ({@link #pendingSql()},
+     * {@link #offlineSql(String)}) swaps the registry's executor for a printing one and clears the whole registry
+     * when done: another Liquibase operation running meanwhile in the same JVM could print instead of run, or run
+     * instead of print. So an output-mode operation takes this lock's write lock and runs alone in the JVM; the
+     * others take its read lock and run side by side (each on its own database object).
+     */
+    static final ReentrantReadWriteLock LIQUIBASE = new ReentrantReadWriteLock();
 
     private final DataSource dataSource;
     private final String schema;
+    private final boolean skipDefaultIndexes;
 
     /**
      * @param dataSource where to migrate; its user needs CREATE on the database when {@link #up()} has to create
@@ -83,8 +99,127 @@ public final class Migrations {
      * @throws NullPointerException     when {@code dataSource} is {@code null}
      */
     public Migrations(DataSource dataSource, String schema) {
-        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.schema = SchemaNames.requireValid(schema);
+        this(Objects.requireNonNull(dataSource, "dataSource"), SchemaNames.requireValid(schema), false);
+    }
+
+    private Migrations(DataSource dataSource, String schema, boolean skipDefaultIndexes) {
+        this.dataSource = dataSource;
+        this.schema = schema;
+        this.skipDefaultIndexes = skipDefaultIndexes;
+    }
+
+    /**
+     * Returns migrations of the same schema that, when {@code skip} is true, leave out the default indexes: after
+     * {@link #up()} applied its change sets, the indexes of {@link #defaultIndexNames()} that those change sets
+     * created are dropped, so only the indexes that constraints need (primary keys, unique constraints and unique
+     * indexes) remain. Indexes that existed before the call are never dropped. The changelog and its history are the
+     * same in both modes; {@link #createDefaultIndexes()} adds the default indexes later.
+     *
+     * @param skip whether {@link #up()} leaves out the default indexes
+     * @return migrations with that setting
+     */
+    public Migrations skipDefaultIndexes(boolean skip) {
+        return new Migrations(dataSource, schema, skip);
+    }
+
+    /** @return whether {@link #up()} leaves out the default indexes (see {@link #skipDefaultIndexes(boolean)}) */
+    public boolean skipsDefaultIndexes() {
+        return skipDefaultIndexes;
+    }
+
+    /**
+     * @return the names of the default indexes: those the changelog creates that no constraint needs (neither a
+     *         primary key nor unique), as of the last release, sorted
+     */
+    public static List<String> defaultIndexNames() {
+        return DefaultIndexes.ALL.stream().map(DefaultIndexes.DefaultIndex::name).sorted().toList();
+    }
+
+    /**
+     * Creates the default indexes that are missing (see {@link #skipDefaultIndexes(boolean)}), one at a time with
+     * {@code CREATE INDEX CONCURRENTLY}, so reads and writes of the tables go on while they build. An index left
+     * invalid by a failed concurrent build is dropped and built again. The schema must be migrated.
+     *
+     * @return the names of the indexes this call created, in creation order; empty when none was missing
+     * @throws MigrationException when an index cannot be created (the schema is not migrated, the build failed);
+     *                            the indexes created before stay
+     */
+    public List<String> createDefaultIndexes() {
+        List<String> created = new ArrayList<>();
+        try (SchemaSession session = SchemaSession.open(dataSource, schema)) {
+            Map<String, Boolean> existing = indexValidity(session.connection());
+            Set<String> partitioned = partitionedTables(session.connection());
+            try (Statement st = session.connection().createStatement()) {
+                for (DefaultIndexes.DefaultIndex index : DefaultIndexes.ALL) {
+                    Boolean valid = existing.get(index.name());
+                    if (Boolean.TRUE.equals(valid)) {
+                        continue;
+                    }
+                    if (valid != null) {
+                        LOG.warn("index {}.{} is invalid (a failed concurrent build): building it again", schema,
+                                index.name());
+                        st.execute("DROP INDEX CONCURRENTLY IF EXISTS " + schema + "." + index.name());
+                    }
+                    // PostgreSQL cannot build an index of a partitioned table concurrently
+                    String create = index.createSql(schema);
+                    st.execute(partitioned.contains(index.table()) ? create.replace(" CONCURRENTLY", "") : create);
+                    created.add(index.name());
+                }
+            }
+        } catch (SQLException e) {
+            throw new MigrationException("could not create the default indexes in schema '" + schema + "' (created "
+                    + created + " before the failure): " + e.getMessage(), e);
+        }
+        LOG.info("agentstore: created {} default index(es) in schema {}", created.size(), schema);
+        return created;
+    }
+
+    /** @return the names of the schema's partitioned tables */
+    private Set<String> partitionedTables(Connection connection) throws SQLException {
+        Set<String> tables = new HashSet<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT c.relname FROM pg_class c"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relkind = 'p'")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    tables.add(rs.getString(1));
+                }
+            }
+        }
+        return tables;
+    }
+
+    /** @return the schema's indexes by name: whether each is valid (usable) */
+    private Map<String, Boolean> indexValidity(Connection connection) throws SQLException {
+        Map<String, Boolean> indexes = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement("SELECT c.relname, i.indisvalid FROM pg_index i"
+                + " JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    indexes.put(rs.getString(1), rs.getBoolean(2));
+                }
+            }
+        }
+        return indexes;
+    }
+
+    /** Drops the default indexes that did not exist before {@link #up()} ran (see {@link #skipDefaultIndexes}). */
+    private void dropNewDefaultIndexes(Connection connection, Set<String> before) throws SQLException {
+        List<String> dropped = new ArrayList<>();
+        try (Statement st = connection.createStatement()) {
+            for (String name : indexValidity(connection).keySet()) {
+                if (DefaultIndexes.NAMES.contains(name) && !before.contains(name)) {
+                    st.execute("DROP INDEX " + schema + "." + name);
+                    dropped.add(name);
+                }
+            }
+        }
+        if (!dropped.isEmpty()) {
+            LOG.info("agentstore: skipDefaultIndexes: left out {} default index(es) of schema {}", dropped.size(),
+                    schema);
+        }
     }
 
     /** @return the schema this instance migrates */
@@ -93,16 +228,21 @@ public final class Migrations {
     }
 
     /**
-     * Creates the schema if needed and applies every pending change set, in changelog order.
+     * Creates the schema if needed and applies every pending change set, in changelog order; with
+     * {@link #skipDefaultIndexes(boolean)}, then drops the default indexes those change sets created.
      *
      * @return the change sets that were applied by this call (empty when the schema was up to date)
      * @throws MigrationException when a change set fails; Liquibase rolls back the failing change set's
      *                            transaction, and earlier ones stay applied
      */
     public List<PendingChangeSet> up() {
-        return withLiquibase("apply migrations", true, (liquibase, schemaExists) -> {
+        return withLiquibase("apply migrations", true, (liquibase, schemaExists, connection) -> {
             List<PendingChangeSet> pending = pending(liquibase);
+            Set<String> before = skipDefaultIndexes ? indexValidity(connection).keySet() : Set.of();
             liquibase.update(new Contexts(), new LabelExpression());
+            if (skipDefaultIndexes) {
+                dropNewDefaultIndexes(connection, before);
+            }
             return pending;
         });
     }
@@ -115,7 +255,7 @@ public final class Migrations {
      * @throws MigrationException when the changelog or the database cannot be read
      */
     public List<PendingChangeSet> status() {
-        return withLiquibase("read migration status", false, (liquibase, schemaExists) -> schemaExists
+        return withLiquibase("read migration status", false, (liquibase, schemaExists, connection) -> schemaExists
                 ? pending(liquibase)
                 : liquibase.getDatabaseChangeLog().getChangeSets().stream().map(Migrations::pendingChangeSet).toList());
     }
@@ -131,7 +271,7 @@ public final class Migrations {
         if (count < 1) {
             throw new IllegalArgumentException("rollback count must be at least 1, was " + count);
         }
-        withLiquibase("roll back " + count + " change set(s)", false, (liquibase, schemaExists) -> {
+        withLiquibase("roll back " + count + " change set(s)", false, (liquibase, schemaExists, connection) -> {
             requireExisting(schemaExists);
             liquibase.rollback(count, (String) null);
             return null;
@@ -148,7 +288,7 @@ public final class Migrations {
      */
     public void rollbackToTag(String tag) {
         Objects.requireNonNull(tag, "tag");
-        withLiquibase("roll back to tag '" + tag + "'", false, (liquibase, schemaExists) -> {
+        withLiquibase("roll back to tag '" + tag + "'", false, (liquibase, schemaExists, connection) -> {
             requireExisting(schemaExists);
             liquibase.rollback(tag, (String) null);
             return null;
@@ -178,13 +318,47 @@ public final class Migrations {
      */
     public void writePendingSql(Writer out) {
         Objects.requireNonNull(out, "out");
-        withLiquibase("export pending SQL", false, (liquibase, schemaExists) -> {
+        withLiquibase(EXPORT, false, (liquibase, schemaExists, connection) -> {
             if (!schemaExists) {
                 out.write("-- schema " + schema + " does not exist yet\nCREATE SCHEMA IF NOT EXISTS " + schema + ";\n\n");
             }
             liquibase.update(new Contexts(), new LabelExpression(), out);
             return null;
         });
+    }
+
+    /**
+     * Renders the whole schema as one SQL script without a database: every change set of the changelog for a schema
+     * named {@code schema}, with Liquibase's bookkeeping ({@code databasechangelog} created and filled), so that
+     * {@link #status()} of the schema is empty after the script ran and later releases apply on top of it. Rendered
+     * by Liquibase's offline mode for PostgreSQL 15. The script starts with {@code CREATE SCHEMA IF NOT EXISTS} and a
+     * check that the pgvector extension is installed (the changelog's precondition, which offline mode cannot
+     * evaluate), and has no transaction control: run it in one transaction, for example
+     * {@code psql -v ON_ERROR_STOP=1 --single-transaction -f schema.sql}. The default indexes are included.
+     * Thread-safe.
+     *
+     * @param schema the schema name the script creates and fills, validated by {@link SchemaNames#requireValid}
+     * @return the script
+     * @throws IllegalArgumentException when the schema name is invalid
+     * @throws MigrationException       when the changelog cannot be read or rendered
+     */
+    public static String offlineSql(String schema) {
+        StringWriter out = new StringWriter();
+        writeOfflineSql(schema, out);
+        return out.toString();
+    }
+
+    /**
+     * As {@link #offlineSql(String)}, writing to {@code out}.
+     *
+     * @param schema the schema name the script creates and fills
+     * @param out    where to write the script; not closed
+     * @throws IllegalArgumentException when the schema name is invalid
+     * @throws MigrationException       when the changelog cannot be read or rendered, or {@code out} fails
+     */
+    public static void writeOfflineSql(String schema, Writer out) {
+        SchemaNames.requireValid(schema);
+        OfflineSql.write(schema, Objects.requireNonNull(out, "out"));
     }
 
     private static List<PendingChangeSet> pending(Liquibase liquibase) throws LiquibaseException {
@@ -203,38 +377,27 @@ public final class Migrations {
         }
     }
 
+    /** The name of the one operation of {@link #withLiquibase} in Liquibase's SQL output mode. */
+    private static final String EXPORT = "export pending SQL";
+
     private interface LiquibaseWork<T> {
-        T run(Liquibase liquibase, boolean schemaExists) throws LiquibaseException, IOException;
+        T run(Liquibase liquibase, boolean schemaExists, Connection connection) throws LiquibaseException, IOException,
+                SQLException;
     }
 
     /**
-     * Runs {@code work} under the schema's advisory lock. Only {@code up} creates a missing schema (so reading the
-     * status or exporting SQL needs no CREATE privilege on the database, and an existing schema needs only
-     * ownership).
+     * Runs {@code work} under the schema's advisory lock ({@link SchemaSession}). Only {@code up} creates a missing
+     * schema (so reading the status or exporting SQL needs no CREATE privilege on the database, and an existing
+     * schema needs only ownership).
      */
     private <T> T withLiquibase(String what, boolean createSchema, LiquibaseWork<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            boolean autoCommit = connection.getAutoCommit();
-            connection.setAutoCommit(true);
-            // a change set may run long, and a second migrator waits for the advisory lock as long as the first
-            // one runs: the pool's statement, lock and socket timeouts would cut both, so they are lifted here
-            // and restored before the connection goes back
-            int networkTimeout = connection.getNetworkTimeout();
-            String[] timeouts = new String[2];
-            try (Statement st = connection.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT current_setting('statement_timeout'),"
-                         + " current_setting('lock_timeout'), set_config('statement_timeout', '0', false),"
-                         + " set_config('lock_timeout', '0', false)")) {
-                rs.next();
-                timeouts[0] = rs.getString(1);
-                timeouts[1] = rs.getString(2);
-            }
-            connection.setNetworkTimeout(Runnable::run, 0);
-            long lockKey = advisoryLockKey();
-            lock(connection, "SELECT pg_advisory_lock(?)", lockKey);
+        Lock lock = what.equals(EXPORT) ? LIQUIBASE.writeLock() : LIQUIBASE.readLock();
+        lock.lock();
+        try (SchemaSession session = SchemaSession.open(dataSource, schema)) {
+            Connection connection = session.connection();
             Database database = null;
             try {
-                boolean schemaExists = schemaExists(connection);
+                boolean schemaExists = session.schemaExists(schema);
                 if (!schemaExists && createSchema) {
                     try (Statement st = connection.createStatement()) {
                         st.execute("CREATE SCHEMA IF NOT EXISTS " + schema);
@@ -257,27 +420,25 @@ public final class Migrations {
                 liquibase.setChangeLogParameter("schema", schema);
                 // a library does not print to stdout: Liquibase's console messages go to its logger instead
                 liquibase.setShowSummaryOutput(UpdateSummaryOutputEnum.LOG);
-                return Scope.child(Map.of(Scope.Attr.ui.name(), new LoggerUIService()), () -> work.run(liquibase, exists));
+                return Scope.child(Map.of(Scope.Attr.ui.name(), new LoggerUIService()),
+                        () -> work.run(liquibase, exists, connection));
             } finally {
                 if (database != null) {
-                    // Liquibase caches applied change sets, lock state and executors per database; forget them
-                    Scope.getCurrentScope().getSingleton(ChangeLogHistoryServiceFactory.class).getChangeLogService(database).reset();
-                    LockServiceFactory.getInstance().getLockService(database).reset();
-                    Scope.getCurrentScope().getSingleton(ExecutorService.class).clearExecutor("jdbc", database);
+                    forget(database);
                 }
-                lock(connection, "SELECT pg_advisory_unlock(?)", lockKey);
-                try (PreparedStatement ps = connection.prepareStatement(
-                        "SELECT set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false)")) {
-                    ps.setString(1, timeouts[0]);
-                    ps.setString(2, timeouts[1]);
-                    ps.executeQuery().close();
-                }
-                connection.setNetworkTimeout(Runnable::run, networkTimeout);
-                connection.setAutoCommit(autoCommit);
             }
         } catch (Exception e) {
             throw new MigrationException("could not " + what + " in schema '" + schema + "': " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
         }
+    }
+
+    /** Liquibase caches applied change sets, lock state and executors per database; forgets them. */
+    static void forget(Database database) {
+        Scope.getCurrentScope().getSingleton(ChangeLogHistoryServiceFactory.class).getChangeLogService(database).reset();
+        LockServiceFactory.getInstance().getLockService(database).reset();
+        Scope.getCurrentScope().getSingleton(ExecutorService.class).clearExecutor("jdbc", database);
     }
 
     /**
@@ -304,27 +465,5 @@ public final class Migrations {
                         rs.getString(2));
             }
         }
-    }
-
-    private boolean schemaExists(Connection connection) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
-            ps.setString(1, schema);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
-    private static void lock(Connection connection, String sql, long key) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(sql)) {
-            ps.setLong(1, key);
-            ps.execute();
-        }
-    }
-
-    private long advisoryLockKey() {
-        CRC32 crc = new CRC32();
-        crc.update(schema.getBytes(StandardCharsets.UTF_8));
-        return ADVISORY_LOCK_NAMESPACE | crc.getValue();
     }
 }

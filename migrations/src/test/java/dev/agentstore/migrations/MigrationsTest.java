@@ -170,6 +170,30 @@ class MigrationsTest {
         assertThat(triggersOnFlowRuns(migrations.schema())).isEmpty();
     }
 
+    @Test
+    void release05AddsTheBlobTablesWithUncompressedChunksAndRollingBackToTag04RemovesThem() throws SQLException {
+        Migrations migrations = fresh();
+        migrations.up();
+        assertThat(tablesIn(migrations.schema())).contains("blobs", "blob_contents", "blob_chunks");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT a.attstorage FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid JOIN pg_namespace n"
+                        + " ON n.oid = r.relnamespace WHERE n.nspname = ? AND r.relname = 'blob_chunks'"
+                        + " AND a.attname = 'data'")) {
+            ps.setString(1, migrations.schema());
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).as("EXTERNAL: out of line, not compressed").isEqualTo("e");
+            }
+        }
+
+        migrations.rollbackToTag("0.4");
+
+        assertThat(tablesIn(migrations.schema())).doesNotContain("blobs", "blob_contents", "blob_chunks")
+                .contains("flow_steps");
+        migrations.up();
+        assertThat(tablesIn(migrations.schema())).contains("blobs", "blob_contents", "blob_chunks");
+    }
+
     private static List<String> triggersOnFlowRuns(String schema) throws SQLException {
         List<String> names = new ArrayList<>();
         try (Connection c = dataSource.getConnection();

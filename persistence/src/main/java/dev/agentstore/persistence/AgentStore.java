@@ -16,8 +16,11 @@ import dev.agentstore.domain.scheduler.SchedulerJob;
 import dev.agentstore.domain.template.Template;
 import dev.agentstore.domain.trigger.Trigger;
 import dev.agentstore.domain.trigger.TriggerEvent;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.migrations.Indexes;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
@@ -29,6 +32,7 @@ import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
+import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
@@ -37,6 +41,8 @@ import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.definition.DefinitionRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
@@ -113,7 +119,12 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.experiment.Experiment.class,
             dev.agentstore.domain.experiment.ExperimentResult.class,
             dev.agentstore.domain.definition.Definition.class,
-            dev.agentstore.domain.definition.DefinitionVersion.class);
+            dev.agentstore.domain.definition.DefinitionVersion.class,
+            dev.agentstore.domain.observability.Score.class,
+            dev.agentstore.domain.observability.LlmUsage.class,
+            dev.agentstore.domain.blob.Blob.class,
+            dev.agentstore.domain.blob.BlobContent.class,
+            dev.agentstore.domain.blob.BlobChunk.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -136,8 +147,10 @@ public final class AgentStore implements AutoCloseable {
      *
      * @param config the settings
      * @return the open store; close it to release the pool
-     * @throws AgentStoreException when the database cannot be reached, a migration fails, or the schema does not
-     *                             match the entities (for example {@code autoMigrate=false} on an unmigrated schema)
+     * @throws AgentStoreException when the database cannot be reached, a migration or a custom index fails, or the
+     *                             schema does not match the entities (for example {@code autoMigrate=false} on an
+     *                             unmigrated schema); {@link InvalidInputException} when a custom index names a column
+     *                             its table lacks
      */
     public static AgentStore open(AgentStoreConfig config) {
         Objects.requireNonNull(config, "config");
@@ -167,11 +180,18 @@ public final class AgentStore implements AutoCloseable {
 
     private static AgentStore open(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool) {
         if (config.autoMigrate()) {
+            IndexOptions indexOptions = config.indexOptions();
             try {
-                var applied = new Migrations(dataSource, config.schema()).up();
+                var applied = new Migrations(dataSource, config.schema())
+                        .skipDefaultIndexes(indexOptions.skipDefaultIndexes()).up();
                 LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
+                if (!indexOptions.indexes().isEmpty()) {
+                    new Indexes(dataSource, config.schema()).ensure(indexOptions.indexes());
+                }
             } catch (MigrationException e) {
                 throw new AgentStoreException(e.getMessage(), e);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(e.getMessage(), e);
             }
         }
         try {
@@ -213,6 +233,15 @@ public final class AgentStore implements AutoCloseable {
      */
     public Migrations migrations() {
         return new Migrations(dataSource, config.schema());
+    }
+
+    /**
+     * @return the schema's indexes: custom ones created when missing ({@link Indexes#ensure}) and all of them listed;
+     *         its methods throw {@link MigrationException} and {@link IllegalArgumentException} (see
+     *         {@link #migrations()})
+     */
+    public Indexes indexes() {
+        return new Indexes(dataSource, config.schema());
     }
 
     /**
@@ -400,9 +429,33 @@ public final class AgentStore implements AutoCloseable {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
     }
 
+    /** @return partition maintenance and retention, each call its own unit of work (see the class comment) */
+    public PartitionRepository partitions() {
+        return perCallRepository(PartitionRepository.class, UnitOfWork::partitions);
+    }
+
     /** @return versioned definitions, each call its own unit of work (see the class comment) */
     public DefinitionRepository definitions() {
         return perCallRepository(DefinitionRepository.class, UnitOfWork::definitions);
+    }
+
+    /** @return evaluation scores, each call its own unit of work (see the class comment) */
+    public ScoreRepository scores() {
+        return perCallRepository(ScoreRepository.class, UnitOfWork::scores);
+    }
+
+    /** @return LLM token usage, each call its own unit of work (see the class comment) */
+    public LlmUsageRepository llmUsage() {
+        return perCallRepository(LlmUsageRepository.class, UnitOfWork::llmUsage);
+    }
+
+    /**
+     * @return content-addressed binary storage, each call its own unit of work (see the class comment); read content
+     *         with {@link BlobRepository#get(String, java.io.OutputStream)} here, since a stream from
+     *         {@code openStream} ends with its call
+     */
+    public BlobRepository blobs() {
+        return perCallRepository(BlobRepository.class, UnitOfWork::blobs);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

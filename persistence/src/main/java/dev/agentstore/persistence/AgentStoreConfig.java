@@ -2,6 +2,7 @@ package dev.agentstore.persistence;
 
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.JsonLimits;
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 
 import java.time.Clock;
@@ -42,10 +43,13 @@ import java.util.Properties;
  * <tr><td>poolMaxSize</td><td>10</td><td>{@code AGENTSTORE_POOL_MAX_SIZE}</td></tr>
  * <tr><td>poolMinIdle</td><td>2</td><td>{@code AGENTSTORE_POOL_MIN_IDLE}</td></tr>
  * <tr><td>autoMigrate</td><td>{@code true}</td><td>{@code AGENTSTORE_AUTO_MIGRATE}</td></tr>
+ * <tr><td>indexOptions</td><td>{@link IndexOptions#DEFAULTS}</td><td>{@code AGENTSTORE_SKIP_DEFAULT_INDEXES},
+ *     {@code AGENTSTORE_INDEXES} (see {@link IndexOptions})</td></tr>
  * <tr><td>configCacheMaxSize (entries)</td><td>1000</td><td>{@code AGENTSTORE_CONFIG_CACHE_MAX_SIZE}</td></tr>
  * <tr><td>configCacheTtl</td><td>600 s</td><td>{@code AGENTSTORE_CONFIG_CACHE_TTL_SECONDS} (seconds)</td></tr>
  * <tr><td>jsonLimits</td><td>{@link JsonLimits#DEFAULTS}</td><td>{@code AGENTSTORE_JSON_MAX_STRING_LENGTH},
  *     {@code _NUMBER_LENGTH}, {@code _NAME_LENGTH}, {@code _NESTING_DEPTH}, {@code _DOCUMENT_LENGTH}</td></tr>
+ * <tr><td>blobMaxSize (bytes)</td><td>1 GiB</td><td>none</td></tr>
  * </table>
  *
  * <p><b>URL parameters.</b> Every query parameter of the URL reaches pgjdbc (a DSN's libpq names
@@ -208,6 +212,11 @@ public final class AgentStoreConfig {
         return store.autoMigrate();
     }
 
+    /** @return the default indexes to skip and the custom indexes to create when opening the store */
+    public IndexOptions indexOptions() {
+        return store.indexOptions();
+    }
+
     /** @return the clock repositories read the time from (TTL, timestamps); the system UTC clock by default */
     public Clock clock() {
         return store.clock();
@@ -252,6 +261,14 @@ public final class AgentStoreConfig {
         return store.jsonLimits();
     }
 
+    /**
+     * @return the largest blob content accepted, in bytes; {@code AgentStore} passes it to Hibernate as the property
+     *         {@value dev.agentstore.persistence.blob.BlobRepository#MAX_SIZE_PROPERTY}
+     */
+    public long blobMaxSize() {
+        return store.blobMaxSize();
+    }
+
     @Override
     public String toString() {
         return "AgentStoreConfig[" + connection + ", " + store + "]";
@@ -278,10 +295,12 @@ public final class AgentStoreConfig {
         int poolMaxSize = DEFAULT_POOL_MAX_SIZE;
         int poolMinIdle = DEFAULT_POOL_MIN_IDLE;
         boolean autoMigrate = true;
+        IndexOptions indexOptions = IndexOptions.DEFAULTS;
         Clock clock = Clock.systemUTC();
         long configCacheMaxSize = ConfigurationCache.DEFAULT_MAX_SIZE;
         Duration configCacheTtl = ConfigurationCache.DEFAULT_TTL;
         final Map<String, Object> jsonLimits = new HashMap<>();
+        long blobMaxSize = BlobRepository.DEFAULT_MAX_SIZE;
 
         private Builder() {
         }
@@ -420,6 +439,12 @@ public final class AgentStoreConfig {
             return this;
         }
 
+        /** @param indexOptions default indexes skipped, custom indexes created; default {@link IndexOptions#DEFAULTS} */
+        public Builder indexOptions(IndexOptions indexOptions) {
+            this.indexOptions = Objects.requireNonNull(indexOptions, "indexOptions");
+            return this;
+        }
+
         /** @param clock the clock repositories read the time from; default {@link Clock#systemUTC()} */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -450,6 +475,15 @@ public final class AgentStoreConfig {
          */
         public Builder jsonLimits(JsonLimits jsonLimits) {
             this.jsonLimits.putAll(Objects.requireNonNull(jsonLimits, "jsonLimits").toProperties());
+            return this;
+        }
+
+        /**
+         * @param blobMaxSize the largest blob content accepted, in bytes, 1 or more; default
+         *                    {@link BlobRepository#DEFAULT_MAX_SIZE} (1 GiB)
+         */
+        public Builder blobMaxSize(long blobMaxSize) {
+            this.blobMaxSize = blobMaxSize;
             return this;
         }
 

@@ -44,6 +44,7 @@ final class EnvironmentVariables {
         value(env, "AGENTSTORE_POOL_MIN_IDLE").ifPresent(v -> b.poolMinIdle(parseInt("AGENTSTORE_POOL_MIN_IDLE", v)));
         value(env, "AGENTSTORE_AUTO_MIGRATE").ifPresent(v -> b.autoMigrate(
                 parseBoolean("AGENTSTORE_AUTO_MIGRATE", v)));
+        b.indexOptions(b.indexOptions.applyEnvironment(env));
         value(env, "AGENTSTORE_CONFIG_CACHE_MAX_SIZE").ifPresent(v -> b.configCacheMaxSize(
                 parseInt("AGENTSTORE_CONFIG_CACHE_MAX_SIZE", v)));
         value(env, "AGENTSTORE_CONFIG_CACHE_TTL_SECONDS").ifPresent(v -> b.configCacheTtl(Duration.ofSeconds(

@@ -3,6 +3,7 @@ package dev.agentstore.persistence;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.support.JsonFormatMapper;
 import org.hibernate.SessionFactory;
 import org.hibernate.boot.MetadataSources;
@@ -95,6 +96,7 @@ final class StoreBootstrap {
         settings.put(AvailableSettings.SHOW_SQL, "false");
         settings.put(AvailableSettings.JSON_FORMAT_MAPPER, new JsonFormatMapper());
         settings.putAll(config.jsonLimits().toProperties()); // read by the repositories' write checks (JsonWrites)
+        settings.put(BlobRepository.MAX_SIZE_PROPERTY, Long.toString(config.blobMaxSize()));
         StandardServiceRegistry registry = new StandardServiceRegistryBuilder().applySettings(settings).build();
         try {
             MetadataSources sources = new MetadataSources(registry);

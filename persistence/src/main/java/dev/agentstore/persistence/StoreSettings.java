@@ -3,6 +3,7 @@ package dev.agentstore.persistence;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.json.JsonLimits;
 import dev.agentstore.migrations.SchemaNames;
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 
 import java.time.Clock;
@@ -18,14 +19,16 @@ import java.time.Duration;
  * @param poolMaxSize           see {@link AgentStoreConfig#poolMaxSize()}
  * @param poolMinIdle           see {@link AgentStoreConfig#poolMinIdle()}
  * @param autoMigrate           see {@link AgentStoreConfig#autoMigrate()}
+ * @param indexOptions          see {@link AgentStoreConfig#indexOptions()}
  * @param clock                 see {@link AgentStoreConfig#clock()}
  * @param configCacheMaxSize    see {@link AgentStoreConfig#configCacheMaxSize()}
  * @param configCacheTtl        see {@link AgentStoreConfig#configCacheTtl()}
  * @param jsonLimits            see {@link AgentStoreConfig#jsonLimits()}
+ * @param blobMaxSize           see {@link AgentStoreConfig#blobMaxSize()}
  */
 record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxSize, int poolMinIdle,
-                     boolean autoMigrate, Clock clock, long configCacheMaxSize, Duration configCacheTtl,
-                     JsonLimits jsonLimits) {
+                     boolean autoMigrate, IndexOptions indexOptions, Clock clock, long configCacheMaxSize,
+                     Duration configCacheTtl, JsonLimits jsonLimits, long blobMaxSize) {
 
     /**
      * @return {@code b}'s settings beyond the connection, validated
@@ -56,7 +59,8 @@ record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxS
             throw new InvalidInputException(e.getMessage() + " (jsonLimits, AGENTSTORE_JSON_MAX_* variables)", e);
         }
         return new StoreSettings(b.poolConnectionTimeout, validSchema, b.poolMaxSize, b.poolMinIdle, b.autoMigrate,
-                b.clock, b.configCacheMaxSize, b.configCacheTtl, limits);
+                b.indexOptions, b.clock, b.configCacheMaxSize, b.configCacheTtl, limits,
+                BlobRepository.requireMaxSize(b.blobMaxSize));
     }
 
     /**
@@ -67,7 +71,7 @@ record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxS
     public String toString() {
         return "poolConnectionTimeout=" + ConnectionSettings.format(poolConnectionTimeout)
                 + ", schema=" + schema + ", poolMaxSize=" + poolMaxSize + ", poolMinIdle=" + poolMinIdle
-                + ", autoMigrate=" + autoMigrate + ", configCacheMaxSize=" + configCacheMaxSize
-                + ", configCacheTtl=" + configCacheTtl + ", jsonLimits=" + jsonLimits;
+                + ", autoMigrate=" + autoMigrate + ", " + indexOptions + ", configCacheMaxSize=" + configCacheMaxSize
+                + ", configCacheTtl=" + configCacheTtl + ", jsonLimits=" + jsonLimits + ", blobMaxSize=" + blobMaxSize;
     }
 }

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence;
 
+import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
@@ -11,12 +12,15 @@ import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
+import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.definition.DefinitionRepository;
+import dev.agentstore.persistence.observability.LlmUsageRepository;
+import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import jakarta.persistence.EntityManager;
 
@@ -46,9 +50,13 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private PartitionRepository partitions;
     private DatasetRepository datasets;
     private ExperimentRepository experiments;
     private DefinitionRepository definitions;
+    private ScoreRepository scores;
+    private LlmUsageRepository llmUsage;
+    private BlobRepository blobs;
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
@@ -133,6 +141,11 @@ public final class UnitOfWork {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
     }
 
+    /** @return partition maintenance and retention of the time-partitioned tables */
+    public PartitionRepository partitions() {
+        return partitions == null ? partitions = new PartitionRepository(entityManager, clock) : partitions;
+    }
+
     /** @return datasets with versioned items, JSON Lines export and import */
     public DatasetRepository datasets() {
         return datasets == null ? datasets = new DatasetRepository(entityManager, clock) : datasets;
@@ -146,5 +159,23 @@ public final class UnitOfWork {
     /** @return versioned definitions: agents, prompt blocks, scorers, MCP clients and servers, workspaces, skills */
     public DefinitionRepository definitions() {
         return definitions == null ? definitions = new DefinitionRepository(entityManager, clock) : definitions;
+    }
+
+    /** @return evaluation scores: save, read, listings by scorer, run, entity and span, statistics, prune */
+    public ScoreRepository scores() {
+        return scores == null ? scores = new ScoreRepository(entityManager, clock) : scores;
+    }
+
+    /** @return LLM token usage: record, listings by run and span, totals per day, flow, model and currency, prune */
+    public LlmUsageRepository llmUsage() {
+        return llmUsage == null ? llmUsage = new LlmUsageRepository(entityManager, clock) : llmUsage;
+    }
+
+    /**
+     * @return content-addressed binary storage; a stream from {@link BlobRepository#openStream} must be read before
+     *         this unit of work ends
+     */
+    public BlobRepository blobs() {
+        return blobs == null ? blobs = new BlobRepository(entityManager, clock) : blobs;
     }
 }

@@ -4,7 +4,9 @@ import dev.agentstore.domain.Check;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.migrations.MigrationException;
+import dev.agentstore.migrations.Indexes;
 import dev.agentstore.migrations.Migrations;
+import dev.agentstore.persistence.IndexOptions;
 import org.hibernate.boot.Metadata;
 import org.hibernate.boot.spi.BootstrapContext;
 import org.hibernate.cfg.AvailableSettings;
@@ -46,6 +48,9 @@ import javax.sql.DataSource;
  * as standalone), the persistence-unit property {@value #PROPERTY}. A unit without the property is left alone
  * whatever the others say (the standalone {@code AgentStore}, which migrates by itself, never sets it). Hibernate
  * still validates the schema when migration is off.
+ *
+ * <p><b>Indexes.</b> {@code AGENTSTORE_SKIP_DEFAULT_INDEXES} and {@code AGENTSTORE_INDEXES} apply as standalone
+ * ({@link IndexOptions}): default indexes left out, custom indexes created when missing after the migrations.
  *
  * <p>A failed migration fails the deployment with an {@link AgentStoreException} naming the schema.
  */
@@ -93,10 +98,14 @@ public class MigrateOnDeployment implements Integrator {
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(Migrations.class.getClassLoader());
         try {
-            var applied = new Migrations(dataSource, schema).up();
+            IndexOptions indexOptions = IndexOptions.DEFAULTS.applyEnvironment(System.getenv());
+            var applied = new Migrations(dataSource, schema).skipDefaultIndexes(indexOptions.skipDefaultIndexes()).up();
             LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), schema);
+            if (!indexOptions.indexes().isEmpty()) {
+                new Indexes(dataSource, schema).ensure(indexOptions.indexes());
+            }
         } catch (IllegalArgumentException e) {
-            throw new InvalidInputException("hibernate.default_schema: " + e.getMessage(), e);
+            throw new InvalidInputException("hibernate.default_schema or AGENTSTORE_INDEXES: " + e.getMessage(), e);
         } catch (MigrationException e) {
             throw new AgentStoreException("agentstore: migrating schema '" + schema + "' at deployment failed: "
                     + e.getMessage(), e);

@@ -1,0 +1,264 @@
+package dev.agentstore.persistence.observability;
+
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.observability.LlmUsage;
+import dev.agentstore.domain.observability.LlmUsageTotals;
+import dev.agentstore.domain.observability.NewLlmUsage;
+import dev.agentstore.domain.observability.TraceContextIds;
+import dev.agentstore.persistence.support.AbstractRepository;
+import dev.agentstore.persistence.support.Page;
+import dev.agentstore.persistence.support.PageRequest;
+import dev.agentstore.persistence.support.SingleStatement;
+import dev.agentstore.persistence.support.Sql;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * LLM token usage (table {@code llm_usage}, range-partitioned by {@code created_at}): record the usage of a call (one
+ * or a batch in one statement), list a run's or a span's usage (newest first, paged), sum tokens and costs per day,
+ * flow, model and currency in SQL, and prune old usage.
+ *
+ * <p>Usage is append-only. Each record gets a random UUID; its {@code createdAt} is the caller's time or the clock's
+ * now (microseconds), and is the partition key. Costs are kept as {@code numeric} with their ISO 4217 currency and
+ * summed per currency only, never converted.
+ *
+ * <p>Runs in the caller's transaction (standalone: {@code store.inTransaction(uow -> uow.llmUsage().record(u))}; in
+ * a container: the current JTA transaction) and never begins or commits one itself; through {@code store.llmUsage()}
+ * each call is its own unit of work, and the methods marked {@link SingleStatement} run in autocommit mode. Records
+ * handed out are immutable values attached to no persistence context.
+ *
+ * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
+ */
+@ApplicationScoped
+public class LlmUsageRepository extends AbstractRepository {
+
+    /** Largest accepted batch of {@link #recordAll}. */
+    public static final int MAX_BATCH = 10_000;
+
+    /** For CDI's proxy; the container injects the entity manager. */
+    protected LlmUsageRepository() {
+    }
+
+    /**
+     * Standalone use: a repository bound to one entity manager (one transaction).
+     *
+     * @param em    the transaction's entity manager
+     * @param clock where the time comes from
+     */
+    public LlmUsageRepository(EntityManager em, Clock clock) {
+        super(em, clock);
+    }
+
+    /**
+     * Records one usage with one {@code INSERT}.
+     *
+     * @param usage the usage; without a {@code createdAt} it gets the clock's now, truncated to microseconds
+     * @return the stored record, with its new random id and time
+     * @throws InvalidInputException when {@code usage} is {@code null}; nothing is written
+     */
+    @SingleStatement
+    public LlmUsage record(NewLlmUsage usage) {
+        Check.notNull("usage", usage);
+        return recordAll(List.of(usage)).get(0);
+    }
+
+    /**
+     * Records a batch with ONE statement ({@code INSERT ... SELECT ... FROM unnest(<bound arrays>)}), whatever its
+     * size; atomic: if the database refuses any element, none is written. Records without a time all get the same
+     * clock reading.
+     *
+     * @param usages the usages, at most {@value #MAX_BATCH}; an empty list writes nothing and sends no statement
+     * @return the stored records, in input order
+     * @throws InvalidInputException when {@code usages} is {@code null}, holds a {@code null} or is larger than
+     *                               {@value #MAX_BATCH}; nothing is written
+     */
+    @SingleStatement
+    public List<LlmUsage> recordAll(List<NewLlmUsage> usages) {
+        Check.noNulls("usages", usages);
+        if (usages.size() > MAX_BATCH) {
+            throw new InvalidInputException("usages must hold at most " + MAX_BATCH + " records, was " + usages.size());
+        }
+        if (usages.isEmpty()) {
+            return List.of();
+        }
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        int n = usages.size();
+        String[] ids = new String[n];
+        String[] flowNames = new String[n];
+        String[] runIds = new String[n];
+        String[] stepIds = new String[n];
+        String[] traceIds = new String[n];
+        String[] spanIds = new String[n];
+        String[] agentIds = new String[n];
+        String[] providers = new String[n];
+        String[] models = new String[n];
+        Long[] inputTokens = new Long[n];
+        Long[] outputTokens = new Long[n];
+        Long[] totalTokens = new Long[n];
+        Long[] reasoningTokens = new Long[n];
+        Long[] cachedInputTokens = new Long[n];
+        String[] costs = new String[n];
+        String[] currencies = new String[n];
+        String[] createdAts = new String[n];
+        List<LlmUsage> stored = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            NewLlmUsage u = usages.get(i).at(now);
+            UUID id = UUID.randomUUID();
+            stored.add(LlmUsage.stored(id, u));
+            ids[i] = id.toString();
+            flowNames[i] = u.flowName();
+            runIds[i] = u.runId();
+            stepIds[i] = u.stepId();
+            traceIds[i] = u.traceId();
+            spanIds[i] = u.spanId();
+            agentIds[i] = u.agentId();
+            providers[i] = u.provider();
+            models[i] = u.model();
+            inputTokens[i] = u.inputTokens();
+            outputTokens[i] = u.outputTokens();
+            totalTokens[i] = u.totalTokens();
+            reasoningTokens[i] = u.reasoningTokens();
+            cachedInputTokens[i] = u.cachedInputTokens();
+            costs[i] = u.cost() == null ? null : u.cost().toPlainString();
+            currencies[i] = u.currency();
+            createdAts[i] = LlmUsageSql.timestamptz(u.createdAt());
+        }
+        Map<String, Object> values = Sql.parameters("ids", ids, "flowNames", flowNames, "runIds", runIds,
+                "stepIds", stepIds, "traceIds", traceIds, "spanIds", spanIds, "agentIds", agentIds,
+                "providers", providers, "models", models, "inputTokens", inputTokens, "outputTokens", outputTokens,
+                "totalTokens", totalTokens, "reasoningTokens", reasoningTokens, "cachedInputTokens", cachedInputTokens,
+                "costs", costs, "currencies", currencies, "createdAts", createdAts);
+        Sql.run(em, "record " + n + " LlmUsage", h -> h.createUpdate(LlmUsageSql.INSERT_ALL).bindMap(values).execute());
+        return List.copyOf(stored);
+    }
+
+    /**
+     * Lists a run's usage, newest first, one page. Two queries (count, page).
+     *
+     * @param flowName the run's flow
+     * @param runId    the run's id
+     * @param page     the page
+     * @return the page
+     * @throws InvalidInputException when a name is blank or longer than 255 characters, or {@code page} is
+     *                               {@code null}
+     */
+    @SingleStatement
+    public Page<LlmUsage> listByRun(String flowName, String runId, PageRequest page) {
+        Check.name("flowName", flowName);
+        Check.name("runId", runId);
+        return list("list LlmUsage of run " + flowName + "/" + runId, LlmUsageSql.BY_RUN, page,
+                Sql.parameters("flowName", flowName, "runId", runId));
+    }
+
+    /**
+     * Lists a span's usage, newest first, one page. Two queries (count, page).
+     *
+     * @param traceId the trace's id, 32 lowercase hex characters
+     * @param spanId  the span's id, 16 lowercase hex characters
+     * @param page    the page
+     * @return the page
+     * @throws InvalidInputException when an id is {@code null} or not a W3C Trace Context id, or {@code page} is
+     *                               {@code null}
+     */
+    @SingleStatement
+    public Page<LlmUsage> listBySpan(String traceId, String spanId, PageRequest page) {
+        Check.notNull("traceId", traceId);
+        Check.notNull("spanId", spanId);
+        TraceContextIds.traceId("traceId", traceId);
+        TraceContextIds.spanId("spanId", spanId);
+        return list("list LlmUsage of span " + traceId + "/" + spanId, LlmUsageSql.BY_SPAN, page,
+                Sql.parameters("traceId", traceId, "spanId", spanId));
+    }
+
+    /**
+     * Sums usage per UTC day, flow, provider, model and currency, in SQL, one query. Usage without a flow forms its
+     * own groups ({@code flowName} {@code null}); usage without a cost forms the {@code null} currency's groups.
+     *
+     * @param from     the first instant counted (inclusive), or {@code null} for no lower bound
+     * @param to       the end (exclusive), or {@code null} for no upper bound
+     * @param flowName one flow only, or {@code null} for all usage
+     * @return the sums, by day, flow (usage without a flow first), provider, model, currency; unmodifiable
+     * @throws InvalidInputException when an instant is outside PostgreSQL's range, {@code from} is not before
+     *                               {@code to}, or {@code flowName} is blank or too long
+     */
+    @SingleStatement
+    public List<LlmUsageTotals> dailyTotals(Instant from, Instant to, String flowName) {
+        Check.optionalName("flowName", flowName);
+        Map<String, Object> values = range(from, to);
+        values.put("flowName", flowName);
+        return totals("LlmUsage daily totals", LlmUsageSql.DAILY_TOTALS, values);
+    }
+
+    /**
+     * Sums all usage per currency, in SQL, one query: {@code day}, {@code flowName}, {@code provider} and
+     * {@code model} of each row are {@code null}.
+     *
+     * @param from the first instant counted (inclusive), or {@code null} for no lower bound
+     * @param to   the end (exclusive), or {@code null} for no upper bound
+     * @return one row per currency (usage without a cost first); empty when there is no usage; unmodifiable
+     * @throws InvalidInputException when an instant is outside PostgreSQL's range or {@code from} is not before
+     *                               {@code to}
+     */
+    @SingleStatement
+    public List<LlmUsageTotals> totals(Instant from, Instant to) {
+        return totals("LlmUsage totals", LlmUsageSql.TOTALS, range(from, to));
+    }
+
+    /**
+     * Deletes every usage record whose {@code createdAt} is before {@code olderThan}, with one {@code DELETE}, in the
+     * caller's transaction. Whole partitions older than a retention cutoff are better dropped by the partition
+     * maintenance; this removes rows whatever partition holds them.
+     *
+     * @param olderThan the cutoff (exclusive)
+     * @return how many records were deleted
+     * @throws InvalidInputException when {@code olderThan} is {@code null} or outside PostgreSQL's range
+     */
+    @SingleStatement
+    public long prune(Instant olderThan) {
+        Check.notNull("olderThan", olderThan);
+        Check.instant("olderThan", olderThan);
+        return Sql.call(em, "prune LlmUsage", h -> (long) h.createUpdate(LlmUsageSql.PRUNE)
+                .bind("cutoff", olderThan)
+                .execute());
+    }
+
+    private List<LlmUsageTotals> totals(String context, String sql, Map<String, Object> values) {
+        return Sql.call(em, context, h -> h.createQuery(sql)
+                .bindMap(values)
+                .map(LlmUsageSql.TOTALS_ROW)
+                .collect(Collectors.toUnmodifiableList()));
+    }
+
+    private static Map<String, Object> range(Instant from, Instant to) {
+        Instant start = from == null ? Check.MIN_TIMESTAMP : Check.instant("from", from);
+        Instant end = to == null ? Check.MAX_TIMESTAMP : Check.instant("to", to);
+        if (!start.isBefore(end)) {
+            throw new InvalidInputException("from must be before to");
+        }
+        return Sql.parameters("from", start, "to", end);
+    }
+
+    private Page<LlmUsage> list(String context, String filter, PageRequest page, Map<String, Object> values) {
+        Check.notNull("page", page);
+        return Sql.call(em, context, h -> {
+            long total = h.createQuery(LlmUsageSql.count(filter)).bindMap(values).mapTo(long.class).one();
+            List<LlmUsage> items = total <= page.offset() ? List.of() : h.createQuery(LlmUsageSql.page(filter))
+                    .bindMap(values)
+                    .bind("limit", page.perPage())
+                    .bind("offset", page.offset())
+                    .map(LlmUsageSql.ROW)
+                    .list();
+            return Page.of(items, page.page(), page.perPage(), total);
+        });
+    }
+}

@@ -18,7 +18,7 @@ import java.lang.reflect.Constructor;
         description = "PostgreSQL persistence for AI agents: migrations, knowledge ingest and search, export/import, and a demo.",
         subcommands = {MigrateCommand.class, IngestCommand.class, SearchCommand.class, StatsCommand.class,
                 ExportCommand.class, ImportCommand.class, DatasetsCommand.class, TracesCommand.class, DemoCommand.class,
-                CommandLine.HelpCommand.class},
+                RunsCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:unexpected failure", "2:wrong command line",
                 "3:database unreachable, login refused or database missing", "4:pgvector extension missing",

@@ -6,6 +6,7 @@ import dev.agentstore.cli.ingest.Chunk;
 import dev.agentstore.cli.ingest.Corpus;
 import dev.agentstore.cli.ingest.Ingester;
 import dev.agentstore.cli.embed.MiniLmEmbedder;
+import dev.agentstore.domain.flow.CheckpointPolicy;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
@@ -142,6 +143,7 @@ public final class DemoCommand implements Callable<Integer> {
             // 3. flow, trigger, nightly re-index job
             store.inTransaction(uow -> {
                 uow.flows().register(FLOW, "Knowledge Q&A over the PostgreSQL manual", 1);
+                uow.checkpoints().configure(FLOW, CheckpointPolicy.keepAll());
                 uow.triggers().register(TRIGGER, TriggerType.EVENT,
                         Json.parse("subscriptions", "{\"flows\":{\"" + FLOW + "\":{\"enabled\":true}}}"));
                 if (uow.schedulerJobs().get(REINDEX_JOB).isEmpty()) {
@@ -199,6 +201,8 @@ public final class DemoCommand implements Callable<Integer> {
                     + " answers cached in KV (TTL %s): %d; spans: %d (one trace per run);"
                     + " LLM usage rows: %d (the query embeddings)%n", m.runs, m.events, m.runs, answerTtl, m.cached,
                     m.spans, m.runs);
+            out.println("  checkpoints: 3 per run (one per step); see one run's with `agentstore runs history "
+                    + batchId + "-" + n + "`");
             out.println();
             StatsCommand.print(out, store.statistics().tables());
             StatsCommand.printScores(out, store.scores().statistics(null, ScoreSource.TEST, null, null, null));
@@ -270,8 +274,10 @@ public final class DemoCommand implements Callable<Integer> {
             events.add(NewFlowEvent.of(runId, FLOW, "flow.completed"));
             uow.flowEvents().appendAll(events);
             m.events += events.size();
-            uow.flowRuns().mergeSnapshot(FLOW, runId, Json.MAPPER.valueToTree(Map.of("context", Map.of(
-                    "retrieve", retrieved, "rerank", reranked, "answer", answered))));
+            // one step result at a time: the flow records a checkpoint per step (`agentstore runs history RUN`)
+            uow.flowRuns().setStepResult(FLOW, runId, "retrieve", retrieved);
+            uow.flowRuns().setStepResult(FLOW, runId, "rerank", reranked);
+            uow.flowRuns().setStepResult(FLOW, runId, "answer", answered);
             for (int i = 0; i < 3; i++) {
                 uow.flowRuns().completeStep(FLOW, runId);
             }

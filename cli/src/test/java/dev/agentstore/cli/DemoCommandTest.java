@@ -49,6 +49,16 @@ class DemoCommandTest {
         assertThat(cli.queryLong("SELECT count(*) FROM scheduler_jobs WHERE id = 'knowledge-qa-nightly-reindex'")).isEqualTo(1);
         assertThat(cli.queryLong("SELECT count(*) FROM memory_messages m JOIN memories t ON t.id = m.memory_id"
                 + " WHERE t.resource_id = 'demo-user' AND t.metadata ->> 'flow' = 'knowledge-qa'")).isEqualTo(12);
+        // each run records a checkpoint per step, and `runs history` prints them newest first
+        assertThat(cli.queryLong("SELECT count(*) FROM flow_checkpoints WHERE flow_name = 'knowledge-qa'")).isEqualTo(12);
+        java.util.regex.Matcher hint = java.util.regex.Pattern.compile("runs history (\\S+)`").matcher(r.out());
+        assertThat(hint.find()).as(r.out()).isTrue();
+        CliRunner.Result history = cli.run("runs", "history", hint.group(1), "--limit", "2");
+        assertThat(history.exitCode()).as(history.err() + history.out()).isZero();
+        assertThat(history.out()).contains("checkpoints of run knowledge-qa/" + hint.group(1))
+                .containsPattern("step +answer").containsPattern("step +rerank").doesNotContain(" retrieve ");
+        assertThat(history.out().lines().filter(l -> l.matches(".* step +(answer|rerank|retrieve) .*")).count())
+                .isEqualTo(2);
 
         // a second run reuses the stored chunks and the registrations
         CliRunner.Result again = cli.run("demo", "--corpus", dir.toString(), "--no-progress", "--questions", "2");

@@ -13,6 +13,7 @@ import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
 import dev.agentstore.persistence.flow.FlowStepRepository;
+import dev.agentstore.persistence.flow.CheckpointRepository;
 import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
@@ -320,6 +321,11 @@ public final class AgentStore implements AutoCloseable {
     /** @return a run's steps as rows, each call its own unit of work (see the class comment) */
     public FlowStepRepository flowSteps() {
         return perCallRepository(FlowStepRepository.class, UnitOfWork::flowSteps);
+    }
+
+    /** @return runs' checkpoints, each call its own unit of work (see the class comment) */
+    public CheckpointRepository checkpoints() {
+        return perCallRepository(CheckpointRepository.class, UnitOfWork::checkpoints);
     }
 
     /** @return the append-only flow event log, each call its own unit of work (see the class comment) */

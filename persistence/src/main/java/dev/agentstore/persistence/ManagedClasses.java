@@ -12,6 +12,8 @@ import dev.agentstore.domain.definition.DefinitionVersion;
 import dev.agentstore.domain.experiment.Experiment;
 import dev.agentstore.domain.experiment.ExperimentResult;
 import dev.agentstore.domain.flow.Flow;
+import dev.agentstore.domain.flow.FlowCheckpoint;
+import dev.agentstore.domain.flow.FlowCheckpointPolicy;
 import dev.agentstore.domain.flow.FlowEvent;
 import dev.agentstore.domain.flow.FlowRun;
 import dev.agentstore.domain.flow.FlowStep;
@@ -47,7 +49,7 @@ final class ManagedClasses {
             Memory.class, MemoryMessage.class, MemoryResource.class, MemoryVariables.class, KnowledgeBase.class,
             Chunk.class, Dataset.class, DatasetVersion.class, DatasetItem.class, Experiment.class,
             ExperimentResult.class, Definition.class, DefinitionVersion.class, Score.class, LlmUsage.class,
-            Blob.class, BlobContent.class, BlobChunk.class, Span.class);
+            Blob.class, BlobContent.class, BlobChunk.class, Span.class, FlowCheckpoint.class, FlowCheckpointPolicy.class);
 
     private ManagedClasses() {
     }

@@ -5,6 +5,7 @@ import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
 import dev.agentstore.persistence.flow.FlowStepRepository;
+import dev.agentstore.persistence.flow.CheckpointRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.knowledge.ChunkRepository;
@@ -39,6 +40,7 @@ public final class UnitOfWork {
     private FlowRepository flows;
     private FlowRunRepository flowRuns;
     private FlowStepRepository flowSteps;
+    private CheckpointRepository checkpoints;
     private FlowEventRepository flowEvents;
     private TriggerRepository triggers;
     private SchedulerJobRepository schedulerJobs;
@@ -82,6 +84,11 @@ public final class UnitOfWork {
     /** @return a run's steps as rows: upsert, read, tree, progress, completion by the steps' rule */
     public FlowStepRepository flowSteps() {
         return flowSteps == null ? flowSteps = new FlowStepRepository(entityManager, clock) : flowSteps;
+    }
+
+    /** @return runs' checkpoints: history, load, fork, resume, release, per-flow policy and prune */
+    public CheckpointRepository checkpoints() {
+        return checkpoints == null ? checkpoints = new CheckpointRepository(entityManager, clock) : checkpoints;
     }
 
     /** @return the append-only flow event log */

@@ -7,6 +7,7 @@ import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.flow.CheckpointSource;
 import dev.agentstore.domain.flow.FlowRun;
 import dev.agentstore.domain.flow.FlowRunCursor;
 import dev.agentstore.domain.flow.FlowRunFilter;
@@ -67,6 +68,10 @@ import java.util.OptionalLong;
  * {@link #transition(String, String, FlowRunStatus, long)}, a {@link FlowRunGuard}). {@link #completeStep},
  * {@link #mergeSnapshot} and {@link #setStepResult} are relative to the stored state and are not checked; nor is
  * {@link #delete}.
+ *
+ * <p><b>Checkpoints.</b> For a flow with a checkpoint policy ({@link CheckpointRepository#configure}),
+ * {@link #replaceSnapshot}, {@link #mergeSnapshot} and {@link #setStepResult} record a checkpoint of the run's new
+ * state in the same transaction, with a second statement after the write (see {@link CheckpointRepository}).
  *
  * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the
  * unit of work's connection. Through {@code store.flowRuns()} each call is its own unit of work: {@link #start}, a
@@ -388,7 +393,7 @@ public class FlowRunRepository extends AbstractRepository {
     public FlowRun mergeSnapshot(String flowName, String runId, JsonNode snapshotPatch) {
         checkKey(flowName, runId);
         Json.requireObject("snapshotPatch", snapshotPatch);
-        return writes().merge(flowName, runId, snapshotPatch);
+        return checkpoints().after(writes().merge(flowName, runId, snapshotPatch), CheckpointSource.MERGE, null);
     }
 
     /**
@@ -409,7 +414,8 @@ public class FlowRunRepository extends AbstractRepository {
         RunChanges changes = changes();
         return changes.versionRead(flowName, runId).isPresent()
                 ? replaceSnapshot(flowName, runId, snapshot, FlowRunGuard.NONE).orElseThrow()
-                : writes().replace(flowName, runId, snapshot, changes);
+                : checkpoints().after(writes().replace(flowName, runId, snapshot, changes), CheckpointSource.REPLACE,
+                        null);
     }
 
     /**
@@ -430,7 +436,8 @@ public class FlowRunRepository extends AbstractRepository {
         Check.notNull("guard", guard);
         String json = JsonWrites.print(em, "snapshot", Check.notNull("snapshot", snapshot));
         return changes().guarded("replace snapshot of FlowRun " + ref(flowName, runId), flowName, runId, guard,
-                (run, now) -> Optional.of(RunUpdate.replacingSnapshot(json)));
+                (run, now) -> Optional.of(RunUpdate.replacingSnapshot(json)))
+                .map(run -> checkpoints().after(run, CheckpointSource.REPLACE, null));
     }
 
     /**
@@ -451,7 +458,7 @@ public class FlowRunRepository extends AbstractRepository {
         checkKey(flowName, runId);
         Check.name("stepId", stepId);
         Check.notNull("result", result);
-        return writes().setStep(flowName, runId, stepId, result);
+        return checkpoints().after(writes().setStep(flowName, runId, stepId, result), CheckpointSource.STEP, stepId);
     }
 
     /**
@@ -475,6 +482,10 @@ public class FlowRunRepository extends AbstractRepository {
 
     private RunChanges changes() {
         return new RunChanges(em, clock);
+    }
+
+    private CheckpointWrites checkpoints() {
+        return new CheckpointWrites(em, clock);
     }
 
     private RunWrites writes() {

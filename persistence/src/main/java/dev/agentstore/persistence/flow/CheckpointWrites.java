@@ -1,0 +1,67 @@
+package dev.agentstore.persistence.flow;
+
+import dev.agentstore.domain.flow.CheckpointSource;
+import dev.agentstore.domain.flow.FlowCheckpoint;
+import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.persistence.support.Sql;
+import jakarta.persistence.EntityManager;
+
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Records checkpoints: after each snapshot write of {@link FlowRunRepository} for a flow with a checkpoint policy
+ * ({@link #after}), and the explicit ones of {@link CheckpointRepository} ({@link #record}). Each is one
+ * {@code INSERT ... SELECT} from the run's row in the write's transaction, after the write, which holds the run's row
+ * lock until the transaction ends: concurrent writers of one run queue on that lock, so each reads the checkpoint
+ * the one before it committed as its parent (a linear chain), and a write that fails or rolls back leaves no
+ * checkpoint. Built per call.
+ */
+final class CheckpointWrites {
+
+    private final EntityManager em;
+    private final Clock clock;
+
+    CheckpointWrites(EntityManager em, Clock clock) {
+        this.em = em;
+        this.clock = clock;
+    }
+
+    /**
+     * Records a checkpoint of a run just written when its flow has a policy.
+     *
+     * @param run    the run as the write returned it
+     * @param source which write
+     * @param stepId the step the write named, or {@code null}
+     * @return {@code run}
+     */
+    FlowRun after(FlowRun run, CheckpointSource source, String stepId) {
+        record(run.flowName(), run.runId(), source, false, null, stepId, "[]", "{}");
+        return run;
+    }
+
+    /**
+     * Records a checkpoint of a run as its row is now.
+     *
+     * @param flowName  the run's flow
+     * @param runId     the run's id
+     * @param source    what wrote it
+     * @param always    {@code false}: only when the flow has a policy
+     * @param parentId  the parent, or {@code null} for the run's newest checkpoint not superseded
+     * @param stepId    the step, or {@code null}
+     * @param nextSteps checked JSON text of an array
+     * @param metadata  checked JSON text of an object
+     * @return the checkpoint; empty when none was recorded (no policy, or no such run)
+     */
+    Optional<FlowCheckpoint> record(String flowName, String runId, CheckpointSource source, boolean always,
+                                    UUID parentId, String stepId, String nextSteps, String metadata) {
+        return Sql.call(em, "record a checkpoint of FlowRun " + RunChanges.ref(flowName, runId), h -> h
+                .createQuery(CheckpointSql.RECORD)
+                .bindMap(Sql.parameters("flowName", flowName, "runId", runId, "source", source.name(),
+                        "always", always, "parentId", parentId, "stepId", stepId, "nextSteps", nextSteps,
+                        "metadata", metadata, "now", clock.instant()))
+                .map(CheckpointSql.CHECKPOINT)
+                .findOne());
+    }
+}

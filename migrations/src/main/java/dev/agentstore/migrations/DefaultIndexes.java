@@ -89,7 +89,8 @@ final class DefaultIndexes {
             new DefaultIndex("spans_roots_entity_name_idx", "spans", "(entity_name, started_at DESC, trace_id DESC) WHERE parent_span_id IS NULL"),
             new DefaultIndex("spans_roots_idx", "spans", "(started_at DESC, trace_id DESC) WHERE parent_span_id IS NULL"),
             new DefaultIndex("spans_run_idx", "spans", "(run_id, started_at) WHERE run_id IS NOT NULL"),
-            new DefaultIndex("spans_started_idx", "spans", "(started_at)"));
+            new DefaultIndex("spans_started_idx", "spans", "(started_at)"),
+            new DefaultIndex("flow_checkpoints_run_idx", "flow_checkpoints", "(flow_name, run_id, id DESC)"));
 
     /** The names of {@link #ALL}. */
     static final Set<String> NAMES = ALL.stream().map(DefaultIndex::name).collect(Collectors.toUnmodifiableSet());

@@ -61,6 +61,8 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
 
     private final StoreAccess access;
     private final String base;
+    private final Integer efSearch;
+    private final Integer probes;
 
     /**
      * @param access how to reach the repositories
@@ -80,6 +82,40 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
         }
         this.access = access;
         this.base = base;
+        this.efSearch = null;
+        this.probes = null;
+    }
+
+    private AgentStoreEmbeddingStore(StoreAccess access, String base, Integer efSearch, Integer probes) {
+        this.access = access;
+        this.base = base;
+        this.efSearch = efSearch;
+        this.probes = probes;
+    }
+
+    /**
+     * Trades search speed for recall on an HNSW base (see {@code SearchOptions.withEfSearch}).
+     *
+     * @param newEfSearch HNSW's {@code ef_search}, 1–{@value SearchOptions#MAX_EF_SEARCH}, or {@code null} for
+     *                    agentstore's default, {@code max(40, maxResults)}
+     * @return a store on the same base that searches with it
+     * @throws dev.agentstore.domain.InvalidInputException when it is out of range
+     */
+    public AgentStoreEmbeddingStore withEfSearch(Integer newEfSearch) {
+        SearchOptions.top(1).withEfSearch(newEfSearch); // validates
+        return new AgentStoreEmbeddingStore(access, base, newEfSearch, probes);
+    }
+
+    /**
+     * Trades search speed for recall on an IVFFlat base (see {@code SearchOptions.withProbes}).
+     *
+     * @param newProbes IVFFlat's {@code probes}, 1–32,768, or {@code null} for agentstore's default, {@code √lists}
+     * @return a store on the same base that searches with it
+     * @throws dev.agentstore.domain.InvalidInputException when it is out of range
+     */
+    public AgentStoreEmbeddingStore withProbes(Integer newProbes) {
+        SearchOptions.top(1).withProbes(newProbes); // validates
+        return new AgentStoreEmbeddingStore(access, base, efSearch, newProbes);
     }
 
     /**
@@ -185,7 +221,8 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
     @Override
     public EmbeddingSearchResult<TextSegment> search(EmbeddingSearchRequest request) {
         notNull(request, "request");
-        SearchOptions options = SearchOptions.top(request.maxResults()).withEmbeddings();
+        SearchOptions options = SearchOptions.top(request.maxResults()).withEmbeddings()
+                .withEfSearch(efSearch).withProbes(probes);
         if (request.minScore() > 0) {
             options = options.withMinScore(2 * request.minScore() - 1);
         }

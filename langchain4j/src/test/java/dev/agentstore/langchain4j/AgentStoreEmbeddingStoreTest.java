@@ -174,6 +174,23 @@ class AgentStoreEmbeddingStoreTest {
     }
 
     @Nested
+    class IndexSettings {
+
+        @Test
+        void efSearchAndProbesAreValidatedAndKeepTheBase() {
+            embeddings.add("a", Embedding.from(new float[]{1, 0, 0}));
+
+            AgentStoreEmbeddingStore tuned = embeddings.withEfSearch(200).withProbes(4);
+
+            assertThat(tuned.knowledgeBase()).isEqualTo("small");
+            assertThat(tuned.search(EmbeddingSearchRequest.builder().queryEmbedding(Embedding.from(new float[]{1, 0, 0}))
+                    .maxResults(5).build()).matches()).extracting(EmbeddingMatch::embeddingId).containsExactly("a");
+            assertThatThrownBy(() -> embeddings.withEfSearch(0)).hasMessageContaining("efSearch");
+            assertThatThrownBy(() -> embeddings.withProbes(0)).hasMessageContaining("probes");
+        }
+    }
+
+    @Nested
     class Bases {
 
         @Test

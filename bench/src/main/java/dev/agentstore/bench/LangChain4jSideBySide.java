@@ -1,0 +1,239 @@
+package dev.agentstore.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.agentstore.domain.knowledge.ChunkMatch;
+import dev.agentstore.domain.knowledge.Distance;
+import dev.agentstore.domain.knowledge.IndexSpec;
+import dev.agentstore.langchain4j.AgentStoreEmbeddingStore;
+import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.AgentStoreConfig;
+import dev.agentstore.persistence.knowledge.SearchOptions;
+import dev.agentstore.persistence.query.Filter;
+import dev.langchain4j.data.document.Metadata;
+import dev.langchain4j.data.embedding.Embedding;
+import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.store.embedding.EmbeddingMatch;
+import dev.langchain4j.store.embedding.EmbeddingSearchRequest;
+import dev.langchain4j.store.embedding.EmbeddingStore;
+import dev.langchain4j.store.embedding.pgvector.PgVectorEmbeddingStore;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+
+import static dev.langchain4j.store.embedding.filter.MetadataFilterBuilder.metadataKey;
+
+/**
+ * Issue 19's side-by-side: agentstore's LangChain4j {@code EmbeddingStore} against LangChain4j's own
+ * {@code PgVectorEmbeddingStore} (1.11, IVFFlat with 100 lists created on the empty table, as its builder does), on
+ * W8's data (20,000 random unit vectors of 384 dimensions, seed 42 stream 8, metadata {@code doc = i % 100}), both
+ * through LangChain4j's interface: ingest in {@code addAll} batches of 500 (index maintained), 200 top-10 queries
+ * (stream 9) and 200 filtered ones ({@code doc == k}, stream 10), sequential, one thread. Recall@10 against the exact
+ * top 10 (agentstore's exact search). LangChain4j's store is then run with {@code ivfflat.probes} raised until its
+ * unfiltered recall reaches the adapter's. Holds {@code /tmp/bench.lock} during the timed part only.
+ *
+ * <p>Run: {@code java -cp "bench/target/classes:bench/target/lib/*" dev.agentstore.bench.LangChain4jSideBySide}
+ * (database from {@code AGENTSTORE_URL}/{@code AGENTSTORE_USER}/{@code AGENTSTORE_PASSWORD}, by default the local
+ * {@code agentstore} database).
+ */
+public final class LangChain4jSideBySide {
+
+    private static final int DIM = 384;
+    private static final int N = 20_000;
+    private static final int BATCH = 500;
+    private static final int QUERIES = 200;
+    private static final Path LOCK = Path.of("/tmp/bench.lock");
+
+    private LangChain4jSideBySide() {
+    }
+
+    /** A timed set of queries: results per second, mean recall@10, queries with fewer than 10 results. */
+    private record Run(double qps, double recall, int shortResults) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%8.1f q/s  recall@10 %.4f  short %d", qps, recall, shortResults);
+        }
+    }
+
+    /**
+     * @param args ignored
+     * @throws Exception when a step fails
+     */
+    public static void main(String[] args) throws Exception {
+        String url = env("AGENTSTORE_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore");
+        String user = env("AGENTSTORE_USER", "agentstore");
+        String password = env("AGENTSTORE_PASSWORD", "agentstore");
+        String schema = "bench_lc4j";
+        float[][] data = vectors(8, N);
+        float[][] queries = vectors(9, QUERIES);
+        Mulberry32 r10 = Mulberry32.stream(42, 10);
+        int[] ks = new int[QUERIES];
+        float[][] filtered = new float[QUERIES][];
+        for (int i = 0; i < QUERIES; i++) {
+            ks[i] = r10.randInt(100);
+            filtered[i] = Generators.unitVector(r10, DIM);
+        }
+        List<String> ids = new ArrayList<>(N);
+        List<Embedding> embeddings = new ArrayList<>(N);
+        List<TextSegment> segments = new ArrayList<>(N);
+        for (int i = 0; i < N; i++) {
+            ids.add(UUID.nameUUIDFromBytes(("v" + i).getBytes(StandardCharsets.UTF_8)).toString()); // PgVector needs UUIDs
+            embeddings.add(Embedding.from(data[i]));
+            segments.add(TextSegment.from("v" + i, new Metadata().put("doc", i % 100)));
+        }
+
+        try (AgentStore store = AgentStore.open(AgentStoreConfig.builder().url(url).user(user).password(password)
+                .schema(schema).build());
+             HikariDataSource ds = pool(url, user, password, schema, null)) {
+            store.knowledge().delete("w8");
+            store.knowledge().create("w8", DIM, Distance.COSINE, IndexSpec.hnsw(16, 64));
+            AgentStoreEmbeddingStore agentstore = AgentStoreEmbeddingStore.of(store, "w8");
+            PgVectorEmbeddingStore pgvector = PgVectorEmbeddingStore.datasourceBuilder().datasource(ds)
+                    .table("lc4j_w8").dimension(DIM).useIndex(true).indexListSize(100)
+                    .createTable(true).dropTableFirst(true).build();
+
+            System.out.println("waiting for " + LOCK);
+            lock();
+            System.out.println("holding " + LOCK);
+            try {
+                double a = ingest(agentstore, ids, embeddings, segments);
+                double p = ingest(pgvector, ids, embeddings, segments);
+                System.out.printf(Locale.ROOT, "ingest (addAll, %d-row batches, index maintained): agentstore %.0f/s,"
+                        + " PgVectorEmbeddingStore %.0f/s%n", BATCH, a, p);
+
+                // exact top 10s, untimed
+                List<Set<String>> exact = new ArrayList<>();
+                List<Set<String>> exactFiltered = new ArrayList<>();
+                for (int i = 0; i < QUERIES; i++) {
+                    exact.add(top(store.chunks().search("w8", queries[i], SearchOptions.top(10).withExactSearch())));
+                    exactFiltered.add(top(store.chunks().search("w8", filtered[i], SearchOptions.top(10)
+                            .withExactSearch().withFilter(Filter.eq("payload.doc", ks[i])))));
+                }
+                List<Run[]> pg = new ArrayList<>();
+                int[] probeSteps = {1, 4, 8, 16, 32, 64};
+                for (int probes : probeSteps) {
+                    try (HikariDataSource probed = pool(url, user, password, schema, probes)) {
+                        EmbeddingStore<TextSegment> s = PgVectorEmbeddingStore.datasourceBuilder()
+                                .datasource(probed).table("lc4j_w8").dimension(DIM).useIndex(true)
+                                .indexListSize(100).createTable(false).build();
+                        Run[] r = {run(s, queries, null, exact), run(s, filtered, ks, exactFiltered)};
+                        pg.add(r);
+                        System.out.printf(Locale.ROOT, "PgVectorEmbeddingStore probes %-3d    unfiltered %s | filtered %s%n",
+                                probes, r[0], r[1]);
+                    }
+                }
+                for (Integer ef : new Integer[]{null, 160, 400}) {
+                    AgentStoreEmbeddingStore tuned = agentstore.withEfSearch(ef);
+                    Run au = run(tuned, queries, null, exact);
+                    Run af = run(tuned, filtered, ks, exactFiltered);
+                    System.out.printf(Locale.ROOT, "agentstore adapter, ef_search %-4s unfiltered %s | filtered %s%n",
+                            ef == null ? "40" : ef, au, af);
+                    for (int i = 0; i < pg.size(); i++) {
+                        if (pg.get(i)[0].recall() >= au.recall()) {
+                            System.out.printf(Locale.ROOT, "  vs probes %d (first with unfiltered recall >= the adapter's):"
+                                    + " unfiltered QPS ratio %.2fx%n", probeSteps[i], au.qps() / pg.get(i)[0].qps());
+                            break;
+                        }
+                    }
+                    for (int i = 0; i < pg.size(); i++) {
+                        if (pg.get(i)[1].recall() >= af.recall()) {
+                            System.out.printf(Locale.ROOT, "  vs probes %d (first with filtered recall >= the adapter's):"
+                                    + " filtered QPS ratio %.2fx%n", probeSteps[i], af.qps() / pg.get(i)[1].qps());
+                            break;
+                        }
+                    }
+                }
+            } finally {
+                Files.deleteIfExists(LOCK);
+            }
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("DROP TABLE IF EXISTS lc4j_w8");
+            }
+            store.knowledge().delete("w8");
+        }
+    }
+
+    private static float[][] vectors(int stream, int n) {
+        Mulberry32 rng = Mulberry32.stream(42, stream);
+        float[][] v = new float[n][];
+        for (int i = 0; i < n; i++) {
+            v[i] = Generators.unitVector(rng, DIM);
+        }
+        return v;
+    }
+
+    private static double ingest(EmbeddingStore<TextSegment> s, List<String> ids, List<Embedding> embeddings,
+                                 List<TextSegment> segments) {
+        long start = System.nanoTime();
+        for (int from = 0; from < ids.size(); from += BATCH) {
+            int to = Math.min(ids.size(), from + BATCH);
+            s.addAll(ids.subList(from, to), embeddings.subList(from, to), segments.subList(from, to));
+        }
+        return ids.size() / ((System.nanoTime() - start) / 1e9);
+    }
+
+    private static Run run(EmbeddingStore<TextSegment> s, float[][] queries, int[] docs, List<Set<String>> exact) {
+        double recall = 0;
+        int shortResults = 0;
+        long start = System.nanoTime();
+        for (int i = 0; i < queries.length; i++) {
+            EmbeddingSearchRequest.EmbeddingSearchRequestBuilder r = EmbeddingSearchRequest.builder()
+                    .queryEmbedding(Embedding.from(queries[i])).maxResults(10);
+            if (docs != null) {
+                r.filter(metadataKey("doc").isEqualTo(docs[i]));
+            }
+            List<EmbeddingMatch<TextSegment>> m = s.search(r.build()).matches();
+            int hit = 0;
+            for (EmbeddingMatch<TextSegment> e : m) {
+                hit += exact.get(i).contains(e.embeddingId()) ? 1 : 0;
+            }
+            recall += hit / 10.0;
+            shortResults += m.size() < 10 ? 1 : 0;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Run(queries.length / seconds, recall / queries.length, shortResults);
+    }
+
+    private static Set<String> top(List<ChunkMatch> matches) {
+        Set<String> ids = new HashSet<>();
+        matches.forEach(m -> ids.add(m.id()));
+        return ids;
+    }
+
+    private static HikariDataSource pool(String url, String user, String password, String schema, Integer probes) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url);
+        c.setUsername(user);
+        c.setPassword(password);
+        c.setMaximumPoolSize(2);
+        // the schema first, then where the vector extension lives
+        c.setConnectionInitSql("SET search_path = " + schema + ", public"
+                + (probes == null ? "" : "; SET ivfflat.probes = " + probes));
+        return new HikariDataSource(c);
+    }
+
+    private static void lock() throws Exception {
+        while (true) {
+            try {
+                Files.createFile(LOCK);
+                return;
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                Thread.sleep(5_000);
+            }
+        }
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}

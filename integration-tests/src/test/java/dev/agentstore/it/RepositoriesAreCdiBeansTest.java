@@ -48,7 +48,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.definition.DefinitionRepository.class,
             dev.agentstore.persistence.observability.ScoreRepository.class,
             dev.agentstore.persistence.observability.LlmUsageRepository.class,
-            dev.agentstore.persistence.blob.BlobRepository.class})
+            dev.agentstore.persistence.blob.BlobRepository.class,
+            dev.agentstore.persistence.partition.PartitionRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();
@@ -84,7 +85,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.definition.DefinitionRepository.class,
             dev.agentstore.persistence.observability.ScoreRepository.class,
             dev.agentstore.persistence.observability.LlmUsageRepository.class,
-            dev.agentstore.persistence.blob.BlobRepository.class})
+            dev.agentstore.persistence.blob.BlobRepository.class,
+            dev.agentstore.persistence.partition.PartitionRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
         assertThat(tx).as("@Transactional on the class").isNotNull();

@@ -29,6 +29,7 @@ import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
+import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
@@ -417,6 +418,11 @@ public final class AgentStore implements AutoCloseable {
     /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
     public ChunkRepository chunks() {
         return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
+    }
+
+    /** @return partition maintenance and retention, each call its own unit of work (see the class comment) */
+    public PartitionRepository partitions() {
+        return perCallRepository(PartitionRepository.class, UnitOfWork::partitions);
     }
 
     /** @return versioned definitions, each call its own unit of work (see the class comment) */

@@ -11,6 +11,7 @@ import dev.agentstore.persistence.knowledge.ChunkRepository;
 import dev.agentstore.persistence.knowledge.KnowledgeRepository;
 import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.memory.MemoryRepository;
+import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
@@ -47,6 +48,7 @@ public final class UnitOfWork {
     private RecordRepository records;
     private KnowledgeRepository knowledge;
     private ChunkRepository chunks;
+    private PartitionRepository partitions;
     private DatasetRepository datasets;
     private ExperimentRepository experiments;
     private DefinitionRepository definitions;
@@ -130,6 +132,11 @@ public final class UnitOfWork {
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
         return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+    }
+
+    /** @return partition maintenance and retention of the time-partitioned tables */
+    public PartitionRepository partitions() {
+        return partitions == null ? partitions = new PartitionRepository(entityManager, clock) : partitions;
     }
 
     /** @return datasets with versioned items, JSON Lines export and import */

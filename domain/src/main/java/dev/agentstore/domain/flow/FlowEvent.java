@@ -28,6 +28,9 @@ import java.util.Objects;
  * schema created it), so ids ascend in append order with gaps. Rows are read in {@code (ts, id)} order, since a
  * caller may give an event an earlier time than one already stored.
  *
+ * <p>The table is range-partitioned on {@code ts} (release 0.5), so its primary key is {@code (id, ts)}; the id alone
+ * is still unique (one sequence for all partitions) and is this mapping's identifier.
+ *
  * <p>Two instances are equal when they have the same id.
  */
 @Entity

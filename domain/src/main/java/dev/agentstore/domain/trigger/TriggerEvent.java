@@ -23,7 +23,8 @@ import java.util.Objects;
  * rows go away only with their trigger ({@code ON DELETE CASCADE}). The repository ({@code TriggerRepository})
  * appends rows with SQL; this entity is the mapping for JPA users' reads, read-only to JPA ({@link ReadOnlyEntity}).
  * Ids come from the column default, {@code nextval('trigger_events_seq')} (the sequence steps by 50, as the schema
- * created it, so ids ascend in fire order with gaps). Two instances are equal when they have the same id.
+ * created it, so ids ascend in fire order with gaps). Two instances are equal when they have the same id. The table is
+ * range-partitioned on {@code ts} (release 0.5): its primary key is {@code (id, ts)}, the id alone still unique.
  */
 @Entity
 @Immutable

@@ -17,26 +17,39 @@ import java.util.List;
  */
 public class StatisticsRepository {
 
-    /** Exact row counts of a schema's tables, counted server-side (names from the catalog, quoted by {@code %I}). */
+    /**
+     * Exact row counts of a schema's tables, counted server-side (names from the catalog, quoted by {@code %I}). A
+     * partitioned table is one row: its partitions' rows and sizes summed ({@code pg_partition_tree}), the partitions
+     * not listed on their own.
+     */
     private static final String TABLES = """
             SELECT t.tablename AS table_name,
                    CAST(CAST((xpath('/row/c/text()',
                                     query_to_xml(format('SELECT count(*) AS c FROM %I.%I', t.schemaname, t.tablename),
                                                  false, true, '')))[1] AS text) AS bigint) AS row_count,
-                   pg_total_relation_size(CAST(format('%I.%I', t.schemaname, t.tablename) AS regclass)) AS total_bytes
+                   CASE WHEN c.relkind = 'p'
+                        THEN (SELECT CAST(sum(pg_total_relation_size(p.relid)) AS bigint)
+                                FROM pg_partition_tree(c.oid) p)
+                        ELSE pg_total_relation_size(c.oid) END AS total_bytes
               FROM pg_tables t
-             WHERE t.schemaname = :schema
+              JOIN pg_class c ON c.oid = CAST(format('%I.%I', t.schemaname, t.tablename) AS regclass)
+             WHERE t.schemaname = :schema AND NOT c.relispartition
              ORDER BY t.tablename
             """;
 
+    /** The indexes of a partitioned table are one row each: their partitions' copies summed. */
     private static final String INDEXES = """
-            SELECT i.indexrelname AS index_name, i.relname AS table_name, am.amname AS access_method,
-                   pg_relation_size(i.indexrelid) AS bytes, i.idx_scan AS scans
+            SELECT ri.relname AS index_name, rt.relname AS table_name, am.amname AS access_method,
+                   CAST(sum(pg_relation_size(i.indexrelid)) AS bigint) AS bytes,
+                   CAST(sum(i.idx_scan) AS bigint) AS scans
               FROM pg_stat_user_indexes i
               JOIN pg_class c ON c.oid = i.indexrelid
               JOIN pg_am am ON am.oid = c.relam
+              JOIN pg_class ri ON ri.oid = COALESCE(pg_partition_root(i.indexrelid), i.indexrelid)
+              JOIN pg_class rt ON rt.oid = COALESCE(pg_partition_root(i.relid), i.relid)
              WHERE i.schemaname = :schema
-             ORDER BY pg_relation_size(i.indexrelid) DESC, i.indexrelname
+             GROUP BY ri.relname, rt.relname, am.amname
+             ORDER BY bytes DESC, index_name
             """;
 
     private final EntityManager em;

@@ -1,12 +1,16 @@
 package dev.agentstore.persistence.statistics;
 
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.partition.PartitionWidth;
+import dev.agentstore.domain.partition.PartitionedTable;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Instant;
 import java.util.Comparator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -46,6 +50,23 @@ class StatisticsRepositoryTest {
         assertThat(s.indexes()).extracting(IndexStatistics::bytes).isSortedAccordingTo(Comparator.reverseOrder());
         assertThat(s.tables()).extracting(TableStatistics::table)
                 .containsAll(s.indexes().stream().map(IndexStatistics::table).toList());
+    }
+
+    @Test
+    void countsAPartitionedTableAsOneTableWithItsPartitionsRowsSizesAndIndexes(AgentStore store) {
+        store.partitions().createAhead(PartitionedTable.FLOW_EVENTS, PartitionWidth.MONTHLY, 0);
+        store.flowEvents().append(NewFlowEvent.of("stats-run", "stats-flow", "t")); // the current month's partition
+        store.flowEvents().append(NewFlowEvent.of("stats-run", "stats-flow", "t").at(Instant.parse("1999-01-01T00:00:00Z")));
+
+        StoreStatistics s = store.statistics();
+
+        assertThat(s.tables()).extracting(TableStatistics::table).contains("flow_events")
+                .noneMatch(name -> name.startsWith("flow_events_"));
+        assertThat(table(s, "flow_events").rows()).isGreaterThanOrEqualTo(2);
+        assertThat(table(s, "flow_events").totalBytes()).isPositive();
+        assertThat(s.indexes()).filteredOn(i -> i.table().equals("flow_events")).extracting(IndexStatistics::index)
+                .containsExactlyInAnyOrder("flow_events_pkey", "flow_events_run_ts_idx", "flow_events_flow_type_ts_idx",
+                        "flow_events_ts_brin");
     }
 
     @Test

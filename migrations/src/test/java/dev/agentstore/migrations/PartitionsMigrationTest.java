@@ -1,0 +1,184 @@
+package dev.agentstore.migrations;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Release 0.5's partitioning of {@code flow_events} and {@code trigger_events}: the rows of 0.4's plain tables are
+ * carried into monthly partitions, and rolling back to 0.4 restores the plain tables with every row.
+ */
+class PartitionsMigrationTest {
+
+    /** The name of the partition that holds row {@code e}. */
+    private static final String PARTITION = "(SELECT c.relname FROM pg_class c WHERE c.oid = e.tableoid)";
+
+    private static HikariDataSource dataSource;
+    private Migrations migrations;
+
+    @BeforeAll
+    static void pool() {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(env("AGENTSTORE_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore"));
+        hc.setUsername(env("AGENTSTORE_TEST_DB_USER", "agentstore"));
+        hc.setPassword(env("AGENTSTORE_TEST_DB_PASSWORD", "agentstore"));
+        hc.setMaximumPoolSize(2);
+        hc.setMinimumIdle(0);
+        dataSource = new HikariDataSource(hc);
+    }
+
+    @AfterAll
+    static void close() {
+        dataSource.close();
+    }
+
+    /** A schema at release 0.4 holding events of three months in both event tables. */
+    @BeforeEach
+    void schemaAt04WithEvents() throws SQLException {
+        migrations = new Migrations(dataSource, "t_partmig_" + UUID.randomUUID().toString().replace("-", "")
+                .substring(0, 10));
+        migrations.up();
+        migrations.rollbackToTag("0.4");
+        String s = migrations.schema();
+        execute("INSERT INTO " + s + ".flow_events (run_id, flow_name, ts, type, data) VALUES"
+                + " ('r1', 'etl', '2026-01-31T23:59:59.999Z', 'a', '{\"n\": 1}'),"
+                + " ('r1', 'etl', '2026-02-01T00:00:00Z', 'b', NULL),"
+                + " ('r2', 'etl', '2026-03-15T12:00:00Z', 'c', '[1, 2]')");
+        execute("INSERT INTO " + s + ".triggers (name, type, registered_at) VALUES ('hook', 'WEBHOOK', now())");
+        execute("INSERT INTO " + s + ".trigger_events (trigger_name, ts, type) VALUES"
+                + " ('hook', '2026-01-10T00:00:00Z', 'fired'), ('hook', '2026-03-10T00:00:00Z', 'fired')");
+    }
+
+    @AfterEach
+    void dropSchema() throws SQLException {
+        execute("DROP SCHEMA IF EXISTS " + migrations.schema() + " CASCADE");
+    }
+
+    @Nested
+    class Up {
+
+        @Test
+        void carriesEveryRowIntoOnePartitionPerMonthWithItsIdAndValues() throws SQLException {
+            List<String> before = rows("SELECT id, run_id, flow_name, ts, type, CAST(data AS text) FROM %s.flow_events"
+                    + " ORDER BY id");
+
+            migrations.up();
+
+            assertThat(rows("SELECT id, run_id, flow_name, ts, type, CAST(data AS text) FROM %s.flow_events"
+                    + " ORDER BY id")).isEqualTo(before);
+            assertThat(rows("SELECT " + PARTITION + " || ' ' || type FROM %s.flow_events e ORDER BY id"))
+                    .containsExactly(q("flow_events_p20260101") + " a", q("flow_events_p20260201") + " b",
+                            q("flow_events_p20260301") + " c");
+            assertThat(rows("SELECT relname FROM pg_class WHERE relname LIKE 'flow_events%%' AND relkind = 'p'"
+                    + " AND relnamespace = '%s'::regnamespace")).containsExactly("flow_events");
+            assertThat(rows("SELECT " + PARTITION + " FROM %s.trigger_events e ORDER BY id"))
+                    .containsExactly(q("trigger_events_p20260101"), q("trigger_events_p20260301"));
+        }
+
+        @Test
+        void newRowsContinueTheSequenceAndRowsOutsideEveryPartitionGoToTheDefaultPartition() throws SQLException {
+            long maxId = Long.parseLong(rows("SELECT max(id) FROM %s.flow_events").get(0));
+            migrations.up();
+
+            execute("INSERT INTO " + migrations.schema() + ".flow_events (run_id, flow_name, ts, type)"
+                    + " VALUES ('r3', 'etl', '2031-01-01T00:00:00Z', 'late')");
+
+            assertThat(rows("SELECT id || ' ' || " + PARTITION + " FROM %s.flow_events e WHERE type = 'late'"))
+                    .containsExactly((maxId + 1) + " " + q("flow_events_default"));
+        }
+
+        @Test
+        void keepsTheForeignKeyOfTriggerEventsAndItsCascade() throws SQLException {
+            migrations.up();
+            String s = migrations.schema();
+
+            assertThatThrownBy(() -> execute("INSERT INTO " + s + ".trigger_events (trigger_name, ts, type)"
+                    + " VALUES ('nobody', now(), 'x')")).hasMessageContaining("trigger_events_trigger_name_fkey");
+            execute("DELETE FROM " + s + ".triggers WHERE name = 'hook'");
+            assertThat(rows("SELECT count(*) FROM %s.trigger_events")).containsExactly("0");
+        }
+    }
+
+    @Nested
+    class Rollback {
+
+        @Test
+        void restoresThePlainTablesWithEveryRowTheirIndexesAndTheSequences() throws SQLException {
+            migrations.up();
+            execute("INSERT INTO " + migrations.schema() + ".flow_events (run_id, flow_name, ts, type)"
+                    + " VALUES ('r3', 'etl', '2031-01-01T00:00:00Z', 'late')");
+            List<String> flowEvents = rows("SELECT id, run_id, ts, type, CAST(data AS text) FROM %s.flow_events"
+                    + " ORDER BY id");
+            List<String> triggerEvents = rows("SELECT id, trigger_name, ts FROM %s.trigger_events ORDER BY id");
+            List<String> indexes = rows("SELECT indexname FROM pg_indexes WHERE schemaname = '%s'"
+                    + " AND tablename IN ('flow_events', 'trigger_events') ORDER BY indexname");
+
+            migrations.rollbackToTag("0.4");
+
+            assertThat(rows("SELECT relkind FROM pg_class WHERE relname IN ('flow_events', 'trigger_events')"
+                    + " AND relnamespace = '%s'::regnamespace")).containsExactly("r", "r");
+            assertThat(rows("SELECT count(*) FROM pg_class WHERE relname LIKE '%%events_p2%%'"
+                    + " AND relnamespace = '%s'::regnamespace")).containsExactly("0");
+            assertThat(rows("SELECT id, run_id, ts, type, CAST(data AS text) FROM %s.flow_events ORDER BY id"))
+                    .isEqualTo(flowEvents);
+            assertThat(rows("SELECT id, trigger_name, ts FROM %s.trigger_events ORDER BY id")).isEqualTo(triggerEvents);
+            assertThat(rows("SELECT indexname FROM pg_indexes WHERE schemaname = '%s'"
+                    + " AND tablename IN ('flow_events', 'trigger_events') ORDER BY indexname")).isEqualTo(indexes);
+            assertThat(rows("SELECT count(*) FROM pg_sequences WHERE schemaname = '%s'"
+                    + " AND sequencename IN ('flow_events_seq', 'trigger_events_seq')")).containsExactly("2");
+
+            migrations.up();
+            assertThat(rows("SELECT id, run_id, ts, type, CAST(data AS text) FROM %s.flow_events ORDER BY id"))
+                    .as("up again").isEqualTo(flowEvents);
+        }
+    }
+
+    /** @return the partition's name (a helper that keeps the expected rows readable) */
+    private static String q(String table) {
+        return table;
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    /** @return each row of {@code sql} (with {@code %s} the schema) as its columns joined by spaces */
+    private List<String> rows(String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql.formatted(migrations.schema()))) {
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= columns; i++) {
+                    row.append(i > 1 ? " " : "").append(rs.getString(i));
+                }
+                rows.add(row.toString());
+            }
+        }
+        return rows;
+    }
+
+    private static String env(String name, String fallback) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? fallback : v;
+    }
+}

@@ -1,0 +1,87 @@
+package dev.agentstore.persistence.partition;
+
+import dev.agentstore.domain.Check;
+import dev.agentstore.domain.partition.Partition;
+import dev.agentstore.domain.partition.PartitionedTable;
+import dev.agentstore.domain.partition.PruneResult;
+import dev.agentstore.domain.partition.RetentionPolicy;
+import dev.agentstore.domain.partition.RetentionPolicy.SubjectRule;
+import org.jdbi.v3.core.Handle;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One table's retention in a {@link PartitionRepository#prune} call: its cutoffs, the bounded deletes in the
+ * partitions it cannot drop, then the drops.
+ */
+final class Retention {
+
+    private final String schema;
+    private final PartitionedTable table;
+    private final int batchSize;
+    /** Rows no rule matches go before this; {@code null}: they are kept. */
+    private final Instant tableCutoff;
+    private final List<SubjectRule> rules;
+    private final List<Instant> ruleCutoffs = new ArrayList<>();
+    /** Partitions ending at or before this are dropped whole; {@code null}: none is. */
+    private final Instant dropCutoff;
+    /** No row at or after this goes. */
+    private final Instant latestCutoff;
+    private final List<String> toDrop = new ArrayList<>();
+    private long rowsDeleted;
+
+    Retention(String schema, PartitionedTable table, RetentionPolicy policy, Instant now) {
+        this.schema = schema;
+        this.table = table;
+        this.batchSize = policy.batchSize();
+        this.tableCutoff = policy.age(table).map(age -> cutoff(now, age)).orElse(null);
+        this.rules = policy.rules(table);
+        Instant earliest = tableCutoff;
+        Instant latest = tableCutoff;
+        for (SubjectRule rule : rules) {
+            Instant cutoff = cutoff(now, rule.age());
+            ruleCutoffs.add(cutoff);
+            earliest = earliest == null || cutoff.isBefore(earliest) ? cutoff : earliest;
+            latest = latest == null || cutoff.isAfter(latest) ? cutoff : latest;
+        }
+        this.dropCutoff = tableCutoff == null ? null : earliest;
+        this.latestCutoff = latest;
+    }
+
+    /**
+     * Picks the partitions to drop and deletes, in bounded statements, the rows past their cutoff in every other
+     * partition that may hold some.
+     */
+    void delete(Handle h, List<Partition> partitions) {
+        for (Partition p : partitions) {
+            if (!p.isDefault() && p.to() != null && dropCutoff != null && !p.to().isAfter(dropCutoff)) {
+                toDrop.add(p.name());
+            } else if (latestCutoff != null && (p.isDefault() || p.from() == null || p.from().isBefore(latestCutoff))) {
+                PartitionSql.Statement delete = PartitionSql.deleteBatch(schema, p.name(), table, latestCutoff,
+                        tableCutoff, rules, ruleCutoffs, batchSize);
+                int deleted;
+                do {
+                    deleted = h.createUpdate(delete.sql()).bindMap(delete.values()).execute();
+                    rowsDeleted += deleted;
+                } while (deleted == batchSize);
+            }
+        }
+    }
+
+    /** Drops the partitions picked by {@link #delete}; the caller runs this after every table's deletes. */
+    PruneResult.Table dropAndReport(Handle h) {
+        for (String partition : toDrop) {
+            h.execute(PartitionSql.drop(schema, partition));
+        }
+        return new PruneResult.Table(table, List.copyOf(toDrop), rowsDeleted);
+    }
+
+    /** @return {@code now - age}, or the earliest instant PostgreSQL stores for an age beyond it */
+    private static Instant cutoff(Instant now, Duration age) {
+        Duration room = Duration.between(Check.MIN_TIMESTAMP, now);
+        return age.compareTo(room) >= 0 ? Check.MIN_TIMESTAMP : now.minus(age);
+    }
+}

@@ -20,12 +20,16 @@ import dev.agentstore.domain.observability.NewLlmUsage;
 import dev.agentstore.domain.observability.NewScore;
 import dev.agentstore.domain.observability.Score;
 import dev.agentstore.domain.observability.ScoreStatistics;
+import dev.agentstore.domain.partition.Partition;
+import dev.agentstore.domain.partition.PartitionWidth;
+import dev.agentstore.domain.partition.PartitionedTable;
 import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.observability.LlmUsageRepository;
 import dev.agentstore.persistence.observability.ScoreRepository;
+import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.support.PageRequest;
 import jakarta.inject.Inject;
 import org.jboss.arquillian.container.test.api.Deployment;
@@ -81,6 +85,9 @@ class ContainerEvaluationTest {
 
     @Inject
     LlmUsageRepository llmUsage;
+
+    @Inject
+    PartitionRepository partitions;
 
     @Inject
     TxHelper tx;
@@ -210,6 +217,28 @@ class ContainerEvaluationTest {
         assertThat(daily.stream().map(LlmUsageTotals::cost).reduce(BigDecimal.ZERO, BigDecimal::add))
                 .isEqualByComparingTo("0.15");
         assertThat(llmUsage.listByRun("it-flow", "it-run", PageRequest.first()).items()).hasSize(2);
+    }
+
+    // ------------------------------------------------------------------ partition maintenance
+
+    @Test
+    void partitionsCreatedAheadInARolledBackTransactionAreGoneAndCommittedOnesServeNewRows() {
+        List<Partition> before = partitions.partitions(PartitionedTable.LLM_USAGE);
+        assertThatThrownBy(() -> tx.inTransaction(() -> {
+            partitions.createAhead(PartitionedTable.LLM_USAGE, PartitionWidth.DAILY, 2);
+            throw new IllegalStateException("boom");
+        })).isInstanceOf(IllegalStateException.class);
+        assertThat(partitions.partitions(PartitionedTable.LLM_USAGE)).as("the DDL was rolled back")
+                .containsExactlyElementsOf(before);
+
+        tx.inTransaction(() -> partitions.createAhead(PartitionedTable.LLM_USAGE, PartitionWidth.DAILY, 2));
+        Instant now = Instant.now();
+        Partition today = partitions.partitions(PartitionedTable.LLM_USAGE).stream()
+                .filter(p -> !p.isDefault() && !p.from().isAfter(now) && p.to().isAfter(now))
+                .findFirst().orElseThrow();
+        llmUsage.record(NewLlmUsage.builder("p", "m", 1, 1).run("it-partitioned", "r", null).build());
+        assertThat(tx.count("SELECT count(*) FROM " + today.name() + " WHERE flow_name = ?1", "it-partitioned"))
+                .isEqualTo(1);
     }
 
     // ------------------------------------------------------------------ the caller's transaction

@@ -50,4 +50,24 @@ const out = {};
     h.update(Buffer.from(v.buffer)); }
   out.v0_first4 = Array.from(v0.slice(0, 4)); out.v1_first4 = Array.from(v1.slice(0, 4)); out.v0_99_f32le_sha256 = h.digest('hex'); }
 { const r = stream(42, 10); const k = randInt(r, 100); out.w8f_first_k = k; out.w8f_first_v_first2 = Array.from(unitVector(r, 384).slice(0, 2)); }
+{ // W9: all traces at scale 1 (stream 11), one canonical line per span; stream 12's first picks
+  const r = stream(42, 11); const h = crypto.createHash('sha256'); const types = ['model_generation', 'tool_call', 'workflow_step'];
+  const hex = (n) => { let s = ''; for (let i = 0; i < n; i++) s += randInt(r, 2 ** 32).toString(16).padStart(8, '0'); return s; };
+  const base = Date.parse('2024-01-01T00:00:00Z'); let first;
+  for (let t = 0; t < 2000; t++) {
+    const traceId = hex(4); const ids = [];
+    for (let i = 0; i < 25; i++) {
+      ids.push(hex(2)); const type = i === 0 ? 'agent_run' : types[i % 3]; const name = i === 0 ? 'agent.run' : type + '.' + i;
+      const startedAt = base + t * 60000 + i * 10; const endedAt = startedAt + randInt(r, 1000);
+      const attributes = { 'gen_ai.request.model': 'model-' + (i % 4), 'gen_ai.usage.input_tokens': randInt(r, 4096),
+        'gen_ai.usage.output_tokens': randInt(r, 1024), note: randText(r, 120) };
+      const input = { text: randText(r, 200) }; const output = { text: randText(r, 200) };
+      const line = [traceId, ids[i], i === 0 ? '' : ids[Math.floor((i - 1) / 4)], type, name, 'agent-' + (t % 20),
+        new Date(startedAt).toISOString(), new Date(endedAt).toISOString(), JSON.stringify(attributes),
+        JSON.stringify(input), JSON.stringify(output)].join('|') + '\n';
+      h.update(line); if (!first) first = line;
+    }
+  }
+  out.w9_first_line = first; out.w9_sha256 = h.digest('hex');
+  const q = stream(42, 12); out.w9_first_picks = Array.from({ length: 3 }, () => randInt(q, 2000)); }
 console.log(JSON.stringify(out, null, 1));

@@ -126,6 +126,7 @@ public final class BenchMain {
                 new EventWorkloads.W5(), new KvWorkload(),
                 new MemoryWorkload(),
                 new VectorWorkload(),
+                new TraceWorkload(),
                 new AnnWorkload(),
                 new BlobWorkload());
     }

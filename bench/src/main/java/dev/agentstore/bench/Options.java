@@ -16,7 +16,7 @@ final class Options {
               --quick           --scale 0.05 (CI smoke run)
               --seed N          PRNG seed (default 42)
               --pool N          connections per pool, agentstore and baseline each (default 16)
-              --workloads LIST  comma-separated W1..W8, ANN, BLOBS, or single phases such as W1.jdbc (default W1..W8)
+              --workloads LIST  comma-separated W1..W9, ANN, BLOBS, or single phases such as W1.jdbc (default W1..W9)
               --out DIR         where latest.md, latest.png and the JSON lines go (default bench/results)
               --warmup-scale S  scale of the separate warm-up pass (default scale / 4); --no-warmup skips it
               --repeat N        runs the measured pass N times (1 to 9, default 1) and reports, per phase, the
@@ -33,7 +33,7 @@ final class Options {
     double scale = 1;
     long seed = 42;
     int pool = 16;
-    List<String> workloads = new ArrayList<>(List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"));
+    List<String> workloads = new ArrayList<>(List.of("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"));
     Path out = Path.of("bench/results");
     Double warmupScale;
     boolean noWarmup;

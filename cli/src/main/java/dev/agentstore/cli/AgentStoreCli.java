@@ -11,12 +11,14 @@ import java.lang.reflect.Constructor;
 
 /**
  * {@code agentstore}: the command line of agentstore. Subcommands: {@code migrate}, {@code ingest}, {@code search},
- * {@code stats}, {@code export}, {@code import}, {@code datasets}, {@code demo}. Exit codes: {@link ExitCodes}.
+ * {@code stats}, {@code export}, {@code import}, {@code datasets}, {@code traces}, {@code demo}. Exit codes:
+ * {@link ExitCodes}.
  */
 @Command(name = "agentstore", mixinStandardHelpOptions = true, version = "agentstore 0.1.0-SNAPSHOT",
         description = "PostgreSQL persistence for AI agents: migrations, knowledge ingest and search, export/import, and a demo.",
         subcommands = {MigrateCommand.class, IngestCommand.class, SearchCommand.class, StatsCommand.class,
-                ExportCommand.class, ImportCommand.class, DatasetsCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                ExportCommand.class, ImportCommand.class, DatasetsCommand.class, TracesCommand.class, DemoCommand.class,
+                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:unexpected failure", "2:wrong command line",
                 "3:database unreachable, login refused or database missing", "4:pgvector extension missing",

@@ -71,7 +71,25 @@ final class DefaultIndexes {
                     "(flow_name, run_id, parent_step_id) WHERE parent_step_id IS NOT NULL"),
             new DefaultIndex("triggers_type_name_idx", "triggers", "(type, name)"),
             new DefaultIndex("triggers_status_name_idx", "triggers", "(status, name)"),
-            new DefaultIndex("trigger_events_ts_brin_idx", "trigger_events", "USING brin (ts)"));
+            new DefaultIndex("trigger_events_ts_brin_idx", "trigger_events", "USING brin (ts)"),
+            // 0.5
+            new DefaultIndex("blobs_hash_idx", "blobs", "(hash)"),
+            new DefaultIndex("experiments_completed_idx", "experiments", "(completed_at) WHERE completed_at IS NOT NULL"),
+            new DefaultIndex("experiments_dataset_created_idx", "experiments", "(dataset_id, created_at DESC, id)"),
+            new DefaultIndex("definitions_metadata_idx", "definitions", "USING gin (metadata jsonb_path_ops)"),
+            new DefaultIndex("scores_created_at_idx", "scores", "(created_at)"),
+            new DefaultIndex("scores_entity_idx", "scores", "(entity_id, entity_type, created_at DESC, id DESC) WHERE entity_id IS NOT NULL"),
+            new DefaultIndex("scores_run_idx", "scores", "(run_id, created_at DESC, id DESC) WHERE run_id IS NOT NULL"),
+            new DefaultIndex("scores_scorer_idx", "scores", "(scorer_id, created_at DESC, id DESC)"),
+            new DefaultIndex("scores_span_idx", "scores", "(trace_id, span_id, created_at DESC, id DESC) WHERE trace_id IS NOT NULL"),
+            new DefaultIndex("llm_usage_created_at_idx", "llm_usage", "(created_at)"),
+            new DefaultIndex("llm_usage_run_idx", "llm_usage", "(run_id, flow_name, created_at DESC, id DESC) WHERE run_id IS NOT NULL"),
+            new DefaultIndex("llm_usage_span_idx", "llm_usage", "(trace_id, span_id, created_at DESC, id DESC) WHERE trace_id IS NOT NULL"),
+            new DefaultIndex("spans_roots_entity_idx", "spans", "(entity_type, entity_id, started_at DESC, trace_id DESC) WHERE parent_span_id IS NULL"),
+            new DefaultIndex("spans_roots_entity_name_idx", "spans", "(entity_name, started_at DESC, trace_id DESC) WHERE parent_span_id IS NULL"),
+            new DefaultIndex("spans_roots_idx", "spans", "(started_at DESC, trace_id DESC) WHERE parent_span_id IS NULL"),
+            new DefaultIndex("spans_run_idx", "spans", "(run_id, started_at) WHERE run_id IS NOT NULL"),
+            new DefaultIndex("spans_started_idx", "spans", "(started_at)"));
 
     /** The names of {@link #ALL}. */
     static final Set<String> NAMES = ALL.stream().map(DefaultIndex::name).collect(Collectors.toUnmodifiableSet());

@@ -34,6 +34,7 @@ import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
 import dev.agentstore.persistence.statistics.StoreStatistics;
+import dev.agentstore.persistence.observability.SpanRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
@@ -120,7 +121,8 @@ public final class AgentStore implements AutoCloseable {
             dev.agentstore.domain.observability.LlmUsage.class,
             dev.agentstore.domain.blob.Blob.class,
             dev.agentstore.domain.blob.BlobContent.class,
-            dev.agentstore.domain.blob.BlobChunk.class);
+            dev.agentstore.domain.blob.BlobChunk.class,
+            dev.agentstore.domain.observability.Span.class);
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -447,6 +449,11 @@ public final class AgentStore implements AutoCloseable {
      */
     public BlobRepository blobs() {
         return perCallRepository(BlobRepository.class, UnitOfWork::blobs);
+    }
+
+    /** @return AI traces and spans, each call its own unit of work (see the class comment) */
+    public SpanRepository spans() {
+        return perCallRepository(SpanRepository.class, UnitOfWork::spans);
     }
 
     private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {

@@ -14,6 +14,7 @@ import dev.agentstore.persistence.memory.MemoryRepository;
 import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.record.RecordRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
+import dev.agentstore.persistence.observability.SpanRepository;
 import dev.agentstore.persistence.template.TemplateRepository;
 import dev.agentstore.persistence.dataset.DatasetRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
@@ -44,6 +45,7 @@ public final class UnitOfWork {
     private KvRepository kv;
     private MemoryRepository memories;
     private TemplateRepository templates;
+    private SpanRepository spans;
     private ConfigurationRepository configurations;
     private RecordRepository records;
     private KnowledgeRepository knowledge;
@@ -170,5 +172,10 @@ public final class UnitOfWork {
      */
     public BlobRepository blobs() {
         return blobs == null ? blobs = new BlobRepository(entityManager, clock) : blobs;
+    }
+
+    /** @return AI traces and spans: batched ingest, trace reads, trace listings, retention */
+    public SpanRepository spans() {
+        return spans == null ? spans = new SpanRepository(entityManager, clock) : spans;
     }
 }

@@ -88,8 +88,8 @@ public record NewLlmUsage(String provider, String model, long inputTokens, long 
         if (stepId != null && runId == null) {
             throw new InvalidInputException("stepId needs a runId");
         }
-        TraceContextIds.traceId("traceId", traceId);
-        TraceContextIds.spanId("spanId", spanId);
+        TraceIds.optionalTraceId("traceId", traceId);
+        TraceIds.optionalSpanId("spanId", spanId);
         if (spanId != null && traceId == null) {
             throw new InvalidInputException("spanId needs a traceId");
         }

@@ -60,8 +60,8 @@ public record NewScore(String scorerId, double value, ScoreSource source, String
             throw new InvalidInputException("entityType needs an entityId");
         }
         Check.optionalName("runId", runId);
-        TraceContextIds.traceId("traceId", traceId);
-        TraceContextIds.spanId("spanId", spanId);
+        TraceIds.optionalTraceId("traceId", traceId);
+        TraceIds.optionalSpanId("spanId", spanId);
         if (spanId != null && traceId == null) {
             throw new InvalidInputException("spanId needs a traceId");
         }

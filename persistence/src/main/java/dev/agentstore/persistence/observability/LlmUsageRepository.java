@@ -5,7 +5,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.observability.LlmUsage;
 import dev.agentstore.domain.observability.LlmUsageTotals;
 import dev.agentstore.domain.observability.NewLlmUsage;
-import dev.agentstore.domain.observability.TraceContextIds;
+import dev.agentstore.domain.observability.TraceIds;
 import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
@@ -174,8 +174,8 @@ public class LlmUsageRepository extends AbstractRepository {
     public Page<LlmUsage> listBySpan(String traceId, String spanId, PageRequest page) {
         Check.notNull("traceId", traceId);
         Check.notNull("spanId", spanId);
-        TraceContextIds.traceId("traceId", traceId);
-        TraceContextIds.spanId("spanId", spanId);
+        TraceIds.optionalTraceId("traceId", traceId);
+        TraceIds.optionalSpanId("spanId", spanId);
         return list("list LlmUsage of span " + traceId + "/" + spanId, LlmUsageSql.BY_SPAN, page,
                 Sql.parameters("traceId", traceId, "spanId", spanId));
     }

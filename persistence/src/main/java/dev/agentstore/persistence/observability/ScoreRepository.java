@@ -7,7 +7,7 @@ import dev.agentstore.domain.observability.NewScore;
 import dev.agentstore.domain.observability.Score;
 import dev.agentstore.domain.observability.ScoreSource;
 import dev.agentstore.domain.observability.ScoreStatistics;
-import dev.agentstore.domain.observability.TraceContextIds;
+import dev.agentstore.domain.observability.TraceIds;
 import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
@@ -182,8 +182,8 @@ public class ScoreRepository extends AbstractRepository {
     public Page<Score> listBySpan(String traceId, String spanId, PageRequest page) {
         Check.notNull("traceId", traceId);
         Check.notNull("spanId", spanId);
-        TraceContextIds.traceId("traceId", traceId);
-        TraceContextIds.spanId("spanId", spanId);
+        TraceIds.optionalTraceId("traceId", traceId);
+        TraceIds.optionalSpanId("spanId", spanId);
         return list("list Scores of span " + traceId + "/" + spanId, ScoreSql.BY_SPAN, page,
                 Sql.parameters("traceId", traceId, "spanId", spanId));
     }

@@ -1,0 +1,333 @@
+package dev.agentstore.domain.observability;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.ReadOnlyEntity;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EntityListeners;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.IdClass;
+import jakarta.persistence.Table;
+import org.hibernate.annotations.Immutable;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+import java.io.Serializable;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * A stored span (table {@code spans}, range-partitioned by {@code started_at}): one timed operation of a trace, with
+ * its trace and span ids, parent, name, {@link SpanType}, {@link SpanEntity}, links to agentstore's flow run, memory
+ * thread and resource and a user, start and end time (microseconds), {@link SpanStatus} and error, input, output,
+ * attributes and metadata (JSON).
+ *
+ * <p>The accessors hand out W3C hex ids ({@link #traceId()}: 32 digits, {@link #spanId()}: 16). The mapping stores
+ * them in their byte sizes ({@link TraceIds}): in JPQL and Criteria, {@code traceId} is a {@link UUID}
+ * ({@link TraceIds#traceUuid}) and {@code spanId}/{@code parentSpanId} are {@code long}s ({@link TraceIds#spanLong});
+ * the JPA identity is the pair ({@link Key}).
+ *
+ * <p>The repository ({@code SpanRepository}) writes the table with SQL; this entity is the mapping for JPA users'
+ * reads, read-only to JPA ({@link ReadOnlyEntity}). Instances handed out by the repository are built from rows and
+ * attached to no persistence context; a span read in light form ({@link #isLight()}) has no input, output,
+ * attributes or metadata (all {@code null}). Two spans are equal when they have the same trace and span ids.
+ */
+@Entity
+@Immutable
+@EntityListeners(ReadOnlyEntity.class)
+@IdClass(Span.Key.class)
+@Table(name = "spans")
+public class Span {
+
+    @Id
+    @Column(name = "trace_id", nullable = false)
+    private UUID traceId;
+
+    @Id
+    @Column(name = "span_id", nullable = false)
+    private long spanId;
+
+    @Column(name = "parent_span_id")
+    private Long parentSpanId;
+
+    @Column(name = "name", nullable = false, length = NewSpan.MAX_NAME_LENGTH)
+    private String name;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "span_type", nullable = false, length = 64)
+    private SpanType type;
+
+    @Column(name = "entity_type")
+    private String entityType;
+
+    @Column(name = "entity_id")
+    private String entityId;
+
+    @Column(name = "entity_name")
+    private String entityName;
+
+    @Column(name = "run_id")
+    private String runId;
+
+    @Column(name = "thread_id")
+    private String threadId;
+
+    @Column(name = "resource_id")
+    private String resourceId;
+
+    @Column(name = "user_id")
+    private String userId;
+
+    @Column(name = "started_at", nullable = false)
+    private Instant startedAt;
+
+    @Column(name = "ended_at")
+    private Instant endedAt;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "status", nullable = false, length = 16)
+    private SpanStatus status;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "error", columnDefinition = "jsonb")
+    private JsonNode error;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "input", columnDefinition = "jsonb")
+    private JsonNode input;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "output", columnDefinition = "jsonb")
+    private JsonNode output;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "attributes", columnDefinition = "jsonb", nullable = false)
+    private JsonNode attributes;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "metadata", columnDefinition = "jsonb", nullable = false)
+    private JsonNode metadata;
+
+    @Column(name = "created_at", nullable = false)
+    private Instant createdAt;
+
+    @Column(name = "updated_at")
+    private Instant updatedAt;
+
+    /** For JPA. */
+    protected Span() {
+    }
+
+    private Span(NewSpan s, Instant createdAt, Instant updatedAt, boolean light) {
+        this.traceId = TraceIds.parseTrace(s.traceId());
+        this.spanId = TraceIds.parseSpan(s.spanId());
+        this.parentSpanId = s.parentSpanId() == null ? null : TraceIds.parseSpan(s.parentSpanId());
+        this.name = s.name();
+        this.type = s.type();
+        this.entityType = s.entity().type();
+        this.entityId = s.entity().id();
+        this.entityName = s.entity().name();
+        this.runId = s.runId();
+        this.threadId = s.threadId();
+        this.resourceId = s.resourceId();
+        this.userId = s.userId();
+        this.startedAt = s.startedAt();
+        this.endedAt = s.endedAt();
+        this.status = s.status();
+        this.error = s.error();
+        this.input = light ? null : s.input();
+        this.output = light ? null : s.output();
+        this.attributes = light ? null : s.attributes();
+        this.metadata = light ? null : s.metadata();
+        this.createdAt = createdAt;
+        this.updatedAt = updatedAt;
+    }
+
+    /**
+     * A span as stored: for the repository, which builds the spans it hands out from the rows it reads.
+     *
+     * @param values    the span's values, checked as {@link NewSpan} checks them
+     * @param createdAt when the row was written
+     * @param updatedAt when it was last updated, or {@code null}
+     * @return the span
+     * @throws dev.agentstore.domain.InvalidInputException when {@code createdAt} is {@code null}
+     */
+    public static Span stored(NewSpan values, Instant createdAt, Instant updatedAt) {
+        return new Span(values, dev.agentstore.domain.Check.notNull("createdAt", createdAt), updatedAt, false);
+    }
+
+    /**
+     * A span as stored, without input, output, attributes and metadata ({@link #isLight()}): for the repository's
+     * light trace reads. The values of these four in {@code values} are ignored.
+     *
+     * @param values    the span's values
+     * @param createdAt when the row was written
+     * @param updatedAt when it was last updated, or {@code null}
+     * @return the span in light form
+     */
+    public static Span storedLight(NewSpan values, Instant createdAt, Instant updatedAt) {
+        return new Span(values, dev.agentstore.domain.Check.notNull("createdAt", createdAt), updatedAt, true);
+    }
+
+    /** @return the trace's id, 32 lower-case hex digits */
+    public String traceId() {
+        return TraceIds.traceHex(traceId);
+    }
+
+    /** @return the span's id, 16 lower-case hex digits */
+    public String spanId() {
+        return TraceIds.spanHex(spanId);
+    }
+
+    /** @return the parent span's id (16 hex digits), or {@code null} for a root */
+    public String parentSpanId() {
+        return parentSpanId == null ? null : TraceIds.spanHex(parentSpanId);
+    }
+
+    /** @return whether the span is a trace's root */
+    public boolean isRoot() {
+        return parentSpanId == null;
+    }
+
+    /** @return the span's name */
+    public String name() {
+        return name;
+    }
+
+    /** @return what the span records */
+    public SpanType type() {
+        return type;
+    }
+
+    /** @return what the span ran for ({@link SpanEntity#NONE} when nothing was given) */
+    public SpanEntity entity() {
+        return new SpanEntity(entityType, entityId, entityName);
+    }
+
+    /** @return the agentstore flow run, or {@code null} */
+    public String runId() {
+        return runId;
+    }
+
+    /** @return the memory thread, or {@code null} */
+    public String threadId() {
+        return threadId;
+    }
+
+    /** @return the memory resource, or {@code null} */
+    public String resourceId() {
+        return resourceId;
+    }
+
+    /** @return the user, or {@code null} */
+    public String userId() {
+        return userId;
+    }
+
+    /** @return when the span started (microseconds) */
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** @return when it ended, or {@code null} while it runs */
+    public Instant endedAt() {
+        return endedAt;
+    }
+
+    /** @return its status */
+    public SpanStatus status() {
+        return status;
+    }
+
+    /** @return the error's details, or {@code null} */
+    public JsonNode error() {
+        return error;
+    }
+
+    /** @return the input, or {@code null} (always in light form) */
+    public JsonNode input() {
+        return input;
+    }
+
+    /** @return the output, or {@code null} (always in light form) */
+    public JsonNode output() {
+        return output;
+    }
+
+    /** @return the attributes, a JSON object; {@code null} in light form */
+    public JsonNode attributes() {
+        return attributes;
+    }
+
+    /** @return the metadata, a JSON object; {@code null} in light form */
+    public JsonNode metadata() {
+        return metadata;
+    }
+
+    /** @return when the row was written */
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    /** @return when the row was last updated, or {@code null} */
+    public Instant updatedAt() {
+        return updatedAt;
+    }
+
+    /** @return whether this span was read without input, output, attributes and metadata */
+    public boolean isLight() {
+        return attributes == null;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Span other && traceId.equals(other.traceId) && spanId == other.spanId;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(traceId, spanId);
+    }
+
+    @Override
+    public String toString() {
+        return "Span[traceId=" + traceId() + ", spanId=" + spanId() + ", type=" + type + "]";
+    }
+
+    /**
+     * The JPA identity of a {@link Span}: the stored trace id ({@link UUID}) and span id ({@code long}), for
+     * {@code em.find(Span.class, new Span.Key(TraceIds.traceUuid(t), TraceIds.spanLong(s)))}.
+     */
+    public static class Key implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private UUID traceId;
+        private long spanId;
+
+        /** For JPA. */
+        public Key() {
+        }
+
+        /**
+         * @param traceId the stored trace id
+         * @param spanId  the stored span id
+         */
+        public Key(UUID traceId, long spanId) {
+            this.traceId = traceId;
+            this.spanId = spanId;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key other && Objects.equals(traceId, other.traceId) && spanId == other.spanId;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(traceId, spanId);
+        }
+    }
+}

@@ -20,6 +20,11 @@ import dev.agentstore.domain.observability.NewLlmUsage;
 import dev.agentstore.domain.observability.NewScore;
 import dev.agentstore.domain.observability.Score;
 import dev.agentstore.domain.observability.ScoreStatistics;
+import dev.agentstore.domain.observability.NewSpan;
+import dev.agentstore.domain.observability.Span;
+import dev.agentstore.domain.observability.SpanType;
+import dev.agentstore.domain.observability.Trace;
+import dev.agentstore.domain.observability.TraceQuery;
 import dev.agentstore.domain.partition.Partition;
 import dev.agentstore.domain.partition.PartitionWidth;
 import dev.agentstore.domain.partition.PartitionedTable;
@@ -29,6 +34,7 @@ import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.experiment.ExperimentRepository;
 import dev.agentstore.persistence.observability.LlmUsageRepository;
 import dev.agentstore.persistence.observability.ScoreRepository;
+import dev.agentstore.persistence.observability.SpanRepository;
 import dev.agentstore.persistence.partition.PartitionRepository;
 import dev.agentstore.persistence.support.PageRequest;
 import jakarta.inject.Inject;
@@ -88,6 +94,9 @@ class ContainerEvaluationTest {
 
     @Inject
     PartitionRepository partitions;
+
+    @Inject
+    SpanRepository spans;
 
     @Inject
     TxHelper tx;
@@ -219,6 +228,39 @@ class ContainerEvaluationTest {
         assertThat(llmUsage.listByRun("it-flow", "it-run", PageRequest.first()).items()).hasSize(2);
     }
 
+    // ------------------------------------------------------------------ spans (COPY on WildFly's pooled connection)
+
+    @Test
+    void aTraceWrittenWithCopyInAContainerTransactionIsReadAsATreeAndListed() {
+        String trace = traceId(1);
+        Instant t0 = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        long written = tx.inTransaction(() -> spans.createAll(tree(trace, "it-span-run", t0)));
+        assertThat(written).isEqualTo(3);
+
+        Trace read = spans.getTrace(trace).orElseThrow();
+        assertThat(read.spans()).hasSize(3);
+        assertThat(read.root().name()).isEqualTo("agent");
+        assertThat(read.children(read.root().spanId())).extracting(Span::name).containsExactlyInAnyOrder("llm", "tool");
+        assertThat(spans.listTraces(TraceQuery.builder().runId("it-span-run").build()).roots())
+                .extracting(Span::traceId).containsExactly(trace);
+    }
+
+    private static List<NewSpan> tree(String trace, String runId, Instant t0) {
+        String root = "00000000000000a1";
+        return List.of(
+                NewSpan.builder(trace, root, "agent", SpanType.AGENT_RUN, t0).runId(runId)
+                        .endedAt(t0.plusMillis(30)).build(),
+                NewSpan.builder(trace, "00000000000000b2", "llm", SpanType.AGENT_RUN, t0.plusMillis(1))
+                        .parentSpanId(root).runId(runId).endedAt(t0.plusMillis(20)).build(),
+                NewSpan.builder(trace, "00000000000000c3", "tool", SpanType.AGENT_RUN, t0.plusMillis(21))
+                        .parentSpanId(root).runId(runId).endedAt(t0.plusMillis(29)).build());
+    }
+
+    /** @return a trace id unique to this run and {@code n} */
+    private static String traceId(int n) {
+        return String.format("%016x%016x", System.nanoTime(), n + 1L);
+    }
+
     // ------------------------------------------------------------------ partition maintenance
 
     @Test
@@ -245,6 +287,7 @@ class ContainerEvaluationTest {
 
     @Test
     void aRuntimeExceptionInTheCallersTransactionLeavesNoRowsOfTheEvaluationDomain() {
+        String rolledBackTrace = traceId(2);
         assertThatThrownBy(() -> tx.inTransaction(() -> {
             datasets.create("it-rb-ds", "rollback", null, null);
             datasets.addItem("it-rb-ds", ItemChange.add("i1", json("{\"q\":1}"), null, null));
@@ -255,6 +298,7 @@ class ContainerEvaluationTest {
             blobs.put("it/rollback.txt", new ByteArrayInputStream("rolled back".getBytes()), "text/plain", null);
             scores.save(NewScore.builder("it-rb-scorer", 1).build());
             llmUsage.record(NewLlmUsage.builder("p", "m", 1, 1).run("it-rb-flow", "r", null).build());
+            spans.createAll(tree(rolledBackTrace, "it-rb-run", Instant.now()));
             throw new IllegalStateException("boom");
         })).isInstanceOf(IllegalStateException.class).hasMessage("boom");
 
@@ -269,6 +313,9 @@ class ContainerEvaluationTest {
         assertThat(tx.count("SELECT count(*) FROM blobs WHERE key = ?1", "it/rollback.txt")).isZero();
         assertThat(tx.count("SELECT count(*) FROM scores WHERE scorer_id = ?1", "it-rb-scorer")).isZero();
         assertThat(tx.count("SELECT count(*) FROM llm_usage WHERE flow_name = ?1", "it-rb-flow")).isZero();
+        assertThat(tx.count("SELECT count(*) FROM spans WHERE trace_id = CAST(?1 AS uuid)", rolledBackTrace))
+                .as("COPY rolled back").isZero();
+        assertThat(spans.getTrace(rolledBackTrace)).isEmpty();
         assertThat(datasets.get("it-rb-ds")).isEmpty();
         assertThat(blobs.has("it/rollback.txt")).isFalse();
     }

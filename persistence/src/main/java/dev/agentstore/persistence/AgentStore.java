@@ -2,18 +2,6 @@ package dev.agentstore.persistence;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.agentstore.domain.AgentStoreException;
-import dev.agentstore.domain.configuration.ConfigurationSnapshot;
-import dev.agentstore.domain.flow.Flow;
-import dev.agentstore.domain.flow.FlowEvent;
-import dev.agentstore.domain.flow.FlowRun;
-import dev.agentstore.domain.flow.FlowStep;
-import dev.agentstore.domain.knowledge.Chunk;
-import dev.agentstore.domain.knowledge.KnowledgeBase;
-import dev.agentstore.domain.kv.KvEntry;
-import dev.agentstore.domain.scheduler.SchedulerJob;
-import dev.agentstore.domain.template.Template;
-import dev.agentstore.domain.trigger.Trigger;
-import dev.agentstore.domain.trigger.TriggerEvent;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.migrations.Indexes;
 import dev.agentstore.migrations.MigrationException;
@@ -48,14 +36,10 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.EntityTransaction;
 import jakarta.persistence.PersistenceException;
-import org.hibernate.Session;
 import org.hibernate.SessionFactory;
-import org.hibernate.exception.JDBCConnectionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -97,32 +81,11 @@ public final class AgentStore implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentStore.class);
 
-    /** The entity classes of the agentstore persistence unit. */
-    public static final List<Class<?>> ENTITY_CLASSES = List.of(
-            Flow.class, FlowRun.class, FlowStep.class, FlowEvent.class, Trigger.class, TriggerEvent.class, SchedulerJob.class,
-            KvEntry.class,
-            Template.class,
-            ConfigurationSnapshot.class,
-            dev.agentstore.domain.record.Record.class,
-            dev.agentstore.domain.memory.Memory.class,
-            dev.agentstore.domain.memory.MemoryMessage.class,
-            dev.agentstore.domain.memory.MemoryResource.class,
-            dev.agentstore.domain.memory.MemoryVariables.class,
-            KnowledgeBase.class,
-            Chunk.class,
-            dev.agentstore.domain.dataset.Dataset.class,
-            dev.agentstore.domain.dataset.DatasetVersion.class,
-            dev.agentstore.domain.dataset.DatasetItem.class,
-            dev.agentstore.domain.experiment.Experiment.class,
-            dev.agentstore.domain.experiment.ExperimentResult.class,
-            dev.agentstore.domain.definition.Definition.class,
-            dev.agentstore.domain.definition.DefinitionVersion.class,
-            dev.agentstore.domain.observability.Score.class,
-            dev.agentstore.domain.observability.LlmUsage.class,
-            dev.agentstore.domain.blob.Blob.class,
-            dev.agentstore.domain.blob.BlobContent.class,
-            dev.agentstore.domain.blob.BlobChunk.class,
-            dev.agentstore.domain.observability.Span.class);
+    /**
+     * The entity classes of the agentstore persistence unit, as a container's {@code persistence.xml} lists them
+     * (unmodifiable).
+     */
+    public static final List<Class<?>> ENTITY_CLASSES = ManagedClasses.ALL;
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
@@ -461,60 +424,9 @@ public final class AgentStore implements AutoCloseable {
                 t -> PerCallRepository.create(type, accessor, this)));
     }
 
-    /**
-     * One call of a per-call repository: a transaction, or, for a single-statement method, autocommit mode inside
-     * the transaction's bounds. pgjdbc sends {@code BEGIN} only with the first statement of a transaction and
-     * {@code COMMIT} only when one was sent, so a statement run with autocommit switched on (nothing sent before it)
-     * leaves an empty transaction whose commit and rollback cost no round trip. A connection lost during the
-     * autocommit statement leaves its outcome unknown, so that failure is not retry-safe.
-     *
-     * @param operation the repository method, for example {@code FlowRunRepository.update}, named in the failures
-     *                  of the begin and commit
-     */
+    /** See {@link PerCallRepository#call}. */
     <T> T perCall(String operation, boolean singleStatement, Function<UnitOfWork, T> call) {
-        if (!singleStatement) {
-            return fromTransaction(operation, call);
-        }
-        return fromTransaction(operation, uow -> {
-            Connection connection = uow.entityManager().unwrap(Session.class).doReturningWork(c -> c);
-            try {
-                connection.setAutoCommit(true); // nothing was sent on this connection yet: no round trip
-            } catch (SQLException e) {
-                throw PersistenceErrors.translate(operation + " (switch autocommit on)",
-                        new JDBCConnectionException("could not switch autocommit on", e));
-            }
-            T result;
-            try {
-                result = call.apply(uow);
-            } catch (AgentStoreException | PersistenceException e) {
-                switchAutoCommitOff(connection, e);
-                throw PersistenceErrors.translateOutcomeUnknown(operation, e);
-            } catch (RuntimeException | Error e) {
-                switchAutoCommitOff(connection, e);
-                throw e;
-            }
-            switchAutoCommitOff(connection, null);
-            return result;
-        });
-    }
-
-    /**
-     * Switches autocommit off again after a single-statement call (no round trip: pgjdbc only sets a flag).
-     *
-     * @param pending the call's failure, to which a failure here is added as suppressed; {@code null} when the call
-     *                returned, whose statement has then committed
-     */
-    private static void switchAutoCommitOff(Connection connection, Throwable pending) {
-        try {
-            connection.setAutoCommit(false);
-        } catch (SQLException e) {
-            if (pending != null) {
-                pending.addSuppressed(e);
-                return;
-            }
-            throw new AgentStoreException("the statement committed, but autocommit could not be switched off"
-                    + " again: " + e.getMessage(), e);
-        }
+        return PerCallRepository.call(this, operation, singleStatement, call);
     }
 
     /**

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 
 /**
  * Connection and behaviour settings of a standalone {@link AgentStore}. Immutable; build one with
@@ -140,10 +139,7 @@ public final class AgentStoreConfig {
         return Optional.ofNullable(connection.sslMode());
     }
 
-    /**
-     * @return the most time to open a TCP connection to the server (pgjdbc {@code connectTimeout}, whole seconds);
-     *         zero: no limit but the operating system's
-     */
+    /** @return the most time to open a TCP connection (pgjdbc {@code connectTimeout}, whole seconds); 0: the OS's */
     public Duration connectTimeout() {
         return connection.connectTimeout();
     }
@@ -184,10 +180,7 @@ public final class AgentStoreConfig {
         return connection.idleInTransactionSessionTimeout();
     }
 
-    /**
-     * @return the most time a call waits for a connection from the pool (HikariCP {@code connectionTimeout}); zero:
-     *         no limit
-     */
+    /** @return the most time a call waits for a pooled connection (HikariCP {@code connectionTimeout}); 0: no limit */
     public Duration poolConnectionTimeout() {
         return store.poolConnectionTimeout();
     }
@@ -238,19 +231,9 @@ public final class AgentStoreConfig {
         return store.configCacheTtl();
     }
 
-    /** @return see {@link ConnectionSettings#connectionProperties()} */
-    Properties connectionProperties() {
-        return connection.connectionProperties();
-    }
-
-    /** @return see {@link ConnectionSettings#redact(String)} */
-    String redact(String text) {
-        return connection.redact(text);
-    }
-
-    /** @return see {@link ConnectionSettings#sslModeDescription()} */
-    String sslModeDescription() {
-        return connection.sslModeDescription();
+    /** @return the connection settings: driver properties, redaction of secrets, the TLS mode's description */
+    ConnectionSettings connection() {
+        return connection;
     }
 
     /**

@@ -72,7 +72,7 @@ public final class ConnectionCheck {
                 requireVector(c, config);
             }
         } catch (SQLException e) {
-            throw new ConnectionCheckException(problem(e), config.redact(e.getMessage()), e);
+            throw new ConnectionCheckException(problem(e), config.connection().redact(e.getMessage()), e);
         }
     }
 
@@ -88,7 +88,7 @@ public final class ConnectionCheck {
             try {
                 st.execute("CREATE EXTENSION IF NOT EXISTS vector");
             } catch (SQLException e) {
-                throw new ConnectionCheckException(Problem.VECTOR_NOT_CREATED, config.redact(e.getMessage()), e);
+                throw new ConnectionCheckException(Problem.VECTOR_NOT_CREATED, config.connection().redact(e.getMessage()), e);
             }
         }
     }

@@ -8,9 +8,16 @@ import net.bytebuddy.dynamic.scaffold.subclass.ConstructorStrategy;
 import net.bytebuddy.implementation.InvocationHandlerAdapter;
 import net.bytebuddy.matcher.ElementMatchers;
 
+import dev.agentstore.persistence.support.PersistenceErrors;
+import jakarta.persistence.PersistenceException;
+import org.hibernate.Session;
+import org.hibernate.exception.JDBCConnectionException;
+
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.function.Function;
 
 /**
@@ -63,6 +70,63 @@ final class PerCallRepository {
             throw new AgentStoreException(method.getName() + " failed", cause);
         } catch (IllegalAccessException e) {
             throw new AgentStoreException("could not call " + method, e);
+        }
+    }
+
+    /**
+     * One call of a per-call repository: a transaction, or, for a single-statement method, autocommit mode inside
+     * the transaction's bounds. pgjdbc sends {@code BEGIN} only with the first statement of a transaction and
+     * {@code COMMIT} only when one was sent, so a statement run with autocommit switched on (nothing sent before it)
+     * leaves an empty transaction whose commit and rollback cost no round trip. A connection lost during the
+     * autocommit statement leaves its outcome unknown, so that failure is not retry-safe.
+     *
+     * @param store     the store whose unit of work the call runs in
+     * @param operation the repository method, for example {@code FlowRunRepository.update}, named in the failures
+     *                  of the begin and commit
+     */
+    static <T> T call(AgentStore store, String operation, boolean singleStatement, Function<UnitOfWork, T> call) {
+        if (!singleStatement) {
+            return store.fromTransaction(operation, call);
+        }
+        return store.fromTransaction(operation, uow -> {
+            Connection connection = uow.entityManager().unwrap(Session.class).doReturningWork(c -> c);
+            try {
+                connection.setAutoCommit(true); // nothing was sent on this connection yet: no round trip
+            } catch (SQLException e) {
+                throw PersistenceErrors.translate(operation + " (switch autocommit on)",
+                        new JDBCConnectionException("could not switch autocommit on", e));
+            }
+            T result;
+            try {
+                result = call.apply(uow);
+            } catch (AgentStoreException | PersistenceException e) {
+                switchAutoCommitOff(connection, e);
+                throw PersistenceErrors.translateOutcomeUnknown(operation, e);
+            } catch (RuntimeException | Error e) {
+                switchAutoCommitOff(connection, e);
+                throw e;
+            }
+            switchAutoCommitOff(connection, null);
+            return result;
+        });
+    }
+
+    /**
+     * Switches autocommit off again after a single-statement call (no round trip: pgjdbc only sets a flag).
+     *
+     * @param pending the call's failure, to which a failure here is added as suppressed; {@code null} when the call
+     *                returned, whose statement has then committed
+     */
+    private static void switchAutoCommitOff(Connection connection, Throwable pending) {
+        try {
+            connection.setAutoCommit(false);
+        } catch (SQLException e) {
+            if (pending != null) {
+                pending.addSuppressed(e);
+                return;
+            }
+            throw new AgentStoreException("the statement committed, but autocommit could not be switched off"
+                    + " again: " + e.getMessage(), e);
         }
     }
 }

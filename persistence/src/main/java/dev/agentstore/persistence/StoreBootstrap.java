@@ -31,7 +31,7 @@ final class StoreBootstrap {
      *         then {@code public}
      */
     static DataSource driverDataSource(AgentStoreConfig config) {
-        java.util.Properties props = config.connectionProperties();
+        java.util.Properties props = config.connection().connectionProperties();
         // the schema first, then public (where extensions such as pgvector are installed)
         props.setProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
         props.setProperty("reWriteBatchedInserts", "true");
@@ -61,8 +61,8 @@ final class StoreBootstrap {
         } catch (RuntimeException e) {
             // the URL holds no secret by construction; the driver's text is masked in case it quotes one
             throw new AgentStoreException("could not connect to " + config.jdbcUrl()
-                    + config.user().map(u -> " as " + u).orElse("") + " with sslmode " + config.sslModeDescription()
-                    + ": " + config.redact(rootMessage(e)) + connectHint(e), e);
+                    + config.user().map(u -> " as " + u).orElse("") + " with sslmode " + config.connection().sslModeDescription()
+                    + ": " + config.connection().redact(rootMessage(e)) + connectHint(e), e);
         }
     }
 

@@ -131,7 +131,7 @@ class AgentStoreConfigTest {
 
     /** What pgjdbc reads from the pool's URL and connection properties (the URL's parameters win, as in pgjdbc). */
     private static Properties driverView(AgentStoreConfig config) {
-        Properties merged = Driver.parseURL(config.jdbcUrl(), config.connectionProperties());
+        Properties merged = Driver.parseURL(config.jdbcUrl(), config.connection().connectionProperties());
         assertThat(merged).as("pgjdbc accepts " + config.jdbcUrl()).isNotNull();
         return merged;
     }
@@ -264,7 +264,7 @@ class AgentStoreConfigTest {
         void redactMasksEverySecretValueInAMessage() {
             AgentStoreConfig config = AgentStoreConfig.builder()
                     .url("jdbc:postgresql://h/d?sslpassword=K3y-Secret").user("u").password("Db-Secret").build();
-            assertThat(config.redact("x K3y-Secret y Db-Secret z")).isEqualTo("x **** y **** z");
+            assertThat(config.connection().redact("x K3y-Secret y Db-Secret z")).isEqualTo("x **** y **** z");
         }
     }
 

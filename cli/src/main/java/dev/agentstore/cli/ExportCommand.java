@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.blob.Blob;
 import dev.agentstore.domain.configuration.ConfigurationSnapshot;
+import dev.agentstore.domain.dataset.Dataset;
 import dev.agentstore.domain.definition.Definition;
 import dev.agentstore.domain.definition.DefinitionVersion;
+import dev.agentstore.domain.experiment.Experiment;
 import dev.agentstore.domain.knowledge.Chunk;
 import dev.agentstore.domain.memory.Memory;
 import dev.agentstore.domain.memory.MemoryMessage;
@@ -43,13 +45,15 @@ import java.util.stream.Stream;
  * {@code agentstore export}: writes data as JSON Lines, one object per line with a {@code type} field
  * ({@code record}, {@code template}, {@code configuration}, {@code memory} (a thread), {@code message}, {@code chunk},
  * {@code definition} with its {@code versions} array, oldest first, {@code blob}: key, hash, content type, metadata
- * and the content in base64, streamed from the store into the line),
+ * and the content in base64, streamed from the store into the line, {@code dataset} with its whole item history as
+ * {@code versions} of changes (see {@link DatasetLines}), {@code experiment} with its {@code results} (see
+ * {@link ExperimentLines}), datasets before experiments),
  * read with JPQL through the store's entity mappings in one read-only transaction, streamed (500 rows fetched at a
  * time, each entity detached once written, never loaded whole), in a stable order (templates and configurations by
  * identifier and revision, so an import replays their history in order).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Export records, templates, configurations, memories (threads and messages), knowledge chunks, versioned definitions and blobs as JSON Lines (streamed).")
+        description = "Export records, templates, configurations, memories (threads and messages), knowledge chunks, versioned definitions, blobs, datasets (with their versions) and experiments (with their results) as JSON Lines (streamed).")
 public final class ExportCommand implements Callable<Integer> {
 
     /** The exportable types and the JPQL that streams each. */
@@ -64,6 +68,8 @@ public final class ExportCommand implements Callable<Integer> {
         QUERIES.put("chunk", "SELECT c FROM Chunk c ORDER BY c.knowledgeBase, c.documentId, c.ordinal");
         QUERIES.put("definition", "SELECT d FROM Definition d ORDER BY d.kind, d.id");
         QUERIES.put("blob", "SELECT b FROM Blob b ORDER BY b.key");
+        QUERIES.put("dataset", "SELECT d FROM Dataset d ORDER BY d.id");
+        QUERIES.put("experiment", "SELECT e FROM Experiment e ORDER BY e.id");
     }
 
     /** A definition's versions, oldest first, written inside its line. */
@@ -72,7 +78,8 @@ public final class ExportCommand implements Callable<Integer> {
 
     private static final Map<String, Class<?>> ENTITIES = Map.of("record", Record.class, "template", Template.class,
             "configuration", ConfigurationSnapshot.class, "memory", Memory.class, "message", MemoryMessage.class,
-            "chunk", Chunk.class, "definition", Definition.class, "blob", Blob.class);
+            "chunk", Chunk.class, "definition", Definition.class, "blob", Blob.class,
+            "dataset", Dataset.class, "experiment", Experiment.class);
 
     /** The chunks of one knowledge base ({@code --kb}). */
     private static final String CHUNKS_OF_BASE = "SELECT c FROM Chunk c WHERE c.knowledgeBase = :kb"
@@ -86,7 +93,7 @@ public final class ExportCommand implements Callable<Integer> {
     ConnectionOptions db;
 
     @Option(names = "--types", split = ",", paramLabel = "TYPE",
-            description = "What to export: record, template, configuration, memory, message, chunk, definition, blob (default: all).")
+            description = "What to export: record, template, configuration, memory, message, chunk, definition, blob, dataset, experiment (default: all).")
     List<String> types = new ArrayList<>(QUERIES.keySet());
 
     @Option(names = "--kb", description = "Only the chunks of this knowledge base (default: all).")
@@ -149,6 +156,10 @@ public final class ExportCommand implements Callable<Integer> {
                 write(row, line);
                 if (row instanceof Definition d) {
                     writeVersions(em, d, line);
+                } else if (row instanceof Dataset d) {
+                    DatasetLines.write(em, d, line);
+                } else if (row instanceof Experiment e) {
+                    ExperimentLines.write(em, e, line);
                 }
                 if (row instanceof Blob blob) {
                     writeBlob(uow, blob, line, w);
@@ -247,7 +258,7 @@ public final class ExportCommand implements Callable<Integer> {
             line.put("size", b.size());
             line.put("contentType", b.contentType());
             line.set("metadata", b.metadata());
-        } else {
+        } else if (!(row instanceof Dataset) && !(row instanceof Experiment)) { // written by their *Lines
             throw new IllegalStateException("not exportable: " + row.getClass().getName());
         }
     }

@@ -36,7 +36,8 @@ import java.util.concurrent.Callable;
  * (records upserted by id; templates and configurations appended as new revisions, in file order; a definition
  * created with its versions, then published and archived as exported: see {@link DefinitionLines}; blobs put by
  * key from their base64 content, checked against their hash, each ending its batch so that no more than one blob
- * is held in memory), its chunks in
+ * is held in memory; a dataset created and its versions replayed in order: see {@link DatasetLines}; an experiment
+ * created over its dataset version with its results and status: see {@link ExperimentLines}), its chunks in
  * another. Each is all or nothing. A line that is not valid JSON, has an unknown type or misses a field is rejected
  * and reported with its line number; so is every line of a batch the database refused.
  */
@@ -45,6 +46,10 @@ import java.util.concurrent.Callable;
 public final class ImportCommand implements Callable<Integer> {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    /** The line types written through the repositories (every other line is a chunk). */
+    private static final List<String> ENTITY_TYPES = List.of("record", "template", "configuration", "memory",
+            "message", "definition", "blob", "dataset", "experiment");
 
     private final CliContext ctx;
 
@@ -93,7 +98,7 @@ public final class ImportCommand implements Callable<Integer> {
                 try {
                     JsonNode node = readLine(text);
                     String type = node.path("type").asText("");
-                    if (List.of("record", "template", "configuration", "memory", "message", "definition", "blob").contains(type)) {
+                    if (ENTITY_TYPES.contains(type)) {
                         validateEntity(type, node);
                         entities.add(new Entity(lineNo, type, node));
                         if (entities.size() >= batch || type.equals("blob")) { // a blob line may be large: not held
@@ -194,6 +199,8 @@ public final class ImportCommand implements Callable<Integer> {
                 requireObject(n, "metadata");
             }
             case "definition" -> DefinitionLines.validate(n);
+            case "dataset" -> DatasetLines.validate(n);
+            case "experiment" -> ExperimentLines.validate(n);
             case "message" -> {
                 required(n, "id");
                 required(n, "memoryId");
@@ -265,6 +272,8 @@ public final class ImportCommand implements Callable<Integer> {
                                 n.get("id").asText(), MessageRole.parse(n.get("role").asText()), n.get("content"),
                                 text(n, "resourceId"), instant(n, "createdAt"))));
                         case "definition" -> DefinitionLines.restore(uow.definitions(), n);
+                        case "dataset" -> DatasetLines.restore(uow.datasets(), n);
+                        case "experiment" -> ExperimentLines.restore(uow.experiments(), n);
                         case "blob" -> uow.blobs().put(n.get("key").asText(), new ByteArrayInputStream(blobContent(n)),
                                 text(n, "contentType"), n.path("metadata").isObject() ? n.get("metadata") : null);
                         default -> uow.configurations().define(n.get("identifier").asText(), n.get("content"));
@@ -284,7 +293,7 @@ public final class ImportCommand implements Callable<Integer> {
     private static Pending parse(long lineNo, JsonNode n) {
         String type = n.path("type").asText("");
         if (!type.equals("chunk")) {
-            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk, definition, blob)");
+            throw new IllegalArgumentException("unsupported type '" + type + "' (record, template, configuration, memory, message, chunk, definition, blob, dataset, experiment)");
         }
         String kb = required(n, "kb");
         String doc = required(n, "document");

@@ -79,6 +79,18 @@ final class CliRunner implements AutoCloseable {
         }
     }
 
+    String queryText(String sql) {
+        try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD); Statement st = c.createStatement()) {
+            st.execute("SET search_path = " + schema + ", public");
+            try (ResultSet rs = st.executeQuery(sql)) {
+                rs.next();
+                return rs.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     void execute(String sql) {
         try (Connection c = DriverManager.getConnection(URL, USER, PASSWORD); Statement st = c.createStatement()) {
             st.execute("SET search_path = " + schema + ", public");

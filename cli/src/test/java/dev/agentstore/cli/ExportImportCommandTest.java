@@ -178,4 +178,73 @@ class ExportImportCommandTest {
         assertThat(target.queryLong("SELECT count(*) FROM definition_versions WHERE definition_id = 'support'")).isEqualTo(3);
         assertThat(target.queryLong("SELECT count(*) FROM definitions WHERE kind = 'skill' AND status = 'ARCHIVED'")).isEqualTo(1);
     }
+
+    @Test
+    void datasetsRoundTripEveryItemOfEveryVersionAndExperimentsTheirResultsAndStatus(@TempDir Path dir)
+            throws IOException {
+        Path seed = dir.resolve("datasets.jsonl");
+        Files.write(seed, List.of(
+                "{\"type\":\"dataset\",\"id\":\"qa\",\"name\":\"QA\",\"description\":\"questions\","
+                        + "\"metadata\":{\"team\":\"a\"},\"versions\":["
+                        + "{\"version\":1,\"changes\":[{\"op\":\"add\",\"id\":\"a\",\"input\":{\"q\":\"1\"},\"expectedOutput\":\"A\"},"
+                        + "{\"op\":\"add\",\"id\":\"b\",\"input\":\"2\",\"expectedOutput\":null},"
+                        + "{\"op\":\"add\",\"id\":\"c\",\"input\":3}]},"
+                        + "{\"version\":2,\"changes\":[{\"op\":\"update\",\"id\":\"a\",\"input\":{\"q\":\"1*\"},"
+                        + "\"expectedOutput\":\"A*\",\"metadata\":{\"k\":1}},{\"op\":\"delete\",\"id\":\"b\"}]},"
+                        + "{\"version\":3,\"changes\":[{\"op\":\"add\",\"id\":\"b\",\"input\":\"2 again\"}]}]}",
+                "{\"type\":\"experiment\",\"id\":\"exp-1\",\"name\":\"baseline\",\"datasetId\":\"qa\",\"datasetVersion\":2,"
+                        + "\"target\":{\"kind\":\"agent\",\"id\":\"support\",\"version\":1},\"status\":\"COMPLETED\","
+                        + "\"metadata\":{\"run\":1},\"results\":["
+                        + "{\"itemId\":\"a\",\"output\":\"A*\",\"latencyMs\":12,\"scores\":{\"accuracy\":1.0}},"
+                        + "{\"itemId\":\"c\",\"latencyMs\":30000,\"error\":\"timeout\"}]}",
+                "{\"type\":\"experiment\",\"id\":\"exp-2\",\"datasetId\":\"qa\",\"datasetVersion\":3,"
+                        + "\"target\":{\"kind\":\"agent\",\"id\":\"support\",\"version\":2},\"status\":\"FAILED\","
+                        + "\"error\":\"crashed\",\"results\":[]}",
+                "{\"type\":\"dataset\",\"id\":\"gap\",\"name\":\"G\",\"versions\":["
+                        + "{\"version\":2,\"changes\":[{\"op\":\"add\",\"id\":\"x\",\"input\":1}]}]}"));
+        CliRunner.Result seeded = source.run("import", seed.toString());
+        assertThat(seeded.exitCode()).as(seeded.out() + seeded.err()).isEqualTo(ExitCodes.PARTIAL_IMPORT);
+        assertThat(seeded.out()).contains("imported 3 line(s), rejected 1")
+                .contains("line 4: versions must be numbered 1, 2, 3... in order; expected 1");
+
+        Path file = dir.resolve("datasets-export.jsonl");
+        CliRunner.Result export = source.run("export", "--types", "dataset,experiment", "-o", file.toString());
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).startsWith("{\"type\":\"dataset\"");
+        CliRunner.Result imported = target.run("import", "--batch", "1", file.toString());
+        assertThat(imported.exitCode()).as(imported.out() + imported.err()).isZero();
+
+        Path again = dir.resolve("datasets-again.jsonl");
+        assertThat(target.run("export", "--types", "dataset,experiment", "-o", again.toString()).exitCode()).isZero();
+        assertThat(Files.readAllLines(again)).as("the restored store exports the same lines").isEqualTo(lines);
+        // every version holds the items it held: a (revised at 2), b (deleted at 2, added again at 3), c
+        assertThat(target.queryLong("SELECT version FROM datasets WHERE id = 'qa' AND name = 'QA'"
+                + " AND description = 'questions' AND metadata = '{\"team\":\"a\"}'::jsonb")).isEqualTo(3);
+        assertThat(itemsAt(1)).isEqualTo("a={\"q\": \"1\"}|\"A\" b=\"2\"|null c=3|");
+        assertThat(itemsAt(2)).isEqualTo("a={\"q\": \"1*\"}|\"A*\" c=3|");
+        assertThat(itemsAt(3)).isEqualTo("a={\"q\": \"1*\"}|\"A*\" b=\"2 again\"| c=3|");
+        assertThat(target.queryLong("SELECT count(*) FROM dataset_items WHERE dataset_id = 'qa' AND item_id = 'a'"
+                + " AND valid_from = 2 AND metadata = '{\"k\":1}'::jsonb")).isEqualTo(1);
+        assertThat(target.queryLong("SELECT count(*) FROM experiments WHERE id = 'exp-1' AND status = 'COMPLETED'"
+                + " AND dataset_version = 2 AND target_id = 'support' AND name = 'baseline'")).isEqualTo(1);
+        assertThat(target.queryLong("SELECT latency_ms FROM experiment_results WHERE experiment_id = 'exp-1'"
+                + " AND item_id = 'c' AND error = 'timeout'")).isEqualTo(30000);
+        assertThat(target.queryLong("SELECT count(*) FROM experiment_results WHERE experiment_id = 'exp-1'"
+                + " AND item_id = 'a' AND output = '\"A*\"'::jsonb AND scores = '{\"accuracy\":1.0}'::jsonb")).isEqualTo(1);
+        assertThat(target.queryLong("SELECT count(*) FROM experiments WHERE id = 'exp-2' AND status = 'FAILED'"
+                + " AND error = 'crashed'")).isEqualTo(1);
+    }
+
+    /** The target's items of dataset qa at a version: {@code id=input|expectedOutput} by id, space-separated. */
+    private static String itemsAt(int version) {
+        return String.join(" ", List.of("a", "b", "c").stream()
+                .filter(id -> target.queryLong("SELECT count(*) FROM dataset_items WHERE dataset_id = 'qa' AND item_id = '"
+                        + id + "' AND valid_from <= " + version + " AND (valid_to IS NULL OR valid_to > " + version + ")") == 1)
+                .map(id -> id + "=" + target.queryText("SELECT input::text || '|' || coalesce(expected_output::text, '')"
+                        + " FROM dataset_items WHERE dataset_id = 'qa' AND item_id = '" + id + "' AND valid_from <= "
+                        + version + " AND (valid_to IS NULL OR valid_to > " + version + ")"))
+                .toList());
+    }
 }

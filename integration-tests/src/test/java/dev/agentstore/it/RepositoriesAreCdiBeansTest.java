@@ -49,7 +49,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.observability.ScoreRepository.class,
             dev.agentstore.persistence.observability.LlmUsageRepository.class,
             dev.agentstore.persistence.blob.BlobRepository.class,
-            dev.agentstore.persistence.partition.PartitionRepository.class})
+            dev.agentstore.persistence.partition.PartitionRepository.class,
+            dev.agentstore.persistence.observability.SpanRepository.class})
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();
@@ -86,7 +87,8 @@ class RepositoriesAreCdiBeansTest {
             dev.agentstore.persistence.observability.ScoreRepository.class,
             dev.agentstore.persistence.observability.LlmUsageRepository.class,
             dev.agentstore.persistence.blob.BlobRepository.class,
-            dev.agentstore.persistence.partition.PartitionRepository.class})
+            dev.agentstore.persistence.partition.PartitionRepository.class,
+            dev.agentstore.persistence.observability.SpanRepository.class})
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
         assertThat(tx).as("@Transactional on the class").isNotNull();

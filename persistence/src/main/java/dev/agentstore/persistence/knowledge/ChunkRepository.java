@@ -10,7 +10,6 @@ import dev.agentstore.domain.knowledge.ChunkMatch;
 import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.NewChunk;
-import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
 import dev.agentstore.persistence.query.FieldMap;
 import dev.agentstore.persistence.query.Filter;
 import dev.agentstore.persistence.query.ValueKind;
@@ -386,16 +385,7 @@ public class ChunkRepository extends AbstractRepository {
         Check.notNull("text", text);
         Check.notNull("embedder", embedder);
         Check.notNull("options", options);
-        Definition d = ChunkSearch.definition(em, base);
-        if (embedder.dimension() != d.kb().dimension() && d.cached()) {
-            d = ChunkSearch.load(em, base);
-        }
-        if (embedder.dimension() != d.kb().dimension()) {
-            throw new InvalidInputException("embedder has dimension " + embedder.dimension() + " but knowledge base '"
-                    + base + "' expects dimension " + d.kb().dimension());
-        }
-        boolean vector = options.mode() != SearchMode.TEXT || options.mmr();
-        return search(base, text, vector ? embedder.embed(text) : null, options);
+        return ChunkSearch.search(em, base, text, embedder, options);
     }
 
     /**
@@ -403,9 +393,8 @@ public class ChunkRepository extends AbstractRepository {
      * {@link #search(String, float[], SearchOptions)}; the text list from the chunks matching
      * {@code websearch_to_tsquery(<base's textConfig>, text)} (quoted phrases, {@code or}, {@code -word}; never a
      * syntax error; a text of stop words only matches nothing), ranked by {@code ts_rank_cd}; a hybrid search fuses
-     * both lists (each {@code max(k, ef_search)} deep) by Reciprocal Rank Fusion in the same statement. The filter
-     * applies to both lists, the minimum score to the mode's score (see {@link SearchOptions#withMinScore}), MMR
-     * afterwards. One round trip, as a vector search.
+     * both lists (each {@code max(k, ef_search)} deep) by Reciprocal Rank Fusion in the same statement, one round trip.
+     * The filter applies to both lists, the minimum score to the mode's score ({@link SearchOptions#withMinScore}).
      *
      * @param base    the knowledge base's name
      * @param text    the query text: needed by {@code TEXT} and {@code HYBRID} (at most 10,000 characters)
@@ -466,8 +455,7 @@ public class ChunkRepository extends AbstractRepository {
     }
 
     /**
-     * The plan of {@link #search(String, String, float[], SearchOptions)}'s statement, as
-     * {@link #explainSearch(String, float[], SearchOptions, boolean)}.
+     * The plan of {@link #search(String, String, float[], SearchOptions)}'s statement (as the other explainSearch).
      *
      * @param base    the knowledge base's name
      * @param text    the query text, or {@code null}
@@ -475,8 +463,7 @@ public class ChunkRepository extends AbstractRepository {
      * @param options as for a search
      * @param analyze whether to run the statement
      * @return the plan's lines
-     * @throws InvalidInputException when an argument is invalid
-     * @throws NotFoundException     when the base does not exist
+     * @throws InvalidInputException when an argument is invalid; {@link NotFoundException} when the base does not exist
      */
     @SingleStatement
     public List<String> explainSearch(String base, String text, float[] query, SearchOptions options,

@@ -6,6 +6,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.knowledge.ChunkMatch;
+import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
 import dev.agentstore.persistence.knowledge.SearchStatement.Mode;
@@ -66,6 +67,32 @@ final class ChunkSearch {
      */
     static List<ChunkMatch> search(EntityManager em, String base, float[] query, SearchOptions options) {
         return search(em, base, null, query, options);
+    }
+
+    /**
+     * The search of {@link ChunkRepository#search(String, String, Embedder, SearchOptions)}: checks the embedder's
+     * dimension against the base's, embeds the text unless a text search without MMR needs no vector, and searches.
+     *
+     * @param em       the caller's entity manager
+     * @param base     the base's name
+     * @param text     the query text
+     * @param embedder the embedder
+     * @param options  the options
+     * @return the matches
+     * @throws InvalidInputException when the embedder's dimension is not the base's
+     */
+    static List<ChunkMatch> search(EntityManager em, String base, String text, Embedder embedder,
+                                   SearchOptions options) {
+        Definition d = definition(em, base);
+        if (embedder.dimension() != d.kb().dimension() && d.cached()) {
+            d = load(em, base);
+        }
+        if (embedder.dimension() != d.kb().dimension()) {
+            throw new InvalidInputException("embedder has dimension " + embedder.dimension() + " but knowledge base '"
+                    + base + "' expects dimension " + d.kb().dimension());
+        }
+        boolean vector = options.mode() != SearchMode.TEXT || options.mmr();
+        return search(em, base, text, vector ? embedder.embed(text) : null, options);
     }
 
     /**

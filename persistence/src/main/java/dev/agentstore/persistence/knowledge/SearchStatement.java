@@ -32,6 +32,14 @@ import java.util.Map;
  * sorts strictly by distance and id, keeps {@code k} (or MMR's candidates), and reads their columns by primary key.
  * How the nearest rows are found is the {@link Mode}.
  *
+ * <p><b>Text and hybrid searches</b> ({@link SearchMode}). A {@code TEXT} search has no vector part: CTE
+ * {@code textual} holds the best {@code :limit} chunks whose {@code text_search} matches
+ * {@code websearch_to_tsquery(:textConfig, :text)} (the GIN index), ranked by {@link #TEXT_RANK}. A {@code HYBRID}
+ * search keeps the vector part as it is (its list {@code :depth} deep instead of {@code :limit}), adds
+ * {@code textual} ({@code :depth} deep), and fuses the two ranked lists with a {@code FULL JOIN} into
+ * {@code Σ weight / (:rrfK + rank)}; the minimum score is then a bound on the text rank or the fused score, not a
+ * distance bound. Both lists have the same filter, and the same one-time filter on the base's definition.
+ *
  * <p><b>SQL and values.</b> Every value (the query vector, the base's name and definition, the filter's values, the
  * limits, the bound, the index settings) is a named parameter. The base's name and dimension are part of the text,
  * because PostgreSQL only matches a partial expression index when the query spells out its predicate and type
@@ -80,8 +88,7 @@ final class SearchStatement {
      * do not win by length alone). Measured against {@code ts_rank} and other normalisations on the demo's
      * questions: see {@code docs/knowledge.md}.
      */
-    static final String TEXT_RANK = System.getProperty("agentstore.i17.textRank",
-            "ts_rank_cd(text_search, %s, 1)");
+    static final String TEXT_RANK = "ts_rank_cd(text_search, %s, 1)";
 
     static final String RESTORE = """
             SELECT set_config('enable_sort', current_setting('agentstore.enable_sort'), true),

@@ -22,6 +22,7 @@ import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
+import dev.agentstore.persistence.knowledge.SearchMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,9 +48,11 @@ import java.util.stream.Collectors;
 /**
  * {@code agentstore demo}: the knowledge-agent main job on the PostgreSQL 15 manual. Migrates; ingests the manual
  * (later runs reuse stored chunks); registers flow {@code knowledge-qa}, a trigger and a nightly re-index job; then for a
- * sample of the manual's index terms runs a flow (retrieve → rerank → answer) whose events, step results, cached
- * answer and two evaluation scores ({@value #SCORE_HIT}, {@value #SCORE_RECALL}) are stored; and prints hit@1/hit@10 against the index's page labels, recall@10 of the HNSW index against exact
- * search, search latency and rows per table.
+ * sample of the manual's index terms runs a flow (retrieve → rerank → answer) whose events, step results (with a
+ * checkpoint per step), cached answer, trace (one span per step), the query embedding's token usage and two evaluation
+ * scores ({@value #SCORE_HIT}, {@value #SCORE_RECALL}) are stored; and prints, for each search mode (vector,
+ * full-text, hybrid) on the same questions, hit@1, hit@10 and MRR@10 against the index's page labels and the search
+ * latency, then recall@10 of the HNSW index against exact search and rows per table. The answers use hybrid search.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the knowledge-agent demo on the PostgreSQL manual and print a quality and latency report.")
@@ -60,11 +63,11 @@ public final class DemoCommand implements Callable<Integer> {
     static final String REINDEX_JOB = "knowledge-qa-nightly-reindex";
     static final String PROMPT_ID = "knowledge-qa-prompt";
     static final String MEMORY_RESOURCE = "demo-user";
-    /** Scorer of each run: 1 when one of the first ten retrieved pages is one the index links the term to, else 0. */
+    /** Scorer of each run: 1 when one of the first ten pages hybrid search retrieved is one the index links the term to. */
     static final String SCORE_HIT = "retrieval-hit@10";
     /** Scorer of each run: recall@10 of the HNSW search against the exact ten nearest chunks. */
     static final String SCORE_RECALL = "retrieval-recall@10";
-    /** Chunks fetched per question (HNSW), collapsed to the best chunk per page. */
+    /** Chunks fetched per question and mode, collapsed to the best chunk per page. */
     static final int CANDIDATES = 50;
     static final String DEFAULT_CORPUS = "/usr/share/doc/postgresql-doc-15/html";
     static final String PROMPT_TEMPLATE = """
@@ -191,12 +194,17 @@ public final class DemoCommand implements Callable<Integer> {
             out.println();
             out.println("Report (" + sample.size() + " questions, knowledge base " + kb + ", "
                     + Knowledge.count(store, kb) + " chunks)");
-            out.printf(Locale.ROOT, "  hit@1      %.3f   (first retrieved page is one the index links the term to)%n", m.hit1 / (double) sample.size());
-            out.printf(Locale.ROOT, "  hit@10     %.3f   (one of the first 10 retrieved pages is)%n", m.hit10 / (double) sample.size());
+            out.println("  mode      hit@1   hit@10  MRR@10  search p50   p99     (k=" + CANDIDATES
+                    + " chunks, best chunk per page, first 10 pages)");
+            for (SearchMode mode : SearchMode.values()) {
+                ModeMetrics mm = m.modes.get(mode);
+                out.printf(Locale.ROOT, "  %-8s  %.3f   %.3f   %.3f   %6.2f ms  %6.2f ms%s%n", mode.name().toLowerCase(Locale.ROOT),
+                        mm.hit1 / (double) sample.size(), mm.hit10 / (double) sample.size(), mm.rr10 / sample.size(),
+                        pct(mm.ms, 50), pct(mm.ms, 99), mode == SearchMode.HYBRID ? "   (answers use this)" : "");
+            }
             out.printf(Locale.ROOT, "  recall@10  %.3f   (HNSW's first 10 chunks vs the exact 10 nearest, same queries)%n", m.recallSum / sample.size());
-            out.printf(Locale.ROOT, "  search latency (HNSW, k=" + CANDIDATES + "): p50 %.2f ms, p99 %.2f ms; exact scan (k=10): p50 %.2f ms;"
-                    + " query embedding: p50 %.2f ms%n",
-                    pct(m.hnswMs, 50), pct(m.hnswMs, 99), pct(m.exactMs, 50), pct(m.embedMs, 50));
+            out.printf(Locale.ROOT, "  exact vector scan (k=10): p50 %.2f ms; query embedding: p50 %.2f ms%n",
+                    pct(m.exactMs, 50), pct(m.embedMs, 50));
             out.printf(Locale.ROOT, "  flow runs completed: %d; events appended: %d; memory threads: %d (3 messages each);"
                     + " answers cached in KV (TTL %s): %d; spans: %d (one trace per run);"
                     + " LLM usage rows: %d (the query embeddings)%n", m.runs, m.events, m.runs, answerTtl, m.cached,
@@ -219,10 +227,16 @@ public final class DemoCommand implements Callable<Integer> {
         float[] vector = query.vector();
         m.embedMs.add((System.nanoTime() - t) / 1e6);
         Instant embedded = Instant.now();
-        t = System.nanoTime();
-        List<ChunkMatch> candidates = store.chunks().search(kb, vector, Knowledge.searchOptions(CANDIDATES, Map.of()));
-        m.hnswMs.add((System.nanoTime() - t) / 1e6);
+        Map<SearchMode, List<ChunkMatch>> byMode = new LinkedHashMap<>();
+        for (SearchMode mode : SearchMode.values()) {
+            t = System.nanoTime();
+            List<ChunkMatch> found = store.chunks().search(kb, q.term(), vector,
+                    Knowledge.searchOptions(CANDIDATES, Map.of()).withMode(mode));
+            m.modes.get(mode).ms.add((System.nanoTime() - t) / 1e6);
+            byMode.put(mode, found);
+        }
         Instant searched = Instant.now();
+        List<ChunkMatch> candidates = byMode.get(SearchMode.VECTOR);
         t = System.nanoTime();
         List<ChunkMatch> exact = store.chunks().search(kb, vector,
                 Knowledge.searchOptions(10, Map.of()).withExactSearch());
@@ -234,17 +248,24 @@ public final class DemoCommand implements Callable<Integer> {
                 / (double) exact.size();
         m.recallSum += recall;
 
-        // retrieve: the best chunk of each page, ten pages (several chunks of one page count once)
-        Map<String, ChunkMatch> perPage = new LinkedHashMap<>();
-        candidates.forEach(h -> perPage.putIfAbsent(h.documentId(), h));
-        List<ChunkMatch> hits = perPage.values().stream().limit(10).toList();
-        if (!hits.isEmpty() && q.pages().contains(hits.get(0).documentId())) {
-            m.hit1++;
+        // retrieve: the best chunk of each page, ten pages (several chunks of one page count once); per mode, the
+        // rank of the first page the index links the term to counts for hit@1, hit@10 and MRR@10
+        List<ChunkMatch> hits = List.of();
+        for (Map.Entry<SearchMode, List<ChunkMatch>> e : byMode.entrySet()) {
+            List<ChunkMatch> pages = firstPages(e.getValue(), 10);
+            ModeMetrics mm = m.modes.get(e.getKey());
+            for (int i = 0; i < pages.size(); i++) {
+                if (q.pages().contains(pages.get(i).documentId())) {
+                    mm.hit1 += i == 0 ? 1 : 0;
+                    mm.hit10++;
+                    mm.rr10 += 1.0 / (i + 1);
+                    break;
+                }
+            }
+            hits = pages; // the last mode, hybrid, gives the answer
         }
-        boolean hit10 = hits.stream().anyMatch(h -> q.pages().contains(h.documentId()));
-        if (hit10) {
-            m.hit10++;
-        }
+        List<ChunkMatch> answerPages = hits;
+        boolean hit10 = answerPages.stream().anyMatch(h -> q.pages().contains(h.documentId()));
 
         // rerank: the three best pages' passages go into the prompt
         List<ChunkMatch> passages = hits.stream().limit(3).toList();
@@ -319,6 +340,13 @@ public final class DemoCommand implements Callable<Integer> {
         m.cached++;
     }
 
+    /** @return the best chunk of each page, in order, at most {@code n} pages */
+    static List<ChunkMatch> firstPages(List<ChunkMatch> chunks, int n) {
+        Map<String, ChunkMatch> perPage = new LinkedHashMap<>();
+        chunks.forEach(h -> perPage.putIfAbsent(h.documentId(), h));
+        return perPage.values().stream().limit(n).toList();
+    }
+
     private static String firstSentence(ChunkMatch h) {
         String body = SearchCommand.snippet(h.content(), 1000);
         int dot = body.indexOf(". ");
@@ -335,15 +363,27 @@ public final class DemoCommand implements Callable<Integer> {
         return s.get(Math.max(0, Math.min(s.size() - 1, i)));
     }
 
-    private static final class Metrics {
+    private static final class ModeMetrics {
         int hit1;
         int hit10;
+        double rr10;
+        final List<Double> ms = new ArrayList<>();
+    }
+
+    private static final class Metrics {
+        final Map<SearchMode, ModeMetrics> modes = new LinkedHashMap<>();
         double recallSum;
+
+        Metrics() {
+            for (SearchMode mode : SearchMode.values()) {
+                modes.put(mode, new ModeMetrics());
+            }
+        }
+
         int runs;
         int events;
         int cached;
         int spans;
-        final List<Double> hnswMs = new ArrayList<>();
         final List<Double> exactMs = new ArrayList<>();
         final List<Double> embedMs = new ArrayList<>();
     }

@@ -1,8 +1,8 @@
 package dev.agentstore.cli;
 
 import dev.agentstore.domain.knowledge.ChunkMatch;
-import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.knowledge.SearchMode;
 import dev.agentstore.persistence.knowledge.SearchOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,9 +15,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code agentstore search "QUESTION" [--kb --k --filter --mmr]}. */
+/** {@code agentstore search "QUESTION" [--mode --kb --k --filter --mmr]}. */
 @Command(name = "search", mixinStandardHelpOptions = true,
-        description = "Ranked passages for a question: score (1 − cosine distance), source page and heading.")
+        description = "Ranked passages for a question: score, source page and heading, and the rank in the vector (v) "
+                + "and full-text (t) lists.")
 public final class SearchCommand implements Callable<Integer> {
 
     private final CliContext ctx;
@@ -27,6 +28,13 @@ public final class SearchCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "QUESTION", description = "The question or search terms.")
     String question;
+
+    @Option(names = "--mode", defaultValue = "hybrid", paramLabel = "vector|text|hybrid",
+            converter = ModeConverter.class,
+            description = "vector: nearest embeddings, score 1 − cosine distance; text: full-text search "
+                    + "(websearch syntax: \"quoted phrase\", or, -word), score ts_rank_cd; hybrid (default): both "
+                    + "lists fused by Reciprocal Rank Fusion (k = 60), score Σ 1/(60 + rank).")
+    SearchMode mode;
 
     @Option(names = "--kb", defaultValue = Knowledge.DEFAULT_KB, description = "Knowledge base (default ${DEFAULT-VALUE}).")
     String kb;
@@ -67,25 +75,38 @@ public final class SearchCommand implements Callable<Integer> {
                 throw new CliException(ExitCodes.CORPUS, "knowledge base " + kb + " is empty",
                         "ingest something first: agentstore ingest --kb " + kb + " PATH…", null);
             }
-            Embedder embedder = ctx.embedder().get();
-            float[] q = embedder.embed(question);
-            SearchOptions options = Knowledge.searchOptions(k, filter);
+            SearchOptions options = Knowledge.searchOptions(k, filter).withMode(mode);
             if (mmr) {
                 options = options.withMmr(lambda, SearchOptions.DEFAULT_MMR_MULTIPLIER);
             } else if (exact) {
                 options = options.withExactSearch();
             }
-            List<ChunkMatch> hits = store.chunks().search(kb, q, options);
+            float[] q = mode == SearchMode.TEXT && !mmr ? null : ctx.embedder().get().embed(question);
+            List<ChunkMatch> hits = store.chunks().search(kb, question, q, options);
             int rank = 1;
             for (ChunkMatch h : hits) {
-                ctx.out().printf(Locale.ROOT, "%2d. %.3f  %s  —  %s%n", rank++, h.score(), h.documentId(),
-                        Knowledge.heading(h));
+                ctx.out().printf(Locale.ROOT, "%2d. %.4f  %s  —  %s  [v %s, t %s]%n", rank++, h.score(), h.documentId(),
+                        Knowledge.heading(h), h.vectorRank() == null ? "-" : h.vectorRank(),
+                        h.textRank() == null ? "-" : h.textRank());
                 ctx.out().println("    " + snippet(h.content(), 240));
             }
             if (hits.isEmpty()) {
                 ctx.out().println("no passages match");
             }
             return ExitCodes.OK;
+        }
+    }
+
+    /** Parses {@code --mode} case-insensitively. */
+    static final class ModeConverter implements picocli.CommandLine.ITypeConverter<SearchMode> {
+        @Override
+        public SearchMode convert(String value) {
+            try {
+                return SearchMode.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("--mode must be vector, text or hybrid, was "
+                        + value);
+            }
         }
     }
 

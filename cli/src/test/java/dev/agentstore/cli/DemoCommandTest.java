@@ -30,7 +30,10 @@ class DemoCommandTest {
         CliRunner.Result r = cli.run("demo", "--corpus", dir.toString(), "--no-progress");
         assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
         assertThat(r.out()).contains("asking 4 of 4 labelled index terms")
-                .containsPattern("hit@1 +[01]\\.\\d{3}").containsPattern("hit@10 +\\d\\.\\d{3}")
+                .contains("hit@1").contains("hit@10").contains("MRR@10")
+                .containsPattern("vector +[01]\\.\\d{3} +[01]\\.\\d{3} +[01]\\.\\d{3} ")
+                .containsPattern("text +[01]\\.\\d{3} +[01]\\.\\d{3} +[01]\\.\\d{3} ")
+                .containsPattern("hybrid +[01]\\.\\d{3} +[01]\\.\\d{3} +[01]\\.\\d{3} .*answers use this")
                 .containsPattern("recall@10 +1\\.000").contains("p50").contains("p99")
                 .containsPattern("flow_runs\\s+4\\s")
                 .containsPattern("retrieval-hit@10\\s+4\\s").containsPattern("retrieval-recall@10\\s+4\\s+1\\.0000");

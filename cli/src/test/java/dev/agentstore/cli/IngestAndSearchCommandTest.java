@@ -111,7 +111,19 @@ class IngestAndSearchCommandTest {
 
         CliRunner.Result r = cli.run("search", "--kb", "search", "--k", "3", "advisory locks application-defined meanings");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out().lines().findFirst().orElseThrow()).contains("explicit-locking.html").matches(" 1\\. 0\\.\\d{3} .*");
+        assertThat(r.out().lines().findFirst().orElseThrow()).contains("explicit-locking.html")
+                .matches(" 1\\. 0\\.\\d{4} .*\\[v (\\d+|-), t (\\d+|-)]");
+
+        CliRunner.Result vector = cli.run("search", "--kb", "search", "--mode", "vector", "--k", "3",
+                "advisory locks application-defined meanings");
+        assertThat(vector.out().lines().findFirst().orElseThrow()).contains("explicit-locking.html")
+                .endsWith("[v 1, t -]");
+        CliRunner.Result text = cli.run("search", "--kb", "search", "--mode", "TEXT", "--k", "3", "advisory locks");
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out().lines().findFirst().orElseThrow()).endsWith("[v -, t 1]");
+        CliRunner.Result badMode = cli.run("search", "--kb", "search", "--mode", "fuzzy", "vacuum");
+        assertThat(badMode.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(badMode.err()).contains("--mode must be vector, text or hybrid");
 
         CliRunner.Result filtered = cli.run("search", "--kb", "search", "--filter", "document=routine-vacuuming.html",
                 "advisory locks");

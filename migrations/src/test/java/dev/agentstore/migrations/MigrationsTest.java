@@ -194,6 +194,49 @@ class MigrationsTest {
         assertThat(tablesIn(migrations.schema())).contains("blobs", "blob_contents", "blob_chunks");
     }
 
+    @Test
+    void release05FillsTheChunksTsvectorUnderTheDefaultConfigurationAndRollingBackRemovesIt() throws SQLException {
+        Migrations migrations = fresh();
+        migrations.up();
+        migrations.rollbackToTag("0.4");
+        String s = migrations.schema();
+        execute("INSERT INTO " + s + ".knowledge_bases (name, dimension, distance, vector_type, index_type,"
+                + " created_at, updated_at) VALUES ('kb', 3, 'COSINE', 'VECTOR', 'NONE', now(), now())");
+        execute("INSERT INTO " + s + ".chunks (knowledge_base, id, dimension, document_id, ordinal, content,"
+                + " content_hash, embedding, created_at) VALUES ('kb', 'c1', 3, 'd', 0, 'Vacuuming the tables', 'h',"
+                + " '[1,0,0]', now())");
+
+        migrations.up();
+
+        assertThat(query("SELECT text_config || ' ' || (SELECT CAST(text_search AS text) FROM " + s + ".chunks)"
+                + " FROM " + s + ".knowledge_bases")).isEqualTo("english 'tabl':3 'vacuum':1");
+        execute("UPDATE " + s + ".chunks SET content = 'Write-ahead log'");
+        assertThat(query("SELECT CAST(text_search AS text) FROM " + s + ".chunks"))
+                .isEqualTo("'ahead':3 'log':4 'write':2 'write-ahead':1");
+        assertThat(indexDefinitions(s)).anySatisfy(def -> assertThat(def).contains("chunks_text_search_idx")
+                .contains("USING gin (text_search)"));
+
+        migrations.rollbackToTag("0.4");
+
+        assertThat(query("SELECT count(*) FROM information_schema.columns WHERE table_schema = '" + s + "'"
+                + " AND column_name IN ('text_search', 'text_config')")).isEqualTo("0");
+        assertThat(query("SELECT content FROM " + s + ".chunks")).isEqualTo("Write-ahead log");
+    }
+
+    private static void execute(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.execute();
+        }
+    }
+
+    private static String query(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql);
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     private static List<String> triggersOnFlowRuns(String schema) throws SQLException {
         List<String> names = new ArrayList<>();
         try (Connection c = dataSource.getConnection();

@@ -47,7 +47,16 @@ public class KnowledgeBase {
     /** Largest dimension: 16,000 (pgvector's limit for stored vectors). */
     public static final int MAX_DIMENSION = 16_000;
 
+    /** Text-search configuration names: a lower-case letter, then up to 62 lower-case letters, digits or underscores. */
+    public static final String TEXT_CONFIG_PATTERN = "^[a-z][a-z0-9_]{0,62}$";
+    /**
+     * The text-search configuration of a base created without one: {@code english} (stemming and English stop words;
+     * measured against {@code simple} on the demo's questions, see {@code docs/knowledge.md}).
+     */
+    public static final String DEFAULT_TEXT_CONFIG = "english";
+
     private static final Pattern NAME = Pattern.compile(NAME_PATTERN);
+    private static final Pattern TEXT_CONFIG = Pattern.compile(TEXT_CONFIG_PATTERN);
 
     @Id
     @Column(name = "name", length = MAX_NAME_LENGTH)
@@ -76,6 +85,9 @@ public class KnowledgeBase {
 
     @Column(name = "ivfflat_lists")
     private Integer ivfflatLists;
+
+    @Column(name = "text_config", nullable = false, length = 63)
+    private String textConfig;
 
     @Column(name = "created_at", nullable = false)
     private Instant createdAt;
@@ -106,7 +118,28 @@ public class KnowledgeBase {
      */
     public static KnowledgeBase create(String name, int dimension, Distance distance, IndexSpec index,
                                        VectorType vectorType, Instant now) {
+        return create(name, dimension, distance, index, vectorType, DEFAULT_TEXT_CONFIG, now);
+    }
+
+    /**
+     * A new knowledge base with a text-search configuration, validated.
+     *
+     * @param name       the name, matching {@value #NAME_PATTERN}
+     * @param dimension  the embeddings' dimension, 1–{@value #MAX_DIMENSION}
+     * @param distance   the metric
+     * @param index      the index (see {@link #create(String, int, Distance, IndexSpec, VectorType, Instant)})
+     * @param vectorType the vector type, or {@code null} for {@link VectorType#defaultFor(int)}
+     * @param textConfig the PostgreSQL text-search configuration of full-text search ({@code english},
+     *                   {@code simple}, …), matching {@value #TEXT_CONFIG_PATTERN}; the repository checks that the
+     *                   database has it
+     * @param now        the creation time (truncated to microseconds)
+     * @return the base, version 0, as the repository inserts it
+     * @throws InvalidInputException when a parameter is invalid or the index cannot hold the dimension
+     */
+    public static KnowledgeBase create(String name, int dimension, Distance distance, IndexSpec index,
+                                       VectorType vectorType, String textConfig, Instant now) {
         requireName(name);
+        requireTextConfig(textConfig);
         Check.range("dimension", dimension, 1, MAX_DIMENSION);
         Check.notNull("distance", distance);
         Check.notNull("index", index);
@@ -119,6 +152,7 @@ public class KnowledgeBase {
         kb.distance = distance;
         kb.vectorType = type;
         kb.setIndex(index);
+        kb.textConfig = textConfig;
         kb.createdAt = now.truncatedTo(ChronoUnit.MICROS);
         kb.updatedAt = kb.createdAt;
         return kb;
@@ -141,7 +175,30 @@ public class KnowledgeBase {
      */
     public static KnowledgeBase of(String name, int dimension, Distance distance, VectorType vectorType,
                                    IndexSpec index, Instant createdAt, Instant updatedAt, long version) {
+        return of(name, dimension, distance, vectorType, index, DEFAULT_TEXT_CONFIG, createdAt, updatedAt, version);
+    }
+
+    /**
+     * A base as read from the database, with its text-search configuration (see
+     * {@link #of(String, int, Distance, VectorType, IndexSpec, Instant, Instant, long)}).
+     *
+     * @param name       the name
+     * @param dimension  the dimension
+     * @param distance   the metric
+     * @param vectorType the vector type
+     * @param index      the index spec
+     * @param textConfig the text-search configuration
+     * @param createdAt  when the base was created
+     * @param updatedAt  when the base was created or its index last changed
+     * @param version    its version
+     * @return the base, not attached to any persistence context
+     * @throws InvalidInputException when the name or the configuration is invalid or a value is {@code null}
+     */
+    public static KnowledgeBase of(String name, int dimension, Distance distance, VectorType vectorType,
+                                   IndexSpec index, String textConfig, Instant createdAt, Instant updatedAt,
+                                   long version) {
         KnowledgeBase kb = new KnowledgeBase();
+        kb.textConfig = requireTextConfig(textConfig);
         kb.name = requireName(name);
         kb.dimension = dimension;
         kb.distance = Check.notNull("distance", distance);
@@ -194,6 +251,14 @@ public class KnowledgeBase {
     /** @return the index spec */
     public IndexSpec index() {
         return new IndexSpec(indexType, hnswM, hnswEfConstruction, ivfflatLists);
+    }
+
+    /**
+     * @return the PostgreSQL text-search configuration of the base's full-text search ({@code english},
+     *         {@code simple}, …), fixed at creation
+     */
+    public String textConfig() {
+        return textConfig;
     }
 
     /** @return when the base was created */
@@ -257,6 +322,22 @@ public class KnowledgeBase {
         return name;
     }
 
+    /**
+     * Validates the form of a text-search configuration name (whether the database has it is checked on creation).
+     *
+     * @param textConfig the name
+     * @return {@code textConfig}
+     * @throws InvalidInputException when it is {@code null} or does not match {@value #TEXT_CONFIG_PATTERN}
+     */
+    public static String requireTextConfig(String textConfig) {
+        Check.notNull("textConfig", textConfig);
+        if (!TEXT_CONFIG.matcher(textConfig).matches()) {
+            throw new InvalidInputException("textConfig must match " + TEXT_CONFIG_PATTERN + ", was "
+                    + Check.describe(textConfig) + " that does not match");
+        }
+        return textConfig;
+    }
+
     private void setIndex(IndexSpec index) {
         this.indexType = index.type();
         this.hnswM = index.m();
@@ -286,6 +367,6 @@ public class KnowledgeBase {
     @Override
     public String toString() {
         return "KnowledgeBase[name=" + name + ", dimension=" + dimension + ", distance=" + distance + ", vectorType="
-                + vectorType + ", index=" + index() + ", version=" + version + "]";
+                 + vectorType + ", index=" + index() + ", textConfig=" + textConfig + ", version=" + version + "]";
     }
 }

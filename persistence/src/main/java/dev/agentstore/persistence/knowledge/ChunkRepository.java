@@ -10,7 +10,6 @@ import dev.agentstore.domain.knowledge.ChunkMatch;
 import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.NewChunk;
-import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
 import dev.agentstore.persistence.query.FieldMap;
 import dev.agentstore.persistence.query.Filter;
 import dev.agentstore.persistence.query.ValueKind;
@@ -369,7 +368,8 @@ public class ChunkRepository extends AbstractRepository {
     }
 
     /**
-     * Searches by text: embeds {@code text} with {@code embedder}, then as {@link #search(String, float[], SearchOptions)}.
+     * Searches by text: embeds {@code text} with {@code embedder} (unless a {@link SearchMode#TEXT} search without MMR
+     * needs no vector), then as {@link #search(String, String, float[], SearchOptions)}.
      *
      * @param base     the knowledge base's name
      * @param text     the query text
@@ -385,15 +385,31 @@ public class ChunkRepository extends AbstractRepository {
         Check.notNull("text", text);
         Check.notNull("embedder", embedder);
         Check.notNull("options", options);
-        Definition d = ChunkSearch.definition(em, base);
-        if (embedder.dimension() != d.kb().dimension() && d.cached()) {
-            d = ChunkSearch.load(em, base);
-        }
-        if (embedder.dimension() != d.kb().dimension()) {
-            throw new InvalidInputException("embedder has dimension " + embedder.dimension() + " but knowledge base '"
-                    + base + "' expects dimension " + d.kb().dimension());
-        }
-        return search(base, embedder.embed(text), options);
+        return ChunkSearch.search(em, base, text, embedder, options);
+    }
+
+    /**
+     * Vector, full-text or hybrid search, by {@link SearchOptions#mode()} (see {@link SearchMode}): the vector list as
+     * {@link #search(String, float[], SearchOptions)}; the text list from the chunks matching
+     * {@code websearch_to_tsquery(<base's textConfig>, text)} (quoted phrases, {@code or}, {@code -word}; never a
+     * syntax error; a text of stop words only matches nothing), ranked by {@code ts_rank_cd}; a hybrid search fuses
+     * both lists (each {@code max(k, ef_search)} deep) by Reciprocal Rank Fusion in the same statement, one round trip.
+     * The filter applies to both lists, the minimum score to the mode's score ({@link SearchOptions#withMinScore}).
+     *
+     * @param base    the knowledge base's name
+     * @param text    the query text: needed by {@code TEXT} and {@code HYBRID} (at most 10,000 characters)
+     * @param query   the query embedding: needed by {@code VECTOR}, {@code HYBRID}, and MMR
+     * @param options k, mode, Reciprocal Rank Fusion's k and weights, minimum score, filter, MMR…
+     * @return at most {@code k} matches, best first, ties by id (with MMR: in MMR's order), each with its rank in the
+     *         list(s) it came from ({@link ChunkMatch#vectorRank()}, {@link ChunkMatch#textRank()})
+     * @throws InvalidInputException        when what the mode needs is missing or invalid
+     * @throws NotFoundException            when the base does not exist
+     * @throws ConcurrencyConflictException when the base's definition kept changing (as for a vector search)
+     */
+    @SingleStatement
+    public List<ChunkMatch> search(String base, String text, float[] query, SearchOptions options) {
+        Check.notNull("options", options);
+        return ChunkSearch.search(em, base, text, query, options);
     }
 
     /**
@@ -435,8 +451,25 @@ public class ChunkRepository extends AbstractRepository {
      */
     @SingleStatement
     public List<String> explainSearch(String base, float[] query, SearchOptions options, boolean analyze) {
+        return explainSearch(base, null, query, options, analyze);
+    }
+
+    /**
+     * The plan of {@link #search(String, String, float[], SearchOptions)}'s statement (as the other explainSearch).
+     *
+     * @param base    the knowledge base's name
+     * @param text    the query text, or {@code null}
+     * @param query   the query embedding, or {@code null}
+     * @param options as for a search
+     * @param analyze whether to run the statement
+     * @return the plan's lines
+     * @throws InvalidInputException when an argument is invalid; {@link NotFoundException} when the base does not exist
+     */
+    @SingleStatement
+    public List<String> explainSearch(String base, String text, float[] query, SearchOptions options,
+                                      boolean analyze) {
         Check.notNull("options", options);
-        return ChunkSearch.explain(em, base, query, options, analyze);
+        return ChunkSearch.explain(em, base, text, query, options, analyze);
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.knowledge.ChunkMatch;
+import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
 import dev.agentstore.persistence.knowledge.SearchStatement.Mode;
@@ -65,16 +66,57 @@ final class ChunkSearch {
      * @return the matches, best first (with MMR: in MMR's order)
      */
     static List<ChunkMatch> search(EntityManager em, String base, float[] query, SearchOptions options) {
+        return search(em, base, null, query, options);
+    }
+
+    /**
+     * The search of {@link ChunkRepository#search(String, String, Embedder, SearchOptions)}: checks the embedder's
+     * dimension against the base's, embeds the text unless a text search without MMR needs no vector, and searches.
+     *
+     * @param em       the caller's entity manager
+     * @param base     the base's name
+     * @param text     the query text
+     * @param embedder the embedder
+     * @param options  the options
+     * @return the matches
+     * @throws InvalidInputException when the embedder's dimension is not the base's
+     */
+    static List<ChunkMatch> search(EntityManager em, String base, String text, Embedder embedder,
+                                   SearchOptions options) {
         Definition d = definition(em, base);
-        if (d.cached() && !accepts(d.kb(), query)) {
+        if (embedder.dimension() != d.kb().dimension() && d.cached()) {
+            d = load(em, base);
+        }
+        if (embedder.dimension() != d.kb().dimension()) {
+            throw new InvalidInputException("embedder has dimension " + embedder.dimension() + " but knowledge base '"
+                    + base + "' expects dimension " + d.kb().dimension());
+        }
+        boolean vector = options.mode() != SearchMode.TEXT || options.mmr();
+        return search(em, base, text, vector ? embedder.embed(text) : null, options);
+    }
+
+    /**
+     * The search of {@link ChunkRepository#search(String, String, float[], SearchOptions)}.
+     *
+     * @param em      the caller's entity manager
+     * @param base    the base's name
+     * @param text    the query text, or {@code null}
+     * @param query   the query vector, or {@code null}
+     * @param options the options
+     * @return the matches, best first (with MMR: in MMR's order)
+     */
+    static List<ChunkMatch> search(EntityManager em, String base, String text, float[] query,
+                                   SearchOptions options) {
+        Definition d = definition(em, base);
+        if (d.cached() && query != null && !accepts(d.kb(), query)) {
             d = load(em, base); // the base may have been re-created with another dimension or vector type
         }
         String context = "search KnowledgeBase " + base + (options.filter() == null ? "" : " where " + options.filter());
         for (int attempt = 1; ; attempt++) {
-            SearchStatement search = SearchStatement.of(d, query, options);
+            SearchStatement search = SearchStatement.of(d, text, query, options);
             List<ChunkMatch> found = Sql.call(em, context, h -> {
                 Result r = nearest(h, search, search.mode());
-                if (r.valid() && !r.exact() && r.candidates() < search.limit()) {
+                if (r.valid() && !r.exact() && r.candidates() < search.vectorLimit()) {
                     // the index ran out (hnsw.max_scan_tuples, stale IVFFlat lists): scan exactly
                     r = nearest(h, search, Mode.EXACT);
                 }
@@ -103,15 +145,16 @@ final class ChunkSearch {
      *
      * @param em      the caller's entity manager
      * @param base    the base's name
-     * @param query   the query vector
+     * @param text    the query text, or {@code null}
+     * @param query   the query vector, or {@code null}
      * @param options the options
      * @param analyze whether to run the statement ({@code EXPLAIN (ANALYZE, BUFFERS)})
      * @return the plan's lines
      */
-    static List<String> explain(EntityManager em, String base, float[] query, SearchOptions options,
+    static List<String> explain(EntityManager em, String base, String text, float[] query, SearchOptions options,
                                 boolean analyze) {
         KnowledgeBase.requireName(base);
-        SearchStatement search = SearchStatement.of(load(em, base), query, options);
+        SearchStatement search = SearchStatement.of(load(em, base), text, query, options);
         String explain = analyze ? "EXPLAIN (ANALYZE, BUFFERS) " : "EXPLAIN ";
         return Sql.call(em, "explain search of KnowledgeBase " + base, h -> execute(h, search, search.mode(), explain,
                 (rs, ctx) -> rs.getString("QUERY PLAN")));
@@ -131,7 +174,7 @@ final class ChunkSearch {
     }
 
     private static Result nearest(Handle handle, SearchStatement search, Mode mode) {
-        List<Row> rows = execute(handle, search, mode, "", row(search.kb()));
+        List<Row> rows = execute(handle, search, mode, "", row(search.kb(), search.searchMode()));
         List<ChunkMatch> matches = new ArrayList<>(rows.size());
         Row status = new Row(null, 0, false, false);
         for (Row r : rows) {
@@ -143,18 +186,23 @@ final class ChunkSearch {
         return new Result(matches, status.candidates(), status.exact(), status.valid());
     }
 
-    private static RowMapper<Row> row(KnowledgeBase kb) {
+    private static RowMapper<Row> row(KnowledgeBase kb, SearchMode searchMode) {
         return (rs, ctx) -> {
             ChunkMatch match = null;
             if (rs.getString("id") != null) {
                 double distance = rs.getDouble("distance");
                 String embedding = rs.getString("embedding_text");
+                Long vectorRank = rs.getObject("vector_rank", Long.class);
+                Long textRank = rs.getObject("text_rank", Long.class);
                 match = new ChunkMatch(rs.getString("id"), rs.getString("document_id"), rs.getInt("ordinal"),
                         rs.getString("content"), rs.getString("content_hash"),
                         Json.parse("payload", rs.getString("payload_text")),
                         Json.parse("meta", rs.getString("meta_text")),
-                        Sql.instant(rs, "created_at"), kb.distance().score(distance), distance,
-                        embedding == null ? null : new PGvector(embedding).toArray());
+                        Sql.instant(rs, "created_at"),
+                        searchMode == SearchMode.VECTOR ? kb.distance().score(distance) : rs.getDouble("score"),
+                        distance, embedding == null ? null : new PGvector(embedding).toArray(),
+                        vectorRank == null ? null : vectorRank.intValue(),
+                        textRank == null ? null : textRank.intValue());
             }
             return new Row(match, rs.getLong("candidates"), rs.getBoolean("exact"), rs.getBoolean("valid"));
         };
@@ -189,6 +237,6 @@ final class ChunkSearch {
 
     private static ChunkMatch withoutEmbedding(ChunkMatch m) {
         return new ChunkMatch(m.id(), m.documentId(), m.ordinal(), m.content(), m.contentHash(), m.payload(), m.meta(),
-                m.createdAt(), m.score(), m.distance(), null);
+                m.createdAt(), m.score(), m.distance(), null, m.vectorRank(), m.textRank());
     }
 }

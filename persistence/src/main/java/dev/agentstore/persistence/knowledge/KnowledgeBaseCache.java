@@ -38,12 +38,12 @@ final class KnowledgeBaseCache {
 
     /**
      * Everything of a {@code knowledge_bases} row that a search depends on, as one text: the version (raised by every
-     * index change), the dimension, distance, vector type and index, and the creation time (in microseconds since
+     * index change), the dimension, distance, vector type, index and text-search configuration, and the creation time (in microseconds since
      * 1970, independent of the session's time zone and date style).
      */
     static final String DEFINITION = """
             concat_ws(' ', version, dimension, distance, vector_type, index_type, hnsw_m, hnsw_ef_construction,
-                      ivfflat_lists, CAST(extract(epoch FROM created_at) * 1000000 AS bigint))""";
+                      ivfflat_lists, text_config, CAST(extract(epoch FROM created_at) * 1000000 AS bigint))""";
 
     /**
      * Whether the base (parameter {@code :base}: its name) still has the definition a statement was built from

@@ -23,7 +23,7 @@ final class KnowledgeBaseSql {
     /** Every column of a {@code knowledge_bases} row, as {@link #ROW} reads them. */
     static final String COLUMNS = """
             name, dimension, distance, vector_type, index_type, hnsw_m, hnsw_ef_construction, ivfflat_lists,
-                   created_at, updated_at, version""";
+                   text_config, created_at, updated_at, version""";
 
     static final String FIND = "SELECT " + COLUMNS + "\n  FROM knowledge_bases\n WHERE name = :name";
 
@@ -34,9 +34,15 @@ final class KnowledgeBaseSql {
 
     static final String INSERT = """
             INSERT INTO knowledge_bases (name, dimension, distance, vector_type, index_type, hnsw_m,
-                                         hnsw_ef_construction, ivfflat_lists, created_at, updated_at, version)
-            VALUES (:name, :dimension, :distance, :vectorType, :indexType, :m, :efConstruction, :lists, :createdAt,
-                    :updatedAt, 0)""";
+                                         hnsw_ef_construction, ivfflat_lists, text_config, created_at, updated_at,
+                                         version)
+            VALUES (:name, :dimension, :distance, :vectorType, :indexType, :m, :efConstruction, :lists, :textConfig,
+                    :createdAt, :updatedAt, 0)""";
+
+    /** Whether the database has the text-search configuration {@code :textConfig} (visible on the search path). */
+    static final String TEXT_CONFIG_EXISTS = """
+            SELECT EXISTS (SELECT FROM pg_catalog.pg_ts_config
+                            WHERE cfgname = :textConfig AND pg_catalog.pg_ts_config_is_visible(oid))""";
 
     /** A new index, checked against the version the row had when it was locked; the changed row. */
     static final String UPDATE_INDEX = """
@@ -62,7 +68,7 @@ final class KnowledgeBaseSql {
             VectorType.valueOf(rs.getString("vector_type")),
             new IndexSpec(IndexType.valueOf(rs.getString("index_type")), rs.getObject("hnsw_m", Integer.class),
                     rs.getObject("hnsw_ef_construction", Integer.class), rs.getObject("ivfflat_lists", Integer.class)),
-            Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), rs.getLong("version"));
+            rs.getString("text_config"), Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"), rs.getLong("version"));
 
     private KnowledgeBaseSql() {
     }

@@ -135,13 +135,41 @@ public class KnowledgeRepository extends AbstractRepository {
      * @throws DuplicateException    when a base of that name exists
      */
     public KnowledgeBase create(String name, int dimension, Distance distance, IndexSpec index, VectorType vectorType) {
-        KnowledgeBase kb = KnowledgeBase.create(name, dimension, distance, index, vectorType, clock.instant());
-        Sql.run(em, "create KnowledgeBase " + name, h ->
-                KnowledgeBaseSql.bindIndex(h.createUpdate(KnowledgeBaseSql.INSERT), kb)
-                        .bindMap(Sql.parameters("name", kb.name(), "dimension", kb.dimension(),
-                                "distance", kb.distance().name(), "vectorType", kb.vectorType().name(),
-                                "createdAt", kb.createdAt(), "updatedAt", kb.updatedAt()))
-                        .execute());
+        return create(name, dimension, distance, index, vectorType, KnowledgeBase.DEFAULT_TEXT_CONFIG);
+    }
+
+    /**
+     * Creates a knowledge base with a text-search configuration for its full-text search (see
+     * {@link #create(String, int, Distance, IndexSpec, VectorType)}). Chunks' text is indexed with it
+     * ({@code to_tsvector(config, content)}) when written, and queries are parsed with it; it is fixed at creation.
+     *
+     * @param name       the name, matching {@value KnowledgeBase#NAME_PATTERN}
+     * @param dimension  the embeddings' dimension, 1–16,000
+     * @param distance   the metric
+     * @param index      the index
+     * @param vectorType the vector type, or {@code null} for the default
+     * @param textConfig a text-search configuration of the database ({@code pg_ts_config}, visible on the search
+     *                   path): {@code english}, {@code simple}, {@code german}, …
+     * @return the created base
+     * @throws InvalidInputException when a parameter is invalid, or the database has no such configuration
+     * @throws DuplicateException    when a base of that name exists
+     */
+    public KnowledgeBase create(String name, int dimension, Distance distance, IndexSpec index, VectorType vectorType,
+                                String textConfig) {
+        KnowledgeBase kb = KnowledgeBase.create(name, dimension, distance, index, vectorType, textConfig,
+                clock.instant());
+        Sql.run(em, "create KnowledgeBase " + name, h -> {
+            if (!h.createQuery(KnowledgeBaseSql.TEXT_CONFIG_EXISTS).bind("textConfig", textConfig)
+                    .mapTo(Boolean.class).one()) {
+                throw new InvalidInputException("textConfig '" + textConfig
+                        + "' is not a text-search configuration of the database (pg_ts_config)");
+            }
+            KnowledgeBaseSql.bindIndex(h.createUpdate(KnowledgeBaseSql.INSERT), kb)
+                    .bindMap(Sql.parameters("name", kb.name(), "dimension", kb.dimension(),
+                            "distance", kb.distance().name(), "vectorType", kb.vectorType().name(),
+                            "textConfig", kb.textConfig(), "createdAt", kb.createdAt(), "updatedAt", kb.updatedAt()))
+                    .execute();
+        });
         KnowledgeBaseCache.evict(em, name);
         runIndexBuild("create index of KnowledgeBase " + name, KnowledgeSql.createIndex(kb));
         return kb;

@@ -13,11 +13,13 @@ import dev.agentstore.persistence.query.Filter;
  *         .withFilter(Filter.eq("payload.lang", "en"))   // payload./meta. paths, documentId, ordinal
  *         .withEfSearch(100)                  // HNSW candidate list (recall vs speed)
  *         .withMmr();                         // maximal marginal relevance, λ = 0.5, 8 × k candidates
+ * SearchOptions.top(10).withMode(SearchMode.HYBRID)   // vector + full-text, Reciprocal Rank Fusion (k = 60)
  * }</pre>
  *
  * <p>Defaults: no minimum score (so orthogonal and opposite chunks are kept), no
  * filter, {@code ef_search = max(40, candidates)}, IVFFlat
- * {@code probes = √lists}, no MMR, no embeddings in the results.
+ * {@code probes = √lists}, no MMR, no embeddings in the results, {@link SearchMode#VECTOR}; for hybrid search
+ * Reciprocal Rank Fusion with k = {@value #DEFAULT_RRF_K} and both weights 1.
  */
 public final class SearchOptions {
 
@@ -33,6 +35,10 @@ public final class SearchOptions {
     public static final int MAX_MMR_MULTIPLIER = 100;
     /** Most candidates MMR fetches, whatever k × multiplier is: 4,000. */
     public static final int MAX_MMR_CANDIDATES = 4_000;
+    /** Default Reciprocal Rank Fusion constant k: 60 (Cormack, Clarke and Büttcher). */
+    public static final int DEFAULT_RRF_K = 60;
+    /** Largest query text: 10,000 characters. */
+    public static final int MAX_TEXT_LENGTH = 10_000;
 
     private final int k;
     private final Double minScore;
@@ -44,9 +50,18 @@ public final class SearchOptions {
     private final int mmrMultiplier;
     private final boolean includeEmbeddings;
     private final boolean exactSearch;
+    private final SearchMode mode;
+    private final int rrfK;
+    private final double vectorWeight;
+    private final double textWeight;
 
     private SearchOptions(int k, Double minScore, Filter filter, Integer efSearch, Integer probes, boolean mmr,
-                          double mmrLambda, int mmrMultiplier, boolean includeEmbeddings, boolean exactSearch) {
+                          double mmrLambda, int mmrMultiplier, boolean includeEmbeddings, boolean exactSearch,
+                          SearchMode mode, int rrfK, double vectorWeight, double textWeight) {
+        this.mode = mode;
+        this.rrfK = rrfK;
+        this.vectorWeight = vectorWeight;
+        this.textWeight = textWeight;
         this.k = k;
         this.minScore = minScore;
         this.filter = filter;
@@ -67,13 +82,15 @@ public final class SearchOptions {
     public static SearchOptions top(int k) {
         Check.range("k", k, 1, MAX_K);
         return new SearchOptions(k, null, null, null, null, false, DEFAULT_MMR_LAMBDA, DEFAULT_MMR_MULTIPLIER, false,
-                false);
+                false, SearchMode.VECTOR, DEFAULT_RRF_K, 1.0, 1.0);
     }
 
     /**
-     * @param newMinScore the smallest score to return (see {@link dev.agentstore.domain.knowledge.Distance} for what
-     *                    scores mean per metric), or {@code null} for no threshold; applied in SQL as the equivalent
-     *                    distance bound on the index's ordering value
+     * @param newMinScore the smallest score to return, or {@code null} for no threshold. Per mode: {@code VECTOR}:
+     *                    the vector similarity (see {@link dev.agentstore.domain.knowledge.Distance} for what scores
+     *                    mean per metric), applied in SQL as the equivalent distance bound on the index's ordering
+     *                    value; {@code TEXT}: the {@code ts_rank_cd} rank; {@code HYBRID}: the fused score (at most
+     *                    {@code (vectorWeight + textWeight) / (rrfK + 1)}). Applied before MMR, in the database
      * @return a copy with this threshold
      * @throws InvalidInputException when it is NaN or infinite
      */
@@ -82,7 +99,7 @@ public final class SearchOptions {
             throw new InvalidInputException("minScore must be a finite number, was " + newMinScore);
         }
         return new SearchOptions(k, newMinScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings, exactSearch);
+                includeEmbeddings, exactSearch, mode, rrfK, vectorWeight, textWeight);
     }
 
     /**
@@ -92,7 +109,7 @@ public final class SearchOptions {
      */
     public SearchOptions withFilter(Filter newFilter) {
         return new SearchOptions(k, minScore, newFilter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings, exactSearch);
+                includeEmbeddings, exactSearch, mode, rrfK, vectorWeight, textWeight);
     }
 
     /**
@@ -106,7 +123,7 @@ public final class SearchOptions {
             Check.range("efSearch", newEfSearch, 1, MAX_EF_SEARCH);
         }
         return new SearchOptions(k, minScore, filter, newEfSearch, probes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings, exactSearch);
+                includeEmbeddings, exactSearch, mode, rrfK, vectorWeight, textWeight);
     }
 
     /**
@@ -119,7 +136,7 @@ public final class SearchOptions {
             Check.range("probes", newProbes, 1, 32_768);
         }
         return new SearchOptions(k, minScore, filter, efSearch, newProbes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings, exactSearch);
+                includeEmbeddings, exactSearch, mode, rrfK, vectorWeight, textWeight);
     }
 
     /** @return a copy that reranks with MMR, λ = {@value #DEFAULT_MMR_LAMBDA}, multiplier {@value #DEFAULT_MMR_MULTIPLIER} */
@@ -143,13 +160,13 @@ public final class SearchOptions {
         }
         Check.range("mmr multiplier", multiplier, 1, MAX_MMR_MULTIPLIER);
         return new SearchOptions(k, minScore, filter, efSearch, probes, true, lambda, multiplier, includeEmbeddings,
-                exactSearch);
+                exactSearch, mode, rrfK, vectorWeight, textWeight);
     }
 
     /** @return a copy whose results carry their stored embeddings */
     public SearchOptions withEmbeddings() {
         return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier, true,
-                exactSearch);
+                exactSearch, mode, rrfK, vectorWeight, textWeight);
     }
 
     /**
@@ -162,7 +179,60 @@ public final class SearchOptions {
      */
     public SearchOptions withExactSearch() {
         return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
-                includeEmbeddings, true);
+                includeEmbeddings, true, mode, rrfK, vectorWeight, textWeight);
+    }
+
+    /**
+     * @param newMode {@link SearchMode#VECTOR} (the default), {@link SearchMode#TEXT} or {@link SearchMode#HYBRID}
+     * @return a copy with this mode
+     * @throws InvalidInputException when it is {@code null}
+     */
+    public SearchOptions withMode(SearchMode newMode) {
+        Check.notNull("mode", newMode);
+        return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
+                includeEmbeddings, exactSearch, newMode, rrfK, vectorWeight, textWeight);
+    }
+
+    /**
+     * The Reciprocal Rank Fusion of {@link SearchMode#HYBRID}: a chunk's score is
+     * {@code vectorWeight / (rrfK + vector rank) + textWeight / (rrfK + text rank)}, a term only for each list the
+     * chunk is in (ranks from 1). Defaults: {@code rrfK} {@value #DEFAULT_RRF_K}, both weights 1.
+     *
+     * @param newRrfK         the constant k, 1–1,000 (larger flattens the difference between ranks)
+     * @param newVectorWeight the vector list's weight, 0–100
+     * @param newTextWeight   the full-text list's weight, 0–100
+     * @return a copy with these
+     * @throws InvalidInputException when a value is out of range, or both weights are 0
+     */
+    public SearchOptions withRrf(int newRrfK, double newVectorWeight, double newTextWeight) {
+        Check.range("rrfK", newRrfK, 1, 1_000);
+        if (!(newVectorWeight >= 0 && newVectorWeight <= 100) || !(newTextWeight >= 0 && newTextWeight <= 100)
+                || newVectorWeight + newTextWeight == 0) {
+            throw new InvalidInputException("rrf weights must be between 0 and 100 and not both 0, were "
+                    + newVectorWeight + " and " + newTextWeight);
+        }
+        return new SearchOptions(k, minScore, filter, efSearch, probes, mmr, mmrLambda, mmrMultiplier,
+                includeEmbeddings, exactSearch, mode, newRrfK, newVectorWeight, newTextWeight);
+    }
+
+    /** @return how chunks are found and ranked */
+    public SearchMode mode() {
+        return mode;
+    }
+
+    /** @return Reciprocal Rank Fusion's constant k */
+    public int rrfK() {
+        return rrfK;
+    }
+
+    /** @return the vector list's weight in Reciprocal Rank Fusion */
+    public double vectorWeight() {
+        return vectorWeight;
+    }
+
+    /** @return the full-text list's weight in Reciprocal Rank Fusion */
+    public double textWeight() {
+        return textWeight;
     }
 
     /** @return whether the search ranks every matching chunk exactly, without the index */
@@ -225,6 +295,7 @@ public final class SearchOptions {
         return "SearchOptions[k=" + k + ", minScore=" + minScore + ", filter=" + filter + ", efSearch=" + efSearch
                 + ", probes=" + probes + ", mmr=" + mmr + (mmr ? ", lambda=" + mmrLambda + ", multiplier="
                 + mmrMultiplier : "") + ", includeEmbeddings=" + includeEmbeddings + ", exactSearch=" + exactSearch
-                + "]";
+                + ", mode=" + mode + (mode == SearchMode.HYBRID ? ", rrfK=" + rrfK + ", vectorWeight=" + vectorWeight
+                + ", textWeight=" + textWeight : "") + "]";
     }
 }

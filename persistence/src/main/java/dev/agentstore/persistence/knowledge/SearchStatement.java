@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.knowledge;
 
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.knowledge.IndexType;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.persistence.knowledge.KnowledgeBaseCache.Definition;
 import org.jdbi.v3.core.statement.SqlStatement;
@@ -30,6 +31,14 @@ import java.util.Map;
  * applies the minimum score as a distance bound ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}),
  * sorts strictly by distance and id, keeps {@code k} (or MMR's candidates), and reads their columns by primary key.
  * How the nearest rows are found is the {@link Mode}.
+ *
+ * <p><b>Text and hybrid searches</b> ({@link SearchMode}). A {@code TEXT} search has no vector part: CTE
+ * {@code textual} holds the best {@code :limit} chunks whose {@code text_search} matches
+ * {@code websearch_to_tsquery(:textConfig, :text)} (the GIN index), ranked by {@link #TEXT_RANK}. A {@code HYBRID}
+ * search keeps the vector part as it is (its list {@code :depth} deep instead of {@code :limit}), adds
+ * {@code textual} ({@code :depth} deep), and fuses the two ranked lists with a {@code FULL JOIN} into
+ * {@code Σ weight / (:rrfK + rank)}; the minimum score is then a bound on the text rank or the fused score, not a
+ * distance bound. Both lists have the same filter, and the same one-time filter on the base's definition.
  *
  * <p><b>SQL and values.</b> Every value (the query vector, the base's name and definition, the filter's values, the
  * limits, the bound, the index settings) is a named parameter. The base's name and dimension are part of the text,
@@ -73,6 +82,14 @@ final class SearchStatement {
             ,
                    set_config('ivfflat.probes', :probes, true), set_config('ivfflat.iterative_scan', 'relaxed_order', true)""";
 
+    /**
+     * The text rank, {@code %s} being the {@code tsquery}: {@code ts_rank_cd} (cover density: how close together the
+     * query's words occur) with normalisation 1 (divided by 1 + the logarithm of the chunk's length, so long chunks
+     * do not win by length alone). Measured against {@code ts_rank} and other normalisations on the demo's
+     * questions: see {@code docs/knowledge.md}.
+     */
+    static final String TEXT_RANK = "ts_rank_cd(text_search, %s, 1)";
+
     static final String RESTORE = """
             SELECT set_config('enable_sort', current_setting('agentstore.enable_sort'), true),
                    set_config('jit', current_setting('agentstore.jit'), true),
@@ -104,6 +121,23 @@ final class SearchStatement {
     private final int efSearch;
     private final int probes;
     private final boolean exactSearch;
+    private final Ranking ranking;
+
+    /**
+     * What a {@link SearchMode#TEXT} or {@link SearchMode#HYBRID} search adds to a vector search's values.
+     *
+     * @param mode         the search mode
+     * @param text         the query text ({@code websearch_to_tsquery} syntax), or {@code null} for a vector search
+     * @param depth        how many rows each candidate list holds: the rows wanted for a text search,
+     *                     {@code max(limit, ef_search)} (IVFFlat: {@code max(limit, 40)}) per list for a hybrid one
+     * @param minScore     the threshold on the text rank or the fused score, or {@code null}
+     * @param rrfK         Reciprocal Rank Fusion's k
+     * @param vectorWeight the vector list's weight
+     * @param textWeight   the text list's weight
+     */
+    record Ranking(SearchMode mode, String text, int depth, Double minScore, int rrfK, double vectorWeight,
+                   double textWeight) {
+    }
 
     /**
      * @param limit   the rows wanted: k, or MMR's candidates
@@ -117,7 +151,8 @@ final class SearchStatement {
      */
     private SearchStatement(KnowledgeBase kb, String definition, float[] query, ChunkFilters.Rendered filter,
                             int limit, int fetch, int matches, Double bound, boolean withEmbeddings, int efSearch,
-                            int probes, boolean exactSearch) {
+                            int probes, boolean exactSearch, Ranking ranking) {
+        this.ranking = ranking;
         this.kb = kb;
         this.definition = definition;
         this.query = query;
@@ -141,28 +176,87 @@ final class SearchStatement {
      *                               {@link ChunkRepository#FIELDS}
      */
     static SearchStatement of(Definition d, float[] query, SearchOptions options) {
+        return of(d, null, query, options);
+    }
+
+    /**
+     * @param d       the base's definition
+     * @param text    the query text: needed by {@link SearchMode#TEXT} and {@link SearchMode#HYBRID}, ignored by
+     *                {@link SearchMode#VECTOR}
+     * @param query   the query vector: needed by {@code VECTOR} and {@code HYBRID}; optional for {@code TEXT} (then the
+     *                results carry their distance to it, and MMR can rerank)
+     * @param options the search's options
+     * @return the statement for these
+     * @throws InvalidInputException when what the mode needs is missing, the text is blank or longer than
+     *                               {@value SearchOptions#MAX_TEXT_LENGTH} characters, the query vector does not fit
+     *                               the base, or the filter is invalid for {@link ChunkRepository#FIELDS}
+     */
+    static SearchStatement of(Definition d, String text, float[] query, SearchOptions options) {
         KnowledgeBase kb = d.kb();
-        float[] q = kb.requireEmbedding("query vector", query).clone();
+        SearchMode searchMode = options.mode();
+        if (searchMode != SearchMode.VECTOR) {
+            if (text == null || text.isBlank()) {
+                throw new InvalidInputException("query text is required by a " + searchMode + " search, was "
+                        + (text == null ? "null" : "blank"));
+            }
+            if (text.length() > SearchOptions.MAX_TEXT_LENGTH) {
+                throw new InvalidInputException("query text must have at most " + SearchOptions.MAX_TEXT_LENGTH
+                        + " characters, had " + text.length());
+            }
+            if (text.indexOf('\0') >= 0) {
+                throw new InvalidInputException("query text must not contain the character U+0000");
+            }
+        }
+        if (searchMode == SearchMode.TEXT && query == null && options.mmr()) {
+            throw new InvalidInputException("query vector is required by MMR, also in a TEXT search");
+        }
+        float[] q = searchMode == SearchMode.TEXT && query == null ? null
+                : kb.requireEmbedding("query vector", query).clone();
         int limit = options.candidates();
-        Double bound = options.minScore() == null ? null : kb.distance().maxDistance(options.minScore());
+        Double bound = options.minScore() == null || searchMode != SearchMode.VECTOR ? null
+                : kb.distance().maxDistance(options.minScore());
         ChunkFilters.Rendered f = options.filter() == null ? null : ChunkFilters.render(options.filter());
         int ef = options.efSearch() != null ? options.efSearch()
                 : Math.min(SearchOptions.MAX_EF_SEARCH, Math.max(DEFAULT_EF_SEARCH, limit));
         int probes = 0;
-        int fetch = limit;
+        int depth = switch (searchMode) {
+            case VECTOR, TEXT -> limit;
+            case HYBRID -> Math.max(limit, kb.index().type() == IndexType.HNSW ? ef : DEFAULT_EF_SEARCH);
+        };
+        int fetch = depth;
         switch (kb.index().type()) {
-            case HNSW -> fetch = f == null ? limit : Math.max(limit, ef);
+            case HNSW -> fetch = f == null ? depth : Math.max(depth, ef);
             case IVFFLAT -> {
                 probes = options.probes() != null ? Math.min(options.probes(), kb.index().lists())
                         : Math.max(1, (int) Math.round(Math.sqrt(kb.index().lists())));
-                fetch = f == null ? limit : Math.max(limit, DEFAULT_EF_SEARCH);
+                fetch = f == null ? depth : Math.max(depth, DEFAULT_EF_SEARCH);
             }
             default -> {
             }
         }
-        int matches = Math.max(ChunkRepository.EXACT_SEARCH_MATCHES, 4 * limit) + 1;
+        int matches = Math.max(ChunkRepository.EXACT_SEARCH_MATCHES, 4 * depth) + 1;
+        Ranking ranking = new Ranking(searchMode, searchMode == SearchMode.VECTOR ? null : text, depth,
+                searchMode == SearchMode.VECTOR ? null : options.minScore(), options.rrfK(), options.vectorWeight(),
+                options.textWeight());
         return new SearchStatement(kb, d.text(), q, f, limit, fetch, matches, bound,
-                options.includeEmbeddings() || options.mmr(), ef, probes, options.exactSearch());
+                options.includeEmbeddings() || options.mmr(), ef, probes, options.exactSearch(), ranking);
+    }
+
+    /** @return the search mode */
+    SearchMode searchMode() {
+        return ranking.mode();
+    }
+
+    /**
+     * @return how many rows the vector candidate list should hold: the rows wanted ({@code VECTOR}), the list depth
+     *         ({@code HYBRID}); {@code 0} for {@code TEXT}, which has none (so it never falls back)
+     */
+    int vectorLimit() {
+        return switch (ranking.mode()) {
+            case VECTOR -> limit;
+            case HYBRID -> ranking.depth();
+            case TEXT -> 0;
+        };
     }
 
     /** @return how this search finds its nearest rows first */
@@ -178,7 +272,7 @@ final class SearchStatement {
         return kb;
     }
 
-    /** @return the query vector, validated (a copy of the caller's) */
+    /** @return the query vector, validated (a copy of the caller's), or {@code null} for a text search without one */
     float[] query() {
         return query;
     }
@@ -222,23 +316,46 @@ final class SearchStatement {
         }
         p.put("base", kb.name());
         p.put("definition", definition);
-        p.put("query", query);
-        if (filter != null) {
-            p.putAll(filter.parameters());
-        }
-        switch (mode) {
-            case EXACT -> p.put("limit", limit);
-            case INDEX -> p.put("fetch", fetch);
-            default -> {
-                p.put("matches", matches);
-                p.put("limit", limit);
-                p.put("fetch", fetch);
+        SearchMode searchMode = ranking.mode();
+        String vectorLimit = searchMode == SearchMode.VECTOR ? "limit" : "depth";
+        if (searchMode != SearchMode.TEXT) {
+            p.put("query", query);
+            if (filter != null) {
+                p.putAll(filter.parameters());
             }
+            switch (mode) {
+                case EXACT -> p.put(vectorLimit, vectorLimit());
+                case INDEX -> p.put("fetch", fetch);
+                default -> {
+                    p.put("matches", matches);
+                    p.put(vectorLimit, vectorLimit());
+                    p.put("fetch", fetch);
+                }
+            }
+        }
+        if (searchMode != SearchMode.VECTOR) {
+            p.put("textConfig", kb.textConfig());
+            p.put("text", ranking.text());
+            if (filter != null) {
+                p.putAll(filter.parameters());
+            }
+            p.put(searchMode == SearchMode.TEXT ? "limit" : "depth", ranking.depth());
+        }
+        if (searchMode == SearchMode.HYBRID) {
+            p.put("vectorWeight", ranking.vectorWeight());
+            p.put("rrfK", ranking.rrfK());
+            p.put("textWeight", ranking.textWeight());
         }
         if (bound != null) {
             p.put("bound", bound);
         }
+        if (ranking.minScore() != null) {
+            p.put("minScore", ranking.minScore());
+        }
         p.put("limit", limit);
+        if (searchMode == SearchMode.TEXT && query != null) {
+            p.put("query", query);
+        }
         return Collections.unmodifiableMap(p);
     }
 
@@ -279,44 +396,101 @@ final class SearchStatement {
      * ranked exactly, and whether the definition was valid, even when the bound removes all of them.
      */
     private String search(Mode mode) {
-        String distance = KnowledgeSql.embeddingExpression(kb) + " " + KnowledgeSql.operator(kb.distance()) + " "
-                + KnowledgeSql.queryParameter(kb, "query");
-        String scan = "SELECT id, " + distance + " AS distance FROM chunks WHERE " + KnowledgeSql.basePredicate(kb)
-                + " AND (SELECT valid FROM base)" + (filter == null ? "" : " AND (" + filter.sql() + ")");
-        String ranked = " ORDER BY distance, id LIMIT :limit";
+        SearchMode searchMode = ranking.mode();
         String head = "WITH base AS (" + KnowledgeBaseCache.VALID + "),\n     ";
-        String nearest;
-        String exact;
-        switch (mode) {
-            case EXACT -> {
-                nearest = "SELECT * FROM (" + scan + " OFFSET 0) AS s" + ranked;
-                exact = "true";
+        String status;
+        String best;
+        if (searchMode == SearchMode.TEXT) {
+            head += "textual AS MATERIALIZED (" + textScan() + "),\n     ";
+            status = "SELECT count(*) AS candidates, true AS exact, (SELECT valid FROM base) AS valid FROM textual";
+            best = "SELECT id, CAST(NULL AS float8) AS distance, text_score AS score, CAST(NULL AS bigint) AS vector_rank,"
+                    + " row_number() OVER (ORDER BY text_score DESC, id) AS text_rank FROM textual"
+                    + (ranking.minScore() != null ? " WHERE text_score >= :minScore" : "")
+                    + " ORDER BY score DESC, id LIMIT :limit";
+        } else {
+            String vectorLimit = searchMode == SearchMode.VECTOR ? ":limit" : ":depth";
+            String distance = KnowledgeSql.embeddingExpression(kb) + " " + KnowledgeSql.operator(kb.distance()) + " "
+                    + KnowledgeSql.queryParameter(kb, "query");
+            String scan = "SELECT id, " + distance + " AS distance FROM chunks WHERE " + KnowledgeSql.basePredicate(kb)
+                    + " AND (SELECT valid FROM base)" + (filter == null ? "" : " AND (" + filter.sql() + ")");
+            String ranked = " ORDER BY distance, id LIMIT " + vectorLimit;
+            String nearest;
+            String exact;
+            switch (mode) {
+                case EXACT -> {
+                    nearest = "SELECT * FROM (" + scan + " OFFSET 0) AS s" + ranked;
+                    exact = "true";
+                }
+                case INDEX -> {
+                    nearest = scan + " ORDER BY distance LIMIT :fetch";
+                    exact = "false";
+                }
+                default -> {
+                    head += "matching AS MATERIALIZED (" + scan + " LIMIT :matches),\n"
+                            + "     few AS (SELECT count(*) < :matches AS exact FROM matching),\n     ";
+                    nearest = "(SELECT id, distance FROM matching WHERE (SELECT exact FROM few)" + ranked + ")\n"
+                            + "         UNION ALL\n"
+                            + "         (" + scan + " AND NOT (SELECT exact FROM few) ORDER BY distance LIMIT :fetch)";
+                    exact = "(SELECT exact FROM few)";
+                }
             }
-            case INDEX -> {
-                nearest = scan + " ORDER BY distance LIMIT :fetch";
-                exact = "false";
-            }
-            default -> {
-                head += "matching AS MATERIALIZED (" + scan + " LIMIT :matches),\n"
-                        + "     few AS (SELECT count(*) < :matches AS exact FROM matching),\n     ";
-                nearest = "(SELECT id, distance FROM matching WHERE (SELECT exact FROM few)" + ranked + ")\n"
-                        + "         UNION ALL\n"
-                        + "         (" + scan + " AND NOT (SELECT exact FROM few) ORDER BY distance LIMIT :fetch)";
-                exact = "(SELECT exact FROM few)";
+            head += "nearest AS MATERIALIZED (" + nearest + "),\n     ";
+            status = "SELECT count(*) AS candidates, " + exact + " AS exact, (SELECT valid FROM base) AS valid"
+                    + " FROM nearest";
+            if (searchMode == SearchMode.VECTOR) {
+                best = "SELECT id, distance, CAST(NULL AS float8) AS score,"
+                        + " row_number() OVER (ORDER BY distance, id) AS vector_rank, CAST(NULL AS bigint) AS text_rank"
+                        + " FROM nearest" + (bound != null ? " WHERE distance <= :bound" : "")
+                        + " ORDER BY distance, id LIMIT :limit";
+            } else {
+                head += "textual AS MATERIALIZED (" + textScan() + "),\n"
+                        + "     fused AS (SELECT coalesce(v.id, t.id) AS id, v.distance,"
+                        + " coalesce(CAST(:vectorWeight AS float8) / (:rrfK + v.vector_rank), 0)"
+                        + " + coalesce(CAST(:textWeight AS float8) / (:rrfK + t.text_rank), 0) AS score,"
+                        + " v.vector_rank, t.text_rank\n"
+                        + "         FROM (SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS vector_rank"
+                        + " FROM nearest ORDER BY distance, id LIMIT :depth) AS v\n"
+                        + "         FULL JOIN (SELECT id, row_number() OVER (ORDER BY text_score DESC, id) AS text_rank"
+                        + " FROM textual) AS t ON t.id = v.id),\n     ";
+                best = "SELECT * FROM fused" + (ranking.minScore() != null ? " WHERE score >= :minScore" : "")
+                        + " ORDER BY score DESC, id LIMIT :limit";
             }
         }
-        return head + "nearest AS MATERIALIZED (" + nearest + "),\n"
-                + "     status AS (SELECT count(*) AS candidates, " + exact + " AS exact,"
-                + " (SELECT valid FROM base) AS valid FROM nearest),\n"
-                + "     best AS (SELECT * FROM nearest" + (bound != null ? " WHERE distance <= :bound" : "")
-                + " ORDER BY distance, id LIMIT :limit)\n"
+        String distanceOut = switch (searchMode) {
+            case VECTOR -> "b.distance";
+            case HYBRID -> "coalesce(b.distance, " + finalDistance() + ")";
+            case TEXT -> query == null ? "CAST('NaN' AS float8)" : finalDistance();
+        };
+        String order = searchMode == SearchMode.VECTOR ? "distance NULLS LAST, id" : "score DESC NULLS LAST, id";
+        return head + "status AS (" + status + "),\n"
+                + "     best AS (" + best + ")\n"
                 + "SELECT " + SEARCH_COLUMNS + ", "
                 + (withEmbeddings ? "CAST(c.embedding AS text)" : "CAST(NULL AS text)")
-                + " AS embedding_text, b.distance, s.candidates, s.exact, s.valid\n"
+                + " AS embedding_text, " + distanceOut + " AS distance, b.score, b.vector_rank, b.text_rank,"
+                + " s.candidates, s.exact, s.valid\n"
                 + "  FROM best b JOIN chunks c ON c.knowledge_base = " + KnowledgeSql.nameLiteral(kb) + " AND c.id = b.id"
                 + " CROSS JOIN status s\n"
-                + "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.candidates, s.exact,"
-                + " s.valid FROM status s\n"
-                + "ORDER BY distance NULLS LAST, id";
+                + "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+                + " s.candidates, s.exact, s.valid FROM status s\n"
+                + "ORDER BY " + order;
+    }
+
+    /**
+     * The full-text candidates: the base's chunks that pass the filter and whose {@code text_search} matches the
+     * query text parsed by {@code websearch_to_tsquery} with the base's configuration (served by the GIN index on
+     * {@code text_search}), ranked by {@link #TEXT_RANK}, best {@code depth} (text search: {@code :limit}).
+     */
+    private String textScan() {
+        String tsquery = "websearch_to_tsquery(CAST(:textConfig AS regconfig), :text)";
+        return "SELECT id, " + TEXT_RANK.formatted(tsquery) + " AS text_score FROM chunks WHERE "
+                + KnowledgeSql.basePredicate(kb) + " AND (SELECT valid FROM base) AND text_search @@ " + tsquery
+                + (filter == null ? "" : " AND (" + filter.sql() + ")")
+                + " ORDER BY text_score DESC, id LIMIT " + (ranking.mode() == SearchMode.TEXT ? ":limit" : ":depth");
+    }
+
+    /** The distance of a result row {@code c} to the query vector, for rows not in the vector list. */
+    private String finalDistance() {
+        return "(c.embedding::" + KnowledgeSql.embeddingExpression(kb).substring("(embedding::".length()) + " "
+                + KnowledgeSql.operator(kb.distance()) + " " + KnowledgeSql.queryParameter(kb, "query");
     }
 }

@@ -79,7 +79,9 @@ class SearchStatementTest {
                             + " ORDER BY distance LIMIT :fetch")
                     .contains("name = :base AND concat_ws(")
                     .contains("= :definition) AS valid")
-                    .contains("best AS (SELECT * FROM nearest ORDER BY distance, id LIMIT :limit)")
+                    .contains("best AS (SELECT id, distance, CAST(NULL AS float8) AS score,"
+                            + " row_number() OVER (ORDER BY distance, id) AS vector_rank,"
+                            + " CAST(NULL AS bigint) AS text_rank FROM nearest ORDER BY distance, id LIMIT :limit)")
                     .contains("CAST(NULL AS text) AS embedding_text")
                     .contains("c.knowledge_base = 'docs' AND c.id = b.id")
                     .doesNotContain(":bound", "matching", "OFFSET 0", "set_config('ivfflat");
@@ -248,7 +250,10 @@ class SearchStatementTest {
                     SearchOptions.top(4).withMinScore(-2.0));
 
             assertThat(cosine.sql(Mode.INDEX, ""))
-                    .contains("best AS (SELECT * FROM nearest WHERE distance <= :bound ORDER BY distance, id LIMIT :limit)");
+                    .contains("best AS (SELECT id, distance, CAST(NULL AS float8) AS score,"
+                            + " row_number() OVER (ORDER BY distance, id) AS vector_rank,"
+                            + " CAST(NULL AS bigint) AS text_rank"
+                            + " FROM nearest WHERE distance <= :bound ORDER BY distance, id LIMIT :limit)");
             assertThat(cosine.parameters(Mode.INDEX)).containsEntry("bound", Distance.COSINE.maxDistance(0.75));
             assertThat(l2.parameters(Mode.INDEX)).containsEntry("bound", 2.0);
             assertBindsWhatItNames(cosine, Mode.INDEX);
@@ -276,6 +281,118 @@ class SearchStatementTest {
 
             assertThat(s.parameters(Mode.FILTERED)).containsEntry("matches", 1_601).containsEntry("fetch", 400)
                     .containsEntry("efSearch", "400");
+        }
+    }
+
+    @Nested
+    class TextAndHybrid {
+
+        private static final String TSQUERY = "websearch_to_tsquery(CAST(:textConfig AS regconfig), :text)";
+
+        private static SearchOptions text(int k) {
+            return SearchOptions.top(k).withMode(SearchMode.TEXT);
+        }
+
+        private static SearchOptions hybrid(int k) {
+            return SearchOptions.top(k).withMode(SearchMode.HYBRID);
+        }
+
+        @Test
+        void aTextSearchHasNoVectorPartAndRanksTheMatchesOfItsTsqueryWithTheBasesConfiguration() {
+            Definition simple = new Definition(KnowledgeBase.of("docs", 3, Distance.COSINE, VectorType.VECTOR,
+                    IndexSpec.hnsw(), "simple", NOW, NOW, 2), "2 3 COSINE simple", true);
+            SearchStatement s = SearchStatement.of(simple, "vacuum full", null, text(7));
+
+            String sql = s.sql(s.mode(), "");
+            assertThat(sql).doesNotContain("<=>").doesNotContain("nearest")
+                    .contains("textual AS MATERIALIZED (SELECT id, " + SearchStatement.TEXT_RANK.formatted(TSQUERY)
+                            + " AS text_score FROM chunks WHERE knowledge_base = 'docs' AND dimension = 3"
+                            + " AND (SELECT valid FROM base) AND text_search @@ " + TSQUERY
+                            + " ORDER BY text_score DESC, id LIMIT :limit)")
+                    .contains("CAST('NaN' AS float8) AS distance")
+                    .contains("row_number() OVER (ORDER BY text_score DESC, id) AS text_rank")
+                    .endsWith("ORDER BY score DESC NULLS LAST, id;\n" + SearchStatement.RESTORE);
+            assertThat(s.parameters(s.mode())).containsEntry("textConfig", "simple").containsEntry("text", "vacuum full")
+                    .containsEntry("limit", 7).doesNotContainKey("query");
+            assertThat(s.vectorLimit()).isZero();
+            assertBindsWhatItNames(s, s.mode());
+        }
+
+        @Test
+        void aTextSearchWithAQueryVectorComputesTheDistanceOfItsResults() {
+            SearchStatement s = SearchStatement.of(docs(Distance.L2, IndexSpec.hnsw()), "wal", Q3, text(3));
+
+            assertThat(s.sql(s.mode(), "")).contains("(c.embedding::vector(3)) <-> CAST(:query AS vector(3)) AS distance");
+            assertBindsWhatItNames(s, s.mode());
+        }
+
+        @Test
+        void aHybridSearchFusesBothListsEachMaxKEfSearchDeepInOneStatement() {
+            SearchStatement s = SearchStatement.of(docs(Distance.COSINE, IndexSpec.hnsw()), "vacuum", Q3,
+                    hybrid(10).withRrf(30, 2.0, 0.5));
+
+            assertThat(s.mode()).isEqualTo(Mode.INDEX);
+            assertThat(s.vectorLimit()).isEqualTo(40);
+            String sql = s.sql(Mode.INDEX, "");
+            assertThat(sql.split(";\n")).hasSize(3);
+            assertThat(sql).contains("nearest AS MATERIALIZED (SELECT id, (embedding::vector(3)) <=> CAST(:query AS"
+                            + " vector(3)) AS distance FROM chunks WHERE knowledge_base = 'docs' AND dimension = 3"
+                            + " AND (SELECT valid FROM base) ORDER BY distance LIMIT :fetch)")
+                    .contains("text_search @@ " + TSQUERY + " ORDER BY text_score DESC, id LIMIT :depth)")
+                    .contains("coalesce(CAST(:vectorWeight AS float8) / (:rrfK + v.vector_rank), 0)"
+                            + " + coalesce(CAST(:textWeight AS float8) / (:rrfK + t.text_rank), 0) AS score")
+                    .contains("FULL JOIN")
+                    .contains("best AS (SELECT * FROM fused ORDER BY score DESC, id LIMIT :limit)")
+                    .contains("coalesce(b.distance, (c.embedding::vector(3)) <=> CAST(:query AS vector(3)))");
+            assertThat(s.parameters(Mode.INDEX)).containsEntry("fetch", 40).containsEntry("depth", 40)
+                    .containsEntry("limit", 10).containsEntry("rrfK", 30).containsEntry("vectorWeight", 2.0)
+                    .containsEntry("textWeight", 0.5).containsEntry("textConfig", "english");
+            for (Mode mode : Mode.values()) {
+                assertBindsWhatItNames(s, mode);
+            }
+        }
+
+        @Test
+        void aFilterAppliesToBothListsWithTheSameBoundValues() {
+            SearchStatement s = SearchStatement.of(docs(Distance.COSINE, IndexSpec.hnsw()), "vacuum", Q3,
+                    hybrid(5).withFilter(Filter.eq("payload.lang", "en")));
+
+            assertThat(s.mode()).isEqualTo(Mode.FILTERED);
+            String sql = s.sql(Mode.FILTERED, "");
+            String filter = ChunkFilters.render(Filter.eq("payload.lang", "en")).sql();
+            assertThat(sql.split(java.util.regex.Pattern.quote(filter), -1)).hasSize(4); // matching, index, text
+            assertBindsWhatItNames(s, Mode.FILTERED);
+            assertBindsWhatItNames(s, Mode.EXACT);
+        }
+
+        @Test
+        void theMinimumScoreIsOnTheTextRankOrTheFusedScoreNeverADistanceBound() {
+            SearchStatement t = SearchStatement.of(docs(Distance.COSINE, IndexSpec.hnsw()), "wal", null,
+                    text(5).withMinScore(0.1));
+            SearchStatement h = SearchStatement.of(docs(Distance.COSINE, IndexSpec.hnsw()), "wal", Q3,
+                    hybrid(5).withMinScore(0.02));
+
+            assertThat(t.sql(t.mode(), "")).contains("FROM textual WHERE text_score >= :minScore");
+            assertThat(h.sql(Mode.INDEX, "")).contains("best AS (SELECT * FROM fused WHERE score >= :minScore")
+                    .doesNotContain(":bound");
+            assertThat(h.parameters(Mode.INDEX)).containsEntry("minScore", 0.02).doesNotContainKey("bound");
+            assertBindsWhatItNames(t, t.mode());
+            assertBindsWhatItNames(h, Mode.INDEX);
+        }
+
+        @Test
+        void whatAModeNeedsMustBeThere() {
+            Definition d = docs(Distance.COSINE, IndexSpec.hnsw());
+
+            assertThatThrownBy(() -> SearchStatement.of(d, null, Q3, hybrid(1)))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("query text");
+            assertThatThrownBy(() -> SearchStatement.of(d, "x", null, hybrid(1)))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("query vector");
+            assertThatThrownBy(() -> SearchStatement.of(d, "a\0b", null, text(1)))
+                    .isInstanceOf(InvalidInputException.class).hasMessageContaining("U+0000");
+            assertThatThrownBy(() -> SearchOptions.top(1).withRrf(0, 1, 1)).isInstanceOf(InvalidInputException.class);
+            assertThatThrownBy(() -> SearchOptions.top(1).withRrf(60, 0, 0)).isInstanceOf(InvalidInputException.class);
+            assertThatThrownBy(() -> SearchOptions.top(1).withRrf(60, -1, 1)).isInstanceOf(InvalidInputException.class);
         }
     }
 

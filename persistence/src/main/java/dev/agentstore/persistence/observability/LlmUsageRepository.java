@@ -172,10 +172,8 @@ public class LlmUsageRepository extends AbstractRepository {
      */
     @SingleStatement
     public Page<LlmUsage> listBySpan(String traceId, String spanId, PageRequest page) {
-        Check.notNull("traceId", traceId);
-        Check.notNull("spanId", spanId);
-        TraceIds.optionalTraceId("traceId", traceId);
-        TraceIds.optionalSpanId("spanId", spanId);
+        TraceIds.requireTraceId("traceId", traceId);
+        TraceIds.requireSpanId("spanId", spanId);
         return list("list LlmUsage of span " + traceId + "/" + spanId, LlmUsageSql.BY_SPAN, page,
                 Sql.parameters("traceId", traceId, "spanId", spanId));
     }

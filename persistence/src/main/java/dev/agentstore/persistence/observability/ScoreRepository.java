@@ -180,10 +180,8 @@ public class ScoreRepository extends AbstractRepository {
      */
     @SingleStatement
     public Page<Score> listBySpan(String traceId, String spanId, PageRequest page) {
-        Check.notNull("traceId", traceId);
-        Check.notNull("spanId", spanId);
-        TraceIds.optionalTraceId("traceId", traceId);
-        TraceIds.optionalSpanId("spanId", spanId);
+        TraceIds.requireTraceId("traceId", traceId);
+        TraceIds.requireSpanId("spanId", spanId);
         return list("list Scores of span " + traceId + "/" + spanId, ScoreSql.BY_SPAN, page,
                 Sql.parameters("traceId", traceId, "spanId", spanId));
     }

@@ -518,5 +518,22 @@ class ExperimentRepositoryTest {
             assertThat(scoresOf(store, pruned.id())).isEmpty();
             assertThat(scoresOf(store, kept.id())).hasSize(1);
         }
+
+        @Test
+        void deletingTheDatasetDeletesItsExperimentsScores(AgentStore store) {
+            String ds = dataset(store, 1);
+            Experiment e = store.experiments().create(null, null, ds, 1, AGENT, null);
+            store.experiments().upsertResult(e.id(), "i0",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", 1.0)));
+            Experiment other = store.experiments().create(null, null, dataset(store, 1), 1, AGENT, null);
+            store.experiments().upsertResult(other.id(), "i0",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", 1.0)));
+
+            assertThat(store.datasets().delete(ds)).isTrue();
+
+            assertThat(scoresOf(store, e.id())).isEmpty();
+            assertThat(scoresOf(store, other.id())).hasSize(1);
+            assertThat(store.datasets().delete(ds)).isFalse();
+        }
     }
 }

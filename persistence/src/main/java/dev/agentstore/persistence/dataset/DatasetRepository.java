@@ -161,8 +161,8 @@ public class DatasetRepository extends AbstractRepository {
     }
 
     /**
-     * Deletes a dataset with its versions, items, and the experiments run over it (and their results). One
-     * statement.
+     * Deletes a dataset with its versions, items, and the experiments run over it (with their results and their
+     * {@code scores} rows, entity {@code EXPERIMENT}). Three statements.
      *
      * @param id the dataset's id
      * @return whether there was such a dataset
@@ -170,8 +170,14 @@ public class DatasetRepository extends AbstractRepository {
      */
     public boolean delete(String id) {
         Dataset.requireId("id", id);
-        return Sql.call(em, "delete Dataset " + id, h -> h.createUpdate(DatasetSql.DELETE_DATASET)
-                .bind("id", id).execute()) > 0;
+        return Sql.call(em, "delete Dataset " + id, h -> {
+            String[] experiments = h.createQuery(DatasetSql.DELETE_EXPERIMENTS).bind("id", id).mapTo(String.class)
+                    .list().toArray(String[]::new);
+            if (experiments.length > 0) {
+                h.createUpdate(DatasetSql.DELETE_EXPERIMENT_SCORES).bind("ids", experiments).execute();
+            }
+            return h.createUpdate(DatasetSql.DELETE_DATASET).bind("id", id).execute();
+        }) > 0;
     }
 
     /**

@@ -39,6 +39,14 @@ final class DatasetSql {
 
     static final String DELETE_DATASET = "DELETE FROM datasets WHERE id = :id";
 
+    /** The experiments of a dataset, deleted before it so that their scores can be deleted by id. */
+    static final String DELETE_EXPERIMENTS = "DELETE FROM experiments WHERE dataset_id = :id RETURNING id";
+
+    /** The {@code scores} rows of deleted experiments (entity type {@code EXPERIMENT}). */
+    static final String DELETE_EXPERIMENT_SCORES = """
+            DELETE FROM scores WHERE entity_id = ANY(:ids) AND entity_type = 'EXPERIMENT'
+            """;
+
     /** Serialises the changes of one dataset until the transaction ends; reads the version they start from. */
     static final String LOCK_DATASET = "SELECT version FROM datasets WHERE id = :id FOR UPDATE";
 

@@ -44,6 +44,15 @@ import java.util.stream.Collectors;
  * are upserted on the key (experiment, item), so recording an item twice, concurrently or not, leaves one row with
  * the last values.
  *
+ * <p>Each result's scores are also rows of the observability {@code scores} table, written in the same transaction:
+ * one per scorer id, source {@code TEST}, entity type {@code EXPERIMENT} and entity id the experiment's id, run id
+ * the experiment's id, trace id the result's (or {@code null}), {@code metadata} {@code {"itemId": <item id>}},
+ * {@code createdAt} the result's {@code updatedAt}. So {@code scores().listByEntity("EXPERIMENT", id, page)} and
+ * {@code scores().listByRun(id, page)} list them. Re-upserting a result replaces its item's rows; deleting or
+ * pruning an experiment deletes every score of entity {@code EXPERIMENT}/its id. The results' {@code scores}
+ * objects stay the source of {@link #summary}, which agrees with those rows until the scores' own retention
+ * ({@code ScoreRepository.prune}, dropped partitions) removes some of them.
+ *
  * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql};
  * the entities handed out are immutable and attached to no persistence context. Standalone:
  * {@code store.experiments()} or {@code store.fromTransaction(uow -> uow.experiments()...)}; in a container inject it.
@@ -179,7 +188,8 @@ public class ExperimentRepository extends AbstractRepository {
     }
 
     /**
-     * Deletes an experiment and its results. One statement.
+     * Deletes an experiment, its results and its scores (every {@code scores} row of entity {@code EXPERIMENT}/id).
+     * Two statements.
      *
      * @param id the experiment's id
      * @return whether there was such an experiment
@@ -187,13 +197,13 @@ public class ExperimentRepository extends AbstractRepository {
      */
     public boolean delete(String id) {
         Dataset.requireId("id", id);
-        return Sql.call(em, "delete Experiment " + id, h -> h.createUpdate(ExperimentSql.DELETE).bind("id", id)
-                .execute()) > 0;
+        return deleteWithScores("delete Experiment " + id, ExperimentSql.DELETE, Map.of("id", id)) > 0;
     }
 
     /**
      * Deletes the experiments that completed or failed before {@code olderThan}, with their results; pending and
-     * running ones are kept whatever their age. One statement.
+     * running ones are kept whatever their age. Their scores (entity {@code EXPERIMENT}) go with them. Two
+     * statements.
      *
      * @param olderThan the cut-off (exclusive)
      * @return how many experiments were deleted
@@ -201,13 +211,14 @@ public class ExperimentRepository extends AbstractRepository {
      */
     public int prune(Instant olderThan) {
         Check.instant("olderThan", Check.notNull("olderThan", olderThan));
-        return Sql.call(em, "prune Experiments", h -> h.createUpdate(ExperimentSql.PRUNE)
-                .bind("olderThan", olderThan).execute());
+        return deleteWithScores("prune Experiments", ExperimentSql.PRUNE, Map.of("olderThan", olderThan));
     }
 
     /**
      * Records the result of an item, replacing the one recorded before (the last write wins; a retried call leaves
-     * the same one row). The item must belong to the experiment's dataset version. One statement.
+     * the same one row). The item must belong to the experiment's dataset version. The result's scores replace the
+     * item's rows in the {@code scores} table (see the class comment for the mapping), in the same transaction. Two
+     * statements.
      *
      * @param experimentId the experiment's id
      * @param itemId       the dataset item's id
@@ -225,16 +236,24 @@ public class ExperimentRepository extends AbstractRepository {
         JsonWrites.text(em, "error", values.error());
         Instant now = now();
         String key = experimentId + "/" + itemId;
-        return Sql.call(em, "upsert ExperimentResult " + key, h -> h.createQuery(ExperimentSql.UPSERT_RESULT)
-                .bindMap(Sql.parameters("experimentId", experimentId, "itemId", itemId,
-                        "output", values.output() == null ? null : Json.print(values.output()),
-                        "latencyMs", values.latencyMs(), "error", values.error(), "traceId", values.traceId(),
-                        "scores", Json.print(values.scores()), "now", now))
-                .map((rs, ctx) -> ExperimentResult.recorded(rs.getLong("id"), experimentId, itemId, values,
-                        Sql.instant(rs, "created_at"), now))
-                .findOne())
-                .orElseThrow(() -> new NotFoundException("ExperimentResult",
-                        key + " (no such experiment, or the item is not in its dataset version)"));
+        String scores = Json.print(values.scores());
+        return Sql.call(em, "upsert ExperimentResult " + key, h -> {
+            ExperimentResult result = h.createQuery(ExperimentSql.UPSERT_RESULT)
+                    .bindMap(Sql.parameters("experimentId", experimentId, "itemId", itemId,
+                            "output", values.output() == null ? null : Json.print(values.output()),
+                            "latencyMs", values.latencyMs(), "error", values.error(), "traceId", values.traceId(),
+                            "scores", scores, "now", now))
+                    .map((rs, ctx) -> ExperimentResult.recorded(rs.getLong("id"), experimentId, itemId, values,
+                            Sql.instant(rs, "created_at"), now))
+                    .findOne()
+                    .orElseThrow(() -> new NotFoundException("ExperimentResult",
+                            key + " (no such experiment, or the item is not in its dataset version)"));
+            h.createUpdate(ExperimentSql.REPLACE_SCORES)
+                    .bindMap(Sql.parameters("experimentId", experimentId, "itemId", itemId,
+                            "traceId", values.traceId(), "scores", scores, "now", now))
+                    .execute();
+            return result;
+        });
     }
 
     /**
@@ -301,6 +320,17 @@ public class ExperimentRepository extends AbstractRepository {
                 return new ExperimentSummary(experimentId, items, results, rs.getLong("succeeded"),
                         rs.getLong("failed"), Math.max(0, items - results), latencyP50, latencyP90, scores);
             }).findOne().orElseThrow(() -> new NotFoundException("Experiment", experimentId));
+        });
+    }
+
+    /** Runs a {@code DELETE ... RETURNING id} of experiments, then deletes the scores of the experiments it hit. */
+    private int deleteWithScores(String context, String delete, Map<String, Object> values) {
+        return Sql.call(em, context, h -> {
+            String[] ids = h.createQuery(delete).bindMap(values).mapTo(String.class).list().toArray(String[]::new);
+            if (ids.length > 0) {
+                h.createUpdate(ExperimentSql.DELETE_SCORES).bind("ids", ids).execute();
+            }
+            return ids.length;
         });
     }
 

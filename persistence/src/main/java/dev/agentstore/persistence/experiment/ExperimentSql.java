@@ -50,10 +50,38 @@ final class ExperimentSql {
 
     static final String COUNT_BY_DATASET = "SELECT count(*) FROM experiments WHERE dataset_id = :datasetId";
 
-    static final String DELETE = "DELETE FROM experiments WHERE id = :id";
+    static final String DELETE = "DELETE FROM experiments WHERE id = :id RETURNING id";
 
     /** Experiments that ended before the cut-off; their results go with them (foreign key cascade). */
-    static final String PRUNE = "DELETE FROM experiments WHERE completed_at < :olderThan";
+    static final String PRUNE = "DELETE FROM experiments WHERE completed_at < :olderThan RETURNING id";
+
+    /** The entity type of the {@code scores} rows that mirror experiment results; the entity id is the experiment's. */
+    static final String SCORE_ENTITY_TYPE = "EXPERIMENT";
+
+    /** Every score of the deleted experiments (entity {@value #SCORE_ENTITY_TYPE}, id among {@code :ids}). */
+    static final String DELETE_SCORES = """
+            DELETE FROM scores WHERE entity_id = ANY(:ids) AND entity_type = 'EXPERIMENT'
+            """;
+
+    /**
+     * Replaces the {@code scores} rows of one result with its scores: deletes the rows written for the item before
+     * (entity EXPERIMENT/experiment id, {@code metadata.itemId}) and inserts one TEST row per scorer id. Run after
+     * the result's upsert, which holds the result row's lock, so this statement's snapshot sees the rows of any
+     * upsert of the same item that committed before.
+     */
+    static final String REPLACE_SCORES = """
+            WITH previous AS (
+                DELETE FROM scores
+                 WHERE entity_id = :experimentId AND entity_type = 'EXPERIMENT' AND source = 'TEST'
+                   AND metadata @> jsonb_build_object('itemId', CAST(:itemId AS text))
+            )
+            INSERT INTO scores (id, scorer_id, value, source, entity_type, entity_id, run_id, trace_id, metadata,
+                                created_at)
+            SELECT gen_random_uuid(), s.key, CAST(s.value AS float8), 'TEST', 'EXPERIMENT', :experimentId,
+                   :experimentId, CAST(:traceId AS varchar), jsonb_build_object('itemId', CAST(:itemId AS text)),
+                   :now
+              FROM jsonb_each(CAST(:scores AS jsonb)) s
+            """;
 
     /**
      * Inserts or replaces the result of an item, when the item belongs to the experiment's dataset version; returns

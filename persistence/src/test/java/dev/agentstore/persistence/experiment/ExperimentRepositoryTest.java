@@ -13,6 +13,8 @@ import dev.agentstore.domain.experiment.ExperimentSummary.ScoreStatistics;
 import dev.agentstore.domain.experiment.ExperimentTarget;
 import dev.agentstore.domain.experiment.ResultValues;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.domain.observability.Score;
+import dev.agentstore.domain.observability.ScoreSource;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -376,6 +379,161 @@ class ExperimentRepositoryTest {
             assertThat(store.experiments().get(stillRunning.id())).isPresent();
             assertThat(store.experiments().get(recent.id())).isPresent();
             assertThatThrownBy(() -> store.experiments().prune(null)).isInstanceOf(InvalidInputException.class);
+        }
+    }
+
+    /** The link between results' scores and the observability {@code scores} table. */
+    @Nested
+    class ScoresTable {
+
+        List<Score> scoresOf(AgentStore store, String experimentId) {
+            return store.scores().listByEntity("EXPERIMENT", experimentId, PageRequest.of(0, 100)).items();
+        }
+
+        @Test
+        void aResultsScoresAreSavedAsTestScoresOfTheExperiment(AgentStore store, MutableClock clock) {
+            Experiment e = store.experiments().create(null, null, dataset(store, 2), 1, AGENT, null);
+
+            store.experiments().upsertResult(e.id(), "i0",
+                    ResultValues.succeeded(json("1"), 5L, TRACE, Map.of("accuracy", 0.5, "tone", 1.0)));
+            store.experiments().upsertResult(e.id(), "i1", ResultValues.succeeded(json("2"), 5L, null, null));
+
+            List<Score> scores = scoresOf(store, e.id());
+            assertThat(scores).extracting(Score::scorerId).containsExactlyInAnyOrder("accuracy", "tone");
+            Score accuracy = scores.stream().filter(s -> s.scorerId().equals("accuracy")).findFirst().orElseThrow();
+            assertThat(accuracy.value()).isEqualTo(0.5);
+            assertThat(accuracy.source()).isEqualTo(ScoreSource.TEST);
+            assertThat(accuracy.entityType()).isEqualTo("EXPERIMENT");
+            assertThat(accuracy.entityId()).isEqualTo(e.id());
+            assertThat(accuracy.runId()).isEqualTo(e.id());
+            assertThat(accuracy.traceId()).isEqualTo(TRACE);
+            assertThat(accuracy.spanId()).isNull();
+            assertThat(accuracy.metadata()).isEqualTo(json("{\"itemId\":\"i0\"}"));
+            assertThat(accuracy.createdAt()).isEqualTo(clock.instant());
+            assertThat(store.scores().get(accuracy.id())).contains(accuracy);
+            assertThat(store.scores().listByRun(e.id(), PageRequest.of(0, 100)).items())
+                    .containsExactlyInAnyOrderElementsOf(scores);
+        }
+
+        @Test
+        void reUpsertingAResultReplacesItsItemsScoresOnly(AgentStore store) {
+            Experiment e = store.experiments().create(null, null, dataset(store, 2), 1, AGENT, null);
+            store.experiments().upsertResult(e.id(), "i0",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", 0.5, "tone", 1.0)));
+            store.experiments().upsertResult(e.id(), "i1",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", 0.25)));
+
+            store.experiments().upsertResult(e.id(), "i0",
+                    ResultValues.succeeded(null, null, TRACE, Map.of("accuracy", 0.75)));
+
+            assertThat(scoresOf(store, e.id()))
+                    .extracting(s -> s.metadata().get("itemId").asText() + ":" + s.scorerId() + "=" + s.value())
+                    .containsExactlyInAnyOrder("i0:accuracy=0.75", "i1:accuracy=0.25");
+
+            store.experiments().upsertResult(e.id(), "i0", ResultValues.failed("boom", null, null));
+
+            assertThat(scoresOf(store, e.id())).extracting(s -> s.metadata().get("itemId").asText())
+                    .containsExactly("i1");
+        }
+
+        @Test
+        void concurrentUpsertsOfOneItemLeaveOneScoreRowPerScorer(AgentStore store) throws Exception {
+            Experiment e = store.experiments().create(null, null, dataset(store, 1), 1, AGENT, null);
+
+            Race.run(8, t -> () -> store.experiments().upsertResult(e.id(), "i0",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", (double) t, "tone", 1.0))));
+
+            List<Score> scores = scoresOf(store, e.id());
+            assertThat(scores).extracting(Score::scorerId).containsExactlyInAnyOrder("accuracy", "tone");
+            ExperimentResult result = store.experiments().result(e.id(), "i0").orElseThrow();
+            assertThat(scores.stream().filter(s -> s.scorerId().equals("accuracy")).findFirst().orElseThrow()
+                    .value()).isEqualTo(result.scores().get("accuracy").asDouble());
+        }
+
+        @Test
+        void theSummaryAgreesWithTheScoresRows(AgentStore store) {
+            Experiment e = store.experiments().create(null, null, dataset(store, 6), 1, AGENT, null);
+            for (int i = 0; i < 6; i++) {
+                store.experiments().upsertResult(e.id(), "i" + i, ResultValues.succeeded(null, null, null,
+                        i % 2 == 0 ? Map.of("accuracy", i / 7.0, "tone", 0.1 * i) : Map.of("accuracy", 0.3)));
+            }
+            store.experiments().upsertResult(e.id(), "i2",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", 0.9)));
+
+            Map<String, ScoreStatistics> fromRows = scoresOf(store, e.id()).stream().collect(Collectors.groupingBy(
+                    Score::scorerId, Collectors.collectingAndThen(Collectors.summarizingDouble(Score::value),
+                            d -> new ScoreStatistics(d.getCount(), d.getAverage(), d.getMin(), d.getMax()))));
+            Map<String, ScoreStatistics> summary = store.experiments().summary(e.id()).scores();
+
+            assertThat(summary).containsOnlyKeys(fromRows.keySet());
+            fromRows.forEach((scorer, expected) -> {
+                ScoreStatistics actual = summary.get(scorer);
+                assertThat(actual.count()).isEqualTo(expected.count());
+                assertThat(actual.mean()).isCloseTo(expected.mean(), within(1e-9));
+                assertThat(actual.min()).isEqualTo(expected.min());
+                assertThat(actual.max()).isEqualTo(expected.max());
+            });
+            assertThat(summary.get("accuracy").count()).isEqualTo(6);
+            assertThat(summary.get("tone").count()).isEqualTo(2);
+        }
+
+        @Test
+        void aRolledBackUpsertLeavesNeitherResultNorScores(AgentStore store) {
+            String ds = dataset(store, 1);
+            Experiment e = store.experiments().create(null, null, ds, 1, AGENT, null);
+
+            assertThatThrownBy(() -> store.inTransaction(uow -> {
+                uow.experiments().upsertResult(e.id(), "i0",
+                        ResultValues.succeeded(null, null, TRACE, Map.of("accuracy", 1.0)));
+                throw new IllegalStateException("the caller fails after the upsert");
+            })).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> store.experiments().upsertResult(e.id(), "missing",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", 1.0))))
+                    .isInstanceOf(NotFoundException.class);
+
+            assertThat(store.experiments().result(e.id(), "i0")).isEmpty();
+            assertThat(scoresOf(store, e.id())).isEmpty();
+            assertThat(store.scores().listBySpan(TRACE, "00f067aa0ba902b7", PageRequest.of(0, 10)).items())
+                    .isEmpty();
+        }
+
+        @Test
+        void deletingOrPruningAnExperimentDeletesItsScoresOnly(AgentStore store, MutableClock clock) {
+            String ds = dataset(store, 1);
+            Experiment deleted = store.experiments().create(null, null, ds, 1, AGENT, null);
+            Experiment pruned = store.experiments().create(null, null, ds, 1, AGENT, null);
+            Experiment kept = store.experiments().create(null, null, ds, 1, AGENT, null);
+            for (Experiment e : List.of(deleted, pruned, kept)) {
+                store.experiments().upsertResult(e.id(), "i0",
+                        ResultValues.succeeded(null, null, null, Map.of("accuracy", 1.0)));
+            }
+            store.experiments().fail(pruned.id(), "x");
+            clock.advance(Duration.ofDays(1));
+
+            assertThat(store.experiments().delete(deleted.id())).isTrue();
+            assertThat(store.experiments().prune(clock.instant())).isEqualTo(1);
+
+            assertThat(scoresOf(store, deleted.id())).isEmpty();
+            assertThat(store.scores().listByRun(deleted.id(), PageRequest.of(0, 10)).total()).isZero();
+            assertThat(scoresOf(store, pruned.id())).isEmpty();
+            assertThat(scoresOf(store, kept.id())).hasSize(1);
+        }
+
+        @Test
+        void deletingTheDatasetDeletesItsExperimentsScores(AgentStore store) {
+            String ds = dataset(store, 1);
+            Experiment e = store.experiments().create(null, null, ds, 1, AGENT, null);
+            store.experiments().upsertResult(e.id(), "i0",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", 1.0)));
+            Experiment other = store.experiments().create(null, null, dataset(store, 1), 1, AGENT, null);
+            store.experiments().upsertResult(other.id(), "i0",
+                    ResultValues.succeeded(null, null, null, Map.of("accuracy", 1.0)));
+
+            assertThat(store.datasets().delete(ds)).isTrue();
+
+            assertThat(scoresOf(store, e.id())).isEmpty();
+            assertThat(scoresOf(store, other.id())).hasSize(1);
+            assertThat(store.datasets().delete(ds)).isFalse();
         }
     }
 }

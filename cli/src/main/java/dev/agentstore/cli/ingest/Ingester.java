@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * into a cosine knowledge base with an HNSW index ({@code store.knowledge()}, {@code store.chunks()}); a chunk's id
  * is {@code documentId#ordinal}, its title and heading go into the payload (see {@link Chunk#toNewChunk}).
  * Incremental ({@code upsertTexts} skips unchanged content): a chunk whose (document, ordinal) already holds the same
- * content hash is not embedded again, so a rerun over an unchanged corpus only reads, and an interrupted run resumes where its last committed batch
- * ended. Chunks left over from a document that got shorter are deleted.
+ * content hash is not embedded again, so a rerun over an unchanged corpus embeds and changes nothing, and an
+ * interrupted run resumes where its last committed batch ended. Chunks left over from a document that got shorter are deleted.
  */
 public final class Ingester {
 

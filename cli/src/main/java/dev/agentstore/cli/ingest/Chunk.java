@@ -3,6 +3,7 @@ package dev.agentstore.cli.ingest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.knowledge.NewChunk;
+import dev.agentstore.domain.knowledge.NewTextChunk;
 
 /**
  * A piece of a document to embed and store.
@@ -35,6 +36,13 @@ public record Chunk(String documentId, int ordinal, String title, String heading
      *         payload as {@code payload.title} and {@code payload.heading}
      */
     public NewChunk toNewChunk(float[] embedding) {
+        return toNewTextChunk().withEmbedding(embedding);
+    }
+
+    /**
+     * @return the chunk for {@code ChunkRepository.upsertTexts}: as {@link #toNewChunk}, without the embedding
+     */
+    public NewTextChunk toNewTextChunk() {
         ObjectNode payload = Json.object();
         if (title != null) {
             payload.put("title", title);
@@ -42,6 +50,6 @@ public record Chunk(String documentId, int ordinal, String title, String heading
         if (heading != null) {
             payload.put("heading", heading);
         }
-        return NewChunk.of(documentId, ordinal, content, embedding).withId(id()).withPayload(payload);
+        return NewTextChunk.of(id(), documentId, ordinal, content).withPayload(payload);
     }
 }

@@ -4,7 +4,7 @@ import dev.agentstore.domain.knowledge.Distance;
 import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.knowledge.IndexSpec;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
-import dev.agentstore.domain.knowledge.NewChunk;
+import dev.agentstore.domain.knowledge.TextUpsert;
 import dev.agentstore.persistence.AgentStore;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
@@ -20,12 +20,13 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The ingest pipeline: extract (jsoup / text) → chunk → embed → upsert, in batches, each batch committed on its own,
+ * The ingest pipeline: extract (jsoup / text) → chunk → {@code store.chunks().upsertTexts} (embed on write), in
+ * batches, each batch committed on its own,
  * into a cosine knowledge base with an HNSW index ({@code store.knowledge()}, {@code store.chunks()}); a chunk's id
  * is {@code documentId#ordinal}, its title and heading go into the payload (see {@link Chunk#toNewChunk}).
- * Incremental: a chunk whose (document, ordinal) already holds the same content hash is neither embedded nor written
- * again, so a rerun over an unchanged corpus only reads, and an interrupted run resumes where its last committed batch
- * ended. Chunks left over from a document that got shorter are deleted.
+ * Incremental ({@code upsertTexts} skips unchanged content): a chunk whose (document, ordinal) already holds the same
+ * content hash is not embedded again, so a rerun over an unchanged corpus embeds and changes nothing, and an
+ * interrupted run resumes where its last committed batch ended. Chunks left over from a document that got shorter are deleted.
  */
 public final class Ingester {
 
@@ -54,6 +55,7 @@ public final class Ingester {
     private final PrintStream progressOut;
     private final AtomicInteger committedChunks = new AtomicInteger();
     private final AtomicInteger committedBatches = new AtomicInteger();
+    private long writeNs;
 
     /**
      * @param store       the open store
@@ -94,6 +96,7 @@ public final class Ingester {
         long extractNs = 0;
         long embedNs = 0;
         long dbNs = 0;
+        writeNs = 0;
         int chunks = 0;
         int unchanged = 0;
         int deleted = 0;
@@ -104,6 +107,7 @@ public final class Ingester {
         Map<String, String> stored = store.chunks().contentHashes(kb);
         dbNs += System.nanoTime() - t;
 
+        TimedEmbedder timed = new TimedEmbedder(embedder);
         List<Chunk> pending = new ArrayList<>();
         try (ProgressBar bar = progressBar(corpus.files().size())) {
             for (Corpus.SourceFile file : corpus.files()) {
@@ -111,13 +115,7 @@ public final class Ingester {
                 List<Chunk> docChunks = chunker.chunk(corpus.extract(file));
                 extractNs += System.nanoTime() - t;
                 chunks += docChunks.size();
-                for (Chunk c : docChunks) {
-                    if (c.contentHash().equals(stored.get(c.id()))) {
-                        unchanged++;
-                    } else {
-                        pending.add(c);
-                    }
-                }
+                pending.addAll(docChunks);
                 List<String> stale = new ArrayList<>();
                 for (int ordinal = docChunks.size(); stored.containsKey(file.id() + "#" + ordinal); ordinal++) {
                     stale.add(file.id() + "#" + ordinal);
@@ -130,10 +128,9 @@ public final class Ingester {
                 while (pending.size() >= batchSize) {
                     List<Chunk> batch = new ArrayList<>(pending.subList(0, batchSize));
                     pending.subList(0, batchSize).clear();
-                    long[] times = writeBatch(kb, batch);
-                    embedNs += times[0];
-                    dbNs += times[1];
-                    embedded += batch.size();
+                    TextUpsert r = writeBatch(kb, batch, timed);
+                    embedded += r.embedded();
+                    unchanged += r.unchanged();
                 }
                 if (bar != null) {
                     bar.step();
@@ -141,15 +138,16 @@ public final class Ingester {
                 }
             }
             if (!pending.isEmpty()) {
-                long[] times = writeBatch(kb, pending);
-                embedNs += times[0];
-                dbNs += times[1];
-                embedded += pending.size();
+                TextUpsert r = writeBatch(kb, pending, timed);
+                embedded += r.embedded();
+                unchanged += r.unchanged();
                 if (bar != null) {
                     bar.setExtraMessage(" chunks " + chunks + ", embedded " + embedded);
                 }
             }
         }
+        embedNs = timed.nanos;
+        dbNs += writeNs - embedNs;
         if (chunks == 0) {
             throw new Corpus.CorpusException("the corpus (" + corpus.files().size() + " file(s)) holds no text to ingest");
         }
@@ -158,20 +156,56 @@ public final class Ingester {
                 Duration.ofNanos(System.nanoTime() - start));
     }
 
-    private long[] writeBatch(String kb, List<Chunk> batch) {
+    /** One batch through {@code upsertTexts}, one transaction: unchanged chunks are not embedded again. */
+    private TextUpsert writeBatch(String kb, List<Chunk> batch, Embedder timed) {
         long t = System.nanoTime();
-        List<float[]> vectors = embedder.embedAll(batch.stream().map(Chunk::content).toList());
-        long embedNs = System.nanoTime() - t;
-        t = System.nanoTime();
-        List<NewChunk> rows = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            rows.add(batch.get(i).toNewChunk(vectors.get(i)));
+        TextUpsert r = store.chunks().upsertTexts(kb, batch.stream().map(Chunk::toNewTextChunk).toList(), timed);
+        writeNs += System.nanoTime() - t;
+        if (r.embedded() > 0) {
+            committedChunks.addAndGet(r.embedded());
+            committedBatches.incrementAndGet();
         }
-        store.chunks().upsert(kb, rows);
-        long dbNs = System.nanoTime() - t;
-        committedChunks.addAndGet(batch.size());
-        committedBatches.incrementAndGet();
-        return new long[] {embedNs, dbNs};
+        return r;
+    }
+
+    /** Delegates to an embedder, adding up the time spent in it (one ingest runs on one thread). */
+    private static final class TimedEmbedder implements Embedder {
+        private final Embedder delegate;
+        private long nanos;
+
+        TimedEmbedder(Embedder delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public float[] embed(String text) {
+            long t = System.nanoTime();
+            try {
+                return delegate.embed(text);
+            } finally {
+                nanos += System.nanoTime() - t;
+            }
+        }
+
+        @Override
+        public List<float[]> embedAll(List<String> texts) {
+            long t = System.nanoTime();
+            try {
+                return delegate.embedAll(texts);
+            } finally {
+                nanos += System.nanoTime() - t;
+            }
+        }
+
+        @Override
+        public int dimension() {
+            return delegate.dimension();
+        }
+
+        @Override
+        public int batchSize() {
+            return delegate.batchSize();
+        }
     }
 
     /**

@@ -20,9 +20,17 @@ public interface Embedder {
     int dimension();
 
     /**
+     * @return how many texts one {@link #embedAll} call is given at most by agentstore ({@code upsertTexts} splits
+     *         longer lists): 64 unless overridden; at least 1. Set it to the provider's batch limit.
+     */
+    default int batchSize() {
+        return 64;
+    }
+
+    /**
      * Embeds several texts; override to use the provider's batch endpoint.
      *
-     * @param texts the texts
+     * @param texts the texts, at most {@link #batchSize()} when agentstore calls it
      * @return one embedding per text, in order
      */
     default List<float[]> embedAll(List<String> texts) {

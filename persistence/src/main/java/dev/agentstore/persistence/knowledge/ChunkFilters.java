@@ -71,6 +71,24 @@ final class ChunkFilters {
         return new Rendered(sql.toString(), Collections.unmodifiableMap(parameters));
     }
 
+    /**
+     * Refuses a missing or empty filter where one is required, so that a forgotten filter never changes every chunk.
+     *
+     * @param filter      the filter
+     * @param method      the method that needs it, for the message
+     * @param alternative the method that acts on every chunk, for the message
+     * @return {@code filter}
+     * @throws InvalidInputException when {@code filter} is {@code null} or the empty {@code Filter.all()}
+     */
+    static Filter requireCondition(Filter filter, String method, String alternative) {
+        if (filter == null || filter instanceof Filter.And and && and.filters().isEmpty()) {
+            throw new InvalidInputException("filter must not be " + (filter == null ? "null" : "empty (Filter.all())")
+                    + ": " + method + " needs a condition; call " + alternative + " to act on every chunk of a"
+                    + " knowledge base");
+        }
+        return filter;
+    }
+
     private static void addContainment(Filter filter, StringBuilder sql, Map<String, Object> parameters) {
         if (filter instanceof Filter.And and) {
             for (Filter f : and.filters()) {

@@ -1,15 +1,20 @@
 package dev.agentstore.persistence.knowledge;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.knowledge.Chunk;
+import dev.agentstore.domain.knowledge.ChunkCursor;
 import dev.agentstore.domain.knowledge.ChunkMatch;
+import dev.agentstore.domain.knowledge.ChunkPage;
 import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.NewChunk;
+import dev.agentstore.domain.knowledge.NewTextChunk;
+import dev.agentstore.domain.knowledge.TextUpsert;
 import dev.agentstore.persistence.query.FieldMap;
 import dev.agentstore.persistence.query.Filter;
 import dev.agentstore.persistence.query.ValueKind;
@@ -36,59 +41,21 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Chunks of knowledge bases and their search:
- * batched upserts, reads, counts, content-hash lookups for incremental ingest, deletes that need a filter
- * ({@link #deleteAll} is separate and explicit, so a missing filter never empties a base),
- * and k-nearest-neighbour search through the base's own HNSW or IVFFlat index, with a score threshold, filters and
- * MMR reranking.
+ * Chunks of knowledge bases and their search: batched upserts (also embedding on write), reads, listings and counts
+ * by filter, payload updates and deletes that need a filter ({@link #deleteAll} and {@link #updateAllPayloads} are
+ * separate), content-hash lookups, and k-nearest-neighbour, full-text and hybrid search with filters and MMR.
  *
- * <p><b>Search: one round trip.</b> A search sends the settings it needs ({@code hnsw.ef_search} and
- * {@code hnsw.iterative_scan = relaxed_order}, IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan},
- * all {@code SET LOCAL}: in force until the caller's transaction ends), the search statement and the restore of the
- * search statement's own settings as one prepared statement, which pgjdbc sends in one round trip with one Sync.
- * The search statement reads the nearest rows with exactly the base's partial index predicate and expression, so
- * PostgreSQL can use the index, applies the minimum score as a distance bound
- * ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}), sorts strictly by distance and id, and keeps
- * {@code k}. (The statement and its settings are built, and explained, by {@code SearchStatement}.)
+ * <p><b>Search.</b> One round trip: the index settings ({@code SET LOCAL}), the statement and the restore of its
+ * settings go as one prepared statement. The base's definition comes from a cache that the statement itself checks,
+ * so the cache never changes a result. A filtered search ranks exactly when at most {@link #EXACT_SEARCH_MATCHES}
+ * chunks match (GIN-served containment for {@code payload}/{@code meta} equalities), and asks the index with the
+ * filter (an iterative scan) otherwise; a search returns {@code k} results whenever {@code k} chunks match. Every
+ * value is a bound parameter; the base's name and dimension are in the statement's text so that its partial index
+ * matches. {@link #explainSearch} shows the plan. (The measurements behind these choices: {@code ChunkSearch}.)
  *
- * <p><b>Filtered search: exact when the filter is selective, the index when it is not.</b> Walking the HNSW graph for
- * a filter that few chunks pass visits about 1/selectivity tuples per result (20,000 vectors of 384 dimensions, a
- * 1% filter: about 20 ms per search, recall 0.91); ranking the 200 matching chunks exactly takes well under a
- * millisecond and has recall 1. So a filtered search of an indexed base first collects, in the same statement, up to
- * {@link #EXACT_SEARCH_MATCHES} {@code + 1} chunks that pass the filter (at least {@code 4 × limit + 1}, limit being
- * k or MMR's candidates), with their distances, through whatever serves the filter best: the GIN indexes on
- * {@code payload} and {@code meta} for containment, which this repository adds to equalities on those paths (see
- * {@link #FIELDS}), the document index for {@code documentId}. When no more chunks match than that, they are ranked
- * exactly: every match is considered, so the result is the exact top k, and k results whenever k chunks match.
- * Otherwise the filter is unselective and the index is asked, with the filter, for {@code max(k, ef_search)}
- * matching rows, re-sorted exactly (an iterative scan returns them in relaxed order). The choice is a branch on the
- * collected count in SQL (one-time filters: the branch not taken is never executed), not on an estimate, so a
- * misjudged selectivity cannot pick the wrong plan; the price for an unselective filter is reading its first 1,001
- * matches (1–2.5 ms for 384 dimensions). The threshold is a number of chunks, not a fraction: on a base of a
- * million chunks a filter that 0.1% pass takes the index path and its iterative scan. Without a filter the index is
- * asked for k rows (it returns its best candidates in exact distance order), and a base without index is always
- * ranked exactly. Should the index yield fewer rows than asked ({@code hnsw.max_scan_tuples} running out, or an
- * IVFFlat index built before its data), the search repeats as an exact scan, so it returns {@code k} results whenever
- * {@code k} chunks match. {@link #explainSearch} shows the plan.
- *
- * <p><b>SQL and values.</b> Every value (vectors, ids, filter values, limits, bounds) is a bound named parameter. The
- * base's name and dimension are part of the statement text, because PostgreSQL only matches a partial expression
- * index when the query spells out its predicate and type modifier; both come from the validated
- * {@link KnowledgeBase} row (see {@link KnowledgeRepository}). Vectors are written and searched as binary
- * {@code real[]} parameters cast to the base's type in SQL, and read as their text.
- *
- * <p><b>The base's definition comes from a cache.</b> The statement's text depends on the base's definition
- * (dimension, vector type, distance, index), which a search takes from a cache instead of reading the base first.
- * The search statement itself checks, in the same snapshot, that the base's row still has that definition, and reads
- * no chunk when it has not; the search then reads the definition again and runs once more (a deleted base:
- * {@link NotFoundException}). So the cache never changes a result; it saves a round trip.
- *
- * <p>Every method runs in the caller's transaction, with its statements run through {@link Sql} on the unit of
- * work's connection ({@link Chunk} is read-only to JPA); returned {@link Chunk}s are detached. Through the per-call
- * {@code store.chunks()}, the reads and searches run in autocommit mode ({@link SingleStatement}): a search from a
- * cached definition is one round trip, with no {@code BEGIN} and no {@code COMMIT}.
- *
- * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
+ * <p>Every method runs in the caller's transaction through {@link Sql} ({@link Chunk} is read-only to JPA); returned
+ * {@link Chunk}s are detached. Through the per-call {@code store.chunks()}, reads and searches run in autocommit mode
+ * ({@link SingleStatement}). Transactions, standalone and in a container: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 public class ChunkRepository extends AbstractRepository {
@@ -96,16 +63,12 @@ public class ChunkRepository extends AbstractRepository {
     /**
      * The paths filters may use (the shared query language, {@link Filter}): {@code payload.<key>…} and
      * {@code meta.<key>…} inside the JSONB objects, and the columns {@code documentId} (text), {@code id} (text),
-     * {@code ordinal} (number) and {@code createdAt} (timestamp). For example
-     * {@code Filter.and(Filter.eq("payload.lang", "en"), Filter.gte("meta.year", 2020))}; equality on a JSONB
-     * value can also be written {@code Filter.contains("payload.lang", "en")} ({@code payload @> '{"lang":"en"}'}),
-     * for which PostgreSQL keeps statistics, which helps the planner estimate how many chunks match. Filters on
-     * {@code payload.}/{@code meta.} paths are served by GIN indexes ({@code jsonb_path_ops}) through containment:
-     * an equality that is required (alone or inside an AND) also gets the containment condition it implies
-     * ({@code Filter.eq("payload.doc", 7)} adds {@code payload @> '{"doc":7}'}), for numbers, booleans, and text that
-     * only a JSON string can have as its text (not {@code "5"} or {@code "true"}, which the number 5 and the boolean
-     * true also have); searches, counts and deletes by filter all use it. Other conditions (ranges, LIKE, equalities
-     * under OR or NOT) get none.
+     * {@code ordinal} (number) and {@code createdAt} (timestamp), for example
+     * {@code Filter.and(Filter.eq("payload.lang", "en"), Filter.gte("meta.year", 2020))}. The GIN indexes
+     * ({@code jsonb_path_ops}) on {@code payload} and {@code meta} serve containment ({@code Filter.contains}, which
+     * also has planner statistics) and required equalities (alone or in an AND), which get the containment they imply
+     * ({@code eq("payload.doc", 7)} adds {@code payload @> '{"doc":7}'}) for numbers, booleans and text no other JSON
+     * value has as its text (not {@code "5"}, {@code "true"}); ranges, LIKE, and equalities under OR/NOT get none.
      */
     public static final FieldMap FIELDS = FieldMap.builder()
             .json("payload", "payload")
@@ -121,16 +84,11 @@ public class ChunkRepository extends AbstractRepository {
 
     /**
      * A filtered search of an indexed base ranks the chunks that match its filter exactly, without the index, when at
-     * most {@code max(1,000, 4 × limit)} match (see the class comment). Measured on 20,000 vectors of 384 dimensions
-     * (top 10, GIN-served filters): ranking 1,000 matches (5% of the rows) exactly took 3.5 ms against 12–15 ms for
-     * the HNSW index at ef_search 40–160; at 2,000 matches (10%) the two were about equal; 200 matches took 0.4 ms.
+     * most {@code max(1,000, 4 × limit)} match (see the class comment; measured in {@code ChunkSearch}).
      */
     public static final int EXACT_SEARCH_MATCHES = 1_000;
 
-    /**
-     * How often a search runs at most when its base's definition keeps changing between reading it and searching:
-     * 3 (the first run may use a stale cached definition, the second a concurrently changed one).
-     */
+    /** How often a search runs at most while its base's definition keeps changing (stale cache, then a race): 3. */
     static final int DEFINITION_ATTEMPTS = 3;
 
     /** For CDI's proxy; the container injects the entity manager. */
@@ -139,7 +97,6 @@ public class ChunkRepository extends AbstractRepository {
 
     /**
      * Standalone use: a repository bound to one entity manager (one transaction).
-     *
      * @param em    the transaction's entity manager
      * @param clock where the time comes from
      */
@@ -191,6 +148,21 @@ public class ChunkRepository extends AbstractRepository {
     }
 
     /**
+     * Embeds on write: embeds the content of new or changed chunks with {@link Embedder#embedAll} (at most
+     * {@link Embedder#batchSize()} texts per call) and upserts them as {@link #upsert}. A chunk whose id already holds
+     * the same content ({@link Chunk#contentHash(String)}) is not embedded again; its other fields are updated.
+     * @param base     the knowledge base's name
+     * @param texts    the chunks, each with a stable id
+     * @param embedder the embedder; its dimension must be the base's
+     * @return the ids in the order given, and how many chunks were embedded and how many were unchanged
+     * @throws InvalidInputException when an argument is {@code null} or invalid, or the embedder does not fit the base;
+     *                               {@link NotFoundException} when the base does not exist
+     */
+    public TextUpsert upsertTexts(String base, List<NewTextChunk> texts, Embedder embedder) {
+        return ChunkWrites.upsertTexts(em, base, texts, embedder, rows -> upsert(base, rows));
+    }
+
+    /**
      * Deletes chunks by id.
      *
      * @param base the knowledge base's name
@@ -237,10 +209,7 @@ public class ChunkRepository extends AbstractRepository {
      * @throws NotFoundException     when the base does not exist
      */
     public int deleteByFilter(String base, Filter filter) {
-        if (filter == null || filter instanceof Filter.And and && and.filters().isEmpty()) {
-            throw new InvalidInputException("filter must not be " + (filter == null ? "null" : "empty (Filter.all())")
-                    + ": deleteByFilter needs a condition; call deleteAll(base) to delete every chunk of a knowledge base");
-        }
+        ChunkFilters.requireCondition(filter, "deleteByFilter", "deleteAll(base)");
         KnowledgeBase kb = base(base);
         ChunkFilters.Rendered f = ChunkFilters.render(filter);
         return Sql.call(em, "delete chunks of KnowledgeBase " + base + " where " + filter, h -> f.bind(
@@ -297,6 +266,49 @@ public class ChunkRepository extends AbstractRepository {
     }
 
     /**
+     * Lists chunks without a query vector: those matching {@code filter}, newest first ({@code createdAt}, then
+     * {@code id}, descending), after {@code after} (keyset paging: writes meanwhile make no page repeat or skip one).
+     * @param base   the knowledge base's name
+     * @param filter conditions on {@link #FIELDS}, or {@code null} for every chunk
+     * @param after  the previous page's {@link ChunkPage#next()}, or {@code null} for the first page
+     * @param limit  chunks per page, 1 to 1,000
+     * @return the page with embeddings; its {@code next} is {@code null} when fewer than {@code limit} chunks came
+     * @throws InvalidInputException when {@code limit} is out of range or the filter is invalid for {@link #FIELDS}
+     * @throws NotFoundException     when the base does not exist
+     */
+    @SingleStatement
+    public ChunkPage list(String base, Filter filter, ChunkCursor after, int limit) {
+        return ChunkListing.list(em, base, filter, after, limit);
+    }
+
+    /**
+     * Applies a JSON Merge Patch (RFC 7386, as {@code Json.mergePatch}: {@code null} members delete keys) to the
+     * payload of every chunk matching {@code filter}, in one statement. The filter is required:
+     * {@link #updateAllPayloads} patches every chunk. A missing base: {@link NotFoundException}.
+     * @param base   the knowledge base's name
+     * @param filter the conditions on {@link #FIELDS}, not {@code null} and not the empty {@code Filter.all()}
+     * @param patch  a JSON object
+     * @return how many chunks were updated
+     * @throws InvalidInputException when the filter is missing, empty or invalid, or {@code patch} is not an object
+     */
+    public int updatePayloads(String base, Filter filter, JsonNode patch) {
+        ChunkFilters.requireCondition(filter, "updatePayloads", "updateAllPayloads(base, patch)");
+        return ChunkListing.updatePayloads(em, base, filter, patch);
+    }
+
+    /**
+     * As {@link #updatePayloads}, for every chunk of a base.
+     *
+     * @param base  the knowledge base's name
+     * @param patch a JSON object
+     * @return how many chunks were updated
+     * @throws InvalidInputException when {@code patch} is not a JSON object; {@link NotFoundException}: no such base
+     */
+    public int updateAllPayloads(String base, JsonNode patch) {
+        return ChunkListing.updatePayloads(em, base, null, patch);
+    }
+
+    /**
      * @param base the knowledge base's name
      * @return how many chunks the base has
      * @throws NotFoundException when the base does not exist
@@ -324,8 +336,7 @@ public class ChunkRepository extends AbstractRepository {
     }
 
     /**
-     * Which of the given content hashes the base already holds: an ingest tool hashes its chunks
-     * ({@link Chunk#contentHash(String)}), asks this, and embeds only the others.
+     * Which of the given content hashes ({@link Chunk#contentHash(String)}) the base already holds.
      *
      * @param base   the knowledge base's name
      * @param hashes SHA-256 hex digests
@@ -346,10 +357,9 @@ public class ChunkRepository extends AbstractRepository {
     }
 
     /**
-     * The id and content hash of every chunk of a base, without contents or embeddings: an ingest tool that gives
-     * chunks stable ids (for example {@code document#ordinal}) compares them with its own hashes
-     * ({@link Chunk#contentHash(String)}) to embed only changed chunks and to delete chunks that are gone. The map
-     * holds one entry per chunk (an id and a 64-character hash), so its size grows with the base.
+     * The id and content hash of every chunk of a base, without contents or embeddings: an ingest tool with stable
+     * ids compares them with its own ({@link Chunk#contentHash(String)}) to find chunks that are gone. One entry per
+     * chunk: the map grows with the base.
      *
      * @param base the knowledge base's name
      * @return chunk id → content hash (SHA-256 hex), for every chunk of the base; empty for an empty base
@@ -472,27 +482,17 @@ public class ChunkRepository extends AbstractRepository {
         return ChunkSearch.explain(em, base, text, query, options, analyze);
     }
 
-    /**
-     * @return the base, read now (one statement)
-     * @throws InvalidInputException when the name is invalid
-     * @throws NotFoundException     when the base does not exist
-     */
+    /** @return the base, read now (one statement); InvalidInputException, NotFoundException */
     private KnowledgeBase base(String name) {
         return withBase("read KnowledgeBase " + name, name, (h, kb) -> kb);
     }
 
-    /**
-     * Runs {@code work} with the base read first, in the same call.
-     *
-     * @throws InvalidInputException when the name is invalid
-     * @throws NotFoundException     when the base does not exist
-     */
+    /** Runs {@code work} with the base read first, in the same call (InvalidInputException, NotFoundException). */
     private <T> T withBase(String context, String name, BaseWork<T> work) {
         KnowledgeBase.requireName(name);
         return Sql.call(em, context, h -> work.apply(h, KnowledgeBaseSql.get(h, name)));
     }
 
-    /** Statements on the chunks of a base that exists. */
     @FunctionalInterface
     private interface BaseWork<T> {
         T apply(Handle handle, KnowledgeBase kb) throws SQLException;

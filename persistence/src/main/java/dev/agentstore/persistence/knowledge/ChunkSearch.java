@@ -27,6 +27,47 @@ import java.util.List;
  * it), sends the {@link SearchStatement} through {@link Sql} in one round trip, falls back to an exact scan when the
  * index yielded too few rows, searches again when the definition turned out stale, and reranks with {@link Mmr}.
  * Stateless: every method takes the caller's entity manager.
+ *
+ * <p><b>Search: one round trip.</b> A search sends the settings it needs ({@code hnsw.ef_search} and
+ * {@code hnsw.iterative_scan = relaxed_order}, IVFFlat: {@code ivfflat.probes} and {@code ivfflat.iterative_scan},
+ * all {@code SET LOCAL}: in force until the caller's transaction ends), the search statement and the restore of the
+ * search statement's own settings as one prepared statement, which pgjdbc sends in one round trip with one Sync.
+ * The search statement reads the nearest rows with exactly the base's partial index predicate and expression, so
+ * PostgreSQL can use the index, applies the minimum score as a distance bound
+ * ({@code Distance.maxDistance}), sorts strictly by distance and id, and keeps
+ * {@code k}. (The statement and its settings are built, and explained, by {@code SearchStatement}.)
+ *
+ * <p><b>Filtered search: exact when the filter is selective, the index when it is not.</b> Walking the HNSW graph for
+ * a filter that few chunks pass visits about 1/selectivity tuples per result (20,000 vectors of 384 dimensions, a
+ * 1% filter: about 20 ms per search, recall 0.91); ranking the 200 matching chunks exactly takes well under a
+ * millisecond and has recall 1. So a filtered search of an indexed base first collects, in the same statement, up to
+ * {@link ChunkRepository#EXACT_SEARCH_MATCHES} {@code + 1} chunks that pass the filter (at least {@code 4 × limit + 1}, limit being
+ * k or MMR's candidates), with their distances, through whatever serves the filter best: the GIN indexes on
+ * {@code payload} and {@code meta} for containment, which this repository adds to equalities on those paths (see
+ * {@link ChunkRepository#FIELDS}), the document index for {@code documentId}. When no more chunks match than that, they are ranked
+ * exactly: every match is considered, so the result is the exact top k, and k results whenever k chunks match.
+ * Otherwise the filter is unselective and the index is asked, with the filter, for {@code max(k, ef_search)}
+ * matching rows, re-sorted exactly (an iterative scan returns them in relaxed order). The choice is a branch on the
+ * collected count in SQL (one-time filters: the branch not taken is never executed), not on an estimate, so a
+ * misjudged selectivity cannot pick the wrong plan; the price for an unselective filter is reading its first 1,001
+ * matches (1–2.5 ms for 384 dimensions). The threshold is a number of chunks, not a fraction: on a base of a
+ * million chunks a filter that 0.1% pass takes the index path and its iterative scan. Without a filter the index is
+ * asked for k rows (it returns its best candidates in exact distance order), and a base without index is always
+ * ranked exactly. Should the index yield fewer rows than asked ({@code hnsw.max_scan_tuples} running out, or an
+ * IVFFlat index built before its data), the search repeats as an exact scan, so it returns {@code k} results whenever
+ * {@code k} chunks match. {@link ChunkRepository#explainSearch} shows the plan.
+ *
+ * <p><b>SQL and values.</b> Every value (vectors, ids, filter values, limits, bounds) is a bound named parameter. The
+ * base's name and dimension are part of the statement text, because PostgreSQL only matches a partial expression
+ * index when the query spells out its predicate and type modifier; both come from the validated
+ * {@code KnowledgeBase} row (see {@code KnowledgeRepository}). Vectors are written and searched as binary
+ * {@code real[]} parameters cast to the base's type in SQL, and read as their text.
+ *
+ * <p><b>The base's definition comes from a cache.</b> The statement's text depends on the base's definition
+ * (dimension, vector type, distance, index), which a search takes from a cache instead of reading the base first.
+ * The search statement itself checks, in the same snapshot, that the base's row still has that definition, and reads
+ * no chunk when it has not; the search then reads the definition again and runs once more (a deleted base:
+ * {@code NotFoundException}). So the cache never changes a result; it saves a round trip.
  */
 final class ChunkSearch {
 

@@ -20,7 +20,7 @@ import java.util.List;
  */
 final class ChunkSql {
 
-    private static final String COLUMNS = """
+    static final String COLUMNS = """
             id, document_id, ordinal, content, content_hash, CAST(payload AS text) AS payload_text,
                    CAST(meta AS text) AS meta_text, created_at, CAST(embedding AS text) AS embedding_text""";
 

@@ -8,19 +8,24 @@ import dev.agentstore.persistence.kv.KvRepository;
 import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.jakarta.TransactionalRetry;
+import dev.agentstore.persistence.UnitOfWork;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.RetryPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,22 +40,27 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RepositoriesAreCdiBeansTest {
 
+    /** Every repository a unit of work hands out, read from {@link UnitOfWork}: the beans a container injects. */
+    static Stream<Class<?>> repositories() {
+        return Arrays.stream(UnitOfWork.class.getMethods())
+                .map(Method::getReturnType)
+                .filter(AbstractRepository.class::isAssignableFrom)
+                .distinct()
+                .sorted(Comparator.comparing(Class::getName))
+                .map(type -> (Class<?>) type);
+    }
+
+    @org.junit.jupiter.api.Test
+    void theListCoversTheRepositoriesOfEveryAggregate() {
+        assertThat(repositories()).contains(FlowRepository.class, FlowRunRepository.class, FlowEventRepository.class,
+                TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
+                dev.agentstore.persistence.observability.SpanRepository.class,
+                dev.agentstore.persistence.definition.DefinitionRepository.class,
+                dev.agentstore.persistence.blob.BlobRepository.class).hasSizeGreaterThanOrEqualTo(22);
+    }
+
     @ParameterizedTest
-    @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class,
-            dev.agentstore.persistence.flow.FlowStepRepository.class, FlowEventRepository.class,
-            TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
-            dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
-            dev.agentstore.persistence.configuration.ConfigurationRepository.class,
-            dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
-            dev.agentstore.persistence.knowledge.ChunkRepository.class,
-            dev.agentstore.persistence.dataset.DatasetRepository.class,
-            dev.agentstore.persistence.experiment.ExperimentRepository.class,
-            dev.agentstore.persistence.definition.DefinitionRepository.class,
-            dev.agentstore.persistence.observability.ScoreRepository.class,
-            dev.agentstore.persistence.observability.LlmUsageRepository.class,
-            dev.agentstore.persistence.blob.BlobRepository.class,
-            dev.agentstore.persistence.partition.PartitionRepository.class,
-            dev.agentstore.persistence.observability.SpanRepository.class})
+    @MethodSource("repositories")
     void repositoryIsAProxyableApplicationScopedBeanWithAnInjectedEntityManager(Class<?> repository) throws Exception {
         assertThat(repository.isAnnotationPresent(ApplicationScoped.class)).as("@ApplicationScoped").isTrue();
         assertThat(Modifier.isFinal(repository.getModifiers())).as("final class").isFalse();
@@ -74,21 +84,7 @@ class RepositoriesAreCdiBeansTest {
     }
 
     @ParameterizedTest
-    @ValueSource(classes = {FlowRepository.class, FlowRunRepository.class,
-            dev.agentstore.persistence.flow.FlowStepRepository.class, FlowEventRepository.class,
-            TriggerRepository.class, SchedulerJobRepository.class, KvRepository.class,
-            dev.agentstore.persistence.memory.MemoryRepository.class, dev.agentstore.persistence.template.TemplateRepository.class,
-            dev.agentstore.persistence.configuration.ConfigurationRepository.class,
-            dev.agentstore.persistence.record.RecordRepository.class, dev.agentstore.persistence.knowledge.KnowledgeRepository.class,
-            dev.agentstore.persistence.knowledge.ChunkRepository.class,
-            dev.agentstore.persistence.dataset.DatasetRepository.class,
-            dev.agentstore.persistence.experiment.ExperimentRepository.class,
-            dev.agentstore.persistence.definition.DefinitionRepository.class,
-            dev.agentstore.persistence.observability.ScoreRepository.class,
-            dev.agentstore.persistence.observability.LlmUsageRepository.class,
-            dev.agentstore.persistence.blob.BlobRepository.class,
-            dev.agentstore.persistence.partition.PartitionRepository.class,
-            dev.agentstore.persistence.observability.SpanRepository.class})
+    @MethodSource("repositories")
     void repositoryJoinsTheCallersTransaction(Class<?> repository) {
         Transactional tx = repository.getAnnotation(Transactional.class);
         assertThat(tx).as("@Transactional on the class").isNotNull();

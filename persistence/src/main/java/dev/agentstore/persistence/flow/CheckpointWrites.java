@@ -42,6 +42,23 @@ final class CheckpointWrites {
     }
 
     /**
+     * Records a checkpoint of a run an upsert just wrote, only when the upsert saw a policy for its flow: a flow
+     * without one pays no second statement.
+     *
+     * @param written the upsert's run and whether its flow keeps checkpoints
+     * @param source  what wrote it
+     * @param stepId  the step the write named, or {@code null}
+     * @return the run
+     */
+    FlowRun after(RunWrites.Written written, CheckpointSource source, String stepId) {
+        FlowRun run = written.run();
+        if (written.checkpointed()) {
+            record(run.flowName(), run.runId(), source, true, null, stepId, "[]", "{}");
+        }
+        return run;
+    }
+
+    /**
      * Records a checkpoint of a run as its row is now.
      *
      * @param flowName  the run's flow

@@ -47,7 +47,10 @@ final class RunWrites {
                    version          = r.version + 1
             """;
 
-    private static final String RETURNING = "RETURNING (xmax = 0) AS inserted, " + FlowRunSql.COLUMNS + "\n";
+    /** Whether the row was inserted, whether its flow keeps checkpoints (so no second statement asks), the run. */
+    private static final String RETURNING = "RETURNING (xmax = 0) AS inserted, EXISTS (SELECT 1 FROM"
+            + " flow_checkpoint_policies p WHERE p.flow_name = r.flow_name) AS checkpointed, " + FlowRunSql.COLUMNS
+            + "\n";
 
     /** The snapshot replaced exactly. */
     private static final String REPLACE = UPSERT.formatted("CAST(:snapshot AS jsonb)", "EXCLUDED.snapshot")
@@ -144,23 +147,24 @@ final class RunWrites {
                         + " already exists", null));
     }
 
-    FlowRun replace(String flowName, String runId, JsonNode snapshot, RunChanges changes) {
-        FlowRun run = upsert("replace snapshot of", REPLACE, flowName, runId, null,
+    Written replace(String flowName, String runId, JsonNode snapshot, RunChanges changes) {
+        Written written = upsert("replace snapshot of", REPLACE, flowName, runId, null,
                 JsonWrites.print(em, "snapshot", snapshot));
-        return changes.wrote(run);
+        changes.wrote(written.run());
+        return written;
     }
 
-    FlowRun merge(String flowName, String runId, JsonNode patch) {
+    Written merge(String flowName, String runId, JsonNode patch) {
         return relative(upsert("merge snapshot into", MERGE, flowName, runId, null,
                 JsonWrites.print(em, "snapshotPatch", patch)));
     }
 
-    FlowRun setStep(String flowName, String runId, String stepId, JsonNode result) {
+    Written setStep(String flowName, String runId, String stepId, JsonNode result) {
         return relative(upsert("set step " + stepId + " of", SET_STEP, flowName, runId, stepId,
                 JsonWrites.print(em, "result", result)));
     }
 
-    private FlowRun upsert(String what, String sql, String flowName, String runId, String stepId, String json) {
+    private Written upsert(String what, String sql, String flowName, String runId, String stepId, String json) {
         String context = what + " FlowRun " + RunChanges.ref(flowName, runId);
         Instant now = clock.instant();
         Upserted upserted = Sql.call(em, context, h -> {
@@ -172,8 +176,8 @@ final class RunWrites {
                     if (stepId != null) {
                         query.bind("stepId", stepId);
                     }
-                    return query.map((rs, ctx) -> new Upserted(rs.getBoolean("inserted"), FlowRunSql.run(rs)))
-                            .findOne();
+                    return query.map((rs, ctx) -> new Upserted(rs.getBoolean("inserted"),
+                                    new Written(FlowRunSql.run(rs), rs.getBoolean("checkpointed")))).findOne();
                 })
                 .orElseThrow(() -> new InvalidInputException("FlowRun " + RunChanges.ref(flowName, runId)
                         + ": its snapshot or snapshot.context is not a JSON object, so step " + stepId
@@ -181,16 +185,26 @@ final class RunWrites {
         if (upserted.inserted()) {
             RunStats.apply(em, context, flowName, null, FlowRunStatus.RUNNING, now, clock.instant());
         }
-        return upserted.run();
+        return upserted.written();
     }
 
-    private FlowRun relative(FlowRun run) {
+    private Written relative(Written written) {
+        FlowRun run = written.run();
         ReadVersions.of(em).wroteRelative(RunChanges.ENTITY, RunChanges.ref(run.flowName(), run.runId()),
                 run.version());
-        return run;
+        return written;
     }
 
-    /** A row an upsert returned: whether it inserted the run, and the run. */
-    private record Upserted(boolean inserted, FlowRun run) {
+    /**
+     * A run as a snapshot write left it.
+     *
+     * @param run          the run after the write
+     * @param checkpointed whether its flow had a checkpoint policy when the write ran
+     */
+    record Written(FlowRun run, boolean checkpointed) {
+    }
+
+    /** A row an upsert returned: whether it inserted the run, and what it wrote. */
+    private record Upserted(boolean inserted, Written written) {
     }
 }

@@ -15,14 +15,12 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.Handle;
 
 import java.io.BufferedReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
@@ -67,20 +65,6 @@ public class DatasetRepository extends AbstractRepository {
 
     /** Rows the export's cursor fetches per round trip. */
     static final int EXPORT_FETCH_SIZE = 500;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected DatasetRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public DatasetRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates an empty dataset at version 0. One statement.

@@ -18,9 +18,7 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
@@ -90,20 +88,6 @@ public class RecordRepository extends AbstractRepository {
 
     /** What {@link ReadVersions} records for an id that {@link #get} found no record for. */
     private static final long ABSENT = ReadVersions.ABSENT;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected RecordRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public RecordRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates a record with a generated UUID id and no metadata.

@@ -261,10 +261,7 @@ public class BlobRepository extends AbstractRepository {
      */
     @SingleStatement
     public Map<String, Blob> getMany(Collection<String> keys) {
-        Check.noNulls("keys", keys);
-        if (keys.size() > MAX_LIMIT) {
-            throw new InvalidInputException("keys must be at most " + MAX_LIMIT + ", was " + keys.size());
-        }
+        Check.batch("keys", keys, MAX_LIMIT);
         keys.forEach(Blob::requireKey);
         if (keys.isEmpty()) {
             return Map.of();

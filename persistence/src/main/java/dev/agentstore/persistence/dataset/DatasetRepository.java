@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -78,16 +79,9 @@ public class DatasetRepository extends AbstractRepository {
      * @throws DuplicateException    when a dataset with this id exists
      */
     public Dataset create(String id, String name, String description, JsonNode metadata) {
-        Dataset.requireId("id", id);
-        Check.name("name", name);
-        Dataset.requireDescription(description);
-        JsonNode meta = DatasetItem.requireObject("metadata", JsonWrites.check(em, "metadata", metadata));
-        Instant now = now();
-        Sql.run(em, "create Dataset " + id, h -> h.createUpdate(DatasetSql.INSERT_DATASET)
-                .bindMap(Sql.parameters("id", id, "name", name, "description", description,
-                        "metadata", Json.print(meta), "now", now))
-                .execute());
-        return Dataset.recorded(id, name, description, meta, 0, now, now);
+        Map<String, Object> values = datasetParameters(id, name, description, metadata);
+        return Sql.call(em, "create Dataset " + id, h -> h.createQuery(DatasetSql.INSERT_DATASET)
+                .bindMap(values).map(DatasetSql.DATASET).one());
     }
 
     /**
@@ -132,15 +126,9 @@ public class DatasetRepository extends AbstractRepository {
      * @throws NotFoundException     when there is no such dataset
      */
     public Dataset update(String id, String name, String description, JsonNode metadata) {
-        Dataset.requireId("id", id);
-        Check.name("name", name);
-        Dataset.requireDescription(description);
-        JsonNode meta = DatasetItem.requireObject("metadata", JsonWrites.check(em, "metadata", metadata));
-        Instant now = now();
+        Map<String, Object> values = datasetParameters(id, name, description, metadata);
         return Sql.call(em, "update Dataset " + id, h -> h.createQuery(DatasetSql.UPDATE_DATASET)
-                .bindMap(Sql.parameters("id", id, "name", name, "description", description,
-                        "metadata", Json.print(meta), "now", now))
-                .map(DatasetSql.DATASET).findOne())
+                .bindMap(values).map(DatasetSql.DATASET).findOne())
                 .orElseThrow(() -> new NotFoundException("Dataset", id));
     }
 
@@ -416,5 +404,15 @@ public class DatasetRepository extends AbstractRepository {
 
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** Checks a dataset's values before anything is sent; returns them as the statements' parameters. */
+    private Map<String, Object> datasetParameters(String id, String name, String description, JsonNode metadata) {
+        Dataset.requireId("id", id);
+        Check.name("name", name);
+        Dataset.requireDescription(description);
+        JsonNode meta = DatasetItem.requireObject("metadata", JsonWrites.check(em, "metadata", metadata));
+        return Sql.parameters("id", id, "name", name, "description", description, "metadata", Json.print(meta),
+                "now", now());
     }
 }

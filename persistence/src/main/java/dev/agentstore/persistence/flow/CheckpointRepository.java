@@ -179,13 +179,7 @@ public class CheckpointRepository extends AbstractRepository {
      */
     @SingleStatement
     public Optional<FlowCheckpoint> latest(String flowName, String runId) {
-        RunChanges.checkKey(flowName, runId);
-        return Sql.call(em, "latest checkpoint of FlowRun " + RunChanges.ref(flowName, runId), h -> h
-                .createQuery(CheckpointSql.LATEST)
-                .bind("flowName", flowName)
-                .bind("runId", runId)
-                .map(CheckpointSql.CHECKPOINT)
-                .findOne());
+        return findOne("latest checkpoint of FlowRun ", CheckpointSql.LATEST, flowName, runId);
     }
 
     /**
@@ -338,13 +332,7 @@ public class CheckpointRepository extends AbstractRepository {
      */
     @SingleStatement
     public Optional<FlowCheckpoint> released(String flowName, String runId) {
-        RunChanges.checkKey(flowName, runId);
-        return Sql.call(em, "release of FlowRun " + RunChanges.ref(flowName, runId), h -> h
-                .createQuery(CheckpointSql.RELEASED)
-                .bind("flowName", flowName)
-                .bind("runId", runId)
-                .map(CheckpointSql.CHECKPOINT)
-                .findOne());
+        return findOne("release of FlowRun ", CheckpointSql.RELEASED, flowName, runId);
     }
 
     /**
@@ -387,5 +375,15 @@ public class CheckpointRepository extends AbstractRepository {
 
     private static CheckpointPolicy policy(String retention, Integer keepLast) {
         return new CheckpointPolicy(CheckpointRetention.valueOf(retention), keepLast);
+    }
+
+    /** At most one checkpoint of a run, read by {@code sql} with the run's key bound. */
+    private Optional<FlowCheckpoint> findOne(String what, String sql, String flowName, String runId) {
+        RunChanges.checkKey(flowName, runId);
+        return Sql.call(em, what + RunChanges.ref(flowName, runId), h -> h.createQuery(sql)
+                .bind("flowName", flowName)
+                .bind("runId", runId)
+                .map(CheckpointSql.CHECKPOINT)
+                .findOne());
     }
 }

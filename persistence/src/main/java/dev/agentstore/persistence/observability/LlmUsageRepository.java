@@ -69,10 +69,7 @@ public class LlmUsageRepository extends AbstractRepository {
      */
     @SingleStatement
     public List<LlmUsage> recordAll(List<NewLlmUsage> usages) {
-        Check.noNulls("usages", usages);
-        if (usages.size() > MAX_BATCH) {
-            throw new InvalidInputException("usages must hold at most " + MAX_BATCH + " records, was " + usages.size());
-        }
+        Check.batch("usages", usages, MAX_BATCH);
         if (usages.isEmpty()) {
             return List.of();
         }

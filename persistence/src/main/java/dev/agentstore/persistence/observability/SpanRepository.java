@@ -114,11 +114,10 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public long createAll(List<NewSpan> spans) {
-        Check.noNulls("spans", spans);
+        Check.batch("spans", spans, MAX_BATCH);
         if (spans.isEmpty()) {
             return 0;
         }
-        requireBatch("spans", spans.size());
         List<SpanCopy.Printed> printed = new ArrayList<>(spans.size());
         for (int i = 0; i < spans.size(); i++) {
             printed.add(print("spans[" + i + "]", spans.get(i)));
@@ -143,11 +142,11 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public int upsertAll(List<NewSpan> spans) {
-        Check.noNulls("spans", spans);
+        Check.batch("spans", spans, MAX_BATCH);
         if (spans.isEmpty()) {
             return 0;
         }
-        int n = requireBatch("spans", spans.size());
+        int n = spans.size();
         String[][] text = new String[19][n];
         long[] spanIds = new long[n];
         Set<String> seen = new HashSet<>();
@@ -206,11 +205,11 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public int updateAll(List<SpanUpdate> updates) {
-        Check.noNulls("updates", updates);
+        Check.batch("updates", updates, MAX_BATCH);
         if (updates.isEmpty()) {
             return 0;
         }
-        int n = requireBatch("updates", updates.size());
+        int n = updates.size();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < n; i++) {
             SpanUpdate u = updates.get(i);
@@ -338,11 +337,10 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public long deleteTraces(Collection<String> traceIds) {
-        Check.noNulls("traceIds", traceIds);
+        Check.batch("traceIds", traceIds, MAX_BATCH);
         if (traceIds.isEmpty()) {
             return 0;
         }
-        requireBatch("traceIds", traceIds.size());
         String[] ids = traceIds.stream().map(id -> TraceIds.requireTraceId("traceIds[]", id)).toArray(String[]::new);
         return Sql.call(em, "delete " + ids.length + " traces", h -> h.createUpdate(SpanSql.DELETE_TRACES)
                 .bind("traceIds", ids)
@@ -425,13 +423,6 @@ public class SpanRepository extends AbstractRepository {
 
     private String json(String field, JsonNode value) {
         return value == null ? null : JsonWrites.print(em, field, value);
-    }
-
-    private static int requireBatch(String field, int size) {
-        if (size > MAX_BATCH) {
-            throw new InvalidInputException(field + ": at most " + MAX_BATCH + " per call, was " + size);
-        }
-        return size;
     }
 
     private Instant now() {

@@ -134,10 +134,7 @@ public class RecordRepository extends AbstractRepository {
      * @throws DuplicateException    when an id already exists; nothing is written
      */
     public List<Record> createBatch(List<NewRecord> records) {
-        Check.noNulls("records", records);
-        if (records.size() > MAX_BATCH_SIZE) {
-            throw new InvalidInputException("records must be at most " + MAX_BATCH_SIZE + ", was " + records.size());
-        }
+        Check.batch("records", records, MAX_BATCH_SIZE);
         if (records.isEmpty()) {
             return List.of();
         }
@@ -220,10 +217,7 @@ public class RecordRepository extends AbstractRepository {
      *                                      since, naming it and both versions; nothing of the batch is written
      */
     public List<Record> upsertBatch(List<NewRecord> records) {
-        Check.noNulls("records", records);
-        if (records.size() > MAX_BATCH_SIZE) {
-            throw new InvalidInputException("records must be at most " + MAX_BATCH_SIZE + ", was " + records.size());
-        }
+        Check.batch("records", records, MAX_BATCH_SIZE);
         Map<String, Long> expected = new HashMap<>();
         for (NewRecord r : records) {
             if (r.id() != null) {

@@ -235,8 +235,8 @@ public class FlowEventRepository extends AbstractRepository {
      */
     @SingleStatement
     public int purgeOlderThanBatch(Instant cutoff, int batchSize) {
-        Check.instant("cutoff", Check.notNull("cutoff", cutoff));
         Check.range("batchSize", batchSize, 1, MAX_PURGE_BATCH);
+        Check.instant("cutoff", Check.notNull("cutoff", cutoff));
         return Sql.call(em, "purge FlowEvents older than " + cutoff, h -> h.createUpdate(FlowEventSql.PURGE_BATCH)
                 .bind("cutoff", cutoff)
                 .bind("batchSize", batchSize)

@@ -53,8 +53,7 @@ public class LlmUsageRepository extends AbstractRepository {
      */
     @SingleStatement
     public LlmUsage record(NewLlmUsage usage) {
-        Check.notNull("usage", usage);
-        return recordAll(List.of(usage)).get(0);
+        return recordAll(List.of(Check.notNull("usage", usage))).get(0);
     }
 
     /**

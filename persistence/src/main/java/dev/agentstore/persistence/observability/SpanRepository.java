@@ -142,8 +142,7 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public int upsertAll(List<NewSpan> spans) {
-        Check.batch("spans", spans, MAX_BATCH);
-        if (spans.isEmpty()) {
+        if (Check.batch("spans", spans, MAX_BATCH).isEmpty()) {
             return 0;
         }
         int n = spans.size();
@@ -209,8 +208,8 @@ public class SpanRepository extends AbstractRepository {
         if (updates.isEmpty()) {
             return 0;
         }
-        int n = updates.size();
         Set<String> seen = new HashSet<>();
+        int n = updates.size();
         for (int i = 0; i < n; i++) {
             SpanUpdate u = updates.get(i);
             if (!seen.add(u.traceId() + u.spanId())) {

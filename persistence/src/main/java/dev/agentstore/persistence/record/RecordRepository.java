@@ -336,9 +336,7 @@ public class RecordRepository extends AbstractRepository {
         Record.requireId(id);
         String context = "delete Record id=" + id;
         int deleted = Sql.call(em, context, h -> h.createUpdate(RecordSql.DELETE_IF_VERSION)
-                .bind("id", id)
-                .bind("expected", expectedVersion)
-                .execute());
+                .bind("id", id).bind("expected", expectedVersion).execute());
         if (deleted == 0) {
             throw writes().conflictOrNotFound(context, id, expectedVersion, false);
         }

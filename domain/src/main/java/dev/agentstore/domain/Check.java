@@ -174,6 +174,27 @@ public final class Check {
     }
 
     /**
+     * Checks a batch before anything is sent: present, without {@code null} elements, and not larger than a
+     * repository's bound.
+     *
+     * @param parameter the parameter's name, used in the message
+     * @param values    the batch
+     * @param max       the most elements accepted
+     * @param <C>       the collection type
+     * @return {@code values}
+     * @throws InvalidInputException when {@code values} is {@code null}, contains {@code null} or holds more than
+     *                               {@code max} elements
+     */
+    public static <C extends Collection<?>> C batch(String parameter, C values, int max) {
+        noNulls(parameter, values);
+        if (values.size() > max) {
+            throw new InvalidInputException(parameter + " must hold at most " + max + " elements, was "
+                    + values.size());
+        }
+        return values;
+    }
+
+    /**
      * Describes a rejected text for an error message without quoting it: a rejected value may be a secret (a token
      * pasted into the wrong field), and messages never carry user values.
      *

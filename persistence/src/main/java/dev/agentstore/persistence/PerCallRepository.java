@@ -32,7 +32,7 @@ final class PerCallRepository {
     }
 
     /**
-     * @param type     the repository class (it has a protected no-argument constructor, for CDI's proxies)
+     * @param type     the repository class (it has a no-argument constructor, as CDI needs for its proxies)
      * @param accessor how a unit of work hands out that repository
      * @param store    the store whose units of work the calls run in
      * @param <R>      the repository type

@@ -23,9 +23,13 @@ import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.observability.LlmUsageRepository;
 import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
+import dev.agentstore.persistence.support.AbstractRepository;
 import jakarta.persistence.EntityManager;
 
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The repositories of one standalone transaction, all sharing its {@link EntityManager}. Handed to the work passed
@@ -37,33 +41,18 @@ public final class UnitOfWork {
     private final EntityManager entityManager;
     private final Clock clock;
     private final ConfigurationCache configurationCache;
-    private FlowRepository flows;
-    private FlowRunRepository flowRuns;
-    private FlowStepRepository flowSteps;
-    private CheckpointRepository checkpoints;
-    private FlowEventRepository flowEvents;
-    private TriggerRepository triggers;
-    private SchedulerJobRepository schedulerJobs;
-    private KvRepository kv;
-    private MemoryRepository memories;
-    private TemplateRepository templates;
-    private SpanRepository spans;
-    private ConfigurationRepository configurations;
-    private RecordRepository records;
-    private KnowledgeRepository knowledge;
-    private ChunkRepository chunks;
-    private PartitionRepository partitions;
-    private DatasetRepository datasets;
-    private ExperimentRepository experiments;
-    private DefinitionRepository definitions;
-    private ScoreRepository scores;
-    private LlmUsageRepository llmUsage;
-    private BlobRepository blobs;
+    private final Map<Class<?>, AbstractRepository> repositories = new HashMap<>();
 
     UnitOfWork(EntityManager entityManager, Clock clock, ConfigurationCache configurationCache) {
         this.entityManager = entityManager;
         this.clock = clock;
         this.configurationCache = configurationCache;
+    }
+
+    /** The repository of {@code type} of this unit of work: made and bound to its entity manager on first use. */
+    private <R extends AbstractRepository> R repository(Class<R> type, Supplier<R> factory) {
+        return type.cast(repositories.computeIfAbsent(type,
+                t -> AbstractRepository.bind(factory.get(), entityManager, clock)));
     }
 
     /** @return the transaction's entity manager, for a caller's own JPQL or native queries */
@@ -73,104 +62,103 @@ public final class UnitOfWork {
 
     /** @return the flow registry and its atomic stats */
     public FlowRepository flows() {
-        return flows == null ? flows = new FlowRepository(entityManager, clock) : flows;
+        return repository(FlowRepository.class, FlowRepository::new);
     }
 
     /** @return flow runs: start, list, transitions, merge-patch updates */
     public FlowRunRepository flowRuns() {
-        return flowRuns == null ? flowRuns = new FlowRunRepository(entityManager, clock) : flowRuns;
+        return repository(FlowRunRepository.class, FlowRunRepository::new);
     }
 
     /** @return a run's steps as rows: upsert, read, tree, progress, completion by the steps' rule */
     public FlowStepRepository flowSteps() {
-        return flowSteps == null ? flowSteps = new FlowStepRepository(entityManager, clock) : flowSteps;
+        return repository(FlowStepRepository.class, FlowStepRepository::new);
     }
 
     /** @return runs' checkpoints: history, load, fork, resume, release, per-flow policy and prune */
     public CheckpointRepository checkpoints() {
-        return checkpoints == null ? checkpoints = new CheckpointRepository(entityManager, clock) : checkpoints;
+        return repository(CheckpointRepository.class, CheckpointRepository::new);
     }
 
     /** @return the append-only flow event log */
     public FlowEventRepository flowEvents() {
-        return flowEvents == null ? flowEvents = new FlowEventRepository(entityManager, clock) : flowEvents;
+        return repository(FlowEventRepository.class, FlowEventRepository::new);
     }
 
     /** @return triggers and their fire log */
     public TriggerRepository triggers() {
-        return triggers == null ? triggers = new TriggerRepository(entityManager, clock) : triggers;
+        return repository(TriggerRepository.class, TriggerRepository::new);
     }
 
     /** @return scheduler jobs: cron schedules, leases, claims */
     public SchedulerJobRepository schedulerJobs() {
-        return schedulerJobs == null ? schedulerJobs = new SchedulerJobRepository(entityManager, clock) : schedulerJobs;
+        return repository(SchedulerJobRepository.class, SchedulerJobRepository::new);
     }
 
     /** @return the key-value store with TTL */
     public KvRepository kv() {
-        return kv == null ? kv = new KvRepository(entityManager, clock) : kv;
+        return repository(KvRepository.class, KvRepository::new);
     }
 
     /** @return conversational memory: threads, messages, resource working memory, variables */
     public MemoryRepository memories() {
-        return memories == null ? memories = new MemoryRepository(entityManager, clock) : memories;
+        return repository(MemoryRepository.class, MemoryRepository::new);
     }
 
     /** @return prompt templates with revisions */
     public TemplateRepository templates() {
-        return templates == null ? templates = new TemplateRepository(entityManager, clock) : templates;
+        return repository(TemplateRepository.class, () -> new TemplateRepository(entityManager, clock));
     }
 
     /** @return configuration snapshots, loaded through the store's {@link ConfigurationCache} */
     public ConfigurationRepository configurations() {
-        return configurations == null
-                ? configurations = new ConfigurationRepository(entityManager, clock, configurationCache)
-                : configurations;
+        return repository(ConfigurationRepository.class,
+                () -> new ConfigurationRepository(entityManager, clock, configurationCache));
     }
 
     /** @return generic JSONB records and their query */
     public RecordRepository records() {
-        return records == null ? records = new RecordRepository(entityManager, clock) : records;
+        return repository(RecordRepository.class, RecordRepository::new);
     }
 
     /** @return pgvector knowledge bases and chunks */
     public KnowledgeRepository knowledge() {
-        return knowledge == null ? knowledge = new KnowledgeRepository(entityManager, clock) : knowledge;
+        return repository(KnowledgeRepository.class, KnowledgeRepository::new);
     }
 
     /** @return chunks of knowledge bases: batched upserts, deletes, vector search with filters and MMR */
     public ChunkRepository chunks() {
-        return chunks == null ? chunks = new ChunkRepository(entityManager, clock) : chunks;
+        return repository(ChunkRepository.class, ChunkRepository::new);
     }
 
     /** @return partition maintenance and retention of the time-partitioned tables */
     public PartitionRepository partitions() {
-        return partitions == null ? partitions = new PartitionRepository(entityManager, clock) : partitions;
+        return repository(PartitionRepository.class, PartitionRepository::new);
     }
 
     /** @return datasets with versioned items, JSON Lines export and import */
     public DatasetRepository datasets() {
-        return datasets == null ? datasets = new DatasetRepository(entityManager, clock) : datasets;
+        return repository(DatasetRepository.class, DatasetRepository::new);
     }
 
     /** @return experiments over dataset versions: status, per-item results, review summary, prune */
     public ExperimentRepository experiments() {
-        return experiments == null ? experiments = new ExperimentRepository(entityManager, clock) : experiments;
+        return repository(ExperimentRepository.class, ExperimentRepository::new);
     }
 
     /** @return versioned definitions: agents, prompt blocks, scorers, MCP clients and servers, workspaces, skills */
     public DefinitionRepository definitions() {
-        return definitions == null ? definitions = new DefinitionRepository(entityManager, clock) : definitions;
+        return repository(DefinitionRepository.class, DefinitionRepository::new);
     }
 
     /** @return evaluation scores: save, read, listings by scorer, run, entity and span, statistics, prune */
     public ScoreRepository scores() {
-        return scores == null ? scores = new ScoreRepository(entityManager, clock) : scores;
+        return repository(ScoreRepository.class, ScoreRepository::new);
     }
 
     /** @return LLM token usage: record, listings by run and span, totals per day, flow, model and currency, prune */
     public LlmUsageRepository llmUsage() {
-        return llmUsage == null ? llmUsage = new LlmUsageRepository(entityManager, clock) : llmUsage;
+        return repository(LlmUsageRepository.class, LlmUsageRepository::new);
     }
 
     /**
@@ -178,11 +166,11 @@ public final class UnitOfWork {
      *         this unit of work ends
      */
     public BlobRepository blobs() {
-        return blobs == null ? blobs = new BlobRepository(entityManager, clock) : blobs;
+        return repository(BlobRepository.class, BlobRepository::new);
     }
 
     /** @return AI traces and spans: batched ingest, trace reads, trace listings, retention */
     public SpanRepository spans() {
-        return spans == null ? spans = new SpanRepository(entityManager, clock) : spans;
+        return repository(SpanRepository.class, SpanRepository::new);
     }
 }

@@ -12,14 +12,12 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -86,20 +84,6 @@ public class BlobRepository extends AbstractRepository {
     public static final int MAX_LIMIT = 1000;
 
     private static final Map<EntityManagerFactory, Long> MAX_SIZES = Collections.synchronizedMap(new WeakHashMap<>());
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected BlobRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public BlobRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Validates a maximum content size.
@@ -277,10 +261,7 @@ public class BlobRepository extends AbstractRepository {
      */
     @SingleStatement
     public Map<String, Blob> getMany(Collection<String> keys) {
-        Check.noNulls("keys", keys);
-        if (keys.size() > MAX_LIMIT) {
-            throw new InvalidInputException("keys must be at most " + MAX_LIMIT + ", was " + keys.size());
-        }
+        Check.batch("keys", keys, MAX_LIMIT);
         keys.forEach(Blob::requireKey);
         if (keys.isEmpty()) {
             return Map.of();

@@ -15,18 +15,17 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.Handle;
 
 import java.io.BufferedReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -68,20 +67,6 @@ public class DatasetRepository extends AbstractRepository {
     /** Rows the export's cursor fetches per round trip. */
     static final int EXPORT_FETCH_SIZE = 500;
 
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected DatasetRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public DatasetRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
-
     /**
      * Creates an empty dataset at version 0. One statement.
      *
@@ -94,16 +79,9 @@ public class DatasetRepository extends AbstractRepository {
      * @throws DuplicateException    when a dataset with this id exists
      */
     public Dataset create(String id, String name, String description, JsonNode metadata) {
-        Dataset.requireId("id", id);
-        Check.name("name", name);
-        Dataset.requireDescription(description);
-        JsonNode meta = DatasetItem.requireObject("metadata", JsonWrites.check(em, "metadata", metadata));
-        Instant now = now();
-        Sql.run(em, "create Dataset " + id, h -> h.createUpdate(DatasetSql.INSERT_DATASET)
-                .bindMap(Sql.parameters("id", id, "name", name, "description", description,
-                        "metadata", Json.print(meta), "now", now))
-                .execute());
-        return Dataset.recorded(id, name, description, meta, 0, now, now);
+        Map<String, Object> values = datasetParameters(id, name, description, metadata);
+        return Sql.call(em, "create Dataset " + id, h -> h.createQuery(DatasetSql.INSERT_DATASET)
+                .bindMap(values).map(DatasetSql.DATASET).one());
     }
 
     /**
@@ -148,15 +126,9 @@ public class DatasetRepository extends AbstractRepository {
      * @throws NotFoundException     when there is no such dataset
      */
     public Dataset update(String id, String name, String description, JsonNode metadata) {
-        Dataset.requireId("id", id);
-        Check.name("name", name);
-        Dataset.requireDescription(description);
-        JsonNode meta = DatasetItem.requireObject("metadata", JsonWrites.check(em, "metadata", metadata));
-        Instant now = now();
+        Map<String, Object> values = datasetParameters(id, name, description, metadata);
         return Sql.call(em, "update Dataset " + id, h -> h.createQuery(DatasetSql.UPDATE_DATASET)
-                .bindMap(Sql.parameters("id", id, "name", name, "description", description,
-                        "metadata", Json.print(meta), "now", now))
-                .map(DatasetSql.DATASET).findOne())
+                .bindMap(values).map(DatasetSql.DATASET).findOne())
                 .orElseThrow(() -> new NotFoundException("Dataset", id));
     }
 
@@ -432,5 +404,15 @@ public class DatasetRepository extends AbstractRepository {
 
     private Instant now() {
         return clock.instant().truncatedTo(ChronoUnit.MICROS);
+    }
+
+    /** Checks a dataset's values before anything is sent; returns them as the statements' parameters. */
+    private Map<String, Object> datasetParameters(String id, String name, String description, JsonNode metadata) {
+        Dataset.requireId("id", id);
+        Check.name("name", name);
+        Dataset.requireDescription(description);
+        JsonNode meta = DatasetItem.requireObject("metadata", JsonWrites.check(em, "metadata", metadata));
+        return Sql.parameters("id", id, "name", name, "description", description, "metadata", Json.print(meta),
+                "now", now());
     }
 }

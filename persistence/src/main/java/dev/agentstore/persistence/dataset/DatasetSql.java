@@ -13,14 +13,14 @@ import org.jdbi.v3.core.mapper.RowMapper;
  */
 final class DatasetSql {
 
-    static final String INSERT_DATASET = """
-            INSERT INTO datasets (id, name, description, metadata, version, created_at, updated_at)
-            VALUES (:id, :name, :description, CAST(:metadata AS jsonb), 0, :now, :now)
-            """;
-
     static final String DATASET_COLUMNS = """
             id, name, description, CAST(metadata AS text) AS metadata, version, created_at, updated_at
             """;
+
+    static final String INSERT_DATASET = """
+            INSERT INTO datasets (id, name, description, metadata, version, created_at, updated_at)
+            VALUES (:id, :name, :description, CAST(:metadata AS jsonb), 0, :now, :now)
+            RETURNING""" + " " + DATASET_COLUMNS;
 
     static final String GET_DATASET = "SELECT " + DATASET_COLUMNS + " FROM datasets WHERE id = :id";
 

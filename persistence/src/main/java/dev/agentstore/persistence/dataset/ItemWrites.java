@@ -1,16 +1,19 @@
 package dev.agentstore.persistence.dataset;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.dataset.DatasetVersion;
 import dev.agentstore.domain.dataset.ItemChange;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.UnnestColumns;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -107,27 +110,17 @@ final class ItemWrites {
         if (rows.isEmpty()) {
             return;
         }
-        int n = rows.size();
-        String[] ids = new String[n];
-        String[] inputs = new String[n];
-        String[] expected = new String[n];
-        String[] metadata = new String[n];
-        for (int i = 0; i < n; i++) {
-            ItemChange c = rows.get(i);
-            ids[i] = c.itemId();
-            if (c instanceof ItemChange.Add a) {
-                inputs[i] = Json.print(a.input());
-                expected[i] = a.expectedOutput() == null ? null : Json.print(a.expectedOutput());
-                metadata[i] = Json.print(a.metadata());
-            } else if (c instanceof ItemChange.Update u) {
-                inputs[i] = Json.print(u.input());
-                expected[i] = u.expectedOutput() == null ? null : Json.print(u.expectedOutput());
-                metadata[i] = Json.print(u.metadata());
-            }
-        }
+        List<Revision> revisions = rows.stream().map(Revision::of).toList();
+        Map<String, Object> values = UnnestColumns.rows(revisions.size())
+                .column("ids", String.class, i -> revisions.get(i).itemId())
+                .column("inputs", String.class, i -> Json.print(revisions.get(i).input()))
+                .column("expectedOutputs", String.class, i -> revisions.get(i).expectedOutput() == null ? null
+                        : Json.print(revisions.get(i).expectedOutput()))
+                .column("metadatas", String.class, i -> Json.print(revisions.get(i).metadata()))
+                .values();
         h.createUpdate(DatasetSql.INSERT_ITEMS)
                 .bind("datasetId", datasetId).bind("version", version).bind("now", now)
-                .bind("ids", ids).bind("inputs", inputs).bind("expectedOutputs", expected).bind("metadatas", metadata)
+                .bindMap(values)
                 .execute();
     }
 
@@ -136,5 +129,19 @@ final class ItemWrites {
         long id = h.createQuery(DatasetSql.INSERT_VERSION).bind("datasetId", datasetId).bind("version", version)
                 .bind("changes", changes).bind("now", now).mapTo(Long.class).one();
         return DatasetVersion.recorded(id, datasetId, version, changes, now);
+    }
+
+    /** The content of a new item revision: an add's or an update's. */
+    private record Revision(String itemId, JsonNode input, JsonNode expectedOutput, JsonNode metadata) {
+
+        static Revision of(ItemChange change) {
+            if (change instanceof ItemChange.Add a) {
+                return new Revision(a.itemId(), a.input(), a.expectedOutput(), a.metadata());
+            }
+            if (change instanceof ItemChange.Update u) {
+                return new Revision(u.itemId(), u.input(), u.expectedOutput(), u.metadata());
+            }
+            throw new IllegalArgumentException("not an add or an update: " + change);
+        }
     }
 }

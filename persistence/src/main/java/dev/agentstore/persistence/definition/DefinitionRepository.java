@@ -14,10 +14,8 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.Handle;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -56,20 +54,6 @@ public class DefinitionRepository extends AbstractRepository {
 
     private static final ReadVersions.Entity<Definition> VERSIONS = new ReadVersions.Entity<>(ENTITY,
             d -> key(d.kind(), d.id()), Definition::version);
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected DefinitionRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public DefinitionRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates a definition in status {@code DRAFT} with its version 1 (Mastra's {@code create}). Two statements.

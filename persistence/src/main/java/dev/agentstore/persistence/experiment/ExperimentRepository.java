@@ -21,9 +21,7 @@ import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -62,20 +60,6 @@ public class ExperimentRepository extends AbstractRepository {
 
     /** Largest accepted {@code limit} of {@link #results}. */
     public static final int MAX_LIMIT = 1000;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected ExperimentRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public ExperimentRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates a {@link ExperimentStatus#PENDING} experiment. One statement.

@@ -22,9 +22,7 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -61,20 +59,6 @@ public class CheckpointRepository extends AbstractRepository {
 
     /** Maximum length of a release message: 10,000 characters. */
     public static final int MAX_MESSAGE_LENGTH = 10_000;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected CheckpointRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public CheckpointRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Turns checkpoints on for a registered flow's runs, or changes its retention; from the next snapshot write on.
@@ -161,7 +145,7 @@ public class CheckpointRepository extends AbstractRepository {
      */
     @SingleStatement
     public List<FlowCheckpoint> history(String flowName, String runId, UUID before, int limit, boolean withState) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Check.range("limit", limit, 1, PageRequest.MAX_PER_PAGE);
         return Sql.call(em, "history of FlowRun " + RunChanges.ref(flowName, runId), h -> h
                 .createQuery(CheckpointSql.HISTORY)
@@ -195,13 +179,7 @@ public class CheckpointRepository extends AbstractRepository {
      */
     @SingleStatement
     public Optional<FlowCheckpoint> latest(String flowName, String runId) {
-        checkKey(flowName, runId);
-        return Sql.call(em, "latest checkpoint of FlowRun " + RunChanges.ref(flowName, runId), h -> h
-                .createQuery(CheckpointSql.LATEST)
-                .bind("flowName", flowName)
-                .bind("runId", runId)
-                .map(CheckpointSql.CHECKPOINT)
-                .findOne());
+        return findOne("latest checkpoint of FlowRun ", CheckpointSql.LATEST, flowName, runId);
     }
 
     /**
@@ -220,7 +198,7 @@ public class CheckpointRepository extends AbstractRepository {
      */
     public FlowCheckpoint put(String flowName, String runId, JsonNode state, String stepId, List<String> nextSteps,
                               JsonNode metadata) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         JsonWrites.check(em, "state", Check.notNull("state", state));
         Check.optionalName("stepId", stepId);
         Check.noNulls("nextSteps", nextSteps).forEach(s -> Check.name("nextSteps[]", s));
@@ -228,8 +206,8 @@ public class CheckpointRepository extends AbstractRepository {
         ArrayNode steps = JsonNodeFactory.instance.arrayNode();
         nextSteps.forEach(steps::add);
         String next = Json.print(steps);
-        writes().replace(flowName, runId, state, new RunChanges(em, clock));
-        return checkpoints().record(flowName, runId, CheckpointSource.PUT, true, null, stepId, next, meta)
+        new RunWrites(em, clock).replace(flowName, runId, state, new RunChanges(em, clock));
+        return new CheckpointWrites(em, clock).record(flowName, runId, CheckpointSource.PUT, true, null, stepId, next, meta)
                 .orElseThrow();
     }
 
@@ -254,7 +232,7 @@ public class CheckpointRepository extends AbstractRepository {
         new RunWrites(em, clock).create(NewFlowRun.of(flowName, newRunId).withStatus(FlowRunStatus.RUNNING)
                         .withSnapshot(origin.state()),
                 new RunChanges(em, clock));
-        return checkpoints().record(flowName, newRunId, CheckpointSource.FORK, true, checkpointId, origin.stepId(),
+        return new CheckpointWrites(em, clock).record(flowName, newRunId, CheckpointSource.FORK, true, checkpointId, origin.stepId(),
                 Json.print(origin.nextSteps()), "{}").orElseThrow();
     }
 
@@ -274,7 +252,7 @@ public class CheckpointRepository extends AbstractRepository {
      * @throws NotFoundException     when the run or the checkpoint does not exist
      */
     public FlowRun resume(String flowName, String runId, UUID checkpointId) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Check.notNull("checkpointId", checkpointId);
         String ref = RunChanges.ref(flowName, runId);
         RunChanges changes = new RunChanges(em, clock);
@@ -305,7 +283,7 @@ public class CheckpointRepository extends AbstractRepository {
                     .execute();
             return written;
         });
-        checkpoints().record(flowName, runId, CheckpointSource.RESUME, true, checkpointId, target.stepId(),
+        new CheckpointWrites(em, clock).record(flowName, runId, CheckpointSource.RESUME, true, checkpointId, target.stepId(),
                 Json.print(target.nextSteps()), "{}");
         ReadVersions.of(em).wroteRelative(RunChanges.ENTITY, ref, run.version());
         return run;
@@ -324,7 +302,7 @@ public class CheckpointRepository extends AbstractRepository {
      * @throws DuplicateException    when the run was released already; nothing is written
      */
     public FlowCheckpoint release(String flowName, String runId, String message) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Check.text("message", message, MAX_MESSAGE_LENGTH);
         String ref = RunChanges.ref(flowName, runId);
         FlowRun run = new RunChanges(em, clock).select("release FlowRun " + ref, FlowRunSql.SELECT_BY_KEY_FOR_UPDATE,
@@ -354,13 +332,7 @@ public class CheckpointRepository extends AbstractRepository {
      */
     @SingleStatement
     public Optional<FlowCheckpoint> released(String flowName, String runId) {
-        checkKey(flowName, runId);
-        return Sql.call(em, "release of FlowRun " + RunChanges.ref(flowName, runId), h -> h
-                .createQuery(CheckpointSql.RELEASED)
-                .bind("flowName", flowName)
-                .bind("runId", runId)
-                .map(CheckpointSql.CHECKPOINT)
-                .findOne());
+        return findOne("release of FlowRun ", CheckpointSql.RELEASED, flowName, runId);
     }
 
     /**
@@ -405,16 +377,13 @@ public class CheckpointRepository extends AbstractRepository {
         return new CheckpointPolicy(CheckpointRetention.valueOf(retention), keepLast);
     }
 
-    private static void checkKey(String flowName, String runId) {
-        Check.name("flowName", flowName);
-        Check.name("runId", runId);
-    }
-
-    private CheckpointWrites checkpoints() {
-        return new CheckpointWrites(em, clock);
-    }
-
-    private RunWrites writes() {
-        return new RunWrites(em, clock);
+    /** At most one checkpoint of a run, read by {@code sql} with the run's key bound. */
+    private Optional<FlowCheckpoint> findOne(String what, String sql, String flowName, String runId) {
+        RunChanges.checkKey(flowName, runId);
+        return Sql.call(em, what + RunChanges.ref(flowName, runId), h -> h.createQuery(sql)
+                .bind("flowName", flowName)
+                .bind("runId", runId)
+                .map(CheckpointSql.CHECKPOINT)
+                .findOne());
     }
 }

@@ -11,15 +11,15 @@ import dev.agentstore.domain.flow.NewFlowEvent;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
+import dev.agentstore.persistence.support.UnnestColumns;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The append-only flow event log (table {@code flow_events}):
@@ -42,20 +42,6 @@ public class FlowEventRepository extends AbstractRepository {
 
     /** Largest accepted purge batch. */
     public static final int MAX_PURGE_BATCH = 100_000;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected FlowEventRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public FlowEventRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Appends one event with one statement,
@@ -106,32 +92,24 @@ public class FlowEventRepository extends AbstractRepository {
         Instant now = now();
         int n = events.size();
         List<NewFlowEvent> stamped = new ArrayList<>(n);
-        String[] runIds = new String[n];
-        String[] flowNames = new String[n];
-        String[] timestamps = new String[n];
-        String[] types = new String[n];
-        String[] stepNames = new String[n];
-        String[] stepIds = new String[n];
-        Integer[] attempts = new Integer[n];
-        String[] data = new String[n];
-        for (int i = 0; i < n; i++) {
-            NewFlowEvent e = stamp(events.get(i), now);
-            stamped.add(e);
-            runIds[i] = e.runId();
-            flowNames[i] = e.flowName();
-            timestamps[i] = e.ts().toString(); // ISO-8601 in UTC ("...Z"), unambiguous for timestamptz input
-            types[i] = e.type();
-            stepNames[i] = e.stepName();
-            stepIds[i] = e.stepId();
-            attempts[i] = e.attempt();
-            JsonNode payload = e.data();
-            data[i] = payload == null ? null : JsonWrites.print(em, "events[" + i + "].data", payload);
+        for (NewFlowEvent event : events) {
+            stamped.add(stamp(event, now));
         }
+        Map<String, Object> values = UnnestColumns.rows(n)
+                .column("runIds", String.class, i -> stamped.get(i).runId())
+                .column("flowNames", String.class, i -> stamped.get(i).flowName())
+                // ISO-8601 in UTC ("...Z"), unambiguous for timestamptz input
+                .column("timestamps", String.class, i -> stamped.get(i).ts().toString())
+                .column("types", String.class, i -> stamped.get(i).type())
+                .column("stepNames", String.class, i -> stamped.get(i).stepName())
+                .column("stepIds", String.class, i -> stamped.get(i).stepId())
+                .column("attempts", Integer.class, i -> stamped.get(i).attempt())
+                .column("data", String.class, i -> stamped.get(i).data() == null ? null
+                        : JsonWrites.print(em, "events[" + i + "].data", stamped.get(i).data()))
+                .values();
         long[] ids = Sql.call(em, "append " + n + " FlowEvents", h -> {
             List<Long> returned = h.createQuery(FlowEventSql.APPEND_ALL)
-                    .bindMap(Sql.parameters("runIds", runIds, "flowNames", flowNames, "timestamps", timestamps,
-                            "types", types, "stepNames", stepNames, "stepIds", stepIds, "attempts", attempts,
-                            "data", data))
+                    .bindMap(values)
                     .mapTo(long.class)
                     .list();
             if (returned.size() != n) {
@@ -237,13 +215,7 @@ public class FlowEventRepository extends AbstractRepository {
      * @throws InvalidInputException when {@code cutoff} is {@code null} or {@code batchSize} is out of range
      */
     public long purgeOlderThan(Instant cutoff, int batchSize) {
-        long total = 0;
-        int deleted;
-        do {
-            deleted = purgeOlderThanBatch(cutoff, batchSize);
-            total += deleted;
-        } while (deleted == batchSize);
-        return total;
+        return Sql.deleteInBatches(() -> purgeOlderThanBatch(cutoff, batchSize), batchSize);
     }
 
     /**
@@ -263,8 +235,8 @@ public class FlowEventRepository extends AbstractRepository {
      */
     @SingleStatement
     public int purgeOlderThanBatch(Instant cutoff, int batchSize) {
-        Check.instant("cutoff", Check.notNull("cutoff", cutoff));
         Check.range("batchSize", batchSize, 1, MAX_PURGE_BATCH);
+        Check.instant("cutoff", Check.notNull("cutoff", cutoff));
         return Sql.call(em, "purge FlowEvents older than " + cutoff, h -> h.createUpdate(FlowEventSql.PURGE_BATCH)
                 .bind("cutoff", cutoff)
                 .bind("batchSize", batchSize)

@@ -15,12 +15,10 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
@@ -136,20 +134,6 @@ public class FlowRepository extends AbstractRepository {
 
     /** Maps a row with {@link #COLUMNS}. */
     private static final RowMapper<Flow> FLOW = (rs, ctx) -> flow(rs);
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected FlowRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public FlowRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Registers a flow, or updates the display name and version of a registered one,

@@ -25,9 +25,7 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -83,20 +81,6 @@ import java.util.OptionalLong;
 @ApplicationScoped
 public class FlowRunRepository extends AbstractRepository {
 
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected FlowRunRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public FlowRunRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
-
     /**
      * Starts a run in status {@link FlowRunStatus#RUNNING}, idempotently ({@code INSERT ... ON CONFLICT DO NOTHING}):
      * when the run exists it is returned unchanged (read by a second query). A newly inserted run of a registered
@@ -140,7 +124,7 @@ public class FlowRunRepository extends AbstractRepository {
      */
     @SingleStatement
     public Optional<FlowRun> get(String flowName, String runId) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         return changes().find("get FlowRun " + ref(flowName, runId), flowName, runId);
     }
 
@@ -156,7 +140,7 @@ public class FlowRunRepository extends AbstractRepository {
      * @throws InvalidInputException when a name is blank or longer than 255 characters
      */
     public Optional<FlowRun> getForUpdate(String flowName, String runId) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         RunChanges changes = changes();
         return changes.select("get FlowRun " + ref(flowName, runId) + " for update",
                 FlowRunSql.SELECT_BY_KEY_FOR_UPDATE, flowName, runId).map(changes::read);
@@ -257,7 +241,7 @@ public class FlowRunRepository extends AbstractRepository {
      */
     @SingleStatement
     public FlowRun transition(String flowName, String runId, FlowRunStatus target) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Check.notNull("target", target);
         RunChanges changes = changes();
         return changes.transition(flowName, runId, target, changes.versionRead(flowName, runId));
@@ -278,7 +262,7 @@ public class FlowRunRepository extends AbstractRepository {
      *                                      versions); nothing is written
      */
     public FlowRun transition(String flowName, String runId, FlowRunStatus target, long expectedVersion) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Check.notNull("target", target);
         Check.notNegative("expectedVersion", expectedVersion);
         return changes().transition(flowName, runId, target, OptionalLong.of(expectedVersion));
@@ -295,7 +279,7 @@ public class FlowRunRepository extends AbstractRepository {
      * @throws NotFoundException     when the run does not exist
      */
     public int completeStep(String flowName, String runId) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         return writes().completeStep(flowName, runId);
     }
 
@@ -322,7 +306,7 @@ public class FlowRunRepository extends AbstractRepository {
      */
     @SingleStatement
     public FlowRun update(String flowName, String runId, JsonNode patch) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         JsonWrites.check(em, "patch", patch);
         FlowRunPatch valid = FlowRunPatch.parse(patch);
         RunChanges changes = changes();
@@ -346,7 +330,7 @@ public class FlowRunRepository extends AbstractRepository {
      *                                      versions); nothing is written
      */
     public FlowRun update(String flowName, String runId, JsonNode patch, long expectedVersion) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         JsonWrites.check(em, "patch", patch);
         FlowRunPatch valid = FlowRunPatch.parse(patch);
         Check.notNegative("expectedVersion", expectedVersion);
@@ -368,7 +352,7 @@ public class FlowRunRepository extends AbstractRepository {
      * @throws ConcurrencyConflictException when the run's version is not the expected one
      */
     public Optional<FlowRun> update(String flowName, String runId, JsonNode patch, FlowRunGuard guard) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Check.notNull("guard", guard);
         JsonWrites.check(em, "patch", patch);
         FlowRunPatch valid = FlowRunPatch.parse(patch);
@@ -391,7 +375,7 @@ public class FlowRunRepository extends AbstractRepository {
      * @throws InvalidInputException when a parameter is invalid or {@code snapshotPatch} is not an object
      */
     public FlowRun mergeSnapshot(String flowName, String runId, JsonNode snapshotPatch) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Json.requireObject("snapshotPatch", snapshotPatch);
         return checkpoints().after(writes().merge(flowName, runId, snapshotPatch), CheckpointSource.MERGE, null);
     }
@@ -409,7 +393,7 @@ public class FlowRunRepository extends AbstractRepository {
      * @throws ConcurrencyConflictException when this unit of work read the run and another transaction changed it
      */
     public FlowRun replaceSnapshot(String flowName, String runId, JsonNode snapshot) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         JsonWrites.check(em, "snapshot", Check.notNull("snapshot", snapshot));
         RunChanges changes = changes();
         return changes.versionRead(flowName, runId).isPresent()
@@ -432,7 +416,7 @@ public class FlowRunRepository extends AbstractRepository {
      * @throws ConcurrencyConflictException when the run's version is not the expected one (naming both versions)
      */
     public Optional<FlowRun> replaceSnapshot(String flowName, String runId, JsonNode snapshot, FlowRunGuard guard) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Check.notNull("guard", guard);
         String json = JsonWrites.print(em, "snapshot", Check.notNull("snapshot", snapshot));
         return changes().guarded("replace snapshot of FlowRun " + ref(flowName, runId), flowName, runId, guard,
@@ -455,7 +439,7 @@ public class FlowRunRepository extends AbstractRepository {
      *                               a JSON object; nothing is written
      */
     public FlowRun setStepResult(String flowName, String runId, String stepId, JsonNode result) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         Check.name("stepId", stepId);
         Check.notNull("result", result);
         return checkpoints().after(writes().setStep(flowName, runId, stepId, result), CheckpointSource.STEP, stepId);
@@ -471,13 +455,8 @@ public class FlowRunRepository extends AbstractRepository {
      * @throws InvalidInputException when a name is invalid
      */
     public boolean delete(String flowName, String runId) {
-        checkKey(flowName, runId);
+        RunChanges.checkKey(flowName, runId);
         return writes().delete(flowName, runId);
-    }
-
-    private static void checkKey(String flowName, String runId) {
-        Check.name("flowName", flowName);
-        Check.name("runId", runId);
     }
 
     private RunChanges changes() {

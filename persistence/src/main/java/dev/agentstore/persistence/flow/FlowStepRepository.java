@@ -18,10 +18,8 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.Handle;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -61,20 +59,6 @@ public class FlowStepRepository extends AbstractRepository {
 
     /** The entity name in messages and in {@link ReadVersions}. */
     static final String ENTITY = "FlowStep";
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected FlowStepRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public FlowStepRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates a step or writes an existing one (Compozy's {@code UpsertState}). On an existing step the fields the
@@ -233,7 +217,7 @@ public class FlowStepRepository extends AbstractRepository {
      */
     public FlowRun completeRun(String flowName, String runId) {
         checkKey(flowName, runId);
-        FlowRunRepository runs = new FlowRunRepository(em, clock);
+        FlowRunRepository runs = bind(new FlowRunRepository(), em, clock);
         FlowRun run = runs.getForUpdate(flowName, runId).orElseThrow(() -> new NotFoundException("FlowRun",
                 flowName + "/" + runId));
         if (run.status().isTerminal()) {

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.flow;
 
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
@@ -240,6 +241,16 @@ final class RunChanges {
 
     ReadVersions versions() {
         return ReadVersions.of(em);
+    }
+
+    /**
+     * Checks a run's key before anything is sent.
+     *
+     * @throws InvalidInputException when a name is blank or longer than 255 characters
+     */
+    static void checkKey(String flowName, String runId) {
+        Check.name("flowName", flowName);
+        Check.name("runId", runId);
     }
 
     /** @return the run's key as {@link ReadVersions} and conflict messages print it: {@code flow/run} */

@@ -56,24 +56,12 @@ final class RunUpdate {
                 set("completed_at", ":now", null, null);
             }
         }
-        if (patch.names("startedAt")) {
-            set("started_at", "CAST(:startedAt AS timestamptz)", "startedAt", patch.startedAt());
-        }
-        if (patch.names("completedAt")) {
-            set("completed_at", "CAST(:completedAt AS timestamptz)", "completedAt", patch.completedAt());
-        }
-        if (patch.names("lastActivityAt")) {
-            set("last_activity_at", "CAST(:lastActivityAt AS timestamptz)", "lastActivityAt", patch.lastActivityAt());
-        }
-        if (patch.names("stepCount")) {
-            set("step_count", "CAST(:stepCount AS integer)", "stepCount", patch.stepCount());
-        }
-        if (patch.names("completedSteps")) {
-            set("completed_steps", "CAST(:completedSteps AS integer)", "completedSteps", patch.completedSteps());
-        }
-        if (patch.names("resourceId")) {
-            set("resource_id", "CAST(:resourceId AS varchar)", "resourceId", patch.resourceId());
-        }
+        setIfNamed(patch, "startedAt", "started_at", "timestamptz", patch.startedAt());
+        setIfNamed(patch, "completedAt", "completed_at", "timestamptz", patch.completedAt());
+        setIfNamed(patch, "lastActivityAt", "last_activity_at", "timestamptz", patch.lastActivityAt());
+        setIfNamed(patch, "stepCount", "step_count", "integer", patch.stepCount());
+        setIfNamed(patch, "completedSteps", "completed_steps", "integer", patch.completedSteps());
+        setIfNamed(patch, "resourceId", "resource_id", "varchar", patch.resourceId());
         if (patch.names("emittedEvents")) {
             merge("emitted_events", "emittedEvents", patch.emittedEvents(), "CAST('{}' AS jsonb)");
         }
@@ -86,6 +74,13 @@ final class RunUpdate {
         ObjectNode metadata = patch.metadata();
         if (!metadata.isEmpty()) {
             merge("metadata", "metadata", metadata, null);
+        }
+    }
+
+    /** Sets {@code column} to the patch's {@code field}, cast to {@code sqlType}, when the patch names the field. */
+    private void setIfNamed(FlowRunPatch patch, String field, String column, String sqlType, Object value) {
+        if (patch.names(field)) {
+            set(column, "CAST(:" + field + " AS " + sqlType + ")", field, value);
         }
     }
 

@@ -22,11 +22,9 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.Handle;
 
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -90,19 +88,6 @@ public class ChunkRepository extends AbstractRepository {
 
     /** How often a search runs at most while its base's definition keeps changing (stale cache, then a race): 3. */
     static final int DEFINITION_ATTEMPTS = 3;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected ChunkRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public ChunkRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Inserts or replaces chunks, {@value #UPSERT_BATCH_SIZE} rows per statement

@@ -10,9 +10,11 @@ import dev.agentstore.domain.knowledge.NewTextChunk;
 import dev.agentstore.domain.knowledge.TextUpsert;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Sql;
+import dev.agentstore.persistence.support.UnnestColumns;
 import jakarta.persistence.EntityManager;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,37 +106,23 @@ final class ChunkWrites {
             upsert.apply(rows);
         }
         if (!unchanged.isEmpty()) {
-            unchanged.sort(java.util.Comparator.comparing(NewTextChunk::id)); // rows locked in one order
+            unchanged.sort(Comparator.comparing(NewTextChunk::id)); // rows locked in one order
             updateUnchanged(em, kb, unchanged);
         }
         return new TextUpsert(ids, changed.size(), unchanged.size(), batches);
     }
 
     private static void updateUnchanged(EntityManager em, KnowledgeBase kb, List<NewTextChunk> unchanged) {
-        int n = unchanged.size();
-        String[] ids = new String[n];
-        String[] hashes = new String[n];
-        String[] documentIds = new String[n];
-        Integer[] ordinals = new Integer[n];
-        String[] payloads = new String[n];
-        String[] metas = new String[n];
-        for (int i = 0; i < n; i++) {
-            NewTextChunk t = unchanged.get(i);
-            ids[i] = t.id();
-            hashes[i] = t.contentHash();
-            documentIds[i] = t.documentId();
-            ordinals[i] = t.ordinal();
-            payloads[i] = Json.print(t.payload());
-            metas[i] = Json.print(t.meta());
-        }
-        Sql.run(em, "update unchanged chunks of KnowledgeBase " + kb.name(), h -> h.createUpdate(UPDATE_UNCHANGED)
-                .bind("base", kb.name())
-                .bindArray("ids", String.class, (Object[]) ids)
-                .bindArray("hashes", String.class, (Object[]) hashes)
-                .bindArray("documentIds", String.class, (Object[]) documentIds)
-                .bindArray("ordinals", Integer.class, (Object[]) ordinals)
-                .bindArray("payloads", String.class, (Object[]) payloads)
-                .bindArray("metas", String.class, (Object[]) metas)
-                .execute());
+        Map<String, Object> values = UnnestColumns.rows(unchanged.size())
+                .column("ids", String.class, i -> unchanged.get(i).id())
+                .column("hashes", String.class, i -> unchanged.get(i).contentHash())
+                .column("documentIds", String.class, i -> unchanged.get(i).documentId())
+                .column("ordinals", Integer.class, i -> unchanged.get(i).ordinal())
+                .column("payloads", String.class, i -> Json.print(unchanged.get(i).payload()))
+                .column("metas", String.class, i -> Json.print(unchanged.get(i).meta()))
+                .values();
+        values.put("base", kb.name());
+        Sql.run(em, "update unchanged chunks of KnowledgeBase " + kb.name(),
+                h -> h.createUpdate(UPDATE_UNCHANGED).bindMap(values).execute());
     }
 }

@@ -13,11 +13,9 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.Handle;
 
 import java.sql.Connection;
-import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -90,20 +88,6 @@ public class KnowledgeRepository extends AbstractRepository {
     /** Records the versions of what this class hands out and writes ({@link ReadVersions}). */
     private static final ReadVersions.Entity<KnowledgeBase> VERSIONS =
             new ReadVersions.Entity<>(ENTITY, KnowledgeBase::name, KnowledgeBase::version);
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected KnowledgeRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public KnowledgeRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates a knowledge base with the default vector type ({@code vector} up to 2,000 dimensions, {@code halfvec}

@@ -13,7 +13,6 @@ import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -73,20 +72,6 @@ public class KvRepository extends AbstractRepository {
 
     /** What {@link ReadVersions} records for a key that read as absent (or expired). */
     private static final long ABSENT = ReadVersions.ABSENT;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected KvRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public KvRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Reads a value: a stored {@code 0}, {@code false}, {@code ""} or JSON {@code null} is returned as such (JSON null
@@ -412,13 +397,7 @@ public class KvRepository extends AbstractRepository {
      */
     public long purgeExpired(int batchSize) {
         Check.range("batchSize", batchSize, 1, MAX_BATCH_SIZE);
-        long total = 0;
-        int deleted;
-        do {
-            deleted = purgeExpiredBatch(batchSize);
-            total += deleted;
-        } while (deleted == batchSize);
-        return total;
+        return Sql.deleteInBatches(() -> purgeExpiredBatch(batchSize), batchSize);
     }
 
     private void upsert(String key, JsonNode value, Duration ttl) {

@@ -24,9 +24,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.SingleStatement;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
@@ -46,15 +44,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /** Largest accepted {@code limit} of {@link #recall} and {@link #lastMessages}: 10,000. */
     public static final int MAX_RECALL = 10_000;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected MemoryRepository() {
-    }
-
-    /** Standalone use: a repository bound to one transaction's entity manager {@code em}, timed by {@code clock}. */
-    public MemoryRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * As {@link #saveThread(String, String, String, JsonNode, Instant, Instant)} with the clock's times.

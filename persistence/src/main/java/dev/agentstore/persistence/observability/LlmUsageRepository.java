@@ -11,10 +11,9 @@ import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
+import dev.agentstore.persistence.support.UnnestColumns;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -45,20 +44,6 @@ public class LlmUsageRepository extends AbstractRepository {
     /** Largest accepted batch of {@link #recordAll}. */
     public static final int MAX_BATCH = 10_000;
 
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected LlmUsageRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public LlmUsageRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
-
     /**
      * Records one usage with one {@code INSERT}.
      *
@@ -68,8 +53,7 @@ public class LlmUsageRepository extends AbstractRepository {
      */
     @SingleStatement
     public LlmUsage record(NewLlmUsage usage) {
-        Check.notNull("usage", usage);
-        return recordAll(List.of(usage)).get(0);
+        return recordAll(List.of(Check.notNull("usage", usage))).get(0);
     }
 
     /**
@@ -84,60 +68,36 @@ public class LlmUsageRepository extends AbstractRepository {
      */
     @SingleStatement
     public List<LlmUsage> recordAll(List<NewLlmUsage> usages) {
-        Check.noNulls("usages", usages);
-        if (usages.size() > MAX_BATCH) {
-            throw new InvalidInputException("usages must hold at most " + MAX_BATCH + " records, was " + usages.size());
-        }
+        Check.batch("usages", usages, MAX_BATCH);
         if (usages.isEmpty()) {
             return List.of();
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         int n = usages.size();
-        String[] ids = new String[n];
-        String[] flowNames = new String[n];
-        String[] runIds = new String[n];
-        String[] stepIds = new String[n];
-        String[] traceIds = new String[n];
-        String[] spanIds = new String[n];
-        String[] agentIds = new String[n];
-        String[] providers = new String[n];
-        String[] models = new String[n];
-        Long[] inputTokens = new Long[n];
-        Long[] outputTokens = new Long[n];
-        Long[] totalTokens = new Long[n];
-        Long[] reasoningTokens = new Long[n];
-        Long[] cachedInputTokens = new Long[n];
-        String[] costs = new String[n];
-        String[] currencies = new String[n];
-        String[] createdAts = new String[n];
         List<LlmUsage> stored = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            NewLlmUsage u = usages.get(i).at(now);
-            UUID id = UUID.randomUUID();
-            stored.add(LlmUsage.stored(id, u));
-            ids[i] = id.toString();
-            flowNames[i] = u.flowName();
-            runIds[i] = u.runId();
-            stepIds[i] = u.stepId();
-            traceIds[i] = u.traceId();
-            spanIds[i] = u.spanId();
-            agentIds[i] = u.agentId();
-            providers[i] = u.provider();
-            models[i] = u.model();
-            inputTokens[i] = u.inputTokens();
-            outputTokens[i] = u.outputTokens();
-            totalTokens[i] = u.totalTokens();
-            reasoningTokens[i] = u.reasoningTokens();
-            cachedInputTokens[i] = u.cachedInputTokens();
-            costs[i] = u.cost() == null ? null : u.cost().toPlainString();
-            currencies[i] = u.currency();
-            createdAts[i] = LlmUsageSql.timestamptz(u.createdAt());
+        for (NewLlmUsage usage : usages) {
+            stored.add(LlmUsage.stored(UUID.randomUUID(), usage.at(now)));
         }
-        Map<String, Object> values = Sql.parameters("ids", ids, "flowNames", flowNames, "runIds", runIds,
-                "stepIds", stepIds, "traceIds", traceIds, "spanIds", spanIds, "agentIds", agentIds,
-                "providers", providers, "models", models, "inputTokens", inputTokens, "outputTokens", outputTokens,
-                "totalTokens", totalTokens, "reasoningTokens", reasoningTokens, "cachedInputTokens", cachedInputTokens,
-                "costs", costs, "currencies", currencies, "createdAts", createdAts);
+        Map<String, Object> values = UnnestColumns.rows(n)
+                .column("ids", String.class, i -> stored.get(i).id().toString())
+                .column("flowNames", String.class, i -> stored.get(i).flowName())
+                .column("runIds", String.class, i -> stored.get(i).runId())
+                .column("stepIds", String.class, i -> stored.get(i).stepId())
+                .column("traceIds", String.class, i -> stored.get(i).traceId())
+                .column("spanIds", String.class, i -> stored.get(i).spanId())
+                .column("agentIds", String.class, i -> stored.get(i).agentId())
+                .column("providers", String.class, i -> stored.get(i).provider())
+                .column("models", String.class, i -> stored.get(i).model())
+                .column("inputTokens", Long.class, i -> stored.get(i).inputTokens())
+                .column("outputTokens", Long.class, i -> stored.get(i).outputTokens())
+                .column("totalTokens", Long.class, i -> stored.get(i).totalTokens())
+                .column("reasoningTokens", Long.class, i -> stored.get(i).reasoningTokens())
+                .column("cachedInputTokens", Long.class, i -> stored.get(i).cachedInputTokens())
+                .column("costs", String.class,
+                        i -> stored.get(i).cost() == null ? null : stored.get(i).cost().toPlainString())
+                .column("currencies", String.class, i -> stored.get(i).currency())
+                .column("createdAts", String.class, i -> LlmUsageSql.timestamptz(stored.get(i).createdAt()))
+                .values();
         Sql.run(em, "record " + n + " LlmUsage", h -> h.createUpdate(LlmUsageSql.INSERT_ALL).bindMap(values).execute());
         return List.copyOf(stored);
     }

@@ -15,9 +15,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -53,20 +51,6 @@ public class ScoreRepository extends AbstractRepository {
 
     /** The largest statistics bucket: 3,660 days (about ten years), a width {@code date_bin} takes in days. */
     public static final Duration MAX_BUCKET = Duration.ofDays(3660);
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected ScoreRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public ScoreRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Saves a score with one {@code INSERT}. Every value is checked first (text and JSON against the store's

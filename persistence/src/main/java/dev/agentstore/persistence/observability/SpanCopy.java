@@ -54,42 +54,18 @@ final class SpanCopy {
             for (int i = 0; i < spans.size(); i++) {
                 NewSpan s = spans.get(i);
                 Printed p = printed.get(i);
-                row.append(s.traceId()).append('\t');
-                row.append(Long.parseUnsignedLong(s.spanId(), 16)).append('\t');
-                if (s.parentSpanId() == null) {
-                    row.append("\\N");
-                } else {
-                    row.append(Long.parseUnsignedLong(s.parentSpanId(), 16));
+                String parent = s.parentSpanId() == null ? null
+                        : Long.toString(Long.parseUnsignedLong(s.parentSpanId(), 16));
+                String[] columns = {s.traceId(), Long.toString(Long.parseUnsignedLong(s.spanId(), 16)), parent,
+                        s.name(), s.type().name(), s.entity().type(), s.entity().id(), s.entity().name(), s.runId(),
+                        s.threadId(), s.resourceId(), s.userId(), s.startedAt().toString(),
+                        s.endedAt() == null ? null : s.endedAt().toString(), s.status().name(), p.error(), p.input(),
+                        p.output(), p.attributes(), p.metadata()};
+                for (String column : columns) {
+                    text(row, column);
+                    row.append('\t');
                 }
-                row.append('\t');
-                text(row, s.name());
-                row.append('\t').append(s.type().name()).append('\t');
-                text(row, s.entity().type());
-                row.append('\t');
-                text(row, s.entity().id());
-                row.append('\t');
-                text(row, s.entity().name());
-                row.append('\t');
-                text(row, s.runId());
-                row.append('\t');
-                text(row, s.threadId());
-                row.append('\t');
-                text(row, s.resourceId());
-                row.append('\t');
-                text(row, s.userId());
-                row.append('\t').append(s.startedAt()).append('\t');
-                text(row, s.endedAt() == null ? null : s.endedAt().toString());
-                row.append('\t').append(s.status().name()).append('\t');
-                text(row, p.error());
-                row.append('\t');
-                text(row, p.input());
-                row.append('\t');
-                text(row, p.output());
-                row.append('\t');
-                text(row, p.attributes());
-                row.append('\t');
-                text(row, p.metadata());
-                row.append('\t').append(created).append('\n');
+                row.append(created).append('\n');
                 if (row.length() >= CHUNK) {
                     send(in, row);
                 }

@@ -16,10 +16,9 @@ import dev.agentstore.domain.observability.TraceQuery;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
+import dev.agentstore.persistence.support.UnnestColumns;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -28,6 +27,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -69,20 +69,6 @@ public class SpanRepository extends AbstractRepository {
 
     /** The batch of {@link #prune(Instant)}. */
     public static final int DEFAULT_PRUNE_BATCH = 10_000;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected SpanRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public SpanRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates one span with one {@code INSERT}.
@@ -128,11 +114,10 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public long createAll(List<NewSpan> spans) {
-        Check.noNulls("spans", spans);
+        Check.batch("spans", spans, MAX_BATCH);
         if (spans.isEmpty()) {
             return 0;
         }
-        requireBatch("spans", spans.size());
         List<SpanCopy.Printed> printed = new ArrayList<>(spans.size());
         for (int i = 0; i < spans.size(); i++) {
             printed.add(print("spans[" + i + "]", spans.get(i)));
@@ -157,11 +142,10 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public int upsertAll(List<NewSpan> spans) {
-        Check.noNulls("spans", spans);
-        if (spans.isEmpty()) {
+        if (Check.batch("spans", spans, MAX_BATCH).isEmpty()) {
             return 0;
         }
-        int n = requireBatch("spans", spans.size());
+        int n = spans.size();
         String[][] text = new String[19][n];
         long[] spanIds = new long[n];
         Set<String> seen = new HashSet<>();
@@ -220,20 +204,12 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public int updateAll(List<SpanUpdate> updates) {
-        Check.noNulls("updates", updates);
+        Check.batch("updates", updates, MAX_BATCH);
         if (updates.isEmpty()) {
             return 0;
         }
-        int n = requireBatch("updates", updates.size());
-        String[] traceIds = new String[n];
-        long[] spanIds = new long[n];
-        String[] endedAts = new String[n];
-        String[] statuses = new String[n];
-        String[] errors = new String[n];
-        String[] outputs = new String[n];
-        String[] attributes = new String[n];
-        String[] metadata = new String[n];
         Set<String> seen = new HashSet<>();
+        int n = updates.size();
         for (int i = 0; i < n; i++) {
             SpanUpdate u = updates.get(i);
             if (!seen.add(u.traceId() + u.spanId())) {
@@ -247,23 +223,22 @@ public class SpanRepository extends AbstractRepository {
         }
         Arrays.sort(order, Comparator.comparing((Integer k) -> updates.get(k).traceId())
                 .thenComparing(k -> updates.get(k).spanId()));
-        for (int i = 0; i < n; i++) {
-            SpanUpdate u = updates.get(order[i]);
-            String field = "updates[" + order[i] + "].";
-            traceIds[i] = u.traceId();
-            spanIds[i] = TraceIds.spanLong(u.spanId());
-            endedAts[i] = u.endedAt() == null ? null : u.endedAt().toString();
-            statuses[i] = u.status() == null ? null : u.status().name();
-            errors[i] = json(field + "error", u.error());
-            outputs[i] = json(field + "output", u.output());
-            attributes[i] = json(field + "attributes", u.attributes());
-            metadata[i] = json(field + "metadata", u.metadata());
-        }
-        Instant now = now();
+        Map<String, Object> values = UnnestColumns.rows(n)
+                .column("traceIds", String.class, i -> updates.get(order[i]).traceId())
+                .column("spanIds", Long.class, i -> TraceIds.spanLong(updates.get(order[i]).spanId()))
+                .column("endedAts", String.class, i -> updates.get(order[i]).endedAt() == null ? null
+                        : updates.get(order[i]).endedAt().toString())
+                .column("statuses", String.class, i -> updates.get(order[i]).status() == null ? null
+                        : updates.get(order[i]).status().name())
+                .column("errors", String.class, i -> json(order[i], "error", updates.get(order[i]).error()))
+                .column("outputs", String.class, i -> json(order[i], "output", updates.get(order[i]).output()))
+                .column("attributes", String.class,
+                        i -> json(order[i], "attributes", updates.get(order[i]).attributes()))
+                .column("metadata", String.class, i -> json(order[i], "metadata", updates.get(order[i]).metadata()))
+                .values();
+        values.put("now", now());
         return Sql.call(em, "update " + n + " Spans", h -> h.createUpdate(SpanSql.UPDATE_ALL)
-                .bindMap(Sql.parameters("traceIds", traceIds, "spanIds", spanIds, "endedAts", endedAts,
-                        "statuses", statuses, "errors", errors, "outputs", outputs, "attributes", attributes,
-                        "metadata", metadata, "now", now))
+                .bindMap(values)
                 .execute());
     }
 
@@ -361,11 +336,10 @@ public class SpanRepository extends AbstractRepository {
      */
     @SingleStatement
     public long deleteTraces(Collection<String> traceIds) {
-        Check.noNulls("traceIds", traceIds);
+        Check.batch("traceIds", traceIds, MAX_BATCH);
         if (traceIds.isEmpty()) {
             return 0;
         }
-        requireBatch("traceIds", traceIds.size());
         String[] ids = traceIds.stream().map(id -> TraceIds.requireTraceId("traceIds[]", id)).toArray(String[]::new);
         return Sql.call(em, "delete " + ids.length + " traces", h -> h.createUpdate(SpanSql.DELETE_TRACES)
                 .bind("traceIds", ids)
@@ -396,13 +370,7 @@ public class SpanRepository extends AbstractRepository {
      * @throws InvalidInputException when {@code olderThan} is {@code null} or {@code batchSize} is out of range
      */
     public long prune(Instant olderThan, int batchSize) {
-        long total = 0;
-        int deleted;
-        do {
-            deleted = pruneBatch(olderThan, batchSize);
-            total += deleted;
-        } while (deleted >= batchSize);
-        return total;
+        return Sql.deleteInBatches(() -> pruneBatch(olderThan, batchSize), batchSize);
     }
 
     /**
@@ -447,15 +415,13 @@ public class SpanRepository extends AbstractRepository {
                 JsonWrites.print(em, field + ".metadata", s.metadata()));
     }
 
-    private String json(String field, JsonNode value) {
-        return value == null ? null : JsonWrites.print(em, field, value);
+    /** A value of {@code updates[index]}, printed for its {@code jsonb} column. */
+    private String json(int index, String name, JsonNode value) {
+        return json("updates[" + index + "]." + name, value);
     }
 
-    private static int requireBatch(String field, int size) {
-        if (size > MAX_BATCH) {
-            throw new InvalidInputException(field + ": at most " + MAX_BATCH + " per call, was " + size);
-        }
-        return size;
+    private String json(String field, JsonNode value) {
+        return value == null ? null : JsonWrites.print(em, field, value);
     }
 
     private Instant now() {

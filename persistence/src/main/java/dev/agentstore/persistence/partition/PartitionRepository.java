@@ -9,13 +9,11 @@ import dev.agentstore.domain.partition.RetentionPolicy;
 import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -57,20 +55,6 @@ public class PartitionRepository extends AbstractRepository {
     public static final int MAX_PERIODS = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(PartitionRepository.class);
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected PartitionRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public PartitionRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates, for every {@link PartitionedTable} that exists, the partitions of the period that holds the clock's

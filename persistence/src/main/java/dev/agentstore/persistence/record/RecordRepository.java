@@ -18,9 +18,7 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
@@ -91,20 +89,6 @@ public class RecordRepository extends AbstractRepository {
     /** What {@link ReadVersions} records for an id that {@link #get} found no record for. */
     private static final long ABSENT = ReadVersions.ABSENT;
 
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected RecordRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public RecordRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
-
     /**
      * Creates a record with a generated UUID id and no metadata.
      *
@@ -150,10 +134,7 @@ public class RecordRepository extends AbstractRepository {
      * @throws DuplicateException    when an id already exists; nothing is written
      */
     public List<Record> createBatch(List<NewRecord> records) {
-        Check.noNulls("records", records);
-        if (records.size() > MAX_BATCH_SIZE) {
-            throw new InvalidInputException("records must be at most " + MAX_BATCH_SIZE + ", was " + records.size());
-        }
+        Check.batch("records", records, MAX_BATCH_SIZE);
         if (records.isEmpty()) {
             return List.of();
         }
@@ -236,10 +217,7 @@ public class RecordRepository extends AbstractRepository {
      *                                      since, naming it and both versions; nothing of the batch is written
      */
     public List<Record> upsertBatch(List<NewRecord> records) {
-        Check.noNulls("records", records);
-        if (records.size() > MAX_BATCH_SIZE) {
-            throw new InvalidInputException("records must be at most " + MAX_BATCH_SIZE + ", was " + records.size());
-        }
+        Check.batch("records", records, MAX_BATCH_SIZE);
         Map<String, Long> expected = new HashMap<>();
         for (NewRecord r : records) {
             if (r.id() != null) {
@@ -358,9 +336,7 @@ public class RecordRepository extends AbstractRepository {
         Record.requireId(id);
         String context = "delete Record id=" + id;
         int deleted = Sql.call(em, context, h -> h.createUpdate(RecordSql.DELETE_IF_VERSION)
-                .bind("id", id)
-                .bind("expected", expectedVersion)
-                .execute());
+                .bind("id", id).bind("expected", expectedVersion).execute());
         if (deleted == 0) {
             throw writes().conflictOrNotFound(context, id, expectedVersion, false);
         }

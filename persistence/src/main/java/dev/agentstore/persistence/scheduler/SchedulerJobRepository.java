@@ -19,9 +19,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.ReadVersions;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -60,20 +58,6 @@ public class SchedulerJobRepository extends AbstractRepository {
 
     /** The entity name in {@link ReadVersions} and conflict messages. */
     private static final String ENTITY = SchedulerJobChanges.ENTITY;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected SchedulerJobRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public SchedulerJobRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Creates a job with a cron schedule in UTC ({@link CronSchedule}: five fields such as {@code 0 * * * *}, or six

@@ -7,6 +7,7 @@ import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 
 import java.time.Clock;
+import java.util.Objects;
 
 /**
  * What every agentstore repository holds: the unit of work's {@link EntityManager}, whose connection
@@ -31,7 +32,10 @@ public abstract class AbstractRepository {
     @Inject
     protected Clock clock;
 
-    /** For CDI's proxies and injection: the container sets both fields. */
+    /**
+     * For CDI's proxies and injection: the container sets both fields. A subclass declares no constructor of its
+     * own unless it holds more state; standalone, {@link #bind} sets the fields.
+     */
     protected AbstractRepository() {
     }
 
@@ -44,5 +48,24 @@ public abstract class AbstractRepository {
     protected AbstractRepository(EntityManager em, Clock clock) {
         this.em = em;
         this.clock = clock;
+    }
+
+    /**
+     * Standalone use: binds a repository made with its no-argument constructor to one unit of work's entity manager
+     * (one transaction) and clock. {@link dev.agentstore.persistence.UnitOfWork} does this for every repository it
+     * hands out; an application reaches repositories through it (or, in a container, by injection), not by this
+     * method.
+     *
+     * @param repository a repository not bound yet
+     * @param em         the transaction's entity manager
+     * @param clock      where the time comes from
+     * @param <R>        the repository's type
+     * @return {@code repository}, bound
+     * @throws NullPointerException when an argument is {@code null}
+     */
+    public static <R extends AbstractRepository> R bind(R repository, EntityManager em, Clock clock) {
+        repository.em = Objects.requireNonNull(em, "em");
+        repository.clock = Objects.requireNonNull(clock, "clock");
+        return repository;
     }
 }

@@ -22,6 +22,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * The one way repositories run SQL: Jdbi 3 on the unit of work's own connection. Statements use named parameters
@@ -243,5 +244,23 @@ public final class Sql {
     public static Instant instant(java.sql.ResultSet rs, String column) throws SQLException {
         OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
         return value == null ? null : value.toInstant();
+    }
+
+    /**
+     * Runs a bounded {@code DELETE} again and again until one run deletes fewer than {@code batchSize} rows: a purge
+     * in batches, in the caller's transaction.
+     *
+     * @param batch     one bounded statement; returns how many rows it deleted
+     * @param batchSize the bound of each statement
+     * @return how many rows all runs deleted
+     */
+    public static long deleteInBatches(IntSupplier batch, int batchSize) {
+        long total = 0;
+        int deleted;
+        do {
+            deleted = batch.getAsInt();
+            total += deleted;
+        } while (deleted >= batchSize);
+        return total;
     }
 }

@@ -210,17 +210,6 @@ final class TriggerFireLog {
         });
     }
 
-    /** @return the sum of {@code batch} runs, run until one deletes fewer than {@code batchSize} rows */
-    static long purge(java.util.function.IntSupplier batch, int batchSize) {
-        long total = 0;
-        int deleted;
-        do {
-            deleted = batch.getAsInt();
-            total += deleted;
-        } while (deleted == batchSize);
-        return total;
-    }
-
     /** @return how many events older than {@code cutoff} one bounded statement deleted */
     static int purgeBatch(EntityManager em, Instant cutoff, int batchSize) {
         return Sql.call(em, "purge TriggerEvents older than " + cutoff, h -> h.createUpdate(PURGE_BATCH)

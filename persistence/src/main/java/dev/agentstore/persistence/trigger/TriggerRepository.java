@@ -20,9 +20,7 @@ import dev.agentstore.persistence.support.PageRequest;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
 
-import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -68,20 +66,6 @@ public class TriggerRepository extends AbstractRepository {
     public static final int MAX_EVENTS_LIMIT = FlowEventQuery.MAX_LIMIT;
     /** Largest batch of {@link #purgeEventsOlderThanBatch}. */
     public static final int MAX_PURGE_BATCH = 100_000;
-
-    /** For CDI's proxy; the container injects the entity manager. */
-    protected TriggerRepository() {
-    }
-
-    /**
-     * Standalone use: a repository bound to one entity manager (one transaction).
-     *
-     * @param em    the transaction's entity manager
-     * @param clock where the time comes from
-     */
-    public TriggerRepository(EntityManager em, Clock clock) {
-        super(em, clock);
-    }
 
     /**
      * Registers a trigger with no subscriptions; see {@link #register(String, TriggerType, JsonNode)}.
@@ -441,7 +425,7 @@ public class TriggerRepository extends AbstractRepository {
      * @throws InvalidInputException when {@code cutoff} is {@code null} or {@code batchSize} is out of range
      */
     public long purgeEventsOlderThan(Instant cutoff, int batchSize) {
-        return TriggerFireLog.purge(() -> purgeEventsOlderThanBatch(cutoff, batchSize), batchSize);
+        return Sql.deleteInBatches(() -> purgeEventsOlderThanBatch(cutoff, batchSize), batchSize);
     }
 
     /**

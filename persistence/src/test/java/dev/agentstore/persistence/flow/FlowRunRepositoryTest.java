@@ -11,6 +11,7 @@ import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.FlowStat;
 import dev.agentstore.domain.flow.FlowStats;
 import dev.agentstore.domain.json.Json;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.MutableClock;
@@ -485,7 +486,7 @@ class FlowRunRepositoryTest {
             try {
                 emA.getTransaction().begin();
                 // transaction A reads the run (version 0) ...
-                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                FlowRunRepository repoA = AbstractRepository.bind(new FlowRunRepository(), emA, clock);
                 repoA.get("stale-status", "r1").orElseThrow();
                 // ... transaction B changes it, keeping its status, and commits ...
                 update(store, "stale-status", "r1", "{\"emittedEvents\":{\"fromB\":true}}");
@@ -515,7 +516,7 @@ class FlowRunRepositoryTest {
             try {
                 emA.getTransaction().begin();
                 // transaction A reads the run (RUNNING, version 0) ...
-                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                FlowRunRepository repoA = AbstractRepository.bind(new FlowRunRepository(), emA, clock);
                 repoA.get("stale-move", "r1").orElseThrow();
                 // ... transaction B moves it to AWAITING and commits ...
                 store.inTransaction(uow -> uow.flowRuns().transition("stale-move", "r1", FlowRunStatus.AWAITING));
@@ -760,7 +761,7 @@ class FlowRunRepositoryTest {
             try {
                 emA.getTransaction().begin();
                 // transaction A reads the run ...
-                FlowRunRepository repoA = new FlowRunRepository(emA, clock);
+                FlowRunRepository repoA = AbstractRepository.bind(new FlowRunRepository(), emA, clock);
                 repoA.get("stale", "r1").orElseThrow();
                 // ... transaction B changes and commits it ...
                 update(store, "stale", "r1", "{\"emittedEvents\":{\"fromB\":true}}");

@@ -135,6 +135,35 @@ class ExampleAppTest {
     }
 
     @Test
+    void langChain4jStoresAreInjectedFromTheProducer(@ArquillianResource @OperateOnDeployment("example") URL base)
+            throws Exception {
+        String api = base + "api/langchain4j";
+        String conversation = api + "/memory/it-" + java.util.UUID.randomUUID();
+        send(post(conversation, "{\"type\":\"system\",\"text\":\"be brief\"}"));
+        HttpResponse<String> appended = send(post(conversation, "{\"type\":\"user\",\"text\":\"hello\"}"));
+        assertThat(appended.statusCode()).isEqualTo(200);
+        HttpResponse<String> read = send(HttpRequest.newBuilder(URI.create(conversation)).GET());
+        assertThat(json(read.body())).extracting(m -> m.get("type").asText() + ":" + m.get("text").asText())
+                .containsExactly("system:be brief", "user:hello");
+
+        HttpResponse<String> kb = send(HttpRequest.newBuilder(URI.create(base + "api/knowledge/langchain4j"))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"dimension\":3}")));
+        assertThat(kb.statusCode()).as("created, or there from an earlier run").isIn(200, 409);
+        String tag = java.util.UUID.randomUUID().toString();
+        java.util.Random random = new java.util.Random();
+        String vector = "[" + random.nextFloat() + "," + random.nextFloat() + "," + (1 + random.nextFloat()) + "]";
+        HttpResponse<String> added = send(post(api + "/embeddings",
+                "{\"text\":\"" + tag + "\",\"vector\":" + vector + "}"));
+        assertThat(added.statusCode()).isEqualTo(200);
+        String id = json(added.body()).get("id").asText();
+        HttpResponse<String> found = send(post(api + "/embeddings/search", "{\"vector\":" + vector + ",\"k\":1}"));
+        assertThat(found.statusCode()).isEqualTo(200);
+        assertThat(json(found.body()).get(0).get("id").asText()).isEqualTo(id);
+        assertThat(json(found.body()).get(0).get("text").asText()).isEqualTo(tag);
+    }
+
+    @Test
     void unknownRunIsA404(@ArquillianResource @OperateOnDeployment("example") URL base) throws Exception {
         HttpResponse<String> absent = send(HttpRequest.newBuilder(URI.create(base + "api/flows/it-http/runs/absent")).GET());
         assertThat(absent.statusCode()).isEqualTo(404);
@@ -151,6 +180,11 @@ class ExampleAppTest {
                 assertThat(rs.getInt(1)).as("schema %s", UNMIGRATED).isZero();
             }
         }
+    }
+
+    private static HttpRequest.Builder post(String uri, String body) {
+        return HttpRequest.newBuilder(URI.create(uri)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

@@ -10,7 +10,6 @@ import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
-import dev.agentstore.persistence.health.HealthProbe;
 import dev.agentstore.persistence.health.StoreHealth;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
@@ -334,12 +333,12 @@ public final class AgentStore implements AutoCloseable {
     /**
      * Checks the database the store works on, without throwing: connectivity, primary or replica and replay lag,
      * pending migrations, the pgvector version and, for a pool the store opened, its saturation. See
-     * {@link HealthProbe#check} for what each costs and when the result is degraded or down.
+     * {@link dev.agentstore.persistence.health.HealthProbe#check} for what it costs and when it is degraded or down.
      *
      * @return the store's health; {@link StoreHealth.Status#DOWN} when no connection could be had
      */
     public StoreHealth health() {
-        return HealthProbe.check(dataSource, config.schema(),
+        return ConnectionCheck.health(config, dataSource,
                 ownedPool == null ? null : StoreBootstrap.saturation(ownedPool));
     }
 

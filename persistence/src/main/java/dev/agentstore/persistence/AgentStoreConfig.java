@@ -49,6 +49,7 @@ import java.util.Optional;
  * <tr><td>jsonLimits</td><td>{@link JsonLimits#DEFAULTS}</td><td>{@code AGENTSTORE_JSON_MAX_STRING_LENGTH},
  *     {@code _NUMBER_LENGTH}, {@code _NAME_LENGTH}, {@code _NESTING_DEPTH}, {@code _DOCUMENT_LENGTH}</td></tr>
  * <tr><td>blobMaxSize (bytes)</td><td>1 GiB</td><td>none</td></tr>
+ * <tr><td>meterRegistry, openTelemetry</td><td>none (no meters, no spans)</td><td>none</td></tr>
  * </table>
  *
  * <p><b>URL parameters.</b> Every query parameter of the URL reaches pgjdbc (a DSN's libpq names

@@ -11,19 +11,22 @@ import java.lang.reflect.Constructor;
 
 /**
  * {@code agentstore}: the command line of agentstore. Subcommands: {@code migrate}, {@code ingest}, {@code search},
- * {@code stats}, {@code export}, {@code import}, {@code datasets}, {@code traces}, {@code demo}. Exit codes:
+ * {@code stats}, {@code export}, {@code import}, {@code datasets}, {@code traces}, {@code demo}, {@code runs},
+ * {@code health}. Exit codes:
  * {@link ExitCodes}.
  */
 @Command(name = "agentstore", mixinStandardHelpOptions = true, version = "agentstore 0.1.0-SNAPSHOT",
         description = "PostgreSQL persistence for AI agents: migrations, knowledge ingest and search, export/import, and a demo.",
         subcommands = {MigrateCommand.class, IngestCommand.class, SearchCommand.class, StatsCommand.class,
                 ExportCommand.class, ImportCommand.class, DatasetsCommand.class, TracesCommand.class, DemoCommand.class,
-                RunsCommand.class, CommandLine.HelpCommand.class},
+                RunsCommand.class, HealthCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:unexpected failure", "2:wrong command line",
                 "3:database unreachable, login refused or database missing", "4:pgvector extension missing",
                 "5:corpus missing, unreadable or empty", "6:migration failed or schema not migrated",
-                "7:import rejected some lines", "130:interrupted (committed batches stay; rerun to resume)"})
+                "7:import rejected some lines",
+                "8:health degraded (pending migrations, no pgvector, callers waiting for the pool)",
+                "130:interrupted (committed batches stay; rerun to resume)"})
 public final class AgentStoreCli implements Runnable {
 
     @CommandLine.Spec

@@ -19,6 +19,8 @@ public final class ExitCodes {
     public static final int SCHEMA = 6;
     /** An import rejected some lines (the others were imported). */
     public static final int PARTIAL_IMPORT = 7;
+    /** {@code agentstore health}: the database answers, but something needs attention (see its problems). */
+    public static final int DEGRADED = 8;
     /** Interrupted (Ctrl-C); committed batches stay, a rerun resumes. 128 + SIGINT. */
     public static final int INTERRUPTED = 130;
 

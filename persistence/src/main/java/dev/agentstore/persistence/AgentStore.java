@@ -10,6 +10,7 @@ import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.flow.FlowEventRepository;
+import dev.agentstore.persistence.health.StoreHealth;
 import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
 import dev.agentstore.persistence.flow.FlowStepRepository;
@@ -94,6 +95,7 @@ public final class AgentStore implements AutoCloseable {
     private final SessionFactory sessionFactory;
     private final ConfigurationCache configurationCache;
     private final ConcurrentMap<Class<?>, Object> perCallRepositories = new ConcurrentHashMap<>();
+    private final CallObserver observer;
 
     private AgentStore(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool,
                        SessionFactory sessionFactory) {
@@ -102,6 +104,7 @@ public final class AgentStore implements AutoCloseable {
         this.ownedPool = ownedPool;
         this.sessionFactory = sessionFactory;
         this.configurationCache = new ConfigurationCache(config.configCacheMaxSize(), config.configCacheTtl());
+        this.observer = CallObserver.of(config);
     }
 
     /**
@@ -245,6 +248,10 @@ public final class AgentStore implements AutoCloseable {
      * commit (a repository's own failures name its operation).
      */
     <T> T fromTransaction(String operation, Function<UnitOfWork, T> work) {
+        return observer.observe(CallObserver.Call.of(operation), () -> runTransaction(operation, work));
+    }
+
+    private <T> T runTransaction(String operation, Function<UnitOfWork, T> work) {
         EntityManager em = sessionFactory.createEntityManager();
         EntityTransaction tx = em.getTransaction();
         boolean committing = false;
@@ -294,7 +301,17 @@ public final class AgentStore implements AutoCloseable {
      * @throws AgentStoreException any other failure, at once, as {@link #fromTransaction(Function)}
      */
     public <T> T fromTransactionWithRetry(RetryPolicy policy, Function<UnitOfWork, T> work) {
-        return policy.execute("unit of work", () -> fromTransaction(work));
+        int[] attempts = {0};
+        try {
+            return policy.execute("unit of work", () -> {
+                attempts[0]++;
+                return fromTransaction(work);
+            });
+        } finally {
+            if (attempts[0] > 1) {
+                observer.retried(CallObserver.Call.UNIT_OF_WORK, attempts[0] - 1);
+            }
+        }
     }
 
     /** @return the flow registry and its atomic stats, each call its own unit of work (see the class comment) */
@@ -311,6 +328,18 @@ public final class AgentStore implements AutoCloseable {
      */
     public StoreStatistics statistics() {
         return fromTransaction(uow -> new StatisticsRepository(uow.entityManager()).read(config.schema()));
+    }
+
+    /**
+     * Checks the database the store works on, without throwing: connectivity, primary or replica and replay lag,
+     * pending migrations, the pgvector version and, for a pool the store opened, its saturation. See
+     * {@link dev.agentstore.persistence.health.HealthProbe#check} for what it costs and when it is degraded or down.
+     *
+     * @return the store's health; {@link StoreHealth.Status#DOWN} when no connection could be had
+     */
+    public StoreHealth health() {
+        return ConnectionCheck.health(config, dataSource,
+                ownedPool == null ? null : StoreBootstrap.saturation(ownedPool));
     }
 
     /** @return flow runs, each call its own unit of work (see the class comment) */

@@ -49,6 +49,7 @@ import java.util.Optional;
  * <tr><td>jsonLimits</td><td>{@link JsonLimits#DEFAULTS}</td><td>{@code AGENTSTORE_JSON_MAX_STRING_LENGTH},
  *     {@code _NUMBER_LENGTH}, {@code _NAME_LENGTH}, {@code _NESTING_DEPTH}, {@code _DOCUMENT_LENGTH}</td></tr>
  * <tr><td>blobMaxSize (bytes)</td><td>1 GiB</td><td>none</td></tr>
+ * <tr><td>meterRegistry, openTelemetry</td><td>none (no meters, no spans)</td><td>none</td></tr>
  * </table>
  *
  * <p><b>URL parameters.</b> Every query parameter of the URL reaches pgjdbc (a DSN's libpq names
@@ -89,10 +90,12 @@ public final class AgentStoreConfig {
 
     private final ConnectionSettings connection;
     private final StoreSettings store;
+    private final Telemetry telemetry;
 
-    private AgentStoreConfig(ConnectionSettings connection, StoreSettings store) {
+    private AgentStoreConfig(ConnectionSettings connection, StoreSettings store, Telemetry telemetry) {
         this.connection = connection;
         this.store = store;
+        this.telemetry = telemetry;
     }
 
     /** @return a builder with every setting at its default */
@@ -252,9 +255,14 @@ public final class AgentStoreConfig {
         return store.blobMaxSize();
     }
 
+    /** @return the meter registry and OpenTelemetry the store reports to, each {@code null} when not set */
+    Telemetry telemetry() {
+        return telemetry;
+    }
+
     @Override
     public String toString() {
-        return "AgentStoreConfig[" + connection + ", " + store + "]";
+        return "AgentStoreConfig[" + connection + ", " + store + ", " + telemetry + "]";
     }
 
     /** Builds an {@link AgentStoreConfig}; every setter returns the builder. Not thread-safe. */
@@ -284,6 +292,8 @@ public final class AgentStoreConfig {
         Duration configCacheTtl = ConfigurationCache.DEFAULT_TTL;
         final Map<String, Object> jsonLimits = new HashMap<>();
         long blobMaxSize = BlobRepository.DEFAULT_MAX_SIZE;
+        private Object meterRegistry;
+        private Object openTelemetry;
 
         private Builder() {
         }
@@ -471,6 +481,26 @@ public final class AgentStoreConfig {
         }
 
         /**
+         * @param registry where the store's meters go: a timer per repository call and unit of work with an outcome
+         *                 tag, conflict and retry counters, HikariCP's pool gauges (docs/operations.md); needs
+         *                 micrometer-core on the classpath; default none (no meters)
+         */
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry registry) {
+            this.meterRegistry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * @param openTelemetry where the store's spans go: one per repository call and unit of work, with the
+         *                      database semantic conventions and no statement values (docs/operations.md); needs
+         *                      opentelemetry-api on the classpath; default none (no spans)
+         */
+        public Builder openTelemetry(io.opentelemetry.api.OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+            return this;
+        }
+
+        /**
          * Overrides settings with the {@code AGENTSTORE_*} variables present in {@code env}; absent or empty
          * variables leave the setting as it is.
          *
@@ -491,7 +521,8 @@ public final class AgentStoreConfig {
          *                               settings when the URL and a setting disagree (for example {@code sslmode})
          */
         public AgentStoreConfig build() {
-            return new AgentStoreConfig(ConnectionSettings.compose(this), StoreSettings.validate(this));
+            return new AgentStoreConfig(ConnectionSettings.compose(this), StoreSettings.validate(this),
+                    new Telemetry(meterRegistry, openTelemetry));
         }
     }
 }

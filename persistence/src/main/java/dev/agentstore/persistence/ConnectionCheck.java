@@ -1,6 +1,9 @@
 package dev.agentstore.persistence;
 
 import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.persistence.health.HealthProbe;
+import dev.agentstore.persistence.health.PoolSaturation;
+import dev.agentstore.persistence.health.StoreHealth;
 
 import java.net.ConnectException;
 import java.net.UnknownHostException;
@@ -9,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Objects;
+import javax.sql.DataSource;
 
 /**
  * Checks, before a store is opened, that the database accepts the configured login and, when asked, that the
@@ -74,6 +78,26 @@ public final class ConnectionCheck {
         } catch (SQLException e) {
             throw new ConnectionCheckException(problem(e), config.connection().redact(e.getMessage()), e);
         }
+    }
+
+    /**
+     * Checks the health of {@code config}'s database and schema without opening a store (no pool, no Hibernate):
+     * {@link HealthProbe#check} over connections opened one at a time with the store's connection settings.
+     *
+     * @param config the settings
+     * @return the health, without pool figures; never throws for a database failure, which is
+     *         {@link StoreHealth.Status#DOWN}; the problems have every secret masked
+     */
+    public static StoreHealth health(AgentStoreConfig config) {
+        Objects.requireNonNull(config, "config");
+        return health(config, StoreBootstrap.driverDataSource(config), null);
+    }
+
+    /** {@link HealthProbe#check} with the problems' secrets masked; {@code pool} may be {@code null}. */
+    static StoreHealth health(AgentStoreConfig config, DataSource dataSource, PoolSaturation pool) {
+        StoreHealth h = HealthProbe.check(dataSource, config.schema(), pool);
+        return new StoreHealth(h.status(), h.role(), h.replayLag(), h.pool(), h.pendingMigrations(),
+                h.pgvectorVersion(), h.problems().stream().map(config.connection()::redact).toList());
     }
 
     private static void requireVector(Connection c, AgentStoreConfig config) throws SQLException {

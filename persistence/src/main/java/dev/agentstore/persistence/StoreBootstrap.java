@@ -2,6 +2,8 @@ package dev.agentstore.persistence;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import dev.agentstore.persistence.health.PoolSaturation;
 import dev.agentstore.domain.AgentStoreException;
 import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.support.JsonFormatMapper;
@@ -56,6 +58,9 @@ final class StoreBootstrap {
         hc.setMaximumPoolSize(config.poolMaxSize());
         hc.setMinimumIdle(config.poolMinIdle());
         hc.setConnectionTimeout(config.poolConnectionTimeout().toMillis());
+        if (config.telemetry().meterRegistry() != null) {
+            PoolMetrics.register(hc, config.telemetry().meterRegistry());
+        }
         try {
             return new HikariDataSource(hc);
         } catch (RuntimeException e) {
@@ -64,6 +69,16 @@ final class StoreBootstrap {
                     + config.user().map(u -> " as " + u).orElse("") + " with sslmode " + config.connection().sslModeDescription()
                     + ": " + config.connection().redact(rootMessage(e)) + connectHint(e), e);
         }
+    }
+
+    /**
+     * @param pool a pool the store opened
+     * @return its connections now (HikariCP's {@link HikariPoolMXBean}), {@code null} when it is not started
+     */
+    static PoolSaturation saturation(HikariDataSource pool) {
+        HikariPoolMXBean bean = pool.getHikariPoolMXBean();
+        return bean == null ? null : new PoolSaturation(bean.getActiveConnections(), bean.getIdleConnections(),
+                bean.getTotalConnections(), bean.getThreadsAwaitingConnection(), pool.getMaximumPoolSize());
     }
 
     /** What to check after a failed first connection: TLS settings when the TLS handshake failed, else the address. */

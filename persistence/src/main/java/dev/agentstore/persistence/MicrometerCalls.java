@@ -1,0 +1,66 @@
+package dev.agentstore.persistence;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.function.Supplier;
+
+/**
+ * Micrometer meters of a store's calls (loaded only when {@link AgentStoreConfig.Builder#meterRegistry} is set):
+ * <ul>
+ *   <li>{@value #CALLS}, a timer per call, tagged {@code repository} (for example {@code KvRepository}, or
+ *       {@code UnitOfWork}), {@code method} (for example {@code set}, or {@code transaction}) and {@code outcome}
+ *       ({@link CallObserver#outcome});</li>
+ *   <li>{@value #CONFLICTS}, a counter of the calls that lost a race (outcome {@code conflict}), tagged
+ *       {@code repository} and {@code method};</li>
+ *   <li>{@value #RETRIES}, a counter of the attempts of {@code fromTransactionWithRetry} beyond the first, tagged
+ *       {@code repository} and {@code method}.</li>
+ * </ul>
+ * Tags never carry a key, an identifier or any other value of a call. Thread-safe.
+ */
+final class MicrometerCalls implements CallObserver {
+
+    /** Timer of every call. */
+    static final String CALLS = "agentstore.calls";
+    /** Counter of the calls that ended in a conflict. */
+    static final String CONFLICTS = "agentstore.conflicts";
+    /** Counter of retried attempts. */
+    static final String RETRIES = "agentstore.retries";
+
+    private final MeterRegistry registry;
+
+    private MicrometerCalls(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** @param registry a {@link MeterRegistry} (typed {@link Object} for {@link CallObserver#of}) */
+    static CallObserver create(Object registry) {
+        return new MicrometerCalls((MeterRegistry) registry);
+    }
+
+    @Override
+    public <T> T observe(Call call, Supplier<T> work) {
+        Timer.Sample sample = Timer.start(registry);
+        Throwable failure = null;
+        try {
+            return work.get();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
+        } finally {
+            String outcome = CallObserver.outcome(failure);
+            sample.stop(Timer.builder(CALLS)
+                    .description("agentstore repository calls and units of work, begin to commit")
+                    .tags("repository", call.repository(), "method", call.method(), "outcome", outcome)
+                    .register(registry));
+            if (CONFLICT.equals(outcome)) {
+                registry.counter(CONFLICTS, "repository", call.repository(), "method", call.method()).increment();
+            }
+        }
+    }
+
+    @Override
+    public void retried(Call call, int retries) {
+        registry.counter(RETRIES, "repository", call.repository(), "method", call.method()).increment(retries);
+    }
+}

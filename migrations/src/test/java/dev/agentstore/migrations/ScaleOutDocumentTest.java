@@ -96,6 +96,19 @@ class ScaleOutDocumentTest {
         }
     }
 
+    @Nested
+    class Parsing {
+
+        @Test
+        void readsOnlyTheFirstColumnOfTheSectionsTableInOrder() {
+            List<String> lines = List.of("# Title", "| `outside` | before the section |", SECTION, "",
+                    "| table | kind |", "|---|---|", "| `flows` | reference |", "| `flow_runs` | distributed |",
+                    "| see `chunks` | not a first column |", "## Co-location groups", "| `spans` | after it |");
+
+            assertThat(rows(lines)).containsExactly("flows", "flow_runs");
+        }
+    }
+
     /** @return the names in the first column of the section's Markdown table, in order */
     static List<String> rows(List<String> lines) {
         List<String> names = new ArrayList<>();

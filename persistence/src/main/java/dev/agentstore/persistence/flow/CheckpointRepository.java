@@ -220,6 +220,26 @@ public class CheckpointRepository extends AbstractRepository {
      */
     public FlowCheckpoint put(String flowName, String runId, JsonNode state, String stepId, List<String> nextSteps,
                               JsonNode metadata) {
+        return put(flowName, runId, null, state, stepId, nextSteps, metadata);
+    }
+
+    /**
+     * As {@link #put(String, String, JsonNode, String, List, JsonNode)}, with the caller's checkpoint id (a
+     * framework that names its checkpoints itself, as LangGraph4j does).
+     *
+     * @param flowName     the run's flow
+     * @param runId        the run's id
+     * @param checkpointId the new checkpoint's id, or {@code null} for a random one
+     * @param state        the new snapshot, any JSON value
+     * @param stepId       the step (node) that produced it, or {@code null}
+     * @param nextSteps    the steps to run next, each 1–255 characters (may be empty)
+     * @param metadata     a JSON object, or {@code null} for {@code {}}
+     * @return the checkpoint
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws DuplicateException    when a checkpoint {@code checkpointId} exists; the transaction must roll back
+     */
+    public FlowCheckpoint put(String flowName, String runId, UUID checkpointId, JsonNode state, String stepId,
+                              List<String> nextSteps, JsonNode metadata) {
         checkKey(flowName, runId);
         JsonWrites.check(em, "state", Check.notNull("state", state));
         Check.optionalName("stepId", stepId);
@@ -229,8 +249,8 @@ public class CheckpointRepository extends AbstractRepository {
         nextSteps.forEach(steps::add);
         String next = Json.print(steps);
         writes().replace(flowName, runId, state, new RunChanges(em, clock));
-        return checkpoints().record(flowName, runId, CheckpointSource.PUT, true, null, stepId, next, meta)
-                .orElseThrow();
+        return checkpoints().record(checkpointId, flowName, runId, CheckpointSource.PUT, true, null, stepId, next,
+                meta).orElseThrow();
     }
 
     /**

@@ -79,6 +79,10 @@ public final class LangGraph4jSteps {
             System.out.printf(Locale.ROOT, "agentstore:  %8.1f steps/s (%d threads of %d steps)%n", ours, THREADS,
                     STEPS);
             sizes(s);
+            double async = run(saver.asynchronousCommit(true), "async", STEPS, payload, THREADS);
+            System.out.printf(Locale.ROOT, "agentstore, asynchronousCommit: %8.1f steps/s (%d threads of %d steps)%n",
+                    async, THREADS, STEPS);
+            commits(s);
 
             long[] at = new long[LONG_STEPS + 1];
             CompiledGraph<AgentState> graph = graph(saver, LONG_STEPS, at);
@@ -115,6 +119,16 @@ public final class LangGraph4jSteps {
                 .addConditionalEdges("step", edge_async(s -> s.<Integer>value("count").orElse(0) < steps ? "step" : END),
                         Map.of("step", "step", END, END))
                 .compile(CompileConfig.builder().checkpointSaver(saver).recursionLimit(steps + 10).build());
+    }
+
+    /** The time of 100 single-row commits (the disk flush a durable put waits for). */
+    private static void commits(Statement s) throws Exception {
+        s.execute("CREATE TABLE IF NOT EXISTS commit_probe (v int)");
+        long start = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            s.execute("INSERT INTO commit_probe VALUES (" + i + ")");
+        }
+        System.out.printf(Locale.ROOT, "one autocommitted INSERT: %.2f ms%n", (System.nanoTime() - start) / 1e6 / 100);
     }
 
     private static void sizes(Statement s) throws Exception {

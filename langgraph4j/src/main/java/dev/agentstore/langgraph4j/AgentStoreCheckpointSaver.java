@@ -67,6 +67,14 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
     private final AgentStore store;
     private final String flowName;
     private final StateJson json;
+    private final boolean asynchronousCommit;
+
+    private AgentStoreCheckpointSaver(AgentStoreCheckpointSaver saver, boolean asynchronousCommit) {
+        this.store = saver.store;
+        this.flowName = saver.flowName;
+        this.json = saver.json;
+        this.asynchronousCommit = asynchronousCommit;
+    }
 
     private AgentStoreCheckpointSaver(AgentStore store, String flowName, ObjectMapper mapper) {
         if (store == null) {
@@ -78,6 +86,7 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         this.store = store;
         this.flowName = Check.name("flowName", flowName);
         this.json = new StateJson(mapper);
+        this.asynchronousCommit = false;
         store.inTransaction(uow -> {
             if (uow.flows().get(flowName).isEmpty()) {
                 uow.flows().register(flowName, "LangGraph4j graph " + flowName, 1);
@@ -114,6 +123,20 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
      */
     public static AgentStoreCheckpointSaver of(AgentStore store, String flowName, ObjectMapper mapper) {
         return new AgentStoreCheckpointSaver(store, flowName, mapper);
+    }
+
+    /**
+     * A saver whose {@link #put} commits with PostgreSQL's {@code synchronous_commit} off ({@code SET LOCAL}, that
+     * transaction only): the commit does not wait for the WAL to reach the disk, so a put costs no disk flush. A
+     * crash of the database server (not of the application) may lose the checkpoints of the last moments (at most
+     * about three times {@code wal_writer_delay}, 600 ms by default), never corrupt or half-write one; LangGraph4j
+     * then resumes from an earlier checkpoint and redoes those steps. Off by default.
+     *
+     * @param on whether puts commit asynchronously
+     * @return a saver like this one with that setting
+     */
+    public AgentStoreCheckpointSaver asynchronousCommit(boolean on) {
+        return new AgentStoreCheckpointSaver(this, on);
     }
 
     /** @return the flow this saver's threads are runs of */
@@ -190,7 +213,14 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         List<String> next = List.of(checkpoint.getNextNodeId());
         Optional<String> replaced = config.checkPointId();
         if (replaced.isEmpty()) {
-            store.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, null);
+            if (asynchronousCommit) {
+                store.inTransaction(uow -> {
+                    uow.entityManager().createNativeQuery("SET LOCAL synchronous_commit TO off").executeUpdate();
+                    uow.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, null);
+                });
+            } else {
+                store.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, null);
+            }
             return RunnableConfig.builder(config).checkPointId(checkpoint.getId()).build();
         }
         UUID target = uuid(replaced.get()).orElseThrow(() -> new IllegalArgumentException("config.checkPointId '"

@@ -66,6 +66,15 @@ class AgentStoreCheckpointSaverTest {
         }
 
         @Test
+        void withAsynchronousCommitWritesTheSameCheckpoint() throws Exception {
+            Checkpoint cp = checkpoint("a", "b", Map.of("n", 7));
+            saver.asynchronousCommit(true).put(thread("put-async"), cp);
+
+            assertThat(saver.get(thread("put-async")).orElseThrow().getState()).isEqualTo(Map.of("n", 7));
+            assertThat(saver.get(thread("put-async")).orElseThrow().getId()).isEqualTo(cp.getId());
+        }
+
+        @Test
         void refusesAnIdThatIsNotAUuidAndWritesNothing() {
             Checkpoint cp = Checkpoint.builder().id("step-1").nodeId("a").nextNodeId("b").state(Map.of()).build();
             assertThatThrownBy(() -> saver.put(thread("put-2"), cp))

@@ -198,6 +198,26 @@ public class CheckpointRepository extends AbstractRepository {
      */
     public FlowCheckpoint put(String flowName, String runId, JsonNode state, String stepId, List<String> nextSteps,
                               JsonNode metadata) {
+        return put(flowName, runId, null, state, stepId, nextSteps, metadata);
+    }
+
+    /**
+     * As {@link #put(String, String, JsonNode, String, List, JsonNode)}, with the caller's checkpoint id (a
+     * framework that names its checkpoints itself, as LangGraph4j does).
+     *
+     * @param flowName     the run's flow
+     * @param runId        the run's id
+     * @param checkpointId the new checkpoint's id, or {@code null} for a random one
+     * @param state        the new snapshot, any JSON value
+     * @param stepId       the step (node) that produced it, or {@code null}
+     * @param nextSteps    the steps to run next, each 1–255 characters (may be empty)
+     * @param metadata     a JSON object, or {@code null} for {@code {}}
+     * @return the checkpoint
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws DuplicateException    when a checkpoint {@code checkpointId} exists; the transaction must roll back
+     */
+    public FlowCheckpoint put(String flowName, String runId, UUID checkpointId, JsonNode state, String stepId,
+                              List<String> nextSteps, JsonNode metadata) {
         RunChanges.checkKey(flowName, runId);
         JsonWrites.check(em, "state", Check.notNull("state", state));
         Check.optionalName("stepId", stepId);
@@ -207,8 +227,8 @@ public class CheckpointRepository extends AbstractRepository {
         nextSteps.forEach(steps::add);
         String next = Json.print(steps);
         new RunWrites(em, clock).replace(flowName, runId, state, new RunChanges(em, clock));
-        return new CheckpointWrites(em, clock).record(flowName, runId, CheckpointSource.PUT, true, null, stepId, next, meta)
-                .orElseThrow();
+        return new CheckpointWrites(em, clock).record(checkpointId, flowName, runId, CheckpointSource.PUT, true, null, stepId, next,
+                meta).orElseThrow();
     }
 
     /**

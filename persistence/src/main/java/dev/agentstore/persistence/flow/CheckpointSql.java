@@ -35,9 +35,9 @@ final class CheckpointSql {
      * no policy, or the run does not exist.
      */
     static final String RECORD = """
-            INSERT INTO flow_checkpoints (flow_name, run_id, parent_id, run_version, source, step_id, next_steps, state,
-                                          metadata, created_at)
-            SELECT r.flow_name, r.run_id,
+            INSERT INTO flow_checkpoints (checkpoint_id, flow_name, run_id, parent_id, run_version, source, step_id,
+                                          next_steps, state, metadata, created_at)
+            SELECT coalesce(CAST(:checkpointId AS uuid), gen_random_uuid()), r.flow_name, r.run_id,
                    coalesce(CAST(:parentId AS uuid),
                             (SELECT c.checkpoint_id
                                FROM flow_checkpoints c

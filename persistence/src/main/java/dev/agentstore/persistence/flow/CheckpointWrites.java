@@ -73,11 +73,20 @@ final class CheckpointWrites {
      */
     Optional<FlowCheckpoint> record(String flowName, String runId, CheckpointSource source, boolean always,
                                     UUID parentId, String stepId, String nextSteps, String metadata) {
+        return record(null, flowName, runId, source, always, parentId, stepId, nextSteps, metadata);
+    }
+
+    /**
+     * As {@link #record(String, String, CheckpointSource, boolean, UUID, String, String, String)}, with the caller's
+     * checkpoint id ({@code null}: a random one).
+     */
+    Optional<FlowCheckpoint> record(UUID checkpointId, String flowName, String runId, CheckpointSource source,
+                                    boolean always, UUID parentId, String stepId, String nextSteps, String metadata) {
         return Sql.call(em, "record a checkpoint of FlowRun " + RunChanges.ref(flowName, runId), h -> h
                 .createQuery(CheckpointSql.RECORD)
-                .bindMap(Sql.parameters("flowName", flowName, "runId", runId, "source", source.name(),
-                        "always", always, "parentId", parentId, "stepId", stepId, "nextSteps", nextSteps,
-                        "metadata", metadata, "now", clock.instant()))
+                .bindMap(Sql.parameters("checkpointId", checkpointId, "flowName", flowName, "runId", runId,
+                        "source", source.name(), "always", always, "parentId", parentId, "stepId", stepId,
+                        "nextSteps", nextSteps, "metadata", metadata, "now", clock.instant()))
                 .map(CheckpointSql.CHECKPOINT)
                 .findOne());
     }

@@ -292,35 +292,7 @@ public final class AgentStore implements AutoCloseable {
 
     /** The per-call form of {@link #read(Function)}, naming the repository method in failures. */
     <T> T read(String operation, ReadConsistency consistency, Function<UnitOfWork, T> work) {
-        if (!consistency.requiresPrimary()) {
-            for (Replicas.Node replica : replicas.candidates()) {
-                try {
-                    return inUnit(replica.sessionFactory(), operation, true, uow -> {
-                        long lag = Replicas.lagMillis(uow.entityManager().unwrap(Session.class));
-                        if (!consistency.accepts(lag)) {
-                            throw new TooFarBehind();
-                        }
-                        return work.apply(uow);
-                    });
-                } catch (TooFarBehind e) {
-                    LOG.debug("agentstore: replica {} is further behind than {}", replica.url(), consistency);
-                } catch (AgentStoreException e) {
-                    if (!Replicas.fallBack(replica, e)) {
-                        throw e;
-                    }
-                }
-            }
-        }
-        return inUnit(sessionFactory, operation, true, work);
-    }
-
-    /** A replica's lag exceeds the read's bound: the read moves on (stackless, never reaches a caller). */
-    private static final class TooFarBehind extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        TooFarBehind() {
-            super(null, null, false, false);
-        }
+        return replicas.read(consistency, sessionFactory, (factory, w) -> inUnit(factory, operation, true, w), work);
     }
 
     private <T> T inUnit(SessionFactory factory, String operation, boolean readOnly, Function<UnitOfWork, T> work) {

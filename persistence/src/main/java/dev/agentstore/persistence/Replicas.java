@@ -18,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The read replicas of an {@link AgentStore}: per replica a HikariCP pool and a Hibernate session factory (schema not
@@ -60,10 +62,6 @@ final class Replicas implements AutoCloseable {
         /** @return the replica's JDBC URL, safe to print */
         String url() {
             return url;
-        }
-
-        SessionFactory sessionFactory() {
-            return sessionFactory;
         }
 
         private boolean up(long now) {
@@ -121,6 +119,46 @@ final class Replicas implements AutoCloseable {
             }
         }
         return up;
+    }
+
+    /**
+     * Runs a read on the first replica {@code consistency} allows, else on the primary: see
+     * {@link AgentStore#read(ReadConsistency, Function)}.
+     *
+     * @param primary the primary's session factory
+     * @param inUnit  runs a read-only unit of work on a session factory
+     */
+    <T> T read(ReadConsistency consistency, SessionFactory primary,
+               BiFunction<SessionFactory, Function<UnitOfWork, T>, T> inUnit, Function<UnitOfWork, T> work) {
+        if (!consistency.requiresPrimary()) {
+            for (Node replica : candidates()) {
+                try {
+                    return inUnit.apply(replica.sessionFactory, uow -> {
+                        long lag = lagMillis(uow.entityManager().unwrap(Session.class));
+                        if (!consistency.accepts(lag)) {
+                            throw new TooFarBehind();
+                        }
+                        return work.apply(uow);
+                    });
+                } catch (TooFarBehind e) {
+                    LOG.debug("agentstore: replica {} is further behind than {}", replica.url, consistency);
+                } catch (AgentStoreException e) {
+                    if (!fallBack(replica, e)) {
+                        throw e;
+                    }
+                }
+            }
+        }
+        return inUnit.apply(primary, work);
+    }
+
+    /** A replica's lag exceeds the read's bound: the read moves on (stackless, never reaches a caller). */
+    private static final class TooFarBehind extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TooFarBehind() {
+            super(null, null, false, false);
+        }
     }
 
     /**

@@ -31,13 +31,8 @@ import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.observability.LlmUsageRepository;
 import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
-import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
-import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.EntityTransaction;
-import jakarta.persistence.PersistenceException;
-import org.hibernate.Session;
 import org.hibernate.SessionFactory;
 import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.slf4j.Logger;
@@ -296,37 +291,8 @@ public final class AgentStore implements AutoCloseable {
     }
 
     private <T> T inUnit(SessionFactory factory, String operation, boolean readOnly, Function<UnitOfWork, T> work) {
-        EntityManager em = factory.createEntityManager();
-        EntityTransaction tx = em.getTransaction();
-        boolean committing = false;
-        try {
-            tx.begin();
-            if (readOnly) {
-                // nothing was sent yet: pgjdbc starts the transaction with BEGIN READ ONLY; HikariCP resets the flag
-                em.unwrap(Session.class).doWork(c -> c.setReadOnly(true));
-            }
-            T result = work.apply(new UnitOfWork(em, config.clock(), configurationCache));
-            // flush first, so that a failure of commit() is the COMMIT's own (whose outcome may be unknown)
-            em.flush();
-            committing = true;
-            tx.commit();
-            return result;
-        } catch (RuntimeException e) {
-            if (tx.isActive()) {
-                try {
-                    tx.rollback();
-                } catch (RuntimeException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-            }
-            if (committing) {
-                throw PersistenceErrors.translateOutcomeUnknown("commit of " + operation, e);
-            }
-            // JPA's and Hibernate's exceptions become typed ones; the work's own exceptions pass unchanged
-            throw e instanceof PersistenceException ? PersistenceErrors.translate(operation, e) : e;
-        } finally {
-            em.close();
-        }
+        return Units.run(factory, em -> new UnitOfWork(em, config.clock(), configurationCache), operation, readOnly,
+                work);
     }
 
     /**

@@ -82,7 +82,8 @@ public final class AgentStoreConfig {
 
     private final ConnectionSettings connection;
     private final StoreSettings store;
-    private final ReplicaSettings replicas;
+    /** The read replicas; package-private for {@link Replicas#open}. */
+    final ReplicaSettings replicas;
 
     private AgentStoreConfig(ConnectionSettings connection, StoreSettings store, ReplicaSettings replicas) {
         this.connection = connection;
@@ -236,10 +237,6 @@ public final class AgentStoreConfig {
         return replicas.maxLag();
     }
 
-    /** @return the replicas' connections, each with this configuration's pool and schema settings */
-    java.util.List<ConnectionSettings> replicaConnections() {
-        return replicas.connections();
-    }
 
     /** @return the connection settings: driver properties, redaction of secrets, the TLS mode's description */
     ConnectionSettings connection() {

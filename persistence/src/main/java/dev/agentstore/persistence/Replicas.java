@@ -78,14 +78,14 @@ final class Replicas implements AutoCloseable {
     }
 
     /**
-     * @param config  the store's settings, whose {@link AgentStoreConfig#replicaConnections()} are opened
+     * @param config  the store's settings, whose {@link AgentStoreConfig#replicaUrls()} are opened
      * @param dialect the primary's Hibernate dialect
      * @return the replicas, none connected yet; empty when the config names none
      */
     static Replicas open(AgentStoreConfig config, Dialect dialect) {
         List<Node> nodes = new ArrayList<>();
         try {
-            for (ConnectionSettings connection : config.replicaConnections()) {
+            for (ConnectionSettings connection : config.replicas.connections()) {
                 HikariDataSource pool = StoreBootstrap.createReplicaPool(config, connection, nodes.size() + 1,
                         CONNECTION_TIMEOUT);
                 try {

@@ -34,7 +34,7 @@ class ReplicaSettingsTest {
             AgentStoreConfig config = AgentStoreConfig.builder().url("jdbc:postgresql://primary/db").user("app")
                     .password("secret").replicaUrls("jdbc:postgresql://r1/db").build();
 
-            ConnectionSettings replica = config.replicaConnections().get(0);
+            ConnectionSettings replica = config.replicas.connections().get(0);
             assertThat(replica.user()).isEqualTo("app");
             assertThat(replica.password()).isEqualTo("secret");
             assertThat(config.toString()).contains("replicas=[jdbc:postgresql://r1/db]").doesNotContain("secret");

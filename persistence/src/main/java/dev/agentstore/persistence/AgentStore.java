@@ -32,13 +32,10 @@ import dev.agentstore.persistence.definition.DefinitionRepository;
 import dev.agentstore.persistence.observability.LlmUsageRepository;
 import dev.agentstore.persistence.observability.ScoreRepository;
 import dev.agentstore.persistence.trigger.TriggerRepository;
-import dev.agentstore.persistence.support.PersistenceErrors;
 import dev.agentstore.persistence.support.RetryPolicy;
-import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
-import jakarta.persistence.EntityTransaction;
-import jakarta.persistence.PersistenceException;
 import org.hibernate.SessionFactory;
+import org.hibernate.engine.spi.SessionFactoryImplementor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,16 +90,20 @@ public final class AgentStore implements AutoCloseable {
     private final DataSource dataSource;
     private final HikariDataSource ownedPool;
     private final SessionFactory sessionFactory;
+    private final Replicas replicas;
+    private final ReadConsistency defaultConsistency;
     private final ConfigurationCache configurationCache;
     private final ConcurrentMap<Class<?>, Object> perCallRepositories = new ConcurrentHashMap<>();
     private final CallObserver observer;
 
     private AgentStore(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool,
-                       SessionFactory sessionFactory) {
+                       SessionFactory sessionFactory, Replicas replicas) {
         this.config = config;
         this.dataSource = dataSource;
         this.ownedPool = ownedPool;
         this.sessionFactory = sessionFactory;
+        this.replicas = replicas;
+        this.defaultConsistency = ReadConsistency.maxLag(config.replicaMaxLag());
         this.configurationCache = new ConfigurationCache(config.configCacheMaxSize(), config.configCacheTtl());
         this.observer = CallObserver.of(config);
     }
@@ -159,12 +160,20 @@ public final class AgentStore implements AutoCloseable {
                 throw new InvalidInputException(e.getMessage(), e);
             }
         }
+        SessionFactory sessionFactory;
         try {
-            return new AgentStore(config, dataSource, ownedPool,
-                    StoreBootstrap.buildSessionFactory(config, dataSource));
+            sessionFactory = StoreBootstrap.buildSessionFactory(config, dataSource);
         } catch (RuntimeException e) {
             throw new AgentStoreException("could not start Hibernate on schema '" + config.schema() + "' (is it migrated?"
                     + " set autoMigrate=true or run the migrations first): " + e.getMessage(), e);
+        }
+        try {
+            Replicas replicas = Replicas.open(config, sessionFactory.unwrap(SessionFactoryImplementor.class)
+                    .getJdbcServices().getDialect());
+            return new AgentStore(config, dataSource, ownedPool, sessionFactory, replicas);
+        } catch (RuntimeException e) {
+            sessionFactory.close();
+            throw e;
         }
     }
 
@@ -248,37 +257,46 @@ public final class AgentStore implements AutoCloseable {
      * commit (a repository's own failures name its operation).
      */
     <T> T fromTransaction(String operation, Function<UnitOfWork, T> work) {
-        return observer.observe(CallObserver.Call.of(operation), () -> runTransaction(operation, work));
+        return observer.observe(CallObserver.Call.of(operation), () -> inUnit(sessionFactory, operation, false, work));
     }
 
-    private <T> T runTransaction(String operation, Function<UnitOfWork, T> work) {
-        EntityManager em = sessionFactory.createEntityManager();
-        EntityTransaction tx = em.getTransaction();
-        boolean committing = false;
-        try {
-            tx.begin();
-            T result = work.apply(new UnitOfWork(em, config.clock(), configurationCache));
-            // flush first, so that a failure of commit() is the COMMIT's own (whose outcome may be unknown)
-            em.flush();
-            committing = true;
-            tx.commit();
-            return result;
-        } catch (RuntimeException e) {
-            if (tx.isActive()) {
-                try {
-                    tx.rollback();
-                } catch (RuntimeException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-            }
-            if (committing) {
-                throw PersistenceErrors.translateOutcomeUnknown("commit of " + operation, e);
-            }
-            // JPA's and Hibernate's exceptions become typed ones; the work's own exceptions pass unchanged
-            throw e instanceof PersistenceException ? PersistenceErrors.translate(operation, e) : e;
-        } finally {
-            em.close();
-        }
+    /**
+     * Runs {@code work} in one read-only transaction ({@code BEGIN READ ONLY}) on a read replica allowed by the
+     * store's default consistency, {@link ReadConsistency#maxLag} of {@link AgentStoreConfig#replicaMaxLag()};
+     * see {@link #read(ReadConsistency, Function)}.
+     */
+    public <T> T read(Function<UnitOfWork, T> work) {
+        return read("read-only unit of work", defaultConsistency, work);
+    }
+
+    /**
+     * Runs {@code work} in one read-only transaction ({@code BEGIN READ ONLY}): on a read replica that
+     * {@code consistency} allows, else on the primary. Replicas are tried in turn (round robin across calls); one
+     * that is too far behind is passed over; one that cannot be reached, or loses the connection, is passed over and
+     * skipped by later reads for a few seconds, after which a read tries it again. When no replica serves the read it
+     * runs on the primary, without an error to the caller. Without replicas ({@link AgentStoreConfig#replicaUrls()})
+     * it runs on the primary. For read-your-writes, pass {@link ReadConsistency#primary()}; units of work that write
+     * ({@link #fromTransaction}) always run on the primary.
+     *
+     * @param consistency which servers may serve the read
+     * @param work        the reads; a write or a lock in it fails ({@code READ ONLY} transaction), on the primary too
+     * @param <T>         the result type
+     * @return what {@code work} returned
+     * @throws AgentStoreException as {@link #fromTransaction(Function)}, from the server that ran the read last
+     */
+    public <T> T read(ReadConsistency consistency, Function<UnitOfWork, T> work) {
+        return read("read-only unit of work", Objects.requireNonNull(consistency, "consistency"), work);
+    }
+
+    /** The per-call form of {@link #read(Function)}, naming the repository method in failures. */
+    <T> T read(String operation, ReadConsistency consistency, Function<UnitOfWork, T> work) {
+        return observer.observe(CallObserver.Call.of(operation), () -> replicas.read(consistency, sessionFactory,
+                (factory, w) -> inUnit(factory, operation, true, w), work));
+    }
+
+    private <T> T inUnit(SessionFactory factory, String operation, boolean readOnly, Function<UnitOfWork, T> work) {
+        return Units.run(factory, em -> new UnitOfWork(em, config.clock(), configurationCache), operation, readOnly,
+                work);
     }
 
     /**
@@ -464,12 +482,23 @@ public final class AgentStore implements AutoCloseable {
         return PerCallRepository.call(this, operation, singleStatement, call);
     }
 
+    /** @return whether the store has read replicas ({@link AgentStoreConfig#replicaUrls()}) */
+    boolean hasReplicas() {
+        return !config.replicaUrls().isEmpty();
+    }
+
+    /** A per-call repository method marked {@link dev.agentstore.persistence.support.ReadOnly}: see {@link #read}. */
+    <T> T perCallRead(String operation, Function<UnitOfWork, T> call) {
+        return read(operation, defaultConsistency, call);
+    }
+
     /**
-     * Closes Hibernate and, when the store created it, the pool. Idempotent.
+     * Closes Hibernate, the read replicas' pools and, when the store created it, the pool. Idempotent.
      */
     @Override
     public void close() {
         try {
+            replicas.close();
             sessionFactory.close();
         } finally {
             if (ownedPool != null) {

@@ -50,20 +50,13 @@ import java.util.Optional;
  *     {@code _NUMBER_LENGTH}, {@code _NAME_LENGTH}, {@code _NESTING_DEPTH}, {@code _DOCUMENT_LENGTH}</td></tr>
  * <tr><td>blobMaxSize (bytes)</td><td>1 GiB</td><td>none</td></tr>
  * <tr><td>meterRegistry, openTelemetry</td><td>none (no meters, no spans)</td><td>none</td></tr>
+ * <tr><td>replicaUrls</td><td>none</td><td>{@code AGENTSTORE_DB_REPLICA_URLS} (separated by white space)</td></tr>
+ * <tr><td>replicaMaxLag</td><td>1 s</td><td>{@code AGENTSTORE_DB_REPLICA_MAX_LAG_MS} (milliseconds)</td></tr>
  * </table>
  *
- * <p><b>URL parameters.</b> Every query parameter of the URL reaches pgjdbc (a DSN's libpq names
- * {@code application_name} and {@code connect_timeout} are translated to pgjdbc's {@code ApplicationName} and
- * {@code connectTimeout}; percent-escapes are decoded as in a URI, so {@code +} stays {@code +}). Parameters that
- * are also settings of this class ({@code sslmode}, pgjdbc's {@code ssl}, {@code connectTimeout},
- * {@code socketTimeout}) fill the setting when it is not set explicitly (builder or environment); when both are
- * given and differ, {@link Builder#build()} fails naming both, so that a URL can never silently weaken the
- * configured TLS mode. The effective values are passed to the driver as connection properties, and removed from
- * the URL, whose parameters pgjdbc would otherwise let win.
- *
- * <p><b>Secrets.</b> The password and every parameter whose name contains {@code password} (such as pgjdbc's
- * {@code sslpassword}) are taken out of the URL and passed as connection properties: they are never part of
- * {@link #jdbcUrl()}, {@link #toString()}, an exception message or a log line of agentstore, HikariCP or pgjdbc.
+ * <p><b>URL parameters and secrets.</b> Every query parameter of the URL reaches pgjdbc; a parameter that is also a
+ * setting here must agree with it, and no password or {@code *password*} parameter is ever part of {@link #jdbcUrl()},
+ * {@link #toString()}, a message or a log line: see {@code docs/reliability.md} for the rules.
  */
 public final class AgentStoreConfig {
 
@@ -91,11 +84,15 @@ public final class AgentStoreConfig {
     private final ConnectionSettings connection;
     private final StoreSettings store;
     private final Telemetry telemetry;
+    /** The read replicas; package-private for {@link Replicas#open}. */
+    final ReplicaSettings replicas;
 
-    private AgentStoreConfig(ConnectionSettings connection, StoreSettings store, Telemetry telemetry) {
+    private AgentStoreConfig(ConnectionSettings connection, StoreSettings store, Telemetry telemetry,
+                             ReplicaSettings replicas) {
         this.connection = connection;
         this.store = store;
         this.telemetry = telemetry;
+        this.replicas = replicas;
     }
 
     /** @return a builder with every setting at its default */
@@ -234,6 +231,17 @@ public final class AgentStoreConfig {
         return store.configCacheTtl();
     }
 
+    /** @return the read replicas' JDBC URLs (safe to print); read-only calls go to them ({@link AgentStore#read}) */
+    public java.util.List<String> replicaUrls() {
+        return replicas.jdbcUrls();
+    }
+
+    /** @return the replay-lag bound of the store's default {@link ReadConsistency} (whole milliseconds) */
+    public Duration replicaMaxLag() {
+        return replicas.maxLag();
+    }
+
+
     /** @return the connection settings: driver properties, redaction of secrets, the TLS mode's description */
     ConnectionSettings connection() {
         return connection;
@@ -262,7 +270,7 @@ public final class AgentStoreConfig {
 
     @Override
     public String toString() {
-        return "AgentStoreConfig[" + connection + ", " + store + ", " + telemetry + "]";
+        return "AgentStoreConfig[" + connection + ", " + store + ", " + telemetry + ", " + replicas + "]";
     }
 
     /** Builds an {@link AgentStoreConfig}; every setter returns the builder. Not thread-safe. */
@@ -294,6 +302,8 @@ public final class AgentStoreConfig {
         long blobMaxSize = BlobRepository.DEFAULT_MAX_SIZE;
         private Object meterRegistry;
         private Object openTelemetry;
+        java.util.List<String> replicaUrls = java.util.List.of();
+        Duration replicaMaxLag = ReplicaSettings.DEFAULT_MAX_LAG;
 
         private Builder() {
         }
@@ -480,6 +490,18 @@ public final class AgentStoreConfig {
             return this;
         }
 
+        /** @param urls read replicas, URLs as {@link #url} takes; login, TLS, timeouts: the primary's by default */
+        public Builder replicaUrls(String... urls) {
+            this.replicaUrls = java.util.List.of(urls);
+            return this;
+        }
+
+        /** @param replicaMaxLag see {@link AgentStoreConfig#replicaMaxLag()}, 0 or more; default 1 s */
+        public Builder replicaMaxLag(Duration replicaMaxLag) {
+            this.replicaMaxLag = Objects.requireNonNull(replicaMaxLag, "replicaMaxLag");
+            return this;
+        }
+
         /**
          * @param registry where the store's meters go: a timer per repository call and unit of work with an outcome
          *                 tag, conflict and retry counters, HikariCP's pool gauges (docs/operations.md); needs
@@ -522,7 +544,7 @@ public final class AgentStoreConfig {
          */
         public AgentStoreConfig build() {
             return new AgentStoreConfig(ConnectionSettings.compose(this), StoreSettings.validate(this),
-                    new Telemetry(meterRegistry, openTelemetry));
+                    new Telemetry(meterRegistry, openTelemetry), ReplicaSettings.compose(this));
         }
     }
 }

@@ -16,11 +16,26 @@ import java.util.regex.Pattern;
 
 /**
  * The effective connection of an {@link AgentStoreConfig}: its builder's settings and its URL's parameters composed,
- * by the rules of that class's comment (URL parameters, secrets), into the JDBC URL, the login, and the pgjdbc
+ * by the rules below (URL parameters, secrets), into the JDBC URL, the login, and the pgjdbc
  * connection properties of every pool connection. These carry the PostgreSQL settings agentstore sets per connection
  * ({@code statement_timeout}, {@code lock_timeout}, {@code idle_in_transaction_session_timeout}, as {@code -c}
  * switches in pgjdbc's {@code options}); the URL's own {@code options} must not set those three, nor may the URL set
  * {@code currentSchema}, which the store derives from the schema.
+ *
+ * <p><b>URL parameters.</b> Every query parameter of the URL reaches pgjdbc (a DSN's libpq names
+ * {@code application_name} and {@code connect_timeout} are translated to pgjdbc's {@code ApplicationName} and
+ * {@code connectTimeout}; percent-escapes are decoded as in a URI, so {@code +} stays {@code +}). Parameters that
+ * are also settings of {@link AgentStoreConfig} ({@code sslmode}, pgjdbc's {@code ssl}, {@code connectTimeout},
+ * {@code socketTimeout}) fill the setting when it is not set explicitly (builder or environment); when both are
+ * given and differ, {@link AgentStoreConfig.Builder#build()} fails naming both, so that a URL can never silently
+ * weaken the
+ * configured TLS mode. The effective values are passed to the driver as connection properties, and removed from
+ * the URL, whose parameters pgjdbc would otherwise let win.
+ *
+ * <p><b>Secrets.</b> The password and every parameter whose name contains {@code password} (such as pgjdbc's
+ * {@code sslpassword}) are taken out of the URL and passed as connection properties: they are never part of
+ * {@link AgentStoreConfig#jdbcUrl()}, {@link AgentStoreConfig#toString()}, an exception message or a log line of
+ * agentstore, HikariCP or pgjdbc.
  *
  * <p>{@link #toString()} masks the password and the secret parameters. Immutable.
  *

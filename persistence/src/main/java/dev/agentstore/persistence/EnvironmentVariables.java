@@ -24,7 +24,8 @@ final class EnvironmentVariables {
             "AGENTSTORE_DB_STATEMENT_TIMEOUT_MS", AgentStoreConfig.Builder::statementTimeout,
             "AGENTSTORE_DB_LOCK_TIMEOUT_MS", AgentStoreConfig.Builder::lockTimeout,
             "AGENTSTORE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", AgentStoreConfig.Builder::idleInTransactionSessionTimeout,
-            "AGENTSTORE_POOL_CONNECTION_TIMEOUT_MS", AgentStoreConfig.Builder::poolConnectionTimeout);
+            "AGENTSTORE_POOL_CONNECTION_TIMEOUT_MS", AgentStoreConfig.Builder::poolConnectionTimeout,
+            "AGENTSTORE_DB_REPLICA_MAX_LAG_MS", AgentStoreConfig.Builder::replicaMaxLag);
 
     private EnvironmentVariables() {
     }
@@ -40,6 +41,7 @@ final class EnvironmentVariables {
         value(env, "AGENTSTORE_DB_SSLMODE").ifPresent(v -> b.sslMode(SslMode.parse("AGENTSTORE_DB_SSLMODE", v)));
         MILLISECONDS.forEach((name, setter) -> value(env, name).ifPresent(v -> setter.accept(b, parseMillis(name, v))));
         value(env, "AGENTSTORE_DB_SCHEMA").ifPresent(b::schema);
+        value(env, "AGENTSTORE_DB_REPLICA_URLS").ifPresent(v -> b.replicaUrls(v.split("\\s+")));
         value(env, "AGENTSTORE_POOL_MAX_SIZE").ifPresent(v -> b.poolMaxSize(parseInt("AGENTSTORE_POOL_MAX_SIZE", v)));
         value(env, "AGENTSTORE_POOL_MIN_IDLE").ifPresent(v -> b.poolMinIdle(parseInt("AGENTSTORE_POOL_MIN_IDLE", v)));
         value(env, "AGENTSTORE_AUTO_MIGRATE").ifPresent(v -> b.autoMigrate(

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence;
 
 import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.persistence.support.ReadOnly;
 import dev.agentstore.persistence.support.SingleStatement;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.dynamic.loading.ClassLoadingStrategy;
@@ -24,7 +25,9 @@ import java.util.function.Function;
  * Builds a per-call repository: a subclass of a repository class whose every public method runs as its own unit of
  * work on the store, as a container runs a {@code @Transactional(REQUIRED)} method called outside a transaction.
  * Methods marked {@link SingleStatement} run in autocommit mode (one round trip, no {@code BEGIN}/{@code COMMIT});
- * all others in a transaction that commits when the method returns and rolls back when it throws.
+ * when the store has read replicas, methods marked {@link ReadOnly} in a read-only transaction on a replica or the
+ * primary ({@link AgentStore#read}); all others in a transaction that commits when the method returns and rolls back when it
+ * throws.
  */
 final class PerCallRepository {
 
@@ -39,8 +42,12 @@ final class PerCallRepository {
      * @return the per-call repository
      */
     static <R> R create(Class<R> type, Function<UnitOfWork, R> accessor, AgentStore store) {
-        InvocationHandler handler = (proxy, method, args) -> store.perCall(type.getSimpleName() + "." + method.getName(),
-                method.isAnnotationPresent(SingleStatement.class), uow -> invoke(accessor.apply(uow), method, args));
+        InvocationHandler handler = (proxy, method, args) -> {
+            String operation = type.getSimpleName() + "." + method.getName();
+            Function<UnitOfWork, Object> call = uow -> invoke(accessor.apply(uow), method, args);
+            return method.isAnnotationPresent(ReadOnly.class) && store.hasReplicas() ? store.perCallRead(operation, call)
+                    : store.perCall(operation, method.isAnnotationPresent(SingleStatement.class), call);
+        };
         try {
             return new ByteBuddy()
                     .subclass(type, ConstructorStrategy.Default.IMITATE_SUPER_CLASS_OPENING)

@@ -12,6 +12,7 @@ import org.hibernate.boot.MetadataSources;
 import org.hibernate.boot.registry.StandardServiceRegistry;
 import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
 import org.hibernate.cfg.AvailableSettings;
+import org.hibernate.dialect.Dialect;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -33,15 +34,20 @@ final class StoreBootstrap {
      *         then {@code public}
      */
     static DataSource driverDataSource(AgentStoreConfig config) {
-        java.util.Properties props = config.connection().connectionProperties();
+        return driverDataSource(config, config.connection());
+    }
+
+    /** @return {@link #driverDataSource(AgentStoreConfig)} over {@code connection} (a replica's) */
+    static DataSource driverDataSource(AgentStoreConfig config, ConnectionSettings connection) {
+        java.util.Properties props = connection.connectionProperties();
         // the schema first, then public (where extensions such as pgvector are installed)
         props.setProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
         props.setProperty("reWriteBatchedInserts", "true");
         props.putIfAbsent("ApplicationName", "agentstore");
         // keep PostgreSQL's DETAIL lines (which quote the values of a failed statement) out of exceptions and logs
         props.setProperty("logServerErrorDetail", "false");
-        return new com.zaxxer.hikari.util.DriverDataSource(config.jdbcUrl(), "org.postgresql.Driver", props,
-                config.user().orElse(null), config.password().orElse(null));
+        return new com.zaxxer.hikari.util.DriverDataSource(connection.jdbcUrl(), "org.postgresql.Driver", props,
+                connection.user(), connection.password());
     }
 
     /**
@@ -81,6 +87,23 @@ final class StoreBootstrap {
                 bean.getTotalConnections(), bean.getThreadsAwaitingConnection(), pool.getMaximumPoolSize());
     }
 
+    /**
+     * @return a pool for the read replica at {@code connection}, sized as the primary's, that starts without
+     *         connecting (a replica that is down does not stop the store from opening) and waits at most
+     *         {@code connectionTimeout} for a connection, so that a call falls back to the primary quickly
+     */
+    static HikariDataSource createReplicaPool(AgentStoreConfig config, ConnectionSettings connection, int index,
+                                              java.time.Duration connectionTimeout) {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("agentstore-replica-" + index);
+        hc.setDataSource(driverDataSource(config, connection));
+        hc.setMaximumPoolSize(config.poolMaxSize());
+        hc.setMinimumIdle(config.poolMinIdle());
+        hc.setConnectionTimeout(connectionTimeout.toMillis());
+        hc.setInitializationFailTimeout(-1);
+        return new HikariDataSource(hc);
+    }
+
     /** What to check after a failed first connection: TLS settings when the TLS handshake failed, else the address. */
     private static String connectHint(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -99,9 +122,23 @@ final class StoreBootstrap {
      *         schema validated against them; on failure the service registry is destroyed and the exception rethrown
      */
     static SessionFactory buildSessionFactory(AgentStoreConfig config, DataSource dataSource) {
+        return buildSessionFactory(config, dataSource, null);
+    }
+
+    /**
+     * @param replicaDialect {@code null} for the primary; for a read replica, the primary's dialect: the factory then
+     *                       neither validates the schema (the primary's was) nor connects while it starts
+     */
+    static SessionFactory buildSessionFactory(AgentStoreConfig config, DataSource dataSource, Dialect replicaDialect) {
         Map<String, Object> settings = new HashMap<>();
         settings.put(AvailableSettings.JAKARTA_NON_JTA_DATASOURCE, dataSource);
-        settings.put(AvailableSettings.HBM2DDL_AUTO, "validate");
+        if (replicaDialect == null) {
+            settings.put(AvailableSettings.HBM2DDL_AUTO, "validate");
+        } else {
+            settings.put(AvailableSettings.HBM2DDL_AUTO, "none");
+            settings.put(AvailableSettings.DIALECT, replicaDialect);
+            settings.put(AvailableSettings.ALLOW_METADATA_ON_BOOT, false);
+        }
         settings.put(AvailableSettings.DEFAULT_SCHEMA, config.schema());
         settings.put(AvailableSettings.JDBC_TIME_ZONE, "UTC");
         // the entities are read-only to JPA (ReadOnlyEntity): a JPQL bulk UPDATE or DELETE of one fails, and so does any

@@ -19,6 +19,7 @@ import dev.agentstore.persistence.query.FieldMap;
 import dev.agentstore.persistence.query.Filter;
 import dev.agentstore.persistence.query.ValueKind;
 import dev.agentstore.persistence.support.JsonWrites;
+import dev.agentstore.persistence.support.ReadOnly;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -262,6 +263,7 @@ public class ChunkRepository extends AbstractRepository {
      * @throws NotFoundException     when the base does not exist
      */
     @SingleStatement
+    @ReadOnly
     public ChunkPage list(String base, Filter filter, ChunkCursor after, int limit) {
         return ChunkListing.list(em, base, filter, after, limit);
     }
@@ -376,6 +378,7 @@ public class ChunkRepository extends AbstractRepository {
      * @throws NotFoundException     when the base does not exist
      */
     @SingleStatement
+    @ReadOnly
     public List<ChunkMatch> search(String base, String text, Embedder embedder, SearchOptions options) {
         Check.notNull("text", text);
         Check.notNull("embedder", embedder);
@@ -402,6 +405,7 @@ public class ChunkRepository extends AbstractRepository {
      * @throws ConcurrencyConflictException when the base's definition kept changing (as for a vector search)
      */
     @SingleStatement
+    @ReadOnly
     public List<ChunkMatch> search(String base, String text, float[] query, SearchOptions options) {
         Check.notNull("options", options);
         return ChunkSearch.search(em, base, text, query, options);
@@ -424,6 +428,7 @@ public class ChunkRepository extends AbstractRepository {
      *                                      search)
      */
     @SingleStatement
+    @ReadOnly
     public List<ChunkMatch> search(String base, float[] query, SearchOptions options) {
         Check.notNull("options", options);
         return ChunkSearch.search(em, base, query, options);

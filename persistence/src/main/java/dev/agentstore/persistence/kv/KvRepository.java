@@ -10,6 +10,7 @@ import dev.agentstore.domain.kv.KvEntry;
 import dev.agentstore.persistence.support.IncrementCombiner;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.ReadVersions;
+import dev.agentstore.persistence.support.ReadOnly;
 import dev.agentstore.persistence.support.SingleStatement;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -85,6 +86,7 @@ public class KvRepository extends AbstractRepository {
      * @throws InvalidInputException when the key is blank, longer than 512 characters or contains NUL
      */
     @SingleStatement
+    @ReadOnly
     public Optional<JsonNode> get(String key) {
         KvEntry.requireKey(key);
         Instant now = now();
@@ -106,6 +108,7 @@ public class KvRepository extends AbstractRepository {
      * @throws InvalidInputException when the key is invalid
      */
     @SingleStatement
+    @ReadOnly
     public Optional<KvEntry> getEntry(String key) {
         KvEntry.requireKey(key);
         return entry("get KvEntry key=" + key, KvSql.SELECT_ENTRY, key);
@@ -343,6 +346,7 @@ public class KvRepository extends AbstractRepository {
      * @throws InvalidInputException when the pattern or limit is invalid
      */
     @SingleStatement
+    @ReadOnly
     public List<String> keys(String pattern, int limit) {
         String like = KvSql.likePattern(KvEntry.requirePattern(pattern));
         Check.range("limit", limit, 1, MAX_KEYS_LIMIT);

@@ -69,7 +69,7 @@ class ChunkIndexPlanTest {
     @Test
     void aFilteredVectorSearchCollectsItsMatchesFromThePayloadPathIndex(AgentStore store) {
         List<String> plan = store.chunks().explainSearch(BASE, new float[]{1, 3},
-                SearchOptions.top(5).withFilter(Filter.eq("payload.source", "src-7")), false);
+                SearchOptions.top(5).withFilter(Filter.in("payload.source", List.of("src-7", "src-8"))), false);
 
         assertThat(String.join("\n", plan)).contains("chunks_source_idx").doesNotContain("Seq Scan on chunks");
     }

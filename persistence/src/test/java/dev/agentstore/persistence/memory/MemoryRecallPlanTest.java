@@ -98,26 +98,15 @@ class MemoryRecallPlanTest {
 
     @Test
     void semanticRecallInAThreadReadsOnlyThatThreadAndTheNeighboursFromTheIndex(AgentStore store) {
-        JsonNode plan = explain(store, MessageRecallSql.RECALL_THREAD, recallParameters("bulk-77"));
-
-        List<JsonNode> nodes = nodes(plan);
-        assertThat(nodes).filteredOn(n -> "memory_messages".equals(n.path("Relation Name").asText()))
-                .allSatisfy(n -> assertThat(n.get("Node Type").asText()).isNotEqualTo("Seq Scan"));
-        assertThat(nodes).extracting(n -> n.path("Index Name").asText()).contains("memory_messages_memory_seq_idx");
-        assertThat(rowsFromMessages(nodes)).as("rows read from memory_messages: the thread, then 4 x (2 + 1 + 1)")
-                .isLessThanOrEqualTo(PER_THREAD + 4 * (2 + 1 + 1));
+        // the thread's rows, then 4 hits x (2 before + the hit + 1 after)
+        assertRecallReadsOnly(store, MessageRecallSql.RECALL_THREAD, "bulk-77", "memory_messages_memory_seq_idx",
+                PER_THREAD + 4 * (2 + 1 + 1));
     }
 
     @Test
     void semanticRecallOverAResourceReadsOnlyThatResourcesMessages(AgentStore store) {
-        JsonNode plan = explain(store, MessageRecallSql.RECALL_RESOURCE, recallParameters("r-7"));
-
-        List<JsonNode> nodes = nodes(plan);
-        assertThat(nodes).filteredOn(n -> "memory_messages".equals(n.path("Relation Name").asText()))
-                .allSatisfy(n -> assertThat(n.get("Node Type").asText()).isNotEqualTo("Seq Scan"));
-        assertThat(nodes).extracting(n -> n.path("Index Name").asText()).contains("memory_messages_resource_idx");
-        assertThat(rowsFromMessages(nodes)).as("rows read from memory_messages: the resource's, then the neighbours")
-                .isLessThanOrEqualTo((long) threadsPerResource * PER_THREAD + 4 * (2 + 1 + 1));
+        assertRecallReadsOnly(store, MessageRecallSql.RECALL_RESOURCE, "r-7", "memory_messages_resource_idx",
+                (long) threadsPerResource * PER_THREAD + 4 * (2 + 1 + 1));
 
         List<RecalledMessage> recalled = store.memories().semanticRecall(new float[]{3, 2, 1},
                 SemanticRecall.resource("r-7").messageRange(2, 1));
@@ -125,8 +114,18 @@ class MemoryRecallPlanTest {
                 .allSatisfy(r -> assertThat(r.distance()).isCloseTo(0.0, within(1e-6)));
     }
 
-    private static Map<String, Object> recallParameters(String scopeId) {
-        return Map.of("query", "[3,2,1]", "dimension", 3, "scopeId", scopeId, "topK", 4, "before", 2, "after", 1);
+    /**
+     * Explains a recall statement (top 4, 2 before, 1 after) for {@code scopeId}: no sequential scan of
+     * memory_messages, {@code index} read, at most {@code maxRows} rows read from memory_messages.
+     */
+    private static void assertRecallReadsOnly(AgentStore store, String sql, String scopeId, String index,
+                                              long maxRows) {
+        List<JsonNode> nodes = nodes(explain(store, sql, Map.of("query", "[3,2,1]", "dimension", 3,
+                "scopeId", scopeId, "topK", 4, "before", 2, "after", 1)));
+        assertThat(nodes).filteredOn(n -> "memory_messages".equals(n.path("Relation Name").asText()))
+                .allSatisfy(n -> assertThat(n.get("Node Type").asText()).isNotEqualTo("Seq Scan"));
+        assertThat(nodes).extracting(n -> n.path("Index Name").asText()).contains(index);
+        assertThat(rowsFromMessages(nodes)).as("rows read from memory_messages").isLessThanOrEqualTo(maxRows);
     }
 
     /** Rows the plan's nodes on memory_messages returned, over all loops. */

@@ -5,6 +5,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A custom index on one of agentstore's tables, declared by the application and created by {@link Indexes#ensure}
@@ -46,6 +47,9 @@ public record IndexDefinition(String name, String table, List<String> columns, I
     /** At most this many key parts (PostgreSQL's {@code INDEX_MAX_KEYS}). */
     public static final int MAX_COLUMNS = 32;
 
+    private static final Pattern PAYLOAD_PATH =
+            Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62}){0,15}");
+
     /**
      * @throws IllegalArgumentException naming the index and the first invalid part
      * @throws NullPointerException     when a component is {@code null}
@@ -86,6 +90,34 @@ public record IndexDefinition(String name, String table, List<String> columns, I
      */
     public static Builder builder(String name, String table) {
         return new Builder(name, table);
+    }
+
+    /**
+     * A B-tree index on the text of one payload path of chunks, per knowledge base (Mastra's
+     * {@code metadataIndexes}): {@code CREATE INDEX name ON chunks (knowledge_base, (payload -> 'a' ->> 'b'))} for
+     * the path {@code a.b}. It serves the chunk filters that compare the path's text: equality, {@code IN}, ranges and
+     * {@code IS [NOT] NULL} on {@code payload.a.b} with text values ({@code Filter.eq("payload.a.b", "x")}), in
+     * listings, text searches and the exact part of filtered vector searches; comparisons with numbers, booleans or
+     * dates read a typed expression it does not serve (the GIN index on {@code payload} serves their equalities).
+     *
+     * @param name the index name, as {@link IndexDefinition}
+     * @param path the payload path: keys {@code [A-Za-z_][A-Za-z0-9_]{0,62}} joined by dots, at most 16 (the filter
+     *             language's paths, without the {@code payload.} prefix)
+     * @return the definition, built concurrently
+     * @throws IllegalArgumentException when the name or the path is invalid
+     */
+    public static IndexDefinition chunkPayload(String name, String path) {
+        if (path == null || !PAYLOAD_PATH.matcher(path).matches()) {
+            throw new IllegalArgumentException("indexes[" + name + "].path: keys matching [A-Za-z_][A-Za-z0-9_]{0,62}"
+                    + " joined by dots, at most 16, was " + (path == null ? "null" : "a text of " + path.length()
+                    + " characters"));
+        }
+        String[] keys = path.split("\\.");
+        StringBuilder column = new StringBuilder("payload");
+        for (int i = 0; i < keys.length; i++) {
+            column.append(i == keys.length - 1 ? "->>'" : "->'").append(keys[i]).append('\'');
+        }
+        return builder(name, "chunks").column("knowledge_base").column(column.toString()).build();
     }
 
     /**

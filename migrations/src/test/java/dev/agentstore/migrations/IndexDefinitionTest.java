@@ -42,6 +42,14 @@ class IndexDefinitionTest {
         }
 
         @Test
+        void aChunkPayloadPathBecomesATextKeyPerKnowledgeBase() {
+            assertThat(IndexDefinition.chunkPayload("chunks_source_idx", "source").createSql("s")).isEqualTo(
+                    "CREATE INDEX chunks_source_idx ON s.chunks USING btree (knowledge_base, (payload ->> 'source'))");
+            assertThat(IndexDefinition.chunkPayload("chunks_ab_idx", "a.b_2").createSql(null)).isEqualTo(
+                    "CREATE INDEX chunks_ab_idx ON chunks USING btree (knowledge_base, (payload -> 'a' ->> 'b_2'))");
+        }
+
+        @Test
         void theBuilderDefaultsToAConcurrentNonUniqueBtreeWithoutPredicate() {
             IndexDefinition d = memories().column("resource_id").method(IndexMethod.HASH).build();
 
@@ -89,6 +97,14 @@ class IndexDefinitionTest {
             assertThatThrownBy(() -> memories().column("id").where(where).build())
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("indexes[memories_tenant_idx].where");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"", "a-b", "a.", ".a", "a..b", "1a", "a'b", "a b", "payload->>'x'",
+                "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q"})
+        void chunkPayloadPathsOutsideThePatternAreRejected(String path) {
+            assertThatThrownBy(() -> IndexDefinition.chunkPayload("chunks_x_idx", path))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("indexes[chunks_x_idx].path");
         }
 
         @Test

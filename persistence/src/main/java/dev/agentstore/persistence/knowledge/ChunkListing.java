@@ -44,7 +44,7 @@ final class ChunkListing {
         KnowledgeBase.requireName(base);
         Check.range("limit", limit, 1, MAX_LIMIT);
         ChunkFilters.Rendered f = filter == null ? null : ChunkFilters.render(filter);
-        String sql = LIST + (after == null ? "" : AFTER) + (f == null ? "" : " AND (" + f.sql() + ")") + LIST_ORDER;
+        String sql = listSql(after != null, f);
         List<Chunk> chunks = Sql.call(em, "list chunks of KnowledgeBase " + base
                 + (filter == null ? "" : " where " + filter), h -> {
             KnowledgeBase kb = KnowledgeBaseSql.get(h, base);
@@ -56,6 +56,14 @@ final class ChunkListing {
         });
         ChunkCursor next = chunks.size() == limit ? ChunkCursor.after(chunks.get(chunks.size() - 1)) : null;
         return new ChunkPage(chunks, next);
+    }
+
+    /**
+     * @return the listing statement: parameters {@code :base}, {@code :limit}, with a cursor {@code :afterCreatedAt}
+     *         and {@code :afterId}, and the filter's
+     */
+    static String listSql(boolean withCursor, ChunkFilters.Rendered filter) {
+        return LIST + (withCursor ? AFTER : "") + (filter == null ? "" : " AND (" + filter.sql() + ")") + LIST_ORDER;
     }
 
     static int updatePayloads(EntityManager em, String base, Filter filter, JsonNode patch) {

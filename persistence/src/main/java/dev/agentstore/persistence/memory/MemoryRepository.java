@@ -7,6 +7,7 @@ import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.NotFoundException;
+import dev.agentstore.domain.knowledge.Embedder;
 import dev.agentstore.domain.memory.ClonedThread;
 import dev.agentstore.domain.memory.ForgottenResource;
 import dev.agentstore.domain.memory.Memory;
@@ -17,6 +18,8 @@ import dev.agentstore.domain.memory.MemoryVariables;
 import dev.agentstore.domain.memory.MessageQuery;
 import dev.agentstore.domain.memory.MessageUpdate;
 import dev.agentstore.domain.memory.NewMessage;
+import dev.agentstore.domain.memory.RecalledMessage;
+import dev.agentstore.domain.memory.SemanticRecall;
 import dev.agentstore.domain.memory.SortDirection;
 import dev.agentstore.domain.memory.ThreadOrder;
 import dev.agentstore.persistence.support.Page;
@@ -29,6 +32,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -60,7 +64,6 @@ public class MemoryRepository extends AbstractRepository {
     /**
      * Saves a thread in one upsert: creates it, or replaces the title and metadata of this resource's thread (or
      * claims a memory without resource); see "Threads" in the package description (and for importing threads).
-     *
      * @param id         the thread's id, 1–255 characters
      * @param resourceId the resource it belongs to, 1–255 characters
      * @param title      the title, at most 1,000 characters, or {@code null}
@@ -81,10 +84,8 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * Reads a thread; the version read is remembered for the unit of work's later writes (see the package).
-     *
-     * @param id the thread's id
-     * @return the thread, or empty when there is none
+     * {@return the thread {@code id}, or empty when there is none} The version read is remembered for the unit of
+     * work's later writes (see the package).
      * @throws InvalidInputException when the id is invalid
      */
     public Optional<Memory> findThread(String id) {
@@ -92,10 +93,8 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * Reads a thread and locks its row until the transaction ends, so that its writers queue (for hot threads).
-     *
-     * @param id the thread's id
-     * @return the thread, or empty when there is none
+     * {@return the thread {@code id}, or empty when there is none} Locks its row until the transaction ends, so that
+     * its writers queue (for hot threads).
      * @throws InvalidInputException when the id is invalid
      */
     public Optional<Memory> findThreadForUpdate(String id) {
@@ -103,10 +102,7 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * Reads a thread, whatever resource it belongs to.
-     *
-     * @param id the thread's id
-     * @return the thread
+     * {@return the thread {@code id}, whatever resource it belongs to}
      * @throws InvalidInputException when the id is invalid
      * @throws NotFoundException     when there is no such thread
      */
@@ -116,7 +112,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Reads a thread of one resource; a thread of another resource (or none) is reported as missing.
-     *
      * @param id         the thread's id
      * @param resourceId the resource it must belong to
      * @return the thread
@@ -129,7 +124,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Lists the threads of a resource in two statements (page, count); ties are ordered by id.
-     *
      * @param resourceId     the resource
      * @param metadataFilter a JSON object the metadata must contain ({@code metadata @> filter}), or {@code null}
      * @param order          by creation or update time, either direction
@@ -152,7 +146,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Moves a thread and all its messages to another resource, atomically (see "Clone, move, forget").
-     *
      * @param id         the thread's id
      * @param resourceId the resource it moves to
      * @return the thread as stored
@@ -179,7 +172,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Forgets a resource: its threads, messages, variables and working memory (see "Clone, move, forget").
-     *
      * @param resourceId the resource's id
      * @return how many threads and messages were deleted, and whether working memory was
      * @throws InvalidInputException when the id is invalid
@@ -190,7 +182,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Renames a thread and merges a metadata patch (RFC 7386) in one statement, checked as the package describes.
-     *
      * @param id            the thread's id
      * @param title         the new title, or {@code null} to keep it
      * @param metadataPatch a JSON object, or {@code null} to keep the metadata
@@ -218,10 +209,8 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * Deletes a thread with its messages and variable snapshots, in one statement.
-     *
-     * @param id the thread's id
-     * @return whether a thread was deleted
+     * {@return whether a thread was deleted} Deletes thread {@code id} with its messages and variable snapshots, in
+     * one statement.
      * @throws InvalidInputException when the id is invalid
      */
     public boolean deleteThread(String id) {
@@ -231,7 +220,6 @@ public class MemoryRepository extends AbstractRepository {
     /**
      * Saves messages to a thread in one statement whatever the batch size, bumping its update time; new ids are
      * appended in list order, known ids updated or moved here (see "Saving" in the package description).
-     *
      * @param memoryId the thread's id
      * @param messages the messages, 1 to {@value #MAX_BATCH}
      * @return the saved messages in sequence order, as stored
@@ -244,8 +232,48 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
+     * As {@link #saveMessages(String, List)}, embedding each message's text ({@link dev.agentstore.domain.memory.MessageText}) with
+     * {@code embedder} first, for {@link #semanticRecall}; two statements (see "Semantic recall" in the package).
+     * @return the saved messages in sequence order, as stored
+     * @throws InvalidInputException when a parameter or an embedding returned is invalid; nothing is written
+     * @throws NotFoundException     when there is no such thread; nothing is written
+     */
+    public List<MemoryMessage> saveMessages(String memoryId, List<NewMessage> messages, Embedder embedder) {
+        return new MessageRecallSql(em).saveEmbedded(messages, embedder,
+                batch -> new MessageWriteSql(em).save(memoryId, batch, now()));
+    }
+
+    /**
+     * {@return how many messages were embedded} Stores the caller's embeddings (id → 1 to 16,000 finite values; 1 to
+     * {@value #MAX_BATCH} entries) of existing messages in one statement, skipping unknown ids.
+     * @throws InvalidInputException when an id or embedding is invalid; nothing is written
+     */
+    public int embedMessages(Map<String, float[]> embeddings) {
+        return new MessageRecallSql(em).embedMessages(embeddings);
+    }
+
+    /**
+     * {@return the matches and neighbours, each once, in sequence order (resource scope: time, thread, sequence)}
+     * Mastra's semantic recall: the {@code topK} messages of a scope nearest to {@code query} (cosine), each with its
+     * neighbours; one statement reading the scope, not the table (see "Semantic recall" in the package).
+     * @throws InvalidInputException when a parameter is invalid
+     */
+    @SingleStatement
+    public List<RecalledMessage> semanticRecall(float[] query, SemanticRecall recall) {
+        return new MessageRecallSql(em).recall(query, recall);
+    }
+
+    /**
+     * {@return as {@link #semanticRecall(float[], SemanticRecall)}, for {@code query} embedded by {@code embedder}}
+     * @throws InvalidInputException when a parameter or the embedding returned is invalid
+     */
+    @SingleStatement
+    public List<RecalledMessage> semanticRecall(String query, Embedder embedder, SemanticRecall recall) {
+        return new MessageRecallSql(em).recall(query, embedder, recall);
+    }
+
+    /**
      * The last {@code limit} messages of a thread, oldest first: one backward read of {@code (memory_id, seq DESC)}.
-     *
      * @param memoryId the thread's id
      * @param limit    how many, 1 to {@value #MAX_RECALL}
      * @return up to {@code limit} messages in sequence order; empty for an unknown thread
@@ -268,7 +296,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Lists a thread's messages, with or without the total, in at most three statements (see "Listing" in the package).
-     *
      * @param query        the thread (required), filters, direction and includes
      * @param page         which page of the thread's matching messages
      * @param includeTotal whether the page's {@code total} must be counted; when {@code false} and the page does not
@@ -292,7 +319,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Messages by id, whatever thread they are in; unknown ids are skipped. One statement.
-     *
      * @param ids the message ids, 1 to {@value #MAX_BATCH}
      * @return the messages found, ordered by creation time, then thread id, then sequence
      * @throws InvalidInputException when an id is invalid
@@ -305,7 +331,6 @@ public class MemoryRepository extends AbstractRepository {
     /**
      * A page of the messages of {@code resourceId} across its threads created from {@code from} to {@code to}
      * (inclusive; {@code null}: open) in {@code direction}; order and statements: see "Listing" in the package.
-     *
      * @return the page with its total
      * @throws InvalidInputException when a parameter is invalid
      */
@@ -327,7 +352,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Updates stored messages (role, content merge, move): see "Updating messages" in the package description.
-     *
      * @param updates the updates, 1 to {@value #MAX_BATCH}, each message at most once
      * @return the messages after the update, in the order of {@code updates}
      * @throws InvalidInputException when an update is invalid or a message appears twice; nothing is written
@@ -339,7 +363,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Deletes messages by id and bumps the update time of their threads, in one statement. Unknown ids are ignored.
-     *
      * @param ids the message ids, 1 to {@value #MAX_BATCH}
      * @return how many messages were deleted
      * @throws InvalidInputException when an id is invalid
@@ -351,7 +374,6 @@ public class MemoryRepository extends AbstractRepository {
     /**
      * Appends context elements (as {@link #saveMessages}) and, optionally, a variables snapshot to a memory, creating
      * it on first use in the same upsert; with neither it only ensures the memory. One statement, two with variables.
-     *
      * @param memoryId  the memory's id
      * @param elements  the messages to append, 0 to {@value #MAX_BATCH}
      * @param variables a JSON object to store as the next snapshot, or {@code null} for none
@@ -372,10 +394,8 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * Creates a memory (no resource, no title) unless it exists: one statement, safe under concurrency.
-     *
-     * @param memoryId the memory's id
-     * @return whether it was created
+     * {@return whether it was created} Creates memory {@code memoryId} (no resource, no title) unless it exists: one
+     * statement, safe under concurrency.
      * @throws InvalidInputException when the id is invalid
      */
     public boolean ensureMemory(String memoryId) {
@@ -384,7 +404,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Recalls a memory as Draive does ({@link MemoryRecall#fromCleanTurn}): two statements that write nothing.
-     *
      * @param memoryId the memory's id
      * @param limit    the window: how many of the last messages are read, 1 to {@value #MAX_RECALL}
      * @return the messages, oldest first, and the variables ({@code {}} and revision 0 when none were stored)
@@ -395,8 +414,7 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * @param memoryId the memory's id
-     * @return its newest variables snapshot, or empty when none was stored
+     * {@return the newest variables snapshot of memory {@code memoryId}, or empty when none was stored}
      * @throws InvalidInputException when the id is invalid
      */
     public Optional<MemoryVariables> variables(String memoryId) {
@@ -404,8 +422,7 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * @param memoryId the memory's id
-     * @return every variables snapshot of the memory, oldest (revision 1) first
+     * {@return every variables snapshot of memory {@code memoryId}, oldest (revision 1) first}
      * @throws InvalidInputException when the id is invalid
      */
     public List<MemoryVariables> variablesHistory(String memoryId) {
@@ -414,7 +431,6 @@ public class MemoryRepository extends AbstractRepository {
 
     /**
      * Creates or updates a resource's working memory in one upsert, checked as the package describes.
-     *
      * @param resourceId    the resource's id
      * @param workingMemory the new working memory text (may be empty), or {@code null} to keep it
      * @param metadataPatch a JSON object, or {@code null} to keep the metadata
@@ -442,8 +458,7 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * @param resourceId the resource's id
-     * @return the resource, or empty when there is none
+     * {@return the resource {@code resourceId}, or empty when there is none}
      * @throws InvalidInputException when the id is invalid
      */
     public Optional<MemoryResource> getResource(String resourceId) {
@@ -451,10 +466,8 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * Reads a resource and locks its row until the transaction ends, so that its writers queue (for hot resources).
-     *
-     * @param resourceId the resource's id
-     * @return the resource, or empty when there is none
+     * {@return the resource {@code resourceId}, or empty when there is none} Locks its row until the transaction
+     * ends, so that its writers queue (for hot resources).
      * @throws InvalidInputException when the id is invalid
      */
     public Optional<MemoryResource> getResourceForUpdate(String resourceId) {
@@ -462,12 +475,8 @@ public class MemoryRepository extends AbstractRepository {
     }
 
     /**
-     * Deletes a resource's working memory (its threads are kept). One statement.
-     *
-     * @param resourceId the resource's id
-     * @return whether it existed
-     * @throws InvalidInputException when the id is invalid
-     */
+     * {@return whether it existed} Deletes a resource's working memory (threads are kept) in one statement.
+     * @throws InvalidInputException when the id is invalid */
     public boolean deleteResource(String resourceId) {
         return new ResourceSql(em).delete(resourceId);
     }

@@ -91,6 +91,7 @@ final class MessageWriteSql {
                    seq         = CASE WHEN m.memory_id = EXCLUDED.memory_id THEN m.seq ELSE EXCLUDED.seq END,
                    role        = EXCLUDED.role,
                    content     = EXCLUDED.content,
+                   embedding   = CASE WHEN m.content = EXCLUDED.content THEN m.embedding END,
                    resource_id = EXCLUDED.resource_id
             RETURNING id, seq, resource_id, created_at
             """;
@@ -130,6 +131,8 @@ final class MessageWriteSql {
             UPDATE memory_messages m
                SET role      = COALESCE(u.role, m.role),
                    content   = CASE WHEN u.patch IS NULL THEN m.content ELSE jsonb_merge_patch(m.content, u.patch) END,
+                   embedding = CASE WHEN u.patch IS NULL OR jsonb_merge_patch(m.content, u.patch) = m.content
+                                    THEN m.embedding END,
                    memory_id = COALESCE(u.memory_id, m.memory_id),
                    seq       = COALESCE(u.seq, m.seq)
               FROM jsonb_to_recordset(CAST(:updates AS jsonb))

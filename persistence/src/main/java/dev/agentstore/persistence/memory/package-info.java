@@ -74,6 +74,16 @@
  * context never begins with a tool response or a model output whose request was cut off, and may hold fewer than N
  * messages; {@link MemoryRepository#lastMessages} returns the window as it is.
  *
+ * <p><b>Semantic recall.</b> A message may carry an embedding (column {@code embedding}, untyped pgvector, NULL when
+ * never embedded). {@link MemoryRepository#saveMessages(String, java.util.List, dev.agentstore.domain.knowledge.Embedder)}
+ * embeds the text of each message ({@link dev.agentstore.domain.memory.MessageText}) before writing anything, then
+ * saves and stores the embeddings (two statements); {@link MemoryRepository#embedMessages} stores the caller's. A save
+ * or update that changes a message's content sets its embedding to NULL. {@link MemoryRepository#semanticRecall} is one
+ * statement: an exact cosine ranking of the scope's embedded messages of the query's dimension (a thread through
+ * {@code (memory_id, seq DESC)}, a resource through {@code (resource_id, created_at, memory_id, seq)}), the
+ * {@code topK} kept, and per hit two bounded reads of {@code (memory_id, seq DESC)} for its neighbours; the rows read
+ * follow the scope's size, not the table's (no approximate index: see {@code docs/memory-recall.md}).
+ *
  * <p><b>First use.</b> {@link MemoryRepository#remember} creates its memory row in the same single upsert that
  * allocates sequence numbers, so concurrent first uses cannot fail, and no {@link MemoryRepository#ensureMemory} call
  * is needed first.

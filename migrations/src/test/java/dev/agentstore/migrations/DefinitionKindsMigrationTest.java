@@ -1,0 +1,179 @@
+package dev.agentstore.migrations;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Release 0.5's move of templates and configurations into the versioned definitions (kinds {@code template} and
+ * {@code configuration}): the rows of 0.4's tables become versions with their numbers, times and ids, the views keep
+ * the old columns, and rolling back to 0.4 restores the tables with every row, also rows written after the upgrade.
+ */
+class DefinitionKindsMigrationTest {
+
+    private static final String TEMPLATES = "SELECT id, identifier, revision, description, content,"
+            + " CAST(variables AS text), CAST(meta AS text), created FROM %s.templates ORDER BY id";
+    private static final String CONFIGURATIONS = "SELECT id, identifier, revision, CAST(content AS text), created"
+            + " FROM %s.configurations ORDER BY id";
+
+    private static HikariDataSource dataSource;
+    private Migrations migrations;
+
+    @BeforeAll
+    static void pool() {
+        HikariConfig hc = new HikariConfig();
+        hc.setJdbcUrl(TestSchemas.URL);
+        hc.setUsername(TestSchemas.USER);
+        hc.setPassword(TestSchemas.PASSWORD);
+        hc.setMaximumPoolSize(2);
+        hc.setMinimumIdle(0);
+        dataSource = new HikariDataSource(hc);
+    }
+
+    @AfterAll
+    static void close() {
+        dataSource.close();
+    }
+
+    /** A schema at release 0.4 holding two templates (three revisions) and one configuration (two snapshots). */
+    @BeforeEach
+    void schemaAt04WithRevisions() throws SQLException {
+        migrations = new Migrations(dataSource, "t_kindmig_" + UUID.randomUUID().toString().replace("-", "")
+                .substring(0, 10));
+        migrations.up();
+        migrations.rollbackToTag("0.4");
+        String s = migrations.schema();
+        execute("INSERT INTO " + s + ".templates (identifier, revision, description, content, variables, meta,"
+                + " created) VALUES ('greet', 1, NULL, 'Hello', '{}', '{}', '2026-01-01T00:00:00Z'),"
+                + " ('greet', 2, 'a greeting', 'Hello {{name}}', '{\"name\": {\"type\": \"string\"}, \"n\": null}',"
+                + " '{\"price\": 1.50}', '2026-01-02T00:00:00.123456Z'),"
+                + " ('bye', 1, NULL, 'Bye', '{}', '{}', '2026-01-03T00:00:00Z')");
+        execute("INSERT INTO " + s + ".configurations (identifier, revision, content, created) VALUES"
+                + " ('llm', 1, '{\"model\": \"a\"}', '2026-01-01T00:00:00Z'),"
+                + " ('llm', 2, '{\"model\": \"b\", \"t\": [1, null]}', '2026-01-02T00:00:00Z')");
+    }
+
+    @AfterEach
+    void dropSchema() throws SQLException {
+        execute("DROP SCHEMA IF EXISTS " + migrations.schema() + " CASCADE");
+    }
+
+    @Nested
+    class Up {
+
+        @Test
+        void carriesEveryRevisionIntoTheDefinitionsAndTheViewsShowTheSameRows() throws SQLException {
+            List<String> templates = rows(TEMPLATES);
+            List<String> configurations = rows(CONFIGURATIONS);
+
+            migrations.up();
+
+            assertThat(rows(TEMPLATES)).isEqualTo(templates);
+            assertThat(rows(CONFIGURATIONS)).isEqualTo(configurations);
+            assertThat(rows("SELECT relname, relkind FROM pg_class WHERE relname IN ('templates',"
+                    + " 'configurations') AND relnamespace = '%s'::regnamespace ORDER BY relname"))
+                    .containsExactly("configurations v", "templates v");
+            assertThat(rows("SELECT kind, id, status, latest_version, published_version FROM %s.definitions"
+                    + " ORDER BY kind, id"))
+                    .containsExactly("configuration llm DRAFT 2 null", "template bye DRAFT 1 null",
+                            "template greet DRAFT 2 null");
+            assertThat(rows("SELECT CAST(content AS text) FROM %s.definition_versions"
+                    + " WHERE kind = 'template' AND definition_id = 'greet' ORDER BY number"))
+                    .containsExactly("{\"meta\": {}, \"content\": \"Hello\", \"variables\": {}}",
+                            "{\"meta\": {\"price\": 1.50}, \"content\": \"Hello {{name}}\", \"variables\": {\"n\":"
+                                    + " null, \"name\": {\"type\": \"string\"}}, \"description\": \"a greeting\"}");
+        }
+
+        @Test
+        void newVersionsTakeTheirIdsFromTheKeptSequences() throws SQLException {
+            long maxId = Long.parseLong(rows("SELECT max(id) FROM %s.templates").get(0));
+            migrations.up();
+
+            insertTemplateVersion("bye", 2, "Bye!");
+
+            assertThat(rows("SELECT id, revision, content FROM %s.templates WHERE identifier = 'bye'"
+                    + " ORDER BY revision")).containsExactly(rows("SELECT id FROM %s.templates WHERE identifier ="
+                    + " 'bye' AND revision = 1").get(0) + " 1 Bye", (maxId + 1) + " 2 Bye!");
+        }
+    }
+
+    @Nested
+    class Rollback {
+
+        @Test
+        void restoresTheTablesWithEveryRowTheirIndexesAndOwnedSequences() throws SQLException {
+            migrations.up();
+            insertTemplateVersion("bye", 2, "Bye!");
+            List<String> templates = rows(TEMPLATES);
+            List<String> configurations = rows(CONFIGURATIONS);
+
+            migrations.rollbackToTag("0.4");
+
+            assertThat(rows("SELECT relname, relkind FROM pg_class WHERE relname IN ('templates',"
+                    + " 'configurations') AND relnamespace = '%s'::regnamespace ORDER BY relname"))
+                    .containsExactly("configurations r", "templates r");
+            assertThat(rows(TEMPLATES)).hasSize(4).isEqualTo(templates);
+            assertThat(rows(CONFIGURATIONS)).isEqualTo(configurations);
+            assertThat(rows("SELECT indexname FROM pg_indexes WHERE schemaname = '%s' AND tablename IN"
+                    + " ('templates', 'configurations') AND indexname LIKE '%%identifier_revision_idx'"
+                    + " ORDER BY indexname")).containsExactly("configurations_identifier_revision_idx",
+                    "templates_identifier_revision_idx");
+            assertThat(rows("SELECT pg_get_serial_sequence('%1$s.templates', 'id'),"
+                    + " pg_get_serial_sequence('%1$s.configurations', 'id')"))
+                    .containsExactly(migrations.schema() + ".templates_seq " + migrations.schema()
+                            + ".configurations_seq");
+
+            migrations.up();
+            assertThat(rows(TEMPLATES)).as("up again").isEqualTo(templates);
+        }
+    }
+
+    /** Writes a version as the repositories do: the definition's number, then the version with its seq_id. */
+    private void insertTemplateVersion(String id, int number, String content) throws SQLException {
+        String s = migrations.schema();
+        execute("UPDATE " + s + ".definitions SET latest_version = " + number
+                + " WHERE kind = 'template' AND id = '" + id + "'");
+        execute("INSERT INTO " + s + ".definition_versions (kind, definition_id, number, content, created, seq_id)"
+                + " VALUES ('template', '" + id + "', " + number + ", jsonb_build_object('content', '" + content
+                + "', 'variables', '{}'::jsonb, 'meta', '{}'::jsonb), '2026-02-01T00:00:00Z',"
+                + " nextval('" + s + ".templates_seq'))");
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    /** @return each row of {@code sql} (with {@code %s} the schema) as its columns joined by spaces */
+    private List<String> rows(String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql.formatted(migrations.schema()))) {
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= columns; i++) {
+                    row.append(i > 1 ? " " : "").append(rs.getString(i));
+                }
+                rows.add(row.toString());
+            }
+        }
+        return rows;
+    }
+}

@@ -1,21 +1,13 @@
 package dev.agentstore.migrations;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,30 +23,23 @@ class DefinitionKindsMigrationTest {
     private static final String CONFIGURATIONS = "SELECT id, identifier, revision, CAST(content AS text), created"
             + " FROM %s.configurations ORDER BY id";
 
-    private static HikariDataSource dataSource;
+    private static TestSchemas schemas;
     private Migrations migrations;
 
     @BeforeAll
     static void pool() {
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(TestSchemas.URL);
-        hc.setUsername(TestSchemas.USER);
-        hc.setPassword(TestSchemas.PASSWORD);
-        hc.setMaximumPoolSize(2);
-        hc.setMinimumIdle(0);
-        dataSource = new HikariDataSource(hc);
+        schemas = new TestSchemas();
     }
 
     @AfterAll
-    static void close() {
-        dataSource.close();
+    static void close() throws SQLException {
+        schemas.close();
     }
 
     /** A schema at release 0.4 holding two templates (three revisions) and one configuration (two snapshots). */
     @BeforeEach
     void schemaAt04WithRevisions() throws SQLException {
-        migrations = new Migrations(dataSource, "t_kindmig_" + UUID.randomUUID().toString().replace("-", "")
-                .substring(0, 10));
+        migrations = new Migrations(schemas.dataSource, schemas.fresh("t_kindmig"));
         migrations.up();
         migrations.rollbackToTag("0.4");
         String s = migrations.schema();
@@ -66,11 +51,6 @@ class DefinitionKindsMigrationTest {
         execute("INSERT INTO " + s + ".configurations (identifier, revision, content, created) VALUES"
                 + " ('llm', 1, '{\"model\": \"a\"}', '2026-01-01T00:00:00Z'),"
                 + " ('llm', 2, '{\"model\": \"b\", \"t\": [1, null]}', '2026-01-02T00:00:00Z')");
-    }
-
-    @AfterEach
-    void dropSchema() throws SQLException {
-        execute("DROP SCHEMA IF EXISTS " + migrations.schema() + " CASCADE");
     }
 
     @Nested
@@ -155,25 +135,11 @@ class DefinitionKindsMigrationTest {
     }
 
     private void execute(String sql) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
+        schemas.execute(sql);
     }
 
-    /** @return each row of {@code sql} (with {@code %s} the schema) as its columns joined by spaces */
+    /** @return each row of {@code sql}, with {@code %s} (or {@code %1$s}) the schema, as its columns joined by spaces */
     private List<String> rows(String sql) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery(sql.formatted(migrations.schema()))) {
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder row = new StringBuilder();
-                for (int i = 1; i <= columns; i++) {
-                    row.append(i > 1 ? " " : "").append(rs.getString(i));
-                }
-                rows.add(row.toString());
-            }
-        }
-        return rows;
+        return schemas.rows(sql.formatted(migrations.schema()));
     }
 }

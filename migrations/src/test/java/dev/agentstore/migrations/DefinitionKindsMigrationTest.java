@@ -1,8 +1,5 @@
 package dev.agentstore.migrations;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -16,33 +13,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code configuration}): the rows of 0.4's tables become versions with their numbers, times and ids, the views keep
  * the old columns, and rolling back to 0.4 restores the tables with every row, also rows written after the upgrade.
  */
-class DefinitionKindsMigrationTest {
+class DefinitionKindsMigrationTest extends UpgradeFrom04Test {
 
     private static final String TEMPLATES = "SELECT id, identifier, revision, description, content,"
             + " CAST(variables AS text), CAST(meta AS text), created FROM %s.templates ORDER BY id";
     private static final String CONFIGURATIONS = "SELECT id, identifier, revision, CAST(content AS text), created"
             + " FROM %s.configurations ORDER BY id";
 
-    private static TestSchemas schemas;
-    private Migrations migrations;
-
-    @BeforeAll
-    static void pool() {
-        schemas = new TestSchemas();
+    @Override
+    String prefix() {
+        return "t_kindmig";
     }
 
-    @AfterAll
-    static void close() throws SQLException {
-        schemas.close();
-    }
-
-    /** A schema at release 0.4 holding two templates (three revisions) and one configuration (two snapshots). */
-    @BeforeEach
-    void schemaAt04WithRevisions() throws SQLException {
-        migrations = new Migrations(schemas.dataSource, schemas.fresh("t_kindmig"));
-        migrations.up();
-        migrations.rollbackToTag("0.4");
-        String s = migrations.schema();
+    /** Two templates (three revisions) and one configuration (two snapshots). */
+    @Override
+    void seed(String s) throws SQLException {
         execute("INSERT INTO " + s + ".templates (identifier, revision, description, content, variables, meta,"
                 + " created) VALUES ('greet', 1, NULL, 'Hello', '{}', '{}', '2026-01-01T00:00:00Z'),"
                 + " ('greet', 2, 'a greeting', 'Hello {{name}}', '{\"name\": {\"type\": \"string\"}, \"n\": null}',"
@@ -132,14 +117,5 @@ class DefinitionKindsMigrationTest {
                 + " VALUES ('template', '" + id + "', " + number + ", jsonb_build_object('content', '" + content
                 + "', 'variables', '{}'::jsonb, 'meta', '{}'::jsonb), '2026-02-01T00:00:00Z',"
                 + " nextval('" + s + ".templates_seq'))");
-    }
-
-    private void execute(String sql) throws SQLException {
-        schemas.execute(sql);
-    }
-
-    /** @return each row of {@code sql}, with {@code %s} (or {@code %1$s}) the schema, as its columns joined by spaces */
-    private List<String> rows(String sql) throws SQLException {
-        return schemas.rows(sql.formatted(migrations.schema()));
     }
 }

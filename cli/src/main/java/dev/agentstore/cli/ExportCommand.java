@@ -44,7 +44,8 @@ import java.util.stream.Stream;
 /**
  * {@code agentstore export}: writes data as JSON Lines, one object per line with a {@code type} field
  * ({@code record}, {@code template}, {@code configuration}, {@code memory} (a thread), {@code message}, {@code chunk},
- * {@code definition} with its {@code versions} array, oldest first, {@code blob}: key, hash, content type, metadata
+ * {@code definition} with its {@code versions} array, oldest first (every kind but {@code template} and
+ * {@code configuration}, which are the {@code template} and {@code configuration} lines), {@code blob}: key, hash, content type, metadata
  * and the content in base64, streamed from the store into the line, {@code dataset} with its whole item history as
  * {@code versions} of changes (see {@link DatasetLines}), {@code experiment} with its {@code results} (see
  * {@link ExperimentLines}), datasets before experiments),
@@ -66,7 +67,9 @@ public final class ExportCommand implements Callable<Integer> {
         QUERIES.put("memory", "SELECT m FROM Memory m ORDER BY m.id");
         QUERIES.put("message", "SELECT m FROM MemoryMessage m ORDER BY m.memoryId, m.seq");
         QUERIES.put("chunk", "SELECT c FROM Chunk c ORDER BY c.knowledgeBase, c.documentId, c.ordinal");
-        QUERIES.put("definition", "SELECT d FROM Definition d ORDER BY d.kind, d.id");
+        // templates and configurations are definition kinds too, exported as their own lines above
+        QUERIES.put("definition", "SELECT d FROM Definition d WHERE d.kind NOT IN ('template', 'configuration')"
+                + " ORDER BY d.kind, d.id");
         QUERIES.put("blob", "SELECT b FROM Blob b ORDER BY b.key");
         QUERIES.put("dataset", "SELECT d FROM Dataset d ORDER BY d.id");
         QUERIES.put("experiment", "SELECT e FROM Experiment e ORDER BY e.id");

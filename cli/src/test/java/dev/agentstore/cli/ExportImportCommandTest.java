@@ -66,6 +66,11 @@ class ExportImportCommandTest {
         Path file = dir.resolve("all.jsonl");
         assertThat(source.run("export", "--types", "record,template,configuration,memory,message", "-o", file.toString()).exitCode()).isZero();
         assertThat(Files.readAllLines(file)).hasSize(7);
+        Path definitions = dir.resolve("definitions.jsonl");
+        assertThat(source.run("export", "--types", "definition", "-o", definitions.toString()).exitCode()).isZero();
+        assertThat(Files.readAllLines(definitions)).as("templates and configurations are definition kinds, exported"
+                + " as their own lines only").noneMatch(l -> l.contains("\"kind\":\"template\"")
+                || l.contains("\"kind\":\"configuration\""));
         CliRunner.Result r = target.run("import", file.toString());
         assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
         assertThat(target.queryLong("SELECT count(*) FROM records WHERE id = 'r-1' AND data = '{\"n\":1.50,\"tags\":[\"a\"]}'::jsonb"

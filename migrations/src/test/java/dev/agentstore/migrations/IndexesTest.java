@@ -151,7 +151,7 @@ class IndexesTest {
 
             assertThat(all).extracting(IndexInfo::table).doesNotContain("databasechangelog", "databasechangeloglock");
             assertThat(info("flows_pkey").kind()).isEqualTo(IndexInfo.Kind.CONSTRAINT);
-            assertThat(info("templates_identifier_revision_idx").kind()).isEqualTo(IndexInfo.Kind.CONSTRAINT);
+            assertThat(info("definition_versions_number_uq").kind()).isEqualTo(IndexInfo.Kind.CONSTRAINT);
             assertThat(info("flows_last_run_at_idx").kind()).isEqualTo(IndexInfo.Kind.DEFAULT);
             assertThat(all).filteredOn(i -> i.kind() == IndexInfo.Kind.DEFAULT).extracting(IndexInfo::name)
                     .containsExactlyInAnyOrderElementsOf(Migrations.defaultIndexNames());

@@ -1,21 +1,10 @@
 package dev.agentstore.migrations;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,38 +13,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Release 0.5's partitioning of {@code flow_events} and {@code trigger_events}: the rows of 0.4's plain tables are
  * carried into monthly partitions, and rolling back to 0.4 restores the plain tables with every row.
  */
-class PartitionsMigrationTest {
+class PartitionsMigrationTest extends UpgradeFrom04Test {
 
     /** The name of the partition that holds row {@code e}. */
     private static final String PARTITION = "(SELECT c.relname FROM pg_class c WHERE c.oid = e.tableoid)";
 
-    private static HikariDataSource dataSource;
-    private Migrations migrations;
-
-    @BeforeAll
-    static void pool() {
-        HikariConfig hc = new HikariConfig();
-        hc.setJdbcUrl(env("AGENTSTORE_TEST_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore"));
-        hc.setUsername(env("AGENTSTORE_TEST_DB_USER", "agentstore"));
-        hc.setPassword(env("AGENTSTORE_TEST_DB_PASSWORD", "agentstore"));
-        hc.setMaximumPoolSize(2);
-        hc.setMinimumIdle(0);
-        dataSource = new HikariDataSource(hc);
+    @Override
+    String prefix() {
+        return "t_partmig";
     }
 
-    @AfterAll
-    static void close() {
-        dataSource.close();
-    }
-
-    /** A schema at release 0.4 holding events of three months in both event tables. */
-    @BeforeEach
-    void schemaAt04WithEvents() throws SQLException {
-        migrations = new Migrations(dataSource, "t_partmig_" + UUID.randomUUID().toString().replace("-", "")
-                .substring(0, 10));
-        migrations.up();
-        migrations.rollbackToTag("0.4");
-        String s = migrations.schema();
+    /** Events of three months in both event tables. */
+    @Override
+    void seed(String s) throws SQLException {
         execute("INSERT INTO " + s + ".flow_events (run_id, flow_name, ts, type, data) VALUES"
                 + " ('r1', 'etl', '2026-01-31T23:59:59.999Z', 'a', '{\"n\": 1}'),"
                 + " ('r1', 'etl', '2026-02-01T00:00:00Z', 'b', NULL),"
@@ -63,11 +33,6 @@ class PartitionsMigrationTest {
         execute("INSERT INTO " + s + ".triggers (name, type, registered_at) VALUES ('hook', 'WEBHOOK', now())");
         execute("INSERT INTO " + s + ".trigger_events (trigger_name, ts, type) VALUES"
                 + " ('hook', '2026-01-10T00:00:00Z', 'fired'), ('hook', '2026-03-10T00:00:00Z', 'fired')");
-    }
-
-    @AfterEach
-    void dropSchema() throws SQLException {
-        execute("DROP SCHEMA IF EXISTS " + migrations.schema() + " CASCADE");
     }
 
     @Nested
@@ -152,33 +117,5 @@ class PartitionsMigrationTest {
     /** @return the partition's name (a helper that keeps the expected rows readable) */
     private static String q(String table) {
         return table;
-    }
-
-    private void execute(String sql) throws SQLException {
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    /** @return each row of {@code sql} (with {@code %s} the schema) as its columns joined by spaces */
-    private List<String> rows(String sql) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery(sql.formatted(migrations.schema()))) {
-            int columns = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder row = new StringBuilder();
-                for (int i = 1; i <= columns; i++) {
-                    row.append(i > 1 ? " " : "").append(rs.getString(i));
-                }
-                rows.add(row.toString());
-            }
-        }
-        return rows;
-    }
-
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v;
     }
 }

@@ -50,7 +50,7 @@ class SchemaOptionsTest {
             assertThat(skipping.status()).isEmpty();
             assertThat(schemas.nonUniqueIndexes(skipping.schema())).isEmpty();
             assertThat(schemas.indexes(skipping.schema())).containsKeys("flows_pkey", "flow_runs_flow_name_run_id_key",
-                    "memory_messages_memory_seq_idx", "templates_identifier_revision_idx");
+                    "memory_messages_memory_seq_idx", "definition_versions_number_uq");
         }
 
         @Test

@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
 
 /**
  * Throwaway schemas on the test database for the migration tests: a pool, fresh schema names dropped by
- * {@link #close()}, the schema's indexes from the catalog and its {@code pg_dump --schema-only}.
+ * {@link #close()}, statements and their rows as text, the schema's indexes from the catalog and its
+ * {@code pg_dump --schema-only}.
  */
 final class TestSchemas implements AutoCloseable {
 
@@ -54,6 +55,23 @@ final class TestSchemas implements AutoCloseable {
         try (Connection c = dataSource.getConnection(); Statement st = c.createStatement()) {
             st.execute(sql);
         }
+    }
+
+    /** @return each row of {@code sql} as its columns (text, {@code null} as "null") joined by spaces */
+    List<String> rows(String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery(sql)) {
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (int i = 1; i <= columns; i++) {
+                    row.append(i > 1 ? " " : "").append(rs.getString(i));
+                }
+                rows.add(row.toString());
+            }
+        }
+        return rows;
     }
 
     /** @return the schema's indexes: name to {@code pg_get_indexdef} with the schema name replaced by {@code S} */

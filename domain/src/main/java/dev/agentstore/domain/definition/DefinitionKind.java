@@ -5,7 +5,8 @@ import dev.agentstore.domain.InvalidInputException;
 import java.util.Arrays;
 
 /**
- * The kinds of versioned definitions, after Mastra's storage domains of the same names. Each kind has a stored name
+ * The kinds of versioned definitions, after Mastra's storage domains of the same names, plus agentstore's prompt
+ * templates and configurations (revision logs: every define appends the next version). Each kind has a stored name
  * (the {@code kind} column, for example {@code agent}) and a JSON Schema (resource
  * {@code dev/agentstore/definition/<stored name>.schema.json}) that every version's content must satisfy.
  */
@@ -23,7 +24,17 @@ public enum DefinitionKind {
     /** A workspace: file system, sandbox, search (Mastra {@code workspaces}). */
     WORKSPACE("workspace"),
     /** A skill: instructions, references, scripts, assets (Mastra {@code skills}). */
-    SKILL("skill");
+    SKILL("skill"),
+    /**
+     * A prompt template: its text, description, variables and meta; each revision a version (the public API is
+     * {@code TemplateRepository} and {@code dev.agentstore.domain.template.Template}).
+     */
+    TEMPLATE("template"),
+    /**
+     * A named configuration: each snapshot a version whose content is the snapshot (the public API is
+     * {@code ConfigurationRepository} and {@code dev.agentstore.domain.configuration.ConfigurationSnapshot}).
+     */
+    CONFIGURATION("configuration");
 
     private final String storedName;
 

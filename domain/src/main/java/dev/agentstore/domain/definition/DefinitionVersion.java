@@ -21,8 +21,9 @@ import java.util.UUID;
 /**
  * One immutable version of a {@link Definition} (table {@code definition_versions}): a UUID, the definition's kind
  * and id, its number (1, 2, 3... per definition, no duplicates, no gaps when created, never reused after a
- * deletion), the content (a JSON object satisfying the kind's JSON Schema), a change message, an author and when it
- * was created.
+ * deletion), the content (a JSON object satisfying the kind's JSON Schema), a change message, an author, when it
+ * was created and, for the kinds {@link DefinitionKind#TEMPLATE} and {@link DefinitionKind#CONFIGURATION}, a bigint
+ * {@code seq_id} (their revisions' ids, {@code Template.id()} and {@code ConfigurationSnapshot.id()}).
  *
  * <p>Written with SQL by {@code DefinitionRepository}; this entity is the read-only mapping for JPA users. Two
  * instances are equal when they have the same id.
@@ -59,6 +60,9 @@ public class DefinitionVersion {
     @Column(name = "created", nullable = false)
     private Instant created;
 
+    @Column(name = "seq_id")
+    private Long seqId;
+
     /** For JPA. */
     protected DefinitionVersion() {
     }
@@ -80,6 +84,28 @@ public class DefinitionVersion {
     public static DefinitionVersion recorded(UUID id, DefinitionKind kind, String definitionId, int number,
                                              JsonNode content, String changeMessage, String author,
                                              Instant created) {
+        return recorded(id, kind, definitionId, number, content, changeMessage, author, created, null);
+    }
+
+    /**
+     * As {@link #recorded(UUID, DefinitionKind, String, int, JsonNode, String, String, Instant)}, with its
+     * {@code seq_id}.
+     *
+     * @param id            the version's UUID
+     * @param kind          the definition's kind
+     * @param definitionId  the definition's id
+     * @param number        the number, 1 or more
+     * @param content       the content, a JSON object (copied)
+     * @param changeMessage the change message, or {@code null}
+     * @param author        the author, or {@code null}
+     * @param created       when it was created
+     * @param seqId         the bigint id of a template or configuration revision, or {@code null} for other kinds
+     * @return the version
+     * @throws dev.agentstore.domain.InvalidInputException when a value is invalid; the message names it
+     */
+    public static DefinitionVersion recorded(UUID id, DefinitionKind kind, String definitionId, int number,
+                                             JsonNode content, String changeMessage, String author,
+                                             Instant created, Long seqId) {
         DefinitionVersion v = new DefinitionVersion();
         v.id = Check.notNull("id", id);
         v.kind = Check.notNull("kind", kind).storedName();
@@ -89,6 +115,7 @@ public class DefinitionVersion {
         v.changeMessage = Definition.requireMessage(changeMessage);
         v.author = Definition.requireAuthor(author);
         v.created = Check.notNull("created", created).truncatedTo(ChronoUnit.MICROS);
+        v.seqId = seqId;
         return v;
     }
 
@@ -130,6 +157,14 @@ public class DefinitionVersion {
     /** @return when the version was created */
     public Instant created() {
         return created;
+    }
+
+    /**
+     * @return the bigint id of a {@link DefinitionKind#TEMPLATE} or {@link DefinitionKind#CONFIGURATION} version
+     *         (from the sequence {@code templates_seq} or {@code configurations_seq}), {@code null} for other kinds
+     */
+    public Long seqId() {
+        return seqId;
     }
 
     @Override

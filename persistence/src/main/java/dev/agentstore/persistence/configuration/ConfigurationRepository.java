@@ -6,34 +6,32 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.configuration.ConfigurationSnapshot;
+import dev.agentstore.domain.definition.DefinitionKind;
 import dev.agentstore.domain.json.Json;
-import dev.agentstore.persistence.support.JsonWrites;
-import dev.agentstore.persistence.support.RevisionLog;
-import dev.agentstore.persistence.support.Sql;
+import dev.agentstore.persistence.definition.DefinitionRevisions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import org.hibernate.engine.spi.SessionImplementor;
-import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * Configuration snapshots: define a new snapshot, load
  * the newest one as raw JSON or mapped to a class with Jackson, list identifiers, read the history, remove.
  *
- * <p><b>Snapshots.</b> Every {@link #define} appends a snapshot numbered 1, 2, 3... per identifier (an advisory
- * lock per identifier, then {@code INSERT ... SELECT max(revision) + 1}, as {@code TemplateRepository} does), so
- * the newest snapshot is the one with the highest number, not the one with the latest clock reading (two defines
- * in the same microsecond both succeed, and processes with different clocks cannot make an older snapshot look
- * newer).
+ * <p><b>Snapshots.</b> A configuration is a versioned definition of kind {@link DefinitionKind#CONFIGURATION}: every
+ * {@link #define} appends a version numbered 1, 2, 3... per identifier whose content is the snapshot, through
+ * {@link DefinitionRevisions} (the numbering, history and removal code templates share: a row lock on the
+ * definition's row, see {@code TemplateRepository}); {@link ConfigurationSnapshot#id()} is the version's
+ * {@code seq_id} (sequence {@code configurations_seq}) and the view {@code configurations} keeps the columns
+ * {@link ConfigurationSnapshot} maps. The newest snapshot is the one with the highest number, not the one with the
+ * latest clock reading (two defines in the same microsecond both succeed, and processes with different clocks cannot
+ * make an older snapshot look newer).
  *
  * <p><b>Cache.</b> {@link #loadRaw} and {@link #load} go through the store's {@link ConfigurationCache} (a bounded
  * Caffeine cache with a TTL, shared by all transactions of the store, since a repository lives for one unit of
@@ -43,9 +41,10 @@ import java.util.stream.Collectors;
  * value expires (the TTL bounds that staleness). {@link #latest}, {@link #history} and {@link #identifiers} always
  * read the database. See {@link ConfigurationCache} for the details.
  *
- * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the
- * unit of work's connection ({@link ConfigurationSnapshot} is read-only to JPA); the snapshots handed out are built
- * from the rows read, immutable and attached to no persistence context. Standalone:
+ * <p>Runs in the caller's transaction; never begins or commits one. The statements run through
+ * {@link dev.agentstore.persistence.support.Sql} on the unit of work's connection ({@link ConfigurationSnapshot} is
+ * read-only to JPA); the snapshots handed out are built from the rows read, immutable and attached to no persistence
+ * context. Standalone:
  * {@code store.fromTransaction(uow -> uow.configurations().load("llm", LlmSettings.class))}; in a container inject
  * it (with the {@code @ApplicationScoped} {@link ConfigurationCache}).
  *
@@ -57,39 +56,10 @@ public class ConfigurationRepository extends AbstractRepository {
     /** Largest accepted {@code limit} of {@link #identifiers(String, int)} and {@link #history(String, int)}. */
     public static final int MAX_LIMIT = 1000;
 
-    /** The next number is computed in the statement, after {@link #REVISIONS}' lock; the id comes from the column default. */
-    private static final String INSERT = """
-            INSERT INTO configurations (identifier, revision, content, created)
-            SELECT :identifier, coalesce(max(revision), 0) + 1, CAST(:content AS jsonb), :created
-              FROM configurations
-             WHERE identifier = :identifier
-            RETURNING id, revision
-            """;
-
-    private static final String LOAD = """
-            SELECT CAST(content AS text) AS content
-              FROM configurations
-             WHERE identifier = :identifier
-             ORDER BY revision DESC
-             LIMIT 1
-            """;
-
-    /** Numbering (advisory lock), history (every column as {@link #ROW} reads them) and removal, shared with templates. */
-    private static final RevisionLog REVISIONS = RevisionLog.of("configurations",
-            "id, identifier, revision, CAST(content AS text) AS content, created");
-
-    private static final String IDENTIFIERS = """
-            SELECT DISTINCT identifier
-              FROM configurations
-             WHERE identifier > :after
-             ORDER BY identifier
-             LIMIT :limit
-            """;
-
-    /** A row of {@link #REVISIONS}' history as a snapshot. */
-    private static final RowMapper<ConfigurationSnapshot> ROW = (rs, ctx) -> ConfigurationSnapshot.recorded(
-            rs.getLong("id"), rs.getString("identifier"), rs.getInt("revision"),
-            Json.parse("content", rs.getString("content")), Sql.instant(rs, "created"));
+    /** Numbering, history, identifiers and removal: the definitions' code, shared with templates. */
+    private static final DefinitionRevisions<ConfigurationSnapshot> REVISIONS = DefinitionRevisions.of(
+            DefinitionKind.CONFIGURATION, v -> ConfigurationSnapshot.recorded(v.seqId(), v.definitionId(), v.number(),
+                    v.content(), v.created()));
 
     @Inject
     private ConfigurationCache cache;
@@ -123,8 +93,8 @@ public class ConfigurationRepository extends AbstractRepository {
     /**
      * Defines a new snapshot of a configuration: it becomes the newest, with a number one
      * more than the previous newest (1 for a new identifier, also after {@link #remove}). Invalidates the cached
-     * value now and again when the transaction ends. Two statements (advisory lock, insert); the value is validated
-     * first and an invalid call writes nothing.
+     * value now and again when the transaction ends. Two statements (numbering on the definition's row, insert); the
+     * value is validated first and an invalid call writes nothing.
      *
      * @param identifier the configuration's identifier, 1–255 characters, not blank
      * @param content    the content, a JSON object
@@ -135,12 +105,7 @@ public class ConfigurationRepository extends AbstractRepository {
     public ConfigurationSnapshot define(String identifier, JsonNode content) {
         ConfigurationSnapshot.requireIdentifier(identifier);
         JsonNode valid = ConfigurationSnapshot.requireContent(content);
-        String json = JsonWrites.print(em, "content", valid);
-        Instant created = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        ConfigurationSnapshot snapshot = Sql.call(em, "define ConfigurationSnapshot " + identifier, h -> REVISIONS
-                .append(h, identifier, INSERT, Sql.parameters("content", json, "created", created),
-                        (rs, ctx) -> ConfigurationSnapshot.recorded(rs.getLong("id"), identifier,
-                                rs.getInt("revision"), valid, created)));
+        ConfigurationSnapshot snapshot = REVISIONS.append(em, clock, identifier, valid);
         written(identifier);
         return snapshot;
     }
@@ -170,11 +135,7 @@ public class ConfigurationRepository extends AbstractRepository {
      */
     public Optional<JsonNode> loadRaw(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        return cache.get(identifier, () -> Sql.call(em, "load ConfigurationSnapshot " + identifier, h -> h
-                .createQuery(LOAD)
-                .bind("identifier", identifier)
-                .map((rs, ctx) -> Json.parse("content", rs.getString("content")))
-                .findOne()));
+        return cache.get(identifier, () -> REVISIONS.latest(em, identifier).map(ConfigurationSnapshot::content));
     }
 
     /**
@@ -215,7 +176,7 @@ public class ConfigurationRepository extends AbstractRepository {
      */
     public Optional<ConfigurationSnapshot> latest(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        return snapshots("get latest ConfigurationSnapshot " + identifier, identifier, 1).stream().findFirst();
+        return REVISIONS.latest(em, identifier);
     }
 
     /**
@@ -229,7 +190,7 @@ public class ConfigurationRepository extends AbstractRepository {
     public List<ConfigurationSnapshot> history(String identifier, int limit) {
         ConfigurationSnapshot.requireIdentifier(identifier);
         Check.range("limit", limit, 1, MAX_LIMIT);
-        return snapshots("list ConfigurationSnapshot history " + identifier, identifier, limit);
+        return REVISIONS.history(em, identifier, limit);
     }
 
     /**
@@ -241,7 +202,7 @@ public class ConfigurationRepository extends AbstractRepository {
      */
     public List<ConfigurationSnapshot> history(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        return snapshots("list ConfigurationSnapshot history " + identifier, identifier, null);
+        return REVISIONS.history(em, identifier, null);
     }
 
     /**
@@ -257,11 +218,7 @@ public class ConfigurationRepository extends AbstractRepository {
     public List<String> identifiers(String afterIdentifier, int limit) {
         String after = afterIdentifier == null ? "" : ConfigurationSnapshot.requireIdentifier(afterIdentifier);
         Check.range("limit", limit, 1, MAX_LIMIT);
-        return Sql.call(em, "list ConfigurationSnapshot identifiers", h -> h.createQuery(IDENTIFIERS)
-                .bind("after", after)
-                .bind("limit", limit)
-                .map((rs, ctx) -> rs.getString("identifier"))
-                .collect(Collectors.toUnmodifiableList()));
+        return REVISIONS.ids(em, after, limit);
     }
 
     /**
@@ -293,7 +250,7 @@ public class ConfigurationRepository extends AbstractRepository {
      */
     public int remove(String identifier) {
         ConfigurationSnapshot.requireIdentifier(identifier);
-        int removed = REVISIONS.remove(em, "remove ConfigurationSnapshot " + identifier, identifier);
+        int removed = REVISIONS.remove(em, identifier);
         written(identifier);
         return removed;
     }
@@ -311,8 +268,4 @@ public class ConfigurationRepository extends AbstractRepository {
         }
     }
 
-    /** The newest {@code limit} snapshots of {@code identifier} (all of them for {@code null}), newest first. */
-    private List<ConfigurationSnapshot> snapshots(String context, String identifier, Integer limit) {
-        return REVISIONS.history(em, context, identifier, limit, ROW);
-    }
 }

@@ -14,7 +14,7 @@ import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.jdbi.v3.core.Handle;
+import jakarta.persistence.EntityManager;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,6 +30,8 @@ import java.util.stream.Collectors;
  * clients and servers, workspaces, skills): a row per kind and id (status, published and latest version numbers,
  * author, metadata, optimistic {@code version}) and immutable numbered versions whose content is checked against the
  * kind's JSON Schema ({@link DefinitionSchemas}) before anything is written. {@link TypedDefinitions} types a kind.
+ * Templates and configurations are the kinds {@link DefinitionKind#TEMPLATE} and {@link DefinitionKind#CONFIGURATION},
+ * written as revision logs by {@link DefinitionRevisions} (their repositories' code path) and readable here too.
  *
  * <p><b>Version numbers.</b> {@link #createVersion} numbers with {@code UPDATE definitions SET latest_version =
  * latest_version + 1 ... RETURNING latest_version}: that row lock queues concurrent creations for one definition until
@@ -71,7 +73,7 @@ public class DefinitionRepository extends AbstractRepository {
      */
     public Definition create(DefinitionKind kind, String id, JsonNode content, JsonNode metadata, String author,
                              String changeMessage) {
-        String checked = checkedContent(kind, id, content);
+        String checked = checkedContent(em, kind, id, content);
         String meta = JsonWrites.print(em, "metadata", Definition.requireMetadata(metadata));
         Definition.requireAuthor(author);
         Definition.requireMessage(changeMessage);
@@ -81,7 +83,7 @@ public class DefinitionRepository extends AbstractRepository {
                     .bindMap(Sql.parameters("kind", kind.storedName(), "id", id, "author", author, "metadata", meta,
                             "now", now))
                     .map(DefinitionSql.DEFINITION).one();
-            insertVersion(h, kind, id, 1, checked, changeMessage, author, now);
+            DefinitionVersions.insert(h, kind, id, 1, checked, changeMessage, author, now);
             return d;
         }));
     }
@@ -274,7 +276,7 @@ public class DefinitionRepository extends AbstractRepository {
      */
     public DefinitionVersion createVersion(DefinitionKind kind, String id, JsonNode content, String changeMessage,
                                            String author) {
-        String checked = checkedContent(kind, id, content);
+        String checked = checkedContent(em, kind, id, content);
         Definition.requireAuthor(author);
         Definition.requireMessage(changeMessage);
         Instant now = now();
@@ -283,7 +285,7 @@ public class DefinitionRepository extends AbstractRepository {
                     .bind("kind", kind.storedName()).bind("id", id).bind("now", now)
                     .mapTo(Integer.class).findOne()
                     .orElseThrow(() -> new NotFoundException(ENTITY, key(kind, id)));
-            return insertVersion(h, kind, id, number, checked, changeMessage, author, now);
+            return DefinitionVersions.insert(h, kind, id, number, checked, changeMessage, author, now);
         });
     }
 
@@ -409,15 +411,6 @@ public class DefinitionRepository extends AbstractRepository {
         return versions().count(kind, id);
     }
 
-    private DefinitionVersion insertVersion(Handle h, DefinitionKind kind, String id, int number,
-                                            String content, String message, String author, Instant now) {
-        UUID versionId = h.createQuery(DefinitionSql.INSERT_VERSION)
-                .bindMap(Sql.parameters("kind", kind.storedName(), "id", id, "number", number, "content", content,
-                        "message", message, "author", author, "now", now))
-                .mapTo(UUID.class).one();
-        return DefinitionVersion.recorded(versionId, kind, id, number, Json.parse("content", content), message,
-                author, now);
-    }
 
     /** One checked in-place write; with no row, tells a missing definition, a lost race, a missing version apart. */
     private Definition write(DefinitionKind kind, String id, Long expected, String what, String sql,
@@ -446,7 +439,8 @@ public class DefinitionRepository extends AbstractRepository {
         return read.isPresent() ? read.getAsLong() : null; // null: not read here, unchecked
     }
 
-    private String checkedContent(DefinitionKind kind, String id, JsonNode content) {
+    /** The content as JSON text, once the kind's schema accepts it; nothing is written. */
+    static String checkedContent(EntityManager em, DefinitionKind kind, String id, JsonNode content) {
         requireKey(kind, id);
         JsonNode object = Json.requireObject("content", Check.notNull("content", content));
         DefinitionSchemas.check(kind, object);

@@ -39,10 +39,30 @@ final class DefinitionSql {
             RETURNING latest_version
             """;
 
+    /**
+     * Numbers the next version as {@link #NEXT_NUMBER} does, creating the definition ({@code DRAFT}, version 1) when
+     * it does not exist: the revision logs' append. A concurrent creation of the same id waits on the primary key,
+     * then updates; a rollback gives the number back.
+     */
+    static final String APPEND_NUMBER = """
+            INSERT INTO definitions AS d (kind, id, status, latest_version, author, metadata, version, created,
+                                          updated)
+            VALUES (:kind, :id, 'DRAFT', 1, :author, CAST('{}' AS jsonb), 0, :now, :now)
+            ON CONFLICT (kind, id) DO UPDATE SET latest_version = d.latest_version + 1, updated = excluded.updated
+            RETURNING latest_version
+            """;
+
+    /**
+     * The version's {@code seq_id} comes from {@code templates_seq} or {@code configurations_seq} for those kinds
+     * (CASE evaluates only the branch taken) and is NULL for the others.
+     */
     static final String INSERT_VERSION = """
-            INSERT INTO definition_versions (kind, definition_id, number, content, change_message, author, created)
-            VALUES (:kind, :id, :number, CAST(:content AS jsonb), :message, :author, :now)
-            RETURNING id
+            INSERT INTO definition_versions (kind, definition_id, number, content, change_message, author, created,
+                                             seq_id)
+            VALUES (:kind, :id, :number, CAST(:content AS jsonb), :message, :author, :now,
+                    CASE CAST(:kind AS text) WHEN 'template' THEN nextval('templates_seq')
+                                             WHEN 'configuration' THEN nextval('configurations_seq') END)
+            RETURNING id, seq_id
             """;
 
     static final String GET = "SELECT " + COLUMNS + """
@@ -80,6 +100,14 @@ final class DefinitionSql {
             DELETE FROM definitions WHERE kind = :kind AND id = :id
             """;
 
+    /** Deletes a definition and counts the versions it had (the statement's snapshot still sees them). */
+    static final String DELETE_COUNTING = """
+            WITH gone AS (DELETE FROM definitions WHERE kind = :kind AND id = :id RETURNING kind, id)
+            SELECT count(v.number)
+              FROM gone g
+              JOIN definition_versions v ON v.kind = g.kind AND v.definition_id = g.id
+            """;
+
     /** A keyset page of one kind, in id order (code points: the column is {@code COLLATE "C"}). */
     static final String LIST = "SELECT " + COLUMNS + """
               FROM definitions
@@ -93,7 +121,7 @@ final class DefinitionSql {
 
     /** Every column of {@code definition_versions}, as {@link #VERSION} reads them. */
     static final String VERSION_COLUMNS = """
-            id, kind, definition_id, number, CAST(content AS text) AS content, change_message, author, created
+            id, kind, definition_id, number, CAST(content AS text) AS content, change_message, author, created, seq_id
             """;
 
     static final String VERSION_BY_ID = "SELECT " + VERSION_COLUMNS + """
@@ -120,9 +148,36 @@ final class DefinitionSql {
              LIMIT :limit
             """;
 
+    /**
+     * The latest version of each definition of a kind, a keyset page in id order: the primary key's order, then one
+     * backward probe of {@code definition_versions_number_uq} per definition (one without versions is skipped).
+     */
+    static final String LATEST_VERSIONS = """
+            SELECT v.id, v.kind, v.definition_id, v.number, CAST(v.content AS text) AS content, v.change_message,
+                   v.author, v.created, v.seq_id
+              FROM definitions d
+             CROSS JOIN LATERAL (SELECT * FROM definition_versions l
+                                  WHERE l.kind = d.kind AND l.definition_id = d.id
+                                  ORDER BY l.number DESC
+                                  LIMIT 1) v
+             WHERE d.kind = :kind AND d.id > :after
+             ORDER BY d.id
+             LIMIT :limit
+            """;
+
+    /** A keyset page of one kind's ids that have a version, in id order. */
+    static final String IDS = """
+            SELECT d.id
+              FROM definitions d
+             WHERE d.kind = :kind AND d.id > :after
+               AND EXISTS (SELECT 1 FROM definition_versions v WHERE v.kind = d.kind AND v.definition_id = d.id)
+             ORDER BY d.id
+             LIMIT :limit
+            """;
+
     static final String PUBLISHED_VERSION = """
             SELECT v.id, v.kind, v.definition_id, v.number, CAST(v.content AS text) AS content, v.change_message,
-                   v.author, v.created
+                   v.author, v.created, v.seq_id
               FROM definitions d
               JOIN definition_versions v
                 ON v.kind = d.kind AND v.definition_id = d.id AND v.number = d.published_version
@@ -158,5 +213,6 @@ final class DefinitionSql {
     static final RowMapper<DefinitionVersion> VERSION = (rs, ctx) -> DefinitionVersion.recorded(
             rs.getObject("id", UUID.class), DefinitionKind.fromStoredName(rs.getString("kind")),
             rs.getString("definition_id"), rs.getInt("number"), Json.parse("content", rs.getString("content")),
-            rs.getString("change_message"), rs.getString("author"), Sql.instant(rs, "created"));
+            rs.getString("change_message"), rs.getString("author"), Sql.instant(rs, "created"),
+            (Long) rs.getObject("seq_id"));
 }

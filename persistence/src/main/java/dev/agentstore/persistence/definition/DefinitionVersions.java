@@ -6,9 +6,12 @@ import com.flipkart.zjsonpatch.JsonDiff;
 import dev.agentstore.domain.NotFoundException;
 import dev.agentstore.domain.definition.DefinitionKind;
 import dev.agentstore.domain.definition.DefinitionVersion;
+import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.persistence.EntityManager;
+import org.jdbi.v3.core.Handle;
 
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +32,17 @@ final class DefinitionVersions {
 
     DefinitionVersions(EntityManager em) {
         this.em = em;
+    }
+
+    /** Inserts version {@code number} (already numbered under the definition's row lock) and returns it. */
+    static DefinitionVersion insert(Handle h, DefinitionKind kind, String id, int number, String content,
+                                    String message, String author, Instant now) {
+        return h.createQuery(DefinitionSql.INSERT_VERSION)
+                .bindMap(Sql.parameters("kind", kind.storedName(), "id", id, "number", number, "content", content,
+                        "message", message, "author", author, "now", now))
+                .map((rs, ctx) -> DefinitionVersion.recorded(rs.getObject("id", UUID.class), kind, id, number,
+                        Json.parse("content", content), message, author, now, (Long) rs.getObject("seq_id")))
+                .one();
     }
 
     Optional<DefinitionVersion> byId(UUID versionId) {

@@ -1,57 +1,53 @@
 package dev.agentstore.persistence.template;
 
-import dev.agentstore.persistence.support.AbstractRepository;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.domain.definition.DefinitionKind;
+import dev.agentstore.domain.definition.DefinitionVersion;
 import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.template.Template;
+import dev.agentstore.persistence.definition.DefinitionRevisions;
+import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.JsonWrites;
-import dev.agentstore.persistence.support.RevisionLog;
-import dev.agentstore.persistence.support.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
-import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
- * Prompt templates with revisions: define a revision, read
- * the latest or a given revision, the history, list the latest revision of every template, remove a template.
+ * Prompt templates with revisions: define a revision, read the latest or a given revision, the history, list the
+ * latest revision of every template, remove a template.
  *
- * <p><b>Revision numbers.</b> {@link #define} numbers revisions 1, 2, 3... per identifier (through
- * {@link RevisionLog}, the code path configurations share), without gaps or
- * duplicates however many transactions define the same identifier at once: it first takes a transaction-scoped
- * advisory lock on the identifier ({@code pg_advisory_xact_lock}), so concurrent defines of one identifier queue
- * (defines of different identifiers do not wait for each other, apart from rare hash collisions), then inserts
- * {@code max(revision) + 1} in a second statement, whose snapshot (under READ COMMITTED, PostgreSQL's and
- * agentstore's default) sees every revision committed before the lock was granted. The unique index on
- * {@code (identifier, revision)} backs this: under REPEATABLE READ or SERIALIZABLE a racing define fails with
- * {@link dev.agentstore.domain.DuplicateException} or
- * {@link dev.agentstore.domain.ConcurrencyConflictException} instead of writing a duplicate. The lock is held until
- * the caller's transaction ends, so keep transactions that define templates short. Defining several identifiers in
- * one transaction in different orders in concurrent transactions can deadlock; PostgreSQL then fails one of them
- * with a {@code ConcurrencyConflictException} (retry with {@code fromTransactionWithRetry}). Each identifier
- * defined in a transaction holds one lock until its end; PostgreSQL's shared lock table is sized by
- * {@code max_locks_per_transaction} (64 per connection by default, shared by all), so import thousands of templates
- * in transactions of a few hundred.
+ * <p><b>One mechanism.</b> A template is a versioned definition of kind {@link DefinitionKind#TEMPLATE}: each revision
+ * is a version (table {@code definition_versions}) whose content is {@code {"content", "description" (when set),
+ * "variables", "meta"}}, checked against the kind's JSON Schema after this class's own rules; the revision's
+ * {@link Template#id()} is the version's {@code seq_id} (sequence {@code templates_seq}). Numbering, history, listing
+ * and removal are {@link DefinitionRevisions}' code, shared with configurations; {@code DefinitionRepository} sees the
+ * same rows (kind {@code template}), and the view {@code templates} keeps the columns {@link Template} maps.
  *
- * <p><b>Listing.</b> {@link #listLatest} pages by keyset, the cursor being the last identifier of the previous
- * page: {@code SELECT DISTINCT ON (identifier) ... WHERE identifier > :after ORDER BY identifier, revision DESC
- * LIMIT :limit}
- * over the index {@code (identifier, revision DESC)}, so a page costs the same wherever it starts and a template
- * defined or removed meanwhile never makes another one appear twice or go missing. Identifiers are compared by
- * code point ({@code COLLATE "C"}), whatever the database's locale.
+ * <p><b>Revision numbers.</b> {@link #define} numbers revisions 1, 2, 3... per identifier without gaps or duplicates
+ * however many transactions define the same identifier at once: the first statement creates the definition's row or
+ * increments its {@code latest_version} ({@code INSERT ... ON CONFLICT DO UPDATE ... RETURNING}), whose row lock
+ * queues concurrent defines of one identifier until each transaction ends (defines of different identifiers do not
+ * wait for each other); the second inserts the version. Under REPEATABLE READ or SERIALIZABLE a racing define fails
+ * with {@link dev.agentstore.domain.ConcurrencyConflictException} instead of writing a duplicate. The lock is held
+ * until the caller's transaction ends, so keep transactions that define templates short. Defining several
+ * identifiers in one transaction in different orders in concurrent transactions can deadlock; PostgreSQL then fails
+ * one of them with a {@code ConcurrencyConflictException} (retry with {@code fromTransactionWithRetry}).
  *
- * <p>Runs in the caller's transaction; never begins or commits one. The statements run through {@link Sql} on the
- * unit of work's connection ({@link Template} is read-only to JPA); the templates handed out are built from the rows
- * read, immutable and attached to no persistence context. Standalone:
- * {@code store.fromTransaction(uow -> uow.templates().latest("greeting"))}; in a container inject it.
+ * <p><b>Listing.</b> {@link #listLatest} pages by keyset, the cursor being the last identifier of the previous page,
+ * over the primary key of {@code definitions} with one probe of the versions' unique index per template, so a page
+ * costs the same wherever it starts and a template defined or removed meanwhile never makes another one appear twice
+ * or go missing. Identifiers are compared by code point ({@code COLLATE "C"}), whatever the database's locale.
+ *
+ * <p>Runs in the caller's transaction; never begins or commits one. The statements run through
+ * {@link dev.agentstore.persistence.support.Sql} on the unit of work's connection ({@link Template} is read-only to
+ * JPA); the templates handed out are built from the rows read, immutable and attached to no persistence context.
+ * Standalone: {@code store.fromTransaction(uow -> uow.templates().latest("greeting"))}; in a container inject it.
  *
  * <p>Transactions, standalone and in a Jakarta EE container: see {@link dev.agentstore.persistence}.
  */
@@ -61,43 +57,9 @@ public class TemplateRepository extends AbstractRepository {
     /** Largest accepted {@code limit} of {@link #listLatest} and {@link #history(String, int)}. */
     public static final int MAX_LIMIT = 1000;
 
-    /** The next number is computed in the statement, after {@link #REVISIONS}' lock; the id comes from the column default. */
-    private static final String INSERT = """
-            INSERT INTO templates (identifier, revision, description, content, variables, meta, created)
-            SELECT :identifier, coalesce(max(revision), 0) + 1, CAST(:description AS text), :content,
-                   CAST(:variables AS jsonb), CAST(:meta AS jsonb), :created
-              FROM templates
-             WHERE identifier = :identifier
-            RETURNING id, revision
-            """;
-
-    /** Every column, as {@link #ROW} reads them. */
-    private static final String COLUMNS = """
-            id, identifier, revision, description, content, CAST(variables AS text) AS variables,
-                   CAST(meta AS text) AS meta, created
-            """;
-
-    private static final String BY_REVISION = "SELECT " + COLUMNS + """
-              FROM templates
-             WHERE identifier = :identifier
-               AND revision = :revision
-            """;
-
-    private static final String LIST_LATEST = "SELECT DISTINCT ON (identifier) " + COLUMNS + """
-              FROM templates
-             WHERE identifier > :after
-             ORDER BY identifier, revision DESC
-             LIMIT :limit
-            """;
-
-    /** Numbering (advisory lock), history and removal, shared with configurations. */
-    private static final RevisionLog REVISIONS = RevisionLog.of("templates", COLUMNS);
-
-    /** A row of {@link #COLUMNS} as a revision. */
-    private static final RowMapper<Template> ROW = (rs, ctx) -> Template.recorded(rs.getLong("id"),
-            rs.getString("identifier"), rs.getInt("revision"), rs.getString("description"), rs.getString("content"),
-            Json.parse("variables", rs.getString("variables")), Json.parse("meta", rs.getString("meta")),
-            Sql.instant(rs, "created"));
+    /** Numbering, history, listing and removal: the definitions' code, shared with configurations. */
+    private static final DefinitionRevisions<Template> REVISIONS = DefinitionRevisions.of(DefinitionKind.TEMPLATE,
+            TemplateRepository::template);
 
     /** For CDI's proxy; the container injects the entity manager. */
     protected TemplateRepository() {
@@ -116,8 +78,8 @@ public class TemplateRepository extends AbstractRepository {
     /**
      * Defines a new revision of a template: its number is one more than the newest
      * existing revision of the identifier, or 1 for a new identifier (also after {@link #remove}). Two statements:
-     * the advisory lock, then the {@code INSERT ... SELECT max(revision) + 1}. Every value is validated first; an
-     * invalid call writes nothing.
+     * numbering on the definition's row (see the class comment), then the version's insert. Every value is
+     * validated first; an invalid call writes nothing.
      *
      * @param identifier  the template's identifier, 1–255 characters, not blank
      * @param content     the template text, 1–1,000,000 characters
@@ -137,12 +99,14 @@ public class TemplateRepository extends AbstractRepository {
         JsonWrites.check(em, "meta", meta);
         JsonNode vars = Template.requireObject("variables", variables);
         JsonNode metadata = Template.requireObject("meta", meta);
-        Instant created = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        return Sql.call(em, "define Template " + identifier, h -> REVISIONS.append(h, identifier, INSERT,
-                Sql.parameters("description", description, "content", content, "variables", Json.print(vars),
-                        "meta", Json.print(metadata), "created", created),
-                (rs, ctx) -> Template.recorded(rs.getLong("id"), identifier, rs.getInt("revision"), description,
-                        content, vars, metadata, created)));
+        ObjectNode revision = Json.object();
+        revision.put("content", content);
+        if (description != null) {
+            revision.put("description", description);
+        }
+        revision.set("variables", vars);
+        revision.set("meta", metadata);
+        return REVISIONS.append(em, clock, identifier, revision);
     }
 
     /**
@@ -166,7 +130,7 @@ public class TemplateRepository extends AbstractRepository {
      */
     public Optional<Template> latest(String identifier) {
         Template.requireIdentifier(identifier);
-        return revisions("get latest Template " + identifier, identifier, 1).stream().findFirst();
+        return REVISIONS.latest(em, identifier);
     }
 
     /**
@@ -180,11 +144,7 @@ public class TemplateRepository extends AbstractRepository {
     public Optional<Template> get(String identifier, int revision) {
         Template.requireIdentifier(identifier);
         Check.range("revision", revision, 1, Integer.MAX_VALUE);
-        return Sql.call(em, "get Template " + identifier + " revision " + revision, h -> h.createQuery(BY_REVISION)
-                .bind("identifier", identifier)
-                .bind("revision", revision)
-                .map(ROW)
-                .findOne());
+        return REVISIONS.get(em, identifier, revision);
     }
 
     /**
@@ -198,7 +158,7 @@ public class TemplateRepository extends AbstractRepository {
     public List<Template> history(String identifier, int limit) {
         Template.requireIdentifier(identifier);
         Check.range("limit", limit, 1, MAX_LIMIT);
-        return revisions("list Template history " + identifier, identifier, limit);
+        return REVISIONS.history(em, identifier, limit);
     }
 
     /**
@@ -210,7 +170,7 @@ public class TemplateRepository extends AbstractRepository {
      */
     public List<Template> history(String identifier) {
         Template.requireIdentifier(identifier);
-        return revisions("list Template history " + identifier, identifier, null);
+        return REVISIONS.history(em, identifier, null);
     }
 
     /**
@@ -240,11 +200,7 @@ public class TemplateRepository extends AbstractRepository {
     public List<Template> listLatest(String afterIdentifier, int limit) {
         String after = afterIdentifier == null ? "" : Template.requireIdentifier(afterIdentifier);
         Check.range("limit", limit, 1, MAX_LIMIT);
-        return Sql.call(em, "list latest Templates", h -> h.createQuery(LIST_LATEST)
-                .bind("after", after)
-                .bind("limit", limit)
-                .map(ROW)
-                .collect(Collectors.toUnmodifiableList()));
+        return REVISIONS.listLatest(em, after, limit);
     }
 
     /**
@@ -257,11 +213,13 @@ public class TemplateRepository extends AbstractRepository {
      */
     public int remove(String identifier) {
         Template.requireIdentifier(identifier);
-        return REVISIONS.remove(em, "remove Template " + identifier, identifier);
+        return REVISIONS.remove(em, identifier);
     }
 
-    /** The newest {@code limit} revisions of {@code identifier} (all of them for {@code null}), newest first. */
-    private List<Template> revisions(String context, String identifier, Integer limit) {
-        return REVISIONS.history(em, context, identifier, limit, ROW);
+    /** A version of kind {@code template} as the revision it stores. */
+    private static Template template(DefinitionVersion v) {
+        JsonNode c = v.content();
+        return Template.recorded(v.seqId(), v.definitionId(), v.number(), c.path("description").textValue(),
+                c.path("content").textValue(), c.get("variables"), c.get("meta"), v.created());
     }
 }

@@ -20,39 +20,11 @@ import java.util.Optional;
  * {@code jdbc:postgresql://host:5432/db} or a DSN {@code postgres://user:password@host:5432/db?sslmode=require})
  * or as discrete host, port, database, user and password. A URL wins over discrete host, port and database.
  *
- * <table>
- * <caption>Settings, defaults and environment variables</caption>
- * <tr><th>setting</th><th>default</th><th>environment variable</th></tr>
- * <tr><td>url</td><td>none</td><td>{@code AGENTSTORE_DB_URL}</td></tr>
- * <tr><td>host</td><td>{@code localhost}</td><td>{@code AGENTSTORE_DB_HOST}</td></tr>
- * <tr><td>port</td><td>{@code 5432}</td><td>{@code AGENTSTORE_DB_PORT}</td></tr>
- * <tr><td>database</td><td>none (required without url)</td><td>{@code AGENTSTORE_DB_NAME}</td></tr>
- * <tr><td>user</td><td>none (required unless in the url)</td><td>{@code AGENTSTORE_DB_USER}</td></tr>
- * <tr><td>password</td><td>none</td><td>{@code AGENTSTORE_DB_PASSWORD}</td></tr>
- * <tr><td>sslMode</td><td>the url's {@code sslmode}, else the driver's ({@code prefer})</td>
- *     <td>{@code AGENTSTORE_DB_SSLMODE}</td></tr>
- * <tr><td>connectTimeout</td><td>10 s</td><td>{@code AGENTSTORE_DB_CONNECT_TIMEOUT_MS} (milliseconds)</td></tr>
- * <tr><td>socketTimeout</td><td>120 s</td><td>{@code AGENTSTORE_DB_SOCKET_TIMEOUT_MS} (milliseconds)</td></tr>
- * <tr><td>statementTimeout</td><td>60 s</td><td>{@code AGENTSTORE_DB_STATEMENT_TIMEOUT_MS} (milliseconds)</td></tr>
- * <tr><td>lockTimeout</td><td>10 s</td><td>{@code AGENTSTORE_DB_LOCK_TIMEOUT_MS} (milliseconds)</td></tr>
- * <tr><td>idleInTransactionSessionTimeout</td><td>60 s</td>
- *     <td>{@code AGENTSTORE_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS} (milliseconds)</td></tr>
- * <tr><td>poolConnectionTimeout</td><td>10 s</td><td>{@code AGENTSTORE_POOL_CONNECTION_TIMEOUT_MS} (milliseconds)</td></tr>
- * <tr><td>schema</td><td>{@code public}</td><td>{@code AGENTSTORE_DB_SCHEMA}</td></tr>
- * <tr><td>poolMaxSize</td><td>10</td><td>{@code AGENTSTORE_POOL_MAX_SIZE}</td></tr>
- * <tr><td>poolMinIdle</td><td>2</td><td>{@code AGENTSTORE_POOL_MIN_IDLE}</td></tr>
- * <tr><td>autoMigrate</td><td>{@code true}</td><td>{@code AGENTSTORE_AUTO_MIGRATE}</td></tr>
- * <tr><td>indexOptions</td><td>{@link IndexOptions#DEFAULTS}</td><td>{@code AGENTSTORE_SKIP_DEFAULT_INDEXES},
- *     {@code AGENTSTORE_INDEXES} (see {@link IndexOptions})</td></tr>
- * <tr><td>configCacheMaxSize (entries)</td><td>1000</td><td>{@code AGENTSTORE_CONFIG_CACHE_MAX_SIZE}</td></tr>
- * <tr><td>configCacheTtl</td><td>600 s</td><td>{@code AGENTSTORE_CONFIG_CACHE_TTL_SECONDS} (seconds)</td></tr>
- * <tr><td>jsonLimits</td><td>{@link JsonLimits#DEFAULTS}</td><td>{@code AGENTSTORE_JSON_MAX_STRING_LENGTH},
- *     {@code _NUMBER_LENGTH}, {@code _NAME_LENGTH}, {@code _NESTING_DEPTH}, {@code _DOCUMENT_LENGTH}</td></tr>
- * <tr><td>blobMaxSize (bytes)</td><td>1 GiB</td><td>none</td></tr>
- * <tr><td>meterRegistry, openTelemetry</td><td>none (no meters, no spans)</td><td>none</td></tr>
- * <tr><td>replicaUrls</td><td>none</td><td>{@code AGENTSTORE_DB_REPLICA_URLS} (separated by white space)</td></tr>
- * <tr><td>replicaMaxLag</td><td>1 s</td><td>{@code AGENTSTORE_DB_REPLICA_MAX_LAG_MS} (milliseconds)</td></tr>
- * </table>
+ * <p>Each setting has a {@link Builder} method that states its range and default, and most have an
+ * {@code AGENTSTORE_*} environment variable read by {@link Builder#applyEnvironment(Map)} and
+ * {@link #fromEnvironment()}; the table of settings, defaults and variables is the README's "Configuration" section
+ * (milliseconds for the {@code _MS} variables, seconds for {@code _SECONDS}). Without configuration a store has no
+ * read replicas, no meters and no spans.
  *
  * <p><b>URL parameters and secrets.</b> Every query parameter of the URL reaches pgjdbc; a parameter that is also a
  * setting here must agree with it, and no password or {@code *password*} parameter is ever part of {@link #jdbcUrl()},

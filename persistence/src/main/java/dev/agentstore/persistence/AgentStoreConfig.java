@@ -73,7 +73,7 @@ public final class AgentStoreConfig {
     }
 
     /**
-     * Reads the settings from the process environment ({@code AGENTSTORE_*} variables, see the table above).
+     * Reads the settings from the process environment ({@code AGENTSTORE_*} variables, listed in the README's "Configuration" section).
      *
      * @return the configuration
      * @throws InvalidInputException when a variable is invalid or a required one is missing; the message names it

@@ -73,10 +73,11 @@ class ChangeFeedRestartTest {
             });
             recorder.awaitCount(20);
             cluster.restart(LocalCluster.StopMode.FAST);
-            recorder.await(Duration.ofSeconds(60), e -> e.size() >= acknowledged.get() + 20);
+            int afterFirst = acknowledged.get() + 20; // 20 events written after the restart arrive
+            recorder.await(Duration.ofSeconds(60), e -> e.size() >= afterFirst);
             cluster.restart(LocalCluster.StopMode.IMMEDIATE);
-            int target = acknowledged.get() + 20;
-            recorder.await(Duration.ofSeconds(60), e -> e.size() >= target);
+            int afterSecond = acknowledged.get() + 20;
+            recorder.await(Duration.ofSeconds(60), e -> e.size() >= afterSecond);
             writing.set(false);
             writes.get(30, TimeUnit.SECONDS);
 

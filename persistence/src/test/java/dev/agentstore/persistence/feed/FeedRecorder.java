@@ -31,7 +31,7 @@ final class FeedRecorder implements FeedListener {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new AssertionError("condition not met within " + bound + "; received " + events.size()
-                        + " event(s): " + cursors());
+                        + " event(s), the last " + (events.isEmpty() ? "none" : events.get(events.size() - 1).cursor()));
             }
             wait(Math.max(1, left / 1_000_000));
         }

@@ -165,6 +165,15 @@ public final class ChangeFeed implements AutoCloseable {
         return new FeedCursor(horizon, 0, 0);
     }
 
+    /**
+     * @param schema a schema name
+     * @return the channel the changelog's triggers notify for the schema: {@code agentstore_feed_<schema>}, cut to
+     *         63 bytes as PostgreSQL cuts identifiers (for a hand-written {@code LISTEN})
+     */
+    public static String channel(String schema) {
+        return FeedNotifications.channel(schema);
+    }
+
     private <P extends FeedPump> P add(P pump) {
         if (closed) {
             throw new IllegalStateException("the change feed is closed");

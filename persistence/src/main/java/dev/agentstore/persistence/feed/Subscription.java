@@ -18,7 +18,8 @@ public interface Subscription extends AutoCloseable {
     Optional<Throwable> failure();
 
     /**
-     * Stops delivery: no call of the listener starts after this returns (one in progress finishes). Idempotent.
+     * Stops delivery: the listener is not called again, except for the one call that may be under way or about
+     * to start on the feed's thread when this runs. Idempotent.
      */
     @Override
     void close();

@@ -128,6 +128,7 @@ public final class BenchMain {
                 new VectorWorkload(),
                 new TraceWorkload(),
                 new AnnWorkload(),
-                new BlobWorkload());
+                new BlobWorkload(),
+                new FeedWorkload());
     }
 }

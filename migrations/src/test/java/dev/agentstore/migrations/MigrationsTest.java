@@ -162,7 +162,9 @@ class MigrationsTest {
         Migrations migrations = fresh();
         migrations.up();
         assertThat(tablesIn(migrations.schema())).contains("flow_steps");
-        assertThat(triggersOnFlowRuns(migrations.schema())).containsExactly("flow_runs_completion_guard");
+        // 0.5 adds the change feed's status triggers (releases/0.5/feed.xml)
+        assertThat(triggersOnFlowRuns(migrations.schema()))
+                .containsExactly("flow_runs_completion_guard", "flow_runs_feed_insert", "flow_runs_feed_status");
 
         migrations.rollbackToTag("0.3");
 

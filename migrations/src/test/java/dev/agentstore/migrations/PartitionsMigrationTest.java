@@ -91,8 +91,10 @@ class PartitionsMigrationTest extends UpgradeFrom04Test {
             List<String> flowEvents = rows("SELECT id, run_id, ts, type, CAST(data AS text) FROM %s.flow_events"
                     + " ORDER BY id");
             List<String> triggerEvents = rows("SELECT id, trigger_name, ts FROM %s.trigger_events ORDER BY id");
+            // the change feed's (tx, id) indexes come later in 0.5 (feed.xml) and go with its rollback
             List<String> indexes = rows("SELECT indexname FROM pg_indexes WHERE schemaname = '%s'"
-                    + " AND tablename IN ('flow_events', 'trigger_events') ORDER BY indexname");
+                    + " AND tablename IN ('flow_events', 'trigger_events') AND indexname NOT LIKE '%%feed%%'"
+                    + " ORDER BY indexname");
 
             migrations.rollbackToTag("0.4");
 

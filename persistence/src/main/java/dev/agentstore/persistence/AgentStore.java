@@ -9,6 +9,7 @@ import dev.agentstore.migrations.Migrations;
 import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
 import dev.agentstore.persistence.configuration.ConfigurationRepository;
+import dev.agentstore.persistence.feed.ChangeFeed;
 import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.health.StoreHealth;
 import dev.agentstore.persistence.flow.FlowRepository;
@@ -43,6 +44,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -95,6 +100,9 @@ public final class AgentStore implements AutoCloseable {
     private final ConfigurationCache configurationCache;
     private final ConcurrentMap<Class<?>, Object> perCallRepositories = new ConcurrentHashMap<>();
     private final CallObserver observer;
+    private final Object feedLock = new Object();
+    private ChangeFeed feed;
+    private ExecutorService feedExecutor;
 
     private AgentStore(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool,
                        SessionFactory sessionFactory, Replicas replicas) {
@@ -493,10 +501,45 @@ public final class AgentStore implements AutoCloseable {
     }
 
     /**
-     * Closes Hibernate, the read replicas' pools and, when the store created it, the pool. Idempotent.
+     * The store's change feed, started on first use: one dedicated {@code LISTEN} connection (opened with the store's
+     * connection settings, outside the pool; over a caller-owned {@link DataSource}, one of its connections), and a
+     * cached pool of daemon threads for the listeners. Closed with the store.
+     *
+     * @return the feed
+     * @throws IllegalStateException when the store is closed
+     */
+    public ChangeFeed feed() {
+        synchronized (feedLock) {
+            if (feed == null) {
+                if (!sessionFactory.isOpen()) {
+                    throw new IllegalStateException("the store is closed");
+                }
+                AtomicInteger threadNumber = new AtomicInteger();
+                ThreadFactory threads = runnable -> {
+                    Thread thread = new Thread(runnable, "agentstore-feed-" + threadNumber.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                };
+                DataSource listen = ownedPool != null ? StoreBootstrap.driverDataSource(config) : dataSource;
+                feedExecutor = Executors.newCachedThreadPool(threads);
+                feed = ChangeFeed.start(dataSource, listen::getConnection, config.schema(), threads, feedExecutor,
+                        ChangeFeed.Options.DEFAULTS);
+            }
+            return feed;
+        }
+    }
+
+    /**
+     * Closes the change feed, Hibernate, the read replicas' pools and, when the store created it, the pool. Idempotent.
      */
     @Override
     public void close() {
+        synchronized (feedLock) {
+            if (feed != null) {
+                feed.close();
+                feedExecutor.shutdownNow();
+            }
+        }
         try {
             replicas.close();
             sessionFactory.close();

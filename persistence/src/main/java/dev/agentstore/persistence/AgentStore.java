@@ -90,15 +90,17 @@ public final class AgentStore implements AutoCloseable {
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
+    private final DataSource schemaSource;
     private final HikariDataSource ownedPool;
     private final SessionFactory sessionFactory;
     private final ConfigurationCache configurationCache;
     private final ConcurrentMap<Class<?>, Object> perCallRepositories = new ConcurrentHashMap<>();
 
-    private AgentStore(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool,
-                       SessionFactory sessionFactory) {
+    private AgentStore(AgentStoreConfig config, DataSource dataSource, DataSource schemaSource,
+                       HikariDataSource ownedPool, SessionFactory sessionFactory) {
         this.config = config;
         this.dataSource = dataSource;
+        this.schemaSource = schemaSource;
         this.ownedPool = ownedPool;
         this.sessionFactory = sessionFactory;
         this.configurationCache = new ConfigurationCache(config.configCacheMaxSize(), config.configCacheTtl());
@@ -141,14 +143,16 @@ public final class AgentStore implements AutoCloseable {
     }
 
     private static AgentStore open(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool) {
+        DataSource direct = StoreBootstrap.directDataSource(config);
+        DataSource schemaSource = direct != null ? direct : dataSource;
         if (config.autoMigrate()) {
             IndexOptions indexOptions = config.indexOptions();
             try {
-                var applied = new Migrations(dataSource, config.schema())
+                var applied = new Migrations(schemaSource, config.schema())
                         .skipDefaultIndexes(indexOptions.skipDefaultIndexes()).up();
                 LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
                 if (!indexOptions.indexes().isEmpty()) {
-                    new Indexes(dataSource, config.schema()).ensure(indexOptions.indexes());
+                    new Indexes(schemaSource, config.schema()).ensure(indexOptions.indexes());
                 }
             } catch (MigrationException e) {
                 throw new AgentStoreException(e.getMessage(), e);
@@ -156,8 +160,9 @@ public final class AgentStore implements AutoCloseable {
                 throw new InvalidInputException(e.getMessage(), e);
             }
         }
+        StoreBootstrap.checkSearchPath(config, dataSource, ownedPool != null);
         try {
-            return new AgentStore(config, dataSource, ownedPool,
+            return new AgentStore(config, dataSource, schemaSource, ownedPool,
                     StoreBootstrap.buildSessionFactory(config, dataSource));
         } catch (RuntimeException e) {
             throw new AgentStoreException("could not start Hibernate on schema '" + config.schema() + "' (is it migrated?"
@@ -191,10 +196,10 @@ public final class AgentStore implements AutoCloseable {
     /**
      * @return the migration API for this store's schema; its methods throw
      *         {@link dev.agentstore.migrations.MigrationException} (the migrations module stands alone, outside the
-     *         {@link AgentStoreException} hierarchy)
+     *         {@link AgentStoreException} hierarchy); on {@link AgentStoreConfig#directUrl()} when it is set
      */
     public Migrations migrations() {
-        return new Migrations(dataSource, config.schema());
+        return new Migrations(schemaSource, config.schema());
     }
 
     /**
@@ -203,7 +208,7 @@ public final class AgentStore implements AutoCloseable {
      *         {@link #migrations()})
      */
     public Indexes indexes() {
-        return new Indexes(dataSource, config.schema());
+        return new Indexes(schemaSource, config.schema());
     }
 
     /**

@@ -148,7 +148,7 @@ public final class AgentStore implements AutoCloseable {
         if (config.autoMigrate()) {
             IndexOptions indexOptions = config.indexOptions();
             try {
-                var applied = new Migrations(schemaSource, config.schema())
+                var applied = new Migrations(schemaSource, config.schema()).vectorSchema(config.vectorSchema())
                         .skipDefaultIndexes(indexOptions.skipDefaultIndexes()).up();
                 LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
                 if (!indexOptions.indexes().isEmpty()) {
@@ -199,7 +199,7 @@ public final class AgentStore implements AutoCloseable {
      *         {@link AgentStoreException} hierarchy); on {@link AgentStoreConfig#directUrl()} when it is set
      */
     public Migrations migrations() {
-        return new Migrations(schemaSource, config.schema());
+        return new Migrations(schemaSource, config.schema()).vectorSchema(config.vectorSchema());
     }
 
     /**

@@ -10,10 +10,13 @@ import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.ExtensionDatabases;
+import dev.agentstore.migrations.MigrationException;
+import dev.agentstore.migrations.Migrations;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -82,6 +85,28 @@ class VectorSchemaTest {
                     .isInstanceOf(AgentStoreException.class)
                     .hasMessageContaining("vector")
                     .hasMessageContaining("AGENTSTORE_VECTOR_SCHEMA");
+        }
+    }
+
+    @Nested
+    class MigrationsPutTheVectorSchemaOnTheirSessionsPath {
+
+        @Test
+        void aDataSourceWithoutTheExtensionsSchemaOnItsPathMigratesOnlyWithVectorSchema() {
+            String other = AgentStoreExtension.uniqueSchema(MigrationsPutTheVectorSchemaOnTheirSessionsPath.class);
+            PGSimpleDataSource plain = new PGSimpleDataSource();
+            plain.setURL(ExtensionDatabases.url(DATABASE));
+            plain.setUser(System.getenv().getOrDefault("AGENTSTORE_TEST_DB_USER", "agentstore"));
+            plain.setPassword(System.getenv().getOrDefault("AGENTSTORE_TEST_DB_PASSWORD", "agentstore"));
+            plain.setCurrentSchema(other); // neither extensions nor public
+            try {
+                assertThatThrownBy(() -> new Migrations(plain, other).up()).isInstanceOf(MigrationException.class);
+                AgentStoreExtension.dropSchema(store.dataSource(), other);
+                assertThat(new Migrations(plain, other).vectorSchema(VECTOR_SCHEMA).up()).isNotEmpty();
+                assertThat(new Migrations(plain, other).vectorSchema(VECTOR_SCHEMA).status()).isEmpty();
+            } finally {
+                AgentStoreExtension.dropSchema(store.dataSource(), other);
+            }
         }
     }
 

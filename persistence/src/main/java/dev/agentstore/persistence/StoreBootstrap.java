@@ -53,7 +53,8 @@ final class StoreBootstrap {
      *         pgvector types, functions and operators the SQL names unqualified), then {@code public}, without repeats
      */
     static String searchPath(AgentStoreConfig config) {
-        return String.join(",", new java.util.LinkedHashSet<>(List.of(config.schema(), config.vectorSchema(), "public")));
+        return String.join(",",
+                new java.util.LinkedHashSet<>(List.of(config.schema(), config.vectorSchema(), "public")));
     }
 
     private static DataSource driverDataSource(AgentStoreConfig config, ConnectionSettings connection) {

@@ -89,6 +89,7 @@ public final class Migrations {
     private final DataSource dataSource;
     private final String schema;
     private final boolean skipDefaultIndexes;
+    private final String vectorSchema;
 
     /**
      * @param dataSource where to migrate; its user needs CREATE on the database when {@link #up()} has to create
@@ -99,13 +100,28 @@ public final class Migrations {
      * @throws NullPointerException     when {@code dataSource} is {@code null}
      */
     public Migrations(DataSource dataSource, String schema) {
-        this(Objects.requireNonNull(dataSource, "dataSource"), SchemaNames.requireValid(schema), false);
+        this(Objects.requireNonNull(dataSource, "dataSource"), SchemaNames.requireValid(schema), false, null);
     }
 
-    private Migrations(DataSource dataSource, String schema, boolean skipDefaultIndexes) {
+    private Migrations(DataSource dataSource, String schema, boolean skipDefaultIndexes, String vectorSchema) {
         this.dataSource = dataSource;
         this.schema = schema;
         this.skipDefaultIndexes = skipDefaultIndexes;
+        this.vectorSchema = vectorSchema;
+    }
+
+    /**
+     * Returns migrations of the same schema whose session puts the schema of the pgvector extension on its
+     * {@code search_path} ({@code <schema>,<vectorSchema>,public}, restored afterwards), so that the changelog's
+     * unqualified {@code vector} types and operator classes resolve whatever the {@link DataSource}'s path is; the
+     * changelog parameter {@code vectorSchema} carries it. Without it, the connection's path is used as it is.
+     *
+     * @param vectorSchema the schema the {@code vector} extension was created in, for example {@code extensions}
+     * @return migrations with that setting
+     * @throws IllegalArgumentException when the name is invalid ({@link SchemaNames#requireValid(String)})
+     */
+    public Migrations vectorSchema(String vectorSchema) {
+        return new Migrations(dataSource, schema, skipDefaultIndexes, SchemaNames.requireValid(vectorSchema));
     }
 
     /**
@@ -119,7 +135,7 @@ public final class Migrations {
      * @return migrations with that setting
      */
     public Migrations skipDefaultIndexes(boolean skip) {
-        return new Migrations(dataSource, schema, skip);
+        return new Migrations(dataSource, schema, skip, vectorSchema);
     }
 
     /** @return whether {@link #up()} leaves out the default indexes (see {@link #skipDefaultIndexes(boolean)}) */
@@ -393,7 +409,7 @@ public final class Migrations {
     private <T> T withLiquibase(String what, boolean createSchema, LiquibaseWork<T> work) {
         Lock lock = what.equals(EXPORT) ? LIQUIBASE.writeLock() : LIQUIBASE.readLock();
         lock.lock();
-        try (SchemaSession session = SchemaSession.open(dataSource, schema)) {
+        try (SchemaSession session = SchemaSession.open(dataSource, schema, vectorSchema)) {
             Connection connection = session.connection();
             Database database = null;
             try {
@@ -418,6 +434,7 @@ public final class Migrations {
                 Liquibase liquibase = new Liquibase(MASTER_CHANGELOG,
                         new ClassLoaderResourceAccessor(Migrations.class.getClassLoader()), database);
                 liquibase.setChangeLogParameter("schema", schema);
+                liquibase.setChangeLogParameter("vectorSchema", vectorSchema == null ? "public" : vectorSchema);
                 // a library does not print to stdout: Liquibase's console messages go to its logger instead
                 liquibase.setShowSummaryOutput(UpdateSummaryOutputEnum.LOG);
                 return Scope.child(Map.of(Scope.Attr.ui.name(), new LoggerUIService()),

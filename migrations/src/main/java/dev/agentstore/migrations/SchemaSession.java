@@ -26,6 +26,7 @@ final class SchemaSession implements AutoCloseable {
     private final int networkTimeout;
     private final String statementTimeout;
     private final String lockTimeout;
+    private String searchPath; // the connection's own, when this session changed it; else null
 
     private SchemaSession(Connection connection, long lockKey) throws SQLException {
         this.connection = connection;
@@ -51,9 +52,21 @@ final class SchemaSession implements AutoCloseable {
      * @throws SQLException when no connection can be had or a setting cannot be changed; the connection is then closed
      */
     static SchemaSession open(DataSource dataSource, String schema) throws SQLException {
+        return open(dataSource, schema, null);
+    }
+
+    /**
+     * As {@link #open(DataSource, String)}; with a {@code vectorSchema}, the session's {@code search_path} is
+     * {@code <schema>,<vectorSchema>,public} until {@link #close()} restores the connection's own.
+     */
+    static SchemaSession open(DataSource dataSource, String schema, String vectorSchema) throws SQLException {
         Connection connection = dataSource.getConnection();
         try {
-            return new SchemaSession(connection, advisoryLockKey(schema));
+            SchemaSession session = new SchemaSession(connection, advisoryLockKey(schema));
+            if (vectorSchema != null) {
+                session.searchPath = session.setSearchPath(schema + ", " + vectorSchema + ", public");
+            }
+            return session;
         } catch (SQLException | RuntimeException e) {
             try {
                 connection.close();
@@ -83,6 +96,9 @@ final class SchemaSession implements AutoCloseable {
     public void close() throws SQLException {
         try {
             lock("SELECT pg_advisory_unlock(?)");
+            if (searchPath != null) {
+                setSearchPath(searchPath);
+            }
             try (PreparedStatement ps = connection.prepareStatement(
                     "SELECT set_config('statement_timeout', ?, false), set_config('lock_timeout', ?, false)")) {
                 ps.setString(1, statementTimeout);
@@ -93,6 +109,18 @@ final class SchemaSession implements AutoCloseable {
             connection.setAutoCommit(autoCommit);
         } finally {
             connection.close();
+        }
+    }
+
+    /** @return the {@code search_path} before the change */
+    private String setSearchPath(String path) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT current_setting('search_path'), set_config('search_path', ?, false)")) {
+            ps.setString(1, path);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
         }
     }
 

@@ -6,33 +6,11 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.migrations.Indexes;
 import dev.agentstore.migrations.MigrationException;
 import dev.agentstore.migrations.Migrations;
-import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.configuration.ConfigurationCache;
-import dev.agentstore.persistence.configuration.ConfigurationRepository;
 import dev.agentstore.persistence.feed.ChangeFeed;
-import dev.agentstore.persistence.flow.FlowEventRepository;
 import dev.agentstore.persistence.health.StoreHealth;
-import dev.agentstore.persistence.flow.FlowRepository;
-import dev.agentstore.persistence.flow.FlowRunRepository;
-import dev.agentstore.persistence.flow.FlowStepRepository;
-import dev.agentstore.persistence.flow.CheckpointRepository;
-import dev.agentstore.persistence.knowledge.ChunkRepository;
-import dev.agentstore.persistence.knowledge.KnowledgeRepository;
-import dev.agentstore.persistence.kv.KvRepository;
-import dev.agentstore.persistence.memory.MemoryRepository;
-import dev.agentstore.persistence.partition.PartitionRepository;
-import dev.agentstore.persistence.record.RecordRepository;
-import dev.agentstore.persistence.scheduler.SchedulerJobRepository;
 import dev.agentstore.persistence.statistics.StatisticsRepository;
 import dev.agentstore.persistence.statistics.StoreStatistics;
-import dev.agentstore.persistence.observability.SpanRepository;
-import dev.agentstore.persistence.template.TemplateRepository;
-import dev.agentstore.persistence.dataset.DatasetRepository;
-import dev.agentstore.persistence.experiment.ExperimentRepository;
-import dev.agentstore.persistence.definition.DefinitionRepository;
-import dev.agentstore.persistence.observability.LlmUsageRepository;
-import dev.agentstore.persistence.observability.ScoreRepository;
-import dev.agentstore.persistence.trigger.TriggerRepository;
 import dev.agentstore.persistence.support.RetryPolicy;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.SessionFactory;
@@ -42,12 +20,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -81,7 +53,7 @@ import javax.sql.DataSource;
  *
  * <p>Thread-safe: many threads may run transactions at once, each on its own connection.
  */
-public final class AgentStore implements AutoCloseable {
+public final class AgentStore extends PerCallRepositories implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AgentStore.class);
 
@@ -93,27 +65,29 @@ public final class AgentStore implements AutoCloseable {
 
     private final AgentStoreConfig config;
     private final DataSource dataSource;
+    private final DataSource schemaSource;
     private final HikariDataSource ownedPool;
     private final SessionFactory sessionFactory;
     private final Replicas replicas;
     private final ReadConsistency defaultConsistency;
     private final ConfigurationCache configurationCache;
-    private final ConcurrentMap<Class<?>, Object> perCallRepositories = new ConcurrentHashMap<>();
     private final CallObserver observer;
-    private final Object feedLock = new Object();
-    private ChangeFeed feed;
-    private ExecutorService feedExecutor;
+    private final StoreFeed feed;
 
-    private AgentStore(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool,
-                       SessionFactory sessionFactory, Replicas replicas) {
+    private AgentStore(AgentStoreConfig config, DataSource dataSource, DataSource schemaSource,
+                       HikariDataSource ownedPool, SessionFactory sessionFactory, Replicas replicas) {
         this.config = config;
         this.dataSource = dataSource;
+        this.schemaSource = schemaSource;
         this.ownedPool = ownedPool;
         this.sessionFactory = sessionFactory;
         this.replicas = replicas;
         this.defaultConsistency = ReadConsistency.maxLag(config.replicaMaxLag());
         this.configurationCache = new ConfigurationCache(config.configCacheMaxSize(), config.configCacheTtl());
         this.observer = CallObserver.of(config);
+        DataSource direct = StoreBootstrap.directDataSource(config);
+        this.feed = new StoreFeed(dataSource, direct != null ? direct
+                : ownedPool != null ? StoreBootstrap.driverDataSource(config) : dataSource, config.schema());
     }
 
     /**
@@ -153,21 +127,10 @@ public final class AgentStore implements AutoCloseable {
     }
 
     private static AgentStore open(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool) {
-        if (config.autoMigrate()) {
-            IndexOptions indexOptions = config.indexOptions();
-            try {
-                var applied = new Migrations(dataSource, config.schema())
-                        .skipDefaultIndexes(indexOptions.skipDefaultIndexes()).up();
-                LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
-                if (!indexOptions.indexes().isEmpty()) {
-                    new Indexes(dataSource, config.schema()).ensure(indexOptions.indexes());
-                }
-            } catch (MigrationException e) {
-                throw new AgentStoreException(e.getMessage(), e);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidInputException(e.getMessage(), e);
-            }
-        }
+        DataSource direct = StoreBootstrap.directDataSource(config);
+        DataSource schemaSource = direct != null ? direct : dataSource;
+        StoreBootstrap.migrate(config, schemaSource);
+        StoreBootstrap.checkSearchPath(config, dataSource, ownedPool != null);
         SessionFactory sessionFactory;
         try {
             sessionFactory = StoreBootstrap.buildSessionFactory(config, dataSource);
@@ -178,7 +141,7 @@ public final class AgentStore implements AutoCloseable {
         try {
             Replicas replicas = Replicas.open(config, sessionFactory.unwrap(SessionFactoryImplementor.class)
                     .getJdbcServices().getDialect());
-            return new AgentStore(config, dataSource, ownedPool, sessionFactory, replicas);
+            return new AgentStore(config, dataSource, schemaSource, ownedPool, sessionFactory, replicas);
         } catch (RuntimeException e) {
             sessionFactory.close();
             throw e;
@@ -211,10 +174,10 @@ public final class AgentStore implements AutoCloseable {
     /**
      * @return the migration API for this store's schema; its methods throw
      *         {@link dev.agentstore.migrations.MigrationException} (the migrations module stands alone, outside the
-     *         {@link AgentStoreException} hierarchy)
+     *         {@link AgentStoreException} hierarchy); on {@link AgentStoreConfig#directUrl()} when it is set
      */
     public Migrations migrations() {
-        return new Migrations(dataSource, config.schema());
+        return new Migrations(schemaSource, config.schema()).vectorSchema(config.vectorSchema());
     }
 
     /**
@@ -223,7 +186,7 @@ public final class AgentStore implements AutoCloseable {
      *         {@link #migrations()})
      */
     public Indexes indexes() {
-        return new Indexes(dataSource, config.schema());
+        return new Indexes(schemaSource, config.schema());
     }
 
     /**
@@ -340,11 +303,6 @@ public final class AgentStore implements AutoCloseable {
         }
     }
 
-    /** @return the flow registry and its atomic stats, each call its own unit of work (see the class comment) */
-    public FlowRepository flows() {
-        return perCallRepository(FlowRepository.class, UnitOfWork::flows);
-    }
-
     /**
      * Rows and sizes of the tables and indexes of the store's schema ({@link AgentStoreConfig#schema()}), read in a
      * transaction of its own; see {@link StatisticsRepository#read(String)} for what is counted and what it costs.
@@ -368,122 +326,6 @@ public final class AgentStore implements AutoCloseable {
                 ownedPool == null ? null : StoreBootstrap.saturation(ownedPool));
     }
 
-    /** @return flow runs, each call its own unit of work (see the class comment) */
-    public FlowRunRepository flowRuns() {
-        return perCallRepository(FlowRunRepository.class, UnitOfWork::flowRuns);
-    }
-
-    /** @return a run's steps as rows, each call its own unit of work (see the class comment) */
-    public FlowStepRepository flowSteps() {
-        return perCallRepository(FlowStepRepository.class, UnitOfWork::flowSteps);
-    }
-
-    /** @return runs' checkpoints, each call its own unit of work (see the class comment) */
-    public CheckpointRepository checkpoints() {
-        return perCallRepository(CheckpointRepository.class, UnitOfWork::checkpoints);
-    }
-
-    /** @return the append-only flow event log, each call its own unit of work (see the class comment) */
-    public FlowEventRepository flowEvents() {
-        return perCallRepository(FlowEventRepository.class, UnitOfWork::flowEvents);
-    }
-
-    /** @return triggers and their fire log, each call its own unit of work (see the class comment) */
-    public TriggerRepository triggers() {
-        return perCallRepository(TriggerRepository.class, UnitOfWork::triggers);
-    }
-
-    /** @return scheduler jobs, each call its own unit of work (see the class comment) */
-    public SchedulerJobRepository schedulerJobs() {
-        return perCallRepository(SchedulerJobRepository.class, UnitOfWork::schedulerJobs);
-    }
-
-    /** @return the key-value store with TTL, each call its own unit of work (see the class comment) */
-    public KvRepository kv() {
-        return perCallRepository(KvRepository.class, UnitOfWork::kv);
-    }
-
-    /** @return conversational memory, each call its own unit of work (see the class comment) */
-    public MemoryRepository memories() {
-        return perCallRepository(MemoryRepository.class, UnitOfWork::memories);
-    }
-
-    /** @return datasets with versioned items, each call its own unit of work (see the class comment) */
-    public DatasetRepository datasets() {
-        return perCallRepository(DatasetRepository.class, UnitOfWork::datasets);
-    }
-
-    /** @return experiments over dataset versions, each call its own unit of work (see the class comment) */
-    public ExperimentRepository experiments() {
-        return perCallRepository(ExperimentRepository.class, UnitOfWork::experiments);
-    }
-
-    /** @return prompt templates with revisions, each call its own unit of work (see the class comment) */
-    public TemplateRepository templates() {
-        return perCallRepository(TemplateRepository.class, UnitOfWork::templates);
-    }
-
-    /**
-     * @return configuration snapshots through {@link #configurationCache()}, each call its own unit of work (see the
-     *         class comment)
-     */
-    public ConfigurationRepository configurations() {
-        return perCallRepository(ConfigurationRepository.class, UnitOfWork::configurations);
-    }
-
-    /** @return generic JSONB records, each call its own unit of work (see the class comment) */
-    public RecordRepository records() {
-        return perCallRepository(RecordRepository.class, UnitOfWork::records);
-    }
-
-    /** @return knowledge-base definitions, each call its own unit of work (see the class comment) */
-    public KnowledgeRepository knowledge() {
-        return perCallRepository(KnowledgeRepository.class, UnitOfWork::knowledge);
-    }
-
-    /** @return knowledge-base chunks and vector search, each call its own unit of work (see the class comment) */
-    public ChunkRepository chunks() {
-        return perCallRepository(ChunkRepository.class, UnitOfWork::chunks);
-    }
-
-    /** @return partition maintenance and retention, each call its own unit of work (see the class comment) */
-    public PartitionRepository partitions() {
-        return perCallRepository(PartitionRepository.class, UnitOfWork::partitions);
-    }
-
-    /** @return versioned definitions, each call its own unit of work (see the class comment) */
-    public DefinitionRepository definitions() {
-        return perCallRepository(DefinitionRepository.class, UnitOfWork::definitions);
-    }
-
-    /** @return evaluation scores, each call its own unit of work (see the class comment) */
-    public ScoreRepository scores() {
-        return perCallRepository(ScoreRepository.class, UnitOfWork::scores);
-    }
-
-    /** @return LLM token usage, each call its own unit of work (see the class comment) */
-    public LlmUsageRepository llmUsage() {
-        return perCallRepository(LlmUsageRepository.class, UnitOfWork::llmUsage);
-    }
-
-    /**
-     * @return content-addressed binary storage, each call its own unit of work (see the class comment); read content
-     *         with {@link BlobRepository#get(String, java.io.OutputStream)} here, since a stream from
-     *         {@code openStream} ends with its call
-     */
-    public BlobRepository blobs() {
-        return perCallRepository(BlobRepository.class, UnitOfWork::blobs);
-    }
-
-    /** @return AI traces and spans, each call its own unit of work (see the class comment) */
-    public SpanRepository spans() {
-        return perCallRepository(SpanRepository.class, UnitOfWork::spans);
-    }
-
-    private <R> R perCallRepository(Class<R> type, Function<UnitOfWork, R> accessor) {
-        return type.cast(perCallRepositories.computeIfAbsent(type,
-                t -> PerCallRepository.create(type, accessor, this)));
-    }
 
     /** See {@link PerCallRepository#call}. */
     <T> T perCall(String operation, boolean singleStatement, Function<UnitOfWork, T> call) {
@@ -502,31 +344,15 @@ public final class AgentStore implements AutoCloseable {
 
     /**
      * The store's change feed, started on first use: one dedicated {@code LISTEN} connection (opened with the store's
-     * connection settings, outside the pool; over a caller-owned {@link DataSource}, one of its connections), and a
+     * connection settings outside the pool, on the direct URL behind a transaction pooler; over a caller-owned
+     * {@link DataSource}, one of its connections), and a
      * cached pool of daemon threads for the listeners. Closed with the store.
      *
      * @return the feed
      * @throws IllegalStateException when the store is closed
      */
     public ChangeFeed feed() {
-        synchronized (feedLock) {
-            if (feed == null) {
-                if (!sessionFactory.isOpen()) {
-                    throw new IllegalStateException("the store is closed");
-                }
-                AtomicInteger threadNumber = new AtomicInteger();
-                ThreadFactory threads = runnable -> {
-                    Thread thread = new Thread(runnable, "agentstore-feed-" + threadNumber.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                };
-                DataSource listen = ownedPool != null ? StoreBootstrap.driverDataSource(config) : dataSource;
-                feedExecutor = Executors.newCachedThreadPool(threads);
-                feed = ChangeFeed.start(dataSource, listen::getConnection, config.schema(), threads, feedExecutor,
-                        ChangeFeed.Options.DEFAULTS);
-            }
-            return feed;
-        }
+        return feed.get();
     }
 
     /**
@@ -534,13 +360,8 @@ public final class AgentStore implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (feedLock) {
-            if (feed != null) {
-                feed.close();
-                feedExecutor.shutdownNow();
-            }
-        }
         try {
+            feed.close();
             replicas.close();
             sessionFactory.close();
         } finally {

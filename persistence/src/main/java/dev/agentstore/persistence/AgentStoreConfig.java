@@ -54,14 +54,16 @@ public final class AgentStoreConfig {
     public static final Duration DEFAULT_POOL_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
 
     private final ConnectionSettings connection;
+    private final ConnectionSettings direct;
     private final StoreSettings store;
     private final Telemetry telemetry;
     /** The read replicas; package-private for {@link Replicas#open}. */
     final ReplicaSettings replicas;
 
-    private AgentStoreConfig(ConnectionSettings connection, StoreSettings store, Telemetry telemetry,
-                             ReplicaSettings replicas) {
+    private AgentStoreConfig(ConnectionSettings connection, ConnectionSettings direct, StoreSettings store,
+                             Telemetry telemetry, ReplicaSettings replicas) {
         this.connection = connection;
+        this.direct = direct;
         this.store = store;
         this.telemetry = telemetry;
         this.replicas = replicas;
@@ -162,6 +164,27 @@ public final class AgentStoreConfig {
         return store.schema();
     }
 
+    /**
+     * @return the schema the pgvector extension was created in ({@code CREATE EXTENSION vector SCHEMA …}; Supabase:
+     *         {@code extensions}); put on the connections' {@code search_path} after {@link #schema()}
+     */
+    public String vectorSchema() {
+        return store.vectorSchema();
+    }
+
+    /** @return what sits between the pool and PostgreSQL; see {@link PoolerMode} */
+    public PoolerMode poolerMode() {
+        return connection.poolerMode();
+    }
+
+    /**
+     * @return the JDBC URL of the server bypassing the pooler (safe to print, as {@link #jdbcUrl()}), used for
+     *         migrations and index maintenance; empty when not set, and they then use the pool
+     */
+    public Optional<String> directUrl() {
+        return Optional.ofNullable(direct).map(ConnectionSettings::jdbcUrl);
+    }
+
     /** @return the pool's maximum number of connections */
     public int poolMaxSize() {
         return store.poolMaxSize();
@@ -219,6 +242,11 @@ public final class AgentStoreConfig {
         return connection;
     }
 
+    /** @return the settings of {@link #directUrl()}, or {@code null} */
+    ConnectionSettings directConnection() {
+        return direct;
+    }
+
     /**
      * @return the size limits every JSON value is checked against before it is written; {@code AgentStore} passes
      *         them to Hibernate as the properties {@code agentstore.json.max-*} ({@link JsonLimits#toProperties()})
@@ -242,27 +270,17 @@ public final class AgentStoreConfig {
 
     @Override
     public String toString() {
-        return "AgentStoreConfig[" + connection + ", " + store + ", " + telemetry + ", " + replicas + "]";
+        return "AgentStoreConfig[" + connection + (direct == null ? "" : ", directUrl=" + direct.jdbcUrl()) + ", "
+                + store + ", " + telemetry + ", " + replicas + "]";
     }
 
     /** Builds an {@link AgentStoreConfig}; every setter returns the builder. Not thread-safe. */
-    public static final class Builder {
+    public static final class Builder extends ConnectionBuilder {
         // package-private: read by ConnectionSettings.compose and StoreSettings.validate (jsonLimits also written
         // by EnvironmentVariables)
-        String url;
-        String host = "localhost";
-        Integer port = DEFAULT_PORT;
-        String database;
-        String user;
-        String password;
-        SslMode sslMode;
-        Duration connectTimeout;
-        Duration socketTimeout;
-        Duration statementTimeout = DEFAULT_STATEMENT_TIMEOUT;
-        Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
-        Duration idleInTransactionSessionTimeout = DEFAULT_IDLE_IN_TRANSACTION_SESSION_TIMEOUT;
         Duration poolConnectionTimeout = DEFAULT_POOL_CONNECTION_TIMEOUT;
         String schema = DEFAULT_SCHEMA;
+        String vectorSchema = DEFAULT_SCHEMA;
         int poolMaxSize = DEFAULT_POOL_MAX_SIZE;
         int poolMinIdle = DEFAULT_POOL_MIN_IDLE;
         boolean autoMigrate = true;
@@ -279,105 +297,6 @@ public final class AgentStoreConfig {
 
         private Builder() {
         }
-
-        /**
-         * @param url a JDBC URL ({@code jdbc:postgresql://…}) or a DSN ({@code postgres://} or
-         *            {@code postgresql://user:password@host:port,host2:port2/database?param=value&…}); user and
-         *            password in a DSN, and {@code user} and {@code password} parameters, fill those settings
-         *            unless they are set explicitly; see the class comment for the other parameters
-         */
-        public Builder url(String url) {
-            this.url = url;
-            return this;
-        }
-
-        /** @param host the server host name or address; default {@code localhost} */
-        public Builder host(String host) {
-            this.host = host;
-            return this;
-        }
-
-        /** @param port the server port, 1–65535; default 5432 */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
-        }
-
-        /** @param database the database name */
-        public Builder database(String database) {
-            this.database = database;
-            return this;
-        }
-
-        /** @param user the database user */
-        public Builder user(String user) {
-            this.user = user;
-            return this;
-        }
-
-        /** @param password the database password; never logged */
-        public Builder password(String password) {
-            this.password = password;
-            return this;
-        }
-
-        /**
-         * @param sslMode the TLS mode; {@code null} leaves it to the URL's {@code sslmode}, else to the driver's
-         *                default ({@code prefer}). A URL whose {@code sslmode} differs makes {@link #build()} fail.
-         */
-        public Builder sslMode(SslMode sslMode) {
-            this.sslMode = sslMode;
-            return this;
-        }
-
-        /**
-         * @param connectTimeout the most time to open a TCP connection, whole seconds, 0 (no limit) to
-         *                       2,147,483 s; default 10 s, or the URL's {@code connectTimeout}
-         */
-        public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
-            return this;
-        }
-
-        /**
-         * @param socketTimeout the most time a call waits for the server's next bytes, whole seconds, 0 (no limit)
-         *                      to 2,147,483 s, longer than the statement timeout when both are set; default 120 s,
-         *                      or the URL's {@code socketTimeout}
-         */
-        public Builder socketTimeout(Duration socketTimeout) {
-            this.socketTimeout = Objects.requireNonNull(socketTimeout, "socketTimeout");
-            return this;
-        }
-
-        /**
-         * @param statementTimeout PostgreSQL's {@code statement_timeout}, whole milliseconds, 0 (the server's
-         *                         setting) to 2,147,483,647 ms; default 60 s
-         */
-        public Builder statementTimeout(Duration statementTimeout) {
-            this.statementTimeout = Objects.requireNonNull(statementTimeout, "statementTimeout");
-            return this;
-        }
-
-        /**
-         * @param lockTimeout PostgreSQL's {@code lock_timeout}, whole milliseconds, 0 (the server's setting) to
-         *                    2,147,483,647 ms; default 10 s
-         */
-        public Builder lockTimeout(Duration lockTimeout) {
-            this.lockTimeout = Objects.requireNonNull(lockTimeout, "lockTimeout");
-            return this;
-        }
-
-        /**
-         * @param idleInTransactionSessionTimeout PostgreSQL's {@code idle_in_transaction_session_timeout}, whole
-         *                                        milliseconds, 0 (the server's setting) to 2,147,483,647 ms;
-         *                                        default 60 s
-         */
-        public Builder idleInTransactionSessionTimeout(Duration idleInTransactionSessionTimeout) {
-            this.idleInTransactionSessionTimeout = Objects.requireNonNull(idleInTransactionSessionTimeout,
-                    "idleInTransactionSessionTimeout");
-            return this;
-        }
-
         /**
          * @param poolConnectionTimeout the most time a call waits for a pool connection, 0 (no limit) or 250 ms to
          *                              2,147,483,647 ms; default 10 s
@@ -396,6 +315,11 @@ public final class AgentStoreConfig {
             return this;
         }
 
+        /** @param vectorSchema the schema of the pgvector extension, a valid schema name; default {@code public} */
+        public Builder vectorSchema(String vectorSchema) {
+            this.vectorSchema = vectorSchema;
+            return this;
+        }
         /** @param poolMaxSize the pool's maximum number of connections, at least 1; default 10 */
         public Builder poolMaxSize(int poolMaxSize) {
             this.poolMaxSize = poolMaxSize;
@@ -515,8 +439,9 @@ public final class AgentStoreConfig {
          *                               settings when the URL and a setting disagree (for example {@code sslmode})
          */
         public AgentStoreConfig build() {
-            return new AgentStoreConfig(ConnectionSettings.compose(this), StoreSettings.validate(this),
-                    new Telemetry(meterRegistry, openTelemetry), ReplicaSettings.compose(this));
+            return new AgentStoreConfig(ConnectionSettings.compose(this), ConnectionSettings.composeDirect(this),
+                    StoreSettings.validate(this), new Telemetry(meterRegistry, openTelemetry),
+                    ReplicaSettings.compose(this));
         }
     }
 }

@@ -50,11 +50,13 @@ import java.util.regex.Pattern;
  * @param statementTimeout                see {@link AgentStoreConfig#statementTimeout()}
  * @param lockTimeout                     see {@link AgentStoreConfig#lockTimeout()}
  * @param idleInTransactionSessionTimeout see {@link AgentStoreConfig#idleInTransactionSessionTimeout()}
+ * @param poolerMode                      see {@link AgentStoreConfig#poolerMode()}; behind a transaction pooler the
+ *                                        three PostgreSQL timeouts are not sent (PgBouncer refuses {@code options})
  */
 record ConnectionSettings(String jdbcUrl, String user, String password, SslMode sslMode,
                           Map<String, String> driverProperties, Map<String, String> secretProperties,
                           Duration connectTimeout, Duration socketTimeout, Duration statementTimeout,
-                          Duration lockTimeout, Duration idleInTransactionSessionTimeout) {
+                          Duration lockTimeout, Duration idleInTransactionSessionTimeout, PoolerMode poolerMode) {
 
     /** The PostgreSQL settings agentstore sets per connection; the URL's {@code options} must not set them. */
     private static final Pattern OWNED_GUC = Pattern.compile(
@@ -68,9 +70,29 @@ record ConnectionSettings(String jdbcUrl, String user, String password, SslMode 
      *                               when the URL and a setting disagree
      */
     static ConnectionSettings compose(AgentStoreConfig.Builder b) {
-        ConnectionUrl parsed = ConnectionUrl.of(b.url, b.host, b.port, b.database, b.user);
-        String effectiveUser = b.user != null ? b.user : parsed.user();
-        String effectivePassword = b.password != null ? b.password : parsed.password();
+        return compose(b, ConnectionUrl.of(b.url, b.host, b.port, b.database, b.user), b.user, b.password,
+                b.poolerMode);
+    }
+
+    /**
+     * @return the settings of {@code b}'s {@code directUrl} (the server without the pooler, for migrations and index
+     *         maintenance): its own user and password when it names a user, else {@code b}'s; the timeouts and TLS
+     *         mode of {@code b}; {@link PoolerMode#NONE}; {@code null} when no direct URL is set
+     * @throws InvalidInputException naming the first invalid setting, as {@link #compose(AgentStoreConfig.Builder)}
+     */
+    static ConnectionSettings composeDirect(AgentStoreConfig.Builder b) {
+        if (b.directUrl == null || b.directUrl.isBlank()) {
+            return null;
+        }
+        ConnectionUrl parsed = ConnectionUrl.of(b.directUrl, null, null, null, null);
+        boolean ownLogin = parsed.user() != null || parsed.parameters().containsKey("user");
+        return compose(b, parsed, ownLogin ? null : b.user, ownLogin ? null : b.password, PoolerMode.NONE);
+    }
+
+    private static ConnectionSettings compose(AgentStoreConfig.Builder b, ConnectionUrl parsed, String user,
+                                              String password, PoolerMode poolerMode) {
+        String effectiveUser = user != null ? user : parsed.user();
+        String effectivePassword = password != null ? password : parsed.password();
 
         Map<String, String> kept = new LinkedHashMap<>();
         Map<String, String> secrets = new LinkedHashMap<>();
@@ -83,9 +105,9 @@ record ConnectionSettings(String jdbcUrl, String user, String password, SslMode 
             String name = p.getKey();
             String value = p.getValue();
             if (name.equals("user")) {
-                effectiveUser = b.user != null ? b.user : value;
+                effectiveUser = user != null ? user : value;
             } else if (name.equals("password")) {
-                effectivePassword = b.password != null ? b.password : value;
+                effectivePassword = password != null ? password : value;
             } else if (name.toLowerCase(Locale.ROOT).contains("password")) {
                 secrets.put(name, value);
             } else if (name.equals("sslmode")) {
@@ -145,15 +167,21 @@ record ConnectionSettings(String jdbcUrl, String user, String password, SslMode 
         if (options != null && !options.isBlank()) {
             gucs.add(options.trim());
         }
-        addGuc(gucs, "statement_timeout", b.statementTimeout);
-        addGuc(gucs, "lock_timeout", b.lockTimeout);
-        addGuc(gucs, "idle_in_transaction_session_timeout", b.idleInTransactionSessionTimeout);
+        if (poolerMode == PoolerMode.NONE) {
+            addGuc(gucs, "statement_timeout", b.statementTimeout);
+            addGuc(gucs, "lock_timeout", b.lockTimeout);
+            addGuc(gucs, "idle_in_transaction_session_timeout", b.idleInTransactionSessionTimeout);
+        } else {
+            // no server-side prepared statements: a pooler in transaction mode may run the next execution of a
+            // statement on a server connection that never prepared it (PgBouncer before 1.21); the URL may set it
+            driver.put("prepareThreshold", "0");
+        }
         if (!gucs.isEmpty()) {
             driver.put("options", String.join(" ", gucs));
         }
         return new ConnectionSettings(parsed.withParameters(kept), effectiveUser, effectivePassword, effectiveSsl,
                 Collections.unmodifiableMap(driver), Collections.unmodifiableMap(secrets), effectiveConnect,
-                effectiveSocket, b.statementTimeout, b.lockTimeout, b.idleInTransactionSessionTimeout);
+                effectiveSocket, b.statementTimeout, b.lockTimeout, b.idleInTransactionSessionTimeout, poolerMode);
     }
 
     private static void requireTimeouts(AgentStoreConfig.Builder b, Duration effectiveConnect,
@@ -231,7 +259,7 @@ record ConnectionSettings(String jdbcUrl, String user, String password, SslMode 
                 + ", sslMode=" + sslModeDescription() + ", connectTimeout=" + format(connectTimeout)
                 + ", socketTimeout=" + format(socketTimeout) + ", statementTimeout=" + format(statementTimeout)
                 + ", lockTimeout=" + format(lockTimeout) + ", idleInTransactionSessionTimeout="
-                + format(idleInTransactionSessionTimeout);
+                + format(idleInTransactionSessionTimeout) + ", poolerMode=" + poolerMode.value();
     }
 
     /** @return {@code d} for {@link #toString()}: {@code none} for zero, else whole seconds or milliseconds */

@@ -42,6 +42,10 @@ final class EnvironmentVariables {
         MILLISECONDS.forEach((name, setter) -> value(env, name).ifPresent(v -> setter.accept(b, parseMillis(name, v))));
         value(env, "AGENTSTORE_DB_SCHEMA").ifPresent(b::schema);
         value(env, "AGENTSTORE_DB_REPLICA_URLS").ifPresent(v -> b.replicaUrls(v.split("\\s+")));
+        value(env, "AGENTSTORE_VECTOR_SCHEMA").ifPresent(b::vectorSchema);
+        value(env, "AGENTSTORE_DB_POOLER_MODE").ifPresent(v -> b.poolerMode(
+                PoolerMode.parse("AGENTSTORE_DB_POOLER_MODE", v)));
+        value(env, "AGENTSTORE_DB_DIRECT_URL").ifPresent(b::directUrl);
         value(env, "AGENTSTORE_POOL_MAX_SIZE").ifPresent(v -> b.poolMaxSize(parseInt("AGENTSTORE_POOL_MAX_SIZE", v)));
         value(env, "AGENTSTORE_POOL_MIN_IDLE").ifPresent(v -> b.poolMinIdle(parseInt("AGENTSTORE_POOL_MIN_IDLE", v)));
         value(env, "AGENTSTORE_AUTO_MIGRATE").ifPresent(v -> b.autoMigrate(

@@ -5,6 +5,10 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.agentstore.persistence.health.PoolSaturation;
 import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.domain.InvalidInputException;
+import dev.agentstore.migrations.Indexes;
+import dev.agentstore.migrations.MigrationException;
+import dev.agentstore.migrations.Migrations;
 import dev.agentstore.persistence.blob.BlobRepository;
 import dev.agentstore.persistence.support.JsonFormatMapper;
 import org.hibernate.SessionFactory;
@@ -13,8 +17,15 @@ import org.hibernate.boot.registry.StandardServiceRegistry;
 import org.hibernate.boot.registry.StandardServiceRegistryBuilder;
 import org.hibernate.cfg.AvailableSettings;
 import org.hibernate.dialect.Dialect;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 
@@ -26,28 +37,89 @@ import javax.sql.DataSource;
  */
 final class StoreBootstrap {
 
+    private static final Logger LOG = LoggerFactory.getLogger(AgentStore.class);
+
     private StoreBootstrap() {
     }
 
     /**
      * @return unpooled connections with the pool's settings: the configured schema first on the {@code search_path},
-     *         then {@code public}
+     *         then the vector schema, then {@code public}; behind a transaction pooler no {@code search_path} is sent
+     *         (PgBouncer refuses it as a startup parameter): the server's must be right ({@link #checkSearchPath})
      */
     static DataSource driverDataSource(AgentStoreConfig config) {
         return driverDataSource(config, config.connection());
     }
 
-    /** @return {@link #driverDataSource(AgentStoreConfig)} over {@code connection} (a replica's) */
+    /**
+     * @return unpooled connections to the server bypassing the pooler ({@link AgentStoreConfig#directUrl()}), with
+     *         the pool's settings, for migrations and index maintenance; {@code null} when no direct URL is set
+     */
+    static DataSource directDataSource(AgentStoreConfig config) {
+        return config.directConnection() == null ? null : driverDataSource(config, config.directConnection());
+    }
+
+    /**
+     * @return the {@code search_path} agentstore's connections need: the schema, then the vector schema (whose
+     *         pgvector types, functions and operators the SQL names unqualified), then {@code public}, without repeats
+     */
+    static String searchPath(AgentStoreConfig config) {
+        return String.join(",",
+                new java.util.LinkedHashSet<>(List.of(config.schema(), config.vectorSchema(), "public")));
+    }
+
+    /** @return {@link #driverDataSource(AgentStoreConfig)} over {@code connection} (a replica's, the direct URL's) */
     static DataSource driverDataSource(AgentStoreConfig config, ConnectionSettings connection) {
         java.util.Properties props = connection.connectionProperties();
-        // the schema first, then public (where extensions such as pgvector are installed)
-        props.setProperty("currentSchema", config.schema().equals("public") ? "public" : config.schema() + ",public");
+        if (connection.poolerMode() == PoolerMode.NONE) {
+            props.setProperty("currentSchema", searchPath(config));
+        }
         props.setProperty("reWriteBatchedInserts", "true");
         props.putIfAbsent("ApplicationName", "agentstore");
         // keep PostgreSQL's DETAIL lines (which quote the values of a failed statement) out of exceptions and logs
         props.setProperty("logServerErrorDetail", "false");
         return new com.zaxxer.hikari.util.DriverDataSource(connection.jdbcUrl(), "org.postgresql.Driver", props,
                 connection.user(), connection.password());
+    }
+
+    /**
+     * Checks on one connection that the {@code search_path} resolves pgvector's {@code vector} type and, behind a
+     * transaction pooler (where the server's own {@code search_path} counts), that it starts with the configured
+     * schema, so that a wrong setting fails here, naming what to change, and not in the first unqualified
+     * statement. Skipped for a caller's {@link DataSource} without pooler and with pgvector in {@code public}.
+     *
+     * @param ownPool whether {@code dataSource} is the store's own pool (whose {@code search_path} it set)
+     * @throws AgentStoreException when the schema is not first or {@code vector} does not resolve
+     */
+    static void checkSearchPath(AgentStoreConfig config, DataSource dataSource, boolean ownPool) {
+        boolean pooled = config.poolerMode() != PoolerMode.NONE;
+        if (!pooled && !ownPool && config.vectorSchema().equals("public")) {
+            return;
+        }
+        String current;
+        boolean vector;
+        try (Connection c = dataSource.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_schema(), to_regtype('vector') IS NOT NULL")) {
+            rs.next();
+            current = rs.getString(1);
+            vector = rs.getBoolean(2);
+            if (!c.getAutoCommit()) {
+                c.rollback();
+            }
+        } catch (SQLException e) {
+            throw new AgentStoreException("could not read the search_path: " + e.getMessage(), e);
+        }
+        String fix = pooled ? " Behind a transaction pooler the server's own search_path counts: ALTER ROLE <user> IN"
+                + " DATABASE <database> SET search_path = " + searchPath(config) + " (see docs/operations.md)."
+                : " Check schema (AGENTSTORE_DB_SCHEMA) and vectorSchema (AGENTSTORE_VECTOR_SCHEMA).";
+        if (pooled && !config.schema().equals(current)) {
+            throw new AgentStoreException("the connections' current schema is " + current + ", not the configured "
+                    + config.schema() + " (or that schema does not exist)." + fix);
+        }
+        if (!vector) {
+            throw new AgentStoreException("pgvector's type vector is not on the connections' search_path (vectorSchema "
+                    + config.vectorSchema() + ")." + fix);
+        }
     }
 
     /**
@@ -102,6 +174,32 @@ final class StoreBootstrap {
         hc.setConnectionTimeout(connectionTimeout.toMillis());
         hc.setInitializationFailTimeout(-1);
         return new HikariDataSource(hc);
+    }
+
+    /**
+     * When {@link AgentStoreConfig#autoMigrate()}: applies the pending migrations and reconciles the custom indexes
+     * of {@link AgentStoreConfig#indexOptions()}, on {@code schemaSource} (the direct URL's connections behind a
+     * transaction pooler, else the store's).
+     *
+     * @throws AgentStoreException    when a migration fails
+     * @throws InvalidInputException when a custom index names a column its table lacks
+     */
+    static void migrate(AgentStoreConfig config, DataSource schemaSource) {
+    if (config.autoMigrate()) {
+        IndexOptions indexOptions = config.indexOptions();
+        try {
+            var applied = new Migrations(schemaSource, config.schema()).vectorSchema(config.vectorSchema())
+                    .skipDefaultIndexes(indexOptions.skipDefaultIndexes()).up();
+            LOG.info("agentstore: applied {} change set(s) to schema {}", applied.size(), config.schema());
+            if (!indexOptions.indexes().isEmpty()) {
+                new Indexes(schemaSource, config.schema()).ensure(indexOptions.indexes());
+            }
+        } catch (MigrationException e) {
+            throw new AgentStoreException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException(e.getMessage(), e);
+        }
+    }
     }
 
     /** What to check after a failed first connection: TLS settings when the TLS handshake failed, else the address. */

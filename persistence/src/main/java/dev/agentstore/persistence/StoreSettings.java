@@ -25,10 +25,11 @@ import java.time.Duration;
  * @param configCacheTtl        see {@link AgentStoreConfig#configCacheTtl()}
  * @param jsonLimits            see {@link AgentStoreConfig#jsonLimits()}
  * @param blobMaxSize           see {@link AgentStoreConfig#blobMaxSize()}
+ * @param vectorSchema          see {@link AgentStoreConfig#vectorSchema()}
  */
 record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxSize, int poolMinIdle,
                      boolean autoMigrate, IndexOptions indexOptions, Clock clock, long configCacheMaxSize,
-                     Duration configCacheTtl, JsonLimits jsonLimits, long blobMaxSize) {
+                     Duration configCacheTtl, JsonLimits jsonLimits, long blobMaxSize, String vectorSchema) {
 
     /**
      * @return {@code b}'s settings beyond the connection, validated
@@ -40,6 +41,20 @@ record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxS
             validSchema = SchemaNames.requireValid(b.schema);
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException("schema (AGENTSTORE_DB_SCHEMA): " + e.getMessage());
+        }
+        String validVectorSchema;
+        try {
+            validVectorSchema = SchemaNames.requireValid(b.vectorSchema);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("vectorSchema (AGENTSTORE_VECTOR_SCHEMA): " + e.getMessage());
+        }
+        if (b.poolerMode == PoolerMode.TRANSACTION && b.autoMigrate
+                && (b.directUrl == null || b.directUrl.isBlank())) {
+            throw new InvalidInputException("poolerMode (AGENTSTORE_DB_POOLER_MODE) is transaction and autoMigrate"
+                    + " (AGENTSTORE_AUTO_MIGRATE) is true, but directUrl (AGENTSTORE_DB_DIRECT_URL) is not set:"
+                    + " migrations hold a session-level lock and build indexes outside a transaction, so they need a"
+                    + " connection to the server that bypasses the pooler; set directUrl, or autoMigrate=false and"
+                    + " migrate with a direct connection");
         }
         if (b.poolMaxSize < 1 || b.poolMaxSize > 1000) {
             throw new InvalidInputException("poolMaxSize (AGENTSTORE_POOL_MAX_SIZE) must be between 1 and 1000, was "
@@ -60,18 +75,19 @@ record StoreSettings(Duration poolConnectionTimeout, String schema, int poolMaxS
         }
         return new StoreSettings(b.poolConnectionTimeout, validSchema, b.poolMaxSize, b.poolMinIdle, b.autoMigrate,
                 b.indexOptions, b.clock, b.configCacheMaxSize, b.configCacheTtl, limits,
-                BlobRepository.requireMaxSize(b.blobMaxSize));
+                BlobRepository.requireMaxSize(b.blobMaxSize), validVectorSchema);
     }
 
     /**
      * @return the settings as the end of {@link AgentStoreConfig#toString()}, {@code poolConnectionTimeout=…} to
-     *         {@code jsonLimits=…}
+     *         {@code vectorSchema=…}
      */
     @Override
     public String toString() {
         return "poolConnectionTimeout=" + ConnectionSettings.format(poolConnectionTimeout)
                 + ", schema=" + schema + ", poolMaxSize=" + poolMaxSize + ", poolMinIdle=" + poolMinIdle
                 + ", autoMigrate=" + autoMigrate + ", " + indexOptions + ", configCacheMaxSize=" + configCacheMaxSize
-                + ", configCacheTtl=" + configCacheTtl + ", jsonLimits=" + jsonLimits + ", blobMaxSize=" + blobMaxSize;
+                + ", configCacheTtl=" + configCacheTtl + ", jsonLimits=" + jsonLimits + ", blobMaxSize=" + blobMaxSize
+                + ", vectorSchema=" + vectorSchema;
     }
 }

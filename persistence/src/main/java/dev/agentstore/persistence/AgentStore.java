@@ -77,14 +77,15 @@ public final class AgentStore extends PerCallRepositories implements AutoCloseab
     private AgentStore(AgentStoreConfig config, DataSource dataSource, DataSource schemaSource,
                        HikariDataSource ownedPool, SessionFactory sessionFactory, Replicas replicas) {
         this.config = config;
+        this.observer = CallObserver.of(config);
         this.dataSource = dataSource;
         this.schemaSource = schemaSource;
         this.ownedPool = ownedPool;
+        this.configurationCache = new ConfigurationCache(config.configCacheMaxSize(), config.configCacheTtl());
         this.sessionFactory = sessionFactory;
         this.replicas = replicas;
         this.defaultConsistency = ReadConsistency.maxLag(config.replicaMaxLag());
-        this.configurationCache = new ConfigurationCache(config.configCacheMaxSize(), config.configCacheTtl());
-        this.observer = CallObserver.of(config);
+        // LISTEN needs a session of its own: the direct URL behind a transaction pooler, else a connection outside the pool
         DataSource direct = StoreBootstrap.directDataSource(config);
         this.feed = new StoreFeed(dataSource, direct != null ? direct
                 : ownedPool != null ? StoreBootstrap.driverDataSource(config) : dataSource, config.schema());

@@ -152,7 +152,7 @@ public class ExperimentRepository extends AbstractRepository {
     }
 
     /**
-     * Lists the experiments run over a dataset, newest first (ties by id). Two queries (page, count).
+     * Lists the experiments run over a dataset, newest first (ties by id). Two queries (count, page).
      *
      * @param datasetId the dataset's id
      * @param page      the page
@@ -160,15 +160,9 @@ public class ExperimentRepository extends AbstractRepository {
      * @throws InvalidInputException when a value is invalid
      */
     public Page<Experiment> listByDataset(String datasetId, PageRequest page) {
-        Dataset.requireId("datasetId", datasetId);
-        Check.notNull("page", page);
-        return Sql.call(em, "list Experiments of Dataset " + datasetId, h -> {
-            List<Experiment> items = h.createQuery(ExperimentSql.LIST_BY_DATASET).bind("datasetId", datasetId)
-                    .bind("limit", page.perPage()).bind("offset", page.offset()).map(ExperimentSql.EXPERIMENT).list();
-            long total = h.createQuery(ExperimentSql.COUNT_BY_DATASET).bind("datasetId", datasetId)
-                    .mapTo(Long.class).one();
-            return Page.of(items, page.page(), page.perPage(), total);
-        });
+        return Sql.page(em, "list Experiments of Dataset " + datasetId, ExperimentSql.COUNT_BY_DATASET,
+                ExperimentSql.LIST_BY_DATASET, Sql.parameters("datasetId", Dataset.requireId("datasetId", datasetId)),
+                page, ExperimentSql.EXPERIMENT);
     }
 
     /**

@@ -47,25 +47,17 @@ final class DurableConsumer extends FeedPump {
             WHERE name = :name AND part = :part
             """;
 
-    private final Jdbi jdbi;
     private final String name;
-    private final FeedSelection selection;
     private final int parts;
-    private final int batchSize;
-    private final FeedListener listener;
     private final FeedCursor start;
     private final AtomicInteger nextPart = new AtomicInteger();
 
     DurableConsumer(Jdbi jdbi, String name, FeedSelection selection, int parts, FeedCursor start, int batchSize,
                     FeedListener listener, Executor executor, Runnable onClose) {
-        super(executor, onClose);
-        this.jdbi = jdbi;
+        super(jdbi, selection, listener, batchSize, executor, onClose);
         this.name = name;
-        this.selection = selection;
         this.parts = parts;
         this.start = start;
-        this.batchSize = batchSize;
-        this.listener = listener;
     }
 
     /**

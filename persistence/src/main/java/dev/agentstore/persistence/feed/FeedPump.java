@@ -1,5 +1,7 @@
 package dev.agentstore.persistence.feed;
 
+import org.jdbi.v3.core.Jdbi;
+
 import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -13,6 +15,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 abstract class FeedPump implements Subscription {
 
+    /** Where the events are read. */
+    final Jdbi jdbi;
+    /** Which events. */
+    final FeedSelection selection;
+    /** Who gets them. */
+    final FeedListener listener;
+    /** The most events read and delivered at once. */
+    final int batchSize;
     private final Executor executor;
     private final Runnable onClose;
     private final AtomicBoolean dirty = new AtomicBoolean();
@@ -20,7 +30,12 @@ abstract class FeedPump implements Subscription {
     private volatile boolean closed;
     private volatile Throwable failure;
 
-    FeedPump(Executor executor, Runnable onClose) {
+    FeedPump(Jdbi jdbi, FeedSelection selection, FeedListener listener, int batchSize, Executor executor,
+             Runnable onClose) {
+        this.jdbi = jdbi;
+        this.selection = selection;
+        this.listener = listener;
+        this.batchSize = batchSize;
         this.executor = executor;
         this.onClose = onClose;
     }

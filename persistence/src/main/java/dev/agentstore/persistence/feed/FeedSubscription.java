@@ -23,21 +23,13 @@ final class FeedSubscription extends FeedPump {
 
     private static final Logger LOG = LoggerFactory.getLogger(FeedSubscription.class);
 
-    private final Jdbi jdbi;
-    private final FeedSelection selection;
-    private final FeedListener listener;
-    private final int batchSize;
     private volatile FeedCursor cursor;
     private volatile boolean readFailing;
 
     FeedSubscription(Jdbi jdbi, FeedSelection selection, FeedCursor from, FeedListener listener, Executor executor,
                      int batchSize, Runnable onClose) {
-        super(executor, onClose);
-        this.jdbi = jdbi;
-        this.selection = selection;
+        super(jdbi, selection, listener, batchSize, executor, onClose);
         this.cursor = from;
-        this.listener = listener;
-        this.batchSize = batchSize;
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.observability.LlmUsage;
 import dev.agentstore.domain.observability.LlmUsageTotals;
 import dev.agentstore.domain.observability.NewLlmUsage;
-import dev.agentstore.domain.observability.TraceIds;
 import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.Page;
 import dev.agentstore.persistence.support.PageRequest;
@@ -114,10 +113,9 @@ public class LlmUsageRepository extends AbstractRepository {
      */
     @SingleStatement
     public Page<LlmUsage> listByRun(String flowName, String runId, PageRequest page) {
-        Check.name("flowName", flowName);
-        Check.name("runId", runId);
-        return list("list LlmUsage of run " + flowName + "/" + runId, LlmUsageSql.BY_RUN, page,
-                Sql.parameters("flowName", flowName, "runId", runId));
+        Map<String, Object> run = Sql.parameters("flowName", Check.name("flowName", flowName),
+                "runId", Check.name("runId", runId));
+        return list("list LlmUsage of run " + flowName + "/" + runId, LlmUsageSql.BY_RUN, page, run);
     }
 
     /**
@@ -132,10 +130,8 @@ public class LlmUsageRepository extends AbstractRepository {
      */
     @SingleStatement
     public Page<LlmUsage> listBySpan(String traceId, String spanId, PageRequest page) {
-        TraceIds.requireTraceId("traceId", traceId);
-        TraceIds.requireSpanId("spanId", spanId);
         return list("list LlmUsage of span " + traceId + "/" + spanId, LlmUsageSql.BY_SPAN, page,
-                Sql.parameters("traceId", traceId, "spanId", spanId));
+                SpanSql.key(traceId, spanId));
     }
 
     /**
@@ -207,16 +203,6 @@ public class LlmUsageRepository extends AbstractRepository {
     }
 
     private Page<LlmUsage> list(String context, String filter, PageRequest page, Map<String, Object> values) {
-        Check.notNull("page", page);
-        return Sql.call(em, context, h -> {
-            long total = h.createQuery(LlmUsageSql.count(filter)).bindMap(values).mapTo(long.class).one();
-            List<LlmUsage> items = total <= page.offset() ? List.of() : h.createQuery(LlmUsageSql.page(filter))
-                    .bindMap(values)
-                    .bind("limit", page.perPage())
-                    .bind("offset", page.offset())
-                    .map(LlmUsageSql.ROW)
-                    .list();
-            return Page.of(items, page.page(), page.perPage(), total);
-        });
+        return Sql.page(em, context, LlmUsageSql.count(filter), LlmUsageSql.page(filter), values, page, LlmUsageSql.ROW);
     }
 }

@@ -7,7 +7,6 @@ import dev.agentstore.domain.observability.NewScore;
 import dev.agentstore.domain.observability.Score;
 import dev.agentstore.domain.observability.ScoreSource;
 import dev.agentstore.domain.observability.ScoreStatistics;
-import dev.agentstore.domain.observability.TraceIds;
 import dev.agentstore.persistence.support.AbstractRepository;
 import dev.agentstore.persistence.support.JsonWrites;
 import dev.agentstore.persistence.support.Page;
@@ -114,9 +113,9 @@ public class ScoreRepository extends AbstractRepository {
      */
     @SingleStatement
     public Page<Score> listByScorer(String scorerId, ScoreSource source, PageRequest page) {
-        Check.name("scorerId", scorerId);
         return list("list Scores of scorer " + scorerId, ScoreSql.BY_SCORER, page,
-                Sql.parameters("scorerId", scorerId, "source", source == null ? null : source.name()));
+                Sql.parameters("scorerId", Check.name("scorerId", scorerId),
+                        "source", source == null ? null : source.name()));
     }
 
     /**
@@ -130,8 +129,8 @@ public class ScoreRepository extends AbstractRepository {
      */
     @SingleStatement
     public Page<Score> listByRun(String runId, PageRequest page) {
-        Check.name("runId", runId);
-        return list("list Scores of run " + runId, ScoreSql.BY_RUN, page, Sql.parameters("runId", runId));
+        return list("list Scores of run " + runId, ScoreSql.BY_RUN, page,
+                Sql.parameters("runId", Check.name("runId", runId)));
     }
 
     /**
@@ -146,10 +145,9 @@ public class ScoreRepository extends AbstractRepository {
      */
     @SingleStatement
     public Page<Score> listByEntity(String entityType, String entityId, PageRequest page) {
-        Check.name("entityType", entityType);
-        Check.name("entityId", entityId);
         return list("list Scores of entity " + entityType + "/" + entityId, ScoreSql.BY_ENTITY, page,
-                Sql.parameters("entityType", entityType, "entityId", entityId));
+                Sql.parameters("entityType", Check.name("entityType", entityType),
+                        "entityId", Check.name("entityId", entityId)));
     }
 
     /**
@@ -164,10 +162,8 @@ public class ScoreRepository extends AbstractRepository {
      */
     @SingleStatement
     public Page<Score> listBySpan(String traceId, String spanId, PageRequest page) {
-        TraceIds.requireTraceId("traceId", traceId);
-        TraceIds.requireSpanId("spanId", spanId);
         return list("list Scores of span " + traceId + "/" + spanId, ScoreSql.BY_SPAN, page,
-                Sql.parameters("traceId", traceId, "spanId", spanId));
+                SpanSql.key(traceId, spanId));
     }
 
     /**
@@ -230,17 +226,7 @@ public class ScoreRepository extends AbstractRepository {
     }
 
     private Page<Score> list(String context, String filter, PageRequest page, Map<String, Object> values) {
-        Check.notNull("page", page);
-        return Sql.call(em, context, h -> {
-            long total = h.createQuery(ScoreSql.count(filter)).bindMap(values).mapTo(long.class).one();
-            List<Score> items = total <= page.offset() ? List.of() : h.createQuery(ScoreSql.page(filter))
-                    .bindMap(values)
-                    .bind("limit", page.perPage())
-                    .bind("offset", page.offset())
-                    .map(ScoreSql.ROW)
-                    .list();
-            return Page.of(items, page.page(), page.perPage(), total);
-        });
+        return Sql.page(em, context, ScoreSql.count(filter), ScoreSql.page(filter), values, page, ScoreSql.ROW);
     }
 
     private String json(String field, JsonNode value) {

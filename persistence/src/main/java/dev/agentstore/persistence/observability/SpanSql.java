@@ -12,6 +12,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -164,5 +165,15 @@ final class SpanSql {
     private static com.fasterxml.jackson.databind.JsonNode json(ResultSet rs, String column) throws SQLException {
         String text = rs.getString(column);
         return text == null ? null : Json.parse(column, text);
+    }
+
+    /**
+     * A span's key as statement parameters {@code traceId} and {@code spanId}, checked first.
+     *
+     * @throws dev.agentstore.domain.InvalidInputException when an id is {@code null} or not a W3C Trace Context id
+     */
+    static Map<String, Object> key(String traceId, String spanId) {
+        return Sql.parameters("traceId", TraceIds.requireTraceId("traceId", traceId),
+                "spanId", TraceIds.requireSpanId("spanId", spanId));
     }
 }

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.support;
 
 import dev.agentstore.domain.AgentStoreException;
+import dev.agentstore.domain.Check;
 import jakarta.persistence.EntityManager;
 import org.hibernate.Session;
 import org.jdbi.v3.core.ConnectionFactory;
@@ -11,6 +12,7 @@ import org.jdbi.v3.core.argument.AbstractArgumentFactory;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.config.ConfigRegistry;
 import org.jdbi.v3.core.mapper.ColumnMapper;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.jdbi.v3.postgres.PostgresPlugin;
 
@@ -21,6 +23,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntSupplier;
 
@@ -262,5 +265,36 @@ public final class Sql {
             total += deleted;
         } while (deleted >= batchSize);
         return total;
+    }
+
+    /**
+     * One page of an offset listing, two statements: {@code countSql} ({@code SELECT count(*)}), then, unless the
+     * page lies past the end, {@code pageSql} with {@code :limit} and {@code :offset} bound from {@code page}.
+     *
+     * @param em       the unit of work's entity manager
+     * @param context  the operation, named in failures
+     * @param countSql counts the matching rows
+     * @param pageSql  reads them in order, {@code LIMIT :limit OFFSET :offset}
+     * @param values   the parameters both statements bind
+     * @param page     the page
+     * @param mapper   maps a row of {@code pageSql}
+     * @param <T>      the row type
+     * @return the page, with the total count
+     * @throws dev.agentstore.domain.InvalidInputException when {@code page} is {@code null}
+     * @throws AgentStoreException (a typed subclass) when a statement fails
+     */
+    public static <T> Page<T> page(EntityManager em, String context, String countSql, String pageSql,
+                                   Map<String, Object> values, PageRequest page, RowMapper<T> mapper) {
+        Check.notNull("page", page);
+        return call(em, context, h -> {
+            long total = h.createQuery(countSql).bindMap(values).mapTo(long.class).one();
+            List<T> items = total <= page.offset() ? List.of() : h.createQuery(pageSql)
+                    .bindMap(values)
+                    .bind("limit", page.perPage())
+                    .bind("offset", page.offset())
+                    .map(mapper)
+                    .list();
+            return Page.of(items, page.page(), page.perPage(), total);
+        });
     }
 }

@@ -66,7 +66,7 @@ class StatisticsRepositoryTest {
         assertThat(table(s, "flow_events").totalBytes()).isPositive();
         assertThat(s.indexes()).filteredOn(i -> i.table().equals("flow_events")).extracting(IndexStatistics::index)
                 .containsExactlyInAnyOrder("flow_events_pkey", "flow_events_run_ts_idx", "flow_events_flow_type_ts_idx",
-                        "flow_events_ts_brin");
+                        "flow_events_ts_brin", "flow_events_feed_idx");
     }
 
     @Test

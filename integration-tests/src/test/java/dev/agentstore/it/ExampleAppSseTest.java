@@ -37,7 +37,7 @@ class ExampleAppSseTest {
 
     private static final long WAIT_SECONDS = 20;
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** @return the example WAR exactly as examples/wildfly-app builds it */
     @Deployment(testable = false)
@@ -119,10 +119,8 @@ class ExampleAppSseTest {
     static final class SseStream implements AutoCloseable {
         private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
         private volatile CompletableFuture<HttpResponse<Stream<String>>> response;
-        private volatile Stream<String> body;
 
         void read(Stream<String> lines) {
-            body = lines;
             String[] id = {null};
             StringBuilder data = new StringBuilder();
             try {
@@ -165,11 +163,8 @@ class ExampleAppSseTest {
 
         @Override
         public void close() {
-            Stream<String> lines = body;
-            if (lines != null) {
-                lines.close();
-            }
             response.cancel(true);
+            response.thenAccept(r -> r.body().close());
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.agentstore.persistence.AgentStore;
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
+import dev.langchain4j.store.embedding.CosineSimilarity;
 import dev.langchain4j.store.embedding.EmbeddingMatch;
 import dev.langchain4j.store.embedding.EmbeddingSearchRequest;
 import dev.langchain4j.store.embedding.filter.Filter;
@@ -139,27 +140,19 @@ class AgentStoreEmbeddingStoreRecallTest {
                 .filter(filter).build()).matches().stream().map(EmbeddingMatch::embeddingId).toList();
     }
 
-    /** The ids of the k chunks most cosine-similar to {@code query} among those {@code matching} keeps, best first. */
+    /**
+     * The ids of the k chunks most cosine-similar to {@code query} (LangChain4j's {@code CosineSimilarity}) among
+     * those {@code matching} keeps, best first.
+     */
     private static List<String> bruteForce(float[] query, IntPredicate matching) {
         return bruteForce(query, matching, K);
     }
 
     private static List<String> bruteForce(float[] query, IntPredicate matching, int k) {
         return IntStream.range(0, N).filter(matching).boxed()
-                .sorted(Comparator.comparingDouble((Integer i) -> -cosine(query, data[i])).thenComparing(i -> id(i)))
+                .sorted(Comparator.comparingDouble((Integer i) -> -CosineSimilarity.between(Embedding.from(query),
+                        Embedding.from(data[i]))).thenComparing(i -> id(i)))
                 .limit(k).map(AgentStoreEmbeddingStoreRecallTest::id).toList();
-    }
-
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 
     private static String id(int i) {

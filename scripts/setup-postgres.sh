@@ -8,6 +8,9 @@
 #      databases `agentstore` and `agentstore_it` (for the WildFly integration tests) owned by it, each with the
 #      `vector` extension created (pgvector is not a trusted extension: only a superuser can create it).
 #
+#   4. starts a PgBouncer in transaction mode on 127.0.0.1:6433 for the pooler tests (scripts/setup-pgbouncer.sh;
+#      AGENTSTORE_SETUP_SKIP_PGBOUNCER=1 skips it).
+#
 # Idempotent: every step checks first, so running it again is cheap and safe.
 #
 # Environment overrides (defaults in brackets):
@@ -260,6 +263,8 @@ main() {
         die "role '$SUPERUSER' on $PGHOST_:$PGPORT_ is not a superuser; creating roles and the vector extension needs one. Set AGENTSTORE_SETUP_SUPERUSER to a superuser (default: postgres)."
     install_pgvector
     ensure_role_and_db
+    # the pooler tests (PgBouncerTest) need a PgBouncer in transaction mode in front of this server
+    [ "${AGENTSTORE_SETUP_SKIP_PGBOUNCER:-0}" = 1 ] || "$(dirname "$0")/setup-pgbouncer.sh"
     log "done"
 }
 

@@ -44,17 +44,15 @@ import java.util.stream.Collectors;
  * by filter, payload updates and deletes that need a filter ({@link #deleteAll} and {@link #updateAllPayloads} are
  * separate), content-hash lookups, and k-nearest-neighbour, full-text and hybrid search with filters and MMR.
  *
- * <p><b>Search.</b> One round trip: the index settings ({@code SET LOCAL}), the statement and the restore of its
- * settings go as one prepared statement. The base's definition comes from a cache that the statement itself checks,
- * so the cache never changes a result. A filtered search ranks exactly when at most {@link #EXACT_SEARCH_MATCHES}
- * chunks match (GIN-served containment for {@code payload}/{@code meta} equalities), and asks the index with the
- * filter (an iterative scan) otherwise; a search returns {@code k} results whenever {@code k} chunks match. Every
- * value is a bound parameter; the base's name and dimension are in the statement's text so that its partial index
- * matches. {@link #explainSearch} shows the plan. (The measurements behind these choices: {@code ChunkSearch}.)
+ * <p><b>Search.</b> One round trip: {@code SET LOCAL} of the index settings, the statement and their restore are one
+ * prepared statement; the base's definition comes from a cache the statement itself checks. A filtered search ranks
+ * exactly when at most {@link #EXACT_SEARCH_MATCHES} chunks match, else asks the index with the filter (an iterative
+ * scan): it returns {@code k} results whenever {@code k} chunks match. Values are bound; the base's name and
+ * dimension are in the text so that its partial index matches. {@link #explainSearch} shows the plan.
  *
- * <p>Every method runs in the caller's transaction through {@link Sql} ({@link Chunk} is read-only to JPA); returned
- * {@link Chunk}s are detached. Through the per-call {@code store.chunks()}, reads and searches run in autocommit mode
- * ({@link SingleStatement}). Transactions, standalone and in a container: see {@link dev.agentstore.persistence}.
+ * <p>Runs in the caller's transaction through {@link Sql} ({@link Chunk} is read-only to JPA; returned chunks are
+ * detached); per call ({@code store.chunks()}) reads and searches run in autocommit mode ({@link SingleStatement}),
+ * on a read replica when one is configured ({@link ReadOnly}). Transactions: see {@link dev.agentstore.persistence}.
  */
 @ApplicationScoped
 public class ChunkRepository extends AbstractRepository {

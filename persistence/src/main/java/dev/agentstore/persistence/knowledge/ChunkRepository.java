@@ -392,9 +392,6 @@ public class ChunkRepository extends AbstractRepository {
     @SingleStatement
     @ReadOnly
     public List<ChunkMatch> search(String base, String text, Embedder embedder, SearchOptions options) {
-        Check.notNull("text", text);
-        Check.notNull("embedder", embedder);
-        Check.notNull("options", options);
         return ChunkSearch.search(em, base, text, embedder, options);
     }
 

@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.knowledge;
 
+import dev.agentstore.domain.Check;
 import com.pgvector.PGvector;
 import dev.agentstore.domain.ConcurrencyConflictException;
 import dev.agentstore.domain.InvalidInputException;
@@ -124,6 +125,9 @@ final class ChunkSearch {
      */
     static List<ChunkMatch> search(EntityManager em, String base, String text, Embedder embedder,
                                    SearchOptions options) {
+        Check.notNull("text", text);
+        Check.notNull("embedder", embedder);
+        Check.notNull("options", options);
         Definition d = definition(em, base);
         if (embedder.dimension() != d.kb().dimension() && d.cached()) {
             d = load(em, base);

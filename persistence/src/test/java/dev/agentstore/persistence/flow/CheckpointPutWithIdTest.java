@@ -113,16 +113,24 @@ class CheckpointPutWithIdTest {
 
             List<FlowCheckpoint> h = store.checkpoints().history(FLOW, "race", null, 100);
             assertThat(h).hasSize(writers * puts);
-            Set<UUID> parents = new HashSet<>();
-            for (int i = 0; i < h.size() - 1; i++) {
-                assertThat(h.get(i).parentId()).isEqualTo(h.get(i + 1).checkpointId());
-                assertThat(h.get(i).runVersion()).isGreaterThan(h.get(i + 1).runVersion());
-                parents.add(h.get(i).parentId());
-            }
-            assertThat(parents).hasSize(h.size() - 1);
-            assertThat(h.get(h.size() - 1).parentId()).isNull();
+            assertLinearChain(h);
             assertThat(h.get(0).state()).isEqualTo(store.flowRuns().get(FLOW, "race").orElseThrow().snapshot());
             assertThat(store.flows().get(FLOW).orElseThrow().stats().running()).isOne();
         }
+    }
+
+    /**
+     * Asserts that a history (newest first) is one linear chain: each checkpoint's parent is the next older one, with
+     * a higher run version, no parent twice, and the oldest is the root.
+     */
+    static void assertLinearChain(List<FlowCheckpoint> h) {
+        Set<UUID> parents = new HashSet<>();
+        for (int i = 0; i < h.size() - 1; i++) {
+            assertThat(h.get(i).parentId()).isEqualTo(h.get(i + 1).checkpointId());
+            assertThat(h.get(i).runVersion()).isGreaterThan(h.get(i + 1).runVersion());
+            parents.add(h.get(i).parentId());
+        }
+        assertThat(parents).hasSize(h.size() - 1);
+        assertThat(h.get(h.size() - 1).parentId()).isNull();
     }
 }

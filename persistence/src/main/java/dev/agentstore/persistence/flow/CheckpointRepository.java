@@ -185,7 +185,10 @@ public class CheckpointRepository extends AbstractRepository {
     /**
      * Replaces a run's snapshot (creating a missing run, as {@code FlowRunRepository.replaceSnapshot}) and records a
      * checkpoint of it with the step that produced it, the steps to run next and metadata, whatever the flow's
-     * policy: two statements in the caller's transaction. Not checked against a version read.
+     * policy: two statements in the caller's transaction (the snapshot upsert, then the checkpoint copied from the
+     * run's row under its lock, so concurrent puts form a linear chain), each returning only ids, version and time;
+     * the state is sent once and read back by neither. The checkpoint returned holds copies of the caller's state,
+     * next steps and metadata (equal, as JSON values, to what is stored). Not checked against a version read.
      *
      * @param flowName  the run's flow
      * @param runId     the run's id
@@ -222,13 +225,13 @@ public class CheckpointRepository extends AbstractRepository {
         JsonWrites.check(em, "state", Check.notNull("state", state));
         Check.optionalName("stepId", stepId);
         Check.noNulls("nextSteps", nextSteps).forEach(s -> Check.name("nextSteps[]", s));
-        String meta = metadata(metadata);
+        JsonNode meta = metadata == null ? JsonNodeFactory.instance.objectNode() : metadata;
+        String metaText = metadata(metadata);
         ArrayNode steps = JsonNodeFactory.instance.arrayNode();
         nextSteps.forEach(steps::add);
-        String next = Json.print(steps);
-        new RunWrites(em, clock).replace(flowName, runId, state, new RunChanges(em, clock));
-        return new CheckpointWrites(em, clock).record(checkpointId, flowName, runId, CheckpointSource.PUT, true, null, stepId, next,
-                meta).orElseThrow();
+        new RunWrites(em, clock).replaceForPut(flowName, runId, state);
+        return new CheckpointWrites(em, clock).put(checkpointId, flowName, runId, state, stepId, steps,
+                Json.print(steps), meta, metaText).orElseThrow();
     }
 
     /**

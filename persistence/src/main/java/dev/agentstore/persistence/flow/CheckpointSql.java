@@ -34,7 +34,17 @@ final class CheckpointSql {
      * statement could give two checkpoints one parent. Inserts nothing when {@code :always} is false and the flow has
      * no policy, or the run does not exist.
      */
-    static final String RECORD = """
+    static final String RECORD = insertFromRun("""
+            RETURNING\s""" + COLUMNS + "\n");
+
+    /**
+     * {@link #RECORD} for {@code CheckpointRepository.put}, always, returning only what the caller does not know (no
+     * state, step, next steps or metadata: it sent them).
+     */
+    static final String PUT = insertFromRun("RETURNING id, checkpoint_id, parent_id, run_version, created_at\n");
+
+    private static String insertFromRun(String returning) {
+        return """
             INSERT INTO flow_checkpoints (checkpoint_id, flow_name, run_id, parent_id, run_version, source, step_id,
                                           next_steps, state, metadata, created_at)
             SELECT coalesce(CAST(:checkpointId AS uuid), gen_random_uuid()), r.flow_name, r.run_id,
@@ -49,7 +59,8 @@ final class CheckpointSql {
               FROM flow_runs r
              WHERE r.flow_name = :flowName AND r.run_id = :runId
                AND (:always OR EXISTS (SELECT 1 FROM flow_checkpoint_policies p WHERE p.flow_name = r.flow_name))
-            RETURNING\s""" + COLUMNS + "\n";
+            """ + returning;
+    }
 
     /**
      * A run's checkpoints, newest first, strictly before {@code :before} (every one when it is null); the state only

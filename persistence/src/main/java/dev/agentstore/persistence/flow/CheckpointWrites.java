@@ -1,5 +1,6 @@
 package dev.agentstore.persistence.flow;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.flow.CheckpointSource;
 import dev.agentstore.domain.flow.FlowCheckpoint;
 import dev.agentstore.domain.flow.FlowRun;
@@ -7,6 +8,7 @@ import dev.agentstore.persistence.support.Sql;
 import jakarta.persistence.EntityManager;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -88,6 +90,30 @@ final class CheckpointWrites {
                         "source", source.name(), "always", always, "parentId", parentId, "stepId", stepId,
                         "nextSteps", nextSteps, "metadata", metadata, "now", clock.instant()))
                 .map(CheckpointSql.CHECKPOINT)
+                .findOne());
+    }
+
+    /**
+     * Records the checkpoint of a {@code CheckpointRepository.put} (after its snapshot write, the parent the run's
+     * newest checkpoint not superseded), returning only the columns the caller does not know: the checkpoint is
+     * built from the row's ids, version and time and the caller's values (copies), not read back.
+     *
+     * @param checkpointId the new checkpoint's id, or {@code null} for a random one
+     * @param nextSteps    the next steps as a JSON array, with {@code nextText} its checked text
+     * @param metadata     a JSON object, with {@code metaText} its checked text
+     * @return the checkpoint; empty when the run does not exist
+     */
+    Optional<FlowCheckpoint> put(UUID checkpointId, String flowName, String runId, JsonNode state, String stepId,
+                                 JsonNode nextSteps, String nextText, JsonNode metadata, String metaText) {
+        return Sql.call(em, "put a checkpoint of FlowRun " + RunChanges.ref(flowName, runId), h -> h
+                .createQuery(CheckpointSql.PUT)
+                .bindMap(Sql.parameters("checkpointId", checkpointId, "flowName", flowName, "runId", runId,
+                        "source", CheckpointSource.PUT.name(), "always", true, "parentId", null, "stepId", stepId,
+                        "nextSteps", nextText, "metadata", metaText, "now", clock.instant()))
+                .map((rs, ctx) -> FlowCheckpoint.restore(rs.getLong("id"), rs.getObject("checkpoint_id", UUID.class),
+                        flowName, runId, rs.getObject("parent_id", UUID.class), rs.getLong("run_version"),
+                        CheckpointSource.PUT, stepId, nextSteps.deepCopy(), state.deepCopy(), metadata.deepCopy(),
+                        false, null, null, Sql.instant(rs, "created_at")))
                 .findOne());
     }
 }

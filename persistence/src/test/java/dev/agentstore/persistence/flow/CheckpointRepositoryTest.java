@@ -20,10 +20,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -235,14 +233,7 @@ class CheckpointRepositoryTest {
 
             List<FlowCheckpoint> h = history(store, "race");
             assertThat(h).hasSize(1 + writers * writes);
-            Set<UUID> parents = new HashSet<>();
-            for (int i = 0; i < h.size() - 1; i++) {
-                assertThat(h.get(i).parentId()).isEqualTo(h.get(i + 1).checkpointId());
-                assertThat(h.get(i).runVersion()).isGreaterThan(h.get(i + 1).runVersion());
-                parents.add(h.get(i).parentId());
-            }
-            assertThat(parents).hasSize(h.size() - 1);
-            assertThat(h.get(h.size() - 1).parentId()).isNull();
+            CheckpointPutWithIdTest.assertLinearChain(h);
             assertThat(h.get(0).state()).isEqualTo(store.flowRuns().get(FLOW, "race").orElseThrow().snapshot());
         }
 
@@ -524,4 +515,5 @@ class CheckpointRepositoryTest {
             assertThat(store.checkpoints().history("off", "o", null, 10)).hasSize(2);
         }
     }
+
 }

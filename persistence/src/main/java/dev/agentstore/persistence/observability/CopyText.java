@@ -114,21 +114,25 @@ final class CopyText extends OutputStream {
         return this;
     }
 
-    /** A {@code timestamptz} to the microsecond, {@code 2024-01-01 00:00:00.000000+00}; {@code null} for NULL. */
+    /**
+     * A {@code timestamptz} to the microsecond, {@code 2024-01-01 00:00:00.000000+00} (years before 1 as
+     * {@code ... BC}, as PostgreSQL prints them); {@code null} for NULL.
+     */
     CopyText timestamp(Instant t) {
         if (t == null) {
             return nul();
         }
         long seconds = t.getEpochSecond();
         LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(seconds, 86_400));
-        if (day.getYear() < 1 || day.getYear() > 9999) {
-            return text(t.toString()); // ISO-8601 with a signed or long year, which PostgreSQL also reads
-        }
+        int year = day.getYear() > 0 ? day.getYear() : 1 - day.getYear(); // ISO year 0 is 1 BC
         int second = (int) Math.floorMod(seconds, 86_400);
-        room(29);
-        pad(day.getYear(), 4).put('-').pad(day.getMonthValue(), 2).put('-').pad(day.getDayOfMonth(), 2).put(' ')
-                .pad(second / 3600, 2).put(':').pad(second / 60 % 60, 2).put(':').pad(second % 60, 2).put('.')
-                .pad(t.getNano() / 1000, 6).put('+').put('0').put('0');
+        room(36);
+        pad(year, year > 99_999 ? 6 : year > 9999 ? 5 : 4).put('-').pad(day.getMonthValue(), 2).put('-').pad(day.getDayOfMonth(), 2)
+                .put(' ').pad(second / 3600, 2).put(':').pad(second / 60 % 60, 2).put(':').pad(second % 60, 2)
+                .put('.').pad(t.getNano() / 1000, 6).put('+').put('0').put('0');
+        if (day.getYear() <= 0) {
+            put(' ').put('B').put('C');
+        }
         return this;
     }
 

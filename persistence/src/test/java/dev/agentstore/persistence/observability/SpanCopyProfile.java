@@ -6,7 +6,6 @@ import dev.agentstore.domain.json.JsonLimits;
 import dev.agentstore.domain.observability.NewSpan;
 import dev.agentstore.domain.observability.SpanEntity;
 import dev.agentstore.domain.observability.SpanType;
-import org.postgresql.copy.CopyIn;
 
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,7 @@ import java.util.Random;
 
 /**
  * Not a test: a profiling loop for the client CPU of {@code createAll} without a database. Encodes W9-shaped spans
- * (see {@code shared/bench/WORKLOADS.md}) in batches of 500 into a {@link CopyIn} that discards the bytes, the way
+ * (see {@code shared/bench/WORKLOADS.md}) in batches of 500 into a {@link CopyInCapture} that discards the bytes, the way
  * {@link SpanRepository#createAll} does ({@code api}) and the way the bench's raw-JDBC baseline does ({@code raw}:
  * {@code Json.print} and COPY escaping, no checks), and prints thread CPU time and allocated bytes per 50,000 spans.
  * Run it under JFR to see the top frames:
@@ -48,13 +47,13 @@ public final class SpanCopyProfile {
             long alloc = mx.getCurrentThreadAllocatedBytes();
             long bytes = 0;
             for (List<NewSpan> batch : batches) {
-                Discard sink = new Discard();
+                CopyInCapture sink = new CopyInCapture(null);
                 if (mode.equals("raw")) {
                     raw(sink, batch, now);
                 } else {
                     SpanCopy.rows(batch, JsonLimits.DEFAULTS, now).sendTo(sink);
                 }
-                bytes += sink.bytes;
+                bytes += sink.bytes();
             }
             cpu = mx.getCurrentThreadCpuTime() - cpu;
             alloc = mx.getCurrentThreadAllocatedBytes() - alloc;
@@ -108,7 +107,7 @@ public final class SpanCopyProfile {
     }
 
     /** The bench's raw baseline ({@code TraceWorkload.copy}): printed, escaped, no checks. */
-    private static void raw(Discard sink, List<NewSpan> batch, Instant now) {
+    private static void raw(CopyInCapture sink, List<NewSpan> batch, Instant now) {
         StringBuilder text = new StringBuilder(batch.size() * 1100);
         for (NewSpan s : batch) {
             text.append(s.traceId()).append('\t').append(Long.parseUnsignedLong(s.spanId(), 16)).append('\t')
@@ -128,56 +127,4 @@ public final class SpanCopyProfile {
         return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
     }
 
-    /** A {@link CopyIn} that counts the bytes and drops them. */
-    private static final class Discard implements CopyIn {
-        long bytes;
-
-        @Override
-        public void writeToCopy(byte[] buf, int off, int siz) {
-            bytes += siz;
-        }
-
-        @Override
-        public void writeToCopy(org.postgresql.util.ByteStreamWriter from) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void flushCopy() {
-        }
-
-        @Override
-        public long endCopy() {
-            return 0;
-        }
-
-        @Override
-        public int getFieldCount() {
-            return 0;
-        }
-
-        @Override
-        public int getFormat() {
-            return 0;
-        }
-
-        @Override
-        public int getFieldFormat(int field) {
-            return 0;
-        }
-
-        @Override
-        public boolean isActive() {
-            return false;
-        }
-
-        @Override
-        public void cancelCopy() {
-        }
-
-        @Override
-        public long getHandledRowCount() {
-            return 0;
-        }
-    }
 }

@@ -170,17 +170,17 @@ class JsonLimitsTest {
 
         @Test
         void writesWhatJsonPrintsAndChecksInTheSameWalk() throws Exception {
+            String object = "{\"a\":[1,-2.50,1e400,true,null,\"x\\ty\"],\"\u00e9\":{}}";
             java.io.StringWriter out = new java.io.StringWriter();
             try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.createGenerator(out)) {
                 g.setRootValueSeparator(null);
                 JsonLimits.Writer writer = JsonLimits.DEFAULTS.writer(g);
-                for (String text : new String[]{"{\"a\":[1,-2.50,1e400,true,null,\"x\\ty\"],\"\u00e9\":{}}", "\"s\"", "[]"}) {
+                for (String text : new String[]{object, "\"s\"", "[]"}) {
                     writer.write("f", json(text));
                 }
                 writer.write("f", JsonNodeFactory.instance.binaryNode(new byte[]{1, 2, 3}));
             }
-            assertThat(out.toString()).isEqualTo(Json.print(json("{\"a\":[1,-2.50,1e400,true,null,\"x\\ty\"],\"\u00e9\":{}}"))
-                    + "\"s\"[]\"AQID\"");
+            assertThat(out.toString()).isEqualTo(Json.print(json(object)) + "\"s\"[]\"AQID\"");
         }
 
         @Test

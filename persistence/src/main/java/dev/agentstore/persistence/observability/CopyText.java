@@ -127,8 +127,8 @@ final class CopyText extends OutputStream {
         int year = day.getYear() > 0 ? day.getYear() : 1 - day.getYear(); // ISO year 0 is 1 BC
         int second = (int) Math.floorMod(seconds, 86_400);
         room(36);
-        pad(year, year > 99_999 ? 6 : year > 9999 ? 5 : 4).put('-').pad(day.getMonthValue(), 2).put('-').pad(day.getDayOfMonth(), 2)
-                .put(' ').pad(second / 3600, 2).put(':').pad(second / 60 % 60, 2).put(':').pad(second % 60, 2)
+        pad(year, year > 99_999 ? 6 : year > 9999 ? 5 : 4).put('-').pad(day.getMonthValue(), 2).put('-')
+                .pad(day.getDayOfMonth(), 2).put(' ').pad(second / 3600, 2).put(':').pad(second / 60 % 60, 2).put(':').pad(second % 60, 2)
                 .put('.').pad(t.getNano() / 1000, 6).put('+').put('0').put('0');
         if (day.getYear() <= 0) {
             put(' ').put('B').put('C');

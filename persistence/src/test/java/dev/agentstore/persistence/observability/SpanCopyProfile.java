@@ -16,7 +16,7 @@ import java.util.Random;
 
 /**
  * Not a test: a profiling loop for the client CPU of {@code createAll} without a database. Encodes W9-shaped spans
- * (see {@code shared/bench/WORKLOADS.md}) in batches of 500 into a {@link CopyInCapture} that discards the bytes, the way
+ * (see {@code shared/bench/WORKLOADS.md}) in batches of 500 into a {@link CopyInCapture} that drops the bytes, the way
  * {@link SpanRepository#createAll} does ({@code api}) and the way the bench's raw-JDBC baseline does ({@code raw}:
  * {@code Json.print} and COPY escaping, no checks), and prints thread CPU time and allocated bytes per 50,000 spans.
  * Run it under JFR to see the top frames:
@@ -58,7 +58,7 @@ public final class SpanCopyProfile {
             cpu = mx.getCurrentThreadCpuTime() - cpu;
             alloc = mx.getCurrentThreadAllocatedBytes() - alloc;
             System.out.printf("%s round %d: %.1f ms CPU per %d spans (%.0f spans/s of CPU), %.1f MB allocated, "
-                            + "%.1f MB sent%n", mode, r, cpu / 1e6, SPANS, SPANS / (cpu / 1e9), alloc / 1e6, bytes / 1e6);
+                    + "%.1f MB sent%n", mode, r, cpu / 1e6, SPANS, SPANS / (cpu / 1e9), alloc / 1e6, bytes / 1e6);
         }
     }
 
@@ -111,7 +111,8 @@ public final class SpanCopyProfile {
         StringBuilder text = new StringBuilder(batch.size() * 1100);
         for (NewSpan s : batch) {
             text.append(s.traceId()).append('\t').append(Long.parseUnsignedLong(s.spanId(), 16)).append('\t')
-                    .append(s.parentSpanId() == null ? "\\N" : Long.toString(Long.parseUnsignedLong(s.parentSpanId(), 16)))
+                    .append(s.parentSpanId() == null ? "\\N"
+                            : Long.toString(Long.parseUnsignedLong(s.parentSpanId(), 16)))
                     .append('\t').append(escape(s.name())).append('\t').append(s.type().name())
                     .append("\tagent\t").append(escape(s.entity().name())).append('\t')
                     .append(s.startedAt()).append('\t').append(s.endedAt()).append("\tUNSET\t")

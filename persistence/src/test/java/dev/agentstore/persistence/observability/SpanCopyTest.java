@@ -38,7 +38,8 @@ class SpanCopyTest {
 
     private static ObjectNode odd() {
         ObjectNode o = Json.object().put(ODD, ODD); // numbers as parsed, the node types jsonb reads back
-        o.setAll((ObjectNode) Json.parse("n", "{\"n\":1.50,\"big\":12345678901234567890123,\"d\":0.12345678901234567890123}"));
+        o.setAll((ObjectNode) Json.parse("n",
+                "{\"n\":1.50,\"big\":12345678901234567890123,\"d\":0.12345678901234567890123}"));
         o.putArray("a").add(ODD).add(-7).add(true).addNull().addObject().put("k", "v\\");
         return o;
     }

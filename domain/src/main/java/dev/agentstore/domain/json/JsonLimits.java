@@ -1,10 +1,15 @@
 package dev.agentstore.domain.json;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ValueNode;
 
+import dev.agentstore.domain.Check;
 import dev.agentstore.domain.InvalidInputException;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,9 +152,47 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
      */
     public JsonNode check(String field, JsonNode value) {
         if (value != null) {
-            new Walk(field).value(value, 0);
+            try {
+                new Walk(null).walk(field, value);
+            } catch (IOException e) {
+                throw new UncheckedIOException("a check writes nothing", e);
+            }
         }
         return value;
+    }
+
+    /**
+     * A writer that {@link #check checks} each value and writes it to a Jackson generator in the same walk of the
+     * tree, for callers that print many values (a batch's {@code COPY}). Not thread-safe: one per batch.
+     *
+     * @param out where the values go; when a check fails part of the value may have been written to it, so the
+     *            caller sends nothing of what it wrote
+     * @return the writer
+     */
+    public Writer writer(JsonGenerator out) {
+        return new Writer(new Walk(Check.notNull("out", out)));
+    }
+
+    /** Checks and writes values in one walk; see {@link #writer}. Not thread-safe. */
+    public static final class Writer {
+        private final JsonLimits.Walk walk;
+
+        private Writer(JsonLimits.Walk walk) {
+            this.walk = walk;
+        }
+
+        /**
+         * Checks {@code value} as {@link JsonLimits#check} does and writes it as one root value (no separator before
+         * it, so set the generator's root value separator to {@code null} for values written one after another).
+         *
+         * @param field the field's name, for the message
+         * @param value the value, not {@code null}
+         * @throws InvalidInputException as {@link JsonLimits#check}
+         * @throws IOException           when the generator fails
+         */
+        public void write(String field, JsonNode value) throws IOException {
+            walk.walk(field, value);
+        }
     }
 
     /**
@@ -164,20 +207,31 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
         return Json.print(check(field, value == null ? NullNode.instance : value));
     }
 
-    /** One walk: the path to the current node, and the printed length so far. */
+    /** A walk of one value at a time: the path to the current node, the printed length so far, where it writes. */
     private final class Walk {
-        private final String field;
+        private final JsonGenerator out;
         private final List<Object> path = new ArrayList<>();
+        private String field;
         private long length;
 
-        Walk(String field) {
-            this.field = field;
+        Walk(JsonGenerator out) {
+            this.out = out;
         }
 
-        void value(JsonNode node, int depth) {
+        void walk(String name, JsonNode value) throws IOException {
+            field = name;
+            path.clear();
+            length = 0;
+            value(value, 0);
+        }
+
+        void value(JsonNode node, int depth) throws IOException {
             switch (node.getNodeType()) {
                 case OBJECT -> {
                     container(depth);
+                    if (out != null) {
+                        out.writeStartObject();
+                    }
                     int i = 0;
                     for (Map.Entry<String, JsonNode> member : node.properties()) {
                         String name = member.getKey();
@@ -187,15 +241,24 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
                         }
                         add(string(name, "member name"));
                         add(i == 0 ? 2 : 4); // ": " and, after the first member, ", "
+                        if (out != null) {
+                            out.writeFieldName(name);
+                        }
                         path.add(name);
                         value(member.getValue(), depth + 1);
                         path.remove(path.size() - 1);
                         i++;
                     }
                     add(2);
+                    if (out != null) {
+                        out.writeEndObject();
+                    }
                 }
                 case ARRAY -> {
                     container(depth);
+                    if (out != null) {
+                        out.writeStartArray();
+                    }
                     for (int i = 0; i < node.size(); i++) {
                         add(i == 0 ? 0 : 2);
                         path.add(i);
@@ -203,6 +266,9 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
                         path.remove(path.size() - 1);
                     }
                     add(2);
+                    if (out != null) {
+                        out.writeEndArray();
+                    }
                 }
                 case STRING -> {
                     String s = node.textValue();
@@ -210,6 +276,9 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
                         throw fail("string of " + s.length() + " characters exceeds maxStringLength " + maxStringLength);
                     }
                     add(string(s, "string"));
+                    if (out != null) {
+                        out.writeString(s);
+                    }
                 }
                 case NUMBER -> {
                     long n = numberLength(node);
@@ -218,9 +287,22 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
                                 + maxNumberLength);
                     }
                     add(n);
+                    if (out != null) {
+                        ((ValueNode) node).serialize(out, null); // numbers print without the provider
+                    }
                 }
-                case BOOLEAN -> add(node.booleanValue() ? 4 : 5);
-                case NULL -> add(4);
+                case BOOLEAN -> {
+                    add(node.booleanValue() ? 4 : 5);
+                    if (out != null) {
+                        out.writeBoolean(node.booleanValue());
+                    }
+                }
+                case NULL -> {
+                    add(4);
+                    if (out != null) {
+                        out.writeNull();
+                    }
+                }
                 case BINARY -> {
                     long n = 2 + 4L * ((((com.fasterxml.jackson.databind.node.BinaryNode) node).binaryValue().length + 2) / 3);
                     if (n - 2 > maxStringLength) {
@@ -228,6 +310,9 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
                                 + maxStringLength);
                     }
                     add(n);
+                    if (out != null) {
+                        out.writeBinary(node.binaryValue());
+                    }
                 }
                 default -> throw fail("is a " + node.getNodeType().name().toLowerCase() + " node, not a JSON value");
             }
@@ -241,8 +326,12 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
 
         /** Checks the content rules; returns the printed length with quotes and escapes. */
         private long string(String s, String what) {
-            long n = 2;
-            for (int i = 0; i < s.length(); i++) {
+            int plain = 0; // most strings are plain characters only: one tight loop over them
+            while (plain < s.length() && plain(s.charAt(plain))) {
+                plain++;
+            }
+            long n = 2 + plain;
+            for (int i = plain; i < s.length(); i++) {
                 char c = s.charAt(i);
                 if (c == 0) {
                     throw fail(what + " contains the NUL character (\\u0000), which PostgreSQL cannot store");
@@ -261,6 +350,10 @@ public record JsonLimits(int maxStringLength, int maxNumberLength, int maxNameLe
                 }
             }
             return n;
+        }
+
+        private static boolean plain(char c) {
+            return c >= 0x20 && c != '"' && c != '\\' && (c < Character.MIN_SURROGATE || c > Character.MAX_SURROGATE);
         }
 
         private long numberLength(JsonNode node) {

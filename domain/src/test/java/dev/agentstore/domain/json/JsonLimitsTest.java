@@ -164,4 +164,37 @@ class JsonLimitsTest {
                     .isInstanceOf(InvalidInputException.class);
         }
     }
+
+    @Nested
+    class Writer {
+
+        @Test
+        void writesWhatJsonPrintsAndChecksInTheSameWalk() throws Exception {
+            String object = "{\"a\":[1,-2.50,1e400,true,null,\"x\\ty\"],\"\u00e9\":{}}";
+            java.io.StringWriter out = new java.io.StringWriter();
+            try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+                g.setRootValueSeparator(null);
+                JsonLimits.Writer writer = JsonLimits.DEFAULTS.writer(g);
+                for (String text : new String[]{object, "\"s\"", "[]"}) {
+                    writer.write("f", json(text));
+                }
+                writer.write("f", JsonNodeFactory.instance.binaryNode(new byte[]{1, 2, 3}));
+            }
+            assertThat(out.toString()).isEqualTo(Json.print(json(object)) + "\"s\"[]\"AQID\"");
+        }
+
+        @Test
+        void failsAsCheckDoesNamingThePath() throws Exception {
+            JsonNode bad = json("{\"ok\":1,\"a\":[\"fine\",\"toolong\"]}");
+            try (com.fasterxml.jackson.core.JsonGenerator g = Json.MAPPER.createGenerator(new java.io.StringWriter())) {
+                JsonLimits.Writer writer = SMALL.writer(g);
+                writer.write("first", json("[1]"));
+                assertThatThrownBy(() -> writer.write("spans[7].attributes", bad))
+                        .isInstanceOf(InvalidInputException.class)
+                        .hasMessage("spans[7].attributes.a[1]: string of 7 characters exceeds maxStringLength 5");
+                assertThatThrownBy(() -> SMALL.check("spans[7].attributes", bad))
+                        .hasMessage("spans[7].attributes.a[1]: string of 7 characters exceeds maxStringLength 5");
+            }
+        }
+    }
 }

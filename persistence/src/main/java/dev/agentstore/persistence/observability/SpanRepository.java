@@ -83,7 +83,7 @@ public class SpanRepository extends AbstractRepository {
     @SingleStatement
     public Span create(NewSpan span) {
         Check.notNull("span", span);
-        SpanCopy.Printed p = print("span", span);
+        Printed p = print("span", span);
         Instant now = now();
         Sql.run(em, "create Span " + span.traceId() + "/" + span.spanId(), h -> h.createUpdate(SpanSql.INSERT)
                 .bindMap(Sql.parameters("traceId", TraceIds.traceUuid(span.traceId()),
@@ -118,12 +118,8 @@ public class SpanRepository extends AbstractRepository {
         if (spans.isEmpty()) {
             return 0;
         }
-        List<SpanCopy.Printed> printed = new ArrayList<>(spans.size());
-        for (int i = 0; i < spans.size(); i++) {
-            printed.add(print("spans[" + i + "]", spans.get(i)));
-        }
-        Instant now = now();
-        return Sql.call(em, "create " + spans.size() + " Spans", h -> SpanCopy.copy(h, spans, printed, now));
+        CopyText rows = SpanCopy.rows(spans, JsonWrites.limits(em), now()); // every value checked before sending
+        return Sql.call(em, "create " + spans.size() + " Spans", h -> SpanCopy.send(h, rows));
     }
 
     /**
@@ -154,7 +150,7 @@ public class SpanRepository extends AbstractRepository {
             if (!seen.add(s.traceId() + s.spanId() + s.startedAt())) {
                 throw new InvalidInputException("spans[" + i + "]: the span is in the batch twice");
             }
-            SpanCopy.Printed p = print("spans[" + i + "]", s);
+            Printed p = print("spans[" + i + "]", s);
             spanIds[i] = TraceIds.spanLong(s.spanId());
             String[] row = {s.traceId(), s.parentSpanId() == null ? null
                     : Long.toString(TraceIds.spanLong(s.parentSpanId())), s.name(), s.type().name(), s.entity().type(),
@@ -409,8 +405,12 @@ public class SpanRepository extends AbstractRepository {
         return spans.isEmpty() ? Optional.empty() : Optional.of(Trace.of(traceId, spans, light));
     }
 
-    private SpanCopy.Printed print(String field, NewSpan s) {
-        return new SpanCopy.Printed(json(field + ".error", s.error()), json(field + ".input", s.input()),
+    /** The printed JSON of one span ({@code null} for SQL NULL), for {@link #create} and {@link #upsertAll}. */
+    private record Printed(String error, String input, String output, String attributes, String metadata) {
+    }
+
+    private Printed print(String field, NewSpan s) {
+        return new Printed(json(field + ".error", s.error()), json(field + ".input", s.input()),
                 json(field + ".output", s.output()), JsonWrites.print(em, field + ".attributes", s.attributes()),
                 JsonWrites.print(em, field + ".metadata", s.metadata()));
     }

@@ -1,6 +1,7 @@
 package dev.agentstore.persistence.feed;
 
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.SqlStatements;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -61,24 +62,18 @@ final class FeedSql {
         }
         String sql = "SELECT * FROM (" + String.join("\nUNION ALL\n", branches)
                 + ") AS f\nORDER BY tx, kind, id LIMIT :limit";
-        var query = handle.createQuery(sql)
+        // the branches name only the selection's parameters: the others are bound too, and unused
+        return handle.createQuery(sql)
+                .configure(SqlStatements.class, c -> c.setUnusedBindingAllowed(true))
                 .bind("tx", from.tx()).bind("limit", limit)
                 .bind("flowId", from.idBoundFor(FeedKind.FLOW_EVENT))
                 .bind("statusId", from.idBoundFor(FeedKind.RUN_STATUS))
-                .bind("triggerId", from.idBoundFor(FeedKind.TRIGGER_EVENT));
-        if (selection.flowName() != null) {
-            query.bind("flowName", selection.flowName());
-        }
-        if (selection.runId() != null) {
-            query.bind("runId", selection.runId());
-        }
-        if (selection.triggerName() != null) {
-            query.bind("triggerName", selection.triggerName());
-        }
-        if (partition != null) {
-            query.bind("part", partition.part()).bind("parts", partition.parts());
-        }
-        return query.map((rs, ctx) -> event(rs)).list();
+                .bind("triggerId", from.idBoundFor(FeedKind.TRIGGER_EVENT))
+                .bind("flowName", selection.flowName()).bind("runId", selection.runId())
+                .bind("triggerName", selection.triggerName())
+                .bind("part", partition == null ? 0 : partition.part())
+                .bind("parts", partition == null ? 1 : partition.parts())
+                .map((rs, ctx) -> event(rs)).list();
     }
 
     private static String branch(FeedKind kind, FeedSelection selection, Partition partition) {

@@ -179,11 +179,8 @@ public class LlmUsageRepository extends AbstractRepository {
      */
     @SingleStatement
     public long prune(Instant olderThan) {
-        Check.notNull("olderThan", olderThan);
-        Check.instant("olderThan", olderThan);
-        return Sql.call(em, "prune LlmUsage", h -> (long) h.createUpdate(LlmUsageSql.PRUNE)
-                .bind("cutoff", olderThan)
-                .execute());
+        Instant cutoff = Check.instant("olderThan", Check.notNull("olderThan", olderThan));
+        return Sql.call(em, "prune LlmUsage", h -> (long) h.createUpdate(LlmUsageSql.PRUNE).bind("cutoff", cutoff).execute());
     }
 
     private List<LlmUsageTotals> totals(String context, String sql, Map<String, Object> values) {

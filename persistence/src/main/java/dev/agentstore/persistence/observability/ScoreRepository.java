@@ -218,11 +218,8 @@ public class ScoreRepository extends AbstractRepository {
      */
     @SingleStatement
     public long prune(Instant olderThan) {
-        Check.notNull("olderThan", olderThan);
-        Check.instant("olderThan", olderThan);
-        return Sql.call(em, "prune Scores", h -> (long) h.createUpdate(ScoreSql.PRUNE)
-                .bind("cutoff", olderThan)
-                .execute());
+        Instant cutoff = Check.instant("olderThan", Check.notNull("olderThan", olderThan));
+        return Sql.call(em, "prune Scores", h -> (long) h.createUpdate(ScoreSql.PRUNE).bind("cutoff", cutoff).execute());
     }
 
     private Page<Score> list(String context, String filter, PageRequest page, Map<String, Object> values) {

@@ -132,7 +132,8 @@ public class KnowledgeResource {
         return Json.print(array);
     }
 
-    private static float[] vector(String parameter, JsonNode node) {
+    /** @return {@code node} as a vector; {@link InvalidInputException} naming {@code parameter} when it is not one */
+    static float[] vector(String parameter, JsonNode node) {
         if (node == null || !node.isArray()) {
             throw new InvalidInputException(parameter + " must be a JSON array of numbers");
         }

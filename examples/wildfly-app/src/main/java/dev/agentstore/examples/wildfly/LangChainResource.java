@@ -111,7 +111,7 @@ public class LangChainResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public String add(String body) {
         JsonNode json = Json.requireObject("body", Json.parse("body", body));
-        String id = embeddings.add(Embedding.from(vector(json.get("vector"))),
+        String id = embeddings.add(Embedding.from(KnowledgeResource.vector("vector", json.get("vector"))),
                 TextSegment.from(json.path("text").asText("")));
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("id", id);
@@ -129,7 +129,7 @@ public class LangChainResource {
     public String search(String body) {
         JsonNode json = Json.requireObject("body", Json.parse("body", body));
         EmbeddingSearchRequest request = EmbeddingSearchRequest.builder()
-                .queryEmbedding(Embedding.from(vector(json.get("vector"))))
+                .queryEmbedding(Embedding.from(KnowledgeResource.vector("vector", json.get("vector"))))
                 .maxResults(json.path("k").asInt(3))
                 .build();
         ArrayNode out = Json.MAPPER.createArrayNode();
@@ -140,19 +140,5 @@ public class LangChainResource {
             o.put("score", m.score());
         }
         return Json.print(out);
-    }
-
-    private static float[] vector(JsonNode node) {
-        if (node == null || !node.isArray() || node.isEmpty()) {
-            throw new InvalidInputException("vector must be a non-empty array of numbers");
-        }
-        float[] v = new float[node.size()];
-        for (int i = 0; i < v.length; i++) {
-            if (!node.get(i).isNumber()) {
-                throw new InvalidInputException("vector[" + i + "] must be a number");
-            }
-            v[i] = node.get(i).floatValue();
-        }
-        return v;
     }
 }

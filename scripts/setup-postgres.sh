@@ -5,7 +5,8 @@
 #   2. builds and installs the pgvector extension from Debian's source package
 #      (next release, trixie) when `CREATE EXTENSION vector` is not available;
 #   3. creates role `agentstore` (password `agentstore`, LOGIN CREATEDB) and
-#      databases `agentstore` and `agentstore_it` (for the WildFly integration tests) owned by it, each with the
+#      databases `agentstore` and `agentstore_it` (a second name to try things with; the WildFly integration tests
+#      use a primary and replica of their own, scripts/setup-replica.sh) owned by it, each with the
 #      `vector` extension created (pgvector is not a trusted extension: only a superuser can create it).
 #
 #   4. starts a PgBouncer in transaction mode on 127.0.0.1:6433 for the pooler tests (scripts/setup-pgbouncer.sh;
@@ -31,7 +32,7 @@ SRC_LIST=/etc/apt/sources.list.d/agentstore-trixie-src.list
 APP_ROLE=agentstore
 APP_PASSWORD=agentstore
 APP_DB=agentstore
-# a second database with another name: the WildFly integration tests run there (non-default AGENTSTORE_DB_NAME)
+# a second database with another name (the WildFly integration tests use the same name on their own primary)
 IT_DB=agentstore_it
 
 log() { echo "[setup-postgres] $*"; }

@@ -27,6 +27,8 @@
 #   AGENTSTORE_REPLICA_PRIMARY_PORT [5442]
 #   AGENTSTORE_REPLICA_PORT         [5443]
 #   AGENTSTORE_REPLICA_SOURCE_PORT  [unset: own primary]
+#   AGENTSTORE_REPLICA_DB           [agentstore]  the database created on the own primary (the WildFly integration
+#                                   tests use their own pair: agentstore_it on 5444/5445, see integration-tests/pom.xml)
 #
 # Prints, last, the two JDBC URLs: PRIMARY_URL=… and REPLICA_URL=…
 set -euo pipefail
@@ -40,13 +42,15 @@ PRIMARY="$BASE/primary"
 REPLICA="$BASE/replica"
 SUPERUSER=postgres
 APP_ROLE=agentstore
-APP_DB=agentstore
+APP_DB="${AGENTSTORE_REPLICA_DB:-agentstore}"
 
 log() { echo "[setup-replica] $*"; }
 die() {
     echo "[setup-replica] ERROR: $*" >&2
     exit 1
 }
+
+[[ "$APP_DB" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || die "AGENTSTORE_REPLICA_DB must be a lower-case SQL identifier, was '$APP_DB'"
 
 for tool in initdb pg_ctl pg_basebackup pg_isready psql; do
     [ -x "$BIN/$tool" ] || die "$BIN/$tool not found. Install the PostgreSQL 15 server (apt-get install postgresql-15) or set AGENTSTORE_PG_BIN."

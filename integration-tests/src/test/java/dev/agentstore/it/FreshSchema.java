@@ -10,7 +10,8 @@ import java.sql.Statement;
 import java.util.Objects;
 
 /**
- * Before any test (and so before WildFly starts): drops the container datasource's schema
+ * Before any test (and so before WildFly starts): brings up the tests' primary and streaming replica
+ * ({@link ReplicaPair#up()}, {@code scripts/setup-replica.sh}), then drops the container datasource's schema
  * ({@code AGENTSTORE_DB_SCHEMA}, {@code agentstore_it} in this module's build) so that the first deployment migrates
  * a fresh schema. Connects as the datasource does, from the same {@code AGENTSTORE_DB_*} variables and defaults.
  * Does nothing for the default schema {@code public}.
@@ -23,6 +24,7 @@ public class FreshSchema implements LauncherSessionListener {
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
+        ReplicaPair.up();
         String schema = env("AGENTSTORE_DB_SCHEMA", "public");
         if (schema.equals("public") || !schema.matches("[a-z_][a-z0-9_]{0,62}")) {
             return;

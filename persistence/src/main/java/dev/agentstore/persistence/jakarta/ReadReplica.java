@@ -14,7 +14,9 @@ import java.lang.annotation.Target;
  * {@code @ReadReplica} repositories from it (see {@code docs/operations.md}, "Read replicas", for the datasource,
  * the unit and the producer). Unqualified repositories stay on the primary. Only read methods of a
  * {@code @ReadReplica} repository may be called: the replica refuses writes and locks. Unlike the standalone store,
- * the container gives no lag check or fallback: a failed replica fails the call.
+ * the container checks no replay lag; falling back to the primary is the datasource's work (the example's
+ * {@code AgentStoreReplicaDS} lists the replica, then the primary, with pgjdbc's
+ * {@code targetServerType=preferSecondary}, and validates pooled connections), and a read cut off mid-way fails.
  */
 @Qualifier
 @Documented

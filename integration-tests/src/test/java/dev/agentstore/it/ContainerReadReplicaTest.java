@@ -1,0 +1,135 @@
+package dev.agentstore.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.agentstore.persistence.jakarta.ReadReplica;
+import dev.agentstore.persistence.kv.KvRepository;
+import jakarta.annotation.Resource;
+import jakarta.inject.Inject;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The read-replica path inside WildFly, for real: {@code AgentStoreDS} on the tests' primary, {@code AgentStoreReplicaDS}
+ * on its streaming replica (both from {@code scripts/setup-replica.sh}, see {@link ReplicaPair}), the example's
+ * persistence unit {@code agentstore-replica} and the {@code @ReadReplica} repositories its
+ * {@code ReplicaRepositories} produces. Checks which server each datasource reaches ({@code pg_is_in_recovery()},
+ * {@code inet_server_port()}), that a {@code @ReadReplica} read does not see a write the replica has received but not
+ * replayed while the primary's repository does, that writes through it are refused, and that a stopped replica moves
+ * its reads to the primary without an error to the caller. Runs in the server; the outage test last.
+ */
+@ExtendWith(ArquillianExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ContainerReadReplicaTest {
+
+    @Deployment
+    static WebArchive deployment() {
+        return Deployments.withTests("replica-it.war", ContainerReadReplicaTest.class, ReplicaPair.class);
+    }
+
+    @Inject
+    KvRepository kv;
+
+    @Inject
+    @ReadReplica
+    KvRepository replicaKv;
+
+    @Resource(lookup = "java:jboss/datasources/AgentStoreDS")
+    DataSource primaryDs;
+
+    @Resource(lookup = "java:jboss/datasources/AgentStoreReplicaDS")
+    DataSource replicaDs;
+
+    @Test
+    @Order(1)
+    void eachDatasourceReachesItsServer() throws SQLException {
+        assertThat(server(primaryDs)).isEqualTo("f:" + ReplicaPair.primaryPort());
+        assertThat(server(replicaDs)).as("the replica's datasource on the replica").isEqualTo("t:" + ReplicaPair.replicaPort());
+    }
+
+    @Test
+    @Order(2)
+    void readReplicaRepositoriesReadTheReplicaAndWritesGoToThePrimary() throws InterruptedException {
+        String replayed = "replayed-" + UUID.randomUUID();
+        kv.set(replayed, TextNode.valueOf("a"));
+        ReplicaPair.awaitReplayed();
+        assertThat(replicaKv.get(replayed)).as("replayed: visible on the replica").contains(TextNode.valueOf("a"));
+
+        String db = System.getenv("AGENTSTORE_DB_NAME");
+        ReplicaPair.superuserSql(ReplicaPair.replicaPort(), db, "SELECT pg_wal_replay_pause()");
+        try {
+            String pending = "pending-" + UUID.randomUUID();
+            kv.set(pending, TextNode.valueOf("b"));
+            awaitReceived(db);
+            assertThat(replicaKv.get(pending)).as("received, not replayed: the replica does not have it yet").isEmpty();
+            assertThat(kv.get(pending)).as("the primary has it").contains(TextNode.valueOf("b"));
+        } finally {
+            ReplicaPair.superuserSql(ReplicaPair.replicaPort(), db, "SELECT pg_wal_replay_resume()");
+        }
+
+        assertThatThrownBy(() -> replicaKv.set("refused-" + UUID.randomUUID(), TextNode.valueOf("c")))
+                .hasStackTraceContaining("read-only transaction");
+    }
+
+    @Test
+    @Order(3)
+    void aStoppedReplicaLeavesReadsToThePrimaryWithoutAnError() throws Exception {
+        String key = "outage-" + UUID.randomUUID();
+        kv.set(key, TextNode.valueOf("v"));
+        ReplicaPair.awaitReplayed();
+        assertThat(replicaKv.get(key)).as("before: from the replica").contains(TextNode.valueOf("v"));
+
+        ReplicaPair.stopReplica();
+        try {
+            // the pool's connections to the replica are dead now: validate-on-match discards them, pgjdbc's
+            // preferSecondary connects to the primary instead
+            Optional<JsonNode> during = replicaKv.get(key);
+            assertThat(during).as("during the outage: read, no error").contains(TextNode.valueOf("v"));
+            assertThat(server(replicaDs)).as("served by the primary").isEqualTo("f:" + ReplicaPair.primaryPort());
+            assertThatThrownBy(() -> replicaKv.set(key, TextNode.valueOf("w")))
+                    .as("still read-only on the primary").hasStackTraceContaining("read-only transaction");
+            assertThat(kv.get(key)).contains(TextNode.valueOf("v"));
+        } finally {
+            ReplicaPair.startReplica();
+        }
+    }
+
+    /** @return {@code "t:port"} or {@code "f:port"}: whether the connection's server is in recovery, and its port */
+    private static String server(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT pg_is_in_recovery(), inet_server_port()")) {
+            rs.next();
+            return (rs.getBoolean(1) ? "t:" : "f:") + rs.getInt(2);
+        }
+    }
+
+    /** Waits until the replica has received (not necessarily replayed) all WAL the primary has written. */
+    private static void awaitReceived(String db) throws InterruptedException {
+        String lsn = ReplicaPair.superuserSql(ReplicaPair.primaryPort(), db, "SELECT pg_current_wal_lsn()");
+        for (int i = 0; i < 300; i++) {
+            if ("t".equals(ReplicaPair.superuserSql(ReplicaPair.replicaPort(), db,
+                    "SELECT pg_last_wal_receive_lsn() >= '" + lsn + "'::pg_lsn"))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the replica did not receive up to " + lsn + " within 30 s");
+    }
+}

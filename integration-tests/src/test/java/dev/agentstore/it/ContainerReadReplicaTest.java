@@ -15,12 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
 import java.util.UUID;
+import javax.management.ObjectName;
 import javax.sql.DataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,8 +34,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * persistence unit {@code agentstore-replica} and the {@code @ReadReplica} repositories its
  * {@code ReplicaRepositories} produces. Checks which server each datasource reaches ({@code pg_is_in_recovery()},
  * {@code inet_server_port()}), that a {@code @ReadReplica} read does not see a write the replica has received but not
- * replayed while the primary's repository does, that writes through it are refused, and that a stopped replica moves
- * its reads to the primary without an error to the caller. Runs in the server; the outage test last.
+ * replayed while the primary's repository does, that writes through it are refused, that a stopped replica moves
+ * its reads to the primary without an error to the caller, and that they return to the restarted replica once the
+ * pool is flushed. Runs in the server; the outage test last.
  */
 @ExtendWith(ArquillianExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -109,6 +112,24 @@ class ContainerReadReplicaTest {
         } finally {
             ReplicaPair.startReplica();
         }
+
+        // back: reads return to the replica once the pool's connections to the primary are replaced (here flushed,
+        // as an operator would; pgjdbc tries the failed host again after hostRecheckSeconds, 10 s)
+        String back = null;
+        for (int i = 0; i < 60 && !("t:" + ReplicaPair.replicaPort()).equals(back); i++) {
+            Thread.sleep(i == 0 ? 0 : 500);
+            flushReplicaPool();
+            back = server(replicaDs);
+        }
+        assertThat(back).as("after the replica's restart and a pool flush").isEqualTo("t:" + ReplicaPair.replicaPort());
+        assertThat(replicaKv.get(key)).contains(TextNode.valueOf("v"));
+    }
+
+    /** {@code /subsystem=datasources/data-source=AgentStoreReplicaDS:flush-all-connection-in-pool}, through JMX. */
+    private static void flushReplicaPool() throws Exception {
+        ManagementFactory.getPlatformMBeanServer().invoke(
+                new ObjectName("jboss.as:subsystem=datasources,data-source=AgentStoreReplicaDS"),
+                "flushAllConnectionInPool", new Object[0], new String[0]);
     }
 
     /** @return {@code "t:port"} or {@code "f:port"}: whether the connection's server is in recovery, and its port */

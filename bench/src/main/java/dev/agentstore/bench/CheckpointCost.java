@@ -7,9 +7,6 @@ import dev.agentstore.domain.json.Json;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -25,9 +22,11 @@ import java.util.UUID;
  * whose state grows to about 20 kB ({@code pg_column_size} of the state, and the table with its indexes and TOAST per
  * checkpoint) with PostgreSQL's default TOAST compression (pglz), with lz4 when the server has it, and without
  * compression ({@code STORAGE EXTERNAL}); then the time to page through a run's history of 1,000 checkpoints newest
- * first ({@code CheckpointRepository.history}, one call per page through {@code store.checkpoints()}). Holds
- * {@code /tmp/bench.lock} only while timing the pages. {@code java -cp "bench/target/classes:bench/target/lib/*"
- * dev.agentstore.bench.CheckpointCost}; uses (and drops first) the schema {@code bench_checkpoints}.
+ * first ({@code CheckpointRepository.history}, one call per page through {@code store.checkpoints()}). Run it
+ * under the machine's bench lock: {@code flock /tmp/bench.lock java -cp "bench/target/classes:bench/target/lib/*"
+ * dev.agentstore.bench.CheckpointCost} (it takes no lock itself: a file it created and deleted would not exclude
+ * {@code flock} users, and fails when the lock file exists); uses (and drops first) the schema
+ * {@code bench_checkpoints}.
  */
 public final class CheckpointCost {
 
@@ -35,7 +34,6 @@ public final class CheckpointCost {
     private static final int STEPS = 50;
     private static final int RUNS_PER_VARIANT = 10;
     private static final int HISTORY = 1_000;
-    private static final Path LOCK = Path.of("/tmp/bench.lock");
 
     private CheckpointCost() {
     }
@@ -124,7 +122,7 @@ public final class CheckpointCost {
         }
     }
 
-    /** A run of {@link #HISTORY} checkpoints, paged newest first with pages of 20 and 100 (timed under the lock). */
+    /** A run of {@link #HISTORY} checkpoints, paged newest first with pages of 20 and 100. */
     private static void pages(AgentStore store, Statement s) throws Exception {
         s.execute("TRUNCATE flow_checkpoints");
         for (int i = 0; i < HISTORY / STEPS; i++) {
@@ -133,33 +131,28 @@ public final class CheckpointCost {
         s.execute("VACUUM ANALYZE flow_checkpoints");
         long count = store.checkpoints().history(FLOW, "history", null, 100).size();
         System.out.println("history run: " + (HISTORY / STEPS * STEPS) + " checkpoints (first page " + count + ")");
-        Files.writeString(LOCK, "CheckpointCost", StandardOpenOption.CREATE_NEW);
-        try {
-            for (boolean withState : new boolean[] {false, true}) {
-                for (int size : new int[] {20, 100}) {
-                    for (int round = 0; round < 3; round++) {
-                        List<Double> ms = new ArrayList<>();
-                        UUID before = null;
-                        while (true) {
-                            long start = System.nanoTime();
-                            List<FlowCheckpoint> page = store.checkpoints().history(FLOW, "history", before, size,
-                                    withState);
-                            ms.add((System.nanoTime() - start) / 1e6);
-                            if (page.size() < size) {
-                                break;
-                            }
-                            before = page.get(page.size() - 1).checkpointId();
+        for (boolean withState : new boolean[] {false, true}) {
+            for (int size : new int[] {20, 100}) {
+                for (int round = 0; round < 3; round++) {
+                    List<Double> ms = new ArrayList<>();
+                    UUID before = null;
+                    while (true) {
+                        long start = System.nanoTime();
+                        List<FlowCheckpoint> page = store.checkpoints().history(FLOW, "history", before, size,
+                                withState);
+                        ms.add((System.nanoTime() - start) / 1e6);
+                        if (page.size() < size) {
+                            break;
                         }
-                        Collections.sort(ms);
-                        System.out.printf(Locale.ROOT, "pages of %3d %-13s: %2d pages, median %.2f ms, p95 %.2f ms,"
-                                        + " max %.2f ms (round %d)%n", size, withState ? "with state" : "without state",
-                                ms.size(), ms.get(ms.size() / 2), ms.get((int) Math.ceil(ms.size() * 0.95) - 1),
-                                ms.get(ms.size() - 1), round);
+                        before = page.get(page.size() - 1).checkpointId();
                     }
+                    Collections.sort(ms);
+                    System.out.printf(Locale.ROOT, "pages of %3d %-13s: %2d pages, median %.2f ms, p95 %.2f ms,"
+                                    + " max %.2f ms (round %d)%n", size, withState ? "with state" : "without state",
+                            ms.size(), ms.get(ms.size() / 2), ms.get((int) Math.ceil(ms.size() * 0.95) - 1),
+                            ms.get(ms.size() - 1), round);
                 }
             }
-        } finally {
-            Files.deleteIfExists(LOCK);
         }
     }
 }

@@ -29,7 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * From outside the server: the example WAR's Server-Sent Events stream of a run
  * ({@code GET /api/flows/{flow}/runs/{run}/events/stream}, the change feed on WildFly's managed executor) read over
- * real HTTP while events are appended through the HTTP API, then resumed with {@code Last-Event-ID}.
+ * real HTTP while events are appended through the HTTP API, then resumed with {@code Last-Event-ID}; its heartbeat
+ * (every second here: {@code AGENTSTORE_SSE_HEARTBEAT_SECONDS=1} in integration-tests/pom.xml) and the subscription
+ * of a client that left an idle run, seen through {@link FeedSubscriptionsProbe}.
  */
 @ExtendWith(ArquillianExtension.class)
 @RunAsClient
@@ -39,10 +41,10 @@ class ExampleAppSseTest {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    /** @return the example WAR exactly as examples/wildfly-app builds it */
+    /** @return the example WAR as examples/wildfly-app builds it, plus {@link FeedSubscriptionsProbe} */
     @Deployment(testable = false)
     static WebArchive example() {
-        return Deployments.exampleApp();
+        return Deployments.exampleApp().addClass(FeedSubscriptionsProbe.class);
     }
 
     @Test
@@ -70,10 +72,42 @@ class ExampleAppSseTest {
     }
 
     @Test
+    void aConnectedClientGetsHeartbeatsAndOneThatLeftAnIdleRunHasItsSubscriptionClosed(@ArquillianResource URL base)
+            throws Exception {
+        String run = base + "api/flows/it-sse/runs/" + UUID.randomUUID();
+        assertThat(send(HttpRequest.newBuilder(URI.create(run)).PUT(HttpRequest.BodyPublishers.noBody())).statusCode())
+                .isEqualTo(200);
+        awaitOpenSubscriptions(base, 0); // the streams of other tests have gone
+
+        try (SseStream stream = open(run + "/events/stream", null)) {
+            assertThat(stream.comment()).isEqualTo("heartbeat");
+            assertThat(stream.comment()).isEqualTo("heartbeat"); // periodic, on an idle run
+            assertThat(openSubscriptions(base)).isEqualTo(1);
+        }
+        awaitOpenSubscriptions(base, 0); // the next heartbeats fail: no event of the run needed
+    }
+
+    @Test
     void aMalformedLastEventIdIsA400(@ArquillianResource URL base) throws Exception {
         HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "api/flows/it-sse/runs/x/events/stream"))
                 .header("Last-Event-ID", "not-a-cursor").GET());
         assertThat(response.statusCode()).isEqualTo(400);
+    }
+
+    private int openSubscriptions(URL base) throws Exception {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "api/test/feed/subscriptions")).GET());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return Integer.parseInt(response.body().trim());
+    }
+
+    private void awaitOpenSubscriptions(URL base, int expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        int open = openSubscriptions(base);
+        while (open != expected && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            open = openSubscriptions(base);
+        }
+        assertThat(open).as("open subscriptions within %d s", WAIT_SECONDS).isEqualTo(expected);
     }
 
     private void append(String run, String type) throws Exception {
@@ -115,9 +149,13 @@ class ExampleAppSseTest {
         }
     }
 
-    /** Parses an {@code text/event-stream} body into events on a reader thread; {@link #close()} cancels it. */
+    /**
+     * Parses an {@code text/event-stream} body into events and comments on a reader thread; {@link #close()} cancels
+     * it (and closes the connection).
+     */
     static final class SseStream implements AutoCloseable {
         private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
+        private final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
         private volatile CompletableFuture<HttpResponse<Stream<String>>> response;
 
         void read(Stream<String> lines) {
@@ -130,6 +168,8 @@ class ExampleAppSseTest {
                             events.add(new SseEvent(id[0], data.toString()));
                         }
                         data.setLength(0);
+                    } else if (line.startsWith(":")) {
+                        comments.add(value(line));
                     } else if (line.startsWith("id:")) {
                         id[0] = value(line);
                     } else if (line.startsWith("data:")) {
@@ -154,6 +194,13 @@ class ExampleAppSseTest {
                 }
             }
             return received;
+        }
+
+        /** @return the next comment's text, failing after a timeout */
+        String comment() throws Exception {
+            String comment = comments.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertThat(comment).as("a comment within %d s", WAIT_SECONDS).isNotNull();
+            return comment;
         }
 
         private static String value(String line) {

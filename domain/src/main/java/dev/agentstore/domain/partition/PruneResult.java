@@ -5,9 +5,12 @@ import java.util.List;
 /**
  * What a retention run removed, per table it touched.
  *
- * @param tables one entry per table of the policy that exists in the schema, in {@link PartitionedTable} order
+ * @param tables                  one entry per table of the policy that exists in the schema, in
+ *                                {@link PartitionedTable} order
+ * @param runStatusChangesDeleted the run status changes ({@code flow_run_status_changes}, the change feed's
+ *                                {@code RUN_STATUS} events) deleted with the flow events' policy
  */
-public record PruneResult(List<Table> tables) {
+public record PruneResult(List<Table> tables, long runStatusChangesDeleted) {
 
     /**
      * What was removed from one table.
@@ -29,6 +32,11 @@ public record PruneResult(List<Table> tables) {
         tables = List.copyOf(tables);
     }
 
+    /** @param tables one entry per table touched; no run status change deleted */
+    public PruneResult(List<Table> tables) {
+        this(tables, 0);
+    }
+
     /**
      * @param table a table
      * @return what was removed from it; nothing (no partitions, 0 rows) when it was not touched
@@ -38,9 +46,12 @@ public record PruneResult(List<Table> tables) {
                 .orElse(new Table(table, List.of(), 0));
     }
 
-    /** @return the rows deleted over all tables (rows of dropped partitions not counted) */
+    /**
+     * @return the rows deleted over all tables, the run status changes included (rows of dropped partitions not
+     *         counted)
+     */
     public long rowsDeleted() {
-        return tables.stream().mapToLong(Table::rowsDeleted).sum();
+        return tables.stream().mapToLong(Table::rowsDeleted).sum() + runStatusChangesDeleted;
     }
 
     /** @return the partitions dropped over all tables */

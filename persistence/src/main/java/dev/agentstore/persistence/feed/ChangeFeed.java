@@ -166,6 +166,16 @@ public final class ChangeFeed implements AutoCloseable {
     }
 
     /**
+     * @return how many subscriptions and durable consumer instances of this feed are open now: started and not yet
+     *         closed (by {@link Subscription#close()}, a listener's exception, or {@link #close()}); 0 after
+     *         {@link #close()}. A moment's count, for monitoring and tests (a leak of subscriptions shows here).
+     *         Thread-safe.
+     */
+    public int openSubscriptions() {
+        return pumps.size();
+    }
+
+    /**
      * @param schema a schema name
      * @return the channel the changelog's triggers notify for the schema: {@code agentstore_feed_<schema>}, cut to
      *         63 bytes as PostgreSQL cuts identifiers (for a hand-written {@code LISTEN})

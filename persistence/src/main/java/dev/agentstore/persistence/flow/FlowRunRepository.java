@@ -447,7 +447,8 @@ public class FlowRunRepository extends AbstractRepository {
 
     /**
      * Deletes a run. Deleting an active run subtracts 1 from its flow's {@code running} or {@code awaiting}; the
-     * history counters ({@code total}, {@code success}, …) are kept. The run's events are kept.
+     * history counters ({@code total}, {@code success}, …) are kept. The run's events are kept; its status changes
+     * (the change feed's {@code RUN_STATUS} rows) and checkpoints go with it.
      *
      * @param flowName the flow's name
      * @param runId    the run's id within the flow

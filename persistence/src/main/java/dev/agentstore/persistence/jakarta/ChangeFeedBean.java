@@ -67,6 +67,11 @@ public class ChangeFeedBean {
         return feed().consume(name, selection, partitions, startAt, listener);
     }
 
+    /** @return {@link ChangeFeed#openSubscriptions()}, 0 while the feed is not started (this does not start it) */
+    public synchronized int openSubscriptions() {
+        return feed == null ? 0 : feed.openSubscriptions();
+    }
+
     /** See {@link ChangeFeed#head()}. */
     public FeedCursor head() {
         return feed().head();

@@ -139,11 +139,15 @@ public class PartitionRepository extends AbstractRepository {
      *   deleted in statements of at most {@link RetentionPolicy#batchSize()} rows, until a statement deletes
      *   fewer.</li>
      * </ol>
+     * The flow events' policy also applies to the run status changes ({@code flow_run_status_changes}, the change
+     * feed's {@code RUN_STATUS} events, one unpartitioned table): by {@code changed_at}, with the table's age and the
+     * per-flow rules (event-type rules match none), in the same bounded statements.
      * All in the caller's one transaction; the deletes touch at most the partitions that straddle a cutoff, so with
      * daily partitions a call deletes about a day of rows per cutoff.
      *
      * @param policy the policy
-     * @return per table named by the policy and present: the partitions dropped and the rows deleted
+     * @return per table named by the policy and present: the partitions dropped and the rows deleted; and the run
+     *         status changes deleted
      * @throws dev.agentstore.domain.InvalidInputException when {@code policy} is {@code null}
      */
     public PruneResult prune(RetentionPolicy policy) {
@@ -156,14 +160,17 @@ public class PartitionRepository extends AbstractRepository {
                 if (schema.isPresent()) {
                     Retention plan = new Retention(schema.get(), table, policy, now);
                     plan.delete(h, PartitionCatalog.partitions(h, table));
+                    plan.deleteRunStatusChanges(h);
                     plans.add(plan);
                 }
             }
             List<PruneResult.Table> results = new ArrayList<>();
+            long statusChanges = 0;
             for (Retention plan : plans) {
                 results.add(plan.dropAndReport(h));
+                statusChanges += plan.statusChangesDeleted();
             }
-            return new PruneResult(results);
+            return new PruneResult(results, statusChanges);
         });
     }
 

@@ -68,6 +68,12 @@ final class PartitionSql {
              WHERE attrelid = to_regclass(:table) AND attnum > 0 AND NOT attisdropped
             """;
 
+    /** The run status log: not partitioned, pruned with the flow events' policy ({@link Retention}). */
+    static final String RUN_STATUS_CHANGES = "flow_run_status_changes";
+
+    /** Whether a table exists (on the search path). */
+    static final String EXISTS = "SELECT to_regclass(:table) IS NOT NULL";
+
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd");
 
     private PartitionSql() {
@@ -150,7 +156,16 @@ final class PartitionSql {
      */
     static Statement deleteBatch(String schema, String partition, PartitionedTable table, Instant latest,
                                  Instant tableCutoff, List<SubjectRule> rules, List<Instant> cutoffs, int batchSize) {
-        String time = quote(table.timeColumn());
+        return deleteBatch(schema, partition, table.timeColumn(), latest, tableCutoff, rules, cutoffs, batchSize);
+    }
+
+    /**
+     * {@link #deleteBatch(String, String, PartitionedTable, Instant, Instant, List, List, int)} on any table of the
+     * schema, by the {@code timestamptz} column {@code timeColumn} (a registered name, as the rules' columns).
+     */
+    static Statement deleteBatch(String schema, String partition, String timeColumn, Instant latest,
+                                 Instant tableCutoff, List<SubjectRule> rules, List<Instant> cutoffs, int batchSize) {
+        String time = quote(timeColumn);
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("latest", latest);
         values.put("tableCutoff", tableCutoff);

@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * One table's retention in a {@link PartitionRepository#prune} call: its cutoffs, the bounded deletes in the
- * partitions it cannot drop, then the drops.
+ * partitions it cannot drop, then the drops. The flow events' retention also deletes the run status changes
+ * ({@link #deleteRunStatusChanges}).
  */
 final class Retention {
 
@@ -32,6 +33,7 @@ final class Retention {
     private final Instant latestCutoff;
     private final List<String> toDrop = new ArrayList<>();
     private long rowsDeleted;
+    private long statusChangesDeleted;
 
     Retention(String schema, PartitionedTable table, RetentionPolicy policy, Instant now) {
         this.schema = schema;
@@ -69,6 +71,42 @@ final class Retention {
                 } while (deleted == batchSize);
             }
         }
+    }
+
+    /**
+     * For the flow events only: deletes, in bounded statements, the run status changes ({@code
+     * flow_run_status_changes}, one table, not partitioned) past the same cutoffs by {@code changed_at}: a flow's
+     * rule, else the table's age; event-type rules match no status change. Nothing when the table is missing.
+     */
+    void deleteRunStatusChanges(Handle h) {
+        if (table != PartitionedTable.FLOW_EVENTS || !h.createQuery(PartitionSql.EXISTS)
+                .bind("table", PartitionSql.RUN_STATUS_CHANGES).mapTo(boolean.class).one()) {
+            return;
+        }
+        List<SubjectRule> flowRules = new ArrayList<>();
+        List<Instant> flowCutoffs = new ArrayList<>();
+        Instant latest = tableCutoff;
+        for (int i = 0; i < rules.size(); i++) {
+            if (rules.get(i).column().equals("flow_name")) {
+                flowRules.add(rules.get(i));
+                flowCutoffs.add(ruleCutoffs.get(i));
+                latest = latest == null || ruleCutoffs.get(i).isAfter(latest) ? ruleCutoffs.get(i) : latest;
+            }
+        }
+        if (latest != null) {
+            PartitionSql.Statement delete = PartitionSql.deleteBatch(schema, PartitionSql.RUN_STATUS_CHANGES,
+                    "changed_at", latest, tableCutoff, flowRules, flowCutoffs, batchSize);
+            int deleted;
+            do {
+                deleted = h.createUpdate(delete.sql()).bindMap(delete.values()).execute();
+                statusChangesDeleted += deleted;
+            } while (deleted == batchSize);
+        }
+    }
+
+    /** @return the run status changes {@link #deleteRunStatusChanges} deleted */
+    long statusChangesDeleted() {
+        return statusChangesDeleted;
     }
 
     /** Drops the partitions picked by {@link #delete}; the caller runs this after every table's deletes. */

@@ -3,6 +3,9 @@ package dev.agentstore.persistence.feed;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.flow.FlowRunStatus;
 import dev.agentstore.domain.flow.NewFlowEvent;
+import dev.agentstore.domain.partition.PartitionedTable;
+import dev.agentstore.domain.partition.PruneResult;
+import dev.agentstore.domain.partition.RetentionPolicy;
 import dev.agentstore.domain.trigger.TriggerType;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
@@ -17,6 +20,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -205,6 +209,85 @@ class ChangeFeedTest {
                 Thread.sleep(20);
             }
             assertThat(s.failure()).get().extracting(Throwable::getMessage).isEqualTo("listener broke");
+        }
+
+        @Test
+        void openSubscriptionsCountsTheOpenOnesUntilClosedByCallFailureOrTheFeed(AgentStore store) throws Exception {
+            String flow = "count-" + java.util.UUID.randomUUID();
+            try (ChangeFeed feed = smallBatchFeed(store)) {
+                assertThat(feed.openSubscriptions()).isZero();
+                Subscription closed = feed.subscribe(FeedSelection.flow(flow), FeedCursor.START, e -> { });
+                Subscription failing = feed.subscribe(FeedSelection.flow(flow), FeedCursor.START, e -> {
+                    throw new IllegalStateException("listener broke");
+                });
+                feed.subscribe(FeedSelection.flow(flow), FeedCursor.START, e -> { });
+                assertThat(feed.openSubscriptions()).isEqualTo(3);
+                closed.close();
+                append(store, flow, "r1", "boom");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!failing.isClosed() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                assertThat(feed.openSubscriptions()).isEqualTo(1);
+                feed.close();
+                assertThat(feed.openSubscriptions()).isZero();
+            }
+        }
+    }
+
+    @Nested
+    class Retention {
+
+        @Test
+        void pruningRowsAheadOfASubscriptionLeavesItEveryOtherRowOnceInOrder(AgentStore store) throws Exception {
+            String flow = "pruned-" + java.util.UUID.randomUUID();
+            Instant old = Instant.now().minus(Duration.ofDays(100));
+            store.inTransaction(uow -> uow.flowRuns().start(flow, "old"));
+            store.flowEvents().append(NewFlowEvent.of("old", flow, "old-event").at(old));
+            store.inTransaction(uow -> uow.flowRuns().start(flow, "kept"));
+            append(store, flow, "kept", "kept-1");
+            try (Connection c = store.dataSource().getConnection();
+                 java.sql.PreparedStatement st = c.prepareStatement("UPDATE flow_run_status_changes"
+                         + " SET changed_at = now() - interval '100 days' WHERE run_id = 'old' AND flow_name = ?")) {
+                st.setString(1, flow);
+                assertThat(st.executeUpdate()).isEqualTo(1);
+            }
+            CountDownLatch release = new CountDownLatch(1);
+            FeedRecorder recorder = new FeedRecorder();
+            // batches of one: the subscription holds the first row while the rows ahead of it are pruned
+            try (ChangeFeed feed = ChangeFeed.start(store.dataSource(), store.dataSource()::getConnection,
+                    store.config().schema(), Executors.defaultThreadFactory(), executor,
+                    new ChangeFeed.Options(Duration.ofMillis(100), 1));
+                 Subscription s = feed.subscribe(FeedSelection.flow(flow), FeedCursor.START, e -> {
+                     recorder.onEvent(e);
+                     release.await();
+                 })) {
+                recorder.awaitCount(1);
+
+                PruneResult pruned = store.partitions().prune(RetentionPolicy.none()
+                        .keep(PartitionedTable.FLOW_EVENTS, Duration.ofDays(30)));
+                release.countDown();
+                store.inTransaction(uow -> uow.flowRuns().transition(flow, "kept", FlowRunStatus.COMPLETED));
+                append(store, flow, "kept", "kept-2");
+
+                assertThat(pruned.runStatusChangesDeleted()).isEqualTo(1);
+                assertThat(pruned.of(PartitionedTable.FLOW_EVENTS).rowsDeleted()).isEqualTo(1);
+                recorder.awaitCount(5);
+                Thread.sleep(300);
+                assertThat(recorder.events()).extracting(FeedEvent::runId, FeedEvent::type).containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("old", "RUNNING"), // read before the prune
+                        org.assertj.core.groups.Tuple.tuple("kept", "RUNNING"),
+                        org.assertj.core.groups.Tuple.tuple("kept", "kept-1"),
+                        org.assertj.core.groups.Tuple.tuple("kept", "COMPLETED"),
+                        org.assertj.core.groups.Tuple.tuple("kept", "kept-2"));
+                assertThat(s.isClosed()).isFalse();
+            }
+            FeedRecorder fresh = new FeedRecorder();
+            try (Subscription s = store.feed().subscribe(FeedSelection.flow(flow), FeedCursor.START, fresh)) {
+                fresh.awaitCount(4);
+                Thread.sleep(300);
+                assertThat(fresh.events()).extracting(FeedEvent::runId).containsOnly("kept").hasSize(4);
+            }
         }
     }
 

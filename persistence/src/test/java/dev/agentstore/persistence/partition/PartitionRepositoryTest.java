@@ -54,7 +54,7 @@ class PartitionRepositoryTest {
                 }
             }
         }
-        sql("TRUNCATE flow_events, trigger_events");
+        sql("TRUNCATE flow_events, trigger_events, flow_run_status_changes");
     }
 
     @Nested
@@ -220,6 +220,31 @@ class PartitionRepositoryTest {
             // audit's "log" event matches the audit rule (365 days) and the "log" rule (3 days): the longer wins
             assertThat(rows("SELECT trigger_name || ' ' || type FROM trigger_events ORDER BY 1"))
                     .containsExactly("audit fired", "audit log");
+        }
+
+        @Test
+        void runStatusChangesGoWithTheFlowEventsByTheirTimeAndFlowButNotByEventType() throws SQLException {
+            for (String flow : List.of("etl", "billing")) {
+                store.inTransaction(uow -> uow.flowRuns().start(flow, "old"));
+                store.inTransaction(uow -> uow.flowRuns().start(flow, "new"));
+            }
+            // changed_at is the database's now(): set the rows to times around the cutoffs
+            sql("UPDATE flow_run_status_changes SET changed_at = '2032-10-05T00:00:00Z' WHERE run_id = 'old'");
+            sql("UPDATE flow_run_status_changes SET changed_at = '2032-12-30T00:00:00Z' WHERE run_id = 'new'");
+
+            PruneResult result = store.partitions().prune(RetentionPolicy.none()
+                    .keep(PartitionedTable.FLOW_EVENTS, Duration.ofDays(40)) // cutoff 2032-11-22
+                    .keepFlow("billing", Duration.ofDays(365))
+                    .keepType(PartitionedTable.FLOW_EVENTS, "RUNNING", Duration.ofDays(1000)) // matches no status change
+                    .batchSize(1));
+
+            assertThat(result.runStatusChangesDeleted()).isEqualTo(1);
+            assertThat(result.rowsDeleted()).isEqualTo(1);
+            assertThat(rows("SELECT flow_name || ' ' || run_id || ' ' || status FROM flow_run_status_changes ORDER BY 1"))
+                    .containsExactly("billing new RUNNING", "billing old RUNNING", "etl new RUNNING");
+            assertThat(rows("SELECT count(*) FROM flow_runs")).as("the runs stay").containsExactly("4");
+            assertThat(store.partitions().prune(RetentionPolicy.none().keep(PartitionedTable.TRIGGER_EVENTS,
+                    Duration.ofDays(1))).runStatusChangesDeleted()).as("only with the flow events' policy").isZero();
         }
 
         @Test

@@ -43,8 +43,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Heartbeat.</b> Every N seconds (MicroProfile Config property {@value #HEARTBEAT_PROPERTY}: a system
  * property, or the environment variable {@code AGENTSTORE_SSE_HEARTBEAT_SECONDS}; 15 by default, 1 to 3,600) the
- * stream sends the SSE comment {@code : heartbeat}, on the container's default {@code ManagedScheduledExecutorService}; it is skipped
- * while an event is being sent. Clients ignore comments; proxies see traffic and keep the connection.
+ * stream sends the SSE comment {@code : heartbeat}, on the container's default
+ * {@code ManagedScheduledExecutorService}; it is skipped while an event is being sent. Clients ignore comments;
+ * proxies see traffic and keep the connection.
  *
  * <p><b>Closing.</b> The subscription and the stream close together when a send (an event's or a heartbeat's) fails
  * or finds the sink closed, or when the subscription ends (the application stops). A client that went away is

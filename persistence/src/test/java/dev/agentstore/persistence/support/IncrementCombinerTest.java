@@ -109,7 +109,7 @@ class IncrementCombinerTest {
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e);
             }
-        }).get(10, TimeUnit.SECONDS);
+        }).get(20, TimeUnit.SECONDS); // below the running batch's 30 s hang guard
 
         assertThat(own).isEqualTo(15L);
         assertThat(sums).containsExactly(5L);

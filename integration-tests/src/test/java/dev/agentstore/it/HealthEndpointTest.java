@@ -69,7 +69,8 @@ class HealthEndpointTest {
             ReplicaPair.superuserSql(port, "postgres", "ALTER DATABASE " + db + " ALLOW_CONNECTIONS true");
         }
         HttpResponse<String> up = ready();
-        for (int i = 0; i < 50 && up.statusCode() != 200; i++) {
+        // the datasource's pool reconnects by itself: a bound of 30 s, not a speed assertion
+        for (int i = 0; i < 150 && up.statusCode() != 200; i++) {
             Thread.sleep(200);
             up = ready();
         }

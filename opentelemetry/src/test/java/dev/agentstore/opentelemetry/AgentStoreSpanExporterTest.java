@@ -134,7 +134,7 @@ class AgentStoreSpanExporterTest {
                     .setScheduleDelay(Duration.ofMinutes(1)).build())) {
                 String traceId = agentRun(provider.get("test"), "run-batch");
                 assertThat(store.spans().getTrace(traceId)).as("nothing before the batch is exported").isEmpty();
-                assertThat(provider.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+                assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
                 assertAgentRun(trace(traceId), "run-batch");
             }
         }
@@ -148,7 +148,9 @@ class AgentStoreSpanExporterTest {
                 for (int i = 0; i < 400; i++) {
                     traceIds.add(agentRun(tracer, "run-many-" + i));
                 }
-            } // close: shutdown flushes the queue through the exporter
+                // shutdown flushes the queue through the exporter; close() alone would wait only 10 s for it
+                assertThat(provider.shutdown().join(60, TimeUnit.SECONDS).isSuccess()).isTrue();
+            }
             assertThat(traceIds).allSatisfy(id -> assertThat(trace(id).spans()).hasSize(3));
             assertAgentRun(trace(traceIds.get(399)), "run-many-399");
         }

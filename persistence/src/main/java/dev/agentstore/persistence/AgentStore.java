@@ -71,13 +71,15 @@ public final class AgentStore extends PerCallRepositories implements AutoCloseab
     private final Replicas replicas;
     private final ReadConsistency defaultConsistency;
     private final ConfigurationCache configurationCache;
+    private final String name;
     private final CallObserver observer;
     private final StoreFeed feed;
 
-    private AgentStore(AgentStoreConfig config, DataSource dataSource, DataSource schemaSource,
+    private AgentStore(AgentStoreConfig config, String name, DataSource dataSource, DataSource schemaSource,
                        HikariDataSource ownedPool, SessionFactory sessionFactory, Replicas replicas) {
         this.config = config;
-        this.observer = CallObserver.of(config);
+        this.name = name;
+        this.observer = CallObserver.of(config, name);
         this.dataSource = dataSource;
         this.schemaSource = schemaSource;
         this.ownedPool = ownedPool;
@@ -103,11 +105,17 @@ public final class AgentStore extends PerCallRepositories implements AutoCloseab
      */
     public static AgentStore open(AgentStoreConfig config) {
         Objects.requireNonNull(config, "config");
-        HikariDataSource pool = StoreBootstrap.createPool(config);
+        String name = StoreNames.claim(config.telemetry());
         try {
-            return open(config, pool, pool);
+            HikariDataSource pool = StoreBootstrap.createPool(config, name);
+            try {
+                return open(config, name, pool, pool);
+            } catch (RuntimeException e) {
+                pool.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
-            pool.close();
+            StoreNames.release(config.telemetry(), name);
             throw e;
         }
     }
@@ -124,10 +132,18 @@ public final class AgentStore extends PerCallRepositories implements AutoCloseab
      * @throws AgentStoreException when a migration fails or the schema does not match the entities
      */
     public static AgentStore open(AgentStoreConfig config, DataSource dataSource) {
-        return open(config, Objects.requireNonNull(dataSource, "dataSource"), null);
+        Objects.requireNonNull(dataSource, "dataSource");
+        String name = StoreNames.claim(config.telemetry());
+        try {
+            return open(config, name, dataSource, null);
+        } catch (RuntimeException e) {
+            StoreNames.release(config.telemetry(), name);
+            throw e;
+        }
     }
 
-    private static AgentStore open(AgentStoreConfig config, DataSource dataSource, HikariDataSource ownedPool) {
+    private static AgentStore open(AgentStoreConfig config, String name, DataSource dataSource,
+                                   HikariDataSource ownedPool) {
         DataSource direct = StoreBootstrap.directDataSource(config);
         DataSource schemaSource = direct != null ? direct : dataSource;
         StoreBootstrap.migrate(config, schemaSource);
@@ -142,7 +158,7 @@ public final class AgentStore extends PerCallRepositories implements AutoCloseab
         try {
             Replicas replicas = Replicas.open(config, sessionFactory.unwrap(SessionFactoryImplementor.class)
                     .getJdbcServices().getDialect());
-            return new AgentStore(config, dataSource, schemaSource, ownedPool, sessionFactory, replicas);
+            return new AgentStore(config, name, dataSource, schemaSource, ownedPool, sessionFactory, replicas);
         } catch (RuntimeException e) {
             sessionFactory.close();
             throw e;
@@ -152,6 +168,15 @@ public final class AgentStore extends PerCallRepositories implements AutoCloseab
     /** @return the settings this store was opened with */
     public AgentStoreConfig config() {
         return config;
+    }
+
+    /**
+     * @return the name this store's meters carry (tag {@code store} of {@code agentstore.*}, tag {@code pool} of
+     *         {@code hikaricp.*}): {@link AgentStoreConfig#name()}, or {@code name-2}, {@code name-3}, … when another
+     *         open store already reports to the same meter registry under that name
+     */
+    public String name() {
+        return name;
     }
 
     /** @return the connection pool, for a caller's own SQL; do not close it */
@@ -366,8 +391,12 @@ public final class AgentStore extends PerCallRepositories implements AutoCloseab
             replicas.close();
             sessionFactory.close();
         } finally {
-            if (ownedPool != null) {
-                ownedPool.close();
+            try {
+                if (ownedPool != null) {
+                    ownedPool.close();
+                }
+            } finally {
+                StoreNames.release(config.telemetry(), name);
             }
         }
     }

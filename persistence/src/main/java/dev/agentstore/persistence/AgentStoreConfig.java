@@ -263,6 +263,16 @@ public final class AgentStoreConfig {
         return store.blobMaxSize();
     }
 
+    /**
+     * @return the store's name in its meters: its HikariCP pool's name (tag {@code pool} of the {@code hikaricp.*}
+     *         meters) and the tag {@code store} of the {@code agentstore.*} meters; default {@code agentstore}. An
+     *         open store whose registry already has a store of this name uses the first free {@code name-2},
+     *         {@code name-3}, … instead ({@link AgentStore#name()})
+     */
+    public String name() {
+        return telemetry.name();
+    }
+
     /** @return the meter registry and OpenTelemetry the store reports to, each {@code null} when not set */
     Telemetry telemetry() {
         return telemetry;
@@ -292,6 +302,7 @@ public final class AgentStoreConfig {
         long blobMaxSize = BlobRepository.DEFAULT_MAX_SIZE;
         private Object meterRegistry;
         private Object openTelemetry;
+        private String name = Telemetry.DEFAULT_NAME;
         java.util.List<String> replicaUrls = java.util.List.of();
         Duration replicaMaxLag = ReplicaSettings.DEFAULT_MAX_LAG;
 
@@ -409,6 +420,15 @@ public final class AgentStoreConfig {
         }
 
         /**
+         * @param name the store's name in its meters (see {@link AgentStoreConfig#name()}): 1 to 63 letters, digits,
+         *             {@code _}, {@code .} or {@code -}, starting with a letter or digit; default {@code agentstore}
+         */
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        /**
          * @param openTelemetry where the store's spans go: one per repository call and unit of work, with the
          *                      database semantic conventions and no statement values (docs/operations.md); needs
          *                      opentelemetry-api on the classpath; default none (no spans)
@@ -440,7 +460,7 @@ public final class AgentStoreConfig {
          */
         public AgentStoreConfig build() {
             return new AgentStoreConfig(ConnectionSettings.compose(this), ConnectionSettings.composeDirect(this),
-                    StoreSettings.validate(this), new Telemetry(meterRegistry, openTelemetry),
+                    StoreSettings.validate(this), new Telemetry(meterRegistry, openTelemetry, name),
                     ReplicaSettings.compose(this));
         }
     }

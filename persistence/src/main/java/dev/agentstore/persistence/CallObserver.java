@@ -55,13 +55,14 @@ interface CallObserver {
 
     /**
      * @param config the store's settings
+     * @param name   the store's name, the tag {@code store} of its meters ({@link StoreNames#claim})
      * @return the observer of {@code config}'s meter registry and OpenTelemetry, or {@link #NONE} when neither is set
      */
-    static CallObserver of(AgentStoreConfig config) {
+    static CallObserver of(AgentStoreConfig config, String name) {
         Telemetry telemetry = config.telemetry();
         CallObserver observer = NONE;
         if (telemetry.meterRegistry() != null) {
-            observer = MicrometerCalls.create(telemetry.meterRegistry());
+            observer = MicrometerCalls.create(telemetry.meterRegistry(), name);
         }
         if (telemetry.openTelemetry() != null) {
             CallObserver inner = observer;

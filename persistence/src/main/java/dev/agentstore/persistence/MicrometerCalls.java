@@ -16,7 +16,8 @@ import java.util.function.Supplier;
  *   <li>{@value #RETRIES}, a counter of the attempts of {@code fromTransactionWithRetry} beyond the first, tagged
  *       {@code repository} and {@code method}.</li>
  * </ul>
- * Tags never carry a key, an identifier or any other value of a call. Thread-safe.
+ * Each meter is also tagged {@code store}, the store's name ({@link AgentStore#name()}), so that stores sharing a
+ * registry keep meters of their own. Tags never carry a key, an identifier or any other value of a call. Thread-safe.
  */
 final class MicrometerCalls implements CallObserver {
 
@@ -28,14 +29,19 @@ final class MicrometerCalls implements CallObserver {
     static final String RETRIES = "agentstore.retries";
 
     private final MeterRegistry registry;
+    private final String store;
 
-    private MicrometerCalls(MeterRegistry registry) {
+    private MicrometerCalls(MeterRegistry registry, String store) {
         this.registry = registry;
+        this.store = store;
     }
 
-    /** @param registry a {@link MeterRegistry} (typed {@link Object} for {@link CallObserver#of}) */
-    static CallObserver create(Object registry) {
-        return new MicrometerCalls((MeterRegistry) registry);
+    /**
+     * @param registry a {@link MeterRegistry} (typed {@link Object} for {@link CallObserver#of})
+     * @param store    the store's name, the value of the tag {@code store}
+     */
+    static CallObserver create(Object registry, String store) {
+        return new MicrometerCalls((MeterRegistry) registry, store);
     }
 
     @Override
@@ -51,16 +57,18 @@ final class MicrometerCalls implements CallObserver {
             String outcome = CallObserver.outcome(failure);
             sample.stop(Timer.builder(CALLS)
                     .description("agentstore repository calls and units of work, begin to commit")
-                    .tags("repository", call.repository(), "method", call.method(), "outcome", outcome)
+                    .tags("store", store, "repository", call.repository(), "method", call.method(), "outcome", outcome)
                     .register(registry));
             if (CONFLICT.equals(outcome)) {
-                registry.counter(CONFLICTS, "repository", call.repository(), "method", call.method()).increment();
+                registry.counter(CONFLICTS, "store", store, "repository", call.repository(), "method", call.method())
+                        .increment();
             }
         }
     }
 
     @Override
     public void retried(Call call, int retries) {
-        registry.counter(RETRIES, "repository", call.repository(), "method", call.method()).increment(retries);
+        registry.counter(RETRIES, "store", store, "repository", call.repository(), "method", call.method())
+                .increment(retries);
     }
 }

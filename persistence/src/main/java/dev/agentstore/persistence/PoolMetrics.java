@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * HikariCP's own Micrometer gauges and timers ({@code hikaricp.connections.active}, {@code .idle}, {@code .pending},
- * {@code .max}, {@code .acquire}, … tagged {@code pool=agentstore}) for a store's pool; loaded only when
+ * {@code .max}, {@code .acquire}, … tagged {@code pool} with the store's name) for a store's pool; loaded only when
  * {@link AgentStoreConfig.Builder#meterRegistry} is set.
  */
 final class PoolMetrics {

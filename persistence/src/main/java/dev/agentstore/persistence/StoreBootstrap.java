@@ -123,12 +123,13 @@ final class StoreBootstrap {
     }
 
     /**
+     * @param name the pool's name, the store's name ({@link StoreNames#claim}); its meters' tag {@code pool}
      * @return a started pool of {@link #driverDataSource} connections, sized by the config
      * @throws AgentStoreException when the first connection fails, naming the URL, user and TLS mode and what to check
      */
-    static HikariDataSource createPool(AgentStoreConfig config) {
+    static HikariDataSource createPool(AgentStoreConfig config, String name) {
         HikariConfig hc = new HikariConfig();
-        hc.setPoolName("agentstore");
+        hc.setPoolName(name);
         // HikariCP gets a DataSource, not the URL and properties: its debug log of the configuration would print
         // secret properties such as sslpassword (it masks only "password"); the URL holds no secret, so pgjdbc's
         // own log of it is safe
@@ -167,7 +168,7 @@ final class StoreBootstrap {
     static HikariDataSource createReplicaPool(AgentStoreConfig config, ConnectionSettings connection, int index,
                                               java.time.Duration connectionTimeout) {
         HikariConfig hc = new HikariConfig();
-        hc.setPoolName("agentstore-replica-" + index);
+        hc.setPoolName(config.name() + "-replica-" + index);
         hc.setDataSource(driverDataSource(config, connection));
         hc.setMaximumPoolSize(config.poolMaxSize());
         hc.setMinimumIdle(config.poolMinIdle());

@@ -1,6 +1,8 @@
 package dev.agentstore.persistence;
 
 import com.fasterxml.jackson.databind.node.IntNode;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BoundedWaitTest {
 
     private static final String PASSWORD = "Db-Secret-4711";
-    private static final Duration MARGIN = Duration.ofSeconds(5);
+    /** Covers a loaded machine's scheduling delays while staying below HikariCP's default 30 s and the 30 s sleeps. */
+    private static final Duration MARGIN = Duration.ofSeconds(10);
 
     private static LocalCluster cluster;
 
@@ -89,6 +92,18 @@ class BoundedWaitTest {
         }
     }
 
+    /** Waits until the store's pool of one has lent its connection out; a hang guard of 30 s. */
+    private static void awaitLentOut(AgentStore store) throws InterruptedException {
+        HikariPoolMXBean pool = ((HikariDataSource) store.dataSource()).getHikariPoolMXBean();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (pool.getActiveConnections() < 1) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the first call took no connection within 30 s");
+            }
+            TimeUnit.MILLISECONDS.sleep(10);
+        }
+    }
+
     @Test
     void whenTheServerFreezesCallsFailAfterTheSocketTimeoutAndWaitersAfterThePoolTimeout() throws Exception {
         Duration socketTimeout = Duration.ofSeconds(2);
@@ -102,7 +117,7 @@ class BoundedWaitTest {
                 // the one pool connection is taken by the first call, which waits for the frozen server
                 CompletableFuture<Void> first = CompletableFuture.runAsync(() ->
                         assertFailsWithin(socketTimeout.plus(MARGIN), () -> store.kv().get("k"), PASSWORD));
-                TimeUnit.MILLISECONDS.sleep(200);
+                awaitLentOut(store);
                 // a second caller waits for a connection: at most the pool timeout, not HikariCP's default 30 s
                 assertFailsWithin(poolTimeout.plus(MARGIN), () -> store.kv().get("other"), PASSWORD);
                 first.get(30, TimeUnit.SECONDS);

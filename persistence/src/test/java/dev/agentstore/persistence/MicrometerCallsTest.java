@@ -44,13 +44,18 @@ class MicrometerCallsTest {
     }
 
     private long calls(String repository, String method, String outcome) {
+        return calls(store, repository, method, outcome);
+    }
+
+    private long calls(AgentStore of, String repository, String method, String outcome) {
         Timer timer = registry.find(MicrometerCalls.CALLS)
-                .tags("repository", repository, "method", method, "outcome", outcome).timer();
+                .tags("store", of.name(), "repository", repository, "method", method, "outcome", outcome).timer();
         return timer == null ? 0 : timer.count();
     }
 
     private double counter(String name, String repository, String method) {
-        var counter = registry.find(name).tags("repository", repository, "method", method).counter();
+        var counter = registry.find(name).tags("store", store.name(), "repository", repository, "method", method)
+                .counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -65,8 +70,7 @@ class MicrometerCallsTest {
             store.kv().set("timed:2", IntNode.valueOf(2));
 
             assertThat(calls("KvRepository", "set", "success")).isEqualTo(before + 2);
-            Timer timer = registry.get(MicrometerCalls.CALLS)
-                    .tags("repository", "KvRepository", "method", "set", "outcome", "success").timer();
+            Timer timer = registry.get(MicrometerCalls.CALLS).tags("store", "agentstore", "repository", "KvRepository", "method", "set", "outcome", "success").timer();
             assertThat(timer.totalTime(TimeUnit.NANOSECONDS)).isPositive();
         }
 
@@ -158,6 +162,61 @@ class MicrometerCallsTest {
                     .isPositive();
             assertThat(registry.getMeters()).map(Meter::getId).map(Meter.Id::getName)
                     .contains("hikaricp.connections.idle", "hikaricp.connections");
+        }
+    }
+
+    /** Issue 20: two stores reporting to one registry, as an application with two databases has them. */
+    @Nested
+    class TwoStoresInOneRegistry {
+
+        private AgentStore second(AgentStoreConfig.Builder builder) {
+            return AgentStore.open(builder.autoMigrate(false).poolMaxSize(3).meterRegistry(registry).build());
+        }
+
+        @Test
+        void eachStoreKeepsItsOwnPoolAndCallMetersUnderANameOfItsOwn() {
+            try (AgentStore second = second(AgentStoreExtension.testConfig(store.config().schema()))) {
+                assertThat(store.name()).isEqualTo("agentstore");
+                assertThat(second.name()).as("the default name is taken in this registry").isEqualTo("agentstore-2");
+                long firstBefore = calls(store, "KvRepository", "get", "success");
+
+                second.kv().get("two:1");
+                second.kv().get("two:2");
+                store.kv().get("two:3");
+
+                assertThat(registry.get("hikaricp.connections.max").tag("pool", "agentstore").gauge().value())
+                        .isEqualTo(20);
+                assertThat(registry.get("hikaricp.connections.max").tag("pool", "agentstore-2").gauge().value())
+                        .isEqualTo(3);
+                assertThat(registry.get("hikaricp.connections.acquire").tag("pool", "agentstore-2").timer().count())
+                        .isPositive();
+                assertThat(calls(second, "KvRepository", "get", "success")).isEqualTo(2);
+                assertThat(calls(store, "KvRepository", "get", "success")).isEqualTo(firstBefore + 1);
+            }
+            assertThat(registry.find("hikaricp.connections.max").tag("pool", "agentstore-2").gauge())
+                    .as("a closed pool's gauges are removed").isNull();
+            try (AgentStore again = second(AgentStoreExtension.testConfig(store.config().schema()))) {
+                assertThat(again.name()).as("a closed store's name is free again").isEqualTo("agentstore-2");
+            }
+        }
+
+        @Test
+        void aConfiguredNameNamesThePoolAndTagsTheCalls() {
+            try (AgentStore billing = second(AgentStoreExtension.testConfig(store.config().schema()).name("billing"))) {
+                billing.kv().get("billing:1");
+
+                assertThat(billing.name()).isEqualTo("billing");
+                assertThat(registry.get("hikaricp.connections.max").tag("pool", "billing").gauge().value()).isEqualTo(3);
+                assertThat(calls(billing, "KvRepository", "get", "success")).isEqualTo(1);
+            }
+        }
+
+        @Test
+        void aNameThatIsNoPlainWordIsRefusedNamingTheSetting() {
+            assertThatThrownBy(() -> AgentStoreExtension.testConfig("t_names").name("two words").build())
+                    .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name ");
+            assertThatThrownBy(() -> AgentStoreExtension.testConfig("t_names").name("").build())
+                    .isInstanceOf(InvalidInputException.class).hasMessageStartingWith("name ");
         }
     }
 }

@@ -395,7 +395,9 @@ class TransientFailureTest {
                 }
             });
             AtomicInteger attempts = new AtomicInteger();
-            RetryPolicy patient = new RetryPolicy(20, Duration.ofMillis(50), Duration.ofMillis(200));
+            // at least 25 s of attempts (250 ms pool timeout each): the connection is freed after 600 ms, or later
+            // on a loaded machine
+            RetryPolicy patient = new RetryPolicy(100, Duration.ofMillis(50), Duration.ofMillis(200));
             String id = small.fromTransactionWithRetry(patient, uow -> {
                 attempts.incrementAndGet();
                 return uow.records().create("pool-2", Json.object(), null).id();

@@ -4,11 +4,16 @@ import dev.agentstore.domain.blob.Blob;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreExtension;
 import dev.agentstore.persistence.Race;
+import dev.agentstore.persistence.UnitOfWork;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -61,7 +66,7 @@ class BlobConcurrencyTest {
                     uow.blobs().put("new", generated(SIZE, 1), null, null); // refers to the existing content
                     putDone.countDown();
                     Race.await(deleteStarted);
-                    sleep(300); // the delete is now waiting for this transaction's lock on the content
+                    awaitBlockedBy(store, uow); // the delete waits for this transaction's lock on the content
                 }));
                 Future<Boolean> delete = threads.submit(() -> {
                     Race.await(putDone);
@@ -91,7 +96,7 @@ class BlobConcurrencyTest {
                     uow.blobs().delete("old"); // deletes the content, holding its lock
                     deleteDone.countDown();
                     Race.await(putStarted);
-                    sleep(300); // the put has streamed its copy in and waits for the lock
+                    awaitBlockedBy(store, uow); // the put has streamed its copy in and waits for the lock
                 }));
                 Future<Blob> put = threads.submit(() -> {
                     Race.await(deleteDone);
@@ -158,6 +163,32 @@ class BlobConcurrencyTest {
             assertThat(store.blobs().list(null, 10)).hasSize(1);
             assertThat(contents(store)).isOne();
             assertThat(unreferencedContents(store)).isZero();
+        }
+    }
+
+    /** Waits until another session waits for a lock {@code uow}'s transaction holds; a hang guard of 30 s. */
+    private static void awaitBlockedBy(AgentStore store, UnitOfWork uow) {
+        long pid = ((Number) uow.entityManager().createNativeQuery("SELECT pg_backend_pid()").getSingleResult())
+                .longValue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (blockedBy(store, pid) == 0) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no session waited for the transaction's lock within 30 s");
+            }
+            sleep(20);
+        }
+    }
+
+    private static long blockedBy(AgentStore store, long pid) {
+        try (Connection c = store.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE ?::int = ANY(pg_blocking_pids(pid))")) {
+            ps.setLong(1, pid);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -47,10 +47,13 @@ class SchedulerJobSchedulesTest {
 
     private static void join(Thread thread) {
         try {
-            thread.join(10_000);
+            thread.join(30_000); // a hang guard: the test goes on only once the other transaction has ended
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+        if (thread.isAlive()) {
+            throw new AssertionError("the other transaction did not end within 30 s");
         }
     }
 

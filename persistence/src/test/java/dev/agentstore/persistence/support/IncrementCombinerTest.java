@@ -99,7 +99,8 @@ class IncrementCombinerTest {
         assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
 
         List<Long> sums = new ArrayList<>();
-        // on another thread with a deadline: were it to wait for the running batch, it would time out here
+        // on a thread of its own (not one the common pool may not have free) with a deadline: were it to wait for the
+        // running batch, it would time out here
         Long own = CompletableFuture.supplyAsync(() -> {
             try {
                 return combiner.increment("counter-2", 5, false, (delta, increments) -> {
@@ -109,7 +110,7 @@ class IncrementCombinerTest {
             } catch (java.sql.SQLException e) {
                 throw new IllegalStateException(e);
             }
-        }).get(10, TimeUnit.SECONDS);
+        }, work -> new Thread(work).start()).get(20, TimeUnit.SECONDS); // below the running batch's 30 s guard
 
         assertThat(own).isEqualTo(15L);
         assertThat(sums).containsExactly(5L);

@@ -99,7 +99,8 @@ class TriggerReadModifyWriteTest {
 
     @Test
     void aRowLockedReadQueuesWritersInsteadOfFailingThem(AgentStore store) throws Exception {
-        int threads = 32;
+        // fewer threads than the pool has connections: the writers queue on the row lock, not for a connection
+        int threads = 16;
         store.inTransaction(uow -> uow.triggers().register("rmw-lock", TriggerType.EVENT));
         Race.run(threads, t -> () -> {
             for (int i = 0; i < INCREMENTS_PER_THREAD; i++) {

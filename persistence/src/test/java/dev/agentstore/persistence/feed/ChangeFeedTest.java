@@ -357,8 +357,12 @@ class ChangeFeedTest {
             FeedRecorder a = new FeedRecorder();
             FeedRecorder b = new FeedRecorder();
             try (ChangeFeed feedA = smallBatchFeed(store); ChangeFeed feedB = smallBatchFeed(store);
-                 Subscription ca = feedA.consume("sharer", FeedSelection.flow("share"), 4, FeedCursor.START, a);
-                 Subscription cb = feedB.consume("sharer", FeedSelection.flow("share"), 4, FeedCursor.START, b)) {
+                 // each delivery takes a moment, so that a share is held while the other instance looks for work
+                 // (on a loaded machine one instance could otherwise drain every share before the other runs)
+                 Subscription ca = feedA.consume("sharer", FeedSelection.flow("share"), 4, FeedCursor.START,
+                         e -> { Thread.sleep(5); a.onEvent(e); });
+                 Subscription cb = feedB.consume("sharer", FeedSelection.flow("share"), 4, FeedCursor.START,
+                         e -> { Thread.sleep(5); b.onEvent(e); })) {
                 List<Future<?>> writers = new ArrayList<>();
                 for (int w = 0; w < 4; w++) {
                     int writer = w;

@@ -83,7 +83,8 @@ public final class LangGraph4jSteps {
             BaseCheckpointSaver peer = peer(url, user, password, schema, false);
             BaseCheckpointSaver peerAsync = peer == null ? null : peer(url, user, password, schema, true);
             System.out.println(peer == null ? "LangGraph4j PostgresSaver: not on the class path, not run"
-                    : "LangGraph4j PostgresSaver: " + peer.getClass().getProtectionDomain().getCodeSource().getLocation());
+                    : "LangGraph4j PostgresSaver: "
+                    + peer.getClass().getProtectionDomain().getCodeSource().getLocation());
 
             run(new MemorySaver(), "warm-mem", STEPS, payload, 5);
             double memory = run(new MemorySaver(), "mem", STEPS, payload, THREADS);

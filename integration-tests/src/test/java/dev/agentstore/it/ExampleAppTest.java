@@ -181,15 +181,15 @@ class ExampleAppTest {
         assertThat(resumed.statusCode()).isEqualTo(200);
         JsonNode end = json(resumed.body());
         assertThat(end.at("/state/status").asText()).isEqualTo("sent");
-        assertThat(end.at("/state/steps")).extracting(JsonNode::asText).containsExactly("draft", "review");
+        assertThat(end.at("/state/steps")).extracting(s -> s.asText()).containsExactly("draft", "review");
 
         HttpResponse<String> history = send(HttpRequest.newBuilder(URI.create(api + "/history")).GET());
         JsonNode snapshots = json(history.body());
         assertThat(snapshots.get(0).get("node").asText()).as("newest first").isEqualTo("review");
         assertThat(snapshots).extracting(s -> s.get("node").asText()).contains("draft");
 
-        HttpResponse<String> run = send(HttpRequest.newBuilder(URI.create(base + "api/flows/langgraph4j/runs/" + thread))
-                .GET());
+        HttpResponse<String> run = send(HttpRequest.newBuilder(
+                URI.create(base + "api/flows/langgraph4j/runs/" + thread)).GET());
         assertThat(run.statusCode()).as("the thread is an agentstore run of the producer's flow").isEqualTo(200);
 
         HttpResponse<String> absent = send(post(base + "api/langgraph4j/threads/absent-" + thread + "/resume",

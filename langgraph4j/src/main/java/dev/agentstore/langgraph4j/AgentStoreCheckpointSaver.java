@@ -185,7 +185,8 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         List<FlowCheckpoint> rows = new ArrayList<>();
         UUID before = null;
         while (true) {
-            List<FlowCheckpoint> page = access.perCall().checkpoints().history(flowName, runId, before, PageRequest.MAX_PER_PAGE);
+            List<FlowCheckpoint> page = access.perCall().checkpoints()
+                    .history(flowName, runId, before, PageRequest.MAX_PER_PAGE);
             rows.addAll(page);
             if (page.size() < PageRequest.MAX_PER_PAGE) {
                 break;

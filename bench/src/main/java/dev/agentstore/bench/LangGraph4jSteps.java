@@ -61,10 +61,13 @@ public final class LangGraph4jSteps {
     /**
      * Prints the measurements (see the class description).
      *
-     * @param args none
+     * @param args optionally the number of rounds of the 100-step comparisons (2 by default), and {@code short} to
+     *             leave out the long threads
      * @throws Exception when the database cannot be reached or the graph fails
      */
     public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        boolean longThreads = args.length < 2 || !args[1].equals("short");
         String schema = "bench_langgraph4j";
         String url = System.getenv().getOrDefault("AGENTSTORE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore");
         String user = System.getenv().getOrDefault("AGENTSTORE_DB_USER", "agentstore");
@@ -98,7 +101,7 @@ public final class LangGraph4jSteps {
                 s.execute("TRUNCATE lg4jcheckpoint, lg4jthread");
             }
             s.execute("TRUNCATE flow_checkpoints");
-            for (int round = 1; round <= 2; round++) {
+            for (int round = 1; round <= rounds; round++) {
                 double ours = run(saver, "t" + round, STEPS, payload, THREADS);
                 System.out.printf(Locale.ROOT, "round %d agentstore:                %8.1f steps/s (%d threads of %d"
                         + " steps)%n", round, ours, THREADS, STEPS);
@@ -109,7 +112,7 @@ public final class LangGraph4jSteps {
                 }
             }
             sizes(s, peer != null);
-            for (int round = 1; round <= 2; round++) {
+            for (int round = 1; round <= rounds; round++) {
                 double async = run(saver.asynchronousCommit(true), "async" + round, STEPS, payload, THREADS);
                 System.out.printf(Locale.ROOT, "round %d agentstore, asynchronousCommit: %8.1f steps/s%n", round,
                         async);
@@ -121,6 +124,9 @@ public final class LangGraph4jSteps {
             }
             commits(s);
 
+            if (!longThreads) {
+                return;
+            }
             longThread("agentstore", saver, LONG_STEPS, payload);
             if (peer != null) {
                 longThread("PostgresSaver", peer, PEER_LONG_STEPS, payload);

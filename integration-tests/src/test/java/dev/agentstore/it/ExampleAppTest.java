@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * From outside the server: the example WAR, deployed as built, over HTTP through its JAX-RS resources (runs and
- * events; knowledge bases and vector search); and a
+ * events; knowledge bases and vector search; the LangChain4j stores and the LangGraph4j checkpoint saver injected
+ * from agentstore's producers); and a
  * deployment whose persistence unit switches migrations off, which must leave its schema uncreated.
  */
 @ExtendWith(ArquillianExtension.class)
@@ -161,6 +162,41 @@ class ExampleAppTest {
         assertThat(found.statusCode()).isEqualTo(200);
         assertThat(json(found.body()).get(0).get("id").asText()).isEqualTo(id);
         assertThat(json(found.body()).get(0).get("text").asText()).isEqualTo(tag);
+    }
+
+    @Test
+    void langGraph4jSaverIsInjectedFromTheProducer(@ArquillianResource @OperateOnDeployment("example") URL base)
+            throws Exception {
+        String thread = "it-" + java.util.UUID.randomUUID();
+        String api = base + "api/langgraph4j/threads/" + thread;
+
+        HttpResponse<String> started = send(post(api, "{\"question\":\"where is my parcel?\"}"));
+        assertThat(started.statusCode()).isEqualTo(200);
+        JsonNode paused = json(started.body());
+        assertThat(paused.get("node").asText()).isEqualTo("draft");
+        assertThat(paused.get("next").asText()).as("interrupted before review").isEqualTo("review");
+        assertThat(paused.at("/state/draft").asText()).isEqualTo("Answer to: where is my parcel?");
+
+        HttpResponse<String> resumed = send(post(api + "/resume", "{\"approved\":true}"));
+        assertThat(resumed.statusCode()).isEqualTo(200);
+        JsonNode end = json(resumed.body());
+        assertThat(end.at("/state/status").asText()).isEqualTo("sent");
+        assertThat(end.at("/state/steps")).extracting(s -> s.asText()).containsExactly("draft", "review");
+
+        HttpResponse<String> history = send(HttpRequest.newBuilder(URI.create(api + "/history")).GET());
+        JsonNode snapshots = json(history.body());
+        assertThat(snapshots.get(0).get("node").asText()).as("newest first").isEqualTo("review");
+        assertThat(snapshots).extracting(s -> s.get("node").asText()).contains("draft");
+
+        HttpResponse<String> run = send(HttpRequest.newBuilder(
+                URI.create(base + "api/flows/langgraph4j/runs/" + thread)).GET());
+        assertThat(run.statusCode()).as("the thread is an agentstore run of the producer's flow").isEqualTo(200);
+
+        HttpResponse<String> absent = send(post(base + "api/langgraph4j/threads/absent-" + thread + "/resume",
+                "{\"approved\":true}"));
+        assertThat(absent.statusCode()).isEqualTo(404);
+        HttpResponse<String> bad = send(post(api, "{\"question\":42}"));
+        assertThat(bad.statusCode()).isEqualTo(400);
     }
 
     @Test

@@ -52,7 +52,9 @@ import java.util.UUID;
  * ({@link IllegalStateException} the second time), so a graph compiled with {@code releaseThread(true)} needs a
  * new thread id per invocation.
  *
- * <p>Each method is its own unit of work on the store ({@code AgentStore.fromTransaction}); thread-safe.
+ * <p>Each method is its own unit of work on the store ({@code AgentStore.fromTransaction}), or in a Jakarta EE
+ * container ({@link JtaSaverAccess}, {@link AgentStoreLangGraph4jProducer}) its own JTA transaction or a part of the
+ * caller's; thread-safe.
  */
 public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
 
@@ -65,33 +67,34 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
     /** The release message {@link #release} stores. */
     static final String RELEASE_MESSAGE = "released by LangGraph4j";
 
-    private final AgentStore store;
+    private final SaverAccess access;
     private final String flowName;
     private final StateJson json;
     private final boolean asynchronousCommit;
 
     private AgentStoreCheckpointSaver(AgentStoreCheckpointSaver saver, boolean asynchronousCommit) {
-        this.store = saver.store;
+        this.access = saver.access;
         this.flowName = saver.flowName;
         this.json = saver.json;
         this.asynchronousCommit = asynchronousCommit;
     }
 
-    private AgentStoreCheckpointSaver(AgentStore store, String flowName, ObjectMapper mapper) {
-        if (store == null) {
-            throw new IllegalArgumentException("store must not be null");
+    private AgentStoreCheckpointSaver(SaverAccess access, String flowName, ObjectMapper mapper) {
+        if (access == null) {
+            throw new IllegalArgumentException("access must not be null");
         }
         if (mapper == null) {
             throw new IllegalArgumentException("mapper must not be null");
         }
-        this.store = store;
+        this.access = access;
         this.flowName = Check.name("flowName", flowName);
         this.json = new StateJson(mapper);
         this.asynchronousCommit = false;
-        store.inTransaction(uow -> {
-            if (uow.flows().get(flowName).isEmpty()) {
-                uow.flows().register(flowName, "LangGraph4j graph " + flowName, 1);
+        access.inTransaction(false, r -> {
+            if (r.flows().get(flowName).isEmpty()) {
+                r.flows().register(flowName, "LangGraph4j graph " + flowName, 1);
             }
+            return null;
         });
     }
 
@@ -123,7 +126,32 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
      * @return the saver
      */
     public static AgentStoreCheckpointSaver of(AgentStore store, String flowName, ObjectMapper mapper) {
-        return new AgentStoreCheckpointSaver(store, flowName, mapper);
+        return of(SaverAccess.of(store), flowName, mapper);
+    }
+
+    /**
+     * A saver on other access to the store than an {@link AgentStore}: in a Jakarta EE container, an injected {@link
+     * JtaSaverAccess} (each call then joins the caller's JTA transaction, or is its own).
+     *
+     * @param access   how the saver reaches the repositories
+     * @param flowName the flow the graph's threads are runs of, 1–255 characters; registered when missing
+     * @return the saver
+     * @throws IllegalArgumentException when {@code access} is {@code null}; {@code InvalidInputException} when
+     *                                  {@code flowName} is invalid
+     */
+    public static AgentStoreCheckpointSaver of(SaverAccess access, String flowName) {
+        return of(access, flowName, new ObjectMapper());
+    }
+
+    /**
+     * @param access   how the saver reaches the repositories
+     * @param flowName the flow the graph's threads are runs of, 1–255 characters; registered when missing
+     * @param mapper   the Jackson mapper for states
+     * @return the saver
+     * @throws IllegalArgumentException when {@code access} or {@code mapper} is {@code null}
+     */
+    public static AgentStoreCheckpointSaver of(SaverAccess access, String flowName, ObjectMapper mapper) {
+        return new AgentStoreCheckpointSaver(access, flowName, mapper);
     }
 
     /**
@@ -157,7 +185,8 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         List<FlowCheckpoint> rows = new ArrayList<>();
         UUID before = null;
         while (true) {
-            List<FlowCheckpoint> page = store.checkpoints().history(flowName, runId, before, PageRequest.MAX_PER_PAGE);
+            List<FlowCheckpoint> page = access.perCall().checkpoints()
+                    .history(flowName, runId, before, PageRequest.MAX_PER_PAGE);
             rows.addAll(page);
             if (page.size() < PageRequest.MAX_PER_PAGE) {
                 break;
@@ -183,10 +212,10 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         String runId = threadId(config);
         Optional<String> id = config.checkPointId();
         if (id.isEmpty()) {
-            return store.checkpoints().latest(flowName, runId).map(this::checkpoint);
+            return access.perCall().checkpoints().latest(flowName, runId).map(this::checkpoint);
         }
         return uuid(id.get())
-                .flatMap(store.checkpoints()::get)
+                .flatMap(access.perCall().checkpoints()::get)
                 .filter(row -> row.flowName().equals(flowName) && row.runId().equals(runId))
                 .map(this::checkpoint);
     }
@@ -215,21 +244,19 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         Optional<String> replaced = config.checkPointId();
         if (replaced.isEmpty()) {
             if (asynchronousCommit) {
-                store.inTransaction(uow -> {
-                    uow.entityManager().createNativeQuery("SET LOCAL synchronous_commit TO off").executeUpdate();
-                    uow.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, null);
-                });
+                access.inTransaction(true, r -> r.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(),
+                        next, null));
             } else {
-                store.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, null);
+                access.perCall().checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, null);
             }
             return RunnableConfig.builder(config).checkPointId(checkpoint.getId()).build();
         }
         UUID target = uuid(replaced.get()).orElseThrow(() -> new IllegalArgumentException("config.checkPointId '"
                 + replaced.get() + "' is not a UUID"));
         ObjectNode metadata = JsonNodeFactory.instance.objectNode().put(REPLACES, target.toString());
-        store.inTransaction(uow -> {
-            uow.checkpoints().resume(flowName, runId, target);
-            uow.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, metadata);
+        access.inTransaction(false, r -> {
+            r.checkpoints().resume(flowName, runId, target);
+            return r.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, metadata);
         });
         return config;
     }
@@ -245,15 +272,15 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
     @Override
     public Tag release(RunnableConfig config) {
         String runId = threadId(config);
-        store.inTransaction(uow -> {
-            if (uow.checkpoints().released(flowName, runId).isPresent()) {
+        access.inTransaction(false, r -> {
+            if (r.checkpoints().released(flowName, runId).isPresent()) {
                 throw new IllegalStateException("thread '" + runId + "' of flow '" + flowName
                         + "' was released already: a released thread is kept as history, use a new thread id");
             }
-            uow.flowRuns().get(flowName, runId)
+            r.runs().get(flowName, runId)
                     .filter(run -> !run.status().isTerminal())
-                    .ifPresent(run -> uow.flowRuns().transition(flowName, runId, FlowRunStatus.COMPLETED));
-            uow.checkpoints().release(flowName, runId, RELEASE_MESSAGE);
+                    .ifPresent(run -> r.runs().transition(flowName, runId, FlowRunStatus.COMPLETED));
+            return r.checkpoints().release(flowName, runId, RELEASE_MESSAGE);
         });
         return new Tag(runId, list(config));
     }

@@ -89,14 +89,14 @@ final class DefaultIndexes {
             new DefaultIndex("spans_roots_entity_name_idx", "spans", "(entity_name, started_at DESC, trace_id DESC) WHERE parent_span_id IS NULL"),
             new DefaultIndex("spans_roots_idx", "spans", "(started_at DESC, trace_id DESC) WHERE parent_span_id IS NULL"),
             new DefaultIndex("spans_run_idx", "spans", "(run_id, started_at) WHERE run_id IS NOT NULL"),
-            new DefaultIndex("spans_started_idx", "spans", "(started_at)"),
-            new DefaultIndex("flow_checkpoints_run_idx", "flow_checkpoints", "(flow_name, run_id, id DESC)"),
+                        new DefaultIndex("flow_checkpoints_run_idx", "flow_checkpoints", "(flow_name, run_id, id DESC)"),
             new DefaultIndex("chunks_text_search_idx", "chunks", "USING gin (text_search)"),
             new DefaultIndex("chunks_created_idx", "chunks", "(knowledge_base, created_at, id)"),
             new DefaultIndex("flow_events_feed_idx", "flow_events", "(tx, id)"),
             new DefaultIndex("trigger_events_feed_idx", "trigger_events", "(tx, id)"),
             new DefaultIndex("flow_run_status_changes_feed_idx", "flow_run_status_changes", "(tx, id)"),
-            new DefaultIndex("flow_run_status_changes_run_idx", "flow_run_status_changes", "(flow_name, run_id, id)"));
+            new DefaultIndex("flow_run_status_changes_run_idx", "flow_run_status_changes", "(flow_name, run_id, id)"),
+            new DefaultIndex("spans_started_idx", "spans", "USING brin (started_at) WITH (autosummarize = on)"));
 
     /** The names of {@link #ALL}. */
     static final Set<String> NAMES = ALL.stream().map(DefaultIndex::name).collect(Collectors.toUnmodifiableSet());

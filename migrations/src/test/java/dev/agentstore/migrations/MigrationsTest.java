@@ -225,6 +225,24 @@ class MigrationsTest {
         assertThat(query("SELECT content FROM " + s + ".chunks")).isEqualTo("Write-ahead log");
     }
 
+    @Test
+    void release05IndexesSpansByStartTimeWithBrinAndRollingItBackRestoresTheBTree() throws SQLException {
+        Migrations migrations = fresh();
+        List<String> all = ids(migrations.status());
+        migrations.up();
+        String s = migrations.schema();
+        assertThat(indexDefinitions(s)).anySatisfy(def -> assertThat(def).contains("INDEX spans_started_idx ")
+                .contains("USING brin (started_at)").contains("autosummarize='on'"));
+
+        migrations.rollback(all.size() - all.indexOf("0.5-spans-started-brin")); // it and every later change set
+
+        assertThat(indexDefinitions(s)).anySatisfy(def -> assertThat(def).contains("INDEX spans_started_idx ")
+                .contains("USING btree (started_at)"));
+        migrations.up();
+        assertThat(indexDefinitions(s)).anySatisfy(def -> assertThat(def).contains("INDEX spans_started_idx ")
+                .contains("USING brin (started_at)"));
+    }
+
     private static void execute(String sql) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.execute();

@@ -370,9 +370,9 @@ public class SpanRepository extends AbstractRepository {
     }
 
     /**
-     * Retention, one bounded batch, one statement: takes the {@code batchSize} oldest spans that started before
-     * {@code olderThan} (in start order, on the index {@code spans_started_idx}) and deletes every span of their traces
-     * that started before {@code olderThan}. So a batch deletes at least those spans and at most the old spans of
+     * Retention, one bounded batch, one statement: takes {@code batchSize} spans that started before
+     * {@code olderThan} (any of them, in no particular order; the BRIN index {@code spans_started_idx} skips the newer
+     * parts of the table) and deletes every span of their traces that started before {@code olderThan}. So a batch deletes at least those spans and at most the old spans of
      * {@code batchSize} traces, and it reaches them through the primary key.
      *
      * <pre>{@code

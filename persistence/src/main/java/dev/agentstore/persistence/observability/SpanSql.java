@@ -125,16 +125,18 @@ final class SpanSql {
     static final String DELETE_TRACES = "DELETE FROM spans WHERE trace_id = ANY (CAST(:traceIds AS uuid[]))";
 
     /**
-     * One bounded prune batch: the old spans of the traces of at most {@code :batchSize} old spans (found in start
-     * order on {@code spans_started_idx}), deleted through the primary key's leading {@code trace_id}. Deleting by a
-     * joined key list instead let PostgreSQL pick a hash join over a scan of the whole table.
+     * One bounded prune batch: the old spans of the traces of at most {@code :batchSize} old spans (any of them, in no
+     * order: the BRIN index {@code spans_started_idx} skips the block ranges that hold only newer spans and the scan
+     * stops after {@code :batchSize}; an {@code ORDER BY started_at} would make it read and sort every old span),
+     * deleted through the primary key's leading {@code trace_id}. Deleting by a joined key list instead let PostgreSQL
+     * pick a hash join over a scan of the whole table.
      */
     static final String PRUNE_BATCH = """
             DELETE FROM spans
              WHERE started_at < :cutoff
                AND trace_id = ANY (ARRAY(
                    SELECT DISTINCT o.trace_id
-                     FROM (SELECT trace_id FROM spans WHERE started_at < :cutoff ORDER BY started_at LIMIT :batchSize) o))
+                     FROM (SELECT trace_id FROM spans WHERE started_at < :cutoff LIMIT :batchSize) o))
             """;
 
     /** A row of {@link #COLUMNS} as a span. */

@@ -91,7 +91,7 @@ final class DefaultIndexes {
             new DefaultIndex("spans_run_idx", "spans", "(run_id, started_at) WHERE run_id IS NOT NULL"),
             new DefaultIndex("spans_started_idx", "spans", "(started_at)"),
             new DefaultIndex("flow_checkpoints_run_idx", "flow_checkpoints", "(flow_name, run_id, id DESC)"),
-            new DefaultIndex("chunks_text_search_idx", "chunks", "USING gin (text_search)"),
+            new DefaultIndex("chunks_text_search_idx", "chunks", "USING gin (text_search) WITH (fastupdate = off)"),
             new DefaultIndex("chunks_created_idx", "chunks", "(knowledge_base, created_at, id)"),
             new DefaultIndex("flow_events_feed_idx", "flow_events", "(tx, id)"),
             new DefaultIndex("trigger_events_feed_idx", "trigger_events", "(tx, id)"),

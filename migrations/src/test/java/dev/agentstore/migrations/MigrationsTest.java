@@ -216,7 +216,7 @@ class MigrationsTest {
         assertThat(query("SELECT CAST(text_search AS text) FROM " + s + ".chunks"))
                 .isEqualTo("'ahead':3 'log':4 'write':2 'write-ahead':1");
         assertThat(indexDefinitions(s)).anySatisfy(def -> assertThat(def).contains("chunks_text_search_idx")
-                .contains("USING gin (text_search)"));
+                .contains("USING gin (text_search)").contains("fastupdate=off"));
 
         migrations.rollbackToTag("0.4");
 

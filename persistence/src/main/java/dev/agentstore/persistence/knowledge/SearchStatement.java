@@ -85,8 +85,7 @@ final class SearchStatement {
     /**
      * The text rank, {@code %s} being the {@code tsquery}: {@code ts_rank_cd} (cover density: how close together the
      * query's words occur) with normalisation 1 (divided by 1 + the logarithm of the chunk's length, so long chunks
-     * do not win by length alone). Measured against {@code ts_rank} and other normalisations on the demo's
-     * questions: see {@code docs/knowledge.md}.
+     * do not win by length alone); measured against the alternatives on the demo: see {@code docs/knowledge.md}.
      */
     static final String TEXT_RANK = "ts_rank_cd(text_search, %s, 1)";
 
@@ -94,6 +93,12 @@ final class SearchStatement {
             SELECT set_config('enable_sort', current_setting('agentstore.enable_sort'), true),
                    set_config('jit', current_setting('agentstore.jit'), true),
                    set_config('plan_cache_mode', current_setting('agentstore.plan_cache_mode'), true)""";
+
+    /**
+     * The query text parsed once (an InitPlan): inline, the generic plan parsed it again for every row it ranked.
+     */
+    static final String TEXT_QUERY =
+            "text_query AS (SELECT websearch_to_tsquery(CAST(:textConfig AS regconfig), :text) AS tsquery)";
 
     /** The columns of a search's result, from the chunks row {@code c}. */
     private static final String SEARCH_COLUMNS = """
@@ -401,7 +406,7 @@ final class SearchStatement {
         String status;
         String best;
         if (searchMode == SearchMode.TEXT) {
-            head += "textual AS MATERIALIZED (" + textScan() + "),\n     ";
+            head += TEXT_QUERY + ",\n     textual AS MATERIALIZED (" + textScan() + "),\n     ";
             status = "SELECT count(*) AS candidates, true AS exact, (SELECT valid FROM base) AS valid FROM textual";
             best = "SELECT id, CAST(NULL AS float8) AS distance, text_score AS score, CAST(NULL AS bigint) AS vector_rank,"
                     + " row_number() OVER (ORDER BY text_score DESC, id) AS text_rank FROM textual"
@@ -443,7 +448,7 @@ final class SearchStatement {
                         + " FROM nearest" + (bound != null ? " WHERE distance <= :bound" : "")
                         + " ORDER BY distance, id LIMIT :limit";
             } else {
-                head += "textual AS MATERIALIZED (" + textScan() + "),\n"
+                head += TEXT_QUERY + ",\n     textual AS MATERIALIZED (" + textScan() + "),\n"
                         + "     fused AS (SELECT coalesce(v.id, t.id) AS id, v.distance,"
                         + " coalesce(CAST(:vectorWeight AS float8) / (:rrfK + v.vector_rank), 0)"
                         + " + coalesce(CAST(:textWeight AS float8) / (:rrfK + t.text_rank), 0) AS score,"
@@ -476,12 +481,11 @@ final class SearchStatement {
     }
 
     /**
-     * The full-text candidates: the base's chunks that pass the filter and whose {@code text_search} matches the
-     * query text parsed by {@code websearch_to_tsquery} with the base's configuration (served by the GIN index on
-     * {@code text_search}), ranked by {@link #TEXT_RANK}, best {@code depth} (text search: {@code :limit}).
+     * The full-text candidates: the base's chunks that pass the filter and match the query ({@link #TEXT_QUERY}; the
+     * GIN index on {@code text_search}), ranked by {@link #TEXT_RANK}, best {@code depth} (text: {@code :limit}).
      */
     private String textScan() {
-        String tsquery = "websearch_to_tsquery(CAST(:textConfig AS regconfig), :text)";
+        String tsquery = "(SELECT tsquery FROM text_query)";
         return "SELECT id, " + TEXT_RANK.formatted(tsquery) + " AS text_score FROM chunks WHERE "
                 + KnowledgeSql.basePredicate(kb) + " AND (SELECT valid FROM base) AND text_search @@ " + tsquery
                 + (filter == null ? "" : " AND (" + filter.sql() + ")")

@@ -85,6 +85,18 @@ class ChunkIndexPlanTest {
     }
 
     @Test
+    void aTextSearchParsesItsQueryTextOnceNotForEveryRowItRanks(AgentStore store) {
+        List<String> plan = store.chunks().explainSearch(BASE, "checkpointer", null,
+                SearchOptions.top(5).withMode(SearchMode.TEXT), false);
+
+        assertThat(plan).filteredOn(line -> line.contains("ts_rank_cd")).isNotEmpty()
+                .noneMatch(line -> line.contains("websearch_to_tsquery"));
+        assertThat(plan).filteredOn(line -> line.contains("Index Cond") && line.contains("text_search @@"))
+                .isNotEmpty().noneMatch(line -> line.contains("websearch_to_tsquery"));
+        assertThat(plan).anyMatch(line -> line.contains("CTE text_query")); // parsed there, once
+    }
+
+    @Test
     void aHybridSearchReadsTheGinIndexForItsTextList(AgentStore store) {
         List<String> plan = store.chunks().explainSearch(BASE, "checkpointer", new float[]{1, 3},
                 SearchOptions.top(5).withMode(SearchMode.HYBRID), false);

@@ -287,7 +287,7 @@ class SearchStatementTest {
     @Nested
     class TextAndHybrid {
 
-        private static final String TSQUERY = "websearch_to_tsquery(CAST(:textConfig AS regconfig), :text)";
+        private static final String TSQUERY = "(SELECT tsquery FROM text_query)";
 
         private static SearchOptions text(int k) {
             return SearchOptions.top(k).withMode(SearchMode.TEXT);
@@ -305,7 +305,9 @@ class SearchStatementTest {
 
             String sql = s.sql(s.mode(), "");
             assertThat(sql).doesNotContain("<=>").doesNotContain("nearest")
-                    .contains("textual AS MATERIALIZED (SELECT id, " + SearchStatement.TEXT_RANK.formatted(TSQUERY)
+                    .contains("text_query AS (SELECT websearch_to_tsquery(CAST(:textConfig AS regconfig), :text)"
+                            + " AS tsquery),\n     textual AS MATERIALIZED (SELECT id, "
+                            + SearchStatement.TEXT_RANK.formatted(TSQUERY)
                             + " AS text_score FROM chunks WHERE knowledge_base = 'docs' AND dimension = 3"
                             + " AND (SELECT valid FROM base) AND text_search @@ " + TSQUERY
                             + " ORDER BY text_score DESC, id LIMIT :limit)")

@@ -19,8 +19,6 @@ import dev.langchain4j.store.embedding.EmbeddingStore;
 import dev.langchain4j.store.embedding.pgvector.PgVectorEmbeddingStore;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -34,16 +32,21 @@ import static dev.langchain4j.store.embedding.filter.MetadataFilterBuilder.metad
 
 /**
  * Issue 19's side-by-side: agentstore's LangChain4j {@code EmbeddingStore} against LangChain4j's own
- * {@code PgVectorEmbeddingStore} (1.11, IVFFlat with 100 lists created on the empty table, as its builder does), on
- * W8's data (20,000 random unit vectors of 384 dimensions, seed 42 stream 8, metadata {@code doc = i % 100}), both
- * through LangChain4j's interface: ingest in {@code addAll} batches of 500 (index maintained), 200 top-10 queries
- * (stream 9) and 200 filtered ones ({@code doc == k}, stream 10), sequential, one thread. Recall@10 against the exact
- * top 10 (agentstore's exact search). LangChain4j's store is then run with {@code ivfflat.probes} 1 (its default), 64,
- * 80, 90 and 100 (all lists), and the adapter at its default (an exact search below 26,041 chunks of 384
- * dimensions), through HNSW only ({@code withExactBelow(0)}: ef_search 100) and at ef_search 400; each adapter setting
- * is compared with the first probes whose recall reaches 0.95 and the adapter's. Holds {@code /tmp/bench.lock} during the timed part only.
+ * {@code PgVectorEmbeddingStore} (1.11, IVFFlat with 100 lists created on the empty table, as its builder does), both
+ * through LangChain4j's interface: ingest in {@code addAll} batches of 500 (index maintained; agentstore: HNSW m 16,
+ * ef_construction 64), 200 top-10 queries and 200 filtered ones ({@code doc == k}, 1% of the base), sequential, one
+ * thread; recall@10 against the exact top 10 (agentstore's exact search). LangChain4j's store runs with
+ * {@code ivfflat.probes} 1 (its default), 64, 70, 75, 80 and 100 (all lists), the adapter at its default
+ * (ef_search 1,000) and at ef_search 400 and 100; each adapter setting is compared with the first probes whose recall
+ * reaches the adapter's (and 0.95).
  *
- * <p>Run: {@code java -cp "bench/target/classes:bench/target/lib/*" dev.agentstore.bench.LangChain4jSideBySide}
+ * <p>Data, by the first argument: {@code w8} (the default): W8's 20,000 random unit vectors of 384 dimensions (seed 42
+ * stream 8, queries streams 9 and 10), metadata {@code doc = i % 100}; {@code clustered}: 20,000 vectors around 200
+ * random centres (each the normalised sum of a random centre and a random vector of norm 1.5: cosine about 0.55 to its
+ * centre, as text embeddings cluster; streams 80, 90 and 100), queries drawn the same way.
+ *
+ * <p>Run under the machine's benchmark lock:
+ * {@code flock /tmp/bench.lock java -cp "bench/target/classes:bench/target/lib/*" dev.agentstore.bench.LangChain4jSideBySide [w8|clustered]}
  * (database from {@code AGENTSTORE_URL}/{@code AGENTSTORE_USER}/{@code AGENTSTORE_PASSWORD}, by default the local
  * {@code agentstore} database).
  */
@@ -53,7 +56,7 @@ public final class LangChain4jSideBySide {
     private static final int N = 20_000;
     private static final int BATCH = 500;
     private static final int QUERIES = 200;
-    private static final Path LOCK = Path.of("/tmp/bench.lock");
+    private static final int CENTRES = 200;
 
     private LangChain4jSideBySide() {
     }
@@ -67,7 +70,7 @@ public final class LangChain4jSideBySide {
     }
 
     /**
-     * @param args ignored
+     * @param args {@code w8} (the default) or {@code clustered}
      * @throws Exception when a step fails
      */
     public static void main(String[] args) throws Exception {
@@ -75,15 +78,19 @@ public final class LangChain4jSideBySide {
         String user = env("AGENTSTORE_USER", "agentstore");
         String password = env("AGENTSTORE_PASSWORD", "agentstore");
         String schema = "bench_lc4j";
-        float[][] data = vectors(8, N);
-        float[][] queries = vectors(9, QUERIES);
-        Mulberry32 r10 = Mulberry32.stream(42, 10);
+        boolean clustered = args.length > 0 && args[0].equals("clustered");
+        int[] streams = clustered ? new int[]{80, 90, 100} : new int[]{8, 9, 10};
+        float[][] centres = clustered ? vectors(Mulberry32.stream(42, 70), CENTRES, null) : null;
+        float[][] data = vectors(Mulberry32.stream(42, streams[0]), N, centres);
+        float[][] queries = vectors(Mulberry32.stream(42, streams[1]), QUERIES, centres);
+        Mulberry32 r10 = Mulberry32.stream(42, streams[2]);
         int[] ks = new int[QUERIES];
         float[][] filtered = new float[QUERIES][];
         for (int i = 0; i < QUERIES; i++) {
             ks[i] = r10.randInt(100);
-            filtered[i] = Generators.unitVector(r10, DIM);
+            filtered[i] = vector(r10, centres);
         }
+        System.out.println("data: " + (clustered ? "clustered" : "w8"));
         List<String> ids = new ArrayList<>(N);
         List<Embedding> embeddings = new ArrayList<>(N);
         List<TextSegment> segments = new ArrayList<>(N);
@@ -103,49 +110,42 @@ public final class LangChain4jSideBySide {
                     .table("lc4j_w8").dimension(DIM).useIndex(true).indexListSize(100)
                     .createTable(true).dropTableFirst(true).build();
 
-            System.out.println("waiting for " + LOCK);
-            lock();
-            System.out.println("holding " + LOCK);
-            try {
-                double a = ingest(agentstore, ids, embeddings, segments);
-                double p = ingest(pgvector, ids, embeddings, segments);
-                System.out.printf(Locale.ROOT, "ingest (addAll, %d-row batches, index maintained): agentstore %.0f/s,"
-                        + " PgVectorEmbeddingStore %.0f/s%n", BATCH, a, p);
+            double a = ingest(agentstore, ids, embeddings, segments);
+            double p = ingest(pgvector, ids, embeddings, segments);
+            System.out.printf(Locale.ROOT, "ingest (addAll, %d-row batches, index maintained): agentstore %.0f/s,"
+                    + " PgVectorEmbeddingStore %.0f/s%n", BATCH, a, p);
 
-                // exact top 10s, untimed
-                List<Set<String>> exact = new ArrayList<>();
-                List<Set<String>> exactFiltered = new ArrayList<>();
-                for (int i = 0; i < QUERIES; i++) {
-                    exact.add(top(store.chunks().search("w8", queries[i], SearchOptions.top(10).withExactSearch())));
-                    exactFiltered.add(top(store.chunks().search("w8", filtered[i], SearchOptions.top(10)
-                            .withExactSearch().withFilter(Filter.eq("payload.doc", ks[i])))));
+            // exact top 10s, untimed
+            List<Set<String>> exact = new ArrayList<>();
+            List<Set<String>> exactFiltered = new ArrayList<>();
+            for (int i = 0; i < QUERIES; i++) {
+                exact.add(top(store.chunks().search("w8", queries[i], SearchOptions.top(10).withExactSearch())));
+                exactFiltered.add(top(store.chunks().search("w8", filtered[i], SearchOptions.top(10)
+                        .withExactSearch().withFilter(Filter.eq("payload.doc", ks[i])))));
+            }
+            List<Run[]> pg = new ArrayList<>();
+            int[] probeSteps = {1, 64, 70, 75, 80, 100};
+            for (int probes : probeSteps) {
+                try (HikariDataSource probed = pool(url, user, password, schema, probes)) {
+                    EmbeddingStore<TextSegment> s = PgVectorEmbeddingStore.datasourceBuilder()
+                            .datasource(probed).table("lc4j_w8").dimension(DIM).useIndex(true)
+                            .indexListSize(100).createTable(false).build();
+                    Run[] r = {run(s, queries, null, exact), run(s, filtered, ks, exactFiltered)};
+                    pg.add(r);
+                    System.out.printf(Locale.ROOT, "PgVectorEmbeddingStore probes %-3d    unfiltered %s | filtered %s%n",
+                            probes, r[0], r[1]);
                 }
-                List<Run[]> pg = new ArrayList<>();
-                int[] probeSteps = {1, 64, 80, 90, 100};
-                for (int probes : probeSteps) {
-                    try (HikariDataSource probed = pool(url, user, password, schema, probes)) {
-                        EmbeddingStore<TextSegment> s = PgVectorEmbeddingStore.datasourceBuilder()
-                                .datasource(probed).table("lc4j_w8").dimension(DIM).useIndex(true)
-                                .indexListSize(100).createTable(false).build();
-                        Run[] r = {run(s, queries, null, exact), run(s, filtered, ks, exactFiltered)};
-                        pg.add(r);
-                        System.out.printf(Locale.ROOT, "PgVectorEmbeddingStore probes %-3d    unfiltered %s | filtered %s%n",
-                                probes, r[0], r[1]);
-                    }
-                }
-                String[] names = {"default", "ef_search 100 (index only)", "ef_search 400"};
-                AgentStoreEmbeddingStore[] settings = {agentstore, agentstore.withExactBelow(0),
-                        agentstore.withEfSearch(400)};
-                for (int j = 0; j < settings.length; j++) {
-                    Run au = run(settings[j], queries, null, exact);
-                    Run af = run(settings[j], filtered, ks, exactFiltered);
-                    System.out.printf(Locale.ROOT, "agentstore adapter, %-26s unfiltered %s | filtered %s%n",
-                            names[j], au, af);
-                    compare(pg, probeSteps, 0, au, "unfiltered");
-                    compare(pg, probeSteps, 1, af, "filtered");
-                }
-            } finally {
-                Files.deleteIfExists(LOCK);
+            }
+            String[] names = {"default (ef_search 1000)", "ef_search 400", "ef_search 100"};
+            AgentStoreEmbeddingStore[] settings = {agentstore, agentstore.withEfSearch(400),
+                    agentstore.withEfSearch(100)};
+            for (int j = 0; j < settings.length; j++) {
+                Run au = run(settings[j], queries, null, exact);
+                Run af = run(settings[j], filtered, ks, exactFiltered);
+                System.out.printf(Locale.ROOT, "agentstore adapter, %-26s unfiltered %s | filtered %s%n",
+                        names[j], au, af);
+                compare(pg, probeSteps, 0, au, "unfiltered");
+                compare(pg, probeSteps, 1, af, "filtered");
             }
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
                 st.execute("DROP TABLE IF EXISTS lc4j_w8");
@@ -154,11 +154,30 @@ public final class LangChain4jSideBySide {
         }
     }
 
-    private static float[][] vectors(int stream, int n) {
-        Mulberry32 rng = Mulberry32.stream(42, stream);
+    private static float[][] vectors(Mulberry32 rng, int n, float[][] centres) {
         float[][] v = new float[n][];
         for (int i = 0; i < n; i++) {
-            v[i] = Generators.unitVector(rng, DIM);
+            v[i] = vector(rng, centres);
+        }
+        return v;
+    }
+
+    /** A random unit vector, or without centres; with them, a random centre plus a random vector of norm 1.5. */
+    private static float[] vector(Mulberry32 rng, float[][] centres) {
+        if (centres == null) {
+            return Generators.unitVector(rng, DIM);
+        }
+        float[] c = centres[rng.randInt(centres.length)];
+        float[] noise = Generators.unitVector(rng, DIM);
+        double[] sum = new double[DIM];
+        double norm = 0;
+        for (int d = 0; d < DIM; d++) {
+            sum[d] = c[d] + 1.5 * noise[d];
+            norm += sum[d] * sum[d];
+        }
+        float[] v = new float[DIM];
+        for (int d = 0; d < DIM; d++) {
+            v[d] = (float) (sum[d] / Math.sqrt(norm));
         }
         return v;
     }
@@ -224,17 +243,6 @@ public final class LangChain4jSideBySide {
         c.setConnectionInitSql("SET search_path = " + schema + ", public"
                 + (probes == null ? "" : "; SET ivfflat.probes = " + probes));
         return new HikariDataSource(c);
-    }
-
-    private static void lock() throws Exception {
-        while (true) {
-            try {
-                Files.createFile(LOCK);
-                return;
-            } catch (java.nio.file.FileAlreadyExistsException e) {
-                Thread.sleep(5_000);
-            }
-        }
     }
 
     private static String env(String name, String fallback) {

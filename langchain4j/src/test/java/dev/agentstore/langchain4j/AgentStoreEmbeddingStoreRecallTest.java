@@ -20,6 +20,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.function.BiPredicate;
+import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
@@ -28,9 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The adapter's default search against a brute-force top k computed here, on uniformly random unit vectors (the
- * hardest case for an approximate index): 3,000 chunks of 64 dimensions in an HNSW base, metadata
- * {@code doc = i % 100} and {@code half = i % 2}.
+ * The adapter's default search against a brute-force top k computed here, in two HNSW bases of 3,000 chunks of 64
+ * dimensions, metadata {@code doc = i % 100} and {@code half = i % 2}: uniformly random unit vectors (the hardest case
+ * for an approximate index) and clustered ones (30 centres, each chunk a centre plus noise, as text embeddings are).
  */
 class AgentStoreEmbeddingStoreRecallTest {
 
@@ -41,17 +43,28 @@ class AgentStoreEmbeddingStoreRecallTest {
 
     private static AgentStore store;
     private static AgentStoreEmbeddingStore embeddings;
+    private static AgentStoreEmbeddingStore clusteredEmbeddings;
     private static float[][] data;
     private static float[][] queries;
+    private static float[][] clustered;
+    private static float[][] clusteredQueries;
 
     @BeforeAll
     static void fill() {
         store = TestStores.open(AgentStoreEmbeddingStoreRecallTest.class);
-        store.inTransaction(uow -> uow.knowledge().create("random", DIM, Distance.COSINE, IndexSpec.hnsw()));
-        embeddings = AgentStoreEmbeddingStore.of(store, "random");
         Random rng = new Random(42);
         data = vectors(rng, N);
         queries = vectors(rng, QUERIES);
+        float[][] centres = vectors(rng, 30);
+        clustered = clustered(rng, centres, N);
+        clusteredQueries = clustered(rng, centres, QUERIES);
+        embeddings = fill("random", data);
+        clusteredEmbeddings = fill("clustered", clustered);
+    }
+
+    private static AgentStoreEmbeddingStore fill(String base, float[][] data) {
+        store.inTransaction(uow -> uow.knowledge().create(base, DIM, Distance.COSINE, IndexSpec.hnsw()));
+        AgentStoreEmbeddingStore embeddings = AgentStoreEmbeddingStore.of(store, base);
         List<String> ids = new ArrayList<>(N);
         List<Embedding> vectors = new ArrayList<>(N);
         List<TextSegment> segments = new ArrayList<>(N);
@@ -64,6 +77,7 @@ class AgentStoreEmbeddingStoreRecallTest {
             embeddings.addAll(ids.subList(from, from + 500), vectors.subList(from, from + 500),
                     segments.subList(from, from + 500));
         }
+        return embeddings;
     }
 
     @AfterAll
@@ -75,25 +89,33 @@ class AgentStoreEmbeddingStoreRecallTest {
     class Default {
 
         @Test
-        void isExactBelowTenMillionComponents() {
-            assertThat(embeddings.exactBelow()).isEqualTo(10_000_000L / DIM);
+        void findsAtLeast95PercentOfTheTrueTopKOfRandomVectors() {
+            assertThat(recall(embeddings, data, queries, i -> true)).isGreaterThanOrEqualTo(0.95);
         }
 
         @Test
-        void returnsTheExactTopK() {
-            for (int q = 0; q < QUERIES; q++) {
-                assertThat(ids(embeddings, queries[q], null)).as("query " + q)
-                        .containsExactlyElementsOf(bruteForce(queries[q], i -> true));
-            }
+        void findsAtLeast95PercentOfTheTrueTopKOfClusteredVectors() {
+            assertThat(recall(clusteredEmbeddings, clustered, clusteredQueries, i -> true))
+                    .isGreaterThanOrEqualTo(0.95);
         }
 
         @Test
-        void returnsTheExactTopKOfAFilter() {
+        void returnsTheExactTopKOfAFilterMatchingFewChunks() {  // 30 match: ranked exactly
             for (int q = 0; q < QUERIES; q++) {
                 int doc = q * 5;
                 assertThat(ids(embeddings, queries[q], metadataKey("doc").isEqualTo(doc))).as("query " + q)
-                        .containsExactlyElementsOf(bruteForce(queries[q], i -> i % 100 == doc));
+                        .containsExactlyElementsOf(bruteForce(data, queries[q], i -> i % 100 == doc, K));
             }
+        }
+
+        @Test
+        void returnsKOfAFilterMatchingHalfTheBase() {  // more matches than are ranked exactly: iterative index scan
+            for (int q = 0; q < QUERIES; q++) {
+                assertThat(ids(embeddings, queries[q], metadataKey("half").isEqualTo(q % 2))).as("query " + q)
+                        .hasSize(K);
+            }
+            assertThat(recall(embeddings, data, queries, q -> metadataKey("half").isEqualTo(q % 2),
+                    (q, i) -> i % 2 == q % 2)).isGreaterThanOrEqualTo(0.95);
         }
 
         @Test
@@ -101,38 +123,49 @@ class AgentStoreEmbeddingStoreRecallTest {
             Filter doc7 = metadataKey("doc").isEqualTo(7);
             assertThat(embeddings.search(EmbeddingSearchRequest.builder().queryEmbedding(Embedding.from(queries[0]))
                     .maxResults(50).filter(doc7).build()).matches()).extracting(EmbeddingMatch::embeddingId)
-                    .containsExactlyElementsOf(bruteForce(queries[0], i -> i % 100 == 7, 50));
+                    .containsExactlyElementsOf(bruteForce(data, queries[0], i -> i % 100 == 7, 50));
         }
     }
 
     @Nested
-    class ThroughTheIndex {
+    class WithASmallerEfSearch {
 
         @Test
-        void aSmallEfSearchMissesSomeOfTheTopK() {  // so the exact default above is what makes recall 1.0
-            AgentStoreEmbeddingStore fast = embeddings.withEfSearch(10);
-            int hits = 0;
-            for (int q = 0; q < QUERIES; q++) {
-                List<String> exact = bruteForce(queries[q], i -> true);
-                hits += (int) ids(fast, queries[q], null).stream().filter(exact::contains).count();
-            }
-            assertThat(hits).isLessThan(QUERIES * K);
+        void missesSomeOfTheTopKOfRandomVectors() {  // so the index is used, and the default's ef_search matters
+            assertThat(recall(embeddings.withEfSearch(10), data, queries, i -> true)).isLessThan(0.95);
         }
 
         @Test
-        void aFilterMatchingHalfTheBaseStillReturnsK() {  // more matches than are ranked exactly: iterative scan
-            AgentStoreEmbeddingStore indexed = embeddings.withExactBelow(0);
+        void stillReturnsKOfAFilterMatchingHalfTheBase() {
             for (int q = 0; q < QUERIES; q++) {
-                assertThat(ids(indexed, queries[q], metadataKey("half").isEqualTo(q % 2))).as("query " + q)
-                        .hasSize(K);
+                assertThat(ids(embeddings.withEfSearch(10), queries[q], metadataKey("half").isEqualTo(q % 2)))
+                        .as("query " + q).hasSize(K);
             }
         }
 
         @Test
-        void exactBelowCannotBeNegative() {
-            assertThatThrownBy(() -> embeddings.withExactBelow(-1)).isInstanceOf(InvalidInputException.class)
-                    .hasMessageContaining("exactBelow");
+        void isRefusedOutOfRange() {
+            assertThatThrownBy(() -> embeddings.withEfSearch(1_001)).isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("efSearch");
         }
+    }
+
+    /** Mean recall@K of the store's search against brute force, over the queries. */
+    private static double recall(AgentStoreEmbeddingStore s, float[][] data, float[][] queries,
+                                 IntPredicate matching) {
+        return recall(s, data, queries, null, (q, i) -> matching.test(i));
+    }
+
+    private static double recall(AgentStoreEmbeddingStore s, float[][] data, float[][] queries,
+                                 IntFunction<Filter> filter, BiPredicate<Integer, Integer> matching) {
+        int hits = 0;
+        for (int q = 0; q < queries.length; q++) {
+            int query = q;
+            List<String> exact = bruteForce(data, queries[q], i -> matching.test(query, i), K);
+            hits += (int) ids(s, queries[q], filter == null ? null : filter.apply(q)).stream()
+                    .filter(exact::contains).count();
+        }
+        return hits / (double) (queries.length * K);
     }
 
     private static List<String> ids(AgentStoreEmbeddingStore s, float[] query, Filter filter) {
@@ -144,11 +177,7 @@ class AgentStoreEmbeddingStoreRecallTest {
      * The ids of the k chunks most cosine-similar to {@code query} (LangChain4j's {@code CosineSimilarity}) among
      * those {@code matching} keeps, best first.
      */
-    private static List<String> bruteForce(float[] query, IntPredicate matching) {
-        return bruteForce(query, matching, K);
-    }
-
-    private static List<String> bruteForce(float[] query, IntPredicate matching, int k) {
+    private static List<String> bruteForce(float[][] data, float[] query, IntPredicate matching, int k) {
         return IntStream.range(0, N).filter(matching).boxed()
                 .sorted(Comparator.comparingDouble((Integer i) -> -CosineSimilarity.between(Embedding.from(query),
                         Embedding.from(data[i]))).thenComparing(i -> id(i)))
@@ -164,6 +193,18 @@ class AgentStoreEmbeddingStoreRecallTest {
         for (float[] row : v) {
             for (int d = 0; d < DIM; d++) {
                 row[d] = (float) rng.nextGaussian();
+            }
+        }
+        return v;
+    }
+
+    /** Each vector a random one of the centres plus Gaussian noise of 0.1 per component (about 0.8 in norm). */
+    private static float[][] clustered(Random rng, float[][] centres, int n) {
+        float[][] v = new float[n][DIM];
+        for (float[] row : v) {
+            float[] centre = centres[rng.nextInt(centres.length)];
+            for (int d = 0; d < DIM; d++) {
+                row[d] = centre[d] + (float) (0.1 * rng.nextGaussian());
             }
         }
         return v;

@@ -304,20 +304,6 @@ public class ChunkRepository extends AbstractRepository {
     }
 
     /**
-     * A bounded count, for choosing a plan: its cost grows with {@code limit}, not with the base.
-     * @param base  the knowledge base's name
-     * @param limit the most chunks to count, ≥ 0
-     * @return {@code min(limit, chunks of the base)}
-     * @throws NotFoundException when the base does not exist
-     */
-    @SingleStatement
-    public long countAtMost(String base, long limit) {
-        KnowledgeBase kb = base(base);
-        return Sql.call(em, "count chunks of KnowledgeBase " + base + " up to " + limit, h -> h.createQuery(
-                ChunkSql.COUNT_AT_MOST).bind("base", kb.name()).bind("limit", Math.max(0, limit)).mapTo(long.class).one());
-    }
-
-    /**
      * @param base   the knowledge base's name
      * @param filter conditions on {@link #FIELDS}, or {@code null} for all chunks
      * @return how many chunks of the base match

@@ -47,9 +47,6 @@ final class ChunkSql {
 
     static final String COUNT = "SELECT count(*) FROM chunks WHERE knowledge_base = :base";
 
-    static final String COUNT_AT_MOST =
-            "SELECT count(*) FROM (SELECT 1 FROM chunks WHERE knowledge_base = :base LIMIT :limit) AS c";
-
     static final String DELETE_IDS = "DELETE FROM chunks WHERE knowledge_base = :base AND id = ANY (:ids)";
 
     static final String DELETE_DOCUMENT = "DELETE FROM chunks WHERE knowledge_base = :base AND document_id = :documentId";

@@ -19,7 +19,7 @@ import java.util.function.Supplier;
  * Each meter is also tagged {@code store}, the store's name ({@link AgentStore#name()}), so that stores sharing a
  * registry keep meters of their own. Tags never carry a key, an identifier or any other value of a call. Thread-safe.
  */
-final class MicrometerCalls implements CallObserver {
+record MicrometerCalls(MeterRegistry registry, String store) implements CallObserver {
 
     /** Timer of every call. */
     static final String CALLS = "agentstore.calls";
@@ -27,14 +27,6 @@ final class MicrometerCalls implements CallObserver {
     static final String CONFLICTS = "agentstore.conflicts";
     /** Counter of retried attempts. */
     static final String RETRIES = "agentstore.retries";
-
-    private final MeterRegistry registry;
-    private final String store;
-
-    private MicrometerCalls(MeterRegistry registry, String store) {
-        this.registry = registry;
-        this.store = store;
-    }
 
     /**
      * @param registry a {@link MeterRegistry} (typed {@link Object} for {@link CallObserver#of})

@@ -29,6 +29,10 @@ import java.util.concurrent.locks.LockSupport;
  * (the feed selects one run or one flow, not a set of runs). {@code W10.jdbc}: the hand-written baseline, one
  * {@code LISTEN} connection and one reader thread that reads new rows by {@code (tx, id)} after each notification
  * (and every 100 ms) and hands each to its subscriber in-line; the writer uses W1's raw {@code INSERT}.
+ *
+ * <p>Each line also says what the writer did against what was offered ({@code offered_per_s}, {@code achieved_per_s},
+ * {@code rate_reached}, the append call's p50/p99, {@code behind_schedule_ms}) and the oldest transaction of the
+ * cluster seen during the phase ({@code oldest_xact_ms_max}), which delays every feed reader while it runs.
  */
 final class FeedWorkload implements Workload {
 

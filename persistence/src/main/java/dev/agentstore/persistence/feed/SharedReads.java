@@ -21,12 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * might not see the commit that the wake-up announced. The reading step completes the result before it delivers, so
  * a slow listener never holds up another subscription's step.
  *
- * <p>Thread-safe. Keeps the latest read of each (selection, batch size), one batch each; when there are more than
- * {@value #MAX_ENTRIES}, the reads that are done are dropped (a dropped read is only read again).
+ * <p>Thread-safe. Keeps the latest read of each (selection, batch size) until the next wake-up: {@link #advance()}
+ * drops the reads that are done, which no step that begins after it may take, so no batch is kept longer.
  */
 final class SharedReads {
-
-    private static final int MAX_ENTRIES = 64;
 
     private record Key(FeedSelection selection, int limit) {
     }
@@ -45,6 +43,7 @@ final class SharedReads {
     /** Moves the generation on: called before the subscriptions are woken (a notification, a poll, a new one). */
     void advance() {
         generation.incrementAndGet();
+        latest.values().removeIf(r -> r.events().isDone());
     }
 
     /** @return the current generation; a step takes it before it reads */
@@ -81,10 +80,6 @@ final class SharedReads {
             latest.remove(key, fresh);
             mine.completeExceptionally(e);
             throw e;
-        } finally {
-            if (latest.size() > MAX_ENTRIES) {
-                latest.values().removeIf(r -> r.events().isDone());
-            }
         }
     }
 }

@@ -4,13 +4,12 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
- * One subscription: each step reads the next batch after its cursor on a pool connection (autocommit), or takes the
- * same read of another subscription of its selection ({@link SharedReads}), and hands the events to the listener,
- * advancing the cursor after each call.
+ * One subscription: each step reads the next batch after its cursor on a pool connection (autocommit), or takes its
+ * part of another subscription's read of the same selection ({@link SharedReads}), and hands the events to the
+ * listener, advancing the cursor after each call.
  *
  * <p><b>Back-pressure.</b> A subscription holds at most one batch in memory: the table is its queue. A slow
  * listener falls behind and catches up by cursor; nothing is dropped and nothing is buffered without bound. It
@@ -37,7 +36,7 @@ final class FeedSubscription extends FeedPump {
 
     @Override
     boolean step() throws Exception {
-        List<FeedEvent> batch;
+        SharedReads.Batch batch;
         long since = reads.generation();
         try {
             batch = reads.read(selection, cursor, batchSize, since);
@@ -49,14 +48,14 @@ final class FeedSubscription extends FeedPump {
             return false;
         }
         readFailing = false;
-        for (FeedEvent event : batch) {
+        for (FeedEvent event : batch.events()) {
             if (isClosed()) {
                 return false;
             }
             listener.onEvent(event);
             cursor = event.cursor();
         }
-        return batch.size() == batchSize;
+        return batch.more();
     }
 
     @Override

@@ -10,14 +10,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One read for the subscriptions that want the same one: after a wake-up, every subscription of a selection that is
- * at the same cursor would send the same query; the first sends it and the others take its result. Without this, a
- * notification costs one query per subscription (ten subscriptions of one flow: ten identical reads per event).
+ * One read for the subscriptions that want the same one: after a wake-up, every subscription of a selection would send
+ * nearly the same query; the first sends it and the others at the same or a later cursor take its result, each the
+ * part after its own cursor. Without this, a notification costs one query per subscription (ten subscriptions of one
+ * flow: ten reads per event).
  *
  * <p>A result read after {@code from} below the horizon of its snapshot is the complete, ordered list of the
- * selection's events after {@code from} up to that horizon (every older transaction has ended), so it is correct for
- * any subscription at {@code from}, whenever it asks. It is only taken by a step that began no later than the read
- * did ({@link #generation()}: every wake-up moves it on): a read that began before the wake-up that started a step
+ * selection's events after {@code from} up to that horizon (every older transaction has ended), or, when it holds
+ * {@code limit} events, up to its last one; so its events after a cursor {@code c >= from} are exactly what a read
+ * after {@code c} would return up to there, for any subscription, whenever it asks. It is only taken by a step that
+ * began no later than the read did ({@link #generation()}: every wake-up moves it on): a read that began before the wake-up that started a step
  * might not see the commit that the wake-up announced. The reading step completes the result before it delivers, so
  * a slow listener never holds up another subscription's step.
  *
@@ -30,6 +32,15 @@ final class SharedReads {
     }
 
     private record Read(FeedCursor from, long generation, CompletableFuture<List<FeedEvent>> events) {
+    }
+
+    /**
+     * What a step gets.
+     *
+     * @param events the events after the step's cursor, in feed order
+     * @param more   whether more may be waiting right away (the read was a full batch)
+     */
+    record Batch(List<FeedEvent> events, boolean more) {
     }
 
     private final Jdbi jdbi;
@@ -52,30 +63,37 @@ final class SharedReads {
     }
 
     /**
-     * The next events of {@code selection} after {@code from}: a read in flight or done that began at or after
-     * {@code since}, else a new read on this thread.
+     * The next events of {@code selection} after {@code from}: the part after {@code from} of a read in flight or
+     * done that began at or after {@code since} from a cursor at or before {@code from}, else a new read on this
+     * thread.
      *
      * @param since the generation the asking step took when it began
      * @return at most {@code limit} events, in feed order
      * @throws RuntimeException the read's failure (to the reader and to every step that took its result)
      */
-    List<FeedEvent> read(FeedSelection selection, FeedCursor from, int limit, long since) {
+    Batch read(FeedSelection selection, FeedCursor from, int limit, long since) {
         Key key = new Key(selection, limit);
         CompletableFuture<List<FeedEvent>> mine = new CompletableFuture<>();
         Read fresh = new Read(from, generation.get(), mine);
         Read taken = latest.compute(key, (k, old) ->
-                old != null && old.from().equals(from) && old.generation() >= since ? old : fresh);
+                old != null && old.from().compareTo(from) <= 0 && old.generation() >= since ? old : fresh);
         if (taken != fresh) {
+            List<FeedEvent> events;
             try {
-                return taken.events().join();
+                events = taken.events().join();
             } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException r ? r : e;
             }
+            int first = 0;
+            while (first < events.size() && events.get(first).cursor().compareTo(from) <= 0) {
+                first++;
+            }
+            return new Batch(events.subList(first, events.size()), events.size() == limit);
         }
         try {
             List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, from, limit, null));
             mine.complete(events);
-            return events;
+            return new Batch(events, events.size() == limit);
         } catch (Throwable e) { // the steps waiting for this read must not wait forever
             latest.remove(key, fresh);
             mine.completeExceptionally(e);

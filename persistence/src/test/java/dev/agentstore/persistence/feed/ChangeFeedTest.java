@@ -179,15 +179,18 @@ class ChangeFeedTest {
         }
 
         @Test
-        void subscriptionsOfOneSelectionThatShareReadsEachGetEveryEventOnceInOrder(AgentStore store) throws Exception {
+        void subscriptionsOfOneSelectionThatShareReadsEachGetEveryEventAfterTheirCursorOnceInOrder(AgentStore store) throws Exception {
             String flow = "shared";
             for (int i = 0; i < 20; i++) {
                 append(store, flow, "r" + (i % 3), "before");
             }
+            FeedCursor tenth = FeedCursor.parse(storedCursors(store, flow).get(9));
+            FeedRecorder fromTenth = new FeedRecorder();
             List<FeedRecorder> recorders = new ArrayList<>();
             List<Future<?>> writers = new ArrayList<>();
             try (ChangeFeed feed = smallBatchFeed(store)) {
                 List<Subscription> subscriptions = new ArrayList<>();
+                subscriptions.add(feed.subscribe(FeedSelection.flow(flow), tenth, fromTenth)); // ahead of the others
                 for (int j = 0; j < 6; j++) { // same selection; half from the start, half joining mid-stream
                     FeedRecorder recorder = new FeedRecorder();
                     recorders.add(recorder);
@@ -218,6 +221,7 @@ class ChangeFeedTest {
                 for (FeedRecorder recorder : recorders) {
                     assertThat(recorder.cursors()).containsExactlyElementsOf(stored);
                 }
+                assertThat(fromTenth.cursors()).containsExactlyElementsOf(stored.subList(10, stored.size()));
                 subscriptions.forEach(Subscription::close);
             }
         }

@@ -32,7 +32,7 @@ import javax.sql.DataSource;
  *
  * <p><b>Connections and threads.</b> One dedicated connection per feed listens (not a pool connection per
  * subscriber), on one thread from the thread factory. Reads use short-lived connections of the store's
- * {@link DataSource}; subscriptions of the same selection at the same cursor share one read per wake-up. Listeners
+ * {@link DataSource}; subscriptions of the same selection share reads ({@code SharedReads}). Listeners
  * run on the executor, one task per batch; a slow listener holds one executor thread and delays only its own
  * subscription (see {@link Subscription}).
  *

@@ -10,18 +10,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One read for the subscriptions that want the same one: after a wake-up, every subscription of a selection would send
- * nearly the same query; the first sends it and the others at the same or a later cursor take its result, each the
- * part after its own cursor. Without this, a notification costs one query per subscription (ten subscriptions of one
- * flow: ten reads per event).
+ * One read for the subscriptions that want the same one: after a wake-up, every subscription of a selection would
+ * send nearly the same query; the first sends it and the others at the same or a later cursor take its result, each
+ * the part after its own cursor. Without this, a notification costs one query per subscription (ten subscriptions of
+ * one flow: ten reads per event).
  *
  * <p>A result read after {@code from} below the horizon of its snapshot is the complete, ordered list of the
  * selection's events after {@code from} up to that horizon (every older transaction has ended), or, when it holds
  * {@code limit} events, up to its last one; so its events after a cursor {@code c >= from} are exactly what a read
  * after {@code c} would return up to there, for any subscription, whenever it asks. It is only taken by a step that
- * began no later than the read did ({@link #generation()}: every wake-up moves it on): a read that began before the wake-up that started a step
- * might not see the commit that the wake-up announced. The reading step completes the result before it delivers, so
- * a slow listener never holds up another subscription's step.
+ * began no later than the read did ({@link #generation()}: every wake-up moves it on): a read that began before the
+ * wake-up that started a step might not see the commit that the wake-up announced. The reading step completes the
+ * result before it delivers, so a slow listener never holds up another subscription's step.
  *
  * <p>Thread-safe. Keeps the latest read of each (selection, batch size) until the next wake-up: {@link #advance()}
  * drops the reads that are done, which no step that begins after it may take, so no batch is kept longer.

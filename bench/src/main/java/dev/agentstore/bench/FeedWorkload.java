@@ -190,7 +190,8 @@ final class FeedWorkload implements Workload {
 
         Result into(Result r) {
             return r.put("oldest_xact_ms_max", Result.round(maxMillis, 1))
-                    .put("oldest_xact_over_50ms_share", samples == 0 ? null : Result.round((double) over50 / samples, 3));
+                    .put("oldest_xact_over_50ms_share",
+                            samples == 0 ? null : Result.round((double) over50 / samples, 3));
         }
 
         @Override

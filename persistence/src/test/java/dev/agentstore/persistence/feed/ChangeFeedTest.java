@@ -179,7 +179,8 @@ class ChangeFeedTest {
         }
 
         @Test
-        void subscriptionsOfOneSelectionThatShareReadsEachGetEveryEventAfterTheirCursorOnceInOrder(AgentStore store) throws Exception {
+        void subscriptionsOfOneSelectionThatShareReadsEachGetEveryEventAfterTheirCursorOnceInOrder(AgentStore store)
+                throws Exception {
             String flow = "shared";
             for (int i = 0; i < 20; i++) {
                 append(store, flow, "r" + (i % 3), "before");

@@ -29,6 +29,10 @@ import java.util.concurrent.locks.LockSupport;
  * (the feed selects one run or one flow, not a set of runs). {@code W10.jdbc}: the hand-written baseline, one
  * {@code LISTEN} connection and one reader thread that reads new rows by {@code (tx, id)} after each notification
  * (and every 100 ms) and hands each to its subscriber in-line; the writer uses W1's raw {@code INSERT}.
+ *
+ * <p>Each line also says what the writer did against what was offered ({@code offered_per_s}, {@code achieved_per_s},
+ * {@code rate_reached}, the append call's p50/p99, {@code behind_schedule_ms}) and the oldest transaction of the
+ * cluster seen during the phase ({@code oldest_xact_ms_max}), which delays every feed reader while it runs.
  */
 final class FeedWorkload implements Workload {
 
@@ -70,15 +74,17 @@ final class FeedWorkload implements Workload {
                 }));
             }
             Map<Long, Long> returned = new ConcurrentHashMap<>();
-            long nanos = paced(b, events, (ev, i) -> {
+            HorizonSampler horizon = new HorizonSampler(b);
+            Writer writer = paced(b, events, (ev, i) -> {
                 long id = b.store.flowEvents().append(NewFlowEvent.of(runId(i), FLOW, EventWorkloads.TYPE)
                         .step("step-" + ev.seq(), ev.runId() + ":step-" + ev.seq()).attempt(1)
                         .data(EventWorkloads.parse(ev.payload()))).id();
                 returned.put(id, System.nanoTime());
             });
             awaitAll(received, events);
+            horizon.close();
             subscriptions.forEach(Subscription::close);
-            b.emit(result("W10", events, nanos, received, returned));
+            b.emit(horizon.into(result("W10", events, writer, received, returned)));
         }
         if (b.options.phase("W10.jdbc")) {
             b.truncate("flow_events");
@@ -87,7 +93,8 @@ final class FeedWorkload implements Workload {
             Thread reader = new Thread(() -> baselineReader(b, received, stop), "w10-jdbc-reader");
             reader.start();
             Map<Long, Long> returned = new ConcurrentHashMap<>();
-            long nanos = paced(b, events, (ev, i) -> {
+            HorizonSampler horizon = new HorizonSampler(b);
+            Writer writer = paced(b, events, (ev, i) -> {
                 try (Connection c = b.jdbc.getConnection(); PreparedStatement ps = c.prepareStatement(EventWorkloads.INSERT_ONE)) {
                     EventWorkloads.bind(ps, new EventWorkloads.Event(runId(i), ev.seq(), ev.payload()), EventWorkloads.nowMillis());
                     ps.setString(2, FLOW);
@@ -98,9 +105,10 @@ final class FeedWorkload implements Workload {
                 }
             });
             awaitAll(received, events);
+            horizon.close();
             stop.set(true);
             reader.join(5_000);
-            b.emit(result("W10.jdbc", events, nanos, received, returned));
+            b.emit(horizon.into(result("W10.jdbc", events, writer, received, returned)));
         }
     }
 
@@ -108,20 +116,89 @@ final class FeedWorkload implements Workload {
         void append(EventWorkloads.Event ev, int i) throws Exception;
     }
 
-    /** Appends {@code n} events at {@link #RATE} per second; returns the wall time. */
-    private static long paced(Bench b, int n, Append append) throws Exception {
+    /**
+     * The writer's side of a phase: its wall time, each append call's time (one durable commit each), and how far
+     * it fell behind the 2,000/s schedule at the end (a writer slower than the offered rate appends back to back).
+     */
+    private record Writer(long nanos, Latencies appends, long behindNanos) {
+    }
+
+    /**
+     * Appends {@code n} events, the i-th due at {@code start + i / RATE}: it waits for an event's due time, never
+     * skips one, and when it is late sends the next at once (so the achieved rate is what one writer with one durable
+     * commit per append can do, up to the offered {@link #RATE}).
+     */
+    private static Writer paced(Bench b, int n, Append append) throws Exception {
         EventWorkloads.Events shapes = new EventWorkloads.Events(b.seed(), Math.max(1, n / EventWorkloads.EVENTS_PER_RUN));
         long interval = 1_000_000_000L / RATE;
+        Latencies appends = new Latencies(n);
         long start = System.nanoTime();
+        long behind = 0;
         for (int i = 0; i < n; i++) {
             long due = start + i * interval;
             long wait = due - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
             }
+            long t0 = System.nanoTime();
+            behind = Math.max(0, t0 - due);
             append.append(shapes.hasNext() ? shapes.next() : new EventWorkloads.Event(runId(i), i, "{}"), i);
+            appends.add(System.nanoTime() - t0);
         }
-        return System.nanoTime() - start;
+        return new Writer(System.nanoTime() - start, appends, behind);
+    }
+
+    /**
+     * Samples, every 20 ms on its own connection, the age of the oldest transaction of the cluster that holds a
+     * transaction id (any session, any database; {@code pg_stat_activity} shows other roles' ids only to privileged
+     * roles). A feed reader reads a row only once every older transaction has ended, so such a transaction delays
+     * delivery for as long as it runs: on a shared cluster it explains a tail that the feed itself does not make.
+     */
+    private static final class HorizonSampler implements AutoCloseable {
+        private static final String OLDEST = """
+                SELECT coalesce(max(extract(epoch FROM clock_timestamp() - xact_start)) * 1000, 0)
+                FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+                """;
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+        private volatile double maxMillis;
+        private volatile int samples;
+        private volatile int over50;
+
+        HorizonSampler(Bench b) {
+            thread = new Thread(() -> {
+                try (Connection c = b.jdbc.getConnection(); PreparedStatement ps = c.prepareStatement(OLDEST)) {
+                    while (!stop.get()) {
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            double ms = rs.getDouble(1);
+                            maxMillis = Math.max(maxMillis, ms);
+                            samples++;
+                            if (ms > 50) {
+                                over50++;
+                            }
+                        }
+                        Thread.sleep(20);
+                    }
+                } catch (Exception e) {
+                    // a sampler failure only loses the diagnostic
+                }
+            }, "w10-horizon-sampler");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        Result into(Result r) {
+            return r.put("oldest_xact_ms_max", Result.round(maxMillis, 1))
+                    .put("oldest_xact_over_50ms_share",
+                            samples == 0 ? null : Result.round((double) over50 / samples, 3));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join(2_000);
+        }
     }
 
     private static void baselineReader(Bench b, List<ConcurrentLinkedQueue<Receipt>> received, AtomicBoolean stop) {
@@ -185,8 +262,8 @@ final class FeedWorkload implements Workload {
         Thread.sleep(300); // a duplicate would arrive now
     }
 
-    private static Result result(String phase, int events, long nanos, List<ConcurrentLinkedQueue<Receipt>> received,
-                                 Map<Long, Long> returned) {
+    private static Result result(String phase, int events, Writer writer,
+                                 List<ConcurrentLinkedQueue<Receipt>> received, Map<Long, Long> returned) {
         Latencies lat = new Latencies(events);
         String failure = null;
         int delivered = 0;
@@ -212,7 +289,14 @@ final class FeedWorkload implements Workload {
         if (delivered != events) {
             failure = (failure == null ? "" : failure + "; ") + "delivered " + delivered + " of " + events;
         }
-        return new Result(phase).timing(events, nanos, lat).check(failure)
-                .put("rate_per_s", RATE).put("subscribers", SUBSCRIBERS).put("runs", RUNS);
+        double achieved = events / (writer.nanos() / 1e9);
+        double[] appends = writer.appends().sortedMillis();
+        return new Result(phase).timing(events, writer.nanos(), lat).check(failure)
+                .put("offered_per_s", RATE).put("achieved_per_s", Result.round(achieved, 1))
+                .put("rate_reached", achieved >= RATE * 0.95)
+                .put("append_p50_ms", Result.round(Generators.percentile(appends, 50), 3))
+                .put("append_p99_ms", Result.round(Generators.percentile(appends, 99), 3))
+                .put("behind_schedule_ms", Result.round(writer.behindNanos() / 1e6, 1))
+                .put("subscribers", SUBSCRIBERS).put("runs", RUNS);
     }
 }

@@ -28,7 +28,8 @@ final class Report {
     private static final List<String> NOTES = List.of("create_ops_per_s", "create_p99_ms", "lost_updates",
             "rejected_after_retries", "acked_but_lost", "update_attempts", "distinct_values", "expired_by_ttl",
             "batch", "recall_at_10", "ef_search", "short_results", "maintenance_work_mem", "upsert_seconds",
-            "copy_seconds", "build_seconds", "vectors",
+            "copy_seconds", "build_seconds", "vectors", "offered_per_s", "achieved_per_s", "append_p99_ms",
+            "oldest_xact_ms_max",
             "client_cpu_us_per_call", "heap_peak_mb", "ops_per_s_runs");
 
     private final Options options;

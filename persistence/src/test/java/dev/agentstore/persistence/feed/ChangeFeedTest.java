@@ -183,6 +183,55 @@ class ChangeFeedTest {
         }
 
         @Test
+        void subscriptionsOfOneSelectionThatShareReadsEachGetEveryEventAfterTheirCursorOnceInOrder(AgentStore store)
+                throws Exception {
+            String flow = "shared";
+            for (int i = 0; i < 20; i++) {
+                append(store, flow, "r" + (i % 3), "before");
+            }
+            FeedCursor tenth = FeedCursor.parse(storedCursors(store, flow).get(9));
+            FeedRecorder fromTenth = new FeedRecorder();
+            List<FeedRecorder> recorders = new ArrayList<>();
+            List<Future<?>> writers = new ArrayList<>();
+            try (ChangeFeed feed = smallBatchFeed(store)) {
+                List<Subscription> subscriptions = new ArrayList<>();
+                subscriptions.add(feed.subscribe(FeedSelection.flow(flow), tenth, fromTenth)); // ahead of the others
+                for (int j = 0; j < 6; j++) { // same selection; half from the start, half joining mid-stream
+                    FeedRecorder recorder = new FeedRecorder();
+                    recorders.add(recorder);
+                    if (j % 2 == 0) {
+                        subscriptions.add(feed.subscribe(FeedSelection.flow(flow), FeedCursor.START, recorder));
+                    }
+                }
+                for (int w = 0; w < 3; w++) {
+                    int writer = w;
+                    writers.add(executor.submit(() -> {
+                        for (int i = 0; i < 40; i++) {
+                            append(store, flow, "r" + ((writer + i) % 3), "live");
+                        }
+                        return null;
+                    }));
+                }
+                for (int j = 1; j < 6; j += 2) {
+                    subscriptions.add(feed.subscribe(FeedSelection.flow(flow), FeedCursor.START, recorders.get(j)));
+                }
+                for (Future<?> writer : writers) {
+                    writer.get(60, TimeUnit.SECONDS);
+                }
+                List<String> stored = storedCursors(store, flow);
+                for (FeedRecorder recorder : recorders) {
+                    recorder.await(Duration.ofSeconds(30), e -> e.size() >= stored.size());
+                }
+                Thread.sleep(500); // a duplicate would arrive now
+                for (FeedRecorder recorder : recorders) {
+                    assertThat(recorder.cursors()).containsExactlyElementsOf(stored);
+                }
+                assertThat(fromTenth.cursors()).containsExactlyElementsOf(stored.subList(10, stored.size()));
+                subscriptions.forEach(Subscription::close);
+            }
+        }
+
+        @Test
         void aSlowListenerDoesNotHoldUpAnother(AgentStore store) throws Exception {
             CountDownLatch release = new CountDownLatch(1);
             FeedRecorder fast = new FeedRecorder();

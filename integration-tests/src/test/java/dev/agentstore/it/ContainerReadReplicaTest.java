@@ -34,13 +34,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * persistence unit {@code agentstore-replica} and the {@code @ReadReplica} repositories its
  * {@code ReplicaRepositories} produces. Checks which server each datasource reaches ({@code pg_is_in_recovery()},
  * {@code inet_server_port()}), that a {@code @ReadReplica} read does not see a write the replica has received but not
- * replayed while the primary's repository does, that writes through it are refused, that a stopped replica moves
+ * replayed while the primary's repository does, that such a read runs on the primary once the replica's replay lag
+ * is over the bound ({@code BoundedStalenessInterceptor}, set per call here through its system property), that writes through it are refused, that a stopped replica moves
  * its reads to the primary without an error to the caller, and that they return to the restarted replica once the
  * pool is flushed. Runs in the server; the outage test last.
  */
 @ExtendWith(ArquillianExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainerReadReplicaTest {
+
+    /** The example's {@code BoundedStalenessInterceptor.PROPERTY}: the lag bound in ms, read on every call. */
+    private static final String MAX_LAG_PROPERTY = "agentstore.db.replica.max-lag-ms";
 
     @Deployment
     static WebArchive deployment() {
@@ -77,6 +81,7 @@ class ContainerReadReplicaTest {
 
         String db = System.getenv("AGENTSTORE_DB_NAME");
         ReplicaPair.superuserSql(ReplicaPair.replicaPort(), db, "SELECT pg_wal_replay_pause()");
+        System.setProperty(MAX_LAG_PROPERTY, "600000"); // any lag this test can reach
         try {
             String pending = "pending-" + UUID.randomUUID();
             kv.set(pending, TextNode.valueOf("b"));
@@ -84,6 +89,7 @@ class ContainerReadReplicaTest {
             assertThat(replicaKv.get(pending)).as("received, not replayed: the replica does not have it yet").isEmpty();
             assertThat(kv.get(pending)).as("the primary has it").contains(TextNode.valueOf("b"));
         } finally {
+            System.clearProperty(MAX_LAG_PROPERTY);
             ReplicaPair.superuserSql(ReplicaPair.replicaPort(), db, "SELECT pg_wal_replay_resume()");
         }
 
@@ -93,6 +99,35 @@ class ContainerReadReplicaTest {
 
     @Test
     @Order(3)
+    void aReadReplicaReadOverTheLagBoundReturnsThePrimarysValue() throws InterruptedException {
+        String key = "lag-" + UUID.randomUUID();
+        kv.set(key, TextNode.valueOf("old"));
+        ReplicaPair.awaitReplayed();
+        String db = System.getenv("AGENTSTORE_DB_NAME");
+        ReplicaPair.superuserSql(ReplicaPair.replicaPort(), db, "SELECT pg_wal_replay_pause()");
+        try {
+            kv.set(key, TextNode.valueOf("new"));
+            awaitReceived(db);
+            System.setProperty(MAX_LAG_PROPERTY, "600000");
+            assertThat(replicaKv.get(key)).as("within the bound: the replica's stale value")
+                    .contains(TextNode.valueOf("old"));
+            Thread.sleep(20); // the lag is the time since the last replayed commit: now over 10 ms
+            System.setProperty(MAX_LAG_PROPERTY, "10");
+            assertThat(replicaKv.get(key)).as("over the bound: read on the primary, no error")
+                    .contains(TextNode.valueOf("new"));
+            assertThatThrownBy(() -> replicaKv.set(key, TextNode.valueOf("w")))
+                    .as("writes are not moved to the primary").hasStackTraceContaining("read-only transaction");
+        } finally {
+            System.clearProperty(MAX_LAG_PROPERTY);
+            ReplicaPair.superuserSql(ReplicaPair.replicaPort(), db, "SELECT pg_wal_replay_resume()");
+        }
+        ReplicaPair.awaitReplayed();
+        assertThat(replicaKv.get(key)).as("replayed: the replica has it, within the default bound")
+                .contains(TextNode.valueOf("new"));
+    }
+
+    @Test
+    @Order(4)
     void aStoppedReplicaLeavesReadsToThePrimaryWithoutAnError() throws Exception {
         String key = "outage-" + UUID.randomUUID();
         kv.set(key, TextNode.valueOf("v"));

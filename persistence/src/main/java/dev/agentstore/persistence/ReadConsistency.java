@@ -2,6 +2,10 @@ package dev.agentstore.persistence;
 
 import dev.agentstore.domain.InvalidInputException;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -23,6 +27,15 @@ public final class ReadConsistency {
 
     private static final ReadConsistency PRIMARY = new ReadConsistency(null);
     private static final ReadConsistency ANY_REPLICA = new ReadConsistency(Duration.ofMillis(Long.MAX_VALUE));
+
+    /**
+     * The replay lag of the server a connection is on, in milliseconds: 0 when it is not in recovery (a primary) or
+     * has replayed all the WAL it received, else the time since the last transaction it replayed committed.
+     */
+    private static final String LAG_SQL = "SELECT CASE WHEN NOT pg_is_in_recovery()"
+            + " OR pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0"
+            + " ELSE coalesce((extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint,"
+            + " 9223372036854775807) END";
 
     /** The bound on the replica's lag; {@code null} for the primary. */
     private final Duration maxLag;
@@ -66,6 +79,24 @@ public final class ReadConsistency {
      */
     public boolean accepts(long lagMillis) {
         return maxLag != null && lagMillis <= maxLag.toMillis();
+    }
+
+    /**
+     * Measures the replay lag that {@link #accepts(long)} is given, as the standalone store measures it: one query on
+     * {@code connection}. Used by the store on the read's own connection, and by a container application before a
+     * read through its replica's datasource.
+     *
+     * @param connection an open connection, to a replica or a primary; left open, in whatever transaction it is in
+     * @return the server's replay lag in milliseconds: 0 on a primary or on a replica that has replayed all the WAL it
+     *         received, else the time since the last replayed transaction committed ({@link Long#MAX_VALUE} when it
+     *         has replayed none)
+     * @throws SQLException when the query fails (for example the connection is broken)
+     */
+    public static long replayLagMillis(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(LAG_SQL)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Override

@@ -9,10 +9,8 @@ import org.hibernate.exception.JDBCConnectionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,15 +33,6 @@ final class Replicas implements AutoCloseable {
     static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(1);
 
     private static final Logger LOG = LoggerFactory.getLogger(Replicas.class);
-
-    /**
-     * The replay lag of the server a connection is on, in milliseconds: 0 when it is not in recovery (a primary) or
-     * has replayed all the WAL it received, else the time since the last transaction it replayed committed.
-     */
-    private static final String LAG_SQL = "SELECT CASE WHEN NOT pg_is_in_recovery()"
-            + " OR pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0"
-            + " ELSE coalesce((extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint,"
-            + " 9223372036854775807) END";
 
     /** One replica. */
     static final class Node {
@@ -193,15 +182,10 @@ final class Replicas implements AutoCloseable {
 
     /**
      * @param session the read's session, on a replica, in its transaction
-     * @return the server's replay lag in milliseconds (see {@link #LAG_SQL})
+     * @return the server's replay lag in milliseconds (see {@link ReadConsistency#replayLagMillis})
      */
     static long lagMillis(Session session) {
-        return session.doReturningWork(connection -> {
-            try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(LAG_SQL)) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        });
+        return session.doReturningWork(ReadConsistency::replayLagMillis);
     }
 
     private static String firstLine(Throwable e) {

@@ -13,8 +13,10 @@ import java.lang.annotation.Target;
  * application declares a second persistence unit over the replica's datasource and produces
  * {@code @ReadReplica} repositories from it (see {@code docs/operations.md}, "Read replicas", for the datasource,
  * the unit and the producer). Unqualified repositories stay on the primary. Only read methods of a
- * {@code @ReadReplica} repository may be called: the replica refuses writes and locks. Unlike the standalone store,
- * the container checks no replay lag; falling back to the primary is the datasource's work (the example's
+ * {@code @ReadReplica} repository may be called: the replica refuses writes and locks. The example bounds the replay
+ * lag as the standalone store does with an interceptor ({@code BoundedStalenessInterceptor}, which measures it with
+ * {@link dev.agentstore.persistence.ReadConsistency#replayLagMillis}); falling back to the primary on an outage is
+ * the datasource's work (the example's
  * {@code AgentStoreReplicaDS} lists the replica, then the primary, with pgjdbc's
  * {@code targetServerType=preferSecondary}, and validates pooled connections), and a read cut off mid-way fails.
  */

@@ -22,7 +22,9 @@ import java.time.Clock;
  *
  * <p>Each produced repository is wrapped by CDI's {@link InterceptionFactory}, so it keeps the injected
  * repositories' {@code @Transactional(REQUIRED)}: called outside a transaction, each call is one JTA transaction on
- * the replica's datasource. Call them outside a transaction that also uses the primary: two non-XA datasources in one
+ * the replica's datasource. It also gets {@link BoundedStaleness}: a read method runs on the primary's repository
+ * instead while the replica's replay lag is over the configured bound ({@link BoundedStalenessInterceptor}, default
+ * 1 s). Call them outside a transaction that also uses the primary: two non-XA datasources in one
  * JTA transaction are refused (ARJUNA016019). Writes and row locks through them fail with an
  * {@code AgentStoreException} ({@code cannot execute … in a read-only transaction}). {@code @Dependent}: one
  * repository per injection point; thread-safe, as the container's entity manager is.
@@ -37,32 +39,43 @@ public class ReplicaRepositories {
     Clock clock;
 
     /**
-     * @param factory applies the repository's interceptor bindings ({@code @Transactional})
+     * @param factory applies the repository's interceptor bindings ({@code @Transactional}) and
+     *                {@link BoundedStaleness}
      * @return the key-value repository on the replica
      */
     @Produces
     @ReadReplica
     KvRepository kv(InterceptionFactory<KvRepository> factory) {
-        return factory.createInterceptedInstance(AbstractRepository.bind(new KvRepository(), replica, clock));
+        return bounded(factory).createInterceptedInstance(AbstractRepository.bind(new KvRepository(), replica, clock));
     }
 
     /**
-     * @param factory applies the repository's interceptor bindings ({@code @Transactional})
+     * @param factory applies the repository's interceptor bindings ({@code @Transactional}) and
+     *                {@link BoundedStaleness}
      * @return the chunk repository (listings and vector searches) on the replica
      */
     @Produces
     @ReadReplica
     ChunkRepository chunks(InterceptionFactory<ChunkRepository> factory) {
-        return factory.createInterceptedInstance(AbstractRepository.bind(new ChunkRepository(), replica, clock));
+        return bounded(factory).createInterceptedInstance(
+                AbstractRepository.bind(new ChunkRepository(), replica, clock));
     }
 
     /**
-     * @param factory applies the repository's interceptor bindings ({@code @Transactional})
+     * @param factory applies the repository's interceptor bindings ({@code @Transactional}) and
+     *                {@link BoundedStaleness}
      * @return the run repository on the replica
      */
     @Produces
     @ReadReplica
     FlowRunRepository flowRuns(InterceptionFactory<FlowRunRepository> factory) {
-        return factory.createInterceptedInstance(AbstractRepository.bind(new FlowRunRepository(), replica, clock));
+        return bounded(factory).createInterceptedInstance(
+                AbstractRepository.bind(new FlowRunRepository(), replica, clock));
+    }
+
+    /** Adds {@link BoundedStaleness} to the repository the factory will wrap. */
+    private static <T> InterceptionFactory<T> bounded(InterceptionFactory<T> factory) {
+        factory.configure().add(BoundedStaleness.Literal.INSTANCE);
+        return factory;
     }
 }

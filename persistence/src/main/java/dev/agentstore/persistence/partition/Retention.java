@@ -6,6 +6,7 @@ import dev.agentstore.domain.partition.PartitionedTable;
 import dev.agentstore.domain.partition.PruneResult;
 import dev.agentstore.domain.partition.RetentionPolicy;
 import dev.agentstore.domain.partition.RetentionPolicy.SubjectRule;
+import dev.agentstore.persistence.support.Sql;
 import org.jdbi.v3.core.Handle;
 
 import java.time.Duration;
@@ -62,13 +63,8 @@ final class Retention {
             if (!p.isDefault() && p.to() != null && dropCutoff != null && !p.to().isAfter(dropCutoff)) {
                 toDrop.add(p.name());
             } else if (latestCutoff != null && (p.isDefault() || p.from() == null || p.from().isBefore(latestCutoff))) {
-                PartitionSql.Statement delete = PartitionSql.deleteBatch(schema, p.name(), table, latestCutoff,
-                        tableCutoff, rules, ruleCutoffs, batchSize);
-                int deleted;
-                do {
-                    deleted = h.createUpdate(delete.sql()).bindMap(delete.values()).execute();
-                    rowsDeleted += deleted;
-                } while (deleted == batchSize);
+                rowsDeleted += deleteInBatches(h, PartitionSql.deleteBatch(schema, p.name(), table, latestCutoff,
+                        tableCutoff, rules, ruleCutoffs, batchSize));
             }
         }
     }
@@ -94,14 +90,14 @@ final class Retention {
             }
         }
         if (latest != null) {
-            PartitionSql.Statement delete = PartitionSql.deleteBatch(schema, PartitionSql.RUN_STATUS_CHANGES,
-                    "changed_at", latest, tableCutoff, flowRules, flowCutoffs, batchSize);
-            int deleted;
-            do {
-                deleted = h.createUpdate(delete.sql()).bindMap(delete.values()).execute();
-                statusChangesDeleted += deleted;
-            } while (deleted == batchSize);
+            statusChangesDeleted += deleteInBatches(h, PartitionSql.deleteBatch(schema, PartitionSql.RUN_STATUS_CHANGES,
+                    "changed_at", latest, tableCutoff, flowRules, flowCutoffs, batchSize));
         }
+    }
+
+    /** Runs a bounded {@code DELETE} until a statement deletes fewer than {@link #batchSize} rows; the rows deleted. */
+    private long deleteInBatches(Handle h, PartitionSql.Statement delete) {
+        return Sql.deleteInBatches(() -> h.createUpdate(delete.sql()).bindMap(delete.values()).execute(), batchSize);
     }
 
     /** @return the run status changes {@link #deleteRunStatusChanges} deleted */

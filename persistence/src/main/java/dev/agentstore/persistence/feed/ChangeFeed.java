@@ -32,8 +32,9 @@ import javax.sql.DataSource;
  *
  * <p><b>Connections and threads.</b> One dedicated connection per feed listens (not a pool connection per
  * subscriber), on one thread from the thread factory. Reads use short-lived connections of the store's
- * {@link DataSource}. Listeners run on the executor, one task per batch; a slow listener holds one executor thread
- * and delays only its own subscription (see {@link Subscription}).
+ * {@link DataSource}; subscriptions of the same selection share reads (one query per wake-up, not one per
+ * subscription). Listeners run on the executor, one task per batch; a slow listener holds one executor thread and
+ * delays only its own subscription (see {@link Subscription}).
  *
  * <p>Thread-safe. {@link #close()} stops the listening thread and every subscription; it does not shut the executor
  * down (its owner does).
@@ -44,6 +45,7 @@ public final class ChangeFeed implements AutoCloseable {
     private final Executor executor;
     private final Options options;
     private final FeedNotifications notifications;
+    private final SharedReads reads;
     private final Set<FeedPump> pumps = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
@@ -100,6 +102,7 @@ public final class ChangeFeed implements AutoCloseable {
         this.jdbi = Jdbi.create(dataSource);
         this.executor = executor;
         this.options = options;
+        this.reads = new SharedReads(jdbi);
         this.notifications = new FeedNotifications(listenSource, schema, options.pollInterval(), threads,
                 this::wakeAll);
     }
@@ -117,7 +120,7 @@ public final class ChangeFeed implements AutoCloseable {
      */
     public Subscription subscribe(FeedSelection selection, FeedCursor from, FeedListener listener) {
         FeedSubscription[] self = new FeedSubscription[1];
-        self[0] = new FeedSubscription(jdbi, Objects.requireNonNull(selection, "selection"),
+        self[0] = new FeedSubscription(reads, jdbi, Objects.requireNonNull(selection, "selection"),
                 Objects.requireNonNull(from, "from"), Objects.requireNonNull(listener, "listener"), executor,
                 options.batchSize(), () -> pumps.remove(self[0]));
         return add(self[0]);
@@ -189,11 +192,13 @@ public final class ChangeFeed implements AutoCloseable {
             throw new IllegalStateException("the change feed is closed");
         }
         pumps.add(pump);
+        reads.advance();
         pump.wake();
         return pump;
     }
 
     private void wakeAll() {
+        reads.advance();
         pumps.forEach(FeedPump::wake);
     }
 

@@ -22,6 +22,8 @@ final class FeedNotifications implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FeedNotifications.class);
     private static final long MAX_BACKOFF_MILLIS = 5_000;
+    /** The longest single wait for a notification, so that {@link #close()} never waits long for the connection. */
+    private static final long WAIT_SLICE_MILLIS = 250;
 
     private final Callable<Connection> connections;
     private final String channel;
@@ -87,12 +89,19 @@ final class FeedNotifications implements AutoCloseable {
     }
 
     private void listen(Connection connection, PGConnection pg) throws SQLException {
-        int timeout = (int) Math.max(1, pollInterval.toMillis());
+        long poll = Math.max(1, pollInterval.toMillis());
+        long lastWake = System.nanoTime();
         while (!closed) {
-            var notifications = pg.getNotifications(timeout);
-            if ((notifications == null || notifications.length == 0) && !connection.isValid(5)) {
+            // waits in slices of at most WAIT_SLICE_MILLIS: the wait holds the connection's lock, which close() needs
+            var notifications = pg.getNotifications((int) Math.min(poll, WAIT_SLICE_MILLIS));
+            boolean notified = notifications != null && notifications.length > 0;
+            if (!notified && (System.nanoTime() - lastWake) / 1_000_000 < poll) {
+                continue;
+            }
+            if (!notified && !connection.isValid(5)) {
                 throw new SQLException("LISTEN connection is no longer valid");
             }
+            lastWake = System.nanoTime();
             wake.run();
         }
     }

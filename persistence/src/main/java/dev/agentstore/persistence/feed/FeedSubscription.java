@@ -4,12 +4,12 @@ import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
 import java.util.concurrent.Executor;
 
 /**
- * One subscription: each step reads the next batch after its cursor on a pool connection (autocommit) and hands the
- * events to the listener, advancing the cursor after each call.
+ * One subscription: each step reads the next batch after its cursor on a pool connection (autocommit), or takes its
+ * part of another subscription's read of the same selection ({@link SharedReads}), and hands the events to the
+ * listener, advancing the cursor after each call.
  *
  * <p><b>Back-pressure.</b> A subscription holds at most one batch in memory: the table is its queue. A slow
  * listener falls behind and catches up by cursor; nothing is dropped and nothing is buffered without bound. It
@@ -23,20 +23,23 @@ final class FeedSubscription extends FeedPump {
 
     private static final Logger LOG = LoggerFactory.getLogger(FeedSubscription.class);
 
+    private final SharedReads reads;
     private volatile FeedCursor cursor;
     private volatile boolean readFailing;
 
-    FeedSubscription(Jdbi jdbi, FeedSelection selection, FeedCursor from, FeedListener listener, Executor executor,
-                     int batchSize, Runnable onClose) {
+    FeedSubscription(SharedReads reads, Jdbi jdbi, FeedSelection selection, FeedCursor from, FeedListener listener,
+                     Executor executor, int batchSize, Runnable onClose) {
         super(jdbi, selection, listener, batchSize, executor, onClose);
+        this.reads = reads;
         this.cursor = from;
     }
 
     @Override
     boolean step() throws Exception {
-        List<FeedEvent> batch;
+        SharedReads.Batch batch;
+        long since = reads.generation();
         try {
-            batch = jdbi.withHandle(h -> FeedSql.read(h, selection, cursor, batchSize, null));
+            batch = reads.read(selection, cursor, batchSize, since);
         } catch (RuntimeException e) {
             if (!readFailing) { // once per outage, not at every poll
                 LOG.warn("agentstore feed: read failed, retrying on the next wake-up: {}", e.toString());
@@ -45,14 +48,14 @@ final class FeedSubscription extends FeedPump {
             return false;
         }
         readFailing = false;
-        for (FeedEvent event : batch) {
+        for (FeedEvent event : batch.events()) {
             if (isClosed()) {
                 return false;
             }
             listener.onEvent(event);
             cursor = event.cursor();
         }
-        return batch.size() == batchSize;
+        return batch.more();
     }
 
     @Override

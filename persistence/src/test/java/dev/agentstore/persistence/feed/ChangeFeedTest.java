@@ -90,6 +90,27 @@ class ChangeFeedTest {
         }
 
         @Test
+        void catchesUpOverManyBatchesWithoutAnotherWakeUp(AgentStore store) throws Exception {
+            for (int i = 0; i < 30; i++) {
+                append(store, "catch-up", "r" + (i % 2), "old-" + i);
+            }
+            List<String> stored = storedCursors(store, "catch-up");
+            FeedRecorder first = new FeedRecorder();
+            FeedRecorder second = new FeedRecorder();
+            // no notification comes and the fallback poll is an hour away: the batches of 7 must follow each other
+            try (ChangeFeed feed = ChangeFeed.start(store.dataSource(), store.dataSource()::getConnection,
+                    store.config().schema(), Executors.defaultThreadFactory(), executor,
+                    new ChangeFeed.Options(Duration.ofHours(1), 7));
+                 Subscription a = feed.subscribe(FeedSelection.flow("catch-up"), FeedCursor.START, first);
+                 Subscription b = feed.subscribe(FeedSelection.flow("catch-up"), FeedCursor.START, second)) {
+                first.await(Duration.ofSeconds(10), e -> e.size() >= stored.size());
+                second.await(Duration.ofSeconds(10), e -> e.size() >= stored.size());
+                assertThat(first.cursors()).containsExactlyElementsOf(stored);
+                assertThat(second.cursors()).containsExactlyElementsOf(stored);
+            }
+        }
+
+        @Test
         void aRunsStatusChangesComeWithItsEventsAndOtherRunsStayOut(AgentStore store) throws Exception {
             FeedRecorder recorder = new FeedRecorder();
             try (Subscription s = store.feed().subscribe(FeedSelection.run("status", "r1"), FeedCursor.START, recorder)) {

@@ -1,6 +1,7 @@
 package dev.agentstore.domain.observability;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentstore.domain.json.Json;
 import dev.agentstore.domain.ReadOnlyEntity;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -10,6 +11,7 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.IdClass;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 import org.hibernate.annotations.Immutable;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
@@ -34,6 +36,10 @@ import java.util.UUID;
  * reads, read-only to JPA ({@link ReadOnlyEntity}). Instances handed out by the repository are built from rows and
  * attached to no persistence context; a span read in light form ({@link #isLight()}) has no input, output,
  * attributes or metadata (all {@code null}). Two spans are equal when they have the same trace and span ids.
+ *
+ * <p>A span the repository read from a row ({@link #fromRow}) keeps its JSON values as the text PostgreSQL sent and
+ * parses each on the first call of its accessor (once; later calls return the same tree, from any thread): a read
+ * whose caller looks only at the tree, names and times does not pay for parsing input and output it never uses.
  */
 @Entity
 @Immutable
@@ -118,7 +124,32 @@ public class Span {
     private Instant updatedAt;
 
     /** For JPA. */
+    /** The unparsed JSON of a span read from a row ({@link #fromRow}); {@code null} otherwise. */
+    @Transient
+    private transient RowJson rowJson;
+
     protected Span() {
+    }
+
+    private Span(SpanRow r, boolean light) {
+        this.traceId = r.traceId();
+        this.spanId = r.spanId();
+        this.parentSpanId = r.parentSpanId();
+        this.name = r.name();
+        this.type = r.type();
+        this.entityType = r.entity().type();
+        this.entityId = r.entity().id();
+        this.entityName = r.entity().name();
+        this.runId = r.runId();
+        this.threadId = r.threadId();
+        this.resourceId = r.resourceId();
+        this.userId = r.userId();
+        this.startedAt = r.startedAt();
+        this.endedAt = r.endedAt();
+        this.status = r.status();
+        this.createdAt = r.createdAt();
+        this.updatedAt = r.updatedAt();
+        this.rowJson = new RowJson(r, light);
     }
 
     private Span(NewSpan s, Instant createdAt, Instant updatedAt, boolean light) {
@@ -170,6 +201,24 @@ public class Span {
      */
     public static Span storedLight(NewSpan values, Instant createdAt, Instant updatedAt) {
         return new Span(values, dev.agentstore.domain.Check.notNull("createdAt", createdAt), updatedAt, true);
+    }
+
+    /**
+     * A span as read from its row, for the repository's row mapping: the values are taken as they are (no checks, see
+     * {@link SpanRow}); the JSON values are parsed when their accessors are first called.
+     *
+     * @param row   the row's values
+     * @param light whether the row was read in light form (no input, output, attributes, metadata: their values in
+     *              {@code row} are ignored)
+     * @return the span
+     * @throws dev.agentstore.domain.InvalidInputException when {@code row}, its entity or its {@code createdAt} is
+     *                                                     {@code null}
+     */
+    public static Span fromRow(SpanRow row, boolean light) {
+        dev.agentstore.domain.Check.notNull("row", row);
+        dev.agentstore.domain.Check.notNull("row.entity", row.entity());
+        dev.agentstore.domain.Check.notNull("row.createdAt", row.createdAt());
+        return new Span(row, light);
     }
 
     /** @return the trace's id, 32 lower-case hex digits */
@@ -244,27 +293,27 @@ public class Span {
 
     /** @return the error's details, or {@code null} */
     public JsonNode error() {
-        return error;
+        return rowJson == null ? error : rowJson.error();
     }
 
     /** @return the input, or {@code null} (always in light form) */
     public JsonNode input() {
-        return input;
+        return rowJson == null ? input : rowJson.input();
     }
 
     /** @return the output, or {@code null} (always in light form) */
     public JsonNode output() {
-        return output;
+        return rowJson == null ? output : rowJson.output();
     }
 
     /** @return the attributes, a JSON object; {@code null} in light form */
     public JsonNode attributes() {
-        return attributes;
+        return rowJson == null ? attributes : rowJson.attributes();
     }
 
     /** @return the metadata, a JSON object; {@code null} in light form */
     public JsonNode metadata() {
-        return metadata;
+        return rowJson == null ? metadata : rowJson.metadata();
     }
 
     /** @return when the row was written */
@@ -279,7 +328,17 @@ public class Span {
 
     /** @return whether this span was read without input, output, attributes and metadata */
     public boolean isLight() {
-        return attributes == null;
+        return rowJson == null ? attributes == null : rowJson.light;
+    }
+
+    /** The stored span id, for {@link Trace#of} (no hex text). */
+    long spanKey() {
+        return spanId;
+    }
+
+    /** The stored parent span id, or {@code null}, for {@link Trace#of}. */
+    Long parentKey() {
+        return parentSpanId;
     }
 
     @Override
@@ -295,6 +354,71 @@ public class Span {
     @Override
     public String toString() {
         return "Span[traceId=" + traceId() + ", spanId=" + spanId() + ", type=" + type + "]";
+    }
+
+    /**
+     * The JSON values of a span read from a row, each held as the text read until its first use, then as the parsed
+     * tree (the text is let go). The state is published through a {@code volatile} field, so every thread sees either
+     * the text or a complete tree; two threads racing on the first call may both parse, and the tree of the last to
+     * finish stays (equal values either way).
+     */
+    private static final class RowJson {
+        private final boolean light;
+        private final Lazy error;
+        private final Lazy input;
+        private final Lazy output;
+        private final Lazy attributes;
+        private final Lazy metadata;
+
+        RowJson(SpanRow r, boolean light) {
+            this.light = light;
+            this.error = new Lazy("spans.error", r.error());
+            this.input = new Lazy("spans.input", light ? null : r.input());
+            this.output = new Lazy("spans.output", light ? null : r.output());
+            this.attributes = new Lazy("spans.attributes", light ? null : r.attributes());
+            this.metadata = new Lazy("spans.metadata", light ? null : r.metadata());
+        }
+
+        JsonNode error() {
+            return error.get();
+        }
+
+        JsonNode input() {
+            return input.get();
+        }
+
+        JsonNode output() {
+            return output.get();
+        }
+
+        JsonNode attributes() {
+            return attributes.get();
+        }
+
+        JsonNode metadata() {
+            return metadata.get();
+        }
+    }
+
+    /** One JSON value of {@link RowJson}: {@code null}, its text, or once used its parsed tree. */
+    private static final class Lazy {
+        private final String column;
+        private volatile Object state;
+
+        Lazy(String column, String text) {
+            this.column = column;
+            this.state = text;
+        }
+
+        JsonNode get() {
+            Object s = state;
+            if (s == null || s instanceof JsonNode) {
+                return (JsonNode) s;
+            }
+            JsonNode parsed = Json.parse(column, (String) s);
+            state = parsed;
+            return parsed;
+        }
     }
 
     /**

@@ -22,8 +22,9 @@ import java.util.Set;
  */
 public record Trace(String traceId, List<Span> spans, boolean light) {
 
+    /** Start time, then span id (unsigned, as the hex ids sort). */
     private static final Comparator<Span> START_ORDER = Comparator.comparing(Span::startedAt)
-            .thenComparing(Span::spanId);
+            .thenComparing((a, b) -> Long.compareUnsigned(a.spanKey(), b.spanKey()));
 
     /**
      * @param traceId the trace's id
@@ -44,15 +45,15 @@ public record Trace(String traceId, List<Span> spans, boolean light) {
     public static Trace of(String traceId, List<Span> spans, boolean light) {
         List<Span> sorted = new ArrayList<>(spans);
         sorted.sort(START_ORDER);
-        Set<String> ids = new HashSet<>();
+        Set<Long> ids = new HashSet<>();
         for (Span s : sorted) {
-            ids.add(s.spanId());
+            ids.add(s.spanKey());
         }
-        Map<String, List<Span>> children = new HashMap<>();
+        Map<Long, List<Span>> children = new HashMap<>();
         List<Span> roots = new ArrayList<>();
         for (Span s : sorted) {
-            String parent = s.parentSpanId();
-            if (parent == null || !ids.contains(parent) || parent.equals(s.spanId())) {
+            Long parent = s.parentKey();
+            if (parent == null || !ids.contains(parent) || parent == s.spanKey()) {
                 roots.add(s);
             } else {
                 children.computeIfAbsent(parent, k -> new ArrayList<>()).add(s);
@@ -71,7 +72,7 @@ public record Trace(String traceId, List<Span> spans, boolean light) {
         return new Trace(traceId, ordered, light);
     }
 
-    private static void walk(Span start, Map<String, List<Span>> children, List<Span> out, Set<Span> visited) {
+    private static void walk(Span start, Map<Long, List<Span>> children, List<Span> out, Set<Span> visited) {
         ArrayList<Span> stack = new ArrayList<>();
         stack.add(start);
         while (!stack.isEmpty()) {
@@ -80,7 +81,7 @@ public record Trace(String traceId, List<Span> spans, boolean light) {
                 continue;
             }
             out.add(s);
-            List<Span> kids = children.getOrDefault(s.spanId(), List.of());
+            List<Span> kids = children.getOrDefault(s.spanKey(), List.of());
             for (int i = kids.size() - 1; i >= 0; i--) {
                 stack.add(kids.get(i));
             }

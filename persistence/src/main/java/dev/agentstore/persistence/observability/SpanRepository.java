@@ -397,11 +397,8 @@ public class SpanRepository extends AbstractRepository {
 
     private Optional<Trace> trace(String traceId, boolean light) {
         UUID trace = TraceIds.traceUuid(traceId);
-        List<Span> spans = Sql.call(em, "get trace " + traceId, h -> h
-                .createQuery(light ? SpanSql.TRACE_LIGHT : SpanSql.TRACE)
-                .bind("traceId", trace)
-                .map(light ? SpanSql.LIGHT : SpanSql.SPAN)
-                .list());
+        List<Span> spans = Sql.call(em, "get trace " + traceId,
+                h -> SpanSql.trace(h.getConnection(), trace, light));
         return spans.isEmpty() ? Optional.empty() : Optional.of(Trace.of(traceId, spans, light));
     }
 

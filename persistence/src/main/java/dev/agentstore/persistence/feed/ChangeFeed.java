@@ -122,7 +122,12 @@ public final class ChangeFeed implements AutoCloseable {
         FeedSubscription[] self = new FeedSubscription[1];
         self[0] = new FeedSubscription(reads, jdbi, Objects.requireNonNull(selection, "selection"),
                 Objects.requireNonNull(from, "from"), Objects.requireNonNull(listener, "listener"), executor,
-                options.batchSize(), () -> pumps.remove(self[0]));
+                options.batchSize(), () -> {
+                    pumps.remove(self[0]);
+                    if (pumps.stream().noneMatch(p -> p.selection.equals(selection))) {
+                        reads.forget(selection);
+                    }
+                });
         return add(self[0]);
     }
 

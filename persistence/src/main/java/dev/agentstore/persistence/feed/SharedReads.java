@@ -11,51 +11,44 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One read for the subscriptions that want the same one: after a wake-up, every subscription of a selection would
- * send nearly the same query; the first sends it and the others at the same or a later cursor take its result, each
- * the part after its own cursor. Without this, a notification costs one query per subscription (ten subscriptions of
- * one flow: ten reads per event).
+ * send nearly the same query; instead they take their parts of the latest read of the selection, and only a step that
+ * finds nothing new in it sends the next query, which the others then take too. Without this, a notification costs
+ * one query per subscription (ten subscriptions of one flow: ten reads per event), and at a high rate the reads
+ * compete with the writers for the machine.
  *
  * <p>A result read after {@code from} below the horizon of its snapshot is the complete, ordered list of the
  * selection's events after {@code from} up to that horizon (every older transaction has ended), or, when it holds
  * {@code limit} events, up to its last one; so its events after a cursor {@code c >= from} are exactly what a read
- * after {@code c} would return up to there, for any subscription, whenever it asks. A full result says nothing after
- * its last event: a step at or past that event reads anew. A result is only taken by a step that began no later
- * than the read did ({@link #generation()}: every wake-up moves it on): a read that began before the wake-up that
- * started a step might not see the commit that the wake-up announced. The reading step completes the result before
- * it delivers, so a slow listener never holds up another subscription's step.
+ * after {@code c} would return up to there, for any subscription, whenever it asks. A step may take its part of a read
+ * that began before the step did: it then says that more may be waiting, so its subscription steps again at once.
+ * A step ends with nothing only when it has seen a read that began after it did ({@link #generation()}: every wake-up
+ * moves it on, so such a read sees the commit that the wake-up announced) and that holds nothing after its cursor and
+ * is not a full batch. So every step delivers something or sends or joins a read that began after it: no event is
+ * missed, and no step loops without progress. The reading step completes the result before it delivers, so a slow
+ * listener never holds up another subscription's step.
  *
- * <p>Thread-safe. Keeps the latest read of each (selection, batch size) until the next wake-up: {@link #advance()}
- * drops the reads that are done, which no step that begins after it may take, so no batch is kept longer.
+ * <p>Thread-safe. Keeps the latest read of each (selection, batch size), at most one batch, until a newer one replaces
+ * it or the selection's last subscription closes ({@link #forget}).
  */
 final class SharedReads {
 
     private record Key(FeedSelection selection, int limit) {
     }
 
-    private record Read(FeedCursor from, long generation, int limit, CompletableFuture<List<FeedEvent>> events) {
-
-        /**
-         * Whether a step that began at generation {@code since} at cursor {@code at} may take its part of this read:
-         * the read began after the step did, from a cursor not after {@code at}, and (once done) covers something
-         * after {@code at}: it is not a full batch that ends at or before it.
-         */
-        boolean serves(FeedCursor at, long since) {
-            if (generation < since || from.compareTo(at) > 0) {
-                return false;
-            }
-            List<FeedEvent> done = events.isDone() && !events.isCompletedExceptionally() ? events.join() : null;
-            return done == null || done.size() < limit || done.get(done.size() - 1).cursor().compareTo(at) > 0;
-        }
+    private record Read(FeedCursor from, long generation, CompletableFuture<List<FeedEvent>> events) {
     }
 
     /**
      * What a step gets.
      *
      * @param events the events after the step's cursor, in feed order
-     * @param more   whether more may be waiting right away (the read was a full batch)
+     * @param more   whether more may be waiting right away (the read was a full batch, or began before the step)
      */
     record Batch(List<FeedEvent> events, boolean more) {
     }
+
+    /** Tries to share before a step reads on its own, unshared (only when other steps keep replacing the read). */
+    private static final int ATTEMPTS = 3;
 
     private final Jdbi jdbi;
     private final AtomicLong generation = new AtomicLong();
@@ -68,7 +61,6 @@ final class SharedReads {
     /** Moves the generation on: called before the subscriptions are woken (a notification, a poll, a new one). */
     void advance() {
         generation.incrementAndGet();
-        latest.values().removeIf(r -> r.events().isDone());
     }
 
     /** @return the current generation; a step takes it before it reads */
@@ -76,34 +68,54 @@ final class SharedReads {
         return generation.get();
     }
 
+    /** Drops the kept reads of {@code selection}: its last subscription has closed. */
+    void forget(FeedSelection selection) {
+        latest.keySet().removeIf(k -> k.selection().equals(selection));
+    }
+
     /**
-     * The next events of {@code selection} after {@code from}: the part after {@code from} of a read in flight or
-     * done that {@linkplain Read#serves serves} the step, else a new read on this thread.
+     * The next events of {@code selection} after {@code from}: the part after {@code from} of the latest read of the
+     * selection (in flight or done) when it has one, else of a read that began at or after {@code since}, sent by
+     * this step or joined.
      *
      * @param since the generation the asking step took when it began
-     * @return at most {@code limit} events, in feed order; {@code more} when the read was a full batch
+     * @return at most {@code limit} events, in feed order
      * @throws RuntimeException the read's failure (to the reader and to every step that took its result)
      */
     Batch read(FeedSelection selection, FeedCursor from, int limit, long since) {
         Key key = new Key(selection, limit);
-        CompletableFuture<List<FeedEvent>> mine = new CompletableFuture<>();
-        Read fresh = new Read(from, generation.get(), limit, mine);
-        Read taken = latest.compute(key, (k, old) -> old != null && old.serves(from, since) ? old : fresh);
-        if (taken != fresh) {
-            Batch part = partAfter(join(taken), from, limit);
-            if (!part.events().isEmpty() || !part.more()) {
-                return part;
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            Read shared = latest.get(key);
+            if (shared != null && shared.from().compareTo(from) <= 0) {
+                Batch part = partAfter(join(shared), from, limit);
+                boolean current = shared.generation() >= since;
+                if (!part.events().isEmpty()) {
+                    return current ? part : new Batch(part.events(), true);
+                }
+                if (current && !part.more()) {
+                    return part; // nothing after the cursor, up to a horizon taken after the step began
+                }
             }
-            // it was in flight when taken and ended at or before this cursor: read the next batch anew
-            latest.put(key, fresh);
+            CompletableFuture<List<FeedEvent>> mine = new CompletableFuture<>();
+            Read fresh = new Read(from, generation.get(), mine);
+            Read taken = latest.compute(key, (k, old) -> old != null && old != shared
+                    && old.from().compareTo(from) <= 0 && old.generation() >= since ? old : fresh);
+            if (taken == fresh) {
+                return send(key, fresh, selection, limit);
+            }
         }
+        List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, from, limit, null));
+        return new Batch(events, events.size() == limit);
+    }
+
+    private Batch send(Key key, Read read, FeedSelection selection, int limit) {
         try {
-            List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, from, limit, null));
-            mine.complete(events);
+            List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, read.from(), limit, null));
+            read.events().complete(events);
             return new Batch(events, events.size() == limit);
         } catch (Throwable e) { // the steps waiting for this read must not wait forever
-            latest.remove(key, fresh);
-            mine.completeExceptionally(e);
+            latest.remove(key, read);
+            read.events().completeExceptionally(e);
             throw e;
         }
     }

@@ -397,8 +397,11 @@ public class SpanRepository extends AbstractRepository {
 
     private Optional<Trace> trace(String traceId, boolean light) {
         UUID trace = TraceIds.traceUuid(traceId);
-        List<Span> spans = Sql.call(em, "get trace " + traceId,
-                h -> SpanSql.trace(h.getConnection(), trace, light));
+        List<Span> spans = Sql.call(em, "get trace " + traceId, h -> h
+                .createQuery(light ? SpanSql.TRACE_LIGHT : SpanSql.TRACE)
+                .bind(0, trace)
+                .map(SpanSql.traceSpan(light))
+                .list());
         return spans.isEmpty() ? Optional.empty() : Optional.of(Trace.of(traceId, spans, light));
     }
 

@@ -9,19 +9,15 @@ import dev.agentstore.domain.observability.TraceIds;
 import dev.agentstore.persistence.support.Sql;
 import org.jdbi.v3.core.mapper.RowMapper;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * The fixed statements of {@link SpanRepository} and the mapping of their rows ({@link #SPAN}, {@link #trace}).
+ * The fixed statements of {@link SpanRepository} and the mapping of their rows ({@link #SPAN}, {@link #traceSpan}).
  * Ids are bound in their stored forms: a trace id as a {@link UUID} (or its hex text cast to {@code uuid}), a span id
  * as a {@code long}.
  */
@@ -71,7 +67,7 @@ final class SpanSql {
              LIMIT 1
             """;
 
-    /** A whole trace; plain JDBC ({@link #trace}), so its one parameter is positional. */
+    /** A whole trace, in no particular order ({@link #traceSpan}); its one parameter is positional. */
     static final String TRACE = "SELECT " + COLUMNS + """
 
               FROM spans s
@@ -157,28 +153,13 @@ final class SpanSql {
     }
 
     /**
-     * Reads a whole trace's spans, in no particular order, through plain JDBC on the call's connection: for one bound
-     * {@code uuid}, Jdbi's statement machinery (SQL parse cache, argument binding, statement context) was 10-15% of
-     * the read's client CPU samples. pgjdbc still caches the statement per connection and prepares it on the server
-     * from its fifth execution (then results come in binary where pgjdbc can).
+     * A row of {@link #TRACE} or {@link #TRACE_LIGHT} as a span, by column position as {@link #SPAN}.
      *
-     * @param connection the call's connection ({@code Handle.getConnection()} inside {@code Sql.call})
-     * @param traceId    the stored trace id
-     * @param light      whether to read the light columns
-     * @return the spans
-     * @throws SQLException when the query fails (translated by {@code Sql.call})
+     * @param light whether the row holds the light columns
+     * @return the mapper
      */
-    static List<Span> trace(Connection connection, UUID traceId, boolean light) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(light ? TRACE_LIGHT : TRACE)) {
-            ps.setObject(1, traceId);
-            try (ResultSet rs = ps.executeQuery()) {
-                List<Span> spans = new ArrayList<>(32);
-                while (rs.next()) {
-                    spans.add(Span.fromRow(row(rs, !light), light));
-                }
-                return spans;
-            }
-        }
+    static RowMapper<Span> traceSpan(boolean light) {
+        return (rs, ctx) -> Span.fromRow(row(rs, !light), light);
     }
 
     /** Columns 1 to 16 are the same in both lists; then the four large JSON values (full only) and the two times. */

@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.agentstore.domain.knowledge.ChunkMatch;
 import dev.agentstore.domain.knowledge.Distance;
 import dev.agentstore.domain.knowledge.IndexSpec;
-import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.langchain4j.AgentStoreEmbeddingStore;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
@@ -38,9 +37,9 @@ import static dev.langchain4j.store.embedding.filter.MetadataFilterBuilder.metad
  * ef_construction 64), 200 top-10 queries and 200 filtered ones ({@code doc == k}, 1% of the base), sequential, one
  * thread; recall@10 against the exact top 10 (agentstore's exact search). LangChain4j's store runs with
  * {@code ivfflat.probes} 1 (its default), 64, 70, 75, 80 and 100 (all lists), the adapter at its default
- * (ef_search 1,000) and at ef_search 400 and 100, and at its default over a second base of the same data whose
- * index is on {@code halfvec} ({@code VectorType.HALFVEC}); agentstore's exact search (the recall reference, through
- * its own API) is timed too. Each setting is compared with the first probes whose recall reaches its own (and 0.95).
+ * (ef_search 1,000) and at ef_search 400 and 100 over a {@code vector} base, and at its default over a second base
+ * of the same data made by {@code AgentStoreEmbeddingStore.create} (the adapter's own: index on {@code halfvec});
+ * agentstore's exact search (the recall reference, through its own API) is timed too. Each setting is compared with the first probes whose recall reaches its own (and 0.95).
  *
  * <p>Data, by the first argument: {@code w8} (the default): W8's 20,000 random unit vectors of 384 dimensions (seed 42
  * stream 8, queries streams 9 and 10), metadata {@code doc = i % 100}; {@code clustered}: 20,000 vectors around 200
@@ -108,9 +107,8 @@ public final class LangChain4jSideBySide {
             store.knowledge().delete("w8");
             store.knowledge().delete("w8h");
             store.knowledge().create("w8", DIM, Distance.COSINE, IndexSpec.hnsw(16, 64));
-            store.knowledge().create("w8h", DIM, Distance.COSINE, IndexSpec.hnsw(16, 64), VectorType.HALFVEC);
             AgentStoreEmbeddingStore agentstore = AgentStoreEmbeddingStore.of(store, "w8");
-            AgentStoreEmbeddingStore halfvec = AgentStoreEmbeddingStore.of(store, "w8h");
+            AgentStoreEmbeddingStore halfvec = AgentStoreEmbeddingStore.create(store, "w8h", DIM);
             PgVectorEmbeddingStore pgvector = PgVectorEmbeddingStore.datasourceBuilder().datasource(ds)
                     .table("lc4j_w8").dimension(DIM).useIndex(true).indexListSize(100)
                     .createTable(true).dropTableFirst(true).build();
@@ -152,7 +150,7 @@ public final class LangChain4jSideBySide {
                     + " (recall 1 by definition)%n", exactQps, exactFilteredQps);
             compare(pg, probeSteps, 0, new Run(exactQps, 1.0, 0), "unfiltered");
             compare(pg, probeSteps, 1, new Run(exactFilteredQps, 1.0, 0), "filtered");
-            String[] names = {"default (ef_search 1000)", "ef_search 400", "ef_search 100", "halfvec index, default"};
+            String[] names = {"default (ef_search 1000)", "ef_search 400", "ef_search 100", "create(): halfvec, default"};
             AgentStoreEmbeddingStore[] settings = {agentstore, agentstore.withEfSearch(400),
                     agentstore.withEfSearch(100), halfvec};
             for (int j = 0; j < settings.length; j++) {

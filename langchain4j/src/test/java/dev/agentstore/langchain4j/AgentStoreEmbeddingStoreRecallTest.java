@@ -34,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The adapter's default search against a brute-force top k computed here, in two HNSW bases of 3,000 chunks of 64
  * dimensions, metadata {@code doc = i % 100} and {@code half = i % 2}: uniformly random unit vectors (the hardest case
  * for an approximate index) and clustered ones (30 centres, each chunk a centre plus noise, as text embeddings are);
- * and the random vectors once more in a base whose index is on {@code halfvec} ({@link VectorType#HALFVEC}).
+ * and the random vectors once more in a base made by {@link AgentStoreEmbeddingStore#create} (index on {@code halfvec}).
  */
 class AgentStoreEmbeddingStoreRecallTest {
 
@@ -66,9 +66,15 @@ class AgentStoreEmbeddingStoreRecallTest {
         halfvecEmbeddings = fill("random_halfvec", data, VectorType.HALFVEC);
     }
 
+    /** A {@code vector} base made with {@code KnowledgeRepository.create}, or a {@code halfvec} one by the adapter. */
     private static AgentStoreEmbeddingStore fill(String base, float[][] data, VectorType type) {
-        store.inTransaction(uow -> uow.knowledge().create(base, DIM, Distance.COSINE, IndexSpec.hnsw(), type));
-        AgentStoreEmbeddingStore embeddings = AgentStoreEmbeddingStore.of(store, base);
+        AgentStoreEmbeddingStore embeddings;
+        if (type == VectorType.HALFVEC) {
+            embeddings = AgentStoreEmbeddingStore.create(store, base, DIM);
+        } else {
+            store.inTransaction(uow -> uow.knowledge().create(base, DIM, Distance.COSINE, IndexSpec.hnsw(), type));
+            embeddings = AgentStoreEmbeddingStore.of(store, base);
+        }
         List<String> ids = new ArrayList<>(N);
         List<Embedding> vectors = new ArrayList<>(N);
         List<TextSegment> segments = new ArrayList<>(N);
@@ -168,6 +174,14 @@ class AgentStoreEmbeddingStoreRecallTest {
                 assertThat(ids(halfvecEmbeddings, queries[q], metadataKey("half").isEqualTo(q % 2)))
                         .as("query " + q).hasSize(K);
             }
+        }
+
+        @Test
+        void returnsTheStoredEmbeddingsInFullPrecision() {  // the column is untyped vector; only the index is halfvec
+            EmbeddingMatch<TextSegment> best = halfvecEmbeddings.search(EmbeddingSearchRequest.builder()
+                    .queryEmbedding(Embedding.from(data[17])).maxResults(1).build()).matches().get(0);
+            assertThat(best.embeddingId()).isEqualTo(id(17));
+            assertThat(best.embedding().vector()).containsExactly(data[17]);
         }
 
         @Test

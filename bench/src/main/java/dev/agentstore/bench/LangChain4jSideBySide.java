@@ -146,11 +146,13 @@ public final class LangChain4jSideBySide {
                             probes, r[0], r[1]);
                 }
             }
-            System.out.printf(Locale.ROOT, "agentstore exact search (own API)   unfiltered %8.1f q/s | filtered %8.1f q/s"
+            System.out.printf(Locale.ROOT, "agentstore exact search (own API)   unfiltered %8.1f q/s"
+                    + " | filtered %8.1f q/s"
                     + " (recall 1 by definition)%n", exactQps, exactFilteredQps);
             compare(pg, probeSteps, 0, new Run(exactQps, 1.0, 0), "unfiltered");
             compare(pg, probeSteps, 1, new Run(exactFilteredQps, 1.0, 0), "filtered");
-            String[] names = {"default (ef_search 1000)", "ef_search 400", "ef_search 100", "create(): halfvec, default"};
+            String[] names = {"default (ef_search 1000)", "ef_search 400", "ef_search 100",
+                "create(): halfvec, default"};
             AgentStoreEmbeddingStore[] settings = {agentstore, agentstore.withEfSearch(400),
                     agentstore.withEfSearch(100), halfvec};
             for (int j = 0; j < settings.length; j++) {

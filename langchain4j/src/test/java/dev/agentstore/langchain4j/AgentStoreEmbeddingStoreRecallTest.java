@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The adapter's default search against a brute-force top k computed here, in two HNSW bases of 3,000 chunks of 64
  * dimensions, metadata {@code doc = i % 100} and {@code half = i % 2}: uniformly random unit vectors (the hardest case
  * for an approximate index) and clustered ones (30 centres, each chunk a centre plus noise, as text embeddings are);
- * and the random vectors once more in a base made by {@link AgentStoreEmbeddingStore#create} (index on {@code halfvec}).
+ * and the random vectors once more in a base made by {@link AgentStoreEmbeddingStore#create} (index on
+ * {@code halfvec}).
  */
 class AgentStoreEmbeddingStoreRecallTest {
 

@@ -141,9 +141,9 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
      * {@code halfvec} ({@link VectorType#HALFVEC}). Embeddings are stored and returned in full precision (the column
      * is untyped {@code vector}); the index and the distances, so the scores, are half precision (about three
      * significant digits). The graph takes half the memory of a {@code vector} one and costs no more to maintain; on
-     * 20,000 random vectors of 384 dimensions the default search ran 1.6× faster than on a {@code vector} index at
-     * the same recall (see {@code docs/langchain4j.md}). For a {@code vector} index create the base with
-     * {@code KnowledgeRepository.create} and use {@link #of}.
+     * 20,000 random vectors of 384 dimensions the default search was as fast as on a {@code vector} index, or up to
+     * 1.6× faster on a busy machine, at the same recall (see {@code docs/langchain4j.md}). For a {@code vector}
+     * index create the base with {@code KnowledgeRepository.create} and use {@link #of}.
      *
      * @param store     an open store
      * @param base      the new base's name (agentstore's knowledge-base name rules)

@@ -2,8 +2,10 @@ package dev.agentstore.langchain4j;
 
 import dev.agentstore.domain.knowledge.ChunkMatch;
 import dev.agentstore.domain.knowledge.Distance;
+import dev.agentstore.domain.knowledge.IndexSpec;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.NewChunk;
+import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.knowledge.SearchOptions;
 import dev.langchain4j.data.document.Metadata;
@@ -24,8 +26,8 @@ import java.util.UUID;
  * LangChain4j's {@link EmbeddingStore} over one agentstore knowledge base.
  *
  * <pre>{@code
- * store.knowledge().create("docs", 384, Distance.COSINE, IndexSpec.hnsw());   // once
- * EmbeddingStore<TextSegment> embeddings = AgentStoreEmbeddingStore.of(store, "docs");
+ * EmbeddingStore<TextSegment> embeddings = AgentStoreEmbeddingStore.create(store, "docs", 384);   // once
+ * EmbeddingStore<TextSegment> same = AgentStoreEmbeddingStore.of(store, "docs");               // later
  * embeddings.addAll(model.embedAll(segments).content(), segments);
  * List<EmbeddingMatch<TextSegment>> hits = embeddings.search(EmbeddingSearchRequest.builder()
  *         .queryEmbedding(model.embed("leave policy").content())
@@ -42,8 +44,8 @@ import java.util.UUID;
  * <p><b>Scores.</b> The base must use {@link Distance#COSINE}. Scores follow LangChain4j's relevance convention,
  * {@code (1 + cosine similarity) / 2} from 0 to 1 (as {@code RelevanceScore.fromCosineSimilarity}, and as
  * LangChain4j's PgVector store returns), and a request's {@code minScore} is a relevance score, applied in SQL as the
- * equivalent cosine bound ({@code cosine ≥ 2 · minScore − 1}). Matches carry their stored embedding (exact for a
- * {@code vector} base, rounded to half precision for a {@code halfvec} one).
+ * equivalent cosine bound ({@code cosine ≥ 2 · minScore − 1}). Matches carry their stored embedding, in full precision
+ * also for a base indexed as {@code halfvec} (whose distances, and so scores, are computed in half precision).
  *
  * <p><b>Search</b> is agentstore's ({@code ChunkRepository.search}), {@code maxResults} results whenever that many
  * chunks match, at most {@value SearchOptions#MAX_K}. By default an HNSW base is searched through its index with
@@ -131,6 +133,29 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
     public AgentStoreEmbeddingStore withProbes(Integer newProbes) {
         SearchOptions.top(1).withProbes(newProbes); // validates
         return new AgentStoreEmbeddingStore(this, efSearch, newProbes);
+    }
+
+    /**
+     * Creates the knowledge base {@code base} as this adapter searches it best, in its own unit of work, and returns
+     * a store on it: {@link Distance#COSINE}, an HNSW index ({@link IndexSpec#hnsw()}: m 16, ef_construction 64) on
+     * {@code halfvec} ({@link VectorType#HALFVEC}). Embeddings are stored and returned in full precision (the column
+     * is untyped {@code vector}); the index and the distances, so the scores, are half precision (about three
+     * significant digits). The graph takes half the memory of a {@code vector} one and costs no more to maintain; on
+     * 20,000 random vectors of 384 dimensions the default search was as fast as on a {@code vector} index, or up to
+     * 1.6× faster on a busy machine, at the same recall (see {@code docs/langchain4j.md}). For a {@code vector}
+     * index create the base with {@code KnowledgeRepository.create} and use {@link #of}.
+     *
+     * @param store     an open store
+     * @param base      the new base's name (agentstore's knowledge-base name rules)
+     * @param dimension the embedding model's dimension, 1–{@value VectorType#MAX_HALFVEC_INDEX_DIMENSION}
+     * @return the embedding store on the new, empty base
+     * @throws dev.agentstore.domain.DuplicateException    when a base of that name exists
+     * @throws dev.agentstore.domain.InvalidInputException when the name or the dimension is invalid
+     */
+    public static AgentStoreEmbeddingStore create(AgentStore store, String base, int dimension) {
+        store.inTransaction(uow -> uow.knowledge().create(base, dimension, Distance.COSINE, IndexSpec.hnsw(),
+                VectorType.HALFVEC));
+        return of(store, base);
     }
 
     /**

@@ -14,8 +14,10 @@ import jakarta.inject.Inject;
  *
  * <p>The embedding store works on the knowledge base named by the system property or environment variable
  * {@value #BASE_PROPERTY} ({@code AGENTSTORE_LANGCHAIN4J_KNOWLEDGE_BASE}), by default {@value #DEFAULT_BASE}; the base
- * must exist (create it once with {@code KnowledgeRepository.create(name, dimension, Distance.COSINE, ...)}) when the
- * store is first used. An application that needs other bases, or several, declares its own producer, for example
+ * must exist when the store is first used: create it once, for example with
+ * {@code KnowledgeRepository.create(name, dimension, Distance.COSINE, IndexSpec.hnsw(), VectorType.HALFVEC)}, the base
+ * {@link AgentStoreEmbeddingStore#create} makes. An application that needs other bases, or several, declares its own
+ * producer, for example
  * {@code new AgentStoreEmbeddingStore(access, "products")} with an injected {@link JtaStoreAccess}. Both products are
  * application-scoped and thread-safe.
  */

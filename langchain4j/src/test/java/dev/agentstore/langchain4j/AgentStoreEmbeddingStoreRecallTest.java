@@ -3,6 +3,7 @@ package dev.agentstore.langchain4j;
 import dev.agentstore.domain.InvalidInputException;
 import dev.agentstore.domain.knowledge.Distance;
 import dev.agentstore.domain.knowledge.IndexSpec;
+import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.persistence.AgentStore;
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
@@ -32,7 +33,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The adapter's default search against a brute-force top k computed here, in two HNSW bases of 3,000 chunks of 64
  * dimensions, metadata {@code doc = i % 100} and {@code half = i % 2}: uniformly random unit vectors (the hardest case
- * for an approximate index) and clustered ones (30 centres, each chunk a centre plus noise, as text embeddings are).
+ * for an approximate index) and clustered ones (30 centres, each chunk a centre plus noise, as text embeddings are);
+ * and the random vectors once more in a base made by {@link AgentStoreEmbeddingStore#create} (index on
+ * {@code halfvec}).
  */
 class AgentStoreEmbeddingStoreRecallTest {
 
@@ -44,6 +47,7 @@ class AgentStoreEmbeddingStoreRecallTest {
     private static AgentStore store;
     private static AgentStoreEmbeddingStore embeddings;
     private static AgentStoreEmbeddingStore clusteredEmbeddings;
+    private static AgentStoreEmbeddingStore halfvecEmbeddings;
     private static float[][] data;
     private static float[][] queries;
     private static float[][] clustered;
@@ -58,13 +62,20 @@ class AgentStoreEmbeddingStoreRecallTest {
         float[][] centres = vectors(rng, 30);
         clustered = clustered(rng, centres, N);
         clusteredQueries = clustered(rng, centres, QUERIES);
-        embeddings = fill("random", data);
-        clusteredEmbeddings = fill("clustered", clustered);
+        embeddings = fill("random", data, VectorType.VECTOR);
+        clusteredEmbeddings = fill("clustered", clustered, VectorType.VECTOR);
+        halfvecEmbeddings = fill("random_halfvec", data, VectorType.HALFVEC);
     }
 
-    private static AgentStoreEmbeddingStore fill(String base, float[][] data) {
-        store.inTransaction(uow -> uow.knowledge().create(base, DIM, Distance.COSINE, IndexSpec.hnsw()));
-        AgentStoreEmbeddingStore embeddings = AgentStoreEmbeddingStore.of(store, base);
+    /** A {@code vector} base made with {@code KnowledgeRepository.create}, or a {@code halfvec} one by the adapter. */
+    private static AgentStoreEmbeddingStore fill(String base, float[][] data, VectorType type) {
+        AgentStoreEmbeddingStore embeddings;
+        if (type == VectorType.HALFVEC) {
+            embeddings = AgentStoreEmbeddingStore.create(store, base, DIM);
+        } else {
+            store.inTransaction(uow -> uow.knowledge().create(base, DIM, Distance.COSINE, IndexSpec.hnsw(), type));
+            embeddings = AgentStoreEmbeddingStore.of(store, base);
+        }
         List<String> ids = new ArrayList<>(N);
         List<Embedding> vectors = new ArrayList<>(N);
         List<TextSegment> segments = new ArrayList<>(N);
@@ -147,6 +158,37 @@ class AgentStoreEmbeddingStoreRecallTest {
         void isRefusedOutOfRange() {
             assertThatThrownBy(() -> embeddings.withEfSearch(1_001)).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("efSearch");
+        }
+    }
+
+    @Nested
+    class OnAHalfvecIndex {
+
+        @Test
+        void findsAtLeast95PercentOfTheTrueTopKOfRandomVectors() {
+            assertThat(recall(halfvecEmbeddings, data, queries, i -> true)).isGreaterThanOrEqualTo(0.95);
+        }
+
+        @Test
+        void returnsKOfAFilterMatchingHalfTheBase() {
+            for (int q = 0; q < QUERIES; q++) {
+                assertThat(ids(halfvecEmbeddings, queries[q], metadataKey("half").isEqualTo(q % 2)))
+                        .as("query " + q).hasSize(K);
+            }
+        }
+
+        @Test
+        void returnsTheStoredEmbeddingsInFullPrecision() {  // the column is untyped vector; only the index is halfvec
+            EmbeddingMatch<TextSegment> best = halfvecEmbeddings.search(EmbeddingSearchRequest.builder()
+                    .queryEmbedding(Embedding.from(data[17])).maxResults(1).build()).matches().get(0);
+            assertThat(best.embeddingId()).isEqualTo(id(17));
+            assertThat(best.embedding().vector()).containsExactly(data[17]);
+        }
+
+        @Test
+        void ranksAFilterMatchingFewChunksOnHalfPrecisionDistances() {  // exact ranking, in halfvec precision
+            assertThat(recall(halfvecEmbeddings, data, queries, q -> metadataKey("doc").isEqualTo(q * 5),
+                    (q, i) -> i % 100 == q * 5)).isGreaterThanOrEqualTo(0.95);
         }
     }
 

@@ -1,8 +1,11 @@
 package dev.agentstore.langchain4j;
 
+import dev.agentstore.domain.DuplicateException;
 import dev.agentstore.domain.knowledge.Chunk;
 import dev.agentstore.domain.knowledge.Distance;
 import dev.agentstore.domain.knowledge.IndexSpec;
+import dev.agentstore.domain.knowledge.KnowledgeBase;
+import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.persistence.AgentStore;
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
@@ -50,6 +53,34 @@ class AgentStoreEmbeddingStoreTest {
     private static List<EmbeddingMatch<TextSegment>> search(float[] query, double minScore, Filter filter) {
         return embeddings.search(EmbeddingSearchRequest.builder().queryEmbedding(Embedding.from(query))
                 .maxResults(10).minScore(minScore).filter(filter).build()).matches();
+    }
+
+    @Nested
+    class Create {
+
+        @Test
+        void makesACosineBaseWithAnHnswIndexOnHalfvecAndAStoreOnIt() {
+            AgentStoreEmbeddingStore created = AgentStoreEmbeddingStore.create(store, "created", 3);
+            KnowledgeBase kb = store.knowledge().find("created").orElseThrow();
+            assertThat(kb.distance()).isEqualTo(Distance.COSINE);
+            assertThat(kb.index()).isEqualTo(IndexSpec.hnsw());
+            assertThat(kb.vectorType()).isEqualTo(VectorType.HALFVEC);
+            assertThat(created.knowledgeBase()).isEqualTo("created");
+            created.add("x", Embedding.from(new float[]{0.1f, 0.2f, 0.3f}));
+            assertThat(created.search(EmbeddingSearchRequest.builder()
+                    .queryEmbedding(Embedding.from(new float[]{0.1f, 0.2f, 0.3f})).maxResults(1).build()).matches())
+                    .singleElement().satisfies(m -> {
+                        assertThat(m.embeddingId()).isEqualTo("x");
+                        assertThat(m.embedding().vector()).containsExactly(0.1f, 0.2f, 0.3f);
+                        assertThat(m.score()).isCloseTo(1.0, within(1e-3));
+                    });
+        }
+
+        @Test
+        void refusesANameThatExists() {
+            assertThatThrownBy(() -> AgentStoreEmbeddingStore.create(store, "small", 3))
+                    .isInstanceOf(DuplicateException.class);
+        }
     }
 
     @Nested

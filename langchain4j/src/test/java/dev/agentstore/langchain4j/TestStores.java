@@ -1,7 +1,5 @@
 package dev.agentstore.langchain4j;
 
-import dev.agentstore.domain.knowledge.Distance;
-import dev.agentstore.domain.knowledge.IndexSpec;
 import dev.agentstore.persistence.AgentStore;
 import dev.agentstore.persistence.AgentStoreConfig;
 import dev.langchain4j.model.embedding.EmbeddingModel;
@@ -60,11 +58,12 @@ final class TestStores {
     /**
      * @param store a store
      * @param name  the base's name
-     * @return an embedding store on a new cosine HNSW base of {@link #DIMENSION} dimensions
+     * @return an embedding store on a new base of {@link #DIMENSION} dimensions made by the adapter's
+     *         {@link AgentStoreEmbeddingStore#create} (cosine, HNSW on {@code halfvec}), so LangChain4j's contract
+     *         suites run on the base a user gets
      */
     static AgentStoreEmbeddingStore embeddingStore(AgentStore store, String name) {
-        store.inTransaction(uow -> uow.knowledge().create(name, DIMENSION, Distance.COSINE, IndexSpec.hnsw()));
-        return AgentStoreEmbeddingStore.of(store, name);
+        return AgentStoreEmbeddingStore.create(store, name, DIMENSION);
     }
 
     /**

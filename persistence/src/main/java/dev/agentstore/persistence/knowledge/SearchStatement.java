@@ -26,7 +26,7 @@ import java.util.Map;
  *
  * <p><b>The search statement</b> reads the nearest rows in a materialised CTE with exactly the base's partial index
  * predicate and expression, {@code WHERE knowledge_base = '<base>' AND dimension = <n> [AND filter] ORDER BY
- * (embedding::vector(n)) <=> CAST(:query AS vector(n)) LIMIT :fetch} (the operator per metric:
+ * (embedding::vector(n)) <=> (SELECT CAST(:query AS vector(n))) LIMIT :fetch} (the operator per metric:
  * {@code <=>} cosine, {@code <->} L2, {@code <#>} inner product), so PostgreSQL can use the index; the outer query
  * applies the minimum score as a distance bound ({@link dev.agentstore.domain.knowledge.Distance#maxDistance}),
  * sorts strictly by distance and id, keeps {@code k} (or MMR's candidates), and reads their columns by primary key.
@@ -415,7 +415,7 @@ final class SearchStatement {
         } else {
             String vectorLimit = searchMode == SearchMode.VECTOR ? ":limit" : ":depth";
             String distance = KnowledgeSql.embeddingExpression(kb) + " " + KnowledgeSql.operator(kb.distance()) + " "
-                    + KnowledgeSql.queryParameter(kb, "query");
+                    + KnowledgeSql.queryVector(kb, "query");
             String scan = "SELECT id, " + distance + " AS distance FROM chunks WHERE " + KnowledgeSql.basePredicate(kb)
                     + " AND (SELECT valid FROM base)" + (filter == null ? "" : " AND (" + filter.sql() + ")");
             String ranked = " ORDER BY distance, id LIMIT " + vectorLimit;
@@ -495,6 +495,6 @@ final class SearchStatement {
     /** The distance of a result row {@code c} to the query vector, for rows not in the vector list. */
     private String finalDistance() {
         return "(c.embedding::" + KnowledgeSql.embeddingExpression(kb).substring("(embedding::".length()) + " "
-                + KnowledgeSql.operator(kb.distance()) + " " + KnowledgeSql.queryParameter(kb, "query");
+                + KnowledgeSql.operator(kb.distance()) + " " + KnowledgeSql.queryVector(kb, "query");
     }
 }

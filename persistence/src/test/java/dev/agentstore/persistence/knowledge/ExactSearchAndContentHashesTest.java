@@ -116,6 +116,19 @@ class ExactSearchAndContentHashesTest {
         }
 
         @Test
+        void convertsTheQueryVectorOnceInAnInitPlanNotForEveryRowItRanks(AgentStore store) {
+            String exact = String.join("\n", store.chunks().explainSearch("exact", vectors.get(0),
+                    SearchOptions.top(10).withExactSearch(), false));
+            String indexed = String.join("\n", store.chunks().explainSearch("exact", vectors.get(0),
+                    SearchOptions.top(10), false));
+            // the scalar subquery (SELECT CAST(:query AS vector(8))) is an InitPlan over a Result node; inline, the
+            // generic plan had no such node and cast the bound real[] again for every row
+            assertThat(exact).containsPattern("InitPlan \\d+ \\(returns \\$\\d+\\)\\n\\s+->  Result");
+            assertThat(indexed).containsPattern("InitPlan \\d+ \\(returns \\$\\d+\\)\\n\\s+->  Result")
+                    .containsPattern("Order By: .*<=> \\$\\d+\\)");
+        }
+
+        @Test
         void survivesEveryOtherWither() {
             SearchOptions options = SearchOptions.top(5).withExactSearch().withMinScore(0.1)
                     .withFilter(Filter.eq("payload.group", "a")).withEfSearch(10).withProbes(2).withMmr()

@@ -74,7 +74,8 @@ class SearchStatementTest {
             assertThat(sql).startsWith(SearchStatement.SETTINGS + SearchStatement.HNSW_SETTINGS + ";\nWITH base AS (")
                     .endsWith(";\n" + SearchStatement.RESTORE)
                     .contains("set_config('hnsw.ef_search', :efSearch, true)")
-                    .contains("SELECT id, (embedding::vector(3)) <=> CAST(:query AS vector(3)) AS distance FROM chunks"
+                    .contains("SELECT id, (embedding::vector(3)) <=> (SELECT CAST(:query AS vector(3))) AS distance"
+                            + " FROM chunks"
                             + " WHERE knowledge_base = 'docs' AND dimension = 3 AND (SELECT valid FROM base)"
                             + " ORDER BY distance LIMIT :fetch")
                     .contains("name = :base AND concat_ws(")
@@ -96,11 +97,11 @@ class SearchStatementTest {
         @Test
         void eachMetricHasItsOperator() {
             assertThat(SearchStatement.of(docs(Distance.L2, IndexSpec.hnsw()), Q3, SearchOptions.top(1))
-                    .sql(Mode.INDEX, "")).contains("(embedding::vector(3)) <-> CAST(:query AS vector(3))");
+                    .sql(Mode.INDEX, "")).contains("(embedding::vector(3)) <-> (SELECT CAST(:query AS vector(3)))");
             assertThat(SearchStatement.of(docs(Distance.INNER_PRODUCT, IndexSpec.hnsw()), Q3, SearchOptions.top(1))
-                    .sql(Mode.INDEX, "")).contains("(embedding::vector(3)) <#> CAST(:query AS vector(3))");
+                    .sql(Mode.INDEX, "")).contains("(embedding::vector(3)) <#> (SELECT CAST(:query AS vector(3)))");
             assertThat(SearchStatement.of(docs(Distance.COSINE, IndexSpec.hnsw()), Q3, SearchOptions.top(1))
-                    .sql(Mode.INDEX, "")).contains("(embedding::vector(3)) <=> CAST(:query AS vector(3))");
+                    .sql(Mode.INDEX, "")).contains("(embedding::vector(3)) <=> (SELECT CAST(:query AS vector(3)))");
         }
 
         @Test
@@ -110,7 +111,8 @@ class SearchStatementTest {
             SearchStatement s = SearchStatement.of(definition("large", 3000, Distance.COSINE, IndexSpec.hnsw(),
                     VectorType.HALFVEC), q, SearchOptions.top(5));
 
-            assertThat(s.sql(Mode.INDEX, "")).contains("(embedding::halfvec(3000)) <=> CAST(:query AS halfvec(3000))")
+            assertThat(s.sql(Mode.INDEX, "")).contains(
+                            "(embedding::halfvec(3000)) <=> (SELECT CAST(:query AS halfvec(3000)))")
                     .contains("knowledge_base = 'large' AND dimension = 3000");
         }
 
@@ -162,9 +164,9 @@ class SearchStatementTest {
 
             assertThat(s.mode()).isEqualTo(Mode.EXACT);
             assertThat(s.sql(Mode.EXACT, "")).contains("nearest AS MATERIALIZED (SELECT * FROM (SELECT id, "
-                            + "(embedding::vector(3)) <=> CAST(:query AS vector(3)) AS distance FROM chunks WHERE"
-                            + " knowledge_base = 'docs' AND dimension = 3 AND (SELECT valid FROM base) OFFSET 0) AS s"
-                            + " ORDER BY distance, id LIMIT :limit)")
+                            + "(embedding::vector(3)) <=> (SELECT CAST(:query AS vector(3))) AS distance FROM chunks"
+                            + " WHERE knowledge_base = 'docs' AND dimension = 3 AND (SELECT valid FROM base) OFFSET 0)"
+                            + " AS s ORDER BY distance, id LIMIT :limit)")
                     .contains("SELECT count(*) AS candidates, true AS exact,");
             assertThat(s.parameters(Mode.EXACT)).containsEntry("efSearch", "40").containsEntry("limit", 7)
                     .doesNotContainKeys("fetch", "matches");
@@ -324,7 +326,8 @@ class SearchStatementTest {
         void aTextSearchWithAQueryVectorComputesTheDistanceOfItsResults() {
             SearchStatement s = SearchStatement.of(docs(Distance.L2, IndexSpec.hnsw()), "wal", Q3, text(3));
 
-            assertThat(s.sql(s.mode(), "")).contains("(c.embedding::vector(3)) <-> CAST(:query AS vector(3)) AS distance");
+            assertThat(s.sql(s.mode(), "")).contains(
+                    "(c.embedding::vector(3)) <-> (SELECT CAST(:query AS vector(3))) AS distance");
             assertBindsWhatItNames(s, s.mode());
         }
 
@@ -337,15 +340,15 @@ class SearchStatementTest {
             assertThat(s.vectorLimit()).isEqualTo(40);
             String sql = s.sql(Mode.INDEX, "");
             assertThat(sql.split(";\n")).hasSize(3);
-            assertThat(sql).contains("nearest AS MATERIALIZED (SELECT id, (embedding::vector(3)) <=> CAST(:query AS"
-                            + " vector(3)) AS distance FROM chunks WHERE knowledge_base = 'docs' AND dimension = 3"
-                            + " AND (SELECT valid FROM base) ORDER BY distance LIMIT :fetch)")
+            assertThat(sql).contains("nearest AS MATERIALIZED (SELECT id, (embedding::vector(3)) <=> (SELECT"
+                            + " CAST(:query AS vector(3))) AS distance FROM chunks WHERE knowledge_base = 'docs'"
+                            + " AND dimension = 3 AND (SELECT valid FROM base) ORDER BY distance LIMIT :fetch)")
                     .contains("text_search @@ " + TSQUERY + " ORDER BY text_score DESC, id LIMIT :depth)")
                     .contains("coalesce(CAST(:vectorWeight AS float8) / (:rrfK + v.vector_rank), 0)"
                             + " + coalesce(CAST(:textWeight AS float8) / (:rrfK + t.text_rank), 0) AS score")
                     .contains("FULL JOIN")
                     .contains("best AS (SELECT * FROM fused ORDER BY score DESC, id LIMIT :limit)")
-                    .contains("coalesce(b.distance, (c.embedding::vector(3)) <=> CAST(:query AS vector(3)))");
+                    .contains("coalesce(b.distance, (c.embedding::vector(3)) <=> (SELECT CAST(:query AS vector(3))))");
             assertThat(s.parameters(Mode.INDEX)).containsEntry("fetch", 40).containsEntry("depth", 40)
                     .containsEntry("limit", 10).containsEntry("rrfK", 30).containsEntry("vectorWeight", 2.0)
                     .containsEntry("textWeight", 0.5).containsEntry("textConfig", "english");

@@ -33,8 +33,10 @@ import java.util.UUID;
  * IllegalArgumentException} naming its key before anything is written).
  *
  * <p><b>Cost.</b> {@link #put} of a new checkpoint is {@code CheckpointRepository.put}: one upsert of the run's
- * snapshot and one {@code INSERT ... SELECT} of the checkpoint from it, in one transaction, each returning only ids,
- * the run's version and the time (the state is sent once and read back by neither). It reads no earlier
+ * snapshot and one {@code INSERT ... SELECT} of the checkpoint from it, sent in one round trip as one implicit
+ * transaction (autocommit: no {@code BEGIN}/{@code COMMIT} round trips; with {@link #asynchronousCommit} an explicit
+ * transaction), returning only ids, the run's version and the time (the state is sent once and read back by
+ * neither). It reads no earlier
  * checkpoint (only the id of the newest, through an index, as parent), so a step's cost does not grow with the
  * thread's history. {@link #list} reads the whole history (keyset pages of {@value PageRequest#MAX_PER_PAGE});
  * {@link #get} reads one checkpoint.

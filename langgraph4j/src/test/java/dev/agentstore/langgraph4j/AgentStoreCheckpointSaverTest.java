@@ -72,6 +72,13 @@ class AgentStoreCheckpointSaverTest {
 
             assertThat(saver.get(thread("put-async")).orElseThrow().getState()).isEqualTo(Map.of("n", 7));
             assertThat(saver.get(thread("put-async")).orElseThrow().getId()).isEqualTo(cp.getId());
+
+            // the setting and the two writes in one statement text, in autocommit mode: one round trip
+            SQL.clear();
+            saver.asynchronousCommit(true).put(thread("put-async"), checkpoint("b", "c", Map.of("n", 8)));
+            assertThat(SQL).hasSize(2).endsWith(TestStores.AUTOCOMMIT);
+            assertThat(SQL.get(0)).startsWith("SELECT set_config('synchronous_commit', 'off', true);")
+                    .contains("INSERT INTO flow_runs", "INSERT INTO flow_checkpoints");
         }
 
         @Test

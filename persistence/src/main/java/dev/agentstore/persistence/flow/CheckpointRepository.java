@@ -226,6 +226,37 @@ public class CheckpointRepository extends AbstractRepository {
     @SingleStatement
     public FlowCheckpoint put(String flowName, String runId, UUID checkpointId, JsonNode state, String stepId,
                               List<String> nextSteps, JsonNode metadata) {
+        return put(flowName, runId, checkpointId, state, stepId, nextSteps, metadata, false);
+    }
+
+    /**
+     * As {@link #put(String, String, UUID, JsonNode, String, List, JsonNode)}, committed with PostgreSQL's {@code
+     * synchronous_commit} off: {@code set_config(..., true)} (that is, {@code SET LOCAL}) sent in the same round trip,
+     * before the two writes. Through {@code
+     * store.checkpoints()} (autocommit) it applies to the put's own implicit transaction only, whose commit then does
+     * not wait for the WAL to reach the disk: a crash of the database server (not of the application) may lose the
+     * puts of its last moments (at most about three times {@code wal_writer_delay}), never half-write one. In a unit
+     * of work or a container transaction it applies to that whole transaction.
+     *
+     * @param flowName     the run's flow
+     * @param runId        the run's id
+     * @param checkpointId the new checkpoint's id, or {@code null} for a random one
+     * @param state        the new snapshot, any JSON value
+     * @param stepId       the step (node) that produced it, or {@code null}
+     * @param nextSteps    the steps to run next, each 1–255 characters (may be empty)
+     * @param metadata     a JSON object, or {@code null} for {@code {}}
+     * @return the checkpoint
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws DuplicateException    when a checkpoint {@code checkpointId} exists; the transaction must roll back
+     */
+    @SingleStatement
+    public FlowCheckpoint putAsynchronousCommit(String flowName, String runId, UUID checkpointId, JsonNode state,
+                                                String stepId, List<String> nextSteps, JsonNode metadata) {
+        return put(flowName, runId, checkpointId, state, stepId, nextSteps, metadata, true);
+    }
+
+    private FlowCheckpoint put(String flowName, String runId, UUID checkpointId, JsonNode state, String stepId,
+                               List<String> nextSteps, JsonNode metadata, boolean asynchronousCommit) {
         RunChanges.checkKey(flowName, runId);
         String stateText = JsonWrites.print(em, "state", Check.notNull("state", state));
         Check.optionalName("stepId", stepId);
@@ -234,8 +265,8 @@ public class CheckpointRepository extends AbstractRepository {
         String metaText = metadata(metadata);
         ArrayNode steps = JsonNodeFactory.instance.arrayNode();
         nextSteps.forEach(steps::add);
-        return new CheckpointWrites(em, clock).put(checkpointId, flowName, runId, state, stateText, stepId, steps,
-                Json.print(steps), meta, metaText).orElseThrow();
+        return new CheckpointWrites(em, clock).put(asynchronousCommit, checkpointId, flowName, runId, state, stateText,
+                stepId, steps, Json.print(steps), meta, metaText).orElseThrow();
     }
 
     /**

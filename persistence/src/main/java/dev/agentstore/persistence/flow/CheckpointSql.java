@@ -48,6 +48,14 @@ final class CheckpointSql {
     static final String PUT = RunWrites.REPLACE_FOR_PUT + ";\n"
             + insertFromRun("RETURNING id, checkpoint_id, parent_id, run_version, created_at\n");
 
+    /**
+     * {@link #PUT} after {@code synchronous_commit} set off for the transaction ({@code set_config(..., true)}, that
+     * is {@code SET LOCAL}, as a {@code SELECT}: PostgreSQL warns about a {@code SET LOCAL} statement outside a
+     * transaction block, and the implicit transaction of a Sync is not one), in the same statement text and round
+     * trip.
+     */
+    static final String PUT_ASYNCHRONOUS_COMMIT = "SELECT set_config('synchronous_commit', 'off', true);\n" + PUT;
+
     private static String insertFromRun(String returning) {
         return """
             INSERT INTO flow_checkpoints (checkpoint_id, flow_name, run_id, parent_id, run_version, source, step_id,

@@ -107,6 +107,7 @@ final class CheckpointWrites {
      * ids, version and time and the caller's values (copies), not read back. Records the run's new version as
      * written in this unit of work.
      *
+     * @param asynchronousCommit whether {@link CheckpointSql#PUT_ASYNCHRONOUS_COMMIT} is sent instead
      * @param checkpointId the new checkpoint's id, or {@code null} for a random one
      * @param state        the new snapshot, with {@code stateText} its checked text
      * @param nextSteps    the next steps as a JSON array, with {@code nextText} its checked text
@@ -114,9 +115,9 @@ final class CheckpointWrites {
      * @return the checkpoint; empty only if the run's row was gone by the second statement (not in practice: the
      *         first holds its lock)
      */
-    Optional<FlowCheckpoint> put(UUID checkpointId, String flowName, String runId, JsonNode state, String stateText,
-                                 String stepId, JsonNode nextSteps, String nextText, JsonNode metadata,
-                                 String metaText) {
+    Optional<FlowCheckpoint> put(boolean asynchronousCommit, UUID checkpointId, String flowName, String runId,
+                                 JsonNode state, String stateText, String stepId, JsonNode nextSteps, String nextText,
+                                 JsonNode metadata, String metaText) {
         String ref = RunChanges.ref(flowName, runId);
         Instant now = clock.instant();
         RowMapper<FlowCheckpoint> mapper = (rs, ctx) -> FlowCheckpoint.restore(rs.getLong("id"),
@@ -124,13 +125,17 @@ final class CheckpointWrites {
                 rs.getLong("run_version"), CheckpointSource.PUT, stepId, nextSteps.deepCopy(), state.deepCopy(),
                 metadata.deepCopy(), false, null, null, Sql.instant(rs, "created_at"));
         Optional<FlowCheckpoint> put = Sql.call(em, "put a checkpoint of FlowRun " + ref, h -> {
-            try (Query query = h.createQuery(CheckpointSql.PUT)) {
+            try (Query query = h.createQuery(asynchronousCommit ? CheckpointSql.PUT_ASYNCHRONOUS_COMMIT
+                    : CheckpointSql.PUT)) {
                 return RunStats.bind(query, flowName, null, FlowRunStatus.RUNNING, now, now)
                         .bindMap(Sql.parameters("checkpointId", checkpointId, "runId", runId, "snapshot", stateText,
                                 "source", CheckpointSource.PUT.name(), "always", true, "parentId", null,
                                 "stepId", stepId, "nextSteps", nextText, "metadata", metaText, "now", now))
                         .execute((executed, ctx) -> {
                             Statement statement = executed.get();
+                            if (asynchronousCommit) {
+                                statement.getMoreResults(); // past the setting's row
+                            }
                             statement.getMoreResults(); // past the snapshot write's row count
                             ResultSet rows = statement.getResultSet();
                             return ResultIterable.of(() -> rows, mapper, ctx).findOne();

@@ -85,6 +85,21 @@ class CheckpointPutWithIdTest {
         }
 
         @Test
+        void withAsynchronousCommitWritesTheSameAndTheSettingEndsWithThePut(AgentStore store) {
+            UUID id = UUID.randomUUID();
+            FlowCheckpoint put = store.checkpoints().putAsynchronousCommit(FLOW, "async", id,
+                    Json.parse("s", "{\"n\":1}"), "a", List.of("b"), null);
+
+            assertThat(store.checkpoints().get(id)).contains(put);
+            assertThat(store.flowRuns().get(FLOW, "async").orElseThrow().snapshot())
+                    .isEqualTo(Json.parse("s", "{\"n\":1}"));
+            // HikariCP lends a thread its last connection first: the put's, whose setting ended with its transaction
+            Object setting = store.fromTransaction(uow -> uow.entityManager()
+                    .createNativeQuery("SELECT current_setting('synchronous_commit')").getSingleResult());
+            assertThat(setting).isEqualTo("on");
+        }
+
+        @Test
         void isACopyOfTheCallersState(AgentStore store) {
             var state = (com.fasterxml.jackson.databind.node.ObjectNode) Json.parse("s", "{\"n\":1}");
             FlowCheckpoint put = store.checkpoints().put(FLOW, "copy", null, state, "a", List.of(), null);

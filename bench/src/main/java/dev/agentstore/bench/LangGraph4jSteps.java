@@ -42,7 +42,8 @@ import static org.bsc.langgraph4j.action.AsyncNodeAction.node_async;
  * <p>Side by side: when LangGraph4j's own {@code PostgresSaver} ({@code org.bsc.langgraph4j.checkpoint.PostgresSaver},
  * module {@code langgraph4j-postgres-saver}, not on Maven Central) is on the class path, the same graph runs on it in
  * the same run, after one uncounted warm-up round of each, alternating with agentstore (two rounds, durable commits,
- * then both with {@code synchronous_commit} off), with its bytes per checkpoint and the blocks of a {@value #PEER_LONG_STEPS}-step thread. Run under {@code
+ * then both with {@code synchronous_commit} off), with its bytes per checkpoint and the blocks of a {@value
+ * #PEER_LONG_STEPS}-step thread. Run under {@code
  * /tmp/bench.lock}: {@code java -cp "bench/target/classes:bench/target/lib/*[:the PostgresSaver jar]"
  * dev.agentstore.bench.LangGraph4jSteps}; uses (and drops first) the schema {@code bench_langgraph4j}.
  */

@@ -34,12 +34,11 @@ import java.util.UUID;
  *
  * <p><b>Cost.</b> {@link #put} of a new checkpoint is {@code CheckpointRepository.put}: one upsert of the run's
  * snapshot and one {@code INSERT ... SELECT} of the checkpoint from it, sent in one round trip as one implicit
- * transaction (autocommit: no {@code BEGIN}/{@code COMMIT} round trips; with {@link #asynchronousCommit}, a {@code
- * SET LOCAL} in the same round trip), returning only ids, the run's version and the time (the state is sent once and read back by
- * neither). It reads no earlier
- * checkpoint (only the id of the newest, through an index, as parent), so a step's cost does not grow with the
- * thread's history. {@link #list} reads the whole history (keyset pages of {@value PageRequest#MAX_PER_PAGE});
- * {@link #get} reads one checkpoint.
+ * transaction (autocommit: no {@code BEGIN}/{@code COMMIT} round trips; with {@link #asynchronousCommit}, a {@code SET
+ * LOCAL} in the same round trip), returning only ids, the run's version and the time (the state is sent once and read
+ * back by neither). It reads no earlier checkpoint (only the id of the newest, through an index, as parent), so a
+ * step's cost does not grow with the thread's history. {@link #list} reads the whole history (keyset pages of {@value
+ * PageRequest#MAX_PER_PAGE}); {@link #get} reads one checkpoint.
  *
  * <p><b>Time travel.</b> LangGraph4j's {@code updateState} puts a copy of a checkpoint X with a new id Y and the
  * config still naming X ("replace X"). Here that is agentstore's resume: the thread's run goes back to X (the

@@ -232,11 +232,11 @@ public class CheckpointRepository extends AbstractRepository {
     /**
      * As {@link #put(String, String, UUID, JsonNode, String, List, JsonNode)}, committed with PostgreSQL's {@code
      * synchronous_commit} off: {@code set_config(..., true)} (that is, {@code SET LOCAL}) sent in the same round trip,
-     * before the two writes. Through {@code
-     * store.checkpoints()} (autocommit) it applies to the put's own implicit transaction only, whose commit then does
-     * not wait for the WAL to reach the disk: a crash of the database server (not of the application) may lose the
-     * puts of its last moments (at most about three times {@code wal_writer_delay}), never half-write one. In a unit
-     * of work or a container transaction it applies to that whole transaction.
+     * before the two writes. Through {@code store.checkpoints()} (autocommit) it applies to the put's own implicit
+     * transaction only, whose commit then does not wait for the WAL to reach the disk: a crash of the database server
+     * (not of the application) may lose the puts of its last moments (at most about three times {@code
+     * wal_writer_delay}), never half-write one. In a unit of work or a container transaction it applies to that whole
+     * transaction.
      *
      * @param flowName     the run's flow
      * @param runId        the run's id

@@ -41,8 +41,9 @@ import static org.bsc.langgraph4j.action.AsyncNodeAction.node_async;
  *
  * <p>Side by side: when LangGraph4j's own {@code PostgresSaver} ({@code org.bsc.langgraph4j.checkpoint.PostgresSaver},
  * module {@code langgraph4j-postgres-saver}, not on Maven Central) is on the class path, the same graph runs on it in
- * the same run, alternating with agentstore (two rounds, durable commits, then both with {@code synchronous_commit}
- * off), with its bytes per checkpoint and the blocks of a {@value #PEER_LONG_STEPS}-step thread. Run under {@code
+ * the same run, after one uncounted warm-up round of each, alternating with agentstore (two rounds, durable commits,
+ * then both with {@code synchronous_commit} off), with its bytes per checkpoint and the blocks of a {@value
+ * #PEER_LONG_STEPS}-step thread. Run under {@code
  * /tmp/bench.lock}: {@code java -cp "bench/target/classes:bench/target/lib/*[:the PostgresSaver jar]"
  * dev.agentstore.bench.LangGraph4jSteps}; uses (and drops first) the schema {@code bench_langgraph4j}.
  */
@@ -95,9 +96,11 @@ public final class LangGraph4jSteps {
                     STEPS);
             commits(s);
 
-            run(saver, "warm", STEPS, payload, 5);
+            // a warm-up round, not counted, of the same size as a measured one for both savers (the JIT compiles
+            // agentstore's path over about a round; smaller warm-ups left rounds 1-3 slower than 4-5)
+            run(saver, "warm", STEPS, payload, THREADS);
             if (peer != null) {
-                run(peer, "warm", STEPS, payload, 5);
+                run(peer, "warm", STEPS, payload, THREADS);
                 s.execute("TRUNCATE lg4jcheckpoint, lg4jthread");
             }
             s.execute("TRUNCATE flow_checkpoints");

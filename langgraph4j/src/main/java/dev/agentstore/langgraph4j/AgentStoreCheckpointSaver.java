@@ -33,11 +33,12 @@ import java.util.UUID;
  * IllegalArgumentException} naming its key before anything is written).
  *
  * <p><b>Cost.</b> {@link #put} of a new checkpoint is {@code CheckpointRepository.put}: one upsert of the run's
- * snapshot and one {@code INSERT ... SELECT} of the checkpoint from it, in one transaction, each returning only ids,
- * the run's version and the time (the state is sent once and read back by neither). It reads no earlier
- * checkpoint (only the id of the newest, through an index, as parent), so a step's cost does not grow with the
- * thread's history. {@link #list} reads the whole history (keyset pages of {@value PageRequest#MAX_PER_PAGE});
- * {@link #get} reads one checkpoint.
+ * snapshot and one {@code INSERT ... SELECT} of the checkpoint from it, sent in one round trip as one implicit
+ * transaction (autocommit: no {@code BEGIN}/{@code COMMIT} round trips; with {@link #asynchronousCommit}, a {@code SET
+ * LOCAL} in the same round trip), returning only ids, the run's version and the time (the state is sent once and read
+ * back by neither). It reads no earlier checkpoint (only the id of the newest, through an index, as parent), so a
+ * step's cost does not grow with the thread's history. {@link #list} reads the whole history (keyset pages of {@value
+ * PageRequest#MAX_PER_PAGE}); {@link #get} reads one checkpoint.
  *
  * <p><b>Time travel.</b> LangGraph4j's {@code updateState} puts a copy of a checkpoint X with a new id Y and the
  * config still naming X ("replace X"). Here that is agentstore's resume: the thread's run goes back to X (the
@@ -155,11 +156,12 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
     }
 
     /**
-     * A saver whose {@link #put} commits with PostgreSQL's {@code synchronous_commit} off ({@code SET LOCAL}, that
-     * transaction only): the commit does not wait for the WAL to reach the disk, so a put costs no disk flush. A
-     * crash of the database server (not of the application) may lose the checkpoints of the last moments (at most
-     * about three times {@code wal_writer_delay}, 600 ms by default), never corrupt or half-write one; LangGraph4j
-     * then resumes from an earlier checkpoint and redoes those steps. Off by default.
+     * A saver whose {@link #put} commits with PostgreSQL's {@code synchronous_commit} off ({@code SET LOCAL} in the
+     * put's round trip, that transaction only: {@code CheckpointRepository.putAsynchronousCommit}; in a container,
+     * the caller's JTA transaction when the put joins one): the commit does not wait for the WAL to reach the disk,
+     * so a put costs no disk flush. A crash of the database server (not of the application) may lose the checkpoints
+     * of the last moments (at most about three times {@code wal_writer_delay}, 600 ms by default), never corrupt or
+     * half-write one; LangGraph4j then resumes from an earlier checkpoint and redoes those steps. Off by default.
      *
      * @param on whether puts commit asynchronously
      * @return a saver like this one with that setting
@@ -244,8 +246,8 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         Optional<String> replaced = config.checkPointId();
         if (replaced.isEmpty()) {
             if (asynchronousCommit) {
-                access.inTransaction(true, r -> r.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(),
-                        next, null));
+                access.perCall().checkpoints().putAsynchronousCommit(flowName, runId, id, state,
+                        checkpoint.getNodeId(), next, null);
             } else {
                 access.perCall().checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, null);
             }

@@ -24,6 +24,9 @@ final class TestStores {
     private TestStores() {
     }
 
+    /** What {@link #openCounting} records after a statement prepared in autocommit mode. */
+    static final String AUTOCOMMIT = "<autocommit>";
+
     /**
      * @param testClass the test class
      * @return a store on a new schema of the test database
@@ -33,7 +36,9 @@ final class TestStores {
     }
 
     /**
-     * A store whose connections record the SQL of every statement they prepare or create into {@code sql}.
+     * A store whose connections record the SQL of every statement they prepare or create into {@code sql}, followed
+     * by {@link #AUTOCOMMIT} when the statement is prepared in autocommit mode (it is then its own transaction, with
+     * no {@code BEGIN} or {@code COMMIT} round trip).
      *
      * @param testClass the test class
      * @param sql       where statements are recorded
@@ -65,6 +70,9 @@ final class TestStores {
                     String name = method.getName();
                     if ((name.equals("prepareStatement") || name.equals("prepareCall")) && args != null) {
                         sql.add((String) args[0]);
+                        if (connection.getAutoCommit()) {
+                            sql.add(AUTOCOMMIT);
+                        }
                     } else if (name.equals("createStatement")) {
                         sql.add("<statement>");
                     }

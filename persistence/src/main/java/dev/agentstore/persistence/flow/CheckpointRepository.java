@@ -185,10 +185,13 @@ public class CheckpointRepository extends AbstractRepository {
     /**
      * Replaces a run's snapshot (creating a missing run, as {@code FlowRunRepository.replaceSnapshot}) and records a
      * checkpoint of it with the step that produced it, the steps to run next and metadata, whatever the flow's
-     * policy: two statements in the caller's transaction (the snapshot upsert, then the checkpoint copied from the
-     * run's row under its lock, so concurrent puts form a linear chain), each returning only ids, version and time;
-     * the state is sent once and read back by neither. The checkpoint returned holds copies of the caller's state,
-     * next steps and metadata (equal, as JSON values, to what is stored). Not checked against a version read.
+     * policy: two statements in the caller's transaction (the snapshot upsert, counting a new run in its flow's
+     * stats, then the checkpoint copied from the run's row under its lock, so concurrent puts form a linear chain),
+     * sent in one round trip with one Sync and returning only ids, version and time; the state is checked and printed
+     * once, sent once and read back by neither. Through {@code store.checkpoints()} it runs in autocommit mode: the
+     * two statements are then one implicit transaction (both commit or neither does), with no {@code BEGIN} or
+     * {@code COMMIT} round trip. The checkpoint returned holds copies of the caller's state, next steps and metadata
+     * (equal, as JSON values, to what is stored). Not checked against a version read.
      *
      * @param flowName  the run's flow
      * @param runId     the run's id
@@ -199,6 +202,7 @@ public class CheckpointRepository extends AbstractRepository {
      * @return the checkpoint
      * @throws InvalidInputException when a parameter is invalid; nothing is written
      */
+    @SingleStatement
     public FlowCheckpoint put(String flowName, String runId, JsonNode state, String stepId, List<String> nextSteps,
                               JsonNode metadata) {
         return put(flowName, runId, null, state, stepId, nextSteps, metadata);
@@ -219,19 +223,50 @@ public class CheckpointRepository extends AbstractRepository {
      * @throws InvalidInputException when a parameter is invalid; nothing is written
      * @throws DuplicateException    when a checkpoint {@code checkpointId} exists; the transaction must roll back
      */
+    @SingleStatement
     public FlowCheckpoint put(String flowName, String runId, UUID checkpointId, JsonNode state, String stepId,
                               List<String> nextSteps, JsonNode metadata) {
+        return put(flowName, runId, checkpointId, state, stepId, nextSteps, metadata, false);
+    }
+
+    /**
+     * As {@link #put(String, String, UUID, JsonNode, String, List, JsonNode)}, committed with PostgreSQL's {@code
+     * synchronous_commit} off: {@code set_config(..., true)} (that is, {@code SET LOCAL}) sent in the same round trip,
+     * before the two writes. Through {@code store.checkpoints()} (autocommit) it applies to the put's own implicit
+     * transaction only, whose commit then does not wait for the WAL to reach the disk: a crash of the database server
+     * (not of the application) may lose the puts of its last moments (at most about three times {@code
+     * wal_writer_delay}), never half-write one. In a unit of work or a container transaction it applies to that whole
+     * transaction.
+     *
+     * @param flowName     the run's flow
+     * @param runId        the run's id
+     * @param checkpointId the new checkpoint's id, or {@code null} for a random one
+     * @param state        the new snapshot, any JSON value
+     * @param stepId       the step (node) that produced it, or {@code null}
+     * @param nextSteps    the steps to run next, each 1–255 characters (may be empty)
+     * @param metadata     a JSON object, or {@code null} for {@code {}}
+     * @return the checkpoint
+     * @throws InvalidInputException when a parameter is invalid; nothing is written
+     * @throws DuplicateException    when a checkpoint {@code checkpointId} exists; the transaction must roll back
+     */
+    @SingleStatement
+    public FlowCheckpoint putAsynchronousCommit(String flowName, String runId, UUID checkpointId, JsonNode state,
+                                                String stepId, List<String> nextSteps, JsonNode metadata) {
+        return put(flowName, runId, checkpointId, state, stepId, nextSteps, metadata, true);
+    }
+
+    private FlowCheckpoint put(String flowName, String runId, UUID checkpointId, JsonNode state, String stepId,
+                               List<String> nextSteps, JsonNode metadata, boolean asynchronousCommit) {
         RunChanges.checkKey(flowName, runId);
-        JsonWrites.check(em, "state", Check.notNull("state", state));
+        String stateText = JsonWrites.print(em, "state", Check.notNull("state", state));
         Check.optionalName("stepId", stepId);
         Check.noNulls("nextSteps", nextSteps).forEach(s -> Check.name("nextSteps[]", s));
         JsonNode meta = metadata == null ? JsonNodeFactory.instance.objectNode() : metadata;
         String metaText = metadata(metadata);
         ArrayNode steps = JsonNodeFactory.instance.arrayNode();
         nextSteps.forEach(steps::add);
-        new RunWrites(em, clock).replaceForPut(flowName, runId, state);
-        return new CheckpointWrites(em, clock).put(checkpointId, flowName, runId, state, stepId, steps,
-                Json.print(steps), meta, metaText).orElseThrow();
+        return new CheckpointWrites(em, clock).put(asynchronousCommit, checkpointId, flowName, runId, state, stateText,
+                stepId, steps, Json.print(steps), meta, metaText).orElseThrow();
     }
 
     /**

@@ -38,10 +38,23 @@ final class CheckpointSql {
             RETURNING\s""" + COLUMNS + "\n");
 
     /**
-     * {@link #RECORD} for {@code CheckpointRepository.put}, always, returning only what the caller does not know (no
-     * state, step, next steps or metadata: it sent them).
+     * {@code CheckpointRepository.put} as one statement text of two statements, which pgjdbc sends in one round trip
+     * with one Sync: the run's snapshot upsert ({@link RunWrites#REPLACE_FOR_PUT}, no result), then {@link #RECORD},
+     * always, returning only what the caller does not know (no state, step, next steps or metadata: it sent them).
+     * PostgreSQL runs the statements before a Sync as one implicit transaction when no transaction is open, so in
+     * autocommit mode both commit or neither does; each statement takes its own snapshot, so the second one reads
+     * the parent after the first holds the run's row lock, as two separate statements did.
      */
-    static final String PUT = insertFromRun("RETURNING id, checkpoint_id, parent_id, run_version, created_at\n");
+    static final String PUT = RunWrites.REPLACE_FOR_PUT + ";\n"
+            + insertFromRun("RETURNING id, checkpoint_id, parent_id, run_version, created_at\n");
+
+    /**
+     * {@link #PUT} after {@code synchronous_commit} set off for the transaction ({@code set_config(..., true)}, that
+     * is {@code SET LOCAL}, as a {@code SELECT}: PostgreSQL warns about a {@code SET LOCAL} statement outside a
+     * transaction block, and the implicit transaction of a Sync is not one), in the same statement text and round
+     * trip.
+     */
+    static final String PUT_ASYNCHRONOUS_COMMIT = "SELECT set_config('synchronous_commit', 'off', true);\n" + PUT;
 
     private static String insertFromRun(String returning) {
         return """

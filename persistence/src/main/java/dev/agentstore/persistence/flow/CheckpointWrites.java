@@ -4,9 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentstore.domain.flow.CheckpointSource;
 import dev.agentstore.domain.flow.FlowCheckpoint;
 import dev.agentstore.domain.flow.FlowRun;
+import dev.agentstore.domain.flow.FlowRunStatus;
+import dev.agentstore.persistence.support.ReadVersions;
 import dev.agentstore.persistence.support.Sql;
 import jakarta.persistence.EntityManager;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.result.ResultIterable;
+import org.jdbi.v3.core.statement.Query;
 
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
@@ -94,26 +101,48 @@ final class CheckpointWrites {
     }
 
     /**
-     * Records the checkpoint of a {@code CheckpointRepository.put} (after its snapshot write, the parent the run's
-     * newest checkpoint not superseded), returning only the columns the caller does not know: the checkpoint is
-     * built from the row's ids, version and time and the caller's values (copies), not read back.
+     * Writes a {@code CheckpointRepository.put}: the run's snapshot (creating the run, counted in its flow's stats)
+     * and its checkpoint, the parent the run's newest checkpoint not superseded, in one round trip ({@link
+     * CheckpointSql#PUT}); returns only the columns the caller does not know: the checkpoint is built from the row's
+     * ids, version and time and the caller's values (copies), not read back. Records the run's new version as
+     * written in this unit of work.
      *
+     * @param asynchronousCommit whether {@link CheckpointSql#PUT_ASYNCHRONOUS_COMMIT} is sent instead
      * @param checkpointId the new checkpoint's id, or {@code null} for a random one
+     * @param state        the new snapshot, with {@code stateText} its checked text
      * @param nextSteps    the next steps as a JSON array, with {@code nextText} its checked text
      * @param metadata     a JSON object, with {@code metaText} its checked text
-     * @return the checkpoint; empty when the run does not exist
+     * @return the checkpoint; empty only if the run's row was gone by the second statement (not in practice: the
+     *         first holds its lock)
      */
-    Optional<FlowCheckpoint> put(UUID checkpointId, String flowName, String runId, JsonNode state, String stepId,
-                                 JsonNode nextSteps, String nextText, JsonNode metadata, String metaText) {
-        return Sql.call(em, "put a checkpoint of FlowRun " + RunChanges.ref(flowName, runId), h -> h
-                .createQuery(CheckpointSql.PUT)
-                .bindMap(Sql.parameters("checkpointId", checkpointId, "flowName", flowName, "runId", runId,
-                        "source", CheckpointSource.PUT.name(), "always", true, "parentId", null, "stepId", stepId,
-                        "nextSteps", nextText, "metadata", metaText, "now", clock.instant()))
-                .map((rs, ctx) -> FlowCheckpoint.restore(rs.getLong("id"), rs.getObject("checkpoint_id", UUID.class),
-                        flowName, runId, rs.getObject("parent_id", UUID.class), rs.getLong("run_version"),
-                        CheckpointSource.PUT, stepId, nextSteps.deepCopy(), state.deepCopy(), metadata.deepCopy(),
-                        false, null, null, Sql.instant(rs, "created_at")))
-                .findOne());
+    Optional<FlowCheckpoint> put(boolean asynchronousCommit, UUID checkpointId, String flowName, String runId,
+                                 JsonNode state, String stateText, String stepId, JsonNode nextSteps, String nextText,
+                                 JsonNode metadata, String metaText) {
+        String ref = RunChanges.ref(flowName, runId);
+        Instant now = clock.instant();
+        RowMapper<FlowCheckpoint> mapper = (rs, ctx) -> FlowCheckpoint.restore(rs.getLong("id"),
+                rs.getObject("checkpoint_id", UUID.class), flowName, runId, rs.getObject("parent_id", UUID.class),
+                rs.getLong("run_version"), CheckpointSource.PUT, stepId, nextSteps.deepCopy(), state.deepCopy(),
+                metadata.deepCopy(), false, null, null, Sql.instant(rs, "created_at"));
+        Optional<FlowCheckpoint> put = Sql.call(em, "put a checkpoint of FlowRun " + ref, h -> {
+            try (Query query = h.createQuery(asynchronousCommit ? CheckpointSql.PUT_ASYNCHRONOUS_COMMIT
+                    : CheckpointSql.PUT)) {
+                return RunStats.bind(query, flowName, null, FlowRunStatus.RUNNING, now, now)
+                        .bindMap(Sql.parameters("checkpointId", checkpointId, "runId", runId, "snapshot", stateText,
+                                "source", CheckpointSource.PUT.name(), "always", true, "parentId", null,
+                                "stepId", stepId, "nextSteps", nextText, "metadata", metaText, "now", now))
+                        .execute((executed, ctx) -> {
+                            Statement statement = executed.get();
+                            if (asynchronousCommit) {
+                                statement.getMoreResults(); // past the setting's row
+                            }
+                            statement.getMoreResults(); // past the snapshot write's row count
+                            ResultSet rows = statement.getResultSet();
+                            return ResultIterable.of(() -> rows, mapper, ctx).findOne();
+                        });
+            }
+        });
+        put.ifPresent(c -> ReadVersions.of(em).wrote(RunChanges.ENTITY, ref, c.runVersion()));
+        return put;
     }
 }

@@ -57,11 +57,14 @@ final class RunWrites {
             + RETURNING;
 
     /**
-     * {@link #REPLACE} returning only whether it inserted and the version: a checkpoint put needs no copy of the run
-     * (nor of the snapshot it just sent).
+     * The snapshot write of a checkpoint put ({@code CheckpointSql.PUT}, whose first statement it is): {@link
+     * #REPLACE}'s upsert, and, only when the upsert created the run, the counters of a started run in its flow
+     * ({@link RunStats#UPDATE}, bound with {@link RunStats#bind}), as one statement without a result (the put needs no
+     * copy of the run, nor of the snapshot it just sent; the checkpoint statement after it returns the run's version).
      */
-    private static final String REPLACE_FOR_PUT = UPSERT.formatted("CAST(:snapshot AS jsonb)", "EXCLUDED.snapshot")
-            + "RETURNING (xmax = 0) AS inserted, version\n";
+    static final String REPLACE_FOR_PUT = "WITH run AS (\n" + UPSERT.formatted("CAST(:snapshot AS jsonb)",
+            "EXCLUDED.snapshot") + "RETURNING (xmax = 0) AS inserted\n)\n" + RunStats.UPDATE
+            + "   AND EXISTS (SELECT 1 FROM run WHERE inserted)\n";
 
     /** The patch merged into the stored snapshot (a new run's snapshot is the patch merged into nothing). */
     static final String MERGE = UPSERT.formatted("jsonb_merge_patch(CAST(NULL AS jsonb), CAST(:snapshot AS jsonb))",
@@ -159,31 +162,6 @@ final class RunWrites {
                 JsonWrites.print(em, "snapshot", snapshot));
         changes.wrote(written.run());
         return written;
-    }
-
-    /**
-     * As {@link #replace}, for a checkpoint put: one upsert that returns only the run's new version (recorded as
-     * written in this unit of work), not the run.
-     *
-     * @return the run's version after the write
-     */
-    long replaceForPut(String flowName, String runId, JsonNode snapshot) {
-        String ref = RunChanges.ref(flowName, runId);
-        String context = "replace snapshot of FlowRun " + ref;
-        String json = JsonWrites.print(em, "snapshot", snapshot);
-        Instant now = clock.instant();
-        long[] written = Sql.call(em, context, h -> h.createQuery(REPLACE_FOR_PUT)
-                        .bind("flowName", flowName)
-                        .bind("runId", runId)
-                        .bind("now", now)
-                        .bind("snapshot", json)
-                        .map((rs, ctx) -> new long[] {rs.getBoolean("inserted") ? 1 : 0, rs.getLong("version")})
-                        .one());
-        if (written[0] == 1) {
-            RunStats.apply(em, context, flowName, null, FlowRunStatus.RUNNING, now, clock.instant());
-        }
-        ReadVersions.of(em).wrote(RunChanges.ENTITY, ref, written[1]);
-        return written[1];
     }
 
     Written merge(String flowName, String runId, JsonNode patch) {

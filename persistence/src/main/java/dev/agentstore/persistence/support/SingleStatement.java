@@ -23,7 +23,9 @@ import java.lang.annotation.Target;
  * statement. A setting sent in the <em>same</em> multi-statement prepared statement as the statement that needs it is
  * fine: pgjdbc sends the statements of one {@code prepareStatement("…; …; …")} with one Sync, and PostgreSQL runs
  * everything before a Sync as one implicit transaction, so the setting applies to the statements after it and is gone
- * when they end (the knowledge-base search does this). Inside a unit of work ({@code store.inTransaction}) and in a
+ * when they end (the knowledge-base search does this). For the same reason several writes sent as one such
+ * statement text commit together or not at all, as in a transaction ({@code CheckpointRepository.put}: the run's
+ * snapshot and its checkpoint). Inside a unit of work ({@code store.inTransaction}) and in a
  * container the mark has no effect.
  */
 @Documented

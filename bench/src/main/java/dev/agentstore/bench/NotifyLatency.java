@@ -105,13 +105,9 @@ public final class NotifyLatency {
         }
     }
 
+    /** A connection to the harness's database ({@link Options}: {@code AGENTSTORE_DB_URL/_USER/_PASSWORD}). */
     private static Connection connect() throws Exception {
-        return DriverManager.getConnection(env("AGENTSTORE_DB_URL", "jdbc:postgresql://127.0.0.1:5432/agentstore"),
-                env("AGENTSTORE_DB_USER", "agentstore"), env("AGENTSTORE_DB_PASSWORD", "agentstore"));
-    }
-
-    private static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value;
+        Options db = new Options();
+        return DriverManager.getConnection(db.url, db.user, db.password);
     }
 }

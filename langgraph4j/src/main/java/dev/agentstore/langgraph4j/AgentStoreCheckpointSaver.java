@@ -91,7 +91,7 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         this.flowName = Check.name("flowName", flowName);
         this.json = new StateJson(mapper);
         this.asynchronousCommit = false;
-        access.inTransaction(false, r -> {
+        access.inTransaction(r -> {
             if (r.flows().get(flowName).isEmpty()) {
                 r.flows().register(flowName, "LangGraph4j graph " + flowName, 1);
             }
@@ -256,7 +256,7 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
         UUID target = uuid(replaced.get()).orElseThrow(() -> new IllegalArgumentException("config.checkPointId '"
                 + replaced.get() + "' is not a UUID"));
         ObjectNode metadata = JsonNodeFactory.instance.objectNode().put(REPLACES, target.toString());
-        access.inTransaction(false, r -> {
+        access.inTransaction(r -> {
             r.checkpoints().resume(flowName, runId, target);
             return r.checkpoints().put(flowName, runId, id, state, checkpoint.getNodeId(), next, metadata);
         });
@@ -274,7 +274,7 @@ public final class AgentStoreCheckpointSaver implements BaseCheckpointSaver {
     @Override
     public Tag release(RunnableConfig config) {
         String runId = threadId(config);
-        access.inTransaction(false, r -> {
+        access.inTransaction(r -> {
             if (r.checkpoints().released(flowName, runId).isPresent()) {
                 throw new IllegalStateException("thread '" + runId + "' of flow '" + flowName
                         + "' was released already: a released thread is kept as history, use a new thread id");

@@ -5,8 +5,6 @@ import dev.agentstore.persistence.flow.FlowRepository;
 import dev.agentstore.persistence.flow.FlowRunRepository;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 
 import java.util.function.Function;
@@ -14,16 +12,12 @@ import java.util.function.Function;
 /**
  * {@link SaverAccess} in a Jakarta EE container: agentstore's CDI repositories, and a JTA transaction
  * ({@code @Transactional}: joining the caller's when there is one, rolled back when the work throws) for work of
- * several calls, on the persistence unit {@code agentstore}'s container-managed entity manager. Application-scoped and
- * thread-safe; {@link AgentStoreLangGraph4jProducer} uses it.
+ * several calls. Application-scoped and thread-safe; {@link AgentStoreLangGraph4jProducer} uses it.
  */
 @ApplicationScoped
 public class JtaSaverAccess implements SaverAccess {
 
     private Repositories repositories;
-
-    @PersistenceContext(unitName = "agentstore")
-    private EntityManager em;
 
     /** For CDI's proxy. */
     protected JtaSaverAccess() {
@@ -46,10 +40,7 @@ public class JtaSaverAccess implements SaverAccess {
 
     @Override
     @Transactional
-    public <T> T inTransaction(boolean asynchronousCommit, Function<Repositories, T> work) {
-        if (asynchronousCommit) {
-            em.createNativeQuery(SYNCHRONOUS_COMMIT_OFF).executeUpdate();
-        }
+    public <T> T inTransaction(Function<Repositories, T> work) {
         return work.apply(repositories);
     }
 }

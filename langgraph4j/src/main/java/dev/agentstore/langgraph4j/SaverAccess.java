@@ -34,14 +34,11 @@ public interface SaverAccess {
     /**
      * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
      *
-     * @param asynchronousCommit whether the transaction commits with PostgreSQL's {@code synchronous_commit} off
-     *                           ({@code SET LOCAL}: that transaction only; in a container, the caller's JTA transaction
-     *                           when {@code work} joins one)
-     * @param work               what to do with the transaction's repositories
-     * @param <T>                the result type
+     * @param work what to do with the transaction's repositories
+     * @param <T>  the result type
      * @return what {@code work} returns
      */
-    <T> T inTransaction(boolean asynchronousCommit, Function<Repositories, T> work);
+    <T> T inTransaction(Function<Repositories, T> work);
 
     /**
      * @param store an open store
@@ -60,17 +57,10 @@ public interface SaverAccess {
             }
 
             @Override
-            public <T> T inTransaction(boolean asynchronousCommit, Function<Repositories, T> work) {
-                return store.fromTransaction(uow -> {
-                    if (asynchronousCommit) {
-                        uow.entityManager().createNativeQuery(SYNCHRONOUS_COMMIT_OFF).executeUpdate();
-                    }
-                    return work.apply(new Repositories(uow.flows(), uow.flowRuns(), uow.checkpoints()));
-                });
+            public <T> T inTransaction(Function<Repositories, T> work) {
+                return store.fromTransaction(uow ->
+                        work.apply(new Repositories(uow.flows(), uow.flowRuns(), uow.checkpoints())));
             }
         };
     }
-
-    /** The statement that turns the disk flush of the current transaction's commit off. */
-    String SYNCHRONOUS_COMMIT_OFF = "SET LOCAL synchronous_commit TO off";
 }

@@ -27,13 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * missed, and no step loops without progress. The reading step completes the result before it delivers, so a slow
  * listener never holds up another subscription's step.
  *
- * <p>Thread-safe. Keeps the latest read of each (selection, batch size), at most one batch, until a newer one replaces
+ * <p>Thread-safe. Keeps the latest read of each selection (the feed reads in one batch size), at most one batch, until a newer one replaces
  * it or the selection's last subscription closes ({@link #forget}).
  */
 final class SharedReads {
-
-    private record Key(FeedSelection selection, int limit) {
-    }
 
     private record Read(FeedCursor from, long generation, CompletableFuture<List<FeedEvent>> events) {
     }
@@ -52,7 +49,7 @@ final class SharedReads {
 
     private final Jdbi jdbi;
     private final AtomicLong generation = new AtomicLong();
-    private final Map<Key, Read> latest = new ConcurrentHashMap<>();
+    private final Map<FeedSelection, Read> latest = new ConcurrentHashMap<>();
 
     SharedReads(Jdbi jdbi) {
         this.jdbi = jdbi;
@@ -70,7 +67,7 @@ final class SharedReads {
 
     /** Drops the kept reads of {@code selection}: its last subscription has closed. */
     void forget(FeedSelection selection) {
-        latest.keySet().removeIf(k -> k.selection().equals(selection));
+        latest.remove(selection);
     }
 
     /**
@@ -83,9 +80,8 @@ final class SharedReads {
      * @throws RuntimeException the read's failure (to the reader and to every step that took its result)
      */
     Batch read(FeedSelection selection, FeedCursor from, int limit, long since) {
-        Key key = new Key(selection, limit);
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            Read shared = latest.get(key);
+            Read shared = latest.get(selection);
             if (shared != null && shared.from().compareTo(from) <= 0) {
                 Batch part = partAfter(join(shared), from, limit);
                 boolean current = shared.generation() >= since;
@@ -98,23 +94,23 @@ final class SharedReads {
             }
             CompletableFuture<List<FeedEvent>> mine = new CompletableFuture<>();
             Read fresh = new Read(from, generation.get(), mine);
-            Read taken = latest.compute(key, (k, old) -> old != null && old != shared
+            Read taken = latest.compute(selection, (k, old) -> old != null && old != shared
                     && old.from().compareTo(from) <= 0 && old.generation() >= since ? old : fresh);
             if (taken == fresh) {
-                return send(key, fresh, selection, limit);
+                return send(fresh, selection, limit);
             }
         }
         List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, from, limit, null));
         return new Batch(events, events.size() == limit);
     }
 
-    private Batch send(Key key, Read read, FeedSelection selection, int limit) {
+    private Batch send(Read read, FeedSelection selection, int limit) {
         try {
             List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, read.from(), limit, null));
             read.events().complete(events);
             return new Batch(events, events.size() == limit);
         } catch (Throwable e) { // the steps waiting for this read must not wait forever
-            latest.remove(key, read);
+            latest.remove(selection, read);
             read.events().completeExceptionally(e);
             throw e;
         }

@@ -152,7 +152,7 @@ public class Span {
         this.rowJson = new RowJson(r, light);
     }
 
-    private Span(NewSpan s, Instant createdAt, Instant updatedAt, boolean light) {
+    private Span(NewSpan s, Instant createdAt, Instant updatedAt) {
         this.traceId = TraceIds.parseTrace(s.traceId());
         this.spanId = TraceIds.parseSpan(s.spanId());
         this.parentSpanId = s.parentSpanId() == null ? null : TraceIds.parseSpan(s.parentSpanId());
@@ -169,16 +169,17 @@ public class Span {
         this.endedAt = s.endedAt();
         this.status = s.status();
         this.error = s.error();
-        this.input = light ? null : s.input();
-        this.output = light ? null : s.output();
-        this.attributes = light ? null : s.attributes();
-        this.metadata = light ? null : s.metadata();
+        this.input = s.input();
+        this.output = s.output();
+        this.attributes = s.attributes();
+        this.metadata = s.metadata();
         this.createdAt = createdAt;
         this.updatedAt = updatedAt;
     }
 
     /**
-     * A span as stored: for the repository, which builds the spans it hands out from the rows it reads.
+     * A span as stored: for the repository, which hands back the span it has just written (spans it reads come from
+     * {@link #fromRow}).
      *
      * @param values    the span's values, checked as {@link NewSpan} checks them
      * @param createdAt when the row was written
@@ -187,20 +188,7 @@ public class Span {
      * @throws dev.agentstore.domain.InvalidInputException when {@code createdAt} is {@code null}
      */
     public static Span stored(NewSpan values, Instant createdAt, Instant updatedAt) {
-        return new Span(values, dev.agentstore.domain.Check.notNull("createdAt", createdAt), updatedAt, false);
-    }
-
-    /**
-     * A span as stored, without input, output, attributes and metadata ({@link #isLight()}): for the repository's
-     * light trace reads. The values of these four in {@code values} are ignored.
-     *
-     * @param values    the span's values
-     * @param createdAt when the row was written
-     * @param updatedAt when it was last updated, or {@code null}
-     * @return the span in light form
-     */
-    public static Span storedLight(NewSpan values, Instant createdAt, Instant updatedAt) {
-        return new Span(values, dev.agentstore.domain.Check.notNull("createdAt", createdAt), updatedAt, true);
+        return new Span(values, dev.agentstore.domain.Check.notNull("createdAt", createdAt), updatedAt);
     }
 
     /**

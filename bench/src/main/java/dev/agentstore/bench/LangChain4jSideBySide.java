@@ -36,10 +36,12 @@ import static dev.langchain4j.store.embedding.filter.MetadataFilterBuilder.metad
  * through LangChain4j's interface: ingest in {@code addAll} batches of 500 (index maintained; agentstore: HNSW m 16,
  * ef_construction 64), 200 top-10 queries and 200 filtered ones ({@code doc == k}, 1% of the base), sequential, one
  * thread; recall@10 against the exact top 10 (agentstore's exact search). LangChain4j's store runs with
- * {@code ivfflat.probes} 1 (its default), 64, 70, 75, 80 and 100 (all lists), the adapter at its default
+ * {@code ivfflat.probes} 1 (its default), 64 to 70 one by one, 75, 80 and 100 (all lists), the adapter at its default
  * (ef_search 1,000) and at ef_search 400 and 100 over a {@code vector} base, and at its default over a second base
  * of the same data made by {@code AgentStoreEmbeddingStore.create} (the adapter's own: index on {@code halfvec});
- * agentstore's exact search (the recall reference, through its own API) is timed too. Each setting is compared with the first probes whose recall reaches its own (and 0.95).
+ * both tables are vacuumed and analysed after the ingest; agentstore's exact search (the recall reference, through its
+ * own API) is timed too, on a second pass. Each setting is compared with the first probes whose recall reaches its own
+ * (and 0.95), and with the fastest probes that does.
  *
  * <p>Data, by the first argument: {@code w8} (the default): W8's 20,000 random unit vectors of 384 dimensions (seed 42
  * stream 8, queries streams 9 and 10), metadata {@code doc = i % 100}; {@code clustered}: 20,000 vectors around 200
@@ -118,23 +120,33 @@ public final class LangChain4jSideBySide {
             double h = ingest(halfvec, ids, embeddings, segments);
             System.out.printf(Locale.ROOT, "ingest (addAll, %d-row batches, index maintained): agentstore %.0f/s,"
                     + " PgVectorEmbeddingStore %.0f/s, agentstore halfvec index %.0f/s%n", BATCH, a, p, h);
+            // both stores' tables settled before any search: autovacuum on the fresh rows would otherwise run beside
+            // whichever setting comes next
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                st.execute("VACUUM (ANALYZE) chunks");
+                st.execute("VACUUM (ANALYZE) lc4j_w8");
+            }
 
-            // exact top 10s (the recall reference), timed through agentstore's own API
+            // exact top 10s (the recall reference) through agentstore's own API; timed on a second pass, since the
+            // first reads the freshly written rows (setting their hint bits) and warms the JIT
             List<Set<String>> exact = new ArrayList<>();
             List<Set<String>> exactFiltered = new ArrayList<>();
+            for (int i = 0; i < QUERIES; i++) {
+                exact.add(top(exactSearch(store, queries[i], null)));
+                exactFiltered.add(top(exactSearch(store, filtered[i], ks[i])));
+            }
             long start = System.nanoTime();
             for (int i = 0; i < QUERIES; i++) {
-                exact.add(top(store.chunks().search("w8", queries[i], SearchOptions.top(10).withExactSearch())));
+                exactSearch(store, queries[i], null);
             }
             double exactQps = QUERIES / ((System.nanoTime() - start) / 1e9);
             start = System.nanoTime();
             for (int i = 0; i < QUERIES; i++) {
-                exactFiltered.add(top(store.chunks().search("w8", filtered[i], SearchOptions.top(10)
-                        .withExactSearch().withFilter(Filter.eq("payload.doc", ks[i])))));
+                exactSearch(store, filtered[i], ks[i]);
             }
             double exactFilteredQps = QUERIES / ((System.nanoTime() - start) / 1e9);
             List<Run[]> pg = new ArrayList<>();
-            int[] probeSteps = {1, 64, 70, 75, 80, 100};
+            int[] probeSteps = {1, 64, 65, 66, 67, 68, 69, 70, 75, 80, 100};
             for (int probes : probeSteps) {
                 try (HikariDataSource probed = pool(url, user, password, schema, probes)) {
                     EmbeddingStore<TextSegment> s = PgVectorEmbeddingStore.datasourceBuilder()
@@ -199,15 +211,26 @@ public final class LangChain4jSideBySide {
         return v;
     }
 
-    /** Prints the QPS ratio against the first probes whose recall reaches 0.95, and the adapter's recall. */
+    /**
+     * Prints the QPS ratio against the first probes whose recall reaches the target (0.95, and the adapter's own
+     * recall), and against the fastest probes setting that reaches it (single settings are noisy).
+     */
     private static void compare(List<Run[]> pg, int[] probeSteps, int which, Run adapter, String what) {
         for (double target : new double[]{Math.min(0.95, adapter.recall()), adapter.recall()}) {
+            int first = -1;
+            int fastest = -1;
             for (int i = 0; i < pg.size(); i++) {
-                if (pg.get(i)[which].recall() >= target) {
-                    System.out.printf(Locale.ROOT, "  vs probes %d (first with %s recall >= %.3f): %s QPS ratio %.2fx%n",
-                            probeSteps[i], what, target, what, adapter.qps() / pg.get(i)[which].qps());
-                    break;
+                Run r = pg.get(i)[which];
+                if (r.recall() >= target) {
+                    first = first < 0 ? i : first;
+                    fastest = fastest < 0 || r.qps() > pg.get(fastest)[which].qps() ? i : fastest;
                 }
+            }
+            if (first >= 0) {
+                System.out.printf(Locale.ROOT, "  %s recall >= %.3f: QPS ratio %.2fx vs probes %d (the first),"
+                                + " %.2fx vs probes %d (the fastest)%n", what, target,
+                        adapter.qps() / pg.get(first)[which].qps(), probeSteps[first],
+                        adapter.qps() / pg.get(fastest)[which].qps(), probeSteps[fastest]);
             }
         }
     }
@@ -242,6 +265,13 @@ public final class LangChain4jSideBySide {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Run(queries.length / seconds, recall / queries.length, shortResults);
+    }
+
+    /** Agentstore's exact top 10 of base {@code w8}, with the filter {@code payload.doc == doc} unless it is null. */
+    private static List<ChunkMatch> exactSearch(AgentStore store, float[] query, Integer doc) {
+        SearchOptions options = SearchOptions.top(10).withExactSearch();
+        return store.chunks().search("w8", query, doc == null ? options
+                : options.withFilter(Filter.eq("payload.doc", doc)));
     }
 
     private static Set<String> top(List<ChunkMatch> matches) {

@@ -7,6 +7,7 @@ import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.NewChunk;
 import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.knowledge.SearchMode;
 import dev.agentstore.persistence.knowledge.SearchOptions;
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
@@ -60,6 +61,15 @@ import java.util.UUID;
  * language on {@code payload.<key>} with LangChain4j's semantics (see {@link FilterMapping}); every LangChain4j
  * filter class is supported, an unknown one fails with {@link UnsupportedOperationException}.
  *
+ * <p><b>Hybrid search.</b> {@link #withSearchMode withSearchMode(SearchMode.HYBRID)} returns a store on the same base
+ * whose searches also use the request's {@code query} text ({@code EmbeddingSearchRequest.query}, which LangChain4j's
+ * {@code EmbeddingStoreContentRetriever} sets to the user's question): agentstore's hybrid search, the vector list
+ * and the full-text list ({@code websearch_to_tsquery} under the base's text-search configuration, ranked by
+ * {@code ts_rank_cd}) fused by Reciprocal Rank Fusion ({@code score = Σ 1 / (60 + rank)}), in one statement, with the
+ * filter applied to both lists. The match's score and {@code minScore} are then that fused score, as in LangChain4j's
+ * {@code PgVectorEmbeddingStore} in its {@code HYBRID} mode. {@code SearchMode.TEXT} ranks by the text alone
+ * ({@code ts_rank_cd}).
+ *
  * <p><b>Transactions.</b> Each method is one unit of work (a search one statement in autocommit mode); in a Jakarta EE
  * container built on {@link JtaStoreAccess}, a method joins the caller's JTA transaction. Thread-safe.
  * Input errors surface as {@link IllegalArgumentException} (LangChain4j's checks) or agentstore's
@@ -78,6 +88,7 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
     private final String base;
     private final Integer efSearch;
     private final Integer probes;
+    private final SearchMode mode;
 
     /**
      * @param access how to reach the repositories
@@ -99,13 +110,16 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
         this.base = base;
         this.efSearch = null;
         this.probes = null;
+        this.mode = SearchMode.VECTOR;
     }
 
-    private AgentStoreEmbeddingStore(AgentStoreEmbeddingStore from, Integer efSearch, Integer probes) {
+    private AgentStoreEmbeddingStore(AgentStoreEmbeddingStore from, Integer efSearch, Integer probes,
+                                     SearchMode mode) {
         this.access = from.access;
         this.base = from.base;
         this.efSearch = efSearch;
         this.probes = probes;
+        this.mode = mode;
     }
 
     /**
@@ -119,7 +133,7 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
      */
     public AgentStoreEmbeddingStore withEfSearch(Integer newEfSearch) {
         SearchOptions.top(1).withEfSearch(newEfSearch); // validates
-        return new AgentStoreEmbeddingStore(this, newEfSearch, probes);
+        return new AgentStoreEmbeddingStore(this, newEfSearch, probes, mode);
     }
 
     /**
@@ -132,7 +146,24 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
      */
     public AgentStoreEmbeddingStore withProbes(Integer newProbes) {
         SearchOptions.top(1).withProbes(newProbes); // validates
-        return new AgentStoreEmbeddingStore(this, efSearch, newProbes);
+        return new AgentStoreEmbeddingStore(this, efSearch, newProbes, mode);
+    }
+
+    /**
+     * Chooses how searches find and rank chunks (see the class comment, "Hybrid search").
+     *
+     * @param newMode {@link SearchMode#VECTOR} (the default: the query embedding only), {@link SearchMode#HYBRID}
+     *                (the query embedding and the request's {@code query} text, fused by Reciprocal Rank Fusion) or
+     *                {@link SearchMode#TEXT} (the {@code query} text only); {@code null} for the default
+     * @return a store on the same base that searches in this mode
+     */
+    public AgentStoreEmbeddingStore withSearchMode(SearchMode newMode) {
+        return new AgentStoreEmbeddingStore(this, efSearch, probes, newMode == null ? SearchMode.VECTOR : newMode);
+    }
+
+    /** @return how this store's searches find and rank chunks */
+    public SearchMode searchMode() {
+        return mode;
     }
 
     /**
@@ -252,31 +283,44 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
     }
 
     /**
-     * @param request the query embedding, {@code maxResults} (1–{@value SearchOptions#MAX_K}), {@code minScore} (a
-     *                relevance score, 0–1) and an optional filter
-     * @return the matches, best first (ties by id), each with its relevance score, embedding and segment (or
-     *         {@code null} when it was added without one)
+     * @param request the query embedding, the {@code query} text (needed in
+     *                {@code HYBRID} and {@code TEXT} mode, at most 10,000 characters), {@code maxResults}
+     *                (1–{@value SearchOptions#MAX_K}), {@code minScore} (in {@code VECTOR} mode a relevance score,
+     *                0–1; otherwise a bound on the mode's score) and an optional filter
+     * @return the matches, best first (ties by id), each with its score (in {@code VECTOR} mode the relevance score;
+     *         in {@code HYBRID} mode the fused Reciprocal Rank Fusion score; in {@code TEXT} mode the text rank),
+     *         embedding and segment (or {@code null} when it was added without one)
+     * @throws IllegalArgumentException      when the request has no {@code query} text in {@code HYBRID} or
+     *                                       {@code TEXT} mode
      * @throws UnsupportedOperationException when the filter holds a filter class this store does not know
      */
     @Override
     public EmbeddingSearchResult<TextSegment> search(EmbeddingSearchRequest request) {
         notNull(request, "request");
-        SearchOptions options = SearchOptions.top(request.maxResults()).withEmbeddings()
+        String text = request.query();
+        if (mode != SearchMode.VECTOR && (text == null || text.isBlank())) {
+            throw new IllegalArgumentException("query cannot be blank in " + mode + " search mode: set"
+                    + " EmbeddingSearchRequest.query(text) (EmbeddingStoreContentRetriever sets it to the question)");
+        }
+        float[] vector = notNull(request.queryEmbedding(), "queryEmbedding").vector();
+        SearchOptions options = SearchOptions.top(request.maxResults()).withEmbeddings().withMode(mode)
                 .withEfSearch(efSearch != null ? efSearch : DEFAULT_EF_SEARCH).withProbes(probes);
         if (request.minScore() > 0) {
-            options = options.withMinScore(2 * request.minScore() - 1);
+            options = options.withMinScore(mode == SearchMode.VECTOR ? 2 * request.minScore() - 1 : request.minScore());
         }
         if (request.filter() != null) {
             options = options.withFilter(FilterMapping.map(request.filter()));
         }
-        List<ChunkMatch> found = access.perCall().chunks()
-                .search(base, notNull(request.queryEmbedding(), "queryEmbedding").vector(), options);
+        List<ChunkMatch> found = mode == SearchMode.VECTOR
+                ? access.perCall().chunks().search(base, vector, options)
+                : access.perCall().chunks().search(base, text, vector, options);
         List<EmbeddingMatch<TextSegment>> matches = new ArrayList<>(found.size());
         for (ChunkMatch m : found) {
             TextSegment segment = MetadataJson.hasSegment(m.meta(), m.content())
                     ? TextSegment.from(m.content(), MetadataJson.metadata(m.payload(), m.meta()))
                     : null;
-            matches.add(new EmbeddingMatch<>((1 + m.score()) / 2, m.id(), Embedding.from(m.embedding()), segment));
+            double score = mode == SearchMode.VECTOR ? (1 + m.score()) / 2 : m.score();
+            matches.add(new EmbeddingMatch<>(score, m.id(), Embedding.from(m.embedding()), segment));
         }
         return new EmbeddingSearchResult<>(matches);
     }
@@ -290,6 +334,6 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
 
     @Override
     public String toString() {
-        return "AgentStoreEmbeddingStore[" + base + "]";
+        return "AgentStoreEmbeddingStore[" + base + ", " + mode + "]";
     }
 }

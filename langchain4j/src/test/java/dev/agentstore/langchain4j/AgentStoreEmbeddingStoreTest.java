@@ -7,6 +7,7 @@ import dev.agentstore.domain.knowledge.IndexSpec;
 import dev.agentstore.domain.knowledge.KnowledgeBase;
 import dev.agentstore.domain.knowledge.VectorType;
 import dev.agentstore.persistence.AgentStore;
+import dev.agentstore.persistence.knowledge.SearchMode;
 import dev.langchain4j.data.document.Metadata;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.langchain4j.data.segment.TextSegment;
@@ -218,6 +219,75 @@ class AgentStoreEmbeddingStoreTest {
                     .maxResults(5).build()).matches()).extracting(EmbeddingMatch::embeddingId).containsExactly("a");
             assertThatThrownBy(() -> embeddings.withEfSearch(0)).hasMessageContaining("efSearch");
             assertThatThrownBy(() -> embeddings.withProbes(0)).hasMessageContaining("probes");
+        }
+    }
+
+    @Nested
+    class HybridSearch {
+
+        /** Vector order near, mid, far; only "far" has the query's words. */
+        @BeforeEach
+        void threeChunks() {
+            embeddings.addAll(List.of("near", "mid", "far"),
+                    List.of(Embedding.from(new float[]{1, 0, 0}), Embedding.from(new float[]{0, 1, 0}),
+                            Embedding.from(new float[]{-1, 0, 0})),
+                    List.of(TextSegment.from("apples and pears", new Metadata().put("shelf", "a")),
+                            TextSegment.from("bananas", new Metadata().put("shelf", "b")),
+                            TextSegment.from("the write-ahead log of postgres", new Metadata().put("shelf", "b"))));
+        }
+
+        private List<EmbeddingMatch<TextSegment>> search(AgentStoreEmbeddingStore s, String text, Filter filter,
+                                                         double minScore) {
+            return s.search(EmbeddingSearchRequest.builder().queryEmbedding(Embedding.from(new float[]{1, 0, 0}))
+                    .query(text).maxResults(3).minScore(minScore).filter(filter).build()).matches();
+        }
+
+        @Test
+        void fusesTheVectorAndTextListsByReciprocalRankFusion() {
+            AgentStoreEmbeddingStore hybrid = embeddings.withSearchMode(SearchMode.HYBRID);
+
+            List<EmbeddingMatch<TextSegment>> found = search(hybrid, "write-ahead log", null, 0);
+
+            assertThat(hybrid.searchMode()).isEqualTo(SearchMode.HYBRID);
+            assertThat(found).extracting(EmbeddingMatch::embeddingId).containsExactly("far", "near", "mid");
+            assertThat(found.get(0).score()).isCloseTo(1.0 / (60 + 3) + 1.0 / (60 + 1), within(1e-9));
+            assertThat(found.get(1).score()).isCloseTo(1.0 / (60 + 1), within(1e-9));
+            assertThat(found.get(0).embedded().text()).isEqualTo("the write-ahead log of postgres");
+            assertThat(found.get(0).embedding().vector()).containsExactly(-1, 0, 0);
+            assertThat(search(embeddings, "write-ahead log", null, 0)).extracting(EmbeddingMatch::embeddingId)
+                    .containsExactly("near", "mid", "far");
+        }
+
+        @Test
+        void theFilterAppliesToBothListsAndMinScoreToTheFusedScore() {
+            AgentStoreEmbeddingStore hybrid = embeddings.withSearchMode(SearchMode.HYBRID);
+
+            assertThat(search(hybrid, "write-ahead log", metadataKey("shelf").isEqualTo("b"), 0))
+                    .extracting(EmbeddingMatch::embeddingId).containsExactly("far", "mid");
+            assertThat(search(hybrid, "write-ahead log", null, 1.0 / 61 + 0.001))
+                    .extracting(EmbeddingMatch::embeddingId).containsExactly("far");
+        }
+
+        @Test
+        void textModeRanksByTheWordsAlone() {
+            List<EmbeddingMatch<TextSegment>> found = search(embeddings.withSearchMode(SearchMode.TEXT), "bananas",
+                    null, 0);
+
+            assertThat(found).singleElement().satisfies(m -> {
+                assertThat(m.embeddingId()).isEqualTo("mid");
+                assertThat(m.score()).isPositive();
+            });
+        }
+
+        @Test
+        void aBlankQueryIsRefusedNamingTheField() {
+            AgentStoreEmbeddingStore hybrid = embeddings.withSearchMode(SearchMode.HYBRID);
+
+            assertThatThrownBy(() -> search(hybrid, null, null, 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("query");
+            assertThatThrownBy(() -> search(hybrid, " ", null, 0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("query");
+            assertThat(embeddings.withSearchMode(null).searchMode()).isEqualTo(SearchMode.VECTOR);
         }
     }
 

@@ -283,8 +283,8 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
     }
 
     /**
-     * @param request the query embedding, the {@code query} text (needed in
-     *                {@code HYBRID} and {@code TEXT} mode, at most 10,000 characters), {@code maxResults}
+     * @param request the query embedding, the {@code query} text (needed in {@code HYBRID} and {@code TEXT} mode,
+     *                at most 10,000 characters; ignored in {@code VECTOR} mode), {@code maxResults}
      *                (1–{@value SearchOptions#MAX_K}), {@code minScore} (in {@code VECTOR} mode a relevance score,
      *                0–1; otherwise a bound on the mode's score) and an optional filter
      * @return the matches, best first (ties by id), each with its score (in {@code VECTOR} mode the relevance score;

@@ -235,7 +235,7 @@ public final class LangChain4jSideBySide {
         }
     }
 
-    private static double ingest(EmbeddingStore<TextSegment> s, List<String> ids, List<Embedding> embeddings,
+    static double ingest(EmbeddingStore<TextSegment> s, List<String> ids, List<Embedding> embeddings,
                                  List<TextSegment> segments) {
         long start = System.nanoTime();
         for (int from = 0; from < ids.size(); from += BATCH) {
@@ -280,7 +280,7 @@ public final class LangChain4jSideBySide {
         return ids;
     }
 
-    private static HikariDataSource pool(String url, String user, String password, String schema, Integer probes) {
+    static HikariDataSource pool(String url, String user, String password, String schema, Integer probes) {
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl(url);
         c.setUsername(user);
@@ -292,7 +292,7 @@ public final class LangChain4jSideBySide {
         return new HikariDataSource(c);
     }
 
-    private static String env(String name, String fallback) {
+    static String env(String name, String fallback) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? fallback : v;
     }

@@ -68,7 +68,10 @@ import java.util.UUID;
  * {@code ts_rank_cd}) fused by Reciprocal Rank Fusion ({@code score = Σ 1 / (60 + rank)}), in one statement, with the
  * filter applied to both lists. The match's score and {@code minScore} are then that fused score, as in LangChain4j's
  * {@code PgVectorEmbeddingStore} in its {@code HYBRID} mode. {@code SearchMode.TEXT} ranks by the text alone
- * ({@code ts_rank_cd}).
+ * ({@code ts_rank_cd}). In these modes {@code ef_search} is agentstore's default, {@code max(40, maxResults)}, unless
+ * set with {@link #withEfSearch}, so each list is {@code max(maxResults, ef_search)} deep, as in agentstore's own
+ * hybrid search (measured on the PostgreSQL manual, {@code docs/knowledge.md}); {@value #DEFAULT_EF_SEARCH} would
+ * make both lists 1,000 deep.
  *
  * <p><b>Transactions.</b> Each method is one unit of work (a search one statement in autocommit mode); in a Jakarta EE
  * container built on {@link JtaStoreAccess}, a method joins the caller's JTA transaction. Thread-safe.
@@ -79,8 +82,9 @@ import java.util.UUID;
 public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
 
     /**
-     * The default HNSW {@code ef_search}: {@value}, {@link SearchOptions#MAX_EF_SEARCH} (the most pgvector allows), so
-     * that recall@10 reaches 0.95 also on data as hard for the index as uniformly random vectors.
+     * The default HNSW {@code ef_search} of a {@code VECTOR} search: {@value}, {@link SearchOptions#MAX_EF_SEARCH} (the
+     * most pgvector allows), so that recall@10 reaches 0.95 also on data as hard for the index as uniformly random
+     * vectors.
      */
     public static final int DEFAULT_EF_SEARCH = SearchOptions.MAX_EF_SEARCH;
 
@@ -127,7 +131,8 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
      * as text embeddings a far smaller {@code ef_search} than the default keeps recall high (measure it on yours).
      *
      * @param newEfSearch HNSW's {@code ef_search}, 1–{@value SearchOptions#MAX_EF_SEARCH}, or {@code null} for the
-     *                    default, {@value #DEFAULT_EF_SEARCH}
+     *                    default: {@value #DEFAULT_EF_SEARCH} in {@code VECTOR} mode, {@code max(40, maxResults)} in
+     *                    {@code HYBRID} and {@code TEXT} mode (there it also sets the lists' depth)
      * @return a store on the same base that searches with it
      * @throws dev.agentstore.domain.InvalidInputException when it is out of range
      */
@@ -303,8 +308,9 @@ public class AgentStoreEmbeddingStore implements EmbeddingStore<TextSegment> {
                     + " EmbeddingSearchRequest.query(text) (EmbeddingStoreContentRetriever sets it to the question)");
         }
         float[] vector = notNull(request.queryEmbedding(), "queryEmbedding").vector();
+        Integer ef = efSearch == null && mode == SearchMode.VECTOR ? Integer.valueOf(DEFAULT_EF_SEARCH) : efSearch;
         SearchOptions options = SearchOptions.top(request.maxResults()).withEmbeddings().withMode(mode)
-                .withEfSearch(efSearch != null ? efSearch : DEFAULT_EF_SEARCH).withProbes(probes);
+                .withEfSearch(ef).withProbes(probes);
         if (request.minScore() > 0) {
             options = options.withMinScore(mode == SearchMode.VECTOR ? 2 * request.minScore() - 1 : request.minScore());
         }

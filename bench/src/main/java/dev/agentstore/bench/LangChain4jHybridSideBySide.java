@@ -98,12 +98,10 @@ public final class LangChain4jHybridSideBySide {
             AgentStoreEmbeddingStore agentstore = AgentStoreEmbeddingStore.create(store, "hybrid", DIM)
                     .withSearchMode(SearchMode.HYBRID);
             String config = store.knowledge().get("hybrid").textConfig();
-            PgVectorEmbeddingStore.datasourceBuilder().datasource(ds).table("lc4j_hybrid").dimension(DIM)
-                    .useIndex(true).indexListSize(100).searchMode(PgVectorEmbeddingStore.SearchMode.HYBRID)
-                    .textSearchConfig(config).createTable(true).dropTableFirst(true).build();
+            PgVectorEmbeddingStore created = pgvector(ds, config, true);
 
             double a = LangChain4jSideBySide.ingest(agentstore, ids, embeddings, segments);
-            double p = LangChain4jSideBySide.ingest(pgvector(ds, config), ids, embeddings, segments);
+            double p = LangChain4jSideBySide.ingest(created, ids, embeddings, segments);
             System.out.printf(Locale.ROOT, "ingest (addAll, 500-row batches, indexes maintained, text '%s'):"
                     + " agentstore %.0f/s, PgVectorEmbeddingStore %.0f/s%n", config, a, p);
             try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
@@ -112,7 +110,7 @@ public final class LangChain4jHybridSideBySide {
             }
             for (int probes : new int[]{1, 100}) {
                 try (HikariDataSource probed = LangChain4jSideBySide.pool(url, user, password, schema, probes)) {
-                    EmbeddingStore<TextSegment> s = pgvector(probed, config);
+                    EmbeddingStore<TextSegment> s = pgvector(probed, config, false);
                     run(s, vectors, questions, ids, targets); // warm-up
                     System.out.printf(Locale.ROOT, "PgVectorEmbeddingStore HYBRID, probes %-3d     %s%n", probes,
                             run(s, vectors, questions, ids, targets));
@@ -133,10 +131,11 @@ public final class LangChain4jHybridSideBySide {
         }
     }
 
-    private static PgVectorEmbeddingStore pgvector(HikariDataSource ds, String config) {
+    /** LangChain4j's store in {@code HYBRID} mode on {@code lc4j_hybrid}; {@code create}: made anew (dropped first). */
+    private static PgVectorEmbeddingStore pgvector(HikariDataSource ds, String config, boolean create) {
         return PgVectorEmbeddingStore.datasourceBuilder().datasource(ds).table("lc4j_hybrid").dimension(DIM)
                 .useIndex(true).indexListSize(100).searchMode(PgVectorEmbeddingStore.SearchMode.HYBRID)
-                .textSearchConfig(config).createTable(false).build();
+                .textSearchConfig(config).createTable(create).dropTableFirst(create).build();
     }
 
     private static String run(EmbeddingStore<TextSegment> s, Embedding[] vectors, String[] questions,

@@ -1,5 +1,6 @@
 package dev.agentstore.bench;
 
+import dev.agentstore.domain.json.Json;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -8,7 +9,6 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -78,11 +78,16 @@ public final class NotifyLatency {
             }
             double[] sorted = Arrays.copyOf(millis, received);
             Arrays.sort(sorted);
-            return String.format(Locale.ROOT, "{\"workload\":\"NOTIFY\",\"offered_per_s\":%d,\"achieved_per_s\":%.1f,"
-                            + "\"received\":%d,\"p50_ms\":%.2f,\"p90_ms\":%.2f,\"p99_ms\":%.2f}", rate,
-                    count / seconds, received, Generators.percentile(sorted, 50), Generators.percentile(sorted, 90),
-                    Generators.percentile(sorted, 99));
+            return Json.print(Json.object().put("workload", "NOTIFY").put("offered_per_s", rate)
+                    .put("achieved_per_s", Math.round(count / seconds * 10) / 10.0).put("received", received)
+                    .put("p50_ms", round2(Generators.percentile(sorted, 50)))
+                    .put("p90_ms", round2(Generators.percentile(sorted, 90)))
+                    .put("p99_ms", round2(Generators.percentile(sorted, 99))));
         }
+    }
+
+    private static double round2(double millis) {
+        return Math.round(millis * 100) / 100.0;
     }
 
     private static void receive(Connection listen, long[] arrived, int count) {

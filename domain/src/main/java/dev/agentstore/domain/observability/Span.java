@@ -123,11 +123,11 @@ public class Span {
     @Column(name = "updated_at")
     private Instant updatedAt;
 
-    /** For JPA. */
     /** The unparsed JSON of a span read from a row ({@link #fromRow}); {@code null} otherwise. */
     @Transient
     private transient RowJson rowJson;
 
+    /** For JPA. */
     protected Span() {
     }
 

@@ -27,8 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * missed, and no step loops without progress. The reading step completes the result before it delivers, so a slow
  * listener never holds up another subscription's step.
  *
- * <p>Thread-safe. Keeps the latest read of each selection (the feed reads in one batch size), at most one batch, until a newer one replaces
- * it or the selection's last subscription closes ({@link #forget}).
+ * <p>Thread-safe. Keeps the latest read of each selection (the feed reads in one batch size), at most one batch,
+ * until a newer one replaces it or the selection's last subscription closes ({@link #forget}).
  */
 final class SharedReads {
 
@@ -100,20 +100,25 @@ final class SharedReads {
                 return send(fresh, selection, limit);
             }
         }
-        List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, from, limit, null));
-        return new Batch(events, events.size() == limit);
+        return query(selection, from, limit);
     }
 
     private Batch send(Read read, FeedSelection selection, int limit) {
         try {
-            List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, read.from(), limit, null));
-            read.events().complete(events);
-            return new Batch(events, events.size() == limit);
+            Batch batch = query(selection, read.from(), limit);
+            read.events().complete(batch.events());
+            return batch;
         } catch (Throwable e) { // the steps waiting for this read must not wait forever
             latest.remove(selection, read);
             read.events().completeExceptionally(e);
             throw e;
         }
+    }
+
+    /** The one query: the selection's next {@code limit} events after {@code from}, on a pool connection. */
+    private Batch query(FeedSelection selection, FeedCursor from, int limit) {
+        List<FeedEvent> events = jdbi.withHandle(h -> FeedSql.read(h, selection, from, limit, null));
+        return new Batch(events, events.size() == limit);
     }
 
     private static List<FeedEvent> join(Read read) {

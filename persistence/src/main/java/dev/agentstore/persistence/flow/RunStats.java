@@ -55,6 +55,20 @@ final class RunStats {
     }
 
     /**
+     * An upsert of one run and, only when it inserted the run, the counters of its flow, in one statement without a
+     * result (the stats update is its main statement; the upsert's row lock comes first, as in {@link #withStats}).
+     *
+     * @param upsert an {@code INSERT ... ON CONFLICT ... DO UPDATE} of one run without a {@code RETURNING} clause,
+     *               whose parameters do not clash with {@link #UPDATE}'s (it may share {@code :flowName} and
+     *               {@code :now})
+     * @return the statement; bind both
+     */
+    static String withStatsOnInsert(String upsert) {
+        return "WITH run AS (\n" + upsert + "RETURNING (xmax = 0) AS inserted\n)\n" + UPDATE
+                + "   AND EXISTS (SELECT 1 FROM run WHERE inserted)\n";
+    }
+
+    /**
      * Moves the counters of a flow for one run lifecycle event in one statement, when the event moves any.
      *
      * @param em        the unit of work's entity manager

@@ -59,12 +59,12 @@ final class RunWrites {
     /**
      * The snapshot write of a checkpoint put ({@code CheckpointSql.PUT}, whose first statement it is): {@link
      * #REPLACE}'s upsert, and, only when the upsert created the run, the counters of a started run in its flow
-     * ({@link RunStats#UPDATE}, bound with {@link RunStats#bind}), as one statement without a result (the put needs no
-     * copy of the run, nor of the snapshot it just sent; the checkpoint statement after it returns the run's version).
+     * ({@link RunStats#withStatsOnInsert}, bound with {@link RunStats#bind}), as one statement without a result (the
+     * put needs no copy of the run, nor of the snapshot it just sent; the checkpoint statement after it returns the
+     * run's version).
      */
-    static final String REPLACE_FOR_PUT = "WITH run AS (\n" + UPSERT.formatted("CAST(:snapshot AS jsonb)",
-            "EXCLUDED.snapshot") + "RETURNING (xmax = 0) AS inserted\n)\n" + RunStats.UPDATE
-            + "   AND EXISTS (SELECT 1 FROM run WHERE inserted)\n";
+    static final String REPLACE_FOR_PUT = RunStats.withStatsOnInsert(UPSERT.formatted("CAST(:snapshot AS jsonb)",
+            "EXCLUDED.snapshot"));
 
     /** The patch merged into the stored snapshot (a new run's snapshot is the patch merged into nothing). */
     static final String MERGE = UPSERT.formatted("jsonb_merge_patch(CAST(NULL AS jsonb), CAST(:snapshot AS jsonb))",

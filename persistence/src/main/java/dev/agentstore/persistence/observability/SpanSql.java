@@ -11,8 +11,6 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.UUID;
 
@@ -169,16 +167,12 @@ final class SpanSql {
         int times = full ? 21 : 17;
         return new SpanRow(rs.getObject(1, UUID.class), rs.getLong(2), parentSpanId, rs.getString(4),
                 SpanType.valueOf(rs.getString(5)), new SpanEntity(rs.getString(6), rs.getString(7), rs.getString(8)),
-                rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12), instant(rs, 13),
-                instant(rs, 14), SpanStatus.valueOf(rs.getString(15)), rs.getString(16),
+                rs.getString(9), rs.getString(10), rs.getString(11), rs.getString(12), Sql.instant(rs, 13),
+                Sql.instant(rs, 14), SpanStatus.valueOf(rs.getString(15)), rs.getString(16),
                 full ? rs.getString(17) : null, full ? rs.getString(18) : null, full ? rs.getString(19) : null,
-                full ? rs.getString(20) : null, instant(rs, times), instant(rs, times + 1));
+                full ? rs.getString(20) : null, Sql.instant(rs, times), Sql.instant(rs, times + 1));
     }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
-        return value == null ? null : value.toInstant();
-    }
 
     /**
      * A span's key as statement parameters {@code traceId} and {@code spanId}, checked first.

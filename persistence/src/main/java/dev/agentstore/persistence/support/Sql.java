@@ -250,6 +250,19 @@ public final class Sql {
     }
 
     /**
+     * Reads a {@code timestamptz} column exactly, by position (for row mappings that read by position).
+     *
+     * @param rs     the row
+     * @param column the column's position, from 1
+     * @return the instant, {@code null} for SQL NULL
+     * @throws SQLException when the column is missing or not a timestamp
+     */
+    public static Instant instant(java.sql.ResultSet rs, int column) throws SQLException {
+        OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+        return value == null ? null : value.toInstant();
+    }
+
+    /**
      * Runs a bounded {@code DELETE} again and again until one run deletes fewer than {@code batchSize} rows: a purge
      * in batches, in the caller's transaction.
      *

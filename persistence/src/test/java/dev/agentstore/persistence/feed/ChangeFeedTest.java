@@ -95,6 +95,9 @@ class ChangeFeedTest {
                 append(store, "catch-up", "r" + (i % 2), "old-" + i);
             }
             List<String> stored = storedCursors(store, "catch-up");
+            // a feed reads only below the oldest running transaction: one of another test, begun before these appends,
+            // would cut the first read short and nothing but the hour-long poll would wake the subscriptions again
+            awaitHorizonPast(store, stored.get(stored.size() - 1));
             FeedRecorder first = new FeedRecorder();
             FeedRecorder second = new FeedRecorder();
             // no notification comes and the fallback poll is an hour away: the batches of 7 must follow each other
@@ -483,6 +486,30 @@ class ChangeFeedTest {
                     .hasMessageContaining("cursor");
             assertThatThrownBy(() -> FeedSelection.run("", "r")).isInstanceOf(InvalidInputException.class)
                     .hasMessageContaining("flowName");
+        }
+    }
+
+    /**
+     * Waits until every transaction older than the event at {@code cursor} has ended (the feed's horizon is past it),
+     * at most 60 seconds.
+     */
+    static void awaitHorizonPast(AgentStore store, String cursor) throws Exception {
+        long tx = Long.parseLong(cursor.substring(0, cursor.indexOf('.')));
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        try (Connection c = store.dataSource().getConnection();
+             var ps = c.prepareStatement("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")) {
+            while (true) {
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) > tx) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("transactions older than " + cursor + " still running after 60 s");
+                }
+                Thread.sleep(20);
+            }
         }
     }
 
